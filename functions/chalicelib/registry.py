@@ -1,0 +1,70 @@
+"""Reads of the member registry on the request path (imports live in `tools/`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import NotFoundError
+from .models import Member, OrgUnit
+from .org import ROLES, STATUS_LABELS
+from .scope import Caller, role_unit
+
+
+def get_member(member_no: str) -> Member | None:
+    try:
+        return Member.get(member_no)
+    except Member.DoesNotExist:
+        return None
+
+
+def get_unit(unit_id: str) -> OrgUnit:
+    try:
+        return OrgUnit.get(unit_id)
+    except OrgUnit.DoesNotExist:
+        raise NotFoundError("组织不存在") from None
+
+
+def caller_for(member: Member) -> Caller:
+    """The scope-check view of a member: one read of the branch, which carries its whole path."""
+    branch = get_unit(member.branch_id)
+    return Caller(
+        member_no=member.member_no,
+        path=tuple(branch.path),
+        path_kinds=tuple(branch.path_kinds),
+        roles=tuple(member.roles),
+    )
+
+
+def profile(member: Member) -> dict[str, Any]:
+    """What `GET /me` returns: the member, the branch path root first, and the roles with units."""
+    caller = caller_for(member)
+    units = {u.unit_id: u for u in OrgUnit.batch_get(caller.path)}
+    path = [
+        {"id": uid, "name": units[uid].name, "kind": units[uid].kind}
+        for uid in caller.path
+        if uid in units
+    ]
+    roles = []
+    for key in member.roles:
+        role = ROLES.get(key)
+        unit_id = role_unit(caller, key) if role else None
+        if role is None or unit_id is None:
+            continue
+        roles.append(
+            {
+                "role": key,
+                "label": role.label,
+                "unit": {"id": unit_id, "name": units[unit_id].name if unit_id in units else ""},
+            }
+        )
+    return {
+        "member_no": member.member_no,
+        "name": member.name,
+        "gender": member.gender,
+        "status": member.status,
+        "status_label": STATUS_LABELS.get(member.status, member.status),
+        "joined_on": member.joined_on,
+        "branch": {"id": member.branch_id, "name": path[-1]["name"] if path else ""},
+        "branch_path": path,
+        "roles": roles,
+    }

@@ -1,0 +1,84 @@
+"""The one scope check: what may a caller do with a unit or a member?
+
+A staff role applies to one unit (found from the caller's own branch path) and reaches that unit's
+whole subtree: superiors see everything below them, nobody sees beside or above. Every handler that
+returns someone else's data asks `require_unit` or `require_member`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import ForbiddenError
+from .org import ROLES
+
+Access = Literal["none", "read", "manage"]
+_RANK: dict[str, int] = {"none": 0, "read": 1, "manage": 2}
+
+
+@dataclass(frozen=True)
+class Caller:
+    member_no: str
+    path: tuple[str, ...]  # unit ids from the root down to the caller's branch
+    path_kinds: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+def role_unit(caller: Caller, role_key: str) -> str | None:
+    """The unit a role applies to: the nearest unit of the role's kind above the member's branch."""
+    role = ROLES[role_key]
+    if role.unit_kind is None:
+        return caller.path[0] if caller.path else None
+    for unit_id, kind in zip(reversed(caller.path), reversed(caller.path_kinds), strict=True):
+        if kind == role.unit_kind:
+            return unit_id
+    return None
+
+
+def grants(caller: Caller) -> dict[str, Access]:
+    """Unit id → the strongest access the caller's roles give over that unit's subtree."""
+    out: dict[str, Access] = {}
+    for key in caller.roles:
+        if key not in ROLES:
+            continue
+        unit_id = role_unit(caller, key)
+        grant = ROLES[key].grant
+        if unit_id is not None and _RANK[grant] > _RANK[out.get(unit_id, "none")]:
+            out[unit_id] = grant  # type: ignore[assignment]
+    return out
+
+
+def unit_access(caller: Caller, target_path: Sequence[str]) -> Access:
+    """Access to a unit given its path (root first, ending with the unit itself)."""
+    held = grants(caller)
+    best: Access = "none"
+    for unit_id in target_path:
+        grant = held.get(unit_id, "none")
+        if _RANK[grant] > _RANK[best]:
+            best = grant
+    return best
+
+
+def member_access(caller: Caller, member_no: str, branch_path: Sequence[str]) -> Access:
+    """Access to a member's data: her own (read), or through a role over her branch's subtree."""
+    access = unit_access(caller, branch_path)
+    if member_no == caller.member_no and access == "none":
+        return "read"
+    return access
+
+
+def _require(access: Access, need: Access) -> None:
+    if _RANK[access] < _RANK[need]:
+        raise ForbiddenError("无权查看或管理该组织、党员的信息")
+
+
+def require_unit(caller: Caller, target_path: Sequence[str], need: Access = "read") -> None:
+    _require(unit_access(caller, target_path), need)
+
+
+def require_member(
+    caller: Caller, member_no: str, branch_path: Sequence[str], need: Access = "read"
+) -> None:
+    _require(member_access(caller, member_no, branch_path), need)

@@ -1,0 +1,116 @@
+"""One local origin, like CloudFront in production: `output/` as static files, `/api/*` proxied to
+`chalice local` with the `/api` prefix removed (API Gateway's stage name plays that part in AWS).
+
+`python infra/dev_server.py --port 8080 --site output --api-port 8001`
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+# Hop-by-hop headers are for one connection only and must not be forwarded.
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+}
+API_PREFIX = "/api"
+
+
+class Handler(SimpleHTTPRequestHandler):
+    api_port: int = 0
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass  # keep the dev console readable; chalice local logs API calls itself
+
+    def end_headers(self) -> None:
+        # Mirror production: HTML is short-lived, hashed assets are immutable.
+        if not self.path.startswith(API_PREFIX + "/"):
+            if "/theme/" in self.path:
+                self.send_header("Cache-Control", "public, max-age=31536000, immutable")
+            else:
+                self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def _proxy(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=60)
+        try:
+            conn.request(self.command, self.path[len(API_PREFIX) :], body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        except OSError:
+            self.send_error(502, "API not reachable")
+            return
+        finally:
+            conn.close()
+        self.send_response_only(resp.status, resp.reason)
+        for key, value in resp.getheaders():
+            if key.lower() not in _HOP_BY_HOP | {"content-length", "date", "server"}:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Date", self.date_time_string())
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        super(SimpleHTTPRequestHandler, self).end_headers()
+        self.wfile.write(data)
+
+    def _dispatch(self, static: bool) -> None:
+        if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
+            self._proxy()
+        elif static:
+            super().do_GET() if self.command == "GET" else super().do_HEAD()
+        else:
+            self.send_error(405)
+
+    def do_GET(self) -> None:
+        self._dispatch(static=True)
+
+    def do_HEAD(self) -> None:
+        self._dispatch(static=True)
+
+    def do_POST(self) -> None:
+        self._dispatch(static=False)
+
+    def do_PUT(self) -> None:
+        self._dispatch(static=False)
+
+    def do_DELETE(self) -> None:
+        self._dispatch(static=False)
+
+    def do_PATCH(self) -> None:
+        self._dispatch(static=False)
+
+
+def serve(port: int, site: Path, api_port: int) -> ThreadingHTTPServer:
+    """Start the server in a daemon thread and return it (call `.shutdown()` to stop)."""
+    handler = type("BoundHandler", (Handler,), {"api_port": api_port})
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(site)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--site", type=Path, default=Path("output"))
+    parser.add_argument("--api-port", type=int, default=8001)
+    args = parser.parse_args()
+    server = serve(args.port, args.site, args.api_port)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.shutdown()

@@ -1,0 +1,75 @@
+"""Shared fixtures: the real local stack (DynamoDB Local, chalice local, one origin) on free ports.
+
+The environment is set here, before any test imports `chalicelib`, because PynamoDB reads the
+table names and host when the model classes are created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+for sub in ("functions", "infra", ""):
+    path = str(ROOT / sub)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+import dynamodb_local  # noqa: E402
+from local_stack import LocalStack, api_environment  # noqa: E402
+
+TEST_JWT_KEYS = json.dumps({"test-1": "t" * 48})
+DDB_PORT = dynamodb_local.free_port()
+os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS))
+
+
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[int]:
+    """DynamoDB Local in memory, with every table created from the models."""
+    proc = dynamodb_local.start(DDB_PORT)
+    from tools.tables import create_all
+
+    create_all()
+    yield DDB_PORT
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def clean_tables(dynamodb: int) -> None:
+    from tools.tables import truncate_all
+
+    truncate_all()
+
+
+@pytest.fixture(scope="session")
+def stack(dynamodb: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The API behind `chalice local` and a site folder, on one origin like CloudFront."""
+    s = LocalStack(
+        ddb_port=dynamodb,
+        api_port=dynamodb_local.free_port(),
+        web_port=dynamodb_local.free_port(),
+        site=tmp_path_factory.mktemp("site"),
+        env=api_environment(dynamodb, TEST_JWT_KEYS),
+    )
+    s.start_api()
+    s.start_web()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def site(stack: LocalStack) -> LocalStack:
+    """The stack with the Pelican site built (dev settings) into the folder it serves."""
+    subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-q", "-o", str(stack.site)],
+        cwd=ROOT,
+        check=True,
+    )
+    return stack
