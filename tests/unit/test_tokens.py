@@ -1,0 +1,88 @@
+"""Access tokens: HS256 pinned, required claims, audience, issuer, type, key rotation by kid."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+import pytest
+
+from chalicelib import settings, tokens
+from chalicelib.errors import UnauthorizedError
+
+KEY = "t" * 48  # the tests' key (tests/conftest.py), kid "test-1"
+
+
+def _forge(claims: dict, key: str = KEY, kid: str = "test-1", alg: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
+
+
+def _claims(**over) -> dict:
+    now = int(time.time())
+    base = {"sub": "10000001", "iat": now, "exp": now + 60, "aud": "dangjian-h5",
+            "iss": "dangjian-api", "typ": "access", "sep": 0}
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def test_round_trip_carries_member_and_epoch():
+    token = tokens.issue_access_token("10000001", 3)
+    assert jwt.get_unverified_header(token)["kid"] == "test-1"
+    assert tokens.verify_access_token(token) == ("10000001", 3)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _forge(_claims(exp=int(time.time()) - 1)),
+        _forge(_claims(aud="someone-else")),
+        _forge(_claims(iss="someone-else")),
+        _forge(_claims(typ="refresh")),
+        _forge(_claims(sep=None)),
+        _forge(_claims(exp=None)),
+        _forge(_claims(iat=None)),
+        _forge(_claims(sub=None)),
+        _forge(_claims(aud=None)),
+        _forge(_claims(), key="w" * 48),
+        _forge(_claims(), kid="unknown"),
+        _forge(_claims(), alg="HS512"),
+        jwt.encode(_claims(), None, algorithm="none"),
+        "not.a.token",
+    ],
+)
+def test_bad_tokens_are_refused(token):
+    with pytest.raises(UnauthorizedError):
+        tokens.verify_access_token(token)
+
+
+def test_rotation_old_kid_still_verifies_new_kid_signs(monkeypatch):
+    old = tokens.issue_access_token("10000001", 0)
+    monkeypatch.setenv("JWT_KEYS", json.dumps({"test-2": "n" * 40, "test-1": KEY}))
+    settings.reset_for_tests()
+    try:
+        new = tokens.issue_access_token("10000001", 0)
+        assert jwt.get_unverified_header(new)["kid"] == "test-2"
+        assert tokens.verify_access_token(old) == ("10000001", 0)
+        assert tokens.verify_access_token(new) == ("10000001", 0)
+    finally:
+        monkeypatch.undo()
+        settings.reset_for_tests()
+
+
+@pytest.mark.parametrize("value", ["", "not json", "[]", "{}", json.dumps({"k": "short"})])
+def test_misconfigured_keys_fail_loudly(monkeypatch, value):
+    monkeypatch.setenv("JWT_KEYS", value)
+    settings.reset_for_tests()
+    try:
+        with pytest.raises(settings.SettingsError):
+            settings.jwt_keys()
+    finally:
+        monkeypatch.undo()
+        settings.reset_for_tests()
+
+
+def test_refresh_tokens_are_stored_only_hashed():
+    token, digest = tokens.new_refresh_token()
+    assert len(token) >= 43 and token not in digest
+    assert tokens.hash_refresh_token(token) == digest
