@@ -1,0 +1,1 @@
+"""Offline tools: table creation, registry import, demo data, data-quality report."""

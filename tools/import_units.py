@@ -1,0 +1,58 @@
+"""Import org units from CSV or XLSX: `python -m tools.import_units FILE [--dry-run]`.
+
+Every row is checked first; one bad row and nothing is written (exit code 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tools.registry_import import (
+    UNIT_HEADERS,
+    TableError,
+    UnitPlan,
+    apply_unit_import,
+    format_errors,
+    load_units,
+    plan_unit_import,
+    read_table,
+    validate_units,
+)
+
+
+def summary(plan: UnitPlan, dry_run: bool) -> str:
+    counts = (len(plan.added), len(plan.updated), len(plan.unchanged))
+    lines = ["新增 {} 个单位, 更新 {} 个, 未变 {} 个。".format(*counts)]
+    lines += [f"  新增 {u.unit_id} {u.name}" for u in plan.added]
+    lines += [f"  更新 {u.unit_id} {u.name}" for u in plan.updated]
+    if dry_run:
+        lines.append("试运行 (--dry-run): 未写入数据库。")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="从 CSV/XLSX 导入党组织单位")
+    parser.add_argument("file", help="表头: " + ",".join(UNIT_HEADERS))
+    parser.add_argument("--dry-run", action="store_true", help="只检查并显示变化,不写入")
+    args = parser.parse_args(argv)
+    try:
+        rows = read_table(args.file, UNIT_HEADERS)
+    except (TableError, OSError) as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 1
+    existing = load_units()
+    records, errors = validate_units(rows, existing)
+    if errors:
+        print(format_errors(args.file, errors), file=sys.stderr)
+        return 1
+    plan = plan_unit_import(records, existing)
+    if not args.dry_run:
+        apply_unit_import(plan)
+    print(summary(plan, args.dry_run))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,661 @@
+"""Read, validate, plan and apply registry imports (org units and members) from CSV or XLSX.
+
+Reading, validation and planning are pure functions over plain records, so the rules are testable
+without a database. Only `load_*` and `apply_*` touch DynamoDB, and they import the models when
+called: PynamoDB fixes host and table names when the model classes are created, so the caller's
+environment must be complete first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from chalicelib.org import (
+    GENDERS,
+    MAX_TREE_DEPTH,
+    ROLE_BY_LABEL,
+    ROLES,
+    STATUS_LABELS,
+    UNIT_KINDS,
+)
+
+UNIT_HEADERS = ("单位编号", "单位名称", "单位类型", "上级单位编号")
+MEMBER_HEADERS = ("党员编号", "姓名", "性别", "手机号", "所在支部", "人员类别", "职务", "入党日期")
+
+# The Party's founding day: no one can have joined before it.
+EARLIEST_JOIN = date(1921, 7, 1)
+MAX_NAME_CHARS = 30
+MAX_UNIT_NAME_CHARS = 60
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_ID_RE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
+_PHONE_NOISE_RE = re.compile(r"[\s\-－—]")
+_ROLE_SEPARATORS_RE = re.compile(r"[、;；，,\s]+")
+_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+# A date cell without date formatting reaches us as its Excel serial number (e.g. 44562).
+_EXCEL_SERIAL_RE = re.compile(r"^\d{5}$")
+
+KIND_BY_TEXT: dict[str, str] = {
+    **{k: k for k in UNIT_KINDS},
+    **{v: k for k, v in UNIT_KINDS.items()},
+}
+# Kinds go strictly downward; only the general branch level may be skipped.
+PARENT_KINDS: dict[str, tuple[str, ...]] = {
+    "group": (),
+    "committee": ("group",),
+    "general_branch": ("committee",),
+    "branch": ("general_branch", "committee"),
+}
+ROOT_KINDS = ("group", "committee")
+STATUS_BY_TEXT: dict[str, str] = {
+    **{k: k for k in STATUS_LABELS},
+    **{v: k for k, v in STATUS_LABELS.items()},
+}
+REGISTRY_FIELDS = ("name", "gender", "phone", "branch_id", "status", "roles", "joined_on", "active")
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (format, encoding, headers); the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its spreadsheet row number (header = row 1) and its cells as text."""
+
+    number: int
+    values: dict[str, str]
+
+    def get(self, header: str) -> str:
+        return self.values.get(header, "")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        tail = f" ({self.value})" if self.value else ""
+        return f"第 {self.row} 行 {self.field}: {self.message}{tail}"
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    unit_id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    path: tuple[str, ...] = ()
+    path_kinds: tuple[str, ...] = ()  # the kind of each unit in `path`
+    sort_order: int = 0
+    row: int = field(default=0, compare=False)  # 0: read from the database
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member_no: str
+    name: str
+    gender: str | None
+    phone: str | None
+    branch_id: str
+    status: str
+    roles: tuple[str, ...] = ()
+    joined_on: str | None = None
+    active: bool = True
+    row: int = field(default=0, compare=False)  # 0: read from the database
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_table(path: str | Path, headers: Sequence[str]) -> list[Row]:
+    """Read a CSV or XLSX file whose first row holds exactly `headers` (any order)."""
+    path = Path(path)
+    if not path.is_file():
+        raise TableError("找不到文件")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raw = _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = _read_xlsx(path)
+    else:
+        raise TableError(f"不支持的文件类型 {suffix or '(无扩展名)'}: 请使用 .csv 或 .xlsx")
+    if not raw:
+        raise TableError("文件是空的: 第 1 行应为表头")
+    names = [cell_text(c) for c in raw[0]]
+    _check_headers(names, headers)
+    index = {name: i for i, name in enumerate(names) if name}
+    rows = []
+    for number, cells in enumerate(raw[1:], start=2):
+        values = {h: cell_text(cells[i]) if i < len(cells) else "" for h, i in index.items()}
+        if any(values.values()):  # blank lines are common at the end of spreadsheets
+            rows.append(Row(number, values))
+    return rows
+
+
+def _check_headers(names: list[str], headers: Sequence[str]) -> None:
+    present = [n for n in names if n]
+    problems = []
+    if missing := [h for h in headers if h not in present]:
+        problems.append("缺少列 " + "、".join(missing))
+    if unknown := [n for n in present if n not in headers]:
+        problems.append("无法识别的列 " + "、".join(unknown))
+    if repeated := sorted({n for n in present if present.count(n) > 1}):
+        problems.append("重复的列 " + "、".join(repeated))
+    if problems:
+        raise TableError(f"表头错误: {'; '.join(problems)}。应为: {','.join(headers)}")
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel on Chinese Windows saves CSV in the ANSI code page (GBK ⊂ GB18030).
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise TableError("无法识别文件编码: 请另存为 UTF-8 或 GB18030 编码的 CSV") from None
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _read_xlsx(path: Path) -> list[list[object]]:
+    import openpyxl  # only XLSX needs it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise TableError(f"无法打开 Excel 文件: {exc}") from None
+    try:
+        # The first sheet, not the active one: which sheet was last viewed is not a choice.
+        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()  # read-only mode keeps the file open until closed
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text; spreadsheet numbers and dates become what the user typed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phone and member numbers typed as numbers
+    return str(value).strip()
+
+
+# --- org units -------------------------------------------------------------------------------
+
+
+def validate_units(
+    rows: Sequence[Row], existing: Iterable[UnitRecord]
+) -> tuple[list[UnitRecord], list[RowError]]:
+    """Check every row against the file and the units already stored.
+
+    Returns the units to store: the file's rows with `path` and `sort_order` computed, plus stored
+    units whose `path` changes because an ancestor moved.
+    """
+    errors: list[RowError] = []
+    stored = {u.unit_id: u for u in existing}
+    parsed: dict[str, UnitRecord] = {}
+    first_row: dict[str, int] = {}
+    for order, row in enumerate(rows, start=1):
+        unit = _parse_unit(row, order, first_row, errors)
+        if unit is not None:
+            parsed[unit.unit_id] = unit
+    merged = {**stored, **parsed}
+    paths = {uid: _path(uid, merged) for uid in merged}
+    children: dict[str, list[str]] = {}
+    for unit in merged.values():
+        if unit.parent_id is not None:
+            children.setdefault(unit.parent_id, []).append(unit.unit_id)
+
+    for unit in parsed.values():
+        errors.extend(_unit_tree_errors(unit, merged, paths[unit.unit_id], children, parsed))
+    errors.sort(key=lambda e: e.row)
+
+    records = [_placed(u, paths[u.unit_id], merged) for u in parsed.values()]
+    for uid, unit in stored.items():
+        if uid not in parsed and paths[uid]:
+            moved = _placed(unit, paths[uid], merged)
+            if moved != unit:
+                records.append(moved)
+    return records, errors
+
+
+def _placed(
+    unit: UnitRecord, path: tuple[str, ...] | None, units: dict[str, UnitRecord]
+) -> UnitRecord:
+    path = path or ()
+    kinds = tuple(units[uid].kind for uid in path)
+    return replace(unit, path=path, path_kinds=kinds)
+
+
+def _parse_unit(
+    row: Row, order: int, first_row: dict[str, int], errors: list[RowError]
+) -> UnitRecord | None:
+    n = row.number
+    uid, name = row.get("单位编号"), row.get("单位名称")
+    kind_text, parent = row.get("单位类型"), row.get("上级单位编号")
+    if not uid:
+        errors.append(RowError(n, "单位编号", "不能为空"))
+    elif not _ID_RE.match(uid):
+        errors.append(RowError(n, "单位编号", "只能包含字母、数字、- 或 _,最长 32 位", uid))
+    elif uid in first_row:
+        errors.append(RowError(n, "单位编号", f"与第 {first_row[uid]} 行重复", uid))
+    else:
+        first_row[uid] = n
+    if not name:
+        errors.append(RowError(n, "单位名称", "不能为空"))
+    elif len(name) > MAX_UNIT_NAME_CHARS:
+        errors.append(RowError(n, "单位名称", f"超过 {MAX_UNIT_NAME_CHARS} 个字", name))
+    kind = KIND_BY_TEXT.get(kind_text)
+    if not kind_text:
+        errors.append(RowError(n, "单位类型", "不能为空"))
+    elif kind is None:
+        allowed = "、".join(UNIT_KINDS.values())
+        errors.append(RowError(n, "单位类型", f"应为 {allowed} 之一", kind_text))
+    if parent and parent == uid:
+        errors.append(RowError(n, "上级单位编号", "不能是本单位", parent))
+    if first_row.get(uid) != n:
+        return None
+    # A row with a bad name or kind stays in the tree so that its children are still checked.
+    return UnitRecord(uid, name, kind or "", parent or None, sort_order=order, row=n)
+
+
+def _path(uid: str, units: dict[str, UnitRecord]) -> tuple[str, ...] | None:
+    """Ancestor ids root-first ending with `uid`; None if a parent is missing or the chain loops."""
+    chain = [uid]
+    seen = {uid}
+    parent = units[uid].parent_id
+    while parent is not None:
+        if parent in seen or parent not in units:
+            return None
+        chain.append(parent)
+        seen.add(parent)
+        parent = units[parent].parent_id
+    return tuple(reversed(chain))
+
+
+def _in_cycle(uid: str, units: dict[str, UnitRecord]) -> bool:
+    seen = set()
+    current: str | None = uid
+    while current is not None and current in units and current not in seen:
+        seen.add(current)
+        current = units[current].parent_id
+    return current == uid
+
+
+def _unit_tree_errors(
+    unit: UnitRecord,
+    merged: dict[str, UnitRecord],
+    path: tuple[str, ...] | None,
+    children: dict[str, list[str]],
+    from_file: dict[str, UnitRecord],
+) -> list[RowError]:
+    n, errors = unit.row, []
+    label = UNIT_KINDS.get(unit.kind, "")
+    own_parent = unit.parent_id == unit.unit_id  # already reported while parsing
+    parent = None if own_parent else merged.get(unit.parent_id or "")
+    if unit.parent_id and not own_parent:
+        if parent is None:
+            errors.append(RowError(n, "上级单位编号", "上级单位不存在", unit.parent_id))
+        elif _in_cycle(unit.unit_id, merged):
+            errors.append(RowError(n, "上级单位编号", "上级关系形成循环", unit.parent_id))
+    if unit.kind and unit.parent_id is None and unit.kind not in ROOT_KINDS:
+        errors.append(RowError(n, "上级单位编号", f"{label}必须填写上级单位"))
+    if unit.kind and parent is not None and parent.kind:
+        allowed = PARENT_KINDS[unit.kind]
+        if not allowed:
+            errors.append(
+                RowError(n, "上级单位编号", f"{label}是最上级单位,不能有上级", parent.unit_id)
+            )
+        elif parent.kind not in allowed:
+            wanted = "或".join(UNIT_KINDS[k] for k in allowed)
+            message = f"{label}的上级应为{wanted},而该单位是{UNIT_KINDS[parent.kind]}"
+            errors.append(RowError(n, "上级单位编号", message, parent.unit_id))
+    if path is not None and len(path) > MAX_TREE_DEPTH:
+        errors.append(
+            RowError(n, "上级单位编号", f"层级超过 {MAX_TREE_DEPTH} 级", " > ".join(path))
+        )
+    kids = children.get(unit.unit_id, [])
+    if unit.kind and unit.kind != "branch" and not kids:
+        errors.append(RowError(n, "单位类型", f"{label}没有下级单位: 只有党支部可以是末级单位"))
+    if unit.kind:
+        for kid in kids:  # stored children that the file does not mention must still fit
+            child = merged[kid]
+            if kid not in from_file and unit.kind not in PARENT_KINDS.get(child.kind, ()):
+                kid_label = UNIT_KINDS[child.kind]
+                message = f"下级单位 {kid} 是{kid_label},不能设在{label}之下"
+                errors.append(RowError(n, "单位类型", message))
+    return errors
+
+
+@dataclass
+class UnitPlan:
+    added: list[UnitRecord] = field(default_factory=list)
+    updated: list[UnitRecord] = field(default_factory=list)
+    unchanged: list[UnitRecord] = field(default_factory=list)
+
+
+def plan_unit_import(records: Iterable[UnitRecord], existing: Iterable[UnitRecord]) -> UnitPlan:
+    stored = {u.unit_id: u for u in existing}
+    plan = UnitPlan()
+    for record in records:
+        before = stored.get(record.unit_id)
+        if before is None:
+            plan.added.append(record)
+        elif before == record:
+            plan.unchanged.append(record)
+        else:
+            plan.updated.append(record)
+    return plan
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def validate_members(
+    rows: Sequence[Row], units: Iterable[UnitRecord], today: date | None = None
+) -> tuple[list[MemberRecord], list[RowError]]:
+    """Check every row; the records are meaningful only when the error list is empty."""
+    today = today or date.today()
+    by_id = {u.unit_id: u for u in units}
+    branches_by_name: dict[str, list[UnitRecord]] = {}
+    for unit in by_id.values():
+        if unit.kind == "branch":
+            branches_by_name.setdefault(unit.name, []).append(unit)
+    first_row: dict[str, int] = {}
+    records: list[MemberRecord] = []
+    errors: list[RowError] = []
+    for row in rows:
+        record = _parse_member(row, by_id, branches_by_name, first_row, today, errors)
+        if record is not None:
+            records.append(record)
+    return records, errors
+
+
+def _parse_member(
+    row: Row,
+    units: dict[str, UnitRecord],
+    branches_by_name: dict[str, list[UnitRecord]],
+    first_row: dict[str, int],
+    today: date,
+    errors: list[RowError],
+) -> MemberRecord | None:
+    n = row.number
+    before = len(errors)
+
+    def bad(field_name: str, message: str, value: str = "") -> None:
+        errors.append(RowError(n, field_name, message, value))
+
+    member_no = row.get("党员编号")
+    if not member_no:
+        bad("党员编号", "不能为空")
+    elif not _ID_RE.match(member_no):
+        bad("党员编号", "只能包含字母、数字、- 或 _,最长 32 位", member_no)
+    elif member_no in first_row:
+        bad("党员编号", f"与第 {first_row[member_no]} 行重复", member_no)
+    else:
+        first_row[member_no] = n
+
+    name = row.get("姓名")
+    if not name:
+        bad("姓名", "不能为空")
+    elif len(name) > MAX_NAME_CHARS:
+        bad("姓名", f"超过 {MAX_NAME_CHARS} 个字", name)
+
+    gender = row.get("性别") or None
+    if gender is not None and gender not in GENDERS:
+        bad("性别", "只能填写 男 或 女", gender)
+
+    phone = _PHONE_NOISE_RE.sub("", row.get("手机号")) or None
+    if phone is not None and not PHONE_RE.match(phone):
+        bad("手机号", "号码格式不正确", row.get("手机号"))
+
+    branch = _find_branch(row.get("所在支部"), units, branches_by_name, bad)
+
+    status_text = row.get("人员类别")
+    status = STATUS_BY_TEXT.get(status_text)
+    if not status_text:
+        bad("人员类别", "不能为空")
+    elif status is None:
+        bad("人员类别", "只能填写 正式党员 或 预备党员", status_text)
+
+    roles = _parse_roles(row.get("职务"), branch, units, bad)
+
+    joined_on = None
+    if text := row.get("入党日期"):
+        try:
+            joined = parse_date(text)
+        except ValueError:
+            bad("入党日期", "日期格式不正确,应为 YYYY-MM-DD", text)
+        else:
+            if joined > today:
+                bad("入党日期", "不能晚于今天", text)
+            elif joined < EARLIEST_JOIN:
+                bad("入党日期", "不能早于 1921-07-01", text)
+            joined_on = joined.isoformat()
+
+    if len(errors) > before or branch is None or status is None:
+        return None
+    return MemberRecord(
+        member_no, name, gender, phone, branch.unit_id, status, roles, joined_on, row=n
+    )
+
+
+def _find_branch(text, units, branches_by_name, bad) -> UnitRecord | None:
+    """A branch by unit id, or else by name when exactly one branch has that name."""
+    if not text:
+        bad("所在支部", "不能为空")
+        return None
+    unit = units.get(text)
+    if unit is not None:
+        if unit.kind != "branch":
+            label = UNIT_KINDS.get(unit.kind, unit.kind)
+            bad("所在支部", f"该单位是{label},党员只能编入党支部", text)
+            return None
+        return unit
+    matches = branches_by_name.get(text, [])
+    if len(matches) > 1:
+        bad("所在支部", "有多个同名党支部,请填写单位编号", text)
+    elif not matches:
+        bad("所在支部", "找不到该党支部", text)
+    return matches[0] if len(matches) == 1 else None
+
+
+def _parse_roles(text, branch, units, bad) -> tuple[str, ...]:
+    keys: list[str] = []
+    above = {units[u].kind for u in branch.path if u in units} if branch else set()
+    for label in (p for p in _ROLE_SEPARATORS_RE.split(text) if p):
+        role = ROLE_BY_LABEL.get(label) or ROLES.get(label)
+        if role is None:
+            allowed = "、".join(ROLE_BY_LABEL)
+            bad("职务", f"无法识别的职务,应为 {allowed}", label)
+        elif branch is not None and role.unit_kind is not None and role.unit_kind not in above:
+            kind = UNIT_KINDS[role.unit_kind]
+            bad("职务", f"所在支部 {branch.unit_id} 的上级没有{kind},不能担任{role.label}", label)
+        elif role.key not in keys:
+            keys.append(role.key)
+    return tuple(keys)
+
+
+def parse_date(text: str) -> date:
+    """YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit), or an Excel serial number."""
+    if _EXCEL_SERIAL_RE.match(text):
+        from openpyxl.utils.datetime import from_excel
+
+        return from_excel(int(text)).date()
+    match = _DATE_RE.match(text)
+    if match is None:
+        raise ValueError(text)
+    return date(*(int(g) for g in match.groups()))
+
+
+@dataclass(frozen=True)
+class MemberUpdate:
+    record: MemberRecord
+    changed: tuple[str, ...]
+
+
+@dataclass
+class MemberPlan:
+    added: list[MemberRecord] = field(default_factory=list)
+    updated: list[MemberUpdate] = field(default_factory=list)
+    unchanged: list[MemberRecord] = field(default_factory=list)
+    missing: list[MemberRecord] = field(default_factory=list)  # stored but not in the file
+
+
+def plan_member_import(
+    records: Iterable[MemberRecord], existing: Iterable[MemberRecord]
+) -> MemberPlan:
+    stored = {m.member_no: m for m in existing}
+    plan = MemberPlan()
+    seen = set()
+    for record in records:
+        seen.add(record.member_no)
+        before = stored.get(record.member_no)
+        if before is None:
+            plan.added.append(record)
+            continue
+        changed = tuple(f for f in REGISTRY_FIELDS if getattr(before, f) != getattr(record, f))
+        if changed:
+            plan.updated.append(MemberUpdate(record, changed))
+        else:
+            plan.unchanged.append(record)
+    plan.missing = sorted((m for m in stored.values() if m.member_no not in seen), key=_no_key)
+    return plan
+
+
+def _no_key(member: MemberRecord) -> str:
+    return member.member_no
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def load_units() -> list[UnitRecord]:
+    from chalicelib.models import OrgUnit
+
+    return [
+        UnitRecord(
+            u.unit_id,
+            u.name,
+            u.kind,
+            u.parent_id,
+            tuple(u.path or ()),
+            tuple(u.path_kinds or ()),
+            int(u.sort_order or 0),
+        )
+        for u in OrgUnit.scan()
+    ]
+
+
+def load_members() -> list[MemberRecord]:
+    from chalicelib.models import Member
+
+    return [
+        MemberRecord(
+            m.member_no,
+            m.name,
+            m.gender,
+            m.phone,
+            m.branch_id,
+            m.status,
+            tuple(m.roles or ()),
+            m.joined_on,
+            bool(m.active),
+        )
+        for m in Member.scan()
+    ]
+
+
+def apply_unit_import(plan: UnitPlan) -> None:
+    from chalicelib.models import OrgUnit
+
+    with OrgUnit.batch_write() as batch:
+        for u in [*plan.added, *plan.updated]:
+            batch.save(
+                OrgUnit(
+                    u.unit_id,
+                    name=u.name,
+                    kind=u.kind,
+                    parent_id=u.parent_id,
+                    path=list(u.path),
+                    path_kinds=list(u.path_kinds),
+                    sort_order=u.sort_order,
+                )
+            )
+
+
+def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> list[str]:
+    """Write the plan; returns the member numbers deactivated.
+
+    Updates touch only the registry fields, so an activated account keeps its `password_hash`
+    and `session_epoch`; deactivation bumps `session_epoch`, which ends every session.
+    """
+    from chalicelib.models import Member
+
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with Member.batch_write() as batch:
+        for r in plan.added:
+            batch.save(
+                Member(
+                    r.member_no,
+                    name=r.name,
+                    gender=r.gender,
+                    phone=r.phone,
+                    branch_id=r.branch_id,
+                    status=r.status,
+                    roles=list(r.roles),
+                    joined_on=r.joined_on,
+                    active=True,
+                    session_epoch=0,
+                    updated_at=now,
+                )
+            )
+    for change in plan.updated:
+        r = change.record
+        actions = [Member.updated_at.set(now)]
+        for name in REGISTRY_FIELDS:
+            attr, value = getattr(Member, name), getattr(r, name)
+            if name == "roles":
+                value = list(value)
+            actions.append(attr.remove() if value is None else attr.set(value))
+        Member(r.member_no).update(actions=actions, condition=Member.member_no.exists())
+    deactivated = []
+    if deactivate_missing:
+        for m in plan.missing:
+            if not m.active:
+                continue
+            Member(m.member_no).update(
+                actions=[
+                    Member.active.set(False),
+                    Member.session_epoch.add(1),
+                    Member.updated_at.set(now),
+                ],
+                condition=Member.member_no.exists(),
+            )
+            deactivated.append(m.member_no)
+    return deactivated
+
+
+def format_errors(path: str | Path, errors: Sequence[RowError]) -> str:
+    head = f"{path}: 发现 {len(errors)} 处错误,未导入任何数据。"
+    return "\n".join([head, *(str(e) for e in errors)])
