@@ -18,7 +18,9 @@ FORGED = jwt.encode({"sub": "10000001", "iat": 0, "exp": 4102444800}, "x" * 48, 
 
 
 @pytest.mark.parametrize(("path", "method"), SECURED)
-@pytest.mark.parametrize("auth", [None, "Bearer", "Bearer not-a-jwt", f"Bearer {FORGED}", "Basic abc"])
+@pytest.mark.parametrize(
+    "auth", [None, "Bearer", "Bearer not-a-jwt", f"Bearer {FORGED}", "Basic abc"]
+)
 def test_secured_routes_refuse_without_a_valid_token(stack, path, method, auth):
     headers = {"Content-Type": "application/json"}
     if auth:

@@ -1,4 +1,4 @@
-"""The lockout lasts one window after the fifth failure, no longer; time is passed in, not waited."""
+"""The lockout lasts one window after the fifth failure, no longer (time is passed in)."""
 
 from __future__ import annotations
 

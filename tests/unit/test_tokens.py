@@ -20,8 +20,15 @@ def _forge(claims: dict, key: str = KEY, kid: str = "test-1", alg: str = "HS256"
 
 def _claims(**over) -> dict:
     now = int(time.time())
-    base = {"sub": "10000001", "iat": now, "exp": now + 60, "aud": "dangjian-h5",
-            "iss": "dangjian-api", "typ": "access", "sep": 0}
+    base = {
+        "sub": "10000001",
+        "iat": now,
+        "exp": now + 60,
+        "aud": "dangjian-h5",
+        "iss": "dangjian-api",
+        "typ": "access",
+        "sep": 0,
+    }
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}
 

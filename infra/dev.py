@@ -1,0 +1,89 @@
+"""`make dev`: the whole product locally with demo data, on one origin like production.
+
+DynamoDB Local keeps its data in `var/dynamodb/` (git-ignored), so a second run keeps everything.
+Ports: DDB_PORT (8000), API_PORT (8001), WEB_PORT (8080). Ctrl-C stops everything started here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+SECRETS = VAR / "dev-secrets.json"
+sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "functions"), str(ROOT)]
+
+from local_stack import LocalStack, api_environment  # noqa: E402
+
+PORTS = {
+    "ddb": int(os.environ.get("DDB_PORT", "8000")),
+    "api": int(os.environ.get("API_PORT", "8001")),
+    "web": int(os.environ.get("WEB_PORT", "8080")),
+}
+
+
+def dev_environment() -> dict[str, str]:
+    """The local stack's environment; the JWT key is made once per machine and kept in var/."""
+    VAR.mkdir(exist_ok=True)
+    if not SECRETS.exists():
+        SECRETS.write_text(json.dumps({"jwt_keys": {"dev-1": secrets.token_urlsafe(48)}}))
+        SECRETS.chmod(0o600)
+    keys = json.loads(SECRETS.read_text())["jwt_keys"]
+    return api_environment(PORTS["ddb"], json.dumps(keys))
+
+
+def main() -> None:
+    env = dev_environment()
+    os.environ.update(env)  # before chalicelib.models is imported (PynamoDB reads it then)
+    stack = LocalStack(
+        ddb_port=PORTS["ddb"],
+        api_port=PORTS["api"],
+        web_port=PORTS["web"],
+        site=ROOT / "output",
+        env=env,
+        data_dir=VAR / "dynamodb",
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        print("== DynamoDB Local (data in var/dynamodb/)")
+        stack.start_database()
+        from tools import seed_demo, tables
+
+        tables.create_all()
+        print("== Demo registry and accounts")
+        accounts = seed_demo.seed()
+        print("== Site (pelican)")
+        subprocess.run(
+            [sys.executable, "-m", "pelican", "content", "-q", "-o", str(stack.site)],
+            cwd=ROOT,
+            check=True,
+        )
+        print("== API (chalice local) and the site on one origin")
+        stack.start_api()
+        stack.start_web()
+        print(f"\n  站点 (site)  {stack.url}/")
+        print(
+            f"  API          {stack.url}/api/me   (chalice local: http://127.0.0.1:{PORTS['api']})"
+        )
+        print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}\n")
+        print("  演示账号 (demo logins):")
+        for role, no, password in accounts:
+            print(f"    {role:<8} 党员编号 {no}  密码 {password}")
+        print("\n  Ctrl-C 停止\n", flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

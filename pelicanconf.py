@@ -1,0 +1,138 @@
+"""Pelican settings for development builds (`pelican content -s pelicanconf.py`).
+
+publishconf.py imports everything from here and overrides what production needs.
+"""
+
+import logging
+
+SITENAME = "智慧党建"
+SITE_TAGLINE = "不忘初心 · 牢记使命"
+SITEURL = ""  # root-relative links: the site and /api/ share one origin
+RELATIVE_URLS = False
+
+PATH = "content"
+OUTPUT_PATH = "output/"
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["site_sections", "reading_time", "asset_hash"]
+
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh"
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+# The site's structure, defined once: templates draw the home grids from it and
+# plugins/site_sections checks every article's `Category:` against it and gives each
+# section its ASCII slug (Pelican would otherwise turn 思想建设 into pinyin).
+# `icon` is the single character shown in the home grid.
+MODULES = [
+    {
+        "name": "微党建",
+        "slug": "weidangjian",
+        "sections": [
+            {"name": "思想建设", "slug": "sixiang", "icon": "思", "intro": "理论学习，凝心铸魂"},
+            {"name": "组织建设", "slug": "zuzhi", "icon": "组", "intro": "夯实基层，建强支部"},
+            {"name": "作风建设", "slug": "zuofeng", "icon": "风", "intro": "转变作风，务实为民"},
+            {"name": "反腐倡廉建设", "slug": "fanfu", "icon": "廉", "intro": "警钟长鸣，清正廉洁"},
+            {"name": "制度建设", "slug": "zhidu", "icon": "制", "intro": "用制度管权管事管人"},
+        ],
+    },
+    {
+        "name": "微课堂",
+        "slug": "weiketang",
+        "sections": [
+            {"name": "党纪党规", "slug": "dangji", "icon": "纪", "intro": "学纪知纪，明纪守纪"},
+            {"name": "系列讲话", "slug": "jianghua", "icon": "讲", "intro": "重要讲话精神学习"},
+            {"name": "道德讲堂", "slug": "daode", "icon": "德", "intro": "身边好人，向上向善"},
+            {"name": "党微矩阵", "slug": "juzhen", "icon": "链", "intro": "精选党建网站与公众号"},
+            {"name": "微发布", "slug": "fabu", "icon": "发", "intro": "通知公告与工作动态"},
+        ],
+    },
+    {
+        "name": "微社区",
+        "slug": "weishequ",
+        "sections": [
+            {"name": "先进风采", "slug": "xianjin", "icon": "先", "intro": "学习身边的先进典型"},
+            {"name": "支部家园", "slug": "zhibu", "icon": "支", "intro": "支部活动与风采展示"},
+            {
+                "name": "党章百日学",
+                "slug": "dangzhang",
+                "icon": "章",
+                "intro": "百日学党章，即将上线",
+            },
+        ],
+    },
+]
+
+# Clean URLs. Articles carry an ASCII `Slug:`; pages are saved at the root (/login.html).
+ARTICLE_URL = "articles/{slug}.html"
+ARTICLE_SAVE_AS = ARTICLE_URL
+ARTICLE_LANG_URL = "articles/{slug}-{lang}.html"
+ARTICLE_LANG_SAVE_AS = ARTICLE_LANG_URL
+PAGE_URL = "{slug}.html"
+PAGE_SAVE_AS = PAGE_URL
+PAGE_LANG_URL = "{slug}-{lang}.html"
+PAGE_LANG_SAVE_AS = PAGE_LANG_URL
+CATEGORY_URL = "category/{slug}.html"
+CATEGORY_SAVE_AS = CATEGORY_URL
+USE_FOLDER_AS_CATEGORY = False  # the category comes from `Category:` only
+
+# Nothing unpublished may reach output/: future-dated articles become drafts,
+# and drafts are not written at all.
+WITH_FUTURE_DATES = False
+DRAFT_URL = ""
+DRAFT_SAVE_AS = ""
+DRAFT_LANG_URL = ""
+DRAFT_LANG_SAVE_AS = ""
+DRAFT_PAGE_URL = ""
+DRAFT_PAGE_SAVE_AS = ""
+DRAFT_PAGE_LANG_URL = ""
+DRAFT_PAGE_LANG_SAVE_AS = ""
+
+# Pages we do not use.
+DIRECT_TEMPLATES = ["index"]
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+ARCHIVES_SAVE_AS = ""
+
+# Only section lists are paginated (the home shows the latest few itself).
+# Page 2+ goes into a folder named after the list, so no two lists can collide
+# (Pelican's default puts `sixiang2.html` next to a possible `sixiang2` section).
+DEFAULT_PAGINATION = 20
+PAGINATED_TEMPLATES = {"category": None}
+PAGINATION_PATTERNS = [
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}.html", "{base_name}/page/{number}.html"),
+]
+
+# No feeds: members read inside WeChat.
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# Theme CSS/JS are published by plugins/asset_hash under content-hashed names;
+# nothing else in theme/static needs copying as is.
+THEME_STATIC_DIR = "theme"
+THEME_STATIC_PATHS: list[str] = []
+STATIC_PATHS: list[str] = []
+
+# Incremental dev builds; hash contents because CI checkouts lose mtimes.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
+CHECK_MODIFIED_METHOD = "md5"
+
+# Docutils has no Chinese localization; we write Markdown, not reStructuredText.
+LOG_FILTER = [(logging.WARNING, "Docutils has no localization for '%s'. Using 'en' instead.")]
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}

@@ -1,0 +1,45 @@
+"""Estimated reading time for Chinese articles: `article.reading_minutes`.
+
+Word counters built for English count a whole Chinese paragraph as one word. We count each
+Han character as one unit and each run of other letters/digits (an English word, a number)
+as one unit, at about 400 units a minute, never less than 1 minute.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+from pelican import signals
+from pelican.contents import Article
+
+HAN_PER_MINUTE = 400
+
+_TAG = re.compile(r"<[^>]+>")
+_HAN = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef]"
+)
+_WORD = re.compile(r"[^\W_]+")  # after Han characters are removed: words of other scripts
+
+
+def count_units(text: str) -> int:
+    """Han characters plus words of other scripts in plain text."""
+    han = len(_HAN.findall(text))
+    words = len(_WORD.findall(_HAN.sub(" ", text)))
+    return han + words
+
+
+def reading_minutes(content_html: str) -> int:
+    text = html.unescape(_TAG.sub(" ", content_html or ""))
+    return max(1, math.ceil(count_units(text) / HAN_PER_MINUTE))
+
+
+def _on_content_init(instance: Any) -> None:
+    if isinstance(instance, Article):
+        instance.reading_minutes = reading_minutes(instance._content)
+
+
+def register() -> None:
+    signals.content_object_init.connect(_on_content_init)

@@ -1,0 +1,65 @@
+"""A member in WeChat on a phone: activate, see her name on 我的, log out, log in again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import make_member, make_tree
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+
+def test_activate_see_me_logout_login(site, phone: Page):
+    make_tree()
+    make_member(
+        "40000001",
+        "B2",
+        name="赵晓梅",
+        phone="13755556666",
+        password=None,
+        roles=("branch_committee",),
+    )
+    phone.goto(f"{site.url}/login.html")
+    phone.get_by_text("激活账号").first.click()
+    expect(phone).to_have_url(re.compile(r"/activate\.html"))
+
+    phone.fill("#member_no", "40000001")
+    phone.fill("#name", "赵晓梅")
+    phone.fill("#phone_last4", "0000")
+    phone.fill("#password", "xuexi2026")
+    phone.fill("#password2", "xuexi2026")
+    phone.click("#activate-submit")
+    expect(phone.locator("#form-error")).to_contain_text("信息不匹配")
+
+    phone.fill("#phone_last4", "6666")
+    phone.click("#activate-submit")
+    expect(phone).to_have_url(re.compile(r"/me\.html"))
+    expect(phone.locator("#me-name")).to_have_text("赵晓梅")
+    expect(phone.locator("#me-member-no")).to_contain_text("40000001")
+    expect(phone.locator("#me-branch")).to_contain_text("第二党支部")
+    expect(phone.locator("#me-roles")).to_contain_text("支部委员")
+
+    phone.click("#logout")
+    expect(phone).to_have_url(re.compile(r"/login\.html"))
+    phone.goto(f"{site.url}/me.html")
+    expect(phone).to_have_url(re.compile(r"/login\.html\?next="))
+
+    phone.fill("#member_no", "40000001")
+    phone.fill("#password", "xuexi2026")
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(r"/me\.html"))
+    expect(phone.locator("#me-name")).to_have_text("赵晓梅")
+
+
+def test_wrong_password_shows_the_servers_message(site, phone: Page):
+    make_tree()
+    make_member("40000002", "B1")
+    phone.goto(f"{site.url}/login.html")
+    phone.fill("#member_no", "40000002")
+    phone.fill("#password", "not-my-password")
+    phone.click("#login-submit")
+    expect(phone.locator("#form-error")).to_contain_text("党员编号或密码错误")
+    expect(phone).to_have_url(re.compile(r"/login\.html"))

@@ -1,0 +1,121 @@
+// Fetch wrapper for the same-origin JSON API under /api/.
+// The access token lives in sessionStorage; the refresh token is an HttpOnly cookie
+// that the browser sends by itself to POST /api/auth/refresh.
+
+const TOKEN_KEY = 'access_token';
+// Endpoints that take no access token and must not trigger a refresh on 401.
+const PUBLIC = new Set(['/api/auth/login', '/api/auth/activate', '/api/auth/refresh']);
+
+export class ApiError extends Error {
+  constructor(status, message, code = '', retryAfter = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null; // storage blocked: behave as logged out
+  }
+}
+
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function clearSession() {
+  try {
+    sessionStorage.clear();
+  } catch {
+    // nothing stored, nothing to clear
+  }
+}
+
+function fallbackMessage(status) {
+  if (status === 0) return '网络异常，请检查网络后重试';
+  if (status === 429) return '操作太频繁，请稍后再试';
+  if (status >= 500) return '服务暂时不可用，请稍后再试';
+  return `请求失败（${status}）`;
+}
+
+async function send(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const token = PUBLIC.has(path) ? null : getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, fallbackMessage(0));
+  }
+  let data = null;
+  if (response.status !== 204) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null; // empty or not JSON (e.g. a proxy's error page)
+    }
+  }
+  if (!response.ok) {
+    throw new ApiError(
+      response.status,
+      (data && data.Message) || fallbackMessage(response.status),
+      (data && data.Code) || '',
+      response.headers.get('Retry-After'),
+    );
+  }
+  return data;
+}
+
+// One refresh at a time, however many requests got a 401 together.
+let refreshing = null;
+
+export function refresh() {
+  if (!refreshing) {
+    refreshing = send('POST', '/api/auth/refresh')
+      .then((data) => {
+        setToken(data.access_token);
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+  return refreshing;
+}
+
+// Calls the API; on 401 refreshes the access token once and retries.
+export async function api(path, { method = 'GET', body } = {}) {
+  try {
+    return await send(method, path, body);
+  } catch (error) {
+    if (error.status !== 401 || PUBLIC.has(path) || !(await refresh())) throw error;
+    return send(method, path, body);
+  }
+}
+
+// Log in or activate: stores the access token from the response.
+export async function authenticate(path, body) {
+  const data = await api(path, { method: 'POST', body });
+  setToken(data.access_token);
+  return data;
+}
+
+// Where to go after logging in: the `next` query parameter if it is a path on this site.
+export function nextPath(fallback = '/me.html') {
+  const next = new URLSearchParams(location.search).get('next');
+  const sameSite = next && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\');
+  return sameSite ? next : fallback;
+}

@@ -1,0 +1,57 @@
+import { api, clearSession } from './api.js';
+import { showError } from './form.js';
+
+const $ = (id) => document.getElementById(id);
+
+function render(me) {
+  $('me-name').textContent = me.name;
+  $('me-avatar').textContent = me.name.slice(0, 1) || '党';
+  $('me-status').textContent = me.status_label;
+  $('me-member-no').textContent = me.member_no;
+  $('me-branch').textContent = (me.branch_path || []).map((unit) => unit.name).join(' › ');
+  $('me-joined').textContent = me.joined_on || '';
+  const roles = $('me-roles');
+  roles.textContent = '';
+  if (!me.roles || me.roles.length === 0) {
+    roles.textContent = '党员';
+    return;
+  }
+  for (const role of me.roles) {
+    const tag = document.createElement('span');
+    tag.className = 'tag';
+    tag.textContent = role.unit ? `${role.label} · ${role.unit.name}` : role.label;
+    roles.append(tag);
+  }
+}
+
+async function logout(button) {
+  button.disabled = true;
+  try {
+    await api('/api/auth/logout', { method: 'POST' });
+  } catch {
+    // leave anyway: the local session is cleared below
+  }
+  clearSession();
+  location.replace('/login.html');
+}
+
+async function main() {
+  const button = $('logout');
+  button.disabled = false;
+  button.addEventListener('click', () => logout(button));
+  let me;
+  try {
+    me = await api('/api/me');
+  } catch (error) {
+    if (error.status === 401) {
+      location.replace('/login.html?next=/me.html');
+      return;
+    }
+    $('me-name').textContent = '加载失败';
+    showError($('form-error'), error.message);
+    return;
+  }
+  render(me);
+}
+
+main();

@@ -1,0 +1,166 @@
+"""`make bench`: measure and write the figures to bench/results/latest.{json,md}.
+
+Each bench returns rows (figure, value, unit). They run against the same local parts as the tests:
+DynamoDB Local in memory and the API behind `chalice local`, over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "functions")]
+
+import dynamodb_local  # noqa: E402
+from local_stack import LocalStack, api_environment  # noqa: E402
+
+OUT = ROOT / "bench" / "results"
+JWT_KEYS = json.dumps({"bench-1": "b" * 48})
+Row = tuple[str, float, str]
+
+
+def _pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def bench_import_time() -> list[Row]:
+    """`python -X importtime -c 'import app'`: a proxy for the Lambda cold start."""
+    totals = []
+    for _ in range(5):
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import app"],
+            cwd=ROOT / "functions",
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "functions")},
+        ).stderr
+        app_line = [ln for ln in out.splitlines() if re.search(r"\|\s+app$", ln)][-1]
+        totals.append(int(app_line.split("|")[1]) / 1000)
+    return [("app import time (median of 5)", round(statistics.median(totals), 1), "ms")]
+
+
+@contextmanager
+def local_stack() -> Iterator[LocalStack]:
+    ddb = dynamodb_local.free_port()
+    env = api_environment(ddb, JWT_KEYS)
+    os.environ.update(env)
+    stack = LocalStack(
+        ddb_port=ddb,
+        api_port=dynamodb_local.free_port(),
+        web_port=dynamodb_local.free_port(),
+        site=OUT,
+        env=env,
+    )
+    try:
+        stack.start_database()
+        from tools.tables import create_all
+
+        create_all()
+        stack.start_api()
+        stack.start_web()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _timed(fn: Callable[[], object], n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def bench_login(stack: LocalStack) -> list[Row]:
+    import requests
+
+    from chalicelib import auth, registry
+    from tests.factories import PASSWORD, make_member, make_tree
+    from tools.capacity import metered
+
+    make_tree()
+    member = make_member("30000001", "B1", roles=("branch_secretary",))
+    url = f"{stack.url}/api"
+    n = 30
+
+    def http_login() -> None:
+        r = requests.post(f"{url}/auth/login", json={"member_no": "30000001", "password": PASSWORD})
+        r.raise_for_status()
+
+    http_login()  # warm up the server process
+    login_ms = _timed(http_login, n)
+    token = auth.login("30000001", PASSWORD).access_token
+    me_ms = _timed(
+        lambda: requests.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}),
+        n,
+    )
+    handler_ms = _timed(lambda: auth.login("30000001", PASSWORD), n)
+    with metered() as login_cu:
+        auth.login("30000001", PASSWORD)
+    session = auth.login("30000001", PASSWORD)
+    with metered() as refresh_cu:
+        auth.refresh(session.refresh_token)
+    with metered() as me_cu:
+        registry.profile(registry.get_member(member.member_no))
+    return [
+        ("login over HTTP, p50", round(statistics.median(login_ms), 1), "ms"),
+        ("login over HTTP, p95", round(_pct(login_ms, 95), 1), "ms"),
+        (
+            "login handler in-process, p50 (scrypt 2^14 dominates)",
+            round(statistics.median(handler_ms), 1),
+            "ms",
+        ),
+        ("GET /me over HTTP, p50", round(statistics.median(me_ms), 1), "ms"),
+        ("capacity units per login", round(login_cu.total, 2), "CU"),
+        ("capacity units per refresh", round(refresh_cu.total, 2), "CU"),
+        ("capacity units per GET /me (after the token check)", round(me_cu.total, 2), "CU"),
+    ]
+
+
+def write(rows: list[Row]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+    }
+    figures = [{"figure": f, "value": v, "unit": u} for f, v, u in rows]
+    (OUT / "latest.json").write_text(
+        json.dumps({**meta, "figures": figures}, ensure_ascii=False, indent=2)
+    )
+    lines = [
+        f"# make bench — {meta['when']}",
+        "",
+        f"Machine: {meta['machine']}",
+        "",
+        "| figure | value | unit |",
+        "|---|---:|---|",
+    ]
+    lines += [f"| {f} | {v} | {u} |" for f, v, u in rows]
+    (OUT / "latest.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    rows = bench_import_time()
+    with local_stack() as stack:
+        rows += bench_login(stack)
+    write(rows)
+
+
+if __name__ == "__main__":
+    main()
