@@ -78,6 +78,7 @@ def main() -> None:
         for role, no, password in accounts:
             print(f"    {role:<8} 党员编号 {no}  密码 {password}")
         print("\n  Ctrl-C 停止\n", flush=True)
+        signal.signal(signal.SIGINT, lambda *_: stop.set())  # also when started in the background
         stop.wait()
     except KeyboardInterrupt:
         pass
