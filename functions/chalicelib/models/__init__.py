@@ -1,0 +1,25 @@
+"""The one definition of every DynamoDB table: one module per area in this package.
+
+Local table creation (`tools/tables.py`), the tests and the CloudFormation resources all derive from
+`ALL_MODELS`, which collects every model defined here; nothing is declared twice by hand. A new area
+adds a module and imports it below.
+"""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from . import registry, sessions
+from .registry import Member, OrgUnit
+from .sessions import LoginThrottle, RefreshToken, SessionFamily
+
+_AREAS = (registry, sessions)
+
+ALL_MODELS: tuple[type[Model], ...] = tuple(
+    obj
+    for area in _AREAS
+    for obj in vars(area).values()
+    if isinstance(obj, type) and issubclass(obj, Model) and obj.__module__ == area.__name__
+)
+
+__all__ = ["ALL_MODELS", "LoginThrottle", "Member", "OrgUnit", "RefreshToken", "SessionFamily"]
