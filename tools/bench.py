@@ -1,6 +1,7 @@
 """`make bench`: measure and write the figures to bench/results/latest.{json,md}.
 
-Each bench returns rows (figure, value, unit). They run against the same local parts as the tests:
+Each area's bench is a module in `tools/benches/` with `run(stack) -> rows` of (figure, value,
+unit). They run against the same local parts as the tests:
 DynamoDB Local in memory and the API behind `chalice local`, over HTTP.
 """
 
@@ -30,7 +31,7 @@ JWT_KEYS = json.dumps({"bench-1": "b" * 48})
 Row = tuple[str, float, str]
 
 
-def _pct(samples: list[float], p: float) -> float:
+def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
@@ -76,59 +77,14 @@ def local_stack() -> Iterator[LocalStack]:
         stack.stop()
 
 
-def _timed(fn: Callable[[], object], n: int) -> list[float]:
+def timed(fn: Callable[[], object], n: int) -> list[float]:
+    """Wall times in ms of n calls."""
     samples = []
     for _ in range(n):
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return samples
-
-
-def bench_login(stack: LocalStack) -> list[Row]:
-    import requests
-
-    from chalicelib import auth, registry
-    from tests.factories import PASSWORD, make_member, make_tree
-    from tools.capacity import metered
-
-    make_tree()
-    member = make_member("30000001", "B1", roles=("branch_secretary",))
-    url = f"{stack.url}/api"
-    n = 30
-
-    def http_login() -> None:
-        r = requests.post(f"{url}/auth/login", json={"member_no": "30000001", "password": PASSWORD})
-        r.raise_for_status()
-
-    http_login()  # warm up the server process
-    login_ms = _timed(http_login, n)
-    token = auth.login("30000001", PASSWORD).access_token
-    me_ms = _timed(
-        lambda: requests.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}),
-        n,
-    )
-    handler_ms = _timed(lambda: auth.login("30000001", PASSWORD), n)
-    with metered() as login_cu:
-        auth.login("30000001", PASSWORD)
-    session = auth.login("30000001", PASSWORD)
-    with metered() as refresh_cu:
-        auth.refresh(session.refresh_token)
-    with metered() as me_cu:
-        registry.profile(registry.get_member(member.member_no))
-    return [
-        ("login over HTTP, p50", round(statistics.median(login_ms), 1), "ms"),
-        ("login over HTTP, p95", round(_pct(login_ms, 95), 1), "ms"),
-        (
-            "login handler in-process, p50 (scrypt 2^14 dominates)",
-            round(statistics.median(handler_ms), 1),
-            "ms",
-        ),
-        ("GET /me over HTTP, p50", round(statistics.median(me_ms), 1), "ms"),
-        ("capacity units per login", round(login_cu.total, 2), "CU"),
-        ("capacity units per refresh", round(refresh_cu.total, 2), "CU"),
-        ("capacity units per GET /me (after the token check)", round(me_cu.total, 2), "CU"),
-    ]
 
 
 def write(rows: list[Row]) -> None:
@@ -156,9 +112,19 @@ def write(rows: list[Row]) -> None:
 
 
 def main() -> None:
+    """Run the import-time bench, then every `tools/benches/<area>.py` `run(stack)` in turn."""
+    import importlib
+    import pkgutil
+
     rows = bench_import_time()
     with local_stack() as stack:
-        rows += bench_login(stack)
+        # Imported only now: PynamoDB reads the table host when the models are first imported.
+        from tools import benches
+        from tools.tables import truncate_all
+
+        for info in sorted(pkgutil.iter_modules(benches.__path__), key=lambda m: m.name):
+            truncate_all()
+            rows += importlib.import_module(f"tools.benches.{info.name}").run(stack)
     write(rows)
 
 

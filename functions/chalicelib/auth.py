@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +17,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import passwords, throttle, tokens
+from . import clock, passwords, throttle, tokens
 from .errors import ConflictError, UnauthorizedError, UnprocessableError
 from .models import Member, RefreshToken, SessionFamily
 from .registry import get_member
@@ -35,10 +34,6 @@ class Session:
     refresh_token: str
     expires_in: int
     refresh_max_age: int
-
-
-def _now() -> float:
-    return time.time()
 
 
 def _start_session(member: Member, now: float) -> Session:
@@ -78,7 +73,7 @@ def _session(member: Member, refresh_token: str, family: SessionFamily, now: flo
 
 def activate(member_no: str, name: str, phone_last4: str, password: str) -> Session:
     """First use: prove identity with the registry's name and phone, then choose a password."""
-    now = _now()
+    now = clock.now()
     key = f"activate#{member_no}"
     record = throttle.check(key, now)
     member = get_member(member_no.strip())
@@ -107,7 +102,7 @@ def activate(member_no: str, name: str, phone_last4: str, password: str) -> Sess
 
 
 def login(member_no: str, password: str) -> Session:
-    now = _now()
+    now = clock.now()
     key = f"login#{member_no}"
     record = throttle.check(key, now)
     member = get_member(member_no.strip())
@@ -141,7 +136,7 @@ def _token_record(refresh_token: str | None, now: float) -> RefreshToken | None:
 
 def refresh(refresh_token: str | None) -> Session:
     """Trade a refresh token for a new access token and a new refresh token (used once)."""
-    now = _now()
+    now = clock.now()
     record = _token_record(refresh_token, now)
     if record is None:
         raise UnauthorizedError(SESSION_ENDED)
@@ -191,14 +186,14 @@ def refresh(refresh_token: str | None) -> Session:
 
 
 def logout(refresh_token: str | None) -> None:
-    record = _token_record(refresh_token, _now())
+    record = _token_record(refresh_token, clock.now())
     if record is not None:
         _revoke(record.family_id)
 
 
 def change_password(member: Member, old_password: str, new_password: str) -> Session:
     """Ends every session of the member (new epoch) and starts one for this device."""
-    now = _now()
+    now = clock.now()
     key = f"login#{member.member_no}"
     record = throttle.check(key, now)
     if not passwords.verify_password(old_password, member.password_hash):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -58,8 +59,21 @@ def _label(name: str) -> str:
     return f"{FIELD_LABELS.get(name, name)}({name})"
 
 
-def json_body(request: Request, fields: tuple[str, ...]) -> dict[str, str]:
-    """Parse a JSON object whose keys are exactly `fields`, every value a short string."""
+@dataclass(frozen=True)
+class Field:
+    """One expected key of a JSON body: its type, whether it is required, its longest text."""
+
+    kind: type | tuple[type, ...] = str
+    required: bool = True
+    max_chars: int = MAX_FIELD_CHARS
+
+
+_KIND_LABELS = {str: "字符串", int: "整数", bool: "布尔值", list: "数组", dict: "对象"}
+
+
+def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> dict[str, Any]:
+    """Parse a JSON object whose keys are exactly the given fields (a tuple means short strings)."""
+    spec = {name: Field() for name in fields} if isinstance(fields, tuple) else fields
     raw = request.raw_body or b""
     if not raw.strip():
         raise BadRequestError("请求内容不能为空")
@@ -69,18 +83,21 @@ def json_body(request: Request, fields: tuple[str, ...]) -> dict[str, str]:
         raise BadRequestError("请求内容不是有效的 JSON") from None
     if not isinstance(data, dict):
         raise BadRequestError("请求内容须为 JSON 对象")
-    missing = [f for f in fields if f not in data]
+    missing = [f for f, rule in spec.items() if rule.required and f not in data]
     if missing:
         raise BadRequestError("缺少字段:" + "、".join(_label(f) for f in missing))
-    extra = sorted(set(data) - set(fields))
+    extra = sorted(set(data) - set(spec))
     if extra:
         raise BadRequestError("不支持的字段:" + "、".join(extra))
-    for name in fields:
-        value = data[name]
-        if not isinstance(value, str):
-            raise BadRequestError(f"{_label(name)} 须为字符串")
-        if len(value) > MAX_FIELD_CHARS:
-            raise BadRequestError(f"{_label(name)} 过长")
+    for name, value in data.items():
+        rule = spec[name]
+        kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
+        # bool is an int in Python; JSON true must not pass for a number.
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            label = "或".join(_KIND_LABELS.get(k, k.__name__) for k in kinds)
+            raise BadRequestError(f"{_label(name)} 须为{label}")
+        if isinstance(value, str) and len(value) > rule.max_chars:
+            raise BadRequestError(f"{_label(name)} 过长(最多 {rule.max_chars} 字)")
     return data
 
 
