@@ -74,9 +74,10 @@ def _session(member: Member, refresh_token: str, family: SessionFamily, now: flo
 def activate(member_no: str, name: str, phone_last4: str, password: str) -> Session:
     """First use: prove identity with the registry's name and phone, then choose a password."""
     now = clock.now()
+    member_no = member_no.strip()  # one spelling for the lock and the lookup
     key = f"activate#{member_no}"
     record = throttle.check(key, now)
-    member = get_member(member_no.strip())
+    member = get_member(member_no)
     phone = (member.phone or "") if member else ""
     if (
         member is None
@@ -103,9 +104,10 @@ def activate(member_no: str, name: str, phone_last4: str, password: str) -> Sess
 
 def login(member_no: str, password: str) -> Session:
     now = clock.now()
+    member_no = member_no.strip()  # " 10000001" must not get a lock of its own
     key = f"login#{member_no}"
     record = throttle.check(key, now)
-    member = get_member(member_no.strip())
+    member = get_member(member_no)
     stored = member.password_hash if member and member.active else None
     if not passwords.verify_password(password, stored):
         throttle.record_failure(key, record, now)

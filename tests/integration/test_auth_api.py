@@ -202,6 +202,9 @@ def test_five_failures_lock_the_account_for_the_window(api):
         )
     locked = post(api, "/auth/login", {"member_no": "20000005", "password": PASSWORD})
     assert locked.status_code == 429
+    # The same account spelled with spaces is the same lock.
+    spaced = post(api, "/auth/login", {"member_no": " 20000005 ", "password": PASSWORD})
+    assert spaced.status_code == 429
     assert 0 < int(locked.headers["Retry-After"]) <= 900
     assert "分钟后再试" in locked.json()["Message"]
     # Another member is not affected.
