@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class SettingsError(RuntimeError):
@@ -24,17 +26,14 @@ def _bool(name: str, default: bool) -> bool:
     return _env(name, "true" if default else "false").lower() in {"1", "true", "yes"}
 
 
-def _jwt_keys() -> dict[str, bytes]:
-    """Signing keys by key id. The first key in `JWT_KEYS` signs; all of them verify (rotation)."""
-    raw = os.environ.get("JWT_KEYS", "")
-    if not raw:
-        raise SettingsError("JWT_KEYS is not set: a JSON object {kid: secret}, secrets >= 32 bytes")
+def _parse_jwt_keys(raw: str, source: str) -> dict[str, bytes]:
+    """`{kid: secret}`; the first key signs, all of them verify (rotation)."""
     try:
         keys = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise SettingsError(f"JWT_KEYS is not valid JSON: {exc}") from None
+        raise SettingsError(f"{source} is not valid JSON: {exc}") from None
     if not isinstance(keys, dict) or not keys:
-        raise SettingsError("JWT_KEYS must be a non-empty JSON object {kid: secret}")
+        raise SettingsError(f"{source} must be a non-empty JSON object {{kid: secret}}")
     out: dict[str, bytes] = {}
     for kid, secret in keys.items():
         secret_bytes = str(secret).encode()
@@ -42,6 +41,40 @@ def _jwt_keys() -> dict[str, bytes]:
             raise SettingsError(f"JWT key {kid!r} is shorter than 32 bytes")
         out[str(kid)] = secret_bytes
     return out
+
+
+def _ssm_client() -> Any:
+    """botocore (already in the package for PynamoDB) rather than boto3: nothing more to ship."""
+    import botocore.session
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return botocore.session.get_session().create_client("ssm", region_name=region)
+
+
+def _jwt_keys() -> dict[str, bytes]:
+    """`JWT_KEYS` (local development, tests) or else the SecureString `JWT_KEYS_PARAMETER` names.
+
+    In AWS the secret lives only in SSM Parameter Store; the Lambda role may read that one
+    parameter, and neither the repository nor the template ever holds it.
+    """
+    raw = os.environ.get("JWT_KEYS", "")
+    if raw:
+        return _parse_jwt_keys(raw, "JWT_KEYS")
+    parameter = os.environ.get("JWT_KEYS_PARAMETER", "")
+    if not parameter:
+        raise SettingsError(
+            "JWT_KEYS (a JSON object {kid: secret}, secrets >= 32 bytes) or "
+            "JWT_KEYS_PARAMETER (the SSM SecureString holding it) must be set"
+        )
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = _ssm_client().get_parameter(Name=parameter, WithDecryption=True)
+    except (BotoCoreError, ClientError) as exc:
+        raise SettingsError(
+            f"cannot read the JWT keys from SSM parameter {parameter}: {exc}"
+        ) from exc
+    return _parse_jwt_keys(response["Parameter"]["Value"], f"SSM parameter {parameter}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,10 @@ class Settings:
     cookie_secure: bool = field(default_factory=lambda: _bool("COOKIE_SECURE", True))
     # Cost factor of scrypt (2**n); tests may lower it, production keeps 2**14 (16 MiB per hash).
     scrypt_log2_n: int = field(default_factory=lambda: int(_env("SCRYPT_LOG2_N", "14")))
+    # Some organisations forbid point rankings: false turns every board endpoint and page off.
+    rankings_enabled: bool = field(default_factory=lambda: _bool("RANKINGS_ENABLED", True))
+    board_top_n: int = field(default_factory=lambda: int(_env("BOARD_TOP_N", "50")))
+    red_black_size: int = field(default_factory=lambda: int(_env("RED_BLACK_SIZE", "5")))
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
     max_body_bytes: int = 16 * 1024
@@ -67,6 +104,10 @@ class Settings:
 
 _settings: Settings | None = None
 _keys: dict[str, bytes] | None = None
+_keys_loaded_at = 0.0
+# A warm Lambda re-reads the parameter this often, so a rotated key reaches every container
+# without a redeploy (README: rotating the JWT key).
+KEYS_MAX_AGE_SECONDS = 300.0
 
 
 def get_settings() -> Settings:
@@ -77,14 +118,23 @@ def get_settings() -> Settings:
 
 
 def jwt_keys() -> dict[str, bytes]:
-    """Loaded on first use so that importing the app never needs the secret (packaging, OpenAPI)."""
-    global _keys
-    if _keys is None:
-        _keys = _jwt_keys()
+    """Loaded on first use (the cold start) so that importing the app never needs the secret
+    (packaging, OpenAPI), then cached for `KEYS_MAX_AGE_SECONDS`. If a later re-read fails the
+    cached keys stay in use: a brief SSM outage must not log everybody out."""
+    global _keys, _keys_loaded_at
+    now = time.monotonic()
+    if _keys is None or now - _keys_loaded_at > KEYS_MAX_AGE_SECONDS:
+        try:
+            _keys = _jwt_keys()
+        except SettingsError:
+            if _keys is None:
+                raise
+        _keys_loaded_at = now
     return _keys
 
 
 def reset_for_tests() -> None:
-    global _settings, _keys
+    global _settings, _keys, _keys_loaded_at
     _settings = None
     _keys = None
+    _keys_loaded_at = 0.0

@@ -1,0 +1,161 @@
+"""`make publish STAGE=...`: sync the built site (`output/`) to the stage's bucket by checksum.
+
+An object is uploaded only when its MD5 differs from the bucket's ETag (SSE-S3, single-part
+uploads: the ETag is the MD5), so a full Pelican rebuild with new mtimes uploads only what really
+changed. Each object gets its Cache-Control: content-hashed assets under `theme/` are immutable
+for a year, everything else (HTML) is short-lived, because WeChat's webview caches hard.
+Files gone from `output/` are deleted, except old hashed assets, kept for `KEEP_OLD_ASSETS_DAYS`
+so that a page still cached somewhere never loads a missing script. Changed HTML paths are
+invalidated in CloudFront.
+
+    python infra/publish.py STAGE [--region REGION] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import mimetypes
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "output"
+KEEP_OLD_ASSETS_DAYS = 7
+ASSET_PREFIX = "theme/"
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=60, must-revalidate"
+# Beyond this many changed paths one wildcard path is cheaper (the first 1,000 a month are free).
+MAX_INVALIDATION_PATHS = 20
+
+
+@dataclass
+class Remote:
+    etag: str
+    last_modified: datetime
+
+
+@dataclass
+class Plan:
+    upload: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def invalidation_paths(self) -> list[str]:
+        """Changed or removed non-asset paths; `index.html` is also served as `/`."""
+        paths = sorted("/" + k for k in self.upload + self.delete if not k.startswith(ASSET_PREFIX))
+        if any(p.endswith("/index.html") for p in paths):
+            paths += sorted({p[: -len("index.html")] for p in paths if p.endswith("index.html")})
+        if len(paths) > MAX_INVALIDATION_PATHS:
+            return ["/*"]
+        return paths
+
+
+def cache_control(key: str) -> str:
+    return IMMUTABLE if key.startswith(ASSET_PREFIX) else SHORT
+
+
+def content_type(key: str) -> str:
+    kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in {"application/javascript", "application/json"}:
+        kind += "; charset=utf-8"
+    return kind
+
+
+def local_files(root: Path) -> dict[str, str]:
+    """Key → MD5 hex of every file under `root`."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.md5(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def plan(local: dict[str, str], remote: dict[str, Remote], now: datetime) -> Plan:
+    out = Plan()
+    for key, md5 in local.items():
+        if key in remote and remote[key].etag.strip('"') == md5:
+            out.unchanged += 1
+        else:
+            out.upload.append(key)
+    cutoff = now - timedelta(days=KEEP_OLD_ASSETS_DAYS)
+    for key, obj in remote.items():
+        if key in local:
+            continue
+        if key.startswith(ASSET_PREFIX) and obj.last_modified > cutoff:
+            continue
+        out.delete.append(key)
+    return out
+
+
+def remote_objects(s3: Any, bucket: str) -> dict[str, Remote]:
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            out[obj["Key"]] = Remote(obj["ETag"], obj["LastModified"])
+    return out
+
+
+def stack_outputs(cfn: Any, stage: str) -> dict[str, str]:
+    stack = cfn.describe_stacks(StackName=f"dangjian-{stage}")["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False) -> Plan:
+    import botocore.session
+
+    if not (root / "index.html").is_file():
+        raise SystemExit(f"{root} has no index.html: build the site first (make build)")
+    session = botocore.session.get_session()
+    outputs = stack_outputs(session.create_client("cloudformation", region_name=region), stage)
+    bucket, distribution = outputs["SiteBucketName"], outputs["DistributionId"]
+    s3 = session.create_client("s3", region_name=region)
+    todo = plan(local_files(root), remote_objects(s3, bucket), datetime.now(UTC))
+    print(
+        f"s3://{bucket}: {len(todo.upload)} to upload, {len(todo.delete)} to delete, "
+        f"{todo.unchanged} unchanged"
+    )
+    if dry_run:
+        return todo
+    # Assets first, pages last: a new page never references an asset not yet uploaded.
+    for key in sorted(todo.upload, key=lambda k: not k.startswith(ASSET_PREFIX)):
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=(root / key).read_bytes(),
+            ContentType=content_type(key),
+            CacheControl=cache_control(key),
+        )
+    for start in range(0, len(todo.delete), 1000):
+        chunk = todo.delete[start : start + 1000]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk]})
+    paths = todo.invalidation_paths()
+    if paths:
+        session.create_client("cloudfront", region_name=region).create_invalidation(
+            DistributionId=distribution,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths), "Items": paths},
+                "CallerReference": f"publish-{time.time_ns()}",
+            },
+        )
+        print(f"invalidated {len(paths)} path(s) in {distribution}")
+    print(f"published: {outputs.get('SiteURL', '')}")
+    return todo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage")
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or "ap-east-1")
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args()
+    publish(args.stage, args.region, dry_run=args.dry_run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

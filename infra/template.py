@@ -1,0 +1,137 @@
+"""The template `chalice package --merge-template` merges: infra/stack.yaml plus the tables.
+
+Every `AWS::DynamoDB::Table` is generated from `chalicelib.models.ALL_MODELS` (key schema,
+attribute definitions, indexes and projections, the TTL attribute), so a model added by any area
+appears in the stack without being declared twice. Table names are `<TABLE_PREFIX><name>` with
+the stage's prefix from `functions/.chalice/config.json`.
+
+    python infra/template.py STAGE OUTFILE
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHALICE_CONFIG = ROOT / "functions" / ".chalice" / "config.json"
+STACK = Path(__file__).resolve().parent / "stack.yaml"
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """The environment Chalice gives the functions of `stage` (global, then stage values)."""
+    config = json.loads(CHALICE_CONFIG.read_text())
+    if stage not in config.get("stages", {}):
+        raise SystemExit(f"unknown stage {stage!r}: one of {', '.join(config['stages'])}")
+    return {
+        **config.get("environment_variables", {}),
+        **config["stages"][stage].get("environment_variables", {}),
+    }
+
+
+def table_suffix(model: type) -> str:
+    """The model's table name without the prefix it was imported with (`members`)."""
+    from chalicelib.settings import get_settings
+
+    prefix = get_settings().table_prefix
+    name = model.Meta.table_name
+    if not name.startswith(prefix):
+        raise ValueError(f"{model.__name__}: table {name!r} lacks the prefix {prefix!r}")
+    return name[len(prefix) :]
+
+
+def logical_id(model: type) -> str:
+    """`org-units` → `OrgUnitsTable`: CloudFormation ids are alphanumeric."""
+    words = re.split(r"[^A-Za-z0-9]+", table_suffix(model))
+    return "".join(w.capitalize() for w in words) + "Table"
+
+
+def _keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    """HASH before RANGE, as DynamoDB requires (PynamoDB lists them in attribute order)."""
+    return sorted(key_schema, key=lambda k: k["KeyType"] != "HASH")
+
+
+def _index(index: dict[str, Any]) -> dict[str, Any]:
+    projection = {"ProjectionType": index["projection"]["ProjectionType"]}
+    if index["projection"].get("NonKeyAttributes"):
+        projection["NonKeyAttributes"] = list(index["projection"]["NonKeyAttributes"])
+    return {
+        "IndexName": index["index_name"],
+        "KeySchema": _keys(index["key_schema"]),
+        "Projection": projection,
+    }
+
+
+def table_resource(model: type, prefix: str) -> dict[str, Any]:
+    """One table: on demand, point-in-time recovery, KMS encryption, TTL, kept on stack delete."""
+    from pynamodb.attributes import TTLAttribute
+
+    schema = model._get_schema()
+    props: dict[str, Any] = {
+        "TableName": f"{prefix}{table_suffix(model)}",
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": sorted(
+            schema["attribute_definitions"], key=lambda a: a["AttributeName"]
+        ),
+        "KeySchema": _keys(schema["key_schema"]),
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
+        "DeletionProtectionEnabled": True,
+    }
+    if schema["global_secondary_indexes"]:
+        props["GlobalSecondaryIndexes"] = [_index(i) for i in schema["global_secondary_indexes"]]
+    if schema["local_secondary_indexes"]:
+        props["LocalSecondaryIndexes"] = [_index(i) for i in schema["local_secondary_indexes"]]
+    ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+    if ttl:
+        props["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
+    # Data outlives the stack: deleting or replacing the stack never drops a table.
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": props,
+    }
+
+
+def table_resources(prefix: str) -> dict[str, dict[str, Any]]:
+    from chalicelib.models import ALL_MODELS
+
+    out: dict[str, dict[str, Any]] = {}
+    for model in ALL_MODELS:
+        key = logical_id(model)
+        if key in out:
+            raise ValueError(f"two models map to the CloudFormation id {key}")
+        out[key] = table_resource(model, prefix)
+    return out
+
+
+def merge_template(stage: str) -> dict[str, Any]:
+    template = yaml.safe_load(STACK.read_text())
+    prefix = stage_environment(stage)["TABLE_PREFIX"]
+    tables = table_resources(prefix)
+    clash = set(tables) & set(template["Resources"])
+    if clash:
+        raise ValueError(f"stack.yaml already declares {sorted(clash)}")
+    template["Resources"].update(tables)
+    for key, resource in tables.items():
+        template["Outputs"][key + "Name"] = {"Value": resource["Properties"]["TableName"]}
+    return template
+
+
+def write(stage: str, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(merge_template(stage), ensure_ascii=False, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.path.insert(0, str(ROOT / "functions"))
+    print(write(sys.argv[1], Path(sys.argv[2])))

@@ -1,0 +1,72 @@
+"""The CloudFormation tables equal the tables PynamoDB itself creates from the models.
+
+infra/template.py generates the resources from `ALL_MODELS`; this compares them with what
+`Model.create_table` really made in DynamoDB Local (DescribeTable, DescribeTimeToLive), so a
+mistake in the generator (key order, a missed index, projection or TTL) fails here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.models import ALL_MODELS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
+
+import template
+
+
+def _keys(schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(k["AttributeName"], k["KeyType"]) for k in schema]
+
+
+def _indexes(indexes: list[dict[str, Any]]) -> dict[str, tuple]:
+    return {
+        i["IndexName"]: (
+            _keys(i["KeySchema"]),
+            i["Projection"]["ProjectionType"],
+            sorted(i["Projection"].get("NonKeyAttributes", [])),
+        )
+        for i in indexes
+    }
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_template_table_equals_the_table_pynamodb_creates(dynamodb: int, model: type) -> None:
+    live = model._get_connection().describe_table()
+    props = template.table_resource(model, "dangjian-prod-")["Properties"]
+    assert props["TableName"] == "dangjian-prod-" + template.table_suffix(model)
+    assert live["TableName"] == model.Meta.table_name
+    assert _keys(props["KeySchema"]) == _keys(live["KeySchema"])
+    assert sorted(
+        (a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]
+    ) == sorted((a["AttributeName"], a["AttributeType"]) for a in live["AttributeDefinitions"])
+    assert _indexes(props.get("GlobalSecondaryIndexes", [])) == _indexes(
+        live.get("GlobalSecondaryIndexes", [])
+    )
+    assert _indexes(props.get("LocalSecondaryIndexes", [])) == _indexes(
+        live.get("LocalSecondaryIndexes", [])
+    )
+    assert live["BillingModeSummary"]["BillingMode"] == props["BillingMode"] == "PAY_PER_REQUEST"
+
+    client = model._get_connection().connection.client
+    ttl = client.describe_time_to_live(TableName=model.Meta.table_name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
+        assert props["TimeToLiveSpecification"] == {
+            "AttributeName": ttl["AttributeName"],
+            "Enabled": True,
+        }
+    else:
+        assert "TimeToLiveSpecification" not in props
+
+
+def test_every_table_is_protected_and_recoverable() -> None:
+    for key, resource in template.table_resources("dangjian-prod-").items():
+        props = resource["Properties"]
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", key

@@ -1,0 +1,61 @@
+"""The production site obeys the CloudFront CSP (infra/stack.yaml): nothing inline, same origin.
+
+A CSP violation only shows in a browser behind CloudFront, so the built pages are checked here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _csp() -> str:
+    stack = yaml.safe_load((ROOT / "infra" / "stack.yaml").read_text())
+    config = stack["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    return config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+        "ContentSecurityPolicy"
+    ]
+
+
+def test_csp_allows_only_the_own_origin() -> None:
+    csp = _csp()
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_built_pages_have_no_inline_script_style_or_foreign_resources(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pelican",
+            "content",
+            "-q",
+            "-s",
+            "publishconf.py",
+            "-o",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    pages = list(tmp_path.rglob("*.html"))
+    assert pages
+    problems = []
+    for page in pages:
+        html = page.read_text()
+        name = page.relative_to(tmp_path)
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            if "src=" not in tag and 'type="application/ld+json"' not in tag:
+                problems.append(f"{name}: inline script {tag}")
+        if re.search(r"<style\b|\sstyle=\"|\son[a-z]+=\"", html):
+            problems.append(f"{name}: inline style or event handler")
+        if re.search(r"<(?:script|link|img)\b[^>]*(?:src|href)=\"(https?:)?//", html):
+            problems.append(f"{name}: resource from another origin")
+    assert not problems, problems

@@ -1,0 +1,106 @@
+"""`chalice package` with our merge template: it succeeds, cfn-lint passes, Lambda's limits hold.
+
+No AWS needed: Chalice renders the template locally and pip-installs functions/requirements.txt
+(cached in functions/.chalice/deployments/ after the first run).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra"))
+
+import package as pkg  # noqa: E402
+
+POLICY = json.loads((ROOT / "functions" / ".chalice" / "policy-prod.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> pkg.Package:
+    out = pkg.package("prod", "ap-east-1", tmp_path_factory.mktemp("package"))
+    print(out.report())  # the figures for the closing note: `pytest -s` shows them
+    return out
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _functions_use_the_stage_policy(template: dict[str, Any]) -> list[str]:
+    """Every Lambda function's role carries exactly the hand-written stage policy."""
+    functions = _resources(template, "AWS::Serverless::Function")
+    assert functions
+    for name, function in functions.items():
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        policies = template["Resources"][role]["Properties"]["Policies"]
+        assert [p["PolicyDocument"] for p in policies] == [POLICY], name
+    return sorted(functions)
+
+
+def test_cfn_lint_passes_on_the_packaged_template(built: pkg.Package) -> None:
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            *("--regions", "ap-east-1", "--", str(built.template_path)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_package_is_within_lambdas_limits(built: pkg.Package) -> None:
+    built.check_limits()
+    assert built.zipped_bytes < pkg.MAX_ZIPPED / 2, "half the limit: time to look at the deps"
+
+
+def test_the_stack_has_tables_site_distribution_and_api(built: pkg.Package) -> None:
+    t = built.template
+    from chalicelib.models import ALL_MODELS
+
+    assert len(_resources(t, "AWS::DynamoDB::Table")) == len(ALL_MODELS)
+    assert len(_resources(t, "AWS::CloudFront::Distribution")) == 1
+    assert _resources(t, "AWS::Serverless::Api")["RestAPI"]["Properties"]["StageName"] == "api"
+    config = t["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    api = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*")
+    assert api["TargetOriginId"] == "api" and "POST" in api["AllowedMethods"]
+    origin_policy = t["Resources"]["ApiOriginRequestPolicy"]["Properties"]
+    headers = origin_policy["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert headers == {"HeaderBehavior": "allExcept", "Headers": ["Host"]}
+    cache = t["Resources"]["ApiCachePolicy"]["Properties"]["CachePolicyConfig"]
+    key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["HeadersConfig"]["Headers"] == ["Authorization"] and cache["DefaultTTL"] == 0
+    bucket = t["Resources"]["SiteBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+
+
+def test_no_secret_in_the_template(built: pkg.Package) -> None:
+    text = built.template_path.read_text()
+    assert "JWT_KEYS_PARAMETER" in text and '"JWT_KEYS"' not in text
+    for function in _resources(built.template, "AWS::Serverless::Function").values():
+        assert "JWT_KEYS" not in function["Properties"]["Environment"]["Variables"]
+
+
+def test_every_function_runs_with_the_hand_written_policy(built: pkg.Package) -> None:
+    assert _functions_use_the_stage_policy(built.template)
+
+
+def test_a_scheduled_function_gets_the_same_policy(tmp_path: Path) -> None:
+    """Chalice adds a role per function; a new `@app.schedule` job must carry our policy too."""
+    project = tmp_path / "functions"
+    shutil.copytree(ROOT / "functions", project, ignore=shutil.ignore_patterns("__pycache__"))
+    with (project / "app.py").open("a") as app:
+        app.write("\n\n@app.schedule('rate(1 day)')\ndef infra_test_job(event):\n    return None\n")
+    out = pkg.package("prod", "ap-east-1", tmp_path / "out", project=project)
+    assert "InfraTestJob" in _functions_use_the_stage_policy(out.template)
+    assert _resources(out.template, "AWS::Serverless::Function")["InfraTestJob"]["Properties"][
+        "Events"
+    ]

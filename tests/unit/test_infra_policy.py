@@ -1,0 +1,178 @@
+"""The hand-written IAM policy (functions/.chalice/policy-<stage>.json): least privilege, complete.
+
+Chalice's policy autogeneration cannot see PynamoDB's calls, so the policy is written by hand.
+These tests make a new table (or a newly queried index) without a policy entry fail here rather
+than in production with AccessDenied, and keep the policy from growing beyond item-level access
+to this stage's own tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.models import ALL_MODELS
+
+ROOT = Path(__file__).resolve().parents[2]
+CHALICE = ROOT / "functions" / ".chalice"
+CONFIG = json.loads((CHALICE / "config.json").read_text())
+STAGES = sorted(CONFIG["stages"])
+ARN = re.compile(
+    r"^arn:\$\{AWS::Partition\}:dynamodb:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
+    r"table/(?P<table>[A-Za-z0-9_.-]+)(?:/index/(?P<index>[A-Za-z0-9_.-]+))?$"
+)
+# Item-level data access only: no Scan (never on a request path), no table administration.
+ITEM_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+}
+HOW_TO_FIX = (
+    "add a statement to functions/.chalice/policy-<stage>.json for every stage, with only the "
+    "actions the code performs on it (README: Deploying, the IAM policy)"
+)
+
+
+def _policy(stage: str) -> dict[str, Any]:
+    return json.loads((CHALICE / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+
+
+def _prefix(stage: str) -> str:
+    return CONFIG["stages"][stage]["environment_variables"]["TABLE_PREFIX"]
+
+
+def _suffix(model: type) -> str:
+    from chalicelib.settings import get_settings
+
+    return model.Meta.table_name.removeprefix(get_settings().table_prefix)
+
+
+def _resources(statement: dict[str, Any]) -> list[str]:
+    """Resource ARNs as written; every one must be an `Fn::Sub` over the partition."""
+    raw = statement["Resource"]
+    out = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        assert isinstance(item, dict) and set(item) == {"Fn::Sub"}, (
+            f"{statement.get('Sid')}: write ARNs as Fn::Sub with ${{AWS::Partition}}: {item}"
+        )
+        out.append(item["Fn::Sub"])
+    return out
+
+
+def _grants(stage: str) -> dict[tuple[str, str | None], set[str]]:
+    """(table, index or None) → DynamoDB actions allowed on it."""
+    grants: dict[tuple[str, str | None], set[str]] = {}
+    for statement in _policy(stage)["Statement"]:
+        actions = statement["Action"]
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a.startswith("dynamodb:") for a in actions):
+            continue
+        assert statement["Effect"] == "Allow"
+        for arn in _resources(statement):
+            match = ARN.match(arn)
+            assert match, f"{statement.get('Sid')}: not a table or index ARN: {arn}"
+            key = (match["table"], match["index"])
+            grants.setdefault(key, set()).update(actions)
+    return grants
+
+
+def _indexes(model: type) -> dict[str, str]:
+    """Python attribute name → DynamoDB index name."""
+    from pynamodb.indexes import Index
+
+    return {
+        name: value.Meta.index_name
+        for name, value in vars(model).items()
+        if isinstance(value, Index)
+    }
+
+
+def _code() -> str:
+    """The function code that runs in Lambda (models excluded: they declare, not call)."""
+    lib = ROOT / "functions" / "chalicelib"
+    files = [ROOT / "functions" / "app.py", *lib.glob("*.py")]
+    return "\n".join(p.read_text() for p in files)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_table_has_a_policy_entry(stage: str) -> None:
+    tables = {table for table, _ in _grants(stage)}
+    missing = [
+        f"{_prefix(stage)}{_suffix(m)} ({m.__module__}.{m.__name__})"
+        for m in ALL_MODELS
+        if f"{_prefix(stage)}{_suffix(m)}" not in tables
+    ]
+    assert not missing, f"tables without IAM permissions in stage {stage}: {missing}; {HOW_TO_FIX}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_queried_indexes_have_a_query_grant(stage: str) -> None:
+    code = _code()
+    grants = _grants(stage)
+    missing = []
+    for model in ALL_MODELS:
+        table = f"{_prefix(stage)}{_suffix(model)}"
+        for attr, index_name in _indexes(model).items():
+            queried = re.search(rf"\b{model.__name__}\.{attr}\.(query|count)\(", code)
+            if queried and "dynamodb:Query" not in grants.get((table, index_name), set()):
+                missing.append(f"{table}/index/{index_name}")
+        queried = re.search(rf"\b{model.__name__}\.(query|count)\(", code)
+        if queried and "dynamodb:Query" not in grants.get((table, None), set()):
+            missing.append(table)
+    assert not missing, f"queried without dynamodb:Query in stage {stage}: {missing}; {HOW_TO_FIX}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_only_item_actions_on_this_stages_own_tables(stage: str) -> None:
+    known: dict[str, set[str]] = {
+        f"{_prefix(stage)}{_suffix(m)}": set(_indexes(m).values()) for m in ALL_MODELS
+    }
+    for (table, index), actions in _grants(stage).items():
+        assert table in known, f"policy-{stage}: {table} is not a table of this stage's models"
+        assert index is None or index in known[table], f"{table} has no index {index}"
+        assert actions <= ITEM_ACTIONS, f"{table}: not item-level: {actions - ITEM_ACTIONS}"
+        if index is not None:
+            assert actions == {"dynamodb:Query"}, f"{table}/index/{index}: indexes are only queried"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_wildcards_and_only_known_services(stage: str) -> None:
+    for statement in _policy(stage)["Statement"]:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            assert "*" not in action, f"{statement['Sid']}: wildcard action {action}"
+            assert action.split(":")[0] in {"dynamodb", "logs", "ssm"}, action
+        for arn in _resources(statement):
+            if ":logs:" not in arn:  # log groups are named by CloudFormation: a prefix pattern
+                assert "*" not in arn, f"{statement['Sid']}: wildcard resource {arn}"
+            assert f"dangjian-{stage}-" in arn or f"/dangjian/{stage}/" in arn, arn
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_jwt_parameter_is_the_one_the_functions_read(stage: str) -> None:
+    parameter = CONFIG["stages"][stage]["environment_variables"]["JWT_KEYS_PARAMETER"]
+    ssm = [s for s in _policy(stage)["Statement"] if s["Action"] == ["ssm:GetParameter"]]
+    assert len(ssm) == 1
+    assert _resources(ssm[0]) == [
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + parameter
+    ]
+
+
+def test_the_stages_grant_the_same_thing() -> None:
+    """Written twice (Chalice reads one file per stage), so they must not drift apart."""
+    normalised = {
+        stage: json.dumps(_policy(stage))
+        .replace(_prefix(stage), "<prefix>")
+        .replace(f"/dangjian/{stage}/", "/dangjian/<stage>/")
+        for stage in STAGES
+    }
+    assert len(set(normalised.values())) == 1, "policy files differ beyond the stage name"

@@ -1,0 +1,62 @@
+"""The site sync's plan: checksums decide uploads; headers per file; old hashed assets linger."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra"))
+
+import publish  # noqa: E402
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def test_only_changed_files_are_uploaded_and_removed_pages_deleted() -> None:
+    local = {"index.html": _md5("new"), "about.html": _md5("same"), "theme/js/a.1.js": _md5("a")}
+    remote = {
+        "index.html": publish.Remote(f'"{_md5("old")}"', NOW),
+        "about.html": publish.Remote(f'"{_md5("same")}"', NOW - timedelta(days=90)),
+        "gone.html": publish.Remote('"x"', NOW),
+        "theme/js/a.0.js": publish.Remote('"y"', NOW - timedelta(days=1)),
+        "theme/js/a.9.js": publish.Remote('"z"', NOW - timedelta(days=30)),
+    }
+    todo = publish.plan(local, remote, NOW)
+    assert sorted(todo.upload) == ["index.html", "theme/js/a.1.js"]
+    assert todo.unchanged == 1
+    # A recent old asset stays for pages still cached; an old one goes.
+    assert sorted(todo.delete) == ["gone.html", "theme/js/a.9.js"]
+    assert todo.invalidation_paths() == ["/gone.html", "/index.html", "/"]
+
+
+def test_many_changed_pages_are_one_wildcard_invalidation() -> None:
+    todo = publish.Plan(upload=[f"articles/{i}.html" for i in range(50)])
+    assert todo.invalidation_paths() == ["/*"]
+    assert publish.Plan(upload=["theme/css/main.1.css"]).invalidation_paths() == []
+
+
+def test_cache_control_and_content_type_per_file() -> None:
+    assert publish.cache_control("theme/js/api.a2524868.js") == publish.IMMUTABLE
+    assert "max-age=31536000" in publish.IMMUTABLE and "immutable" in publish.IMMUTABLE
+    assert publish.cache_control("articles/x.html") == publish.SHORT
+    assert "max-age=60" in publish.SHORT
+    assert publish.content_type("index.html") == "text/html; charset=utf-8"
+    assert publish.content_type("theme/css/main.1.css") == "text/css; charset=utf-8"
+    assert publish.content_type("theme/js/api.1.js").endswith("javascript; charset=utf-8")
+
+
+def test_local_checksums_are_md5_like_s3_etags(tmp_path: Path) -> None:
+    (tmp_path / "theme").mkdir()
+    (tmp_path / "theme" / "a.css").write_text("body{}")
+    (tmp_path / "index.html").write_text("<p>hi</p>")
+    assert publish.local_files(tmp_path) == {
+        "index.html": _md5("<p>hi</p>"),
+        "theme/a.css": _md5("body{}"),
+    }

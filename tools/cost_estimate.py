@@ -1,0 +1,168 @@
+"""Monthly AWS cost per 1,000 active members, from the figures `make bench` measured.
+
+    python -m tools.cost_estimate [bench/results/latest.json] [--members 1000] [--markdown]
+
+Method: a usage model says how often an active member does each action per month; `make bench`
+says what one action costs in DynamoDB capacity units and how long the handler runs. Prices are
+on-demand list prices (assumptions, below). An action whose figures are not in the bench file
+yet is left out and listed, so the estimate only ever rests on measured figures; adding an area
+means adding its actions to `USAGE` once its bench module reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LATEST = ROOT / "bench" / "results" / "latest.json"
+
+# On-demand list prices in USD, us-east-1, as of early 2025, from the maintainers' knowledge of
+# the public price pages (not fetched): ASSUMPTIONS. ap-east-1 (Hong Kong), the default region,
+# is dearer by roughly 10-40% depending on the service; aws-cn prices are in CNY and differ.
+PRICES = {
+    "dynamodb_write_per_million": 0.625,  # write request units, on demand
+    "dynamodb_read_per_million": 0.125,  # read request units, on demand
+    "lambda_gb_second": 0.0000166667,  # x86_64
+    "lambda_per_million_requests": 0.20,
+    "api_gateway_rest_per_million": 3.50,  # REST API, first 333 million
+    "cloudfront_per_gb_asia": 0.120,  # data transfer out, Hong Kong/Asia tier
+    "cloudfront_https_per_10k": 0.0120,
+    "cloudwatch_logs_per_gb": 0.50,  # ingestion
+}
+PRICES_AS_OF = "us-east-1 list prices, early 2025 (assumed, not fetched)"
+
+LAMBDA_MEMORY_MB = 512  # functions/.chalice/config.json lambda_memory_size
+# Lambda gives one full vCPU at 1,769 MB; below that CPU time stretches in proportion. The bench
+# machine's figures are single-core timings, so they are scaled by this factor.
+CPU_STRETCH = max(1.0, 1769 / LAMBDA_MEMORY_MB)
+LOG_BYTES_PER_REQUEST = 400  # Lambda's START/END/REPORT lines; our handlers log no more
+PAGE_VIEWS = 60  # per active member per month (a daily constitution installment, some articles)
+BYTES_PER_PAGE_VIEW = 25_000  # compressed HTML; hashed CSS/JS are cached in the phone for a year
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    per_member_month: float
+    capacity_figure: str  # DynamoDB capacity units per action (bench)
+    latency_figure: str  # handler time per action (bench), ms
+
+    def read_write(self, figures: dict[str, float]) -> tuple[float, float] | None:
+        """(read units, write units); a bench that reports only the total is priced as writes,
+        the dearer kind, so the estimate errs high."""
+        if self.capacity_figure not in figures:
+            return None
+        reads = figures.get(self.capacity_figure.replace("capacity units", "read capacity units"))
+        writes = figures.get(self.capacity_figure.replace("capacity units", "write capacity units"))
+        if reads is not None and writes is not None:
+            return reads, writes
+        return 0.0, figures[self.capacity_figure]
+
+
+# An active member: opens the H5 pages about daily (each visit refreshes the access token and
+# reads /me), logs in afresh about twice a month (new phone, cleared WeChat data, logout).
+USAGE = (
+    Action(
+        "login",
+        2,
+        "capacity units per login",
+        "login handler in-process, p50 (scrypt 2^14 dominates)",
+    ),
+    Action("token refresh", 30, "capacity units per refresh", "GET /me over HTTP, p50"),
+    Action(
+        "GET /me",
+        30,
+        "capacity units per GET /me (after the token check)",
+        "GET /me over HTTP, p50",
+    ),
+)
+
+
+def load_figures(path: Path) -> dict[str, float]:
+    data = json.loads(path.read_text())
+    return {f["figure"]: float(f["value"]) for f in data["figures"]}
+
+
+def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple], list[str]]:
+    """Rows of (item, quantity, unit, USD) per month for `members` active members."""
+    reads = writes = requests = gb_seconds = 0.0
+    skipped = []
+    for action in USAGE:
+        units = action.read_write(figures)
+        if units is None or action.latency_figure not in figures:
+            skipped.append(action.name)
+            continue
+        count = action.per_member_month * members
+        reads += units[0] * count
+        writes += units[1] * count
+        requests += count
+        seconds = figures[action.latency_figure] / 1000 * CPU_STRETCH
+        gb_seconds += count * seconds * LAMBDA_MEMORY_MB / 1024
+    page_views = PAGE_VIEWS * members
+    transfer_gb = page_views * BYTES_PER_PAGE_VIEW / 1e9
+    log_gb = requests * LOG_BYTES_PER_REQUEST / 1e9
+    p = PRICES
+    rows = [
+        ("DynamoDB writes", writes, "WRU", writes / 1e6 * p["dynamodb_write_per_million"]),
+        ("DynamoDB reads", reads, "RRU", reads / 1e6 * p["dynamodb_read_per_million"]),
+        (
+            "Lambda requests",
+            requests,
+            "requests",
+            requests / 1e6 * p["lambda_per_million_requests"],
+        ),
+        ("Lambda compute", gb_seconds, "GB-s", gb_seconds * p["lambda_gb_second"]),
+        (
+            "API Gateway",
+            requests,
+            "requests",
+            requests / 1e6 * p["api_gateway_rest_per_million"],
+        ),
+        (
+            "CloudFront requests",
+            page_views + requests,
+            "requests",
+            (page_views + requests) / 1e4 * p["cloudfront_https_per_10k"],
+        ),
+        ("CloudFront transfer", transfer_gb, "GB", transfer_gb * p["cloudfront_per_gb_asia"]),
+        ("CloudWatch Logs", log_gb, "GB", log_gb * p["cloudwatch_logs_per_gb"]),
+    ]
+    return rows, skipped
+
+
+def render(rows: list[tuple], skipped: list[str], members: int, markdown: bool) -> str:
+    total = sum(r[3] for r in rows)
+    if markdown:
+        lines = [
+            f"| per month, {members:,} active members | quantity | unit | USD |",
+            "|---|---:|---|---:|",
+        ]
+        lines += [f"| {n} | {q:,.1f} | {u} | {c:.4f} |" for n, q, u, c in rows]
+        lines.append(f"| **total** | | | **{total:.2f}** |")
+    else:
+        lines = [f"{n:<22}{q:>14,.1f} {u:<9}{c:>10.4f} USD" for n, q, u, c in rows]
+        lines.append(f"{'total':<22}{'':>24}{total:>10.2f} USD / month / {members:,} members")
+    lines.append(f"Prices: {PRICES_AS_OF}. Lambda {LAMBDA_MEMORY_MB} MB, CPU x{CPU_STRETCH:.2f}.")
+    if skipped:
+        lines.append(f"Not in the bench file yet, left out: {', '.join(skipped)}.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bench", nargs="?", type=Path, default=LATEST)
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.bench.is_file():
+        sys.exit(f"{args.bench} not found: run `make bench` first")
+    rows, skipped = estimate(load_figures(args.bench), args.members)
+    print(render(rows, skipped, args.members, args.markdown))
+
+
+if __name__ == "__main__":
+    main()
