@@ -1,0 +1,51 @@
+"""Routes under /reading: heartbeats from the article page and reading progress."""
+
+from __future__ import annotations
+
+import re
+
+from chalice import Blueprint, Response
+
+from . import reading, web
+from .errors import BadRequestError
+from .web import Field
+
+bp = Blueprint(__name__)
+
+_VIEW_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_SEQ = 10_000
+MAX_SECONDS = 3_600
+
+
+@bp.route("/reading/heartbeat", methods=["POST"])
+def heartbeat() -> Response:
+    member = web.current_member(bp.current_request)
+    body = web.json_body(
+        bp.current_request,
+        {
+            "view_id": Field(str, max_chars=64),
+            "seq": Field(int),
+            "slug": Field(str, max_chars=200),
+            "seconds": Field(int),
+        },
+    )
+    if not _VIEW_ID.match(body["view_id"]):
+        raise BadRequestError("阅读记录编号(view_id)格式不正确")
+    if not 0 <= body["seq"] <= MAX_SEQ:
+        raise BadRequestError(f"序号(seq)须在 0 到 {MAX_SEQ} 之间")
+    if not 1 <= body["seconds"] <= MAX_SECONDS:
+        raise BadRequestError(f"时长(seconds)须在 1 到 {MAX_SECONDS} 秒之间")
+    return web.json_response(
+        reading.heartbeat(
+            member.member_no, body["view_id"], body["seq"], body["slug"], body["seconds"]
+        )
+    )
+
+
+@bp.route("/reading/progress", methods=["GET"])
+def progress() -> Response:
+    member = web.current_member(bp.current_request)
+    series = (bp.current_request.query_params or {}).get("series", "")
+    if series not in reading.SERIES:
+        raise BadRequestError("系列(series)不存在,可用:" + "、".join(sorted(reading.SERIES)))
+    return web.json_response(reading.progress(member.member_no, series))

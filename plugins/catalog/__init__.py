@@ -1,0 +1,81 @@
+"""Write `catalog.json`: every published article, for the server to cap reading credit and decide
+"read" (`tools/publish_catalog.py` loads it into the catalog table).
+
+One entry per published article (drafts and future-dated articles are not in the generator's list):
+slug, title, url, category, kind ("constitution" when the article has `Series: constitution`,
+with its `Day: N`; else "article"), reading_minutes (plugins/reading_time) and chars (the same
+count: Han characters plus words of other scripts).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+
+FILENAME = "catalog.json"
+_TAG = re.compile(r"<[^>]+>")
+_HAN = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef]"
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+class CatalogError(Exception):
+    """An article's series metadata is wrong; the message names the file and field."""
+
+
+def count_units(content_html: str) -> int:
+    """Han characters plus words of other scripts (as plugins/reading_time counts)."""
+    text = html.unescape(_TAG.sub(" ", content_html or ""))
+    return len(_HAN.findall(text)) + len(_WORD.findall(_HAN.sub(" ", text)))
+
+
+def entry(article: Any) -> dict[str, Any]:
+    series = str(article.metadata.get("series", "") or "").strip()
+    kind = "constitution" if series == "constitution" else "article"
+    day = None
+    if kind == "constitution":
+        try:
+            day = int(str(article.metadata.get("day", "")).strip())
+        except ValueError:
+            raise CatalogError(f"{article.source_path}: Day(第几天)须为整数") from None
+        if day < 1:
+            raise CatalogError(f"{article.source_path}: Day(第几天)须大于 0")
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "url": "/" + article.url.lstrip("/"),
+        "category": str(article.category),
+        "kind": kind,
+        "day": day,
+        "reading_minutes": int(getattr(article, "reading_minutes", 1) or 1),
+        "chars": count_units(article._content),
+    }
+
+
+def build(articles: list[Any]) -> list[dict[str, Any]]:
+    return sorted((entry(a) for a in articles), key=lambda e: e["slug"])
+
+
+_articles: list[Any] = []
+
+
+def _on_articles(generator: ArticlesGenerator) -> None:
+    _articles[:] = list(generator.articles)
+
+
+def _on_finalized(pelican: Any) -> None:
+    out = Path(pelican.settings["OUTPUT_PATH"]) / FILENAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(build(_articles), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def register() -> None:
+    signals.article_generator_finalized.connect(_on_articles)
+    signals.finalized.connect(_on_finalized)

@@ -1,0 +1,175 @@
+"""Reading logs, points and leaderboards: capacity units per heartbeat, per article completion
+with its award, per leaderboard page and per 我的党建; handler times over HTTP; the ranking job
+for 10,000 generated members."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+import requests
+
+from chalicelib import leaderboards, points, reading, registry
+from chalicelib.models import Member, OrgUnit, PointTotal
+from local_stack import LocalStack
+from tests.engagement_factories import bearer, make_item
+from tests.factories import make_member, make_tree
+from tools.bench import Row, percentile, timed
+from tools.capacity import metered
+
+JOB_MEMBERS = 10_000
+JOB_BRANCHES = 200  # 50 members a branch, under 20 general branches of one committee
+
+
+def _request_cost(member_no: str, work) -> float:
+    """Capacity units of a request's DynamoDB work: the token check's member read, then `work`."""
+    with metered() as m:
+        registry.get_member(member_no)
+        work()
+    return round(m.total, 2)
+
+
+def _generate_org(n_members: int, n_branches: int) -> None:
+    """One committee, general branches of 10 branches each, members with month/year/total/day
+    counters written straight through the models (as awards would leave them)."""
+    day = points.clock.today()
+    month, year = points.month_key(day), f"y{day.year}"
+    rng = random.Random(1)
+    with OrgUnit.batch_write() as batch:
+        batch.save(
+            OrgUnit("BC", name="基准党委", kind="committee", path=["BC"], path_kinds=["committee"])
+        )
+        for g in range(n_branches // 10):
+            gid = f"BG{g:02d}"
+            batch.save(
+                OrgUnit(
+                    gid,
+                    name=f"党总支{g}",
+                    kind="general_branch",
+                    parent_id="BC",
+                    path=["BC", gid],
+                    path_kinds=["committee", "general_branch"],
+                )
+            )
+            for b in range(10):
+                bid = f"BB{g:02d}{b}"
+                batch.save(
+                    OrgUnit(
+                        bid,
+                        name=f"党支部{g}-{b}",
+                        kind="branch",
+                        parent_id=gid,
+                        path=["BC", gid, bid],
+                        path_kinds=["committee", "general_branch", "branch"],
+                    )
+                )
+    branches = [f"BB{g:02d}{b}" for g in range(n_branches // 10) for b in range(10)]
+    with Member.batch_write() as mb, PointTotal.batch_write() as tb:
+        for i in range(n_members):
+            no = f"9{i:07d}"
+            mb.save(
+                Member(
+                    no,
+                    name=f"党员{i}",
+                    branch_id=branches[i % len(branches)],
+                    status="full",
+                    active=True,
+                )
+            )
+            s = points.shard(no)
+            pts = rng.randint(0, 300)
+            for period, board in (
+                (month, f"{month}#{s}"),
+                (year, f"{year}#{s}"),
+                ("total", f"total#{s}"),
+                (f"d{day.isoformat()}#article_read", f"d{day.isoformat()}#{s}"),
+            ):
+                tb.save(
+                    PointTotal(
+                        no, period, points=pts if period != year else pts * 3, board_key=board
+                    )
+                )
+
+
+def run(stack: LocalStack) -> list[Row]:
+    make_tree()
+    member = make_member("31000001", "B1", password=None)
+    make_member("31000002", "B1", password=None)
+    make_item("bench-a", chars=1200)  # 3 min estimated: read at 90 s
+    url = f"{stack.url}/api"
+    h = bearer(member)
+
+    # Capacity: a plain heartbeat, then the one that completes the article (with its award).
+    reading.heartbeat(member.member_no, "bench-view-0001", 0, "bench-a", 15)
+    heartbeat_cu = _request_cost(
+        member.member_no,
+        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 1, "bench-a", 15),
+    )
+    for seq in range(2, 5):  # 75 s credited
+        reading.heartbeat(member.member_no, "bench-view-0001", seq, "bench-a", 15)
+    completion_cu = _request_cost(  # 90 s: read, article_read awarded
+        member.member_no,
+        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 5, "bench-a", 15),
+    )
+    replay_cu = _request_cost(
+        member.member_no,
+        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 3, "bench-a", 15),
+    )
+    leaderboards.compute_boards()
+    month = points.month_key(points.clock.today())
+    board_cu = _request_cost(
+        member.member_no,
+        lambda: (
+            registry.caller_for(member),
+            leaderboards.read_board(f"branch#B1#{month}"),
+        ),
+    )
+    summary_cu = _request_cost(
+        member.member_no,
+        lambda: (points.totals(member.member_no), leaderboards.standing(member, month)),
+    )
+    award_cu = _request_cost(member.member_no, lambda: points.award("31000002", "vote", "v1"))
+
+    # Handler time over HTTP (through the one-origin server and chalice local).
+    seq = iter(range(100, 10_000))
+
+    def http_beat() -> None:
+        requests.post(
+            f"{url}/reading/heartbeat",
+            json={"view_id": "bench-view-0002", "seq": next(seq), "slug": "bench-a", "seconds": 1},
+            headers=h,
+            timeout=30,
+        ).raise_for_status()
+
+    http_beat()
+    beat_ms = timed(http_beat, 30)
+    me_ms = timed(lambda: requests.get(f"{url}/points/me", headers=h, timeout=30), 30)
+    board_ms = timed(lambda: requests.get(f"{url}/boards/branch/B1", headers=h, timeout=30), 30)
+
+    # The ranking job for 10,000 generated members.
+    _generate_org(JOB_MEMBERS, JOB_BRANCHES)
+    start = time.perf_counter()
+    with metered() as job_cu:
+        stats = leaderboards.compute_boards()
+    job_s = time.perf_counter() - start
+    start = time.perf_counter()
+    again = leaderboards.compute_boards()
+    rerun_s = time.perf_counter() - start
+    assert stats["members"] >= JOB_MEMBERS and again["written"] == 0
+    return [
+        ("capacity units per heartbeat (token check included)", heartbeat_cu, "CU"),
+        ("capacity units per replayed heartbeat", replay_cu, "CU"),
+        ("capacity units per article completion with its award", completion_cu, "CU"),
+        ("capacity units per points award (6-item transaction)", award_cu, "CU"),
+        ("capacity units per leaderboard page (branch board)", board_cu, "CU"),
+        ("capacity units per 我的党建 summary", summary_cu, "CU"),
+        ("POST /reading/heartbeat over HTTP, p50", round(statistics.median(beat_ms), 1), "ms"),
+        ("POST /reading/heartbeat over HTTP, p95", round(percentile(beat_ms, 95), 1), "ms"),
+        ("GET /points/me over HTTP, p50", round(statistics.median(me_ms), 1), "ms"),
+        ("GET /boards/branch/{id} over HTTP, p50", round(statistics.median(board_ms), 1), "ms"),
+        (f"ranking job, {JOB_MEMBERS:,} members / {JOB_BRANCHES} branches", round(job_s, 2), "s"),
+        ("ranking job, rerun with nothing changed", round(rerun_s, 2), "s"),
+        ("ranking job capacity units (first run)", round(job_cu.total, 1), "CU"),
+        ("boards written by the first run", stats["written"], "items"),
+    ]

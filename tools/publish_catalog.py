@@ -1,0 +1,77 @@
+"""Load the site build's `catalog.json` into the catalog table: `python -m tools.publish_catalog
+[output/catalog.json]`. Run after every site build that members will see (`make dev` does).
+
+Items that are no longer in the catalog are kept but marked unpublished, so reading records that
+point at them stay meaningful and no heartbeat credits them any more. Bad entries stop the load
+with the entry's slug and field, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from chalicelib.models import CatalogItem
+
+ROOT = Path(__file__).resolve().parent.parent
+FILENAME = "catalog.json"  # written by plugins/catalog into the site's output folder
+DEFAULT = ROOT / "output" / FILENAME
+KINDS = {"article", "constitution"}
+
+
+def _check(entry: Any, index: int) -> list[str]:
+    where = f"第 {index + 1} 项"
+    if not isinstance(entry, dict):
+        return [f"{where}: 须为对象"]
+    problems = []
+    where = f"{where}({entry.get('slug', '?')})"
+    for field, kind in (("slug", str), ("title", str), ("url", str), ("category", str)):
+        if not isinstance(entry.get(field), kind) or not entry.get(field):
+            problems.append(f"{where} {field}: 缺少或不是字符串")
+    if entry.get("kind") not in KINDS:
+        problems.append(f"{where} kind: 须为 article 或 constitution")
+    for field in ("reading_minutes", "chars"):
+        if not isinstance(entry.get(field), int) or entry[field] < 0:
+            problems.append(f"{where} {field}: 须为非负整数")
+    if entry.get("kind") == "constitution" and not isinstance(entry.get("day"), int):
+        problems.append(f"{where} day: 党章系列须有整数 Day")
+    return problems
+
+
+def publish(path: Path = DEFAULT) -> dict[str, int]:
+    """Upsert every entry; mark items missing from the file unpublished. Returns counts."""
+    entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(entries, list):
+        raise SystemExit(f"{path}: 须为数组")
+    problems = [p for i, e in enumerate(entries) for p in _check(e, i)]
+    if problems:
+        raise SystemExit("\n".join(f"{path}: {p}" for p in problems))
+    slugs = {e["slug"] for e in entries}
+    # A Scan is fine here: an offline tool, not a request path.
+    gone = [i for i in CatalogItem.scan() if i.slug not in slugs and i.published]
+    with CatalogItem.batch_write() as batch:
+        for e in entries:
+            batch.save(
+                CatalogItem(
+                    e["slug"],
+                    title=e["title"],
+                    url=e["url"],
+                    category=e["category"],
+                    kind=e["kind"],
+                    series_day=e.get("day"),
+                    reading_minutes=e["reading_minutes"],
+                    chars=e["chars"],
+                    published=True,
+                )
+            )
+        for item in gone:
+            item.published = False
+            batch.save(item)
+    return {"published": len(entries), "unpublished": len(gone)}
+
+
+if __name__ == "__main__":
+    counts = publish(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT)
+    print(f"catalog: {counts['published']} published, {counts['unpublished']} unpublished")
