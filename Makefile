@@ -3,7 +3,9 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 
-.PHONY: setup dev test lint format build import-units import-members data-quality bench clean
+.PHONY: setup dev test lint format build import-units import-members data-quality bench clean \
+	review preview series \
+	package deploy publish cost stage-required
 
 setup:
 	@infra/setup.sh
@@ -25,9 +27,22 @@ lint:
 format:
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
-## The static site with production settings into output/.
+## The static site with production settings into output/. The review gate reads approvals from the
+## tables the environment points at (DYNAMODB_HOST/TABLE_PREFIX, or AWS): only approved text is built.
 build: setup
 	@$(PY) -m pelican content -s publishconf.py -o output
+
+## Editors: register new or changed articles as pending review (make dev must be running).
+review: setup
+	@$(PY) infra/with_local_env.py $(PY) -m tools.review register $(ARGS)
+
+## Editors: preview every draft, reviewed or not, into preview/ (banner 未审核预览; never publish it).
+preview: setup
+	@$(PY) -m pelican content -s pelicanconf.py -o preview -D -e 'REVIEW_GATE="off"'
+
+## 党章百日学: split a constitution text into daily installments. SOURCE=path.txt BRANCH=C01
+series: setup
+	@$(PY) -m tools.constitution_series $(SOURCE) --branch $(BRANCH) --out content/dangzhang $(ARGS)
 
 ## Registry imports against the local tables (make dev must be running): FILE=path.csv|xlsx
 import-units: setup
@@ -41,6 +56,31 @@ data-quality: setup
 
 bench: setup
 	@$(PY) -m tools.bench
+
+## AWS (README: Deploying). STAGE=dev|prod; REGION defaults to ap-east-1; deploy needs
+## ARTIFACT_BUCKET (an S3 bucket for code and templates) and AWS credentials.
+REGION ?= ap-east-1
+
+stage-required:
+	@[ "$(STAGE)" = dev ] || [ "$(STAGE)" = prod ] || { echo "STAGE=dev 或 STAGE=prod" >&2; exit 2; }
+
+## The merged CloudFormation template and the Lambda zip into .cache/package/$(STAGE)/ (no AWS).
+package: setup stage-required
+	@$(PY) infra/package.py $(STAGE) --region $(REGION)
+
+## Package, create or update the stack dangjian-$(STAGE), then build and publish the site.
+deploy: setup stage-required
+	@[ -n "$(ARTIFACT_BUCKET)" ] || { echo "ARTIFACT_BUCKET=<S3 bucket for code and templates>" >&2; exit 2; }
+	@$(PY) infra/deploy.py $(STAGE) --region $(REGION) --artifacts $(ARTIFACT_BUCKET)
+	@$(MAKE) --no-print-directory publish STAGE=$(STAGE) REGION=$(REGION)
+
+## Rebuild the site with publishconf.py and sync output/ to the stage's bucket by checksum.
+publish: build stage-required
+	@$(PY) infra/publish.py $(STAGE) --region $(REGION)
+
+## Monthly cost per 1,000 active members from bench/results/latest.json (make bench first).
+cost:
+	@$(PY) -m tools.cost_estimate $(ARGS)
 
 clean:
 	rm -rf output cache .pytest_cache

@@ -14,7 +14,39 @@ PATH = "content"
 OUTPUT_PATH = "output/"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["site_sections", "reading_time", "asset_hash"]
+PLUGINS = [
+    "site_sections",
+    "series",
+    "reading_time",
+    "listings",
+    "qr_links",
+    "content_check",
+    "search_index",
+    "asset_hash",
+    "catalog",
+    "review_gate",  # last: its content_object_init sees what the others set, then gates
+]
+
+# The org units articles may name in `Branch:` (author unit, decides the reviewers) and `Unit:`:
+# the registry's own unit file (import it with `make import-units FILE=content/units.csv`).
+UNITS_FILE = "content/units.csv"
+
+# The review gate (plugins/review_gate): where approvals come from. "dynamodb" reads the approved
+# versions from the tables (make dev has them running); "file" reads REVIEW_APPROVALS_FILE (tests);
+# "off" previews every draft with a 未审核预览 banner (`make preview`; never published).
+REVIEW_GATE = "dynamodb"
+REVIEW_APPROVALS_FILE = None
+
+# Daily series (plugins/series): installment N (`Series: constitution`, `Day: N`) becomes public
+# on start + N − 1 at `hour` o'clock, Asia/Shanghai; a daily rebuild publishes it.
+SERIES = {
+    "constitution": {
+        "title": "党章百日学",
+        "category": "党章百日学",
+        "start": "2026-11-16",
+        "hour": 0,  # the daily rebuild runs just after midnight (README: Deploying)
+    },
+}
 
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_LANG = "zh"
@@ -57,7 +89,7 @@ MODULES = [
                 "name": "党章百日学",
                 "slug": "dangzhang",
                 "icon": "章",
-                "intro": "百日学党章，即将上线",
+                "intro": "每天一篇，百日学完党章",
             },
         ],
     },
@@ -96,6 +128,10 @@ TAG_SAVE_AS = ""
 TAGS_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ""
 ARCHIVES_SAVE_AS = ""
+
+# Site pages the templates link to: search box, the 待审核 page for reviewers.
+SEARCH_URL = "search.html"
+REVIEW_URL = "review.html"
 
 # Only section lists are paginated (the home shows the latest few itself).
 # Page 2+ goes into a folder named after the list, so no two lists can collide

@@ -15,3 +15,8 @@ RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
+
+# Members see only approved text: approvals come from the review tables, never from a file, and
+# the preview mode (REVIEW_GATE = "off") is refused (plugins/review_gate).
+REVIEW_GATE = "dynamodb"
+REVIEW_GATE_REQUIRED = True

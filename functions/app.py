@@ -2,9 +2,13 @@
 
 from chalice import Chalice
 
-from chalicelib import api_auth, api_me, web
+from chalicelib import api_auth, api_me, api_points, api_reading, api_review, schedules, web
 
 app = Chalice(app_name="dangjian")
 app.register_middleware(web.error_middleware, "http")
 app.register_blueprint(api_auth.bp)
 app.register_blueprint(api_me.bp)
+app.register_blueprint(api_reading.bp)
+app.register_blueprint(api_points.bp)
+app.register_blueprint(api_review.bp)
+app.register_blueprint(schedules.bp)

@@ -60,12 +60,21 @@ def main() -> None:
         tables.create_all()
         print("== Demo registry and accounts")
         accounts = seed_demo.seed()
-        print("== Site (pelican)")
+        print("== Content review (demo articles approved; new or edited ones stay pending)")
+        from tools import demo_registry, review
+
+        approved, pending = review.seed_demo_approvals(demo_registry.DEMO_COMMITTEE.member_no)
+        print(f"   示范内容审核通过 {approved} 篇，待审核 {pending} 篇（在「待审核」页面审核）")
+        print("== Site (pelican; only approved versions are published)")
         subprocess.run(
-            [sys.executable, "-m", "pelican", "content", "-q", "-o", str(stack.site)],
+            [sys.executable, "-m", "pelican", "content", "-q", "-D", "-o", str(stack.site)],
             cwd=ROOT,
             check=True,
         )
+        from tools import publish_catalog
+
+        counts = publish_catalog.publish(stack.site / publish_catalog.FILENAME)
+        print(f"   catalog: {counts['published']} readable items")
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()

@@ -1,6 +1,8 @@
 """Ties articles to the site's sections (settings MODULES, defined once in pelicanconf.py).
 
-- Fails the build when an article lacks `Date:` or has a `Category:` that is not a section.
+- Fails the build when an article lacks `Date:`, `Slug:` (ASCII) or `Branch:` (an author unit of
+  UNITS_FILE), or has a `Category:` that is not a section; each problem names file and line.
+  Other plugins add their problems to the same collector (tools.site_content.PROBLEMS).
 - Gives each section its ASCII slug, so its list is /category/sixiang.html.
 - Gives every section a list page, even an empty one, so the home grid never links to a 404.
 - Adds `section_articles` ({slug: [articles]}) to the template context and `article.section`
@@ -9,7 +11,10 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -17,14 +22,30 @@ from pelican.contents import Article
 from pelican.generators import ArticlesGenerator
 from pelican.urlwrappers import Category
 
+_ROOT = Path(__file__).resolve().parents[2]
+for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, however run
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from tools.site_content import (  # noqa: E402
+    PROBLEMS,
+    load_units,
+    metadata_line,
+    read_source,
+    units_file,
+    where,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
 
 class MetadataError(Exception):
-    """An article's metadata is missing or wrong; the message names the file and field."""
+    """An article's metadata is missing or wrong; the message names the file, line and field."""
 
 
 # Problems found while reading. Pelican catches exceptions raised while it reads a file
-# (it logs them and skips the file), so we collect here and raise once all files are read.
-_pending: set[str] = set()
+# (it logs them and skips the file), so we collect (PROBLEMS) and raise once all files are read.
+_pending = PROBLEMS.found
 
 
 def _sections(settings: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
@@ -37,17 +58,38 @@ def _sections(settings: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
 
 
 def problems(article: Article) -> list[str]:
-    """What is wrong with an article's metadata, one message per field."""
+    """What is wrong with an article's metadata: `file:line: message`, one per field."""
     path = article.source_path
+    text = read_source(path)
+    meta = article.metadata
+
+    def at(key: str, message: str) -> str:
+        return f"{where(path, metadata_line(text, key))}: {message}"
+
     found = []
-    if not article.metadata.get("date"):
-        found.append(f"{path}: 缺少 Date（发布日期）")
-    category = article.metadata.get("category")
+    if not meta.get("date"):
+        found.append(at("Date", "缺少 Date（发布日期）"))
+    category = meta.get("category")
     # Pelican fills in DEFAULT_CATEGORY when `Category:` is absent.
     if category is None or category.name == article.settings.get("DEFAULT_CATEGORY"):
-        found.append(f"{path}: 缺少 Category（所属栏目）")
+        found.append(at("Category", "缺少 Category（所属栏目）"))
     elif category.name not in _sections(article.settings):
-        found.append(f"{path}: Category「{category.name}」不是已知栏目")
+        known = "、".join(_sections(article.settings))
+        found.append(at("Category", f"Category「{category.name}」不是已知栏目（可选：{known}）"))
+    slug = meta.get("slug")
+    if not slug:
+        found.append(at("Slug", "缺少 Slug（网址名，小写字母、数字和 -）"))
+    elif not SLUG_RE.match(str(slug)):
+        found.append(at("Slug", f"Slug「{slug}」只能包含小写字母、数字和 -"))
+    branch = meta.get("branch")
+    if not branch:
+        found.append(at("Branch", "缺少 Branch（作者单位编号，决定由谁审核）"))
+    else:
+        units = load_units(units_file(article.settings))
+        if str(branch) not in units:
+            found.append(
+                at("Branch", f"Branch「{branch}」不是 {units_file(article.settings)} 中的单位")
+            )
     return found
 
 
@@ -72,10 +114,7 @@ def _on_pretaxonomy(generator: ArticlesGenerator) -> None:
     )
     for article in everything:
         _pending.update(problems(article))
-    if _pending:
-        message = "文章元数据有误：\n" + "\n".join(sorted(_pending))
-        _pending.clear()
-        raise MetadataError(message)
+    PROBLEMS.raise_if_any("文章元数据有误：", MetadataError)
     for article in everything:
         module, section = sections[article.category.name]
         article.category.slug = section["slug"]

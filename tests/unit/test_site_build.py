@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import sys
@@ -18,12 +19,27 @@ sys.path.insert(0, str(ROOT / "plugins"))
 import asset_hash  # noqa: E402
 import reading_time  # noqa: E402
 
+from chalicelib import review  # noqa: E402
+
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{8})\.(?P<ext>css|js)$")
 ASSET_REF = re.compile(r"""(?:href|src)="(/theme/[^"]+)\"""")
 JS_IMPORT = re.compile(r"""\b(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""")
 
 
-def build(content: Path, output: Path) -> None:
+def build(content: Path, output: Path, approvals: dict | None = None) -> None:
+    """Build with the review gate reading an approvals file (default: approve all content)."""
+    if approvals is None:
+        approvals = {
+            p.read_text(encoding="utf-8").split("Slug: ", 1)[1].split("\n", 1)[0]: {
+                "hash": review.source_hash(p.read_text(encoding="utf-8")),
+                "source": p.read_text(encoding="utf-8"),
+            }
+            for p in content.rglob("*.md")
+            if "Slug: " in p.read_text(encoding="utf-8") and "pages" not in p.parts
+        }
+    approvals_file = output.parent / f"{output.name}-approvals.json"
+    approvals_file.parent.mkdir(parents=True, exist_ok=True)
+    approvals_file.write_text(json.dumps(approvals, ensure_ascii=False), encoding="utf-8")
     settings = read_settings(
         str(ROOT / "pelicanconf.py"),
         override={
@@ -31,12 +47,15 @@ def build(content: Path, output: Path) -> None:
             "OUTPUT_PATH": str(output),
             "CACHE_CONTENT": False,
             "LOAD_CONTENT_CACHE": False,
+            "REVIEW_GATE": "file",
+            "REVIEW_APPROVALS_FILE": str(approvals_file),
         },
     )
     Pelican(settings).run()
 
 
 def article(path: Path, **meta: str) -> None:
+    meta.setdefault("Branch", "B0101")
     header = "\n".join(f"{key}: {value}" for key, value in meta.items())
     path.write_text(f"{header}\n\n正文内容。\n", encoding="utf-8")
 
@@ -217,7 +236,13 @@ def test_bad_metadata_fails_the_build_naming_file_and_field(
 ) -> None:
     content = tmp_path / "content"
     (content / "articles").mkdir(parents=True)
-    article(content / "articles" / "ok.md", Title="好", Date="2026-03-01", Category="制度建设")
+    article(
+        content / "articles" / "ok.md",
+        Title="好",
+        Date="2026-03-01",
+        Category="制度建设",
+        Slug="ok",
+    )
     article(content / "articles" / "bad.md", **meta)
     with pytest.raises(Exception, match=re.escape(field)) as failure:
         build(content, tmp_path / "output")

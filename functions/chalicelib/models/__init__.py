@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from . import registry, sessions
+from . import points, reading, registry, review, sessions
+from .points import Board, PointEntry, PointTotal
+from .reading import CatalogItem, ReadingView, ReadMark
 from .registry import Member, OrgUnit
+from .review import PublishedVersion, ReviewDecision, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
 
-_AREAS = (registry, sessions)
+_AREAS = (registry, sessions, reading, points, review)
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
     obj
@@ -22,4 +25,20 @@ ALL_MODELS: tuple[type[Model], ...] = tuple(
     if isinstance(obj, type) and issubclass(obj, Model) and obj.__module__ == area.__name__
 )
 
-__all__ = ["ALL_MODELS", "LoginThrottle", "Member", "OrgUnit", "RefreshToken", "SessionFamily"]
+__all__ = [
+    "ALL_MODELS",
+    "Board",
+    "CatalogItem",
+    "LoginThrottle",
+    "Member",
+    "OrgUnit",
+    "PointEntry",
+    "PointTotal",
+    "PublishedVersion",
+    "ReadMark",
+    "ReadingView",
+    "RefreshToken",
+    "ReviewDecision",
+    "ReviewItem",
+    "SessionFamily",
+]

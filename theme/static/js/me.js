@@ -2,6 +2,7 @@ import { api, clearSession } from './api.js';
 import { showError } from './form.js';
 
 const $ = (id) => document.getElementById(id);
+const REVIEW_ROLES = new Set(['branch_secretary', 'general_branch_committee', 'party_committee', 'admin']);
 
 function render(me) {
   $('me-name').textContent = me.name;
@@ -16,6 +17,9 @@ function render(me) {
     roles.textContent = '党员';
     return;
   }
+  // Reviewers (a role that manages a unit) get the way to the 待审核 page.
+  const reviewer = me.roles.some((r) => REVIEW_ROLES.has(r.role));
+  document.getElementById('me-review').hidden = !reviewer;
   for (const role of me.roles) {
     const tag = document.createElement('span');
     tag.className = 'tag';

@@ -1,0 +1,231 @@
+"""Content review: register versions, list what a reviewer may decide, approve or return.
+
+A version is (slug, content hash); the hash is SHA-256 over the article's whole source file
+(metadata + body, line endings normalised), so editing anything makes a new version. A reviewer
+is whoever `scope` gives "manage" over the article's author unit: the branch secretary, or a
+general-branch / party-committee member or admin above it. Decisions are final and kept forever
+in `ReviewDecision`; approving also writes `PublishedVersion`, which the publish build reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import clock, registry, scope
+from .errors import ConflictError, ForbiddenError, NotFoundError
+from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewItem
+from .settings import get_settings
+
+PENDING, APPROVED, RETURNED, SUPERSEDED = "pending", "approved", "returned", "superseded"
+STATE_LABELS = {
+    PENDING: "待审核",
+    APPROVED: "已通过",
+    RETURNED: "已退回",
+    SUPERSEDED: "已被新版本替代",
+}
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+MAX_REASON_CHARS = 500
+# A reviewer's list is one Query per unit her roles apply to; this bounds each page.
+LIST_LIMIT = 200
+
+
+def normalise(text: str) -> str:
+    """The text that is hashed and stored: no BOM, LF line ends, one final newline."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text.rstrip() + "\n"
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def now_iso() -> str:
+    return clock.local_now().isoformat(timespec="microseconds")
+
+
+def _connection() -> Connection:
+    settings = get_settings()
+    return Connection(host=settings.dynamodb_host, region=settings.region)
+
+
+# --- the reviewer's side (API) --------------------------------------------------------------
+
+
+def _review_prefixes(caller: scope.Caller) -> list[tuple[str, str]]:
+    """(root, path prefix) for each unit the caller manages, overlapping subtrees dropped."""
+    prefixes = []
+    for unit_id, grant in scope.grants(caller).items():
+        if grant != "manage" or unit_id not in caller.path:
+            continue
+        at = caller.path.index(unit_id)
+        prefixes.append((caller.path[0], "/".join(caller.path[: at + 1]) + "/"))
+    prefixes.sort(key=lambda p: len(p[1]))
+    kept: list[tuple[str, str]] = []
+    for root, prefix in prefixes:
+        if not any(prefix.startswith(k) for _, k in kept):
+            kept.append((root, prefix))
+    return kept
+
+
+def _summary(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "slug": item.slug,
+        "hash": item.content_hash,
+        "title": item.title,
+        "category": item.category,
+        "branch_id": item.branch_id,
+        "registered_at": item.registered_at,
+        "series": item.series,
+        "day": int(item.day) if item.day else None,
+        "state": item.state,
+        "state_label": STATE_LABELS.get(item.state, item.state),
+    }
+
+
+def list_pending(member: Member) -> dict[str, Any]:
+    caller = registry.caller_for(member)
+    prefixes = _review_prefixes(caller)
+    if not prefixes:
+        raise ForbiddenError("只有支部书记及以上的审核人可以审核内容")
+    items, truncated = [], False
+    for root, prefix in prefixes:
+        query = ReviewItem.pending.query(
+            root, ReviewItem.pending_path.startswith(prefix), limit=LIST_LIMIT
+        )
+        found = list(query)
+        truncated = truncated or query.last_evaluated_key is not None
+        items.extend(found)
+    items.sort(key=lambda i: (i.series or "", int(i.day or 0), i.registered_at))
+    return {"items": [_summary(i) for i in items], "truncated": truncated}
+
+
+def _item(slug: str, content_hash: str) -> ReviewItem:
+    if not SLUG_RE.match(slug) or not HASH_RE.match(content_hash):
+        raise NotFoundError("没有这篇待审核内容")
+    try:
+        return ReviewItem.get(slug, content_hash)
+    except ReviewItem.DoesNotExist:
+        raise NotFoundError("没有这篇待审核内容") from None
+
+
+def _authorise(member: Member, item: ReviewItem) -> OrgUnit:
+    """The author unit, once the caller is known to manage it (403 otherwise)."""
+    caller = registry.caller_for(member)
+    # The author unit's current path: a unit moved in the tree is reviewed by its new superiors.
+    unit = registry.get_unit(item.branch_id)
+    try:
+        scope.require_unit(caller, unit.path, "manage")
+    except ForbiddenError:
+        raise ForbiddenError("这篇内容不在您的审核范围内") from None
+    return unit
+
+
+def get_item(member: Member, slug: str, content_hash: str) -> dict[str, Any]:
+    item = _item(slug, content_hash)
+    _authorise(member, item)
+    try:
+        published = PublishedVersion.get(slug)
+        published_hash: str | None = published.content_hash
+    except PublishedVersion.DoesNotExist:
+        published_hash = None
+    history = [
+        {
+            "hash": d.content_hash,
+            "decision": d.decision,
+            "reviewer": d.reviewer,
+            "reviewer_name": d.reviewer_name,
+            "reason": d.reason,
+            "decided_at": d.decided_at,
+        }
+        for d in ReviewDecision.query(slug, scan_index_forward=False, limit=20)
+    ]
+    return {
+        **_summary(item),
+        "source_path": item.source_path,
+        "preview_html": item.preview_html,
+        "source_text": item.source_text,
+        "published_hash": published_hash,
+        "decided_by": item.decided_by,
+        "decided_at": item.decided_at,
+        "reason": item.reason,
+        "history": history,
+    }
+
+
+def decide(
+    member: Member, slug: str, content_hash: str, decision: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Approve or return exactly this version; 409 if it is no longer pending."""
+    item = _item(slug, content_hash)
+    unit = _authorise(member, item)
+    if item.state != PENDING:
+        if item.state == decision and item.decided_by == member.member_no:
+            return _decision_result(item)  # a retried request: same answer, nothing written
+        if item.state == SUPERSEDED:
+            raise ConflictError("内容已更新，这一版本不再待审核；请刷新后审核最新版本")
+        raise ConflictError(f"这一版本已审核（{STATE_LABELS.get(item.state, item.state)}）")
+    now = now_iso()
+    actions = [
+        ReviewItem.state.set(decision),
+        ReviewItem.decided_at.set(now),
+        ReviewItem.decided_by.set(member.member_no),
+        ReviewItem.pending_root.remove(),
+        ReviewItem.pending_path.remove(),
+    ]
+    if reason:
+        actions.append(ReviewItem.reason.set(reason))
+    record = ReviewDecision(
+        slug,
+        f"{now}#{content_hash}",
+        content_hash=content_hash,
+        decision=decision,
+        reviewer=member.member_no,
+        reviewer_name=member.name,
+        reason=reason,
+        decided_at=now,
+        branch_id=item.branch_id,
+    )
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(item, actions=actions, condition=ReviewItem.state == PENDING)
+            tx.save(record, condition=ReviewDecision.decision_key.does_not_exist())
+            if decision == APPROVED:
+                tx.save(
+                    PublishedVersion(
+                        slug,
+                        content_hash=content_hash,
+                        source_text=item.source_text,
+                        source_path=item.source_path,
+                        approved_at=now,
+                        approved_by=member.member_no,
+                        branch_path=list(unit.path),
+                    )
+                )
+    except TransactWriteError:
+        raise ConflictError("这一版本刚被他人审核或内容已更新，请刷新后重试") from None
+    item.state, item.decided_at, item.decided_by, item.reason = (
+        decision,
+        now,
+        member.member_no,
+        reason,
+    )
+    return _decision_result(item)
+
+
+def _decision_result(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "slug": item.slug,
+        "hash": item.content_hash,
+        "state": item.state,
+        "state_label": STATE_LABELS.get(item.state, item.state),
+        "decided_at": item.decided_at,
+        "decided_by": item.decided_by,
+        "reason": item.reason,
+    }

@@ -1,0 +1,129 @@
+"""A client-side search index for Chinese, built with the site (theme/static/js/search.js reads it).
+
+Terms: each run of Han characters gives its character bigrams (a lone character is a term by
+itself); other text gives lower-cased words of letters and digits (NFKC first, so full-width
+letters match). The JS tokenises a query the same way and keeps the documents holding every
+query term: bigrams find words of any length without a dictionary.
+
+Files (named by content hash, so WeChat's cache never serves a stale index):
+- `search/docs.<hash>.json`: {"shards": N, "docs": [[url, title, section, date, summary], ...],
+  "files": [shard file names]}
+- `search/t<i>.<hash>.json`: {term: [doc ids, delta-encoded]} for the terms whose first
+  character's code point ≡ i (mod N). A query loads only the shards of its terms' first
+  characters, so a phone fetches a small part of a large index. N grows with the index
+  (about 20,000 postings a shard).
+
+The search page gets the docs file's URL from the template context (`search_index.docs_url`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{HAN}]+|[a-z0-9]+")
+_TAG = re.compile(r"<[^>]+>")
+POSTINGS_PER_SHARD = 20_000
+MAX_SHARDS = 64
+SUMMARY_CHARS = 60
+
+
+def terms(text: str) -> set[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    found: set[str] = set()
+    for run in _TOKEN.findall(text):
+        if "a" <= run[0] <= "z" or run[0].isdigit() or len(run) == 1:
+            found.add(run)
+        else:
+            found.update(run[i : i + 2] for i in range(len(run) - 1))
+    return found
+
+
+def plain_text(content_html: str) -> str:
+    return html.unescape(_TAG.sub(" ", content_html or ""))
+
+
+def shard_count(postings: int) -> int:
+    n = 1
+    while n < MAX_SHARDS and postings / n > POSTINGS_PER_SHARD:
+        n *= 2
+    return n
+
+
+def build(docs: list[dict[str, str]]) -> tuple[dict[str, Any], list[dict[str, list[int]]]]:
+    """(docs file, shards) for documents with url, title, section, date, summary, text."""
+    index: dict[str, list[int]] = {}
+    rows = []
+    for doc_id, doc in enumerate(docs):
+        rows.append([doc["url"], doc["title"], doc["section"], doc["date"], doc["summary"]])
+        for term in terms(f"{doc['title']} {doc['summary']} {doc['text']}"):
+            index.setdefault(term, []).append(doc_id)
+    n = shard_count(sum(len(p) for p in index.values()))
+    shards: list[dict[str, list[int]]] = [{} for _ in range(n)]
+    for term in sorted(index):
+        ids = index[term]
+        shards[ord(term[0]) % n][term] = [ids[0]] + [b - a for a, b in pairwise(ids)]
+    return {"shards": n, "docs": rows}, shards
+
+
+def _dump(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _named(stem: str, data: bytes) -> str:
+    return f"search/{stem}.{hashlib.sha256(data).hexdigest()[:8]}.json"
+
+
+def _on_all_finalized(generators: list[Any]) -> None:
+    articles = next(g for g in generators if hasattr(g, "articles") and hasattr(g, "drafts"))
+    docs = []
+    for a in articles.articles:
+        summary = plain_text(str(a.metadata.get("summary") or "")).strip()
+        docs.append(
+            {
+                "url": "/" + a.url,
+                "title": plain_text(a.title),
+                "section": a.category.name,
+                "date": a.date.strftime("%Y-%m-%d"),
+                "summary": summary[:SUMMARY_CHARS],
+                "text": plain_text(a._content),
+            }
+        )
+    meta, shards = build(docs)
+    files = {}
+    names = []
+    for i, shard in enumerate(shards):
+        data = _dump(shard)
+        name = _named(f"t{i}", data)
+        files[name] = data
+        names.append(name.rsplit("/", 1)[1])
+    meta["files"] = names
+    data = _dump(meta)
+    docs_name = _named("docs", data)
+    files[docs_name] = data
+    articles.context["search_index"] = {"docs_url": "/" + docs_name, "files": files}
+
+
+def _on_writer_finalized(generator: Any, writer: Any) -> None:
+    folder = Path(generator.output_path) / "search"
+    if folder.is_dir():
+        for old in folder.glob("*.json"):
+            old.unlink()  # earlier dev builds' versions
+    for name, data in generator.context.get("search_index", {}).get("files", {}).items():
+        target = Path(generator.output_path) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def register() -> None:
+    signals.all_generators_finalized.connect(_on_all_finalized)
+    signals.article_writer_finalized.connect(_on_writer_finalized)

@@ -1,0 +1,160 @@
+"""The review API over HTTP: scope (403 outside), version binding (409), decisions kept."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from chalicelib import review
+from chalicelib.models import PublishedVersion, ReviewDecision, ReviewItem
+from tests.factories import PASSWORD, make_member, make_tree
+from tools import review_store
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+UNITS: dict = {}  # the tree made for the current test
+TEXT = "Title: 支部动态\nCategory: 微发布\nSlug: {slug}\nBranch: {branch}\n\n{body}\n"
+
+
+def submit(slug: str, branch: str, body: str = "正文。") -> review_store.Submission:
+    text = TEXT.format(slug=slug, branch=branch, body=body)
+    sub = review_store.Submission(
+        slug=slug,
+        content_hash=review.source_hash(text),
+        title=f"{slug} 标题",
+        category="微发布",
+        branch_id=branch,
+        branch_path=tuple(UNITS[branch].path),
+        source_path=f"articles/{slug}.md",
+        source_text=review.normalise(text),
+        preview_html=f"<p>{body}</p>",
+    )
+    assert review_store.register(sub, by="editor") == review.PENDING
+    return sub
+
+
+@pytest.fixture
+def org():
+    UNITS.clear()
+    UNITS.update(make_tree())
+    make_member("50000001", "B1", name="甲书记", roles=("branch_secretary",))
+    make_member("50000002", "B2", name="乙书记", roles=("branch_secretary",))
+    make_member("50000003", "B3", name="丙委员", roles=("party_committee",))
+    make_member("50000004", "B1", name="丁党员")
+    make_member("50000005", "B1", name="戊委员", roles=("branch_committee",))
+
+
+@pytest.fixture
+def api(stack, org):
+    url = f"{stack.url}/api"
+
+    def call(member_no: str, method: str, path: str, body: object | None = None):
+        login = requests.post(
+            f"{url}/auth/login", json={"member_no": member_no, "password": PASSWORD}, timeout=30
+        )
+        login.raise_for_status()
+        token = login.json()["access_token"]
+        return requests.request(
+            method,
+            url + path,
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+
+    return call
+
+
+def item_path(sub: review_store.Submission) -> str:
+    return f"/review/items/{sub.slug}/{sub.content_hash}"
+
+
+def test_reviewers_see_only_their_scope(api) -> None:
+    b1 = submit("b1-post", "B1")
+    b2 = submit("b2-post", "B2")
+    mine = api("50000001", "GET", "/review/items").json()["items"]
+    assert [i["slug"] for i in mine] == ["b1-post"]
+    assert mine[0]["hash"] == b1.content_hash
+    committee = api("50000003", "GET", "/review/items").json()["items"]
+    assert {i["slug"] for i in committee} == {"b1-post", "b2-post"}
+    # Outside the scope: reading, approving and returning are all refused.
+    for method, suffix, body in (
+        ("GET", "", None),
+        ("POST", "/approve", None),
+        ("POST", "/return", {"reason": "不行"}),
+    ):
+        r = api("50000001", method, item_path(b2) + suffix, body)
+        assert r.status_code == 403, (method, suffix, r.text)
+    # Members and read-only committee members review nothing.
+    for member_no in ("50000004", "50000005"):
+        r = api(member_no, "GET", "/review/items")
+        assert r.status_code == 403
+        assert r.json()["Message"]
+    assert api("50000005", "POST", item_path(b1) + "/approve").status_code == 403
+    assert ReviewItem.get("b2-post", b2.content_hash).state == review.PENDING
+    assert not list(PublishedVersion.scan())
+
+
+def test_approve_publishes_exactly_that_hash_and_keeps_the_decision(api) -> None:
+    sub = submit("b1-post", "B1")
+    detail = api("50000001", "GET", item_path(sub)).json()
+    assert detail["preview_html"] == "<p>正文。</p>"
+    assert detail["source_text"] == sub.source_text
+    r = api("50000001", "POST", item_path(sub) + "/approve")
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "approved"
+    # A retried request gets the same answer and writes nothing more.
+    assert api("50000001", "POST", item_path(sub) + "/approve").status_code == 200
+    published = PublishedVersion.get("b1-post")
+    assert published.content_hash == sub.content_hash
+    assert published.source_text == sub.source_text
+    decisions = list(ReviewDecision.query("b1-post"))
+    assert len(decisions) == 1
+    assert (decisions[0].reviewer, decisions[0].decision) == ("50000001", "approved")
+    assert decisions[0].content_hash == sub.content_hash
+    assert api("50000001", "GET", "/review/items").json()["items"] == []
+    # Another reviewer cannot decide it again.
+    assert api("50000003", "POST", item_path(sub) + "/return", {"reason": "x"}).status_code == 409
+
+
+def test_an_edit_supersedes_the_version_under_review(api) -> None:
+    old = submit("b1-post", "B1", "初稿。")
+    new = submit("b1-post", "B1", "修改稿。")
+    r = api("50000001", "POST", item_path(old) + "/approve")
+    assert r.status_code == 409
+    assert "内容已更新" in r.json()["Message"]
+    assert ReviewItem.get("b1-post", old.content_hash).state == review.SUPERSEDED
+    listed = api("50000001", "GET", "/review/items").json()["items"]
+    assert [i["hash"] for i in listed] == [new.content_hash]
+    with pytest.raises(PublishedVersion.DoesNotExist):
+        PublishedVersion.get("b1-post")
+
+
+def test_return_needs_a_reason_and_is_recorded(api) -> None:
+    sub = submit("b1-post", "B1")
+    r = api("50000003", "POST", item_path(sub) + "/return", {"reason": "  "})
+    assert r.status_code == 400
+    r = api("50000003", "POST", item_path(sub) + "/return", {})
+    assert r.status_code == 400
+    r = api("50000003", "POST", item_path(sub) + "/return", {"reason": "第二段数据需核实"})
+    assert r.status_code == 200, r.text
+    item = ReviewItem.get("b1-post", sub.content_hash)
+    assert (item.state, item.reason, item.decided_by) == (
+        "returned",
+        "第二段数据需核实",
+        "50000003",
+    )
+    history = api("50000003", "GET", item_path(sub)).json()["history"]
+    assert history[0]["decision"] == "returned"
+    assert history[0]["reason"] == "第二段数据需核实"
+    assert history[0]["reviewer_name"] == "丙委员"
+    with pytest.raises(PublishedVersion.DoesNotExist):
+        PublishedVersion.get("b1-post")
+
+
+def test_unknown_versions_are_404_and_need_login(api, stack) -> None:
+    sub = submit("b1-post", "B1")
+    assert api("50000001", "GET", f"/review/items/b1-post/{'0' * 64}").status_code == 404
+    assert api("50000001", "GET", "/review/items/../x").status_code in (403, 404)
+    r = requests.post(f"{stack.url}/api{item_path(sub)}/approve", timeout=30)
+    assert r.status_code == 401

@@ -1,0 +1,286 @@
+"""Editors' side of the review gate: `python -m tools.review register|status|export|demo-manifest`.
+
+    make review                      # register every new or changed article as pending review
+    python -m tools.review status    # what is pending, returned, approved
+    python -m tools.review export approvals.json   # approved versions, for an offline build
+
+`register` reads every article under content/ (as Pelican would), checks its metadata like the
+build does (file, line, message; nothing is registered if any article is wrong), renders a preview
+with the site's own Markdown settings (images inlined, so the reviewer sees them), and stores each
+version it has not seen as pending (older pending versions of the same slug are superseded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import mimetypes
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican.readers import MarkdownReader
+from pelican.settings import read_settings
+
+from chalicelib.review import normalise, source_hash
+from tools.site_content import ROOT, ContentError, load_units, metadata_line, units_file, where
+
+DEMO_MANIFEST = ROOT / "tools" / "demo_approvals.json"
+# Left pending on purpose, so the demo secretary has something on the 待审核 page.
+DEMO_PENDING = ("jiguan-dushu-fenxianghui",)
+_INTRASITE = re.compile(
+    r"""(src|href)=(["'])\{(static|attach|filename|category|index)\}([^"']*)\2"""
+)
+MAX_INLINE_BYTES = 300_000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An article file as the review gate sees it."""
+
+    path: Path
+    relative: str
+    text: str
+    content_hash: str
+    slug: str
+    title: str
+    category: str
+    branch: str
+    series: str | None
+    day: str | None
+    body_html: str
+
+
+def site_settings(content: Path) -> dict:
+    return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
+
+
+def article_files(content: Path, settings: dict) -> Iterator[Path]:
+    pages = [content / p for p in settings["PAGE_PATHS"]]
+    for path in sorted(content.rglob("*.md")):
+        if not any(path.is_relative_to(p) for p in pages):
+            yield path
+
+
+def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
+    """Every article, and the problems (`file:line: message`) that stop a registration."""
+    settings = site_settings(content)
+    reader = MarkdownReader(settings)
+    units = load_units(units_file(settings))
+    drafts, problems, seen = [], [], {}
+    for path in article_files(content, settings):
+        text = path.read_text(encoding="utf-8")
+        body_html, meta = reader.read(str(path))
+
+        def bad(key: str, message: str, text: str = text, path: Path = path) -> None:
+            problems.append(f"{where(path, metadata_line(text, key))}: {message}")
+
+        slug = str(meta.get("slug") or "")
+        branch = str(meta.get("branch") or "")
+        category = meta.get("category")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", slug):
+            bad("Slug", "缺少 Slug 或格式不对（小写字母、数字和 -）")
+        elif slug in seen:
+            bad("Slug", f"Slug「{slug}」与 {seen[slug]} 重复")
+        seen.setdefault(slug, str(path))
+        if branch not in units:
+            bad("Branch", f"Branch「{branch}」不是 {units_file(settings)} 中的单位")
+        if category is None:
+            bad("Category", "缺少 Category（所属栏目）")
+        if not meta.get("title"):
+            bad("Title", "缺少 Title")
+        drafts.append(
+            Draft(
+                path=path,
+                relative=path.relative_to(content).as_posix(),
+                text=normalise(text),
+                content_hash=source_hash(text),
+                slug=slug,
+                title=str(meta.get("title") or ""),
+                category=str(category) if category else "",
+                branch=branch,
+                series=str(meta["series"]) if meta.get("series") else None,
+                day=str(meta["day"]) if meta.get("day") else None,
+                body_html=body_html,
+            )
+        )
+    return drafts, problems
+
+
+def preview_html(draft: Draft, content: Path) -> str:
+    """The body as the site renders it; `{static}` images inlined, other site links inert."""
+
+    def replace(match: re.Match[str]) -> str:
+        attr, quote, what, value = match.groups()
+        if what in ("static", "attach"):
+            target = (
+                content / value.lstrip("/") if value.startswith("/") else draft.path.parent / value
+            )
+            if target.is_file() and target.stat().st_size <= MAX_INLINE_BYTES:
+                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+                data = base64.b64encode(target.read_bytes()).decode()
+                return f"{attr}={quote}data:{kind};base64,{data}{quote}"
+        return f"{attr}={quote}#{quote}"
+
+    return _INTRASITE.sub(replace, draft.body_html)
+
+
+def register(content: Path, by: str | None) -> int:
+    from chalicelib.models import OrgUnit
+    from tools.review_store import Submission
+    from tools.review_store import register as store
+
+    drafts, problems = read_drafts(content)
+    if problems:
+        print("内容有误，未登记任何文章：", file=sys.stderr)
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    counts: dict[str, int] = {}
+    for draft in drafts:
+        try:
+            unit = OrgUnit.get(draft.branch)
+        except OrgUnit.DoesNotExist:
+            print(
+                f"{draft.relative}: 单位 {draft.branch} 不在组织库中（先导入 units.csv）",
+                file=sys.stderr,
+            )
+            return 1
+        state = store(
+            Submission(
+                slug=draft.slug,
+                content_hash=draft.content_hash,
+                title=draft.title,
+                category=draft.category,
+                branch_id=draft.branch,
+                branch_path=tuple(unit.path),
+                source_path=draft.relative,
+                source_text=draft.text,
+                preview_html=preview_html(draft, content),
+                series=draft.series,
+                day=draft.day,
+            ),
+            by=by,
+        )
+        counts[state] = counts.get(state, 0) + 1
+    labels = {
+        "pending": "待审核",
+        "approved": "已通过",
+        "returned": "已退回",
+        "superseded": "已替代",
+    }
+    print("登记完成：" + "，".join(f"{labels.get(k, k)} {v} 篇" for k, v in sorted(counts.items())))
+    return 0
+
+
+def status(content: Path) -> int:
+    from chalicelib.models import ReviewItem
+
+    drafts, problems = read_drafts(content)
+    for line in problems:
+        print(line)
+    labels = {
+        "pending": "待审核",
+        "approved": "已通过",
+        "returned": "已退回",
+        "superseded": "已替代",
+    }
+    for draft in drafts:
+        try:
+            item = ReviewItem.get(draft.slug, draft.content_hash)
+            state = labels.get(item.state, item.state) + (f"：{item.reason}" if item.reason else "")
+        except ReviewItem.DoesNotExist:
+            state = "未登记（运行 make review）"
+        print(f"{draft.relative}  {state}")
+    return 1 if problems else 0
+
+
+def export(target: Path) -> int:
+    from tools.review_store import published_versions
+
+    data = {
+        slug: {"hash": p.content_hash, "source": p.source_text}
+        for slug, p in sorted(published_versions().items())
+    }
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"已导出 {len(data)} 篇已审核文章到 {target}")
+    return 0
+
+
+def approvals_for(content: Path, skip: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+    """Approvals-file data approving every article as it is now (tests and benches)."""
+    drafts, problems = read_drafts(content)
+    if problems:
+        raise ContentError("\n".join(problems))
+    return {
+        d.slug: {"hash": d.content_hash, "source": d.text} for d in drafts if d.slug not in skip
+    }
+
+
+def demo_manifest(content: Path = ROOT / "content") -> dict[str, str]:
+    """slug → hash of the shipped demo articles that `make dev` approves."""
+    return {slug: v["hash"] for slug, v in approvals_for(content, DEMO_PENDING).items()}
+
+
+def seed_demo_approvals(reviewer: str, content: Path = ROOT / "content") -> tuple[int, int]:
+    """Register the content; approve the shipped demo versions (tools/demo_approvals.json).
+
+    Only a version whose hash is in the manifest is approved, so an editor's own new or edited
+    article stays pending in `make dev` as it would in production. Returns (approved, pending).
+    """
+    from chalicelib.models import Member
+    from chalicelib.review import APPROVED, PENDING, decide
+
+    if register(content, by="make dev") != 0:
+        raise SystemExit("示范内容登记失败")
+    manifest = json.loads(DEMO_MANIFEST.read_text(encoding="utf-8"))
+    member = Member.get(reviewer)
+    drafts, _ = read_drafts(content)
+    approved = pending = 0
+    from chalicelib.models import ReviewItem
+
+    for draft in drafts:
+        item = ReviewItem.get(draft.slug, draft.content_hash)
+        if manifest.get(draft.slug) == draft.content_hash and item.state == PENDING:
+            decide(member, draft.slug, draft.content_hash, APPROVED)
+            approved += 1
+        elif item.state == PENDING:
+            pending += 1
+    return approved, pending
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="内容审核：登记待审核、查看状态、导出审核结果")
+    sub = parser.add_subparsers(dest="command", required=True)
+    reg = sub.add_parser("register", help="把新增或修改的文章登记为待审核")
+    reg.add_argument("--content", type=Path, default=ROOT / "content")
+    reg.add_argument("--by", default=os.environ.get("USER"), help="提交人（编辑）")
+    st = sub.add_parser("status", help="每篇文章的审核状态")
+    st.add_argument("--content", type=Path, default=ROOT / "content")
+    ex = sub.add_parser("export", help="导出已审核版本（离线构建用）")
+    ex.add_argument("target", type=Path)
+    sub.add_parser("demo-manifest", help="更新 tools/demo_approvals.json（示范内容改动后）")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "register":
+            return register(args.content, args.by)
+        if args.command == "status":
+            return status(args.content)
+        if args.command == "export":
+            return export(args.target)
+        data = demo_manifest()
+        DEMO_MANIFEST.write_text(
+            json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        print(f"已更新 {DEMO_MANIFEST.relative_to(ROOT)}（{len(data)} 篇）")
+        return 0
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
