@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
+REGION ?= ap-east-1
+# Commands that touch tables: make dev's by default, a stage's in AWS with STAGE=dev|prod.
+WITH_ENV = infra/with_env.py $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality bench clean \
 	review preview series \
@@ -34,7 +37,7 @@ build: setup
 
 ## Editors: register new or changed articles as pending review (make dev must be running).
 review: setup
-	@$(PY) infra/with_local_env.py $(PY) -m tools.review register $(ARGS)
+	@$(PY) $(WITH_ENV) $(PY) -m tools.review register $(ARGS)
 
 ## Editors: preview every draft, reviewed or not, into preview/ (banner 未审核预览; never publish it).
 preview: setup
@@ -46,20 +49,19 @@ series: setup
 
 ## Registry imports against the local tables (make dev must be running): FILE=path.csv|xlsx
 import-units: setup
-	@$(PY) infra/with_local_env.py $(PY) -m tools.import_units $(FILE) $(ARGS)
+	@$(PY) $(WITH_ENV) $(PY) -m tools.import_units $(FILE) $(ARGS)
 
 import-members: setup
-	@$(PY) infra/with_local_env.py $(PY) -m tools.import_members $(FILE) $(ARGS)
+	@$(PY) $(WITH_ENV) $(PY) -m tools.import_members $(FILE) $(ARGS)
 
 data-quality: setup
-	@$(PY) infra/with_local_env.py $(PY) -m tools.data_quality $(ARGS)
+	@$(PY) $(WITH_ENV) $(PY) -m tools.data_quality $(ARGS)
 
 bench: setup
 	@$(PY) -m tools.bench
 
 ## AWS (README: Deploying). STAGE=dev|prod; REGION defaults to ap-east-1; deploy needs
 ## ARTIFACT_BUCKET (an S3 bucket for code and templates) and AWS credentials.
-REGION ?= ap-east-1
 
 stage-required:
 	@[ "$(STAGE)" = dev ] || [ "$(STAGE)" = prod ] || { echo "STAGE=dev 或 STAGE=prod" >&2; exit 2; }
@@ -74,8 +76,12 @@ deploy: setup stage-required
 	@$(PY) infra/deploy.py $(STAGE) --region $(REGION) --artifacts $(ARTIFACT_BUCKET)
 	@$(MAKE) --no-print-directory publish STAGE=$(STAGE) REGION=$(REGION)
 
-## Rebuild the site with publishconf.py and sync output/ to the stage's bucket by checksum.
-publish: build stage-required
+## Rebuild the site from the stage's approvals, load its catalog into the stage's tables (before
+## the pages go up, so a new article is known when its first reader arrives), then sync output/
+## to the stage's bucket by checksum.
+publish: setup stage-required
+	@$(PY) $(WITH_ENV) $(PY) -m pelican content -s publishconf.py -o output
+	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_catalog output/catalog.json
 	@$(PY) infra/publish.py $(STAGE) --region $(REGION)
 
 ## Monthly cost per 1,000 active members from bench/results/latest.json (make bench first).

@@ -42,8 +42,21 @@ HOW_TO_FIX = (
 )
 
 
-def _policy(stage: str) -> dict[str, Any]:
-    return json.loads((CHALICE / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+def _policy(stage: str, function: str | None = None) -> dict[str, Any]:
+    """The API's policy, or a scheduled function's own (`lambda_functions` in config.json)."""
+    config = CONFIG["stages"][stage]
+    if function is not None:
+        config = config["lambda_functions"][function]
+    return json.loads((CHALICE / config["iam_policy_file"]).read_text())
+
+
+# Scheduled jobs with a policy of their own: (stage, function name).
+JOBS = [
+    (stage, name)
+    for stage in STAGES
+    for name, conf in CONFIG["stages"][stage].get("lambda_functions", {}).items()
+    if "iam_policy_file" in conf
+]
 
 
 def _prefix(stage: str) -> str:
@@ -68,10 +81,10 @@ def _resources(statement: dict[str, Any]) -> list[str]:
     return out
 
 
-def _grants(stage: str) -> dict[tuple[str, str | None], set[str]]:
+def _grants(stage: str, function: str | None = None) -> dict[tuple[str, str | None], set[str]]:
     """(table, index or None) → DynamoDB actions allowed on it."""
     grants: dict[tuple[str, str | None], set[str]] = {}
-    for statement in _policy(stage)["Statement"]:
+    for statement in _policy(stage, function)["Statement"]:
         actions = statement["Action"]
         actions = [actions] if isinstance(actions, str) else actions
         if not any(a.startswith("dynamodb:") for a in actions):
@@ -176,3 +189,37 @@ def test_the_stages_grant_the_same_thing() -> None:
         for stage in STAGES
     }
     assert len(set(normalised.values())) == 1, "policy files differ beyond the stage name"
+
+
+@pytest.mark.parametrize(("stage", "function"), JOBS)
+def test_a_job_may_scan_only_the_tables_it_reads_whole(stage: str, function: str) -> None:
+    """A Scan is allowed off the request path, so only in a scheduled job's own policy, and only
+    on the tables whose model the code scans."""
+    code = _code()
+    scanned = {
+        f"{_prefix(stage)}{_suffix(m)}"
+        for m in ALL_MODELS
+        if re.search(rf"\b{m.__name__}\.scan\(", code)
+    }
+    known = {f"{_prefix(stage)}{_suffix(m)}" for m in ALL_MODELS}
+    grants = _grants(stage, function)
+    assert grants, f"{function}: no DynamoDB access at all?"
+    for (table, index), actions in grants.items():
+        assert table in known, f"{function}: {table} is not a table of this stage's models"
+        assert actions <= ITEM_ACTIONS | {"dynamodb:Scan"}, f"{table}: {actions - ITEM_ACTIONS}"
+        if "dynamodb:Scan" in actions:
+            assert index is None and table in scanned, f"{function}: Scan on {table}/{index}"
+    assert scanned <= {t for (t, i), a in grants.items() if "dynamodb:Scan" in a}, (
+        f"{function}: the code scans {scanned} but the policy does not allow it"
+    )
+
+
+def test_the_jobs_policies_match_across_stages() -> None:
+    by_function: dict[str, set[str]] = {}
+    for stage, function in JOBS:
+        by_function.setdefault(function, set()).add(
+            json.dumps(_policy(stage, function))
+            .replace(_prefix(stage), "<prefix>")
+            .replace(f"dangjian-{stage}-", "dangjian-<stage>-")
+        )
+    assert all(len(v) == 1 for v in by_function.values()), "job policies differ beyond the stage"

@@ -1,0 +1,34 @@
+"""Run a command against some tables: `python infra/with_env.py [--stage S --region R] CMD`.
+
+Without `--stage`: the tables of `make dev` (DynamoDB Local). With it: the stage's tables in AWS
+(`dangjian-<stage>-*`, the caller's AWS credentials), as registry imports, the review commands and
+`make publish` need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dev import dev_environment
+
+
+def stage_environment(stage: str, region: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_HOST"}
+    return {**env, "TABLE_PREFIX": f"dangjian-{stage}-", "AWS_DEFAULT_REGION": region}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", choices=("dev", "prod"))
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or "ap-east-1")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    if not args.command:
+        sys.exit("usage: python infra/with_env.py [--stage S --region R] CMD [ARGS...]")
+    if args.stage:
+        env = stage_environment(args.stage, args.region)
+    else:
+        env = {**os.environ, **dev_environment()}
+    os.execvpe(args.command[0], args.command, env)
