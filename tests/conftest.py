@@ -27,6 +27,9 @@ from local_stack import LocalStack, api_environment  # noqa: E402
 TEST_JWT_KEYS = json.dumps({"test-1": "t" * 48})
 DDB_PORT = dynamodb_local.free_port()
 os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS))
+# Subprocesses (pelican, whose plugins import chalicelib; the tools) need the same import path
+# as `make test` gives, also when pytest is run by hand.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "functions"), str(ROOT)])
 
 
 @pytest.fixture(scope="session")
