@@ -19,8 +19,10 @@ PLUGINS = [
     "series",
     "reading_time",
     "listings",
+    "campaigns",  # after listings: voting rules of campaign articles, campaigns.json
     "qr_links",
     "content_check",
+    "quiz_check",  # content/quizzes/: banks and quizzes checked; never copied to output/
     "search_index",
     "asset_hash",
     "catalog",
@@ -30,6 +32,25 @@ PLUGINS = [
 # The org units articles may name in `Branch:` (author unit, decides the reviewers) and `Unit:`:
 # the registry's own unit file (import it with `make import-units FILE=content/units.csv`).
 UNITS_FILE = "content/units.csv"
+
+# The site's screens: the only pages allowed in content/pages/ (reviewed with the code, not on
+# 待审核). Any other page stops the build (plugins/review_gate), so member-facing text goes
+# through review as an article.
+SCREENS = (
+    "about",
+    "activate",
+    "boards",
+    "learn",
+    "login",
+    "me",
+    "moderation",
+    "my-dangjian",
+    "quiz",
+    "quiz-play",
+    "report",
+    "review",
+    "search",
+)
 
 # The review gate (plugins/review_gate): where approvals come from. "dynamodb" reads the approved
 # versions from the tables (make dev has them running); "file" reads REVIEW_APPROVALS_FILE (tests);
@@ -155,6 +176,12 @@ AUTHOR_FEED_RSS = None
 THEME_STATIC_DIR = "theme"
 THEME_STATIC_PATHS: list[str] = []
 STATIC_PATHS: list[str] = []
+
+# Question banks hold answers: read only by plugins/quiz_check and tools/publish_quizzes, never
+# an article, page or static file of the site.
+QUIZ_PATH = "quizzes"
+ARTICLE_EXCLUDES = [QUIZ_PATH]  # Pelican adds PAGE_PATHS itself
+PAGE_EXCLUDES = [QUIZ_PATH]
 
 # Incremental dev builds; hash contents because CI checkouts lose mtimes.
 CACHE_CONTENT = True

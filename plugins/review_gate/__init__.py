@@ -10,14 +10,17 @@ Setting REVIEW_GATE chooses where approvals come from:
 - "off": a preview of every draft as is, for an editor's own machine; every page then carries
   a 未审核预览 banner, and publishconf refuses this mode.
 
-For each article (pages are the site's own screens, reviewed with the code) the SHA-256 of its
-source file (metadata + body) is compared with the approved version of its slug:
+Pages are the site's own screens (登录, 我的, ...), reviewed with the code: a page whose slug is not
+in the SCREENS setting stops the build, so no text can reach members through `content/pages/`.
+For each article the SHA-256 of its source file (metadata + body) is compared with the approved
+version of its slug:
 
 - equal: published as is;
 - different, but an earlier version was approved: the approved text is published instead, so a
   pending edit never takes the approved article away from readers;
-- never approved: the article becomes a draft with its body dropped, so nothing of it (not
-  even an image it links) is written; drafts are never written (DRAFT_SAVE_AS = '').
+- never approved: the article becomes a draft with its body dropped and no file name (a `Save_as:`
+  line would otherwise override DRAFT_SAVE_AS = ''), and it is taken out of the generator's
+  drafts, so nothing of it (not even an image it links) is written.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 
 from markupsafe import Markup
 from pelican import signals
-from pelican.contents import Article
+from pelican.contents import Article, Page
 from pelican.readers import Readers
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +45,7 @@ for _p in (str(_ROOT / "functions"), str(_ROOT)):
         sys.path.insert(0, _p)
 
 from chalicelib.review import normalise, source_hash  # noqa: E402
+from tools.site_content import PROBLEMS  # noqa: E402
 
 logger = logging.getLogger(__name__)
 MODES = ("dynamodb", "file", "off")
@@ -147,7 +151,25 @@ def _approved_copy(instance: Article, source: str) -> Article:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _check_screen(page: Page) -> None:
+    # Pelican catches what is raised while a file is read (and skips the file): collect the
+    # problem and stop the build once all pages are read (_on_pages_read).
+    if page.slug not in page.settings.get("SCREENS", ()):
+        PROBLEMS.add_meta(
+            page.source_path,
+            "Slug",
+            f"页面 {page.slug!r} 不在 SCREENS 中。content/pages/ 只放站点的功能界面（随代码审查）；"
+            "文章请放在 content/articles/，经审核后发布",
+        )
+
+
+def _on_pages_read(generator: Any) -> None:
+    PROBLEMS.raise_if_any("页面有误：", ReviewGateError)
+
+
 def _on_content_init(instance: Any) -> None:
+    if isinstance(instance, Page) and state.mode != "off":
+        _check_screen(instance)
     if not isinstance(instance, Article) or state.copying:
         return
     text = Path(instance.source_path).read_text(encoding="utf-8")
@@ -173,7 +195,17 @@ def _on_content_init(instance: Any) -> None:
     instance.status = "draft"
     instance.metadata["status"] = "draft"
     instance._content = ""
+    instance.override_save_as = ""  # the writer skips an empty name, whatever Save_as said
+    instance.override_url = ""
     state.withheld.append(instance.source_path)
+
+
+def _drop_withheld(generator: Any) -> None:
+    """Withheld articles leave the drafts list too, so no plugin or template can list them."""
+    generator.drafts = [d for d in generator.drafts if getattr(d, "review_state", "") != "withheld"]
+    generator.drafts_translations = [
+        d for d in generator.drafts_translations if getattr(d, "review_state", "") != "withheld"
+    ]
 
 
 def _on_finalized(pelican: Any) -> None:
@@ -191,4 +223,6 @@ def register() -> None:
     signals.generator_init.connect(_on_generator_init)
     signals.article_generator_init.connect(_on_articles_init)
     signals.content_object_init.connect(_on_content_init)
+    signals.article_generator_pretaxonomy.connect(_drop_withheld)
+    signals.page_generator_finalized.connect(_on_pages_read)
     signals.finalized.connect(_on_finalized)

@@ -68,6 +68,41 @@ def test_unapproved_article_is_nowhere_in_output(content: Path, tmp_path: Path) 
     assert (out / "articles" / "qiuji-dushu.html").is_file()
 
 
+def test_save_as_metadata_cannot_publish_an_unapproved_article(content: Path, tmp_path: Path):
+    """`Save_as:` overrides DRAFT_SAVE_AS = '' in Pelican; the gate must still write nothing."""
+    article(
+        content / "articles" / "leak.md",
+        Title="越权发布",
+        Date="2026-03-01 09:00",
+        Category="思想建设",
+        Slug="zz-leak",
+        Save_as="articles/zz-leak.html",
+        URL="articles/zz-leak.html",
+        Summary=SECRET,
+    )
+    out = tmp_path / "out"
+    approvals = {
+        m.group(1): _approval(p)
+        for p in content.rglob("*.md")
+        if "pages" not in p.parts
+        and p.name != "leak.md"
+        and (m := re.search(r"^Slug: (.+)$", p.read_text(encoding="utf-8"), re.M))
+    }
+    build(content, out, approvals)
+    assert not (out / "articles" / "zz-leak.html").exists()
+    text = _all_text(out)
+    assert SECRET not in text and "越权发布" not in text
+
+
+def test_a_page_that_is_not_a_screen_stops_the_build(content: Path, tmp_path: Path) -> None:
+    (content / "pages" / "notice.md").write_text(
+        f"Title: 通知\nSlug: notice\n\n{SECRET}\n", encoding="utf-8"
+    )
+    with pytest.raises(Exception, match=r"notice.md:\d+: 页面 'notice' 不在 SCREENS 中"):
+        build(content, tmp_path / "out")
+    assert not (tmp_path / "out" / "notice.html").exists()
+
+
 def test_an_edit_of_an_approved_article_keeps_the_approved_version(
     content: Path, tmp_path: Path
 ) -> None:
