@@ -13,19 +13,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from . import clock, passwords, throttle, tokens
 from .errors import ConflictError, UnauthorizedError, UnprocessableError
 from .models import Member, RefreshToken, SessionFamily
+from .models.base import cancellation_codes, transaction
 from .registry import get_member
 from .settings import get_settings
 
 LOGIN_FAILED = "党员编号或密码错误;首次使用请先激活账号"
 ACTIVATION_FAILED = "信息不匹配,请核对党员编号、姓名和手机号后四位"
 SESSION_ENDED = "登录已失效,请重新登录"
+REUSED = "登录凭证已被使用过,为安全起见已退出该登录,请重新登录"
+# A used refresh token still works this long: a phone that lost the reply to its refresh (or two
+# pages refreshing together) is not signed out. Past it, reuse means a copy: the login is revoked.
+REUSE_GRACE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def activate(member_no: str, name: str, phone_last4: str, password: str) -> Sess
     now = clock.now()
     member_no = member_no.strip()  # one spelling for the lock and the lookup
     key = f"activate#{member_no}"
-    record = throttle.check(key, now)
+    attempt = throttle.reserve(key, now)
     member = get_member(member_no)
     phone = (member.phone or "") if member else ""
     if (
@@ -86,8 +89,8 @@ def activate(member_no: str, name: str, phone_last4: str, password: str) -> Sess
         or not phone
         or phone[-4:] != phone_last4.strip()
     ):
-        throttle.record_failure(key, record, now)
         raise UnauthorizedError(ACTIVATION_FAILED)
+    throttle.release(attempt)  # identity proven: what follows is not guessing
     if member.password_hash:
         raise ConflictError("该账号已激活,请直接登录")
     passwords.check_rule(password)
@@ -98,7 +101,6 @@ def activate(member_no: str, name: str, phone_last4: str, password: str) -> Sess
         )
     except UpdateError:
         raise ConflictError("该账号已激活,请直接登录") from None
-    throttle.clear(key, record)
     return _start_session(member, now)
 
 
@@ -106,13 +108,12 @@ def login(member_no: str, password: str) -> Session:
     now = clock.now()
     member_no = member_no.strip()  # " 10000001" must not get a lock of its own
     key = f"login#{member_no}"
-    record = throttle.check(key, now)
+    attempt = throttle.reserve(key, now)
     member = get_member(member_no)
     stored = member.password_hash if member and member.active else None
     if not passwords.verify_password(password, stored):
-        throttle.record_failure(key, record, now)
         raise UnauthorizedError(LOGIN_FAILED)
-    throttle.clear(key, record)
+    throttle.release(attempt)
     return _start_session(member, now)
 
 
@@ -155,13 +156,15 @@ def refresh(refresh_token: str | None) -> Session:
     ):
         raise UnauthorizedError(SESSION_ENDED)
     if record.used_at is not None:
+        if now - record.used_at <= REUSE_GRACE_SECONDS:
+            # The reply carrying its successor was most likely lost (weak network, two pages
+            # refreshing at once): another token of the same login, not a sign-out.
+            return _issue(member, family, now)
         _revoke(family.family_id)
-        raise UnauthorizedError("登录凭证已被使用过,为安全起见已退出该登录,请重新登录")
+        raise UnauthorizedError(REUSED)
     token, token_hash = tokens.new_refresh_token()
-    settings = get_settings()
-    connection = Connection(host=settings.dynamodb_host, region=settings.region)
     try:
-        with TransactWrite(connection=connection) as tx:
+        with transaction() as tx:
             tx.update(
                 record,
                 actions=[RefreshToken.used_at.set(int(now))],
@@ -180,10 +183,14 @@ def refresh(refresh_token: str | None) -> Session:
                     expires_at=family.expires_at,
                 )
             )
-    except TransactWriteError:
-        # Another request used this token first: treat it as reuse.
-        _revoke(family.family_id)
-        raise UnauthorizedError("登录凭证已被使用过,为安全起见已退出该登录,请重新登录") from None
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if codes[1:2] == ["ConditionalCheckFailed"]:
+            raise UnauthorizedError(SESSION_ENDED) from None  # revoked meanwhile
+        if codes[:1] == ["ConditionalCheckFailed"]:
+            # A parallel request used this token a moment ago: within the grace period.
+            return _issue(member, family, now)
+        raise  # throttling or a conflict: a 500 the page retries, not a sign-out
     return _session(member, token, family, now)
 
 
@@ -197,10 +204,10 @@ def change_password(member: Member, old_password: str, new_password: str) -> Ses
     """Ends every session of the member (new epoch) and starts one for this device."""
     now = clock.now()
     key = f"login#{member.member_no}"
-    record = throttle.check(key, now)
+    attempt = throttle.reserve(key, now)
     if not passwords.verify_password(old_password, member.password_hash):
-        throttle.record_failure(key, record, now)
         raise UnauthorizedError("原密码不正确")
+    throttle.release(attempt)
     passwords.check_rule(new_password)
     if old_password == new_password:
         raise UnprocessableError("新密码不能与原密码相同")

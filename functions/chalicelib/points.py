@@ -43,16 +43,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import clock
 from .errors import BadRequestError
 from .models import Member, PointEntry, PointTotal
+from .models.base import cancellation_codes, transaction
 from .models.points import BOARD_SHARDS
 from .points_rules import ACTIVITY_LABELS, RULES, Rule
-from .settings import get_settings
 
 MAX_ATTEMPTS = 8
 DAY_COUNTER_DAYS = 40  # day counters expire (TTL) after this; the day is in their key
@@ -85,18 +84,6 @@ def month_key(day: date) -> str:
     return f"m{day.year:04d}-{day.month:02d}"
 
 
-_connections: dict[tuple[str | None, str], Connection] = {}
-
-
-def _connection() -> Connection:
-    """One connection per process: making a botocore client costs far more than a write."""
-    settings = get_settings()
-    where = (settings.dynamodb_host, settings.region)
-    if where not in _connections:
-        _connections[where] = Connection(host=where[0], region=where[1])
-    return _connections[where]
-
-
 def _counter_updates(tx: TransactWrite, member_no: str, rule: Rule, day: date, amount: int) -> None:
     """The month, year, year-by-rule and all-time counters (not the day counter: see award)."""
     s = shard(member_no)
@@ -110,10 +97,6 @@ def _counter_updates(tx: TransactWrite, member_no: str, rule: Rule, day: date, a
         if board:
             actions.append(PointTotal.board_key.set(board))
         tx.update(PointTotal(member_no, period), actions=actions)
-
-
-def _reasons(exc: TransactWriteError) -> list[str | None]:
-    return [r.code if r else None for r in getattr(exc, "cancellation_reasons", []) or []]
 
 
 def _day_counter(member_no: str, rule: Rule, day: date) -> PointTotal:
@@ -163,7 +146,7 @@ def award(
             )
         expires = datetime.combine(day + timedelta(days=DAY_COUNTER_DAYS), datetime.min.time())
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with transaction() as tx:
                 tx.save(
                     PointEntry(
                         member_no,
@@ -189,7 +172,7 @@ def award(
                 )
                 _counter_updates(tx, member_no, rule, day, amount)
         except TransactWriteError as exc:
-            reasons = _reasons(exc)
+            reasons = cancellation_codes(exc)
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 return None  # this key was awarded before: a replay or a retry
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
@@ -229,7 +212,7 @@ def reverse(
     amount = -int(original.amount)
     reversal_key = f"{key}#reversal"
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with transaction() as tx:
             tx.save(
                 PointEntry(
                     member_no,
@@ -246,7 +229,7 @@ def reverse(
             )
             _counter_updates(tx, member_no, rule, today, amount)
     except TransactWriteError as exc:
-        if _reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
             return None
         raise
     return Award(member_no, rule.key, object_id, amount, today.isoformat(), reversal_key)
@@ -382,18 +365,25 @@ def _encode_cursor(key: dict[str, Any] | None) -> str | None:
 
 def _decode_cursor(cursor: str, member_no: str) -> dict[str, Any]:
     """The opaque cursor back into a LastEvaluatedKey; it must be one of this member's."""
+    invalid = BadRequestError("分页参数(cursor)无效")
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise BadRequestError("分页参数(cursor)无效") from None
+    except (ValueError, RecursionError):
+        raise invalid from None
     shape = {"member_no", "key", "at_key"}
     if (
         not isinstance(key, dict)
         or set(key) != shape
-        or not all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
+        or not all(
+            isinstance(v, dict)
+            and isinstance(v.get("S"), str)
+            and 0 < len(v["S"].encode()) <= 1024  # DynamoDB's limit for a sort key
+            for v in key.values()
+        )
         or key["member_no"]["S"] != member_no
+        or not key["at_key"]["S"].endswith("#" + key["key"]["S"])
     ):
-        raise BadRequestError("分页参数(cursor)无效")
+        raise invalid
     return key
 
 

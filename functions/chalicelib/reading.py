@@ -23,6 +23,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from . import clock, points
 from .errors import ConflictError, NotFoundError
 from .models import CatalogItem, ReadingView, ReadMark
+from .review import SLUG_RE
 
 HEARTBEAT_MAX_CREDIT = 20  # seconds; the page sends about 15 s per heartbeat
 UNITS_PER_MINUTE = 400  # as plugins/reading_time: Han characters (or other words) a minute
@@ -51,6 +52,8 @@ def min_seconds(item: CatalogItem) -> int:
 def catalog_item(slug: str) -> CatalogItem:
     """A published item; cached in the warm function for a few minutes (the catalog changes
     only with a site publish)."""
+    if not SLUG_RE.match(slug):  # "" or junk would reach DynamoDB as an invalid key
+        raise NotFoundError("文章不存在或尚未发布")
     now = time.monotonic()
     hit = _cache.get(slug)
     if hit is None or now - hit[0] > _CACHE_SECONDS:

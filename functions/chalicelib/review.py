@@ -13,14 +13,12 @@ import hashlib
 import re
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from . import clock, registry, scope
 from .errors import ConflictError, ForbiddenError, NotFoundError
 from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewItem
-from .settings import get_settings
+from .models.base import transaction
 
 PENDING, APPROVED, RETURNED, SUPERSEDED = "pending", "approved", "returned", "superseded"
 STATE_LABELS = {
@@ -48,11 +46,6 @@ def source_hash(text: str) -> str:
 
 def now_iso() -> str:
     return clock.local_now().isoformat(timespec="microseconds")
-
-
-def _connection() -> Connection:
-    settings = get_settings()
-    return Connection(host=settings.dynamodb_host, region=settings.region)
 
 
 # --- the reviewer's side (API) --------------------------------------------------------------
@@ -193,7 +186,7 @@ def decide(
         branch_id=item.branch_id,
     )
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with transaction() as tx:
             tx.update(item, actions=actions, condition=ReviewItem.state == PENDING)
             tx.save(record, condition=ReviewDecision.decision_key.does_not_exist())
             if decision == APPROVED:

@@ -1,19 +1,24 @@
-"""Brute-force protection: at most 5 failures per account and action within 15 minutes.
+"""Brute-force protection: at most 5 attempts per account and action within 15 minutes.
 
-Failures are not recorded while an account is locked, so nobody can keep a member locked out for
-longer than one window after the fifth failure.
+Each attempt takes a slot *before* the password is checked, with an optimistic-locking write, so
+parallel guesses cannot all slip past the check; a success frees the slots. Nothing is recorded
+while an account is locked, so nobody can keep a member locked out for longer than one window
+after the fifth failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError
 
 from .errors import TooManyRequestsError
 from .models import LoginThrottle
 from .settings import get_settings
+
+_TRIES = 5
 
 
 def _recent(item: LoginThrottle | None, now: float) -> list[float]:
@@ -30,33 +35,30 @@ def _get(key: str) -> LoginThrottle | None:
         return None
 
 
-def check(key: str, now: float) -> LoginThrottle | None:
-    """Raise 429 while locked; return the record so a failure can be added without a read."""
+def reserve(key: str, now: float) -> LoginThrottle:
+    """Count this attempt, or raise 429 while the account is locked (with the wait in seconds)."""
     settings = get_settings()
-    item = _get(key)
-    recent = _recent(item, now)
-    if len(recent) >= settings.login_max_failures:
-        unlock_at = recent[-settings.login_max_failures] + settings.login_window_seconds
-        wait = max(1, math.ceil(unlock_at - now))
-        minutes = math.ceil(wait / 60)
-        raise TooManyRequestsError(f"尝试次数过多,请 {minutes} 分钟后再试", retry_after=wait)
-    return item
-
-
-def record_failure(key: str, item: LoginThrottle | None, now: float) -> None:
-    settings = get_settings()
-    for _ in range(3):  # optimistic locking: retry when a parallel attempt wrote first
+    for _ in range(_TRIES):
+        item = _get(key)
         recent = _recent(item, now)
+        if len(recent) >= settings.login_max_failures:
+            unlock_at = recent[-settings.login_max_failures] + settings.login_window_seconds
+            wait = max(1, math.ceil(unlock_at - now))
+            raise TooManyRequestsError(
+                f"尝试次数过多,请 {math.ceil(wait / 60)} 分钟后再试", retry_after=wait
+            )
         record = item or LoginThrottle(key)
-        record.failures = [*recent, now][-settings.login_max_failures :]
+        record.failures = [*recent, now]
         record.expires_at = datetime.fromtimestamp(now + settings.login_window_seconds, UTC)
         try:
-            record.save()
-            return
-        except (PutError, UpdateError):
-            item = _get(key)
+            record.save()  # conditional on the version read: parallel attempts serialise here
+            return record
+        except PutError:
+            continue
+    raise TooManyRequestsError("尝试过于频繁,请稍后再试", retry_after=5)
 
 
-def clear(key: str, item: LoginThrottle | None) -> None:
-    if item is not None and item.failures:
-        item.delete()
+def release(record: LoginThrottle) -> None:
+    """A success frees the account's slots (unless a parallel attempt wrote meanwhile)."""
+    with contextlib.suppress(DeleteError):
+        record.delete()

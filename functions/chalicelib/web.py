@@ -81,6 +81,8 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequestError("请求内容不是有效的 JSON") from None
+    except RecursionError:  # 16 KB of "[" is valid JSON that no request of ours needs
+        raise BadRequestError("请求内容嵌套过深") from None
     if not isinstance(data, dict):
         raise BadRequestError("请求内容须为 JSON 对象")
     missing = [f for f, rule in spec.items() if rule.required and f not in data]
