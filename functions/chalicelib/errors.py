@@ -23,7 +23,8 @@ class ApiError(ChaliceUnhandledError):
         return Response(
             body={"Code": self.code, "Message": self.message},
             status_code=self.status,
-            headers=self.headers,
+            # An error is about this request only: no cache (CloudFront, WeChat) may keep it.
+            headers={"Cache-Control": "no-store", **self.headers},
         )
 
 

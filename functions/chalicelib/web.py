@@ -52,6 +52,8 @@ def error_middleware(event: Request, get_response: Callable[[Request], Response]
         return exc.to_response()
     if isinstance(response.body, dict) and response.body.get("Code") in _CHALICE_ERRORS:
         response.body = {**response.body, "Message": _CHALICE_ERRORS[response.body["Code"]]}
+    if response.status_code >= 400:
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

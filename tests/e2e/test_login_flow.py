@@ -63,3 +63,14 @@ def test_wrong_password_shows_the_servers_message(site, phone: Page):
     phone.click("#login-submit")
     expect(phone.locator("#form-error")).to_contain_text("党员编号或密码错误")
     expect(phone).to_have_url(re.compile(r"/login\.html"))
+
+
+def test_next_parameter_cannot_leave_the_site(site, phone: Page):
+    """`/\t/evil.example` starts with one slash but the browser resolves it to another host."""
+    make_tree()
+    make_member("40000003", "B1")
+    phone.goto(f"{site.url}/login.html?next=/%09/evil.example/x")
+    phone.fill("#member_no", "40000003")
+    phone.fill("#password", "dangjian2026")
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(rf"^{re.escape(site.url)}/me\.html"))

@@ -116,6 +116,8 @@ export async function authenticate(path, body) {
 // Where to go after logging in: the `next` query parameter if it is a path on this site.
 export function nextPath(fallback = '/me.html') {
   const next = new URLSearchParams(location.search).get('next');
-  const sameSite = next && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\');
-  return sameSite ? next : fallback;
+  if (!next || !next.startsWith('/')) return fallback;
+  // Resolve it as the browser will: "/\t/evil.example" and friends leave the site.
+  const url = new URL(next, location.origin);
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
 }
