@@ -1,5 +1,5 @@
 """Scheduled functions. `rank_boards` (Lambda `dangjian-<stage>-rank_boards`, every 10 minutes)
-recomputes the leaderboards, 红黑榜 and org-unit totals (see leaderboards.compute_boards). Its IAM
+recomputes the leaderboards, 红黑榜 and org-unit totals (see ranking.compute_boards). Its IAM
 policy needs Scan on the org-units and members tables, Query on the point-totals table's
 `by-board` index, and BatchGetItem/BatchWriteItem on the boards table."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice import Blueprint, Rate
 
-from . import leaderboards
+from . import ranking
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -19,6 +19,6 @@ log = logging.getLogger(__name__)
 
 @bp.schedule(Rate(10, unit=Rate.MINUTES), name="rank_boards")
 def rank_boards(event: Any) -> dict[str, int]:
-    stats = leaderboards.compute_boards()
+    stats = ranking.compute_boards()
     log.info(json.dumps({"job": "rank_boards", **stats}))
     return stats

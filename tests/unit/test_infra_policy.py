@@ -109,10 +109,16 @@ def _indexes(model: type) -> dict[str, str]:
     }
 
 
-def _code() -> str:
-    """The function code that runs in Lambda (models excluded: they declare, not call)."""
+# The scheduled jobs' own code (their policies are their own); the API runs everything else.
+JOB_MODULES = {"schedules.py", "ranking.py"}
+
+
+def _code(job: bool = False) -> str:
+    """The code that runs in the API's Lambda, or in the jobs' (models excluded: they declare)."""
     lib = ROOT / "functions" / "chalicelib"
-    files = [ROOT / "functions" / "app.py", *lib.glob("*.py")]
+    files = [p for p in lib.glob("*.py") if (p.name in JOB_MODULES) == job]
+    if not job:
+        files.append(ROOT / "functions" / "app.py")
     return "\n".join(p.read_text() for p in files)
 
 
@@ -194,8 +200,8 @@ def test_the_stages_grant_the_same_thing() -> None:
 @pytest.mark.parametrize(("stage", "function"), JOBS)
 def test_a_job_may_scan_only_the_tables_it_reads_whole(stage: str, function: str) -> None:
     """A Scan is allowed off the request path, so only in a scheduled job's own policy, and only
-    on the tables whose model the code scans."""
-    code = _code()
+    on the tables whose model the job's code scans."""
+    code = _code(job=True)
     scanned = {
         f"{_prefix(stage)}{_suffix(m)}"
         for m in ALL_MODELS
@@ -223,3 +229,19 @@ def test_the_jobs_policies_match_across_stages() -> None:
             .replace(f"dangjian-{stage}-", "dangjian-<stage>-")
         )
     assert all(len(v) == 1 for v in by_function.values()), "job policies differ beyond the stage"
+
+
+def test_the_api_code_never_scans() -> None:
+    """No Scan on a request path: only the jobs' modules may read a table whole."""
+    assert not re.search(r"\b[A-Z]\w*\.scan\(", _code()), "a Scan in the API's code"
+
+
+@pytest.mark.parametrize(("stage", "function"), JOBS)
+def test_a_jobs_queries_are_granted_in_its_policy(stage: str, function: str) -> None:
+    code = _code(job=True)
+    grants = _grants(stage, function)
+    for model in ALL_MODELS:
+        table = f"{_prefix(stage)}{_suffix(model)}"
+        for attr, index_name in _indexes(model).items():
+            if re.search(rf"\b{model.__name__}\.{attr}\.(query|count)\(", code):
+                assert "dynamodb:Query" in grants.get((table, index_name), set()), index_name

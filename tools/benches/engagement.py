@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from chalicelib import leaderboards, points, reading, registry
+from chalicelib import leaderboards, points, ranking, reading, registry
 from chalicelib.models import Member, OrgUnit, PointTotal
 from local_stack import LocalStack
 from tests.engagement_factories import bearer, make_item
@@ -116,7 +116,7 @@ def run(stack: LocalStack) -> list[Row]:
         member.member_no,
         lambda: reading.heartbeat(member.member_no, "bench-view-0001", 3, "bench-a", 15),
     )
-    leaderboards.compute_boards()
+    ranking.compute_boards()
     month = points.month_key(points.clock.today())
     board_cu = _request_cost(
         member.member_no,
@@ -151,10 +151,10 @@ def run(stack: LocalStack) -> list[Row]:
     _generate_org(JOB_MEMBERS, JOB_BRANCHES)
     start = time.perf_counter()
     with metered() as job_cu:
-        stats = leaderboards.compute_boards()
+        stats = ranking.compute_boards()
     job_s = time.perf_counter() - start
     start = time.perf_counter()
-    again = leaderboards.compute_boards()
+    again = ranking.compute_boards()
     rerun_s = time.perf_counter() - start
     assert stats["members"] >= JOB_MEMBERS and again["written"] == 0
     return [
