@@ -99,19 +99,31 @@ def _board(board_id: str, period: str) -> Response:
     return web.json_response(board or {"period": period, "entries": [], "computed_at": None})
 
 
-def _unit_of_kind(unit_id: str, kind: str) -> Any:
-    unit = registry.get_unit(unit_id)
-    if unit.kind != kind:
+def _unit_path(unit_id: str) -> tuple[str, ...] | None:
+    try:
+        return tuple(registry.get_unit(unit_id).path)
+    except NotFoundError:
+        return None
+
+
+def _visible_unit(caller: scope.Caller, unit_id: str, kind: str | None = None) -> None:
+    """The one scope rule for boards and totals (scope.require_group_view), then the kind."""
+    scope.require_group_view(caller, unit_id, _unit_path)
+    if kind is None:
+        return
+    if unit_id in caller.path:  # her own groups: the kinds are on the caller, no read
+        actual = caller.path_kinds[caller.path.index(unit_id)]
+    else:
+        actual = registry.get_unit(unit_id).kind
+    if actual != kind:
         raise NotFoundError("组织不存在")
-    return unit
 
 
 @bp.route("/boards/branch/{unit_id}", methods=["GET"])
 def branch_board(unit_id: str) -> Response:
-    member, caller = _ranked_caller()
+    _, caller = _ranked_caller()
     period = leaderboards.period_key(_query("period"))
-    if unit_id != member.branch_id:
-        scope.require_unit(caller, _unit_of_kind(unit_id, "branch").path)
+    _visible_unit(caller, unit_id, "branch")
     return _board(f"branch#{unit_id}#{period}", period)
 
 
@@ -119,9 +131,7 @@ def branch_board(unit_id: str) -> Response:
 def committee_board(unit_id: str) -> Response:
     _, caller = _ranked_caller()
     period = leaderboards.period_key(_query("period"))
-    unit = _unit_of_kind(unit_id, "committee")
-    if unit_id not in caller.path:
-        scope.require_unit(caller, unit.path)
+    _visible_unit(caller, unit_id, "committee")
     return _board(f"committee#{unit_id}#{period}", period)
 
 
@@ -148,12 +158,10 @@ def red_black() -> Response:
 def unit_totals(unit_id: str) -> Response:
     """A unit's points today / month / year / all time (not a ranking: always available)."""
     member = web.current_member(bp.current_request)
-    caller = registry.caller_for(member)
-    unit = registry.get_unit(unit_id)
-    if unit_id not in caller.path:
-        scope.require_unit(caller, unit.path)
+    _visible_unit(registry.caller_for(member), unit_id)
     board = leaderboards.read_board(f"unit#{unit_id}")
     if board is None:
+        unit = registry.get_unit(unit_id)
         board = {"unit": {"id": unit.unit_id, "name": unit.name, "kind": unit.kind}}
         board.update({"members": 0, "computed_at": None})
     return web.json_response(board)

@@ -7,7 +7,7 @@ returns someone else's data asks `require_unit` or `require_member`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -76,6 +76,19 @@ def _require(access: Access, need: Access) -> None:
 
 def require_unit(caller: Caller, target_path: Sequence[str], need: Access = "read") -> None:
     _require(unit_access(caller, target_path), need)
+
+
+def require_group_view(
+    caller: Caller, unit_id: str, load_path: Callable[[str], Sequence[str] | None]
+) -> None:
+    """Rankings and totals of a unit: a member sees those of the groups she belongs to (her
+    branch among its members, her committee among its branches); any other unit needs a role
+    over it. `load_path` returns the unit's path, or None when there is no such unit — refused
+    like a unit out of scope, so nobody learns which ids exist."""
+    if unit_id in caller.path:
+        return
+    path = load_path(unit_id)
+    _require(unit_access(caller, path) if path else "none", "read")
 
 
 def require_member(

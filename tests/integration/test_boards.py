@@ -122,6 +122,10 @@ def test_scope_of_boards_logs_and_totals(stack, org_with_points):
     assert (top["id"], top["points"]) == ("72000001", 1)
     assert get(stack, p["committee"], "/boards/branch/B2").status_code == 200
     assert get(stack, p["member_b1"], "/boards/branch/G1").status_code == 404
+    # Out of scope and nonexistent units answer alike: no probing which ids exist.
+    assert get(stack, p["member_b1"], "/boards/committee/B2").status_code == 403
+    assert get(stack, p["member_b1"], "/boards/committee/NOPE").status_code == 403
+    assert get(stack, p["member_b1"], "/units/NOPE/totals").status_code == 403
     # The committee board: members of the committee and roles over it.
     assert get(stack, p["member_b3"], "/boards/committee/C1").status_code == 200
     assert get(stack, p["member_b1"], "/boards/org").status_code == 200
