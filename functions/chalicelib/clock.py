@@ -1,12 +1,11 @@
 """The time, in one place: the organisation's day is Asia/Shanghai's.
 
-Everything that needs "now" or "today" calls these, so tests can freeze time by patching
-`chalicelib.clock.now` (in-process) or set `CLOCK_OFFSET_SECONDS` (for a whole API process).
+Everything that needs "now" or "today" calls these, so tests freeze time by patching
+`chalicelib.clock.now` in-process.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -15,8 +14,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def now() -> float:
-    """Seconds since the epoch; shifted by CLOCK_OFFSET_SECONDS (tests only) when set."""
-    return time.time() + float(os.environ.get("CLOCK_OFFSET_SECONDS", "0"))
+    """Seconds since the epoch."""
+    return time.time()
 
 
 def local_now() -> datetime:

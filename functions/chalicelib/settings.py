@@ -82,7 +82,7 @@ class Settings:
     stage: str = field(default_factory=lambda: _env("STAGE", "dev"))
     table_prefix: str = field(default_factory=lambda: _env("TABLE_PREFIX", "dangjian-dev-"))
     dynamodb_host: str | None = field(default_factory=lambda: os.environ.get("DYNAMODB_HOST"))
-    region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "cn-north-1"))
+    region: str = field(default_factory=lambda: _env("AWS_DEFAULT_REGION", "ap-east-1"))
     jwt_issuer: str = field(default_factory=lambda: _env("JWT_ISSUER", "dangjian-api"))
     jwt_audience: str = field(default_factory=lambda: _env("JWT_AUDIENCE", "dangjian-h5"))
     access_token_seconds: int = field(
@@ -97,6 +97,12 @@ class Settings:
     rankings_enabled: bool = field(default_factory=lambda: _bool("RANKINGS_ENABLED", True))
     board_top_n: int = field(default_factory=lambda: int(_env("BOARD_TOP_N", "50")))
     red_black_size: int = field(default_factory=lambda: int(_env("RED_BLACK_SIZE", "5")))
+    # Comments: "post" (visible at once, reviewers can hide) or "pre" (held until a reviewer of
+    # the commenter's branch approves); the word list (one word a line) and the rate limits.
+    comment_moderation: str = field(default_factory=lambda: _env("COMMENT_MODERATION", "post"))
+    sensitive_words_file: str = field(default_factory=lambda: _env("SENSITIVE_WORDS_FILE", ""))
+    comments_per_minute: int = field(default_factory=lambda: int(_env("COMMENTS_PER_MINUTE", "2")))
+    comments_per_day: int = field(default_factory=lambda: int(_env("COMMENTS_PER_DAY", "20")))
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
     max_body_bytes: int = 16 * 1024

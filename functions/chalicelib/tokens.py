@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 
 import jwt
 
+from . import clock
 from .errors import UnauthorizedError
 from .settings import get_settings, jwt_keys
 
@@ -20,7 +20,7 @@ def issue_access_token(member_no: str, epoch: int, now: int | None = None) -> st
     """`sep` carries the member's session epoch: a password change invalidates the token at once."""
     settings = get_settings()
     kid, key = next(iter(jwt_keys().items()))
-    iat = int(time.time()) if now is None else now
+    iat = int(clock.now()) if now is None else now
     claims = {
         "sub": member_no,
         "iat": iat,
