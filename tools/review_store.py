@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.models import PublishedVersion, ReviewItem
 from chalicelib.review import PENDING, SUPERSEDED, now_iso
 
@@ -76,7 +78,7 @@ def register(sub: Submission, by: str | None = None) -> str:
                 ],
                 condition=ReviewItem.state == PENDING,
             )
-        except Exception:  # decided meanwhile: its decision stands
+        except UpdateError:  # decided meanwhile: its decision stands
             continue
     return PENDING
 

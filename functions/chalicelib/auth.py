@@ -184,10 +184,11 @@ def refresh(refresh_token: str | None) -> Session:
                 )
             )
     except TransactWriteError as exc:
+        # PynamoDB's order: the family check 0, the new token's put 1, the old token's update 2.
         codes = cancellation_codes(exc)
-        if codes[1:2] == ["ConditionalCheckFailed"]:
+        if codes[0:1] == ["ConditionalCheckFailed"]:
             raise UnauthorizedError(SESSION_ENDED) from None  # revoked meanwhile
-        if codes[:1] == ["ConditionalCheckFailed"]:
+        if codes[2:3] == ["ConditionalCheckFailed"]:
             # A parallel request used this token a moment ago: within the grace period.
             return _issue(member, family, now)
         raise  # throttling or a conflict: a 500 the page retries, not a sign-out

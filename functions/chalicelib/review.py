@@ -18,7 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 from . import clock, registry, scope
 from .errors import ConflictError, ForbiddenError, NotFoundError
 from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewItem
-from .models.base import transaction
+from .models.base import cancellation_codes, transaction
 
 PENDING, APPROVED, RETURNED, SUPERSEDED = "pending", "approved", "returned", "superseded"
 STATE_LABELS = {
@@ -199,9 +199,15 @@ def decide(
                         approved_at=now,
                         approved_by=member.member_no,
                         branch_path=list(unit.path),
-                    )
+                        registered_at=item.registered_at,
+                    ),
+                    condition=PublishedVersion.registered_at.does_not_exist()
+                    | (PublishedVersion.registered_at <= item.registered_at),
                 )
-    except TransactWriteError:
+    except TransactWriteError as exc:
+        # PynamoDB's order: the puts (decision 0, published version 1), then the update.
+        if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+            raise ConflictError("已有更新的版本审核通过，这一旧版本不能再发布") from None
         raise ConflictError("这一版本刚被他人审核或内容已更新，请刷新后重试") from None
     item.state, item.decided_at, item.decided_by, item.reason = (
         decision,

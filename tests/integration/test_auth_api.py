@@ -265,6 +265,20 @@ def test_a_lost_refresh_reply_does_not_sign_the_member_out(api):
     assert [f.revoked for f in SessionFamily.scan()] == [False]
 
 
+def test_parallel_refreshes_of_one_token_both_succeed(api):
+    """Two pages of the same phone refresh at once: neither is signed out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_tree()
+    make_member("20000013", "B1")
+    login(api, "20000013")
+    token = api.cookies.get("dj_rt")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda _: _refresh_with(api, token), range(4)))
+    assert [r.status_code for r in replies] == [200] * 4
+    assert [f.revoked for f in SessionFamily.scan()] == [False]
+
+
 def test_logout_ends_the_session(api):
     make_tree()
     make_member("20000008", "B1")

@@ -130,6 +130,20 @@ def test_an_edit_supersedes_the_version_under_review(api) -> None:
         PublishedVersion.get("b1-post")
 
 
+def test_an_older_version_approved_late_never_replaces_a_newer_one(api) -> None:
+    """Should superseding ever fail, the older version stays pending: approving it after the
+    newer one was approved must not put the older text back online."""
+    old = submit("b1-post", "B1", "初稿。")
+    new = submit("b1-post", "B1", "修改稿。")
+    ReviewItem.get("b1-post", old.content_hash).update(  # as if superseding had failed
+        actions=[ReviewItem.state.set(review.PENDING)]
+    )
+    assert api("50000001", "POST", item_path(new) + "/approve").status_code == 200
+    late = api("50000001", "POST", item_path(old) + "/approve")
+    assert late.status_code == 409 and "更新的版本" in late.json()["Message"]
+    assert PublishedVersion.get("b1-post").content_hash == new.content_hash
+
+
 def test_return_needs_a_reason_and_is_recorded(api) -> None:
     sub = submit("b1-post", "B1")
     r = api("50000003", "POST", item_path(sub) + "/return", {"reason": "  "})

@@ -35,5 +35,8 @@ def transaction() -> TransactWrite:
 
 
 def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
-    """Why each item of a cancelled transaction failed ("ConditionalCheckFailed", None, ...)."""
+    """Why each item of a cancelled transaction failed ("ConditionalCheckFailed", None, ...).
+
+    The order is PynamoDB's, not the order of the calls: first the condition checks, then the
+    deletes, the puts and the updates (each group in call order)."""
     return [r.code if r else None for r in getattr(exc, "cancellation_reasons", None) or []]

@@ -86,3 +86,5 @@ class PublishedVersion(Model):
     approved_at = UnicodeAttribute()
     approved_by = UnicodeAttribute()
     branch_path = ListAttribute(of=UnicodeAttribute, null=True)
+    # When the approved version was registered: an older version approved late never replaces it.
+    registered_at = UnicodeAttribute(null=True)
