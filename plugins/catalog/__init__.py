@@ -4,14 +4,12 @@
 One entry per published article (drafts and future-dated articles are not in the generator's list):
 slug, title, url, category, kind ("constitution" when the article has `Series: constitution`,
 with its `Day: N`; else "article"), reading_minutes (plugins/reading_time) and chars (the same
-count: Han characters plus words of other scripts).
+count: Han characters plus words of other scripts, `article.reading_units`).
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +17,10 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator
 
 FILENAME = "catalog.json"
-_TAG = re.compile(r"<[^>]+>")
-_HAN = re.compile(
-    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef]"
-)
-_WORD = re.compile(r"[^\W_]+")
 
 
 class CatalogError(Exception):
     """An article's series metadata is wrong; the message names the file and field."""
-
-
-def count_units(content_html: str) -> int:
-    """Han characters plus words of other scripts (as plugins/reading_time counts)."""
-    text = html.unescape(_TAG.sub(" ", content_html or ""))
-    return len(_HAN.findall(text)) + len(_WORD.findall(_HAN.sub(" ", text)))
 
 
 def entry(article: Any) -> dict[str, Any]:
@@ -55,7 +42,7 @@ def entry(article: Any) -> dict[str, Any]:
         "kind": kind,
         "day": day,
         "reading_minutes": int(getattr(article, "reading_minutes", 1) or 1),
-        "chars": count_units(article._content),
+        "chars": int(article.reading_units),
     }
 
 

@@ -1,4 +1,5 @@
-"""Estimated reading time for Chinese articles: `article.reading_minutes`.
+"""Estimated reading time for Chinese articles: `article.reading_minutes` (and the count it
+comes from, `article.reading_units`, which the catalog hands to the server).
 
 Word counters built for English count a whole Chinese paragraph as one word. We count each
 Han character as one unit and each run of other letters/digits (an English word, a number)
@@ -31,14 +32,19 @@ def count_units(text: str) -> int:
     return han + words
 
 
+def html_units(content_html: str) -> int:
+    """`count_units` of an HTML fragment's text."""
+    return count_units(html.unescape(_TAG.sub(" ", content_html or "")))
+
+
 def reading_minutes(content_html: str) -> int:
-    text = html.unescape(_TAG.sub(" ", content_html or ""))
-    return max(1, math.ceil(count_units(text) / HAN_PER_MINUTE))
+    return max(1, math.ceil(html_units(content_html) / HAN_PER_MINUTE))
 
 
 def _on_content_init(instance: Any) -> None:
     if isinstance(instance, Article):
-        instance.reading_minutes = reading_minutes(instance._content)
+        instance.reading_units = html_units(instance._content)
+        instance.reading_minutes = max(1, math.ceil(instance.reading_units / HAN_PER_MINUTE))
 
 
 def register() -> None:

@@ -16,6 +16,7 @@ from chalicelib.points_rules import RULES, exam_points
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))
 
 import catalog
+import reading_time
 
 
 def test_the_rules_table_follows_the_issue():
@@ -82,7 +83,7 @@ def _article(**meta):
         url="articles/x.html",
         category="党章百日学",
         reading_minutes=1,
-        _content="<p>学习党章 ABC 2026</p>",
+        reading_units=reading_time.html_units("<p>学习党章 ABC 2026</p>"),
     )
 
 
