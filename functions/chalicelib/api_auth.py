@@ -6,7 +6,7 @@ import logging
 
 from chalice import Blueprint, Response
 
-from . import auth, points, tokens, web
+from . import auth, points, web
 from .errors import UnauthorizedError
 
 bp = Blueprint(__name__)
@@ -16,7 +16,7 @@ def _session_response(session: auth.Session) -> Response:
     # The daily-login point (and the 入党纪念日 points) on login, activation and refresh: the
     # first thing a member's app does on a new day. Never a reason for sign-in to fail.
     try:
-        points.on_sign_in(tokens.verify_access_token(session.access_token)[0])
+        points.on_sign_in(session.member)
     except Exception:
         logging.getLogger(__name__).exception("sign-in award failed")
     return web.json_response(

@@ -37,6 +37,7 @@ class Session:
     refresh_token: str
     expires_in: int
     refresh_max_age: int
+    member: Member
 
 
 def _start_session(member: Member, now: float) -> Session:
@@ -71,6 +72,7 @@ def _session(member: Member, refresh_token: str, family: SessionFamily, now: flo
         refresh_token=refresh_token,
         expires_in=settings.access_token_seconds,
         refresh_max_age=max(0, int(family.expires_at.timestamp() - now)),
+        member=member,
     )
 
 

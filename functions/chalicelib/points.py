@@ -249,7 +249,7 @@ def anniversary(joined_on: str | None, year: int) -> date | None:
         return date(year, 2, 28)
 
 
-def on_sign_in(member_no: str) -> list[Award]:
+def on_sign_in(member: Member) -> list[Award]:
     """The daily login point and, on or after the member's 入党纪念日, the year's birthday points.
 
     Called after a successful login, activation or token refresh (api_auth): a member who uses the
@@ -257,7 +257,7 @@ def on_sign_in(member_no: str) -> list[Award]:
     which keys are already in the ledger, so most refreshes cost no write.
     """
     today = clock.today()
-    member = Member.get(member_no)
+    member_no = member.member_no
     wanted: list[tuple[str, str]] = [("daily_login", "login")]
     birthday = anniversary(member.joined_on, today.year)
     if birthday is not None and birthday <= today:

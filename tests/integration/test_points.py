@@ -113,15 +113,15 @@ def test_a_reversal_is_a_negative_entry_and_happens_once():
 
 def test_sign_in_awards_the_day_and_the_political_birthday_once(monkeypatch):
     make_tree()
-    make_member("70000006", "B1", password=None)  # joined 2001-07-01
+    member = make_member("70000006", "B1", password=None)  # joined 2001-07-01
     freeze(monkeypatch, "2026-06-30T10:00:00")
-    assert [a.rule for a in points.on_sign_in("70000006")] == ["daily_login"]
-    assert points.on_sign_in("70000006") == []
+    assert [a.rule for a in points.on_sign_in(member)] == ["daily_login"]
+    assert points.on_sign_in(member) == []
     freeze(monkeypatch, "2026-07-01T01:00:00")
-    got = points.on_sign_in("70000006")
+    got = points.on_sign_in(member)
     assert sorted(a.rule for a in got) == ["daily_login", "political_birthday"]
     freeze(monkeypatch, "2026-08-01T01:00:00")
-    assert [a.rule for a in points.on_sign_in("70000006")] == ["daily_login"]
+    assert [a.rule for a in points.on_sign_in(member)] == ["daily_login"]
     assert total("70000006", "y2026") == 3 + 5
 
 
