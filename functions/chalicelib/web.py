@@ -31,6 +31,11 @@ FIELD_LABELS = {
     "phone_last4": "手机号后四位",
     "old_password": "原密码",
     "new_password": "新密码",
+    "view_id": "阅读记录编号",
+    "seq": "序号",
+    "slug": "文章",
+    "seconds": "时长",
+    "reason": "理由",
 }
 MAX_FIELD_CHARS = 200
 
