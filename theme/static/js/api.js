@@ -24,6 +24,16 @@ export function getToken() {
   }
 }
 
+// Whose token this is (its `sub`), so work queued for one member is never sent as another's.
+export function tokenSubject(token = getToken()) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload)).sub || null;
+  } catch {
+    return null;
+  }
+}
+
 export function setToken(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
 }

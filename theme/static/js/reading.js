@@ -3,7 +3,7 @@
 // (page-view id, sequence number), so the server can ignore replays; heartbeats that could not be
 // sent wait in localStorage and are retried (on the next beat, when back online, on the next
 // article opened). Nothing happens for a visitor who is not logged in.
-import { getToken, refresh } from './api.js';
+import { getToken, refresh, tokenSubject } from './api.js';
 import { showSeriesProgress } from './series_progress.js';
 
 const QUEUE_KEY = 'dj_reading_queue';
@@ -64,9 +64,13 @@ function showStatus(result) {
 }
 
 // 'done' (sent, or refused for good) or 'retry' (network, server busy, token to refresh).
-async function send(beat, keepalive) {
+async function send(queued, keepalive) {
   const token = getToken();
   if (!token) return 'retry';
+  // On a shared phone, a beat queued while someone else was signed in is dropped, not credited
+  // to whoever is signed in now.
+  const { who, ...beat } = queued;
+  if (who !== tokenSubject(token)) return 'done';
   let response;
   try {
     response = await fetch('/api/reading/heartbeat', {
@@ -150,7 +154,7 @@ function startTracker() {
     const seconds = Math.floor(engagedMs / 1000);
     if (seconds < 1) return null;
     engagedMs -= seconds * 1000;
-    return { view_id: viewId, seq: seq++, slug, seconds };
+    return { view_id: viewId, seq: seq++, slug, seconds, who: tokenSubject() };
   }
 
   function beat(keepalive = false) {
