@@ -36,7 +36,7 @@ class Handler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         # Mirror production: HTML is short-lived, hashed assets are immutable.
         if not self.path.startswith(API_PREFIX + "/"):
-            if "/theme/" in self.path:
+            if self.path.startswith(("/theme/", "/search/")):
                 self.send_header("Cache-Control", "public, max-age=31536000, immutable")
             else:
                 self.send_header("Cache-Control", "no-cache")
@@ -94,10 +94,14 @@ class Handler(SimpleHTTPRequestHandler):
         self._dispatch(static=False)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # like CloudFront, take a burst of parallel requests (default 5)
+
+
 def serve(port: int, site: Path, api_port: int) -> ThreadingHTTPServer:
     """Start the server in a daemon thread and return it (call `.shutdown()` to stop)."""
     handler = type("BoundHandler", (Handler,), {"api_port": api_port})
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(site)))
+    server = _Server(("127.0.0.1", port), partial(handler, directory=str(site)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -27,7 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
 KEEP_OLD_ASSETS_DAYS = 7
-ASSET_PREFIX = "theme/"
+# Content-hashed files (a new build gives new names): cached for a year, and old ones kept a while
+# for pages still cached in a phone. theme/: CSS and JS; search/: the search index shards.
+ASSET_PREFIXES = ("theme/", "search/")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 # Beyond this many changed paths one wildcard path is cheaper (the first 1,000 a month are free).
@@ -48,7 +50,9 @@ class Plan:
 
     def invalidation_paths(self) -> list[str]:
         """Changed or removed non-asset paths; `index.html` is also served as `/`."""
-        paths = sorted("/" + k for k in self.upload + self.delete if not k.startswith(ASSET_PREFIX))
+        paths = sorted(
+            "/" + k for k in self.upload + self.delete if not k.startswith(ASSET_PREFIXES)
+        )
         if any(p.endswith("/index.html") for p in paths):
             paths += sorted({p[: -len("index.html")] for p in paths if p.endswith("index.html")})
         if len(paths) > MAX_INVALIDATION_PATHS:
@@ -57,7 +61,7 @@ class Plan:
 
 
 def cache_control(key: str) -> str:
-    return IMMUTABLE if key.startswith(ASSET_PREFIX) else SHORT
+    return IMMUTABLE if key.startswith(ASSET_PREFIXES) else SHORT
 
 
 def content_type(key: str) -> str:
@@ -87,7 +91,7 @@ def plan(local: dict[str, str], remote: dict[str, Remote], now: datetime) -> Pla
     for key, obj in remote.items():
         if key in local:
             continue
-        if key.startswith(ASSET_PREFIX) and obj.last_modified > cutoff:
+        if key.startswith(ASSET_PREFIXES) and obj.last_modified > cutoff:
             continue
         out.delete.append(key)
     return out
@@ -123,7 +127,7 @@ def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False)
     if dry_run:
         return todo
     # Assets first, pages last: a new page never references an asset not yet uploaded.
-    for key in sorted(todo.upload, key=lambda k: not k.startswith(ASSET_PREFIX)):
+    for key in sorted(todo.upload, key=lambda k: not k.startswith(ASSET_PREFIXES)):
         s3.put_object(
             Bucket=bucket,
             Key=key,
