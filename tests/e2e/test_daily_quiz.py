@@ -1,0 +1,85 @@
+"""每日答题 in WeChat on a phone: from 学习 to the hub, five questions one at a time, a reload in
+the middle resumes where she was (the server holds the attempt), submit, results with the right
+answers and explanations, and the points on 我的党建."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from chalicelib import quizzes
+from chalicelib.models import Member, QuizAttempt
+from chalicelib.quiz_grading import right_answer
+from tests.factories import PASSWORD, make_member, make_tree
+from tools.publish_quizzes import publish
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+
+def key_for(member_no: str, attempt_key: str) -> list[tuple[str, list]]:
+    attempt = QuizAttempt.get(member_no, attempt_key, consistent_read=True)
+    data = quizzes.questions([i["ref"] for i in attempt.items])
+    out = []
+    for i, item in enumerate(attempt.items):
+        q = data[item["ref"]]
+        out.append((q["type"], right_answer(q, quizzes.served_perm(attempt, i, q))))
+    return out
+
+
+def answer(phone: Page, qtype: str, right: list) -> None:
+    if qtype == "fill":
+        for n, text in enumerate(right):
+            phone.locator(".quiz-blank").nth(n).fill(text)
+    else:
+        for position in right:
+            phone.locator(".quiz-option").nth(position).click()
+
+
+def test_daily_quiz_on_a_phone(site, phone: Page):
+    make_tree()
+    member = make_member("74000001", "B1", name="王芳")
+    member.update(actions=[Member.joined_on.remove()])  # no birthday points in the total
+    publish()  # the repository's banks and quizzes into the test tables
+
+    phone.goto(f"{site.url}/login.html?next=/learn.html")
+    phone.fill("#member_no", "74000001")
+    phone.fill("#password", PASSWORD)
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(r"/learn\.html"))
+    phone.click("#learn-quiz")
+    expect(phone).to_have_url(re.compile(r"/quiz\.html"))
+    daily = phone.locator('.quiz-entry[data-quiz="daily"]')
+    expect(daily).to_contain_text("去答题")
+    daily.click()
+    expect(phone.locator("#quiz-title")).to_have_text("每日答题")
+    phone.click("#quiz-start")
+    expect(phone.locator("#quiz-counter")).to_contain_text("第 1/5 题")
+
+    (attempt,) = list(QuizAttempt.query("74000001"))
+    key = key_for("74000001", attempt.attempt_key)
+    for i in range(2):
+        answer(phone, *key[i])
+        phone.click("#quiz-next")
+        expect(phone.locator("#quiz-counter")).to_contain_text(f"第 {i + 2}/5 题")
+    # WeChat reloads the page: the server holds the attempt, she carries on at question 3.
+    phone.reload()
+    expect(phone.locator("#quiz-counter")).to_contain_text("第 3/5 题 · 已答 2 题")
+    expect(phone.locator("#quiz-progress")).to_have_attribute("max", "5")
+    for i in range(2, 5):
+        answer(phone, *key[i])
+        if i < 4:
+            phone.click("#quiz-next")
+            expect(phone.locator("#quiz-counter")).to_contain_text(f"第 {i + 2}/5 题")
+    phone.click("#quiz-submit")
+    expect(phone.locator("#quiz-score")).to_have_text("答对 5/5 题")
+    expect(phone.locator("#quiz-score-sub")).to_contain_text("获得 5 积分")
+    expect(phone.locator(".quiz-review-item")).to_have_count(5)
+    expect(phone.locator(".quiz-explanation").first).to_contain_text("解析：")
+    expect(phone.locator(".quiz-right-answer").first).to_contain_text("正确答案：")
+
+    phone.goto(f"{site.url}/quiz.html")
+    expect(phone.locator('.quiz-entry[data-quiz="daily"]')).to_contain_text("今日已完成 5/5")
+    phone.goto(f"{site.url}/my-dangjian.html")
+    expect(phone.locator('.rule-row[data-rule="daily_quiz"] .rule-value')).to_have_text("5/5")
