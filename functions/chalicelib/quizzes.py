@@ -32,16 +32,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from . import clock, points, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .models import Member, Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
+from .models.base import cancellation_codes, transaction
 from .points_rules import RULES, exam_points
 from .quiz_grading import ResponseError, check_response, mark, right_answer
-from .settings import get_settings
 
 GRACE_SECONDS = 5  # transit time allowed after an exam's deadline
 KIND_LABELS = {
@@ -97,11 +95,6 @@ def _end_of_quarter(now: float) -> float:
 
 
 # --- reads -----------------------------------------------------------------------------------
-
-
-def _connection() -> Connection:
-    s = get_settings()
-    return Connection(host=s.dynamodb_host, region=s.region)
 
 
 def get_quiz(quiz_id: str) -> Quiz:
@@ -677,7 +670,7 @@ def _submit_survey(
         cells.extend(f"{qid}_{item['perm'][i]}" for i in response)
     for attempt_no in range(5):
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with transaction() as tx:
                 tx.update(attempt, actions=actions, condition=condition)
                 for key in keys:
                     tx.update(
@@ -687,10 +680,7 @@ def _submit_survey(
                     )
             return
         except TransactWriteError as exc:
-            reasons = [
-                r.code if r else None for r in getattr(exc, "cancellation_reasons", None) or []
-            ]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
                 raise  # submitted already: the caller answers 409
             # Another member's response updated the same unit's tally at that moment: again.
             time.sleep(0.02 * (attempt_no + 1))
