@@ -2,7 +2,18 @@
 
 from chalice import Chalice
 
-from chalicelib import api_auth, api_me, api_points, api_reading, api_review, schedules, web
+from chalicelib import (
+    api_auth,
+    api_comments,
+    api_me,
+    api_points,
+    api_quizzes,
+    api_reading,
+    api_review,
+    api_votes,
+    schedules,
+    web,
+)
 
 app = Chalice(app_name="dangjian")
 app.register_middleware(web.error_middleware, "http")
@@ -11,4 +22,7 @@ app.register_blueprint(api_me.bp)
 app.register_blueprint(api_reading.bp)
 app.register_blueprint(api_points.bp)
 app.register_blueprint(api_review.bp)
+app.register_blueprint(api_comments.bp)
+app.register_blueprint(api_votes.bp)
+app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(schedules.bp)

@@ -75,6 +75,10 @@ def main() -> None:
 
         counts = publish_catalog.publish(stack.site / publish_catalog.FILENAME)
         print(f"   catalog: {counts['published']} readable items")
+        from tools import publish_quizzes
+
+        written = publish_quizzes.publish()
+        print(f"   quizzes: {written['quizzes_written']} written, {written['unlisted']} unlisted")
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.models import CatalogItem
+from tools import publish_campaigns
 
 ROOT = Path(__file__).resolve().parent.parent
 FILENAME = "catalog.json"  # written by plugins/catalog into the site's output folder
@@ -69,7 +70,12 @@ def publish(path: Path = DEFAULT) -> dict[str, int]:
         for item in gone:
             item.published = False
             batch.save(item)
-    return {"published": len(entries), "unpublished": len(gone)}
+    counts = {"published": len(entries), "unpublished": len(gone)}
+    # The voting campaigns of the same build (plugins/campaigns), written next to catalog.json.
+    campaigns = Path(path).parent / publish_campaigns.FILENAME
+    if campaigns.is_file():
+        counts["campaigns"] = publish_campaigns.publish(campaigns)["campaigns"]
+    return counts
 
 
 if __name__ == "__main__":

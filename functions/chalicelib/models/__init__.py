@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from . import points, reading, registry, review, sessions
+from . import interaction, points, quizzes, reading, registry, review, sessions
+from .interaction import (
+    Campaign,
+    Comment,
+    CommentDecision,
+    CommentLimit,
+    CommentStats,
+    Vote,
+    VoteCount,
+)
 from .points import Board, PointEntry, PointTotal
+from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingView, ReadMark
 from .registry import Member, OrgUnit
 from .review import PublishedVersion, ReviewDecision, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
 
-_AREAS = (registry, sessions, reading, points, review)
+_AREAS = (registry, sessions, reading, points, review, interaction, quizzes)
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
     obj
@@ -28,17 +38,29 @@ ALL_MODELS: tuple[type[Model], ...] = tuple(
 __all__ = [
     "ALL_MODELS",
     "Board",
+    "Campaign",
     "CatalogItem",
+    "Comment",
+    "CommentDecision",
+    "CommentLimit",
+    "CommentStats",
     "LoginThrottle",
     "Member",
     "OrgUnit",
     "PointEntry",
     "PointTotal",
     "PublishedVersion",
+    "Quiz",
+    "QuizAttempt",
+    "QuizQuestion",
+    "QuizScore",
+    "QuizTally",
     "ReadMark",
     "ReadingView",
     "RefreshToken",
     "ReviewDecision",
     "ReviewItem",
     "SessionFamily",
+    "Vote",
+    "VoteCount",
 ]

@@ -1,0 +1,157 @@
+"""Interaction: comments (学习点评) with their counters, limits and moderation decisions; voting
+campaigns (先进风采 投票) with their vote log and counters."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from .base import table_meta
+
+
+class ModerationIndex(GlobalSecondaryIndex["Comment"]):
+    """Sparse (deleted comments leave it). `mod_root` is "open#<root>" for comments waiting for a
+    decision (held by the word filter, or pending in pre-moderation) and "done#<root>" for the
+    rest; `mod_path` is the commenter's branch path joined with "/" plus the comment id, so a
+    reviewer's whole subtree is one Query (range key begins with the path of her unit)."""
+
+    class Meta:
+        index_name = "moderation"
+        projection = AllProjection()
+
+    mod_root = UnicodeAttribute(hash_key=True)
+    mod_path = UnicodeAttribute(range_key=True)
+
+
+class Comment(Model):
+    """One comment on a published item; ids sort by time, so an item's comments are one Query."""
+
+    Meta = table_meta("comments")
+    slug = UnicodeAttribute(hash_key=True)
+    comment_id = UnicodeAttribute(range_key=True)  # "<ms since epoch, 13 digits><6 hex>"
+    member_no = UnicodeAttribute()
+    author_name = UnicodeAttribute()
+    branch_id = UnicodeAttribute()
+    branch_name = UnicodeAttribute()
+    branch_path = ListAttribute(of=UnicodeAttribute)  # the scope check needs no further read
+    text = UnicodeAttribute()  # plain text as posted (line ends normalised); never HTML
+    status = UnicodeAttribute()  # visible / held / pending / hidden / deleted
+    reason = UnicodeAttribute(null=True)  # why it is held or hidden
+    hits = ListAttribute(of=UnicodeAttribute, null=True)  # sensitive words found
+    featured = BooleanAttribute(default=False)
+    created_at = NumberAttribute()
+    edited_at = NumberAttribute(null=True)
+    decided_at = NumberAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    mod_root = UnicodeAttribute(null=True)
+    mod_path = UnicodeAttribute(null=True)
+    moderation = ModerationIndex()
+
+
+class CommentStats(Model):
+    """Per item: visible comments (updated in the comment's own transaction) and the featured
+    (精选) comment ids, so the first page needs no filter over the whole item."""
+
+    Meta = table_meta("comment-stats")
+    slug = UnicodeAttribute(hash_key=True)
+    visible = NumberAttribute(default=0)
+    featured = UnicodeSetAttribute(null=True)
+
+
+class CommentLimit(Model):
+    """Rate-limit counters and idempotency records, written in the comment's transaction:
+    "<member>#m<YYYYmmddHHMM>" (this minute), "<member>#d<YYYY-mm-dd>" (today, Asia/Shanghai),
+    "<member>#r<request id>" (a post already made with this request id)."""
+
+    Meta = table_meta("comment-limits")
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    comment = UnicodeAttribute(null=True)  # "<slug>#<comment id>" of a request record
+    expires_at = TTLAttribute()
+
+
+class CommentDecision(Model):
+    """Every moderation decision, never changed: who, when, which comment, what, why."""
+
+    Meta = table_meta("comment-decisions")
+    comment_ref = UnicodeAttribute(hash_key=True)  # "<slug>#<comment id>"
+    decision_key = UnicodeAttribute(range_key=True)  # "<ISO time>#<action>"
+    action = UnicodeAttribute()  # approve / hide / restore / feature / unfeature
+    reviewer = UnicodeAttribute()
+    reviewer_name = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute()
+    branch_id = UnicodeAttribute()  # the commenter's branch
+
+
+class Campaign(Model):
+    """A voting campaign: from content (`Template: campaign` articles, loaded by
+    tools/publish_campaigns.py) or created through the API."""
+
+    Meta = table_meta("campaigns")
+    campaign_id = UnicodeAttribute(hash_key=True)
+    title = UnicodeAttribute()
+    url = UnicodeAttribute(null=True)  # the campaign page
+    starts_at = NumberAttribute()  # epoch seconds; the window is [starts_at, ends_at)
+    ends_at = NumberAttribute()
+    votes_per_member = NumberAttribute()
+    per_candidate = NumberAttribute(default=1)
+    daily_quota = NumberAttribute(null=True)
+    units = ListAttribute(of=UnicodeAttribute, default=list)  # empty: the whole organisation
+    unit_names = ListAttribute(of=UnicodeAttribute, default=list)
+    results = UnicodeAttribute(default="after_close")  # live / after_close
+    candidates = JSONAttribute()  # [{"slug", "title", "url"}], in display order
+    source = UnicodeAttribute()  # content / api
+    published = BooleanAttribute(default=True)
+    updated_at = NumberAttribute()
+    updated_by = UnicodeAttribute(null=True)
+
+
+class VoteCount(Model):
+    """A candidate's counter, split in shards ("<slug>#<00..09>", summed on read) so that
+    parallel votes for one candidate do not all contend for one item."""
+
+    Meta = table_meta("vote-counts")
+    campaign_id = UnicodeAttribute(hash_key=True)
+    counter = UnicodeAttribute(range_key=True)
+    votes = NumberAttribute(default=0)
+
+
+class VoteLogIndex(GlobalSecondaryIndex["Vote"]):
+    """Sparse: only vote records carry these keys; `tools.recount_votes` reads a campaign's log
+    with Queries (no Scan)."""
+
+    class Meta:
+        index_name = "log"
+        projection = KeysOnlyProjection()
+
+    log_campaign = UnicodeAttribute(hash_key=True)
+    log_key = UnicodeAttribute(range_key=True)  # "<candidate>#<ms>#<member>#<n>"
+
+
+class Vote(Model):
+    """A member's partition of one campaign, "<campaign>#<member>": the vote records
+    ("v#<candidate>#<n>", the log), her counters ("total", "d<YYYY-mm-dd>") and request records
+    ("r#<request id>"). Her votes and quotas are one Query."""
+
+    Meta = table_meta("votes")
+    voter = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(null=True)  # counters
+    candidate = UnicodeAttribute(null=True)  # vote and request records
+    ordinal = NumberAttribute(null=True)
+    at = NumberAttribute(null=True)
+    request_id = UnicodeAttribute(null=True)
+    log_campaign = UnicodeAttribute(null=True)
+    log_key = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # day counters and request records only
+    log = VoteLogIndex()

@@ -1,0 +1,220 @@
+"""Comments and votes in headless Chromium on the built site: post, edit, delete a comment; 50+
+stored-XSS payloads show as literal text and run nothing; vote on the campaign page; a member
+outside the campaign's units cannot vote."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from chalicelib import clock
+from chalicelib.models import Campaign
+from tests.engagement_factories import bearer
+from tests.factories import PASSWORD, make_member, make_tree
+from tests.interaction_factories import rid
+from tools.publish_catalog import FILENAME, publish
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+ARTICLE = "qiuji-dushu"
+CAMPAIGN = "youxiu-2026"
+
+# Each is at least 5 characters and has no surrounding blanks (the API trims), so the text shown
+# must equal it exactly.
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<script>window.__xss=1</script>",
+    "<SCRIPT SRC=//example.invalid/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    '<img src=x onerror="window.__xss=1">',
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<img src=`x` onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<body onload=alert(1)>",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)">',
+    '<embed src="javascript:alert(1)">',
+    '<a href="javascript:alert(1)">点我</a>',
+    '<a href="jav&#x09;ascript:alert(1)">点我</a>',
+    "[点我](javascript:alert(1))",
+    "[点我](javascript&#58;alert(1))",
+    '![x](x" onerror="alert(1))',
+    "<details open ontoggle=alert(1)>",
+    "<input autofocus onfocus=alert(1)>",
+    "<select autofocus onfocus=alert(1)>",
+    "<textarea autofocus onfocus=alert(1)>",
+    '<video><source onerror="alert(1)">',
+    "<audio src=x onerror=alert(1)>",
+    "<marquee onstart=alert(1)>",
+    '<div style="background:url(javascript:alert(1))">',
+    "<style>@import 'javascript:alert(1)';</style>",
+    "<link rel=stylesheet href=javascript:alert(1)>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="javascript:alert(1)//">',
+    '<form action="javascript:alert(1)"><button>提交</button></form>',
+    "<isindex action=javascript:alert(1) type=image>",
+    '"><script>alert(1)</script>',
+    "'><img src=x onerror=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "</p><script>alert(1)</script><p>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&#60;script&#62;alert(1)&#60;/script&#62;",
+    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
+    "%3Cscript%3Ealert(1)%3C/script%3E",
+    "{{constructor.constructor('alert(1)')()}}",
+    "${alert(1)}",
+    "`${alert(1)}`",
+    "{{7*7}} {% raw %}{{ x }}{% endraw %}",
+    "<template><script>alert(1)</script></template>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<!--<img src="--><img src=x onerror=alert(1)//">',
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "javascript:alert(document.cookie)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "<xmp><script>alert(1)</script></xmp>",
+    "第一行<br>\n第二行<script>alert(1)</script>\n第三行",
+]
+
+
+def open_site(site) -> None:
+    publish(site.site / FILENAME)  # the catalog and, next to it, the campaigns of the build
+
+
+def log_in(phone: Page, site, member_no: str, then: str) -> None:
+    phone.goto(f"{site.url}/login.html?next={then}")
+    phone.fill("#member_no", member_no)
+    phone.fill("#password", PASSWORD)
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(re.escape(then.split("#")[0])))
+
+
+def test_a_member_posts_edits_and_deletes_a_comment(site, phone: Page):
+    make_tree()
+    make_member("74000001", "B1", name="周学习")
+    open_site(site)
+    phone.goto(f"{site.url}/articles/{ARTICLE}.html")
+    expect(phone.locator("#comment-login")).to_be_visible()
+    expect(phone.locator("#comment-form")).to_be_hidden()
+    log_in(phone, site, "74000001", f"/articles/{ARTICLE}.html")
+    form = phone.locator("#comment-form")
+    expect(form).to_be_visible()
+    phone.fill("#comment-text", "四个字呀")
+    expect(phone.locator("#comment-counter")).to_have_text("4 / 500")
+    expect(phone.locator("#comment-submit")).to_be_disabled()
+    phone.fill("#comment-text", "学习体会：\n读书要联系实际。")
+    expect(phone.locator("#comment-submit")).to_be_enabled()
+    phone.click("#comment-submit")
+    first = phone.locator("#comment-list .comment").first
+    expect(first.locator(".comment-text")).to_have_text("学习体会：\n读书要联系实际。")
+    expect(phone.locator("#comments-count")).to_have_text("（1）")
+    assert first.locator(".comment-text").evaluate("e => getComputedStyle(e).whiteSpace") == (
+        "pre-wrap"
+    )
+    first.locator("[data-action=edit]").click()
+    first.locator("textarea").fill("改过的学习体会")
+    first.locator("[data-action=save]").click()
+    first = phone.locator("#comment-list .comment").first
+    expect(first.locator(".comment-text")).to_have_text("改过的学习体会")
+    expect(first.locator(".comment-time")).to_contain_text("已编辑")
+    phone.once("dialog", lambda d: d.accept())
+    first.locator("[data-action=delete]").click()
+    expect(phone.locator("#comment-list .comment")).to_have_count(0)
+    expect(phone.locator("#comments-count")).to_have_text("（0）")
+    expect(phone.locator("#comment-empty")).to_be_visible()
+
+
+def test_stored_xss_payloads_show_as_literal_text_and_run_nothing(site, phone: Page):
+    assert len(XSS_PAYLOADS) >= 50
+    make_tree()
+    open_site(site)
+    # Two comments per member: the per-minute limit is 2.
+    members = [make_member(f"7500{i:04d}", "B1", password=None) for i in range(0, 60, 2)]
+    for i, payload in enumerate(XSS_PAYLOADS):
+        r = requests.post(
+            f"{site.url}/api/articles/{ARTICLE}/comments",
+            json={"text": payload, "request_id": rid()},
+            headers=bearer(members[i // 2]),
+            timeout=30,
+        )
+        assert r.status_code == 201, (payload, r.text)
+        assert r.json()["text"] == payload and r.json()["status"] == "visible"
+    dialogs: list[str] = []
+    phone.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    phone.goto(f"{site.url}/articles/{ARTICLE}.html")
+    expect(phone.locator("#comments-count")).to_have_text(f"（{len(XSS_PAYLOADS)}）")
+    while phone.locator("#comment-more").is_visible():
+        phone.click("#comment-more")
+        phone.wait_for_timeout(200)
+    texts = phone.locator("#comments .comment-text")
+    expect(texts).to_have_count(len(XSS_PAYLOADS))
+    shown = texts.evaluate_all("els => els.map(e => e.textContent)")
+    assert sorted(shown) == sorted(XSS_PAYLOADS)
+    # Nothing was parsed: no element inside any comment text, nothing injected into the section.
+    assert texts.evaluate_all("els => els.reduce((n, e) => n + e.children.length, 0)") == 0
+    injected = (
+        "#comments :is(script, img, svg, math, iframe, object, embed, video, audio, details, "
+        "marquee, style, link, meta, base, input, select, template, xmp, "
+        "form:not(#comment-form), a:not(#comment-login-link))"
+    )
+    assert phone.locator(injected).count() == 0
+    phone.wait_for_timeout(500)  # give any onerror / onload / ontoggle a chance to fire
+    assert dialogs == []
+    assert phone.evaluate("window.__xss") is None
+
+
+def _open_campaign(**changes) -> None:
+    now = clock.now()
+    actions = [Campaign.starts_at.set(now - 3600), Campaign.ends_at.set(now + 3600)]
+    actions += [getattr(Campaign, k).set(v) for k, v in changes.items()]
+    Campaign(CAMPAIGN).update(actions=actions)
+
+
+def test_a_member_votes_on_the_campaign_page(site, phone: Page):
+    make_tree()
+    make_member("76000001", "B1", name="吴投票")
+    open_site(site)
+    _open_campaign(results="live")  # the demo window may lie in the past or future of the test
+    log_in(phone, site, "76000001", f"/articles/{CAMPAIGN}.html")
+    status = phone.locator("#vote-status")
+    expect(status).to_have_text("您还可以投 1 票")  # 2 votes in all, 1 a day
+    buttons = phone.locator("#vote button.vote-button")
+    expect(buttons).to_have_count(2)
+    first = phone.locator("#vote [data-candidate]").first
+    first.locator("button.vote-button").click()
+    expect(status).to_have_text("投票成功！您还可以投 0 票")
+    expect(first.locator("button.vote-button")).to_have_text("已投 1 票")
+    expect(first.locator(".vote-count")).to_have_text("1 票")
+    for i in range(2):
+        expect(buttons.nth(i)).to_be_disabled()
+    # Results hidden until close: the page says so and shows no count.
+    _open_campaign(results="after_close")
+    phone.reload()
+    expect(phone.locator("#vote .vote-count").first).to_have_text("结果将在投票结束后公布")
+
+
+def test_a_member_outside_the_campaigns_units_cannot_vote(site, phone: Page):
+    make_tree()
+    make_member("76000002", "B3", name="郑机关")
+    open_site(site)
+    _open_campaign(units=["G1"], unit_names=["第一党总支"])
+    log_in(phone, site, "76000002", f"/articles/{CAMPAIGN}.html")
+    expect(phone.locator("#vote-status")).to_have_text("本次投票仅限第一党总支的党员参加")
+    buttons = phone.locator("#vote button.vote-button")
+    expect(buttons).to_have_count(2)
+    for i in range(2):
+        expect(buttons.nth(i)).to_be_disabled()
+    # And the API refuses the vote itself, whatever the page shows.
+    token = phone.evaluate("sessionStorage.getItem('access_token')")
+    r = requests.post(
+        f"{site.url}/api/campaigns/{CAMPAIGN}/votes",
+        json={"candidate": "wang-haiyan", "request_id": rid()},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert r.status_code == 403 and r.json()["Message"] == "本次投票仅限第一党总支的党员参加"

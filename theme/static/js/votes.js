@@ -1,0 +1,113 @@
+// Voting on a campaign page: a button per candidate ([data-candidate] inside #vote), the votes
+// left, and the counts (or 结果将在投票结束后公布). The server decides everything: the voter comes
+// from the token, and rules, window and units are checked there.
+import { api, getToken, refresh } from './api.js';
+
+const box = document.getElementById('vote');
+const campaign = box ? box.dataset.campaign : '';
+const base = `/api/campaigns/${encodeURIComponent(campaign)}`;
+let state = null;
+let signedIn = false;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function requestId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function status(message, isError = false) {
+  const line = document.getElementById('vote-status');
+  line.textContent = message;
+  line.classList.toggle('is-error', isError);
+}
+
+function summary(data) {
+  if (data.phase === 'before') return `投票将于 ${data.starts_at.replace('T', ' ').slice(0, 16)} 开始`;
+  if (data.phase === 'closed') return '投票已结束';
+  if (!signedIn) return '登录后参加投票';
+  if (data.me && !data.me.eligible) {
+    return `本次投票仅限${data.units.map((u) => u.name).join('、')}的党员参加`;
+  }
+  return `您还可以投 ${data.me ? data.me.remaining : 0} 票`;
+}
+
+function render(data) {
+  state = data;
+  status(summary(data));
+  const total = data.counts ? Object.values(data.counts).reduce((a, b) => a + b, 0) : 0;
+  for (const item of box.querySelectorAll('[data-candidate]')) {
+    const slug = item.dataset.candidate;
+    let bar = item.querySelector('.vote-bar');
+    if (!bar) {
+      bar = el('div', 'vote-bar');
+      item.append(bar);
+    }
+    bar.textContent = '';
+    const count = el('span', 'vote-count');
+    if (data.counts) {
+      const n = data.counts[slug] || 0;
+      count.textContent = `${n} 票`;
+      const meter = el('span', 'vote-meter');
+      meter.style.setProperty('--share', total ? `${Math.round((n / total) * 100)}%` : '0%');
+      bar.append(meter);
+    } else {
+      count.textContent = '结果将在投票结束后公布';
+    }
+    const mine = data.me ? data.me.votes[slug] || 0 : 0;
+    const button = el('button', 'btn btn-mini vote-button', mine ? `已投 ${mine} 票` : '投票');
+    button.type = 'button';
+    button.dataset.candidate = slug;
+    const canVote = data.phase === 'open' && data.me && data.me.eligible && data.me.remaining > 0
+      && mine < data.per_candidate;
+    button.disabled = !canVote;
+    if (!signedIn && data.phase === 'open') {
+      const login = el('a', 'btn btn-mini vote-button', '登录投票');
+      login.href = `/login.html?next=${encodeURIComponent(location.pathname + '#vote')}`;
+      bar.append(count, login);
+    } else {
+      bar.append(count, button);
+    }
+  }
+}
+
+async function cast(button) {
+  button.disabled = true;
+  const body = { candidate: button.dataset.candidate, request_id: button.dataset.requestId || requestId() };
+  button.dataset.requestId = body.request_id; // a retry of this click sends the same id
+  try {
+    const result = await api(`${base}/votes`, { method: 'POST', body });
+    render({ ...state, me: result.me, counts: result.counts });
+    status(`投票成功！您还可以投 ${result.me.remaining} 票`);
+  } catch (e) {
+    if (e.status && e.status < 500) delete button.dataset.requestId;
+    status(e.message, true);
+    button.disabled = false;
+  }
+}
+
+async function main() {
+  if (!box || !campaign) return;
+  const line = el('p', 'vote-status', '正在加载投票信息…');
+  line.id = 'vote-status';
+  line.setAttribute('role', 'status');
+  box.querySelector('.panel-hd').after(line);
+  signedIn = Boolean(getToken()) || (await refresh());
+  try {
+    render(await api(base));
+  } catch (e) {
+    status(e.status === 404 ? '本次评选暂未开放投票' : e.message, true);
+    return;
+  }
+  box.addEventListener('click', (event) => {
+    const button = event.target.closest('button.vote-button');
+    if (button && !button.disabled) cast(button);
+  });
+}
+
+main();
