@@ -76,12 +76,13 @@ deploy: setup stage-required
 	@$(PY) infra/deploy.py $(STAGE) --region $(REGION) --artifacts $(ARTIFACT_BUCKET)
 	@$(MAKE) --no-print-directory publish STAGE=$(STAGE) REGION=$(REGION)
 
-## Rebuild the site from the stage's approvals, load its catalog into the stage's tables (before
-## the pages go up, so a new article is known when its first reader arrives), then sync output/
-## to the stage's bucket by checksum.
+## Rebuild the site from the stage's approvals, load its catalog (with the vote campaigns) and
+## the quiz banks into the stage's tables (before the pages go up, so what a page offers is known
+## when its first reader arrives), then sync output/ to the stage's bucket by checksum.
 publish: setup stage-required
 	@$(PY) $(WITH_ENV) $(PY) -m pelican content -s publishconf.py -o output
 	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_catalog output/catalog.json
+	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_quizzes
 	@$(PY) infra/publish.py $(STAGE) --region $(REGION)
 
 ## Monthly cost per 1,000 active members from bench/results/latest.json (make bench first).
