@@ -67,13 +67,9 @@ def stack(dynamodb: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     s.stop()
 
 
-@pytest.fixture(scope="session")
-def site(stack: LocalStack) -> LocalStack:
-    """The stack with the Pelican site built (dev settings) into the folder it serves.
-
-    The build's review gate reads approvals from DynamoDB Local: every article of content/ is
-    approved as it is now (straight into the published-versions table), so tests see the full site.
-    """
+def approve_all_content() -> None:
+    """Every article of content/ approved as it is now, straight into the published-versions
+    table that the build's review gate reads, so a build shows the full site."""
     from chalicelib.models import PublishedVersion
     from tools.review import approvals_for
 
@@ -86,6 +82,18 @@ def site(stack: LocalStack) -> LocalStack:
             approved_at="test",
             approved_by="test",
         ).save()
+
+
+@pytest.fixture
+def approved_content(dynamodb: int) -> None:
+    approve_all_content()
+
+
+@pytest.fixture(scope="session")
+def site(stack: LocalStack) -> LocalStack:
+    """The stack with the Pelican site built (dev settings) into the folder it serves, all of
+    content/ approved (approve_all_content)."""
+    approve_all_content()
     subprocess.run(
         [sys.executable, "-m", "pelican", "content", "-q", "-o", str(stack.site)],
         cwd=ROOT,

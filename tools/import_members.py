@@ -13,15 +13,14 @@ from collections.abc import Sequence
 from tools.registry_import import (
     MEMBER_HEADERS,
     MemberPlan,
-    TableError,
     apply_member_import,
     format_errors,
     load_members,
     load_units,
     plan_member_import,
-    read_table,
     validate_members,
 )
+from tools.spreadsheet import TableError, read_table
 
 FIELD_LABELS = {
     "name": "姓名",

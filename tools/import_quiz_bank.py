@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import quiz_content
-from tools.registry_import import TableError, _read_csv, _read_xlsx, cell_text
+from tools.spreadsheet import TableError, read_table
 
 TYPE_WORDS = {
     "单选": "single",
@@ -54,35 +54,7 @@ FIELD_HEADERS = {
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, cells by header) for every non-empty row."""
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise TableError("找不到文件")
-    if suffix == ".csv":
-        raw: list[list[Any]] = _read_csv(path)
-    elif suffix in {".xlsx", ".xlsm"}:
-        raw = _read_xlsx(path)
-    else:
-        raise TableError(f"不支持的文件类型 {suffix or '(无扩展名)'}: 请使用 .csv 或 .xlsx")
-    if not raw:
-        raise TableError("文件是空的: 第 1 行应为表头")
-    names = [cell_text(c) for c in raw[0]]
-    present = [n for n in names if n]
-    problems = []
-    if missing := [h for h in REQUIRED if h not in present]:
-        problems.append("缺少列 " + "、".join(missing))
-    if unknown := [n for n in present if n not in HEADERS]:
-        problems.append("无法识别的列 " + "、".join(unknown))
-    if repeated := sorted({n for n in present if present.count(n) > 1}):
-        problems.append("重复的列 " + "、".join(repeated))
-    if problems:
-        raise TableError(f"表头错误: {'; '.join(problems)}。可用的列: {','.join(HEADERS)}")
-    index = {name: i for i, name in enumerate(names) if name}
-    rows = []
-    for number, cells in enumerate(raw[1:], start=2):
-        values = {h: cell_text(cells[i]) if i < len(cells) else "" for h, i in index.items()}
-        if any(values.values()):
-            rows.append((number, values))
-    return rows
+    return [(row.number, row.values) for row in read_table(path, HEADERS, REQUIRED)]
 
 
 def _row_question(number: int, cells: dict[str, str], survey: bool) -> dict[str, Any]:

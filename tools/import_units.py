@@ -11,15 +11,14 @@ from collections.abc import Sequence
 
 from tools.registry_import import (
     UNIT_HEADERS,
-    TableError,
     UnitPlan,
     apply_unit_import,
     format_errors,
     load_units,
     plan_unit_import,
-    read_table,
     validate_units,
 )
+from tools.spreadsheet import TableError, read_table
 
 
 def summary(plan: UnitPlan, dry_run: bool) -> str:

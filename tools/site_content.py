@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tools.registry_import import UNIT_HEADERS, TableError, read_table, validate_units
+from tools.registry_import import UNIT_HEADERS, validate_units
+from tools.spreadsheet import TableError, read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,8 @@ import pytest
 
 from tests.unit.test_site_build import ROOT, article, build
 from tools import demo_registry, review
-from tools.registry_import import UNIT_HEADERS, read_table
+from tools.registry_import import UNIT_HEADERS
+from tools.spreadsheet import read_table
 
 GOOD = {"Title": "好", "Date": "2026-03-01", "Category": "制度建设", "Slug": "ok"}
 

@@ -13,7 +13,8 @@ from tools.data_quality import (
     render_text,
 )
 from tools.demo_registry import AS_OF, PLANTED, generate
-from tools.registry_import import MemberRecord, Row, UnitRecord, validate_members, validate_units
+from tools.registry_import import MemberRecord, UnitRecord, validate_members, validate_units
+from tools.spreadsheet import Row
 
 TODAY = date(2026, 11, 22)
 

@@ -14,14 +14,8 @@ from tools.demo_registry import (
     DEMO_SECRETARY,
     generate,
 )
-from tools.registry_import import (
-    MEMBER_HEADERS,
-    UNIT_HEADERS,
-    Row,
-    read_table,
-    validate_members,
-    validate_units,
-)
+from tools.registry_import import MEMBER_HEADERS, UNIT_HEADERS, validate_members, validate_units
+from tools.spreadsheet import Row, read_table
 
 
 def _records():

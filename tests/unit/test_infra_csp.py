@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,7 @@ def test_csp_allows_only_the_own_origin() -> None:
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
 
 
+@pytest.mark.usefixtures("approved_content")  # publishconf's gate reads DynamoDB (Local here)
 def test_built_pages_have_no_inline_script_style_or_foreign_resources(tmp_path: Path) -> None:
     subprocess.run(
         [

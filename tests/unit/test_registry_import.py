@@ -12,16 +12,14 @@ from tools.registry_import import (
     MEMBER_HEADERS,
     UNIT_HEADERS,
     MemberRecord,
-    Row,
     RowError,
-    TableError,
     UnitRecord,
     plan_member_import,
     plan_unit_import,
-    read_table,
     validate_members,
     validate_units,
 )
+from tools.spreadsheet import Row, TableError, read_table
 
 TODAY = date(2026, 11, 22)
 

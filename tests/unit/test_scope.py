@@ -13,13 +13,8 @@ import pytest
 from chalicelib import scope
 from chalicelib.org import ROLES
 from tools import demo_registry
-from tools.registry_import import (
-    MEMBER_HEADERS,
-    UNIT_HEADERS,
-    Row,
-    validate_members,
-    validate_units,
-)
+from tools.registry_import import MEMBER_HEADERS, UNIT_HEADERS, validate_members, validate_units
+from tools.spreadsheet import Row
 
 _RANK = {"none": 0, "read": 1, "manage": 2}
 
