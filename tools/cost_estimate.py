@@ -65,6 +65,12 @@ class Action:
 
 # An active member: opens the H5 pages about daily (each visit refreshes the access token and
 # reads /me), logs in afresh about twice a month (new phone, cleared WeChat data, logout).
+# Per active member per month (a member who studies most days): where no latency of that very
+# request is measured, the nearest measured request of the same kind stands in (named below).
+_HEARTBEAT_MS = "POST /reading/heartbeat over HTTP, p50"
+_READ_MS = "GET /points/me over HTTP, p50"  # a one-item read behind the token check
+_QUIZ_START_MS = "POST /quizzes/daily/attempt (start) over HTTP, p50"
+_QUIZ_SUBMIT_MS = "POST .../attempt/submit over HTTP, p50"
 USAGE = (
     Action(
         "login",
@@ -78,6 +84,82 @@ USAGE = (
         30,
         "capacity units per GET /me (after the token check)",
         "GET /me over HTTP, p50",
+    ),
+    # ~40 article or installment views a month, ~6 heartbeats each; 25 of them complete a read.
+    Action(
+        "reading heartbeat",
+        215,
+        "capacity units per heartbeat (token check included)",
+        _HEARTBEAT_MS,
+    ),
+    Action(
+        "article completed (+ award)",
+        25,
+        "capacity units per article completion with its award",
+        _HEARTBEAT_MS,
+    ),
+    Action("我的党建", 8, "capacity units per 我的党建 summary", _READ_MS),
+    Action(
+        "leaderboard page",
+        4,
+        "capacity units per leaderboard page (branch board)",
+        "GET /boards/branch/{id} over HTTP, p50",
+    ),
+    Action(
+        "comments read",
+        40,
+        "capacity units per comment page (20, signed in)",
+        "GET /articles/{slug}/comments over HTTP (public), p50",
+    ),
+    Action(
+        "comment posted",
+        2,
+        "capacity units per comment post (visible, with its award)",
+        "POST /articles/{slug}/comments over HTTP, p50",
+    ),
+    Action("campaign page", 2, "capacity units per campaign view (signed in)", _READ_MS),
+    Action(
+        "vote",
+        1,
+        "capacity units per vote (with its award)",
+        "POST /campaigns/{id}/votes over HTTP, p50",
+    ),
+    Action("quiz hub", 20, "capacity units per quiz hub (4 quizzes)", _READ_MS),
+    Action(
+        "daily quiz start",
+        20,
+        "capacity units per daily-quiz start (5 questions drawn)",
+        _QUIZ_START_MS,
+    ),
+    Action(
+        "quiz answer saved",
+        100,
+        "capacity units per saved answer",
+        "POST .../attempt/answer over HTTP, p50",
+    ),
+    Action(
+        "daily quiz submit",
+        20,
+        "capacity units per daily-quiz submit (grading + points)",
+        _QUIZ_SUBMIT_MS,
+    ),
+    Action(
+        "exam start", 0.5, "capacity units per exam start (10 questions shuffled)", _QUIZ_START_MS
+    ),
+    Action(
+        "exam submit",
+        0.5,
+        "capacity units per exam submit (grading + points + best scores)",
+        _QUIZ_SUBMIT_MS,
+    ),
+    Action(
+        "self-check start", 1 / 3, "capacity units per self-check start (8 items)", _QUIZ_START_MS
+    ),
+    Action(
+        "self-check submit",
+        1 / 3,
+        "capacity units per self-check submit (tallies, one transaction)",
+        _QUIZ_SUBMIT_MS,
     ),
 )
 

@@ -2,20 +2,7 @@
 
 The boards are precomputed every 10 minutes by `ranking.compute_boards` (the scheduled job
 `schedules.rank_boards`, with an IAM policy of its own); nothing on a request path scans.
-Boards (period = a month "m2026-11" or a year "y2026"):
-- `branch#<branch>#<period>`: the branch's members by points, with rank and stars;
-- `committee#<committee>#<period>`: the committee's branches by AVERAGE points per member, so a
-  large branch does not win by size;
-- `org#<period>`: the organisation's top N members (BOARD_TOP_N);
-- `redblack#<month>`: 红黑榜, the best and the worst RED_BLACK_SIZE branches of the whole
-  organisation by average (never more than half the branches each, so none is on both);
-- `unit#<unit>`: a unit's totals for today, this month, this year and all time (not a ranking;
-  kept even where rankings are switched off).
-
-Stars by percentile in the peer group (seed 000: the best get 5★): the share of the group with
-strictly more points decides — under 10 % ahead 5★, under 30 % 4★, under 70 % 3★, under 90 % 2★,
-else 1★. Ties share the better star; a group's best is always 5★; no points at all is 1★.
-Ranks are competition ranks (1, 2, 2, 4).
+The boards and the star bands are described in `ranking` (the module that computes them).
 """
 
 from __future__ import annotations

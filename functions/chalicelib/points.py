@@ -111,6 +111,30 @@ def _earned_today(member_no: str, rule: Rule, day: date) -> int:
     return int(item.points or 0)
 
 
+def _entry(
+    member_no: str,
+    key: str,
+    rule: Rule,
+    object_id: str,
+    amount: int,
+    day: date,
+    now: float,
+    note: str | None,
+) -> PointEntry:
+    """A ledger line; `at_key` orders the detail log by time (ms) and stays unique by the key."""
+    return PointEntry(
+        member_no,
+        key,
+        rule=rule.key,
+        object_id=object_id,
+        amount=amount,
+        day=day.isoformat(),
+        at=now,
+        at_key=f"{int(now * 1000):013d}#{key}",
+        note=note,
+    )
+
+
 def award(
     member_no: str,
     rule_key: str,
@@ -148,17 +172,7 @@ def award(
         try:
             with transaction() as tx:
                 tx.save(
-                    PointEntry(
-                        member_no,
-                        key,
-                        rule=rule.key,
-                        object_id=object_id,
-                        amount=amount,
-                        day=day.isoformat(),
-                        at=now,
-                        at_key=f"{int(now * 1000):013d}#{key}",
-                        note=note,
-                    ),
+                    _entry(member_no, key, rule, object_id, amount, day, now, note),
                     condition=PointEntry.key.does_not_exist(),
                 )
                 tx.update(
@@ -214,17 +228,7 @@ def reverse(
     try:
         with transaction() as tx:
             tx.save(
-                PointEntry(
-                    member_no,
-                    reversal_key,
-                    rule=rule.key,
-                    object_id=object_id,
-                    amount=amount,
-                    day=today.isoformat(),
-                    at=now,
-                    at_key=f"{int(now * 1000):013d}#{reversal_key}",
-                    note=note,
-                ),
+                _entry(member_no, reversal_key, rule, object_id, amount, today, now, note),
                 condition=PointEntry.key.does_not_exist(),
             )
             _counter_updates(tx, member_no, rule, today, amount)
