@@ -67,7 +67,7 @@ def main() -> None:
         print(f"   示范内容审核通过 {approved} 篇，待审核 {pending} 篇（在「待审核」页面审核）")
         print("== Site (pelican; only approved versions are published)")
         subprocess.run(
-            [sys.executable, "-m", "pelican", "content", "-q", "-D", "-o", str(stack.site)],
+            [sys.executable, "-m", "pelican", "content", "-q", "-d", "-o", str(stack.site)],
             cwd=ROOT,
             check=True,
         )
@@ -88,8 +88,10 @@ def main() -> None:
         )
         print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}\n")
         print("  演示账号 (demo logins):")
-        for role, no, password in accounts:
-            print(f"    {role:<8} 党员编号 {no}  密码 {password}")
+        for role, no, secret in accounts:
+            # A demo password, or for the account left to activate, how to activate it.
+            shown = secret if secret.startswith("(") else f"密码 {secret}"
+            print(f"    {role:<8} 党员编号 {no}  {shown}")
         print("\n  Ctrl-C 停止\n", flush=True)
         signal.signal(signal.SIGINT, lambda *_: stop.set())  # also when started in the background
         stop.wait()
