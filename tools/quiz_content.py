@@ -554,10 +554,20 @@ def load(
                 quiz_data[quiz.quiz_id] = (data, path)
         else:
             problems.append(f"{where(path, 1)}: 文件须以 bank:(题库)或 quiz:(测验)开头")
+    # Daily quizzes and challenges show the right answer after each try: an exam drawing from
+    # the same bank would be answered in advance.
+    practice_banks = {
+        name for q in quizzes.values() if q.kind in {"daily", "challenge"} for name in q.banks
+    }
     for quiz in quizzes.values():
         data, path = quiz_data[quiz.quiz_id]
         loc = _yaml_loc(path, data, "")
         for name in quiz.banks:
+            if quiz.kind == "exam" and name in practice_banks:
+                problems.append(
+                    f"{loc('banks')}: 专题考试不能使用每日答题或挑战答题也在用的题库 {name}"
+                    "(练习中会公布答案)"
+                )
             bank = banks.get(name)
             if bank is None:
                 problems.append(f"{loc('banks')}: 题库 {name} 不存在(或有错误)")

@@ -17,7 +17,6 @@ from .web import Field
 bp = Blueprint(__name__)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-COMMENT_ID = re.compile(r"^\d{13}[0-9a-f]{6}$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_COUNT_SLUGS = 50
 
@@ -32,7 +31,7 @@ def optional_member(request: Request) -> Member | None:
 def _check(slug: str, comment_id: str | None = None) -> None:
     if not SLUG.match(slug):
         raise NotFoundError("文章不存在或尚未发布")
-    if comment_id is not None and not COMMENT_ID.match(comment_id):
+    if comment_id is not None and not comments.COMMENT_ID.fullmatch(comment_id):
         raise NotFoundError("评论不存在或已删除")
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,9 @@ ACTION_LABELS = {
     "feature": "设为精选",
     "unfeature": "取消精选",
 }
+
+# Creation time in ms (13 digits) + 6 random hex digits: newest first is one Query.
+COMMENT_ID = re.compile(r"[0-9]{13}[0-9a-f]{6}")
 
 
 def moderation_mode() -> str:
@@ -252,17 +256,20 @@ def _encode_cursor(key: dict[str, Any] | None) -> str | None:
 
 
 def _decode_cursor(cursor: str, slug: str) -> dict[str, Any]:
+    invalid = BadRequestError("分页参数(cursor)无效")
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise BadRequestError("分页参数(cursor)无效") from None
+    except (ValueError, RecursionError):
+        raise invalid from None
     if (
         not isinstance(key, dict)
         or set(key) != {"slug", "comment_id"}
-        or not all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
+        or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values())
         or key["slug"]["S"] != slug
+        or not isinstance(key["comment_id"]["S"], str)
+        or not COMMENT_ID.fullmatch(key["comment_id"]["S"])
     ):
-        raise BadRequestError("分页参数(cursor)无效")
+        raise invalid
     return key
 
 
@@ -404,10 +411,14 @@ def edit(member: Member, slug: str, comment_id: str, text: str) -> dict[str, Any
     extra = [Comment.text.set(text), Comment.edited_at.set(now)]
     extra.append(Comment.reason.set(reason) if reason else Comment.reason.remove())
     extra.append(Comment.hits.set(hits) if hits else Comment.hits.remove())
+    before = comment.status
     _transition(comment, status, extra)
     comment.status, comment.text, comment.edited_at = status, text, now
     if status != VISIBLE:
         comment.featured = False
+    if before == VISIBLE and status != VISIBLE:
+        # Its point was for the visible text: an edit that sends it to review gives it back.
+        points.reverse(member.member_no, "comment", comment_id, note="修改后待审核")
     award = points.award(member.member_no, "comment", comment_id) if status == VISIBLE else None
     out = view(comment, member.member_no)
     out["award"] = {"rule": award.rule, "points": award.amount} if award else None

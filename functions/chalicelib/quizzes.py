@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -50,6 +51,8 @@ KIND_LABELS = {
 }
 TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题"}
 OPEN, SUBMITTED = "open", "submitted"
+
+_ANSWER_KEY = re.compile(r"0|[1-9][0-9]{0,3}")  # a question index in an answers object
 
 
 # --- pure helpers (unit-tested) --------------------------------------------------------------
@@ -343,8 +346,17 @@ def view(attempt: QuizAttempt, data: dict[str, dict[str, Any]] | None = None) ->
     return body
 
 
+def answers_held(settings: dict[str, Any], now: float) -> bool:
+    """An exam that may be taken again keeps its answers and explanations until it closes: the
+    first attempt's review would otherwise be the key to the next one."""
+    retakes = (settings.get("attempts") or 1) > 1
+    return settings.get("kind") == "exam" and retakes and now < (settings.get("closes") or 0)
+
+
 def _review(attempt: QuizAttempt, data: dict[str, Any], shown: list[int]) -> list[dict[str, Any]]:
-    s = attempt.settings
+    s = {**attempt.settings, "kind": attempt.kind}
+    if answers_held(s, clock.now()):
+        s = {**s, "show_answers": False, "show_explanations": False}
     marks = attempt.result.get("marks", [])
     out = []
     for i in shown:
@@ -504,7 +516,8 @@ def submit(
         if attempt.kind == "challenge":
             raise BadRequestError("挑战答题请逐题作答")
         for key, response in answers.items():
-            if not key.isdigit():
+            # One spelling per question: "00" or "²" must not count as question 0 again.
+            if not _ANSWER_KEY.fullmatch(key):
                 raise BadRequestError("答案的题号须为数字")
             extra[key] = _checked(attempt, int(key), response)
     if _expired(attempt, clock.now()):

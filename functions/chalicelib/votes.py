@@ -23,6 +23,7 @@ what one organisation's members produce; beyond that the partition key itself wo
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections import Counter
@@ -35,6 +36,7 @@ from . import clock, points, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .models import Campaign, CatalogItem, Member, OrgUnit, Vote, VoteCount
 from .models.base import cancellation_codes, transaction
+from .review import SLUG_RE
 
 COUNTER_SHARDS = 10
 MAX_ATTEMPTS = 8
@@ -268,18 +270,20 @@ def parse_time(value: str, field: str) -> float:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     except ValueError:
         raise BadRequestError(f"{field} 须为「YYYY-MM-DD HH:MM」格式的时间") from None
+    # A campaign runs within sight of today; year 1 would not even convert back for display.
+    if not 2000 <= parsed.year <= 2100:
+        raise BadRequestError(f"{field} 的年份须在 2000–2100 之间")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.TZ)
     return parsed.timestamp()
 
 
-def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Create or change an API campaign; the caller must manage every unit allowed to vote
-    (the whole organisation: its root). Rules are fixed once voting has started."""
-    caller = registry.caller_for(member)
-    units: list[str] = body.get("units") or []
-    if not all(isinstance(u, str) and u for u in units) or len(units) > 50:
-        raise BadRequestError("units 须为单位编号的数组（最多 50 个）")
+_UNIT_ID = re.compile(r"[0-9A-Za-z_-]{1,32}")
+
+
+def _require_manage(caller: scope.Caller, units: list[str]) -> dict[str, OrgUnit]:
+    """The caller must manage every unit allowed to vote (none listed: the organisation's root).
+    Returns the units found; an unknown unit is a 400."""
     found = {u.unit_id: u for u in OrgUnit.batch_get(units)} if units else {}
     missing = [u for u in units if u not in found]
     if missing:
@@ -287,8 +291,23 @@ def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dic
     for path in [found[u].path for u in units] or [[caller.path[0]]]:
         if scope.unit_access(caller, path) != "manage":
             raise ForbiddenError("只有管理全部参评单位的党委委员或管理员可以设置评选")
+    return found
+
+
+def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create or change an API campaign; the caller must manage every unit allowed to vote
+    (the whole organisation: its root). Rules are fixed once voting has started."""
+    caller = registry.caller_for(member)
+    units: list[str] = body.get("units") or []
+    if not all(isinstance(u, str) and _UNIT_ID.fullmatch(u) for u in units) or len(units) > 50:
+        raise BadRequestError("units 须为单位编号的数组（最多 50 个）")
+    found = _require_manage(caller, units)
     slugs: list[str] = body["candidates"]
-    if not slugs or len(slugs) > 100 or not all(isinstance(s, str) and s for s in slugs):
+    if (
+        not slugs
+        or len(slugs) > 100
+        or not all(isinstance(s, str) and SLUG_RE.match(s) for s in slugs)
+    ):
         raise BadRequestError("candidates 须为 1–100 个候选文章的 slug")
     if len(set(slugs)) != len(slugs):
         raise BadRequestError("candidates 中有重复的候选人")
@@ -315,6 +334,8 @@ def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dic
     except Campaign.DoesNotExist:
         existing = None
     if existing is not None:
+        # Changing a campaign needs the same right over the units it has now as over the new ones.
+        _require_manage(caller, existing.units or [])
         if existing.source != "api":
             raise ConflictError("该评选由内容（评选文章）定义，请修改文章并审核发布")
         if phase(existing) != "before":

@@ -85,6 +85,15 @@ def test_daily_quiz_same_five_all_day_points_once(stack, setup):
     )
     assert r.status_code in (200, 400)  # option 9 does not exist: refused, nothing saved
     answers = {k: v for k, v in key.items() if k != "0"}
+    for odd in ({"00": key["1"]}, {"²": key["1"]}, {"9" * 5000: key["1"]}):
+        refused = api(
+            stack,
+            "POST",
+            "/quizzes/tdaily/attempt/submit",
+            member,
+            {"attempt": first["attempt"], "answers": odd},
+        )
+        assert refused.status_code == 400, refused.text
     done = api(
         stack,
         "POST",
@@ -174,6 +183,21 @@ def test_exam_time_limit_is_the_servers(setup, monkeypatch):
     assert stored.result["correct"] == 3 and sorted(stored.answers.as_dict()) == ["0", "1", "2"]
     with pytest.raises(ConflictError):
         quizzes.submit(member, "texam", view["attempt"], {"3": key["3"]})
+
+
+def test_a_retakeable_exam_keeps_its_answers_until_it_closes(setup, monkeypatch):
+    """Attempt 1's review must not be the key to attempt 2."""
+    member = make_member("80000009", "B1", password=None)
+    caller = registry.caller_for(member)
+    freeze(monkeypatch, datetime(2026, 11, 20, 2, 0, tzinfo=UTC).timestamp())
+    view = quizzes.start(member, caller, "texam")
+    done = quizzes.submit(member, "texam", view["attempt"])
+    assert done["review"] and all(
+        "answer" not in e and "explanation" not in e for e in done["review"]
+    )
+    freeze(monkeypatch, datetime(2100, 1, 1, tzinfo=UTC).timestamp())  # the exam has closed
+    later = quizzes.current(member, "texam")
+    assert all("answer" in e and "explanation" in e for e in later["review"])
 
 
 def test_an_expired_attempt_is_closed_by_the_next_request(setup, monkeypatch):

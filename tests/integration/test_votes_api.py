@@ -190,6 +190,35 @@ def test_campaigns_through_the_api_need_scope_over_every_unit_allowed(stack, org
     assert r.status_code == 409 and "内容" in r.json()["Message"]
 
 
+def test_a_campaign_of_another_branch_cannot_be_taken_over(stack, org):
+    """Changing a campaign needs manage over the units it has now, not only over the new ones."""
+    make_item("cand-x")
+    sec2 = make_member("62000006", "B2", roles=("branch_secretary",), password=None)
+    body = {
+        "title": "一支部评选",
+        "candidates": ["cand-x"],
+        "starts_at": "2098-01-01 09:00",
+        "ends_at": "2099-12-31 18:00",
+        "votes_per_member": 1,
+        "units": ["B1"],
+    }
+    put = lambda m, b: requests.put(  # noqa: E731
+        f"{stack.url}/api/campaigns/b1-camp", json=b, headers=bearer(m), timeout=30
+    )
+    assert put(org["sec1"], body).status_code == 200
+    taken = put(sec2, {**body, "title": "二支部的了", "units": ["B2"]})
+    assert taken.status_code == 403
+    got = requests.get(f"{stack.url}/api/campaigns/b1-camp", timeout=30).json()
+    assert got["title"] == "一支部评选"
+    # Malformed rules are refused before anything is saved.
+    for bad in (
+        {"starts_at": "0001-01-01 00:00"},
+        {"units": ["B" * 3000]},
+        {"candidates": ["x" * 3000]},
+    ):
+        assert put(org["sec1"], {**body, **bad}).status_code == 400, bad
+
+
 def test_the_recount_finds_drift_and_fixes_it(stack, org, capsys):
     make_campaign(votes_per_member=3)
     for member, cands in ((org["b1"], "ab"), (org["b2"], "abc"), (org["b3"], "a")):

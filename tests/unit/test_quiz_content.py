@@ -128,6 +128,25 @@ def test_a_survey_bank_has_no_answers_and_a_quiz_needs_enough_questions(tmp_path
     assert "x.yaml:4: banks: 党性体检须使用 survey(问卷) 题库:b" in text
 
 
+def test_an_exam_may_not_share_a_bank_with_practice(tmp_path):
+    """A challenge reveals the right answer after each try: sharing its bank gives the exam away."""
+    text = problems_of(
+        tmp_path,
+        {
+            "b.yaml": (
+                "bank: b\ntitle: 题库\nquestions:\n  - id: a\n    type: truefalse\n"
+                "    stem: 问\n    answer: 对\n"
+            ),
+            "c.yaml": "quiz: c\nkind: challenge\ntitle: 挑战\nbanks: [b]\n",
+            "e.yaml": (
+                "quiz: e\nkind: exam\ntitle: 考试\nbanks: [b]\ncount: 1\n"
+                "opens: 2026-01-01 00:00\ncloses: 2026-12-31 00:00\ntime_limit_minutes: 10\n"
+            ),
+        },
+    )
+    assert "e.yaml:4: banks: 专题考试不能使用每日答题或挑战答题也在用的题库 b" in text
+
+
 def test_the_build_check_fails_with_the_problems_and_checks_scope(tmp_path):
     quizzes = tmp_path / "quizzes"
     quizzes.mkdir()
