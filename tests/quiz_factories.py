@@ -53,6 +53,8 @@ questions:
     answer: [东, 西]
     explanation: 解析填空二
 """
+# Exams draw from a bank of their own (the build refuses one shared with practice quizzes).
+EXAM_BANK = BANK.replace("bank: testbank\ntitle: 测试题库", "bank: testexam\ntitle: 测试考试题库")
 SURVEY = """\
 bank: testsurvey
 title: 测试问卷
@@ -71,12 +73,12 @@ QUIZZES = {
     "daily": "quiz: tdaily\nkind: daily\ntitle: 测试每日\nbanks: [testbank]\ncount: 5\n",
     "challenge": "quiz: tchallenge\nkind: challenge\ntitle: 测试挑战\nbanks: [testbank]\n",
     "exam": (
-        "quiz: texam\nkind: exam\ntitle: 测试考试\nbanks: [testbank]\ncount: 7\n"
+        "quiz: texam\nkind: exam\ntitle: 测试考试\nbanks: [testexam]\ncount: 7\n"
         "opens: 2020-01-01 00:00\ncloses: 2099-12-31 23:59\ntime_limit_minutes: 10\n"
         "attempts: 2\npass_mark: 60\nmultiple_scoring: partial\n"
     ),
     "scoped": (
-        "quiz: tscoped\nkind: exam\ntitle: 限定单位考试\nbanks: [testbank]\ncount: 3\n"
+        "quiz: tscoped\nkind: exam\ntitle: 限定单位考试\nbanks: [testexam]\ncount: 3\n"
         "opens: 2020-01-01 00:00\ncloses: 2099-12-31 23:59\ntime_limit_minutes: 10\n"
         "scope: [B3]\n"
     ),
@@ -90,6 +92,7 @@ EXPLANATIONS = [
 def write_content(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "testbank.yaml").write_text(BANK, encoding="utf-8")
+    (folder / "testexam.yaml").write_text(EXAM_BANK, encoding="utf-8")
     (folder / "testsurvey.yaml").write_text(SURVEY, encoding="utf-8")
     for name, text in QUIZZES.items():
         (folder / f"{name}.yaml").write_text(text, encoding="utf-8")

@@ -157,6 +157,8 @@ def survey_summary(
     # sees a summary; an unknown unit is refused like one out of scope.
     scope.require_unit(caller, _unit_path(unit_id) or (), "read")
     unit = registry.get_unit(unit_id)
+    if unit.kind != "branch":
+        raise BadRequestError("党性体检汇总按党支部查看(unit 须为党支部)")
     period = period or quarter(clock.today())
     if not (len(period) == 6 and period[:4].isdigit() and period[4] == "Q" and period[5] in "1234"):
         raise BadRequestError("季度(period)格式须为 YYYYQn,例如 2026Q4")

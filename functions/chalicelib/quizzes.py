@@ -669,11 +669,12 @@ def _record_best(attempt: QuizAttempt, score: int) -> None:
 def _submit_survey(
     attempt: QuizAttempt, answers: dict[str, Any], actions: list, condition: Any
 ) -> None:
-    """The attempt and the tallies of every unit on the member's path, in one transaction: a
-    response is counted exactly once or not at all."""
-    branch = registry.get_unit(attempt.branch_id)
+    """The attempt and her branch's tally in one transaction: a response is counted exactly once
+    or not at all. Only branches keep tallies: a summary of a unit above would let a reviewer
+    subtract one branch from it and read a small branch's answers (and the top unit's tally
+    would be one hot item for the whole organisation)."""
     period = attempt_period(attempt)[1:]
-    keys = [f"{attempt.quiz_id}#{period}#{unit_id}" for unit_id in branch.path]
+    keys = [f"{attempt.quiz_id}#{period}#{attempt.branch_id}"]
     for key in keys:  # the counts map must exist before ADD can reach into it (idempotent)
         QuizTally(key).update(actions=[QuizTally.counts.set(QuizTally.counts | {})])
     cells: list[str] = []

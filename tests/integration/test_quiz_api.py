@@ -368,13 +368,13 @@ def test_an_attempt_keeps_the_bank_version_and_order_it_was_served(tmp_path):
     assert [len(i.get("perm", [])) for i in stored.items]  # the option order is stored
     key = key_for(member.member_no, "texam", view["attempt"])
     # The editor changes every answer of the bank and publishes it again.
-    bank = (folder / "testbank.yaml").read_text(encoding="utf-8")
-    (folder / "testbank.yaml").write_text(
+    bank = (folder / "testexam.yaml").read_text(encoding="utf-8")
+    (folder / "testexam.yaml").write_text(
         bank.replace("answer: B", "answer: A").replace("stem: 单选题一", "stem: 改过的题"),
         encoding="utf-8",
     )
     counts = publish(folder, units_file=None)
-    assert counts["banks_written"] == 1 and counts["quizzes_written"] == 4  # all but the survey
+    assert counts["banks_written"] == 1 and counts["quizzes_written"] == 2  # the two exams
     again = quizzes.current(member, "texam")
     assert again["questions"] == view["questions"]
     done = quizzes.submit(member, "texam", view["attempt"], key)
