@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+# CI runs two workers on two cores next to DynamoDB Local and chalice local: give a page more
+# than Playwright's default 5 s before a check fails (a real failure still fails, later).
+expect.set_options(timeout=15_000)
 
 WECHAT_UA = (
     "Mozilla/5.0 (Linux; Android 13; V2217A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
