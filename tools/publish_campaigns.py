@@ -9,7 +9,6 @@ written then.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.models import Campaign
+from tools.build_json import load_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 FILENAME = "campaigns.json"
@@ -54,12 +54,7 @@ def _check(entry: Any, index: int) -> list[str]:
 
 def publish(path: Path = DEFAULT) -> dict[str, int]:
     """Upsert every content campaign; mark content campaigns missing from the file unpublished."""
-    entries = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(entries, list):
-        raise SystemExit(f"{path}: 须为数组")
-    problems = [p for i, e in enumerate(entries) for p in _check(e, i)]
-    if problems:
-        raise SystemExit("\n".join(f"{path}: {p}" for p in problems))
+    entries = load_entries(path, _check)
     ids = {e["id"] for e in entries}
     # A Scan is fine here: an offline tool, and there are few campaigns.
     existing = {c.campaign_id: c for c in Campaign.scan()}

@@ -8,13 +8,13 @@ with the entry's slug and field, and nothing is written.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from chalicelib.models import CatalogItem
 from tools import publish_campaigns
+from tools.build_json import load_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 FILENAME = "catalog.json"  # written by plugins/catalog into the site's output folder
@@ -43,12 +43,7 @@ def _check(entry: Any, index: int) -> list[str]:
 
 def publish(path: Path = DEFAULT) -> dict[str, int]:
     """Upsert every entry; mark items missing from the file unpublished. Returns counts."""
-    entries = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(entries, list):
-        raise SystemExit(f"{path}: 须为数组")
-    problems = [p for i, e in enumerate(entries) for p in _check(e, i)]
-    if problems:
-        raise SystemExit("\n".join(f"{path}: {p}" for p in problems))
+    entries = load_entries(path, _check)
     slugs = {e["slug"] for e in entries}
     # A Scan is fine here: an offline tool, not a request path.
     gone = [i for i in CatalogItem.scan() if i.slug not in slugs and i.published]
