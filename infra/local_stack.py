@@ -35,13 +35,8 @@ def api_environment(ddb_port: int, jwt_keys: str, **extra: str) -> dict[str, str
     }
 
 
-# `chalice local` with a listen backlog of 128 instead of Python's default 5: API Gateway takes a
-# burst of parallel requests (the vote tests send 100 at once); a backlog of 5 would refuse them.
-_CHALICE_LOCAL = (
-    "import sys, chalice.cli, chalice.local; "
-    "chalice.local.ThreadedHTTPServer.request_queue_size = 128; "
-    "sys.argv[0] = 'chalice'; sys.exit(chalice.cli.main())"
-)
+# `chalice local` for bursts of parallel requests (infra/chalice_local.py says how and why).
+_CHALICE_LOCAL = Path(__file__).resolve().parent / "chalice_local.py"
 
 
 @dataclass
@@ -65,7 +60,7 @@ class LocalStack:
     def start_api(self) -> None:
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-c", _CHALICE_LOCAL),
+                *(sys.executable, str(_CHALICE_LOCAL)),
                 *("local", "--host", "127.0.0.1", "--port", str(self.api_port)),
                 *("--stage", "dev", "--no-autoreload"),
             ],
