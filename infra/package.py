@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 sys.path[:0] = [str(ROOT / "infra"), str(FUNCTIONS)]
 
+import policy  # noqa: E402
 import template  # noqa: E402
 
 DEFAULT_REGION = "ap-east-1"
@@ -76,6 +77,7 @@ def package(
     out = out or ROOT / ".cache" / "package" / stage
     out.mkdir(parents=True, exist_ok=True)
     merge = template.write(stage, out / "merge.json")
+    policy.write(stage, project / ".chalice")  # the IAM policies, from infra/access.py
     for name in ("sam.json", "deployment.zip"):
         (out / name).unlink(missing_ok=True)
     chalice = Path(sys.executable).parent / "chalice"

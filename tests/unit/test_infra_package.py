@@ -19,14 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "infra"))
 
 import package as pkg  # noqa: E402
+import policy  # noqa: E402
 
 CHALICE = ROOT / "functions" / ".chalice"
-POLICY = json.loads((CHALICE / "policy-prod.json").read_text())
+POLICY = policy.policy("prod")
 # Functions with a policy of their own (a scheduled job that may Scan), by CloudFormation name.
 OWN_POLICY = {
-    "".join(part.capitalize() for part in name.split("_")): json.loads(
-        (CHALICE / conf["iam_policy_file"]).read_text()
-    )
+    "".join(part.capitalize() for part in name.split("_")): policy.policy("prod", name)
     for name, conf in json.loads((CHALICE / "config.json").read_text())["stages"]["prod"]
     .get("lambda_functions", {})
     .items()
@@ -46,7 +45,7 @@ def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]
 
 
 def _functions_use_the_stage_policy(template: dict[str, Any]) -> list[str]:
-    """Every Lambda function's role carries exactly its hand-written policy: the stage's, or
+    """Every Lambda function's role carries exactly its generated policy: the stage's, or
     the one config.json names for that function."""
     functions = _resources(template, "AWS::Serverless::Function")
     assert functions
@@ -101,7 +100,7 @@ def test_no_secret_in_the_template(built: pkg.Package) -> None:
         assert "JWT_KEYS" not in function["Properties"]["Environment"]["Variables"]
 
 
-def test_every_function_runs_with_the_hand_written_policy(built: pkg.Package) -> None:
+def test_every_function_runs_with_its_generated_policy(built: pkg.Package) -> None:
     names = _functions_use_the_stage_policy(built.template)
     assert set(OWN_POLICY) <= set(names), "a function in config.json was not packaged"
 

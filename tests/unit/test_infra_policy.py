@@ -1,9 +1,10 @@
-"""The hand-written IAM policy (functions/.chalice/policy-<stage>.json): least privilege, complete.
+"""The IAM policies made from the access map (infra/access.py, infra/policy.py): least
+privilege, complete.
 
-Chalice's policy autogeneration cannot see PynamoDB's calls, so the policy is written by hand.
-These tests make a new table (or a newly queried index) without a policy entry fail here rather
-than in production with AccessDenied, and keep the policy from growing beyond item-level access
-to this stage's own tables.
+Chalice's policy autogeneration cannot see PynamoDB's calls, so access is declared by hand, once.
+These tests make a new table (or a newly queried index) without an entry fail here rather than in
+production with AccessDenied, and keep the policies from growing beyond item-level access to this
+stage's own tables.
 """
 
 from __future__ import annotations
@@ -37,17 +38,16 @@ ITEM_ACTIONS = {
     "dynamodb:ConditionCheckItem",
 }
 HOW_TO_FIX = (
-    "add a statement to functions/.chalice/policy-<stage>.json for every stage, with only the "
-    "actions the code performs on it (README: Deploying, the IAM policy)"
+    "declare it in infra/access.py with only the actions the code performs on it "
+    "(README: Deploying, the IAM policy)"
 )
 
 
 def _policy(stage: str, function: str | None = None) -> dict[str, Any]:
     """The API's policy, or a scheduled function's own (`lambda_functions` in config.json)."""
-    config = CONFIG["stages"][stage]
-    if function is not None:
-        config = config["lambda_functions"][function]
-    return json.loads((CHALICE / config["iam_policy_file"]).read_text())
+    import policy
+
+    return policy.policy(stage, function or "api")
 
 
 # Scheduled jobs with a policy of their own: (stage, function name).
@@ -245,3 +245,19 @@ def test_a_jobs_queries_are_granted_in_its_policy(stage: str, function: str) -> 
         for attr, index_name in _indexes(model).items():
             if re.search(rf"\b{model.__name__}\.{attr}\.(query|count)\(", code):
                 assert "dynamodb:Query" in grants.get((table, index_name), set()), index_name
+
+
+def test_package_writes_every_policy_file_config_json_names(tmp_path: Path) -> None:
+    import policy
+
+    for stage in STAGES:
+        written = {p.name for p in policy.write(stage, tmp_path)}
+        config = CONFIG["stages"][stage]
+        wanted = {config["iam_policy_file"]} | {
+            c["iam_policy_file"]
+            for c in config.get("lambda_functions", {}).values()
+            if "iam_policy_file" in c
+        }
+        assert written == wanted
+        for name in written:
+            assert json.loads((tmp_path / name).read_text())["Statement"]

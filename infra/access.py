@@ -1,0 +1,88 @@
+"""Who may do what to which table: the one declared access map the IAM policies are made from.
+
+Chalice's policy autogeneration cannot see PynamoDB's calls, so each function's DynamoDB access
+is declared here, per model (the table) and per index, with only the actions its code performs.
+`infra/policy.py` turns this map into `functions/.chalice/policy-<stage>*.json` at package time;
+`tests/unit/test_infra_policy.py` checks it against the models and the code (every table
+covered, every queried index granted, no Scan on a request path, item-level actions only).
+"""
+
+from __future__ import annotations
+
+from chalicelib.models import (
+    Board,
+    Campaign,
+    CatalogItem,
+    Comment,
+    CommentDecision,
+    CommentLimit,
+    CommentStats,
+    LoginThrottle,
+    Member,
+    OrgUnit,
+    PointEntry,
+    PointTotal,
+    PublishedVersion,
+    Quiz,
+    QuizAttempt,
+    QuizQuestion,
+    QuizScore,
+    QuizTally,
+    ReadingState,
+    ReadMark,
+    RefreshToken,
+    ReviewDecision,
+    ReviewItem,
+    SessionFamily,
+    Vote,
+    VoteCount,
+)
+
+# Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
+# "api" is the API's Lambda; the others are scheduled functions with a role of their own.
+ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
+    "api": {
+        (OrgUnit, None): ("BatchGetItem", "GetItem"),
+        (Member, None): ("GetItem", "UpdateItem"),
+        (SessionFamily, None): ("ConditionCheckItem", "GetItem", "PutItem", "UpdateItem"),
+        (RefreshToken, None): ("GetItem", "PutItem", "UpdateItem"),
+        (LoginThrottle, None): ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
+        (ReviewItem, None): ("GetItem", "UpdateItem"),
+        (ReviewItem, "pending-by-path"): ("Query",),
+        (ReviewDecision, None): ("PutItem", "Query"),
+        (PublishedVersion, None): ("GetItem", "PutItem"),
+        (CatalogItem, None): ("BatchGetItem", "GetItem"),
+        (ReadingState, None): ("GetItem", "PutItem", "UpdateItem"),
+        (ReadMark, None): ("GetItem", "PutItem", "Query"),
+        (PointEntry, None): ("BatchGetItem", "GetItem", "PutItem"),
+        (PointEntry, "by-time"): ("Query",),
+        (PointTotal, None): ("GetItem", "Query", "UpdateItem"),
+        (Board, None): ("GetItem",),
+        (Quiz, None): ("GetItem",),
+        (Quiz, "listed"): ("Query",),
+        (QuizQuestion, None): ("BatchGetItem", "GetItem"),
+        (QuizAttempt, None): ("GetItem", "PutItem", "Query", "UpdateItem"),
+        (QuizScore, None): ("GetItem", "UpdateItem"),
+        (QuizScore, "by-rank"): ("Query",),
+        (QuizTally, None): ("GetItem", "UpdateItem"),
+        (Comment, None): ("BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        (Comment, "moderation"): ("Query",),
+        (CommentStats, None): ("BatchGetItem", "GetItem", "UpdateItem"),
+        (CommentLimit, None): ("GetItem", "PutItem", "UpdateItem"),
+        (CommentDecision, None): ("PutItem", "Query"),
+        (Campaign, None): ("GetItem", "PutItem"),
+        (VoteCount, None): ("Query", "UpdateItem"),
+        (Vote, None): ("PutItem", "Query", "UpdateItem"),
+    },
+    # The ranking job reads the registry whole (the only Scan anywhere), the members' period
+    # totals through the sparse board index, and writes the boards that changed.
+    "rank_boards": {
+        (OrgUnit, None): ("Scan",),
+        (Member, None): ("Scan",),
+        (PointTotal, "by-board"): ("Query",),
+        (Board, None): ("BatchGetItem", "BatchWriteItem"),
+    },
+}
+
+# The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
+JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"

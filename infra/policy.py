@@ -1,0 +1,99 @@
+"""The IAM policies of the functions, made from the access map (infra/access.py) and the models.
+
+`make package` writes them (infra/package.py) before `chalice package` reads them; they are not
+kept in git. `python infra/policy.py STAGE` prints the API's policy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHALICE = ROOT / "functions" / ".chalice"
+sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "functions")]
+
+from access import ACCESS, JWT_PARAMETER  # noqa: E402
+
+from chalicelib.settings import get_settings  # noqa: E402
+
+_ARN = "arn:${AWS::Partition}"
+
+
+def _config() -> dict[str, Any]:
+    return json.loads((CHALICE / "config.json").read_text())
+
+
+def table_name(model: type, stage: str) -> str:
+    """The model's table in `stage` (the models carry the local prefix; swap it)."""
+    suffix = model.Meta.table_name.removeprefix(get_settings().table_prefix)
+    prefix = _config()["stages"][stage]["environment_variables"]["TABLE_PREFIX"]
+    return f"{prefix}{suffix}"
+
+
+def _sid(model: type, index: str | None) -> str:
+    parts = [model.__name__] + ([p.capitalize() for p in index.split("-")] if index else [])
+    return "".join(parts)
+
+
+def policy(stage: str, function: str = "api") -> dict[str, Any]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {
+                "Fn::Sub": f"{_ARN}:logs:${{AWS::Region}}:${{AWS::AccountId}}"
+                f":log-group:/aws/lambda/dangjian-{stage}-*"
+            },
+        }
+    ]
+    if function == "api":
+        statements.append(
+            {
+                "Sid": "JwtKeys",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": {
+                    "Fn::Sub": f"{_ARN}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
+                    + JWT_PARAMETER.format(stage=stage)
+                },
+            }
+        )
+    for (model, index), actions in ACCESS[function].items():
+        arn = f"{_ARN}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/"
+        arn += table_name(model, stage) + (f"/index/{index}" if index else "")
+        statements.append(
+            {
+                "Sid": _sid(model, index),
+                "Effect": "Allow",
+                "Action": [f"dynamodb:{a}" for a in sorted(actions)],
+                "Resource": [{"Fn::Sub": arn}],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_files(stage: str) -> dict[str, str]:
+    """File name (as config.json names it) → function, for every function of the stage."""
+    config = _config()["stages"][stage]
+    files = {config["iam_policy_file"]: "api"}
+    for function, conf in config.get("lambda_functions", {}).items():
+        if "iam_policy_file" in conf:
+            files[conf["iam_policy_file"]] = function
+    return files
+
+
+def write(stage: str, directory: Path = CHALICE) -> list[Path]:
+    written = []
+    for name, function in policy_files(stage).items():
+        path = directory / name
+        path.write_text(json.dumps(policy(stage, function), indent=2) + "\n")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    print(json.dumps(policy(sys.argv[1] if len(sys.argv) > 1 else "dev"), indent=2))
