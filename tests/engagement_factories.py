@@ -28,9 +28,25 @@ def make_item(
     return item
 
 
+def opened_views(member_no: str, views: dict[str, str], ago: float) -> None:
+    """As if the member's pages had opened these views (view id → slug) `ago` seconds ago and
+    nothing was credited since: the server then credits up to `ago` seconds of reading."""
+    from chalicelib import clock
+    from chalicelib.models import ReadingState
+
+    start = clock.now() - ago
+    ReadingState(
+        member_no,
+        until=start,
+        views={
+            v: {"s": slug, "f": start, "c": 0, "q": {0}, "t": start} for v, slug in views.items()
+        },
+    ).save()
+
+
 def bearer(member: Member) -> dict[str, str]:
     """An access token made in-process (same keys as the API under test): no login needed."""
-    token = tokens.issue_access_token(member.member_no, member.session_epoch)
+    token = tokens.issue_access_token(member.member_no, member.session_epoch, "test-session", 0)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
 from chalice import Blueprint, Response
 
 from . import reading, web
 from .errors import BadRequestError
+from .identifiers import is_client_key
+from .models import Member
 from .web import Field
 
 bp = Blueprint(__name__)
 
-_VIEW_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_SEQ = 10_000
 MAX_SECONDS = 3_600
 
 
 @bp.route("/reading/heartbeat", methods=["POST"])
-def heartbeat() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def heartbeat(member: Member) -> Response:
     body = web.json_body(
         bp.current_request,
         {
@@ -29,12 +28,12 @@ def heartbeat() -> Response:
             "seconds": Field(int),
         },
     )
-    if not _VIEW_ID.match(body["view_id"]):
+    if not is_client_key(body["view_id"]):
         raise BadRequestError("阅读记录编号(view_id)格式不正确")
     if not 0 <= body["seq"] <= MAX_SEQ:
         raise BadRequestError(f"序号(seq)须在 0 到 {MAX_SEQ} 之间")
-    if not 1 <= body["seconds"] <= MAX_SECONDS:
-        raise BadRequestError(f"时长(seconds)须在 1 到 {MAX_SECONDS} 秒之间")
+    if not 0 <= body["seconds"] <= MAX_SECONDS:
+        raise BadRequestError(f"时长(seconds)须在 0 到 {MAX_SECONDS} 秒之间")
     return web.json_response(
         reading.heartbeat(
             member.member_no, body["view_id"], body["seq"], body["slug"], body["seconds"]
@@ -43,8 +42,8 @@ def heartbeat() -> Response:
 
 
 @bp.route("/reading/progress", methods=["GET"])
-def progress() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def progress(member: Member) -> Response:
     series = (bp.current_request.query_params or {}).get("series", "")
     if series not in reading.SERIES:
         raise BadRequestError("系列(series)不存在,可用:" + "、".join(sorted(reading.SERIES)))

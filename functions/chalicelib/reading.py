@@ -1,16 +1,29 @@
 """Reading logs: the article page's heartbeats credit engaged seconds to a page view.
 
-A page view has an id made on the phone; each heartbeat carries (view id, sequence number), the
-idempotency key. One conditional UpdateItem applies a heartbeat: it adds the seconds and the
-sequence number to the view only if that number is not in the view yet and the view stays within
-its cap, so a replayed or duplicated heartbeat changes nothing and the order of arrival does not
-matter. When the view's credited time reaches the item's minimum, the item is read: the member
-gets `article_read` (or `constitution_read`) through `points.award` — once, whatever the number
-of views — and a read mark for progress pages.
+A page view has an id made on the phone; the page opens it with heartbeat 0 (no seconds) when
+the article loads, then sends a heartbeat of the engaged seconds about every 15 s. Each heartbeat
+carries (view id, sequence number), the idempotency key.
 
-What the server trusts: a heartbeat credits at most HEARTBEAT_MAX_CREDIT seconds, a view at most
-twice the item's estimated reading time. It does not compare credit with wall-clock time, because
-heartbeats queued offline arrive late and together, and they must still count.
+What the server trusts, and why the totals are exact:
+
+- **Wall-clock time.** A member's credited seconds are laid on one line (`ReadingState.until`),
+  across all her views, tabs and devices: a heartbeat is credited at most the time between the
+  later of `until` and its view's opening and now. So the seconds credited to a member never
+  exceed the time that actually passed, one heartbeat on each of eight articles in half a second
+  credits nothing, and two tabs read at once earn what one would. Heartbeats queued offline and
+  sent late together still count: the time since the view opened did pass. (A view the server
+  first hears of with seconds already read — opened while offline — starts its time then.)
+- **Caps.** A heartbeat credits at most 20 seconds, a view at most twice the
+  item's estimated reading time.
+- **Replays.** One conditional write applies a heartbeat: its number must not be in its view yet
+  and `until` must be what was read, so a replayed heartbeat changes nothing and parallel ones
+  serialise. The member's state is one item (her line and her recent views): one read and one
+  write a heartbeat.
+
+When a view's credited time reaches the item's minimum, the item is read: the member gets
+`article_read` (or `constitution_read`) through `points.award` — once, whatever the number of
+views — and a read mark for progress pages. Both are idempotent; a heartbeat retried after a
+failure between the write and the award repairs it.
 """
 
 from __future__ import annotations
@@ -19,40 +32,30 @@ import time
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.operand import Path
 
-from . import clock, points
+from . import clock, points, reading_rules
 from .errors import ConflictError, NotFoundError
-from .models import CatalogItem, ReadingView, ReadMark
-from .review import SLUG_RE
+from .identifiers import is_slug
+from .models import CatalogItem, ReadingState, ReadMark
 
-HEARTBEAT_MAX_CREDIT = 20  # seconds; the page sends about 15 s per heartbeat
-UNITS_PER_MINUTE = 400  # as plugins/reading_time: Han characters (or other words) a minute
-MIN_READ_SECONDS = 10
-MAX_READ_SECONDS = 300
 SERIES = {"constitution"}
 _CACHE_SECONDS = 300.0
 _cache: dict[str, tuple[float, CatalogItem | None]] = {}
 
 
-def estimated_seconds(item: CatalogItem) -> int:
-    """Reading time estimated from the item's length (at least 20 s)."""
-    return max(20, round(int(item.chars) * 60 / UNITS_PER_MINUTE))
-
-
 def view_cap(item: CatalogItem) -> int:
-    """The most one page view can be credited: twice the estimated reading time."""
-    return 2 * estimated_seconds(item)
+    return reading_rules.view_cap(int(item.chars))
 
 
 def min_seconds(item: CatalogItem) -> int:
-    """Credited seconds that make an item read: half the estimate, within [10 s, 5 min]."""
-    return max(MIN_READ_SECONDS, min(MAX_READ_SECONDS, estimated_seconds(item) // 2))
+    return reading_rules.min_seconds(int(item.chars))
 
 
 def catalog_item(slug: str) -> CatalogItem:
     """A published item; cached in the warm function for a few minutes (the catalog changes
     only with a site publish)."""
-    if not SLUG_RE.match(slug):  # "" or junk would reach DynamoDB as an invalid key
+    if not is_slug(slug):  # "" or junk would reach DynamoDB as an invalid key
         raise NotFoundError("文章不存在或尚未发布")
     now = time.monotonic()
     hit = _cache.get(slug)
@@ -74,61 +77,138 @@ def _condition_failed(exc: PutError | UpdateError) -> bool:
     return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
 
 
-def _apply(
-    member_no: str, view_id: str, seq: int, slug: str, credit: int, cap: int
-) -> ReadingView | None:
-    """Add `credit` seconds and `seq` to the view: the view as updated (UpdateItem returns it,
-    so no read follows), or None if the condition failed."""
-    now = clock.now()
-    view = ReadingView(view_id)
-    mine = (ReadingView.member_no == member_no) & (ReadingView.slug == slug)
+VIEW_KEEP_SECONDS = 6 * 3600  # a view with no heartbeat for this long leaves the state item
+VIEW_KEEP_COUNT = 12  # and at most this many views are kept: the item stays well under 1 KB
+MAX_ATTEMPTS = 8
+
+
+def _state(member_no: str) -> ReadingState | None:
     try:
-        view.update(
-            actions=[
-                ReadingView.member_no.set(member_no),
-                ReadingView.slug.set(slug),
-                ReadingView.started_at.set(ReadingView.started_at | now),
-                ReadingView.updated_at.set(now),
-                ReadingView.credited.add(credit),
-                ReadingView.seqs.add({seq}),
-            ],
-            condition=ReadingView.view_id.does_not_exist()
-            | (mine & ~ReadingView.seqs.contains(seq) & (ReadingView.credited <= cap - credit)),
-        )
+        return ReadingState.get(member_no, consistent_read=True)
+    except ReadingState.DoesNotExist:
+        return None
+
+
+def _views(state: ReadingState | None) -> dict[str, dict[str, Any]]:
+    if state is None or state.views is None:
+        return {}
+    return dict(state.views.attribute_values)
+
+
+def _stale(views: dict[str, dict[str, Any]], keep: str, now: float) -> list[str]:
+    """Views to drop: idle too long, or beyond the newest VIEW_KEEP_COUNT (never `keep`)."""
+    others = sorted(
+        (v for v in views if v != keep), key=lambda v: float(views[v].get("t", 0)), reverse=True
+    )
+    return [
+        v
+        for n, v in enumerate(others)
+        if n >= VIEW_KEEP_COUNT - 1 or float(views[v].get("t", 0)) < now - VIEW_KEEP_SECONDS
+    ]
+
+
+def _write(
+    member_no: str,
+    state: ReadingState | None,
+    view_id: str,
+    view: dict[str, Any] | None,
+    seq: int,
+    slug: str,
+    grant: int,
+    new_until: float | None,
+    read_now: bool,
+    now: float,
+) -> bool:
+    """Apply one heartbeat with one conditional write; False if the state changed meanwhile."""
+    path = Path(["views", view_id])
+    if state is None:
+        fresh = {"s": slug, "f": now, "c": grant, "q": {seq}, "t": now}
+        if read_now:
+            fresh["r"] = now
+        try:
+            ReadingState(member_no, until=new_until, views={view_id: fresh}).save(
+                condition=ReadingState.member_no.does_not_exist()
+            )
+        except PutError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+    condition = (
+        ReadingState.until == state.until
+        if state.until is not None
+        else ReadingState.until.does_not_exist()
+    )
+    if view is None:
+        entry = {"s": slug, "f": now, "c": grant, "q": {seq}, "t": now}
+        if read_now:
+            entry["r"] = now
+        actions = [path.set(entry)]
+        condition &= path.does_not_exist()
+    else:
+        actions = [
+            Path(["views", view_id, "c"]).add(grant),
+            Path(["views", view_id, "q"]).add({seq}),
+            Path(["views", view_id, "t"]).set(now),
+        ]
+        if read_now:
+            actions.append(Path(["views", view_id, "r"]).set(now))
+        condition &= ~Path(["views", view_id, "q"]).contains(seq)
+    if new_until is not None and new_until != state.until:
+        actions.append(ReadingState.until.set(new_until))
+    actions += [Path(["views", v]).remove() for v in _stale(_views(state), view_id, now)]
+    try:
+        ReadingState(member_no).update(actions=actions, condition=condition)
     except UpdateError as exc:
         if _condition_failed(exc):
-            return None
+            return False
         raise
-    return view
+    return True
 
 
 def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -> dict[str, Any]:
-    """Apply one heartbeat (idempotent on view_id + seq); mark the item read when it is due."""
+    """Apply one heartbeat (idempotent on view_id + seq); mark the item read when it is due.
+    `seconds` 0 opens the view (the page sends it when the article loads)."""
     item = catalog_item(slug)
     cap, need = view_cap(item), min_seconds(item)
-    credit = min(seconds, HEARTBEAT_MAX_CREDIT, cap)
-    replay = False
-    view = None
-    for _ in range(5):
-        view = _apply(member_no, view_id, seq, slug, credit, cap)
-        if view is not None:
-            break
-        view = ReadingView.get(view_id, consistent_read=True)
-        if view.member_no != member_no or view.slug != slug:
-            raise ConflictError("阅读记录编号(view_id)已被使用,请刷新页面")
-        if seq in (view.seqs or set()):
-            replay = True
-            break
-        left = cap - int(view.credited or 0)
-        if left <= 0:
-            break  # the view is at its cap: nothing more to credit
-        credit = min(credit, left)
-    if view is None:
-        view = ReadingView.get(view_id, consistent_read=True)
-    credited = int(view.credited or 0)
-    awarded = None
-    if credited >= need and view.read_at is None:
-        awarded = complete(member_no, item, view)
+    claim = min(seconds, reading_rules.HEARTBEAT_MAX_CREDIT, cap)
+    for _ in range(MAX_ATTEMPTS):
+        now = clock.now()
+        state = _state(member_no)
+        view = _views(state).get(view_id)
+        if view is not None and view.get("s") != slug:
+            raise ConflictError("阅读记录编号(view_id)已被使用，请刷新页面")
+        credited = int(view.get("c", 0)) if view else 0
+        if view is not None and seq in (view.get("q") or set()):
+            return _result(member_no, item, credited, need, cap, replay=True, view=view)
+        # Lay the claim on the member's line: after her last credited second and after this
+        # view opened, up to now. A view heard of for the first time opens now.
+        opened = float(view["f"]) if view else now
+        start = max(float(state.until or 0) if state else 0.0, opened)
+        grant = max(0, min(claim, cap - credited, int(now - start)))
+        new_until = start + grant if grant else (state.until if state else None)
+        read_now = credited < need <= credited + grant and not (view or {}).get("r")
+        if _write(member_no, state, view_id, view, seq, slug, grant, new_until, read_now, now):
+            awarded = complete(member_no, item) if read_now else None
+            return _result(member_no, item, credited + grant, need, cap, awarded=awarded)
+        time.sleep(0.005)  # another heartbeat of hers was applied meanwhile: read again
+    raise ConflictError("阅读记录繁忙，请稍后重试")
+
+
+def _result(
+    member_no: str,
+    item: CatalogItem,
+    credited: int,
+    need: int,
+    cap: int,
+    *,
+    replay: bool = False,
+    awarded: points.Award | None = None,
+    view: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if replay and view is not None and view.get("r") and not _marked(member_no, item):
+        # The write that made it read went through, the award or mark did not: repair it.
+        awarded = complete(member_no, item)
     return {
         "credited": credited,
         "required": need,
@@ -139,9 +219,17 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
     }
 
 
-def complete(member_no: str, item: CatalogItem, view: ReadingView) -> points.Award | None:
-    """The item is read in this view: award once (the ledger key is per item), mark it, and
-    close the view. Each step is idempotent, so a crash between them is repaired by a retry."""
+def _marked(member_no: str, item: CatalogItem) -> bool:
+    try:
+        ReadMark.get(member_no, f"{item.kind}#{item.slug}")
+    except ReadMark.DoesNotExist:
+        return False
+    return True
+
+
+def complete(member_no: str, item: CatalogItem) -> points.Award | None:
+    """The item is read: award once (the ledger key is per item), then mark it. Each step is
+    idempotent, so a crash between them is repaired by a retry."""
     rule = "constitution_read" if item.kind == "constitution" else "article_read"
     awarded = points.award(member_no, rule, item.slug)
     try:
@@ -154,14 +242,6 @@ def complete(member_no: str, item: CatalogItem, view: ReadingView) -> points.Awa
     except PutError as exc:
         if not _condition_failed(exc):
             raise  # otherwise: read before, in an earlier view
-    try:
-        view.update(
-            actions=[ReadingView.read_at.set(clock.now())],
-            condition=ReadingView.read_at.does_not_exist(),
-        )
-    except UpdateError as exc:
-        if not _condition_failed(exc):
-            raise  # otherwise: a parallel heartbeat closed it
     return awarded
 
 

@@ -3,20 +3,20 @@ comes from, `article.reading_units`, which the catalog hands to the server).
 
 Word counters built for English count a whole Chinese paragraph as one word. We count each
 Han character as one unit and each run of other letters/digits (an English word, a number)
-as one unit, at about 400 units a minute, never less than 1 minute.
+as one unit, at the speed `chalicelib.reading_rules` sets (the API credits reading by the same
+rule), never less than 1 minute.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 from typing import Any
 
 from pelican import signals
 from pelican.contents import Article
 
-HAN_PER_MINUTE = 400
+from chalicelib.reading_rules import reading_minutes as minutes_for
 
 _TAG = re.compile(r"<[^>]+>")
 _HAN = re.compile(
@@ -38,13 +38,13 @@ def html_units(content_html: str) -> int:
 
 
 def reading_minutes(content_html: str) -> int:
-    return max(1, math.ceil(html_units(content_html) / HAN_PER_MINUTE))
+    return minutes_for(html_units(content_html))
 
 
 def _on_content_init(instance: Any) -> None:
     if isinstance(instance, Article):
         instance.reading_units = html_units(instance._content)
-        instance.reading_minutes = max(1, math.ceil(instance.reading_units / HAN_PER_MINUTE))
+        instance.reading_minutes = minutes_for(instance.reading_units)
 
 
 def register() -> None:

@@ -1,5 +1,7 @@
-"""A member reads an article in WeChat: the tracker sends heartbeats, the article is counted,
-and 我的党建 shows the points (the page's clock is fast-forwarded, so this takes seconds)."""
+"""A member reads an article in WeChat: the page opens its view, the tracker sends heartbeats,
+the article is counted, and 我的党建 shows the points. The page's clock is fast-forwarded, and the
+server's record of when the view opened is moved two minutes back (the server credits no more
+reading than the time since then), so this takes seconds."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from chalicelib import reading
-from chalicelib.models import CatalogItem, Member, ReadingView
+from chalicelib import clock, reading
+from chalicelib.models import CatalogItem, Member, ReadingState
 from tests.factories import PASSWORD, make_member, make_tree
 from tools.publish_catalog import FILENAME, publish
 
@@ -48,6 +50,29 @@ def serve_one_article(served: Path, tmp: Path) -> dict:
     return article
 
 
+def _opened_view(member_no: str) -> str:
+    """The view the article page opened when it loaded (heartbeat 0)."""
+    for _ in range(100):
+        try:
+            views = ReadingState.get(member_no, consistent_read=True).views.attribute_values
+        except ReadingState.DoesNotExist:
+            views = {}
+        if views:
+            (view_id,) = views
+            return view_id
+        time.sleep(0.1)
+    raise AssertionError("the article page did not open a reading view")
+
+
+def _open_earlier(member_no: str, view_id: str, seconds: int) -> None:
+    from pynamodb.expressions.operand import Path
+
+    start = clock.now() - seconds
+    ReadingState(member_no).update(
+        actions=[Path(["views", view_id, "f"]).set(start), ReadingState.until.set(start)]
+    )
+
+
 def test_reading_an_article_earns_points_shown_on_my_dangjian(site, phone: Page, tmp_path):
     make_tree()
     member = make_member("73000001", "B1", name="李红梅")
@@ -64,6 +89,8 @@ def test_reading_an_article_earns_points_shown_on_my_dangjian(site, phone: Page,
     phone.clock.install()
     phone.goto(f"{site.url}{article['url']}")
     expect(phone.locator("article[data-slug]")).to_be_visible()
+    view_id = _opened_view("73000001")
+    _open_earlier("73000001", view_id, seconds=120)
     for _ in range(4):  # four 15-second heartbeats of a visible, focused page
         phone.clock.run_for(15_000)
     expect(phone.locator("#read-status")).to_contain_text("已计入学习", timeout=5_000)
@@ -73,9 +100,10 @@ def test_reading_an_article_earns_points_shown_on_my_dangjian(site, phone: Page,
             break
         time.sleep(0.1)
     assert phone.evaluate("localStorage.getItem('dj_reading_queue')") == "[]"
-    # Four 15-second beats, credited up to the view's cap (a Scan is fine in a test).
-    (view,) = [v for v in ReadingView.scan() if v.member_no == "73000001"]
-    assert view.credited == min(60, reading.view_cap(CatalogItem.get(article["slug"])))
+    # Four 15-second beats, credited up to the view's cap.
+    state = ReadingState.get("73000001", consistent_read=True)
+    credited = state.views.attribute_values[view_id]["c"]
+    assert credited == min(60, reading.view_cap(CatalogItem.get(article["slug"])))
 
     phone.goto(f"{site.url}/my-dangjian.html")
     expect(phone.locator("#pts-today")).to_have_text("2")  # daily login + the article

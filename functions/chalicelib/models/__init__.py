@@ -21,7 +21,7 @@ from .interaction import (
 )
 from .points import Board, PointEntry, PointTotal
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
-from .reading import CatalogItem, ReadingView, ReadMark
+from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
 from .review import PublishedVersion, ReviewDecision, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
@@ -56,7 +56,7 @@ __all__ = [
     "QuizScore",
     "QuizTally",
     "ReadMark",
-    "ReadingView",
+    "ReadingState",
     "RefreshToken",
     "ReviewDecision",
     "ReviewItem",

@@ -1,11 +1,11 @@
-"""Reading: the catalog of published items, page views with their credited time, read marks."""
+"""Reading: the catalog of published items, each member's reading state, read marks."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    MapAttribute,
     NumberAttribute,
-    NumberSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.models import Model
@@ -29,18 +29,20 @@ class CatalogItem(Model):
     published = BooleanAttribute(default=True)  # False once it left the site
 
 
-class ReadingView(Model):
-    """One page view (client-generated id): the heartbeats it sent and the seconds credited."""
+class ReadingState(Model):
+    """One member's reading: her credited-time line and her recent page views, in one item, so a
+    heartbeat is one read and one conditional write.
 
-    Meta = table_meta("reading-views")
-    view_id = UnicodeAttribute(hash_key=True)
-    member_no = UnicodeAttribute()
-    slug = UnicodeAttribute()
-    credited = NumberAttribute(default=0)  # seconds, at most the item's cap
-    seqs = NumberSetAttribute(null=True)  # heartbeat sequence numbers already applied
-    started_at = NumberAttribute()
-    updated_at = NumberAttribute()
-    read_at = NumberAttribute(null=True)  # when credited reached the item's minimum
+    `until`: the end of the member's credited time (server clock). Credit is laid on this one line
+    across every view, tab and device, so the seconds credited to a member can never exceed the
+    time that actually passed. `views`: view id → {"s": slug, "f": first seen, "c": seconds
+    credited, "q": heartbeat numbers applied, "t": last beat, "r": when it became read}.
+    """
+
+    Meta = table_meta("reading-state")
+    member_no = UnicodeAttribute(hash_key=True)
+    until = NumberAttribute(null=True)
+    views = MapAttribute(null=True)
 
 
 class ReadMark(Model):

@@ -1,5 +1,6 @@
-// Reading log: counts the time this article is visible, focused and in use, and reports it to
-// the server about every 15 s and once more when the page is hidden. Each heartbeat carries
+// Reading log: opens a page view with the server when the article loads (heartbeat 0, no
+// seconds: the server counts reading time from then on), counts the time this article is
+// visible, focused and in use, and reports it about every 15 s and once more when hidden. Each heartbeat carries
 // (page-view id, sequence number), so the server can ignore replays; heartbeats that could not be
 // sent wait in localStorage and are retried (on the next beat, when back online, on the next
 // article opened). Nothing happens for a visitor who is not logged in.
@@ -163,6 +164,9 @@ function startTracker() {
     flush(keepalive);
   }
 
+  // Open the view now: reading time is credited from the moment the server first hears of it.
+  enqueue({ view_id: viewId, seq: seq++, slug, seconds: 0, who: tokenSubject() });
+
   const input = () => {
     const wasIdle = Date.now() - lastInput >= IDLE_MS;
     lastInput = Date.now();
@@ -184,7 +188,7 @@ function startTracker() {
 }
 
 if (getToken()) {
-  flush(); // beats left over from earlier pages
-  if (article && article.dataset.slug) startTracker();
+  if (article && article.dataset.slug) startTracker(); // queues this view's opening beat
+  flush(); // that, and beats left over from earlier pages
   showSeriesProgress();
 }
