@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from . import auth, points, web
 from .errors import UnauthorizedError
+from .models import Member
 
 bp = Blueprint(__name__)
 
@@ -19,34 +20,54 @@ def _session_response(session: auth.Session) -> Response:
         points.on_sign_in(session.member)
     except Exception:
         logging.getLogger(__name__).exception("sign-in award failed")
-    return web.json_response(
+    cookies = []
+    if session.refresh_token is not None:
+        cookies.append(web.set_refresh_cookie(session.refresh_token, session.refresh_max_age))
+    if session.device is not None:
+        cookies.append(web.set_device_cookie(session.device))
+    response = web.json_response(
         {
             "access_token": session.access_token,
             "token_type": "Bearer",
             "expires_in": session.expires_in,
-        },
-        headers={
-            "Set-Cookie": web.set_refresh_cookie(session.refresh_token, session.refresh_max_age)
-        },
+        }
     )
+    # Two cookies need two Set-Cookie headers: Chalice sends a list as repeated headers.
+    if cookies:
+        response.headers["Set-Cookie"] = cookies if len(cookies) > 1 else cookies[0]
+    return response
 
 
 @bp.route("/auth/activate", methods=["POST"])
+@web.public
 def activate() -> Response:
-    body = web.json_body(bp.current_request, ("member_no", "name", "phone_last4", "password"))
+    request = bp.current_request
+    body = web.json_body(request, ("member_no", "name", "phone_last4", "password"))
     return _session_response(
-        auth.activate(body["member_no"], body["name"], body["phone_last4"], body["password"])
+        auth.activate(
+            body["member_no"],
+            body["name"],
+            body["phone_last4"],
+            body["password"],
+            web.client_of(request),
+        )
     )
 
 
 @bp.route("/auth/login", methods=["POST"])
+@web.public
 def login() -> Response:
-    body = web.json_body(bp.current_request, ("member_no", "password"))
-    return _session_response(auth.login(body["member_no"], body["password"]))
+    request = bp.current_request
+    body = web.json_body(request, ("member_no", "password"))
+    return _session_response(
+        auth.login(body["member_no"], body["password"], web.client_of(request))
+    )
 
 
 @bp.route("/auth/refresh", methods=["POST"])
+@web.public  # authenticated by the refresh cookie, which needs the same-origin header
 def refresh() -> Response:
+    web.require_same_origin(bp.current_request)
     try:
         return _session_response(auth.refresh(web.refresh_cookie(bp.current_request)))
     except UnauthorizedError as exc:
@@ -55,14 +76,16 @@ def refresh() -> Response:
 
 
 @bp.route("/auth/logout", methods=["POST"])
+@web.public  # authenticated by the refresh cookie, which needs the same-origin header
 def logout() -> Response:
+    web.require_same_origin(bp.current_request)
     auth.logout(web.refresh_cookie(bp.current_request))
     return Response(body="", status_code=204, headers={"Set-Cookie": web.clear_refresh_cookie()})
 
 
 @bp.route("/auth/password", methods=["POST"])
-def change_password() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def change_password(member: Member) -> Response:
     body = web.json_body(bp.current_request, ("old_password", "new_password"))
     return _session_response(
         auth.change_password(member, body["old_password"], body["new_password"])

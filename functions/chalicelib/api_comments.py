@@ -4,53 +4,42 @@ comments waiting for review."""
 
 from __future__ import annotations
 
-import re
-
 from chalice import Blueprint, Response
-from chalice.app import Request
 
 from . import comments, web
 from .errors import BadRequestError, NotFoundError
+from .identifiers import is_client_key, is_slug
 from .models import Member
 from .web import Field
 
 bp = Blueprint(__name__)
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_COUNT_SLUGS = 50
 
 
-def optional_member(request: Request) -> Member | None:
-    """The caller when a token is sent (an invalid one is still 401, so the page refreshes it)."""
-    if not request.headers.get("authorization"):
-        return None
-    return web.current_member(request)
-
-
 def _check(slug: str, comment_id: str | None = None) -> None:
-    if not SLUG.match(slug):
+    if not is_slug(slug):
         raise NotFoundError("文章不存在或尚未发布")
     if comment_id is not None and not comments.COMMENT_ID.fullmatch(comment_id):
         raise NotFoundError("评论不存在或已删除")
 
 
 @bp.route("/articles/{slug}/comments", methods=["GET"])
-def list_comments(slug: str) -> Response:
-    member = optional_member(bp.current_request)
+@web.signed_in_or_anonymous(bp)
+def list_comments(member: Member | None, slug: str) -> Response:
     _check(slug)
     cursor = (bp.current_request.query_params or {}).get("cursor")
     return web.json_response(comments.list_for(slug, member, cursor))
 
 
 @bp.route("/articles/{slug}/comments", methods=["POST"])
-def post_comment(slug: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def post_comment(member: Member, slug: str) -> Response:
     body = web.json_body(
         bp.current_request,
         {"text": Field(str, max_chars=2 * comments.MAX_CHARS), "request_id": Field(str)},
     )
-    if not REQUEST_ID.match(body["request_id"]):
+    if not is_client_key(body["request_id"]):
         raise BadRequestError("请求编号(request_id)格式不正确")
     _check(slug)
     return web.json_response(
@@ -59,23 +48,23 @@ def post_comment(slug: str) -> Response:
 
 
 @bp.route("/articles/{slug}/comments/{comment_id}", methods=["PUT"])
-def edit_comment(slug: str, comment_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def edit_comment(member: Member, slug: str, comment_id: str) -> Response:
     body = web.json_body(bp.current_request, {"text": Field(str, max_chars=2 * comments.MAX_CHARS)})
     _check(slug, comment_id)
     return web.json_response(comments.edit(member, slug, comment_id, body["text"]))
 
 
 @bp.route("/articles/{slug}/comments/{comment_id}", methods=["DELETE"])
-def delete_comment(slug: str, comment_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def delete_comment(member: Member, slug: str, comment_id: str) -> Response:
     _check(slug, comment_id)
     return web.json_response(comments.delete(member, slug, comment_id))
 
 
 @bp.route("/articles/{slug}/comments/{comment_id}/moderate", methods=["POST"])
-def moderate_comment(slug: str, comment_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def moderate_comment(member: Member, slug: str, comment_id: str) -> Response:
     body = web.json_body(
         bp.current_request,
         {"action": Field(str), "reason": Field(str, required=False, max_chars=200)},
@@ -86,23 +75,24 @@ def moderate_comment(slug: str, comment_id: str) -> Response:
 
 
 @bp.route("/articles/{slug}/comments/{comment_id}/decisions", methods=["GET"])
-def comment_decisions(slug: str, comment_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def comment_decisions(member: Member, slug: str, comment_id: str) -> Response:
     _check(slug, comment_id)
     return web.json_response({"items": comments.decisions(member, slug, comment_id)})
 
 
 @bp.route("/comments/counts", methods=["GET"])
+@web.public
 def comment_counts() -> Response:
     raw = (bp.current_request.query_params or {}).get("slugs", "")
     slugs = list(dict.fromkeys(s for s in raw.split(",") if s))
-    if not slugs or len(slugs) > MAX_COUNT_SLUGS or not all(SLUG.match(s) for s in slugs):
+    if not slugs or len(slugs) > MAX_COUNT_SLUGS or not all(is_slug(s) for s in slugs):
         raise BadRequestError(f"slugs 须为 1–{MAX_COUNT_SLUGS} 个以逗号分隔的文章 slug")
     return web.json_response({"counts": comments.counts(slugs)})
 
 
 @bp.route("/moderation/comments", methods=["GET"])
-def moderation_queue() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def moderation_queue(member: Member) -> Response:
     which = (bp.current_request.query_params or {}).get("queue", "open")
     return web.json_response(comments.queue(member, which))

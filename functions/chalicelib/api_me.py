@@ -5,11 +5,12 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from . import registry, web
+from .models import Member
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/me", methods=["GET"])
-def me() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def me(member: Member) -> Response:
     return web.json_response(registry.profile(member))

@@ -9,12 +9,12 @@ from chalice import Blueprint, Response
 
 from . import quiz_reports, quizzes, registry, web
 from .errors import NotFoundError
+from .identifiers import is_quiz_id, is_unit_id
+from .models import Member
 
 bp = Blueprint(__name__)
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_ATTEMPT = re.compile(r"^(d\d{4}-\d{2}-\d{2}|q\d{4}Q[1-4]|n\d{5})$")
-_UNIT = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
+_ATTEMPT = re.compile(r"d\d{4}-\d{2}-\d{2}|q\d{4}Q[1-4]|n\d{5}")
 ANSWER_FIELDS = {
     "attempt": web.Field(max_chars=20),
     "index": web.Field(kind=int),
@@ -27,13 +27,13 @@ SUBMIT_FIELDS = {
 
 
 def _quiz_id(quiz_id: str) -> str:
-    if not _ID.match(quiz_id):
+    if not is_quiz_id(quiz_id):
         raise NotFoundError("测验不存在或已下线")
     return quiz_id
 
 
 def _attempt_id(value: str) -> str:
-    if not _ATTEMPT.match(value):
+    if not _ATTEMPT.fullmatch(value):
         raise NotFoundError("没有这次作答记录")
     return value
 
@@ -43,27 +43,27 @@ def _query(name: str) -> str | None:
 
 
 @bp.route("/quizzes", methods=["GET"])
-def hub() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def hub(member: Member) -> Response:
     return web.json_response(quiz_reports.hub(member, registry.caller_for(member)))
 
 
 @bp.route("/quizzes/{quiz_id}/attempt", methods=["POST"])
-def start(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def start(member: Member, quiz_id: str) -> Response:
     body = quizzes.start(member, registry.caller_for(member), _quiz_id(quiz_id))
     return web.json_response(body)
 
 
 @bp.route("/quizzes/{quiz_id}/attempt/current", methods=["GET"])
-def current(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def current(member: Member, quiz_id: str) -> Response:
     return web.json_response(quizzes.current(member, _quiz_id(quiz_id)))
 
 
 @bp.route("/quizzes/{quiz_id}/attempt/answer", methods=["POST"])
-def answer(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def answer(member: Member, quiz_id: str) -> Response:
     body = web.json_body(bp.current_request, ANSWER_FIELDS)
     out = quizzes.answer(
         member, _quiz_id(quiz_id), _attempt_id(body["attempt"]), body["index"], body["response"]
@@ -72,8 +72,8 @@ def answer(quiz_id: str) -> Response:
 
 
 @bp.route("/quizzes/{quiz_id}/attempt/submit", methods=["POST"])
-def submit(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def submit(member: Member, quiz_id: str) -> Response:
     body = web.json_body(bp.current_request, SUBMIT_FIELDS)
     out = quizzes.submit(
         member, _quiz_id(quiz_id), _attempt_id(body["attempt"]), body.get("answers")
@@ -82,26 +82,26 @@ def submit(quiz_id: str) -> Response:
 
 
 @bp.route("/quizzes/{quiz_id}/attempts", methods=["GET"])
-def history(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def history(member: Member, quiz_id: str) -> Response:
     return web.json_response(quiz_reports.history(member, _quiz_id(quiz_id)))
 
 
 @bp.route("/quizzes/{quiz_id}/ranking", methods=["GET"])
-def ranking(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def ranking(member: Member, quiz_id: str) -> Response:
     unit = _query("unit")
-    if unit is not None and not _UNIT.match(unit):
+    if unit is not None and not is_unit_id(unit):
         raise NotFoundError("组织不存在")
     caller = registry.caller_for(member)
     return web.json_response(quiz_reports.ranking(member, caller, _quiz_id(quiz_id), unit))
 
 
 @bp.route("/quizzes/{quiz_id}/summary", methods=["GET"])
-def summary(quiz_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def summary(member: Member, quiz_id: str) -> Response:
     unit = _query("unit") or member.branch_id
-    if not _UNIT.match(unit):
+    if not is_unit_id(unit):
         raise NotFoundError("组织不存在")
     caller = registry.caller_for(member)
     body = quiz_reports.survey_summary(caller, _quiz_id(quiz_id), unit, _query("period"))

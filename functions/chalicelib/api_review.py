@@ -6,31 +6,32 @@ from chalice import Blueprint, Response
 
 from . import review, web
 from .errors import BadRequestError
+from .models import Member
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/review/items", methods=["GET"])
-def list_items() -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def list_items(member: Member) -> Response:
     return web.json_response(review.list_pending(member))
 
 
 @bp.route("/review/items/{slug}/{content_hash}", methods=["GET"])
-def get_item(slug: str, content_hash: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def get_item(member: Member, slug: str, content_hash: str) -> Response:
     return web.json_response(review.get_item(member, slug, content_hash))
 
 
 @bp.route("/review/items/{slug}/{content_hash}/approve", methods=["POST"])
-def approve(slug: str, content_hash: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def approve(member: Member, slug: str, content_hash: str) -> Response:
     return web.json_response(review.decide(member, slug, content_hash, review.APPROVED))
 
 
 @bp.route("/review/items/{slug}/{content_hash}/return", methods=["POST"])
-def return_item(slug: str, content_hash: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def return_item(member: Member, slug: str, content_hash: str) -> Response:
     body = web.json_body(
         bp.current_request, {"reason": web.Field(str, max_chars=review.MAX_REASON_CHARS)}
     )

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-import re
-
 from chalice import Blueprint, Response
 
 from . import votes, web
-from .api_comments import REQUEST_ID, SLUG, optional_member
 from .errors import BadRequestError, NotFoundError
+from .identifiers import is_campaign_id, is_client_key
+from .models import Member
 from .web import Field
 
 bp = Blueprint(__name__)
 
 
 def _check(campaign_id: str) -> None:
-    if not SLUG.match(campaign_id):
+    if not is_campaign_id(campaign_id):
         raise NotFoundError("评选活动不存在")
 
 
 @bp.route("/campaigns/{campaign_id}", methods=["GET"])
-def get_campaign(campaign_id: str) -> Response:
-    member = optional_member(bp.current_request)
+@web.signed_in_or_anonymous(bp)
+def get_campaign(member: Member | None, campaign_id: str) -> Response:
     _check(campaign_id)
     return web.json_response(votes.describe(votes.get_campaign(campaign_id), member))
 
 
 @bp.route("/campaigns/{campaign_id}", methods=["PUT"])
-def put_campaign(campaign_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def put_campaign(member: Member, campaign_id: str) -> Response:
     body = web.json_body(
         bp.current_request,
         {
@@ -43,7 +42,7 @@ def put_campaign(campaign_id: str) -> Response:
             "results": Field(str, required=False, max_chars=20),
         },
     )
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", campaign_id):
+    if not is_campaign_id(campaign_id):
         raise BadRequestError("评选编号须为小写字母、数字和连字符（最长 64）")
     if not body["title"].strip():
         raise BadRequestError("title 不能为空")
@@ -51,12 +50,12 @@ def put_campaign(campaign_id: str) -> Response:
 
 
 @bp.route("/campaigns/{campaign_id}/votes", methods=["POST"])
-def cast_vote(campaign_id: str) -> Response:
-    member = web.current_member(bp.current_request)
+@web.signed_in(bp)
+def cast_vote(member: Member, campaign_id: str) -> Response:
     body = web.json_body(
         bp.current_request, {"candidate": Field(str, max_chars=100), "request_id": Field(str)}
     )
-    if not REQUEST_ID.match(body["request_id"]):
+    if not is_client_key(body["request_id"]):
         raise BadRequestError("请求编号(request_id)格式不正确")
     _check(campaign_id)
     return web.json_response(votes.cast(member, campaign_id, body["candidate"], body["request_id"]))

@@ -1,9 +1,17 @@
 """Activation, login, refresh-token rotation, logout and password change, as plain functions.
 
-Refresh tokens rotate on every use. Each login starts a family; presenting a token that was already
-used means it was copied, so the whole family is revoked (the thief and the member both sign in
-again). A password change bumps the member's session epoch, which ends every family and every
-access token issued before it.
+Refresh tokens rotate on every use. Each login starts a family; the token that replaces a used one
+is derived from it (`tokens.successor_token`), so a retry of the same refresh — a reply lost on a
+weak network, two pages refreshing at once — gets that same successor again, never a second live
+token. Presenting a used token after the grace period means it was copied: the whole family is
+revoked (the thief and the member both sign in again). Ending a family also ends its access
+tokens at once (`end_session`). A password change bumps the member's session epoch, which ends
+every family and every access token issued before it.
+
+Guessing is bounded three ways (module `throttle`): per account (5 in 15 minutes, counted apart
+for a browser that signed in to the account before, so a colleague's wrong guesses cannot lock a
+member out of her own phone), per client and organisation-wide for activation, whose secret (the
+last four phone digits) has only 10^4 values.
 """
 
 from __future__ import annotations
@@ -13,19 +21,25 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from . import clock, passwords, throttle, tokens
-from .errors import ConflictError, UnauthorizedError, UnprocessableError
+from .errors import BadRequestError, ConflictError, UnauthorizedError, UnprocessableError
+from .identifiers import is_member_no
 from .models import Member, RefreshToken, SessionFamily
-from .models.base import cancellation_codes, transaction
+from .models.base import Transaction, TransactionCancelled
 from .registry import get_member
 from .settings import get_settings
 
-LOGIN_FAILED = "党员编号或密码错误;首次使用请先激活账号"
-ACTIVATION_FAILED = "信息不匹配,请核对党员编号、姓名和手机号后四位"
-SESSION_ENDED = "登录已失效,请重新登录"
-REUSED = "登录凭证已被使用过,为安全起见已退出该登录,请重新登录"
+LOGIN_FAILED = "党员编号或密码错误；首次使用请先激活账号"
+# The same answer whether the details are wrong or the account is already activated: activation
+# must not tell a guesser which accounts exist, which are activated, or that a guess was right.
+ACTIVATION_FAILED = (
+    "信息不匹配或该账号已激活。请核对党员编号、姓名和手机号后四位；已激活的账号请直接登录"
+)
+SESSION_ENDED = "登录已失效，请重新登录"
+REUSED = "登录凭证已被使用过，为安全起见已退出该登录，请重新登录"
+REFRESHED_ELSEWHERE = "登录状态刚在另一个页面更新，请重试"
 # A used refresh token still works this long: a phone that lost the reply to its refresh (or two
 # pages refreshing together) is not signed out. Past it, reuse means a copy: the login is revoked.
 REUSE_GRACE_SECONDS = 30
@@ -34,10 +48,28 @@ REUSE_GRACE_SECONDS = 30
 @dataclass(frozen=True)
 class Session:
     access_token: str
-    refresh_token: str
+    refresh_token: str | None  # None: keep the cookie the browser has
     expires_in: int
     refresh_max_age: int
     member: Member
+    device: str | None = None  # a new device mark to set (tokens.device_token)
+
+
+@dataclass(frozen=True)
+class Client:
+    """What the request says about who is asking, besides the body."""
+
+    address: str = ""  # the client's IP address ("" when unknown)
+    device: str | None = None  # the device mark cookie, if any
+
+
+def clean_member_no(value: str) -> str:
+    """One spelling for the lock and the lookup; a malformed number is a 400 that touches
+    no table and no lock (an empty one must not become everyone's `login#` key)."""
+    member_no = value.strip()
+    if not is_member_no(member_no):
+        raise BadRequestError("党员编号(member_no)格式不正确：1–32 位字母、数字、- 或 _")
+    return member_no
 
 
 def _start_session(member: Member, now: float) -> Session:
@@ -51,10 +83,6 @@ def _start_session(member: Member, now: float) -> Session:
         expires_at=datetime.fromtimestamp(int(now) + lifetime, UTC),
     )
     family.save()
-    return _issue(member, family, now)
-
-
-def _issue(member: Member, family: SessionFamily, now: float) -> Session:
     token, token_hash = tokens.new_refresh_token()
     RefreshToken(
         token_hash,
@@ -65,10 +93,18 @@ def _issue(member: Member, family: SessionFamily, now: float) -> Session:
     return _session(member, token, family, now)
 
 
-def _session(member: Member, refresh_token: str, family: SessionFamily, now: float) -> Session:
+def _session(
+    member: Member, refresh_token: str | None, family: SessionFamily, now: float
+) -> Session:
     settings = get_settings()
     return Session(
-        access_token=tokens.issue_access_token(member.member_no, member.session_epoch, int(now)),
+        access_token=tokens.issue_access_token(
+            member.member_no,
+            member.session_epoch,
+            family.family_id,
+            int(family.created_at),
+            int(now),
+        ),
         refresh_token=refresh_token,
         expires_in=settings.access_token_seconds,
         refresh_max_age=max(0, int(family.expires_at.timestamp() - now)),
@@ -76,60 +112,107 @@ def _session(member: Member, refresh_token: str, family: SessionFamily, now: flo
     )
 
 
-def activate(member_no: str, name: str, phone_last4: str, password: str) -> Session:
+def _with_device(session: Session, member: Member, client: Client) -> Session:
+    """Mark this browser as one that signed in to the account (unless it is already marked)."""
+    if tokens.device_for(member.member_no, client.device):
+        return session
+    mark = tokens.device_token(member.member_no, tokens.new_device_id())
+    return Session(**{**session.__dict__, "device": mark})
+
+
+def activate(
+    member_no: str, name: str, phone_last4: str, password: str, client: Client = Client()
+) -> Session:
     """First use: prove identity with the registry's name and phone, then choose a password."""
     now = clock.now()
-    member_no = member_no.strip()  # one spelling for the lock and the lookup
-    key = f"activate#{member_no}"
-    attempt = throttle.reserve(key, now)
+    member_no = clean_member_no(member_no)
+    passwords.check_rule(password)  # says nothing about the account, costs no guess
+    settings = get_settings()
+    window = settings.activation_window_seconds
+    # The account's own 5, then the client's and the organisation's budgets of failures.
+    attempts = throttle.reserve_all(
+        now,
+        throttle.Budget(f"activate#{member_no}"),
+        throttle.Budget(
+            f"activate-client#{client.address}", settings.activation_client_failures, window
+        ),
+        throttle.Budget("activate-org", settings.activation_org_failures, window),
+    )
     member = get_member(member_no)
     phone = (member.phone or "") if member else ""
     if (
         member is None
         or not member.active
+        or member.password_hash
         or member.name != name.strip()
-        or not phone
+        or len(phone) < 4
         or phone[-4:] != phone_last4.strip()
     ):
         raise UnauthorizedError(ACTIVATION_FAILED)
-    throttle.release(attempt)  # identity proven: what follows is not guessing
-    if member.password_hash:
-        raise ConflictError("该账号已激活,请直接登录")
-    passwords.check_rule(password)
     try:
         member.update(
             actions=[Member.password_hash.set(passwords.hash_password(password))],
             condition=Member.password_hash.does_not_exist(),
         )
-    except UpdateError:
-        raise ConflictError("该账号已激活,请直接登录") from None
-    return _start_session(member, now)
+    except UpdateError:  # activated by a parallel request a moment ago
+        raise UnauthorizedError(ACTIVATION_FAILED) from None
+    for attempt in attempts:
+        throttle.release(attempt)  # identity proven: this was not guessing
+    return _with_device(_start_session(member, now), member, client)
 
 
-def login(member_no: str, password: str) -> Session:
+def login(member_no: str, password: str, client: Client = Client()) -> Session:
+    """A browser that signed in to this account before has its own bucket of attempts."""
     now = clock.now()
-    member_no = member_no.strip()  # " 10000001" must not get a lock of its own
-    key = f"login#{member_no}"
+    member_no = clean_member_no(member_no)
+    device = tokens.device_for(member_no, client.device)
+    key = f"login#{member_no}" + (f"#device#{device}" if device else "")
     attempt = throttle.reserve(key, now)
     member = get_member(member_no)
     stored = member.password_hash if member and member.active else None
     if not passwords.verify_password(password, stored):
         raise UnauthorizedError(LOGIN_FAILED)
     throttle.release(attempt)
-    return _start_session(member, now)
+    return _with_device(_start_session(member, now), member, client)
 
 
-def _revoke(family_id: str) -> None:
-    # A family that is already gone (expired) has nothing left to revoke.
-    with contextlib.suppress(UpdateError):
+def end_session(member_no: str, family_id: str) -> None:
+    """End a login now: its refresh tokens (the family) and its access tokens (the member's
+    ended-sessions list, which the token check reads with the member; entries older than an
+    access token's lifetime are pruned, so the list stays short)."""
+    with contextlib.suppress(UpdateError):  # a family already gone (expired): nothing to end
         SessionFamily(family_id).update(
             actions=[SessionFamily.revoked.set(True)],
             condition=SessionFamily.family_id.exists(),
         )
+    now = int(clock.now())
+    try:
+        member = Member(member_no)
+        member.update(
+            actions=[Member.ended_sessions.add({f"{family_id}@{now}"})],
+            condition=Member.member_no.exists(),
+        )
+    except UpdateError:
+        return  # no such member (removed from the registry): no token of hers verifies
+    horizon = now - get_settings().access_token_seconds - 60
+    stale = {e for e in member.ended_sessions or () if _ended_at(e) < horizon}
+    if stale:
+        with contextlib.suppress(UpdateError):
+            member.update(actions=[Member.ended_sessions.delete(stale)])
+
+
+def _ended_at(entry: str) -> int:
+    _, _, at = entry.rpartition("@")
+    return int(at) if at.isdigit() else 0
+
+
+def session_ended(member: Member, session_id: str) -> bool:
+    """Was this login ended (logout, a copied refresh token) while its access tokens live?"""
+    return any(e.rpartition("@")[0] == session_id for e in member.ended_sessions or ())
 
 
 def _token_record(refresh_token: str | None, now: float) -> RefreshToken | None:
-    if not refresh_token:
+    if not refresh_token or len(refresh_token) > 200:
         return None
     try:
         record = RefreshToken.get(tokens.hash_refresh_token(refresh_token), consistent_read=True)
@@ -139,11 +222,33 @@ def _token_record(refresh_token: str | None, now: float) -> RefreshToken | None:
     return record if record.expires_at.timestamp() > now else None
 
 
+def _replayed(
+    refresh_token: str, record: RefreshToken, member: Member, family: SessionFamily, now: float
+) -> Session:
+    """A used token again. Within the grace period: the successor already issued for it (with a
+    fresh access token), if that successor is still unused; otherwise nothing. After it: a copy,
+    and the whole login ends."""
+    if now - (record.used_at or 0) > REUSE_GRACE_SECONDS:
+        end_session(member.member_no, family.family_id)
+        raise UnauthorizedError(REUSED)
+    successor = (
+        tokens.known_successor(refresh_token, record.successor_hash)
+        if record.successor_hash
+        else None
+    )
+    following = _token_record(successor, now) if successor else None
+    if following is None or following.used_at is not None:
+        # Its successor was used already (by the page that got it): this browser holds a newer
+        # cookie; answer without a token and without clearing that cookie.
+        raise ConflictError(REFRESHED_ELSEWHERE)
+    return _session(member, successor, family, now)
+
+
 def refresh(refresh_token: str | None) -> Session:
-    """Trade a refresh token for a new access token and a new refresh token (used once)."""
+    """Trade a refresh token for a new access token and its successor (used once)."""
     now = clock.now()
     record = _token_record(refresh_token, now)
-    if record is None:
+    if record is None or refresh_token is None:
         raise UnauthorizedError(SESSION_ENDED)
     try:
         family = SessionFamily.get(record.family_id, consistent_read=True)
@@ -158,56 +263,60 @@ def refresh(refresh_token: str | None) -> Session:
     ):
         raise UnauthorizedError(SESSION_ENDED)
     if record.used_at is not None:
-        if now - record.used_at <= REUSE_GRACE_SECONDS:
-            # The reply carrying its successor was most likely lost (weak network, two pages
-            # refreshing at once): another token of the same login, not a sign-out.
-            return _issue(member, family, now)
-        _revoke(family.family_id)
-        raise UnauthorizedError(REUSED)
-    token, token_hash = tokens.new_refresh_token()
+        return _replayed(refresh_token, record, member, family, now)
+    successor = tokens.successor_token(refresh_token)
+    successor_hash = tokens.hash_refresh_token(successor)
     try:
-        with transaction() as tx:
+        with Transaction() as tx:
             tx.update(
+                "used",
                 record,
-                actions=[RefreshToken.used_at.set(int(now))],
+                actions=[
+                    RefreshToken.used_at.set(int(now)),
+                    RefreshToken.successor_hash.set(successor_hash),
+                ],
                 condition=RefreshToken.used_at.does_not_exist(),
             )
-            tx.condition_check(
+            tx.check(
+                "family",
                 SessionFamily,
                 family.family_id,
                 condition=SessionFamily.revoked == False,  # noqa: E712
             )
             tx.save(
+                "successor",
                 RefreshToken(
-                    token_hash,
+                    successor_hash,
                     family_id=family.family_id,
                     member_no=member.member_no,
                     expires_at=family.expires_at,
-                )
+                ),
+                condition=RefreshToken.token_hash.does_not_exist(),
             )
-    except TransactWriteError as exc:
-        # PynamoDB's order: the family check 0, the new token's put 1, the old token's update 2.
-        codes = cancellation_codes(exc)
-        if codes[0:1] == ["ConditionalCheckFailed"]:
+    except TransactionCancelled as exc:
+        if exc.failed("family"):
             raise UnauthorizedError(SESSION_ENDED) from None  # revoked meanwhile
-        if codes[2:3] == ["ConditionalCheckFailed"]:
-            # A parallel request used this token a moment ago: within the grace period.
-            return _issue(member, family, now)
-        raise  # throttling or a conflict: a 500 the page retries, not a sign-out
-    return _session(member, token, family, now)
+        if exc.failed("used") or exc.failed("successor"):
+            # A parallel request used this token a moment ago: its successor is the answer.
+            record.refresh(consistent_read=True)
+            return _replayed(refresh_token, record, member, family, now)
+        raise  # throttling or a conflict: a 503 the page retries, not a sign-out
+    return _session(member, successor, family, now)
 
 
 def logout(refresh_token: str | None) -> None:
     record = _token_record(refresh_token, clock.now())
     if record is not None:
-        _revoke(record.family_id)
+        end_session(record.member_no, record.family_id)
 
 
 def change_password(member: Member, old_password: str, new_password: str) -> Session:
-    """Ends every session of the member (new epoch) and starts one for this device."""
+    """Ends every session of the member (new epoch) and starts one for this device.
+
+    Wrong old passwords are counted on a lock of their own: someone holding a stolen access
+    token must not be able to lock the member out of login with them."""
     now = clock.now()
-    key = f"login#{member.member_no}"
-    attempt = throttle.reserve(key, now)
+    attempt = throttle.reserve(f"password#{member.member_no}", now)
     if not passwords.verify_password(old_password, member.password_hash):
         raise UnauthorizedError("原密码不正确")
     throttle.release(attempt)

@@ -29,7 +29,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import size
 
 from . import clock, points, reading, registry, scope, sensitive
@@ -41,7 +40,7 @@ from .errors import (
     TooManyRequestsError,
 )
 from .models import Comment, CommentDecision, CommentLimit, CommentStats, Member
-from .models.base import cancellation_codes, transaction
+from .models.base import Transaction, TransactionCancelled
 from .settings import SettingsError, get_settings
 
 VISIBLE, HELD, PENDING, HIDDEN, DELETED = "visible", "held", "pending", "hidden", "deleted"
@@ -158,8 +157,9 @@ def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any
         )
         minute, day, to_minute, to_midnight = _limits(member.member_no)
         try:
-            with transaction() as tx:
+            with Transaction() as tx:
                 tx.save(
+                    "request",
                     CommentLimit(
                         request.key,
                         count=1,
@@ -168,11 +168,12 @@ def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any
                     ),
                     condition=CommentLimit.key.does_not_exist(),
                 )
-                for counter, limit, ttl in (
-                    (minute, settings.comments_per_minute, 120),
-                    (day, settings.comments_per_day, 2 * 86400),
+                for label, counter, limit, ttl in (
+                    ("minute", minute, settings.comments_per_minute, 120),
+                    ("day", day, settings.comments_per_day, 2 * 86400),
                 ):
                     tx.update(
+                        label,
                         counter,
                         actions=[
                             CommentLimit.count.add(1),
@@ -181,27 +182,27 @@ def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any
                         condition=CommentLimit.count.does_not_exist()
                         | (CommentLimit.count < limit),
                     )
-                tx.save(comment, condition=Comment.comment_id.does_not_exist())
+                tx.save("comment", comment, condition=Comment.comment_id.does_not_exist())
                 if status == VISIBLE:
-                    tx.update(CommentStats(item.slug), actions=[CommentStats.visible.add(1)])
-        except TransactWriteError as exc:
-            reasons = cancellation_codes(exc)
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+                    tx.update(
+                        "stats", CommentStats(item.slug), actions=[CommentStats.visible.add(1)]
+                    )
+        except TransactionCancelled as exc:
+            if exc.failed("request"):
                 return _replay(member, item.slug, request.key)
-            # PynamoDB sends puts before updates: request, comment, minute, day, stats.
-            if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+            if exc.failed("minute"):
                 raise TooManyRequestsError(
                     f"评论太频繁：每分钟最多 {settings.comments_per_minute} 条，"
                     f"请 {to_minute} 秒后再试",
                     to_minute,
                 ) from None
-            if len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
+            if exc.failed("day"):
                 raise TooManyRequestsError(
                     f"今天已发表 {settings.comments_per_day} 条评论，达到每日上限，请明天再来",
                     to_midnight,
                 ) from None
-            if not reasons or {"TransactionConflict", "ConditionalCheckFailed"} & set(reasons):
-                time.sleep(0.01 * (attempt + 1))  # a parallel write to the same items
+            if exc.conflict or exc.failed("comment"):
+                time.sleep(0.01 * (attempt + 1))  # a parallel write, or an id taken this ms
                 continue
             raise
         award = points.award(member.member_no, "comment", comment_id) if status == VISIBLE else None
@@ -212,13 +213,19 @@ def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any
 
 
 def _replay(member: Member, slug: str, request_key: str) -> dict[str, Any]:
+    """The comment a request made. Its point is given again if it is still due: the award is
+    idempotent, so a post whose award failed after the comment was written (a timeout,
+    throttling) gets its point on the phone's retry, and a post that got it gets nothing more."""
     record = CommentLimit.get(request_key, consistent_read=True)
     ref_slug, _, comment_id = (record.comment or "").partition("#")
     if ref_slug != slug:
         raise ConflictError("请求编号(request_id)已被使用，请刷新页面后重试")
     comment = _get(slug, comment_id)
+    award = None
+    if comment.status == VISIBLE:
+        award = points.award(member.member_no, "comment", comment_id)
     out = view(comment, member.member_no)
-    out["award"] = None
+    out["award"] = {"rule": award.rule, "points": award.amount} if award else None
     out["replay"] = True
     return out
 
@@ -381,22 +388,26 @@ def _transition(
             size(CommentStats.featured) < MAX_FEATURED
         )
     try:
-        with transaction() as tx:
+        with Transaction() as tx:
             tx.update(
+                "comment",
                 comment,
                 actions=actions,
                 condition=(Comment.status == before) & (Comment.featured == bool(comment.featured)),
             )
             if stats_actions:
                 tx.update(
-                    CommentStats(comment.slug), actions=stats_actions, condition=stats_condition
+                    "stats",
+                    CommentStats(comment.slug),
+                    actions=stats_actions,
+                    condition=stats_condition,
                 )
             if decision is not None:
-                tx.save(decision, condition=CommentDecision.decision_key.does_not_exist())
-    except TransactWriteError as exc:
-        reasons = cancellation_codes(exc)
-        # The featured set's counter is the last item sent (PynamoDB: puts, then updates).
-        if feature and reasons[-1:] == ["ConditionalCheckFailed"]:
+                tx.save(
+                    "decision", decision, condition=CommentDecision.decision_key.does_not_exist()
+                )
+    except TransactionCancelled as exc:
+        if feature and exc.failed("stats"):
             raise ConflictError(f"每篇文章最多 {MAX_FEATURED} 条精选评论") from None
         raise ConflictError("评论刚被修改或审核，请刷新后重试") from None
 

@@ -66,3 +66,13 @@ class TooManyRequestsError(ApiError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, {"Retry-After": str(retry_after)})
         self.retry_after = retry_after
+
+
+class ServiceUnavailableError(ApiError):
+    """The database is unreachable, slow or throttling: try again after `retry_after` seconds."""
+
+    status, code = 503, "ServiceUnavailableError"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"Retry-After": str(retry_after)})
+        self.retry_after = retry_after

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import clock
-from .errors import BadRequestError
+from . import clock, registry, scope
+from .errors import BadRequestError, NotFoundError
+from .identifiers import is_unit_id
 from .models import Board, Member
 from .points import month_key
+from .settings import get_settings
 
 STAR_BANDS = ((0.10, 5), (0.30, 4), (0.70, 3), (0.90, 2))
 _PERIOD = re.compile(r"^([0-9]{4})(?:-([0-9]{2}))?$")
@@ -49,7 +51,7 @@ def period_key(period: str | None) -> str:
         return month_key(clock.today())
     match = _PERIOD.fullmatch(period)
     if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 12):
-        raise BadRequestError("期间(period)须为 YYYY-MM(月)或 YYYY(年)")
+        raise BadRequestError("期间(period)须为 YYYY-MM（月）或 YYYY（年）")
     year, month = match.groups()
     return f"m{year}-{month}" if month else f"y{year}"
 
@@ -61,6 +63,99 @@ def read_board(board_id: str) -> dict[str, Any] | None:
     except Board.DoesNotExist:
         return None
     return {**board.data, "computed_at": board.computed_at}
+
+
+RANKINGS_OFF = "本单位未开启积分排名"
+
+
+def _member_rows(entries: list[dict[str, Any]], viewer: str) -> list[dict[str, Any]]:
+    """Members on a board as others see them: name (and branch), rank, stars, points, and
+    whether the row is the viewer's own — never a member number (it is the login id)."""
+    return [
+        {k: v for k, v in {**e, "me": e.get("id") == viewer}.items() if k != "id"} for e in entries
+    ]
+
+
+def _unit_path(unit_id: str) -> tuple[str, ...] | None:
+    if not is_unit_id(unit_id):
+        return None
+    try:
+        return tuple(registry.get_unit(unit_id).path)
+    except NotFoundError:
+        return None
+
+
+def _visible_unit(caller: scope.Caller, unit_id: str, kind: str | None = None) -> None:
+    """The one scope rule for boards and totals (scope.require_group_view), then the kind."""
+    scope.require_group_view(caller, unit_id, _unit_path)
+    if kind is None:
+        return
+    if unit_id in caller.path:  # her own groups: the kinds are on the caller, no read
+        actual = caller.path_kinds[caller.path.index(unit_id)]
+    else:
+        actual = registry.get_unit(unit_id).kind
+    if actual != kind:
+        raise NotFoundError("组织不存在")
+
+
+def _ranked_caller(member: Member) -> scope.Caller:
+    if not get_settings().rankings_enabled:
+        raise NotFoundError(RANKINGS_OFF)
+    return registry.caller_for(member)
+
+
+def _empty(period: str) -> dict[str, Any]:
+    return {"period": period, "entries": [], "computed_at": None}
+
+
+def branch_board(member: Member, unit_id: str, period: str | None) -> dict[str, Any]:
+    """A branch's members by points: open to its members and to roles over it."""
+    caller = _ranked_caller(member)
+    key = period_key(period)
+    _visible_unit(caller, unit_id, "branch")
+    board = read_board(f"branch#{unit_id}#{key}") or _empty(key)
+    return {**board, "entries": _member_rows(board["entries"], member.member_no)}
+
+
+def committee_board(member: Member, unit_id: str, period: str | None) -> dict[str, Any]:
+    """A committee's branches by average points: open to its members and to roles over it."""
+    caller = _ranked_caller(member)
+    key = period_key(period)
+    _visible_unit(caller, unit_id, "committee")
+    return read_board(f"committee#{unit_id}#{key}") or _empty(key)
+
+
+def org_board(member: Member, period: str | None) -> dict[str, Any]:
+    """The organisation's top N members: open to every member."""
+    _ranked_caller(member)
+    key = period_key(period)
+    board = read_board(f"org#{key}") or _empty(key)
+    return {**board, "entries": _member_rows(board["entries"], member.member_no)}
+
+
+def red_black(member: Member, period: str | None) -> dict[str, Any]:
+    """The month's best and worst branches by average: open to every member."""
+    _ranked_caller(member)
+    key = period_key(period)
+    if not key.startswith("m"):
+        raise BadRequestError("红黑榜按月发布，期间(period)须为 YYYY-MM")
+    return read_board(f"redblack#{key}") or {
+        "period": key,
+        "red": [],
+        "black": [],
+        "computed_at": None,
+    }
+
+
+def unit_totals(member: Member, unit_id: str) -> dict[str, Any]:
+    """A unit's points today / month / year / all time (not a ranking: always available)."""
+    _visible_unit(registry.caller_for(member), unit_id)
+    board = read_board(f"unit#{unit_id}")
+    if board is None:
+        unit = registry.get_unit(unit_id)
+        board = {"unit": {"id": unit.unit_id, "name": unit.name, "kind": unit.kind}}
+        board.update({"members": 0, "computed_at": None})
+    return board
 
 
 def standing(member: Member, period: str) -> dict[str, Any] | None:

@@ -29,8 +29,10 @@ How totals stay right (the decision, and why):
   which carry a sharded sparse GSI key (`board_key`, "m2026-11#<0..9>") so it reads them with a
   few Queries and no Scan of the counters. Unit figures are at most one job interval old.
 - A reversal (a removed comment) is a negative ledger entry dated the day it happens, subtracted
-  from that day's month / year / all-time totals. It does not give the daily cap back, and the
-  original key stays taken, so the same object can never be awarded again.
+  from that day's figure (the day counter's `reversed`) and its month / year / all-time totals, so
+  every figure a member sees is the sum of its ledger lines. It does not give the daily cap back
+  (the cap counts `points`, the gross awards), and the original key stays taken, so the same
+  object can never be awarded again.
 """
 
 from __future__ import annotations
@@ -43,13 +45,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from . import clock
 from .errors import BadRequestError
 from .models import Member, PointEntry, PointTotal
-from .models.base import cancellation_codes, transaction
+from .models.base import Transaction, TransactionCancelled
 from .models.points import BOARD_SHARDS
 from .points_rules import ACTIVITY_LABELS, RULES, Rule
 
@@ -84,7 +83,7 @@ def month_key(day: date) -> str:
     return f"m{day.year:04d}-{day.month:02d}"
 
 
-def _counter_updates(tx: TransactWrite, member_no: str, rule: Rule, day: date, amount: int) -> None:
+def _counter_updates(tx: Transaction, member_no: str, rule: Rule, day: date, amount: int) -> None:
     """The month, year, year-by-rule and all-time counters (not the day counter: see award)."""
     s = shard(member_no)
     for period, board in (
@@ -96,7 +95,11 @@ def _counter_updates(tx: TransactWrite, member_no: str, rule: Rule, day: date, a
         actions = [PointTotal.points.add(amount)]
         if board:
             actions.append(PointTotal.board_key.set(board))
-        tx.update(PointTotal(member_no, period), actions=actions)
+        tx.update(period, PointTotal(member_no, period), actions=actions)
+
+
+def _day_expiry(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=DAY_COUNTER_DAYS), datetime.min.time(), UTC)
 
 
 def _day_counter(member_no: str, rule: Rule, day: date) -> PointTotal:
@@ -168,34 +171,34 @@ def award(
             cap_condition = PointTotal.points.does_not_exist() | (
                 PointTotal.points <= rule.daily_cap - amount
             )
-        expires = datetime.combine(day + timedelta(days=DAY_COUNTER_DAYS), datetime.min.time())
         try:
-            with transaction() as tx:
+            with Transaction() as tx:
                 tx.save(
+                    "entry",
                     _entry(member_no, key, rule, object_id, amount, day, now, note),
                     condition=PointEntry.key.does_not_exist(),
                 )
                 tx.update(
+                    "cap",
                     _day_counter(member_no, rule, day),
                     actions=[
                         PointTotal.points.add(amount),
                         PointTotal.board_key.set(f"d{day.isoformat()}#{s}"),
-                        PointTotal.expires_at.set(expires.replace(tzinfo=UTC)),
+                        PointTotal.expires_at.set(_day_expiry(day)),
                     ],
                     condition=cap_condition,
                 )
                 _counter_updates(tx, member_no, rule, day, amount)
-        except TransactWriteError as exc:
-            reasons = cancellation_codes(exc)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+        except TransactionCancelled as exc:
+            if exc.failed("entry"):
                 return None  # this key was awarded before: a replay or a retry
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            if exc.failed("cap"):
                 left = (rule.daily_cap or 0) - _earned_today(member_no, rule, day)
                 if left <= 0:
                     return None
                 amount = min(amount, left)
                 continue
-            if "TransactionConflict" in reasons or not reasons:
+            if exc.conflict:
                 time.sleep(0.01 * (attempt + 1))  # another write to the same items: try again
                 continue
             raise
@@ -225,17 +228,37 @@ def reverse(
     now = clock.now()
     amount = -int(original.amount)
     reversal_key = f"{key}#reversal"
-    try:
-        with transaction() as tx:
-            tx.save(
-                _entry(member_no, reversal_key, rule, object_id, amount, today, now, note),
-                condition=PointEntry.key.does_not_exist(),
-            )
-            _counter_updates(tx, member_no, rule, today, amount)
-    except TransactWriteError as exc:
-        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
-            return None
-        raise
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with Transaction() as tx:
+                tx.save(
+                    "entry",
+                    _entry(member_no, reversal_key, rule, object_id, amount, today, now, note),
+                    condition=PointEntry.key.does_not_exist(),
+                )
+                # Today's figure is the sum of today's ledger lines, so the reversal counts on
+                # today's counter too — as `reversed`, apart from the cap's `points`: a reversal
+                # never gives the daily cap back.
+                tx.update(
+                    "day",
+                    _day_counter(member_no, rule, today),
+                    actions=[
+                        PointTotal.reversed.add(amount),
+                        PointTotal.board_key.set(f"d{today.isoformat()}#{shard(member_no)}"),
+                        PointTotal.expires_at.set(_day_expiry(today)),
+                    ],
+                )
+                _counter_updates(tx, member_no, rule, today, amount)
+        except TransactionCancelled as exc:
+            if exc.failed("entry"):
+                return None
+            if exc.conflict:
+                time.sleep(0.01 * (attempt + 1))
+                continue
+            raise
+        break
+    else:
+        raise RuntimeError(f"reversal {reversal_key} for {member_no} did not settle")
     return Award(member_no, rule.key, object_id, amount, today.isoformat(), reversal_key)
 
 
@@ -298,12 +321,21 @@ def totals(member_no: str) -> dict[str, Any]:
     """Today / month / year / all time, today's points per rule, the last 12 months, the year's
     activity mix: ONE Query (periods from "d<today>" up sort after every older day counter)."""
     today = clock.today()
-    items = {
-        t.period: int(t.points or 0)
-        for t in PointTotal.query(member_no, PointTotal.period >= f"d{today.isoformat()}")
-    }
+    found = list(PointTotal.query(member_no, PointTotal.period >= f"d{today.isoformat()}"))
+    items = {t.period: int(t.points or 0) for t in found}
     day_prefix = f"d{today.isoformat()}#"
-    by_rule_today = {p[len(day_prefix) :]: v for p, v in items.items() if p.startswith(day_prefix)}
+    # Per rule today: `cap_used` counts toward the daily cap (a reversal does not give it back);
+    # `today` is the net figure, the sum of today's ledger lines.
+    cap_used = {
+        t.period[len(day_prefix) :]: int(t.points or 0)
+        for t in found
+        if t.period.startswith(day_prefix)
+    }
+    by_rule_today = {
+        t.period[len(day_prefix) :]: int(t.points or 0) + int(t.reversed or 0)
+        for t in found
+        if t.period.startswith(day_prefix)
+    }
     year_prefix = f"y{today.year}#"
     by_rule_year = {p[len(year_prefix) :]: v for p, v in items.items() if p.startswith(year_prefix)}
     return {
@@ -319,6 +351,7 @@ def totals(member_no: str) -> dict[str, Any]:
                 "points": r.points,
                 "daily_cap": r.daily_cap,
                 "today": by_rule_today.get(r.key, 0),
+                "cap_used": cap_used.get(r.key, 0),
             }
             for r in RULES.values()
         ],

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import clock, registry, scope
 from .errors import BadRequestError, NotFoundError
-from .models import Member, Quiz, QuizAttempt, QuizScore, QuizTally
+from .models import Member, OrgUnit, Quiz, QuizAttempt, QuizScore, QuizTally
 from .quizzes import (
     attempt_key_for,
     attempt_period,
@@ -118,11 +118,13 @@ def ranking(
     unit = registry.get_unit(unit_id)
     key = f"{quiz_id}#{unit_id}"
     top = list(QuizScore.by_rank.query(key, limit=RANK_TOP))
+    # Name and branch only: a member number is the login id, never shown to others.
+    branches = {u.unit_id: u.name for u in OrgUnit.batch_get({s.branch_id for s in top})}
     entries = [
         {
             "rank": n,
-            "member_no": s.member_no,
             "name": s.name,
+            "branch": branches.get(s.branch_id, ""),
             "score": int(s.score),
             "seconds": int(s.seconds),
             "me": s.member_no == member.member_no,

@@ -33,12 +33,12 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from . import clock, points, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .models import Member, Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
-from .models.base import cancellation_codes, transaction
+from .models.base import Transaction, TransactionCancelled
 from .points_rules import RULES, exam_points
 from .quiz_grading import ResponseError, check_response, mark, right_answer
 
@@ -594,8 +594,10 @@ def _finalise(
         if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
             return None
         raise
-    except TransactWriteError:
-        return None  # the attempt's condition failed: closed by another request
+    except TransactionCancelled as exc:
+        if exc.failed("attempt"):
+            return None  # the attempt's condition failed: closed by another request
+        raise
     attempt.status, attempt.result = SUBMITTED, result
     _settle(attempt)
     return result
@@ -656,7 +658,7 @@ def _record_best(attempt: QuizAttempt, score: int) -> None:
                     QuizScore.rank_key.set(rank_key),
                     QuizScore.score.set(score),
                     QuizScore.seconds.set(seconds),
-                    QuizScore.name.set(member.name if member else attempt.member_no),
+                    QuizScore.name.set(member.name if member else "党员"),
                     QuizScore.branch_id.set(attempt.branch_id),
                 ],
                 condition=QuizScore.rank_key.does_not_exist() | (QuizScore.rank_key > rank_key),
@@ -684,18 +686,19 @@ def _submit_survey(
         cells.extend(f"{qid}_{item['perm'][i]}" for i in response)
     for attempt_no in range(5):
         try:
-            with transaction() as tx:
-                tx.update(attempt, actions=actions, condition=condition)
+            with Transaction() as tx:
+                tx.update("attempt", attempt, actions=actions, condition=condition)
                 for key in keys:
                     tx.update(
+                        f"tally {key}",
                         QuizTally(key),
                         actions=[QuizTally.respondents.add(1)]
                         + [QuizTally.counts[c].add(1) for c in sorted(set(cells))],
                     )
             return
-        except TransactWriteError as exc:
-            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
-                raise  # submitted already: the caller answers 409
+        except TransactionCancelled as exc:
+            if exc.failed("attempt") or not exc.conflict:
+                raise  # submitted already (the caller answers 409), or not a conflict
             # Another member's response updated the same unit's tally at that moment: again.
             time.sleep(0.02 * (attempt_no + 1))
     raise RuntimeError(f"self-check {attempt.attempt_key} of {attempt.member_no} did not settle")

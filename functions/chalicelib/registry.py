@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import NotFoundError
+from .identifiers import is_member_no, is_unit_id
 from .models import Member, OrgUnit
 from .org import ROLES, STATUS_LABELS
 from .scope import Caller, role_unit
 
 
 def get_member(member_no: str) -> Member | None:
+    """The member, or None (also for a number no member can have: it never reaches a table)."""
+    if not is_member_no(member_no):
+        return None
     try:
         return Member.get(member_no)
     except Member.DoesNotExist:
@@ -18,6 +22,8 @@ def get_member(member_no: str) -> Member | None:
 
 
 def get_unit(unit_id: str) -> OrgUnit:
+    if not is_unit_id(unit_id):
+        raise NotFoundError("组织不存在")
     try:
         return OrgUnit.get(unit_id)
     except OrgUnit.DoesNotExist:

@@ -105,7 +105,33 @@ class Settings:
     comments_per_day: int = field(default_factory=lambda: int(_env("COMMENTS_PER_DAY", "20")))
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
+    # Activation guesses across accounts (the last four digits have only 10^4 values and member
+    # numbers are sequential): failed activations per client and organisation-wide per window.
+    activation_client_failures: int = field(
+        default_factory=lambda: int(_env("ACTIVATION_CLIENT_FAILURES", "10"))
+    )
+    activation_org_failures: int = field(
+        default_factory=lambda: int(_env("ACTIVATION_ORG_FAILURES", "50"))
+    )
+    activation_window_seconds: int = field(
+        default_factory=lambda: int(_env("ACTIVATION_WINDOW_SECONDS", "3600"))
+    )
+    # DynamoDB client limits: a stalled database must fail fast, inside the function's own
+    # timeout (15 s): (connect + read) x (1 + retries) = 10 s at most for one call, and the
+    # first failure ends the request with a 503 the page retries, not a Lambda timeout.
+    db_connect_timeout: float = field(
+        default_factory=lambda: float(_env("DB_CONNECT_TIMEOUT_SECONDS", "2"))
+    )
+    db_read_timeout: float = field(
+        default_factory=lambda: float(_env("DB_READ_TIMEOUT_SECONDS", "3"))
+    )
+    db_max_retries: int = field(default_factory=lambda: int(_env("DB_MAX_RETRIES", "1")))
     max_body_bytes: int = 16 * 1024
+
+    def __post_init__(self) -> None:
+        # Only plain-HTTP local development may send the refresh cookie without Secure.
+        if not self.cookie_secure and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            raise SettingsError("COOKIE_SECURE=false is for local development only, not Lambda")
 
 
 _settings: Settings | None = None

@@ -1,9 +1,12 @@
-"""Access tokens (JWT, HS256 pinned) and opaque refresh tokens."""
+"""Access tokens (JWT, HS256 pinned), opaque refresh tokens and their successors, device marks."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 
 import jwt
 
@@ -16,8 +19,18 @@ ACCESS_TYPE = "access"
 _REQUIRED = ["exp", "iat", "sub", "aud", "iss"]
 
 
-def issue_access_token(member_no: str, epoch: int, now: int | None = None) -> str:
-    """`sep` carries the member's session epoch: a password change invalidates the token at once."""
+@dataclass(frozen=True)
+class AccessClaims:
+    member_no: str
+    epoch: int  # the member's session epoch: a password change ends every token at once
+    session_id: str  # the login (session family): logging out ends its tokens at once
+    auth_time: int  # when that login began (server time)
+
+
+def issue_access_token(
+    member_no: str, epoch: int, session_id: str, auth_time: int, now: int | None = None
+) -> str:
+    """`sep`: the session epoch; `sid`: the login; `auth_time`: when the member signed in."""
     settings = get_settings()
     kid, key = next(iter(jwt_keys().items()))
     iat = int(clock.now()) if now is None else now
@@ -29,12 +42,14 @@ def issue_access_token(member_no: str, epoch: int, now: int | None = None) -> st
         "iss": settings.jwt_issuer,
         "typ": ACCESS_TYPE,
         "sep": epoch,
+        "sid": session_id,
+        "auth_time": auth_time,
     }
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
 
-def verify_access_token(token: str) -> tuple[str, int]:
-    """Return the member number and session epoch the token was issued for, or raise 401."""
+def verify_access_token(token: str) -> AccessClaims:
+    """The claims the token was issued with, or raise 401."""
     settings = get_settings()
     try:
         kid = jwt.get_unverified_header(token).get("kid")
@@ -53,10 +68,21 @@ def verify_access_token(token: str) -> tuple[str, int]:
         raise UnauthorizedError("登录已过期,请重新登录") from None
     except jwt.InvalidTokenError:
         raise UnauthorizedError("登录凭证无效,请重新登录") from None
-    sub, sep = claims["sub"], claims.get("sep")
-    if claims.get("typ") != ACCESS_TYPE or not isinstance(sub, str) or not isinstance(sep, int):
+    sub, sep, sid, auth_time = (
+        claims["sub"],
+        claims.get("sep"),
+        claims.get("sid"),
+        claims.get("auth_time"),
+    )
+    if (
+        claims.get("typ") != ACCESS_TYPE
+        or not isinstance(sub, str)
+        or not isinstance(sep, int)
+        or not isinstance(sid, str)
+        or not isinstance(auth_time, int)
+    ):
         raise UnauthorizedError("登录凭证无效,请重新登录")
-    return sub, sep
+    return AccessClaims(sub, sep, sid, auth_time)
 
 
 def new_refresh_token() -> tuple[str, str]:
@@ -67,3 +93,50 @@ def new_refresh_token() -> tuple[str, str]:
 
 def hash_refresh_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _mac(key: bytes, purpose: str, value: str) -> str:
+    digest = hmac.new(key, f"{purpose}\n{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def successor_token(refresh_token: str) -> str:
+    """The one token that replaces `refresh_token` when it is used: derived from it with the
+    signing key, so a retry of the same refresh gets the same successor (never a second live
+    token of the login), and nothing but its hash is stored."""
+    key = next(iter(jwt_keys().values()))
+    return _mac(key, "refresh-successor", refresh_token)
+
+
+def known_successor(refresh_token: str, successor_hash: str) -> str | None:
+    """The successor issued for `refresh_token` (with whichever key was signing then), or None."""
+    for key in jwt_keys().values():
+        candidate = _mac(key, "refresh-successor", refresh_token)
+        if hmac.compare_digest(hash_refresh_token(candidate), successor_hash):
+            return candidate
+    return None
+
+
+def device_token(member_no: str, device_id: str) -> str:
+    """A mark this browser keeps after signing in as `member_no`: its login attempts are counted
+    apart from those of unknown devices, so guesses elsewhere cannot lock it out."""
+    key = next(iter(jwt_keys().values()))
+    owner = base64.urlsafe_b64encode(member_no.encode()).decode().rstrip("=")
+    return f"{owner}.{device_id}.{_mac(key, 'device', f'{member_no}.{device_id}')}"
+
+
+def device_for(member_no: str, token: str | None) -> str | None:
+    """The device id of a valid mark issued for this member, else None."""
+    if not token or token.count(".") != 2:
+        return None
+    _, device_id, mac = token.split(".")
+    if not device_id or len(device_id) > 64:
+        return None
+    for key in jwt_keys().values():
+        if hmac.compare_digest(_mac(key, "device", f"{member_no}.{device_id}"), mac):
+            return device_id
+    return None
+
+
+def new_device_id() -> str:
+    return secrets.token_urlsafe(12)

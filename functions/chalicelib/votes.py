@@ -23,20 +23,19 @@ what one organisation's members produce; beyond that the partition key itself wo
 
 from __future__ import annotations
 
-import re
 import time
 import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError
 
 from . import clock, points, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from .identifiers import is_slug, is_unit_id
 from .models import Campaign, CatalogItem, Member, OrgUnit, Vote, VoteCount
-from .models.base import cancellation_codes, transaction
-from .review import SLUG_RE
+from .models.base import Transaction, TransactionCancelled
 
 COUNTER_SHARDS = 10
 MAX_ATTEMPTS = 8
@@ -157,7 +156,10 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
     for attempt in range(MAX_ATTEMPTS):
         mine = _mine(campaign_id, member.member_no)
         if request_id in mine["requests"]:
-            return _answer(campaign, member, mine["requests"][request_id], replay=True)
+            # The vote stands; its point is given now if the first attempt failed after the
+            # vote was written (the award is idempotent: at most once per campaign).
+            award = points.award(member.member_no, "vote", campaign_id)
+            return _answer(campaign, member, mine["requests"][request_id], replay=True, award=award)
         state = phase(campaign)
         if state == "before":
             raise ConflictError(f"投票尚未开始（{_iso(campaign.starts_at)} 开始）")
@@ -183,8 +185,9 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
         now = clock.now()
         expires = datetime.fromtimestamp(now, UTC) + timedelta(days=REQUEST_DAYS)
         try:
-            with transaction() as tx:
+            with Transaction() as tx:
                 tx.save(
+                    "request",
                     Vote(
                         voter,
                         f"r#{request_id}",
@@ -196,6 +199,7 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
                     condition=Vote.item.does_not_exist(),
                 )
                 tx.save(
+                    "vote",
                     Vote(
                         voter,
                         f"v#{candidate}#{n}",
@@ -209,6 +213,7 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
                     condition=Vote.item.does_not_exist(),
                 )
                 tx.update(
+                    "total",
                     Vote(voter, "total"),
                     actions=[Vote.count.add(1)],
                     condition=Vote.count.does_not_exist()
@@ -216,18 +221,19 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
                 )
                 if campaign.daily_quota is not None:
                     tx.update(
+                        "today",
                         Vote(voter, f"d{today.isoformat()}"),
                         actions=[Vote.count.add(1), Vote.expires_at.set(expires)],
                         condition=Vote.count.does_not_exist()
                         | (Vote.count < int(campaign.daily_quota)),
                     )
                 tx.update(
+                    "count",
                     VoteCount(campaign_id, f"{candidate}#{shard(member.member_no):02d}"),
                     actions=[VoteCount.votes.add(1)],
                 )
-        except TransactWriteError as exc:
-            reasons = set(cancellation_codes(exc))
-            if not reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+        except TransactionCancelled as exc:
+            if not (exc.conflict or "ConditionalCheckFailed" in exc.reasons.values()):
                 raise
             # A parallel request changed what we read (or the item was busy): read again; the
             # checks above then give the right answer (replay, already voted, quota used).
@@ -278,9 +284,6 @@ def parse_time(value: str, field: str) -> float:
     return parsed.timestamp()
 
 
-_UNIT_ID = re.compile(r"[0-9A-Za-z_-]{1,32}")
-
-
 def _require_manage(caller: scope.Caller, units: list[str]) -> dict[str, OrgUnit]:
     """The caller must manage every unit allowed to vote (none listed: the organisation's root).
     Returns the units found; an unknown unit is a 400."""
@@ -299,15 +302,11 @@ def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dic
     (the whole organisation: its root). Rules are fixed once voting has started."""
     caller = registry.caller_for(member)
     units: list[str] = body.get("units") or []
-    if not all(isinstance(u, str) and _UNIT_ID.fullmatch(u) for u in units) or len(units) > 50:
+    if not all(is_unit_id(u) for u in units) or len(units) > 50:
         raise BadRequestError("units 须为单位编号的数组（最多 50 个）")
     found = _require_manage(caller, units)
     slugs: list[str] = body["candidates"]
-    if (
-        not slugs
-        or len(slugs) > 100
-        or not all(isinstance(s, str) and SLUG_RE.match(s) for s in slugs)
-    ):
+    if not slugs or len(slugs) > 100 or not all(is_slug(s) for s in slugs):
         raise BadRequestError("candidates 须为 1–100 个候选文章的 slug")
     if len(set(slugs)) != len(slugs):
         raise BadRequestError("candidates 中有重复的候选人")

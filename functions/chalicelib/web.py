@@ -1,20 +1,43 @@
-"""HTTP plumbing shared by every blueprint: errors, JSON bodies, the caller, cookies."""
+"""HTTP plumbing shared by every blueprint: errors, JSON bodies, the caller, cookies.
+
+Every route declares who may call it, on the line under its `@bp.route`:
+
+    @bp.route("/points/me", methods=["GET"])
+    @web.signed_in(bp)              # the handler gets the member from the token: (member, ...)
+    @web.signed_in_or_anonymous(bp) # the member when a token is sent, else None
+    @web.public                     # no token needed
+
+`tests/unit/test_route_auth.py` checks that every route says one of them.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
-from chalice.app import Request, Response
+from botocore.exceptions import BotoCoreError, ClientError
+from chalice.app import Blueprint, Request, Response
 
-from . import tokens
-from .errors import ApiError, BadRequestError, PayloadTooLargeError, UnauthorizedError
+from . import auth, tokens
+from .errors import (
+    ApiError,
+    BadRequestError,
+    ForbiddenError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnauthorizedError,
+)
 from .models import Member
+from .models.base import TransactionCancelled
 from .registry import get_member
 from .settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 # Chalice answers some errors itself, in English; members get them in Chinese.
 _CHALICE_ERRORS = {
@@ -40,12 +63,73 @@ FIELD_LABELS = {
 MAX_FIELD_CHARS = 200
 
 REFRESH_COOKIE = "dj_rt"
-# The cookie goes only to the auth endpoints; in production and locally the API lives under /api.
+DEVICE_COOKIE = "dj_dev"
+# The cookies go only to the auth endpoints; in production and locally the API lives under /api.
 REFRESH_COOKIE_PATH = "/api/auth"
+DEVICE_COOKIE_DAYS = 365
+# Cookie-authenticated calls (refresh, logout) must carry this header: a page on another origin
+# (another site, or another host of the same site, which SameSite=Strict lets through) cannot
+# send it without a CORS preflight, which this API never grants.
+CSRF_HEADER = "X-Requested-With"
+CSRF_VALUE = "dangjian-h5"
+
+# DynamoDB answers that mean "busy or away, try again shortly", not "your request is wrong".
+_UNAVAILABLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+}
+_UNAVAILABLE_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+RETRY_AFTER_SECONDS = 3
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [current.__cause__, current.__context__, getattr(current, "cause", None)]
+    return seen
+
+
+def database_trouble(exc: BaseException) -> ApiError | None:
+    """The answer for a failure of the database rather than of the request: 503 with
+    Retry-After when it is unreachable, slow or throttling (the page keeps what the member did
+    and tries again); 400 when DynamoDB refused a value as invalid — a key no validation caught
+    must still not be a 5xx. None when it is not a database failure."""
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, TransactionCancelled) and (
+            set(cause.reasons.values()) & _UNAVAILABLE_REASONS
+        ):
+            return _unavailable()
+        if isinstance(cause, ClientError):
+            code = cause.response.get("Error", {}).get("Code", "")
+            if code in _UNAVAILABLE_CODES:
+                return _unavailable()
+            if code == "ValidationException":
+                return BadRequestError("请求参数不正确")
+        elif isinstance(cause, BotoCoreError):  # connect/read timeouts, no route to the host
+            return _unavailable()
+    return None
+
+
+def _unavailable() -> ServiceUnavailableError:
+    return ServiceUnavailableError(
+        "服务繁忙，请稍后重试，您的操作不会丢失", retry_after=RETRY_AFTER_SECONDS
+    )
 
 
 def error_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Turn ApiError into its response, refuse oversize bodies, translate Chalice's own errors."""
+    """Turn ApiError into its response, refuse oversize bodies, translate Chalice's own errors,
+    and answer a database outage with 503 + Retry-After instead of a 500."""
     body = event.raw_body if event.method in {"POST", "PUT", "PATCH"} else b""
     if body and len(body) > get_settings().max_body_bytes:
         return PayloadTooLargeError(
@@ -55,6 +139,12 @@ def error_middleware(event: Request, get_response: Callable[[Request], Response]
         response = get_response(event)
     except ApiError as exc:
         return exc.to_response()
+    except Exception as exc:
+        answer = database_trouble(exc)
+        if answer is None:
+            raise
+        logger.warning("database trouble on %s %s: %r", event.method, event.path, exc)
+        return answer.to_response()
     if isinstance(response.body, dict) and response.body.get("Code") in _CHALICE_ERRORS:
         response.body = {**response.body, "Message": _CHALICE_ERRORS[response.body["Code"]]}
     if response.status_code >= 400:
@@ -110,35 +200,144 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
     return data
 
 
-def current_member(request: Request) -> Member:
-    """The caller, taken from the access token only; every authenticated handler starts here."""
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in member and what her token says about this login."""
+
+    member: Member
+    claims: tokens.AccessClaims
+
+
+def current_caller(request: Request) -> Caller:
+    """The caller, taken from the access token only (one read: the member, which also says
+    whether this login was ended)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise UnauthorizedError("请先登录")
-    member_no, epoch = tokens.verify_access_token(token.strip())
-    member = get_member(member_no)
-    if member is None or not member.active or member.session_epoch != epoch:
-        raise UnauthorizedError("登录已失效,请重新登录")
-    return member
+    claims = tokens.verify_access_token(token.strip())
+    member = get_member(claims.member_no) if len(claims.member_no) <= 64 else None
+    if (
+        member is None
+        or not member.active
+        or member.session_epoch != claims.epoch
+        or auth.session_ended(member, claims.session_id)
+    ):
+        raise UnauthorizedError("登录已失效，请重新登录")
+    return Caller(member, claims)
 
 
-def refresh_cookie(request: Request) -> str | None:
+def current_member(request: Request) -> Member:
+    return current_caller(request).member
+
+
+def optional_member(request: Request) -> Member | None:
+    """The caller when a token is sent (an invalid one is still 401, so the page refreshes it)."""
+    if not request.headers.get("authorization"):
+        return None
+    return current_member(request)
+
+
+# --- who may call a route ----------------------------------------------------------------------
+
+
+def signed_in(bp: Blueprint) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """The route needs a valid access token; the handler gets the member first."""
+
+    def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def view(*args: Any, **kwargs: Any) -> Response:
+            return handler(current_member(bp.current_request), *args, **kwargs)
+
+        view.auth = "signed_in"  # type: ignore[attr-defined]
+        return view
+
+    return wrap
+
+
+def signed_in_with_claims(
+    bp: Blueprint,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Like `signed_in`, for the few handlers that need the token's claims too (Caller)."""
+
+    def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def view(*args: Any, **kwargs: Any) -> Response:
+            return handler(current_caller(bp.current_request), *args, **kwargs)
+
+        view.auth = "signed_in"  # type: ignore[attr-defined]
+        return view
+
+    return wrap
+
+
+def signed_in_or_anonymous(
+    bp: Blueprint,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Open to everyone; the handler gets the member when a token is sent, else None."""
+
+    def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def view(*args: Any, **kwargs: Any) -> Response:
+            return handler(optional_member(bp.current_request), *args, **kwargs)
+
+        view.auth = "optional"  # type: ignore[attr-defined]
+        return view
+
+    return wrap
+
+
+def public(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """No token needed (sign-in itself, published rules)."""
+    handler.auth = "public"  # type: ignore[attr-defined]
+    return handler
+
+
+def require_same_origin(request: Request) -> None:
+    """Cookie-authenticated calls must come from this site's own pages (CSRF_HEADER)."""
+    headers = request.headers
+    if headers.get(CSRF_HEADER.lower()) != CSRF_VALUE or headers.get(
+        "sec-fetch-site", "same-origin"
+    ) not in ("same-origin", "none"):
+        raise ForbiddenError("请从本站页面操作")
+
+
+def client_of(request: Request) -> auth.Client:
+    """The client's address (API Gateway's sourceIp: behind CloudFront, the viewer's address)
+    and the device mark cookie."""
+    identity = (request.context or {}).get("identity") or {}
+    address = str(identity.get("sourceIp") or "")[:64]
+    return auth.Client(address=address, device=_cookie(request, DEVICE_COOKIE))
+
+
+def _cookie(request: Request, name: str) -> str | None:
     cookies = SimpleCookie()
     try:
         cookies.load(request.headers.get("cookie", ""))
     except Exception:  # a malformed Cookie header is the same as none
         return None
-    morsel = cookies.get(REFRESH_COOKIE)
+    morsel = cookies.get(name)
     return morsel.value if morsel else None
 
 
-def set_refresh_cookie(token: str, max_age: int) -> str:
+def refresh_cookie(request: Request) -> str | None:
+    return _cookie(request, REFRESH_COOKIE)
+
+
+def _set_cookie(name: str, value: str, max_age: int) -> str:
     secure = "; Secure" if get_settings().cookie_secure else ""
     return (
-        f"{REFRESH_COOKIE}={token}; Max-Age={max_age}; Path={REFRESH_COOKIE_PATH}"
+        f"{name}={value}; Max-Age={max_age}; Path={REFRESH_COOKIE_PATH}"
         f"; HttpOnly; SameSite=Strict{secure}"
     )
+
+
+def set_refresh_cookie(token: str, max_age: int) -> str:
+    return _set_cookie(REFRESH_COOKIE, token, max_age)
+
+
+def set_device_cookie(mark: str) -> str:
+    return _set_cookie(DEVICE_COOKIE, mark, DEVICE_COOKIE_DAYS * 86400)
 
 
 def clear_refresh_cookie() -> str:

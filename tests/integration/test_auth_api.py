@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from chalicelib.models import Member, RefreshToken, SessionFamily
+from chalicelib.models import LoginThrottle, Member, RefreshToken, SessionFamily
 from tests.factories import PASSWORD, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -21,9 +21,12 @@ def api(stack):
     return session
 
 
+SAME_ORIGIN = {"X-Requested-With": "dangjian-h5"}  # what the site's own pages send
+
+
 def post(s: requests.Session, path: str, body: object | None = None, **kw) -> requests.Response:
     data = None if body is None else json.dumps(body)
-    headers = {"Content-Type": "application/json", **kw.pop("headers", {})}
+    headers = {"Content-Type": "application/json", **SAME_ORIGIN, **kw.pop("headers", {})}
     return s.post(s.base + path, data=data, headers=headers, timeout=30, **kw)
 
 
@@ -69,12 +72,21 @@ def test_activate_then_me_shows_profile(api):
     assert profile["status_label"] == "正式党员"
     # Activation set the password: login works, activating again is refused.
     assert post(api, "/auth/login", {"member_no": "20000001", "password": "hongqi2026"}).ok
+    # Activating again is refused with the very answer a wrong guess gets: activation never
+    # tells anyone whether an account is activated, or that the details were right.
     again = post(
         api,
         "/auth/activate",
         {"member_no": "20000001", "name": "李红", "phone_last4": "5678", "password": "another2026"},
     )
-    assert again.status_code == 409 and "已激活" in again.json()["Message"]
+    wrong = post(
+        api,
+        "/auth/activate",
+        {"member_no": "20000001", "name": "李红", "phone_last4": "0000", "password": "another2026"},
+    )
+    assert again.status_code == wrong.status_code == 401
+    assert again.json() == wrong.json()
+    assert login(api, "20000001", "hongqi2026")
 
 
 @pytest.mark.parametrize(
@@ -146,7 +158,7 @@ def test_login_errors_are_uniform_and_clear(api):
     assert (
         wrong.json()["Message"]
         == unknown.json()["Message"]
-        == "党员编号或密码错误;首次使用请先激活账号"
+        == "党员编号或密码错误；首次使用请先激活账号"
     )
     assert "Set-Cookie" not in wrong.headers
 
@@ -220,7 +232,14 @@ def login(api, member_no: str, password: str = PASSWORD) -> str:
 
 
 def _refresh_with(api, token: str) -> requests.Response:
-    return requests.post(api.base + "/auth/refresh", cookies={"dj_rt": token}, timeout=30)
+    return requests.post(
+        api.base + "/auth/refresh", cookies={"dj_rt": token}, headers=SAME_ORIGIN, timeout=30
+    )
+
+
+def _live_tokens(member_no: str) -> int:
+    """Refresh tokens of the member that could still be used: a login never has two."""
+    return sum(1 for t in RefreshToken.scan() if t.member_no == member_no and t.used_at is None)
 
 
 def _age_use(token: str, seconds: int) -> None:
@@ -251,31 +270,43 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api):
     assert [f.revoked for f in SessionFamily.scan()] == [True]
 
 
-def test_a_lost_refresh_reply_does_not_sign_the_member_out(api):
+def test_a_lost_refresh_reply_gets_the_same_successor_never_a_second_login(api):
     """The phone sent its token, the server rotated it, the reply never arrived: the same token
-    again within the grace period gets a fresh one of the same login."""
+    again within the grace period gets the successor already issued, not a new branch."""
     make_tree()
     make_member("20000012", "B1")
     login(api, "20000012")
     sent = api.cookies.get("dj_rt")
-    assert _refresh_with(api, sent).ok  # this reply is "lost"
+    lost = _refresh_with(api, sent)  # this reply is "lost"
+    assert lost.ok
     again = _refresh_with(api, sent)
     assert again.status_code == 200, again.text
+    assert again.cookies.get("dj_rt") == lost.cookies.get("dj_rt")
     assert me(api, again.json()["access_token"]).ok
+    assert _live_tokens("20000012") == 1
     assert [f.revoked for f in SessionFamily.scan()] == [False]
+    # Once the successor is used, replaying the old token inside the grace period gets nothing.
+    successor = again.cookies.get("dj_rt")
+    assert _refresh_with(api, successor).ok
+    late = _refresh_with(api, sent)
+    assert late.status_code == 409 and "Set-Cookie" not in late.headers
+    assert _live_tokens("20000012") == 1
 
 
-def test_parallel_refreshes_of_one_token_both_succeed(api):
-    """Two pages of the same phone refresh at once: neither is signed out."""
+def test_parallel_refreshes_of_one_token_all_get_the_one_successor(api):
+    """Pages of the same phone refresh at once: none is signed out, and the login still has
+    exactly one live refresh token."""
     from concurrent.futures import ThreadPoolExecutor
 
     make_tree()
     make_member("20000013", "B1")
     login(api, "20000013")
     token = api.cookies.get("dj_rt")
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        replies = list(pool.map(lambda _: _refresh_with(api, token), range(4)))
-    assert [r.status_code for r in replies] == [200] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda _: _refresh_with(api, token), range(8)))
+    assert [r.status_code for r in replies] == [200] * 8
+    assert len({r.cookies.get("dj_rt") for r in replies}) == 1
+    assert _live_tokens("20000013") == 1
     assert [f.revoked for f in SessionFamily.scan()] == [False]
 
 
@@ -287,10 +318,7 @@ def test_logout_ends_the_session(api):
     r = post(api, "/auth/logout")
     assert r.status_code == 204
     assert "Max-Age=0" in r.headers["Set-Cookie"]
-    assert (
-        requests.post(api.base + "/auth/refresh", cookies={"dj_rt": token}, timeout=30).status_code
-        == 401
-    )
+    assert _refresh_with(api, token).status_code == 401
 
 
 def test_password_change_revokes_every_session(api):
@@ -337,3 +365,152 @@ def test_inactive_member_cannot_log_in(api):
     assert (
         post(api, "/auth/login", {"member_no": "20000011", "password": PASSWORD}).status_code == 401
     )
+
+
+def test_logout_ends_that_logins_access_tokens_at_once(api):
+    make_tree()
+    make_member("20000014", "B1")
+    other_device = requests.Session()
+    other_device.base = api.base
+    kept = login(other_device, "20000014")
+    access = login(api, "20000014")
+    assert me(api, access).ok
+    assert post(api, "/auth/logout").status_code == 204
+    assert me(api, access).status_code == 401  # not in 15 minutes: now
+    assert me(other_device, kept).ok  # another login of hers goes on
+
+
+def test_a_copied_refresh_token_ends_the_logins_access_tokens_too(api):
+    make_tree()
+    make_member("20000015", "B1")
+    access = login(api, "20000015")
+    first = api.cookies.get("dj_rt")
+    assert post(api, "/auth/refresh").ok
+    _age_use(first, 60)
+    assert _refresh_with(api, first).status_code == 401
+    assert me(api, access).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # a form or fetch from another page: no custom header
+        {"X-Requested-With": "XMLHttpRequest"},
+        {"X-Requested-With": "dangjian-h5", "Sec-Fetch-Site": "cross-site"},
+        {"X-Requested-With": "dangjian-h5", "Sec-Fetch-Site": "same-site"},
+    ],
+)
+def test_refresh_and_logout_refuse_what_another_page_can_send(api, headers):
+    make_tree()
+    make_member("20000016", "B1")
+    access = login(api, "20000016")
+    token = api.cookies.get("dj_rt")
+    for path in ("/auth/logout", "/auth/refresh"):
+        r = requests.post(api.base + path, cookies={"dj_rt": token}, headers=headers, timeout=30)
+        assert r.status_code == 403, (path, r.text)
+        assert "本站" in r.json()["Message"]
+    assert me(api, access).ok
+    assert _refresh_with(api, token).ok  # nothing was used or revoked
+
+
+@pytest.mark.parametrize("member_no", ["", "   ", "\t", "a" * 33, "1000 0001", "张三"])
+def test_malformed_member_numbers_are_400_and_lock_nobody(api, member_no):
+    make_tree()
+    make_member("20000017", "B1")
+    for _ in range(6):
+        r = post(api, "/auth/login", {"member_no": member_no, "password": "wrong-pass1"})
+        assert r.status_code == 400, r.text
+        assert "党员编号" in r.json()["Message"]
+        r = post(
+            api,
+            "/auth/activate",
+            {"member_no": member_no, "name": "张三", "phone_last4": "1234", "password": "abc12345"},
+        )
+        assert r.status_code == 400, r.text
+    assert login(api, "20000017")
+    assert list(LoginThrottle.scan()) == []
+
+
+def test_a_colleague_cannot_lock_a_member_out_of_her_own_phone(api):
+    """Five wrong guesses from another browser lock that browser (and every unknown one) out of
+    the account; the member's phone, which signed in before, still gets in."""
+    make_tree()
+    make_member("20000018", "B1")
+    login(api, "20000018")  # her phone: it keeps the device mark
+    assert api.cookies.get("dj_dev")
+    assert post(api, "/auth/logout").status_code == 204
+    colleague = requests.Session()
+    colleague.base = api.base
+    for _ in range(5):
+        wrong = post(colleague, "/auth/login", {"member_no": "20000018", "password": "guess-123"})
+        assert wrong.status_code == 401
+    locked = post(colleague, "/auth/login", {"member_no": "20000018", "password": PASSWORD})
+    assert locked.status_code == 429
+    stranger = requests.Session()  # any other unknown browser shares the same five
+    stranger.base = api.base
+    assert (
+        post(stranger, "/auth/login", {"member_no": "20000018", "password": "x1234567"}).status_code
+        == 429
+    )
+    assert login(api, "20000018")
+    # A mark made for another account does not open this one's bucket.
+    make_member("20000019", "B1")
+    thief = requests.Session()
+    thief.base = api.base
+    login(thief, "20000019")
+    thief.cookies.set("dj_rt", "", path="/api/auth")
+    assert (
+        post(thief, "/auth/login", {"member_no": "20000018", "password": "guess-999"}).status_code
+        == 429
+    )
+
+
+def test_wrong_old_passwords_do_not_lock_login(api):
+    make_tree()
+    make_member("20000020", "B1")
+    access = login(api, "20000020")
+    other = requests.Session()
+    other.base = api.base
+    for _ in range(5):
+        r = post(
+            api,
+            "/auth/password",
+            {"old_password": "not-it-123", "new_password": "newpass2026"},
+            headers={"Authorization": f"Bearer {access}"},
+        )
+        assert r.status_code == 401
+    assert login(other, "20000020")  # login from a new browser is not locked
+
+
+def test_activation_guesses_across_accounts_are_limited(api):
+    """Twenty unactivated members, five last-4 guesses each, from one client: the client's
+    budget runs out long before, and no guess after it is even checked."""
+    make_tree()
+    for i in range(20):
+        make_member(f"2100{i:04d}", "B1", password=None, phone="13800005678")
+    answers = []
+    for i in range(20):
+        for guess in range(5):
+            r = post(
+                api,
+                "/auth/activate",
+                {
+                    "member_no": f"2100{i:04d}",
+                    "name": "张三",
+                    "phone_last4": f"{guess:04d}",
+                    "password": "abcd12345",
+                },
+            )
+            answers.append(r.status_code)
+    from chalicelib.settings import get_settings
+
+    allowed = get_settings().activation_client_failures
+    assert answers.count(401) == allowed
+    assert answers.count(429) == 100 - allowed
+    # The member herself, with the right details, is refused too until the window turns.
+    right = post(
+        api,
+        "/auth/activate",
+        {"member_no": "21000000", "name": "张三", "phone_last4": "5678", "password": "abcd12345"},
+    )
+    assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0

@@ -119,7 +119,13 @@ def test_scope_of_boards_logs_and_totals(stack, org_with_points):
     assert get(stack, p["secretary_b1"], "/boards/branch/B2").status_code == 403
     board = get(stack, p["secretary_b1"], "/boards/branch/B1").json()
     top = board["entries"][0]
-    assert (top["id"], top["points"]) == ("72000001", 1)
+    assert (top["name"], top["points"], top["me"]) == ("张三", 1, False)
+    mine = get(stack, p["member_b1"], "/boards/branch/B1").json()["entries"][0]
+    assert mine["me"] is True
+    # Boards show name (and branch) only: never a member number, the login id.
+    for path in ("/boards/branch/B1", "/boards/org", "/boards/committee/C1", "/boards/redblack"):
+        text = get(stack, p["member_b1"], path).text
+        assert not any(m.member_no in text for m in p.values()), path
     assert get(stack, p["committee"], "/boards/branch/B2").status_code == 200
     assert get(stack, p["member_b1"], "/boards/branch/G1").status_code == 404
     # Out of scope and nonexistent units answer alike: no probing which ids exist.

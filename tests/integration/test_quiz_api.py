@@ -301,8 +301,15 @@ def test_exam_ranking_within_scope(stack, setup):
     mine = api(stack, "GET", "/quizzes/texam/ranking", a).json()
     assert [e["name"] for e in mine["entries"]] == ["甲", "乙"] and mine["me"]["rank"] == 1
     general = api(stack, "GET", "/quizzes/texam/ranking?unit=G1", b).json()
-    assert [e["name"] for e in general["entries"]] == ["甲", "丙", "乙"]
+    assert [(e["name"], e["branch"]) for e in general["entries"]] == [
+        ("甲", "第一党支部"),
+        ("丙", "第二党支部"),
+        ("乙", "第一党支部"),
+    ]
     assert general["me"]["rank"] == 3
+    # Name and branch only: no member number (the login id) of anyone.
+    text = api(stack, "GET", "/quizzes/texam/ranking?unit=G1", b).text
+    assert not any(m.member_no in text for m in (a, b, c))
     # Beside her own branch: refused; the B2 secretary sees B2 only.
     assert api(stack, "GET", "/quizzes/texam/ranking?unit=B2", a).status_code == 403
     assert api(stack, "GET", "/quizzes/texam/ranking?unit=B1", secretary_b2).status_code == 403

@@ -29,15 +29,23 @@ def _claims(**over) -> dict:
         "iss": "dangjian-api",
         "typ": "access",
         "sep": 0,
+        "sid": "s1",
+        "auth_time": now,
     }
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}
 
 
-def test_round_trip_carries_member_and_epoch():
-    token = tokens.issue_access_token("10000001", 3)
+def test_round_trip_carries_member_epoch_and_login():
+    token = tokens.issue_access_token("10000001", 3, "login-1", 1_700_000_000)
     assert jwt.get_unverified_header(token)["kid"] == "test-1"
-    assert tokens.verify_access_token(token) == ("10000001", 3)
+    claims = tokens.verify_access_token(token)
+    assert (claims.member_no, claims.epoch, claims.session_id, claims.auth_time) == (
+        "10000001",
+        3,
+        "login-1",
+        1_700_000_000,
+    )
 
 
 with warnings.catch_warnings():  # pyjwt warns that 48 bytes is short for HS512: that is the point
@@ -53,6 +61,9 @@ with warnings.catch_warnings():  # pyjwt warns that 48 bytes is short for HS512:
         _forge(_claims(iss="someone-else")),
         _forge(_claims(typ="refresh")),
         _forge(_claims(sep=None)),
+        _forge(_claims(sid=None)),
+        _forge(_claims(sid=7)),
+        _forge(_claims(auth_time=None)),
         _forge(_claims(exp=None)),
         _forge(_claims(iat=None)),
         _forge(_claims(sub=None)),
@@ -70,14 +81,14 @@ def test_bad_tokens_are_refused(token):
 
 
 def test_rotation_old_kid_still_verifies_new_kid_signs(monkeypatch):
-    old = tokens.issue_access_token("10000001", 0)
+    old = tokens.issue_access_token("10000001", 0, "s", 0)
     monkeypatch.setenv("JWT_KEYS", json.dumps({"test-2": "n" * 40, "test-1": KEY}))
     settings.reset_for_tests()
     try:
-        new = tokens.issue_access_token("10000001", 0)
+        new = tokens.issue_access_token("10000001", 0, "s", 0)
         assert jwt.get_unverified_header(new)["kid"] == "test-2"
-        assert tokens.verify_access_token(old) == ("10000001", 0)
-        assert tokens.verify_access_token(new) == ("10000001", 0)
+        assert tokens.verify_access_token(old).member_no == "10000001"
+        assert tokens.verify_access_token(new).member_no == "10000001"
     finally:
         monkeypatch.undo()
         settings.reset_for_tests()
@@ -99,3 +110,29 @@ def test_refresh_tokens_are_stored_only_hashed():
     token, digest = tokens.new_refresh_token()
     assert len(token) >= 43 and token not in digest
     assert tokens.hash_refresh_token(token) == digest
+
+
+def test_a_refresh_token_has_one_successor_found_again_under_any_key(monkeypatch):
+    token, _ = tokens.new_refresh_token()
+    successor = tokens.successor_token(token)
+    assert successor == tokens.successor_token(token) != token
+    stored = tokens.hash_refresh_token(successor)
+    assert tokens.known_successor(token, stored) == successor
+    assert tokens.known_successor("another-token", stored) is None
+    monkeypatch.setenv("JWT_KEYS", json.dumps({"test-2": "n" * 40, "test-1": KEY}))
+    settings.reset_for_tests()
+    try:  # a key rotated within the grace period: the successor is still recognised
+        assert tokens.known_successor(token, stored) == successor
+    finally:
+        monkeypatch.undo()
+        settings.reset_for_tests()
+
+
+def test_a_device_mark_belongs_to_one_member_and_cannot_be_forged():
+    mark = tokens.device_token("10000001", "dev-abc")
+    assert tokens.device_for("10000001", mark) == "dev-abc"
+    assert tokens.device_for("10000002", mark) is None
+    owner, _device, mac = mark.split(".")
+    assert tokens.device_for("10000001", f"{owner}.other.{mac}") is None
+    assert tokens.device_for("10000001", None) is None
+    assert tokens.device_for("10000001", "garbage") is None

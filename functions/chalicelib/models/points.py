@@ -67,6 +67,9 @@ class PointTotal(Model):
     member_no = UnicodeAttribute(hash_key=True)
     period = UnicodeAttribute(range_key=True)
     points = NumberAttribute(default=0)
+    # Day counters only: reversals dated this day (<= 0). `points` stays the daily cap's gross
+    # count; the day's figure is points + reversed, the sum of the day's ledger lines.
+    reversed = NumberAttribute(null=True)
     board_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)  # day counters only; the day is in the key anyway
     by_board = BoardIndex()

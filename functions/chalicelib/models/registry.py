@@ -7,6 +7,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -64,5 +65,8 @@ class Member(Model):
     password_hash = UnicodeAttribute(null=True)
     # Bumped by a password change: refresh-token families of an older epoch stop working.
     session_epoch = NumberAttribute(default=0)
+    # Logins ended within the access tokens' lifetime ("<session id>@<ended at>"): the token
+    # check reads this item anyway, so a logout ends that login's access tokens at once.
+    ended_sessions = UnicodeSetAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     by_branch = BranchIndex()

@@ -35,14 +35,19 @@ class RefreshToken(Model):
     family_id = UnicodeAttribute()
     member_no = UnicodeAttribute()
     used_at = NumberAttribute(null=True)
+    # Set when used: the hash of the one successor (tokens.successor_token), so a retry within
+    # the grace period is answered with that same token, never a second live one.
+    successor_hash = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 
 class LoginThrottle(Model):
-    """Recent failed attempts for one account and action (login or activation)."""
+    """Recent attempts for one account and action (`failures`, a sliding window), or the count
+    of one fixed window for a client or the whole organisation (`count`, key ending #<window>)."""
 
     Meta = table_meta("login-throttle")
     key = UnicodeAttribute(hash_key=True)
     failures = ListAttribute(of=NumberAttribute, default=list)
+    count = NumberAttribute(null=True)
     expires_at = TTLAttribute()
     version = VersionAttribute()

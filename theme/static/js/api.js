@@ -46,6 +46,16 @@ export function clearSession() {
   }
 }
 
+// Sent with every call: the refresh and logout endpoints, authenticated by a cookie, accept only
+// requests that carry it, which a page of another origin cannot send.
+const SAME_ORIGIN_HEADER = ['X-Requested-With', 'dangjian-h5'];
+// A busy or unreachable database answers 503 with Retry-After: wait and send the same request
+// again (every write the pages make carries its idempotency key), at most this many times.
+const BUSY_RETRIES = 2;
+const MAX_WAIT_MS = 8000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function fallbackMessage(status) {
   if (status === 0) return '网络异常，请检查网络后重试';
   if (status === 429) return '操作太频繁，请稍后再试';
@@ -54,7 +64,19 @@ function fallbackMessage(status) {
 }
 
 async function send(method, path, body) {
-  const headers = { Accept: 'application/json' };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendOnce(method, path, body);
+    } catch (error) {
+      if (error.status !== 503 || attempt >= BUSY_RETRIES) throw error;
+      const seconds = Number(error.retryAfter) || 2;
+      await sleep(Math.min(MAX_WAIT_MS, seconds * 1000 * (attempt + 1)));
+    }
+  }
+}
+
+async function sendOnce(method, path, body) {
+  const headers = { Accept: 'application/json', [SAME_ORIGIN_HEADER[0]]: SAME_ORIGIN_HEADER[1] };
   const token = PUBLIC.has(path) ? null : getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -94,6 +116,8 @@ let refreshing = null;
 export function refresh() {
   if (!refreshing) {
     refreshing = send('POST', '/api/auth/refresh')
+      // 409: another page of this browser refreshed a moment ago; its new cookie is ours too.
+      .catch((error) => (error.status === 409 ? send('POST', '/api/auth/refresh') : Promise.reject(error)))
       .then((data) => {
         setToken(data.access_token);
         return true;

@@ -19,12 +19,16 @@ function renderRules(rules) {
     bar.className = 'bar';
     const fill = document.createElement('span');
     const cap = rule.daily_cap;
-    fill.style.width = cap ? `${Math.min(100, (100 * rule.today) / cap)}%` : rule.today ? '100%' : '0';
+    // The bar is the daily cap's use (a reversal does not give it back); the number is the
+    // net points, the sum of today's ledger lines, like every other figure on the page.
+    const used = rule.cap_used ?? rule.today;
+    fill.style.width = cap ? `${Math.min(100, (100 * used) / cap)}%` : rule.today ? '100%' : '0';
     bar.append(fill);
     const value = document.createElement('span');
     value.className = 'rule-value';
     value.textContent = cap ? `${rule.today}/${cap}` : `${rule.today}`;
-    if (cap && rule.today >= cap) row.classList.add('is-full');
+    if (used > rule.today) value.textContent += `（撤销 ${used - rule.today}）`;
+    if (cap && used >= cap) row.classList.add('is-full');
     row.append(label, bar, value);
     list.append(row);
   }
