@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
@@ -34,6 +35,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 # Beyond this many changed paths one wildcard path is cheaper (the first 1,000 a month are free).
 MAX_INVALIDATION_PATHS = 20
+# Kept as they are in an invalidation path: RFC 1738's reserved and safe characters (letters,
+# digits and `-_.~` are never encoded by `quote`).
+URL_SAFE = "/;:@=&$+!*'(),"
 
 
 @dataclass
@@ -49,9 +53,14 @@ class Plan:
     unchanged: int = 0
 
     def invalidation_paths(self) -> list[str]:
-        """Changed or removed non-asset paths; `index.html` is also served as `/`."""
+        """Changed or removed non-asset paths; `index.html` is also served as `/`.
+
+        CloudFront wants non-ASCII and RFC 1738 "unsafe" characters URL-encoded, as a browser
+        sends them (`/images/%E6%94%AF...svg`), and nothing else (a `+` stays a `+`)."""
         paths = sorted(
-            "/" + k for k in self.upload + self.delete if not k.startswith(ASSET_PREFIXES)
+            "/" + quote(k, safe=URL_SAFE)
+            for k in self.upload + self.delete
+            if not k.startswith(ASSET_PREFIXES)
         )
         if any(p.endswith("/index.html") for p in paths):
             paths += sorted({p[: -len("index.html")] for p in paths if p.endswith("index.html")})

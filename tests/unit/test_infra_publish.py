@@ -60,3 +60,14 @@ def test_local_checksums_are_md5_like_s3_etags(tmp_path: Path) -> None:
         "index.html": _md5("<p>hi</p>"),
         "theme/a.css": _md5("body{}"),
     }
+
+
+def test_invalidation_paths_are_url_encoded_as_cloudfront_matches_them() -> None:
+    todo = publish.Plan(upload=["images/支部 合影.svg", "articles/a+b.html"], delete=["index.html"])
+    # Only what a browser encodes is encoded: a `+` or `(` is sent as it is.
+    assert todo.invalidation_paths() == [
+        "/articles/a+b.html",
+        "/images/%E6%94%AF%E9%83%A8%20%E5%90%88%E5%BD%B1.svg",
+        "/index.html",
+        "/",
+    ]
