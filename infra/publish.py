@@ -115,8 +115,37 @@ def remote_objects(s3: Any, bucket: str) -> dict[str, Remote]:
 
 
 def stack_outputs(cfn: Any, stage: str) -> dict[str, str]:
-    stack = cfn.describe_stacks(StackName=f"dangjian-{stage}")["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    from botocore.exceptions import ClientError
+
+    name = f"dangjian-{stage}"
+    try:
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            raise SystemExit(f"{name} does not exist in this region: make deploy first") from None
+        raise
+    out = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    missing = {"SiteBucketName", "DistributionId"} - set(out)
+    if missing:
+        raise SystemExit(
+            f"{name} ({stack['StackStatus']}) has no output {', '.join(sorted(missing))}"
+        )
+    return out
+
+
+def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+    """DeleteObjects answers 200 and lists the keys it could not delete under `Errors`."""
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        result = s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+        )
+        errors = result.get("Errors", [])
+        if errors:
+            listed = "; ".join(
+                f"{e['Key']}: {e.get('Code')} {e.get('Message', '')}" for e in errors
+            )
+            raise SystemExit(f"s3://{bucket}: {len(errors)} object(s) not deleted: {listed}")
 
 
 def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False) -> Plan:
@@ -144,9 +173,7 @@ def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False)
             ContentType=content_type(key),
             CacheControl=cache_control(key),
         )
-    for start in range(0, len(todo.delete), 1000):
-        chunk = todo.delete[start : start + 1000]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk]})
+    delete_keys(s3, bucket, todo.delete)
     paths = todo.invalidation_paths()
     if paths:
         session.create_client("cloudfront", region_name=region).create_invalidation(

@@ -481,6 +481,14 @@ def test_publish_syncs_by_checksum_and_invalidates_exactly_the_changed_pages(
     assert new_page == changed["articles/a.html"]
 
 
+def test_publishing_a_stage_that_was_never_deployed_says_so(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    _write_site(tmp_path, SITE)
+    with pytest.raises(SystemExit, match=r"dangjian-prod does not exist .*make deploy first"):
+        publish.publish("prod", REGION, root=tmp_path)
+
+
 # -- the JWT key -------------------------------------------------------------------------------
 
 
