@@ -29,9 +29,12 @@ the table, bucket, role and permission resources are created by moto's own handl
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import hashlib
+import io
 import json
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -248,6 +251,7 @@ def moto_endpoint() -> Iterator[str]:
             "AWS_SESSION_TOKEN",
             "AWS_SECURITY_TOKEN",
             "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+            *(k for k in os.environ if k.startswith("AWS_ENDPOINT_URL_")),  # per service
         ):
             env.delenv(name, raising=False)
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -311,9 +315,6 @@ def _events(cfn: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def deployed(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     """Deploy three times: a new stack, the same release again, a release with new code."""
-    import contextlib
-    import io
-
     client("s3").create_bucket(
         Bucket=ARTIFACTS, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
@@ -356,10 +357,12 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
     left = [c["ExecutionStatus"] for c in deployed.change_sets_after_noop]
     assert left == ["EXECUTE_COMPLETE"]
     assert "UPDATE_COMPLETE" in _events(cfn)
-    # The update ran the new code: the function's code is the second zip.
-    for name in ("APIHandlerName",):
-        code = lam.get_function(FunctionName=deployed.outputs[name])["Configuration"]
-        assert code["CodeSha256"] == _code_sha256(deployed.second_zip) != deployed.first_code
+    # The update ran the new code: both functions (the API, the ranking job) run the second zip.
+    functions = lam.list_functions()["Functions"]
+    handlers = sorted(f["Handler"] for f in functions)
+    assert handlers == ["app.app", "chalicelib.schedules.rank_boards"]
+    for function in functions:
+        assert function["CodeSha256"] == _code_sha256(deployed.second_zip) != deployed.first_code
     # What the stack made is real (in moto): the tables from the models, the bucket, the CDN.
     from chalicelib.models import ALL_MODELS
 
