@@ -11,11 +11,14 @@ requirements, so only the first run downloads anything.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +71,18 @@ class Package:
             )
 
 
+@contextmanager
+def _project_lock(project: Path) -> Iterator[None]:
+    """One `chalice package` per project at a time: Chalice writes its dependency cache in
+    `.chalice/deployments/` in place, so a second run could reuse a half-written zip (parallel
+    tests, two terminals)."""
+    lock = project / ".chalice" / "deployments" / ".package.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def package(
     stage: str, region: str = DEFAULT_REGION, out: Path | None = None, project: Path = FUNCTIONS
 ) -> Package:
@@ -84,20 +99,21 @@ def package(
     # Chalice refuses to write into an existing directory, so it packages into a fresh one.
     target = out / "chalice"
     subprocess.run(["rm", "-rf", str(target)], check=True)
-    subprocess.run(
-        [
-            str(chalice),
-            "package",
-            "--stage",
-            stage,
-            "--merge-template",
-            str(merge),
-            str(target),
-        ],
-        cwd=project,
-        check=True,
-        env={**os.environ, "AWS_DEFAULT_REGION": region},
-    )
+    with _project_lock(project):
+        subprocess.run(
+            [
+                str(chalice),
+                "package",
+                "--stage",
+                stage,
+                "--merge-template",
+                str(merge),
+                str(target),
+            ],
+            cwd=project,
+            check=True,
+            env={**os.environ, "AWS_DEFAULT_REGION": region},
+        )
     for name in ("sam.json", "deployment.zip"):
         (target / name).rename(out / name)
     target.rmdir()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
@@ -34,6 +35,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 # Beyond this many changed paths one wildcard path is cheaper (the first 1,000 a month are free).
 MAX_INVALIDATION_PATHS = 20
+# Kept as they are in an invalidation path: RFC 1738's reserved and safe characters (letters,
+# digits and `-_.~` are never encoded by `quote`).
+URL_SAFE = "/;:@=&$+!*'(),"
 
 
 @dataclass
@@ -49,9 +53,14 @@ class Plan:
     unchanged: int = 0
 
     def invalidation_paths(self) -> list[str]:
-        """Changed or removed non-asset paths; `index.html` is also served as `/`."""
+        """Changed or removed non-asset paths; `index.html` is also served as `/`.
+
+        CloudFront wants non-ASCII and RFC 1738 "unsafe" characters URL-encoded, as a browser
+        sends them (`/images/%E6%94%AF...svg`), and nothing else (a `+` stays a `+`)."""
         paths = sorted(
-            "/" + k for k in self.upload + self.delete if not k.startswith(ASSET_PREFIXES)
+            "/" + quote(k, safe=URL_SAFE)
+            for k in self.upload + self.delete
+            if not k.startswith(ASSET_PREFIXES)
         )
         if any(p.endswith("/index.html") for p in paths):
             paths += sorted({p[: -len("index.html")] for p in paths if p.endswith("index.html")})
@@ -106,8 +115,37 @@ def remote_objects(s3: Any, bucket: str) -> dict[str, Remote]:
 
 
 def stack_outputs(cfn: Any, stage: str) -> dict[str, str]:
-    stack = cfn.describe_stacks(StackName=f"dangjian-{stage}")["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    from botocore.exceptions import ClientError
+
+    name = f"dangjian-{stage}"
+    try:
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            raise SystemExit(f"{name} does not exist in this region: make deploy first") from None
+        raise
+    out = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    missing = {"SiteBucketName", "DistributionId"} - set(out)
+    if missing:
+        raise SystemExit(
+            f"{name} ({stack['StackStatus']}) has no output {', '.join(sorted(missing))}"
+        )
+    return out
+
+
+def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
+    """DeleteObjects answers 200 and lists the keys it could not delete under `Errors`."""
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        result = s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+        )
+        errors = result.get("Errors", [])
+        if errors:
+            listed = "; ".join(
+                f"{e['Key']}: {e.get('Code')} {e.get('Message', '')}" for e in errors
+            )
+            raise SystemExit(f"s3://{bucket}: {len(errors)} object(s) not deleted: {listed}")
 
 
 def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False) -> Plan:
@@ -135,9 +173,7 @@ def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False)
             ContentType=content_type(key),
             CacheControl=cache_control(key),
         )
-    for start in range(0, len(todo.delete), 1000):
-        chunk = todo.delete[start : start + 1000]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk]})
+    delete_keys(s3, bucket, todo.delete)
     paths = todo.invalidation_paths()
     if paths:
         session.create_client("cloudfront", region_name=region).create_invalidation(

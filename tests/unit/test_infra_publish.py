@@ -7,6 +7,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "infra"))
 
@@ -60,3 +62,35 @@ def test_local_checksums_are_md5_like_s3_etags(tmp_path: Path) -> None:
         "index.html": _md5("<p>hi</p>"),
         "theme/a.css": _md5("body{}"),
     }
+
+
+def test_invalidation_paths_are_url_encoded_as_cloudfront_matches_them() -> None:
+    todo = publish.Plan(upload=["images/支部 合影.svg", "articles/a+b.html"], delete=["index.html"])
+    # Only what a browser encodes is encoded: a `+` or `(` is sent as it is.
+    assert todo.invalidation_paths() == [
+        "/articles/a+b.html",
+        "/images/%E6%94%AF%E9%83%A8%20%E5%90%88%E5%BD%B1.svg",
+        "/index.html",
+        "/",
+    ]
+
+
+class _Bucket:
+    """DeleteObjects as S3 answers it: 200, with the keys it refused under `Errors`."""
+
+    def __init__(self, refuse: set[str]) -> None:
+        self.refuse, self.calls = refuse, []
+
+    def delete_objects(self, Bucket: str, Delete: dict) -> dict:  # noqa: N803 (botocore's names)
+        keys = [o["Key"] for o in Delete["Objects"]]
+        self.calls.append(keys)
+        errors = [{"Key": k, "Code": "AccessDenied", "Message": "Access Denied"} for k in keys]
+        return {"Errors": [e for e in errors if e["Key"] in self.refuse]}
+
+
+def test_deletes_go_in_batches_of_1000_and_a_refused_key_stops_the_publish() -> None:
+    bucket = _Bucket(refuse=set())
+    publish.delete_keys(bucket, "site", [f"p/{i}.html" for i in range(2500)])
+    assert [len(c) for c in bucket.calls] == [1000, 1000, 500]
+    with pytest.raises(SystemExit, match=r"1 object\(s\) not deleted: gone.html: AccessDenied"):
+        publish.delete_keys(_Bucket(refuse={"gone.html"}), "site", ["a.html", "gone.html"])
