@@ -339,33 +339,49 @@ def view(attempt: QuizAttempt, data: dict[str, dict[str, Any]] | None = None) ->
         "review": None,
     }
     if attempt.status == SUBMITTED and attempt.result:
-        body["result"] = attempt.result
+        settings = {**s, "kind": kind}
+        held = answers_held(settings, clock.now(), attempt_number(attempt))
+        # While the exam may still be taken, nothing per question: for a 判断题 whether it was
+        # right is its answer. Only the score and the count of right answers.
+        body["result"] = (
+            {k: v for k, v in attempt.result.items() if k != "marks"} if held else attempt.result
+        )
         body["closed_by"] = attempt.closed_by
-        if kind != "survey":
+        if kind != "survey" and not held:
             body["review"] = _review(attempt, data, shown)
     return body
 
 
-def answers_held(settings: dict[str, Any], now: float) -> bool:
-    """An exam that may be taken again keeps its answers and explanations until it closes: the
-    first attempt's review would otherwise be the key to the next one."""
-    retakes = (settings.get("attempts") or 1) > 1
-    return settings.get("kind") == "exam" and retakes and now < (settings.get("closes") or 0)
+def attempt_number(attempt: QuizAttempt) -> int | None:
+    """The exam attempt's number (n00002 → 2); None for the other kinds."""
+    period = attempt_period(attempt)
+    return int(period[1:]) if period.startswith("n") and period[1:].isdigit() else None
+
+
+def answers_held(settings: dict[str, Any], now: float, number: int | None = None) -> bool:
+    """An exam that may be taken again keeps every per-question mark, answer and explanation
+    while it can still be taken: until the window closes or the member's last attempt is used.
+    The first attempt's review would otherwise be the key to the next one."""
+    if settings.get("kind") != "exam":
+        return False
+    allowed = settings.get("attempts") or 1
+    closes = settings.get("closes")
+    window_open = closes is None or now < closes
+    attempts_left = number is None or number < allowed
+    return window_open and attempts_left and allowed > 1
 
 
 def _review(attempt: QuizAttempt, data: dict[str, Any], shown: list[int]) -> list[dict[str, Any]]:
     s = {**attempt.settings, "kind": attempt.kind}
-    if answers_held(s, clock.now()):
-        s = {**s, "show_answers": False, "show_explanations": False}
     marks = attempt.result.get("marks", [])
     out = []
     for i in shown:
         q = data[attempt.items[i]["ref"]]
-        entry: dict[str, Any] = {
-            "index": i,
-            "mark": marks[i] if i < len(marks) else 0,
-            "correct": (marks[i] if i < len(marks) else 0) == 1,
-        }
+        entry: dict[str, Any] = {"index": i}
+        # A quiz that never shows its answers never shows per-question marks either.
+        if s.get("show_answers", True):
+            entry["mark"] = marks[i] if i < len(marks) else 0
+            entry["correct"] = entry["mark"] == 1
         if s.get("show_answers", True):
             entry["answer"] = right_answer(q, served_perm(attempt, i, q))
         if s.get("show_explanations", True):

@@ -185,19 +185,37 @@ def test_exam_time_limit_is_the_servers(setup, monkeypatch):
         quizzes.submit(member, "texam", view["attempt"], {"3": key["3"]})
 
 
+def _per_question(body: dict) -> bool:
+    """Does a response say anything about single questions (marks, right answers, reasons)?"""
+    return bool(body.get("review")) or "marks" in (body.get("result") or {})
+
+
 def test_a_retakeable_exam_keeps_its_answers_until_it_closes(setup, monkeypatch):
-    """Attempt 1's review must not be the key to attempt 2."""
+    """Attempt 1's review must not be the key to attempt 2: not the answers, not even which
+    questions were right (for a 判断题 that is the answer)."""
     member = make_member("80000009", "B1", password=None)
     caller = registry.caller_for(member)
     freeze(monkeypatch, datetime(2026, 11, 20, 2, 0, tzinfo=UTC).timestamp())
     view = quizzes.start(member, caller, "texam")
-    done = quizzes.submit(member, "texam", view["attempt"])
-    assert done["review"] and all(
-        "answer" not in e and "explanation" not in e for e in done["review"]
-    )
+    key = key_for("80000009", "texam", view["attempt"])
+    done = quizzes.submit(member, "texam", view["attempt"], {"0": key["0"]})
+    assert done["status"] == "submitted" and done["result"]["correct"] == 1
+    assert not _per_question(done)
+    assert not _per_question(quizzes.current(member, "texam"))
     freeze(monkeypatch, datetime(2100, 1, 1, tzinfo=UTC).timestamp())  # the exam has closed
     later = quizzes.current(member, "texam")
-    assert all("answer" in e and "explanation" in e for e in later["review"])
+    assert all("answer" in e and "explanation" in e and "correct" in e for e in later["review"])
+
+
+def test_the_last_attempt_shows_the_review_while_the_window_is_open(setup, monkeypatch):
+    member = make_member("80000014", "B1", password=None)
+    caller = registry.caller_for(member)
+    freeze(monkeypatch, datetime(2026, 11, 20, 2, 0, tzinfo=UTC).timestamp())
+    first = quizzes.start(member, caller, "texam")
+    assert not _per_question(quizzes.submit(member, "texam", first["attempt"]))
+    second = quizzes.start(member, caller, "texam")  # the second and last of two
+    last = quizzes.submit(member, "texam", second["attempt"])
+    assert last["review"] and "marks" in last["result"]
 
 
 def test_an_expired_attempt_is_closed_by_the_next_request(setup, monkeypatch):

@@ -287,6 +287,7 @@ function showResult(v) {
   }
   if (kind !== 'survey') sub += `${sub ? ' · ' : ''}获得 ${r.points || 0} 积分`;
   if (v.closed_by === 'timeout') sub += ' · 时间到，已按截止前的答案交卷';
+  if (kind === 'exam' && !v.review) sub += ' · 考试结束或用完全部考试机会后，可查看每题对错和解析';
   $('quiz-score').textContent = main;
   $('quiz-score-sub').textContent = sub;
   $('quiz-again').hidden = !(kind === 'challenge' || kind === 'exam');
@@ -297,7 +298,8 @@ function showResult(v) {
   for (const entry of v.review || []) {
     const q = v.questions.find((x) => x.index === entry.index);
     const card = document.createElement('div');
-    card.className = `panel quiz-review-item ${entry.correct ? 'is-right' : 'is-wrong'}`;
+    const mark = 'correct' in entry ? (entry.correct ? ' is-right' : ' is-wrong') : '';
+    card.className = `panel quiz-review-item${mark}`;
     card.append(line(`${entry.index + 1}. ${q.stem}`, 'quiz-stem'));
     if (q.type !== 'fill') {
       q.options.forEach((_, i) => card.append(line(optionText(q, i), 'quiz-review-option')));
