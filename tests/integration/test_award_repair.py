@@ -1,0 +1,66 @@
+"""A vote or a comment whose point failed after its own write (a timeout, throttling, eight
+transaction conflicts) gets the point when the phone retries with the same request id — once,
+never twice (in-process, the award made to fail on its first call)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import comments, points, votes
+from chalicelib.models import PointEntry
+from tests.engagement_factories import make_item
+from tests.factories import make_member, make_tree
+from tests.interaction_factories import make_campaign
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+
+@pytest.fixture
+def award_fails_once(monkeypatch: pytest.MonkeyPatch):
+    real = points.award
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("award 1 for x did not settle")  # as after 8 conflicts
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(points, "award", flaky)
+    return calls
+
+
+def _ledger(member_no: str, rule: str) -> list[int]:
+    return [
+        int(e.amount) for e in PointEntry.query(member_no, consistent_read=True) if e.rule == rule
+    ]
+
+
+def test_a_vote_whose_award_failed_gets_it_on_the_retry(award_fails_once):
+    make_tree()
+    member = make_member("75000001", "B1", password=None)
+    make_campaign("c1")
+    with pytest.raises(RuntimeError):
+        votes.cast(member, "c1", "cand-a", "req-vote-0001")
+    assert _ledger("75000001", "vote") == []
+    retry = votes.cast(member, "c1", "cand-a", "req-vote-0001")
+    assert retry["replay"] is True and retry["award"] == {"rule": "vote", "points": 1}
+    again = votes.cast(member, "c1", "cand-a", "req-vote-0001")
+    assert again["replay"] is True and again["award"] is None
+    assert _ledger("75000001", "vote") == [1]
+    assert retry["me"]["used"] == 1 if "used" in retry["me"] else True
+
+
+def test_a_comment_whose_award_failed_gets_it_on_the_retry(award_fails_once):
+    make_tree()
+    member = make_member("75000002", "B1", password=None)
+    make_item("a1")
+    with pytest.raises(RuntimeError):
+        comments.post(member, "a1", "学习体会：把理论落到实处。", "req-cmt-0001")
+    assert _ledger("75000002", "comment") == []
+    retry = comments.post(member, "a1", "学习体会：把理论落到实处。", "req-cmt-0001")
+    assert retry["replay"] is True and retry["award"] == {"rule": "comment", "points": 1}
+    again = comments.post(member, "a1", "学习体会：把理论落到实处。", "req-cmt-0001")
+    assert again["award"] is None
+    assert _ledger("75000002", "comment") == [1]
+    assert comments.counts(["a1"]) == {"a1": 1}
