@@ -290,6 +290,17 @@ def write(installments: Sequence[Installment], out: Path, branch: str, source: s
     return written
 
 
+def read_source(path: Path) -> str:
+    """The text of `path`: UTF-8 (with or without BOM), or GB18030 as Windows in China saves it."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+        print(f"{path}: 不是 UTF-8，按 GB18030 读取", file=sys.stderr)
+        return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="把党章文本分成按天推送的连载（党章百日学）")
     parser.add_argument("source", type=Path, help="党章全文（UTF-8 纯文本，段落之间空一行）")
@@ -300,10 +311,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--source-label", default="党委宣传部", help="文章来源（Source）")
     args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days 须为正整数")
     try:
-        text = args.source.read_text(encoding="utf-8")
+        text = read_source(args.source)
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"{args.source}: 无法读取（须为 UTF-8 文本）：{exc}", file=sys.stderr)
+        print(f"{args.source}: 无法读取（须为 UTF-8 或 GB18030 文本）：{exc}", file=sys.stderr)
         return 1
     try:
         installments = split(parse(text), args.days)

@@ -25,6 +25,8 @@ from tools import cn_numerals
 GENERAL = "总纲"
 _NUM = rf"[{cn_numerals.CHARS}](?:\s*[{cn_numerals.CHARS}])*"
 HEADING_RE = re.compile(rf"^第\s*(?P<num>{_NUM})\s*(?P<kind>[章条])(?P<sep>\s*)(?P<rest>.*)$")
+# Parts (编) and sections (节) are not in the Party Constitution; the series has no place for them.
+_OTHER_DIVISION_RE = re.compile(rf"^第\s*{_NUM}\s*[编节](\s|$)")
 # A chapter title is short and holds no sentence punctuation (第二章　党的组织制度).
 _TITLE_MAX = 30
 _SENTENCE_MARKS = set("。，；：！？、,;:!?")
@@ -90,7 +92,8 @@ def _width(prefix: str) -> int:
 
 def read_lines(text: str) -> list[_Line]:
     """The non-blank lines, each marked if the layout makes it start a paragraph."""
-    raw = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # A byte-order mark may also sit mid-text where files were pasted together.
+    raw = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(raw, 1):
         bad = next((c for c in line if unicodedata.category(c) == "Cc" and c != "\t"), None)
         if bad is not None:
@@ -153,8 +156,16 @@ class _Parser:
     # --- headings ---------------------------------------------------------------------------
 
     def heading(self, line: _Line) -> _Heading | None:
+        if tidy(line.text) == GENERAL:
+            if self.phase != "preamble":
+                raise SourceError(f"第 {line.number} 行：「总纲」出现了两次")
+            return _Heading("general")
         if self.phase == "preamble":
-            return _Heading("general") if tidy(line.text) == GENERAL else None
+            return None
+        if _OTHER_DIVISION_RE.match(line.text):
+            raise SourceError(
+                f"第 {line.number} 行：「{tidy(line.text)[:12]}」：连载只按章、条划分，不支持编、节"
+            )
         found = _candidate(line.text)
         if found is None:
             return None

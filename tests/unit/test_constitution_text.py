@@ -40,6 +40,8 @@ FAULTS = {
     "fault_empty_chapter.txt": "第 11 行：第二章下没有条文",
     "fault_article_before_chapter.txt": "第 7 行：条文（第一条）出现在第一章之前",
     "fault_orphan_paragraph.txt": "第 9 行：段落不属于任何一条",
+    "fault_general_twice.txt": "第 11 行：「总纲」出现了两次",
+    "fault_section_heading.txt": "第 9 行：「第一节党员的条件」：连载只按章、条划分，不支持编、节",
     "fault_unspaced_inside.txt": (
         "第 12 行：缺少第二条（这里已是第三条，序号应连续）；第 10 行以「第二条」开头而其后没有空格"
     ),
@@ -169,6 +171,24 @@ def test_chinese_numerals_round_trip_and_reject_what_texts_do_not_write() -> Non
 def test_a_control_character_is_named_with_its_line() -> None:
     with pytest.raises(SourceError, match="第 3 行：含有控制字符 U\\+0002"):
         parse_text("章程\n\n总纲\x02\n")
+
+
+def test_gb18030_files_and_stray_byte_order_marks_are_read(tmp_path: Path) -> None:
+    text = _read("spaced_headings.txt").replace("第二章", "\ufeff第二章")
+    source = tmp_path / "gbk.txt"
+    source.write_bytes(text.encode("gb18030"))
+    out = tmp_path / "out"
+    assert cs.main([str(source), "--out", str(out), "--branch", "C01", "--days", "3"]) == 0
+    written = "".join(p.read_text(encoding="utf-8") for p in sorted(out.glob("*.md")))
+    assert "## 第二章\u3000组织制度" in written and "总纲第一段" in written
+    assert _outline(parse_text(text)) == _outline(parse_text(_read("spaced_headings.txt")))
+
+
+def test_days_must_be_positive(tmp_path: Path) -> None:
+    source = str(SOURCES / "spaced_headings.txt")
+    with pytest.raises(SystemExit) as exited:
+        cs.main([source, "--out", str(tmp_path / "o"), "--branch", "C01", "--days", "0"])
+    assert exited.value.code == 2
 
 
 pytestmark_real = pytest.mark.skipif(not REAL.is_file(), reason=f"{REAL} is absent")

@@ -19,7 +19,7 @@ from tools.markdown_text import BACKSLASH_ESCAPABLE, escape, html
 ROOT = Path(__file__).resolve().parents[2]
 # Every character with a meaning somewhere in Markdown, Python-Markdown's extra, or HTML.
 SPECIAL = "\\`*_{}[]()<>#+-.!|:~&;=^$%@\"'/ 0123456789"
-WIDE = "　１２．（）“”《》、，。：；！？一二三第条章总纲"
+WIDE = "　１２．（）“”《》、，。：；！？一二三第条章总纲\t\u00a0"
 SAMPLES = [
     "1. 以数字和句点开头",
     "1) 右括号",

@@ -3,6 +3,7 @@ with the site's settings; what a page shows must be exactly the source text."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -148,6 +149,10 @@ def test_titles_and_the_series_index_show_source_characters(hostile) -> None:
     assert h1 == f"第 {chapter_day.day} 天 · 第一章 党员 &lt;i&gt; &amp; *星* 第一条"
     assert "第一章 党员 &lt;i&gt; &amp; *星*" in index
     assert "第二章 组织 `代码`" in index
+    # The catalog (reading credit, moderation lists) carries the plain title, as members read it.
+    catalog = json.loads((out / "catalog.json").read_text(encoding="utf-8"))
+    entry = next(e for e in catalog if e["day"] == chapter_day.day)
+    assert entry["title"] == f"第 {chapter_day.day} 天 · 第一章 党员 <i> & *星* 第一条"
 
 
 def test_index_titles_tell_the_general_outline_days_apart(tmp_path: Path) -> None:
