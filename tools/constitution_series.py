@@ -2,9 +2,11 @@
 
     python -m tools.constitution_series SOURCE --branch C01 --out content/dangzhang/ [--days 100]
 
-SOURCE is plain UTF-8 text, one paragraph a block with a blank line between blocks, structured
-like the Party Constitution: a title (and a note on the revision), `总纲` with its paragraphs, then
-chapters (`第一章　党员`) holding articles (`第一条　……`, an article may have several paragraphs).
+SOURCE is plain text (UTF-8, or GB18030) structured like the Party Constitution: a title (and a
+note on the revision), `总纲` with its paragraphs, then chapters (`第一章　党员`) holding articles
+(`第一条　……`, an article may have several paragraphs). tools/constitution_text reads it: the
+layouts and typesetting it accepts, and the numbering it checks (chapters and articles must run
+1, 2, 3 …; the first fault stops the import with its line).
 
 The installments are balanced by length: a dynamic programme cuts the text into exactly `--days`
 contiguous parts, minimising the squared distance of each part from the mean length. An article
@@ -13,6 +15,13 @@ sentences (a cut inside a paragraph costs extra, so the programme prefers paragr
 2017 text has 30 总纲 paragraphs and 55 articles, only 85 whole pieces for 100 days, and one 总纲
 paragraph is four times a day's reading: sentence cuts in 总纲 are what make 100 balanced days
 possible. A single long article (第三条 is about three days' reading) stays one installment.
+A day that would run on into the next chapter costs as much as a day twice too long, so chapters
+start days wherever the balance allows; a day that must hold two names both in its title and
+`Chapter:` (`第十章 … 第五十一条至第五十二条；第十一章 … 第五十三条`).
+
+Titles say what a day holds (`第 3 天 · 总纲（三）`, `第 51 天 · 第一章 党员 第一条`); `Lead:` holds
+its first words, which the series index shows under the title so the fifty 总纲 days are told
+apart. Text goes into Markdown through tools/markdown_text, so members see exactly the source.
 
 Each installment is a Markdown article with `Series: constitution` and `Day: N`; its publication
 date is not written into the file but computed at build time from the series' start date in
@@ -82,10 +91,6 @@ class Installment:
     @property
     def articles(self) -> list[str]:
         return [u.article for u in self.units if u.article]
-
-    @property
-    def chapter(self) -> Chapter | None:
-        return self.units[0].chapter
 
     @property
     def parts(self) -> list[tuple[Chapter | None, list[str]]]:
@@ -271,7 +276,9 @@ def render(inst: Installment, branch: str, source: str, general_numbers: dict) -
         elif block.kind == "article":
             body.append(f"**{escape(block.label)}**\u3000{escape(block.text)}")
         elif block.kind == "sentence" and body and not body[-1].startswith("## "):
-            body[-1] += escape(block.text)  # a sentence run continues its paragraph
+            # A sentence run continues its paragraph, with the space before it (if any).
+            gap = block.text[: len(block.text) - len(block.text.lstrip())]
+            body[-1] += gap + escape(block.text)
         else:
             body.append(escape(block.text))
     return "\n".join(lines) + "\n\n" + "\n\n".join(body) + "\n"

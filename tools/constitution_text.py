@@ -1,17 +1,19 @@
 """Read a constitution's plain text into its structure: preamble, 总纲, chapters, articles.
 
-The text is UTF-8 as official editions and web copies come: paragraphs separated by blank lines,
-or marked by a first-line indent (hard-wrapped text), or one paragraph a line. Headings may be
+Texts come as official editions and web copies lay them out: paragraphs separated by blank
+lines, or marked by a first-line indent (hard-wrapped text: lines without one continue the
+paragraph), or one paragraph a line (no blank line and no indent anywhere). Headings may be
 typeset with spaces (`总　　纲`, `第 一 章`, `第一章　党　　员`), a chapter's title may stand on the
-next line, numbers are Chinese numerals (第一百零一条) or digits.
+next line, numbers are Chinese numerals (第一百零一条, 第一百一十条) or digits.
 
 Whether a line starting with `第…条` / `第…章` is a heading is decided by what a heading looks like
-and by the sequence: a heading has a space after 条/章 (or nothing else on its line); without one
-(`第三条规定的…`) it is a heading only if it starts a paragraph, carries the next expected number
-and no spaced heading with that number follows (texts that never put a space there); otherwise
-it is text. Chapters and articles must then run 1, 2, 3 … (articles continue
-across chapters, as in the Party Constitution); a missing, repeated or misplaced one stops the
-import with the line of the first fault.
+and by the sequence: a heading has a space after 条/章 (or nothing else on its line), and a
+chapter's title is short and without sentence punctuation. Without the space (`第三条规定的…`) a
+line is a heading only if it starts a paragraph, carries the next expected number and no spaced
+heading with that number exists (texts that never put a space there); otherwise it is text.
+Chapters and articles must run 1, 2, 3 … (articles continue across chapters, as in the Party
+Constitution); a missing, repeated or misplaced one, an empty chapter, a second 总纲 or a 编/节
+division stops the import with the line of the first fault and a hint where one helps.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ with the site's settings; what a page shows must be exactly the source text."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 from html.parser import HTMLParser
@@ -13,7 +14,11 @@ import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from tools import cn_numerals
 from tools import constitution_series as cs
+from tools.constitution_text import tidy
+
+SPECIAL = "\\`*_{}[]()<>#+-.!|:~&;=^$%@\"'/ 0123456789\t"
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = Path(__file__).parent / "constitution_sources"
@@ -56,7 +61,7 @@ class _Blocks(HTMLParser):
 def _blocks(html: str) -> tuple[list[tuple[str, str]], list[str]]:
     parser = _Blocks()
     parser.feed(html)
-    return [(tag, " ".join(text.split("\n")).strip()) for tag, text in parser.blocks], parser.tags
+    return [(tag, _shown(text)) for tag, text in parser.blocks], parser.tags
 
 
 def _shown(text: str) -> str:
@@ -136,6 +141,39 @@ def test_source_markup_never_reaches_a_page_as_markup(hostile) -> None:
         html = page.read_text(encoding="utf-8")
         for raw in ('<script>alert("t")', "<script>alert(1)", "<img src=x", "<i>", "<b>"):
             assert raw not in html, (page.name, raw)
+
+
+def _random_constitution(seed: int) -> str:
+    """A constitution whose paragraphs and titles are random runs of Markdown-special, ASCII and
+    Chinese characters (lines that would read as a heading are drawn again)."""
+    rng = random.Random(seed)
+    alphabet = SPECIAL * 3 + "　１２．（）“”、，。：；！？一二三党员总纲\u00a0abcXYZ"
+
+    def line(chars: str = alphabet, most: int = 50) -> str:
+        while True:
+            text = "".join(rng.choices(chars, k=rng.randint(1, most))).strip()
+            if text and not text.startswith("第") and tidy(text) != "总纲":
+                return text
+
+    parts = [line(), "总纲", *(line() for _ in range(150))]
+    for number in range(1, 61):
+        if number % 20 == 1:
+            title = line(SPECIAL.replace(";", "").replace(":", "") + "党员组织", 12)
+            parts.append(f"第{cn_numerals.name(number // 20 + 1)}章　{title}")
+        parts += [f"第{cn_numerals.name(number)}条　{line()}", line(), line()]
+    return "\n\n".join(parts) + "\n"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_texts_survive_a_real_build_character_for_character(seed, tmp_path) -> None:
+    text = _random_constitution(seed)
+    installments, out = build_series(text, tmp_path, 40)
+    for inst in installments:
+        blocks, tags = _blocks(_page(out, inst.day))
+        assert blocks == expected_blocks(inst), inst.day
+        assert set(tags) <= {"p", "h2", "strong"}, (inst.day, tags)
+    shown = "".join(t for i in installments for _, t in _blocks(_page(out, i.day))[0])
+    assert re.sub(r"\s", "", shown) == re.sub(r"\s", "", text)
 
 
 def test_titles_and_the_series_index_show_source_characters(hostile) -> None:
