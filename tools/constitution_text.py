@@ -92,8 +92,33 @@ def _width(prefix: str) -> int:
     return sum(widths[c] for c in prefix)
 
 
+# A full line of hard-wrapped text may fall short of the column by a few half-widths (digits,
+# quotes and Latin letters are narrower; a wide character does not fit in the last cell).
+_WRAP_SLACK = 6
+
+
+def _wrap_width(widths: list[int]) -> int | None:
+    """The column a hard-wrapped text is wrapped at, or None when it is not hard-wrapped: at
+    least a quarter of the lines are that wide (±2, punctuation may hang over) and hardly any
+    line is wider. One paragraph a line has no such column: its long paragraphs are wider."""
+    for width in sorted(set(widths), reverse=True):
+        full = sum(abs(w - width) <= 2 for w in widths)
+        wider = sum(w > width + 2 for w in widths)
+        if wider > len(widths) / 20:
+            return None
+        if full >= max(3, len(widths) / 4):
+            return width
+    return None
+
+
 def read_lines(text: str) -> list[_Line]:
-    """The non-blank lines, each marked if the layout makes it start a paragraph."""
+    """The non-blank lines, each marked if the layout makes it start a paragraph.
+
+    With blank lines in the text, a paragraph starts after a blank line or with an indented line.
+    Without any, the text is either hard-wrapped (most lines share one width: a line continues
+    the paragraph when the line before it is full and it is not indented; without indents, a
+    paragraph whose last line is full runs on into the next) or one paragraph a line (widths
+    vary: every line starts one, whatever centring indents a title or heading)."""
     # A byte-order mark may also sit mid-text where files were pasted together.
     raw = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(raw, 1):
@@ -108,13 +133,19 @@ def read_lines(text: str) -> list[_Line]:
     indented = [width >= base + 2 for width in indents]
     first, last = content[0][0], content[-1][0]
     has_blank = any(not raw[n - 1].strip() for n in range(first, last + 1))
-    one_a_line = not has_blank and not any(indented)
-    lines, previous = [], None
-    for (number, line), indent in zip(content, indented, strict=True):
-        after_blank = previous is not None and number > previous + 1
-        starts = previous is None or after_blank or indent or one_a_line
+    widths = [_width(line.rstrip()) for _, line in content]
+    wrap = None if has_blank else _wrap_width(widths)
+    lines: list[_Line] = []
+    for k, ((number, line), indent) in enumerate(zip(content, indented, strict=True)):
+        if k == 0 or indent:
+            starts = True
+        elif has_blank:
+            starts = number > content[k - 1][0] + 1  # after a blank line
+        else:
+            starts = (
+                wrap is None or widths[k - 1] < wrap - _WRAP_SLACK
+            )  # the line before ends short
         lines.append(_Line(number, line.strip(), starts))
-        previous = number
     return lines
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tools import cn_numerals
 from tools import constitution_series as cs
-from tools.constitution_text import Constitution, SourceError, parse_text
+from tools.constitution_text import Constitution, SourceError, _width, parse_text
 
 SOURCES = Path(__file__).parent / "constitution_sources"
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +115,33 @@ def test_one_paragraph_a_line_and_a_paragraph_that_starts_with_a_reference() -> 
     assert [a.label for a in c.articles] == ["第一条", "第二条", "第三条", "第四条"]
 
 
+def test_one_paragraph_a_line_with_centred_title_and_headings() -> None:
+    text = _read("one_paragraph_a_line.txt")
+    centred = "\n".join(
+        "\u3000" * 6 + line if line in ("示范章程", "总纲") or line.startswith("第一章") else line
+        for line in text.splitlines()
+    )
+    assert centred != text
+    assert _outline(parse_text(centred)) == _outline(parse_text(text))
+    assert parse_text(centred).general == ["总纲第一段。", "总纲第二段。"]
+
+
+def test_hard_wrapped_text_without_blank_lines() -> None:
+    paragraphs = ["示范章程", "总纲", "总纲第一段" + "很长的文字" * 9 + "。", "总纲第二段。"]
+    paragraphs += ["第一章　党员", "第一条　" + "第一条的正文" * 8 + "。", "（一）第一项。"]
+    paragraphs += ["第二条　" + "领导干部要履行本章程" * 2 + "第三条所规定的义务" * 4 + "。"]
+    paragraphs += ["第三条　第三条的正文。"]
+    text = "\n\n".join(paragraphs)
+    columns = next(c for c in range(30, 80) if "\n第三条所规定的" in _hard_wrap(text, c, "　　"))
+    parsed = parse_text(_hard_wrap(text, columns, "　　"))
+    assert parsed.general == paragraphs[2:4]
+    assert [(a.label, a.paragraphs) for a in parsed.articles] == [
+        ("第一条", [paragraphs[5][4:], "（一）第一项。"]),
+        ("第二条", [paragraphs[7][4:]]),
+        ("第三条", ["第三条的正文。"]),
+    ]
+
+
 def test_a_text_that_never_spaces_its_headings_is_read_by_the_sequence() -> None:
     text = "\n\n".join(
         [
@@ -194,22 +221,21 @@ def test_days_must_be_positive(tmp_path: Path) -> None:
 pytestmark_real = pytest.mark.skipif(not REAL.is_file(), reason=f"{REAL} is absent")
 
 
-def _hard_wrap(text: str, width: int, starts: list[str]) -> str:
-    """Each paragraph indented with two full-width spaces and wrapped every `width` characters
-    and just before each of the words in `starts`, without blank lines."""
+def _hard_wrap(text: str, columns: int, indent: str) -> str:
+    """Each paragraph wrapped at `columns` half-width cells, as a layout program would (a wide
+    character counts two), the first line of each indented with `indent`; no blank lines."""
     out = []
-    for block in text.split("\n\n"):
-        block = block.strip()
+    for block in (b.strip() for b in text.split("\n\n")):
         if not block:
             continue
-        cuts = {m.start() for w in starts for m in re.finditer(re.escape(w), block)}
-        lines, start = [], 0
-        for i in range(1, len(block)):
-            if i in cuts or i - start >= width:
-                lines.append(block[start:i])
-                start = i
-        lines.append(block[start:])
-        out.append("\u3000\u3000" + "\n".join(lines))
+        line, used = indent, _width(indent)
+        for char in block:
+            width = _width(char)
+            if used + width > columns:
+                out.append(line)
+                line, used = "", 0
+            line, used = line + char, used + width
+        out.append(line)
     return "\n".join(out) + "\n"
 
 
@@ -218,12 +244,22 @@ def test_the_2017_text_reads_the_same_in_every_layout() -> None:
     text = REAL.read_text(encoding="utf-8")
     plain = parse_text(text)
     assert len(plain.articles) == 55 and len(plain.chapters) == 11 and len(plain.general) == 30
-    # Hard-wrapped, no blank lines, a wrapped line starting 第三条所规定的 inside 第三十六条.
-    wrapped = _hard_wrap(text, 31, ["第三条所规定的"])
+    # Hard-wrapped, no blank lines, paragraphs indented or not; the column is chosen so that a
+    # wrapped line inside 第三十六条 starts with 第三条所规定的 (a reference, not an article).
+    columns = next(c for c in range(40, 120) if "\n第三条所规定的" in _hard_wrap(text, c, "　　"))
+    wrapped = _hard_wrap(text, columns, "　　")
     assert "\n第三条所规定的" in wrapped
     assert _outline(parse_text(wrapped)) == _outline(plain)
     assert parse_text(wrapped).general == plain.general
-    # One paragraph a line, headings typeset with spaces.
-    lines = re.sub(r"\n\s*\n", "\n", text).replace("总纲", "总　　纲", 1)
-    lines = lines.replace("第一章　党员", "第 一 章　党　　员")
-    assert _outline(parse_text(lines)) == _outline(plain)
+    # Without indents a paragraph whose last line happens to be full runs on into the next one
+    # (nothing in the text tells them apart); the articles and their words are still the same.
+    unindented = parse_text(_hard_wrap(text, columns, ""))
+    assert [(a.label, "".join(a.paragraphs)) for a in unindented.articles] == [
+        (a.label, "".join(a.paragraphs)) for a in plain.articles
+    ]
+    assert "".join(unindented.general) == "".join(plain.general)
+    # One paragraph a line, the title and headings centred with spaces and typeset with spaces.
+    lines = re.sub(r"\n\s*\n", "\n", text).replace("总纲", "　　　　　　总　　纲", 1)
+    lines = "　　　　" + lines.replace("第一章　党员", "　　　　第 一 章　党　　员")
+    parsed = parse_text(lines)
+    assert _outline(parsed) == _outline(plain) and parsed.general == plain.general
