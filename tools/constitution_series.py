@@ -2,9 +2,11 @@
 
     python -m tools.constitution_series SOURCE --branch C01 --out content/dangzhang/ [--days 100]
 
-SOURCE is plain UTF-8 text, one paragraph a block with a blank line between blocks, structured
-like the Party Constitution: a title (and a note on the revision), `总纲` with its paragraphs, then
-chapters (`第一章　党员`) holding articles (`第一条　……`, an article may have several paragraphs).
+SOURCE is plain text (UTF-8, or GB18030) structured like the Party Constitution: a title (and a
+note on the revision), `总纲` with its paragraphs, then chapters (`第一章　党员`) holding articles
+(`第一条　……`, an article may have several paragraphs). tools/constitution_text reads it: the
+layouts and typesetting it accepts, and the numbering it checks (chapters and articles must run
+1, 2, 3 …; the first fault stops the import with its line).
 
 The installments are balanced by length: a dynamic programme cuts the text into exactly `--days`
 contiguous parts, minimising the squared distance of each part from the mean length. An article
@@ -13,6 +15,13 @@ sentences (a cut inside a paragraph costs extra, so the programme prefers paragr
 2017 text has 30 总纲 paragraphs and 55 articles, only 85 whole pieces for 100 days, and one 总纲
 paragraph is four times a day's reading: sentence cuts in 总纲 are what make 100 balanced days
 possible. A single long article (第三条 is about three days' reading) stays one installment.
+A day that would run on into the next chapter costs as much as a day twice too long, so chapters
+start days wherever the balance allows; a day that must hold two names both in its title and
+`Chapter:` (`第十章 … 第五十一条至第五十二条；第十一章 … 第五十三条`).
+
+Titles say what a day holds (`第 3 天 · 总纲（三）`, `第 51 天 · 第一章 党员 第一条`); `Lead:` holds
+its first words, which the series index shows under the title so the fifty 总纲 days are told
+apart. Text goes into Markdown through tools/markdown_text, so members see exactly the source.
 
 Each installment is a Markdown article with `Series: constitution` and `Day: N`; its publication
 date is not written into the file but computed at build time from the series' start date in
@@ -29,43 +38,41 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools import cn_numerals, markdown_text
+from tools.constitution_text import GENERAL, Chapter, SourceError, parse_text
+
+__all__ = ["SourceError", "balance", "main", "parse", "render", "split", "write"]
+
 SERIES_KEY = "constitution"
 CATEGORY = "党章百日学"
 DEFAULT_DAYS = 100
 
-_NUM = "〇零一二三四五六七八九十百千"
-CHAPTER_RE = re.compile(rf"^第[{_NUM}]+章[\s\u3000]*\S")
-ARTICLE_RE = re.compile(rf"^(第[{_NUM}]+条)[\s\u3000]*")
-GENERAL = "总纲"
 # A sentence ends with 。！？ (and any closing quotes or brackets right after).
 _SENTENCE_RE = re.compile(r"[^。！？]*[。！？]+[”’」』）)]*|[^。！？]+$")
-# Markdown that a line of plain text could trigger by accident at its start.
-_MD_START_RE = re.compile(r"^(\s*)([#>*+\-]|\d+[.)])")
-
-
-class SourceError(ValueError):
-    """The source text is not structured as expected; the message names the line."""
+LEAD_MAX = 24  # characters of a day's first words on the series index
 
 
 @dataclass(frozen=True)
-class Block:
+class Piece:
+    kind: str  # preamble, heading, paragraph, sentence (continues a paragraph), article
     text: str
-    line: int  # 1-based line of the block in the source
+    label: str = ""  # an article's 第一条
 
 
 @dataclass
 class Unit:
     """A piece the splitter never cuts: a 总纲 paragraph or sentence run, or a whole article."""
 
-    blocks: list[tuple[str, str]]  # (kind, text): kind is heading, paragraph or article
-    chapter: str | None  # the chapter in force (None in 总纲)
+    blocks: list[Piece]
+    chapter: Chapter | None  # the chapter in force (None in 总纲)
     article: str | None = None  # 第一条 …
     general_part: bool = False
     paragraph_start: bool = True  # False: continues the previous unit's 总纲 paragraph
+    part_start: bool = False  # the unit opens 总纲 or a chapter: a good place for a day to begin
 
     @property
     def length(self) -> int:
-        return sum(len(re.sub(r"\s", "", text)) for _, text in self.blocks)
+        return sum(len(re.sub(r"\s", "", b.label + b.text)) for b in self.blocks)
 
 
 @dataclass
@@ -78,7 +85,7 @@ class Installment:
         return sum(u.length for u in self.units)
 
     @property
-    def blocks(self) -> list[tuple[str, str]]:
+    def blocks(self) -> list[Piece]:
         return [b for u in self.units for b in u.blocks]
 
     @property
@@ -86,29 +93,15 @@ class Installment:
         return [u.article for u in self.units if u.article]
 
     @property
-    def chapter(self) -> str | None:
-        return self.units[0].chapter
-
-    @property
-    def continues(self) -> bool:
-        """True when the installment starts inside a chapter or 总纲 that began earlier."""
-        first = self.units[0]
-        return not (first.blocks and first.blocks[0][0] in ("heading", "preamble"))
-
-
-def read_blocks(text: str) -> list[Block]:
-    blocks, current, start = [], [], 0
-    for number, line in enumerate(text.replace("\r\n", "\n").lstrip("\ufeff").split("\n"), 1):
-        if line.strip():
-            if not current:
-                start = number
-            current.append(line.strip())
-        elif current:
-            blocks.append(Block("".join(current), start))
-            current = []
-    if current:
-        blocks.append(Block("".join(current), start))
-    return blocks
+    def parts(self) -> list[tuple[Chapter | None, list[str]]]:
+        """(chapter or None for 总纲, its articles here), in order: two when a day spans two."""
+        parts: list[tuple[Chapter | None, list[str]]] = []
+        for unit in self.units:
+            if not parts or parts[-1][0] is not unit.chapter:
+                parts.append((unit.chapter, []))
+            if unit.article:
+                parts[-1][1].append(unit.article)
+        return parts
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -116,56 +109,40 @@ def _sentences(paragraph: str) -> list[str]:
 
 
 def parse(text: str) -> list[Unit]:
-    """The source as a sequence of units, in order."""
-    blocks = read_blocks(text)
-    general_at = next((i for i, b in enumerate(blocks) if b.text == GENERAL), None)
-    if general_at is None:
-        raise SourceError("找不到「总纲」（应单独成段）")
-    preamble = [("preamble", b.text) for b in blocks[:general_at]]
+    """The source as a sequence of units, in order (SourceError names the line of a fault)."""
+    source = parse_text(text)
     units: list[Unit] = []
-    leading = [*preamble, ("heading", GENERAL)]
-    chapter: str | None = None
-    i = general_at + 1
+    leading = [*(Piece("preamble", p) for p in source.preamble), Piece("heading", GENERAL)]
     # 总纲: every paragraph, sentence by sentence.
-    while i < len(blocks) and not CHAPTER_RE.match(blocks[i].text):
-        if ARTICLE_RE.match(blocks[i].text):
-            raise SourceError(f"第 {blocks[i].line} 行：条文出现在第一章之前")
-        for k, sentence in enumerate(_sentences(blocks[i].text)):
+    for paragraph in source.general:
+        for k, sentence in enumerate(_sentences(paragraph)):
             units.append(
                 Unit(
-                    blocks=[*leading, ("paragraph" if k == 0 else "sentence", sentence)],
+                    blocks=[*leading, Piece("paragraph" if k == 0 else "sentence", sentence)],
                     chapter=None,
                     general_part=True,
                     paragraph_start=k == 0,
+                    part_start=bool(leading),
                 )
             )
             leading = []
-        i += 1
-    if not units:
-        raise SourceError("「总纲」下没有段落")
-    if i == len(blocks):
-        raise SourceError("找不到章（如「第一章　党员」）")
-    pending_heading: list[tuple[str, str]] = []
-    for block in blocks[i:]:
-        if CHAPTER_RE.match(block.text):
-            chapter = block.text
-            pending_heading = [("heading", block.text)]
-        elif ARTICLE_RE.match(block.text):
-            name = ARTICLE_RE.match(block.text).group(1)
+    for chapter in source.chapters:
+        heading = [Piece("heading", f"{chapter.label}\u3000{chapter.title}".strip())]
+        for article in chapter.articles:
+            first, *more = article.paragraphs
             units.append(
                 Unit(
-                    blocks=[*pending_heading, ("article", block.text)],
+                    blocks=[
+                        *heading,
+                        Piece("article", first, article.label),
+                        *(Piece("paragraph", p) for p in more),
+                    ],
                     chapter=chapter,
-                    article=name,
+                    article=article.label,
+                    part_start=bool(heading),
                 )
             )
-            pending_heading = []
-        else:
-            if pending_heading or units[-1].article is None:
-                raise SourceError(f"第 {block.line} 行：段落不属于任何一条")
-            units[-1].blocks.append(("paragraph", block.text))
-    if pending_heading:
-        raise SourceError(f"「{pending_heading[0][1]}」下没有条文")
+            heading = []
     return units
 
 
@@ -180,6 +157,12 @@ def split(units: Sequence[Unit], days: int = DEFAULT_DAYS) -> list[Installment]:
         prefix.append(prefix[-1] + length)
     target = prefix[-1] / days
     mid_paragraph_cost = (target / 2) ** 2
+    # A day that runs on into the next chapter (or from 总纲 into 第一章) costs as much as a day
+    # twice too long: chapters start days wherever the balance allows.
+    span_cost = target**2
+    starts = [0]
+    for unit in units:
+        starts.append(starts[-1] + unit.part_start)
     widest = n - days + 1
     inf = float("inf")
     # best[k][j]: least cost of cutting units[:j] into k installments;
@@ -198,6 +181,7 @@ def split(units: Sequence[Unit], days: int = DEFAULT_DAYS) -> list[Installment]:
                 cost = prev[i] + (size - target) ** 2
                 if i > 0 and not units[i].paragraph_start:
                     cost += mid_paragraph_cost
+                cost += span_cost * (starts[j] - starts[i + 1])
                 if cost < row[j]:
                     row[j], top = cost, i
                 if size > 3 * target and top is not None:
@@ -223,49 +207,80 @@ def balance(installments: Sequence[Installment]) -> tuple[float, int]:
 # --- Markdown -------------------------------------------------------------------------------
 
 
-def _escape(text: str) -> str:
-    return _MD_START_RE.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+def _general_numbers(installments: Sequence[Installment]) -> dict[int, str]:
+    """Day → 一, 二 … for the days of 总纲 (their titles: 总纲（一）, 总纲（二）…)."""
+    numbers, count = {}, 0
+    for inst in installments:
+        if inst.parts[0][0] is None:
+            count += 1
+            numbers[inst.day] = cn_numerals.name(count)
+    return numbers
 
 
-def _title(inst: Installment, general_parts: dict[int, int]) -> str:
-    if inst.articles:
-        first, last = inst.articles[0], inst.articles[-1]
-        span = first if first == last else f"{first}至{last}"
-        chapter = inst.units[-1].chapter or ""
-        chapter_name = re.sub(r"[\s\u3000]+", " ", chapter)
-        return f"第 {inst.day} 天 · {chapter_name} {span}".strip()
-    return f"第 {inst.day} 天 · 总纲（{general_parts[inst.day]}）"
+def _span(articles: Sequence[str], joiner: str) -> str:
+    if not articles:
+        return ""
+    return articles[0] if len(articles) == 1 else f"{articles[0]}{joiner}{articles[-1]}"
 
 
-def render(inst: Installment, total: int, branch: str, source: str, general_parts: dict) -> str:
-    chapter = inst.chapter or GENERAL
+def label(inst: Installment, general_numbers: dict[int, str]) -> str:
+    """What the day holds: 总纲（三）, 第一章 党员 第一条至第二条; both parts when it spans two."""
+    parts = []
+    for chapter, articles in inst.parts:
+        if chapter is None:
+            parts.append(f"{GENERAL}（{general_numbers[inst.day]}）")
+        else:
+            parts.append(f"{chapter.name} {_span(articles, '至')}".strip())
+    return "；".join(parts)
+
+
+def lead(inst: Installment) -> str:
+    """The day's first words (after any heading), for the series index: 马克思列宁主义揭示了……"""
+    text = next(b.text for b in inst.blocks if b.kind not in ("preamble", "heading"))
+    text = " ".join(text.split())
+    if len(text) <= LEAD_MAX + 4:
+        return text
+    marks = [i for i, c in enumerate(text[: LEAD_MAX + 5]) if c in "，、；：。,;" and i >= 8]
+    return (text[: marks[-1]] if marks else text[:LEAD_MAX]) + "……"
+
+
+def metadata(inst: Installment, branch: str, source: str, general_numbers: dict) -> list:
+    """(field, value) pairs; values are HTML-escaped, as Pelican prints these fields as HTML."""
+    chapters = "；".join(c.name if c else GENERAL for c, _ in inst.parts)
     meta = [
-        ("Title", _title(inst, general_parts)),
+        ("Title", f"第 {inst.day} 天 · {label(inst, general_numbers)}"),
         ("Category", CATEGORY),
         ("Series", SERIES_KEY),
         ("Day", str(inst.day)),
         ("Slug", f"dangzhang-{inst.day:03d}"),
         ("Branch", branch),
         ("Source", source),
-        ("Chapter", re.sub(r"[\s\u3000]+", " ", chapter)),
+        ("Chapter", chapters),
     ]
     if inst.articles:
-        first, last = inst.articles[0], inst.articles[-1]
-        meta.append(("Articles", first if first == last else f"{first}—{last}"))
-    lines = [f"{key}: {value}" for key, value in meta]
+        meta.append(("Articles", _span(inst.articles, "—")))
+    meta.append(("Lead", lead(inst)))
+    return [(key, markdown_text.html(value)) for key, value in meta]
+
+
+def render(inst: Installment, branch: str, source: str, general_numbers: dict) -> str:
+    """The installment as a Markdown article; every source character is shown as it is."""
+    escape = markdown_text.escape
+    lines = [f"{key}: {value}" for key, value in metadata(inst, branch, source, general_numbers)]
     body: list[str] = []
-    for kind, text in inst.blocks:
-        if kind == "heading":
-            body.append(f"## {text}")
-        elif kind == "preamble":
-            body.append(f"**{_escape(text)}**" if not body else _escape(text))
-        elif kind == "article":
-            match = ARTICLE_RE.match(text)
-            body.append(f"**{match.group(1)}**\u3000{_escape(text[match.end() :])}")
-        elif kind == "sentence" and body and not body[-1].startswith("## "):
-            body[-1] += text  # a sentence run continues its paragraph
+    for block in inst.blocks:
+        if block.kind == "heading":
+            body.append(f"## {escape(block.text)}")
+        elif block.kind == "preamble":
+            body.append(f"**{escape(block.text)}**" if not body else escape(block.text))
+        elif block.kind == "article":
+            body.append(f"**{escape(block.label)}**\u3000{escape(block.text)}")
+        elif block.kind == "sentence" and body and not body[-1].startswith("## "):
+            # A sentence run continues its paragraph, with the space before it (if any).
+            gap = block.text[: len(block.text) - len(block.text.lstrip())]
+            body[-1] += gap + escape(block.text)
         else:
-            body.append(_escape(text))
+            body.append(escape(block.text))
     return "\n".join(lines) + "\n\n" + "\n\n".join(body) + "\n"
 
 
@@ -273,26 +288,24 @@ def write(installments: Sequence[Installment], out: Path, branch: str, source: s
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("dangzhang-*.md"):
         old.unlink()  # a shorter re-import must not leave days behind
-    general_parts, count = {}, 0
-    for inst in installments:
-        if not inst.articles:
-            count += 1
-            general_parts[inst.day] = _chinese_number(count)
+    general_numbers = _general_numbers(installments)
     written = []
     for inst in installments:
         path = out / f"dangzhang-{inst.day:03d}.md"
-        text = render(inst, len(installments), branch, source, general_parts)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(render(inst, branch, source, general_numbers), encoding="utf-8")
         written.append(path)
     return written
 
 
-def _chinese_number(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+def read_source(path: Path) -> str:
+    """The text of `path`: UTF-8 (with or without BOM), or GB18030 as Windows in China saves it."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+        print(f"{path}: 不是 UTF-8，按 GB18030 读取", file=sys.stderr)
+        return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -305,10 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--source-label", default="党委宣传部", help="文章来源（Source）")
     args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days 须为正整数")
     try:
-        text = args.source.read_text(encoding="utf-8")
+        text = read_source(args.source)
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"{args.source}: 无法读取（须为 UTF-8 文本）：{exc}", file=sys.stderr)
+        print(f"{args.source}: 无法读取（须为 UTF-8 或 GB18030 文本）：{exc}", file=sys.stderr)
         return 1
     try:
         installments = split(parse(text), args.days)

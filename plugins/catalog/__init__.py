@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from pelican import signals
 from pelican.generators import ArticlesGenerator
 
@@ -36,7 +37,7 @@ def entry(article: Any) -> dict[str, Any]:
             raise CatalogError(f"{article.source_path}: Day(第几天)须大于 0")
     return {
         "slug": article.slug,
-        "title": article.title,
+        "title": Markup(article.title).striptags(),  # plain text: Pelican titles are HTML
         "url": "/" + article.url.lstrip("/"),
         "category": str(article.category),
         "kind": kind,

@@ -8,12 +8,15 @@ draft, and drafts are never written, so the daily rebuild publishes day N on its
 of a later day is in output/.
 
 Each published installment gets `series_day`, `series_total`, `series_prev` / `series_next`
-(published neighbours only: no link to a day not yet out). The template context gets
+(published neighbours only: no link to a day not yet out), and for the series index
+`series_label` (its title without 第 N 天: 总纲（三）, 第一章 党员 第一条) and `series_lead` (its
+`Lead:`, the day's first words, so the fifty 总纲 days are told apart). The template context gets
 `series[key]` = {title, total, published (by day), latest}.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -29,6 +32,8 @@ for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, h
         sys.path.insert(0, _p)
 
 from tools.site_content import PROBLEMS  # noqa: E402
+
+_DAY_PREFIX_RE = re.compile(r"^第\s*\d+\s*天\s*[·・]\s*")
 
 
 def publish_at(config: dict[str, Any], day: int, timezone: str) -> datetime:
@@ -96,6 +101,8 @@ def _on_finalized(generator: Any) -> None:
             article.series_total = total
             article.series_prev = published[i - 1] if i > 0 else None
             article.series_next = published[i + 1] if i + 1 < len(published) else None
+            article.series_label = _DAY_PREFIX_RE.sub("", str(article.title)) or article.title
+            article.series_lead = str(article.metadata.get("lead", ""))
         series[key] = {
             "key": key,
             "title": config.get("title", key),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import statistics
 from pathlib import Path
@@ -63,7 +64,8 @@ def test_every_article_exactly_once_and_in_order(written: list[Path]) -> None:
 
 def test_concatenation_equals_the_source_up_to_whitespace(written: list[Path]) -> None:
     def plain(text: str) -> str:
-        text = re.sub(r"^#+ ", "", text, flags=re.M).replace("**", "").replace("\\", "")
+        text = re.sub(r"^#+ ", "", text, flags=re.M).replace("**", "")
+        text = html.unescape(re.sub(r"\\(.)", r"\1", text))  # Markdown escapes, entities
         return re.sub(r"\s", "", text)
 
     joined = "".join(plain(_body(p)) for p in written)
@@ -86,7 +88,7 @@ def test_articles_are_never_split_and_general_outline_splits_prefer_paragraphs()
     for inst in installments:
         first = inst.units[0]
         if not first.general_part:  # starts with a chapter heading or an article's first words
-            assert first.blocks[0][0] in ("heading", "article"), inst.day
+            assert first.blocks[0].kind in ("heading", "article"), inst.day
     general = [i for i in installments if not i.articles]
     assert general and all(i.day < installments[len(general)].day for i in general)
 
@@ -100,3 +102,41 @@ def test_bad_source_names_the_line(tmp_path: Path) -> None:
     text = "总纲\n\n一段。\n\n第一章　党员\n\n孤立的段落。\n"
     with pytest.raises(cs.SourceError, match="第 7 行"):
         cs.parse(text)
+
+
+def test_every_chapter_starts_a_day_and_every_day_names_its_chapters(written: list[Path]) -> None:
+    installments = cs.split(cs.parse(SOURCE.read_text(encoding="utf-8")))
+    for inst in installments:
+        assert not any(u.part_start for u in inst.units[1:]), inst.day  # no day spans two
+    metas = [_meta(p) for p in written]
+    assert [m["Chapter"] for m in metas].count("总纲") == 50
+    assert metas[50]["Title"] == "第 51 天 · 第一章 党员 第一条"
+
+
+def test_a_day_that_must_span_two_chapters_names_both(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cs.main([str(SOURCE), "--out", str(out), "--branch", "C01", "--days", "20"]) == 0
+    spanning = [m for m in map(_meta, sorted(out.glob("*.md"))) if "；" in m["Chapter"]]
+    assert len(spanning) == 1  # 20 days for 11 chapters and 总纲: one day must take two
+    meta = spanning[0]
+    assert meta["Chapter"] == "第十章 党和共产主义青年团的关系；第十一章 党徽党旗"
+    assert meta["Title"].endswith(
+        "第十章 党和共产主义青年团的关系 第五十一条至第五十二条；"
+        "第十一章 党徽党旗 第五十三条至第五十五条"
+    )
+    assert meta["Articles"] == "第五十一条—第五十五条"
+
+
+def test_general_outline_days_are_told_apart(written: list[Path]) -> None:
+    metas = [_meta(p) for p in written]
+    general = [m for m in metas if m["Chapter"] == "总纲"]
+    assert [m["Title"] for m in general[:3]] == [
+        "第 1 天 · 总纲（一）",
+        "第 2 天 · 总纲（二）",
+        "第 3 天 · 总纲（三）",
+    ]
+    assert general[49]["Title"] == "第 50 天 · 总纲（五十）"
+    leads = [m["Lead"] for m in general]
+    assert len(set(leads)) == 50  # the first words differ from day to day
+    assert leads[0] == "中国共产党是中国工人阶级的先锋队……"
+    assert all(8 <= len(lead) <= 31 for lead in leads), leads
