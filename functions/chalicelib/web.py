@@ -128,8 +128,8 @@ def _unavailable() -> ServiceUnavailableError:
 
 
 def error_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Turn ApiError into its response, refuse oversize bodies, translate Chalice's own errors,
-    and answer a database outage with 503 + Retry-After instead of a 500."""
+    """Turn ApiError into its response, refuse oversize bodies, translate Chalice's own errors.
+    (Database trouble is turned into an ApiError by each route's guard: `_guard`.)"""
     body = event.raw_body if event.method in {"POST", "PUT", "PATCH"} else b""
     if body and len(body) > get_settings().max_body_bytes:
         return PayloadTooLargeError(
@@ -139,12 +139,6 @@ def error_middleware(event: Request, get_response: Callable[[Request], Response]
         response = get_response(event)
     except ApiError as exc:
         return exc.to_response()
-    except Exception as exc:
-        answer = database_trouble(exc)
-        if answer is None:
-            raise
-        logger.warning("database trouble on %s %s: %r", event.method, event.path, exc)
-        return answer.to_response()
     if isinstance(response.body, dict) and response.body.get("Code") in _CHALICE_ERRORS:
         response.body = {**response.body, "Message": _CHALICE_ERRORS[response.body["Code"]]}
     if response.status_code >= 400:
@@ -241,56 +235,64 @@ def optional_member(request: Request) -> Member | None:
 # --- who may call a route ----------------------------------------------------------------------
 
 
-def signed_in(bp: Blueprint) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+Handler = Callable[..., Response]
+
+
+def _guard(handler: Handler) -> Handler:
+    """Database trouble becomes an ApiError here, inside the view: Chalice turns any other
+    exception raised in a view into its own 500 before a middleware can see it."""
+
+    @functools.wraps(handler)
+    def guarded(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return handler(*args, **kwargs)
+        except ApiError:
+            raise
+        except Exception as exc:
+            answer = database_trouble(exc)
+            if answer is None:
+                raise
+            logger.warning("database trouble in %s: %r", handler.__name__, exc)
+            raise answer from exc
+
+    return guarded
+
+
+def signed_in(bp: Blueprint) -> Callable[[Handler], Handler]:
     """The route needs a valid access token; the handler gets the member first."""
 
-    def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
+    def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> Response:
             return handler(current_member(bp.current_request), *args, **kwargs)
 
+        view = _guard(view)
         view.auth = "signed_in"  # type: ignore[attr-defined]
         return view
 
     return wrap
 
 
-def signed_in_with_claims(
-    bp: Blueprint,
-) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Like `signed_in`, for the few handlers that need the token's claims too (Caller)."""
-
-    def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
-        @functools.wraps(handler)
-        def view(*args: Any, **kwargs: Any) -> Response:
-            return handler(current_caller(bp.current_request), *args, **kwargs)
-
-        view.auth = "signed_in"  # type: ignore[attr-defined]
-        return view
-
-    return wrap
-
-
-def signed_in_or_anonymous(
-    bp: Blueprint,
-) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+def signed_in_or_anonymous(bp: Blueprint) -> Callable[[Handler], Handler]:
     """Open to everyone; the handler gets the member when a token is sent, else None."""
 
-    def wrap(handler: Callable[..., Response]) -> Callable[..., Response]:
+    def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> Response:
             return handler(optional_member(bp.current_request), *args, **kwargs)
 
+        view = _guard(view)
         view.auth = "optional"  # type: ignore[attr-defined]
         return view
 
     return wrap
 
 
-def public(handler: Callable[..., Response]) -> Callable[..., Response]:
+def public(handler: Handler) -> Handler:
     """No token needed (sign-in itself, published rules)."""
-    handler.auth = "public"  # type: ignore[attr-defined]
-    return handler
+    view = _guard(handler)
+    view.auth = "public"  # type: ignore[attr-defined]
+    return view
 
 
 def require_same_origin(request: Request) -> None:
