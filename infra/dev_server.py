@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -92,6 +93,28 @@ class Handler(SimpleHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         self._dispatch(static=False)
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch(static=False)
+
+    def _refuse_method(self) -> None:
+        """Methods CloudFront does not forward (TRACE, CONNECT, anything unknown): 405 with the
+        API's error shape, as for a method no route has (not the stdlib's 501 page)."""
+        body = json.dumps(
+            {"Code": "MethodNotAllowedError", "Message": "不支持该请求方法"}, ensure_ascii=False
+        ).encode()
+        self.send_response_only(405)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        super(SimpleHTTPRequestHandler, self).end_headers()
+        self.wfile.write(body)
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - any other method (TRACE, QUERY, ...)
+        if name.startswith("do_"):
+            return self._refuse_method
+        raise AttributeError(name)
 
 
 class _Server(ThreadingHTTPServer):

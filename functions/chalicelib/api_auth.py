@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from chalice import Blueprint, Response
 
@@ -40,9 +41,9 @@ def _session_response(session: auth.Session) -> Response:
 
 @bp.route("/auth/activate", methods=["POST"])
 @web.public
-def activate() -> Response:
+@web.body(bp, ("member_no", "name", "phone_last4", "password"))
+def activate(*, body: dict[str, Any]) -> Response:
     request = bp.current_request
-    body = web.json_body(request, ("member_no", "name", "phone_last4", "password"))
     return _session_response(
         auth.activate(
             body["member_no"],
@@ -56,9 +57,9 @@ def activate() -> Response:
 
 @bp.route("/auth/login", methods=["POST"])
 @web.public
-def login() -> Response:
+@web.body(bp, ("member_no", "password"))
+def login(*, body: dict[str, Any]) -> Response:
     request = bp.current_request
-    body = web.json_body(request, ("member_no", "password"))
     return _session_response(
         auth.login(body["member_no"], body["password"], web.client_of(request))
     )
@@ -85,8 +86,8 @@ def logout() -> Response:
 
 @bp.route("/auth/password", methods=["POST"])
 @web.signed_in(bp)
-def change_password(member: Member) -> Response:
-    body = web.json_body(bp.current_request, ("old_password", "new_password"))
+@web.body(bp, ("old_password", "new_password"))
+def change_password(member: Member, *, body: dict[str, Any]) -> Response:
     return _session_response(
         auth.change_password(member, body["old_password"], body["new_password"])
     )

@@ -4,6 +4,8 @@ comments waiting for review."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from . import comments, web
@@ -34,11 +36,8 @@ def list_comments(member: Member | None, slug: str) -> Response:
 
 @bp.route("/articles/{slug}/comments", methods=["POST"])
 @web.signed_in(bp)
-def post_comment(member: Member, slug: str) -> Response:
-    body = web.json_body(
-        bp.current_request,
-        {"text": Field(str, max_chars=2 * comments.MAX_CHARS), "request_id": Field(str)},
-    )
+@web.body(bp, {"text": Field(str, max_chars=2 * comments.MAX_CHARS), "request_id": Field(str)})
+def post_comment(member: Member, slug: str, *, body: dict[str, Any]) -> Response:
     if not is_client_key(body["request_id"]):
         raise BadRequestError("请求编号(request_id)格式不正确")
     _check(slug)
@@ -49,8 +48,8 @@ def post_comment(member: Member, slug: str) -> Response:
 
 @bp.route("/articles/{slug}/comments/{comment_id}", methods=["PUT"])
 @web.signed_in(bp)
-def edit_comment(member: Member, slug: str, comment_id: str) -> Response:
-    body = web.json_body(bp.current_request, {"text": Field(str, max_chars=2 * comments.MAX_CHARS)})
+@web.body(bp, {"text": Field(str, max_chars=2 * comments.MAX_CHARS)})
+def edit_comment(member: Member, slug: str, comment_id: str, *, body: dict[str, Any]) -> Response:
     _check(slug, comment_id)
     return web.json_response(comments.edit(member, slug, comment_id, body["text"]))
 
@@ -64,11 +63,10 @@ def delete_comment(member: Member, slug: str, comment_id: str) -> Response:
 
 @bp.route("/articles/{slug}/comments/{comment_id}/moderate", methods=["POST"])
 @web.signed_in(bp)
-def moderate_comment(member: Member, slug: str, comment_id: str) -> Response:
-    body = web.json_body(
-        bp.current_request,
-        {"action": Field(str), "reason": Field(str, required=False, max_chars=200)},
-    )
+@web.body(bp, {"action": Field(str), "reason": Field(str, required=False, max_chars=200)})
+def moderate_comment(
+    member: Member, slug: str, comment_id: str, *, body: dict[str, Any]
+) -> Response:
     _check(slug, comment_id)
     reason = (body.get("reason") or "").strip() or None
     return web.json_response(comments.decide(member, slug, comment_id, body["action"], reason))

@@ -4,6 +4,7 @@ self-check summaries. The logic is in `quizzes.py`; grading happens there, never
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from chalice import Blueprint, Response
 
@@ -63,8 +64,8 @@ def current(member: Member, quiz_id: str) -> Response:
 
 @bp.route("/quizzes/{quiz_id}/attempt/answer", methods=["POST"])
 @web.signed_in(bp)
-def answer(member: Member, quiz_id: str) -> Response:
-    body = web.json_body(bp.current_request, ANSWER_FIELDS)
+@web.body(bp, ANSWER_FIELDS)
+def answer(member: Member, quiz_id: str, *, body: dict[str, Any]) -> Response:
     out = quizzes.answer(
         member, _quiz_id(quiz_id), _attempt_id(body["attempt"]), body["index"], body["response"]
     )
@@ -73,8 +74,8 @@ def answer(member: Member, quiz_id: str) -> Response:
 
 @bp.route("/quizzes/{quiz_id}/attempt/submit", methods=["POST"])
 @web.signed_in(bp)
-def submit(member: Member, quiz_id: str) -> Response:
-    body = web.json_body(bp.current_request, SUBMIT_FIELDS)
+@web.body(bp, SUBMIT_FIELDS)
+def submit(member: Member, quiz_id: str, *, body: dict[str, Any]) -> Response:
     out = quizzes.submit(
         member, _quiz_id(quiz_id), _attempt_id(body["attempt"]), body.get("answers")
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from . import reading, web
@@ -18,16 +20,16 @@ MAX_SECONDS = 3_600
 
 @bp.route("/reading/heartbeat", methods=["POST"])
 @web.signed_in(bp)
-def heartbeat(member: Member) -> Response:
-    body = web.json_body(
-        bp.current_request,
-        {
-            "view_id": Field(str, max_chars=64),
-            "seq": Field(int),
-            "slug": Field(str, max_chars=200),
-            "seconds": Field(int),
-        },
-    )
+@web.body(
+    bp,
+    {
+        "view_id": Field(str, max_chars=64),
+        "seq": Field(int),
+        "slug": Field(str, max_chars=200),
+        "seconds": Field(int),
+    },
+)
+def heartbeat(member: Member, *, body: dict[str, Any]) -> Response:
     if not is_client_key(body["view_id"]):
         raise BadRequestError("阅读记录编号(view_id)格式不正确")
     if not 0 <= body["seq"] <= MAX_SEQ:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from . import review, web
@@ -31,10 +33,8 @@ def approve(member: Member, slug: str, content_hash: str) -> Response:
 
 @bp.route("/review/items/{slug}/{content_hash}/return", methods=["POST"])
 @web.signed_in(bp)
-def return_item(member: Member, slug: str, content_hash: str) -> Response:
-    body = web.json_body(
-        bp.current_request, {"reason": web.Field(str, max_chars=review.MAX_REASON_CHARS)}
-    )
+@web.body(bp, {"reason": web.Field(str, max_chars=review.MAX_REASON_CHARS)})
+def return_item(member: Member, slug: str, content_hash: str, *, body: dict[str, Any]) -> Response:
     reason = body["reason"].strip()
     if not reason:
         raise BadRequestError("退回时请填写原因(reason)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from . import votes, web
@@ -27,21 +29,21 @@ def get_campaign(member: Member | None, campaign_id: str) -> Response:
 
 @bp.route("/campaigns/{campaign_id}", methods=["PUT"])
 @web.signed_in(bp)
-def put_campaign(member: Member, campaign_id: str) -> Response:
-    body = web.json_body(
-        bp.current_request,
-        {
-            "title": Field(str, max_chars=100),
-            "candidates": Field(list),
-            "starts_at": Field(str, max_chars=40),
-            "ends_at": Field(str, max_chars=40),
-            "votes_per_member": Field(int),
-            "per_candidate": Field(int, required=False),
-            "daily_quota": Field(int, required=False),
-            "units": Field(list, required=False),
-            "results": Field(str, required=False, max_chars=20),
-        },
-    )
+@web.body(
+    bp,
+    {
+        "title": Field(str, max_chars=100),
+        "candidates": Field(list),
+        "starts_at": Field(str, max_chars=40),
+        "ends_at": Field(str, max_chars=40),
+        "votes_per_member": Field(int),
+        "per_candidate": Field(int, required=False),
+        "daily_quota": Field(int, required=False),
+        "units": Field(list, required=False),
+        "results": Field(str, required=False, max_chars=20),
+    },
+)
+def put_campaign(member: Member, campaign_id: str, *, body: dict[str, Any]) -> Response:
     if not is_campaign_id(campaign_id):
         raise BadRequestError("评选编号须为小写字母、数字和连字符（最长 64）")
     if not body["title"].strip():
@@ -51,10 +53,8 @@ def put_campaign(member: Member, campaign_id: str) -> Response:
 
 @bp.route("/campaigns/{campaign_id}/votes", methods=["POST"])
 @web.signed_in(bp)
-def cast_vote(member: Member, campaign_id: str) -> Response:
-    body = web.json_body(
-        bp.current_request, {"candidate": Field(str, max_chars=100), "request_id": Field(str)}
-    )
+@web.body(bp, {"candidate": Field(str, max_chars=100), "request_id": Field(str)})
+def cast_vote(member: Member, campaign_id: str, *, body: dict[str, Any]) -> Response:
     if not is_client_key(body["request_id"]):
         raise BadRequestError("请求编号(request_id)格式不正确")
     _check(campaign_id)

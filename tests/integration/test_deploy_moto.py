@@ -515,8 +515,8 @@ def test_the_function_reads_its_jwt_keys_from_the_ssm_parameter_it_is_deployed_w
     settings.reset_for_tests()
     try:
         assert settings.jwt_keys() == {kid: secret.encode() for kid, secret in keys.items()}
-        token = tokens.issue_access_token("10000009", 0)
-        assert tokens.verify_access_token(token) == ("10000009", 0)
+        token = tokens.issue_access_token("10000009", 0, "login-1", 0)
+        assert tokens.verify_access_token(token).member_no == "10000009"
         # A parameter that is not there is a settings error naming it.
         settings.reset_for_tests()
         monkeypatch.setenv("JWT_KEYS_PARAMETER", "/dangjian/dev/missing")
