@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from app import app
@@ -32,3 +33,114 @@ def test_every_operation_documents_its_responses_and_errors_share_one_schema():
             assert op.get("responses"), f"{method} {path} has no responses"
             if op.get("security") == [{"bearer": []}]:
                 assert "401" in op["responses"], f"{method} {path} needs a 401 response"
+
+
+# --- exact to parameters, request bodies, security and status codes ---------------------------
+
+import re  # noqa: E402
+
+from chalicelib import identifiers  # noqa: E402
+
+OPERATIONS = [
+    (path, method, op)
+    for path, item in SPEC["paths"].items()
+    for method, op in item.items()
+    if method in {"get", "post", "put", "patch", "delete"}
+]
+# Operations that never touch the database (no 503 to declare).
+NO_DATABASE = {("/points/rules", "get")}
+
+
+def _resolve(node: dict) -> dict:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    out: dict = SPEC
+    for part in ref.lstrip("#/").split("/"):
+        out = out[part]
+    return out
+
+
+def _view(path: str, method: str):
+    return app.routes[path][method.upper()].view_function
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=lambda v: str(v)[:40])
+def test_every_path_parameter_is_declared(path, method, op):
+    declared = {p["name"] for p in map(_resolve, op.get("parameters", [])) if p["in"] == "path"}
+    assert declared == set(re.findall(r"\{(\w+)\}", path)), f"{method} {path}"
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=lambda v: str(v)[:40])
+def test_security_says_what_the_route_requires(path, method, op):
+    auth = _view(path, method).auth
+    security = op.get("security", [])
+    if auth == "signed_in":
+        assert security == [{"bearer": []}], f"{method} {path}"
+        assert "401" in op["responses"]
+    elif auth == "optional":
+        assert security == [{}, {"bearer": []}], f"{method} {path}"
+        assert "401" in op["responses"]
+    else:
+        assert not any("bearer" in s for s in security), f"{method} {path} is public"
+
+
+_KINDS = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object"}
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=lambda v: str(v)[:40])
+def test_request_bodies_are_the_ones_the_routes_take(path, method, op):
+    fields = getattr(_view(path, method), "body_fields", None)
+    body = op.get("requestBody")
+    if fields is None:
+        assert body is None, f"{method} {path} documents a body the route does not take"
+        return
+    schema = body["content"]["application/json"]["schema"]
+    assert body.get("required") is True and schema.get("additionalProperties") is False
+    assert set(schema["properties"]) == set(fields), f"{method} {path}"
+    assert set(schema.get("required", [])) == {n for n, f in fields.items() if f.required}
+    for name, field in fields.items():
+        prop = schema["properties"][name]
+        kinds = field.kind if isinstance(field.kind, tuple) else (field.kind,)
+        assert prop.get("type") in {_KINDS[k] for k in kinds}, f"{method} {path} {name}"
+        if prop.get("type") == "string":
+            assert "maxLength" in prop and prop["maxLength"] <= field.max_chars, (path, name)
+    for status in ("400", "413"):
+        assert status in op["responses"], f"{method} {path} needs {status}"
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=lambda v: str(v)[:40])
+def test_database_trouble_is_documented(path, method, op):
+    if (path, method) in NO_DATABASE:
+        assert "503" not in op["responses"]
+    else:
+        assert "503" in op["responses"], f"{method} {path}"
+
+
+_PATTERNS = {
+    "slug": None,  # 404 for any unknown slug: no pattern promised
+    "campaign_id": identifiers.CAMPAIGN_ID,
+    "view_id": identifiers.CLIENT_KEY,
+    "request_id": identifiers.CLIENT_KEY,
+    "member_no": identifiers.MEMBER_NO,
+    "content_hash": identifiers.CONTENT_HASH,
+}
+
+
+def _patterns():
+    """(where, name, pattern) of every documented pattern of an identifier."""
+    for path, method, op in OPERATIONS:
+        for p in map(_resolve, op.get("parameters", [])):
+            yield f"{method} {path}", p["name"], p.get("schema", {}).get("pattern")
+        body = op.get("requestBody")
+        if body:
+            props = body["content"]["application/json"]["schema"]["properties"]
+            for name, prop in props.items():
+                yield f"{method} {path}", name, prop.get("pattern")
+
+
+def test_identifier_patterns_are_the_ones_the_code_uses():
+    for where, name, pattern in _patterns():
+        wanted = _PATTERNS.get(name)
+        if pattern is not None and wanted is not None:
+            assert pattern == f"^{wanted.pattern}$", f"{where}: {name}"
