@@ -40,7 +40,8 @@ _TARGETS = (
     re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)["']"""),  # raw HTML
     re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M),  # [ref]: target
 )
-_INTRASITE = re.compile(r"^\{(static|attach|filename|category|index|tag|author)\}(.*)$")
+# Pelican's two spellings: {static}x and |static|x.
+_INTRASITE = re.compile(r"^[{|](static|attach|filename|category|index|tag|author)[}|](.*)$")
 _SKIP_SCHEMES = ("http", "https", "mailto", "tel", "data", "javascript")
 _ANCHOR = re.compile(r"<a\b[^>]*?\bhref\s*=\s*([\"'])(.*?)\1[^>]*>(.*?)</a\s*>", re.S | re.I)
 _IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\1[^>]*>", re.S | re.I)
@@ -106,8 +107,8 @@ def check(
                 path = _resolve(content_root, source, value)
                 key = _key(content_root, path)
                 if key in (unavailable or {}):
-                    logger.warning("%s: 图片或附件暂不发布：%s", at, unavailable[key])
-                    found.unavailable.add(target)
+                    found.unavailable.add(target)  # the review gate said why
+
                 elif not path.is_file():
                     found.problems.append(f"{at}: 图片或附件不存在：{value}")
             elif what == "filename":
@@ -198,7 +199,9 @@ def _on_all_finalized(generators: list[Any]) -> None:
             if isinstance(getattr(item, "_summary", None), str):
                 item._summary = unlink(item._summary, found.unpublished)
         if found.unavailable:
-            item._content = drop_images(item._content or "", found.unavailable)
+            item._content = drop_images(
+                unlink(item._content or "", found.unavailable), found.unavailable
+            )
     if problems:
         raise ContentError("站内链接或图片有误：\n" + "\n".join(sorted(set(problems))))
 

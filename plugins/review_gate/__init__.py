@@ -32,6 +32,7 @@ import atexit
 import json
 import logging
 import os
+import posixpath
 import shutil
 import sys
 import tempfile
@@ -196,6 +197,12 @@ def _on_content_init(instance: Any) -> None:
     if state.overlay is None:
         instance.review_state = "preview"
         return
+    for key in ("save_as", "url"):
+        # Pelican would skip such an article with a log line; an approved one must not vanish.
+        value = str(instance.metadata.get(key, "x"))
+        norm = posixpath.normpath(value)
+        if value.startswith("/") or norm == ".." or norm.startswith("../"):
+            PROBLEMS.add_meta(instance.source_path, key, f"{key.capitalize()} 不能指向站点之外")
     rel = Path(os.path.relpath(instance.source_path, state.overlay.root)).as_posix()
     decision = state.overlay.decisions[rel]
     assert decision.approved is not None  # only approved texts are in the overlay
@@ -217,6 +224,9 @@ def _on_articles_pretaxonomy(generator: Any) -> None:
 def _on_pages_read(generator: Any) -> None:
     _no_output([*generator.draft_pages, *generator.draft_translations])
     PROBLEMS.raise_if_any("页面有误：", ReviewGateError)
+    articles = state.generators.get("ArticlesGenerator")
+    if articles is not None:
+        _drop_static_links(articles, generator)
 
 
 def _referenced(items: list[Any]) -> set[str]:
@@ -230,12 +240,9 @@ def _referenced(items: list[Any]) -> set[str]:
     return found
 
 
-def _on_static_context(generator: Any) -> None:
-    """Files linked only by drafts (a future installment's image) are not copied."""
-    articles = state.generators.get("ArticlesGenerator")
-    pages = state.generators.get("PagesGenerator")
-    if articles is None or pages is None:
-        return
+def _drop_static_links(articles: Any, pages: Any) -> None:
+    """Before the static files are read: files linked only by drafts (a future installment's
+    image) are not copied, nor sources, question banks or unavailable files whatever links them."""
     drafts = [
         *articles.drafts,
         *articles.drafts_translations,
@@ -252,12 +259,9 @@ def _on_static_context(generator: Any) -> None:
         *pages.hidden_pages,
         *pages.hidden_translations,
     ]
-    drafts_only = _referenced(drafts) - _referenced(shown)
-    kept = [s for s in generator.staticfiles if s.relative_source_path not in drafts_only]
-    generator.staticfiles[:] = kept
-    generator.context["staticfiles"] = kept
-    for path in drafts_only:
-        generator.context["static_content"].pop(path, None)
+    links = articles.context["static_links"]
+    links -= _referenced(drafts) - _referenced(shown)
+    links -= {path for path in links if selection.never_static(path, articles.settings)}
 
 
 def _on_all_finalized(generators: list[Any]) -> None:
@@ -292,6 +296,5 @@ def register() -> None:
     signals.content_object_init.connect(_on_content_init)
     signals.article_generator_pretaxonomy.connect(_on_articles_pretaxonomy)
     signals.page_generator_finalized.connect(_on_pages_read)
-    signals.static_generator_finalized.connect(_on_static_context)
     signals.all_generators_finalized.connect(_on_all_finalized)
     signals.finalized.connect(_on_finalized)

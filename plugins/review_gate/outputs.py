@@ -74,8 +74,11 @@ def problems(articles: Any, pages: Any, statics: list[Any], context: dict[str, A
                     + (f"（那是 {owner} 的位置）" if owner else "")
                 )
         if url != save_as:
-            found.append(f"{at}: 文章的 URL {url} 必须与保存位置 {save_as} 相同")
-            continue
+            owner = owners.get(url)
+            found.append(
+                f"{at}: 文章的 URL {url} 必须与保存位置 {save_as} 相同"
+                + (f"（{url} 是 {owner} 的位置）" if owner else "")
+            )
         if save_as.startswith(ARTICLE_FOLDER):
             claim(save_as, _file(article), at)
     attached: dict[str, str] = {}

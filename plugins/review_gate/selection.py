@@ -33,6 +33,7 @@ from tools.review_version import (
     suffixed,
     version_hash,
 )
+from tools.site_content import where
 
 logger = logging.getLogger(__name__)
 MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")
@@ -79,6 +80,15 @@ class Overlay:
     @property
     def withheld(self) -> dict[str, Decision]:
         return {r: d for r, d in self.decisions.items() if d.approved is None}
+
+
+def never_static(path: str, settings: dict[str, Any]) -> bool:
+    """A file that is never published as a file: a source, a question bank, outside content."""
+    return (
+        path.startswith(("../", UNAVAILABLE_DIR + "/"))
+        or path.lower().endswith(SOURCE_SUFFIXES)
+        or path.split("/", 1)[0] in _skipped_dirs(settings)
+    )
 
 
 def _skipped_dirs(settings: dict[str, Any]) -> set[str]:
@@ -243,13 +253,14 @@ def _approved_text(
     base = approved.source_path or rel
     targets: dict[int, str] = {}
     for ref in references(text, base):
-        if ref.path is None or problem(ref, excluded) is not None:
-            continue
-        digest = (approved.files or {}).get(ref.path)
-        if digest == MISSING:
+        trouble = problem(ref, excluded)
+        digest = (approved.files or {}).get(ref.path or "")
+        if digest == MISSING and trouble is None:
             continue  # approved without the file: the build reports it like any missing file
         target: str | None = None
-        if digest is None:
+        if trouble is not None:
+            why = trouble
+        elif digest is None:
             why = "审核记录早于图片绑定（请重新 make review 并审核）"
         else:
             disk = content / ref.path
@@ -263,8 +274,9 @@ def _approved_text(
             if target is not None:
                 files.place(target, data)
         if target is None:
-            target = f"{UNAVAILABLE_DIR}/{ref.path}"
-            overlay.unavailable[target] = f"{ref.path}：{why}，未发布"
+            target = f"{UNAVAILABLE_DIR}/{ref.path or 'outside'}"
+            at = where(content / rel, text.count("\n", 0, ref.start) + 1)
+            overlay.unavailable[target] = f"{at}: {ref.path or ref.raw}：{why}，未发布"
         if target != resolve(ref.raw, rel):
             targets[ref.start] = target
     return rewrite(text, targets) if targets else text
