@@ -191,7 +191,13 @@ def preview_html(draft: Draft, content: Path) -> str:
             if src
             else f'<p class="review-photo">照片：{label}（文件较大，请在源文件中查看）</p>'
         )
-    return head + body
+    listed = "".join(
+        f"<li>{html.escape(path)}（{max(1, len(data) // 1024)} KB，"
+        f"SHA-256 {file_hash(data)[:12]}…）</li>"
+        for path, data in sorted(draft.files.items())
+    )
+    files = f'<p class="review-files">引用的文件（随本版本一同审核）：</p><ul>{listed}</ul>'
+    return head + body + (files if listed else "")
 
 
 def register(content: Path, by: str | None) -> int:

@@ -150,7 +150,7 @@ def _key(content_root: Path, path: Path) -> str:
 
 def _unpublished(found: Found, at: str, target: str, other: str) -> None:
     logger.warning(
-        "%s: 链接的文章 %s 尚未发布（待审核或未到日期），链接显示为纯文本",
+        "%s: 链接的文章 %s 尚未发布（待审核、未到日期或已撤下），链接显示为纯文本",
         at,
         other.rsplit(":", 1)[0],
     )

@@ -146,12 +146,16 @@ def _on_get_generators(pelican: Any) -> None:
         return
     decisions = selection.select(content, settings, approvals)
     root = Path(tempfile.mkdtemp(prefix="review-gate-"))
-    state.overlay = selection.build_overlay(content, root, settings, decisions, load_file)
+    try:
+        state.overlay = selection.build_overlay(content, root, settings, decisions, load_file)
+    except selection.FileConflictError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise ReviewGateError(f"发布位置冲突：\n{exc}") from None
     site_content.alias_sources((root, content))
     # Read only the overlay; no cache (a cached reading could be of other bytes than these).
     settings["PATH"] = pelican.path = str(root)
     settings["CACHE_CONTENT"] = settings["LOAD_CONTENT_CACHE"] = False
-    settings["REVIEW_WITHHELD"] = {r: d.slug for r, d in state.overlay.withheld.items()}
+    settings["REVIEW_WITHHELD"] = state.overlay.unpublished(approvals)
     settings["REVIEW_UNAVAILABLE"] = dict(state.overlay.unavailable)
     for rel, decision in sorted(state.overlay.withheld.items()):
         log = logger.warning if decision.warn else logger.info

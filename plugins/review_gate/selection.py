@@ -73,6 +73,17 @@ class Overlay:
     decisions: dict[str, Decision]
     unavailable: dict[str, str] = field(default_factory=dict)  # overlay path -> why
 
+    def unpublished(self, approvals: dict[str, Approved]) -> dict[str, str | None]:
+        """Content path -> slug of every article that exists but is not published here: the
+        withheld files, and approved articles whose file was deleted (a link to either is
+        shown as plain text, not an error)."""
+        found: dict[str, str | None] = {r: d.slug for r, d in self.withheld.items()}
+        carried = {d.slug for d in self.carried.values()}
+        for slug, approved in approvals.items():
+            if slug not in carried and approved.source_path:
+                found.setdefault(approved.source_path, slug)
+        return found
+
     @property
     def carried(self) -> dict[str, Decision]:
         return {r: d for r, d in self.decisions.items() if d.approved is not None}
@@ -192,15 +203,21 @@ def _copy_tree(source: Path, target: Path) -> None:
         shutil.copytree(source, target, dirs_exist_ok=True)
 
 
+class FileConflictError(Exception):
+    """Two approved versions need different bytes at one path."""
+
+
 class _Files:
     """Places files in the overlay; each path gets one set of bytes."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def place(self, path: str, data: bytes) -> None:
+    def place(self, path: str, data: bytes, why: str) -> None:
         target = self.root / path
         if target.exists():
+            if target.read_bytes() != data:
+                raise FileConflictError(f"{why}: {path} 已是另一份已审核文件的位置")
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -228,7 +245,7 @@ def build_overlay(
             for ref in references(page.read_text(encoding="utf-8", errors="replace"), rel):
                 source = content / ref.path if ref.path else None
                 if source and problem(ref, excluded) is None and source.is_file():
-                    files.place(ref.path, source.read_bytes())
+                    files.place(ref.path, source.read_bytes(), where(content / rel, 1))
     for rel, decision in sorted(overlay.carried.items()):
         approved = decision.approved
         assert approved is not None
@@ -271,11 +288,11 @@ def _approved_text(
                 data = load_file(digest) or b""
                 target = suffixed(ref.path, digest) if file_hash(data) == digest else None
             why = "已审核版本的文件内容无法取得"
-            if target is not None:
-                files.place(target, data)
-        if target is None:
+        at = where(content / rel, text.count("\n", 0, ref.start) + 1)
+        if target is not None:
+            files.place(target, data, at)
+        else:
             target = f"{UNAVAILABLE_DIR}/{ref.path or 'outside'}"
-            at = where(content / rel, text.count("\n", 0, ref.start) + 1)
             overlay.unavailable[target] = f"{at}: {ref.path or ref.raw}：{why}，未发布"
         if target != resolve(ref.raw, rel):
             targets[ref.start] = target

@@ -704,6 +704,7 @@ def daily(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "再读[网址链接](/articles/d-pending.html)。",
             "明日[将发布]({filename}future.md)与[网址](/articles/d-future.html)。",
             "[已发布](/articles/a.html)",
+            "[已撤下]({filename}gone.md)与[撤下网址](/articles/d-gone.html)。",
         ]
     )
     write(
@@ -711,7 +712,15 @@ def daily(tmp_path_factory: pytest.TempPathFactory) -> dict:
         PLAIN | {"Slug": "d-links", "Summary": "见[待审]({filename}./pending.md)"},
         body,
     )
+    write(arts / "gone.md", PLAIN | {"Slug": "d-gone"})
+    # Approved drafts (status or date) are never written, whatever their Save_as says.
+    write(arts / "draft.md", PLAIN | {"Slug": "d-draft", "Status": "draft", "Save_as": "me.html"})
+    later = {"Slug": "d-later", "Date": "2099-01-01", "Save_as": "login.html"}
+    write(arts / "later.md", PLAIN | later, "![图]({static}/images/later.svg)")
+    (content / "images").mkdir()
+    (content / "images" / "later.svg").write_text(svg("MARKLATER"), encoding="utf-8")
     approvals = _approve_all(content)
+    (arts / "gone.md").unlink()  # its editor took it down after approval
     # Unfinished work of other editors, after approval.
     write(arts / "pending.md", PLAIN | {"Slug": "d-pending", "Title": "MARKPENDING"})
     write(arts / "reuse.md", PLAIN | {"Slug": "a", "Title": "MARKREUSE"})
@@ -751,15 +760,24 @@ def _approve_all_in(content: Path, folder: Path) -> dict:
 def test_links_to_unpublished_articles_become_plain_text(daily: dict) -> None:
     page = (daily["out"] / "articles" / "d-links.html").read_text(encoding="utf-8")
     body = page.split('class="article-body"', 1)[1]
-    for text in ("待审文章", "网址链接", "将发布", "网址"):
+    for text in ("待审文章", "网址链接", "将发布", "网址", "已撤下", "撤下网址"):
         assert text in body
         assert not re.search(rf"<a [^>]*>{text}</a>", body), text
     assert '<a href="/articles/a.html">已发布</a>' in body
     assert "{filename}" not in page
 
 
+def test_approved_drafts_write_nothing(daily: dict) -> None:
+    out = daily["out"]
+    for screen in ("me.html", "login.html"):
+        page = (out / screen).read_text(encoding="utf-8")
+        assert "原标题" not in page and "正文内容" not in page, screen
+    assert not list(out.rglob("later*")) and not list(out.rglob("d-draft*"))
+
+
 def test_each_such_link_is_a_warning_naming_both_files(daily: dict) -> None:
     warnings = daily["warnings"]
+    assert re.search(r"links\.md:17: 链接的文章 \S*articles/gone\.md 尚未发布", warnings)
     assert re.search(r"links\.md:9: 链接的文章 \S*articles/pending\.md 尚未发布", warnings)
     assert re.search(r"links\.md:11: 链接的文章 \S*articles/pending\.md 尚未发布", warnings)
     assert re.search(r"links\.md:13: 链接的文章 \S*articles/future\.md 尚未发布", warnings)
@@ -773,3 +791,24 @@ def test_pending_files_are_withheld_with_a_warning_and_the_rest_is_published(dai
     assert (out / "articles" / "a.html").is_file()
     assert (out / "articles" / "d-day-1.html").is_file(), "the daily installment is published"
     assert not (out / "articles" / "d-future.html").exists()
+
+
+def test_approved_bytes_never_replace_another_approved_file(tmp_path: Path) -> None:
+    """The approved bytes of a replaced image are published under a name carrying their hash;
+    a file in content/ that already has that name and other approved bytes is a collision."""
+    content = _small_site(tmp_path)
+    (content / "images").mkdir()
+    (content / "images" / "x.svg").write_text(svg("approved"), encoding="utf-8")
+    write(content / "articles" / "b.md", PLAIN | {"Slug": "b"}, "![x]({static}/images/x.svg)")
+    store = tmp_path / "store"
+    approvals = dict([review_tool.approval_of(content, content / "articles" / "b.md", store)])
+    digest = approvals["b"]["files"]["images/x.svg"]
+    (content / "images" / "x.svg").write_text(svg("replaced"), encoding="utf-8")
+    squatter = content / "images" / f"x.{digest[:16]}.svg"
+    squatter.write_text(svg("squatter"), encoding="utf-8")
+    ref = f"![s]({{static}}/images/{squatter.name})"
+    write(content / "articles" / "c.md", PLAIN | {"Slug": "c"}, ref)
+    approvals["c"] = review_tool.approval_of(content, content / "articles" / "c.md", store)[1]
+    with pytest.raises(Exception, match="另一份已审核文件") as failure:
+        build(content, tmp_path / "out", approvals, store)
+    assert "articles/b.md" in str(failure.value) or "articles/c.md" in str(failure.value)
