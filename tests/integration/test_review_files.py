@@ -189,3 +189,21 @@ def test_register_refuses_files_that_cannot_be_bound(
     assert review_tool.register(content, by="editor") == 1
     assert re.search(rf"articles/q\.md:13: .*{message}", capsys.readouterr().err)
     assert not list(ReviewItem.scan())
+
+
+def test_make_devs_demo_approvals_publish_the_demo_with_its_photos(tmp_path: Path) -> None:
+    """`make dev`: register the shipped content, approve the manifest's versions, build."""
+    from tools import demo_registry, seed_demo
+
+    seed_demo.seed()
+    approved, pending = review_tool.seed_demo_approvals(demo_registry.DEMO_COMMITTEE.member_no)
+    assert (approved, pending) == (len(json.loads(review_tool.DEMO_MANIFEST.read_text())), 1)
+    out = tmp_path / "out"
+    _build(ROOT / "content", out)
+    page = (out / "articles" / "wang-haiyan.html").read_text(encoding="utf-8")
+    (src,) = re.findall(r'class="exemplar-photo" src="([^"]+)"', page)
+    assert src == "/images/xianjin/wang-haiyan.svg"
+    assert (out / src.lstrip("/")).read_bytes() == (
+        ROOT / "content" / "images" / "xianjin" / "wang-haiyan.svg"
+    ).read_bytes()
+    assert not list(out.rglob(f"*{review_tool.DEMO_PENDING[0]}*"))
