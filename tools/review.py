@@ -47,9 +47,9 @@ DEMO_PENDING = ("jiguan-dushu-fenxianghui",)
 _INTRASITE = re.compile(
     r"""(src|href)=(["'])\{(static|attach|filename|category|index)\}([^"']*)\2"""
 )
-# Images inlined into a preview, in all: the review item (text + preview) stays well under
-# DynamoDB's 400 KB item limit; beyond it the preview names the file instead.
-MAX_INLINE_BYTES = 200_000
+# Images inlined into a preview, in all (base64 adds a third): the review item (text, preview)
+# stays under DynamoDB's 400 KB item limit; beyond it the preview names the file instead.
+MAX_INLINE_BYTES = 150_000
 
 
 @dataclass(frozen=True)

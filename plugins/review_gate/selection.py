@@ -146,55 +146,55 @@ def _claimed_slug(path: Path, settings: dict[str, Any]) -> tuple[str | None, str
 def select(
     content: Path, settings: dict[str, Any], approvals: dict[str, Approved]
 ) -> dict[str, Decision]:
-    """For each article file: the approved version it carries, or why it is withheld."""
+    """For each article file: the approved version it carries, or why it is withheld.
+
+    A file carries at most one approved version, chosen in this order: a file that is exactly
+    an approved version; else the approved version's own file (`source_path`), edited in any
+    way (its slug too); else a file naming the approved slug (a moved file). Every other file
+    is withheld.
+    """
     by_expected = {a.expected: a for a in approvals.values()}
-    decisions: dict[str, Decision] = {}
-    claims: dict[str, list[str]] = {}
+    exact: dict[str, list[str]] = {}
+    claims: dict[str, tuple[str | None, str]] = {}  # not exact: (slug named, problem)
     for rel in article_files(content, settings):
         path = content / rel
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            decisions[rel] = Decision(rel, None, reason=f"无法读取（{exc}）", warn=True)
+            claims[rel] = (None, f"无法读取（{exc}）")
             continue
-        exact = by_expected.get(disk_version(content, rel, text)[0])
-        if exact is not None:
-            decisions[rel] = Decision(rel, exact.slug, exact, exact=True)
-            claims.setdefault(exact.slug, []).append(rel)
+        found = by_expected.get(disk_version(content, rel, text)[0])
+        if found is not None:
+            exact.setdefault(found.slug, []).append(rel)
+        else:
+            claims[rel] = _claimed_slug(path, settings)
+    carriers: dict[str, str] = {}
+    for slug, rels in sorted(exact.items()):
+        own = approvals[slug].source_path
+        carriers[slug] = min(rels, key=lambda r, own=own: (r != own, r))
+    for slug, approved in sorted(approvals.items()):
+        own = approved.source_path or ""
+        if slug not in carriers and own in claims and own not in carriers.values():
+            carriers[slug] = own
+    for rel, (slug, _) in sorted(claims.items()):
+        if slug in approvals and slug not in carriers and rel not in carriers.values():
+            carriers[slug] = rel
+    decisions = {
+        rel: Decision(rel, slug, approvals[slug], exact=rel in exact.get(slug, []))
+        for slug, rel in carriers.items()
+    }
+    taken = set(decisions)
+    named = {r: (slug, "") for slug, rels in exact.items() for r in rels} | claims
+    for rel, (slug, trouble) in sorted(named.items()):
+        if rel in taken:
             continue
-        slug, trouble = _claimed_slug(path, settings)
         if slug is None:
             decisions[rel] = Decision(rel, None, reason=trouble, warn=True)
-        elif slug in approvals:
-            decisions[rel] = Decision(rel, slug, approvals[slug])
-            claims.setdefault(slug, []).append(rel)
+        elif slug in carriers:
+            reason = f"Slug「{slug}」已是已审核文章 {carriers[slug]} 的网址名"
+            decisions[rel] = Decision(rel, slug, reason=reason, warn=True)
         else:
             decisions[rel] = Decision(rel, slug, reason="尚未审核通过")
-    # A file that was approved under one slug and now names a pending one still carries the
-    # approved version (an edit may change anything, the slug too).
-    for slug, approved in approvals.items():
-        at = decisions.get(approved.source_path or "")
-        if (
-            at is not None
-            and (at.slug not in approvals)
-            and at.relative not in claims.get(slug, [])
-        ):
-            claims.setdefault(slug, []).append(at.relative)
-            decisions[at.relative] = Decision(at.relative, slug, approved)
-    for slug, files in claims.items():
-        approved = approvals[slug]
-
-        def rank(rel: str, approved: Approved = approved) -> tuple[int, int, str]:
-            return (not decisions[rel].exact, rel != approved.source_path, rel)
-
-        carrier, *others = sorted(files, key=rank)
-        for rel in others:
-            decisions[rel] = Decision(
-                rel,
-                slug,
-                reason=f"Slug「{slug}」已是已审核文章 {carrier} 的网址名",
-                warn=True,
-            )
     return decisions
 
 

@@ -310,6 +310,8 @@ TRICKS = [
     Trick("translation-flag", {}, _meta(Translation="true")),
     Trick("slug-changed", {}, _meta(Slug="MARK")),
     Trick("slug-removed", {}, _slug_removed),
+    Trick("slug-of-another-approved", {}, _meta(Slug="qiuji-dushu", Title="MARK")),
+    Trick("slug-of-an-edited-approved", {}, _meta(Slug="t-title-changed", Title="MARK")),
     Trick("branch-changed", {}, _meta(Branch="B0201")),
     Trick("tags-authors-modified", {}, _meta(Tags="MARK", Author="MARK", Modified="2030-01-01")),
     Trick("series-day", {}, _meta(Series="constitution", Day="1", Date=None)),
