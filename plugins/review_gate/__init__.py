@@ -149,8 +149,10 @@ def _on_get_generators(pelican: Any) -> None:
     try:
         state.overlay = selection.build_overlay(content, root, settings, decisions, load_file)
     except selection.FileConflictError as exc:
-        shutil.rmtree(root, ignore_errors=True)
         raise ReviewGateError(f"发布位置冲突：\n{exc}") from None
+    finally:
+        if state.overlay is None:
+            shutil.rmtree(root, ignore_errors=True)
     site_content.alias_sources((root, content))
     # Read only the overlay; no cache (a cached reading could be of other bytes than these).
     settings["PATH"] = pelican.path = str(root)
