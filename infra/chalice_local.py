@@ -18,11 +18,11 @@ import chalice.local
 
 def warm_clients() -> None:
     from chalicelib.models import ALL_MODELS
-    from chalicelib.models.base import transaction
+    from chalicelib.models.base import _transaction_connection
 
     for model in ALL_MODELS:
         _ = model._get_connection().connection.client
-    _ = transaction()._connection.client
+    _ = _transaction_connection().client
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ class Handler(SimpleHTTPRequestHandler):
         super(SimpleHTTPRequestHandler, self).end_headers()
         self.wfile.write(body)
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - any other method (TRACE, QUERY, ...)
+    def __getattr__(self, name: str):  # any other method: TRACE, QUERY, ...
         if name.startswith("do_"):
             return self._refuse_method
         raise AttributeError(name)

@@ -6,14 +6,17 @@
 
 `register` reads every article under content/ (as Pelican would), checks its metadata like the
 build does (file, line, message; nothing is registered if any article is wrong), renders a preview
-with the site's own Markdown settings (images inlined, so the reviewer sees them), and stores each
-version it has not seen as pending (older pending versions of the same slug are superseded).
+with the site's own Markdown settings (images inlined, so the reviewer sees them), stores the bytes
+of every file the article references (images, `Photo:`, attachments) and each version it has not
+seen as pending (older pending versions of the same slug are superseded). A version is the text
+and those files (tools/review_version.py): replacing an image makes a new version to review.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import html
 import json
 import mimetypes
 import os
@@ -26,7 +29,16 @@ from pathlib import Path
 from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
-from chalicelib.review import normalise, source_hash
+from chalicelib.review import MAX_BOUND_FILES, normalise
+from tools.review_version import (
+    MAX_FILE_BYTES,
+    disk_version,
+    file_hash,
+    problem,
+    references,
+    resolve,
+    version_hash,
+)
 from tools.site_content import ROOT, ContentError, load_units, metadata_line, units_file, where
 
 DEMO_MANIFEST = ROOT / "tools" / "demo_approvals.json"
@@ -35,7 +47,9 @@ DEMO_PENDING = ("jiguan-dushu-fenxianghui",)
 _INTRASITE = re.compile(
     r"""(src|href)=(["'])\{(static|attach|filename|category|index)\}([^"']*)\2"""
 )
-MAX_INLINE_BYTES = 300_000
+# Images inlined into a preview, in all (base64 adds a third): the review item (text, preview)
+# stays under DynamoDB's 400 KB item limit; beyond it the preview names the file instead.
+MAX_INLINE_BYTES = 150_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,11 @@ class Draft:
     series: str | None
     day: str | None
     body_html: str
+    files: dict[str, bytes]  # content path -> bytes of each referenced file
+
+    @property
+    def file_hashes(self) -> dict[str, str]:
+        return {path: file_hash(data) for path, data in self.files.items()}
 
 
 def site_settings(content: Path) -> dict:
@@ -66,6 +85,32 @@ def article_files(content: Path, settings: dict) -> Iterator[Path]:
             yield path
 
 
+def referenced_files(
+    content: Path, path: Path, text: str, settings: dict
+) -> tuple[dict[str, bytes], list[str]]:
+    """The bytes of every file the article references, and `file:line: problem` for each that
+    cannot be bound (missing, outside content/, a source file, a question bank, too large)."""
+    relative = path.relative_to(content).as_posix()
+    excluded = [*settings["PAGE_PATHS"], settings.get("QUIZ_PATH", "quizzes")]
+    files: dict[str, bytes] = {}
+    problems = []
+    for ref in references(text, relative):
+        at = where(path, text.count("\n", 0, ref.start) + 1)
+        trouble = problem(ref, excluded)
+        target = content / ref.path if ref.path else None
+        if trouble is None and (target is None or not target.is_file()):
+            trouble = f"图片或附件不存在：{ref.raw}"
+        elif trouble is None and target.stat().st_size > MAX_FILE_BYTES:
+            trouble = f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请压缩后再提交：{ref.raw}"
+        if trouble:
+            problems.append(f"{at}: {trouble}")
+        elif ref.path not in files:
+            files[ref.path] = target.read_bytes()
+    if len(files) > MAX_BOUND_FILES:
+        problems.append(f"{where(path, 1)}: 引用了 {len(files)} 个文件，最多 {MAX_BOUND_FILES} 个")
+    return files, problems
+
+
 def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
     """Every article, and the problems (`file:line: message`) that stop a registration."""
     settings = site_settings(content)
@@ -75,6 +120,8 @@ def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
     for path in article_files(content, settings):
         text = path.read_text(encoding="utf-8")
         body_html, meta = reader.read(str(path))
+        files, trouble = referenced_files(content, path, text, settings)
+        problems.extend(trouble)
 
         def bad(key: str, message: str, text: str = text, path: Path = path) -> None:
             problems.append(f"{where(path, metadata_line(text, key))}: {message}")
@@ -98,7 +145,7 @@ def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
                 path=path,
                 relative=path.relative_to(content).as_posix(),
                 text=normalise(text),
-                content_hash=source_hash(text),
+                content_hash=version_hash(text, {p: file_hash(d) for p, d in files.items()}),
                 slug=slug,
                 title=str(meta.get("title") or ""),
                 category=str(category) if category else "",
@@ -106,32 +153,56 @@ def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
                 series=str(meta["series"]) if meta.get("series") else None,
                 day=str(meta["day"]) if meta.get("day") else None,
                 body_html=body_html,
+                files=files,
             )
         )
     return drafts, problems
 
 
 def preview_html(draft: Draft, content: Path) -> str:
-    """The body as the site renders it; `{static}` images inlined, other site links inert."""
+    """The body as the site renders it, after the photo: images inlined from exactly the bytes
+    being registered (within MAX_INLINE_BYTES in all), other site links inert."""
+    budget = [MAX_INLINE_BYTES]
+
+    def inline(path: str | None) -> str | None:
+        data = draft.files.get(path or "")
+        if data is None or len(data) > budget[0]:
+            return None
+        budget[0] -= len(data)
+        kind = mimetypes.guess_type(path or "")[0] or "application/octet-stream"
+        return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
     def replace(match: re.Match[str]) -> str:
         attr, quote, what, value = match.groups()
         if what in ("static", "attach"):
-            target = (
-                content / value.lstrip("/") if value.startswith("/") else draft.path.parent / value
-            )
-            if target.is_file() and target.stat().st_size <= MAX_INLINE_BYTES:
-                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-                data = base64.b64encode(target.read_bytes()).decode()
-                return f"{attr}={quote}data:{kind};base64,{data}{quote}"
+            found = inline(resolve(value, draft.relative))
+            if found:
+                return f"{attr}={quote}{found}{quote}"
         return f"{attr}={quote}#{quote}"
 
-    return _INTRASITE.sub(replace, draft.body_html)
+    body = _INTRASITE.sub(replace, draft.body_html)
+    photos = [r for r in references(draft.text, draft.relative) if r.kind == "photo"]
+    head = ""
+    for ref in photos:
+        src = inline(ref.path)
+        label = html.escape(ref.path or ref.raw)
+        head += (
+            f'<p class="review-photo">照片：<img src="{src}" alt="{label}"></p>'
+            if src
+            else f'<p class="review-photo">照片：{label}（文件较大，请在源文件中查看）</p>'
+        )
+    listed = "".join(
+        f"<li>{html.escape(path)}（{max(1, len(data) // 1024)} KB，"
+        f"SHA-256 {file_hash(data)[:12]}…）</li>"
+        for path, data in sorted(draft.files.items())
+    )
+    files = f'<p class="review-files">引用的文件（随本版本一同审核）：</p><ul>{listed}</ul>'
+    return head + body + (files if listed else "")
 
 
 def register(content: Path, by: str | None) -> int:
     from chalicelib.models import OrgUnit
-    from tools.review_store import Submission
+    from tools.review_store import Submission, store_file
     from tools.review_store import register as store
 
     drafts, problems = read_drafts(content)
@@ -149,6 +220,8 @@ def register(content: Path, by: str | None) -> int:
                 file=sys.stderr,
             )
             return 1
+        for data in draft.files.values():
+            store_file(data)  # before the version: an approval requires its files stored
         state = store(
             Submission(
                 slug=draft.slug,
@@ -162,6 +235,7 @@ def register(content: Path, by: str | None) -> int:
                 preview_html=preview_html(draft, content),
                 series=draft.series,
                 day=draft.day,
+                files=draft.file_hashes,
             ),
             by=by,
         )
@@ -199,25 +273,96 @@ def status(content: Path) -> int:
 
 
 def export(target: Path) -> int:
-    from tools.review_store import published_versions
+    """The approved versions as an approvals file, their files' bytes in `<target>.files/`."""
+    from tools.review_store import load_file, published_versions
 
-    data = {
-        slug: {"hash": p.content_hash, "source": p.source_text}
-        for slug, p in sorted(published_versions().items())
-    }
+    folder = target.with_suffix(".files")
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {}
+    for slug, p in sorted(published_versions().items()):
+        data[slug] = {
+            "hash": p.content_hash,
+            "source": p.source_text,
+            "files": p.files,
+            "path": p.source_path,
+        }
+        for digest in (p.files or {}).values():
+            stored = load_file(digest) if digest else None
+            if stored is not None:
+                (folder / digest).write_bytes(stored)
     target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"已导出 {len(data)} 篇已审核文章到 {target}")
+    print(f"已导出 {len(data)} 篇已审核文章到 {target}（引用的文件在 {folder}）")
     return 0
 
 
-def approvals_for(content: Path, skip: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+def approval(draft: Draft, files_dir: Path | None = None) -> dict:
+    """The approvals-file entry approving this draft as it is now; its files' bytes are
+    written to files_dir (the store an offline build reads) when given."""
+    if files_dir is not None:
+        files_dir.mkdir(parents=True, exist_ok=True)
+        for data in draft.files.values():
+            (files_dir / file_hash(data)).write_bytes(data)
+    return {
+        "hash": draft.content_hash,
+        "source": draft.text,
+        "files": draft.file_hashes,
+        "path": draft.relative,
+    }
+
+
+def approval_of(content: Path, path: Path, files_dir: Path | None = None) -> tuple[str, dict]:
+    """(slug, approvals-file entry) approving one file exactly as it is, unchecked: for tests of
+    what the build itself reports about approved content. Missing files are bound as missing."""
+    text = path.read_text(encoding="utf-8")
+    relative = path.relative_to(content).as_posix()
+    _, meta = MarkdownReader(site_settings(content)).read(str(path))
+    digest, files = disk_version(content, relative, text)
+    if files_dir is not None:
+        files_dir.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if (content / name).is_file():
+                data = (content / name).read_bytes()
+                (files_dir / file_hash(data)).write_bytes(data)
+    entry = {"hash": digest, "source": normalise(text), "files": files, "path": relative}
+    return str(meta.get("slug") or ""), entry
+
+
+def approvals_for(
+    content: Path, skip: Sequence[str] = (), files_dir: Path | None = None
+) -> dict[str, dict]:
     """Approvals-file data approving every article as it is now (tests and benches)."""
     drafts, problems = read_drafts(content)
     if problems:
         raise ContentError("\n".join(problems))
-    return {
-        d.slug: {"hash": d.content_hash, "source": d.text} for d in drafts if d.slug not in skip
-    }
+    return {d.slug: approval(d, files_dir) for d in drafts if d.slug not in skip}
+
+
+def publish_as_is(content: Path, by: str = "test") -> int:
+    """Every article of `content` approved as it is now, straight into the published versions
+    (and its files into the file store): tests and benches that need the full site."""
+    from chalicelib.models import PublishedVersion
+    from tools.review_store import store_file
+
+    drafts, problems = read_drafts(content)
+    if problems:
+        raise ContentError("\n".join(problems))
+    for draft in drafts:
+        for data in draft.files.values():
+            store_file(data)
+    with PublishedVersion.batch_write() as batch:
+        for draft in drafts:
+            batch.save(
+                PublishedVersion(
+                    draft.slug,
+                    content_hash=draft.content_hash,
+                    source_text=draft.text,
+                    source_path=draft.relative,
+                    files=draft.file_hashes,
+                    approved_at=by,
+                    approved_by=by,
+                )
+            )
+    return len(drafts)
 
 
 def demo_manifest(content: Path = ROOT / "content") -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Writing the review tables offline: register versions for review, read the approved versions.
+"""Writing the review tables offline: register versions for review, store the bytes of the files
+they reference, read the approved versions (and those bytes) for the publish build.
 
 Kept out of `chalicelib` so that the API's IAM role needs no Query on the review items table and
 no Scan at all: these run on an editor's machine (`make review`) and in the publish build.
@@ -11,8 +12,10 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.models import PublishedVersion, ReviewItem
+from chalicelib.models import PublishedVersion, ReviewFile, ReviewItem
+from chalicelib.models.review import FILE_PART_BYTES
 from chalicelib.review import PENDING, SUPERSEDED, now_iso
+from tools.review_version import file_hash
 
 
 def pending_keys(branch_path: Iterable[str], registered_at: str) -> tuple[str, str]:
@@ -34,6 +37,7 @@ class Submission:
     preview_html: str
     series: str | None = None
     day: str | None = None
+    files: dict[str, str] | None = None  # content path -> SHA-256 of each referenced file
 
 
 def register(sub: Submission, by: str | None = None) -> str:
@@ -59,6 +63,7 @@ def register(sub: Submission, by: str | None = None) -> str:
         preview_html=sub.preview_html,
         series=sub.series,
         day=sub.day,
+        files=dict(sub.files) if sub.files is not None else None,
         state=PENDING,
         registered_at=now,
         registered_by=by,
@@ -86,3 +91,27 @@ def register(sub: Submission, by: str | None = None) -> str:
 def published_versions() -> dict[str, PublishedVersion]:
     """Every approved version members may see, by slug (the publish build; a Scan off-request)."""
     return {p.slug: p for p in PublishedVersion.scan()}
+
+
+def store_file(data: bytes) -> str:
+    """Keep a referenced file's bytes under their SHA-256 (once); returns the hash."""
+    digest = file_hash(data)
+    try:
+        ReviewFile.get(digest, 0)
+        return digest
+    except ReviewFile.DoesNotExist:
+        pass
+    chunks = [data[i : i + FILE_PART_BYTES] for i in range(0, len(data), FILE_PART_BYTES)] or [b""]
+    # Part 0 last: an approval (and the build) takes its presence to mean the file is complete.
+    for number in [*range(1, len(chunks)), 0]:
+        ReviewFile(digest, number, data=chunks[number], parts=len(chunks), size=len(data)).save()
+    return digest
+
+
+def load_file(digest: str) -> bytes | None:
+    """The stored bytes with this SHA-256, or None (absent, incomplete or not matching)."""
+    parts = sorted(ReviewFile.query(digest), key=lambda p: p.part)
+    if not parts or parts[0].part != 0 or len(parts) != parts[0].parts:
+        return None
+    data = b"".join(p.data for p in parts)
+    return data if file_hash(data) == digest else None

@@ -28,6 +28,7 @@ failure between the write and the award repairs it.
 
 from __future__ import annotations
 
+import random
 import time
 from typing import Any
 
@@ -79,7 +80,7 @@ def _condition_failed(exc: PutError | UpdateError) -> bool:
 
 VIEW_KEEP_SECONDS = 6 * 3600  # a view with no heartbeat for this long leaves the state item
 VIEW_KEEP_COUNT = 12  # and at most this many views are kept: the item stays well under 1 KB
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 16  # a member's own parallel heartbeats (tabs, a flushed queue) serialise here
 
 
 def _state(member_no: str) -> ReadingState | None:
@@ -172,7 +173,7 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
     item = catalog_item(slug)
     cap, need = view_cap(item), min_seconds(item)
     claim = min(seconds, reading_rules.HEARTBEAT_MAX_CREDIT, cap)
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         now = clock.now()
         state = _state(member_no)
         view = _views(state).get(view_id)
@@ -191,7 +192,9 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
         if _write(member_no, state, view_id, view, seq, slug, grant, new_until, read_now, now):
             awarded = complete(member_no, item) if read_now else None
             return _result(member_no, item, credited + grant, need, cap, awarded=awarded)
-        time.sleep(0.005)  # another heartbeat of hers was applied meanwhile: read again
+        # Another heartbeat of hers was applied meanwhile: read again, after a jittered pause so
+        # that parallel ones do not collide in step.
+        time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
     raise ConflictError("阅读记录繁忙，请稍后重试")
 
 

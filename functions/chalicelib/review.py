@@ -1,7 +1,8 @@
 """Content review: register versions, list what a reviewer may decide, approve or return.
 
 A version is (slug, content hash); the hash is SHA-256 over the article's whole source file
-(metadata + body, line endings normalised), so editing anything makes a new version. A reviewer
+(metadata + body, line endings normalised) and the hashes of the files it references (images,
+`Photo:`; tools/review_version.py), so changing any of them makes a new version. A reviewer
 is whoever `scope` gives "manage" over the article's author unit: the branch secretary, or a
 general-branch / party-committee member or admin above it. Decisions are final and kept forever
 in `ReviewDecision`; approving also writes `PublishedVersion`, which the publish build reads.
@@ -13,12 +14,10 @@ import hashlib
 import re
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
 from . import clock, registry, scope
 from .errors import ConflictError, ForbiddenError, NotFoundError
-from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewItem
-from .models.base import cancellation_codes, transaction
+from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
+from .models.base import Transaction, TransactionCancelled
 
 PENDING, APPROVED, RETURNED, SUPERSEDED = "pending", "approved", "returned", "superseded"
 STATE_LABELS = {
@@ -30,6 +29,9 @@ STATE_LABELS = {
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_REASON_CHARS = 500
+# Referenced files of one version: each is a condition check in the approval's transaction
+# (at most 100 items, 3 of them taken by the decision itself).
+MAX_BOUND_FILES = 90
 # A reviewer's list is one Query per unit her roles apply to; this bounds each page.
 LIST_LIMIT = 200
 
@@ -185,17 +187,35 @@ def decide(
         decided_at=now,
         branch_id=item.branch_id,
     )
+    files = dict(item.files or {})
+    if decision == APPROVED and len(files) > MAX_BOUND_FILES:
+        raise ConflictError(
+            f"这一版本引用了 {len(files)} 个文件，超过 {MAX_BOUND_FILES} 个，不能审核"
+        )
+    checks = sorted({d for d in files.values() if d}) if decision == APPROVED else []
     try:
-        with transaction() as tx:
-            tx.update(item, actions=actions, condition=ReviewItem.state == PENDING)
-            tx.save(record, condition=ReviewDecision.decision_key.does_not_exist())
+        with Transaction() as tx:
+            # The bytes of every referenced file are stored (make review), so the publish build
+            # can always serve what is approved here.
+            for digest in checks:
+                tx.check(
+                    f"file {digest}",
+                    ReviewFile,
+                    digest,
+                    0,
+                    condition=ReviewFile.parts.exists(),
+                )
+            tx.update("item", item, actions=actions, condition=ReviewItem.state == PENDING)
+            tx.save("decision", record, condition=ReviewDecision.decision_key.does_not_exist())
             if decision == APPROVED:
                 tx.save(
+                    "published",
                     PublishedVersion(
                         slug,
                         content_hash=content_hash,
                         source_text=item.source_text,
                         source_path=item.source_path,
+                        files=files if item.files is not None else None,
                         approved_at=now,
                         approved_by=member.member_no,
                         branch_path=list(unit.path),
@@ -204,11 +224,16 @@ def decide(
                     condition=PublishedVersion.registered_at.does_not_exist()
                     | (PublishedVersion.registered_at <= item.registered_at),
                 )
-    except TransactWriteError as exc:
-        # PynamoDB's order: the puts (decision 0, published version 1), then the update.
-        if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+    except TransactionCancelled as exc:
+        if any(exc.failed(f"file {digest}") for digest in checks):
+            raise ConflictError(
+                "这一版本引用的图片或附件未登记：请编辑重新运行 make review 后再审核"
+            ) from None
+        if exc.failed("published"):
             raise ConflictError("已有更新的版本审核通过，这一旧版本不能再发布") from None
-        raise ConflictError("这一版本刚被他人审核或内容已更新，请刷新后重试") from None
+        if exc.failed("item") or exc.failed("decision"):
+            raise ConflictError("这一版本刚被他人审核或内容已更新，请刷新后重试") from None
+        raise
     item.state, item.decided_at, item.decided_by, item.reason = (
         decision,
         now,

@@ -95,6 +95,8 @@ def _on_content_init(instance: Any) -> None:
             PROBLEMS.add_meta(
                 path, "Photo", "先进个人、集体须有 Photo（照片，放在 content/images/ 下）"
             )
+        elif photo in instance.settings.get("REVIEW_UNAVAILABLE", {}):
+            pass  # approved, but its approved bytes cannot be published (the gate warned)
         elif not (Path(instance.settings["PATH"]) / photo).is_file():
             PROBLEMS.add_meta(path, "Photo", f"照片不存在：{photo}")
         else:

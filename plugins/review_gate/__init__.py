@@ -1,79 +1,100 @@
-"""The review gate: only the approved version of an article reaches the site.
+"""The review gate: what members see is built from the approved versions alone.
 
 Setting REVIEW_GATE chooses where approvals come from:
 
 - "dynamodb" (pelicanconf default, and required by publishconf): the `PublishedVersion` table,
-  written when a reviewer approves on the 待审核 page. The build needs the tables (`make dev`
-  locally; the deploy machine in AWS).
-- "file": REVIEW_APPROVALS_FILE, JSON `{slug: {"hash": ..., "source": ...}}` as written by
-  `python -m tools.review export` (offline builds and tests; never for publishing).
+  written when a reviewer approves on the 待审核 page, and `ReviewFile` for the bytes of the
+  files approved versions reference. The build needs the tables (`make dev` locally).
+- "file": REVIEW_APPROVALS_FILE, JSON `{slug: {"hash", "source", "files", "path"}}` as written
+  by `python -m tools.review export` (offline builds and tests; never for publishing), with the
+  referenced files' bytes in REVIEW_FILES_DIR (default: the file's name with `.files`).
 - "off": a preview of every draft as is, for an editor's own machine; every page then carries
   a 未审核预览 banner, and publishconf refuses this mode.
 
-Pages are the site's own screens (登录, 我的, ...), reviewed with the code: a page whose slug is not
-in the SCREENS setting stops the build, so no text can reach members through `content/pages/`.
-For each article the SHA-256 of its source file (metadata + body) is compared with the approved
-version of its slug:
+Before Pelican reads anything (selection.py), every article file in content/ is matched with the
+approved version of its slug: its version hash (text + referenced files, tools/review_version.py)
+equal → published; an edit (text, metadata, an image: anything) → the approved version keeps being
+published; never approved, no slug, or a second file reusing an approved slug → withheld, with a
+warning naming the file. Pelican then reads a folder holding only the approved texts, the approved
+bytes of the files they reference (a since-replaced image is published from the stored bytes,
+under a name carrying its hash) and the screens. Nothing of a withheld file or of an unapproved
+edit — metadata, `Save_as`, photo, campaign rules — is there for any plugin to publish.
 
-- equal: published as is;
-- different, but an earlier version was approved: the approved text is published instead, so a
-  pending edit never takes the approved article away from readers;
-- never approved: the article becomes a draft with its body dropped and no file name (a `Save_as:`
-  line would otherwise override DRAFT_SAVE_AS = ''), and it is taken out of the generator's
-  drafts, so nothing of it (not even an image it links) is written.
+Pages are the site's own screens (登录, 我的, ...), reviewed with the code: a page whose slug is not
+in SCREENS stops the build. Before anything is written (outputs.py), no article, page or file may
+take a path that another one or the build itself owns. Drafts (future dates included) are never
+written, nor the files only they link.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import posixpath
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
-from pelican.readers import Readers
 
 _ROOT = Path(__file__).resolve().parents[2]
 for _p in (str(_ROOT / "functions"), str(_ROOT)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from chalicelib.review import normalise, source_hash  # noqa: E402
-from tools.site_content import PROBLEMS  # noqa: E402
+from tools import site_content  # noqa: E402
+from tools.review_version import references  # noqa: E402
+from tools.site_content import PROBLEMS, read_source  # noqa: E402
+
+from . import outputs, selection  # noqa: E402
+from .selection import Approved, Overlay  # noqa: E402
 
 logger = logging.getLogger(__name__)
 MODES = ("dynamodb", "file", "off")
 
 
 class ReviewGateError(Exception):
-    """The gate cannot decide (bad setting, unreadable approvals): the build stops."""
-
-
-@dataclass(frozen=True)
-class Approved:
-    content_hash: str
-    source: str
+    """The gate cannot decide, or approved content collides: the build stops."""
 
 
 class _State:
     mode: str = "dynamodb"
-    approvals: dict[str, Approved] = {}  # noqa: RUF012 - replaced per build
-    generator: Any = None
-    copying: bool = False
-    withheld: list[str] = []  # noqa: RUF012
-    earlier: list[str] = []  # noqa: RUF012
+    overlay: Overlay | None = None
+    generators: dict[str, Any] = {}  # noqa: RUF012 - replaced per build
 
 
 state = _State()
 
 
-def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved]]:
+def _file_approvals(settings: dict[str, Any]) -> tuple[dict[str, Approved], Any]:
+    path = settings.get("REVIEW_APPROVALS_FILE")
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        approvals = {
+            slug: Approved(slug, v["hash"], v["source"], v.get("files"), v.get("path"))
+            for slug, v in raw.items()
+        }
+    except (OSError, TypeError, ValueError, KeyError) as exc:
+        raise ReviewGateError(
+            f"无法读取审核结果文件 REVIEW_APPROVALS_FILE={path!r}：{exc}"
+        ) from exc
+    folder = Path(settings.get("REVIEW_FILES_DIR") or Path(path).with_suffix(".files"))
+
+    def load_file(digest: str) -> bytes | None:
+        target = folder / digest
+        return target.read_bytes() if target.is_file() else None
+
+    return approvals, load_file
+
+
+def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved], Any]:
+    """(mode, approved version by slug, reader of stored file bytes by SHA-256)."""
     mode = settings.get("REVIEW_GATE", "dynamodb")
     if mode not in MODES:
         raise ReviewGateError(f"REVIEW_GATE 须为 {', '.join(MODES)} 之一，而不是 {mode!r}")
@@ -81,20 +102,11 @@ def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved]]:
         raise ReviewGateError(
             f"发布构建必须从审核记录（DynamoDB）读取审核结果，不能使用 REVIEW_GATE={mode!r}"
         )
-    if settings.get("CACHE_CONTENT") and settings.get("CONTENT_CACHING_LAYER") == "generator":
-        raise ReviewGateError("审核闸门要求 CONTENT_CACHING_LAYER = 'reader'（每次构建重新判断）")
     if mode == "off":
-        return mode, {}
+        return mode, {}, None
     if mode == "file":
-        path = settings.get("REVIEW_APPROVALS_FILE")
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, TypeError, ValueError) as exc:
-            raise ReviewGateError(
-                f"无法读取审核结果文件 REVIEW_APPROVALS_FILE={path!r}：{exc}"
-            ) from exc
-        return mode, {slug: Approved(v["hash"], v["source"]) for slug, v in raw.items()}
-    from tools.review_store import published_versions
+        return mode, *_file_approvals(settings)
+    from tools.review_store import load_file, published_versions
 
     try:
         found = published_versions()
@@ -102,13 +114,56 @@ def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved]]:
         raise ReviewGateError(
             f"无法从 DynamoDB 读取审核结果（make dev 是否在运行？）：{exc}"
         ) from exc
-    return mode, {slug: Approved(p.content_hash, p.source_text) for slug, p in found.items()}
+    approvals = {
+        slug: Approved(slug, p.content_hash, p.source_text, p.files, p.source_path or None)
+        for slug, p in found.items()
+    }
+    return mode, approvals, load_file
 
 
-def _on_initialized(pelican: Any) -> None:
-    state.mode, state.approvals = load_approvals(pelican.settings)
-    state.withheld, state.earlier = [], []
-    pelican.settings["REVIEW_PREVIEW"] = state.mode == "off"
+def _cleanup() -> None:
+    if state.overlay is not None:
+        shutil.rmtree(state.overlay.root, ignore_errors=True)
+        site_content.alias_sources(None)
+        state.overlay = None
+
+
+atexit.register(_cleanup)
+
+
+def _on_get_generators(pelican: Any) -> None:
+    """Per run, before any generator exists: decide every file and point Pelican at the result."""
+    _cleanup()
+    settings = pelican.settings
+    if "REVIEW_CONTENT_PATH" not in settings:
+        settings["REVIEW_CONTENT_PATH"] = settings["PATH"]
+    content = Path(settings["REVIEW_CONTENT_PATH"]).resolve()
+    state.mode, approvals, load_file = load_approvals(settings)
+    state.generators = {}
+    settings["REVIEW_PREVIEW"] = state.mode == "off"
+    settings["REVIEW_WITHHELD"], settings["REVIEW_UNAVAILABLE"] = {}, {}
+    if state.mode == "off":
+        return
+    decisions = selection.select(content, settings, approvals)
+    root = Path(tempfile.mkdtemp(prefix="review-gate-"))
+    try:
+        state.overlay = selection.build_overlay(content, root, settings, decisions, load_file)
+    except selection.FileConflictError as exc:
+        raise ReviewGateError(f"发布位置冲突：\n{exc}") from None
+    finally:
+        if state.overlay is None:
+            shutil.rmtree(root, ignore_errors=True)
+    site_content.alias_sources((root, content))
+    # Read only the overlay; no cache (a cached reading could be of other bytes than these).
+    settings["PATH"] = pelican.path = str(root)
+    settings["CACHE_CONTENT"] = settings["LOAD_CONTENT_CACHE"] = False
+    settings["REVIEW_WITHHELD"] = state.overlay.unpublished(approvals)
+    settings["REVIEW_UNAVAILABLE"] = dict(state.overlay.unavailable)
+    for rel, decision in sorted(state.overlay.withheld.items()):
+        log = logger.warning if decision.warn else logger.info
+        log("%s: 未发布：%s", site_content.where(content / rel, 1), decision.reason)
+    for why in sorted(state.overlay.unavailable.values()):
+        logger.warning("%s", why)
 
 
 def preview_banner(preview: bool) -> Markup:
@@ -122,33 +177,10 @@ def preview_banner(preview: bool) -> Markup:
 
 def _on_generator_init(generator: Any) -> None:
     generator.env.filters["preview_banner"] = preview_banner
-
-
-def _on_articles_init(generator: Any) -> None:
-    state.generator = generator
-
-
-def _approved_copy(instance: Article, source: str) -> Article:
-    """The article as its approved text reads, read like any other file."""
-    base = Path(instance.settings["PATH"]).resolve()
-    relative = Path(instance.source_path).resolve().relative_to(base)
-    tmp = Path(tempfile.mkdtemp(prefix="review-gate-"))
-    try:
-        target = tmp / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source, encoding="utf-8")
-        state.copying = True
-        return Readers(instance.settings).read_file(
-            base_path=str(tmp),
-            path=str(relative),
-            content_class=Article,
-            context=instance._context,
-            context_signal=signals.article_generator_context,
-            context_sender=state.generator,
-        )
-    finally:
-        state.copying = False
-        shutil.rmtree(tmp, ignore_errors=True)
+    # The context was copied from the settings before _on_get_generators changed them.
+    for key in ("PATH", "REVIEW_PREVIEW", "REVIEW_WITHHELD", "REVIEW_UNAVAILABLE"):
+        generator.context[key] = generator.settings.get(key)
+    state.generators[type(generator).__name__] = generator
 
 
 def _check_screen(page: Page) -> None:
@@ -163,66 +195,112 @@ def _check_screen(page: Page) -> None:
         )
 
 
-def _on_pages_read(generator: Any) -> None:
-    PROBLEMS.raise_if_any("页面有误：", ReviewGateError)
-
-
 def _on_content_init(instance: Any) -> None:
     if isinstance(instance, Page) and state.mode != "off":
         _check_screen(instance)
-    if not isinstance(instance, Article) or state.copying:
+    if not isinstance(instance, Article):
         return
-    text = Path(instance.source_path).read_text(encoding="utf-8")
-    instance.review_hash = source_hash(text)
-    instance.review_source = normalise(text)
-    if state.mode == "off":
+    if state.overlay is None:
         instance.review_state = "preview"
         return
-    approved = state.approvals.get(str(instance.metadata.get("slug") or instance.slug))
-    if approved and approved.content_hash == instance.review_hash:
-        instance.review_state = "approved"
-        return
-    if approved:
-        copy = _approved_copy(instance, approved.source)
-        keep = {"source_path", "relative_source_path", "relative_dir"}
-        instance.__dict__.update({k: v for k, v in copy.__dict__.items() if k not in keep})
-        instance.review_hash = approved.content_hash
-        instance.review_source = normalise(approved.source)
-        instance.review_state = "approved-earlier"
-        state.earlier.append(instance.source_path)
-        return
-    instance.review_state = "withheld"
-    instance.status = "draft"
-    instance.metadata["status"] = "draft"
-    instance._content = ""
-    instance.override_save_as = ""  # the writer skips an empty name, whatever Save_as said
-    instance.override_url = ""
-    state.withheld.append(instance.source_path)
+    for key in ("save_as", "url"):
+        # Pelican would skip such an article with a log line; an approved one must not vanish.
+        value = str(instance.metadata.get(key, "x"))
+        norm = posixpath.normpath(value)
+        if value.startswith("/") or norm == ".." or norm.startswith("../"):
+            PROBLEMS.add_meta(instance.source_path, key, f"{key.capitalize()} 不能指向站点之外")
+    rel = Path(os.path.relpath(instance.source_path, state.overlay.root)).as_posix()
+    decision = state.overlay.decisions[rel]
+    assert decision.approved is not None  # only approved texts are in the overlay
+    instance.review_hash = decision.approved.content_hash
+    instance.review_state = "approved" if decision.exact else "approved-earlier"
 
 
-def _drop_withheld(generator: Any) -> None:
-    """Withheld articles leave the drafts list too, so no plugin or template can list them."""
-    generator.drafts = [d for d in generator.drafts if getattr(d, "review_state", "") != "withheld"]
-    generator.drafts_translations = [
-        d for d in generator.drafts_translations if getattr(d, "review_state", "") != "withheld"
+def _no_output(items: list[Any]) -> None:
+    """Drafts are never written, whatever `Save_as:` they carry (it overrides DRAFT_SAVE_AS)."""
+    for item in items:
+        item.override_save_as = ""
+        item.override_url = ""
+
+
+def _on_articles_pretaxonomy(generator: Any) -> None:
+    _no_output([*generator.drafts, *generator.drafts_translations])
+
+
+def _on_pages_read(generator: Any) -> None:
+    _no_output([*generator.draft_pages, *generator.draft_translations])
+    PROBLEMS.raise_if_any("页面有误：", ReviewGateError)
+    articles = state.generators.get("ArticlesGenerator")
+    if articles is not None:
+        _drop_static_links(articles, generator)
+
+
+def _referenced(items: list[Any]) -> set[str]:
+    """Content paths of the files the items' (overlay) sources reference, `Photo:` included."""
+    root = Path(state.overlay.root) if state.overlay else None
+    found: set[str] = set()
+    for item in items:
+        base = Path(item.settings["PATH"])
+        rel = os.path.relpath(item.source_path, root or base)
+        found |= {r.path for r in references(read_source(item.source_path), rel) if r.path}
+    return found
+
+
+def _drop_static_links(articles: Any, pages: Any) -> None:
+    """Before the static files are read: files linked only by drafts (a future installment's
+    image) are not copied, nor sources, question banks or unavailable files whatever links them."""
+    drafts = [
+        *articles.drafts,
+        *articles.drafts_translations,
+        *pages.draft_pages,
+        *pages.draft_translations,
     ]
+    shown = [
+        *articles.articles,
+        *articles.translations,
+        *articles.hidden_articles,
+        *articles.hidden_translations,
+        *pages.pages,
+        *pages.translations,
+        *pages.hidden_pages,
+        *pages.hidden_translations,
+    ]
+    links = articles.context["static_links"]
+    links -= _referenced(drafts) - _referenced(shown)
+    links -= {path for path in links if selection.never_static(path, articles.settings)}
+
+
+def _on_all_finalized(generators: list[Any]) -> None:
+    by_kind = {type(g).__name__: g for g in generators}
+    found = outputs.problems(
+        by_kind["ArticlesGenerator"],
+        by_kind["PagesGenerator"],
+        list(by_kind["StaticGenerator"].staticfiles) if "StaticGenerator" in by_kind else [],
+        by_kind["ArticlesGenerator"].context,
+    )
+    if found:
+        raise ReviewGateError("发布位置冲突：\n" + "\n".join(sorted(set(found))))
 
 
 def _on_finalized(pelican: Any) -> None:
     if state.mode == "off":
         logger.warning("REVIEW_GATE=off：未审核预览，切勿发布此输出")
         return
-    if state.earlier:
-        logger.info("%d 篇文章有待审核的修改，继续发布已审核版本", len(state.earlier))
-    if state.withheld:
-        logger.info("%d 篇文章尚未审核通过，未发布", len(state.withheld))
+    overlay = state.overlay
+    if overlay is not None:
+        earlier = [d for d in overlay.carried.values() if not d.exact]
+        if earlier:
+            logger.info("%d 篇文章有待审核的修改，继续发布已审核版本", len(earlier))
+        if overlay.withheld:
+            logger.info("%d 个文件尚未审核通过，未发布", len(overlay.withheld))
+    _cleanup()
 
 
 def register() -> None:
-    signals.initialized.connect(_on_initialized)
+    signals.get_generators.connect(_on_get_generators)
     signals.generator_init.connect(_on_generator_init)
-    signals.article_generator_init.connect(_on_articles_init)
     signals.content_object_init.connect(_on_content_init)
-    signals.article_generator_pretaxonomy.connect(_drop_withheld)
+    signals.article_generator_pretaxonomy.connect(_on_articles_pretaxonomy)
     signals.page_generator_finalized.connect(_on_pages_read)
+    signals.all_generators_finalized.connect(_on_all_finalized)
     signals.finalized.connect(_on_finalized)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 import asset_hash  # noqa: E402
 import reading_time  # noqa: E402
 
-from chalicelib import review  # noqa: E402
+from tools import review as review_tool  # noqa: E402
 
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{8})\.(?P<ext>css|js)$")
 ASSET_REF = re.compile(r"""(?:href|src)="(/theme/[^"]+)\"""")
@@ -27,18 +27,16 @@ JS_IMPORT = re.compile(r"""\b(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']"""
 
 
 def build(content: Path, output: Path, approvals: dict | None = None) -> None:
-    """Build with the review gate reading an approvals file (default: approve all content)."""
-    if approvals is None:
-        approvals = {
-            p.read_text(encoding="utf-8").split("Slug: ", 1)[1].split("\n", 1)[0]: {
-                "hash": review.source_hash(p.read_text(encoding="utf-8")),
-                "source": p.read_text(encoding="utf-8"),
-            }
-            for p in content.rglob("*.md")
-            if "Slug: " in p.read_text(encoding="utf-8") and "pages" not in p.parts
-        }
+    """Build with the review gate reading an approvals file (default: approve all content as it
+    is, referenced files included, into the file store next to the approvals file)."""
     approvals_file = output.parent / f"{output.name}-approvals.json"
     approvals_file.parent.mkdir(parents=True, exist_ok=True)
+    if approvals is None:
+        approvals = dict(
+            review_tool.approval_of(content, p, approvals_file.with_suffix(".files"))
+            for p in sorted(content.rglob("*.md"))
+            if "Slug: " in p.read_text(encoding="utf-8") and "pages" not in p.parts
+        )
     approvals_file.write_text(json.dumps(approvals, ensure_ascii=False), encoding="utf-8")
     settings = read_settings(
         str(ROOT / "pelicanconf.py"),

@@ -23,7 +23,7 @@ from .points import Board, PointEntry, PointTotal
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
-from .review import PublishedVersion, ReviewDecision, ReviewItem
+from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
 
 _AREAS = (registry, sessions, reading, points, review, interaction, quizzes)
@@ -59,6 +59,7 @@ __all__ = [
     "ReadingState",
     "RefreshToken",
     "ReviewDecision",
+    "ReviewFile",
     "ReviewItem",
     "SessionFamily",
     "Vote",

@@ -147,13 +147,3 @@ class Transaction:
                 raise
             reasons = dict(zip(self.labels(), codes, strict=False))
             raise TransactionCancelled(reasons, error) from error
-
-
-def transaction() -> TransactWrite:
-    """A plain TransactWrite on the models' endpoint (prefer `Transaction`, which labels items)."""
-    return TransactWrite(connection=_transaction_connection())
-
-
-def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
-    """Why each item of a cancelled transaction failed, in PynamoDB's send order."""
-    return [r.code if r else None for r in getattr(exc, "cancellation_reasons", None) or []]

@@ -1,12 +1,20 @@
-"""Content review: every registered version of an article, every decision, the published versions.
+"""Content review: every registered version of an article, every decision, the published versions,
+and the bytes of the files those versions reference.
 
-An article version is identified by its slug and the SHA-256 of its source file (metadata + body),
-so an approval covers exactly the text the reviewer read.
+An article version is identified by its slug and its version hash: SHA-256 over its source file
+(metadata + body) and the path and SHA-256 of every file it references (images, `Photo:`,
+attachments; tools/review_version.py), so an approval covers exactly what the reviewer saw.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BinaryAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -43,6 +51,8 @@ class ReviewItem(Model):
     source_path = UnicodeAttribute()  # relative to content/
     source_text = UnicodeAttribute()  # the exact text under review (metadata + body)
     preview_html = UnicodeAttribute()  # the body rendered with the site's Markdown settings
+    # content path -> SHA-256 of each referenced file; None: registered before files were bound
+    files = JSONAttribute(null=True)
     series = UnicodeAttribute(null=True)
     day = UnicodeAttribute(null=True)
     state = UnicodeAttribute()  # pending / approved / returned / superseded
@@ -74,8 +84,9 @@ class ReviewDecision(Model):
 class PublishedVersion(Model):
     """The approved version members see, one per slug; the publish build reads this table.
 
-    The approved source text is kept here, so an approved article whose file was edited since
-    keeps being published as approved until the edit itself is approved.
+    The approved source text and the hashes of its referenced files are kept here (the bytes in
+    `ReviewFile`), so an approved article whose file or images were changed since keeps being
+    published as approved until the change itself is approved.
     """
 
     Meta = table_meta("review-published")
@@ -83,8 +94,31 @@ class PublishedVersion(Model):
     content_hash = UnicodeAttribute()
     source_text = UnicodeAttribute()
     source_path = UnicodeAttribute()
+    # content path -> SHA-256 of each referenced file; None: approved before files were bound,
+    # and then none of its referenced files is published (README: Review).
+    files = JSONAttribute(null=True)
     approved_at = UnicodeAttribute()
     approved_by = UnicodeAttribute()
     branch_path = ListAttribute(of=UnicodeAttribute, null=True)
     # When the approved version was registered: an older version approved late never replaces it.
     registered_at = UnicodeAttribute(null=True)
+
+
+FILE_PART_BYTES = 350_000
+
+
+class ReviewFile(Model):
+    """The bytes of a file an article version references, by SHA-256 (content-addressed).
+
+    Written by `make review` before the version is registered; an approval checks that they are
+    here, and the publish build reads them when the file in content/ no longer has these bytes.
+    Stored in parts of at most FILE_PART_BYTES, under DynamoDB's 400 KB item limit; part 0 is
+    written last, so its presence means the whole file is stored.
+    """
+
+    Meta = table_meta("review-files")
+    file_hash = UnicodeAttribute(hash_key=True)
+    part = NumberAttribute(range_key=True)
+    data = BinaryAttribute(legacy_encoding=False)
+    parts = NumberAttribute()
+    size = NumberAttribute()
