@@ -118,7 +118,7 @@ def convert(
         return None, [f"{path}: {exc}"]
     kind = "survey" if survey else "graded"
     problems: list[str] = []
-    if not quiz_content.ID_RE.match(bank_id):
+    if not quiz_content.ID_RE.fullmatch(bank_id):
         problems.append(f"题库编号 {bank_id}: 须为小写字母、数字、- 或 _(用 --bank 指定)")
     if not rows:
         problems.append(f"{path}: 没有题目")

@@ -10,11 +10,11 @@ written then.
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib import clock
+from chalicelib import campaign_rules, clock
+from chalicelib.identifiers import is_campaign_id
 from chalicelib.models import Campaign
 from tools.build_json import load_entries
 
@@ -29,21 +29,16 @@ def _check(entry: Any, index: int) -> list[str]:
         return [f"{where}: 须为对象"]
     where = f"{where}({entry.get('id', '?')})"
     problems = []
-    for field in ("id", "title", "url", "starts_at", "ends_at", "results"):
+    if not is_campaign_id(entry.get("id")):
+        problems.append(f"{where} id: 须为小写字母、数字和连字符（最长 64）")
+    for field in ("title", "url"):
         if not isinstance(entry.get(field), str) or not entry[field]:
             problems.append(f"{where} {field}: 缺少或不是字符串")
-    for field in ("votes_per_member", "per_candidate"):
-        if not isinstance(entry.get(field), int) or entry[field] < 1:
-            problems.append(f"{where} {field}: 须为正整数")
-    if entry.get("daily_quota") is not None and not isinstance(entry["daily_quota"], int):
-        problems.append(f"{where} daily_quota: 须为整数或 null")
-    if entry.get("results") not in ("live", "after_close"):
-        problems.append(f"{where} results: 须为 live 或 after_close")
-    for field in ("starts_at", "ends_at"):
-        try:
-            datetime.fromisoformat(str(entry.get(field)))
-        except ValueError:
-            problems.append(f"{where} {field}: 不是 ISO 时间")
+    # The same rules, and the same verdicts, as the build and the API (chalicelib.campaign_rules).
+    _, bad = campaign_rules.check(
+        {f: entry.get(f) for f in campaign_rules.FIELDS}, campaign_rules.API_LABELS
+    )
+    problems += [f"{where} {p.field}: {p.message}" for p in bad]
     candidates = entry.get("candidates")
     if not isinstance(candidates, list) or not all(
         isinstance(c, dict) and {"slug", "title", "url"} <= set(c) for c in candidates
@@ -74,8 +69,8 @@ def publish(path: Path = DEFAULT) -> dict[str, int]:
                     e["id"],
                     title=e["title"],
                     url=e["url"],
-                    starts_at=datetime.fromisoformat(e["starts_at"]).timestamp(),
-                    ends_at=datetime.fromisoformat(e["ends_at"]).timestamp(),
+                    starts_at=campaign_rules.parse_time(e["starts_at"]).timestamp(),
+                    ends_at=campaign_rules.parse_time(e["ends_at"]).timestamp(),
                     votes_per_member=e["votes_per_member"],
                     per_candidate=e["per_candidate"],
                     daily_quota=e.get("daily_quota"),

@@ -22,14 +22,21 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from chalicelib.identifiers import QUESTION_ID, QUIZ_ID, is_quiz_id
 from tools.site_content import ContentError, where
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIZ_DIR = ROOT / "content" / "quizzes"
 TZ = ZoneInfo("Asia/Shanghai")
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-QID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+ID_RE = QUIZ_ID  # banks and quizzes: chalicelib.identifiers, the one definition
+QID_RE = QUESTION_ID
+
+
+def valid_id(value: object) -> bool:
+    return is_quiz_id(value)
+
+
 LETTERS = "ABCDEFGH"
 TYPES = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题"}
 SURVEY_TYPES = {"single", "multiple"}
@@ -225,7 +232,7 @@ def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None
     for extra in sorted(set(map(str, raw)) - known - {"shuffle"}):
         bad(extra, f"不认识的字段(可用:{'、'.join(sorted(known | {'shuffle'}))})")
     qid = _text(raw.get("id"))
-    if not qid or not QID_RE.match(qid):
+    if not qid or not QID_RE.fullmatch(qid):
         bad("id", "题号须为 1–40 位字母、数字、- 或 _")
     qtype = _text(raw.get("type"))
     allowed = SURVEY_TYPES if kind == "survey" else set(TYPES)
@@ -334,7 +341,7 @@ def check_bank(data: Any, path: Path) -> tuple[Bank | None, list[str]]:
     for extra in sorted(set(map(str, data)) - {"bank", "title", "kind", "questions"}):
         problems.append(f"{top(extra)}: 不认识的字段(可用:bank、title、kind、questions)")
     bank_id = _text(data.get("bank"))
-    if not bank_id or not ID_RE.match(bank_id):
+    if not bank_id or not ID_RE.fullmatch(bank_id):
         problems.append(f"{top('bank')}: 题库编号须为小写字母、数字、- 或 _(1–40 位)")
     title = _text(data.get("title"))
     if not title:
@@ -418,7 +425,7 @@ def check_quiz(data: Any, path: Path) -> tuple[QuizDef | None, list[str]]:
     for extra in sorted(set(map(str, data)) - QUIZ_FIELDS):
         bad(extra, "不认识的字段")
     quiz_id = _text(data.get("quiz"))
-    if not quiz_id or not ID_RE.match(quiz_id):
+    if not quiz_id or not ID_RE.fullmatch(quiz_id):
         bad("quiz", "测验编号须为小写字母、数字、- 或 _(1–40 位)")
     kind = _text(data.get("kind"))
     if kind not in KINDS:

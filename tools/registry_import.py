@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from chalicelib.identifiers import is_member_no, is_unit_id
 from chalicelib.org import (
     GENDERS,
     MAX_TREE_DEPTH,
@@ -32,7 +33,6 @@ EARLIEST_JOIN = date(1921, 7, 1)
 MAX_NAME_CHARS = 30
 MAX_UNIT_NAME_CHARS = 60
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-_ID_RE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 _PHONE_NOISE_RE = re.compile(r"[\s\-－—]")
 _ROLE_SEPARATORS_RE = re.compile(r"[、;；，,\s]+")
 _DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -151,7 +151,7 @@ def _parse_unit(
     kind_text, parent = row.get("单位类型"), row.get("上级单位编号")
     if not uid:
         errors.append(RowError(n, "单位编号", "不能为空"))
-    elif not _ID_RE.match(uid):
+    elif not is_unit_id(uid):
         errors.append(RowError(n, "单位编号", "只能包含字母、数字、- 或 _,最长 32 位", uid))
     elif uid in first_row:
         errors.append(RowError(n, "单位编号", f"与第 {first_row[uid]} 行重复", uid))
@@ -304,7 +304,7 @@ def _parse_member(
     member_no = row.get("党员编号")
     if not member_no:
         bad("党员编号", "不能为空")
-    elif not _ID_RE.match(member_no):
+    elif not is_member_no(member_no):
         bad("党员编号", "只能包含字母、数字、- 或 _,最长 32 位", member_no)
     elif member_no in first_row:
         bad("党员编号", f"与第 {first_row[member_no]} 行重复", member_no)

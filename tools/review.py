@@ -29,6 +29,7 @@ from pathlib import Path
 from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
+from chalicelib.identifiers import is_slug
 from chalicelib.review import MAX_BOUND_FILES, normalise
 from tools.review_version import (
     MAX_FILE_BYTES,
@@ -129,7 +130,7 @@ def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
         slug = str(meta.get("slug") or "")
         branch = str(meta.get("branch") or "")
         category = meta.get("category")
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", slug):
+        if not is_slug(slug):
             bad("Slug", "缺少 Slug 或格式不对（小写字母、数字和 -）")
         elif slug in seen:
             bad("Slug", f"Slug「{slug}」与 {seen[slug]} 重复")

@@ -21,8 +21,6 @@ when its author deletes it or a reviewer hides it; a comment is never awarded tw
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import secrets
 import time
@@ -31,7 +29,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import size
 
-from . import clock, points, reading, registry, scope, sensitive
+from . import clock, cursors, points, reading, registry, scope, sensitive
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -256,30 +254,6 @@ def view(c: Comment, viewer: str | None, caller: scope.Caller | None = None) -> 
     }
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def _decode_cursor(cursor: str, slug: str) -> dict[str, Any]:
-    invalid = BadRequestError("分页参数(cursor)无效")
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, RecursionError):
-        raise invalid from None
-    if (
-        not isinstance(key, dict)
-        or set(key) != {"slug", "comment_id"}
-        or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values())
-        or key["slug"]["S"] != slug
-        or not isinstance(key["comment_id"]["S"], str)
-        or not COMMENT_ID.fullmatch(key["comment_id"]["S"])
-    ):
-        raise invalid
-    return key
-
-
 def _stats(slug: str) -> CommentStats:
     try:
         return CommentStats.get(slug)
@@ -291,7 +265,17 @@ def list_for(slug: str, member: Member | None, cursor: str | None = None) -> dic
     """An item's comments, newest first, 精选 first on the first page; held or pending ones only
     for their author. One GetItem (the counter), one Query per page, a BatchGet of the featured."""
     item = reading.catalog_item(slug)
-    start = _decode_cursor(cursor, item.slug) if cursor else None
+    start = (
+        cursors.decode(
+            cursor,
+            {
+                "slug": lambda v: v == item.slug,
+                "comment_id": lambda v: bool(COMMENT_ID.fullmatch(v)),
+            },
+        )
+        if cursor
+        else None
+    )
     viewer = member.member_no if member else None
     caller = registry.caller_for(member) if member and member.roles else None
     stats = _stats(item.slug)
@@ -320,7 +304,7 @@ def list_for(slug: str, member: Member | None, cursor: str | None = None) -> dic
         "count": int(stats.visible or 0),
         "featured": [view(c, viewer, caller) for c in featured],
         "items": [view(c, viewer, caller) for c in page],
-        "next": _encode_cursor(results.last_evaluated_key),
+        "next": cursors.encode(results.last_evaluated_key),
         "moderation": moderation_mode(),
     }
 
@@ -447,27 +431,13 @@ def delete(member: Member, slug: str, comment_id: str) -> dict[str, Any]:
 # --- moderation -------------------------------------------------------------------------------
 
 
-def _managed_prefixes(caller: scope.Caller) -> list[tuple[str, str]]:
-    """(root, path prefix) of each unit the caller manages, nested subtrees dropped."""
-    prefixes = sorted(
-        (caller.path[0], "/".join(caller.path[: caller.path.index(unit_id) + 1]) + "/")
-        for unit_id, grant in scope.grants(caller).items()
-        if grant == "manage" and unit_id in caller.path
-    )
-    kept: list[tuple[str, str]] = []
-    for root, prefix in sorted(prefixes, key=lambda p: len(p[1])):
-        if not any(prefix.startswith(k) for _, k in kept):
-            kept.append((root, prefix))
-    return kept
-
-
 def queue(member: Member, which: str = "open") -> dict[str, Any]:
     """ "open": comments waiting for a decision in the caller's scope, oldest first; "recent":
     decided or visible ones, newest first (per unit her roles apply to). One Query per unit."""
     if which not in {"open", "recent"}:
         raise BadRequestError("queue 须为 open 或 recent")
     caller = registry.caller_for(member)
-    prefixes = _managed_prefixes(caller)
+    prefixes = scope.managed_subtrees(caller)
     if not prefixes:
         raise ForbiddenError("只有支部书记及以上的审核人可以管理评论")
     items: list[Comment] = []

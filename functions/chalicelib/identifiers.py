@@ -11,6 +11,8 @@ import re
 
 # Article, page and installment slugs: lower-case ASCII, the page name /articles/<slug>.html.
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+# Questions inside a bank (`id:` of a question; the bank id and it make its key).
+QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 # Vote campaigns (the campaign article's slug, or an id staff choose through the API).
 CAMPAIGN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 # Quizzes and question banks (`id:` in content/quizzes/*.yaml).

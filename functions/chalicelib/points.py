@@ -37,16 +37,13 @@ How totals stay right (the decision, and why):
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from . import clock
-from .errors import BadRequestError
+from . import clock, cursors
 from .models import Member, PointEntry, PointTotal
 from .models.base import Transaction, TransactionCancelled
 from .models.points import BOARD_SHARDS
@@ -394,39 +391,17 @@ def year_report(member_no: str, year: int) -> dict[str, Any]:
     }
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
-
-
-def _decode_cursor(cursor: str, member_no: str) -> dict[str, Any]:
-    """The opaque cursor back into a LastEvaluatedKey; it must be one of this member's."""
-    invalid = BadRequestError("分页参数(cursor)无效")
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, RecursionError):
-        raise invalid from None
-    shape = {"member_no", "key", "at_key"}
-    if (
-        not isinstance(key, dict)
-        or set(key) != shape
-        or not all(
-            isinstance(v, dict)
-            and isinstance(v.get("S"), str)
-            and 0 < len(v["S"].encode()) <= 1024  # DynamoDB's limit for a sort key
-            for v in key.values()
-        )
-        or key["member_no"]["S"] != member_no
-        or not key["at_key"]["S"].endswith("#" + key["key"]["S"])
-    ):
-        raise invalid
-    return key
-
-
 def ledger_page(member_no: str, cursor: str | None = None, limit: int = LOG_PAGE) -> dict[str, Any]:
     """The detail log, newest first, one Query per page; `next` is an opaque cursor or null."""
-    start = _decode_cursor(cursor, member_no) if cursor else None
+    start = (
+        cursors.decode(
+            cursor,
+            {"member_no": lambda v: v == member_no, "key": bool, "at_key": bool},
+            lambda k: k["at_key"].endswith("#" + k["key"]),
+        )
+        if cursor
+        else None
+    )
     results = PointEntry.by_time.query(
         member_no, scan_index_forward=False, limit=limit, last_evaluated_key=start
     )
@@ -444,4 +419,4 @@ def ledger_page(member_no: str, cursor: str | None = None, limit: int = LOG_PAGE
         for e in results
     ]
     more = results.last_evaluated_key if len(items) == limit else None
-    return {"items": items, "next": _encode_cursor(more)}
+    return {"items": items, "next": cursors.encode(more)}

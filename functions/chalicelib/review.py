@@ -11,11 +11,11 @@ in `ReviewDecision`; approving also writes `PublishedVersion`, which the publish
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from . import clock, registry, scope
 from .errors import ConflictError, ForbiddenError, NotFoundError
+from .identifiers import CONTENT_HASH, is_slug
 from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .models.base import Transaction, TransactionCancelled
 
@@ -26,8 +26,6 @@ STATE_LABELS = {
     RETURNED: "已退回",
     SUPERSEDED: "已被新版本替代",
 }
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_REASON_CHARS = 500
 # Referenced files of one version: each is a condition check in the approval's transaction
 # (at most 100 items, 3 of them taken by the decision itself).
@@ -53,22 +51,6 @@ def now_iso() -> str:
 # --- the reviewer's side (API) --------------------------------------------------------------
 
 
-def _review_prefixes(caller: scope.Caller) -> list[tuple[str, str]]:
-    """(root, path prefix) for each unit the caller manages, overlapping subtrees dropped."""
-    prefixes = []
-    for unit_id, grant in scope.grants(caller).items():
-        if grant != "manage" or unit_id not in caller.path:
-            continue
-        at = caller.path.index(unit_id)
-        prefixes.append((caller.path[0], "/".join(caller.path[: at + 1]) + "/"))
-    prefixes.sort(key=lambda p: len(p[1]))
-    kept: list[tuple[str, str]] = []
-    for root, prefix in prefixes:
-        if not any(prefix.startswith(k) for _, k in kept):
-            kept.append((root, prefix))
-    return kept
-
-
 def _summary(item: ReviewItem) -> dict[str, Any]:
     return {
         "slug": item.slug,
@@ -86,7 +68,7 @@ def _summary(item: ReviewItem) -> dict[str, Any]:
 
 def list_pending(member: Member) -> dict[str, Any]:
     caller = registry.caller_for(member)
-    prefixes = _review_prefixes(caller)
+    prefixes = scope.managed_subtrees(caller)
     if not prefixes:
         raise ForbiddenError("只有支部书记及以上的审核人可以审核内容")
     items, truncated = [], False
@@ -102,7 +84,7 @@ def list_pending(member: Member) -> dict[str, Any]:
 
 
 def _item(slug: str, content_hash: str) -> ReviewItem:
-    if not SLUG_RE.match(slug) or not HASH_RE.match(content_hash):
+    if not is_slug(slug) or not CONTENT_HASH.fullmatch(content_hash):
         raise NotFoundError("没有这篇待审核内容")
     try:
         return ReviewItem.get(slug, content_hash)

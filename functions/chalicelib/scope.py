@@ -50,6 +50,24 @@ def grants(caller: Caller) -> dict[str, Access]:
     return out
 
 
+def managed_subtrees(caller: Caller) -> list[tuple[str, str]]:
+    """The subtrees the caller's roles manage, as (root unit, "C01/G01/" path prefix), nested
+    ones dropped: the queues of work in her scope (待审核, 评论管理) are read one Query each."""
+    prefixes = sorted(
+        (
+            (caller.path[0], "/".join(caller.path[: caller.path.index(unit_id) + 1]) + "/")
+            for unit_id, grant in grants(caller).items()
+            if grant == "manage" and unit_id in caller.path
+        ),
+        key=lambda p: (len(p[1]), p[1]),
+    )
+    kept: list[tuple[str, str]] = []
+    for root, prefix in prefixes:
+        if not any(prefix.startswith(k) for _, k in kept):
+            kept.append((root, prefix))
+    return kept
+
+
 def unit_access(caller: Caller, target_path: Sequence[str]) -> Access:
     """Access to a unit given its path (root first, ending with the unit itself)."""
     held = grants(caller)

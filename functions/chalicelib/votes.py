@@ -31,15 +31,14 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from . import clock, points, registry, scope
+from . import campaign_rules, clock, points, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
-from .identifiers import is_slug, is_unit_id
+from .identifiers import is_slug
 from .models import Campaign, CatalogItem, Member, OrgUnit, Vote, VoteCount
 from .models.base import Transaction, TransactionCancelled
 
 COUNTER_SHARDS = 10
 MAX_ATTEMPTS = 8
-RESULTS = {"live", "after_close"}
 REQUEST_DAYS = 7
 
 
@@ -270,20 +269,6 @@ def _answer(
 # --- campaigns through the API -----------------------------------------------------------------
 
 
-def parse_time(value: str, field: str) -> float:
-    """ "YYYY-MM-DD HH:MM" (Asia/Shanghai) or ISO 8601 with an offset → epoch seconds."""
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
-    except ValueError:
-        raise BadRequestError(f"{field} 须为「YYYY-MM-DD HH:MM」格式的时间") from None
-    # A campaign runs within sight of today; year 1 would not even convert back for display.
-    if not 2000 <= parsed.year <= 2100:
-        raise BadRequestError(f"{field} 的年份须在 2000–2100 之间")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=clock.TZ)
-    return parsed.timestamp()
-
-
 def _require_manage(caller: scope.Caller, units: list[str]) -> dict[str, OrgUnit]:
     """The caller must manage every unit allowed to vote (none listed: the organisation's root).
     Returns the units found; an unknown unit is a 400."""
@@ -301,9 +286,12 @@ def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dic
     """Create or change an API campaign; the caller must manage every unit allowed to vote
     (the whole organisation: its root). Rules are fixed once voting has started."""
     caller = registry.caller_for(member)
-    units: list[str] = body.get("units") or []
-    if not all(is_unit_id(u) for u in units) or len(units) > 50:
-        raise BadRequestError("units 须为单位编号的数组（最多 50 个）")
+    rules, problems = campaign_rules.check(
+        {f: body.get(f) for f in campaign_rules.FIELDS}, campaign_rules.API_LABELS
+    )
+    if rules is None:
+        raise BadRequestError("；".join(p.message for p in problems))
+    units = list(rules.units)
     found = _require_manage(caller, units)
     slugs: list[str] = body["candidates"]
     if not slugs or len(slugs) > 100 or not all(is_slug(s) for s in slugs):
@@ -314,20 +302,6 @@ def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dic
     unknown = [s for s in slugs if s not in items or not items[s].published]
     if unknown:
         raise BadRequestError("候选文章不存在或尚未发布：" + "、".join(unknown))
-    starts = parse_time(body["starts_at"], "starts_at")
-    ends = parse_time(body["ends_at"], "ends_at")
-    if ends <= starts:
-        raise BadRequestError("ends_at 须晚于 starts_at")
-    votes_per_member = body["votes_per_member"]
-    per_candidate = body.get("per_candidate", 1)
-    daily = body.get("daily_quota")
-    if not 1 <= votes_per_member <= 1000 or not 1 <= per_candidate <= votes_per_member:
-        raise BadRequestError("votes_per_member 须在 1–1000 之间，per_candidate 须在 1 和它之间")
-    if daily is not None and not 1 <= daily <= votes_per_member:
-        raise BadRequestError("daily_quota 须在 1 和 votes_per_member 之间")
-    results = body.get("results", "after_close")
-    if results not in RESULTS:
-        raise BadRequestError("results 须为 live 或 after_close")
     try:
         existing: Campaign | None = Campaign.get(campaign_id, consistent_read=True)
     except Campaign.DoesNotExist:
@@ -343,14 +317,14 @@ def save_campaign(member: Member, campaign_id: str, body: dict[str, Any]) -> dic
         campaign_id,
         title=body["title"].strip(),
         url=None,
-        starts_at=starts,
-        ends_at=ends,
-        votes_per_member=votes_per_member,
-        per_candidate=per_candidate,
-        daily_quota=daily,
+        starts_at=rules.starts_at.timestamp(),
+        ends_at=rules.ends_at.timestamp(),
+        votes_per_member=rules.votes_per_member,
+        per_candidate=rules.per_candidate,
+        daily_quota=rules.daily_quota,
         units=units,
         unit_names=[found[u].name for u in units],
-        results=results,
+        results=rules.results,
         candidates=[{"slug": s, "title": items[s].title, "url": items[s].url} for s in slugs],
         source="api",
         published=True,

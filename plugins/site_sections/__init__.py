@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from itertools import chain
 from pathlib import Path
@@ -27,6 +26,7 @@ for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, h
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
+from chalicelib.identifiers import SLUG as SLUG_RE  # noqa: E402 - the one definition
 from tools.site_content import (  # noqa: E402
     PROBLEMS,
     load_units,
@@ -35,8 +35,6 @@ from tools.site_content import (  # noqa: E402
     units_file,
     where,
 )
-
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
 class MetadataError(Exception):
@@ -79,7 +77,7 @@ def problems(article: Article) -> list[str]:
     slug = meta.get("slug")
     if not slug:
         found.append(at("Slug", "缺少 Slug（网址名，小写字母、数字和 -）"))
-    elif not SLUG_RE.match(str(slug)):
+    elif not SLUG_RE.fullmatch(str(slug)):
         found.append(at("Slug", f"Slug「{slug}」只能包含小写字母、数字和 -"))
     branch = meta.get("branch")
     if not branch:
