@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 
 from . import leaderboards, points_reports, web
 from .models import Member
-from .points_rules import RULES
+from .points_rules import RULES, describe
 from .settings import get_settings
 
 bp = Blueprint(__name__)
@@ -43,16 +43,7 @@ def report(member: Member, year: str) -> Response:
 def rules() -> Response:
     return web.json_response(
         {
-            "rules": [
-                {
-                    "key": r.key,
-                    "label": r.label,
-                    "points": r.points,
-                    "daily_cap": r.daily_cap,
-                    "activity": r.activity,
-                }
-                for r in RULES.values()
-            ],
+            "rules": [describe(r) for r in RULES.values()],
             "rankings_enabled": get_settings().rankings_enabled,
         }
     )

@@ -47,7 +47,7 @@ from . import clock, cursors
 from .models import Member, PointEntry, PointTotal
 from .models.base import Transaction, TransactionCancelled
 from .models.points import BOARD_SHARDS
-from .points_rules import ACTIVITY_LABELS, RULES, Rule
+from .points_rules import ACTIVITY_LABELS, RULES, Rule, describe
 
 MAX_ATTEMPTS = 8
 DAY_COUNTER_DAYS = 40  # day counters expire (TTL) after this; the day is in their key
@@ -343,10 +343,7 @@ def totals(member_no: str) -> dict[str, Any]:
         "all": items.get("total", 0),
         "rules": [
             {
-                "key": r.key,
-                "label": r.label,
-                "points": r.points,
-                "daily_cap": r.daily_cap,
+                **describe(r),
                 "today": by_rule_today.get(r.key, 0),
                 "cap_used": cap_used.get(r.key, 0),
             }

@@ -57,6 +57,17 @@ ACTIVITY_LABELS: dict[str, str] = {
 }
 
 
+def describe(rule: Rule) -> dict[str, object]:
+    """A rule as members and programs read it (the rules page, 我的党建): one serialised form."""
+    return {
+        "key": rule.key,
+        "label": rule.label,
+        "points": rule.points,
+        "daily_cap": rule.daily_cap,
+        "activity": rule.activity,
+    }
+
+
 def exam_points(score: int) -> int:
     """An exam's award: score / 10, at most 10 (a score of 95 gives 9)."""
     return max(0, min(RULES["exam"].per_award_max, score // 10))
