@@ -258,34 +258,31 @@ def _guard(handler: Handler) -> Handler:
     return guarded
 
 
-def signed_in(bp: Blueprint) -> Callable[[Handler], Handler]:
-    """The route needs a valid access token; the handler gets the member first."""
+def _injecting(
+    bp: Blueprint, caller: Callable[[Request], Member | None], auth: str
+) -> Callable[[Handler], Handler]:
+    """A decorator that hands the handler `caller(request)` first and marks who may call."""
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> Response:
-            return handler(current_member(bp.current_request), *args, **kwargs)
+            return handler(caller(bp.current_request), *args, **kwargs)
 
         view = _guard(view)
-        view.auth = "signed_in"  # type: ignore[attr-defined]
+        view.auth = auth  # type: ignore[attr-defined]
         return view
 
     return wrap
+
+
+def signed_in(bp: Blueprint) -> Callable[[Handler], Handler]:
+    """The route needs a valid access token; the handler gets the member first."""
+    return _injecting(bp, current_member, "signed_in")
 
 
 def signed_in_or_anonymous(bp: Blueprint) -> Callable[[Handler], Handler]:
     """Open to everyone; the handler gets the member when a token is sent, else None."""
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        def view(*args: Any, **kwargs: Any) -> Response:
-            return handler(optional_member(bp.current_request), *args, **kwargs)
-
-        view = _guard(view)
-        view.auth = "optional"  # type: ignore[attr-defined]
-        return view
-
-    return wrap
+    return _injecting(bp, optional_member, "optional")
 
 
 def public(handler: Handler) -> Handler:
