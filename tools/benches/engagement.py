@@ -92,6 +92,18 @@ def _generate_org(n_members: int, n_branches: int) -> None:
                 )
 
 
+def _open_earlier(member_no: str, view_id: str, seconds: int) -> None:
+    """Move the view's opening (and the member's credited line) `seconds` into the past."""
+    from pynamodb.expressions.operand import Path
+
+    from chalicelib.models import ReadingState
+
+    start = points.clock.now() - seconds
+    ReadingState(member_no).update(
+        actions=[Path(["views", view_id, "f"]).set(start), ReadingState.until.set(start)]
+    )
+
+
 def run(stack: LocalStack) -> list[Row]:
     make_tree()
     member = make_member("31000001", "B1", password=None)
@@ -101,16 +113,18 @@ def run(stack: LocalStack) -> list[Row]:
     h = bearer(member)
 
     # Capacity: a plain heartbeat, then the one that completes the article (with its award).
-    reading.heartbeat(member.member_no, "bench-view-0001", 0, "bench-a", 15)
+    # The view opened ten minutes ago: the server credits no more than the time since then.
+    reading.heartbeat(member.member_no, "bench-view-0001", 0, "bench-a", 0)
+    _open_earlier(member.member_no, "bench-view-0001", 600)
     heartbeat_cu = _request_cost(
         member.member_no,
         lambda: reading.heartbeat(member.member_no, "bench-view-0001", 1, "bench-a", 15),
     )
-    for seq in range(2, 5):  # 75 s credited
+    for seq in range(2, 6):  # 75 s credited
         reading.heartbeat(member.member_no, "bench-view-0001", seq, "bench-a", 15)
     completion_cu = _request_cost(  # 90 s: read, article_read awarded
         member.member_no,
-        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 5, "bench-a", 15),
+        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 6, "bench-a", 15),
     )
     replay_cu = _request_cost(
         member.member_no,
