@@ -11,12 +11,12 @@ from .org import ROLES, STATUS_LABELS
 from .scope import Caller, role_unit
 
 
-def get_member(member_no: str) -> Member | None:
+def get_member(member_no: str, *, consistent: bool = False) -> Member | None:
     """The member, or None (also for a number no member can have: it never reaches a table)."""
     if not is_member_no(member_no):
         return None
     try:
-        return Member.get(member_no)
+        return Member.get(member_no, consistent_read=consistent)
     except Member.DoesNotExist:
         return None
 

@@ -210,7 +210,9 @@ def current_caller(request: Request) -> Caller:
     if scheme.lower() != "bearer" or not token:
         raise UnauthorizedError("请先登录")
     claims = tokens.verify_access_token(token.strip())
-    member = get_member(claims.member_no) if len(claims.member_no) <= 64 else None
+    # A strongly consistent read (one read unit instead of half): a logout, a password change or
+    # a deactivation a moment ago must already count, on every request.
+    member = get_member(claims.member_no, consistent=True)
     if (
         member is None
         or not member.active
