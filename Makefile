@@ -1,10 +1,9 @@
 # One command each: set up and run everything locally, run every test, build, bench.
 SHELL := /bin/bash
 PY := .venv/bin/python
-export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 REGION ?= ap-east-1
 # Commands that touch tables: make dev's by default, a stage's in AWS with STAGE=dev|prod.
-WITH_ENV = infra/with_env.py $(if $(STAGE),--stage $(STAGE) --region $(REGION))
+WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality bench clean \
 	review preview series \
@@ -15,7 +14,7 @@ setup:
 
 ## Everything locally with demo data: DynamoDB Local + API + site on one origin. Ctrl-C stops it.
 dev: setup
-	@$(PY) infra/dev.py
+	@$(PY) -m infra.dev
 
 ## The whole suite: lint, unit, integration (HTTP against chalice local + DynamoDB Local), end-to-end.
 test:
@@ -68,12 +67,12 @@ stage-required:
 
 ## The merged CloudFormation template and the Lambda zip into .cache/package/$(STAGE)/ (no AWS).
 package: setup stage-required
-	@$(PY) infra/package.py $(STAGE) --region $(REGION)
+	@$(PY) -m infra.package $(STAGE) --region $(REGION)
 
 ## Package, create or update the stack dangjian-$(STAGE), then build and publish the site.
 deploy: setup stage-required
 	@[ -n "$(ARTIFACT_BUCKET)" ] || { echo "ARTIFACT_BUCKET=<S3 bucket for code and templates>" >&2; exit 2; }
-	@$(PY) infra/deploy.py $(STAGE) --region $(REGION) --artifacts $(ARTIFACT_BUCKET)
+	@$(PY) -m infra.deploy $(STAGE) --region $(REGION) --artifacts $(ARTIFACT_BUCKET)
 	@$(MAKE) --no-print-directory publish STAGE=$(STAGE) REGION=$(REGION)
 
 ## Rebuild the site from the stage's approvals, load its catalog (with the vote campaigns) and
@@ -83,7 +82,7 @@ publish: setup stage-required
 	@$(PY) $(WITH_ENV) $(PY) -m pelican content -s publishconf.py -o output
 	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_catalog output/catalog.json
 	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_quizzes
-	@$(PY) infra/publish.py $(STAGE) --region $(REGION)
+	@$(PY) -m infra.publish $(STAGE) --region $(REGION)
 
 ## Monthly cost per 1,000 active members from bench/results/latest.json (make bench first).
 cost:

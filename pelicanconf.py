@@ -13,20 +13,21 @@ RELATIVE_URLS = False
 PATH = "content"
 OUTPUT_PATH = "output/"
 THEME = "theme"
-PLUGIN_PATHS = ["plugins"]
+# Our plugins by dotted name (plugins/ is a package of this project, installed editable by
+# infra/setup.sh): one module each, whether Pelican or a test imports it.
 PLUGINS = [
-    "site_sections",
-    "series",
-    "reading_time",
-    "listings",
-    "campaigns",  # after listings: voting rules of campaign articles, campaigns.json
-    "qr_links",
-    "content_check",
-    "quiz_check",  # content/quizzes/: banks and quizzes checked; never copied to output/
-    "search_index",
-    "asset_hash",
-    "catalog",
-    "review_gate",  # last: its content_object_init sees what the others set, then gates
+    "plugins.site_sections",
+    "plugins.series",
+    "plugins.reading_time",
+    "plugins.listings",
+    "plugins.campaigns",  # after listings: voting rules of campaign articles, campaigns.json
+    "plugins.qr_links",
+    "plugins.content_check",
+    "plugins.quiz_check",  # content/quizzes/: banks and quizzes checked; never copied to output/
+    "plugins.search_index",
+    "plugins.asset_hash",
+    "plugins.catalog",
+    "plugins.review_gate",  # last: its content_object_init sees what the others set, then gates
 ]
 
 # The org units articles may name in `Branch:` (author unit, decides the reviewers) and `Unit:`:

@@ -1,11 +1,11 @@
 """Pelican settings for production builds (`pelican content -s publishconf.py`)."""
 
-import os
-import sys
+from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pelican.settings import get_settings_from_file
 
-from pelicanconf import *  # noqa: F403
+# Everything pelicanconf.py sets (loaded by path, as Pelican loads a settings file), then overrides.
+globals().update(get_settings_from_file(str(Path(__file__).with_name("pelicanconf.py"))))
 
 # Root-relative links: CloudFront serves the site and routes /api/* on the same origin.
 SITEURL = ""

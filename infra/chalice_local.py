@@ -27,7 +27,6 @@ def warm_clients() -> None:
 
 if __name__ == "__main__":
     chalice.local.ThreadedHTTPServer.request_queue_size = 128
-    sys.path.insert(0, "")  # the functions folder (the working directory), as chalice does
     warm_clients()
     sys.argv[0] = "chalice"
     sys.exit(chalice.cli.main())

@@ -15,17 +15,14 @@ import hashlib
 import json
 import os
 import secrets
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "infra"))
+import botocore.session
+from botocore.exceptions import ClientError, WaiterError
 
-import botocore.session  # noqa: E402
-import package as pkg  # noqa: E402
-from botocore.exceptions import ClientError, WaiterError  # noqa: E402
+from infra import package as pkg
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]  # roles; the SAM transform
 

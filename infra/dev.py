@@ -15,12 +15,11 @@ import sys
 import threading
 from pathlib import Path
 
+from infra.local_stack import LocalStack, api_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 SECRETS = VAR / "dev-secrets.json"
-sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "functions"), str(ROOT)]
-
-from local_stack import LocalStack, api_environment  # noqa: E402
 
 PORTS = {
     "ddb": int(os.environ.get("DDB_PORT", "8000")),

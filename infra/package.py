@@ -22,12 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra import policy, template
+
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
-sys.path[:0] = [str(ROOT / "infra"), str(FUNCTIONS)]
-
-import policy  # noqa: E402
-import template  # noqa: E402
 
 DEFAULT_REGION = "ap-east-1"
 # Lambda's limits for a zip uploaded through S3: 250 MB unzipped; 50 MB zipped for direct upload.

@@ -11,13 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.settings import get_settings
+from infra.access import ACCESS, JWT_PARAMETER
+
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE = ROOT / "functions" / ".chalice"
-sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "functions")]
-
-from access import ACCESS, JWT_PARAMETER  # noqa: E402
-
-from chalicelib.settings import get_settings  # noqa: E402
 
 _ARN = "arn:${AWS::Partition}"
 

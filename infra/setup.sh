@@ -17,13 +17,17 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
   || { echo "需要 Python 3.11" >&2; exit 1; }
 
-# Reinstall the venv only when the pinned requirements change.
+# Reinstall the venv only when the pinned requirements or the package layout change.
 stamp=".venv/.requirements.sha256"
-want=$(cat requirements-dev.txt requirements-lock.txt functions/requirements.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements-dev.txt requirements-lock.txt functions/requirements.txt pyproject.toml \
+  | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "== Python packages (.venv)"
   "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q -r requirements-dev.txt -c requirements-lock.txt
+  # This project itself, editable: chalicelib, app, tools, infra and plugins import by name from
+  # any folder. Built with the venv's own setuptools, so nothing unpinned is fetched for it.
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 fi
 

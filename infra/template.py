@@ -133,5 +133,4 @@ def write(stage: str, out: Path) -> Path:
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    sys.path.insert(0, str(ROOT / "functions"))
     print(write(sys.argv[1], Path(sys.argv[2])))

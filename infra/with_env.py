@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from dev import dev_environment
+from infra.dev import dev_environment
 
 
 def stage_environment(stage: str, region: str) -> dict[str, str]:

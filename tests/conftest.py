@@ -15,21 +15,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-for sub in ("functions", "infra", ""):
-    path = str(ROOT / sub)
-    if path not in sys.path:
-        sys.path.insert(0, path)
+from infra import dynamodb_local
+from infra.local_stack import LocalStack, api_environment
 
-import dynamodb_local  # noqa: E402
-from local_stack import LocalStack, api_environment  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TEST_JWT_KEYS = json.dumps({"test-1": "t" * 48})
 DDB_PORT = dynamodb_local.free_port()
 os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS))
-# Subprocesses (pelican, whose plugins import chalicelib; the tools) need the same import path
-# as `make test` gives, also when pytest is run by hand.
-os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "functions"), str(ROOT)])
 
 
 @pytest.fixture(scope="session")

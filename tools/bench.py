@@ -20,11 +20,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "infra"), str(ROOT / "functions")]
+from infra import dynamodb_local
+from infra.local_stack import LocalStack, api_environment
 
-import dynamodb_local  # noqa: E402
-from local_stack import LocalStack, api_environment  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT = ROOT / "bench" / "results"
 JWT_KEYS = json.dumps({"bench-1": "b" * 48})
@@ -46,7 +45,6 @@ def bench_import_time() -> list[Row]:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT / "functions")},
         ).stderr
         app_line = [ln for ln in out.splitlines() if re.search(r"\|\s+app$", ln)][-1]
         totals.append(int(app_line.split("|")[1]) / 1000)

@@ -18,7 +18,6 @@ import html
 import logging
 import posixpath
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,7 @@ from urllib.parse import urlparse
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
-_ROOT = Path(__file__).resolve().parents[2]
-for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, however run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from tools.site_content import ContentError, read_source, text_line, where  # noqa: E402
+from tools.site_content import ContentError, read_source, text_line, where
 
 logger = logging.getLogger(__name__)
 _TARGETS = (

@@ -19,7 +19,6 @@ with one `[data-candidate]` element per candidate, where the voting UI attaches.
 from __future__ import annotations
 
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,7 @@ from typing import Any
 from pelican import signals
 from pelican.contents import Article
 
-_ROOT = Path(__file__).resolve().parents[2]
-for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, however run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from tools.site_content import PROBLEMS, ContentError, load_units, units_file  # noqa: E402
+from tools.site_content import PROBLEMS, ContentError, load_units, units_file
 
 EXEMPLAR_CATEGORY = "先进风采"
 KINDS = {"individual": "个人", "collective": "集体", "campaign": "评选活动"}

@@ -8,19 +8,13 @@ their answers reach only DynamoDB (`python -m tools.publish_quizzes`).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
-_ROOT = Path(__file__).resolve().parents[2]
-for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, however run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from tools import quiz_content  # noqa: E402
-from tools.site_content import load_units, units_file  # noqa: E402
+from tools import quiz_content
+from tools.site_content import load_units, units_file
 
 
 def check(settings: dict[str, Any]) -> quiz_content.Content:

@@ -34,7 +34,6 @@ import logging
 import os
 import posixpath
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,17 +42,12 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-_ROOT = Path(__file__).resolve().parents[2]
-for _p in (str(_ROOT / "functions"), str(_ROOT)):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+from tools import site_content
+from tools.review_version import references
+from tools.site_content import PROBLEMS, read_source
 
-from tools import site_content  # noqa: E402
-from tools.review_version import references  # noqa: E402
-from tools.site_content import PROBLEMS, read_source  # noqa: E402
-
-from . import outputs, selection  # noqa: E402
-from .selection import Approved, Overlay  # noqa: E402
+from . import outputs, selection
+from .selection import Approved, Overlay
 
 logger = logging.getLogger(__name__)
 MODES = ("dynamodb", "file", "off")

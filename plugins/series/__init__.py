@@ -17,21 +17,14 @@ Each published installment gets `series_day`, `series_total`, `series_prev` / `s
 from __future__ import annotations
 
 import re
-import sys
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pelican import signals
 from pelican.contents import Article
 
-_ROOT = Path(__file__).resolve().parents[2]
-for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, however run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from tools.site_content import PROBLEMS  # noqa: E402
+from tools.site_content import PROBLEMS
 
 _DAY_PREFIX_RE = re.compile(r"^第\s*\d+\s*天\s*[·・]\s*")
 

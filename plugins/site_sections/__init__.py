@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import sys
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
@@ -21,13 +19,8 @@ from pelican.contents import Article
 from pelican.generators import ArticlesGenerator
 from pelican.urlwrappers import Category
 
-_ROOT = Path(__file__).resolve().parents[2]
-for _p in (str(_ROOT / "functions"), str(_ROOT)):  # tools.* and chalicelib.*, however run
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from chalicelib.identifiers import SLUG as SLUG_RE  # noqa: E402 - the one definition
-from tools.site_content import (  # noqa: E402
+from chalicelib.identifiers import SLUG as SLUG_RE  # the one definition
+from tools.site_content import (
     PROBLEMS,
     load_units,
     metadata_line,

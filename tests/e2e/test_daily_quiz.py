@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from chalicelib import quizzes
 from chalicelib.models import Member, QuizAttempt
 from chalicelib.quiz_grading import right_answer
-from tests.factories import PASSWORD, make_member, make_tree
+from tools.fixtures import PASSWORD, make_member, make_tree
 from tools.publish_quizzes import publish
 
 pytestmark = pytest.mark.usefixtures("clean_tables")

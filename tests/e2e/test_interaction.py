@@ -12,9 +12,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import clock
 from chalicelib.models import Campaign
-from tests.engagement_factories import bearer
-from tests.factories import PASSWORD, make_member, make_tree
-from tests.interaction_factories import rid
+from tools.fixtures import PASSWORD, bearer, make_member, make_tree, rid
 from tools.publish_catalog import FILENAME, publish
 
 pytestmark = pytest.mark.usefixtures("clean_tables")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

@@ -6,7 +6,6 @@ reading than the time since then), so this takes seconds."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import clock, reading
 from chalicelib.models import CatalogItem, Member, ReadingState
-from tests.factories import PASSWORD, make_member, make_tree
+from tools.fixtures import PASSWORD, make_member, make_tree
 from tools.publish_catalog import FILENAME, publish
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -30,14 +29,12 @@ def serve_one_article(served: Path, tmp: Path) -> dict:
     """Build the site with the review gate off into `tmp` (the session's site serves only what
     reviewers approved, which is nothing in empty tables), publish its catalog, and add the
     shortest article's page and the hashed assets to the served folder. Returns its entry."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)])}
     subprocess.run(
         [
             *(sys.executable, "-m", "pelican", "content", "-q", "-o", str(tmp)),
             *("-e", 'REVIEW_GATE="off"', "CACHE_CONTENT=false", "LOAD_CONTENT_CACHE=false"),
         ],
         cwd=ROOT,
-        env=env,
         check=True,
     )
     publish(tmp / FILENAME)

@@ -16,13 +16,13 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-import dynamodb_local
 from chalicelib import review
 from chalicelib.models import Member
-from dev_server import serve
-from tests.factories import PASSWORD, make_member
+from infra import dynamodb_local
+from infra.dev_server import serve
 from tools import import_units
 from tools import review as review_tool
+from tools.fixtures import PASSWORD, make_member
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("clean_tables")

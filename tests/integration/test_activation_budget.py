@@ -8,7 +8,7 @@ import pytest
 from chalicelib import auth
 from chalicelib.errors import TooManyRequestsError, UnauthorizedError
 from chalicelib.settings import get_settings
-from tests.factories import make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

@@ -21,9 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.engagement_factories import bearer, make_item
-from tests.factories import make_member, make_tree
-from tests.interaction_factories import make_campaign
+from tools.fixtures import bearer, make_campaign, make_item, make_member, make_tree
 
 SPEC = Path(__file__).resolve().parents[2] / "functions" / "openapi.yaml"
 schema = schemathesis.openapi.from_path(SPEC)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from chalicelib.models import LoginThrottle, Member, RefreshToken, SessionFamily
-from tests.factories import PASSWORD, make_member, make_tree
+from tools.fixtures import PASSWORD, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

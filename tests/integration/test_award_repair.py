@@ -8,9 +8,7 @@ import pytest
 
 from chalicelib import comments, points, votes
 from chalicelib.models import PointEntry
-from tests.engagement_factories import make_item
-from tests.factories import make_member, make_tree
-from tests.interaction_factories import make_campaign
+from tools.fixtures import make_campaign, make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

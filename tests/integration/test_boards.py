@@ -11,8 +11,7 @@ import requests
 
 from chalicelib import clock, leaderboards, points, ranking, settings
 from chalicelib.models import PointEntry
-from tests.engagement_factories import bearer, generated_org
-from tests.factories import make_member, make_tree
+from tools.fixtures import bearer, generated_org, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

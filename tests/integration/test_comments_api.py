@@ -4,6 +4,7 @@ every decision kept, 精选 first, counts, paging; pre-moderation in-process."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,11 +13,15 @@ import requests
 from chalicelib import clock, comments, settings
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.models import Comment, CommentDecision, CommentStats, PointEntry
-from tests.engagement_factories import bearer, make_item
-from tests.factories import make_member, make_tree
-from tests.interaction_factories import away_from_minute_end, rid
+from tools.fixtures import bearer, make_item, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
+
+
+def away_from_minute_end() -> None:
+    """Per-minute limits count calendar minutes: start a rate-limit test early in one."""
+    while time.time() % 60 > 50:
+        time.sleep(0.5)
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-import dynamodb_local
 from chalicelib.models import Member
-from local_stack import LocalStack, api_environment
+from infra import dynamodb_local
+from infra.local_stack import LocalStack, api_environment
 from tests.conftest import TEST_JWT_KEYS
-from tests.engagement_factories import bearer
+from tools.fixtures import bearer
 
 
 def _stalled_server() -> tuple[int, socket.socket]:

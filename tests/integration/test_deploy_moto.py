@@ -43,9 +43,6 @@ from pathlib import Path
 from typing import Any
 
 import botocore.session
-import deploy
-import package as pkg
-import publish
 import pytest
 from moto.apigateway.models import apigateway_backends
 from moto.awslambda.models import LambdaFunction
@@ -54,6 +51,9 @@ from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudfront.models import cloudfront_backends
 from moto.core.common_models import CloudFormationModel
 from moto.server import ThreadedMotoServer
+
+from infra import deploy, publish
+from infra import package as pkg
 
 # moto warns once per resource type it has no handler for; the docstring lists them.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supported by moto")

@@ -7,17 +7,12 @@ mistake in the generator (key order, a missed index, projection or TTL) fails he
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib.models import ALL_MODELS
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "infra"))
-
-import template
+from infra import template
 
 
 def _keys(schema: list[dict[str, str]]) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import pytest
 from chalicelib import clock, points
 from chalicelib.errors import BadRequestError
 from chalicelib.models import PointEntry, PointTotal
-from tests.factories import make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

@@ -11,8 +11,7 @@ import pytest
 
 from chalicelib import clock, comments, points
 from chalicelib.models import PointEntry
-from tests.engagement_factories import make_item
-from tests.factories import make_member, make_tree
+from tools.fixtures import make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

@@ -15,9 +15,8 @@ from chalicelib import clock, quiz_reports, quizzes, registry
 from chalicelib.errors import ConflictError, ForbiddenError
 from chalicelib.models import PointEntry, QuizAttempt
 from chalicelib.quiz_grading import right_answer
-from tests.engagement_factories import bearer
-from tests.factories import make_member, make_tree
 from tests.quiz_factories import EXPLANATIONS, publish_test_quizzes
+from tools.fixtures import bearer, make_member, make_tree
 from tools.publish_quizzes import publish
 
 pytestmark = pytest.mark.usefixtures("clean_tables")

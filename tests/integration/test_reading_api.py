@@ -11,8 +11,7 @@ import pytest
 import requests
 
 from chalicelib.models import PointEntry, ReadingState
-from tests.engagement_factories import bearer, make_item, opened_views
-from tests.factories import make_member, make_tree
+from tools.fixtures import bearer, make_item, make_member, make_tree, opened_views
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

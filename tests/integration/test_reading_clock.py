@@ -8,8 +8,7 @@ import pytest
 
 from chalicelib import clock, reading
 from chalicelib.models import PointEntry, ReadingState
-from tests.engagement_factories import make_item
-from tests.factories import make_member, make_tree
+from tools.fixtures import make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 T0 = 1_790_000_000.0

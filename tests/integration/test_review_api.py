@@ -7,8 +7,8 @@ import requests
 
 from chalicelib import review
 from chalicelib.models import PublishedVersion, ReviewDecision, ReviewItem
-from tests.factories import PASSWORD, make_member, make_tree
 from tools import review_store
+from tools.fixtures import PASSWORD, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

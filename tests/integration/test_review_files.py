@@ -17,9 +17,9 @@ from pelican.settings import read_settings
 
 from chalicelib import review
 from chalicelib.models import PublishedVersion, ReviewFile, ReviewItem
-from tests.factories import PASSWORD, make_member
 from tools import import_units
 from tools import review as review_tool
+from tools.fixtures import PASSWORD, make_member
 from tools.review_store import load_file
 from tools.review_version import file_hash
 

@@ -13,8 +13,7 @@ from app import app
 from chalicelib import clock
 from chalicelib.identifiers import is_campaign_id, is_quiz_id, is_slug
 from plugins.campaigns import rules as build_rules
-from tests.engagement_factories import bearer, make_item
-from tests.factories import make_member, make_tree
+from tools.fixtures import bearer, make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 YEAR = clock.today().year + 1

@@ -12,10 +12,8 @@ import requests
 from chalicelib import clock, votes
 from chalicelib.errors import ConflictError
 from chalicelib.models import Campaign, PointEntry, Vote, VoteCount
-from tests.engagement_factories import bearer, make_item
-from tests.factories import make_member, make_tree
-from tests.interaction_factories import make_campaign, rid
 from tools import recount_votes
+from tools.fixtures import bearer, make_campaign, make_item, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

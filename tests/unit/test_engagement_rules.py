@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,11 +10,7 @@ import pytest
 from chalicelib import leaderboards, points, reading
 from chalicelib.errors import BadRequestError
 from chalicelib.points_rules import RULES, exam_points
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))
-
-import catalog
-import reading_time
+from plugins import catalog, reading_time
 
 
 def test_the_rules_table_follows_the_issue():

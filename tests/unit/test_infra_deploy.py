@@ -3,17 +3,12 @@ moto server in tests/integration/test_deploy_moto.py): which change set a state 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "infra"))
-
-import deploy  # noqa: E402
+from infra import deploy
 
 
 class _Stacks:

@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "infra"))
+from infra import package as pkg
+from infra import policy
 
-import package as pkg  # noqa: E402
-import policy  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 CHALICE = ROOT / "functions" / ".chalice"
 POLICY = policy.policy("prod")

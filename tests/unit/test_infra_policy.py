@@ -45,7 +45,7 @@ HOW_TO_FIX = (
 
 def _policy(stage: str, function: str | None = None) -> dict[str, Any]:
     """The API's policy, or a scheduled function's own (`lambda_functions` in config.json)."""
-    import policy
+    from infra import policy
 
     return policy.policy(stage, function or "api")
 
@@ -248,7 +248,7 @@ def test_a_jobs_queries_are_granted_in_its_policy(stage: str, function: str) -> 
 
 
 def test_package_writes_every_policy_file_config_json_names(tmp_path: Path) -> None:
-    import policy
+    from infra import policy
 
     for stage in STAGES:
         written = {p.name for p in policy.write(stage, tmp_path)}

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "infra"))
-
-import publish  # noqa: E402
+from infra import publish
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import search_index
-
-from tests.unit.test_site_build import read, site  # noqa: F401 - puts plugins/ on sys.path
+from plugins import search_index
+from tests.unit.test_site_build import read, site  # noqa: F401 - site is a fixture
 
 
 def test_terms_are_han_bigrams_and_words() -> None:

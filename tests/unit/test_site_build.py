@@ -6,20 +6,16 @@ import hashlib
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from plugins import asset_hash, reading_time
+from tools import review as review_tool
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "plugins"))
-
-import asset_hash  # noqa: E402
-import reading_time  # noqa: E402
-
-from tools import review as review_tool  # noqa: E402
 
 HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{8})\.(?P<ext>css|js)$")
 ASSET_REF = re.compile(r"""(?:href|src)="(/theme/[^"]+)\"""")

@@ -7,10 +7,10 @@ import statistics
 import requests
 
 from chalicelib import auth, registry
-from local_stack import LocalStack
-from tests.factories import PASSWORD, make_member, make_tree
+from infra.local_stack import LocalStack
 from tools.bench import Row, percentile, timed
 from tools.capacity import metered
+from tools.fixtures import PASSWORD, make_member, make_tree
 
 
 def run(stack: LocalStack) -> list[Row]:

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from local_stack import LocalStack
+from infra.local_stack import LocalStack
 from tools.bench import Row
 from tools.review import publish_as_is
 from tools.site_content import ROOT, load_units

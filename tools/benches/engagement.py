@@ -12,11 +12,10 @@ import requests
 
 from chalicelib import leaderboards, points, ranking, reading, registry
 from chalicelib.models import Member, OrgUnit, PointTotal
-from local_stack import LocalStack
-from tests.engagement_factories import bearer, make_item
-from tests.factories import make_member, make_tree
+from infra.local_stack import LocalStack
 from tools.bench import Row, percentile, timed
 from tools.capacity import metered
+from tools.fixtures import bearer, make_item, make_member, make_tree
 
 JOB_MEMBERS = 10_000
 JOB_BRANCHES = 200  # 50 members a branch, under 20 general branches of one committee

@@ -11,12 +11,10 @@ import uuid
 import requests
 
 from chalicelib import comments, registry, votes
-from local_stack import LocalStack
-from tests.engagement_factories import bearer, make_item
-from tests.factories import make_member, make_tree
-from tests.interaction_factories import make_campaign
+from infra.local_stack import LocalStack
 from tools.bench import Row
 from tools.capacity import metered
+from tools.fixtures import bearer, make_campaign, make_item, make_member, make_tree
 
 SAMPLES = 30
 

@@ -10,11 +10,10 @@ import time
 import requests
 
 from chalicelib import quiz_reports, quizzes, registry
-from local_stack import LocalStack
-from tests.engagement_factories import bearer
-from tests.factories import make_member, make_tree
+from infra.local_stack import LocalStack
 from tools.bench import Row, percentile
 from tools.capacity import metered
+from tools.fixtures import bearer, make_member, make_tree
 from tools.publish_quizzes import publish
 
 HTTP_MEMBERS = 30

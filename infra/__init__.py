@@ -1,0 +1,1 @@
+"""Local stack and AWS deployment: `python -m infra.dev`, `python -m infra.package STAGE`, ..."""

@@ -1,0 +1,1 @@
+"""The site's Pelican plugins, loaded by their dotted names (pelicanconf.PLUGINS)."""
