@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -46,12 +48,31 @@ def fuzz_auth(stack) -> dict[str, str]:
     return {**bearer(member), "X-Requested-With": "dangjian-h5"}
 
 
-@schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
-def test_no_request_gets_a_5xx_or_an_undocumented_answer(case, stack, fuzz_auth):
-    case.call_and_validate(base_url=f"{stack.url}/api", headers=fuzz_auth, checks=CHECKS)
+OPERATIONS = sorted((op.ok().path, op.ok().method.upper()) for op in schema.get_all_operations())
+
+
+# Parametrised by pytest itself (not schemathesis' own collection), so that every operation and
+# mode is its own test item under pytest-xdist too.
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=lambda v: str(v))
+def test_no_request_gets_a_5xx_or_an_undocumented_answer(path, method, mode, stack, fuzz_auth):
+    operation = schema[path][method]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case) -> None:
+        case.call_and_validate(base_url=f"{stack.url}/api", headers=fuzz_auth, checks=CHECKS)
+
+    try:
+        check()
+    except Unsatisfiable:
+        # No invalid request can be made from this operation's document (no body, no
+        # constrained parameter): nothing to send in this mode.
+        assert mode == GenerationMode.NEGATIVE
+        pytest.skip("nothing in this operation can be made invalid")
