@@ -176,7 +176,9 @@ def test_parallel_posts_cannot_pass_the_per_minute_limit(stack, org):
 
 
 def test_the_daily_limit_turns_over_at_shanghai_midnight(org, monkeypatch):
-    stamp = [1_790_000_000.0 - 1_790_000_000.0 % 86400 + 3 * 3600]  # 11:00 Beijing time
+    # 11:00 Beijing time tomorrow: counters of a day in the past could be removed by TTL.
+    now = time.time()
+    stamp = [now - now % 86400 + 86400 + 3 * 3600]
     monkeypatch.setattr(clock, "now", lambda: stamp[0])
     for i in range(20):
         comments.post(org["author"], "a1", f"今天第 {i + 1} 条评论", rid())
