@@ -94,9 +94,7 @@ def opened_views(member_no: str, views: dict[str, str], ago: float) -> None:
     ReadingState(
         member_no,
         until=start,
-        views={
-            v: {"s": slug, "f": start, "c": 0, "q": {0}, "t": start} for v, slug in views.items()
-        },
+        views={v: {"s": slug, "f": start, "c": 0, "h": 0, "t": start} for v, slug in views.items()},
     ).save()
 
 

@@ -52,7 +52,7 @@ class Session:
     expires_in: int
     refresh_max_age: int
     member: Member
-    device: str | None = None  # a new device mark to set (tokens.device_token)
+    device: str | None = None  # the device-mark cookie to set (tokens.add_device_mark)
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,13 @@ def _session(
 
 
 def _with_device(session: Session, member: Member, client: Client) -> Session:
-    """Mark this browser as one that signed in to the account (unless it is already marked)."""
-    if tokens.device_for(member.member_no, client.device):
+    """Mark this browser as one that signed in to the account (unless it is already marked);
+    a shared phone keeps the marks of several members."""
+    if tokens.device_for(member.member_no, member.session_epoch, client.device):
         return session
-    mark = tokens.device_token(member.member_no, tokens.new_device_id())
-    return Session(**{**session.__dict__, "device": mark})
+    mark = tokens.device_token(member.member_no, tokens.new_device_id(), member.session_epoch)
+    cookie = tokens.add_device_mark(client.device, member.member_no, mark)
+    return Session(**{**session.__dict__, "device": cookie})
 
 
 def activate(
@@ -165,10 +167,11 @@ def login(member_no: str, password: str, client: Client = Client()) -> Session:
     """A browser that signed in to this account before has its own bucket of attempts."""
     now = clock.now()
     member_no = clean_member_no(member_no)
-    device = tokens.device_for(member_no, client.device)
+    member = get_member(member_no)
+    epoch = int(member.session_epoch) if member else 0
+    device = tokens.device_for(member_no, epoch, client.device)
     key = f"login#{member_no}" + (f"#device#{device}" if device else "")
     attempt = throttle.reserve(key, now)
-    member = get_member(member_no)
     stored = member.password_hash if member and member.active else None
     if not passwords.verify_password(password, stored):
         raise UnauthorizedError(LOGIN_FAILED)

@@ -35,6 +35,7 @@ from .errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    ServiceUnavailableError,
     TooManyRequestsError,
 )
 from .models import Comment, CommentDecision, CommentLimit, CommentStats, Member
@@ -207,7 +208,15 @@ def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any
         out = view(comment, member.member_no)
         out["award"] = {"rule": award.rule, "points": award.amount} if award else None
         return out
-    raise ConflictError("评论暂时无法发表，请稍后重试")
+    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
+
+
+def award_key(comment: Comment) -> str:
+    """The points object of the comment's current visible round: its id, then "<id>#<n>" for
+    each time it became visible again, so a restored comment earns its point again while one
+    round never earns two (the ledger key is per round)."""
+    n = int(comment.round or 0)
+    return comment.comment_id if n == 0 else f"{comment.comment_id}#{n}"
 
 
 def _replay(member: Member, slug: str, request_key: str) -> dict[str, Any]:
@@ -221,7 +230,7 @@ def _replay(member: Member, slug: str, request_key: str) -> dict[str, Any]:
     comment = _get(slug, comment_id)
     award = None
     if comment.status == VISIBLE:
-        award = points.award(member.member_no, "comment", comment_id)
+        award = points.award(member.member_no, "comment", award_key(comment))
     out = view(comment, member.member_no)
     out["award"] = {"rule": award.rule, "points": award.amount} if award else None
     out["replay"] = True
@@ -352,6 +361,11 @@ def _transition(
     item's counter and featured set right, in one transaction."""
     before = comment.status
     delta = int(status == VISIBLE) - int(before == VISIBLE)
+    if status == VISIBLE and before != VISIBLE:
+        # Visible (again): a new round, whose point is its own (an earlier round's point was
+        # taken back when it was taken down).
+        extra = [*extra, Comment.round.set(int(comment.round or 0) + 1)]
+        comment.round = int(comment.round or 0) + 1
     mod_root, mod_path = _mod_keys(status, list(comment.branch_path), comment.comment_id)
     actions = [Comment.status.set(status), *extra]
     if mod_root:
@@ -413,8 +427,10 @@ def edit(member: Member, slug: str, comment_id: str, text: str) -> dict[str, Any
         comment.featured = False
     if before == VISIBLE and status != VISIBLE:
         # Its point was for the visible text: an edit that sends it to review gives it back.
-        points.reverse(member.member_no, "comment", comment_id, note="修改后待审核")
-    award = points.award(member.member_no, "comment", comment_id) if status == VISIBLE else None
+        points.reverse(member.member_no, "comment", award_key(comment), note="修改后待审核")
+    award = (
+        points.award(member.member_no, "comment", award_key(comment)) if status == VISIBLE else None
+    )
     out = view(comment, member.member_no)
     out["award"] = {"rule": award.rule, "points": award.amount} if award else None
     return out
@@ -424,7 +440,7 @@ def delete(member: Member, slug: str, comment_id: str) -> dict[str, Any]:
     """Soft-delete one's own comment within 15 minutes; its points are reversed."""
     comment = _own(member, slug, comment_id)
     _transition(comment, DELETED, [Comment.edited_at.set(clock.now())])
-    points.reverse(member.member_no, "comment", comment_id, note="删除评论")
+    points.reverse(member.member_no, "comment", award_key(comment), note="删除评论")
     return {"id": comment_id, "slug": slug, "status": DELETED, "status_label": "已删除"}
 
 
@@ -524,9 +540,9 @@ def decide(
         unfeature=action == "unfeature",
     )
     if new_status == VISIBLE and status != VISIBLE:
-        points.award(comment.member_no, "comment", comment_id)
+        points.award(comment.member_no, "comment", award_key(comment))
     if action == "hide" and status == VISIBLE:
-        points.reverse(comment.member_no, "comment", comment_id, note="评论被隐藏")
+        points.reverse(comment.member_no, "comment", award_key(comment), note="评论被隐藏")
     comment.status = new_status
     comment.featured = action == "feature" or (featured and action != "unfeature")
     comment.featured = comment.featured and new_status == VISIBLE

@@ -44,6 +44,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import clock, cursors
+from .errors import ServiceUnavailableError
 from .models import Member, PointEntry, PointTotal
 from .models.base import Transaction, TransactionCancelled
 from .models.points import BOARD_SHARDS
@@ -200,7 +201,8 @@ def award(
                 continue
             raise
         return Award(member_no, rule.key, object_id, amount, day.isoformat(), key)
-    raise RuntimeError(f"award {key} for {member_no} did not settle")
+    # Conflicts all the way (her own parallel awards): the caller's retry repairs it (503).
+    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
 
 
 def reverse(
@@ -255,7 +257,7 @@ def reverse(
             raise
         break
     else:
-        raise RuntimeError(f"reversal {reversal_key} for {member_no} did not settle")
+        raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
     return Award(member_no, rule.key, object_id, amount, today.isoformat(), reversal_key)
 
 

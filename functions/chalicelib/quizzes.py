@@ -36,7 +36,13 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from . import clock, points, registry, scope
-from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from .models import Member, Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .models.base import Transaction, TransactionCancelled
 from .points_rules import RULES, exam_points
@@ -339,8 +345,9 @@ def view(attempt: QuizAttempt, data: dict[str, dict[str, Any]] | None = None) ->
         "review": None,
     }
     if attempt.status == SUBMITTED and attempt.result:
-        settings = {**s, "kind": kind}
-        held = answers_held(settings, clock.now(), attempt_number(attempt))
+        held = kind == "exam" and answers_held(
+            {**_live_settings(attempt), "kind": kind}, clock.now(), attempt_number(attempt)
+        )
         # While the exam may still be taken, nothing per question: for a 判断题 whether it was
         # right is its answer. Only the score and the count of right answers.
         body["result"] = (
@@ -358,17 +365,27 @@ def attempt_number(attempt: QuizAttempt) -> int | None:
     return int(period[1:]) if period.startswith("n") and period[1:].isdigit() else None
 
 
+def _live_settings(attempt: QuizAttempt) -> dict[str, Any]:
+    """The quiz as it is now (staff may have added attempts or moved the window since this
+    attempt started), or the attempt's own copy if the quiz is gone."""
+    try:
+        return dict(get_quiz(attempt.quiz_id).settings)
+    except NotFoundError:
+        return dict(attempt.settings)
+
+
 def answers_held(settings: dict[str, Any], now: float, number: int | None = None) -> bool:
     """An exam that may be taken again keeps every per-question mark, answer and explanation
-    while it can still be taken: until the window closes or the member's last attempt is used.
-    The first attempt's review would otherwise be the key to the next one."""
+    while it can still be taken: until the window closes or the member's last attempt is used
+    (no `attempts` limit: until the window closes). The first attempt's review would otherwise
+    be the key to the next one. The same rule as `start` uses to allow another attempt."""
     if settings.get("kind") != "exam":
         return False
-    allowed = settings.get("attempts") or 1
+    allowed = settings.get("attempts")  # None: unlimited, as `start` reads it
     closes = settings.get("closes")
     window_open = closes is None or now < closes
-    attempts_left = number is None or number < allowed
-    return window_open and attempts_left and allowed > 1
+    attempts_left = allowed is None or number is None or number < allowed
+    return window_open and attempts_left
 
 
 def _review(attempt: QuizAttempt, data: dict[str, Any], shown: list[int]) -> list[dict[str, Any]]:
@@ -717,4 +734,4 @@ def _submit_survey(
                 raise  # submitted already (the caller answers 409), or not a conflict
             # Another member's response updated the same unit's tally at that moment: again.
             time.sleep(0.02 * (attempt_no + 1))
-    raise RuntimeError(f"self-check {attempt.attempt_key} of {attempt.member_no} did not settle")
+    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)

@@ -36,7 +36,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.operand import Path
 
 from . import clock, points, reading_rules
-from .errors import ConflictError, NotFoundError
+from .errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
 from .identifiers import is_slug
 from .models import CatalogItem, ReadingState, ReadMark
 
@@ -108,26 +108,49 @@ def _stale(views: dict[str, dict[str, Any]], keep: str, now: float) -> list[str]
     ]
 
 
+MAX_OUT_OF_ORDER = 64  # heartbeat numbers held above the contiguous run of one view
+
+
+def _applied(view: dict[str, Any] | None, seq: int) -> bool:
+    if view is None:
+        return False
+    return seq <= int(view.get("h", -1)) or seq in (view.get("q") or set())
+
+
+def _with_seq(view: dict[str, Any], seq: int) -> dict[str, Any]:
+    """The view with `seq` applied: its numbers are kept as the highest contiguous one (`h`) and
+    the few that arrived ahead of a gap (`q`), so the item stays small however long she reads."""
+    high = int(view.get("h", -1))
+    ahead = set(view.get("q") or set())
+    if seq == high + 1:
+        high = seq
+        while high + 1 in ahead:
+            high += 1
+            ahead.discard(high)
+    else:
+        if len(ahead) >= MAX_OUT_OF_ORDER:
+            raise BadRequestError("阅读记录序号(seq)跳跃过大")
+        ahead.add(seq)
+    out = {k: v for k, v in view.items() if k not in {"h", "q"}}
+    out["h"] = high
+    if ahead:
+        out["q"] = ahead
+    return out
+
+
 def _write(
     member_no: str,
     state: ReadingState | None,
     view_id: str,
-    view: dict[str, Any] | None,
-    seq: int,
-    slug: str,
-    grant: int,
+    entry: dict[str, Any],
     new_until: float | None,
-    read_now: bool,
     now: float,
 ) -> bool:
-    """Apply one heartbeat with one conditional write; False if the state changed meanwhile."""
-    path = Path(["views", view_id])
+    """Store the view's new entry and the member's line with one conditional write (on the
+    state's version); False if another heartbeat of hers was applied meanwhile."""
     if state is None:
-        fresh = {"s": slug, "f": now, "c": grant, "q": {seq}, "t": now}
-        if read_now:
-            fresh["r"] = now
         try:
-            ReadingState(member_no, until=new_until, views={view_id: fresh}).save(
+            ReadingState(member_no, until=new_until, version=1, views={view_id: entry}).save(
                 condition=ReadingState.member_no.does_not_exist()
             )
         except PutError as exc:
@@ -135,29 +158,18 @@ def _write(
                 return False
             raise
         return True
-    condition = (
-        ReadingState.until == state.until
-        if state.until is not None
-        else ReadingState.until.does_not_exist()
-    )
-    if view is None:
-        entry = {"s": slug, "f": now, "c": grant, "q": {seq}, "t": now}
-        if read_now:
-            entry["r"] = now
-        actions = [path.set(entry)]
-        condition &= path.does_not_exist()
-    else:
-        actions = [
-            Path(["views", view_id, "c"]).add(grant),
-            Path(["views", view_id, "q"]).add({seq}),
-            Path(["views", view_id, "t"]).set(now),
-        ]
-        if read_now:
-            actions.append(Path(["views", view_id, "r"]).set(now))
-        condition &= ~Path(["views", view_id, "q"]).contains(seq)
+    actions = [
+        Path(["views", view_id]).set(entry),
+        ReadingState.version.set(int(state.version or 0) + 1),
+    ]
     if new_until is not None and new_until != state.until:
         actions.append(ReadingState.until.set(new_until))
     actions += [Path(["views", v]).remove() for v in _stale(_views(state), view_id, now)]
+    condition = (
+        ReadingState.version == state.version
+        if state.version is not None
+        else ReadingState.version.does_not_exist()
+    )
     try:
         ReadingState(member_no).update(actions=actions, condition=condition)
     except UpdateError as exc:
@@ -180,7 +192,7 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
         if view is not None and view.get("s") != slug:
             raise ConflictError("阅读记录编号(view_id)已被使用，请刷新页面")
         credited = int(view.get("c", 0)) if view else 0
-        if view is not None and seq in (view.get("q") or set()):
+        if _applied(view, seq):
             return _result(member_no, item, credited, need, cap, replay=True, view=view)
         # Lay the claim on the member's line: after her last credited second and after this
         # view opened, up to now. A view heard of for the first time opens now.
@@ -189,13 +201,17 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
         grant = max(0, min(claim, cap - credited, int(now - start)))
         new_until = start + grant if grant else (state.until if state else None)
         read_now = credited < need <= credited + grant and not (view or {}).get("r")
-        if _write(member_no, state, view_id, view, seq, slug, grant, new_until, read_now, now):
+        entry = _with_seq(view or {"s": slug, "f": now}, seq)
+        entry.update({"c": credited + grant, "t": now})
+        if read_now:
+            entry["r"] = now
+        if _write(member_no, state, view_id, entry, new_until, now):
             awarded = complete(member_no, item) if read_now else None
             return _result(member_no, item, credited + grant, need, cap, awarded=awarded)
         # Another heartbeat of hers was applied meanwhile: read again, after a jittered pause so
         # that parallel ones do not collide in step.
         time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
-    raise ConflictError("阅读记录繁忙，请稍后重试")
+    raise ServiceUnavailableError("阅读记录繁忙，请稍后重试", retry_after=2)
 
 
 def _result(

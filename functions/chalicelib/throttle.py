@@ -42,6 +42,10 @@ def _get(key: str) -> LoginThrottle | None:
         return None
 
 
+def _lost_race(exc: PutError | UpdateError) -> bool:
+    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
+
+
 def _too_many(wait: float) -> TooManyRequestsError:
     wait = max(1, math.ceil(wait))
     return TooManyRequestsError(f"尝试次数过多，请 {math.ceil(wait / 60)} 分钟后再试", wait)
@@ -62,20 +66,42 @@ def reserve(key: str, now: float) -> LoginThrottle:
         try:
             record.save()  # conditional on the version read: parallel attempts serialise here
             return record
-        except PutError:
+        except PutError as exc:
+            if not _lost_race(exc):
+                raise  # throttling or an outage: a 503, not "too many attempts"
             continue
     raise TooManyRequestsError("尝试过于频繁，请稍后再试", retry_after=5)
 
 
 def release(record: LoginThrottle) -> None:
-    """A success gives the attempt back: the account's slots are freed (unless a parallel attempt
-    wrote meanwhile), a window counter goes down by one."""
+    """A success: the account's failures are forgiven (its record deleted, unless a parallel
+    attempt wrote meanwhile); a window counter gives this attempt back."""
+    if record.count is not None:
+        give_back(record)
+        return
+    with contextlib.suppress(DeleteError):
+        record.delete()
+
+
+def give_back(record: LoginThrottle) -> None:
+    """Take back exactly this attempt and nothing else (a later budget refused it): its own
+    timestamp from an account's list, or one from a window's count."""
     if record.count is not None:
         with contextlib.suppress(UpdateError):
             record.update(actions=[LoginThrottle.count.add(-1)], add_version_condition=False)
         return
-    with contextlib.suppress(DeleteError):
-        record.delete()
+    mine = record.failures[-1] if record.failures else None
+    for _ in range(_TRIES):
+        current = _get(record.key)
+        if current is None or mine not in current.failures:
+            return
+        current.failures = [t for t in current.failures if t != mine]
+        try:
+            current.save()  # conditional on the version read
+            return
+        except PutError as exc:
+            if not _lost_race(exc):
+                raise
 
 
 def reserve_window(prefix: str, limit: int, window_seconds: int, now: float) -> LoginThrottle:
@@ -95,7 +121,7 @@ def reserve_window(prefix: str, limit: int, window_seconds: int, now: float) -> 
             add_version_condition=False,
         )
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+        if _lost_race(exc):
             raise _too_many(start + window_seconds - now) from None
         raise
     return record
@@ -121,6 +147,6 @@ def reserve_all(now: float, *budgets: Budget) -> list[LoginThrottle]:
                 taken.append(reserve_window(b.key, b.limit, b.window_seconds, now))
     except TooManyRequestsError:
         for record in taken:
-            release(record)
+            give_back(record)
         raise
     return taken

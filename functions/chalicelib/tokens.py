@@ -117,25 +117,39 @@ def known_successor(refresh_token: str, successor_hash: str) -> str | None:
     return None
 
 
-def device_token(member_no: str, device_id: str) -> str:
+DEVICE_MARKS = 5  # members one shared phone remembers
+_MARK_SEPARATOR = "~"
+
+
+def device_token(member_no: str, device_id: str, epoch: int) -> str:
     """A mark this browser keeps after signing in as `member_no`: its login attempts are counted
-    apart from those of unknown devices, so guesses elsewhere cannot lock it out."""
+    apart from those of unknown devices, so guesses elsewhere cannot lock it out. It carries the
+    session epoch: a password change makes every earlier mark worthless."""
     key = next(iter(jwt_keys().values()))
     owner = base64.urlsafe_b64encode(member_no.encode()).decode().rstrip("=")
-    return f"{owner}.{device_id}.{_mac(key, 'device', f'{member_no}.{device_id}')}"
+    mac = _mac(key, "device", f"{member_no}.{device_id}.{epoch}")
+    return f"{owner}.{device_id}.{epoch}.{mac}"
 
 
-def device_for(member_no: str, token: str | None) -> str | None:
-    """The device id of a valid mark issued for this member, else None."""
-    if not token or token.count(".") != 2:
-        return None
-    _, device_id, mac = token.split(".")
-    if not device_id or len(device_id) > 64:
-        return None
-    for key in jwt_keys().values():
-        if hmac.compare_digest(_mac(key, "device", f"{member_no}.{device_id}"), mac):
-            return device_id
+def device_for(member_no: str, epoch: int, cookie: str | None) -> str | None:
+    """The device id of a valid mark for this member and epoch among the cookie's marks."""
+    for mark in (cookie or "").split(_MARK_SEPARATOR)[:DEVICE_MARKS]:
+        parts = mark.split(".")
+        if len(parts) != 4 or not parts[1] or len(parts[1]) > 64 or parts[2] != str(epoch):
+            continue
+        for key in jwt_keys().values():
+            if hmac.compare_digest(
+                _mac(key, "device", f"{member_no}.{parts[1]}.{epoch}"), parts[3]
+            ):
+                return parts[1]
     return None
+
+
+def add_device_mark(cookie: str | None, member_no: str, mark: str) -> str:
+    """The cookie's marks with `mark` first, this member's older marks and the oldest dropped."""
+    owner = base64.urlsafe_b64encode(member_no.encode()).decode().rstrip("=")
+    kept = [m for m in (cookie or "").split(_MARK_SEPARATOR) if m and not m.startswith(owner + ".")]
+    return _MARK_SEPARATOR.join([mark, *kept][:DEVICE_MARKS])
 
 
 def new_device_id() -> str:

@@ -32,7 +32,13 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from . import campaign_rules, clock, points, registry, scope
-from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from .identifiers import is_slug
 from .models import Campaign, CatalogItem, Member, OrgUnit, Vote, VoteCount
 from .models.base import Transaction, TransactionCancelled
@@ -241,7 +247,7 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
         award = points.award(member.member_no, "vote", campaign_id)
         record = Vote(voter, f"r#{request_id}", candidate=candidate, ordinal=n, at=now)
         return _answer(campaign, member, record, replay=False, award=award)
-    raise ConflictError("投票人数较多，请稍后重试")
+    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
 
 
 def _answer(

@@ -182,6 +182,8 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
     extra = sorted(set(data) - set(spec))
     if extra:
         raise BadRequestError("不支持的字段:" + "、".join(extra))
+    if not _encodable(data):
+        raise BadRequestError("请求内容含有无效字符")
     for name, value in data.items():
         rule = spec[name]
         kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
@@ -221,6 +223,21 @@ def current_caller(request: Request) -> Caller:
     ):
         raise UnauthorizedError("登录已失效，请重新登录")
     return Caller(member, claims)
+
+
+def _encodable(value: Any) -> bool:
+    """No lone surrogates (valid JSON, not valid UTF-8): they would fail deep inside a handler."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_encodable(v) for v in value)
+    return True
 
 
 def current_member(request: Request) -> Member:

@@ -74,3 +74,24 @@ def test_next_parameter_cannot_leave_the_site(site, phone: Page):
     phone.fill("#password", "dangjian2026")
     phone.click("#login-submit")
     expect(phone).to_have_url(re.compile(rf"^{re.escape(site.url)}/me\.html"))
+
+
+def test_a_logout_that_did_not_reach_the_server_does_not_pretend(site, phone: Page):
+    """On a shared phone, a logout lost to the network would leave the login (and its cookie)
+    for the next person: the page says so and stays signed in until a logout goes through."""
+    make_tree()
+    make_member("40000002", "B1", name="钱丽")
+    phone.goto(f"{site.url}/login.html")
+    phone.fill("#member_no", "40000002")
+    phone.fill("#password", "dangjian2026")
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(r"/me\.html"))
+    phone.route("**/api/auth/logout", lambda route: route.abort())
+    phone.click("#logout")
+    expect(phone.locator("#form-error")).to_contain_text("退出失败")
+    expect(phone).to_have_url(re.compile(r"/me\.html"))
+    phone.unroute("**/api/auth/logout")
+    phone.click("#logout")
+    expect(phone).to_have_url(re.compile(r"/login\.html"))
+    phone.goto(f"{site.url}/me.html")
+    expect(phone).to_have_url(re.compile(r"/login\.html\?next="))

@@ -46,3 +46,21 @@ def test_a_right_answer_gives_its_slots_back():
     assert _guess(f"2210{budget:04d}", "1111", "10.9.9.9") == "wrong"
     assert _guess(f"2210{budget + 1:04d}", "2222", "10.9.9.9") == "throttled"
     assert _guess(f"2210{budget + 1:04d}", "2222", "10.9.9.8") == "wrong"  # another client
+
+
+def test_a_refused_attempt_gives_back_only_itself():
+    """When the client's budget refuses an attempt, the account's earlier failures stay: an
+    attacker cannot reset an account's five by running out another budget."""
+    make_tree()
+    budget = get_settings().activation_client_failures
+    for i in range(budget):
+        make_member(f"2220{i:04d}", "B1", password=None, phone="13800005678")
+    target = "22200000"
+    for n in range(4):
+        assert _guess(target, f"{n:04d}", "10.8.8.8") == "wrong"
+    for i in range(1, budget - 3):  # use up the rest of this client's budget elsewhere
+        assert _guess(f"2220{i:04d}", "0000", "10.8.8.8") == "wrong"
+    assert _guess(target, "0004", "10.8.8.8") == "throttled"  # the client's budget
+    # From another address: the account still has exactly one guess left of its five.
+    assert _guess(target, "0005", "10.7.7.7") == "wrong"
+    assert _guess(target, "0006", "10.7.7.7") == "throttled"

@@ -514,3 +514,23 @@ def test_activation_guesses_across_accounts_are_limited(api):
         {"member_no": "21000000", "name": "张三", "phone_last4": "5678", "password": "abcd12345"},
     )
     assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/activate"])
+def test_text_that_is_not_unicode_is_a_400(api, path):
+    """A lone surrogate is valid JSON but not text: 400, and no attempt is counted."""
+    make_tree()
+    make_member("20000021", "B1")
+    raw = (
+        '{"member_no": "20000021", "password": "abcdefg\\ud800"'
+        + (', "name": "张三", "phone_last4": "1234"' if path.endswith("activate") else "")
+        + "}"
+    )
+    r = api.post(
+        api.base + path,
+        data=raw.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert r.status_code == 400 and "无效字符" in r.json()["Message"]
+    assert list(LoginThrottle.scan()) == []

@@ -24,8 +24,8 @@ def day(monkeypatch: pytest.MonkeyPatch):
     stamp = [0.0]
     monkeypatch.setattr(clock, "now", lambda: stamp[0])
 
-    def move(d: date) -> None:
-        stamp[0] = datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC).timestamp()
+    def move(d: date, seconds: int = 0) -> None:
+        stamp[0] = datetime(d.year, d.month, d.day, 2, 0, tzinfo=UTC).timestamp() + seconds
 
     return move
 
@@ -92,3 +92,29 @@ def test_figures_stay_ordered_for_non_negative_activity(day):
         points.award("74000003", "daily_login", "login")
         figures = _check("74000003")
         assert figures["today"] <= figures["month"] <= figures["year"] <= figures["all"]
+
+
+def test_a_restored_comment_earns_its_point_again_once(day):
+    make_tree()
+    author = make_member("74000004", "B1", password=None)
+    reviewer = make_member("74000005", "B1", roles=("branch_secretary",), password=None)
+    make_item("a2")
+    day(date(NEXT, 6, 1))
+    posted = comments.post(author, "a2", "学习心得：踏踏实实做好本职工作。", "req-0000-0009")
+    day(date(NEXT, 6, 1), 60)
+    comments.decide(reviewer, "a2", posted["id"], "hide", "待核实")
+    assert _check("74000004")["all"] == 0
+    day(date(NEXT, 6, 1), 120)
+    comments.decide(reviewer, "a2", posted["id"], "restore")
+    assert _check("74000004")["all"] == 1  # visible again: its point again
+    day(date(NEXT, 6, 1), 180)
+    comments.decide(reviewer, "a2", posted["id"], "hide", "再次核实")
+    day(date(NEXT, 6, 1), 240)
+    comments.decide(reviewer, "a2", posted["id"], "restore")
+    # The day's comment cap (2) was used by the first two rounds: nothing more today.
+    assert _check("74000004")["all"] == 0
+    day(date(NEXT, 6, 2))
+    comments.decide(reviewer, "a2", posted["id"], "hide", "第三次核实")
+    day(date(NEXT, 6, 2), 60)
+    comments.decide(reviewer, "a2", posted["id"], "restore")
+    assert _check("74000004")["all"] == 1  # never more than one point at a time

@@ -13,7 +13,7 @@ import requests
 
 from chalicelib import clock, quiz_reports, quizzes, registry
 from chalicelib.errors import ConflictError, ForbiddenError
-from chalicelib.models import PointEntry, QuizAttempt
+from chalicelib.models import PointEntry, Quiz, QuizAttempt
 from chalicelib.quiz_grading import right_answer
 from tests.quiz_factories import EXPLANATIONS, publish_test_quizzes
 from tools.fixtures import bearer, make_member, make_tree
@@ -204,6 +204,27 @@ def test_a_retakeable_exam_keeps_its_answers_until_it_closes(setup, monkeypatch)
     freeze(monkeypatch, datetime(2100, 1, 1, tzinfo=UTC).timestamp())  # the exam has closed
     later = quizzes.current(member, "texam")
     assert all("answer" in e and "explanation" in e and "correct" in e for e in later["review"])
+
+
+def _set_attempts(quiz_id: str, attempts: int | None) -> None:
+    quiz = Quiz.get(quiz_id)
+    quiz.settings = {**quiz.settings, "attempts": attempts}
+    quiz.save()
+
+
+def test_attempts_added_later_hide_the_review_again(setup, monkeypatch):
+    """A one-attempt exam shows its review; once staff allow more attempts (a make-up exam),
+    that review would be the key to them: it is held again."""
+    member = make_member("80000015", "B1", password=None)
+    caller = registry.caller_for(member)
+    freeze(monkeypatch, datetime(2026, 11, 20, 2, 0, tzinfo=UTC).timestamp())
+    _set_attempts("texam", 1)
+    first = quizzes.start(member, caller, "texam")
+    assert _per_question(quizzes.submit(member, "texam", first["attempt"]))
+    _set_attempts("texam", 3)
+    assert not _per_question(quizzes.current(member, "texam"))
+    _set_attempts("texam", None)  # no limit: held until the window closes
+    assert not _per_question(quizzes.current(member, "texam"))
 
 
 def test_the_last_attempt_shows_the_review_while_the_window_is_open(setup, monkeypatch):

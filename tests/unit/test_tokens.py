@@ -128,11 +128,22 @@ def test_a_refresh_token_has_one_successor_found_again_under_any_key(monkeypatch
         settings.reset_for_tests()
 
 
-def test_a_device_mark_belongs_to_one_member_and_cannot_be_forged():
-    mark = tokens.device_token("10000001", "dev-abc")
-    assert tokens.device_for("10000001", mark) == "dev-abc"
-    assert tokens.device_for("10000002", mark) is None
-    owner, _device, mac = mark.split(".")
-    assert tokens.device_for("10000001", f"{owner}.other.{mac}") is None
-    assert tokens.device_for("10000001", None) is None
-    assert tokens.device_for("10000001", "garbage") is None
+def test_a_device_mark_belongs_to_one_member_and_epoch_and_cannot_be_forged():
+    mark = tokens.device_token("10000001", "dev-abc", 0)
+    assert tokens.device_for("10000001", 0, mark) == "dev-abc"
+    assert tokens.device_for("10000002", 0, mark) is None
+    assert tokens.device_for("10000001", 1, mark) is None  # the password changed since
+    owner, _device, epoch, mac = mark.split(".")
+    assert tokens.device_for("10000001", 0, f"{owner}.other.{epoch}.{mac}") is None
+    assert tokens.device_for("10000001", 0, None) is None
+    assert tokens.device_for("10000001", 0, "garbage") is None
+
+
+def test_a_shared_phone_keeps_the_marks_of_several_members():
+    cookie = None
+    for n in range(1, 4):
+        member = f"1000000{n}"
+        cookie = tokens.add_device_mark(cookie, member, tokens.device_token(member, f"d{n}", 0))
+    assert [tokens.device_for(f"1000000{n}", 0, cookie) for n in range(1, 4)] == ["d1", "d2", "d3"]
+    again = tokens.add_device_mark(cookie, "10000001", tokens.device_token("10000001", "d9", 0))
+    assert tokens.device_for("10000001", 0, again) == "d9" and again.count("~") == 2

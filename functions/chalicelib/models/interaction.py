@@ -54,6 +54,9 @@ class Comment(Model):
     decided_by = UnicodeAttribute(null=True)
     mod_root = UnicodeAttribute(null=True)
     mod_path = UnicodeAttribute(null=True)
+    # How many times it became visible again after being taken down (hidden, held by an edit):
+    # each such round earns its own point, reversed when that round ends (comments.award_key).
+    round = NumberAttribute(null=True)
     moderation = ModerationIndex()
 
 

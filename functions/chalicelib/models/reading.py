@@ -36,13 +36,15 @@ class ReadingState(Model):
     `until`: the end of the member's credited time (server clock). Credit is laid on this one line
     across every view, tab and device, so the seconds credited to a member can never exceed the
     time that actually passed. `views`: view id → {"s": slug, "f": first seen, "c": seconds
-    credited, "q": heartbeat numbers applied, "t": last beat, "r": when it became read}.
+    credited, "h": the highest heartbeat number applied with none missing below it, "q": the few
+    applied above a gap, "t": last beat, "r": when it became read}. `version` orders the writes.
     """
 
     Meta = table_meta("reading-state")
     member_no = UnicodeAttribute(hash_key=True)
     until = NumberAttribute(null=True)
     views = MapAttribute(null=True)
+    version = NumberAttribute(null=True)
 
 
 class ReadMark(Model):

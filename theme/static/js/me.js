@@ -28,12 +28,16 @@ function render(me) {
   }
 }
 
+// Signed out only when the server says so: on a shared phone a logout that did not reach the
+// server would leave the login (and its cookie) for the next person.
 async function logout(button) {
   button.disabled = true;
   try {
     await api('/api/auth/logout', { method: 'POST' });
-  } catch {
-    // leave anyway: the local session is cleared below
+  } catch (error) {
+    button.disabled = false;
+    showError($('form-error'), `退出失败：${error.message}。请联网后再点“退出登录”。`);
+    return;
   }
   clearSession();
   location.replace('/login.html');
