@@ -35,8 +35,8 @@ from .errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
-    ServiceUnavailableError,
     TooManyRequestsError,
+    busy,
 )
 from .models import Comment, CommentDecision, CommentLimit, CommentStats, Member
 from .models.base import Transaction, TransactionCancelled
@@ -208,7 +208,7 @@ def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any
         out = view(comment, member.member_no)
         out["award"] = {"rule": award.rule, "points": award.amount} if award else None
         return out
-    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
+    raise busy()
 
 
 def award_key(comment: Comment) -> str:

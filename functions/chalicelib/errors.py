@@ -76,3 +76,11 @@ class ServiceUnavailableError(ApiError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, {"Retry-After": str(retry_after)})
         self.retry_after = retry_after
+
+
+def busy(retry_after: int = 2) -> ServiceUnavailableError:
+    """The one answer for "the database is busy or away": the client sends the same request
+    again after `retry_after` seconds (every write it makes carries its idempotency key)."""
+    return ServiceUnavailableError(
+        "服务繁忙，请稍后重试，您的操作不会丢失", retry_after=retry_after
+    )

@@ -44,7 +44,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import clock, cursors
-from .errors import ServiceUnavailableError
+from .errors import busy
 from .models import Member, PointEntry, PointTotal
 from .models.base import Transaction, TransactionCancelled
 from .models.points import BOARD_SHARDS
@@ -202,7 +202,7 @@ def award(
             raise
         return Award(member_no, rule.key, object_id, amount, day.isoformat(), key)
     # Conflicts all the way (her own parallel awards): the caller's retry repairs it (503).
-    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
+    raise busy()
 
 
 def reverse(
@@ -257,7 +257,7 @@ def reverse(
             raise
         break
     else:
-        raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
+        raise busy()
     return Award(member_no, rule.key, object_id, amount, today.isoformat(), reversal_key)
 
 
@@ -325,16 +325,13 @@ def totals(member_no: str) -> dict[str, Any]:
     day_prefix = f"d{today.isoformat()}#"
     # Per rule today: `cap_used` counts toward the daily cap (a reversal does not give it back);
     # `today` is the net figure, the sum of today's ledger lines.
-    cap_used = {
-        t.period[len(day_prefix) :]: int(t.points or 0)
-        for t in found
-        if t.period.startswith(day_prefix)
-    }
-    by_rule_today = {
-        t.period[len(day_prefix) :]: int(t.points or 0) + int(t.reversed or 0)
-        for t in found
-        if t.period.startswith(day_prefix)
-    }
+    cap_used: dict[str, int] = {}
+    by_rule_today: dict[str, int] = {}
+    for t in found:
+        if t.period.startswith(day_prefix):
+            rule = t.period[len(day_prefix) :]
+            cap_used[rule] = int(t.points or 0)
+            by_rule_today[rule] = cap_used[rule] + int(t.reversed or 0)
     year_prefix = f"y{today.year}#"
     by_rule_year = {p[len(year_prefix) :]: v for p, v in items.items() if p.startswith(year_prefix)}
     return {

@@ -41,7 +41,7 @@ from .errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
-    ServiceUnavailableError,
+    busy,
 )
 from .models import Member, Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .models.base import Transaction, TransactionCancelled
@@ -734,4 +734,4 @@ def _submit_survey(
                 raise  # submitted already (the caller answers 409), or not a conflict
             # Another member's response updated the same unit's tally at that moment: again.
             time.sleep(0.02 * (attempt_no + 1))
-    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
+    raise busy()

@@ -37,7 +37,7 @@ from .errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
-    ServiceUnavailableError,
+    busy,
 )
 from .identifiers import is_slug
 from .models import Campaign, CatalogItem, Member, OrgUnit, Vote, VoteCount
@@ -247,7 +247,7 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
         award = points.award(member.member_no, "vote", campaign_id)
         record = Vote(voter, f"r#{request_id}", candidate=candidate, ordinal=n, at=now)
         return _answer(campaign, member, record, replay=False, award=award)
-    raise ServiceUnavailableError("服务繁忙，请稍后重试，您的操作不会丢失", retry_after=2)
+    raise busy()
 
 
 def _answer(

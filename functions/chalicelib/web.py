@@ -31,6 +31,7 @@ from .errors import (
     PayloadTooLargeError,
     ServiceUnavailableError,
     UnauthorizedError,
+    busy,
 )
 from .models import Member
 from .models.base import TransactionCancelled
@@ -122,9 +123,7 @@ def database_trouble(exc: BaseException) -> ApiError | None:
 
 
 def _unavailable() -> ServiceUnavailableError:
-    return ServiceUnavailableError(
-        "服务繁忙，请稍后重试，您的操作不会丢失", retry_after=RETRY_AFTER_SECONDS
-    )
+    return busy(RETRY_AFTER_SECONDS)
 
 
 def error_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
