@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from chalicelib import leaderboards, points, ranking, reading, registry
+from chalicelib import leaderboards, points, points_figures, ranking, reading, registry
 from chalicelib.models import Member, OrgUnit, PointTotal
 from infra.local_stack import LocalStack
 from tools.bench import Row, percentile, timed
@@ -30,10 +30,9 @@ def _request_cost(member_no: str, work) -> float:
 
 
 def _generate_org(n_members: int, n_branches: int) -> None:
-    """One committee, general branches of 10 branches each, members with month/year/total/day
-    counters written straight through the models (as awards would leave them)."""
+    """One committee, general branches of 10 branches each, members with year totals written
+    straight through the models (as the aggregator would leave them)."""
     day = points.clock.today()
-    month, year = points.month_key(day), f"y{day.year}"
     rng = random.Random(1)
     with OrgUnit.batch_write() as batch:
         batch.save(
@@ -76,19 +75,19 @@ def _generate_org(n_members: int, n_branches: int) -> None:
                     active=True,
                 )
             )
-            s = points.shard(no)
             pts = rng.randint(0, 300)
-            for period, board in (
-                (month, f"{month}#{s}"),
-                (year, f"{year}#{s}"),
-                ("total", f"total#{s}"),
-                (f"d{day.isoformat()}#article_read", f"d{day.isoformat()}#{s}"),
-            ):
-                tb.save(
-                    PointTotal(
-                        no, period, points=pts if period != year else pts * 3, board_key=board
-                    )
+            tb.save(
+                PointTotal(
+                    no,
+                    f"y{day.year}",
+                    points=pts * 3,
+                    carried=pts,
+                    months={f"{day.month:02d}": pts},
+                    rules={"article_read": pts * 3},
+                    recent={day.isoformat(): {"v": 1, "s": {"article_read": min(pts, 6)}}},
+                    board_key=f"y{day.year}#{points.shard(no)}",
                 )
+            )
 
 
 def _open_earlier(member_no: str, view_id: str, seconds: int) -> None:
@@ -140,7 +139,7 @@ def run(stack: LocalStack) -> list[Row]:
     )
     summary_cu = _request_cost(
         member.member_no,
-        lambda: (points.totals(member.member_no), leaderboards.standing(member, month)),
+        lambda: (points_figures.totals(member.member_no), leaderboards.standing(member, month)),
     )
     award_cu = _request_cost(member.member_no, lambda: points.award("31000002", "vote", "v1"))
 

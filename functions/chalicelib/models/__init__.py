@@ -19,7 +19,7 @@ from .interaction import (
     Vote,
     VoteCount,
 )
-from .points import Board, PointEntry, PointTotal
+from .points import Board, PointClaim, PointDay, PointTotal
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
@@ -47,7 +47,8 @@ __all__ = [
     "LoginThrottle",
     "Member",
     "OrgUnit",
-    "PointEntry",
+    "PointClaim",
+    "PointDay",
     "PointTotal",
     "PublishedVersion",
     "Quiz",

@@ -33,9 +33,13 @@ class _Meta:
     max_retry_attempts = _settings.db_max_retries
 
 
-def table_meta(name: str) -> type:
-    """A model's `Meta`: the table is `<TABLE_PREFIX><name>`."""
-    return type("Meta", (_Meta,), {"table_name": f"{_settings.table_prefix}{name}"})
+def table_meta(name: str, *, stream: str | None = None) -> type:
+    """A model's `Meta`: the table is `<TABLE_PREFIX><name>`; `stream` ("NEW_AND_OLD_IMAGES", ...)
+    turns on the table's DynamoDB Stream (created locally and in the stack alike)."""
+    attrs: dict[str, Any] = {"table_name": f"{_settings.table_prefix}{name}"}
+    if stream:
+        attrs["stream_view_type"] = stream
+    return type("Meta", (_Meta,), attrs)
 
 
 _connection: Connection | None = None
