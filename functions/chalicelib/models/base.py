@@ -10,7 +10,8 @@ public way to teach it a schema), and `TableConnection.connection` is the public
 which a model reaches it. So `share_connection(ALL_MODELS)`, called once by `chalicelib.models`,
 lets PynamoDB build each model's `TableConnection` as usual and points it at the one shared
 `Connection`; nothing is patched in the library and the models stay plain `Model` subclasses.
-Transactions (`Transaction`) and low-level code (`dynamodb_client()`) use the same connection.
+Transactions (`Transaction`) and low-level code (`dynamodb_client()`) use the same connection;
+other AWS services (`aws_client()`, SSM for the JWT keys) the same session.
 
 botocore clients are thread-safe, sessions are not: the session and the client are built once,
 under a lock (`chalice local` serves parallel requests from threads; a Lambda one at a time).
@@ -110,6 +111,20 @@ def dynamodb_client() -> BaseClient:
     UpdateItem with dynamic attribute names). Calls through it are plain botocore calls: the
     parameters are DynamoDB's own (`TableName` includes the stage's prefix, see `table_meta`)."""
     return connection().client
+
+
+_clients: dict[tuple[str, str | None], BaseClient] = {}
+
+
+def aws_client(service: str, region: str | None = None) -> BaseClient:
+    """A client of another AWS service (SSM, for the JWT keys) from the same session, built once
+    per process: the session's loader has the endpoint data parsed already."""
+    with _lock:
+        if (service, region) not in _clients:
+            _clients[service, region] = botocore_session().create_client(
+                service, region_name=region
+            )
+        return _clients[service, region]
 
 
 def share_connection(models: Iterable[type[Model]]) -> None:
