@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .models import PointDay
+from .models.base import connection
 from .points_rules import RULES
 
 LINE = "L:"  # "L:<ledger key>": {"a": points, "t": ms since the epoch, "n": note}
@@ -84,7 +85,7 @@ class LineExists(Exception):  # noqa: N818 - a state, not an error
 
 
 def _connection() -> Any:
-    return PointDay._get_connection().connection
+    return connection()
 
 
 def _table() -> str:
