@@ -71,7 +71,7 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Comment, None): ("BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         (Comment, "moderation"): ("Query",),
         (CommentStats, None): ("BatchGetItem", "GetItem", "UpdateItem"),
-        (CommentLimit, None): ("GetItem", "PutItem", "UpdateItem"),
+        (CommentLimit, None): ("GetItem", "UpdateItem"),
         (CommentDecision, None): ("PutItem", "Query"),
         (Campaign, None): ("GetItem", "PutItem"),
         (VoteCount, None): ("Query", "UpdateItem"),
@@ -89,11 +89,18 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "aggregate_points": {
         (PointTotal, None): ("GetItem", "PutItem", "Query"),
     },
+    # The comments aggregator reads the comments' stream and keeps the items' visible counts.
+    "count_comments": {
+        (CommentStats, None): ("GetItem", "UpdateItem"),
+    },
 }
 
 # Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
 # with the function's role).
-STREAMS: dict[str, tuple[type, ...]] = {"aggregate_points": (PointDay,)}
+STREAMS: dict[str, tuple[type, ...]] = {
+    "aggregate_points": (PointDay,),
+    "count_comments": (Comment,),
+}
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"

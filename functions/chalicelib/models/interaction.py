@@ -33,9 +33,10 @@ class ModerationIndex(GlobalSecondaryIndex["Comment"]):
 
 
 class Comment(Model):
-    """One comment on a published item; ids sort by time, so an item's comments are one Query."""
+    """One comment on a published item; ids sort by time, so an item's comments are one Query.
+    Its stream feeds the items' visible-comment counters (`comment_stream`)."""
 
-    Meta = table_meta("comments")
+    Meta = table_meta("comments", stream="NEW_AND_OLD_IMAGES")
     slug = UnicodeAttribute(hash_key=True)
     comment_id = UnicodeAttribute(range_key=True)  # "<ms since epoch, 13 digits><6 hex>"
     member_no = UnicodeAttribute()
@@ -61,24 +62,28 @@ class Comment(Model):
 
 
 class CommentStats(Model):
-    """Per item: visible comments (updated in the comment's own transaction) and the featured
-    (精选) comment ids, so the first page needs no filter over the whole item."""
+    """Per item: visible comments (kept by the stream aggregator `comment_stream`, which records
+    the last stream record it applied in `applied`) and the featured (精选) comment ids (changed
+    in a decision's own transaction), so the first page needs no filter over the whole item."""
 
     Meta = table_meta("comment-stats")
     slug = UnicodeAttribute(hash_key=True)
     visible = NumberAttribute(default=0)
     featured = UnicodeSetAttribute(null=True)
+    applied = UnicodeAttribute(null=True)  # the sequence number (40 digits) last applied
 
 
 class CommentLimit(Model):
-    """Rate-limit counters and idempotency records, written in the comment's transaction:
-    "<member>#m<YYYYmmddHHMM>" (this minute), "<member>#d<YYYY-mm-dd>" (today, Asia/Shanghai),
-    "<member>#r<request id>" (a post already made with this request id)."""
+    """A member's posting day, "<member>#d<YYYY-mm-dd>" (Asia/Shanghai): today's count, this
+    minute's count, and one attribute per request made that day, "r:<request id>" =
+    "<slug>#<comment id>" (read and written by `comment_limits`), so counting a post against
+    both limits and recording its request for retries is one conditional UpdateItem."""
 
     Meta = table_meta("comment-limits")
     key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
-    comment = UnicodeAttribute(null=True)  # "<slug>#<comment id>" of a request record
+    count = NumberAttribute(default=0)  # posts today
+    minute = UnicodeAttribute(null=True)  # "YYYYmmddHHMM" of the last post
+    minute_count = NumberAttribute(null=True)  # posts in that minute
     expires_at = TTLAttribute()
 
 
