@@ -53,7 +53,8 @@ def _activity(monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(6):
         member = make_member(f"7800{i:04d}", "B1", password=None)
         for slug in SLUGS[: 1 + i % 3]:
-            made.append(comments.post(member, slug, f"学习体会第{i}条，联系实际。", f"req-{i}-{slug}"))
+            text = f"学习体会第{i}条，联系实际。"
+            made.append(comments.post(member, slug, text, f"req-{i}-{slug}"))
     for c in made[::3]:
         comments.decide(reviewer, c["slug"], c["id"], "hide", "离题")
     comments.decide(reviewer, made[0]["slug"], made[0]["id"], "restore", None)
