@@ -68,9 +68,7 @@ def _truth() -> dict[str, int]:
 
 
 def _counts() -> dict[str, int]:
-    return {
-        slug: int(CommentStats.get(slug, consistent_read=True).visible) for slug in SLUGS
-    }
+    return {slug: int(CommentStats.get(slug, consistent_read=True).visible) for slug in SLUGS}
 
 
 def test_counts_equal_the_visible_comments_after_replays_of_every_kind(batches, monkeypatch):
