@@ -298,8 +298,9 @@ def list_for(slug: str, member: Member | None, cursor: str | None = None) -> dic
         last_evaluated_key=start,
         filter_condition=shown,
     )
+    found = list(results)
     featured_ids = set(stats.featured or ())
-    page = [c for c in results if c.comment_id not in featured_ids]
+    page = [c for c in found if c.comment_id not in featured_ids]
     featured: list[Comment] = []
     if start is None and featured_ids:
         featured = [
@@ -308,9 +309,14 @@ def list_for(slug: str, member: Member | None, cursor: str | None = None) -> dic
             if c.status == VISIBLE
         ]
         featured.sort(key=lambda c: c.comment_id, reverse=True)
+    count = int(stats.visible or 0)
+    if start is None and results.last_evaluated_key is None:
+        # One page holds every comment: count them here, exact even before the stream function
+        # has counted the one just posted (the counter follows within seconds).
+        count = sum(1 for c in found if c.status == VISIBLE)
     return {
         "slug": item.slug,
-        "count": int(stats.visible or 0),
+        "count": count,
         "featured": [view(c, viewer, caller) for c in featured],
         "items": [view(c, viewer, caller) for c in page],
         "next": cursors.encode(results.last_evaluated_key),

@@ -124,3 +124,13 @@ def test_parallel_posts_cannot_pass_the_day_limit(monkeypatch):
         got = list(pool.map(post, range(16)))
     assert got.count("posted") == 5
     assert len(list(Comment.query("a1"))) == 5
+
+
+def test_a_one_page_item_counts_its_comments_before_the_stream_function_runs():
+    make_tree()
+    make_item("a1")
+    member = make_member("78200001", "B1", password=None)
+    comments.post(member, "a1", "刚发表的学习体会。", "req-now-0001")
+    assert comments.list_for("a1", None)["count"] == 1  # the counter itself is not there yet
+    with pytest.raises(CommentStats.DoesNotExist):
+        CommentStats.get("a1", consistent_read=True)
