@@ -15,10 +15,10 @@ import tempfile
 from typing import Any
 
 from chalicelib import web
+from tools.bench import Row, units_figure
 from tools.capacity import Meter, metered
 from tools.fixtures import bearer
 
-Row = tuple[str, float, str]
 KINDS = (
     ("read", "AWS-billed", "read_units", "RRU"),
     ("write", "AWS-billed", "write_units", "WRU"),
@@ -28,14 +28,9 @@ KINDS = (
 SAME_ORIGIN = {web.CSRF_HEADER: web.CSRF_VALUE}
 
 
-def figure(action: str, kind: str, source: str = "AWS-billed") -> str:
-    """The bench figure's name: `<action>: <read|write> units (<AWS-billed|DynamoDB Local>)`."""
-    return f"{action}: {kind} units ({source})"
-
-
 def unit_rows(action: str, meter: Meter) -> list[Row]:
     return [
-        (figure(action, kind, source), round(getattr(meter, attr), 2), unit)
+        (units_figure(action, kind, source), round(getattr(meter, attr), 2), unit)
         for kind, source, attr, unit in KINDS
     ]
 
