@@ -57,6 +57,7 @@ class Action:
     # The bench actions whose AWS-billed read and write units make up this one, with a factor
     # each; by default the action of the same name.
     terms: tuple[tuple[str, float], ...] = ()
+    request: bool = True  # False: units added to another request (no request, no handler time)
 
     def read_write(self, figures: dict[str, float]) -> tuple[float, float] | None:
         """(read units, write units), AWS-billed; None if the bench did not measure them."""
@@ -76,9 +77,11 @@ class Action:
 # refresh, carries the sign-in award (the route adds it): 2 logins + 23 refreshes; the other
 # 7 refreshes come later the same day. The bench measures the award on the first login of the
 # day; a first refresh of the day is a refresh plus that award (first login minus a later one).
+# Once a year, the first sign-in on or after her 入党纪念日 adds that year's birthday points.
 # Where no latency of that very request is measured, the nearest measured request of the same
 # kind stands in (named below).
 FIRST_LOGIN = "first login of the day (with the sign-in award)"
+BIRTHDAY_LOGIN = "first login on or after the 入党纪念日 (with both awards)"
 _HEARTBEAT_MS = "POST /reading/heartbeat over HTTP, p50"
 _READ_MS = "GET /points/me over HTTP, p50"  # a one-item read behind the token check
 _QUIZ_START_MS = "POST /quizzes/daily/attempt (start) over HTTP, p50"
@@ -92,6 +95,13 @@ USAGE = (
         (("token refresh", 1.0), (FIRST_LOGIN, 1.0), ("login (again the same day)", -1.0)),
     ),
     Action("token refresh", 7, "GET /me over HTTP, p50"),
+    Action(
+        "入党纪念日 points (once a year)",
+        1 / 12,
+        "",
+        ((BIRTHDAY_LOGIN, 1.0), (FIRST_LOGIN, -1.0)),
+        request=False,
+    ),
     Action("GET /me", 30, "GET /me over HTTP, p50"),
     # ~40 article or installment views a month, ~6 heartbeats each; 25 of them complete a read.
     Action("heartbeat", 215, _HEARTBEAT_MS),
@@ -126,12 +136,14 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
     skipped = []
     for action in USAGE:
         units = action.read_write(figures)
-        if units is None or action.latency_figure not in figures:
+        if units is None or (action.request and action.latency_figure not in figures):
             skipped.append(action.name)
             continue
         count = action.per_member_month * members
         reads += units[0] * count
         writes += units[1] * count
+        if not action.request:
+            continue
         requests += count
         seconds = figures[action.latency_figure] / 1000 * CPU_STRETCH
         gb_seconds += count * seconds * LAMBDA_MEMORY_MB / 1024

@@ -140,3 +140,21 @@ def test_reads_are_billed_by_whole_items_before_filter_and_projection(table) -> 
             TransactItems=[{"Get": {"TableName": name, "Key": {"pk": {"S": "q1"}}}}]
         )
     assert m.read_units == 2
+
+
+def test_a_route_is_metered_whole_the_sign_in_award_included(clean_tables) -> None:
+    """The benches drive routes, not domain functions: the award the login route adds counts."""
+    from tools.bench import units_figure
+    from tools.bench_routes import Routes
+    from tools.fixtures import PASSWORD, make_member, make_tree
+
+    make_tree()
+    make_member("30000009", "B1", joined_on=None)
+    routes = Routes()
+    body = {"member_no": "30000009", "password": PASSWORD}
+    _, first = routes.measure("first", "POST", "/auth/login", body=body)
+    _, again = routes.measure("again", "POST", "/auth/login", body=body)
+    first, again = dict((n, v) for n, v, _ in first), dict((n, v) for n, v, _ in again)
+    award = first[units_figure("first", "write")] - again[units_figure("again", "write")]
+    assert award >= 1  # at least its ledger line, however the award path writes it
+    assert first[units_figure("first", "read", "DynamoDB Local")] > 0

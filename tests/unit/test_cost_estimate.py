@@ -10,7 +10,7 @@ import pytest
 
 from tools import cost_estimate
 from tools.bench import units_figure, units_table
-from tools.cost_estimate import FIRST_LOGIN
+from tools.cost_estimate import BIRTHDAY_LOGIN, FIRST_LOGIN
 
 
 def units(action: str, read: float, write: float, local: float = 99.0) -> dict[str, float]:
@@ -57,6 +57,14 @@ def test_the_sign_in_award_is_counted_on_the_first_sign_in_of_each_day() -> None
     more = _rows(FIGURES)["DynamoDB writes"][1] - _rows(without_award)["DynamoDB writes"][1]
     # 34 units more on each of 2 first logins and 23 first refreshes, per member
     assert more == pytest.approx(1000 * (2 + 23) * 34)
+
+
+def test_the_birthday_points_add_units_once_a_year_but_no_request() -> None:
+    with_birthday = {**FIGURES, **units(BIRTHDAY_LOGIN, 3.0, 72.0)}
+    rows, plain = _rows(with_birthday), _rows(FIGURES)
+    more = rows["DynamoDB writes"][1] - plain["DynamoDB writes"][1]
+    assert more == pytest.approx(1000 / 12 * (72.0 - 38.0))
+    assert rows["API Gateway"][1] == plain["API Gateway"][1]
 
 
 def test_local_figures_are_never_priced() -> None:

@@ -58,19 +58,12 @@ def run(stack: LocalStack) -> list[Row]:
     routes = Routes()
 
     routes.send("POST", ARTICLE, member=m0, body=_comment("暖身的第一条评论"))
-    _, post = routes.measure(
-        "comment post, with its award",
-        "POST",
-        ARTICLE,
-        member=m1,
-        body=_comment("基准测试评论内容"),
-    )
-    _, held = routes.measure(
-        "comment post held by the word filter",
-        "POST",
-        ARTICLE,
-        member=m1,
-        body=_comment("含敏感词 赌博 的评论"),
+    post, held = (
+        routes.measure(action, "POST", ARTICLE, member=m1, body=_comment(text))[1]
+        for action, text in (
+            ("comment post, with its award", "基准测试评论内容"),
+            ("comment post held by the word filter", "含敏感词 赌博 的评论"),
+        )
     )
     _, page = routes.measure("comment page (20, signed in)", "GET", ARTICLE, member=m0)
     _, vote = routes.measure(
