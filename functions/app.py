@@ -12,6 +12,7 @@ from chalicelib import (
     api_review,
     api_votes,
     schedules,
+    streams,
     web,
 )
 
@@ -26,3 +27,4 @@ app.register_blueprint(api_comments.bp)
 app.register_blueprint(api_votes.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(schedules.bp)
+app.register_blueprint(streams.bp)

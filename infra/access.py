@@ -20,7 +20,8 @@ from chalicelib.models import (
     LoginThrottle,
     Member,
     OrgUnit,
-    PointEntry,
+    PointClaim,
+    PointDay,
     PointTotal,
     PublishedVersion,
     Quiz,
@@ -56,9 +57,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (CatalogItem, None): ("BatchGetItem", "GetItem"),
         (ReadingState, None): ("GetItem", "PutItem", "UpdateItem"),
         (ReadMark, None): ("GetItem", "PutItem", "Query"),
-        (PointEntry, None): ("BatchGetItem", "GetItem", "PutItem"),
-        (PointEntry, "by-time"): ("Query",),
-        (PointTotal, None): ("GetItem", "Query", "UpdateItem"),
+        (PointDay, None): ("BatchGetItem", "GetItem", "Query", "UpdateItem"),
+        (PointClaim, None): ("BatchGetItem", "DeleteItem", "GetItem", "PutItem"),
+        (PointTotal, None): ("Query",),
         (Board, None): ("GetItem",),
         (Quiz, None): ("GetItem",),
         (Quiz, "listed"): ("Query",),
@@ -84,7 +85,15 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (PointTotal, "by-board"): ("Query",),
         (Board, None): ("BatchGetItem", "BatchWriteItem"),
     },
+    # The points aggregator reads the ledger's stream (STREAMS) and keeps the year totals.
+    "aggregate_points": {
+        (PointTotal, None): ("GetItem", "PutItem", "Query"),
+    },
 }
+
+# Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
+# with the function's role).
+STREAMS: dict[str, tuple[type, ...]] = {"aggregate_points": (PointDay,)}
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"

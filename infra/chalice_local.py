@@ -3,9 +3,9 @@
 Two differences from the plain command, both about bursts of parallel requests (the vote tests
 send 100 at once), which API Gateway and Lambda absorb but a single local process does not:
 - a listen backlog of 128 instead of Python's default 5, which would refuse most of a burst;
-- PynamoDB's botocore clients built once before serving. A Lambda container serves one request
-  at a time; here the first burst would otherwise have every thread build every table's client
-  at once under the GIL, which on a busy machine takes longer than the proxy waits.
+- the process's one DynamoDB client built before serving. A Lambda container serves one request
+  at a time; here the first burst would otherwise wait for it on the lock that builds it, which
+  on a busy machine takes longer than the proxy waits.
 """
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ import chalice.local
 
 
 def warm_clients() -> None:
-    from chalicelib.models import ALL_MODELS
-    from chalicelib.models.base import _transaction_connection
+    import chalicelib.models  # noqa: F401 - points every model at the shared client
+    from chalicelib.models.base import dynamodb_client
 
-    for model in ALL_MODELS:
-        _ = model._get_connection().connection.client
-    _ = _transaction_connection().client
+    dynamodb_client()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,24 @@ def dev_environment() -> dict[str, str]:
     return api_environment(PORTS["ddb"], json.dumps(keys))
 
 
+def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
+    """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
+    infra/stream_poller.py) and the scheduled ranking job (every minute here, 10 in AWS)."""
+    from chalicelib import ranking
+    from infra import stream_poller
+
+    def rank() -> None:
+        while not stop.is_set():
+            try:
+                ranking.compute_boards()
+            except Exception as exc:  # a failed run is retried, as in AWS
+                print(f"   ranking job failed: {exc}", file=sys.stderr)
+            stop.wait(ranking_every)
+
+    threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
+    threading.Thread(target=rank, daemon=True).start()
+
+
 def main() -> None:
     env = dev_environment()
     os.environ.update(env)  # before chalicelib.models is imported (PynamoDB reads it then)
@@ -81,6 +99,8 @@ def main() -> None:
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
+        print("== Stream functions (the points aggregator) and the ranking job, as in AWS")
+        start_jobs(stop)
         print(f"\n  站点 (site)  {stack.url}/")
         print(
             f"  API          {stack.url}/api/me   (chalice local: http://127.0.0.1:{PORTS['api']})"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.settings import get_settings
-from infra.access import ACCESS, JWT_PARAMETER
+from infra.access import ACCESS, JWT_PARAMETER, STREAMS
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE = ROOT / "functions" / ".chalice"
@@ -69,6 +69,21 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": [f"dynamodb:{a}" for a in sorted(actions)],
                 "Resource": [{"Fn::Sub": arn}],
+            }
+        )
+    for model in STREAMS.get(function, ()):
+        arn = f"{_ARN}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/"
+        statements.append(
+            {
+                "Sid": _sid(model, None) + "Stream",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                "Resource": [{"Fn::Sub": arn + table_name(model, stage) + "/stream/*"}],
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

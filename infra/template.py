@@ -87,6 +87,9 @@ def table_resource(model: type, prefix: str) -> dict[str, Any]:
         props["GlobalSecondaryIndexes"] = [_index(i) for i in schema["global_secondary_indexes"]]
     if schema["local_secondary_indexes"]:
         props["LocalSecondaryIndexes"] = [_index(i) for i in schema["local_secondary_indexes"]]
+    stream = getattr(model.Meta, "stream_view_type", None)
+    if stream:
+        props["StreamSpecification"] = {"StreamViewType": stream}
     ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
     if ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
@@ -111,6 +114,41 @@ def table_resources(prefix: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+def cfn_name(function: str) -> str:
+    """Chalice's CloudFormation id of a function: `aggregate_points` → `AggregatePoints`."""
+    return "".join(w.capitalize() for w in re.split(r"[^A-Za-z0-9]+", function))
+
+
+def stream_sources() -> dict[str, dict[str, Any]]:
+    """What Chalice cannot say about a stream function's event source, merged into its own:
+    the real stream (the table's `StreamArn`, known only once the stack made the table; the
+    code carries a stand-in) and how failures are retried. A failed batch is retried (the
+    aggregator is safe to replay), split in halves to isolate a record that keeps failing,
+    until its records are older than the stream keeps them (24 h)."""
+    from chalicelib.models import ALL_MODELS
+    from infra.access import STREAMS
+
+    out: dict[str, dict[str, Any]] = {}
+    for function, models in STREAMS.items():
+        (model,) = (m for m in ALL_MODELS if m in models)
+        name = cfn_name(function)
+        out[name] = {
+            "Properties": {
+                "Events": {
+                    f"{name}DynamodbEventSource": {
+                        "Type": "DynamoDB",
+                        "Properties": {
+                            "Stream": {"Fn::GetAtt": [logical_id(model), "StreamArn"]},
+                            "BisectBatchOnFunctionError": True,
+                            "MaximumRetryAttempts": -1,
+                        },
+                    }
+                }
+            }
+        }
+    return out
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     template = yaml.safe_load(STACK.read_text())
     prefix = stage_environment(stage)["TABLE_PREFIX"]
@@ -119,6 +157,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     if clash:
         raise ValueError(f"stack.yaml already declares {sorted(clash)}")
     template["Resources"].update(tables)
+    template["Resources"].update(stream_sources())
     for key, resource in tables.items():
         template["Outputs"][key + "Name"] = {"Value": resource["Properties"]["TableName"]}
     return template

@@ -39,9 +39,11 @@ def dynamodb() -> Iterator[int]:
 
 @pytest.fixture
 def clean_tables(dynamodb: int) -> None:
+    from infra import stream_poller
     from tools.tables import truncate_all
 
     truncate_all()
+    stream_poller.skip()  # what the stream holds is of the tables just emptied
 
 
 @pytest.fixture(scope="session")

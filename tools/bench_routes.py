@@ -5,6 +5,11 @@ request metered by `tools.capacity` — the token check, the route's own work an
 Rows are labelled by the user action, read and write units apart, AWS-billed and as DynamoDB
 Local reports them: `heartbeat: write units (AWS-billed)`, `heartbeat: read units (DynamoDB
 Local)`, … `tools/cost_estimate.py` reads them by those names.
+
+Work a request leaves to the stream functions (the points aggregator applying the ledger's new
+records, as Lambda would after the request) is metered apart, right after the request, as
+`<action>: write units (AWS-billed, stream aggregator)`: one action's records in a batch of
+their own, so an upper bound of what it costs when batches carry many records.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import tempfile
 from typing import Any
 
 from chalicelib import web
-from tools.bench import Row, units_figure
+from tools.bench import AGGREGATOR, Row, units_figure
 from tools.capacity import Meter, metered
 from tools.fixtures import bearer
 
@@ -66,10 +71,31 @@ class Routes:
         return reply
 
     def measure(self, action: str, method: str, path: str, **kw: Any) -> tuple[Any, list[Row]]:
-        """Send one request under the meter: (reply, its unit rows)."""
+        """Send one request under the meter, then let the stream functions apply what it wrote,
+        under a meter of their own: (reply, the unit rows of both)."""
+        poller = _stream_poller()
+        if poller:
+            poller.skip()  # records of the setup are not this action's
         with metered() as meter:
             reply = self.send(method, path, **kw)
-        return reply, unit_rows(action, meter)
+        rows = unit_rows(action, meter)
+        if poller:
+            with metered() as later:
+                poller.drain()
+            rows += [
+                (units_figure(action, "read", AGGREGATOR), round(later.read_units, 2), "RRU"),
+                (units_figure(action, "write", AGGREGATOR), round(later.write_units, 2), "WRU"),
+            ]
+        return reply, rows
+
+
+def _stream_poller() -> Any:
+    """The local stand-in for Lambda's stream event sources, where the app has stream functions."""
+    try:
+        from infra import stream_poller
+    except ImportError:
+        return None
+    return stream_poller
 
 
 def cookie(reply: Any, name: str) -> str:

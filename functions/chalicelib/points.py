@@ -1,4 +1,4 @@
-"""Points: awards and reversals through the append-only ledger, and a member's totals.
+"""Points: awards and reversals written to the ledger, and a member's figures read back.
 
 Other areas award points through two plain functions (reading, comments, votes, quizzes):
 
@@ -7,52 +7,59 @@ Other areas award points through two plain functions (reading, comments, votes, 
 
 `award` returns what was credited, or None when nothing was (already awarded for that key, or the
 daily cap is used up). It is safe to call again with the same arguments: the ledger key is
-deterministic — (member, rule, object, and the day for per-day rules; see points_rules) — and the
-ledger entry is written with attribute_not_exists, so a retry or a replayed request awards nothing.
-The day is Asia/Shanghai's (`clock.today()`) unless given.
+deterministic — (member, rule, object, and the day for per-day rules; see points_rules) — so a
+retry or a replayed request awards nothing. The day is Asia/Shanghai's (`clock.today()`) unless
+given.
 
-How totals stay right (the decision, and why):
+How it is written (the decision, and why) — the request path costs one or two single-item
+writes, never a transaction and never an index write:
 
-- Member totals are counters written in the SAME TransactWriteItems as the ledger entry: the entry
-  (condition: not there yet), today's per-rule counter (condition: points + amount <= daily cap;
-  it is also the cap), the month, the year, the year's per-rule counter and the all-time total.
-  Either everything is written or nothing, so retries and concurrent requests can neither lose
-  nor double a point, and 我的党建 reads exact figures at once. A member's parallel awards conflict
-  only on that member's own items, which is the serialisation the cap needs.
-- Caps clamp: an award that would cross the cap is retried with what is left (a consistent read
-  of the cap counter, then the same conditional transaction), so N parallel awards give exactly
-  the cap, never more, and a quiz's last points are not thrown away.
-- Org-unit totals (branch, general branch, committee, organisation) are NOT counters: every award
-  in the organisation would write the same committee item — one hot key (~1,000 writes/s per
-  partition) and, worse, constant TransactionConflicts. The scheduled ranking job
-  (`leaderboards.compute_boards`, every 10 minutes) sums them from the members' period totals,
-  which carry a sharded sparse GSI key (`board_key`, "m2026-11#<0..9>") so it reads them with a
-  few Queries and no Scan of the counters. Unit figures are at most one job interval old.
-- A reversal (a removed comment) is a negative ledger entry dated the day it happens, subtracted
-  from that day's figure (the day counter's `reversed`) and its month / year / all-time totals, so
-  every figure a member sees is the sum of its ledger lines. It does not give the daily cap back
-  (the cap counts `points`, the gross awards), and the original key stays taken, so the same
-  object can never be awarded again.
+- The ledger is one item per member and day (`PointDay`); each award or reversal is a line on
+  it, named by its ledger key, added by ONE conditional UpdateItem (`points_ledger.add_line`):
+  the line must not exist yet and the rule's daily counter on the same item must leave room
+  under the cap. One item carries both the uniqueness of the day and the cap, so N parallel
+  awards give exactly the cap, and an award costs 1 write unit (a day's item stays under 1 KB).
+  An award that would cross the cap is clamped to what is left and tried again.
+- Rules unique for ever ("object": an article, a comment's round, a campaign) first take a
+  claim (`PointClaim`, keyed by the ledger key, one PutItem) that names the day holding the
+  line; a claim taken on another day means "awarded then" if that day has the line. A claim
+  is taken before the line and given back if the cap leaves nothing, so a crash between the two
+  writes leaves a claim without a line, which a retry the same day completes and a request on a
+  later day takes over once it is older than a Lambda can run (ORPHAN_SECONDS).
+- A reversal (a removed comment) is a negative line dated the day it happens, unique for ever
+  like an "object" award. It does not give the daily cap back (the cap counts awards), and the
+  original key stays taken, so the same object can never be awarded again.
+- Totals (month, year, all time, the year's mix) are kept OFF the request path by the stream
+  aggregator (`points_stream`, on the day items' DynamoDB Stream): before, six counters were
+  written in the award's own transaction (20 write units an award, every item doubled).
+  The aggregator applies each day's newest image idempotently and records what it applied per
+  day, so 我的党建 adds the lines of the last days it has not applied yet and shows, at once,
+  exactly the sum of the ledger's lines. Unit totals follow from the same aggregates.
 """
 
 from __future__ import annotations
 
-import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date
 
-from . import clock, cursors
+from pynamodb.exceptions import DeleteError, PutError
+
+from . import clock, points_ledger
 from .errors import busy
-from .models import Member, PointEntry, PointTotal
-from .models.base import Transaction, TransactionCancelled
+from .models import Member, PointClaim
 from .models.points import BOARD_SHARDS
-from .points_rules import ACTIVITY_LABELS, RULES, Rule, describe
+from .points_ledger import CapReached, Line, LineExists
+from .points_rules import RULES, Rule
 
 MAX_ATTEMPTS = 8
-DAY_COUNTER_DAYS = 40  # day counters expire (TTL) after this; the day is in their key
 LOG_PAGE = 20
+# A claim older than this with no line was left by a request that died between its two writes
+# (a Lambda runs 15 s at most): a later request may take it over.
+ORPHAN_SECONDS = 120
+# 我的党建 adds the lines of this many last days that the aggregator may not have applied yet
+# (it runs within seconds; the margin covers a stalled stream for two days).
+PENDING_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -81,59 +88,85 @@ def month_key(day: date) -> str:
     return f"m{day.year:04d}-{day.month:02d}"
 
 
-def _counter_updates(tx: Transaction, member_no: str, rule: Rule, day: date, amount: int) -> None:
-    """The month, year, year-by-rule and all-time counters (not the day counter: see award)."""
-    s = shard(member_no)
-    for period, board in (
-        (month_key(day), f"{month_key(day)}#{s}"),
-        (f"y{day.year}", f"y{day.year}#{s}"),
-        (f"y{day.year}#{rule.key}", None),
-        ("total", f"total#{s}"),
-    ):
-        actions = [PointTotal.points.add(amount)]
-        if board:
-            actions.append(PointTotal.board_key.set(board))
-        tx.update(period, PointTotal(member_no, period), actions=actions)
+def _condition_failed(exc: PutError | DeleteError) -> bool:
+    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
 
 
-def _day_expiry(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=DAY_COUNTER_DAYS), datetime.min.time(), UTC)
+def _claim(member_no: str, key: str, day: str) -> bool:
+    """Take the for-ever key for `day`; False when another day holds its line."""
+    for _ in range(MAX_ATTEMPTS):
+        now = clock.now()
+        try:
+            PointClaim(member_no, key, day=day, at=now).save(
+                condition=PointClaim.key.does_not_exist() | (PointClaim.day == day)
+            )
+            return True
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise
+        try:
+            held = PointClaim.get(member_no, key, consistent_read=True)
+        except PointClaim.DoesNotExist:
+            continue  # given back meanwhile: claim again
+        if held.day == day:
+            return True
+        if points_ledger.has_line(member_no, held.day, key):
+            return False  # awarded on that day
+        if now - float(held.at) < ORPHAN_SECONDS:
+            raise busy()  # its request may still be writing the line: the retry decides
+        try:  # orphaned: take it over
+            PointClaim(member_no, key, day=day, at=now).save(condition=PointClaim.day == held.day)
+            return True
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise
+    raise busy()
 
 
-def _day_counter(member_no: str, rule: Rule, day: date) -> PointTotal:
-    return PointTotal(member_no, f"d{day.isoformat()}#{rule.key}")
-
-
-def _earned_today(member_no: str, rule: Rule, day: date) -> int:
+def _give_back(member_no: str, key: str, day: str) -> None:
     try:
-        item = PointTotal.get(member_no, f"d{day.isoformat()}#{rule.key}", consistent_read=True)
-    except PointTotal.DoesNotExist:
-        return 0
-    return int(item.points or 0)
+        PointClaim(member_no, key).delete(condition=PointClaim.day == day)
+    except DeleteError as exc:
+        if not _condition_failed(exc):
+            raise
 
 
-def _entry(
-    member_no: str,
-    key: str,
-    rule: Rule,
-    object_id: str,
-    amount: int,
-    day: date,
-    now: float,
-    note: str | None,
-) -> PointEntry:
-    """A ledger line; `at_key` orders the detail log by time (ms) and stays unique by the key."""
-    return PointEntry(
-        member_no,
-        key,
-        rule=rule.key,
-        object_id=object_id,
-        amount=amount,
-        day=day.isoformat(),
-        at=now,
-        at_key=f"{int(now * 1000):013d}#{key}",
-        note=note,
-    )
+def _write(
+    member_no: str, rule: Rule, key: str, amount: int, day: date, note: str | None
+) -> int | None:
+    """Add the line, clamped to the cap; the points written, or None (exists, or cap used)."""
+    cap = rule.daily_cap if amount > 0 else None
+    for _ in range(MAX_ATTEMPTS):
+        line = Line(key, amount, int(clock.now() * 1000), note)
+        try:
+            points_ledger.add_line(member_no, day.isoformat(), line, cap=cap)
+            return amount
+        except LineExists:
+            return None
+        except CapReached as full:
+            left = (cap or 0) - full.used
+            if left <= 0:
+                return None
+            amount = min(amount, left)
+    raise busy()
+
+
+def _credit(
+    member_no: str, rule: Rule, key: str, amount: int, day: date, note: str | None, *, forever: bool
+) -> int | None:
+    if forever and not _claim(member_no, key, day.isoformat()):
+        return None
+    got = _write(member_no, rule, key, amount, day, note)
+    # Nothing written: if the line exists the claim is rightly ours; if the cap refused it,
+    # give the claim back so another day can award the object.
+    if (
+        got is None
+        and forever
+        and amount > 0
+        and points_ledger.has_line(member_no, day.isoformat(), key) is None
+    ):
+        _give_back(member_no, key, day.isoformat())
+    return got
 
 
 def award(
@@ -148,8 +181,8 @@ def award(
     """Credit `rule_key` for `object_id` once; None if already credited or the day's cap is used.
 
     `amount` defaults to the rule's points and may not exceed its `per_award_max` (ValueError).
-    An award that would cross the daily cap is clamped to what is left. One TransactWriteItems of
-    six items (ledger entry + five counters); see the module docstring for why.
+    An award that would cross the daily cap is clamped to what is left. One UpdateItem, after
+    a claim for rules unique for ever; see the module docstring for why.
     """
     rule = RULES.get(rule_key)
     if rule is None:
@@ -161,48 +194,21 @@ def award(
         return None
     day = day or clock.today()
     key = ledger_key(rule, object_id, day)
-    s = shard(member_no)
-    for attempt in range(MAX_ATTEMPTS):
-        now = clock.now()
-        cap_condition = None
-        if rule.daily_cap is not None:
-            cap_condition = PointTotal.points.does_not_exist() | (
-                PointTotal.points <= rule.daily_cap - amount
-            )
+    got = _credit(member_no, rule, key, amount, day, note, forever=rule.unique == "object")
+    if got is None:
+        return None
+    return Award(member_no, rule.key, object_id, got, day.isoformat(), key)
+
+
+def _find(member_no: str, rule: Rule, key: str, day: date) -> Line | None:
+    """The line of an award: per-day keys name their day; others are found through the claim."""
+    where = day.isoformat()
+    if rule.unique == "object":
         try:
-            with Transaction() as tx:
-                tx.save(
-                    "entry",
-                    _entry(member_no, key, rule, object_id, amount, day, now, note),
-                    condition=PointEntry.key.does_not_exist(),
-                )
-                tx.update(
-                    "cap",
-                    _day_counter(member_no, rule, day),
-                    actions=[
-                        PointTotal.points.add(amount),
-                        PointTotal.board_key.set(f"d{day.isoformat()}#{s}"),
-                        PointTotal.expires_at.set(_day_expiry(day)),
-                    ],
-                    condition=cap_condition,
-                )
-                _counter_updates(tx, member_no, rule, day, amount)
-        except TransactionCancelled as exc:
-            if exc.failed("entry"):
-                return None  # this key was awarded before: a replay or a retry
-            if exc.failed("cap"):
-                left = (rule.daily_cap or 0) - _earned_today(member_no, rule, day)
-                if left <= 0:
-                    return None
-                amount = min(amount, left)
-                continue
-            if exc.conflict:
-                time.sleep(0.01 * (attempt + 1))  # another write to the same items: try again
-                continue
-            raise
-        return Award(member_no, rule.key, object_id, amount, day.isoformat(), key)
-    # Conflicts all the way (her own parallel awards): the caller's retry repairs it (503).
-    raise busy()
+            where = PointClaim.get(member_no, key, consistent_read=True).day
+        except PointClaim.DoesNotExist:
+            return None
+    return points_ledger.has_line(member_no, where, key)
 
 
 def reverse(
@@ -213,52 +219,21 @@ def reverse(
     *,
     note: str | None = None,
 ) -> Award | None:
-    """Undo an award with a negative entry (e.g. the comment was removed); None if there was no
+    """Undo an award with a negative line (e.g. the comment was removed); None if there was no
     award or it was already reversed. `day` is the award's day, needed for per-day rules only."""
     rule = RULES.get(rule_key)
     if rule is None:
         raise ValueError(f"unknown points rule {rule_key!r}")
     key = ledger_key(rule, object_id, day or clock.today())
-    try:
-        original = PointEntry.get(member_no, key, consistent_read=True)
-    except PointEntry.DoesNotExist:
+    original = _find(member_no, rule, key, day or clock.today())
+    if original is None or original.amount <= 0:
         return None
     today = clock.today()
-    now = clock.now()
-    amount = -int(original.amount)
-    reversal_key = f"{key}#reversal"
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with Transaction() as tx:
-                tx.save(
-                    "entry",
-                    _entry(member_no, reversal_key, rule, object_id, amount, today, now, note),
-                    condition=PointEntry.key.does_not_exist(),
-                )
-                # Today's figure is the sum of today's ledger lines, so the reversal counts on
-                # today's counter too — as `reversed`, apart from the cap's `points`: a reversal
-                # never gives the daily cap back.
-                tx.update(
-                    "day",
-                    _day_counter(member_no, rule, today),
-                    actions=[
-                        PointTotal.reversed.add(amount),
-                        PointTotal.board_key.set(f"d{today.isoformat()}#{shard(member_no)}"),
-                        PointTotal.expires_at.set(_day_expiry(today)),
-                    ],
-                )
-                _counter_updates(tx, member_no, rule, today, amount)
-        except TransactionCancelled as exc:
-            if exc.failed("entry"):
-                return None
-            if exc.conflict:
-                time.sleep(0.01 * (attempt + 1))
-                continue
-            raise
-        break
-    else:
-        raise busy()
-    return Award(member_no, rule.key, object_id, amount, today.isoformat(), reversal_key)
+    reversal_key = key + points_ledger.REVERSAL
+    got = _credit(member_no, rule, reversal_key, -original.amount, today, note, forever=True)
+    if got is None:
+        return None
+    return Award(member_no, rule.key, object_id, got, today.isoformat(), reversal_key)
 
 
 def anniversary(joined_on: str | None, year: int) -> date | None:
@@ -279,140 +254,26 @@ def on_sign_in(member: Member) -> list[Award]:
     """The daily login point and, on or after the member's 入党纪念日, the year's birthday points.
 
     Called after a successful login, activation or token refresh (api_auth): a member who uses the
-    app on a day signs in or refreshes her 15-minute access token that day. One BatchGetItem tells
-    which keys are already in the ledger, so most refreshes cost no write.
-    """
+    app on a day signs in or refreshes her 15-minute access token that day. One read (today's
+    ledger item, and the birthday's claim when it is due) tells which are already there, so most
+    refreshes write nothing."""
     today = clock.today()
     member_no = member.member_no
-    wanted: list[tuple[str, str]] = [("daily_login", "login")]
+    login_key = ledger_key(RULES["daily_login"], "login", today)
     birthday = anniversary(member.joined_on, today.year)
+    birthday_key = None
     if birthday is not None and birthday <= today:
-        wanted.append(("political_birthday", str(today.year)))
-    keys = [ledger_key(RULES[r], obj, today) for r, obj in wanted]
-    have = {e.key for e in PointEntry.batch_get([(member_no, k) for k in keys])}
+        birthday_key = ledger_key(RULES["political_birthday"], str(today.year), today)
+    have_login, have_birthday = points_ledger.already(
+        member_no, today.isoformat(), login_key, birthday_key
+    )
     awarded = []
-    for (rule_key, obj), key in zip(wanted, keys, strict=True):
-        if key not in have:
-            got = award(member_no, rule_key, obj, day=today)
-            if got:
-                awarded.append(got)
+    if not have_login:
+        got = award(member_no, "daily_login", "login", day=today)
+        if got:
+            awarded.append(got)
+    if birthday_key and not have_birthday:
+        got = award(member_no, "political_birthday", str(today.year), day=today)
+        if got:
+            awarded.append(got)
     return awarded
-
-
-def _previous_months(today: date, count: int) -> list[str]:
-    out = []
-    year, month = today.year, today.month
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return list(reversed(out))
-
-
-def _mix(by_rule: dict[str, int]) -> list[dict[str, Any]]:
-    groups: dict[str, int] = dict.fromkeys(ACTIVITY_LABELS, 0)
-    for key, pts in by_rule.items():
-        if key in RULES:
-            groups[RULES[key].activity] += pts
-    return [{"activity": k, "label": ACTIVITY_LABELS[k], "points": v} for k, v in groups.items()]
-
-
-def totals(member_no: str) -> dict[str, Any]:
-    """Today / month / year / all time, today's points per rule, the last 12 months, the year's
-    activity mix: ONE Query (periods from "d<today>" up sort after every older day counter)."""
-    today = clock.today()
-    found = list(PointTotal.query(member_no, PointTotal.period >= f"d{today.isoformat()}"))
-    items = {t.period: int(t.points or 0) for t in found}
-    day_prefix = f"d{today.isoformat()}#"
-    # Per rule today: `cap_used` counts toward the daily cap (a reversal does not give it back);
-    # `today` is the net figure, the sum of today's ledger lines.
-    cap_used: dict[str, int] = {}
-    by_rule_today: dict[str, int] = {}
-    for t in found:
-        if t.period.startswith(day_prefix):
-            rule = t.period[len(day_prefix) :]
-            cap_used[rule] = int(t.points or 0)
-            by_rule_today[rule] = cap_used[rule] + int(t.reversed or 0)
-    year_prefix = f"y{today.year}#"
-    by_rule_year = {p[len(year_prefix) :]: v for p, v in items.items() if p.startswith(year_prefix)}
-    return {
-        "day": today.isoformat(),
-        "today": sum(by_rule_today.values()),
-        "month": items.get(month_key(today), 0),
-        "year": items.get(f"y{today.year}", 0),
-        "all": items.get("total", 0),
-        "rules": [
-            {
-                **describe(r),
-                "today": by_rule_today.get(r.key, 0),
-                "cap_used": cap_used.get(r.key, 0),
-            }
-            for r in RULES.values()
-        ],
-        "months": [
-            {"month": m, "points": items.get(f"m{m}", 0)} for m in _previous_months(today, 12)
-        ],
-        "mix": _mix(by_rule_year),
-    }
-
-
-def year_report(member_no: str, year: int) -> dict[str, Any]:
-    """年度党建报告: the year's total, its months, its activity mix and rule by rule (one Query)."""
-    items = {
-        t.period: int(t.points or 0)
-        for t in PointTotal.query(
-            member_no, PointTotal.period.between(f"m{year:04d}-01", f"y{year:04d}#~")
-        )
-    }
-    months = [
-        {"month": f"{year:04d}-{m:02d}", "points": items.get(f"m{year:04d}-{m:02d}", 0)}
-        for m in range(1, 13)
-    ]
-    prefix = f"y{year:04d}#"
-    by_rule = {p[len(prefix) :]: v for p, v in items.items() if p.startswith(prefix)}
-    best = max(months, key=lambda m: m["points"])
-    return {
-        "year": year,
-        "points": items.get(f"y{year:04d}", 0),
-        "months": months,
-        "best_month": best if best["points"] > 0 else None,
-        "active_months": sum(1 for m in months if m["points"] > 0),
-        "mix": _mix(by_rule),
-        "rules": [
-            {"key": r.key, "label": r.label, "points": by_rule.get(r.key, 0)}
-            for r in RULES.values()
-        ],
-        "articles_credited": by_rule.get("article_read", 0) // RULES["article_read"].points,
-        "constitution_days_credited": by_rule.get("constitution_read", 0)
-        // RULES["constitution_read"].points,
-    }
-
-
-def ledger_page(member_no: str, cursor: str | None = None, limit: int = LOG_PAGE) -> dict[str, Any]:
-    """The detail log, newest first, one Query per page; `next` is an opaque cursor or null."""
-    start = (
-        cursors.decode(
-            cursor,
-            {"member_no": lambda v: v == member_no, "key": bool, "at_key": bool},
-            lambda k: k["at_key"].endswith("#" + k["key"]),
-        )
-        if cursor
-        else None
-    )
-    results = PointEntry.by_time.query(
-        member_no, scan_index_forward=False, limit=limit, last_evaluated_key=start
-    )
-    items = [
-        {
-            "rule": e.rule,
-            "label": RULES[e.rule].label if e.rule in RULES else e.rule,
-            "object_id": e.object_id,
-            "points": int(e.amount),
-            "day": e.day,
-            "at": datetime.fromtimestamp(e.at, clock.TZ).isoformat(timespec="seconds"),
-            "reversal": e.key.endswith("#reversal"),
-            "note": e.note,
-        }
-        for e in results
-    ]
-    more = results.last_evaluated_key if len(items) == limit else None
-    return {"items": items, "next": cursors.encode(more)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock, leaderboards, points, registry, scope
+from . import clock, leaderboards, points, points_figures, registry, scope
 from .errors import BadRequestError
 from .models import Member
 from .settings import get_settings
@@ -16,7 +16,7 @@ from .settings import get_settings
 
 def my_summary(member: Member) -> dict[str, Any]:
     """我的党建: today / month / year / all, per-rule progress, 12 months, mix, rank and stars."""
-    body: dict[str, Any] = points.totals(member.member_no)
+    body: dict[str, Any] = points_figures.totals(member.member_no)
     enabled = get_settings().rankings_enabled
     body["rankings_enabled"] = enabled
     body["standing"] = (
@@ -33,14 +33,14 @@ def log_for(member: Member, target: str | None, cursor: str | None) -> dict[str,
         other = registry.get_member(target)
         path = registry.get_unit(other.branch_id).path if other else ()
         scope.require_member(registry.caller_for(member), target, path)
-    return points.ledger_page(target, cursor)
+    return points_figures.ledger_page(target, cursor)
 
 
 def year_report(member: Member, year: str) -> dict[str, Any]:
     """The 年度党建报告 of the signed-in member (never anybody else's)."""
     if not (year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= clock.today().year:
         raise BadRequestError("年份不正确")
-    body = points.year_report(member.member_no, int(year))
+    body = points_figures.year_report(member.member_no, int(year))
     body["name"] = member.name
     body["branch"] = registry.get_unit(member.branch_id).name
     body["standing"] = None

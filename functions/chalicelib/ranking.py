@@ -71,14 +71,36 @@ def load_org() -> tuple[dict[str, Unit], list[Person]]:
     return units, people
 
 
-def period_totals(prefix: str) -> dict[str, int]:
-    """Member → points for a period prefix ("m2026-11", "y2026", "total", "d2026-11-03"),
-    summed over the GSI shards (a day's per-rule counters add up to the day)."""
-    out: dict[str, int] = defaultdict(int)
+def year_totals(year: int) -> dict[str, PointTotal]:
+    """Member → her year total as the aggregator keeps it, read through the sharded sparse
+    `by-board` index (a few Queries, no Scan)."""
+    out: dict[str, PointTotal] = {}
     for shard in range(BOARD_SHARDS):
-        for item in PointTotal.by_board.query(f"{prefix}#{shard}"):
-            out[item.member_no] += int(item.points or 0)
-    return dict(out)
+        for item in PointTotal.by_board.query(f"y{year:04d}#{shard}"):
+            out[item.member_no] = item
+    return out
+
+
+def period_totals(today: date) -> dict[str, dict[str, int]]:
+    """Period ("m2026-11", "y2026", "total", "d2026-11-03") → member → points, for the periods
+    the boards show: this and the previous month, this year (and the last one in January),
+    today and all time."""
+    years = {today.year: year_totals(today.year)}
+    last = _previous_month(today)
+    if last.year != today.year:
+        years[last.year] = year_totals(last.year)
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for year, items in years.items():
+        for member_no, t in items.items():
+            out[f"y{year}"][member_no] = int(t.points or 0)
+            for month, pts in (t.months or {}).items():
+                out[f"m{year}-{month}"][member_no] = int(pts)
+            applied = (t.recent or {}).get(today.isoformat())
+            if applied:
+                out[f"d{today.isoformat()}"][member_no] = sum(applied["s"].values())
+            all_time = int(t.carried or 0) + int(t.points or 0)
+            out["total"][member_no] = max(out["total"].get(member_no, 0), all_time)
+    return out
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -217,12 +239,13 @@ def compute_boards() -> dict[str, int]:
     ranking = [month_key(today), month_key(_previous_month(today)), f"y{today.year}"]
     if today.month == 1:
         ranking.append(f"y{today.year - 1}")
-    ranking_periods = {p: period_totals(p) for p in ranking}
+    figures = period_totals(today)
+    ranking_periods = {p: figures.get(p, {}) for p in ranking}
     unit_periods = {
-        "day": (today.isoformat(), period_totals(f"d{today.isoformat()}")),
+        "day": (today.isoformat(), figures.get(f"d{today.isoformat()}", {})),
         "month": (ranking[0], ranking_periods[ranking[0]]),
         "year": (f"y{today.year}", ranking_periods[f"y{today.year}"]),
-        "total": ("total", period_totals("total")),
+        "total": ("total", figures.get("total", {})),
     }
     boards = build_boards(
         units, people, ranking_periods, unit_periods, settings.board_top_n, settings.red_black_size

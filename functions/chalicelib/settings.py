@@ -44,11 +44,11 @@ def _parse_jwt_keys(raw: str, source: str) -> dict[str, bytes]:
 
 
 def _ssm_client() -> Any:
-    """botocore (already in the package for PynamoDB) rather than boto3: nothing more to ship."""
-    import botocore.session
+    """botocore (already in the package for PynamoDB) rather than boto3: nothing more to ship.
+    Built once, from the process's one botocore session (imported here: it needs the settings)."""
+    from .models.base import aws_client
 
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return botocore.session.get_session().create_client("ssm", region_name=region)
+    return aws_client("ssm", os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
 
 
 def _jwt_keys() -> dict[str, bytes]:

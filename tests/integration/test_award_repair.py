@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import comments, points, votes
-from chalicelib.models import PointEntry
+from chalicelib import comments, points, points_figures, votes
 from tools.fixtures import make_campaign, make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -29,9 +28,7 @@ def award_fails_once(monkeypatch: pytest.MonkeyPatch):
 
 
 def _ledger(member_no: str, rule: str) -> list[int]:
-    return [
-        int(e.amount) for e in PointEntry.query(member_no, consistent_read=True) if e.rule == rule
-    ]
+    return [int(e.amount) for e in points_figures.ledger(member_no) if e.rule == rule]
 
 
 def test_a_vote_whose_award_failed_gets_it_on_the_retry(award_fails_once):

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from chalicelib import clock, comments, settings
+from chalicelib import clock, comments, points_figures, settings
 from chalicelib.errors import TooManyRequestsError
-from chalicelib.models import Comment, CommentDecision, CommentStats, PointEntry
+from chalicelib.models import Comment, CommentDecision, CommentStats
 from tools.fixtures import bearer, make_item, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -123,7 +123,7 @@ def test_a_retried_post_returns_the_same_comment(stack, org):
     assert len({r.json()["id"] for r in replies}) == 1
     assert len(list(Comment.query("a1"))) == 1
     assert CommentStats.get("a1").visible == 1
-    assert len(list(PointEntry.query("60000001"))) == 1
+    assert len(list(points_figures.ledger("60000001"))) == 1
 
 
 def test_a_sensitive_word_holds_the_comment_for_review_never_drops_it(stack, org):
@@ -154,7 +154,7 @@ def test_a_sensitive_word_holds_the_comment_for_review_never_drops_it(stack, org
     r = moderate(stack, org["committee"], held, "approve")
     assert r.status_code == 200 and r.json()["status"] == "visible"
     assert listing(stack)["count"] == 1
-    assert [e.rule for e in PointEntry.query("60000001")] == ["comment"]
+    assert [e.rule for e in points_figures.ledger("60000001")] == ["comment"]
     queue = requests.get(
         f"{stack.url}/api/moderation/comments", headers=bearer(org["sec1"]), timeout=30
     )
@@ -206,7 +206,7 @@ def test_own_comments_can_be_edited_or_deleted_within_15_minutes(stack, org):
     assert r.json()["status"] == "held" and listing(stack)["count"] == 0
     # Its point was for the visible text: held, it is given back (a reviewer hiding it later
     # must not leave it with the member).
-    assert sorted(e.amount for e in PointEntry.query("60000001")) == [-1, 1]
+    assert sorted(e.amount for e in points_figures.ledger("60000001")) == [-1, 1]
     r = requests.put(
         url, json={"text": "再改回正常内容"}, headers=bearer(org["author"]), timeout=30
     )
@@ -214,7 +214,7 @@ def test_own_comments_can_be_edited_or_deleted_within_15_minutes(stack, org):
     r = requests.delete(url, headers=bearer(org["author"]), timeout=30)
     assert r.status_code == 200 and r.json()["status"] == "deleted"
     assert listing(stack)["count"] == 0 and listing(stack, org["author"])["items"] == []
-    amounts = sorted(e.amount for e in PointEntry.query("60000001"))
+    amounts = sorted(e.amount for e in points_figures.ledger("60000001"))
     # Each visible round earned its point once and gave it back when it ended (held, deleted).
     assert amounts == [-1, -1, 1, 1]
     assert requests.delete(url, headers=bearer(org["author"]), timeout=30).status_code == 404
@@ -271,7 +271,7 @@ def test_reviewers_hide_restore_and_feature_in_their_scope_and_decisions_are_kep
     assert history[1]["reason"] == "与学习内容无关"
     assert len(list(CommentDecision.scan())) == 3
     # Hiding reversed the point; restoring does not give it again (a comment is awarded once).
-    assert sorted(e.amount for e in PointEntry.query("60000001")) == [-1, 1, 1]
+    assert sorted(e.amount for e in points_figures.ledger("60000001")) == [-1, 1, 1]
     recent = requests.get(
         f"{stack.url}/api/moderation/comments?queue=recent", headers=bearer(org["sec1"]), timeout=30
     ).json()["items"]
@@ -323,4 +323,4 @@ def test_pre_moderation_holds_every_comment_until_a_reviewer_approves(org, pre_m
     decided = comments.decide(org["sec1"], "a1", made["id"], "approve")
     assert decided["status"] == "visible"
     assert comments.list_for("a1", None)["count"] == 1
-    assert [e.rule for e in PointEntry.query("60000001")] == ["comment"]
+    assert [e.rule for e in points_figures.ledger("60000001")] == ["comment"]

@@ -357,10 +357,15 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
     left = [c["ExecutionStatus"] for c in deployed.change_sets_after_noop]
     assert left == ["EXECUTE_COMPLETE"]
     assert "UPDATE_COMPLETE" in _events(cfn)
-    # The update ran the new code: both functions (the API, the ranking job) run the second zip.
+    # The update ran the new code: every function (the API, the ranking job, the points
+    # aggregator) runs the second zip.
     functions = lam.list_functions()["Functions"]
     handlers = sorted(f["Handler"] for f in functions)
-    assert handlers == ["app.app", "chalicelib.schedules.rank_boards"]
+    assert handlers == [
+        "app.app",
+        "chalicelib.schedules.rank_boards",
+        "chalicelib.streams.aggregate_points",
+    ]
     for function in functions:
         assert function["CodeSha256"] == _code_sha256(deployed.second_zip) != deployed.first_code
     # What the stack made is real (in moto): the tables from the models, the bucket, the CDN.
@@ -373,6 +378,13 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         assert described["TableName"].startswith("dangjian-dev-")
         indexes = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
         assert indexes == {i["index_name"] for i in model._get_schema()["global_secondary_indexes"]}
+    # The ledger table streams to the aggregator (moto does not make SAM's event source mapping;
+    # tests/unit/test_infra_package.py checks it points at this table's StreamArn).
+    from chalicelib.models import PointDay
+
+    ledger = ddb.describe_table(TableName=PointDay.Meta.table_name)["Table"]
+    assert ledger["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert ledger["LatestStreamArn"]
     client("s3").head_bucket(Bucket=deployed.outputs["SiteBucketName"])
     dist = client("cloudfront").get_distribution(Id=deployed.outputs["DistributionId"])
     assert deployed.outputs["SiteURL"] == f"https://{dist['Distribution']['DomainName']}/"

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from chalicelib import clock, quiz_reports, quizzes, registry
+from chalicelib import clock, points_figures, quiz_reports, quizzes, registry
 from chalicelib.errors import ConflictError, ForbiddenError
-from chalicelib.models import PointEntry, Quiz, QuizAttempt
+from chalicelib.models import Quiz, QuizAttempt
 from chalicelib.quiz_grading import right_answer
 from tests.quiz_factories import EXPLANATIONS, publish_test_quizzes
 from tools.fixtures import bearer, make_member, make_tree
@@ -110,7 +110,7 @@ def test_daily_quiz_same_five_all_day_points_once(stack, setup):
         stack, "POST", "/quizzes/tdaily/attempt/submit", member, {"attempt": first["attempt"]}
     )
     assert again.status_code == 409
-    ledger = [e for e in PointEntry.query(member.member_no) if e.rule == "daily_quiz"]
+    ledger = [e for e in points_figures.ledger(member.member_no) if e.rule == "daily_quiz"]
     assert [int(e.amount) for e in ledger] == [4]
     # Starting again the same day returns the submitted attempt, not a new one.
     assert api(stack, "POST", "/quizzes/tdaily/attempt", member).json()["status"] == "submitted"
@@ -133,7 +133,7 @@ def test_parallel_submissions_count_once(stack, setup):
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(send, range(8)))
     assert codes.count(200) == 1 and codes.count(409) == 7, codes
-    ledger = [e for e in PointEntry.query(member.member_no) if e.rule == "exam"]
+    ledger = [e for e in points_figures.ledger(member.member_no) if e.rule == "exam"]
     assert [int(e.amount) for e in ledger] == [10]
     stored = QuizAttempt.get(member.member_no, f"texam#{attempt}")
     assert stored.result["score"] == 100 and stored.result["passed"] is True
@@ -311,7 +311,7 @@ def test_challenge_ends_at_the_first_wrong_answer(stack, setup):
         {"attempt": attempt, "index": 3, "response": wrong},
     ).json()
     assert end["correct"] is False and end["finished"] and end["result"]["streak"] == 3
-    ledger = [e for e in PointEntry.query(member.member_no) if e.rule == "challenge_quiz"]
+    ledger = [e for e in points_figures.ledger(member.member_no) if e.rule == "challenge_quiz"]
     assert [int(e.amount) for e in ledger] == [3]
     again = api(stack, "POST", "/quizzes/tchallenge/attempt", member).json()
     assert again["attempt"] == "n00002" and again["status"] == "open"

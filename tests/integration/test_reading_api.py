@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from chalicelib.models import PointEntry, ReadingState
+from chalicelib import points_figures
+from chalicelib.models import ReadingState
 from tools.fixtures import bearer, make_item, make_member, make_tree, opened_views
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -47,7 +48,7 @@ def test_replayed_and_reordered_heartbeats_count_once(stack):
     assert view["c"] == 100
     assert view["h"] == 10 and "q" not in view  # every number 0–10 applied, kept compactly
     assert sum(1 for r in replies if r.json()["replay"]) == 20
-    entries = list(PointEntry.query("71000001", consistent_read=True))
+    entries = list(points_figures.ledger("71000001"))
     assert [(e.rule, e.object_id, e.amount) for e in entries] == [("article_read", "a1", 1)]
 
 
@@ -82,7 +83,7 @@ def test_eight_articles_in_half_a_second_earn_nothing(stack):
     credited = sum(v["c"] for v in state.views.attribute_values.values())
     assert credited <= 3  # at most the wall-clock time the requests took
     assert not any(r.json()["read"] for r in replies)
-    assert list(PointEntry.query("71000007", consistent_read=True)) == []
+    assert list(points_figures.ledger("71000007")) == []
 
 
 def test_parallel_completions_give_exactly_the_daily_cap(stack):

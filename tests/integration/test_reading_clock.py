@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import clock, reading
-from chalicelib.models import PointEntry, ReadingState
+from chalicelib import clock, points_figures, reading
+from chalicelib.models import ReadingState
 from tools.fixtures import make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -40,7 +40,7 @@ def test_beats_queued_offline_and_sent_late_together_still_count(at):
     at(400)  # 20 beats of 15 s were queued while the phone was offline; now they go together
     results = [reading.heartbeat("72000001", "view-off-00001", s, "long", 15) for s in range(1, 21)]
     assert results[-1]["credited"] == 300 and results[-1]["read"] is True
-    assert [e.rule for e in PointEntry.query("72000001")] == ["article_read"]
+    assert [e.rule for e in points_figures.ledger("72000001")] == ["article_read"]
 
 
 def test_two_tabs_read_at_once_earn_what_one_would(at):
@@ -84,7 +84,7 @@ def test_credit_never_exceeds_the_time_since_the_view_opened_across_devices(at):
     for i in range(8):
         reading.heartbeat("72000004", f"view-dev-{i:05d}", 1, f"s{i}", 20)
     assert _credited("72000004") == 20
-    assert len(list(PointEntry.query("72000004"))) == 1  # one 10-second article, not eight
+    assert len(list(points_figures.ledger("72000004"))) == 1  # one 10-second article, not eight
 
 
 def test_the_state_item_keeps_only_recent_views(at):

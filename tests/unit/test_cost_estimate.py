@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tools import cost_estimate
-from tools.bench import units_figure, units_table
+from tools.bench import AGGREGATOR, units_figure, units_table
 from tools.cost_estimate import BIRTHDAY_LOGIN, FIRST_LOGIN
 
 
@@ -67,6 +67,17 @@ def test_the_birthday_points_add_units_once_a_year_but_no_request() -> None:
     assert rows["API Gateway"][1] == plain["API Gateway"][1]
 
 
+def test_the_stream_aggregators_work_after_a_request_is_priced_with_it() -> None:
+    later = {
+        units_figure("GET /me", "read", AGGREGATOR): 1.0,
+        units_figure("GET /me", "write", AGGREGATOR): 2.0,
+    }
+    rows, plain = _rows({**FIGURES, **later}), _rows(FIGURES)
+    assert rows["DynamoDB writes"][1] - plain["DynamoDB writes"][1] == pytest.approx(1000 * 30 * 2)
+    assert rows["DynamoDB reads"][1] - plain["DynamoDB reads"][1] == pytest.approx(1000 * 30 * 1)
+    assert rows["API Gateway"][1] == plain["API Gateway"][1]
+
+
 def test_local_figures_are_never_priced() -> None:
     local_only = {k: v for k, v in FIGURES.items() if "AWS-billed" not in k}
     rows, skipped = cost_estimate.estimate(local_only)
@@ -96,7 +107,7 @@ def test_bench_markdown_has_one_units_table_per_action() -> None:
     rows = [(k, v, "RU") for k, v in units("GET /me", 3.0, 0.0, local=2.5).items()]
     rows.append(("ranking job: read units (AWS-billed, first run)", 842.0, "RRU"))
     table = units_table(rows)
-    assert table[2] == "| GET /me | 3.0 | 0.0 | 2.5 | 2.5 |"
+    assert table[2] == "| GET /me | 3.0 | 0.0 | 2.5 | 2.5 |  |  |"
     assert len(table) == 3  # the ranking job's figure is not a user action
 
 

@@ -115,3 +115,22 @@ def test_a_scheduled_function_gets_the_same_policy(tmp_path: Path) -> None:
     assert _resources(out.template, "AWS::Serverless::Function")["InfraTestJob"]["Properties"][
         "Events"
     ]
+
+
+def test_stream_functions_read_their_tables_stream(built: pkg.Package) -> None:
+    """The code carries a stand-in stream ARN (the stream exists once the stack made the table);
+    the packaged template must point the event source at the table's own stream."""
+    from infra.access import STREAMS
+    from infra.template import cfn_name, logical_id
+
+    resources = built.template["Resources"]
+    for function, models in STREAMS.items():
+        events = resources[cfn_name(function)]["Properties"]["Events"]
+        (source,) = events.values()
+        assert source["Type"] == "DynamoDB"
+        (model,) = models
+        assert source["Properties"]["Stream"] == {"Fn::GetAtt": [logical_id(model), "StreamArn"]}
+        assert source["Properties"]["BisectBatchOnFunctionError"] is True
+        table = resources[logical_id(model)]["Properties"]
+        assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert "set-by-the-template" not in json.dumps(built.template)

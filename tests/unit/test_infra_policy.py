@@ -37,6 +37,17 @@ ITEM_ACTIONS = {
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
 }
+# Reading a table's stream (Lambda's event source mapping polls it with the function's role).
+STREAM_ACTIONS = {
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+}
+STREAM_ARN = re.compile(
+    r"^arn:\$\{AWS::Partition\}:dynamodb:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
+    r"table/(?P<table>[A-Za-z0-9_.-]+)/stream/\*$"
+)
 HOW_TO_FIX = (
     "declare it in infra/access.py with only the actions the code performs on it "
     "(README: Deploying, the IAM policy)"
@@ -90,6 +101,8 @@ def _grants(stage: str, function: str | None = None) -> dict[tuple[str, str | No
         if not any(a.startswith("dynamodb:") for a in actions):
             continue
         assert statement["Effect"] == "Allow"
+        if set(actions) <= STREAM_ACTIONS:
+            continue  # test_streams_are_read_only_by_their_functions
         for arn in _resources(statement):
             match = ARN.match(arn)
             assert match, f"{statement.get('Sid')}: not a table or index ARN: {arn}"
@@ -109,15 +122,21 @@ def _indexes(model: type) -> dict[str, str]:
     }
 
 
-# The scheduled jobs' own code (their policies are their own); the API runs everything else.
-JOB_MODULES = {"schedules.py", "ranking.py"}
+# Each job's own code (its policy is its own); the API runs everything else.
+JOB_MODULES = {
+    "rank_boards": {"schedules.py", "ranking.py"},
+    "aggregate_points": {"streams.py", "points_stream.py"},
+}
 
 
-def _code(job: bool = False) -> str:
-    """The code that runs in the API's Lambda, or in the jobs' (models excluded: they declare)."""
+def _code(job: str | None = None) -> str:
+    """The code that runs in the API's Lambda, or in a job's (models excluded: they declare)."""
     lib = ROOT / "functions" / "chalicelib"
-    files = [p for p in lib.glob("*.py") if (p.name in JOB_MODULES) == job]
-    if not job:
+    every_job = set().union(*JOB_MODULES.values())
+    if job:
+        files = [lib / name for name in sorted(JOB_MODULES[job])]
+    else:
+        files = [p for p in lib.glob("*.py") if p.name not in every_job]
         files.append(ROOT / "functions" / "app.py")
     return "\n".join(p.read_text() for p in files)
 
@@ -201,7 +220,7 @@ def test_the_stages_grant_the_same_thing() -> None:
 def test_a_job_may_scan_only_the_tables_it_reads_whole(stage: str, function: str) -> None:
     """A Scan is allowed off the request path, so only in a scheduled job's own policy, and only
     on the tables whose model the job's code scans."""
-    code = _code(job=True)
+    code = _code(job=function)
     scanned = {
         f"{_prefix(stage)}{_suffix(m)}"
         for m in ALL_MODELS
@@ -238,7 +257,7 @@ def test_the_api_code_never_scans() -> None:
 
 @pytest.mark.parametrize(("stage", "function"), JOBS)
 def test_a_jobs_queries_are_granted_in_its_policy(stage: str, function: str) -> None:
-    code = _code(job=True)
+    code = _code(job=function)
     grants = _grants(stage, function)
     for model in ALL_MODELS:
         table = f"{_prefix(stage)}{_suffix(model)}"
@@ -261,3 +280,26 @@ def test_package_writes_every_policy_file_config_json_names(tmp_path: Path) -> N
         assert written == wanted
         for name in written:
             assert json.loads((tmp_path / name).read_text())["Statement"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_streams_are_read_only_by_their_functions(stage: str) -> None:
+    """Each stream function may read its own tables' streams, nothing else may read any."""
+    from infra.access import STREAMS
+
+    streamed = {
+        f"{_prefix(stage)}{_suffix(m)}" for m in ALL_MODELS if hasattr(m.Meta, "stream_view_type")
+    }
+    for function in ["api", *(f for s, f in JOBS if s == stage)]:
+        read = set()
+        for statement in _policy(stage, function)["Statement"]:
+            actions = set(statement["Action"])
+            if actions & STREAM_ACTIONS:
+                assert actions == STREAM_ACTIONS, f"{function}: {actions}"
+                for arn in _resources(statement):
+                    match = STREAM_ARN.match(arn)
+                    assert match, f"{statement['Sid']}: not a stream ARN: {arn}"
+                    read.add(match["table"])
+        wanted = {f"{_prefix(stage)}{_suffix(m)}" for m in STREAMS.get(function, ())}
+        assert read == wanted, f"{function} reads the streams of {read}, not {wanted}"
+        assert read <= streamed, f"{function}: {read - streamed} have no stream"

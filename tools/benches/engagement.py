@@ -23,10 +23,9 @@ JOB_BRANCHES = 200  # 50 members a branch, under 20 general branches of one comm
 
 
 def _generate_org(n_members: int, n_branches: int) -> None:
-    """One committee, general branches of 10 branches each, members with month/year/total/day
-    counters written straight through the models (as awards would leave them)."""
+    """One committee, general branches of 10 branches each, members with year totals written
+    straight through the models (as the aggregator would leave them)."""
     day = points.clock.today()
-    month, year = points.month_key(day), f"y{day.year}"
     rng = random.Random(1)
     with OrgUnit.batch_write() as batch:
         batch.save(
@@ -69,19 +68,19 @@ def _generate_org(n_members: int, n_branches: int) -> None:
                     active=True,
                 )
             )
-            s = points.shard(no)
             pts = rng.randint(0, 300)
-            for period, board in (
-                (month, f"{month}#{s}"),
-                (year, f"{year}#{s}"),
-                ("total", f"total#{s}"),
-                (f"d{day.isoformat()}#article_read", f"d{day.isoformat()}#{s}"),
-            ):
-                tb.save(
-                    PointTotal(
-                        no, period, points=pts if period != year else pts * 3, board_key=board
-                    )
+            tb.save(
+                PointTotal(
+                    no,
+                    f"y{day.year}",
+                    points=pts * 3,
+                    carried=pts,
+                    months={f"{day.month:02d}": pts},
+                    rules={"article_read": pts * 3},
+                    recent={day.isoformat(): {"v": 1, "s": {"article_read": min(pts, 6)}}},
+                    board_key=f"y{day.year}#{points.shard(no)}",
                 )
+            )
 
 
 def run(stack: LocalStack) -> list[Row]:

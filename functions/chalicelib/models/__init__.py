@@ -2,14 +2,15 @@
 
 Local table creation (`tools/tables.py`), the tests and the CloudFormation resources all derive from
 `ALL_MODELS`, which collects every model defined here; nothing is declared twice by hand. A new area
-adds a module and imports it below.
+adds a module and imports it below. Every model in it uses the process's one DynamoDB client
+(`base.share_connection`).
 """
 
 from __future__ import annotations
 
 from pynamodb.models import Model
 
-from . import interaction, points, quizzes, reading, registry, review, sessions
+from . import base, interaction, points, quizzes, reading, registry, review, sessions
 from .interaction import (
     Campaign,
     Comment,
@@ -19,7 +20,7 @@ from .interaction import (
     Vote,
     VoteCount,
 )
-from .points import Board, PointEntry, PointTotal
+from .points import Board, PointClaim, PointDay, PointTotal
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
@@ -34,6 +35,7 @@ ALL_MODELS: tuple[type[Model], ...] = tuple(
     for obj in vars(area).values()
     if isinstance(obj, type) and issubclass(obj, Model) and obj.__module__ == area.__name__
 )
+base.share_connection(ALL_MODELS)
 
 __all__ = [
     "ALL_MODELS",
@@ -47,7 +49,8 @@ __all__ = [
     "LoginThrottle",
     "Member",
     "OrgUnit",
-    "PointEntry",
+    "PointClaim",
+    "PointDay",
     "PointTotal",
     "PublishedVersion",
     "Quiz",

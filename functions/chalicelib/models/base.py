@@ -1,14 +1,33 @@
-"""Table options shared by every model (the stage's prefix, host, billing, client limits) and
-the one transaction helper."""
+"""Table options shared by every model (the stage's prefix, host, billing, client limits), the
+process's one DynamoDB client, and the one transaction helper.
+
+One client per process. PynamoDB gives each model class its own `TableConnection`, each with its
+own `Connection`, botocore session and client: 27 tables meant 27 sessions, each parsing the
+DynamoDB service model again (seconds of CPU and hundreds of MiB in a cold Lambda). PynamoDB 6 has
+no option for sharing one (pynamodb/PynamoDB#876, #1245 are open), but its own design allows it:
+a `Connection` serves any number of tables (every call names its table; `add_meta_table` is the
+public way to teach it a schema), and `TableConnection.connection` is the public attribute through
+which a model reaches it. So `share_connection(ALL_MODELS)`, called once by `chalicelib.models`,
+lets PynamoDB build each model's `TableConnection` as usual and points it at the one shared
+`Connection`; nothing is patched in the library and the models stay plain `Model` subclasses.
+Transactions (`Transaction`) and low-level code (`dynamodb_client()`) use the same connection;
+other AWS services (`aws_client()`, SSM for the JWT keys) the same session.
+
+botocore clients are thread-safe, sessions are not: the session and the client are built once,
+under a lock (`chalice local` serves parallel requests from threads; a Lambda one at a time).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
+import botocore.session
+from botocore.client import BaseClient
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TableError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -21,10 +40,16 @@ _LIMITS = {
     "connect_timeout_seconds": _settings.db_connect_timeout,
     "read_timeout_seconds": _settings.db_read_timeout,
     "max_retry_attempts": _settings.db_max_retries,
+    # One pool for every table now: a Lambda uses one connection at a time, but `chalice local`
+    # serves bursts of parallel requests from threads, which would otherwise overflow the
+    # library's 10 and reconnect on every call.
+    "max_pool_connections": 50,
 }
 
 
 class _Meta:
+    # PynamoDB still reads these (`max_retry_attempts` bounds batch-write retries); the client
+    # itself is the shared one below, built from the same settings.
     host = _settings.dynamodb_host
     region = _settings.region
     billing_mode = "PAY_PER_REQUEST"
@@ -33,21 +58,94 @@ class _Meta:
     max_retry_attempts = _settings.db_max_retries
 
 
-def table_meta(name: str) -> type:
-    """A model's `Meta`: the table is `<TABLE_PREFIX><name>`."""
-    return type("Meta", (_Meta,), {"table_name": f"{_settings.table_prefix}{name}"})
+def table_meta(name: str, *, stream: str | None = None) -> type:
+    """A model's `Meta`: the table is `<TABLE_PREFIX><name>`; `stream` ("NEW_AND_OLD_IMAGES", ...)
+    turns on the table's DynamoDB Stream (created locally and in the stack alike)."""
+    attrs: dict[str, Any] = {"table_name": f"{_settings.table_prefix}{name}"}
+    if stream:
+        attrs["stream_view_type"] = stream
+    return type("Meta", (_Meta,), attrs)
 
 
-_connection: Connection | None = None
+_lock = threading.RLock()
+_session: botocore.session.Session | None = None
+_connection: _SharedConnection | None = None
 
 
-def _transaction_connection() -> Connection:
-    # PynamoDB does not pass a model's host/region/limits to transactions: without this they
-    # would go to AWS from DynamoDB Local, with the library's 30 s timeouts.
+def botocore_session() -> botocore.session.Session:
+    """The process's one botocore session (its loader caches the parsed service models, so any
+    further client, e.g. SSM's, costs much less). Only ever used under the lock."""
+    global _session
+    with _lock:
+        if _session is None:
+            _session = botocore.session.get_session()
+        return _session
+
+
+class _SharedConnection(Connection):
+    """PynamoDB's `Connection` with the process's one session, its client built under a lock.
+
+    PynamoDB builds the client on first use (and again if it ever holds no credentials); both
+    happen here under the lock, so parallel first requests cannot build a client each."""
+
+    @property
+    def session(self) -> botocore.session.Session:
+        return botocore_session()
+
+    @property
+    def client(self) -> Any:
+        with _lock:
+            return super().client
+
+
+def connection() -> Connection:
+    """The process's one PynamoDB `Connection` (every table; host, region, timeouts and retries
+    from the settings), for transactions and low-level calls: `connection().update_item(...)`."""
     global _connection
-    if _connection is None:
-        _connection = Connection(host=_settings.dynamodb_host, region=_settings.region, **_LIMITS)
-    return _connection
+    with _lock:
+        if _connection is None:
+            _connection = _SharedConnection(
+                host=_settings.dynamodb_host, region=_settings.region, **_LIMITS
+            )
+        return _connection
+
+
+def dynamodb_client() -> BaseClient:
+    """The process's one botocore DynamoDB client, for what PynamoDB does not express (e.g. an
+    UpdateItem with dynamic attribute names). Calls through it are plain botocore calls: the
+    parameters are DynamoDB's own (`TableName` includes the stage's prefix, see `table_meta`)."""
+    return connection().client
+
+
+_clients: dict[tuple[str, str | None], BaseClient] = {}
+
+
+def aws_client(service: str, region: str | None = None) -> BaseClient:
+    """A client of another AWS service (SSM, for the JWT keys) from the same session, built once
+    per process: the session's loader has the endpoint data parsed already."""
+    with _lock:
+        if (service, region) not in _clients:
+            _clients[service, region] = botocore_session().create_client(
+                service, region_name=region
+            )
+        return _clients[service, region]
+
+
+def share_connection(models: Iterable[type[Model]]) -> None:
+    """Point each model at the shared connection. PynamoDB builds the model's `TableConnection`
+    (cheap: no session, no client) from its `Meta` and schema; its table's schema moves to the
+    shared `Connection` and the throwaway private `Connection` is dropped before it builds
+    anything."""
+    shared = connection()
+    for model in models:
+        table = model._get_connection()
+        if table.connection is shared:
+            continue
+        try:
+            shared.get_meta_table(table.table_name)
+        except TableError:
+            shared.add_meta_table(table.get_meta_table())
+        table.connection = shared
 
 
 class TransactionCancelled(Exception):  # noqa: N818 - DynamoDB's own word
@@ -86,7 +184,7 @@ class Transaction:
     _ORDER = ("check", "delete", "put", "update")
 
     def __init__(self) -> None:
-        self._tx = TransactWrite(connection=_transaction_connection())
+        self._tx = TransactWrite(connection=connection())
         self._labels: dict[str, list[str]] = {kind: [] for kind in self._ORDER}
 
     def _label(self, kind: str, label: str) -> None:

@@ -1,77 +1,86 @@
-"""Points: the append-only ledger, the members' counters, and the precomputed boards."""
+"""Points: the ledger (one item per member and day), the claims that keep an award unique for
+ever, the members' totals the stream aggregator keeps, and the precomputed boards.
+
+Why this shape: see `chalicelib.points` (the request path) and `chalicelib.points_stream` (the
+aggregator). The lines of a day are attributes of that day's item with names that carry the
+ledger key ("L:article_read#slug"), so an award is ONE UpdateItem; those attributes are read and
+written through the low-level client in `points_ledger`, not as model attributes.
+"""
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
+    VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .base import table_meta
 
-# Sparse GSI partitions of the counters are split this many ways so that no single key takes
-# every award of the organisation (one partition key: ~1,000 writes/s).
+# The sparse index the ranking job reads the year totals through is split this many ways so that
+# no single index key takes every write of the organisation (one partition key: ~1,000 writes/s).
 BOARD_SHARDS = 10
 
 
-class LedgerTimeIndex(GlobalSecondaryIndex["PointEntry"]):
-    class Meta:
-        index_name = "by-time"
-        projection = AllProjection()
+class PointDay(Model):
+    """The ledger of one member's day (Asia/Shanghai): every award and reversal dated that day.
 
+    Besides the keys and `v` (how many lines the day has: it grows by one with each line, so the
+    aggregator can tell a newer image from an older one), the item holds:
+      "L:<ledger key>"  a line: {"a": points (negative for a reversal), "t": ms, "n": note?}
+      "c:<rule>"        the points of the rule awarded that day: its daily cap's counter.
+    Its stream (new and old images) feeds the totals (`points_stream`)."""
+
+    Meta = table_meta("point-days", stream="NEW_AND_OLD_IMAGES")
     member_no = UnicodeAttribute(hash_key=True)
-    at_key = UnicodeAttribute(range_key=True)
+    day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD
+    version = NumberAttribute(attr_name="v", default=0)
 
 
-class PointEntry(Model):
-    """One award or reversal. The key is deterministic (rule, object, and the day where the rule
-    is per day), written with attribute_not_exists: an award can never be written twice."""
+class PointClaim(Model):
+    """Which day holds the line of an award that is unique for ever ("object" rules: an article,
+    a comment's round, a campaign). Written before the line (see `points.award`)."""
 
-    Meta = table_meta("point-ledger")
+    Meta = table_meta("point-claims")
     member_no = UnicodeAttribute(hash_key=True)
-    key = UnicodeAttribute(range_key=True)  # "article_read#slug", "daily_login#login#2026-11-03"
-    rule = UnicodeAttribute()
-    object_id = UnicodeAttribute()
-    amount = NumberAttribute()  # negative for a reversal
-    day = UnicodeAttribute()  # YYYY-MM-DD (Asia/Shanghai) the entry counts for
-    at = NumberAttribute()
-    at_key = UnicodeAttribute()  # "<ms since epoch, 13 digits>#<key>": the detail log's order
-    note = UnicodeAttribute(null=True)
-    by_time = LedgerTimeIndex()
+    key = UnicodeAttribute(range_key=True)  # the ledger key, "article_read#slug"
+    day = UnicodeAttribute()  # the day whose item holds (or will hold) the line
+    at = NumberAttribute()  # epoch seconds of the claim: an old claim without a line is orphaned
 
 
 class BoardIndex(GlobalSecondaryIndex["PointTotal"]):
-    """Sparse: only period totals carry `board_key` ("m2026-11#3"); the ranking job reads them."""
+    """Sparse: every year total carries `board_key` ("y2026#3"); the ranking job reads them."""
 
     class Meta:
         index_name = "by-board"
-        projection = IncludeProjection(["points"])
+        projection = AllProjection()
 
     board_key = UnicodeAttribute(hash_key=True)
     member_no = UnicodeAttribute(range_key=True)
 
 
 class PointTotal(Model):
-    """A member's counter for one period, updated in the award's own transaction.
+    """A member's year, as the stream aggregator (`points_stream`) keeps it: never written on a
+    request path. `period` is "y2026".
 
-    `period`: "d2026-11-03#<rule>" (today's per-rule total, also the daily-cap counter),
-    "m2026-11" (month), "y2026" (year), "y2026#<rule>" (the year's activity mix), "all".
-    Org units' totals are not counters here (they would be hot keys): the ranking job sums them.
-    """
+    `recent` maps each of the last days the aggregator applied to what it applied:
+    {"2026-12-01": {"v": the day item's version, "s": {rule: net points}}}; that makes a
+    redelivered stream record a no-op, and lets 我的党建 add the lines it has not applied yet."""
 
     Meta = table_meta("point-totals")
     member_no = UnicodeAttribute(hash_key=True)
-    period = UnicodeAttribute(range_key=True)
-    points = NumberAttribute(default=0)
-    # Day counters only: reversals dated this day (<= 0). `points` stays the daily cap's gross
-    # count; the day's figure is points + reversed, the sum of the day's ledger lines.
-    reversed = NumberAttribute(null=True)
+    period = UnicodeAttribute(range_key=True)  # "y2026"
+    points = NumberAttribute(default=0)  # the year
+    carried = NumberAttribute(default=0)  # every earlier year: all time = carried + points
+    months = JSONAttribute(default=dict)  # {"01": points, ...}
+    rules = JSONAttribute(default=dict)  # {"article_read": points, ...}: the year's mix
+    recent = JSONAttribute(default=dict)
     board_key = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute(null=True)  # day counters only; the day is in the key anyway
+    updated_at = NumberAttribute(default=0)
+    revision = VersionAttribute()  # optimistic lock: two aggregator batches never both apply
     by_board = BoardIndex()
 
 

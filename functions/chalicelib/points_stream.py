@@ -1,0 +1,127 @@
+"""The points aggregator: the ledger's DynamoDB Stream → the members' year totals.
+
+`apply(records)` is the handler of the Lambda on the `point-days` stream (`streams.py`); locally
+`infra/stream_poller.py` feeds it the same records from DynamoDB Local's stream, so development and
+tests see what production does.
+
+Why a stream: an award used to write its six totals in its own transaction (20 write units). Off
+the request path the totals cost one write per member per batch, however many lines the batch
+holds, and unit boards can follow within seconds of an award instead of a job's interval.
+
+Safe to replay, by construction: a record is a day item's whole new image, and a day item's
+version (`v`) grows with each line. For each member and year the aggregator reads her year item,
+takes from the batch each day's newest image, and adds, per rule, that day's sum of lines minus
+what the year item says it applied for that day (`recent[day]`: version and per-rule sums),
+then writes the item back under its revision (optimistic lock; on a lost race it reads again).
+A redelivered or out-of-order record finds its version applied and adds nothing; a batch cut by
+a fault leaves the members written so far applied and the rest to the retry. `recent` keeps
+the last RECENT_DAYS days, longer than a stream keeps a record (24 h).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from . import clock, points_ledger
+from .errors import busy
+from .models import PointTotal
+from .points import shard
+from .points_ledger import Day
+
+RECENT_DAYS = 7
+MAX_ATTEMPTS = 8
+
+
+def newest_days(records: Iterable[dict[str, Any]]) -> list[Day]:
+    """The newest image of each (member, day) among stream records (Lambda's event shape)."""
+    newest: dict[tuple[str, str], Day] = {}
+    for record in records:
+        image = (record.get("dynamodb") or {}).get("NewImage")
+        if record.get("eventName") not in ("INSERT", "MODIFY") or not image:
+            continue  # a removed day item (tests empty the tables) changes no total
+        day = points_ledger.parse(image)
+        key = (day.member_no, day.day)
+        if key not in newest or day.version > newest[key].version:
+            newest[key] = day
+    return list(newest.values())
+
+
+def apply(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Apply a batch of stream records; returns how many days and year items it wrote."""
+    groups: dict[tuple[str, int], list[Day]] = defaultdict(list)
+    days = newest_days(records)
+    for day in days:
+        groups[(day.member_no, int(day.day[:4]))].append(day)
+    written = sum(_apply_year(member_no, year, ds) for (member_no, year), ds in groups.items())
+    return {"days": len(days), "written": written}
+
+
+def _carried(member_no: str, year: int) -> int:
+    """All the member's points before `year` (read once, when her year item is made)."""
+    return sum(
+        int(t.points or 0)
+        for t in PointTotal.query(member_no, PointTotal.period < f"y{year:04d}")
+        if t.period.startswith("y")
+    )
+
+
+def _apply_year(member_no: str, year: int, days: list[Day]) -> int:
+    period = f"y{year:04d}"
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            item = PointTotal.get(member_no, period, consistent_read=True)
+        except PointTotal.DoesNotExist:
+            item = PointTotal(
+                member_no,
+                period,
+                carried=_carried(member_no, year),
+                board_key=f"{period}#{shard(member_no)}",
+            )
+        if not _add(item, days):
+            return 0  # every image here was applied before: a replay
+        try:
+            item.save()  # conditional on `revision`: a parallel batch makes us read again
+            return 1
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                raise
+    raise busy()
+
+
+def _add(item: PointTotal, days: list[Day]) -> bool:
+    """Add what `days` bring beyond what `item` applied; False if they bring nothing new."""
+    recent: dict[str, Any] = dict(item.recent or {})
+    months: dict[str, int] = dict(item.months or {})
+    rules: dict[str, int] = dict(item.rules or {})
+    total = int(item.points or 0)
+    changed = False
+    for day in days:
+        applied = recent.get(day.day)
+        if applied and int(applied["v"]) >= day.version:
+            continue
+        base: dict[str, int] = applied["s"] if applied else {}
+        now = day.by_rule()
+        month = day.day[5:7]
+        for rule in set(now) | set(base):
+            delta = now.get(rule, 0) - base.get(rule, 0)
+            if delta:
+                total += delta
+                months[month] = months.get(month, 0) + delta
+                rules[rule] = rules.get(rule, 0) + delta
+        recent[day.day] = {"v": day.version, "s": now}
+        changed = True
+    if not changed:
+        return False
+    newest = max(date.fromisoformat(d) for d in recent)
+    oldest = (newest - timedelta(days=RECENT_DAYS - 1)).isoformat()
+    item.recent = {d: v for d, v in sorted(recent.items()) if d >= oldest}
+    item.months = months
+    item.rules = rules
+    item.points = total
+    item.updated_at = clock.now()
+    return True
