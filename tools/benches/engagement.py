@@ -1,6 +1,6 @@
-"""Reading logs, points and leaderboards: capacity units per heartbeat, per article completion
-with its award, per leaderboard page and per 我的党建; handler times over HTTP; the ranking job
-for 10,000 generated members."""
+"""Reading logs, points and leaderboards: read and write units per heartbeat, per heartbeat that
+completes a read (with its award), per leaderboard page and per 我的党建, through the routes;
+handler times over HTTP; the ranking job for 10,000 generated members."""
 
 from __future__ import annotations
 
@@ -10,23 +10,16 @@ import time
 
 import requests
 
-from chalicelib import leaderboards, points, points_figures, ranking, reading, registry
+from chalicelib import points, ranking
 from chalicelib.models import Member, OrgUnit, PointTotal
 from infra.local_stack import LocalStack
 from tools.bench import Row, percentile, timed
+from tools.bench_routes import Routes
 from tools.capacity import metered
-from tools.fixtures import bearer, make_item, make_member, make_tree
+from tools.fixtures import bearer, make_item, make_member, make_tree, opened_views
 
 JOB_MEMBERS = 10_000
 JOB_BRANCHES = 200  # 50 members a branch, under 20 general branches of one committee
-
-
-def _request_cost(member_no: str, work) -> float:
-    """Capacity units of a request's DynamoDB work: the token check's member read, then `work`."""
-    with metered() as m:
-        registry.get_member(member_no)
-        work()
-    return round(m.total, 2)
 
 
 def _generate_org(n_members: int, n_branches: int) -> None:
@@ -90,18 +83,6 @@ def _generate_org(n_members: int, n_branches: int) -> None:
             )
 
 
-def _open_earlier(member_no: str, view_id: str, seconds: int) -> None:
-    """Move the view's opening (and the member's credited line) `seconds` into the past."""
-    from pynamodb.expressions.operand import Path
-
-    from chalicelib.models import ReadingState
-
-    start = points.clock.now() - seconds
-    ReadingState(member_no).update(
-        actions=[Path(["views", view_id, "f"]).set(start), ReadingState.until.set(start)]
-    )
-
-
 def run(stack: LocalStack) -> list[Row]:
     make_tree()
     member = make_member("31000001", "B1", password=None)
@@ -109,39 +90,32 @@ def run(stack: LocalStack) -> list[Row]:
     make_item("bench-a", chars=1200)  # 3 min estimated: read at 90 s
     url = f"{stack.url}/api"
     h = bearer(member)
+    routes = Routes()
 
-    # Capacity: a plain heartbeat, then the one that completes the article (with its award).
-    # The view opened ten minutes ago: the server credits no more than the time since then.
-    reading.heartbeat(member.member_no, "bench-view-0001", 0, "bench-a", 0)
-    _open_earlier(member.member_no, "bench-view-0001", 600)
-    heartbeat_cu = _request_cost(
-        member.member_no,
-        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 1, "bench-a", 15),
+    # A plain heartbeat, then heartbeats until one completes the article (with its award). The
+    # view opened ten minutes ago: the server credits no more than the time since then.
+    opened_views(member.member_no, {"bench-view-0001": "bench-a"}, ago=600)
+
+    def beat(action: str, seq: int) -> tuple[dict, list[Row]]:
+        body = {"view_id": "bench-view-0001", "seq": seq, "slug": "bench-a", "seconds": 15}
+        reply, rows = routes.measure(action, "POST", "/reading/heartbeat", member=member, body=body)
+        return reply.json_body, rows
+
+    out, heartbeat = beat("heartbeat", 1)
+    seq = 1
+    while not out["read"]:
+        seq += 1
+        if seq > 20:
+            raise RuntimeError(f"bench-a never read: {out}")
+        out, completion = beat("heartbeat that completes a read, with its award", seq)
+    if not out.get("award"):
+        raise RuntimeError(f"the completing heartbeat awarded nothing: {out}")
+    _, replay = beat("replayed heartbeat", 1)
+    ranking.compute_boards()  # the scheduled job that writes the boards
+    _, board = routes.measure(
+        "leaderboard page (branch board)", "GET", "/boards/branch/B1", member=member
     )
-    for seq in range(2, 6):  # 75 s credited
-        reading.heartbeat(member.member_no, "bench-view-0001", seq, "bench-a", 15)
-    completion_cu = _request_cost(  # 90 s: read, article_read awarded
-        member.member_no,
-        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 6, "bench-a", 15),
-    )
-    replay_cu = _request_cost(
-        member.member_no,
-        lambda: reading.heartbeat(member.member_no, "bench-view-0001", 3, "bench-a", 15),
-    )
-    ranking.compute_boards()
-    month = points.month_key(points.clock.today())
-    board_cu = _request_cost(
-        member.member_no,
-        lambda: (
-            registry.caller_for(member),
-            leaderboards.read_board(f"branch#B1#{month}"),
-        ),
-    )
-    summary_cu = _request_cost(
-        member.member_no,
-        lambda: (points_figures.totals(member.member_no), leaderboards.standing(member, month)),
-    )
-    award_cu = _request_cost(member.member_no, lambda: points.award("31000002", "vote", "v1"))
+    _, summary = routes.measure("我的党建 (GET /points/me)", "GET", "/points/me", member=member)
 
     # Handler time over HTTP (through the one-origin server and chalice local).
     seq = iter(range(100, 10_000))
@@ -164,24 +138,24 @@ def run(stack: LocalStack) -> list[Row]:
     start = time.perf_counter()
     with metered() as job_cu:
         stats = ranking.compute_boards()
-    job_s = time.perf_counter() - start
+    job_s = time.perf_counter() - start - job_cu.overhead_s  # without the meter's own reads
     start = time.perf_counter()
     again = ranking.compute_boards()
     rerun_s = time.perf_counter() - start
     assert stats["members"] >= JOB_MEMBERS and again["written"] == 0
     return [
-        ("capacity units per heartbeat (token check included)", heartbeat_cu, "CU"),
-        ("capacity units per replayed heartbeat", replay_cu, "CU"),
-        ("capacity units per article completion with its award", completion_cu, "CU"),
-        ("capacity units per points award (6-item transaction)", award_cu, "CU"),
-        ("capacity units per leaderboard page (branch board)", board_cu, "CU"),
-        ("capacity units per 我的党建 summary", summary_cu, "CU"),
+        *heartbeat,
+        *completion,
+        *replay,
+        *board,
+        *summary,
         ("POST /reading/heartbeat over HTTP, p50", round(statistics.median(beat_ms), 1), "ms"),
         ("POST /reading/heartbeat over HTTP, p95", round(percentile(beat_ms, 95), 1), "ms"),
         ("GET /points/me over HTTP, p50", round(statistics.median(me_ms), 1), "ms"),
         ("GET /boards/branch/{id} over HTTP, p50", round(statistics.median(board_ms), 1), "ms"),
         (f"ranking job, {JOB_MEMBERS:,} members / {JOB_BRANCHES} branches", round(job_s, 2), "s"),
         ("ranking job, rerun with nothing changed", round(rerun_s, 2), "s"),
-        ("ranking job capacity units (first run)", round(job_cu.total, 1), "CU"),
+        ("ranking job: read units (AWS-billed, first run)", round(job_cu.read_units, 1), "RRU"),
+        ("ranking job: write units (AWS-billed, first run)", round(job_cu.write_units, 1), "WRU"),
         ("boards written by the first run", stats["written"], "items"),
     ]
