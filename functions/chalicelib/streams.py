@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from chalice import Blueprint
@@ -34,27 +35,25 @@ def stand_in_arn(table: str) -> str:
     )
 
 
-@bp.on_dynamodb_record(
-    stream_arn=stand_in_arn(PointDay.Meta.table_name),
-    batch_size=500,
-    starting_position="TRIM_HORIZON",
-    maximum_batching_window_in_seconds=2,
-    name=POINTS_FUNCTION,
-)
-def aggregate_points(event: Any) -> dict[str, int]:
-    stats = points_stream.apply(event.to_dict()["Records"])
-    log.info(json.dumps({"job": POINTS_FUNCTION, **stats}))
-    return stats
+def _stream_function(name: str, model: type, apply: Callable[[list[dict]], dict[str, int]]) -> Any:
+    """Register `apply` as the Lambda `name` on `model`'s table stream (batches of up to 500
+    records, gathered for up to 2 s; from the oldest record the stream keeps)."""
+
+    def handler(event: Any) -> dict[str, int]:
+        stats = apply(event.to_dict()["Records"])
+        log.info(json.dumps({"job": name, **stats}))
+        return stats
+
+    # Lambda finds the handler as `chalicelib.streams.<name>` (the attributes below).
+    handler.__name__ = handler.__qualname__ = name
+    return bp.on_dynamodb_record(
+        stream_arn=stand_in_arn(model.Meta.table_name),
+        batch_size=500,
+        starting_position="TRIM_HORIZON",
+        maximum_batching_window_in_seconds=2,
+        name=name,
+    )(handler)
 
 
-@bp.on_dynamodb_record(
-    stream_arn=stand_in_arn(Comment.Meta.table_name),
-    batch_size=500,
-    starting_position="TRIM_HORIZON",
-    maximum_batching_window_in_seconds=2,
-    name=COMMENTS_FUNCTION,
-)
-def count_comments(event: Any) -> dict[str, int]:
-    stats = comment_stream.apply(event.to_dict()["Records"])
-    log.info(json.dumps({"job": COMMENTS_FUNCTION, **stats}))
-    return stats
+aggregate_points = _stream_function(POINTS_FUNCTION, PointDay, points_stream.apply)
+count_comments = _stream_function(COMMENTS_FUNCTION, Comment, comment_stream.apply)
