@@ -22,9 +22,9 @@ Cost, as AWS bills it: a transaction bills each item 2 units per KB, so a vote i
 ballot, under 1 KB) + 2 × 1 (the shard) = 4 write units, and its award 2 more (a claim PutItem
 and the day's UpdateItem, chalicelib/points.py): 6. Before, the request record, the vote record,
 the member's total, today's counter and the shard were 5 transaction items (10 units) plus the
-vote log's GSI write: 13 with the award (11 without a daily quota; tests/integration/
-test_vote_cost.py meters both).
-No GSI: the campaign's ballots are one partition, which `tools.recount_votes` Queries.
+vote log's GSI write: 13 with the award, 11 without a daily quota (measured by
+tests/integration/test_vote_cost.py with its AWS-billing meter). No GSI: a campaign's ballots
+are one partition, which `tools.recount_votes` Queries.
 
 The ballot's size: about 50 bytes plus, per vote, the request id, the candidate's slug and ~12
 bytes — 66 bytes a vote with the page's UUIDs and a 19-character slug. It stays under 1 KB up to
@@ -37,14 +37,13 @@ for good (they are the log), not 7 days as before. A later vote's award call sti
 units (the claim is re-put, the line's condition fails); skipping it would lose the repair of an
 award that failed, so it stays.
 
-Hot candidates: the counter is split into COUNTER_SHARDS items (the member's shard, the next one
-on a retry after a conflict; summed on
-read with one Query of the campaign's partition), so parallel votes for one candidate do not
-all write one item (DynamoDB cancels parallel transactions on one item: TransactionConflict).
-A campaign's ballots share its partition key, as do its counters: each key takes about 1,000
-write units a second, roughly 500 votes a second per campaign with transactional writes — far
-above what one organisation's members produce (and DynamoDB splits a hot partition by sort key,
-the members, beyond that).
+Hot candidates: the counter is split into COUNTER_SHARDS items summed on read with one Query of
+the campaign's partition (a vote adds to the member's shard, to the next one on each retry after
+a conflict), so parallel votes for one candidate do not all write one item (DynamoDB cancels
+parallel transactions on one item: TransactionConflict). A campaign's ballots share its
+partition key, as do its counters: each key takes about 1,000 write units a second, roughly 500
+votes a second per campaign with transactional writes — far above what one organisation's
+members produce (and DynamoDB splits a hot partition by sort key, the members, beyond that).
 """
 
 from __future__ import annotations
