@@ -10,6 +10,7 @@ covered, every queried index granted, no Scan on a request path, item-level acti
 from __future__ import annotations
 
 from chalicelib.models import (
+    Ballot,
     Board,
     Campaign,
     CatalogItem,
@@ -36,7 +37,6 @@ from chalicelib.models import (
     ReviewFile,
     ReviewItem,
     SessionFamily,
-    Vote,
     VoteCount,
 )
 
@@ -75,7 +75,7 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (CommentDecision, None): ("PutItem", "Query"),
         (Campaign, None): ("GetItem", "PutItem"),
         (VoteCount, None): ("Query", "UpdateItem"),
-        (Vote, None): ("PutItem", "Query", "UpdateItem"),
+        (Ballot, None): ("GetItem", "PutItem"),
     },
     # The ranking job reads the registry whole (the only Scan anywhere), the members' period
     # totals through the sparse board index, and writes the boards that changed.
