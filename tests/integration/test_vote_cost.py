@@ -1,6 +1,6 @@
 """A vote with its award writes at most 6 units as AWS bills them (issue 11): the ballot and the
 candidate's counter shard in one 2-item transaction (4), the award's claim and day line (2).
-Metered by `aws_billing`, which bills transactions per item as AWS does."""
+Metered by `tools.capacity`, which bills transactions per item as AWS does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import votes
 from chalicelib.models import Ballot
-from tests.integration.aws_billing import KB, billed_writes, item_size
+from tools.capacity import item_size, metered
 from tools.fixtures import make_campaign, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -25,7 +25,7 @@ def member():
 
 
 def _bill(member, candidate, campaign="c1"):
-    with billed_writes() as bill:
+    with metered() as bill:
         votes.cast(member, campaign, candidate, rid())
     return bill
 
@@ -49,8 +49,8 @@ def test_a_tenth_vote_still_fits_the_budget(member):
     make_campaign(candidates=slugs, votes_per_member=10)
     for slug in slugs[:9]:
         votes.cast(member, "c1", slug, str(uuid.uuid4()))
-    with billed_writes() as bill:
+    with metered() as bill:
         votes.cast(member, "c1", slugs[9], str(uuid.uuid4()))
     assert bill.write_units <= BUDGET, bill.calls
     ballot = Ballot.get("c1", member.member_no)
-    assert item_size(ballot.serialize()) < KB
+    assert item_size(ballot.serialize()) < 1024
