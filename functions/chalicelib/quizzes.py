@@ -33,6 +33,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import PutError, UpdateError
 
 from . import clock, points, registry, scope
@@ -318,8 +319,10 @@ def view(attempt: QuizAttempt, data: dict[str, dict[str, Any]] | None = None) ->
         shown = list(range(int((attempt.result or {}).get("total", 0))))
     else:
         shown = list(range(len(attempt.items)))
-    if data is None:
-        data = questions([attempt.items[i]["ref"] for i in shown]) if shown else {}
+    data = dict(data or {})
+    missing = [attempt.items[i]["ref"] for i in shown if attempt.items[i]["ref"] not in data]
+    if missing:  # one BatchGetItem for what the caller did not read already
+        data.update(questions(missing))
     out_questions = []
     for i in shown:
         q = data[attempt.items[i]["ref"]]
@@ -436,8 +439,9 @@ def _expired(attempt: QuizAttempt, now: float) -> bool:
 def _expire_if_due(attempt: QuizAttempt) -> QuizAttempt:
     """Close an open attempt whose time is up with what was answered (the next request does it,
     whoever makes it); returns the attempt as it now is."""
-    if attempt.status == OPEN and _expired(attempt, clock.now()):
-        _finalise(attempt, {}, "timeout")
+    due = attempt.status == OPEN and _expired(attempt, clock.now())
+    # Closed here, the attempt is as written; closed by another request meanwhile: read it.
+    if due and _finalise(attempt, {}, "timeout") is None:
         attempt = QuizAttempt.get(attempt.member_no, attempt.attempt_key, consistent_read=True)
     return attempt
 
@@ -470,7 +474,7 @@ def answer(
         raise ConflictError("这次作答已经提交")
     now = clock.now()
     if _expired(attempt, now):
-        _finalise(attempt, {}, "timeout")
+        _finalise(attempt, {}, "timeout", member=member)
         raise _late(attempt)
     if attempt.kind == "challenge":
         return _challenge_answer(attempt, index, response)
@@ -486,7 +490,7 @@ def answer(
             raise
         fresh = _load(member.member_no, quiz_id, attempt_id)
         if fresh.status == OPEN:
-            _finalise(fresh, {}, "timeout")
+            _finalise(fresh, {}, "timeout", member=member)
             raise _late(fresh) from None
         raise ConflictError("这次作答已经提交") from None
     answered = set(attempt.answers.as_dict() if attempt.answers else {}) | {str(index)}
@@ -514,7 +518,9 @@ def _challenge_answer(attempt: QuizAttempt, index: int, response: Any) -> dict[s
         "result": None,
     }
     if reply["finished"]:
-        result = _finalise(attempt, {str(index): stored}, "end" if right else "wrong", index)
+        result = _finalise(
+            attempt, {str(index): stored}, "end" if right else "wrong", index, known={ref: q}
+        )
         if result is None:
             raise ConflictError("这道题已经回答过了,请继续下一题")
         reply["result"] = result
@@ -542,7 +548,9 @@ def submit(
     """Hand in (once). `answers` ({"index": response}) may carry the last answers with it."""
     attempt = _load(member.member_no, quiz_id, attempt_id)
     if attempt.status != OPEN:
-        _settle(attempt)  # a retried submission: make sure its points and score were recorded
+        _settle(
+            attempt, member
+        )  # a retried submission: make sure its points and score were recorded
         raise ConflictError("这次作答已经提交,不能重复提交")
     extra: dict[str, Any] = {}
     if answers:
@@ -553,18 +561,30 @@ def submit(
             if not _ANSWER_KEY.fullmatch(key):
                 raise BadRequestError("答案的题号须为数字")
             extra[key] = _checked(attempt, int(key), response)
+    data: dict[str, dict[str, Any]] = {}  # the questions graded, reused by the view
     if _expired(attempt, clock.now()):
-        _finalise(attempt, {}, "timeout")
+        closed = _finalise(attempt, {}, "timeout", known=data, member=member)
         if extra:
             raise _late(attempt)
-        return view(QuizAttempt.get(attempt.member_no, attempt.attempt_key, consistent_read=True))
-    result = _finalise(attempt, extra, "member")
+        if closed is None:  # another request closed it meanwhile: show it as that one left it
+            attempt = _load(member.member_no, quiz_id, attempt_id)
+        return view(attempt, data or None)
+    result = _finalise(attempt, extra, "member", known=data, member=member)
     if result is None:
         raise ConflictError("这次作答已经提交,不能重复提交")
-    return view(QuizAttempt.get(attempt.member_no, attempt.attempt_key, consistent_read=True))
+    # The closing update returned the attempt as written (ALL_NEW): no second read of it, and
+    # the view reuses the questions the grading read.
+    return view(attempt, data or None)
 
 
-def _grade(attempt: QuizAttempt, answers: dict[str, Any], upto: int | None) -> dict[str, Any]:
+def _grade(
+    attempt: QuizAttempt,
+    answers: dict[str, Any],
+    upto: int | None,
+    known: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """Mark the answers; `known` holds questions already read (ref → data) and receives the
+    ones read here, so the caller's view does not read them again."""
     s = attempt.settings
     if attempt.kind == "survey":
         return {"answered": len(answers), "total": len(attempt.items)}
@@ -574,11 +594,16 @@ def _grade(attempt: QuizAttempt, answers: dict[str, Any], upto: int | None) -> d
         count = int(attempt.position)  # ended by the member: the questions answered so far
     else:
         count = len(attempt.items)
-    refs = [attempt.items[i]["ref"] for i in range(count)]
-    data = questions(refs) if refs else {}
-    marks = []
-    for i in range(count):
-        q = data[attempt.items[i]["ref"]]
+    # A challenge moves past a question only when it was answered right (`_challenge_answer`
+    # conditions the position on it), so every question before the position has mark 1.
+    passed = int(attempt.position) if attempt.kind == "challenge" else 0
+    refs = [attempt.items[i]["ref"] for i in range(passed, count)]
+    missing = [r for r in refs if r not in known]
+    if missing:
+        known.update(questions(missing))
+    marks: list[float] = [1.0] * min(passed, count)
+    for i in range(len(marks), count):
+        q = known[attempt.items[i]["ref"]]
         marks.append(
             mark(q, served_perm(attempt, i, q), answers.get(str(i)), s.get("multiple_scoring"))
         )
@@ -599,12 +624,17 @@ def _finalise(
     extra: dict[str, Any],
     closed_by: str,
     upto: int | None = None,
+    *,
+    known: dict[str, dict[str, Any]] | None = None,
+    member: Member | None = None,
 ) -> dict[str, Any] | None:
     """Grade and close: the conditional update (status open → submitted) decides who closes it.
-    Returns the result, or None if another request closed it first."""
+    Returns the result, or None if another request closed it first. On success `attempt` is
+    the item as written (the update's ALL_NEW), so callers show it without reading it again;
+    `known` gathers the questions read (see `_grade`), `member` is the attempt's if at hand."""
     now = clock.now()
     answers = {**(attempt.answers.as_dict() if attempt.answers else {}), **extra}
-    result = _grade(attempt, answers, upto)
+    result = _grade(attempt, answers, upto, {} if known is None else known)
     result["points"] = _points_due(attempt, result)
     condition = QuizAttempt.status == OPEN
     if upto is not None:
@@ -621,6 +651,9 @@ def _finalise(
     try:
         if attempt.kind == "survey":
             _submit_survey(attempt, answers, actions, condition)
+            # A transaction returns nothing: the attempt as the transaction wrote it.
+            attempt.answers = MapAttribute(**answers)
+            attempt.submitted_at, attempt.closed_by = now, closed_by
         else:
             attempt.update(actions=actions, condition=condition)
     except UpdateError as exc:
@@ -632,7 +665,7 @@ def _finalise(
             return None  # the attempt's condition failed: closed by another request
         raise
     attempt.status, attempt.result = SUBMITTED, result
-    _settle(attempt)
+    _settle(attempt, member)
     return result
 
 
@@ -642,22 +675,34 @@ def _points_due(attempt: QuizAttempt, result: dict[str, Any]) -> int:
     if attempt.kind == "challenge":
         return min(result["correct"], RULES["challenge_quiz"].per_award_max)
     if attempt.kind == "exam":
-        earlier = [
-            a
-            for a in QuizAttempt.query(
-                attempt.member_no,
-                QuizAttempt.attempt_key.startswith(f"{attempt.quiz_id}#"),
-                consistent_read=True,
-            )
-            if a.attempt_key != attempt.attempt_key and a.status == SUBMITTED and a.result
-        ]
-        best_before = max((int(a.result.get("score", 0)) for a in earlier), default=0)
+        best_before = _best_before(attempt)
         best = max(best_before, result["score"])
         return max(0, exam_points(best) - exam_points(best_before))
     return 0
 
 
-def _settle(attempt: QuizAttempt) -> None:
+def _best_before(attempt: QuizAttempt) -> int:
+    """The best score of the member's earlier attempts at this exam: the sort key numbers them
+    ("<quiz>#n00001", ...), so one Query reads exactly the earlier ones, never this one again
+    (none at all for a first attempt)."""
+    number = attempt_number(attempt)
+    if number is None or number <= 1:
+        return 0
+    earlier = QuizAttempt.query(
+        attempt.member_no,
+        QuizAttempt.attempt_key.between(
+            attempt_key_for(attempt.quiz_id, "n00000"),
+            attempt_key_for(attempt.quiz_id, f"n{number - 1:05d}"),
+        ),
+        consistent_read=True,
+    )
+    return max(
+        (int(a.result.get("score", 0)) for a in earlier if a.status == SUBMITTED and a.result),
+        default=0,
+    )
+
+
+def _settle(attempt: QuizAttempt, member: Member | None = None) -> None:
     """Points and the best score of a submitted attempt. Idempotent: the ledger key is the
     attempt's, and a best score is written only if it beats the stored one."""
     result = attempt.result or {}
@@ -675,12 +720,13 @@ def _settle(attempt: QuizAttempt) -> None:
             result["points"] = got.amount
             attempt.update(actions=[QuizAttempt.result.set(result)])
     if attempt.kind == "exam" and "score" in result:
-        _record_best(attempt, int(result["score"]))
+        _record_best(attempt, int(result["score"]), member)
 
 
-def _record_best(attempt: QuizAttempt, score: int) -> None:
+def _record_best(attempt: QuizAttempt, score: int, member: Member | None = None) -> None:
     seconds = int(max(0, (attempt.submitted_at or clock.now()) - attempt.started_at))
-    member = registry.get_member(attempt.member_no)
+    if member is None or member.member_no != attempt.member_no:
+        member = registry.get_member(attempt.member_no)
     branch = registry.get_unit(attempt.branch_id)
     rank_key = f"{1000 - score:04d}#{seconds:06d}#{attempt.member_no}"
     for unit_id in branch.path:
@@ -707,31 +753,42 @@ def _submit_survey(
     """The attempt and her branch's tally in one transaction: a response is counted exactly once
     or not at all. Only branches keep tallies: a summary of a unit above would let a reviewer
     subtract one branch from it and read a small branch's answers (and the top unit's tally
-    would be one hot item for the whole organisation)."""
+    would be one hot item for the whole organisation).
+
+    ADD can reach into `counts` only once the map exists: the transaction requires it, and only
+    when it is missing (the quarter's first response of the branch) is the map created and the
+    transaction sent again — not one write more on every submission."""
     period = attempt_period(attempt)[1:]
-    keys = [f"{attempt.quiz_id}#{period}#{attempt.branch_id}"]
-    for key in keys:  # the counts map must exist before ADD can reach into it (idempotent)
-        QuizTally(key).update(actions=[QuizTally.counts.set(QuizTally.counts | {})])
+    key = f"{attempt.quiz_id}#{period}#{attempt.branch_id}"
+    label = f"tally {key}"
     cells: list[str] = []
     for index, response in answers.items():
         item = attempt.items[int(index)]
         qid = item["ref"].split("/", 1)[1]
         cells.extend(f"{qid}_{item['perm'][i]}" for i in response)
+    tally_actions = [QuizTally.respondents.add(1)] + [
+        QuizTally.counts[c].add(1) for c in sorted(set(cells))
+    ]
     for attempt_no in range(5):
         try:
             with Transaction() as tx:
                 tx.update("attempt", attempt, actions=actions, condition=condition)
-                for key in keys:
-                    tx.update(
-                        f"tally {key}",
-                        QuizTally(key),
-                        actions=[QuizTally.respondents.add(1)]
-                        + [QuizTally.counts[c].add(1) for c in sorted(set(cells))],
-                    )
+                tx.update(
+                    label,
+                    QuizTally(key),
+                    actions=tally_actions,
+                    condition=QuizTally.counts.exists(),
+                )
             return
         except TransactionCancelled as exc:
-            if exc.failed("attempt") or not exc.conflict:
-                raise  # submitted already (the caller answers 409), or not a conflict
+            if exc.failed("attempt"):
+                raise  # submitted already (the caller answers 409)
+            if exc.reasons.get(label) in {"ConditionalCheckFailed", "ValidationError"}:
+                # No counts map yet: create it (idempotent, concurrent creators agree), again.
+                QuizTally(key).update(actions=[QuizTally.counts.set(QuizTally.counts | {})])
+                continue
+            if not exc.conflict:
+                raise
             # Another member's response updated the same unit's tally at that moment: again.
             time.sleep(0.02 * (attempt_no + 1))
     raise busy()
