@@ -59,6 +59,20 @@ KIND_LABELS = {
 TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题", "fill": "填空题"}
 OPEN, SUBMITTED = "open", "submitted"
 
+# What an attempt keeps of its quiz's settings: only what is read after the start (grading, the
+# view, the review rules), no description, tags or nulls. Every answer saved rewrites the whole
+# attempt, and a daily attempt kept under 1 KB costs 1 write unit a write instead of 2.
+ATTEMPT_SETTINGS = (
+    "seed",
+    "title",
+    "show_answers",
+    "show_explanations",
+    "shuffle_options",
+    "multiple_scoring",
+    "pass_mark",
+    "attempts",
+    "closes",
+)
 _ANSWER_KEY = re.compile(r"0|[1-9][0-9]{0,3}")  # a question index in an answers object
 
 
@@ -295,7 +309,7 @@ def _new_attempt(member: Member, quiz: Quiz, period: str, now: float) -> QuizAtt
         branch_id=member.branch_id,
         status=OPEN,
         items=items,
-        settings=s,
+        settings={k: s[k] for k in ATTEMPT_SETTINGS if s.get(k) is not None},
         answers={},
         position=0,
         started_at=now,
