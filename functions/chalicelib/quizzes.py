@@ -255,7 +255,8 @@ def start(member: Member, caller: scope.Caller, quiz_id: str) -> dict[str, Any]:
         if allowed and n >= allowed:
             raise ConflictError(f"已用完全部 {allowed} 次考试机会")
         period = f"n{n + 1:05d}"
-    attempt = _new_attempt(member, quiz, period, now)
+    data: dict[str, dict[str, Any]] = {}  # the questions drawn, reused by the view
+    attempt = _new_attempt(member, quiz, period, now, data)
     try:
         attempt.save(condition=QuizAttempt.attempt_key.does_not_exist())
     except PutError as exc:
@@ -263,10 +264,13 @@ def start(member: Member, caller: scope.Caller, quiz_id: str) -> dict[str, Any]:
             raise
         # A parallel start (a double tap, a second phone) made it first: that one is hers.
         attempt = _load(member.member_no, quiz_id, period)
-    return view(attempt)
+    return view(attempt, data)
 
 
-def _new_attempt(member: Member, quiz: Quiz, period: str, now: float) -> QuizAttempt:
+def _new_attempt(
+    member: Member, quiz: Quiz, period: str, now: float, data: dict[str, dict[str, Any]]
+) -> QuizAttempt:
+    """A new attempt (not saved); `data` receives the questions read to draw it."""
     s = dict(quiz.settings)
     seed = (
         daily_seed(quiz.quiz_id, member.member_no, period[1:])
@@ -280,7 +284,7 @@ def _new_attempt(member: Member, quiz: Quiz, period: str, now: float) -> QuizAtt
     if quiz.kind == "challenge":
         items: list[dict[str, Any]] = [{"ref": r} for r in refs]  # perms from the seed on use
     else:
-        data = questions(refs)
+        data.update(questions(refs))
         items = []
         for i, ref in enumerate(refs):
             q = data[ref]

@@ -13,6 +13,7 @@ from chalicelib.quiz_grading import right_answer
 from tests.aws_units import Bill, billed
 from tests.quiz_factories import publish_test_quizzes
 from tools.fixtures import make_member, make_tree
+from tools.publish_quizzes import publish
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
@@ -122,3 +123,27 @@ def test_self_check_submit_reads_once(setup):
     bill, out = request(m2, lambda mem: quizzes.submit(mem, "tsurvey", attempt, {"0": [1]}))
     report("self-check submit (the branch's tally exists)", bill)
     assert reads_of(bill, "quiz-attempts") == 1
+    # The attempt and the tally in one transaction, nothing else written.
+    assert bill.count("UpdateItem", "quiz-tallies") == 0
+    assert bill.write_units <= 4  # 2 items of ≤ 1 KB, doubled in a transaction
+
+
+def test_demo_daily_quiz_within_the_goal(dynamodb):
+    """The repository's own daily quiz (its real banks): start, five saved answers, submit."""
+    make_tree()
+    publish()
+    m = make_member("81000006", "B1", password=None).member_no
+    with billed() as started:
+        attempt = start(m, "daily")
+    key = key_for(m, "daily", attempt)
+    with billed() as saved:
+        for index, response in key.items():
+            quizzes.answer(registry.get_member(m), "daily", attempt, int(index), response)
+    bill, out = request(m, lambda mem: quizzes.submit(mem, "daily", attempt))
+    report("demo daily quiz: start", started)
+    report("demo daily quiz: five answers saved", saved)
+    report("demo daily quiz: submit (5 right, award 5)", bill)
+    assert out["result"]["points"] == 5
+    assert bill.write_units <= DAILY_WRITE_GOAL
+    assert reads_of(started, "quiz-questions") == 1  # drawn and shown from one read
+    assert saved.count("UpdateItem", "quiz-attempts") == 5
