@@ -21,6 +21,13 @@ Answers never leave the server before a submission: the views built here carry n
 no explanation and no marks for an open attempt. Submitting is one conditional update (status
 open → submitted), so a double or parallel submission counts once; the side effects that follow
 (points, best score) are idempotent and are re-applied if the same submission comes again.
+
+A request reads each item once: the closing update returns the attempt as written (ALL_NEW) and
+the view reuses the questions the grading read; an exam's earlier attempts are one Query of the
+sort-key range before this one (their best score sets the award); a challenge grades only the
+question in hand (every one before its position was answered right). Daily quiz submit with its
+award, as AWS bills it: 1 read of the attempt, 1 BatchGetItem, 2 write units (attempt ≤ 1 KB,
+the ledger line); tests/integration/test_quiz_capacity.py meters each submit.
 """
 
 from __future__ import annotations

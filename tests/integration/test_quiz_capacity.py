@@ -146,4 +146,7 @@ def test_demo_daily_quiz_within_the_goal(dynamodb):
     assert out["result"]["points"] == 5
     assert bill.write_units <= DAILY_WRITE_GOAL
     assert reads_of(started, "quiz-questions") == 1  # drawn and shown from one read
+    stored = QuizAttempt.get(m, f"daily#{attempt}", consistent_read=True)
+    assert set(stored.settings) <= set(quizzes.ATTEMPT_SETTINGS)  # no description, no nulls
+    assert None not in stored.settings.values() and "seed" in stored.settings
     assert saved.count("UpdateItem", "quiz-attempts") == 5

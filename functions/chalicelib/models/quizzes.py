@@ -34,7 +34,8 @@ class QuizQuestion(Model):
 
 class ListedIndex(GlobalSecondaryIndex["Quiz"]):
     """Sparse: only quizzes currently in content/ carry `listed`; the hub reads them with one
-    Query (a few dozen items at most), without their question pools."""
+    Query (a few dozen items at most), without their question pools. Written only when quizzes
+    are published (tools/publish_quizzes.py), never by a request: off the hot path, so kept."""
 
     class Meta:
         index_name = "listed"
@@ -64,9 +65,12 @@ class QuizAttempt(Model):
     a day and one self-check a quarter follow from a conditional put:
     "<quiz>#d2026-11-22" (daily), "<quiz>#q2026Q4" (survey), "<quiz>#n00002" (exam, challenge).
 
+    `settings` keeps only what is read after the start (quizzes.ATTEMPT_SETTINGS), so the demo
+    daily attempt fits in 1 KB: every saved answer and the submit are billed the whole item.
+
     `items` is what was served, in the order served: [{"ref": "<bank_version>/<qid>",
     "type": "single", "perm": [2, 0, 3, 1]}] (perm[i] = the bank's index of displayed option i),
-    so later edits of the bank never change an attempt. `settings` is the quiz's settings at start.
+    so later edits of the bank never change an attempt.
     """
 
     Meta = table_meta("quiz-attempts")
@@ -89,6 +93,13 @@ class QuizAttempt(Model):
 
 
 class ScoreRankIndex(GlobalSecondaryIndex["QuizScore"]):
+    """A unit's ranking. Kept as an index, not made the table's sort key: the base key (unit,
+    member) is what keeps one entry per member and unit with ONE conditional write each (an
+    exam submit that beats her best: 1 unit + 2 for the index key's move, per unit on her
+    branch's path). With the rank as the sort key an improvement is a put and a delete per unit
+    that no condition ties together (a crash between them shows her twice or not at all), for
+    1 unit less; exam submits are a few per member and exam, not a daily path."""
+
     class Meta:
         index_name = "by-rank"
         projection = IncludeProjection(["score", "seconds", "name", "branch_id"])
