@@ -9,8 +9,8 @@ import pytest
 
 from chalicelib import quizzes, registry
 from chalicelib.models import QuizAttempt
-from chalicelib.quiz_grading import right_answer
 from tests.aws_units import Bill, billed
+from tests.integration.test_quiz_api import key_for
 from tests.quiz_factories import publish_test_quizzes
 from tools.fixtures import make_member, make_tree
 from tools.publish_quizzes import publish
@@ -24,15 +24,6 @@ DAILY_WRITE_GOAL = 6  # issue 11: daily quiz submit with its award, AWS-billed w
 def setup(tmp_path):
     make_tree()
     publish_test_quizzes(tmp_path / "quizzes")
-
-
-def key_for(member_no: str, quiz_id: str, attempt_id: str) -> dict[str, list]:
-    attempt = QuizAttempt.get(member_no, f"{quiz_id}#{attempt_id}", consistent_read=True)
-    data = quizzes.questions([i["ref"] for i in attempt.items])
-    return {
-        str(i): right_answer(data[item["ref"]], quizzes.served_perm(attempt, i, data[item["ref"]]))
-        for i, item in enumerate(attempt.items)
-    }
 
 
 def request(member_no: str, work) -> tuple[Bill, object]:
@@ -59,11 +50,17 @@ def start(member_no: str, quiz_id: str) -> str:
     return quizzes.start(member, registry.caller_for(member), quiz_id)["attempt"]
 
 
+def submit_all_right(member_no: str, quiz_id: str) -> tuple[str, Bill, dict]:
+    """A new attempt answered right in full and submitted: the submit request's bill."""
+    attempt = start(member_no, quiz_id)
+    key = key_for(member_no, quiz_id, attempt)
+    bill, out = request(member_no, lambda mem: quizzes.submit(mem, quiz_id, attempt, key))
+    return attempt, bill, out
+
+
 def test_daily_submit_reads_once_and_writes_at_most_six_units(setup):
     m = make_member("81000001", "B1", password=None).member_no
-    attempt = start(m, "tdaily")
-    key = key_for(m, "tdaily", attempt)
-    bill, out = request(m, lambda mem: quizzes.submit(mem, "tdaily", attempt, key))
+    _, bill, out = submit_all_right(m, "tdaily")
     report("daily quiz submit (5 right, award 5)", bill)
     assert out["result"]["points"] == 5 and out["review"]
     assert reads_of(bill, "quiz-attempts") == 1
@@ -73,9 +70,7 @@ def test_daily_submit_reads_once_and_writes_at_most_six_units(setup):
 
 def test_exam_submit_reads_each_item_once(setup):
     m = make_member("81000002", "B1", password=None).member_no
-    attempt = start(m, "texam")
-    key = key_for(m, "texam", attempt)
-    bill, out = request(m, lambda mem: quizzes.submit(mem, "texam", attempt, key))
+    _, bill, out = submit_all_right(m, "texam")
     report("exam submit (first attempt, 100, award 10, best scores)", bill)
     assert out["result"]["score"] == 100 and out["result"]["points"] == 10
     assert reads_of(bill, "quiz-attempts") == 1

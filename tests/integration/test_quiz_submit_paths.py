@@ -13,7 +13,8 @@ import pytest
 from chalicelib import clock, points_figures, quiz_reports, quizzes, registry
 from chalicelib.models import Quiz, QuizTally
 from tests.aws_units import billed
-from tests.integration.test_quiz_capacity import key_for, reads_of
+from tests.integration.test_quiz_api import key_for
+from tests.integration.test_quiz_capacity import reads_of
 from tests.quiz_factories import publish_test_quizzes
 from tools.fixtures import make_member, make_tree
 
