@@ -573,9 +573,8 @@ def submit(
     """Hand in (once). `answers` ({"index": response}) may carry the last answers with it."""
     attempt = _load(member.member_no, quiz_id, attempt_id)
     if attempt.status != OPEN:
-        _settle(
-            attempt, member
-        )  # a retried submission: make sure its points and score were recorded
+        # A retried submission: make sure its points and score were recorded.
+        _settle(attempt, member)
         raise ConflictError("这次作答已经提交,不能重复提交")
     extra: dict[str, Any] = {}
     if answers:
