@@ -503,7 +503,17 @@ def _incremental(periods: Periods, run: Run, org: OrgState, changed: set[str]) -
     for h in set(placed.values()):
         if h not in org.holders:
             raise NeedsFullRecomputeError(f"unit {h} has members the state does not know")
-    states = _read_states([_holder_key(h) for h in sorted(set(placed.values()))])
+    # Deactivated (or moved out of the known units) without a registry version: caught if the
+    # state still lists her.
+    gone = {
+        no: m.branch_id
+        for no, m in registry.items()
+        if no not in placed and m.branch_id in org.holders
+    }
+    states = _read_states([_holder_key(h) for h in sorted({*placed.values(), *gone.values()})])
+    for no, h in gone.items():
+        if any(row[0] == no for row in (states.get(_holder_key(h)) or {}).get("m", [])):
+            raise NeedsFullRecomputeError(f"member {no} left the registry's units")
     size = CANDIDATES_PER_BOARD * settings.board_top_n
     candidates = {p: list(org.candidates.get(p, [])) for p in periods.ranking}
     holders = dict(org.holders)

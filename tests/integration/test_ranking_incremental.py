@@ -154,14 +154,19 @@ def test_a_registry_import_makes_a_full_recompute_that_shows_it():
     assert boards() == from_scratch()
 
 
-def test_a_registry_edit_that_bypassed_the_version_is_caught_when_she_changes():
+@pytest.mark.parametrize(
+    "edit",
+    [Member.branch_id.set("B2"), Member.active.set(False), Member.name.set("改名")],
+    ids=["moved", "deactivated", "renamed"],
+)
+def test_a_registry_edit_that_bypassed_the_version_is_caught_when_she_changes(edit):
     _units, members = generated_org(seed=7)
     award_some(members, random.Random(4), 20, "a")
-    ranking.compute_boards()
-    moved = next(m for m in members if m.branch_id == "B1")
-    # Moved to B2 straight in the table (no import, no version bump).
-    Member(moved.member_no).update(actions=[Member.branch_id.set("B2")])
-    points.award(moved.member_no, "article_read", "moved")
+    full_then_settled()
+    her = next(m for m in members if m.branch_id == "B1")
+    # Straight in the table: no import, no version bump.
+    Member(her.member_no).update(actions=[edit])
+    points.award(her.member_no, "article_read", "edited")
     stream_poller.drain()
     stats = ranking.compute_boards()
     assert stats["mode"] == "full", stats
