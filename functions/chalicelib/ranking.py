@@ -65,6 +65,10 @@ from .settings import get_settings
 
 FORMAT = 1  # of the state items: another format means a full recompute
 CANDIDATES_PER_BOARD = 2
+# Items a page of the full recompute's Scans and Queries: the same units as 1 MB pages, but no
+# single call long enough to meet the client's read timeout on a busy database.
+PAGE = 1_000
+INDEX_LAG_MS = 10_000  # a GSI follows its table within a second or so; ten to be sure
 
 Figures = dict[str, int]  # figure key ("m2026-11", "y2026", "d2026-11-03", "total") → points
 
@@ -127,12 +131,12 @@ def load_org() -> tuple[dict[str, Unit], list[Person]]:
     """The registry, read whole by the job (a Scan is fine off the request path)."""
     units = {
         u.unit_id: Unit(u.unit_id, u.name, u.kind, tuple(u.path), int(u.sort_order or 0))
-        for u in OrgUnit.scan()
+        for u in OrgUnit.scan(page_size=PAGE)
     }
     people = [
         Person(m.member_no, m.name, m.branch_id)
         for m in Member.scan(
-            attributes_to_get=["member_no", "name", "branch_id", "active"],
+            attributes_to_get=["member_no", "name", "branch_id", "active"], page_size=PAGE
         )
         if m.active and m.branch_id in units
     ]
@@ -144,7 +148,7 @@ def year_totals(year: int) -> dict[str, PointTotal]:
     `by-board` index (a few Queries, no Scan)."""
     out: dict[str, PointTotal] = {}
     for shard in range(BOARD_SHARDS):
-        for item in PointTotal.by_board.query(f"y{year:04d}#{shard}"):
+        for item in PointTotal.by_board.query(f"y{year:04d}#{shard}", page_size=PAGE):
             out[item.member_no] = item
     return out
 
@@ -649,17 +653,18 @@ def compute_boards() -> dict[str, Any]:
             org = _incremental(periods, run, org, changed)
         except NeedsFullRecomputeError as exc:
             reason, run = str(exc), Run()
+    cursor = now_ms - ranking_log.OVERLAP_MS
     if reason is not None:
+        # A full run applies the log entries older than the index's lag (it reads the totals
+        # through an index updated a moment after them); the next run applies the rest.
+        settled = f"{now_ms - INDEX_LAG_MS:013d}"
+        entries = {
+            k: v for k, v in ranking_log.entries_since(cursor, now_ms).items() if k < settled
+        }
+        header = {}
         org = _full(periods, run, org)
     assert org is not None
-    cursor = now_ms - ranking_log.OVERLAP_MS
-    # The entries applied within the overlap (a full run applies none: the index it reads
-    # may lag the entries by a moment, so they are applied again, once, by the next run).
-    seen = (
-        []
-        if reason
-        else sorted(k for k in {*header.get("seen", []), *entries} if k > f"{cursor:013d}")
-    )
+    seen = sorted(k for k in {*(header or {}).get("seen", []), *entries} if k > f"{cursor:013d}")
     header = {
         "day": periods.today.isoformat(),
         "cursor": cursor,
