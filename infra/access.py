@@ -10,6 +10,7 @@ covered, every queried index granted, no Scan on a request path, item-level acti
 from __future__ import annotations
 
 from chalicelib.models import (
+    Ballot,
     Board,
     Campaign,
     CatalogItem,
@@ -37,7 +38,6 @@ from chalicelib.models import (
     ReviewFile,
     ReviewItem,
     SessionFamily,
-    Vote,
     VoteCount,
 )
 
@@ -72,11 +72,11 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Comment, None): ("BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         (Comment, "moderation"): ("Query",),
         (CommentStats, None): ("BatchGetItem", "GetItem", "UpdateItem"),
-        (CommentLimit, None): ("GetItem", "PutItem", "UpdateItem"),
+        (CommentLimit, None): ("GetItem", "UpdateItem"),
         (CommentDecision, None): ("PutItem", "Query"),
         (Campaign, None): ("GetItem", "PutItem"),
         (VoteCount, None): ("Query", "UpdateItem"),
-        (Vote, None): ("PutItem", "Query", "UpdateItem"),
+        (Ballot, None): ("GetItem", "PutItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry whole (the only Scan
@@ -95,11 +95,18 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (PointTotal, None): ("GetItem", "PutItem", "Query"),
         (RankingState, None): ("PutItem",),
     },
+    # The comments aggregator reads the comments' stream and keeps the items' visible counts.
+    "count_comments": {
+        (CommentStats, None): ("GetItem", "UpdateItem"),
+    },
 }
 
 # Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
 # with the function's role).
-STREAMS: dict[str, tuple[type, ...]] = {"aggregate_points": (PointDay,)}
+STREAMS: dict[str, tuple[type, ...]] = {
+    "aggregate_points": (PointDay,),
+    "count_comments": (Comment,),
+}
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"

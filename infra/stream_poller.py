@@ -18,15 +18,18 @@ from typing import Any
 
 import botocore.session
 
-from chalicelib import points_stream
-from chalicelib.models import PointDay
+from chalicelib import comment_stream, points_stream
+from chalicelib.models import Comment, PointDay
 from chalicelib.settings import get_settings
 
 Handler = Callable[[list[dict[str, Any]]], Any]
 
 # Table → the function Lambda would call with its stream's records (streams.py registers the
 # same functions in AWS).
-HANDLERS: dict[str, Handler] = {PointDay.Meta.table_name: points_stream.apply}
+HANDLERS: dict[str, Handler] = {
+    PointDay.Meta.table_name: points_stream.apply,
+    Comment.Meta.table_name: comment_stream.apply,
+}
 
 
 class StreamPoller:

@@ -30,6 +30,46 @@ JWT_KEYS = json.dumps({"bench-1": "b" * 48})
 Row = tuple[str, float, str]
 
 
+# Per user action: `<action>: <read|write> units (<AWS-billed|DynamoDB Local>)`.
+UNITS_FIGURE = re.compile(r"^(?P<action>.+): (?P<kind>read|write) units \((?P<source>[^)]+)\)$")
+# What the stream functions do after a request, metered apart (tools/bench_routes.py).
+AGGREGATOR = "AWS-billed, stream aggregator"
+SOURCES = ("AWS-billed", "DynamoDB Local", AGGREGATOR)
+
+
+def units_figure(action: str, kind: str, source: str = "AWS-billed") -> str:
+    """The name of a per-action units figure (tools/bench_routes.py, tools/cost_estimate.py)."""
+    return f"{action}: {kind} units ({source})"
+
+
+def action_units(name: str) -> tuple[str, str, str] | None:
+    """(action, read|write, source) of a per-action units figure, else None."""
+    found = UNITS_FIGURE.match(name)
+    if found and found["source"] in SOURCES:
+        return found["action"], found["kind"], found["source"]
+    return None
+
+
+def units_table(rows: list[Row]) -> list[str]:
+    """The per-action units as one Markdown table: read and write, AWS-billed and Local."""
+    actions: dict[str, dict[tuple[str, str], float]] = {}
+    for name, value, _ in rows:
+        if parts := action_units(name):
+            action, kind, source = parts
+            actions.setdefault(action, {})[kind, source] = value
+    if not actions:
+        return []
+    lines = [
+        "| action | read (AWS-billed) | write (AWS-billed) | read (Local) | write (Local) "
+        "| aggregator read (AWS-billed) | aggregator write (AWS-billed) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for action, v in actions.items():
+        cells = [v.get((k, s), "") for s in SOURCES for k in ("read", "write")]
+        lines.append(f"| {action} | " + " | ".join(str(c) for c in cells) + " |")
+    return lines
+
+
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -104,7 +144,11 @@ def write(rows: list[Row]) -> None:
         "| figure | value | unit |",
         "|---|---:|---|",
     ]
-    lines += [f"| {f} | {v} | {u} |" for f, v, u in rows]
+    # Per-action units go to their own table below (all of them are in latest.json).
+    lines += [f"| {f} | {v} | {u} |" for f, v, u in rows if not action_units(f)]
+    table = units_table(rows)
+    if table:
+        lines += ["", "## DynamoDB units per user action (through the routes)", "", *table]
     (OUT / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -3,8 +3,11 @@
     python -m tools.cost_estimate [bench/results/latest.json] [--members 1000] [--markdown]
 
 Method: a usage model says how often an active member does each action per month; `make bench`
-says what one action costs in DynamoDB capacity units and how long the handler runs. Prices are
-on-demand list prices (assumptions, below). An action whose figures are not in the bench file
+says what one action costs in DynamoDB read and write request units, as AWS bills them (derived
+from item sizes by tools/capacity.py, through the real routes, so the awards a route adds are
+in), and how long the handler runs. Reads and writes are priced apart, at the on-demand price
+per million read and per million write request units. Prices are on-demand list prices
+(assumptions, below). An action whose figures are not in the bench file
 yet is left out and listed, so the estimate only ever rests on measured figures; adding an area
 means adding its actions to `USAGE` once its bench module reports them.
 """
@@ -16,6 +19,8 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.bench import AGGREGATOR, units_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 LATEST = ROOT / "bench" / "results" / "latest.json"
@@ -48,119 +53,79 @@ BYTES_PER_PAGE_VIEW = 25_000  # compressed HTML; hashed CSS/JS are cached in the
 class Action:
     name: str
     per_member_month: float
-    capacity_figure: str  # DynamoDB capacity units per action (bench)
     latency_figure: str  # handler time per action (bench), ms
+    # The bench actions whose AWS-billed read and write units make up this one, with a factor
+    # each; by default the action of the same name.
+    terms: tuple[tuple[str, float], ...] = ()
+    request: bool = True  # False: units added to another request (no request, no handler time)
 
     def read_write(self, figures: dict[str, float]) -> tuple[float, float] | None:
-        """(read units, write units); a bench that reports only the total is priced as writes,
-        the dearer kind, so the estimate errs high."""
-        if self.capacity_figure not in figures:
-            return None
-        reads = figures.get(self.capacity_figure.replace("capacity units", "read capacity units"))
-        writes = figures.get(self.capacity_figure.replace("capacity units", "write capacity units"))
-        if reads is not None and writes is not None:
-            return reads, writes
-        return 0.0, figures[self.capacity_figure]
+        """(read units, write units), AWS-billed; None if the bench did not measure them."""
+        reads = writes = 0.0
+        for action, factor in self.terms or ((self.name, 1.0),):
+            r = figures.get(units_figure(action, "read"))
+            w = figures.get(units_figure(action, "write"))
+            if r is None or w is None:
+                return None
+            # What the stream functions do after the request (an upper bound: one action's
+            # records in a batch of their own), where the bench measured it.
+            r += figures.get(units_figure(action, "read", AGGREGATOR), 0.0)
+            w += figures.get(units_figure(action, "write", AGGREGATOR), 0.0)
+            reads, writes = reads + factor * r, writes + factor * w
+        return reads, writes
 
 
-# An active member: opens the H5 pages about daily (each visit refreshes the access token and
-# reads /me), logs in afresh about twice a month (new phone, cleared WeChat data, logout).
-# Per active member per month (a member who studies most days): where no latency of that very
-# request is measured, the nearest measured request of the same kind stands in (named below).
+# An active member (one who studies most days) opens the H5 pages on about 25 days a month.
+# Each visit refreshes the access token and reads /me; she logs in afresh about twice a month
+# (new phone, cleared WeChat data, logout). The first sign-in of each day, by login or by
+# refresh, carries the sign-in award (the route adds it): 2 logins + 23 refreshes; the other
+# 7 refreshes come later the same day. The bench measures the award on the first login of the
+# day; a first refresh of the day is a refresh plus that award (first login minus a later one).
+# Once a year, the first sign-in on or after her 入党纪念日 adds that year's birthday points.
+# Where no latency of that very request is measured, the nearest measured request of the same
+# kind stands in (named below).
+FIRST_LOGIN = "first login of the day (with the sign-in award)"
+BIRTHDAY_LOGIN = "first login on or after the 入党纪念日 (with both awards)"
 _HEARTBEAT_MS = "POST /reading/heartbeat over HTTP, p50"
 _READ_MS = "GET /points/me over HTTP, p50"  # a one-item read behind the token check
 _QUIZ_START_MS = "POST /quizzes/daily/attempt (start) over HTTP, p50"
 _QUIZ_SUBMIT_MS = "POST .../attempt/submit over HTTP, p50"
 USAGE = (
+    Action(FIRST_LOGIN, 2, "login handler in-process, p50 (scrypt 2^14 dominates)"),
     Action(
-        "login",
-        2,
-        "capacity units per login",
-        "login handler in-process, p50 (scrypt 2^14 dominates)",
-    ),
-    Action("token refresh", 30, "capacity units per refresh", "GET /me over HTTP, p50"),
-    Action(
-        "GET /me",
-        30,
-        "capacity units per GET /me (after the token check)",
+        "first token refresh of the day (with the sign-in award)",
+        23,
         "GET /me over HTTP, p50",
+        (("token refresh", 1.0), (FIRST_LOGIN, 1.0), ("login (again the same day)", -1.0)),
     ),
+    Action("token refresh", 7, "GET /me over HTTP, p50"),
+    Action(
+        "入党纪念日 points (once a year)",
+        1 / 12,
+        "",
+        ((BIRTHDAY_LOGIN, 1.0), (FIRST_LOGIN, -1.0)),
+        request=False,
+    ),
+    Action("GET /me", 30, "GET /me over HTTP, p50"),
     # ~40 article or installment views a month, ~6 heartbeats each; 25 of them complete a read.
+    Action("heartbeat", 215, _HEARTBEAT_MS),
+    Action("heartbeat that completes a read, with its award", 25, _HEARTBEAT_MS),
+    Action("我的党建 (GET /points/me)", 8, _READ_MS),
+    Action("leaderboard page (branch board)", 4, "GET /boards/branch/{id} over HTTP, p50"),
     Action(
-        "reading heartbeat",
-        215,
-        "capacity units per heartbeat (token check included)",
-        _HEARTBEAT_MS,
+        "comment page (20, signed in)", 40, "GET /articles/{slug}/comments over HTTP (public), p50"
     ),
-    Action(
-        "article completed (+ award)",
-        25,
-        "capacity units per article completion with its award",
-        _HEARTBEAT_MS,
-    ),
-    Action("我的党建", 8, "capacity units per 我的党建 summary", _READ_MS),
-    Action(
-        "leaderboard page",
-        4,
-        "capacity units per leaderboard page (branch board)",
-        "GET /boards/branch/{id} over HTTP, p50",
-    ),
-    Action(
-        "comments read",
-        40,
-        "capacity units per comment page (20, signed in)",
-        "GET /articles/{slug}/comments over HTTP (public), p50",
-    ),
-    Action(
-        "comment posted",
-        2,
-        "capacity units per comment post (visible, with its award)",
-        "POST /articles/{slug}/comments over HTTP, p50",
-    ),
-    Action("campaign page", 2, "capacity units per campaign view (signed in)", _READ_MS),
-    Action(
-        "vote",
-        1,
-        "capacity units per vote (with its award)",
-        "POST /campaigns/{id}/votes over HTTP, p50",
-    ),
-    Action("quiz hub", 20, "capacity units per quiz hub (4 quizzes)", _READ_MS),
-    Action(
-        "daily quiz start",
-        20,
-        "capacity units per daily-quiz start (5 questions drawn)",
-        _QUIZ_START_MS,
-    ),
-    Action(
-        "quiz answer saved",
-        100,
-        "capacity units per saved answer",
-        "POST .../attempt/answer over HTTP, p50",
-    ),
-    Action(
-        "daily quiz submit",
-        20,
-        "capacity units per daily-quiz submit (grading + points)",
-        _QUIZ_SUBMIT_MS,
-    ),
-    Action(
-        "exam start", 0.5, "capacity units per exam start (10 questions shuffled)", _QUIZ_START_MS
-    ),
-    Action(
-        "exam submit",
-        0.5,
-        "capacity units per exam submit (grading + points + best scores)",
-        _QUIZ_SUBMIT_MS,
-    ),
-    Action(
-        "self-check start", 1 / 3, "capacity units per self-check start (8 items)", _QUIZ_START_MS
-    ),
-    Action(
-        "self-check submit",
-        1 / 3,
-        "capacity units per self-check submit (tallies, one transaction)",
-        _QUIZ_SUBMIT_MS,
-    ),
+    Action("comment post, with its award", 2, "POST /articles/{slug}/comments over HTTP, p50"),
+    Action("campaign view (signed in)", 2, _READ_MS),
+    Action("vote, with its award", 1, "POST /campaigns/{id}/votes over HTTP, p50"),
+    Action("quiz hub (4 quizzes)", 20, _READ_MS),
+    Action("daily quiz start (5 questions drawn)", 20, _QUIZ_START_MS),
+    Action("quiz answer saved", 100, "POST .../attempt/answer over HTTP, p50"),
+    Action("daily quiz submit", 20, _QUIZ_SUBMIT_MS),
+    Action("exam start (10 questions shuffled)", 0.5, _QUIZ_START_MS),
+    Action("exam submit", 0.5, _QUIZ_SUBMIT_MS),
+    Action("self-check start (8 items)", 1 / 3, _QUIZ_START_MS),
+    Action("self-check submit", 1 / 3, _QUIZ_SUBMIT_MS),
 )
 
 
@@ -175,12 +140,14 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
     skipped = []
     for action in USAGE:
         units = action.read_write(figures)
-        if units is None or action.latency_figure not in figures:
+        if units is None or (action.request and action.latency_figure not in figures):
             skipped.append(action.name)
             continue
         count = action.per_member_month * members
         reads += units[0] * count
         writes += units[1] * count
+        if not action.request:
+            continue
         requests += count
         seconds = figures[action.latency_figure] / 1000 * CPU_STRETCH
         gb_seconds += count * seconds * LAMBDA_MEMORY_MB / 1024

@@ -52,6 +52,7 @@ def make_member(
     roles: tuple[str, ...] = (),
     password: str | None = PASSWORD,
     active: bool = True,
+    joined_on: str | None = "2001-07-01",
 ) -> Member:
     member = Member(
         member_no,
@@ -61,7 +62,7 @@ def make_member(
         branch_id=branch_id,
         status="full",
         roles=list(roles),
-        joined_on="2001-07-01",
+        joined_on=joined_on,
         active=active,
         password_hash=passwords.hash_password(password) if password else None,
     )

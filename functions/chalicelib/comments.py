@@ -3,11 +3,12 @@
 Plain text only: the text is stored as the member typed it (line ends normalised, trimmed) and the
 page shows it with textContent, never as HTML or Markdown.
 
-A post is ONE TransactWriteItems: the request record (idempotency: a retried post returns the
-comment it made), this minute's and today's counters of the member (conditions count < limit,
-so parallel posts can never exceed the limits; no Scan, no read first), the comment, and the
-item's visible-comment counter when the comment is visible at once. Edits, deletions and
-decisions update the comment and the counter in one transaction too.
+A post is three single-item writes, each safe to repeat (see `post`): the member's day item
+counts it against this minute's and today's limits and records the request (one conditional
+UpdateItem, `comment_limits`: parallel posts can never exceed the limits; no Scan, no read
+first), the comment, its point. The items' visible-comment counters follow from the comments
+table's stream (`comment_stream`, applied idempotently), so no request writes a shared counter.
+Edits, deletions and decisions update the comment (and the featured set) in one transaction.
 
 Moderation (`COMMENT_MODERATION`): "post" shows a comment at once and reviewers can hide it; "pre"
 holds every comment until a reviewer approves. Either way a comment containing a listed word
@@ -23,22 +24,21 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import size
 
-from . import clock, cursors, points, reading, registry, scope, sensitive
+from . import clock, comment_limits, cursors, points, reading, registry, scope, sensitive
 from .errors import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
     TooManyRequestsError,
-    busy,
 )
-from .models import Comment, CommentDecision, CommentLimit, CommentStats, Member
+from .models import Comment, CommentDecision, CommentStats, Member
 from .models.base import Transaction, TransactionCancelled
 from .settings import SettingsError, get_settings
 
@@ -114,101 +114,95 @@ def _status_for(hits: list[str]) -> tuple[str, str | None]:
 # --- posting ----------------------------------------------------------------------------------
 
 
-def _limits(member_no: str) -> tuple[CommentLimit, CommentLimit, int, int]:
-    """This minute's and today's counters, and the seconds until each window turns over."""
-    local = clock.local_now()
-    minute = CommentLimit(f"{member_no}#m{local:%Y%m%d%H%M}")
-    day = CommentLimit(f"{member_no}#d{local.date().isoformat()}")
-    to_minute = 60 - local.second
-    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), clock.TZ)
-    return minute, day, to_minute, max(1, int((midnight - local).total_seconds()))
+def _new_comment(
+    member: Member,
+    unit: Any,
+    slug: str,
+    comment_id: str,
+    text: str,
+) -> Comment:
+    hits = sensitive.find(text)
+    status, reason = _status_for(hits)
+    mod_root, mod_path = _mod_keys(status, list(unit.path), comment_id)
+    return Comment(
+        slug,
+        comment_id,
+        member_no=member.member_no,
+        author_name=member.name,
+        branch_id=unit.unit_id,
+        branch_name=unit.name,
+        branch_path=list(unit.path),
+        text=text,
+        status=status,
+        reason=reason,
+        hits=hits or None,
+        featured=False,
+        created_at=int(comment_id[:13]) / 1000,
+        mod_root=mod_root,
+        mod_path=mod_path,
+    )
+
+
+def _write(comment: Comment) -> bool:
+    """Write the comment once; False if an item with its id exists already."""
+    try:
+        comment.save(condition=Comment.comment_id.does_not_exist())
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _answer(member: Member, comment: Comment, *, replay: bool = False) -> dict[str, Any]:
+    """The post's answer; the comment's point is given if it is visible (idempotent)."""
+    award = None
+    if comment.status == VISIBLE:
+        award = points.award(member.member_no, "comment", award_key(comment))
+    out = view(comment, member.member_no)
+    out["award"] = {"rule": award.rule, "points": award.amount} if award else None
+    if replay:
+        out["replay"] = True
+    return out
 
 
 def post(member: Member, slug: str, text: str, request_id: str) -> dict[str, Any]:
-    """Post a comment; a retry with the same request id returns the comment it made."""
+    """Post a comment; a retry with the same request id returns the comment it made.
+
+    Three single-item writes, each safe to repeat: the member's day item counts the post and
+    records the request with the comment's id (`comment_limits.count`), the comment is put
+    (condition: not there), its point is awarded. A retry finds the request recorded and
+    completes whatever a failure between the writes left undone. The item's visible count
+    follows from the comments table's stream (`comment_stream`), not from this request."""
     item = reading.catalog_item(slug)  # 404 for unknown or unpublished items
     text = clean_text(text)
     settings = get_settings()
     unit = registry.get_unit(member.branch_id)
-    hits = sensitive.find(text)
-    status, reason = _status_for(hits)
-    request = CommentLimit(f"{member.member_no}#r{request_id}")
-    for attempt in range(MAX_ATTEMPTS):
-        now = clock.now()
-        comment_id = f"{int(now * 1000):013d}{secrets.token_hex(3)}"
-        mod_root, mod_path = _mod_keys(status, list(unit.path), comment_id)
-        comment = Comment(
-            item.slug,
-            comment_id,
-            member_no=member.member_no,
-            author_name=member.name,
-            branch_id=unit.unit_id,
-            branch_name=unit.name,
-            branch_path=list(unit.path),
-            text=text,
-            status=status,
-            reason=reason,
-            hits=hits or None,
-            featured=False,
-            created_at=now,
-            mod_root=mod_root,
-            mod_path=mod_path,
+    earlier = comment_limits.made_before(member.member_no, request_id)
+    if earlier is not None:
+        return _replay(member, unit, item.slug, earlier, text)
+    comment_id = f"{int(clock.now() * 1000):013d}{secrets.token_hex(3)}"
+    counted = comment_limits.count(
+        member.member_no,
+        request_id,
+        f"{item.slug}#{comment_id}",
+        settings.comments_per_minute,
+        settings.comments_per_day,
+    )
+    if isinstance(counted, comment_limits.Refused):
+        if counted.window == "minute":
+            raise TooManyRequestsError(
+                f"评论太频繁：每分钟最多 {settings.comments_per_minute} 条，"
+                f"请 {counted.retry_after} 秒后再试",
+                counted.retry_after,
+            )
+        raise TooManyRequestsError(
+            f"今天已发表 {settings.comments_per_day} 条评论，达到每日上限，请明天再来",
+            counted.retry_after,
         )
-        minute, day, to_minute, to_midnight = _limits(member.member_no)
-        try:
-            with Transaction() as tx:
-                tx.save(
-                    "request",
-                    CommentLimit(
-                        request.key,
-                        count=1,
-                        comment=f"{item.slug}#{comment_id}",
-                        expires_at=_expiry(2 * 86400),
-                    ),
-                    condition=CommentLimit.key.does_not_exist(),
-                )
-                for label, counter, limit, ttl in (
-                    ("minute", minute, settings.comments_per_minute, 120),
-                    ("day", day, settings.comments_per_day, 2 * 86400),
-                ):
-                    tx.update(
-                        label,
-                        counter,
-                        actions=[
-                            CommentLimit.count.add(1),
-                            CommentLimit.expires_at.set(_expiry(ttl)),
-                        ],
-                        condition=CommentLimit.count.does_not_exist()
-                        | (CommentLimit.count < limit),
-                    )
-                tx.save("comment", comment, condition=Comment.comment_id.does_not_exist())
-                if status == VISIBLE:
-                    tx.update(
-                        "stats", CommentStats(item.slug), actions=[CommentStats.visible.add(1)]
-                    )
-        except TransactionCancelled as exc:
-            if exc.failed("request"):
-                return _replay(member, item.slug, request.key)
-            if exc.failed("minute"):
-                raise TooManyRequestsError(
-                    f"评论太频繁：每分钟最多 {settings.comments_per_minute} 条，"
-                    f"请 {to_minute} 秒后再试",
-                    to_minute,
-                ) from None
-            if exc.failed("day"):
-                raise TooManyRequestsError(
-                    f"今天已发表 {settings.comments_per_day} 条评论，达到每日上限，请明天再来",
-                    to_midnight,
-                ) from None
-            if exc.conflict or exc.failed("comment"):
-                time.sleep(0.01 * (attempt + 1))  # a parallel write, or an id taken this ms
-                continue
-            raise
-        award = points.award(member.member_no, "comment", comment_id) if status == VISIBLE else None
-        out = view(comment, member.member_no)
-        out["award"] = {"rule": award.rule, "points": award.amount} if award else None
-        return out
-    raise busy()
+    if counted is not None:  # a parallel twin of this request recorded it first
+        return _replay(member, unit, item.slug, counted, text)
+    return _complete(member, unit, item.slug, comment_id, text, replay=False)
 
 
 def award_key(comment: Comment) -> str:
@@ -219,22 +213,28 @@ def award_key(comment: Comment) -> str:
     return comment.comment_id if n == 0 else f"{comment.comment_id}#{n}"
 
 
-def _replay(member: Member, slug: str, request_key: str) -> dict[str, Any]:
-    """The comment a request made. Its point is given again if it is still due: the award is
-    idempotent, so a post whose award failed after the comment was written (a timeout,
-    throttling) gets its point on the phone's retry, and a post that got it gets nothing more."""
-    record = CommentLimit.get(request_key, consistent_read=True)
-    ref_slug, _, comment_id = (record.comment or "").partition("#")
+def _replay(member: Member, unit: Any, slug: str, ref: str, text: str) -> dict[str, Any]:
+    """The comment a request made (`ref` "<slug>#<comment id>"), completed if the first attempt
+    failed after counting it: the comment is written now (from the retry's text, which is the
+    request's), and its point given if still due — the award is idempotent."""
+    ref_slug, _, comment_id = ref.partition("#")
     if ref_slug != slug:
         raise ConflictError("请求编号(request_id)已被使用，请刷新页面后重试")
-    comment = _get(slug, comment_id)
-    award = None
-    if comment.status == VISIBLE:
-        award = points.award(member.member_no, "comment", award_key(comment))
-    out = view(comment, member.member_no)
-    out["award"] = {"rule": award.rule, "points": award.amount} if award else None
-    out["replay"] = True
-    return out
+    return _complete(member, unit, slug, comment_id, text, replay=True)
+
+
+def _complete(
+    member: Member, unit: Any, slug: str, comment_id: str, text: str, *, replay: bool
+) -> dict[str, Any]:
+    """Write the counted comment unless a twin of the request (or its first attempt) did, then
+    answer with it and its point."""
+    comment = _new_comment(member, unit, slug, comment_id, text)
+    if not _write(comment):
+        comment = Comment.get(slug, comment_id, consistent_read=True)
+        replay = True
+        if comment.member_no != member.member_no:  # the same id in the same ms: never ours
+            raise ConflictError("请求编号(request_id)已被使用，请刷新页面后重试")
+    return _answer(member, comment, replay=replay)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -298,8 +298,9 @@ def list_for(slug: str, member: Member | None, cursor: str | None = None) -> dic
         last_evaluated_key=start,
         filter_condition=shown,
     )
+    found = list(results)
     featured_ids = set(stats.featured or ())
-    page = [c for c in results if c.comment_id not in featured_ids]
+    page = [c for c in found if c.comment_id not in featured_ids]
     featured: list[Comment] = []
     if start is None and featured_ids:
         featured = [
@@ -308,9 +309,14 @@ def list_for(slug: str, member: Member | None, cursor: str | None = None) -> dic
             if c.status == VISIBLE
         ]
         featured.sort(key=lambda c: c.comment_id, reverse=True)
+    count = int(stats.visible or 0)
+    if start is None and results.last_evaluated_key is None:
+        # One page holds every comment: count them here, exact even before the stream function
+        # has counted the one just posted (the counter follows within seconds).
+        count = sum(1 for c in found if c.status == VISIBLE)
     return {
         "slug": item.slug,
-        "count": int(stats.visible or 0),
+        "count": count,
         "featured": [view(c, viewer, caller) for c in featured],
         "items": [view(c, viewer, caller) for c in page],
         "next": cursors.encode(results.last_evaluated_key),
@@ -358,9 +364,8 @@ def _transition(
     feature: bool = False,
 ) -> None:
     """Move a comment to `status` (condition: its status is still what we read) and keep the
-    item's counter and featured set right, in one transaction."""
+    item's featured set right, in one transaction (the visible count follows from the stream)."""
     before = comment.status
-    delta = int(status == VISIBLE) - int(before == VISIBLE)
     if status == VISIBLE and before != VISIBLE:
         # Visible (again): a new round, whose point is its own (an earlier round's point was
         # taken back when it was taken down).
@@ -372,9 +377,7 @@ def _transition(
         actions += [Comment.mod_root.set(mod_root), Comment.mod_path.set(mod_path)]
     else:
         actions += [Comment.mod_root.remove(), Comment.mod_path.remove()]
-    stats_actions = []
-    if delta:
-        stats_actions.append(CommentStats.visible.add(delta))
+    stats_actions = []  # the visible count follows from the stream (comment_stream)
     stats_condition = None
     if unfeature or (comment.featured and status != VISIBLE):
         actions.append(Comment.featured.set(False))

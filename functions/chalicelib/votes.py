@@ -6,27 +6,54 @@ may vote (default: everyone). Campaigns come from content (`Template: campaign` 
 `Vote-*` metadata, loaded by tools/publish_campaigns.py) or from the API (a staff role managing
 every unit allowed to vote).
 
-A vote is ONE TransactWriteItems: the request record (idempotency), the vote record
-"v#<candidate>#<n>" (condition: not there, so a member's n-th vote for a candidate exists once
-and the per-candidate limit holds), the member's campaign counter (condition count < votes per
-member), today's counter when there is a daily quota (condition count < quota) and the
-candidate's counter (ADD 1). 100 parallel identical votes therefore count exactly once.
-The vote records are the log: `python -m tools.recount_votes` recounts every counter from them.
+How a vote is written (the decision, and why). Each member has ONE ballot item per campaign
+(`Ballot`: partition key the campaign, sort key the member) holding every vote she cast, keyed by
+its request id: {request id: [candidate, epoch seconds]}, and a version. A vote reads it (one
+consistent GetItem), decides everything in Python on what it read — a replay (the request id is
+there: the first answer again), the per-candidate limit, the votes per member, today's quota
+(records of the Asia/Shanghai day) — and writes it back with a Put conditional on the version it
+read, in a 2-item TransactWriteItems with the candidate's counter shard (ADD 1). Any parallel
+vote of the same member changes the version, so all but one of them fail the condition, read
+again and decide again: the checks are exact under parallel requests, and 100 parallel
+identical votes count once. The totals per candidate and per day are counted from the records,
+so a ballot cannot disagree with itself; there are no member counters to drift.
 
-Hot candidates: the counter is split into COUNTER_SHARDS items (the member's shard, summed on
-read with one Query of the campaign's partition), so parallel votes for one candidate do not
-all write one item (DynamoDB cancels parallel transactions on one item: TransactionConflict).
-All counters of a campaign share its partition key, which takes about 1,000 write units a
-second: a transactional write costs 2, so roughly 500 votes a second per campaign — far above
-what one organisation's members produce; beyond that the partition key itself would need shards.
+Cost, as AWS bills it: a transaction bills each item 2 units per KB, so a vote is 2 × 1 (the
+ballot, under 1 KB) + 2 × 1 (the shard) = 4 write units, and its award 2 more (a claim PutItem
+and the day's UpdateItem, chalicelib/points.py): 6. Before, the request record, the vote record,
+the member's total, today's counter and the shard were 5 transaction items (10 units) plus the
+vote log's GSI write: 13 with the award, 11 without a daily quota (measured by
+tests/integration/test_vote_cost.py with its AWS-billing meter). No GSI: a campaign's ballots
+are one partition, which `tools.recount_votes` Queries.
+
+The ballot's size: about 50 bytes plus, per vote, the request id, the candidate's slug and ~12
+bytes — 66 bytes a vote with the page's UUIDs and a 19-character slug. It stays under 1 KB up to
+15 such votes (at least 5 even with 64-character request ids and 100-character slugs); the
+default campaign gives 1, ours 2. A campaign that gives a member more (the rules allow up to
+1,000) pays 2 units per further KB of her ballot on each of her later votes: a vote with its
+award is 2 × ⌈ballot KB⌉ + 4 units — 8 from about the 16th vote, 10 from the 32nd, 12 from the
+47th (a ballot of 1,000 votes is ~65–180 KB, under DynamoDB's 400 KB). Request records are kept
+for good (they are the log), not 7 days as before. A later vote's award call still writes 2
+units (the claim is re-put, the line's condition fails); skipping it would lose the repair of an
+award that failed, so it stays.
+
+Hot candidates: the counter is split into COUNTER_SHARDS items summed on read with one Query of
+the campaign's partition (a vote adds to the member's shard, to the next one on each retry after
+a conflict), so parallel votes for one candidate do not all write one item (DynamoDB cancels
+parallel transactions on one item: TransactionConflict). A campaign's ballots share its
+partition key, as do its counters: each key takes about 1,000 write units a second, roughly 500
+votes a second per campaign with transactional writes — far above what one organisation's
+members produce (and DynamoDB splits a hot partition by sort key, the members, beyond that).
 """
 
 from __future__ import annotations
 
+import random
 import time
 import zlib
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -40,20 +67,25 @@ from .errors import (
     busy,
 )
 from .identifiers import is_slug
-from .models import Campaign, CatalogItem, Member, OrgUnit, Vote, VoteCount
+from .models import Ballot, Campaign, CatalogItem, Member, OrgUnit, VoteCount
 from .models.base import Transaction, TransactionCancelled
 
 COUNTER_SHARDS = 10
 MAX_ATTEMPTS = 8
-REQUEST_DAYS = 7
 
 
-def shard(member_no: str) -> int:
-    return zlib.crc32(member_no.encode()) % COUNTER_SHARDS
+def shard(member_no: str, attempt: int = 0) -> int:
+    """The counter shard a vote adds to: the member's own, the next one on each retry after a
+    conflict. Any shard is right (they are summed); spreading retries avoids a busy one."""
+    return (zlib.crc32(member_no.encode()) + attempt) % COUNTER_SHARDS
 
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(float(ts), clock.TZ).isoformat(timespec="minutes")
+
+
+def _day(ts: float) -> date:
+    return datetime.fromtimestamp(float(ts), clock.TZ).date()
 
 
 def get_campaign(campaign_id: str) -> Campaign:
@@ -87,30 +119,51 @@ def counts(campaign_id: str) -> dict[str, int]:
     return dict(totals)
 
 
-def _mine(campaign_id: str, member_no: str) -> dict[str, Any]:
-    """The member's votes and counters in this campaign: one consistent Query."""
-    out: dict[str, Any] = {"by_candidate": Counter(), "total": 0, "days": {}, "requests": {}}
-    for v in Vote.query(f"{campaign_id}#{member_no}", consistent_read=True):
-        if v.item.startswith("v#"):
-            out["by_candidate"][v.candidate] += 1
-        elif v.item == "total":
-            out["total"] = int(v.count or 0)
-        elif v.item.startswith("d"):
-            out["days"][v.item[1:]] = int(v.count or 0)
-        elif v.item.startswith("r#"):
-            out["requests"][v.item[2:]] = v
-    return out
+@dataclass
+class Mine:
+    """A member's ballot as read: her votes by request id and the version it was read at."""
+
+    version: int = 0
+    records: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ballot: Ballot) -> Mine:
+        raw = ballot.records.as_dict() if hasattr(ballot.records, "as_dict") else ballot.records
+        return cls(
+            int(ballot.version or 0),
+            {rid: (str(c), float(at)) for rid, (c, at) in (raw or {}).items()},
+        )
+
+    @property
+    def by_candidate(self) -> Counter[str]:
+        return Counter(candidate for candidate, _ in self.records.values())
+
+    @property
+    def total(self) -> int:
+        return len(self.records)
+
+    def on(self, day: date) -> int:
+        return sum(1 for _, at in self.records.values() if _day(at) == day)
 
 
-def _my_summary(campaign: Campaign, mine: dict[str, Any]) -> dict[str, Any]:
-    today = clock.today().isoformat()
-    used_today = mine["days"].get(today, 0)
-    remaining = int(campaign.votes_per_member) - mine["total"]
+def _mine(campaign_id: str, member_no: str) -> Mine:
+    """The member's ballot: one consistent GetItem (none yet: an empty one at version 0)."""
+    try:
+        return Mine.of(Ballot.get(campaign_id, member_no, consistent_read=True))
+    except Ballot.DoesNotExist:
+        return Mine()
+
+
+def _my_summary(campaign: Campaign, mine: Mine) -> dict[str, Any]:
+    # "today" is the daily quota's use: 0 when the campaign has none (as the API always said).
+    used_today = 0
+    remaining = int(campaign.votes_per_member) - mine.total
     if campaign.daily_quota is not None:
+        used_today = mine.on(clock.today())
         remaining = min(remaining, int(campaign.daily_quota) - used_today)
     return {
-        "votes": dict(mine["by_candidate"]),
-        "total": mine["total"],
+        "votes": dict(mine.by_candidate),
+        "total": mine.total,
         "today": used_today,
         "remaining": max(0, remaining),
     }
@@ -152,117 +205,92 @@ def _refuse_unit(campaign: Campaign) -> ForbiddenError:
     return ForbiddenError(f"本次投票仅限{names}的党员参加")
 
 
+def _refuse(campaign: Campaign, member: Member, mine: Mine, candidate: str) -> None:
+    """Raise the reason this vote may not be cast now, on the ballot as read."""
+    state = phase(campaign)
+    if state == "before":
+        raise ConflictError(f"投票尚未开始（{_iso(campaign.starts_at)} 开始）")
+    if state == "closed":
+        raise ConflictError(f"投票已结束（{_iso(campaign.ends_at)} 截止）")
+    if campaign.units and not may_vote(campaign, registry.get_unit(member.branch_id).path):
+        raise _refuse_unit(campaign)
+    per_candidate = int(campaign.per_candidate)
+    if mine.by_candidate[candidate] >= per_candidate:
+        raise ConflictError(
+            "您已经为该候选人投过票"
+            if per_candidate == 1
+            else f"每位候选人最多投 {per_candidate} 票，您已投满"
+        )
+    if mine.total >= int(campaign.votes_per_member):
+        raise ConflictError(f"您在本次评选中的 {int(campaign.votes_per_member)} 票已经投完")
+    quota = campaign.daily_quota
+    if quota is not None and mine.on(clock.today()) >= int(quota):
+        raise ConflictError(f"今天的 {int(quota)} 票已经投完，请明天再来")
+
+
 def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> dict[str, Any]:
-    """One vote; a retry with the same request id returns the first answer."""
+    """One vote; a retry with the same request id returns the first answer. See the module
+    docstring: the ballot read, checked and written back under its version, with the shard."""
     campaign = get_campaign(campaign_id)
     if candidate not in {c["slug"] for c in campaign.candidates}:
         raise NotFoundError("候选人不在本次评选中")
-    voter = f"{campaign_id}#{member.member_no}"
+    member_no = member.member_no
     for attempt in range(MAX_ATTEMPTS):
-        mine = _mine(campaign_id, member.member_no)
-        if request_id in mine["requests"]:
+        mine = _mine(campaign_id, member_no)
+        if request_id in mine.records:
             # The vote stands; its point is given now if the first attempt failed after the
             # vote was written (the award is idempotent: at most once per campaign).
-            award = points.award(member.member_no, "vote", campaign_id)
-            return _answer(campaign, member, mine["requests"][request_id], replay=True, award=award)
-        state = phase(campaign)
-        if state == "before":
-            raise ConflictError(f"投票尚未开始（{_iso(campaign.starts_at)} 开始）")
-        if state == "closed":
-            raise ConflictError(f"投票已结束（{_iso(campaign.ends_at)} 截止）")
-        if campaign.units and not may_vote(campaign, registry.get_unit(member.branch_id).path):
-            raise _refuse_unit(campaign)
-        n = mine["by_candidate"][candidate] + 1
-        per_candidate = int(campaign.per_candidate)
-        if n > per_candidate:
-            raise ConflictError(
-                "您已经为该候选人投过票"
-                if per_candidate == 1
-                else f"每位候选人最多投 {per_candidate} 票，您已投满"
-            )
-        if mine["total"] >= int(campaign.votes_per_member):
-            raise ConflictError(f"您在本次评选中的 {int(campaign.votes_per_member)} 票已经投完")
-        today = clock.today()
-        if campaign.daily_quota is not None and mine["days"].get(today.isoformat(), 0) >= int(
-            campaign.daily_quota
-        ):
-            raise ConflictError(f"今天的 {int(campaign.daily_quota)} 票已经投完，请明天再来")
+            award = points.award(member_no, "vote", campaign_id)
+            return _answer(campaign, mine, request_id, replay=True, award=award)
+        _refuse(campaign, member, mine, candidate)
         now = clock.now()
-        expires = datetime.fromtimestamp(now, UTC) + timedelta(days=REQUEST_DAYS)
+        records = {**mine.records, request_id: (candidate, int(now))}
+        ballot = Ballot(
+            campaign_id,
+            member_no,
+            version=mine.version + 1,
+            records={rid: [c, int(at)] for rid, (c, at) in records.items()},
+        )
+        read_at = (
+            Ballot.member_no.does_not_exist()
+            if mine.version == 0
+            else Ballot.version == mine.version
+        )
         try:
             with Transaction() as tx:
-                tx.save(
-                    "request",
-                    Vote(
-                        voter,
-                        f"r#{request_id}",
-                        candidate=candidate,
-                        ordinal=n,
-                        at=now,
-                        expires_at=expires,
-                    ),
-                    condition=Vote.item.does_not_exist(),
-                )
-                tx.save(
-                    "vote",
-                    Vote(
-                        voter,
-                        f"v#{candidate}#{n}",
-                        candidate=candidate,
-                        ordinal=n,
-                        at=now,
-                        request_id=request_id,
-                        log_campaign=campaign_id,
-                        log_key=f"{candidate}#{int(now * 1000):013d}#{member.member_no}#{n}",
-                    ),
-                    condition=Vote.item.does_not_exist(),
-                )
-                tx.update(
-                    "total",
-                    Vote(voter, "total"),
-                    actions=[Vote.count.add(1)],
-                    condition=Vote.count.does_not_exist()
-                    | (Vote.count < int(campaign.votes_per_member)),
-                )
-                if campaign.daily_quota is not None:
-                    tx.update(
-                        "today",
-                        Vote(voter, f"d{today.isoformat()}"),
-                        actions=[Vote.count.add(1), Vote.expires_at.set(expires)],
-                        condition=Vote.count.does_not_exist()
-                        | (Vote.count < int(campaign.daily_quota)),
-                    )
+                tx.save("ballot", ballot, condition=read_at)
                 tx.update(
                     "count",
-                    VoteCount(campaign_id, f"{candidate}#{shard(member.member_no):02d}"),
+                    VoteCount(campaign_id, f"{candidate}#{shard(member_no, attempt):02d}"),
                     actions=[VoteCount.votes.add(1)],
                 )
         except TransactionCancelled as exc:
-            if not (exc.conflict or "ConditionalCheckFailed" in exc.reasons.values()):
+            if not (exc.conflict or exc.failed("ballot")):
                 raise
-            # A parallel request changed what we read (or the item was busy): read again; the
-            # checks above then give the right answer (replay, already voted, quota used).
-            time.sleep(0.005 * (attempt + 1))
+            # A parallel request changed the ballot (or a shard was busy: the next attempt
+            # takes the next shard): read again; the checks then give the right answer
+            # (replay, already voted, quota used). Jittered exponential backoff, < 1 s in all.
+            time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))
             continue
-        award = points.award(member.member_no, "vote", campaign_id)
-        record = Vote(voter, f"r#{request_id}", candidate=candidate, ordinal=n, at=now)
-        return _answer(campaign, member, record, replay=False, award=award)
+        award = points.award(member_no, "vote", campaign_id)
+        return _answer(campaign, Mine(mine.version + 1, records), request_id, award=award)
     raise busy()
 
 
 def _answer(
     campaign: Campaign,
-    member: Member,
-    record: Vote,
+    mine: Mine,
+    request_id: str,
     *,
-    replay: bool,
+    replay: bool = False,
     award: points.Award | None = None,
 ) -> dict[str, Any]:
-    mine = _mine(campaign.campaign_id, member.member_no)
+    """The vote's answer from the ballot in hand (what was just written is not read again)."""
+    candidate, at = mine.records[request_id]
     return {
         "campaign": campaign.campaign_id,
-        "candidate": record.candidate,
-        "voted_at": _iso(record.at),
+        "candidate": candidate,
+        "voted_at": _iso(at),
         "replay": replay,
         "me": {**_my_summary(campaign, mine), "eligible": True},
         "counts": counts(campaign.campaign_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib import comments, points, points_figures, votes
+from infra import stream_poller
 from tools.fixtures import make_campaign, make_item, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -58,4 +59,39 @@ def test_a_comment_whose_award_failed_gets_it_on_the_retry(award_fails_once):
     again = comments.post(member, "a1", "学习体会：把理论落到实处。", "req-cmt-0001")
     assert again["award"] is None
     assert _ledger("75000002", "comment") == [1]
+    stream_poller.drain()
     assert comments.counts(["a1"]) == {"a1": 1}
+
+
+@pytest.fixture
+def comment_put_fails_once(monkeypatch: pytest.MonkeyPatch):
+    real = comments._write
+    calls = {"n": 0}
+
+    def flaky(comment):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the Lambda died after counting the post")
+        return real(comment)
+
+    monkeypatch.setattr(comments, "_write", flaky)
+    return calls
+
+
+def test_a_post_counted_but_not_written_is_written_by_the_retry(comment_put_fails_once):
+    """A failure between the request record and the comment: the retry writes the comment with
+    the id the request recorded, once, counted once against the limits, its point once."""
+    make_tree()
+    member = make_member("75000003", "B1", password=None)
+    make_item("a1")
+    with pytest.raises(RuntimeError):
+        comments.post(member, "a1", "学习体会：理论联系实际。", "req-cmt-0003")
+    assert comments.list_for("a1", member)["items"] == []
+    retry = comments.post(member, "a1", "学习体会：理论联系实际。", "req-cmt-0003")
+    assert retry["replay"] is True and retry["award"] == {"rule": "comment", "points": 1}
+    again = comments.post(member, "a1", "学习体会：理论联系实际。", "req-cmt-0003")
+    assert again["id"] == retry["id"] and again["award"] is None
+    stream_poller.drain()
+    page = comments.list_for("a1", member)
+    assert [c["id"] for c in page["items"]] == [retry["id"]] and page["count"] == 1
+    assert _ledger("75000003", "comment") == [1]

@@ -13,6 +13,7 @@ import requests
 from chalicelib import clock, comments, points_figures, settings
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.models import Comment, CommentDecision, CommentStats
+from infra import stream_poller
 from tools.fixtures import bearer, make_item, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -48,6 +49,9 @@ def post(stack, member, text, slug="a1", request_id=None):
 
 
 def listing(stack, member=None, slug="a1", cursor=None):
+    """The page as a reader gets it once the count's stream function has run (within seconds
+    in AWS; here the test applies the stream first)."""
+    stream_poller.drain()
     params = {"cursor": cursor} if cursor else None
     headers = bearer(member) if member else {}
     r = requests.get(
@@ -81,6 +85,7 @@ def test_a_comment_is_stored_as_plain_text_counted_and_awarded(stack, org):
     assert "member_no" not in page["items"][0] and page["items"][0]["mine"] is False
     # Constitution installments take comments too; counts come for a list of slugs at once.
     assert post(stack, org["other"], "党章第一天学习体会", slug="d1").status_code == 201
+    stream_poller.drain()
     counts = requests.get(f"{stack.url}/api/comments/counts?slugs=a1,d1,zz", timeout=30).json()
     assert counts == {"counts": {"a1": 1, "d1": 1, "zz": 0}}
 
@@ -122,6 +127,7 @@ def test_a_retried_post_returns_the_same_comment(stack, org):
     assert all(r.status_code == 201 for r in replies), [r.text for r in replies]
     assert len({r.json()["id"] for r in replies}) == 1
     assert len(list(Comment.query("a1"))) == 1
+    stream_poller.drain()
     assert CommentStats.get("a1").visible == 1
     assert len(list(points_figures.ledger("60000001"))) == 1
 
@@ -322,5 +328,6 @@ def test_pre_moderation_holds_every_comment_until_a_reviewer_approves(org, pre_m
     assert queued["reason"] == "先审后发"
     decided = comments.decide(org["sec1"], "a1", made["id"], "approve")
     assert decided["status"] == "visible"
+    stream_poller.drain()
     assert comments.list_for("a1", None)["count"] == 1
     assert [e.rule for e in points_figures.ledger("60000001")] == ["comment"]

@@ -365,6 +365,7 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         "app.app",
         "chalicelib.schedules.rank_boards",
         "chalicelib.streams.aggregate_points",
+        "chalicelib.streams.count_comments",
     ]
     for function in functions:
         assert function["CodeSha256"] == _code_sha256(deployed.second_zip) != deployed.first_code

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib import points, points_figures, points_stream
-from chalicelib.models import PointTotal
+from chalicelib.models import PointDay, PointTotal
 from infra import stream_poller
 from tools.fixtures import make_member, make_tree
 
@@ -25,7 +25,7 @@ MEMBERS = [f"7600{i:04d}" for i in range(12)]
 def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
     """Every batch the poller hands the aggregator, kept for replays."""
     seen: list[list[dict[str, Any]]] = []
-    (poller,) = stream_poller.pollers()
+    poller = next(p for p in stream_poller.pollers() if p.table == PointDay.Meta.table_name)
     real = poller.handler
 
     def keep(records: list[dict[str, Any]]) -> Any:

@@ -11,7 +11,7 @@ import requests
 
 from chalicelib import clock, points_figures, votes
 from chalicelib.errors import ConflictError
-from chalicelib.models import Campaign, Vote, VoteCount
+from chalicelib.models import Ballot, Campaign, VoteCount
 from tools import recount_votes
 from tools.fixtures import bearer, make_campaign, make_item, make_member, make_tree, rid
 
@@ -56,7 +56,7 @@ def test_100_parallel_identical_votes_count_exactly_once(stack, org):
         "您已经为该候选人投过票"
     }
     assert votes.counts("c1") == {"cand-a": 1}
-    assert Vote.get("c1#62000001", "total").count == 1
+    assert votes._mine("c1", "62000001").total == 1
     assert [e.rule for e in points_figures.ledger("62000001")] == ["vote"]
 
 
@@ -117,7 +117,7 @@ def test_the_daily_quota_turns_over_at_shanghai_midnight(org, monkeypatch):
         votes.cast(org["b1"], "c1", "cand-b", rid())
     stamp[0] += 3600  # 00:00 the next day in Beijing
     assert votes.cast(org["b1"], "c1", "cand-b", rid())["me"]["today"] == 1
-    assert Vote.get("c1#62000001", "total").count == 2
+    assert votes._mine("c1", "62000001").total == 2
 
 
 def test_voting_only_within_the_window(stack, org):
@@ -224,15 +224,58 @@ def test_the_recount_finds_drift_and_fixes_it(stack, org, capsys):
             assert vote(stack, member, f"cand-{c}").status_code == 200
     assert recount_votes.main(["c1"]) == 0
     assert "投票记录 6 票，3 位候选人，偏差 0 处" in capsys.readouterr().out
-    # Corrupt a candidate's counter and a member's total directly.
+    # Corrupt a candidate's counter directly, and add a vote to a ballot without its counter.
     VoteCount("c1", "cand-a#07").update(actions=[VoteCount.votes.add(5)])
-    Vote("c1#62000002", "total").update(actions=[Vote.count.set(1)])
+    ballot = Ballot.get("c1", "62000003")
+    ballot.records = {**ballot.records.as_dict(), "lost-counter-1": ["cand-c", int(clock.now())]}
+    ballot.save()
+    assert votes.describe(votes.get_campaign("c1"), org["b3"])["me"]["total"] == 2
     assert recount_votes.main(["c1"]) == 1
     out = capsys.readouterr().out
+    assert "投票记录 7 票，3 位候选人，偏差 2 处" in out
     assert "候选人 cand-a 计数 8，投票记录 3（相差 +5）" in out
-    assert "党员 62000002 已投票数 计数 1，投票记录 3（相差 -2）" in out
+    assert "候选人 cand-c 计数 1，投票记录 2（相差 -1）" in out
     assert recount_votes.main(["c1", "--fix"]) == 0
     capsys.readouterr()
     assert recount_votes.main([]) == 0
     assert "偏差 0 处" in capsys.readouterr().out
-    assert votes.counts("c1") == {"cand-a": 3, "cand-b": 2, "cand-c": 1}
+    assert votes.counts("c1") == {"cand-a": 3, "cand-b": 2, "cand-c": 2}
+
+
+@pytest.mark.parametrize(
+    ("rules", "candidates", "allowed"),
+    [
+        ({"votes_per_member": 2}, "abcabcabcabcabcabcab", 2),
+        ({"votes_per_member": 3, "per_candidate": 2}, "aaaaaaaaaaaaaaaaaaaa", 2),
+        ({"votes_per_member": 3, "daily_quota": 1}, "abcabcabcabcabcabcab", 1),
+    ],
+    ids=["votes per member", "per candidate", "daily quota"],
+)
+def test_quotas_hold_under_parallel_different_requests(stack, org, rules, candidates, allowed):
+    """20 parallel votes of one member, each with its own request id: exactly the quota passes
+    (each ballot write is conditional on the version it read)."""
+    make_campaign(**rules)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        replies = list(pool.map(lambda c: vote(stack, org["b1"], f"cand-{c}"), candidates))
+    codes = [r.status_code for r in replies]
+    assert codes.count(200) == allowed and codes.count(409) == 20 - allowed, codes
+    assert sum(votes.counts("c1").values()) == allowed
+    assert votes._mine("c1", "62000001").total == allowed
+    assert recount_votes.recount("c1")[1] == []
+    assert [e.rule for e in points_figures.ledger("62000001")] == ["vote"]
+
+
+def test_a_retry_answers_the_first_vote_after_later_votes_and_after_close(stack, org):
+    make_campaign(votes_per_member=3)
+    first = vote(stack, org["b1"], "cand-a", request_id="first-request-1")
+    assert first.status_code == 200 and first.json()["replay"] is False
+    assert vote(stack, org["b1"], "cand-b").status_code == 200
+    again = vote(stack, org["b1"], "cand-a", request_id="first-request-1")
+    assert again.status_code == 200 and again.json()["replay"] is True
+    assert again.json()["voted_at"] == first.json()["voted_at"]
+    assert again.json()["me"]["total"] == 2
+    Campaign("c1").update(actions=[Campaign.ends_at.set(clock.now() - 1)])
+    closed = vote(stack, org["b1"], "cand-a", request_id="first-request-1")
+    assert closed.status_code == 200 and closed.json()["replay"] is True
+    assert vote(stack, org["b1"], "cand-c").status_code == 409
+    assert votes.counts("c1") == {"cand-a": 1, "cand-b": 1}

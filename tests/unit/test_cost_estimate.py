@@ -1,4 +1,5 @@
-"""The cost estimate prices measured figures only, with the documented arithmetic."""
+"""The cost estimate prices measured figures only, AWS-billed reads and writes apart, with the
+documented arithmetic."""
 
 from __future__ import annotations
 
@@ -8,13 +9,27 @@ from pathlib import Path
 import pytest
 
 from tools import cost_estimate
+from tools.bench import AGGREGATOR, units_figure, units_table
+from tools.cost_estimate import BIRTHDAY_LOGIN, FIRST_LOGIN
+
+
+def units(action: str, read: float, write: float, local: float = 99.0) -> dict[str, float]:
+    """An action's four bench figures; Local's are set far off, to show they are not priced."""
+    return {
+        units_figure(action, "read"): read,
+        units_figure(action, "write"): write,
+        units_figure(action, "read", "DynamoDB Local"): local,
+        units_figure(action, "write", "DynamoDB Local"): local,
+    }
+
 
 FIGURES = {
-    "capacity units per login": 3.5,
+    **units(FIRST_LOGIN, 2.5, 38.0),
+    **units("login (again the same day)", 2.5, 4.0),
+    **units("token refresh", 3.5, 6.0),
+    **units("GET /me", 3.0, 0.0),
     "login handler in-process, p50 (scrypt 2^14 dominates)": 60.0,
     "GET /me over HTTP, p50": 20.0,
-    "capacity units per refresh": 10.0,
-    "capacity units per GET /me (after the token check)": 2.5,
 }
 
 
@@ -23,18 +38,77 @@ def _rows(figures: dict[str, float], members: int = 1000) -> dict[str, tuple]:
     return {r[0]: r for r in rows}
 
 
-def test_capacity_units_times_usage_times_price() -> None:
+def test_reads_and_writes_are_priced_apart() -> None:
     rows = _rows(FIGURES)
-    # 1,000 members x (2 logins x 3.5 + 30 refreshes x 10 + 30 x /me 2.5), priced as writes.
-    assert rows["DynamoDB writes"][1] == pytest.approx(1000 * (2 * 3.5 + 30 * 10 + 30 * 2.5))
-    assert rows["DynamoDB writes"][3] == pytest.approx(382_000 / 1e6 * 0.625)
-    assert rows["API Gateway"][1] == 62_000
+    # per member: 2 first logins of the day, 23 first refreshes of the day (a refresh plus the
+    # sign-in award: first login minus a later one), 7 later refreshes, 30 GET /me
+    award_read, award_write = 2.5 - 2.5, 38.0 - 4.0
+    writes = 2 * 38.0 + 23 * (6.0 + award_write) + 7 * 6.0 + 30 * 0.0
+    reads = 2 * 2.5 + 23 * (3.5 + award_read) + 7 * 3.5 + 30 * 3.0
+    assert rows["DynamoDB writes"][1] == pytest.approx(1000 * writes)
+    assert rows["DynamoDB reads"][1] == pytest.approx(1000 * reads)
+    assert rows["DynamoDB writes"][3] == pytest.approx(1000 * writes / 1e6 * 0.625)
+    assert rows["DynamoDB reads"][3] == pytest.approx(1000 * reads / 1e6 * 0.125)
+    assert rows["API Gateway"][1] == 1000 * (2 + 23 + 7 + 30)
 
 
-def test_split_read_and_write_figures_are_priced_apart() -> None:
-    figures = {**FIGURES, "read capacity units per login": 1.5, "write capacity units per login": 2}
-    rows = _rows(figures)
-    assert rows["DynamoDB reads"][1] == pytest.approx(1000 * 2 * 1.5)
+def test_the_sign_in_award_is_counted_on_the_first_sign_in_of_each_day() -> None:
+    without_award = {**FIGURES, **units(FIRST_LOGIN, 2.5, 4.0)}  # as if the route awarded nothing
+    more = _rows(FIGURES)["DynamoDB writes"][1] - _rows(without_award)["DynamoDB writes"][1]
+    # 34 units more on each of 2 first logins and 23 first refreshes, per member
+    assert more == pytest.approx(1000 * (2 + 23) * 34)
+
+
+def test_the_birthday_points_add_units_once_a_year_but_no_request() -> None:
+    with_birthday = {**FIGURES, **units(BIRTHDAY_LOGIN, 3.0, 72.0)}
+    rows, plain = _rows(with_birthday), _rows(FIGURES)
+    more = rows["DynamoDB writes"][1] - plain["DynamoDB writes"][1]
+    assert more == pytest.approx(1000 / 12 * (72.0 - 38.0))
+    assert rows["API Gateway"][1] == plain["API Gateway"][1]
+
+
+def test_the_stream_aggregators_work_after_a_request_is_priced_with_it() -> None:
+    later = {
+        units_figure("GET /me", "read", AGGREGATOR): 1.0,
+        units_figure("GET /me", "write", AGGREGATOR): 2.0,
+    }
+    rows, plain = _rows({**FIGURES, **later}), _rows(FIGURES)
+    assert rows["DynamoDB writes"][1] - plain["DynamoDB writes"][1] == pytest.approx(1000 * 30 * 2)
+    assert rows["DynamoDB reads"][1] - plain["DynamoDB reads"][1] == pytest.approx(1000 * 30 * 1)
+    assert rows["API Gateway"][1] == plain["API Gateway"][1]
+
+
+def test_local_figures_are_never_priced() -> None:
+    local_only = {k: v for k, v in FIGURES.items() if "AWS-billed" not in k}
+    rows, skipped = cost_estimate.estimate(local_only)
+    assert {r[0]: r[1] for r in rows}["DynamoDB writes"] == 0
+    assert "GET /me" in skipped and FIRST_LOGIN in skipped
+
+
+def test_the_old_total_figures_are_not_priced() -> None:
+    # Before the routes were metered, a bench file held one total per action (Local's figures).
+    old = {"capacity units per login": 3.5, "GET /me over HTTP, p50": 20.0}
+    _, skipped = cost_estimate.estimate(old)
+    assert len(skipped) == len(cost_estimate.USAGE)
+
+
+def test_every_priced_action_is_one_the_benches_report() -> None:
+    """USAGE names bench actions; a renamed bench row would silently drop out of the estimate."""
+    reported = set()
+    for path in Path(cost_estimate.ROOT, "tools", "benches").glob("*.py"):
+        reported.add(path.read_text())
+    source = "\n".join(reported)
+    for action in cost_estimate.USAGE:
+        for name, _ in action.terms or ((action.name, 1.0),):
+            assert f'"{name}"' in source, name
+
+
+def test_bench_markdown_has_one_units_table_per_action() -> None:
+    rows = [(k, v, "RU") for k, v in units("GET /me", 3.0, 0.0, local=2.5).items()]
+    rows.append(("ranking job: read units (AWS-billed, first run)", 842.0, "RRU"))
+    table = units_table(rows)
+    assert table[2] == "| GET /me | 3.0 | 0.0 | 2.5 | 2.5 |  |  |"
+    assert len(table) == 3  # the ranking job's figure is not a user action
 
 
 def test_scales_linearly_with_members() -> None:
@@ -43,11 +117,11 @@ def test_scales_linearly_with_members() -> None:
 
 
 def test_unmeasured_actions_are_left_out_and_named(tmp_path: Path, capsys) -> None:
-    figures = {k: v for k, v in FIGURES.items() if "refresh" not in k}
+    figures = {k: v for k, v in FIGURES.items() if not k.startswith("token refresh")}
     bench = tmp_path / "latest.json"
     bench.write_text(
         json.dumps({"figures": [{"figure": k, "value": v} for k, v in figures.items()]})
     )
     cost_estimate.main([str(bench)])
     out = capsys.readouterr().out
-    assert "left out: token refresh" in out and "total" in out
+    assert "token refresh" in out.split("left out:")[1] and "total" in out

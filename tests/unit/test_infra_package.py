@@ -134,3 +134,17 @@ def test_stream_functions_read_their_tables_stream(built: pkg.Package) -> None:
         table = resources[logical_id(model)]["Properties"]
         assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert "set-by-the-template" not in json.dumps(built.template)
+
+
+def test_the_zip_carries_bytecode_for_every_module(built: pkg.Package) -> None:
+    """Lambda cannot write .pyc files: the package brings them, or each cold start compiles."""
+    import zipfile
+
+    with zipfile.ZipFile(built.zip_path) as archive:
+        names = set(archive.namelist())
+    sources = [n for n in names if (n.endswith(".py") and "/" in n) or n == "app.py"]
+    assert sources
+    for source in sources:
+        folder, _, file = source.rpartition("/")
+        pyc = f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.cpython-311.pyc"
+        assert pyc in names, f"no bytecode for {source}"

@@ -126,6 +126,7 @@ def _indexes(model: type) -> dict[str, str]:
 JOB_MODULES = {
     "rank_boards": {"schedules.py", "ranking.py", "ranking_log.py"},
     "aggregate_points": {"streams.py", "points_stream.py", "ranking_log.py"},
+    "count_comments": {"streams.py", "comment_stream.py"},
 }
 
 

@@ -1,6 +1,6 @@
-"""Comments and votes: DynamoDB capacity units per comment post, per comment page, per vote and per
-campaign view (the token check's member read included), and handler times over HTTP and
-in-process (p50)."""
+"""Comments and votes: read and write units per comment post (with its award), per held comment,
+per comment page, per vote (with its award) and per campaign view, through the routes (the token
+check included); handler times over HTTP and in-process (p50)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,14 @@ import uuid
 
 import requests
 
-from chalicelib import comments, registry, votes
 from infra.local_stack import LocalStack
 from tools.bench import Row
-from tools.capacity import metered
+from tools.bench_routes import Routes
 from tools.fixtures import bearer, make_campaign, make_item, make_member, make_tree
 
 SAMPLES = 30
-
-
-def _cost(member_no: str, work) -> float:
-    with metered() as m:
-        registry.get_member(member_no)
-        work()
-    return round(m.total, 2)
+ARTICLE = "/articles/bench-article/comments"
+VOTES = "/campaigns/bench-campaign/votes"
 
 
 def _p50_in_process(fn, n: int = SAMPLES) -> float:
@@ -45,6 +39,14 @@ def _p50_http(send, n: int = SAMPLES) -> float:
     return round(statistics.median(samples), 1)
 
 
+def _comment(text: str) -> dict[str, str]:
+    return {"text": text, "request_id": uuid.uuid4().hex}
+
+
+def _vote(candidate: str) -> dict[str, str]:
+    return {"candidate": candidate, "request_id": uuid.uuid4().hex}
+
+
 def run(stack: LocalStack) -> list[Row]:
     make_tree()
     make_item("bench-article")
@@ -53,27 +55,31 @@ def run(stack: LocalStack) -> list[Row]:
     make_campaign("bench-campaign", candidates=("bench-a", "bench-b"), votes_per_member=1)
     url = f"{stack.url}/api"
     m0, m1 = members[0], members[1]
+    routes = Routes()
 
-    comments.post(m0, "bench-article", "暖身的第一条评论", uuid.uuid4().hex)
-    post_cu = _cost(
-        m1.member_no,
-        lambda: comments.post(m1, "bench-article", "基准测试评论内容", uuid.uuid4().hex),
+    routes.send("POST", ARTICLE, member=m0, body=_comment("暖身的第一条评论"))
+    post, held = (
+        routes.measure(action, "POST", ARTICLE, member=m1, body=_comment(text))[1]
+        for action, text in (
+            ("comment post, with its award", "基准测试评论内容"),
+            ("comment post held by the word filter", "含敏感词 赌博 的评论"),
+        )
     )
-    held_cu = _cost(
-        m1.member_no,
-        lambda: comments.post(m1, "bench-article", "含敏感词 赌博 的评论", uuid.uuid4().hex),
+    _, page = routes.measure("comment page (20, signed in)", "GET", ARTICLE, member=m0)
+    _, vote = routes.measure(
+        "vote, with its award", "POST", VOTES, member=m0, body=_vote("bench-a")
     )
-    page_cu = _cost(m0.member_no, lambda: comments.list_for("bench-article", m0))
-    vote_cu = _cost(m0.member_no, lambda: votes.cast(m0, "bench-campaign", "bench-a", "warm-00"))
-    view_cu = _cost(m1.member_no, lambda: votes.describe(votes.get_campaign("bench-campaign"), m1))
+    _, view = routes.measure(
+        "campaign view (signed in)", "GET", "/campaigns/bench-campaign", member=m1
+    )
 
     post_ms = _p50_in_process(
-        lambda i: comments.post(
-            members[2 + i // 2], "bench-article", f"进程内基准评论 {i}", uuid.uuid4().hex
+        lambda i: routes.send(
+            "POST", ARTICLE, member=members[2 + i // 2], body=_comment(f"进程内基准评论 {i}")
         )
     )
     vote_ms = _p50_in_process(
-        lambda i: votes.cast(members[2 + i], "bench-campaign", "bench-b", uuid.uuid4().hex)
+        lambda i: routes.send("POST", VOTES, member=members[2 + i], body=_vote("bench-b"))
     )
     http_members = members[2 + SAMPLES :]
     post_http = _p50_http(
@@ -96,11 +102,11 @@ def run(stack: LocalStack) -> list[Row]:
         lambda i: requests.get(f"{url}/articles/bench-article/comments", timeout=30)
     )
     return [
-        ("capacity units per comment post (visible, with its award)", post_cu, "CU"),
-        ("capacity units per comment post held by the word filter", held_cu, "CU"),
-        ("capacity units per comment page (20, signed in)", page_cu, "CU"),
-        ("capacity units per vote (with its award)", vote_cu, "CU"),
-        ("capacity units per campaign view (signed in)", view_cu, "CU"),
+        *post,
+        *held,
+        *page,
+        *vote,
+        *view,
         ("POST /articles/{slug}/comments over HTTP, p50", post_http, "ms"),
         ("POST /articles/{slug}/comments in-process, p50", post_ms, "ms"),
         ("POST /campaigns/{id}/votes over HTTP, p50", vote_http, "ms"),

@@ -1,6 +1,6 @@
-"""Quizzes: DynamoDB capacity units per attempt start, per saved answer, per challenge answer and
-per submission (grading, points, best score / self-check tallies), each with the token check's
-member read; handler times over HTTP."""
+"""Quizzes: read and write units per attempt start, resume, saved answer, challenge answer and
+submission (grading, points, best score / self-check tallies), per exam ranking page and per quiz
+hub, through the routes (the token check included); handler times over HTTP."""
 
 from __future__ import annotations
 
@@ -9,27 +9,18 @@ import time
 
 import requests
 
-from chalicelib import quiz_reports, quizzes, registry
 from infra.local_stack import LocalStack
 from tools.bench import Row, percentile
-from tools.capacity import metered
+from tools.bench_routes import Routes
 from tools.fixtures import bearer, make_member, make_tree
 from tools.publish_quizzes import publish
 
 HTTP_MEMBERS = 30
 
 
-def _cost(member_no: str, work, scoped: bool = True) -> tuple[float, object]:
-    """Units of one request's DynamoDB work as the handler does it: the token check's member
-    read, the caller's branch where the route checks scope (start, hub, ranking), then `work`."""
-    with metered() as m:
-        member = registry.get_member(member_no)
-        caller = registry.caller_for(member) if scoped else None
-        out = work(member, caller)
-    return round(m.total, 2), out
-
-
 def _key(member_no: str, quiz_id: str, attempt_id: str) -> dict[str, list]:
+    """The right answers of an attempt (setup, not measured): read as the grader would."""
+    from chalicelib import quizzes
     from chalicelib.models import QuizAttempt
     from chalicelib.quiz_grading import right_answer
 
@@ -44,58 +35,76 @@ def _key(member_no: str, quiz_id: str, attempt_id: str) -> dict[str, list]:
 def run(stack: LocalStack) -> list[Row]:
     make_tree()
     publish()  # the repository's demo banks and quizzes
-    m = make_member("32000001", "B1", password=None).member_no
+    member = make_member("32000001", "B1", password=None)
+    m = member.member_no
     make_member("32000002", "B1", password=None)
     make_member("32000003", "B1", password=None)
+    routes = Routes()
+    rows: list[Row] = []
 
-    daily_start, view = _cost(m, lambda mem, c: quizzes.start(mem, c, "daily"))
-    daily_resume, _ = _cost(m, lambda mem, c: quizzes.start(mem, c, "daily"))
+    def measure(action: str, method: str, path: str, body: dict | None = None) -> dict:
+        reply, units = routes.measure(action, method, path, member=member, body=body)
+        rows.extend(units)
+        return reply.json_body
+
+    daily = "/quizzes/daily/attempt"
+    view = measure("daily quiz start (5 questions drawn)", "POST", daily)
+    measure("daily quiz resume (start again)", "POST", daily)
     key = _key(m, "daily", view["attempt"])
-    answer_cu, _ = _cost(
-        m, lambda mem, c: quizzes.answer(mem, "daily", view["attempt"], 0, key["0"]), False
+    measure(
+        "quiz answer saved",
+        "POST",
+        f"{daily}/answer",
+        {"attempt": view["attempt"], "index": 0, "response": key["0"]},
     )
-    daily_submit, _ = _cost(
-        m,
-        lambda mem, c: quizzes.submit(
-            mem, "daily", view["attempt"], {k: v for k, v in key.items() if k != "0"}
-        ),
-        False,
+    rest = {k: v for k, v in key.items() if k != "0"}
+    measure(
+        "daily quiz submit",
+        "POST",
+        f"{daily}/submit",
+        {"attempt": view["attempt"], "answers": rest},
     )
 
-    exam_start, exam = _cost(m, lambda mem, c: quizzes.start(mem, c, "dangzhang-exam"))
+    exam_path = "/quizzes/dangzhang-exam/attempt"
+    exam = measure("exam start (10 questions shuffled)", "POST", exam_path)
     ekey = _key(m, "dangzhang-exam", exam["attempt"])
-    exam_submit, _ = _cost(
-        m, lambda mem, c: quizzes.submit(mem, "dangzhang-exam", exam["attempt"], ekey), False
+    measure(
+        "exam submit", "POST", f"{exam_path}/submit", {"attempt": exam["attempt"], "answers": ekey}
     )
-    ranking_cu, _ = _cost(m, lambda mem, c: quiz_reports.ranking(mem, c, "dangzhang-exam", None))
+    measure("exam ranking page", "GET", "/quizzes/dangzhang-exam/ranking")
 
-    ch_start, ch = _cost(m, lambda mem, c: quizzes.start(mem, c, "challenge"))
+    ch_path = "/quizzes/challenge/attempt"
+    ch = measure("challenge start", "POST", ch_path)
     ckey = _key(m, "challenge", ch["attempt"])
-    ch_answer, _ = _cost(
-        m, lambda mem, c: quizzes.answer(mem, "challenge", ch["attempt"], 0, ckey["0"]), False
+    measure(
+        "challenge answer (graded at once)",
+        "POST",
+        f"{ch_path}/answer",
+        {"attempt": ch["attempt"], "index": 0, "response": ckey["0"]},
     )
 
-    survey_start, sv = _cost(m, lambda mem, c: quizzes.start(mem, c, "tijian"))
-    survey_submit, _ = _cost(
-        m,
-        lambda mem, c: quizzes.submit(
-            mem, "tijian", sv["attempt"], {str(i): [0] for i in range(len(sv["questions"]))}
-        ),
-        False,
+    sv_path = "/quizzes/tijian/attempt"
+    sv = measure("self-check start (8 items)", "POST", sv_path)
+    answers = {str(i): [0] for i in range(len(sv["questions"]))}
+    measure(
+        "self-check submit",
+        "POST",
+        f"{sv_path}/submit",
+        {"attempt": sv["attempt"], "answers": answers},
     )
-    hub_cu, _ = _cost(m, lambda mem, c: quiz_reports.hub(mem, c))
+    measure("quiz hub (4 quizzes)", "GET", "/quizzes")
 
     # Handler times over HTTP: a daily quiz for each of HTTP_MEMBERS members.
     url = f"{stack.url}/api/quizzes/daily"
     start_ms, answer_ms, submit_ms = [], [], []
     for n in range(HTTP_MEMBERS):
-        member = make_member(f"3300{n:04d}", "B1", password=None)
-        h = bearer(member)
+        someone = make_member(f"3300{n:04d}", "B1", password=None)
+        h = bearer(someone)
         with _Timer(start_ms):
             r = requests.post(f"{url}/attempt", headers=h, timeout=30)
         r.raise_for_status()
         attempt = r.json()["attempt"]
-        k = _key(member.member_no, "daily", attempt)
+        k = _key(someone.member_no, "daily", attempt)
         with _Timer(answer_ms):
             requests.post(
                 f"{url}/attempt/answer",
@@ -108,18 +117,7 @@ def run(stack: LocalStack) -> list[Row]:
                 f"{url}/attempt/submit", json={"attempt": attempt}, headers=h, timeout=30
             ).raise_for_status()
     return [
-        ("capacity units per daily-quiz start (5 questions drawn)", daily_start, "CU"),
-        ("capacity units per daily-quiz resume (start again)", daily_resume, "CU"),
-        ("capacity units per saved answer", answer_cu, "CU"),
-        ("capacity units per daily-quiz submit (grading + points)", daily_submit, "CU"),
-        ("capacity units per exam start (10 questions shuffled)", exam_start, "CU"),
-        ("capacity units per exam submit (grading + points + best scores)", exam_submit, "CU"),
-        ("capacity units per exam ranking page", ranking_cu, "CU"),
-        ("capacity units per challenge start", ch_start, "CU"),
-        ("capacity units per challenge answer (graded at once)", ch_answer, "CU"),
-        ("capacity units per self-check start (8 items)", survey_start, "CU"),
-        ("capacity units per self-check submit (tallies, one transaction)", survey_submit, "CU"),
-        ("capacity units per quiz hub (4 quizzes)", hub_cu, "CU"),
+        *rows,
         ("POST /quizzes/daily/attempt (start) over HTTP, p50", _p50(start_ms), "ms"),
         ("POST /quizzes/daily/attempt (start) over HTTP, p95", _p95(start_ms), "ms"),
         ("POST .../attempt/answer over HTTP, p50", _p50(answer_ms), "ms"),

@@ -12,12 +12,12 @@ from pynamodb.models import Model
 
 from . import base, interaction, points, quizzes, reading, registry, review, sessions
 from .interaction import (
+    Ballot,
     Campaign,
     Comment,
     CommentDecision,
     CommentLimit,
     CommentStats,
-    Vote,
     VoteCount,
 )
 from .points import Board, PointClaim, PointDay, PointTotal, RankingState
@@ -39,6 +39,7 @@ base.share_connection(ALL_MODELS)
 
 __all__ = [
     "ALL_MODELS",
+    "Ballot",
     "Board",
     "Campaign",
     "CatalogItem",
@@ -66,6 +67,5 @@ __all__ = [
     "ReviewFile",
     "ReviewItem",
     "SessionFamily",
-    "Vote",
     "VoteCount",
 ]

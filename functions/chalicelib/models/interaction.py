@@ -1,5 +1,5 @@
 """Interaction: comments (学习点评) with their counters, limits and moderation decisions; voting
-campaigns (先进风采 投票) with their vote log and counters."""
+campaigns (先进风采 投票) with the members' ballots (the vote log) and counters."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .base import table_meta
@@ -33,9 +34,10 @@ class ModerationIndex(GlobalSecondaryIndex["Comment"]):
 
 
 class Comment(Model):
-    """One comment on a published item; ids sort by time, so an item's comments are one Query."""
+    """One comment on a published item; ids sort by time, so an item's comments are one Query.
+    Its stream feeds the items' visible-comment counters (`comment_stream`)."""
 
-    Meta = table_meta("comments")
+    Meta = table_meta("comments", stream="NEW_AND_OLD_IMAGES")
     slug = UnicodeAttribute(hash_key=True)
     comment_id = UnicodeAttribute(range_key=True)  # "<ms since epoch, 13 digits><6 hex>"
     member_no = UnicodeAttribute()
@@ -61,24 +63,28 @@ class Comment(Model):
 
 
 class CommentStats(Model):
-    """Per item: visible comments (updated in the comment's own transaction) and the featured
-    (精选) comment ids, so the first page needs no filter over the whole item."""
+    """Per item: visible comments (kept by the stream aggregator `comment_stream`, which records
+    the last stream record it applied in `applied`) and the featured (精选) comment ids (changed
+    in a decision's own transaction), so the first page needs no filter over the whole item."""
 
     Meta = table_meta("comment-stats")
     slug = UnicodeAttribute(hash_key=True)
     visible = NumberAttribute(default=0)
     featured = UnicodeSetAttribute(null=True)
+    applied = UnicodeAttribute(null=True)  # the sequence number (40 digits) last applied
 
 
 class CommentLimit(Model):
-    """Rate-limit counters and idempotency records, written in the comment's transaction:
-    "<member>#m<YYYYmmddHHMM>" (this minute), "<member>#d<YYYY-mm-dd>" (today, Asia/Shanghai),
-    "<member>#r<request id>" (a post already made with this request id)."""
+    """A member's posting day, "<member>#d<YYYY-mm-dd>" (Asia/Shanghai): today's count, this
+    minute's count, and one attribute per request made that day, "r:<request id>" =
+    "<slug>#<comment id>" (read and written by `comment_limits`), so counting a post against
+    both limits and recording its request for retries is one conditional UpdateItem."""
 
     Meta = table_meta("comment-limits")
     key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
-    comment = UnicodeAttribute(null=True)  # "<slug>#<comment id>" of a request record
+    count = NumberAttribute(default=0)  # posts today
+    minute = UnicodeAttribute(null=True)  # "YYYYmmddHHMM" of the last post
+    minute_count = NumberAttribute(null=True)  # posts in that minute
     expires_at = TTLAttribute()
 
 
@@ -129,32 +135,15 @@ class VoteCount(Model):
     votes = NumberAttribute(default=0)
 
 
-class VoteLogIndex(GlobalSecondaryIndex["Vote"]):
-    """Sparse: only vote records carry these keys; `tools.recount_votes` reads a campaign's log
-    with Queries (no Scan)."""
+class Ballot(Model):
+    """A member's ballot in one campaign: every vote she cast, keyed by its request id
+    ({request id: [candidate, epoch seconds]}), under a version for optimistic locking. Her
+    totals, per candidate and per day, are counted from it; the campaign's ballots (one
+    partition) are the log the candidate counters are recounted from (tools/recount_votes).
+    Attribute names are one letter: they count towards the item's size (chalicelib/votes.py)."""
 
-    class Meta:
-        index_name = "log"
-        projection = KeysOnlyProjection()
-
-    log_campaign = UnicodeAttribute(hash_key=True)
-    log_key = UnicodeAttribute(range_key=True)  # "<candidate>#<ms>#<member>#<n>"
-
-
-class Vote(Model):
-    """A member's partition of one campaign, "<campaign>#<member>": the vote records
-    ("v#<candidate>#<n>", the log), her counters ("total", "d<YYYY-mm-dd>") and request records
-    ("r#<request id>"). Her votes and quotas are one Query."""
-
-    Meta = table_meta("votes")
-    voter = UnicodeAttribute(hash_key=True)
-    item = UnicodeAttribute(range_key=True)
-    count = NumberAttribute(null=True)  # counters
-    candidate = UnicodeAttribute(null=True)  # vote and request records
-    ordinal = NumberAttribute(null=True)
-    at = NumberAttribute(null=True)
-    request_id = UnicodeAttribute(null=True)
-    log_campaign = UnicodeAttribute(null=True)
-    log_key = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute(null=True)  # day counters and request records only
-    log = VoteLogIndex()
+    Meta = table_meta("vote-ballots")
+    campaign_id = UnicodeAttribute(hash_key=True)
+    member_no = UnicodeAttribute(range_key=True)
+    version = NumberAttribute(attr_name="v", default=0)
+    records = MapAttribute(attr_name="r", default=dict)  # request id -> [candidate, seconds]
