@@ -30,6 +30,7 @@ from chalicelib.models import (
     QuizQuestion,
     QuizScore,
     QuizTally,
+    RankingState,
     ReadingState,
     ReadMark,
     RefreshToken,
@@ -77,17 +78,22 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (VoteCount, None): ("Query", "UpdateItem"),
         (Ballot, None): ("GetItem", "PutItem"),
     },
-    # The ranking job reads the registry whole (the only Scan anywhere), the members' period
-    # totals through the sparse board index, and writes the boards that changed.
+    # The ranking job: its header, state and the change log (ranking_log); the changed members'
+    # registry items and year totals; on a full recompute the registry whole (the only Scan
+    # anywhere) and the year totals through the sparse board index; the boards that changed.
     "rank_boards": {
         (OrgUnit, None): ("Scan",),
-        (Member, None): ("Scan",),
+        (Member, None): ("BatchGetItem", "Scan"),
+        (PointTotal, None): ("BatchGetItem",),
         (PointTotal, "by-board"): ("Query",),
         (Board, None): ("BatchGetItem", "BatchWriteItem"),
+        (RankingState, None): ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"),
     },
-    # The points aggregator reads the ledger's stream (STREAMS) and keeps the year totals.
+    # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
+    # the members each batch changed for the ranking job (one PutItem a batch).
     "aggregate_points": {
         (PointTotal, None): ("GetItem", "PutItem", "Query"),
+        (RankingState, None): ("PutItem",),
     },
     # The comments aggregator reads the comments' stream and keeps the items' visible counts.
     "count_comments": {

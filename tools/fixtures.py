@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 
-from chalicelib import clock, passwords, tokens
+from chalicelib import clock, passwords, ranking_log, tokens
 from chalicelib.models import Campaign, CatalogItem, Member, OrgUnit, ReadingState
 
 # committee C1 → general branch G1 → branches B1, B2; committee C1 → branch B3 (no general branch)
@@ -39,6 +39,7 @@ def make_tree() -> dict[str, OrgUnit]:
         )
         unit.save()
         units[uid] = unit
+    ranking_log.registry_changed()  # as the importers do: the ranking job re-reads the registry
     return units
 
 
@@ -66,6 +67,7 @@ def make_member(
         password_hash=passwords.hash_password(password) if password else None,
     )
     member.save()
+    ranking_log.registry_changed()
     return member
 
 
@@ -123,6 +125,7 @@ def generated_org(seed: int, branches_per_general: int = 3, size: tuple[int, int
         )
         unit.save()
         units[uid] = unit
+    ranking_log.registry_changed()
     members = []
     n = 0
     for uid, unit in units.items():

@@ -484,6 +484,7 @@ def load_members() -> list[MemberRecord]:
 
 def apply_unit_import(plan: UnitPlan) -> None:
     from chalicelib.models import OrgUnit
+    from chalicelib.ranking_log import registry_changed
 
     with OrgUnit.batch_write() as batch:
         for u in [*plan.added, *plan.updated]:
@@ -498,6 +499,7 @@ def apply_unit_import(plan: UnitPlan) -> None:
                     sort_order=u.sort_order,
                 )
             )
+    registry_changed()  # the ranking job re-reads the registry
 
 
 def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> list[str]:
@@ -507,6 +509,7 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
     and `session_epoch`; deactivation bumps `session_epoch`, which ends every session.
     """
     from chalicelib.models import Member
+    from chalicelib.ranking_log import registry_changed
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with Member.batch_write() as batch:
@@ -549,6 +552,7 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
                 condition=Member.member_no.exists(),
             )
             deactivated.append(m.member_no)
+    registry_changed()  # the ranking job re-reads the registry
     return deactivated
 
 

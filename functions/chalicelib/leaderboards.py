@@ -32,10 +32,13 @@ def stars(ahead: int, size: int, points: float) -> int:
     return 1
 
 
-def rank(entries: list[dict[str, Any]], key: str = "points", tie: str = "id") -> list[dict]:
-    """Sort by `key` (best first, ties by `tie`) and add competition rank and stars."""
+def rank(
+    entries: list[dict[str, Any]], key: str = "points", tie: str = "id", size: int | None = None
+) -> list[dict]:
+    """Sort by `key` (best first, ties by `tie`) and add competition rank and stars. `size`: the
+    peer group's size when `entries` are only its best (a top N ranked among everyone)."""
     ordered = sorted(entries, key=lambda e: (-e[key], e[tie]))
-    size = len(ordered)
+    size = len(ordered) if size is None else size
     out = []
     ahead = 0
     for i, entry in enumerate(ordered):

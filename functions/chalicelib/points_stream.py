@@ -27,7 +27,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from . import clock, points_ledger
+from . import clock, points_ledger, ranking_log
 from .errors import busy
 from .models import PointTotal
 from .points import shard
@@ -58,6 +58,8 @@ def apply(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     for day in days:
         groups[(day.member_no, int(day.day[:4]))].append(day)
     written = sum(_apply_year(member_no, year, ds) for (member_no, year), ds in groups.items())
+    # After the totals, one write for the batch: the ranking job recomputes only these members.
+    ranking_log.record(member_no for member_no, _ in groups)
     return {"days": len(days), "written": written}
 
 

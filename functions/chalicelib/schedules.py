@@ -1,7 +1,9 @@
-"""Scheduled functions. `rank_boards` (Lambda `dangjian-<stage>-rank_boards`, every 10 minutes)
-recomputes the leaderboards, 红黑榜 and org-unit totals (see ranking.compute_boards). Its IAM
-policy needs Scan on the org-units and members tables, Query on the point-totals table's
-`by-board` index, and BatchGetItem/BatchWriteItem on the boards table."""
+"""Scheduled functions. `rank_boards` (Lambda `dangjian-<stage>-rank_boards`, every 10 minutes,
+one run at a time: reserved concurrency 1) recomputes the leaderboards, 红黑榜 and org-unit totals
+that changed since its last run (see ranking.compute_boards). Its IAM policy (infra/access.py)
+needs its own state table, BatchGetItem on the members and the point totals, and for its daily
+full recompute Scan on the org-units and members tables and Query on the point totals' `by-board`
+index; BatchGetItem/BatchWriteItem on the boards table."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.schedule(Rate(10, unit=Rate.MINUTES), name="rank_boards")
-def rank_boards(event: Any) -> dict[str, int]:
+def rank_boards(event: Any) -> dict[str, Any]:
     stats = ranking.compute_boards()
     log.info(json.dumps({"job": "rank_boards", **stats}))
     return stats

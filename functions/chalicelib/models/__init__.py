@@ -20,7 +20,7 @@ from .interaction import (
     CommentStats,
     VoteCount,
 )
-from .points import Board, PointClaim, PointDay, PointTotal
+from .points import Board, PointClaim, PointDay, PointTotal, RankingState
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
@@ -59,6 +59,7 @@ __all__ = [
     "QuizQuestion",
     "QuizScore",
     "QuizTally",
+    "RankingState",
     "ReadMark",
     "ReadingState",
     "RefreshToken",

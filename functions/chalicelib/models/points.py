@@ -10,9 +10,12 @@ written through the low-level client in `points_ledger`, not as model attributes
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -93,3 +96,26 @@ class Board(Model):
     data = JSONAttribute()
     digest = UnicodeAttribute()  # the job rewrites a board only when this changes
     computed_at = NumberAttribute()
+
+
+class RankingState(Model):
+    """What the ranking job needs between runs, and what tells it what changed (`ranking_log`,
+    `ranking`); never read or written on a request path.
+
+    - ("meta", "job"): the job's header (the day it last ran for, its change-log cursor, the
+      registry version and settings it computed with);
+    - ("meta", "registry"): `version`, bumped by every registry import (the job re-reads the
+      registry only when it moved);
+    - ("org", "state"): the organisation's figures per unit holding members, the org boards'
+      candidates, the registry's units and the digests of every board but the branch boards;
+    - ("holder#<unit>", "state"): a unit's members with their figures and its boards' digests;
+    - ("log#<UTC day>", "<ms>#<random>"): the members one aggregator batch changed (`members`),
+      kept two days (`expires`)."""
+
+    Meta = table_meta("ranking-state")
+    scope = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    data = BinaryAttribute(legacy_encoding=False, null=True)  # zlib-compressed JSON
+    members = UnicodeSetAttribute(null=True)
+    version = NumberAttribute(null=True)
+    expires = TTLAttribute(null=True)
