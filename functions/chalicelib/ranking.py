@@ -143,6 +143,9 @@ def load_org() -> tuple[dict[str, Unit], list[Person]]:
     return units, people
 
 
+HISTORY_YEARS = 10  # a full recompute reads year totals this far back (for all-time totals)
+
+
 def year_totals(year: int) -> dict[str, PointTotal]:
     """Member → her year total as the aggregator keeps it, read through the sharded sparse
     `by-board` index (a few Queries, no Scan)."""
@@ -158,7 +161,7 @@ def member_figures(items: list[PointTotal], periods: Periods) -> Figures:
     year's in January); zeros left out."""
     out: Figures = {}
     day = periods.today.isoformat()
-    for t in items:
+    for t in sorted(items, key=lambda t: t.period):
         year = t.period[1:]
         out[f"y{year}"] = int(t.points or 0)
         for month, pts in (t.months or {}).items():
@@ -166,7 +169,8 @@ def member_figures(items: list[PointTotal], periods: Periods) -> Figures:
         applied = (t.recent or {}).get(day)
         if applied:
             out[f"d{day}"] = sum(applied["s"].values())
-        out["total"] = max(out.get("total", 0), int(t.carried or 0) + int(t.points or 0))
+        # All time: the latest year's item carries every earlier year.
+        out["total"] = int(t.carried or 0) + int(t.points or 0)
     keys = periods.keys
     return {k: v for k, v in out.items() if k in keys and v}
 
@@ -427,7 +431,10 @@ def _full(periods: Periods, run: Run, old: OrgState | None) -> OrgState:
     settings = get_settings()
     units, people = load_org()
     items: dict[str, list[PointTotal]] = defaultdict(list)
-    for year in periods.years:
+    # Earlier years too: a member with no points this year still counts in all-time totals
+    # (her latest year's item carries her whole past).
+    first = min(periods.years) - HISTORY_YEARS
+    for year in range(first, periods.today.year + 1):
         for no, t in year_totals(year).items():
             items[no].append(t)
     by_holder: dict[str, list[Row]] = defaultdict(list)

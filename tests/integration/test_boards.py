@@ -176,3 +176,28 @@ def test_rankings_can_be_switched_off(monkeypatch, org_with_points):
     finally:
         monkeypatch.delenv("RANKINGS_ENABLED")
         settings.reset_for_tests()
+
+
+def test_all_time_unit_totals_keep_members_with_no_points_this_year(monkeypatch):
+    """Her latest year's total carries her past: a year without points does not drop it."""
+    from datetime import UTC, datetime
+
+    def at(iso_utc: str) -> None:
+        stamp = datetime.fromisoformat(iso_utc).replace(tzinfo=UTC).timestamp()
+        monkeypatch.setattr(clock, "now", lambda: stamp)
+
+    make_tree()
+    make_member("72100001", "B1", password=None)
+    make_member("72100002", "B1", password=None)
+    year = clock.today().year + 1
+    at(f"{year}-03-01T02:00:00")
+    points.award("72100001", "article_read", "old")
+    points.award("72100001", "vote", "c-old")
+    stream_poller.drain()
+    at(f"{year + 2}-06-01T02:00:00")  # two years on, only her colleague earns
+    points.award("72100002", "article_read", "new")
+    stream_poller.drain()
+    ranking.compute_boards()
+    totals = leaderboards.read_board("unit#B1")
+    assert totals["total"]["points"] == 3
+    assert totals["year"]["points"] == 1
