@@ -91,8 +91,10 @@ def check(
     source = Path(item.source_path).resolve()
     found = Found()
     for target in targets(text):
-        line = text_line(text, target)
-        at = where(item.source_path, line)
+        # Where, only when needed (resolving paths for every link was most of this check's time).
+        def at(target: str = target) -> str:
+            return where(item.source_path, text_line(text, target))
+
         intrasite = _INTRASITE.match(target)
         if intrasite:
             what, value = intrasite.groups()
@@ -104,13 +106,13 @@ def check(
                     found.unavailable.add(target)  # the review gate said why
 
                 elif not path.is_file():
-                    found.problems.append(f"{at}: 图片或附件不存在：{value}")
+                    found.problems.append(f"{at()}: 图片或附件不存在：{value}")
             elif what == "filename":
                 key = _key(content_root, _resolve(content_root, source, value))
                 if key not in sources:
-                    found.problems.append(f"{at}: 链接的文章不存在：{value}")
+                    found.problems.append(f"{at()}: 链接的文章不存在：{value}")
                 elif not sources[key]:
-                    _unpublished(found, at, target, where(content_root / key, 1))
+                    _unpublished(found, at(), target, where(content_root / key, 1))
             continue
         parsed = urlparse(target)
         if parsed.scheme in _SKIP_SCHEMES or target.startswith(("#", "//")) or parsed.netloc:
@@ -127,10 +129,10 @@ def check(
         if url in known_urls:
             continue
         if url in (pending_urls or {}):
-            _unpublished(found, at, target, pending_urls[url])
+            _unpublished(found, at(), target, pending_urls[url])
         else:
             found.problems.append(
-                f"{at}: 站内链接不存在：{target}（图片请用 {{static}}，文章请用 {{filename}}）"
+                f"{at()}: 站内链接不存在：{target}（图片请用 {{static}}，文章请用 {{filename}}）"
             )
     return found
 

@@ -260,7 +260,8 @@ def _drop_static_links(articles: Any, pages: Any) -> None:
         *pages.hidden_translations,
     ]
     links = articles.context["static_links"]
-    links -= _referenced(drafts) - _referenced(shown)
+    if drafts:  # else nothing is linked only by drafts (and no source need be read again)
+        links -= _referenced(drafts) - _referenced(shown)
     links -= {path for path in links if selection.never_static(path, articles.settings)}
 
 
