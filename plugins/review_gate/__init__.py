@@ -148,7 +148,8 @@ def _on_get_generators(pelican: Any) -> None:
         if state.overlay is None:
             shutil.rmtree(root, ignore_errors=True)
     site_content.alias_sources((root, content))
-    # Read only the overlay; no cache (a cached reading could be of other bytes than these).
+    # Read only the overlay. Pelican's caches are keyed by path (a fresh folder each run): off;
+    # plugins/markdown_cache keeps readings by the bytes read, so it serves only these texts.
     settings["PATH"] = pelican.path = str(root)
     settings["CACHE_CONTENT"] = settings["LOAD_CONTENT_CACHE"] = False
     settings["REVIEW_WITHHELD"] = state.overlay.unpublished(approvals)
