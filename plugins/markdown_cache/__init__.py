@@ -17,14 +17,9 @@ instead of a new one per file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import pickle
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import markdown
@@ -32,21 +27,13 @@ from pelican import signals
 from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, pelican_open
 from pelican.readers import MarkdownReader as PelicanMarkdownReader
 
+from plugins.kept import Kept
+
 FILE = "markdown-readings.pickle"
 Reading = tuple[str, dict[str, list[str]], dict[str, str]]  # body HTML, raw meta, formatted
 
 
-class _Store:
-    """Readings by key for this process; `used` are the keys of the current build."""
-
-    def __init__(self) -> None:
-        self.readings: dict[str, Reading] = {}
-        self.used: set[str] = set()
-        self.path: Path | None = None  # where to save after the build; None: not kept
-        self.changed = False
-
-
-store = _Store()
+store = Kept(FILE)
 
 
 def _settings_key(settings: dict[str, Any]) -> bytes:
@@ -90,12 +77,10 @@ class MarkdownReader(PelicanMarkdownReader):
         self._source_path = source_path
         with pelican_open(source_path) as text:
             key = hashlib.sha256(self._key + b"\0" + text.encode("utf-8")).hexdigest()
-        reading = store.readings.get(key)
+        reading = store.get(key)
         if reading is None:
             reading = self._reading(text)
-            store.readings[key] = reading
-            store.changed = True
-        store.used.add(key)
+            store.put(key, reading)
         content, meta, formatted = reading
         return content, self._metadata(meta, formatted)
 
@@ -123,20 +108,7 @@ class MarkdownReader(PelicanMarkdownReader):
 
 
 def _on_initialized(pelican: Any) -> None:
-    """Before any plugin changes the cache settings: does this build keep a content cache?"""
-    settings = pelican.settings
-    store.used = set()
-    store.changed = False
-    store.path = None
-    if settings.get("CACHE_CONTENT"):
-        store.path = Path(settings["CACHE_PATH"]) / FILE
-    if settings.get("LOAD_CONTENT_CACHE") and store.path is not None and not store.readings:
-        with contextlib.suppress(OSError, pickle.PickleError, EOFError, AttributeError):
-            loaded = pickle.loads(store.path.read_bytes())
-            if isinstance(loaded, dict):
-                store.readings = loaded
-    elif not settings.get("LOAD_CONTENT_CACHE"):
-        store.readings = {}
+    store.begin(pelican.settings)
 
 
 def _on_readers_init(readers: Any) -> None:
@@ -146,18 +118,7 @@ def _on_readers_init(readers: Any) -> None:
 
 
 def _on_finalized(pelican: Any) -> None:
-    """Keep the readings of this build only (written whole, then renamed: never half a file)."""
-    if store.path is None:
-        return
-    kept = {k: v for k, v in store.readings.items() if k in store.used}
-    if not store.changed and len(kept) == len(store.readings):
-        return
-    store.readings = kept
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=store.path.parent, prefix=".markdown-")
-    with os.fdopen(fd, "wb") as out:
-        pickle.dump(kept, out, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, store.path)
+    store.save()
 
 
 def register() -> None:

@@ -30,6 +30,8 @@ from typing import Any
 
 from pelican import signals
 
+from plugins.kept import Kept
+
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # One C-level pass each (the build's costliest loop was a Python one over every character):
 # every bigram inside a Han run (lookahead: overlapping), lone Han characters, Latin words.
@@ -48,6 +50,21 @@ def terms(text: str) -> set[str]:
     found.update(_LONE.findall(text))
     found.update(_WORD.findall(text))
     return found
+
+
+# A document's terms, kept between builds by its text (plugins/kept): only changed articles are
+# tokenised again. The patterns are part of the key, so changing them starts afresh.
+kept = Kept("search-terms.pickle")
+_RULES = "\0".join(p.pattern for p in (_BIGRAM, _LONE, _WORD)).encode("utf-8")
+
+
+def _doc_terms(text: str) -> list[str]:
+    key = hashlib.sha256(_RULES + b"\0" + text.encode("utf-8")).hexdigest()
+    found = kept.get(key)
+    if found is None:
+        found = "\n".join(terms(text))  # one string: quick to keep and load; no term has \n
+        kept.put(key, found)
+    return found.split("\n") if found else []
 
 
 def plain_text(content_html: str) -> str:
@@ -76,7 +93,7 @@ def build(docs: list[dict[str, str]]) -> tuple[dict[str, Any], list[dict[str, li
     rows = []
     for doc_id, doc in enumerate(docs):
         rows.append([doc["url"], doc["title"], doc["section"], doc["date"], doc["summary"]])
-        for term in terms(f"{doc['title']} {doc['summary']} {doc['text']}"):
+        for term in _doc_terms(f"{doc['title']} {doc['summary']} {doc['text']}"):
             index[term].append(doc_id)
     n = shard_count(sum(len(p) for p in index.values()))
     shards: list[dict[str, list[int]]] = [{} for _ in range(n)]
@@ -135,6 +152,16 @@ def _on_writer_finalized(generator: Any, writer: Any) -> None:
         target.write_bytes(data)
 
 
+def _on_initialized(pelican: Any) -> None:
+    kept.begin(pelican.settings)
+
+
+def _on_finalized(pelican: Any) -> None:
+    kept.save()
+
+
 def register() -> None:
+    signals.initialized.connect(_on_initialized)
+    signals.finalized.connect(_on_finalized)
     signals.all_generators_finalized.connect(_on_all_finalized)
     signals.article_writer_finalized.connect(_on_writer_finalized)

@@ -45,7 +45,7 @@ def readings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(self, text)
 
     monkeypatch.setattr(markdown_cache.MarkdownReader, "_reading", counted)
-    monkeypatch.setattr(markdown_cache.store, "readings", {})
+    monkeypatch.setattr(markdown_cache.store, "values", {})
     return seen
 
 
@@ -67,7 +67,7 @@ def test_an_approved_edit_reads_only_that_article_and_builds_the_same_site(
     cache = tmp_path / "cache"
     _cached(content, tmp_path / "first", _approvals(content), cache)
     assert (cache / markdown_cache.FILE).is_file()
-    markdown_cache.store.readings = {}  # a new process: only the file is left
+    markdown_cache.store.values = {}  # a new process: only the file is left
     readings.clear()
     path = content / "articles" / "m2.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n新增的一段。\n", encoding="utf-8")
