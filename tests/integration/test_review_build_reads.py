@@ -8,10 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pelican import Pelican
-from pelican.settings import read_settings
 
 from chalicelib.models import PublishedVersion
+from tests.integration.test_review_files import _build  # the publish build, gate on DynamoDB
 from tools import review_store
 from tools.review import publish_as_is
 
@@ -39,21 +38,6 @@ def content(tmp_path: Path) -> Path:
         _article(folder, slug, f"已审核的正文{slug}。")
     publish_as_is(folder, by="test")
     return folder
-
-
-def _build(content: Path, out: Path) -> None:
-    settings = read_settings(
-        str(ROOT / "pelicanconf.py"),
-        override={
-            "PATH": str(content),
-            "OUTPUT_PATH": str(out),
-            "CACHE_CONTENT": False,
-            "LOAD_CONTENT_CACHE": False,
-            "UNITS_FILE": str(content / "units.csv"),
-            "REVIEW_GATE": "dynamodb",
-        },
-    )
-    Pelican(settings).run()
 
 
 def _page(out: Path, slug: str) -> str:
