@@ -106,3 +106,24 @@ def test_changed_markdown_settings_read_again(
     plain_md = {"extension_configs": {}, "output_format": "html5"}
     _cached(content, tmp_path / "no-tables", approvals, cache, MARKDOWN=plain_md)
     assert "<table>" not in (tmp_path / "no-tables" / "articles" / "m0.html").read_text("utf-8")
+
+
+def test_one_articles_abbreviations_and_footnotes_stay_in_it(tmp_path: Path) -> None:
+    """One Markdown instance reads every text: nothing of one text may reach the next (users of
+    the term on both sides of the defining article, whatever order the files are read in)."""
+    folder = tmp_path / "content"
+    shutil.copytree(ROOT / "content" / "pages", folder / "pages")
+    write(
+        folder / "articles" / "m.md",
+        PLAIN | {"Title": "甲", "Slug": "fn-m"},
+        "关于 WTO 的说明[^1]。\n\n[^1]: https://example.org 甲的注释。\n\n*[WTO]: 世界贸易组织",
+    )
+    for name in ("a", "z"):
+        meta = PLAIN | {"Title": f"乙{name}", "Slug": f"fn-{name}"}
+        write(folder / "articles" / f"{name}.md", meta, "乙也提到 WTO。")
+    build(folder, tmp_path / "out", review_tool.approvals_for(folder))
+    m = (tmp_path / "out" / "articles" / "fn-m.html").read_text("utf-8")
+    assert "<abbr" in m and "甲的注释" in m
+    for name in ("a", "z"):
+        page = (tmp_path / "out" / "articles" / f"fn-{name}.html").read_text("utf-8")
+        assert "<abbr" not in page and "甲的注释" not in page and "footnote" not in page
