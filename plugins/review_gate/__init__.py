@@ -131,6 +131,22 @@ def _unreadable(exc: Exception) -> ReviewGateError:
     return ReviewGateError(f"无法从 DynamoDB 读取审核结果（make dev 是否在运行？）：{exc}")
 
 
+# The overlay is scratch space rewritten every build: in memory when the machine offers ample
+# (creating and deleting thousands of small files on a journaled disk cost more than the rest of
+# the gate); else, or when TMPDIR says where, the usual temporary folder.
+_MEMORY_DIR = Path("/dev/shm")
+_MEMORY_NEEDED = 1 << 30
+
+
+def _scratch() -> str | None:
+    if os.environ.get("TMPDIR") or not _MEMORY_DIR.is_dir() or not os.access(_MEMORY_DIR, os.W_OK):
+        return None
+    try:
+        return str(_MEMORY_DIR) if shutil.disk_usage(_MEMORY_DIR).free >= _MEMORY_NEEDED else None
+    except OSError:
+        return None
+
+
 def _cleanup() -> None:
     if state.overlay is not None:
         shutil.rmtree(state.overlay.root, ignore_errors=True)
@@ -156,7 +172,7 @@ def _on_get_generators(pelican: Any) -> None:
         return
     decisions = selection.select(content, settings, approvals)
     selection.with_texts(decisions, fetch)
-    root = Path(tempfile.mkdtemp(prefix="review-gate-"))
+    root = Path(tempfile.mkdtemp(prefix="review-gate-", dir=_scratch()))
     try:
         state.overlay = selection.build_overlay(content, root, settings, decisions, load_file)
     except selection.FileConflictError as exc:
