@@ -16,6 +16,8 @@ THEME = "theme"
 # Our plugins by dotted name (plugins/ is a package of this project, installed editable by
 # infra/setup.sh): one module each, whether Pelican or a test imports it.
 PLUGINS = [
+    "plugins.markdown_cache",  # Markdown read once per text (the incremental build)
+    "plugins.same_output",  # a page whose bytes did not change is not written again
     "plugins.site_sections",
     "plugins.series",
     "plugins.reading_time",

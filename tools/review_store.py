@@ -89,8 +89,24 @@ def register(sub: Submission, by: str | None = None) -> str:
 
 
 def published_versions() -> dict[str, PublishedVersion]:
-    """Every approved version members may see, by slug (the publish build; a Scan off-request)."""
+    """Every approved version members may see, by slug (a Scan off-request)."""
     return {p.slug: p for p in PublishedVersion.scan()}
+
+
+# What the build matches article files with: every approved version but not its text.
+INDEX_ATTRIBUTES = ("slug", "content_hash", "source_path", "files")
+
+
+def published_index() -> dict[str, PublishedVersion]:
+    """Every approved version by slug, without `source_text` (the publish build's Scan: it needs
+    the text only of the versions it cannot take from the article's own file)."""
+    return {p.slug: p for p in PublishedVersion.scan(attributes_to_get=list(INDEX_ATTRIBUTES))}
+
+
+def published_of(slugs: Iterable[str]) -> dict[str, PublishedVersion]:
+    """These slugs' approved versions, whole (BatchGetItem, 100 keys a call); absent: revoked."""
+    wanted = sorted(set(slugs))
+    return {p.slug: p for p in PublishedVersion.batch_get(wanted)} if wanted else {}
 
 
 def store_file(data: bytes) -> str:

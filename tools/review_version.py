@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from chalicelib.review import normalise, source_hash
+from chalicelib.review_text import normalise, source_hash
 
 # What `{static}` etc. may point at: not an article or page source (it would be read as an
 # article), not the question banks (answers), nothing outside the content folder.

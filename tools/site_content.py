@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import stat
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,9 +49,13 @@ def load_units(path: str | Path) -> dict[str, Unit]:
     p = Path(path)
     if not p.is_absolute():
         p = ROOT / p
-    if not p.is_file():
+    try:  # one stat a call (every article asks): is it a file, and which version
+        found = p.stat()
+    except OSError:
+        found = None
+    if found is None or not stat.S_ISREG(found.st_mode):
         raise ContentError(f"{p}: 找不到单位文件（UNITS_FILE）")
-    return _load_units(str(p), p.stat().st_mtime)
+    return _load_units(str(p), found.st_mtime)
 
 
 def units_file(settings: dict) -> str:

@@ -10,7 +10,6 @@ in `ReviewDecision`; approving also writes `PublishedVersion`, which the publish
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from . import clock, registry, scope
@@ -18,6 +17,7 @@ from .errors import ConflictError, ForbiddenError, NotFoundError
 from .identifiers import CONTENT_HASH, is_slug
 from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .models.base import Transaction, TransactionCancelled
+from .review_text import normalise, source_hash  # noqa: F401 - the version text, kept importable here
 
 PENDING, APPROVED, RETURNED, SUPERSEDED = "pending", "approved", "returned", "superseded"
 STATE_LABELS = {
@@ -32,16 +32,6 @@ MAX_REASON_CHARS = 500
 MAX_BOUND_FILES = 90
 # A reviewer's list is one Query per unit her roles apply to; this bounds each page.
 LIST_LIMIT = 200
-
-
-def normalise(text: str) -> str:
-    """The text that is hashed and stored: no BOM, LF line ends, one final newline."""
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return text.rstrip() + "\n"
-
-
-def source_hash(text: str) -> str:
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
 
 
 def now_iso() -> str:

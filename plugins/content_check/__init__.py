@@ -81,18 +81,20 @@ def check(
     text: str,
     known_urls: set[str],
     sources: dict[str, bool],
-    pending_urls: dict[str, str] | None = None,
+    pending_urls: dict[str, str | Path] | None = None,
     unavailable: dict[str, str] | None = None,
 ) -> Found:
     """Links of one article or page; `sources` maps content paths to 'published?' (a pending
     file is there as not published), `pending_urls` the URLs of unpublished articles to their
-    files, `unavailable` the files whose approved bytes are not published."""
+    source files, `unavailable` the files whose approved bytes are not published."""
     content_root = Path(item.settings["PATH"]).resolve()
     source = Path(item.source_path).resolve()
     found = Found()
     for target in targets(text):
-        line = text_line(text, target)
-        at = where(item.source_path, line)
+        # Where, only when needed (resolving paths for every link was most of this check's time).
+        def at(target: str = target) -> str:
+            return where(item.source_path, text_line(text, target))
+
         intrasite = _INTRASITE.match(target)
         if intrasite:
             what, value = intrasite.groups()
@@ -104,13 +106,13 @@ def check(
                     found.unavailable.add(target)  # the review gate said why
 
                 elif not path.is_file():
-                    found.problems.append(f"{at}: 图片或附件不存在：{value}")
+                    found.problems.append(f"{at()}: 图片或附件不存在：{value}")
             elif what == "filename":
                 key = _key(content_root, _resolve(content_root, source, value))
                 if key not in sources:
-                    found.problems.append(f"{at}: 链接的文章不存在：{value}")
+                    found.problems.append(f"{at()}: 链接的文章不存在：{value}")
                 elif not sources[key]:
-                    _unpublished(found, at, target, where(content_root / key, 1))
+                    _unpublished(found, at(), target, where(content_root / key, 1))
             continue
         parsed = urlparse(target)
         if parsed.scheme in _SKIP_SCHEMES or target.startswith(("#", "//")) or parsed.netloc:
@@ -127,10 +129,10 @@ def check(
         if url in known_urls:
             continue
         if url in (pending_urls or {}):
-            _unpublished(found, at, target, pending_urls[url])
+            _unpublished(found, at(), target, where(pending_urls[url], 1))
         else:
             found.problems.append(
-                f"{at}: 站内链接不存在：{target}（图片请用 {{static}}，文章请用 {{filename}}）"
+                f"{at()}: 站内链接不存在：{target}（图片请用 {{static}}，文章请用 {{filename}}）"
             )
     return found
 
@@ -167,20 +169,20 @@ def _on_all_finalized(generators: list[Any]) -> None:
     content_root = Path(settings["PATH"]).resolve()
     shown = {id(x) for x in [*published, *shown_pages]}
     sources: dict[str, bool] = {}
-    pending_urls: dict[str, str] = {}
+    pending_urls: dict[str, str | Path] = {}  # named (file:line) only when a link needs it
     for item in [*published, *shown_pages, *articles.drafts, *pages.draft_pages]:
         key = Path(item.source_path).resolve().relative_to(content_root).as_posix()
         sources[key] = sources.get(key, False) or id(item) in shown
         if id(item) not in shown and getattr(item, "slug", None):
             url = settings["ARTICLE_URL"].format(slug=item.slug)
-            pending_urls.setdefault(url, where(item.source_path, 1))
+            pending_urls.setdefault(url, item.source_path)
     # Files the review gate withheld (not approved): known, never published.
     real_root = Path(settings.get("REVIEW_CONTENT_PATH") or settings["PATH"])
     for key, slug in settings.get("REVIEW_WITHHELD", {}).items():
         sources.setdefault(key, False)
         if slug:
             url = settings["ARTICLE_URL"].format(slug=slug)
-            pending_urls.setdefault(url, where(real_root / key, 1))
+            pending_urls.setdefault(url, real_root / key)
     pending_urls = {u: f for u, f in pending_urls.items() if u not in known}
     unavailable = settings.get("REVIEW_UNAVAILABLE", {})
     problems = []

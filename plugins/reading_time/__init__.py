@@ -27,14 +27,17 @@ _WORD = re.compile(r"[^\W_]+")  # after Han characters are removed: words of oth
 
 def count_units(text: str) -> int:
     """Han characters plus words of other scripts in plain text."""
-    han = len(_HAN.findall(text))
-    words = len(_WORD.findall(_HAN.sub(" ", text)))
-    return han + words
+    others, han = _HAN.subn(" ", text)  # one pass: the count and the text without Han
+    return han + len(_WORD.findall(others))
+
+
+def plain_text(content_html: str) -> str:
+    return html.unescape(_TAG.sub(" ", content_html or ""))
 
 
 def html_units(content_html: str) -> int:
     """`count_units` of an HTML fragment's text."""
-    return count_units(html.unescape(_TAG.sub(" ", content_html or "")))
+    return count_units(plain_text(content_html))
 
 
 def reading_minutes(content_html: str) -> int:
@@ -43,7 +46,10 @@ def reading_minutes(content_html: str) -> int:
 
 def _on_content_init(instance: Any) -> None:
     if isinstance(instance, Article):
-        instance.reading_units = html_units(instance._content)
+        text = plain_text(instance._content)
+        # Kept with the HTML it came from: plugins/search_index reuses it while that is unchanged.
+        instance._plain_text = (instance._content, text)
+        instance.reading_units = count_units(text)
         instance.reading_minutes = minutes_for(instance.reading_units)
 
 

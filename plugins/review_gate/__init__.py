@@ -87,8 +87,13 @@ def _file_approvals(settings: dict[str, Any]) -> tuple[dict[str, Approved], Any]
     return approvals, load_file
 
 
-def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved], Any]:
-    """(mode, approved version by slug, reader of stored file bytes by SHA-256)."""
+def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved], Any, Any]:
+    """(mode, approved version by slug, reader of stored file bytes by SHA-256, fetcher of the
+    whole approved versions of some slugs or None when the texts are all here).
+
+    From the tables, the approvals come without their texts (a projection): a file that is
+    exactly its approved version gives the text, and only the others are fetched (selection
+    `with_texts`), so the build does not bring every approved source each time."""
     mode = settings.get("REVIEW_GATE", "dynamodb")
     if mode not in MODES:
         raise ReviewGateError(f"REVIEW_GATE 须为 {', '.join(MODES)} 之一，而不是 {mode!r}")
@@ -97,22 +102,49 @@ def load_approvals(settings: dict[str, Any]) -> tuple[str, dict[str, Approved], 
             f"发布构建必须从审核记录（DynamoDB）读取审核结果，不能使用 REVIEW_GATE={mode!r}"
         )
     if mode == "off":
-        return mode, {}, None
+        return mode, {}, None, None
     if mode == "file":
-        return mode, *_file_approvals(settings)
-    from tools.review_store import load_file, published_versions
+        return mode, *_file_approvals(settings), None
+    # Only here: the tables' client (botocore) is the costliest import of the build.
+    from tools import review_store
+
+    def approved(p: Any, text: str | None) -> Approved:
+        return Approved(p.slug, p.content_hash, text, p.files, p.source_path or None)
+
+    def fetch(slugs: list[str]) -> dict[str, Approved]:
+        try:
+            return {
+                s: approved(p, p.source_text) for s, p in review_store.published_of(slugs).items()
+            }
+        except Exception as exc:
+            raise _unreadable(exc) from exc
 
     try:
-        found = published_versions()
+        found = review_store.published_index()
     except Exception as exc:  # no tables, no credentials: say so instead of publishing nothing
-        raise ReviewGateError(
-            f"无法从 DynamoDB 读取审核结果（make dev 是否在运行？）：{exc}"
-        ) from exc
-    approvals = {
-        slug: Approved(slug, p.content_hash, p.source_text, p.files, p.source_path or None)
-        for slug, p in found.items()
-    }
-    return mode, approvals, load_file
+        raise _unreadable(exc) from exc
+    approvals = {slug: approved(p, None) for slug, p in found.items()}
+    return mode, approvals, review_store.load_file, fetch
+
+
+def _unreadable(exc: Exception) -> ReviewGateError:
+    return ReviewGateError(f"无法从 DynamoDB 读取审核结果（make dev 是否在运行？）：{exc}")
+
+
+# The overlay is scratch space rewritten every build: in memory when the machine offers ample
+# (creating and deleting thousands of small files on a journaled disk cost more than the rest of
+# the gate); else, or when TMPDIR says where, the usual temporary folder.
+_MEMORY_DIR = Path("/dev/shm")
+_MEMORY_NEEDED = 1 << 30
+
+
+def _scratch() -> str | None:
+    if os.environ.get("TMPDIR") or not _MEMORY_DIR.is_dir() or not os.access(_MEMORY_DIR, os.W_OK):
+        return None
+    try:
+        return str(_MEMORY_DIR) if shutil.disk_usage(_MEMORY_DIR).free >= _MEMORY_NEEDED else None
+    except OSError:
+        return None
 
 
 def _cleanup() -> None:
@@ -132,14 +164,15 @@ def _on_get_generators(pelican: Any) -> None:
     if "REVIEW_CONTENT_PATH" not in settings:
         settings["REVIEW_CONTENT_PATH"] = settings["PATH"]
     content = Path(settings["REVIEW_CONTENT_PATH"]).resolve()
-    state.mode, approvals, load_file = load_approvals(settings)
+    state.mode, approvals, load_file, fetch = load_approvals(settings)
     state.generators = {}
     settings["REVIEW_PREVIEW"] = state.mode == "off"
     settings["REVIEW_WITHHELD"], settings["REVIEW_UNAVAILABLE"] = {}, {}
     if state.mode == "off":
         return
     decisions = selection.select(content, settings, approvals)
-    root = Path(tempfile.mkdtemp(prefix="review-gate-"))
+    selection.with_texts(decisions, fetch)
+    root = Path(tempfile.mkdtemp(prefix="review-gate-", dir=_scratch()))
     try:
         state.overlay = selection.build_overlay(content, root, settings, decisions, load_file)
     except selection.FileConflictError as exc:
@@ -148,7 +181,8 @@ def _on_get_generators(pelican: Any) -> None:
         if state.overlay is None:
             shutil.rmtree(root, ignore_errors=True)
     site_content.alias_sources((root, content))
-    # Read only the overlay; no cache (a cached reading could be of other bytes than these).
+    # Read only the overlay. Pelican's caches are keyed by path (a fresh folder each run): off;
+    # plugins/markdown_cache keeps readings by the bytes read, so it serves only these texts.
     settings["PATH"] = pelican.path = str(root)
     settings["CACHE_CONTENT"] = settings["LOAD_CONTENT_CACHE"] = False
     settings["REVIEW_WITHHELD"] = state.overlay.unpublished(approvals)
@@ -260,7 +294,8 @@ def _drop_static_links(articles: Any, pages: Any) -> None:
         *pages.hidden_translations,
     ]
     links = articles.context["static_links"]
-    links -= _referenced(drafts) - _referenced(shown)
+    if drafts:  # else nothing is linked only by drafts (and no source need be read again)
+        links -= _referenced(drafts) - _referenced(shown)
     links -= {path for path in links if selection.never_static(path, articles.settings)}
 
 

@@ -15,12 +15,13 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pelican.readers import MarkdownReader
 
+from chalicelib.review_text import normalise
 from tools.review_version import (
     MISSING,
     SOURCE_SUFFIXES,
@@ -47,13 +48,17 @@ class Approved:
 
     slug: str
     content_hash: str
-    source: str
+    # None: not fetched (the tables' index of approvals); `with_texts` completes what is built.
+    source: str | None
     files: dict[str, str] | None = None  # None: approved before referenced files were bound
     source_path: str | None = None
 
     @property
     def expected(self) -> str:
-        """The version hash a file on disk has when it is exactly this version."""
+        """The version hash a file on disk has when it is exactly this version: worked out from
+        the text when it is here, else the hash the approval was given for."""
+        if self.source is None:
+            return self.content_hash
         return version_hash(self.source, self.files or {})
 
 
@@ -65,6 +70,7 @@ class Decision:
     exact: bool = False  # the file is exactly the approved version
     reason: str = ""  # why it is withheld
     warn: bool = False  # an editor must act (reused slug, no slug, not Markdown)
+    text: str | None = None  # exact: the file's text as versions are stored (normalised)
 
 
 @dataclass
@@ -155,6 +161,7 @@ def select(
     """
     by_expected = {a.expected: a for a in approvals.values()}
     exact: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
     claims: dict[str, tuple[str | None, str]] = {}  # not exact: (slug named, problem)
     for rel in article_files(content, settings):
         path = content / rel
@@ -166,6 +173,7 @@ def select(
         found = by_expected.get(disk_version(content, rel, text)[0])
         if found is not None:
             exact.setdefault(found.slug, []).append(rel)
+            texts[rel] = normalise(text)
         else:
             claims[rel] = _claimed_slug(path, settings)
     carriers: dict[str, str] = {}
@@ -180,7 +188,9 @@ def select(
         if slug in approvals and slug not in carriers and rel not in carriers.values():
             carriers[slug] = rel
     decisions = {
-        rel: Decision(rel, slug, approvals[slug], exact=rel in exact.get(slug, []))
+        rel: Decision(
+            rel, slug, approvals[slug], exact=rel in exact.get(slug, []), text=texts.get(rel)
+        )
         for slug, rel in carriers.items()
     }
     taken = set(decisions)
@@ -196,6 +206,34 @@ def select(
         else:
             decisions[rel] = Decision(rel, slug, reason="尚未审核通过")
     return decisions
+
+
+def with_texts(
+    decisions: dict[str, Decision],
+    fetch: Callable[[list[str]], dict[str, Approved]] | None,
+) -> None:
+    """Give every carried decision the approved text it publishes.
+
+    A file that is exactly its approved version gives the text itself (its version hash is the
+    approval's: the same normalised text, as versions are stored); the text of every other
+    carried version (edited since approval, or moved) is fetched. A version revoked meanwhile
+    is withheld; one approved anew meanwhile is published as approved now.
+    """
+    missing = [
+        d for d in decisions.values() if d.approved is not None and d.approved.source is None
+    ]
+    fetched = fetch(sorted({d.slug for d in missing if not d.exact})) if fetch else {}
+    for decision in missing:
+        approved = decision.approved
+        assert approved is not None and decision.slug is not None
+        if decision.exact and decision.text is not None:
+            decision.approved = replace(approved, source=decision.text)
+        elif decision.slug in fetched:
+            decision.approved = fetched[decision.slug]
+        else:
+            decisions[decision.relative] = Decision(
+                decision.relative, decision.slug, reason="尚未审核通过（审核已撤回）"
+            )
 
 
 def _copy_tree(source: Path, target: Path) -> None:
@@ -267,6 +305,7 @@ def _approved_text(
 ) -> str:
     """The approved text, its references pointing at the approved bytes placed in the overlay."""
     text = approved.source
+    assert text is not None  # with_texts gave every carried version its text
     base = approved.source_path or rel
     targets: dict[int, str] = {}
     for ref in references(text, base):

@@ -23,14 +23,21 @@ import html
 import json
 import re
 import unicodedata
+from collections import defaultdict
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
+from plugins.kept import Kept
+
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{HAN}]+|[a-z0-9]+")
+# One C-level pass each (the build's costliest loop was a Python one over every character):
+# every bigram inside a Han run (lookahead: overlapping), lone Han characters, Latin words.
+_BIGRAM = re.compile(rf"(?=([{HAN}]{{2}}))")
+_LONE = re.compile(rf"(?<![{HAN}])[{HAN}](?![{HAN}])")
+_WORD = re.compile(r"[a-z0-9]+")
 _TAG = re.compile(r"<[^>]+>")
 POSTINGS_PER_SHARD = 20_000
 MAX_SHARDS = 64
@@ -39,17 +46,38 @@ SUMMARY_CHARS = 60
 
 def terms(text: str) -> set[str]:
     text = unicodedata.normalize("NFKC", text).lower()
-    found: set[str] = set()
-    for run in _TOKEN.findall(text):
-        if "a" <= run[0] <= "z" or run[0].isdigit() or len(run) == 1:
-            found.add(run)
-        else:
-            found.update(run[i : i + 2] for i in range(len(run) - 1))
+    found = set(_BIGRAM.findall(text))
+    found.update(_LONE.findall(text))
+    found.update(_WORD.findall(text))
     return found
+
+
+# A document's terms, kept between builds by its text (plugins/kept): only changed articles are
+# tokenised again. The patterns are part of the key, so changing them starts afresh.
+kept = Kept("search-terms.pickle")
+_RULES = "\0".join(p.pattern for p in (_BIGRAM, _LONE, _WORD)).encode("utf-8")
+
+
+def _doc_terms(text: str) -> list[str]:
+    key = hashlib.sha256(_RULES + b"\0" + text.encode("utf-8")).hexdigest()
+    found = kept.get(key)
+    if found is None:
+        found = "\n".join(terms(text))  # one string: quick to keep and load; no term has \n
+        kept.put(key, found)
+    return found.split("\n") if found else []
 
 
 def plain_text(content_html: str) -> str:
     return html.unescape(_TAG.sub(" ", content_html or ""))
+
+
+def _article_text(article: Any) -> str:
+    """The article's plain text; plugins/reading_time's when the HTML is still the one it read."""
+    content = article._content
+    kept = getattr(article, "_plain_text", None)
+    if kept is not None and kept[0] is content:
+        return kept[1]
+    return plain_text(content)
 
 
 def shard_count(postings: int) -> int:
@@ -61,12 +89,12 @@ def shard_count(postings: int) -> int:
 
 def build(docs: list[dict[str, str]]) -> tuple[dict[str, Any], list[dict[str, list[int]]]]:
     """(docs file, shards) for documents with url, title, section, date, summary, text."""
-    index: dict[str, list[int]] = {}
+    index: defaultdict[str, list[int]] = defaultdict(list)
     rows = []
     for doc_id, doc in enumerate(docs):
         rows.append([doc["url"], doc["title"], doc["section"], doc["date"], doc["summary"]])
-        for term in terms(f"{doc['title']} {doc['summary']} {doc['text']}"):
-            index.setdefault(term, []).append(doc_id)
+        for term in _doc_terms(f"{doc['title']} {doc['summary']} {doc['text']}"):
+            index[term].append(doc_id)
     n = shard_count(sum(len(p) for p in index.values()))
     shards: list[dict[str, list[int]]] = [{} for _ in range(n)]
     for term in sorted(index):
@@ -95,7 +123,7 @@ def _on_all_finalized(generators: list[Any]) -> None:
                 "section": a.category.name,
                 "date": a.date.strftime("%Y-%m-%d"),
                 "summary": summary[:SUMMARY_CHARS],
-                "text": plain_text(a._content),
+                "text": _article_text(a),
             }
         )
     meta, shards = build(docs)
@@ -124,6 +152,16 @@ def _on_writer_finalized(generator: Any, writer: Any) -> None:
         target.write_bytes(data)
 
 
+def _on_initialized(pelican: Any) -> None:
+    kept.begin(pelican.settings)
+
+
+def _on_finalized(pelican: Any) -> None:
+    kept.save()
+
+
 def register() -> None:
+    signals.initialized.connect(_on_initialized)
+    signals.finalized.connect(_on_finalized)
     signals.all_generators_finalized.connect(_on_all_finalized)
     signals.article_writer_finalized.connect(_on_writer_finalized)

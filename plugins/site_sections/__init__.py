@@ -37,6 +37,9 @@ class MetadataError(Exception):
 # Problems found while reading. Pelican catches exceptions raised while it reads a file
 # (it logs them and skips the file), so we collect (PROBLEMS) and raise once all files are read.
 _pending = PROBLEMS.found
+# This build's mark on the articles checked when read: the pretaxonomy pass checks only the
+# others (those a content cache brought back unpickled: their mark is a copy, never this object).
+_build = [object()]
 
 
 def _sections(settings: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
@@ -51,11 +54,11 @@ def _sections(settings: dict[str, Any]) -> dict[str, tuple[dict, dict]]:
 def problems(article: Article) -> list[str]:
     """What is wrong with an article's metadata: `file:line: message`, one per field."""
     path = article.source_path
-    text = read_source(path)
     meta = article.metadata
 
     def at(key: str, message: str) -> str:
-        return f"{where(path, metadata_line(text, key))}: {message}"
+        # Only a wrong article costs reading its file again (for the line number).
+        return f"{where(path, metadata_line(read_source(path), key))}: {message}"
 
     found = []
     if not meta.get("date"):
@@ -88,6 +91,7 @@ def _on_content_init(instance: Any) -> None:
     # Articles without a date are dropped by Pelican before the generator sees them again.
     if isinstance(instance, Article):
         _pending.update(problems(instance))
+        instance._sections_checked = _build[0]
 
 
 def _on_pretaxonomy(generator: ArticlesGenerator) -> None:
@@ -104,7 +108,8 @@ def _on_pretaxonomy(generator: ArticlesGenerator) -> None:
         )
     )
     for article in everything:
-        _pending.update(problems(article))
+        if getattr(article, "_sections_checked", None) is not _build[0]:
+            _pending.update(problems(article))
     PROBLEMS.raise_if_any("文章元数据有误：", MetadataError)
     for article in everything:
         module, section = sections[article.category.name]
@@ -132,6 +137,7 @@ def _on_finalized(generator: ArticlesGenerator) -> None:
 
 def _on_generator_init(generator: ArticlesGenerator) -> None:
     _pending.clear()  # a previous failed run in this process must not leak in
+    _build[0] = object()
 
 
 def register() -> None:

@@ -1,10 +1,17 @@
-"""Static side: build time of the demo site and of 1,000 synthetic articles (cold and warm cache),
-and the size of the search index for each (raw and gzip).
+"""Static side: our build against a plain Pelican build of the same Markdown, the incremental
+rebuild against a full one, and the size of the search index (raw and gzip).
 
-Builds run the real `pelican` command with pelicanconf.py and the review gate reading approvals
-from DynamoDB Local (every article approved first), as `make dev` builds. Synthetic articles are
-~900 characters each, cut deterministically from the demo articles' own sentences and spread over
-the sections and branches.
+Our builds run the real `pelican` command with pelicanconf.py and the review gate reading approvals
+from DynamoDB Local (every article approved first), as `make dev` builds. The plain build is the
+same command, settings and content with `PLUGINS = []` (the theme's two filters stubbed and
+undefined attributes allowed, so its templates render without the plugins). Runs alternate plain
+and ours, ROUNDS rounds on one machine; each figure is the median, and the ratio of the medians is
+the figure to compare (wall and CPU seconds of the build process). The incremental rebuild is ours
+with the content cache after one article was edited and its edit approved, against our full
+build without cache in the same rounds.
+
+Synthetic articles are ~900 characters each, cut deterministically from the demo articles' own
+sentences and spread over the sections and branches.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from __future__ import annotations
 import gzip
 import random
 import re
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,28 +34,108 @@ from tools.review import publish_as_is
 from tools.site_content import ROOT, load_units
 
 SYNTHETIC = 1000
+LARGE = 3000
+ROUNDS = 3
 SECTIONS = ("思想建设", "组织建设", "作风建设", "反腐倡廉建设", "制度建设", "党纪党规", "系列讲话")
 SECTIONS += ("道德讲堂", "微发布", "支部家园")
+
+PLAIN_SETTINGS = f"""
+# Plain Pelican for the bench: the project's settings without its plugins.
+import runpy
+
+from jinja2 import ChainableUndefined
+
+globals().update(
+    {{k: v for k, v in runpy.run_path({str(ROOT / "pelicanconf.py")!r}).items() if k.isupper()}}
+)
+PLUGINS = []
+JINJA_FILTERS = {{"asset": lambda path: "/theme/" + path, "preview_banner": lambda preview: ""}}
+JINJA_ENVIRONMENT = {{"trim_blocks": True, "lstrip_blocks": True, "undefined": ChainableUndefined}}
+"""
 
 
 def _approve_all(content: Path) -> None:
     publish_as_is(content, by="bench")
 
 
-def _build(content: Path, out: Path, cache: Path, use_cache: bool) -> float:
+def _build(
+    content: Path, out: Path, cache: Path | None, settings: Path = ROOT / "pelicanconf.py"
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of one `pelican` run; with `cache`, the content cache is used."""
+    flag = "true" if cache else "false"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [
             *(sys.executable, "-m", "pelican", str(content), "-q", "-o", str(out)),
-            *("-s", str(ROOT / "pelicanconf.py"), "-e"),
-            f'CACHE_PATH="{cache}"',
-            f"CACHE_CONTENT={'true' if use_cache else 'false'}",
-            f"LOAD_CONTENT_CACHE={'true' if use_cache else 'false'}",
+            *("-s", str(settings), "-e"),
+            f'CACHE_PATH="{cache or out.with_name(out.name + "-cache")}"',
+            f"CACHE_CONTENT={flag}",
+            f"LOAD_CONTENT_CACHE={flag}",
         ],
         cwd=ROOT,
         check=True,
+        stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _median(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return (
+        statistics.median(s[0] for s in samples),
+        statistics.median(s[1] for s in samples),
+    )
+
+
+def _edit_and_approve(content: Path, round_no: int) -> None:
+    """One article edited (a sentence added) and that edit approved, as a reviewer would."""
+    from chalicelib.models import PublishedVersion
+    from chalicelib.review_text import normalise
+    from tools.review_version import disk_version
+
+    rel = "articles/bench-0007.md"
+    path = content / rel
+    path.write_text(
+        path.read_text(encoding="utf-8") + f"\n第 {round_no + 1} 次修改：补充一段学习体会。\n",
+        encoding="utf-8",
+    )
+    text = normalise(path.read_text(encoding="utf-8"))
+    digest, files = disk_version(content, rel, text)
+    PublishedVersion(
+        "bench-0007",
+        content_hash=digest,
+        source_text=text,
+        source_path=rel,
+        files=files,
+        approved_at="bench",
+        approved_by="bench",
+    ).save()
+
+
+def _compare(content: Path, tmp: Path, name: str, incremental: bool = False) -> dict[str, float]:
+    """ROUNDS rounds of plain, ours (full) and, if asked, ours incremental after one approved
+    edit; medians and ratios."""
+    plain_conf = tmp / "plainconf.py"
+    plain_conf.write_text(PLAIN_SETTINGS, encoding="utf-8")
+    cache = tmp / f"{name}-cache"
+    if incremental:
+        _build(content, tmp / f"{name}-inc", cache)  # fills the cache
+    plain, ours, inc = [], [], []
+    for round_no in range(ROUNDS):
+        plain.append(_build(content, tmp / f"{name}-plain", None, plain_conf))
+        ours.append(_build(content, tmp / name, None))
+        if incremental:
+            _edit_and_approve(content, round_no)
+            inc.append(_build(content, tmp / f"{name}-inc", cache))
+    (pw, pc), (ow, oc) = _median(plain), _median(ours)
+    found = {"plain": pw, "ours": ow, "ratio": ow / pw, "cpu ratio": oc / pc}
+    if incremental:
+        iw, ic = _median(inc)
+        found |= {"incremental": iw, "inc ratio": iw / ow, "inc cpu ratio": ic / oc}
+    return found
 
 
 def _index_size(out: Path) -> tuple[int, int]:
@@ -96,33 +185,59 @@ def synthetic_content(target: Path, n: int = SYNTHETIC) -> None:
         (target / "articles" / f"bench-{i:04d}.md").write_text(text, encoding="utf-8")
 
 
+def _ratio_rows(label: str, f: dict[str, float]) -> list[Row]:
+    rows: list[Row] = [
+        (
+            f"{label}: plain Pelican build (PLUGINS = [], median of {ROUNDS})",
+            round(f["plain"], 2),
+            "s",
+        ),
+        (f"{label}: our build, review gate on (median of {ROUNDS})", round(f["ours"], 2), "s"),
+        (f"{label}: our build / plain Pelican (wall)", round(f["ratio"], 2), "×"),
+        (f"{label}: our build / plain Pelican (CPU)", round(f["cpu ratio"], 2), "×"),
+    ]
+    if "incremental" in f:
+        rows += [
+            (
+                f"{label}: incremental rebuild after one approved edit",
+                round(f["incremental"], 2),
+                "s",
+            ),
+            (f"{label}: incremental rebuild / full build (wall)", round(f["inc ratio"], 2), "×"),
+            (f"{label}: incremental rebuild / full build (CPU)", round(f["inc cpu ratio"], 2), "×"),
+        ]
+    return rows
+
+
 def run(stack: LocalStack) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-content-") as tmp:
         tmp_path = Path(tmp)
         _approve_all(ROOT / "content")
-        demo_cold = _build(ROOT / "content", tmp_path / "demo", tmp_path / "demo-cache", False)
+        demo = _compare(ROOT / "content", tmp_path, "demo")
         demo_raw, demo_gz = _index_size(tmp_path / "demo")
-        _build(ROOT / "content", tmp_path / "demo", tmp_path / "demo-cache", True)
-        demo_warm = _build(ROOT / "content", tmp_path / "demo", tmp_path / "demo-cache", True)
 
         content = tmp_path / "synthetic"
         synthetic_content(content)
         _approve_all(content)
-        cache = tmp_path / "cache"
-        cold = _build(content, tmp_path / "out", cache, True)  # empty cache: cold, fills it
-        warm = _build(content, tmp_path / "out", cache, True)
+        synthetic = _compare(content, tmp_path, "out", incremental=True)
         raw, zipped = _index_size(tmp_path / "out")
         shards = len(list((tmp_path / "out" / "search").glob("t*.json")))
         docs_gz, shard_gz = _query_load(tmp_path / "out")
         articles = len(list((tmp_path / "out" / "articles").glob("*.html")))
+
+        large = tmp_path / "large"
+        synthetic_content(large, LARGE)
+        _approve_all(large)
+        big = _compare(large, tmp_path, "large")
+    rows += _ratio_rows("demo site", demo)
     rows += [
-        ("demo site build, cold (no cache)", round(demo_cold, 2), "s"),
-        ("demo site build, warm cache", round(demo_warm, 2), "s"),
         ("search index of the demo site (raw)", round(demo_raw / 1024, 1), "KiB"),
         ("search index of the demo site (gzip)", round(demo_gz / 1024, 1), "KiB"),
-        (f"site build with {SYNTHETIC} synthetic articles, cold cache", round(cold, 2), "s"),
-        (f"site build with {SYNTHETIC} synthetic articles, warm cache", round(warm, 2), "s"),
+    ]
+    rows += _ratio_rows(f"{SYNTHETIC} synthetic articles", synthetic)
+    rows += _ratio_rows(f"{LARGE} synthetic articles", big)
+    rows += [
         (f"articles published in the {SYNTHETIC}-article build", articles, "pages"),
         (f"search index, {SYNTHETIC} articles (raw, all shards)", round(raw / 1024, 1), "KiB"),
         (f"search index, {SYNTHETIC} articles (gzip, all shards)", round(zipped / 1024, 1), "KiB"),
