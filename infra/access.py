@@ -79,13 +79,12 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Ballot, None): ("GetItem", "PutItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
-    # registry items and year totals; on a full recompute the registry whole (the only Scan
-    # anywhere) and the year totals through the sparse board index; the boards that changed.
+    # registry items and year totals; on a full recompute the registry and the year totals whole
+    # (Scans, off the request path); the boards that changed.
     "rank_boards": {
         (OrgUnit, None): ("Scan",),
         (Member, None): ("BatchGetItem", "Scan"),
-        (PointTotal, None): ("BatchGetItem",),
-        (PointTotal, "by-board"): ("Query",),
+        (PointTotal, None): ("BatchGetItem", "Scan"),
         (Board, None): ("BatchGetItem", "BatchWriteItem"),
         (RankingState, None): ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"),
     },

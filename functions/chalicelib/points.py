@@ -39,7 +39,6 @@ writes, never a transaction and never an index write:
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,7 +47,6 @@ from pynamodb.exceptions import DeleteError, PutError
 from . import clock, points_ledger
 from .errors import busy
 from .models import Member, PointClaim
-from .models.points import BOARD_SHARDS
 from .points_ledger import CapReached, Line, LineExists
 from .points_rules import RULES, Rule
 
@@ -77,11 +75,6 @@ def ledger_key(rule: Rule, object_id: str, day: date) -> str:
     if rule.unique == "object_day":
         return f"{rule.key}#{object_id}#{day.isoformat()}"
     return f"{rule.key}#{object_id}"
-
-
-def shard(member_no: str) -> int:
-    """A stable shard (not Python's salted hash): the same member always lands in the same one."""
-    return zlib.crc32(member_no.encode()) % BOARD_SHARDS
 
 
 def month_key(day: date) -> str:

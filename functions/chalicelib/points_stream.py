@@ -30,7 +30,6 @@ from pynamodb.exceptions import PutError
 from . import clock, points_ledger, ranking_log
 from .errors import busy
 from .models import PointTotal
-from .points import shard
 from .points_ledger import Day
 
 RECENT_DAYS = 7
@@ -82,7 +81,6 @@ def _apply_year(member_no: str, year: int, days: list[Day]) -> int:
                 member_no,
                 period,
                 carried=_carried(member_no, year),
-                board_key=f"{period}#{shard(member_no)}",
             )
         if not _add(item, days):
             return 0  # every image here was applied before: a replay

@@ -29,12 +29,12 @@ state of each unit holding them (its members and their figures, its boards' dige
 unit) and the organisation's state (one item: every unit's sums per period, the org boards'
 candidates, the units, the other boards' digests), recomputes those units' branch boards and,
 in memory, the boards above them, and writes the boards whose digest changed and the states.
-A full recompute (the registry Scan and every year total through the sparse `by-board` index,
-as before) happens only when it must: the first run of each day (Asia/Shanghai: the periods roll
-over and the day's figures restart, which touches nearly every board anyway; it is also the
-daily repair of anything that bypassed the log), a registry import (its version moved), changed
-board settings, no or unreadable state, a changed member not where the state has her (the
-registry changed without its version), or an org board whose candidates ran out.
+A full recompute (Scans of the registry and of the year totals — a consistent Scan, so no index
+write rides on every aggregator write) happens only when it must: the first run of each day
+(Asia/Shanghai: the periods roll over and the day's figures restart, which touches nearly every
+board anyway; it is also the daily repair of anything that bypassed the log), a registry import
+(its version moved), changed board settings, no or unreadable state, a changed member not where the
+state has her (the registry changed without its version), or an org board whose candidates ran out.
 
 Org boards from candidates: the state keeps, per period, the best CANDIDATES_PER_BOARD × N
 members, with the invariant that every member outside the list ranks after every member in it.
@@ -59,7 +59,6 @@ from typing import Any
 from . import clock, ranking_log
 from .leaderboards import rank
 from .models import Board, Member, OrgUnit, PointTotal, RankingState
-from .models.points import BOARD_SHARDS
 from .points import month_key
 from .settings import get_settings
 
@@ -68,7 +67,9 @@ CANDIDATES_PER_BOARD = 2
 # Items a page of the full recompute's Scans and Queries: the same units as 1 MB pages, but no
 # single call long enough to meet the client's read timeout on a busy database.
 PAGE = 1_000
-INDEX_LAG_MS = 10_000  # a GSI follows its table within a second or so; ten to be sure
+# A full run reads the totals with a consistent Scan; the margin covers the aggregator writing a
+# total and its log entry a moment apart.
+INDEX_LAG_MS = 10_000
 
 Figures = dict[str, int]  # figure key ("m2026-11", "y2026", "d2026-11-03", "total") → points
 
@@ -141,19 +142,6 @@ def load_org() -> tuple[dict[str, Unit], list[Person]]:
         if m.active and m.branch_id in units
     ]
     return units, people
-
-
-HISTORY_YEARS = 10  # a full recompute reads year totals this far back (for all-time totals)
-
-
-def year_totals(year: int) -> dict[str, PointTotal]:
-    """Member → her year total as the aggregator keeps it, read through the sharded sparse
-    `by-board` index (a few Queries, no Scan)."""
-    out: dict[str, PointTotal] = {}
-    for shard in range(BOARD_SHARDS):
-        for item in PointTotal.by_board.query(f"y{year:04d}#{shard}", page_size=PAGE):
-            out[item.member_no] = item
-    return out
 
 
 def member_figures(items: list[PointTotal], periods: Periods) -> Figures:
@@ -431,12 +419,10 @@ def _full(periods: Periods, run: Run, old: OrgState | None) -> OrgState:
     settings = get_settings()
     units, people = load_org()
     items: dict[str, list[PointTotal]] = defaultdict(list)
-    # Earlier years too: a member with no points this year still counts in all-time totals
-    # (her latest year's item carries her whole past).
-    first = min(periods.years) - HISTORY_YEARS
-    for year in range(first, periods.today.year + 1):
-        for no, t in year_totals(year).items():
-            items[no].append(t)
+    # Every year: a member with no points this year still counts in all-time totals (her latest
+    # year's item carries her whole past). A Scan off the request path, once a day or so.
+    for t in PointTotal.scan(consistent_read=True, page_size=PAGE):
+        items[t.member_no].append(t)
     by_holder: dict[str, list[Row]] = defaultdict(list)
     everyone: list[tuple[Person, Figures]] = []
     for p in people:

@@ -91,7 +91,6 @@ def _generate_org(committee: str, first: int, n_members: int, n_branches: int) -
                     carried=pts,
                     months={f"{day.month:02d}": pts},
                     rules={"article_read": pts * 3},
-                    board_key=f"y{day.year}#{points.shard(no)}",
                 )
             )
     ranking_log.registry_changed()

@@ -18,14 +18,9 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .base import table_meta
-
-# The sparse index the ranking job reads the year totals through is split this many ways so that
-# no single index key takes every write of the organisation (one partition key: ~1,000 writes/s).
-BOARD_SHARDS = 10
 
 
 class PointDay(Model):
@@ -54,17 +49,6 @@ class PointClaim(Model):
     at = NumberAttribute()  # epoch seconds of the claim: an old claim without a line is orphaned
 
 
-class BoardIndex(GlobalSecondaryIndex["PointTotal"]):
-    """Sparse: every year total carries `board_key` ("y2026#3"); the ranking job reads them."""
-
-    class Meta:
-        index_name = "by-board"
-        projection = AllProjection()
-
-    board_key = UnicodeAttribute(hash_key=True)
-    member_no = UnicodeAttribute(range_key=True)
-
-
 class PointTotal(Model):
     """A member's year, as the stream aggregator (`points_stream`) keeps it: never written on a
     request path. `period` is "y2026".
@@ -81,10 +65,8 @@ class PointTotal(Model):
     months = JSONAttribute(default=dict)  # {"01": points, ...}
     rules = JSONAttribute(default=dict)  # {"article_read": points, ...}: the year's mix
     recent = JSONAttribute(default=dict)
-    board_key = UnicodeAttribute(null=True)
     updated_at = NumberAttribute(default=0)
     revision = VersionAttribute()  # optimistic lock: two aggregator batches never both apply
-    by_board = BoardIndex()
 
 
 class Board(Model):
