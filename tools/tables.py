@@ -8,13 +8,35 @@ from chalicelib.models import ALL_MODELS
 
 
 def create_all() -> list[str]:
-    """Create missing tables; existing ones (and their data) are kept."""
+    """Create missing tables; existing ones (and their data) are kept, and get the stream their
+    model asks for if they were made without it (a local database from before)."""
     created = []
     for model in ALL_MODELS:
         if not model.exists():
             model.create_table(wait=True)
             created.append(model.Meta.table_name)
+        else:
+            ensure_stream(model)
     return created
+
+
+def ensure_stream(model: type) -> bool:
+    """Turn on the model's stream on an existing table; True if it had to."""
+    view = getattr(model.Meta, "stream_view_type", None)
+    if not view:
+        return False
+    connection = model._get_connection().connection
+    table = connection.dispatch("DescribeTable", {"TableName": model.Meta.table_name})["Table"]
+    if table.get("StreamSpecification", {}).get("StreamEnabled"):
+        return False
+    connection.dispatch(
+        "UpdateTable",
+        {
+            "TableName": model.Meta.table_name,
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": view},
+        },
+    )
+    return True
 
 
 def delete_all() -> None:

@@ -62,7 +62,8 @@ from .models import Board, Member, OrgUnit, PointTotal, RankingState
 from .points import month_key
 from .settings import get_settings
 
-FORMAT = 1  # of the state items: another format means a full recompute
+FORMAT = 2  # of the state items and their sources (2: year totals in point-years): a change
+# means a full recompute
 CANDIDATES_PER_BOARD = 2
 # Items a page of the full recompute's Scans and Queries: the same units as 1 MB pages, but no
 # single call long enough to meet the client's read timeout on a busy database.

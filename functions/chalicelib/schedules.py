@@ -2,7 +2,7 @@
 one run at a time: reserved concurrency 1) recomputes the leaderboards, 红黑榜 and org-unit totals
 that changed since its last run (see ranking.compute_boards). Its IAM policy (infra/access.py)
 needs its own state table, BatchGetItem on the members and the point totals, and for its daily
-full recompute Scan on the org-units, members and point-totals tables; BatchGetItem/BatchWriteItem
+full recompute Scan on the org-units, members and point-years tables; BatchGetItem/BatchWriteItem
 on the boards table."""
 
 from __future__ import annotations

@@ -47,6 +47,11 @@ def test_template_table_equals_the_table_pynamodb_creates(dynamodb: int, model: 
         live.get("LocalSecondaryIndexes", [])
     )
     assert live["BillingModeSummary"]["BillingMode"] == props["BillingMode"] == "PAY_PER_REQUEST"
+    stream = live.get("StreamSpecification") or {}
+    if stream.get("StreamEnabled"):
+        assert props["StreamSpecification"] == {"StreamViewType": stream["StreamViewType"]}
+    else:
+        assert "StreamSpecification" not in props
 
     client = model._get_connection().connection.client
     ttl = client.describe_time_to_live(TableName=model.Meta.table_name)["TimeToLiveDescription"]
@@ -65,3 +70,26 @@ def test_every_table_is_protected_and_recoverable() -> None:
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["SSESpecification"]["SSEEnabled"] is True
         assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain", key
+
+
+def test_a_table_made_without_its_stream_gets_it(dynamodb: int) -> None:
+    """A local database made before a model asked for a stream (make dev keeps its data): the
+    next `create_all` turns the stream on, so the stream functions see its writes."""
+    from chalicelib.models import PointDay
+    from tools import tables
+
+    connection = PointDay._get_connection().connection
+    name = PointDay.Meta.table_name
+    connection.dispatch(
+        "UpdateTable", {"TableName": name, "StreamSpecification": {"StreamEnabled": False}}
+    )
+    assert (
+        not PointDay._get_connection()
+        .describe_table()
+        .get("StreamSpecification", {})
+        .get("StreamEnabled")
+    )
+    tables.create_all()
+    live = PointDay._get_connection().describe_table()["StreamSpecification"]
+    assert live == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert tables.ensure_stream(PointDay) is False  # already on: nothing to do

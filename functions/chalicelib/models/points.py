@@ -57,7 +57,9 @@ class PointTotal(Model):
     {"2026-12-01": {"v": the day item's version, "s": {rule: net points}}}; that makes a
     redelivered stream record a no-op, and lets 我的党建 add the lines it has not applied yet."""
 
-    Meta = table_meta("point-totals")
+    # "point-years": a table of its own, not the earlier per-period counters' "point-totals"
+    # (a local database made before keeps that table, unread).
+    Meta = table_meta("point-years")
     member_no = UnicodeAttribute(hash_key=True)
     period = UnicodeAttribute(range_key=True)  # "y2026"
     points = NumberAttribute(default=0)  # the year
