@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .aws_session import aws_client
+
 
 class SettingsError(RuntimeError):
     """The deployment is misconfigured; fail loudly at start-up rather than per request."""
@@ -45,9 +47,7 @@ def _parse_jwt_keys(raw: str, source: str) -> dict[str, bytes]:
 
 def _ssm_client() -> Any:
     """botocore (already in the package for PynamoDB) rather than boto3: nothing more to ship.
-    Built once, from the process's one botocore session (imported here: it needs the settings)."""
-    from .models.base import aws_client
-
+    Built once, from the process's one botocore session (aws_session)."""
     return aws_client("ssm", os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
 
 

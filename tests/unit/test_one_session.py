@@ -7,8 +7,7 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from chalicelib import settings
-from chalicelib.models import base
+from chalicelib import aws_session, settings
 
 
 def test_the_ssm_client_is_built_once_from_the_shared_session(monkeypatch: pytest.MonkeyPatch):
@@ -20,10 +19,10 @@ def test_the_ssm_client_is_built_once_from_the_shared_session(monkeypatch: pytes
         return original(self, service_name, *args, **kwargs)
 
     monkeypatch.setattr(botocore.session.Session, "create_client", counting)
-    monkeypatch.setattr(base, "_clients", {})
+    monkeypatch.setattr(aws_session, "_clients", {})
     monkeypatch.setenv("AWS_REGION", "ap-east-1")
 
     first = settings._ssm_client()
     assert settings._ssm_client() is first
     assert first.meta.region_name == "ap-east-1"
-    assert made == [(base.botocore_session(), "ssm")]
+    assert made == [(aws_session.botocore_session(), "ssm")]

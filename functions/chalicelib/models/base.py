@@ -11,7 +11,7 @@ which a model reaches it. So `share_connection(ALL_MODELS)`, called once by `cha
 lets PynamoDB build each model's `TableConnection` as usual and points it at the one shared
 `Connection`; nothing is patched in the library and the models stay plain `Model` subclasses.
 Transactions (`Transaction`) and low-level code (`dynamodb_client()`) use the same connection;
-other AWS services (`aws_client()`, SSM for the JWT keys) the same session.
+other AWS services (`aws_session.aws_client()`, SSM for the JWT keys) the same session.
 
 botocore clients are thread-safe, sessions are not: the session and the client are built once,
 under a lock (`chalice local` serves parallel requests from threads; a Lambda one at a time).
@@ -19,7 +19,6 @@ under a lock (`chalice local` serves parallel requests from threads; a Lambda on
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
@@ -33,6 +32,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from ..aws_session import botocore_session, lock
 from ..settings import get_settings
 
 _settings = get_settings()
@@ -67,19 +67,7 @@ def table_meta(name: str, *, stream: str | None = None) -> type:
     return type("Meta", (_Meta,), attrs)
 
 
-_lock = threading.RLock()
-_session: botocore.session.Session | None = None
 _connection: _SharedConnection | None = None
-
-
-def botocore_session() -> botocore.session.Session:
-    """The process's one botocore session (its loader caches the parsed service models, so any
-    further client, e.g. SSM's, costs much less). Only ever used under the lock."""
-    global _session
-    with _lock:
-        if _session is None:
-            _session = botocore.session.get_session()
-        return _session
 
 
 class _SharedConnection(Connection):
@@ -94,7 +82,7 @@ class _SharedConnection(Connection):
 
     @property
     def client(self) -> Any:
-        with _lock:
+        with lock:
             return super().client
 
 
@@ -102,7 +90,7 @@ def connection() -> Connection:
     """The process's one PynamoDB `Connection` (every table; host, region, timeouts and retries
     from the settings), for transactions and low-level calls: `connection().update_item(...)`."""
     global _connection
-    with _lock:
+    with lock:
         if _connection is None:
             _connection = _SharedConnection(
                 host=_settings.dynamodb_host, region=_settings.region, **_LIMITS
@@ -115,20 +103,6 @@ def dynamodb_client() -> BaseClient:
     UpdateItem with dynamic attribute names). Calls through it are plain botocore calls: the
     parameters are DynamoDB's own (`TableName` includes the stage's prefix, see `table_meta`)."""
     return connection().client
-
-
-_clients: dict[tuple[str, str | None], BaseClient] = {}
-
-
-def aws_client(service: str, region: str | None = None) -> BaseClient:
-    """A client of another AWS service (SSM, for the JWT keys) from the same session, built once
-    per process: the session's loader has the endpoint data parsed already."""
-    with _lock:
-        if (service, region) not in _clients:
-            _clients[service, region] = botocore_session().create_client(
-                service, region_name=region
-            )
-        return _clients[service, region]
 
 
 def share_connection(models: Iterable[type[Model]]) -> None:
