@@ -52,8 +52,11 @@ class StreamPoller:
         self._lock = threading.Lock()
 
     def _stream_arn(self) -> str | None:
-        streams = self._client.list_streams(TableName=self.table).get("Streams", [])
-        return streams[-1]["StreamArn"] if streams else None
+        """The table's current stream (a stream turned off and on again is a new one)."""
+        from chalicelib.models.base import connection
+
+        table = connection().dispatch("DescribeTable", {"TableName": self.table})["Table"]
+        return table.get("LatestStreamArn") if table.get("StreamSpecification") else None
 
     def _shards(self, arn: str) -> list[dict[str, Any]]:
         shards: list[dict[str, Any]] = []

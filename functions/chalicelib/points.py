@@ -40,7 +40,7 @@ writes, never a transaction and never an index write:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pynamodb.exceptions import DeleteError, PutError
 
@@ -55,8 +55,12 @@ LOG_PAGE = 20
 # A claim older than this with no line was left by a request that died between its two writes
 # (a Lambda runs 15 s at most): a later request may take it over.
 ORPHAN_SECONDS = 120
-# 我的党建 adds the lines of this many last days that the aggregator may not have applied yet
-# (it runs within seconds; the margin covers a stalled stream for two days).
+# An award may be dated this many days back at most (a daily quiz started before midnight and
+# submitted after it counts for its own day); older days are closed. 我的党建 adds the lines of
+# the last PENDING_DAYS days the aggregator may not have applied yet (it runs within seconds),
+# and the aggregator remembers more days than that (points_stream.RECENT_DAYS), so a line can
+# never land on a day either has let go of.
+LATE_DAYS = 1
 PENDING_DAYS = 3
 
 
@@ -185,7 +189,10 @@ def award(
         raise ValueError(f"{rule_key}: {amount} exceeds the per-award maximum")
     if amount <= 0 or not object_id:
         return None
-    day = day or clock.today()
+    today = clock.today()
+    day = day or today
+    if not today - timedelta(days=LATE_DAYS) <= day <= today:
+        return None  # a closed day (or one not begun): nothing is credited on it
     key = ledger_key(rule, object_id, day)
     got = _credit(member_no, rule, key, amount, day, note, forever=rule.unique == "object")
     if got is None:
@@ -213,15 +220,23 @@ def reverse(
     note: str | None = None,
 ) -> Award | None:
     """Undo an award with a negative line (e.g. the comment was removed); None if there was no
-    award or it was already reversed. `day` is the award's day, needed for per-day rules only."""
+    award or it was already reversed. `day` is the award's day, needed for per-day rules only.
+
+    With no award to undo, the key is taken by a line of no points (shown nowhere, summed as 0):
+    an award still on its way (a post's point after a reviewer hid the comment) then finds its
+    key taken, so the object it was for, now withdrawn, earns nothing."""
     rule = RULES.get(rule_key)
     if rule is None:
         raise ValueError(f"unknown points rule {rule_key!r}")
-    key = ledger_key(rule, object_id, day or clock.today())
-    original = _find(member_no, rule, key, day or clock.today())
-    if original is None or original.amount <= 0:
-        return None
     today = clock.today()
+    key = ledger_key(rule, object_id, day or today)
+    original = _find(member_no, rule, key, day or today)
+    if original is None:
+        void_day = day or today if rule.unique == "object_day" else today
+        _credit(member_no, rule, key, 0, void_day, note, forever=rule.unique == "object")
+        return None
+    if original.amount <= 0:
+        return None
     reversal_key = key + points_ledger.REVERSAL
     got = _credit(member_no, rule, reversal_key, -original.amount, today, note, forever=True)
     if got is None:

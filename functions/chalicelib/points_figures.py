@@ -154,14 +154,16 @@ def ledger_page(member_no: str, cursor: str | None = None, limit: int = LOG_PAGE
             {"member_no": lambda v: v == member_no, "day": _is_day, "after": bool},
         )
         day, after = key["day"]["S"], key["after"]["S"]
-    rows: list[tuple[str, points_ledger.Line]] = []
+    rows: list[tuple[str, points_ledger.Line]] = []  # lines of no points (voided keys) not shown
     until = day
     while len(rows) <= limit:
         batch = points_ledger.days(
             member_no, until=until, newest_first=True, limit=_DAYS_A_QUERY, consistent=False
         )
         for d in batch:
-            lines = sorted(d.lines.values(), key=_position, reverse=True)
+            lines = sorted(
+                (ln for ln in d.lines.values() if ln.amount), key=_position, reverse=True
+            )
             if d.day == day and after:
                 lines = [ln for ln in lines if _position(ln) < after]
             rows += [(d.day, ln) for ln in lines]
@@ -201,5 +203,6 @@ def _is_day(value: str) -> bool:
 
 
 def ledger(member_no: str) -> list[points_ledger.Line]:
-    """Every line of the member's ledger, oldest day first (checks, repairs, tests)."""
-    return [ln for d in points_ledger.days(member_no) for ln in d.lines.values()]
+    """Every line of points of the member's ledger, oldest day first (checks, repairs, tests);
+    not the keys taken by a line of no points (`points.reverse` with nothing to undo)."""
+    return [ln for d in points_ledger.days(member_no) for ln in d.lines.values() if ln.amount]

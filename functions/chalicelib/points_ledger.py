@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -238,8 +239,9 @@ def already(member_no: str, day: str, key: str, forever_key: str | None) -> tupl
     """Does the day have the line `key`, and is the for-ever `forever_key` awarded (its claim
     names another day, or this day has its line)? One BatchGetItem of the day and the claim.
 
-    A claim from an earlier day whose request died before writing its line counts as awarded
-    here; `points.award` itself would take such an orphan over."""
+    A claim of yesterday (an award just before midnight, or one whose request died between its
+    claim and its line) is checked against that day's line; older claims count as awarded
+    (a line follows its claim within seconds; `points.award` would take an orphan over)."""
     from .models import PointClaim
 
     claims = PointClaim.Meta.table_name
@@ -273,5 +275,11 @@ def already(member_no: str, day: str, key: str, forever_key: str | None) -> tupl
     claim = found.get(claims, [])
     forever = False
     if forever_key and claim:
-        forever = claim[0]["day"]["S"] != day or (LINE + forever_key) in today
+        held = claim[0]["day"]["S"]
+        if held == day:
+            forever = (LINE + forever_key) in today
+        elif held == (date.fromisoformat(day) - timedelta(days=1)).isoformat():
+            forever = has_line(member_no, held, forever_key) is not None
+        else:
+            forever = True
     return (LINE + key) in today, forever

@@ -30,6 +30,7 @@ from pynamodb.exceptions import PutError
 from . import clock, points_ledger, ranking_log
 from .errors import busy
 from .models import PointTotal
+from .points import LATE_DAYS
 from .points_ledger import Day
 
 RECENT_DAYS = 7
@@ -56,19 +57,47 @@ def apply(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     days = newest_days(records)
     for day in days:
         groups[(day.member_no, int(day.day[:4]))].append(day)
-    written = sum(_apply_year(member_no, year, ds) for (member_no, year), ds in groups.items())
+    written = 0
+    for (member_no, year), ds in sorted(groups.items()):  # a member's earlier year first
+        written += _apply_year(member_no, year, ds)
+        if any(d.day >= f"{year:04d}-12-{31 - LATE_DAYS:02d}" for d in ds):
+            written += _fix_carried(member_no, year + 1)
     # After the totals, one write for the batch: the ranking job recomputes only these members.
     ranking_log.record(member_no for member_no, _ in groups)
     return {"days": len(days), "written": written}
 
 
 def _carried(member_no: str, year: int) -> int:
-    """All the member's points before `year` (read once, when her year item is made)."""
+    """All the member's points before `year` (read when her year item is made)."""
     return sum(
         int(t.points or 0)
-        for t in PointTotal.query(member_no, PointTotal.period < f"y{year:04d}")
+        for t in PointTotal.query(
+            member_no, PointTotal.period < f"y{year:04d}", consistent_read=True
+        )
         if t.period.startswith("y")
     )
+
+
+def _fix_carried(member_no: str, year: int) -> int:
+    """A line on the last days of a year can come after the next year's item was made (a daily
+    quiz of 31 Dec submitted on 1 Jan): that item's `carried` is set again from the earlier
+    years, an absolute figure, so a replay sets the same. 1 if it had to write."""
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            item = PointTotal.get(member_no, f"y{year:04d}", consistent_read=True)
+        except PointTotal.DoesNotExist:
+            return 0
+        carried = _carried(member_no, year)
+        if int(item.carried or 0) == carried:
+            return 0
+        item.carried = carried
+        try:
+            item.save()
+            return 1
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                raise
+    raise busy()
 
 
 def _apply_year(member_no: str, year: int, days: list[Day]) -> int:

@@ -41,38 +41,27 @@ def _member(no: str) -> None:
 # --- the aggregator and 我的党建 ---------------------------------------------------------------
 
 
-def test_a_late_line_on_a_day_pruned_from_recent_is_counted_twice(at):
-    """A line added to a day the aggregator already pruned from `recent` (a daily quiz attempt
-    closed by timeout days later settles its points on the attempt's day, quizzes._settle) makes
-    the aggregator add that WHOLE day again: points_stream._add takes base = {} for a day it no
-    longer finds in `recent`."""
+def test_a_line_on_a_closed_day_is_refused_and_every_figure_stays_its_ledger(at):
+    """A late award dated days back (a daily quiz attempt closed by timeout days later settles on
+    the attempt's day) used to land on a day the aggregator had let go of and be counted twice,
+    and to be missing from 我的党建 until the stream ran. Days older than yesterday are closed:
+    the award is refused, and every figure stays the sum of the ledger, at once and after."""
     _member("79000001")
     at("2027-03-01T02:00:00")
     points.award("79000001", "daily_quiz", "dq-d2027-03-01", amount=3, day=date(2027, 3, 1))
     stream_poller.drain()
-    at("2027-03-10T02:00:00")  # newer activity: 03-01 falls out of the 7 recent days
+    at("2027-03-10T02:00:00")
     points.award("79000001", "article_read", "a1")
+    late = points.award("79000001", "daily_quiz", "dq2-d2027-03-01", amount=2, day=date(2027, 3, 1))
+    assert late is None
+    assert points_figures.totals("79000001")["year"] == _ledger_sum("79000001") == 4
     stream_poller.drain()
-    # The quiz attempt of 03-01 is settled now (timeout path), on its own day.
-    points.award("79000001", "daily_quiz", "dq2-d2027-03-01", amount=2, day=date(2027, 3, 1))
-    stream_poller.drain()
-    assert _ledger_sum("79000001") == 6
-    assert int(PointTotal.get("79000001", "y2027").points) == 6  # got 9: 03-01 added twice
-    assert points_figures.totals("79000001")["year"] == 6
-
-
-def test_my_figures_miss_a_late_line_older_than_the_pending_days_until_the_stream_runs(at):
-    """我的党建 must equal the ledger's sum at once; it adds only the last PENDING_DAYS (3) days,
-    so a line written now on an older day (the same quiz-timeout path) is missing until the
-    aggregator applies it (points_figures._recent)."""
-    _member("79000002")
-    at("2027-03-01T02:00:00")
-    points.award("79000002", "daily_quiz", "dq-d2027-03-01", amount=3, day=date(2027, 3, 1))
-    stream_poller.drain()
-    at("2027-03-05T02:00:00")
-    points.award("79000002", "daily_quiz", "dq2-d2027-03-01", amount=2, day=date(2027, 3, 1))
-    assert _ledger_sum("79000002") == 5
-    assert points_figures.totals("79000002")["year"] == 5  # got 3 until the stream runs
+    assert int(PointTotal.get("79000001", "y2027").points) == 4
+    assert points_figures.totals("79000001")["year"] == 4
+    # Yesterday is still open (a quiz started before midnight, submitted after it).
+    got = points.award("79000001", "daily_quiz", "dq-d2027-03-09", amount=2, day=date(2027, 3, 9))
+    assert got is not None and got.day == "2027-03-09"
+    assert points_figures.totals("79000001")["year"] == _ledger_sum("79000001") == 6
 
 
 def test_all_time_carried_goes_stale_when_a_late_line_lands_on_last_year(at):
@@ -134,19 +123,20 @@ def test_a_comment_hidden_while_its_post_awards_keeps_its_point(at, org, monkeyp
 
 
 def test_a_delayed_post_of_the_previous_minute_resets_this_minutes_count(at):
-    """comment_limits.count starts a new minute whenever the stored minute differs (`#m <> :m`),
-    also when the stored one is NEWER: a post whose request read the clock at 10:00:59.9 but
-    wrote after one of 10:01:00.1 sets the minute back, and 10:01 then admits the limit again.
-    With 2 a minute, 10:01 gets 3 posts."""
+    """comment_limits.count used to start a new minute whenever the stored minute differed
+    (`#m <> :m`), also when the stored one was NEWER: a post whose request read the clock at
+    10:00:59.9 but wrote after one of 10:01:00.1 set the minute back, and 10:01 then admitted
+    the limit again. Now the late post counts in the stored (later) minute: 10:01 admits 2."""
     member, limit = "79000020", 2
     at("2027-03-01T02:01:00.100")  # 10:01:00.1 in Beijing
     assert comment_limits.count(member, rid(), "a1#1", limit, 20) is None
     at("2027-03-01T02:00:59.900")  # a request of 10:00 whose write arrives late
     assert comment_limits.count(member, rid(), "a1#2", limit, 20) is None
     at("2027-03-01T02:01:01")
-    assert comment_limits.count(member, rid(), "a1#3", limit, 20) is None  # 2nd of 10:01
-    third = comment_limits.count(member, rid(), "a1#4", limit, 20)
-    assert isinstance(third, comment_limits.Refused)  # got None: a 3rd post in 10:01
+    third = comment_limits.count(member, rid(), "a1#3", limit, 20)
+    assert isinstance(third, comment_limits.Refused)  # was None: a 3rd post in 10:01
+    at("2027-03-01T02:02:00")
+    assert comment_limits.count(member, rid(), "a1#4", limit, 20) is None  # a new minute
 
 
 def test_twins_of_one_post_on_both_sides_of_midnight_make_two_comments(at, org, monkeypatch):
@@ -206,14 +196,14 @@ def test_a_birthday_award_cut_between_claim_and_line_is_never_completed(at, monk
 
 
 def test_holds_ledger_pages_show_every_line_once_across_days_and_equal_ms(at):
-    """PASSES (kept as a pin): lines written in the same millisecond over several days, paged
+    """PASSES (kept as a pin): lines written in the same millisecond on several days, paged
     20 at a time, come back each exactly once, newest day first (the cursor's position is
     "<ms>#<key>", unique within a day, and the cursor names its day)."""
     _member("79000040")
-    at("2027-03-20T02:00:00")  # one frozen ms for every line
     written = set()
     for i in range(45):
         day = date(2027, 3, 1 + i % 9)
+        at(f"{day.isoformat()}T02:00:00")  # one frozen ms for every line of a day
         assert points.award("79000040", "exam", f"e{i:02d}", amount=1, day=day) is not None
         written.add((day.isoformat(), f"e{i:02d}"))
     seen: list[tuple[str, str]] = []
