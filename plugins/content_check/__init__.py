@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 _TARGETS = (
     re.compile(r"\]\(\s*<?([^)\s>]+)"),  # [text](target) and ![alt](target)
     re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)["']"""),  # raw HTML
-    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M),  # [ref]: target
+    # [ref]: target, but not a footnote's text ([^1]: 注释; Markdown extra)
+    re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M),
 )
 # Pelican's two spellings: {static}x and |static|x.
 _INTRASITE = re.compile(r"^[{|](static|attach|filename|category|index|tag|author)[}|](.*)$")
@@ -87,10 +88,13 @@ def check(
     """Links of one article or page; `sources` maps content paths to 'published?' (a pending
     file is there as not published), `pending_urls` the URLs of unpublished articles to their
     source files, `unavailable` the files whose approved bytes are not published."""
+    found = Found()
+    links = targets(text)
+    if not links:  # most articles: no path to resolve
+        return found
     content_root = Path(item.settings["PATH"]).resolve()
     source = Path(item.source_path).resolve()
-    found = Found()
-    for target in targets(text):
+    for target in links:
         # Where, only when needed (resolving paths for every link was most of this check's time).
         def at(target: str = target) -> str:
             return where(item.source_path, text_line(text, target))

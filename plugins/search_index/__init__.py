@@ -24,7 +24,8 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from itertools import pairwise
+from itertools import islice
+from operator import sub
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,24 @@ MAX_SHARDS = 64
 SUMMARY_CHARS = 60
 
 
+# Full-width punctuation is in nearly every Chinese text and alone makes NFKC redo the whole
+# string. Each of these decomposes to one ASCII character (NFKC's own result for it), so putting
+# that in first leaves NFKC's result unchanged (the compatibility decomposition is the same), and
+# most texts are then already normalised: the quick check skips the costly pass.
+_WIDE = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，：；（）！？\u3000")
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), quicker on Chinese text."""
+    for wide, narrow in _WIDE:
+        text = text.replace(wide, narrow)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
 def terms(text: str) -> set[str]:
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = nfkc(text).lower()
     found = set(_BIGRAM.findall(text))
     found.update(_LONE.findall(text))
     found.update(_WORD.findall(text))
@@ -62,8 +79,9 @@ def _doc_terms(text: str) -> list[str]:
     key = hashlib.sha256(_RULES + b"\0" + text.encode("utf-8")).hexdigest()
     found = kept.get(key)
     if found is None:
-        found = "\n".join(terms(text))  # one string: quick to keep and load; no term has \n
-        kept.put(key, found)
+        fresh = list(terms(text))
+        kept.put(key, "\n".join(fresh))  # one string: quick to keep and load; no term has \n
+        return fresh
     return found.split("\n") if found else []
 
 
@@ -99,7 +117,7 @@ def build(docs: list[dict[str, str]]) -> tuple[dict[str, Any], list[dict[str, li
     shards: list[dict[str, list[int]]] = [{} for _ in range(n)]
     for term in sorted(index):
         ids = index[term]
-        shards[ord(term[0]) % n][term] = [ids[0]] + [b - a for a, b in pairwise(ids)]
+        shards[ord(term[0]) % n][term] = [ids[0], *map(sub, islice(ids, 1, None), ids)]  # deltas
     return {"shards": n, "docs": rows}, shards
 
 

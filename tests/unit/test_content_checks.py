@@ -81,6 +81,24 @@ def test_broken_links_and_missing_images_fail_with_line(content: Path, tmp_path:
     assert "ok.html" not in message
 
 
+def test_footnote_definitions_are_not_links(content: Path, tmp_path: Path) -> None:
+    """`[^1]: 注释` defines a footnote (Markdown extra), not a link to a page `注释`; a link
+    written inside a footnote is still checked."""
+    body = "\n".join(
+        ["正文有注[^1]，也有说明[^note]。", "", "[^1]: 注释", "   [^note]: 说明：见 ok.md 一文"]
+    )
+    _write(content / "articles" / "notes.md", body, **(GOOD | {"Slug": "notes"}))
+    build(content, tmp_path / "out")
+    page = (tmp_path / "out" / "articles" / "notes.html").read_text(encoding="utf-8")
+    assert 'class="footnote"' in page and "注释" in page
+
+    bad = body + "\n[^2]: 另见[不存在的文章](/articles/nowhere.html)"
+    _write(content / "articles" / "notes.md", bad, **(GOOD | {"Slug": "notes"}))
+    message = _fails(content, tmp_path)
+    assert re.search(r"articles/notes\.md:\d+: 站内链接不存在：/articles/nowhere\.html", message)
+    assert "注释" not in message and "说明" not in message
+
+
 def test_exemplar_needs_an_existing_photo_and_a_known_unit(content: Path, tmp_path: Path) -> None:
     fields = GOOD | {"Category": "先进风采", "Slug": "mofan", "Exemplar": "individual"}
     fields |= {"Unit": "B7777", "Photo": "{static}/images/none.svg"}

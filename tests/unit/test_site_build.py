@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import shutil
 from pathlib import Path
@@ -251,6 +252,25 @@ def test_reading_time_counts_han_characters_and_words() -> None:
     assert reading_time.reading_minutes("<p>短文</p>") == 1
     assert reading_time.reading_minutes("<p>" + "党" * 401 + "</p>") == 2
     assert reading_time.reading_minutes("<p>" + "word " * 800 + "</p>") == 2
+
+
+def test_reading_units_are_han_characters_plus_words_between_them() -> None:
+    """The definition (the count the API credits by): every Han character one unit, then the
+    words of letters/digits left when Han characters are taken as spaces."""
+    han = re.compile(f"[{reading_time.HAN}]")
+
+    def defined(text: str) -> int:
+        others, count = han.subn(" ", text)
+        return count + len(re.findall(r"[^\W_]+", others))
+
+    rng = random.Random(5)
+    pool = [chr(c) for c in range(0x20, 0x3_0000) if not 0xD800 <= c < 0xE000]
+    near = "党章a1_ 。\u4e00\U00020001éΩ٣"
+    cases = ["第2026年学习abc党章", "ab党cd", "党_a", "\U0002a6df\U0002a6e0x", ""]
+    for _ in range(20_000):
+        cases.append("".join(rng.choice(pool if rng.random() < 0.5 else near) for _ in range(8)))
+    for text in cases:
+        assert reading_time.count_units(text) == defined(text), ascii(text)
 
 
 def test_manifest_hashes_leaves_first(tmp_path: Path) -> None:
