@@ -86,3 +86,40 @@ def site(stack: LocalStack) -> LocalStack:
         check=True,
     )
     return stack
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch):
+    """`at("2027-03-01T02:00:00")` sets the server's clock to that UTC time (Beijing is 8 hours
+    ahead); use dates in the future, so no TTL removes what a test wrote."""
+    from datetime import UTC, datetime
+
+    from chalicelib import clock
+
+    def move(iso_utc: str) -> None:
+        stamp = datetime.fromisoformat(iso_utc).replace(tzinfo=UTC).timestamp()
+        monkeypatch.setattr(clock, "now", lambda: stamp)
+
+    return move
+
+
+@pytest.fixture
+def stream_batches(monkeypatch: pytest.MonkeyPatch):
+    """`stream_batches(Model)`: every batch the local poller hands that table's stream function
+    from now on, kept for replays."""
+
+    def keep_for(model: type) -> list:
+        from infra import stream_poller
+
+        seen: list = []
+        poller = next(p for p in stream_poller.pollers() if p.table == model.Meta.table_name)
+        real = poller.handler
+
+        def keep(records: list) -> object:
+            seen.append(records)
+            return real(records)
+
+        monkeypatch.setattr(poller, "handler", keep)
+        return seen
+
+    return keep_for

@@ -5,7 +5,6 @@ after a fault in the middle of a batch, and the day limit stays exact under para
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
@@ -26,20 +25,6 @@ def fresh_settings():
 
     yield
     settings.reset_for_tests()
-
-
-@pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    seen: list[list[dict[str, Any]]] = []
-    poller = next(p for p in stream_poller.pollers() if p.table == Comment.Meta.table_name)
-    real = poller.handler
-
-    def keep(records: list[dict[str, Any]]) -> Any:
-        seen.append(records)
-        return real(records)
-
-    monkeypatch.setattr(poller, "handler", keep)
-    return seen
 
 
 def _activity(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +56,8 @@ def _counts() -> dict[str, int]:
     return {slug: int(CommentStats.get(slug, consistent_read=True).visible) for slug in SLUGS}
 
 
-def test_counts_equal_the_visible_comments_after_replays_of_every_kind(batches, monkeypatch):
+def test_counts_equal_the_visible_comments_after_replays_of_every_kind(stream_batches, monkeypatch):
+    batches = stream_batches(Comment)
     for slug in SLUGS:
         make_item(slug)
     _activity(monkeypatch)

@@ -4,26 +4,14 @@ retry the same day, a request on a later day, a cap that leaves nothing, paralle
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib import clock, errors, points, points_figures, points_ledger
+from chalicelib import errors, points, points_figures, points_ledger
 from chalicelib.models import PointClaim
 from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
-
-
-@pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch):
-    """`at("2027-03-01T02:00:00")` sets the clock (UTC)."""
-
-    def move(iso_utc: str) -> None:
-        stamp = datetime.fromisoformat(iso_utc).replace(tzinfo=UTC).timestamp()
-        monkeypatch.setattr(clock, "now", lambda: stamp)
-
-    return move
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
@@ -19,21 +18,6 @@ from tools.fixtures import make_member, make_tree
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 MEMBERS = [f"7600{i:04d}" for i in range(12)]
-
-
-@pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    """Every batch the poller hands the aggregator, kept for replays."""
-    seen: list[list[dict[str, Any]]] = []
-    poller = next(p for p in stream_poller.pollers() if p.table == PointDay.Meta.table_name)
-    real = poller.handler
-
-    def keep(records: list[dict[str, Any]]) -> Any:
-        seen.append(records)
-        return real(records)
-
-    monkeypatch.setattr(poller, "handler", keep)
-    return seen
 
 
 def _activity(seed: int) -> None:
@@ -71,7 +55,8 @@ def _assert_totals_equal_the_ledger() -> None:
         assert _stored(no) == _ledger_sums(no), no
 
 
-def test_totals_equal_the_ledger_after_draining_and_after_a_full_replay(batches):
+def test_totals_equal_the_ledger_after_draining_and_after_a_full_replay(stream_batches):
+    batches = stream_batches(PointDay)
     _activity(seed=1)
     assert stream_poller.drain() > 0
     _assert_totals_equal_the_ledger()
@@ -107,7 +92,8 @@ def test_a_fault_in_the_middle_of_a_batch_is_repaired_by_its_redelivery(monkeypa
     _assert_totals_equal_the_ledger()
 
 
-def test_two_aggregators_on_the_same_records_apply_them_once(batches):
+def test_two_aggregators_on_the_same_records_apply_them_once(stream_batches):
+    batches = stream_batches(PointDay)
     _activity(seed=3)
     stream_poller.drain()
     everything = [r for batch in batches for r in batch]

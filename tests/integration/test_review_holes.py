@@ -6,27 +6,16 @@ Frozen clocks use dates in the future (2027–2028) so TTLs never remove what a 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from chalicelib import clock, comment_limits, comments, points, points_figures, points_ledger
+from chalicelib import comment_limits, comments, points, points_figures, points_ledger
 from chalicelib.models import Comment, PointTotal
 from infra import stream_poller
 from tools.fixtures import make_item, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
-
-
-@pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch):
-    """`at("2027-03-01T02:00:00")` sets the clock (UTC; Beijing is 8 hours ahead)."""
-
-    def move(iso_utc: str) -> None:
-        stamp = datetime.fromisoformat(iso_utc).replace(tzinfo=UTC).timestamp()
-        monkeypatch.setattr(clock, "now", lambda: stamp)
-
-    return move
 
 
 def _ledger_sum(member_no: str) -> int:
