@@ -38,7 +38,10 @@ def log_for(member: Member, target: str | None, cursor: str | None) -> dict[str,
 
 def year_report(member: Member, year: str) -> dict[str, Any]:
     """The 年度党建报告 of the signed-in member (never anybody else's)."""
-    if not (year.isdigit() and len(year) == 4) or not 2000 <= int(year) <= clock.today().year:
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int() (a 500, not a 400).
+    if not (year.isascii() and year.isdigit() and len(year) == 4) or not (
+        2000 <= int(year) <= clock.today().year
+    ):
         raise BadRequestError("年份不正确")
     body = points_figures.year_report(member.member_no, int(year))
     body["name"] = member.name

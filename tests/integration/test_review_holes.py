@@ -205,3 +205,15 @@ def test_holds_ledger_pages_show_every_line_once_across_days_and_equal_ms(at):
             break
     assert len(seen) == len(written) and set(seen) == written
     assert [d for d, _ in seen] == sorted((d for d, _ in seen), reverse=True)
+
+
+def test_a_year_of_unicode_digits_is_a_400_not_a_500():
+    """ "²²²²" is four digits to str.isdigit() but not to int(): the yearly report refuses it."""
+    from chalicelib import points_reports
+    from chalicelib.errors import BadRequestError
+
+    _member("79000050")
+    member = make_member("79000050", "B1", password=None)
+    for year in ("²²²²", "２０２６", "٢٠٢٦", "20 6"):
+        with pytest.raises(BadRequestError):
+            points_reports.year_report(member, year)
