@@ -10,7 +10,9 @@ Boards (period = a month "m2026-11" or a year "y2026"):
   large branch does not win by size;
 - `org#<period>`: the organisation's top N members (BOARD_TOP_N);
 - `redblack#<month>`: 红黑榜, the best and the worst RED_BLACK_SIZE branches of the whole
-  organisation by average (never more than half the branches each, so none is on both);
+  organisation by average (`red_black`: ties at a list's end go together or not at all, never
+  more than half the branches a list, no branch without points on the 红榜, no branch on the
+  黑榜 that did as well as the best or as one on the 红榜 — so none is on both);
 - `unit#<unit>`: a unit's totals for today, this month, this year and all time (not a ranking;
   kept even where rankings are switched off).
 Periods: this and the previous month (its last minutes came after the last run), this year, and
@@ -269,13 +271,12 @@ def upper_boards(
             "entries": best[:top_n],
         }
         if period.startswith("m"):
-            ranked = rank([_public(r) for r in branch_rows])
-            k = min(red_black_size, len(ranked) // 2)
+            red, black = red_black(rank([_public(r) for r in branch_rows]), red_black_size)
             boards[f"redblack#{period}"] = {
                 "kind": "redblack",
                 "period": period,
-                "red": ranked[:k],
-                "black": list(reversed(ranked[len(ranked) - k :])) if k else [],
+                "red": red,
+                "black": black,
             }
 
     # Unit totals: every member's points added to each unit on her branch's path.
@@ -302,6 +303,35 @@ def upper_boards(
             },
         }
     return boards
+
+
+def _take_with_ties(rows: list[dict[str, Any]], size: int, cap: int) -> list[dict[str, Any]]:
+    """The first `size` rows, with every row tied with the last one taken (a tie is never cut
+    in two); a tie group that would pass `cap` rows is left out whole."""
+    taken: list[dict[str, Any]] = []
+    for row in rows:
+        if len(taken) >= size and row["points"] != taken[-1]["points"]:
+            break
+        taken.append(row)
+    while len(taken) > cap:
+        last = taken[-1]["points"]
+        taken = [t for t in taken if t["points"] != last]
+    return taken
+
+
+def red_black(ranked: list[dict[str, Any]], size: int) -> tuple[list[dict], list[dict]]:
+    """红榜 and 黑榜 from the branches ranked best first (competition ranks kept, so ties show
+    the same rank). 红榜: branches with points, best first. 黑榜: the worst first, only branches
+    that did worse than the best branch and than every branch on the 红榜. Each list holds at
+    most `size` branches plus any tied with its last, and never more than half the branches."""
+    cap = len(ranked) // 2
+    red = _take_with_ties([r for r in ranked if r["points"] > 0], size, cap)
+    ceiling = min((r["points"] for r in red), default=ranked[0]["points"] if ranked else 0)
+    worst_first = sorted(
+        (r for r in ranked if r["points"] < ceiling), key=lambda r: (r["points"], r["id"])
+    )
+    black = _take_with_ties(worst_first, size, cap)
+    return red, black
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

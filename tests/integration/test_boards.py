@@ -23,6 +23,30 @@ def oracle_stars(points_: int, group: list[int]) -> int:
     return 5 if share < 0.1 else 4 if share < 0.3 else 3 if share < 0.7 else 2 if share < 0.9 else 1
 
 
+def oracle_red_black(averages: dict[str, float], size: int) -> tuple[list[str], list[str]]:
+    """The 红黑榜 rules, written plainly: at most `size` a list plus ties with the last one
+    (a whole tie group is left out if it would pass half the branches); 红榜 only branches with
+    points; 黑榜 only branches below every 红榜 branch (and below the best)."""
+    half = len(averages) // 2
+
+    def take(ids: list[str]) -> list[str]:
+        out: list[str] = []
+        for u in ids:
+            if len(out) >= size and averages[u] != averages[out[-1]]:
+                break
+            out.append(u)
+        while len(out) > half:
+            out = [u for u in out if averages[u] != averages[out[-1]]]
+        return out
+
+    best_first = sorted(averages, key=lambda u: (-averages[u], u))
+    red = take([u for u in best_first if averages[u] > 0])
+    ceiling = min((averages[u] for u in red), default=max(averages.values(), default=0))
+    worst_first = sorted(averages, key=lambda u: (averages[u], u))
+    black = take([u for u in worst_first if averages[u] < ceiling])
+    return red, black
+
+
 def test_boards_match_an_oracle_on_a_generated_organisation():
     units, members = generated_org(seed=11)
     rng = random.Random(5)
@@ -71,10 +95,10 @@ def test_boards_match_an_oracle_on_a_generated_organisation():
     org = leaderboards.read_board(f"org#{month}")
     assert [e["points"] for e in org["entries"]] == sorted(earned.values(), reverse=True)[:50]
     redblack = leaderboards.read_board(f"redblack#{month}")
-    k = min(5, len(averages) // 2)
-    ordered = sorted(averages, key=lambda u: (-averages[u], u))
-    assert [e["id"] for e in redblack["red"]] == ordered[:k]
-    assert [e["id"] for e in redblack["black"]] == list(reversed(ordered[-k:]))
+    red, black = oracle_red_black(averages, 5)
+    assert [e["id"] for e in redblack["red"]] == red
+    assert [e["id"] for e in redblack["black"]] == black
+    assert not set(red) & set(black)
     totals = leaderboards.read_board("unit#C1")
     assert totals["total"]["points"] == sum(earned.values()) == totals["month"]["points"]
     assert totals["members"] == len(members)

@@ -70,10 +70,12 @@ async function show(kind) {
     red.className = 'cells-title board-red';
     red.textContent = '红榜（人均积分最高）';
     list.append(red, ...board.red.map((e) => row(e.rank, e.name, `${e.members} 人`, e.points)));
+    if (!board.red.length) list.append(emptyLine('本月还没有支部获得积分。'));
     const black = document.createElement('h3');
     black.className = 'cells-title board-black';
     black.textContent = '黑榜（人均积分最低）';
     list.append(black, ...board.black.map((e) => row(e.rank, e.name, `${e.members} 人`, e.points)));
+    if (!board.black.length) list.append(emptyLine('各支部积分相近，本月暂无黑榜。'));
     return;
   }
   for (const e of board.entries) {
@@ -81,6 +83,13 @@ async function show(kind) {
     list.append(row(e.rank, e.name, detail, e.points, e.stars));
   }
   if (!board.entries.length) list.textContent = '暂无数据';
+}
+
+function emptyLine(text) {
+  const p = document.createElement('p');
+  p.className = 'board-empty';
+  p.textContent = text;
+  return p;
 }
 
 async function main() {
