@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +27,27 @@ PORTS = {
     "api": int(os.environ.get("API_PORT", "8001")),
     "web": int(os.environ.get("WEB_PORT", "8080")),
 }
+
+
+VARIABLES = {"ddb": "DDB_PORT", "api": "API_PORT", "web": "WEB_PORT"}
+
+
+def busy_ports(ports: dict[str, int] = PORTS) -> list[str]:
+    """A message for each port something else listens on already, naming the variable to set."""
+    out = []
+    for name, port in ports.items():
+        with socket.socket() as s:
+            # As the servers do: a port left in TIME_WAIT by the last run is free to use.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                other = port + 100
+                out.append(
+                    f"端口 {port} 已被占用（{VARIABLES[name]}）：请关闭占用它的程序，"
+                    f"或换一个端口，例如 {VARIABLES[name]}={other} make dev"
+                )
+    return out
 
 
 def dev_environment() -> dict[str, str]:
@@ -57,6 +79,9 @@ def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
 
 
 def main() -> None:
+    busy = busy_ports()
+    if busy:
+        sys.exit("\n".join(busy))
     env = dev_environment()
     os.environ.update(env)  # before chalicelib.models is imported (PynamoDB reads it then)
     stack = LocalStack(
