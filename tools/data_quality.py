@@ -69,7 +69,7 @@ def build_report(
     for m in members:
         report = branches.get(m.branch_id)
         if report is None:  # members of a unit that is gone or not a branch still get listed
-            report = branches[m.branch_id] = BranchReport(m.branch_id, "(未知支部)")
+            report = branches[m.branch_id] = BranchReport(m.branch_id, "（未知支部）")
         if not m.active:
             report.issues["inactive"].append(m)
             continue
@@ -147,7 +147,7 @@ def _details(report: QualityReport) -> list[str]:
         for b in report.branches:
             for m in b.issues[key]:
                 lines.append(f"{label}: {m.member_no} {m.name} ({b.name})")
-    lines += [f"无支部书记: {b.unit_id} {b.name}" for b in report.branches if not b.has_secretary]
+    lines += [f"无支部书记：{b.unit_id} {b.name}" for b in report.branches if not b.has_secretary]
     return lines
 
 
@@ -158,16 +158,16 @@ def _width(text: str) -> int:
 def render_text(report: QualityReport) -> str:
     table = [list(HEADINGS), *_cells(report)]
     widths = [max(_width(row[i]) for row in table) for i in range(len(HEADINGS))]
-    lines = [f"党员信息数据质量报告 (截至 {report.as_of.isoformat()})", ""]
+    lines = [f"党员信息数据质量报告（截至 {report.as_of.isoformat()}）", ""]
     for row in table:
         lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)))
     details = _details(report)
-    lines += ["", "问题明细:" if details else "未发现问题。", *(f"  {d}" for d in details)]
+    lines += ["", "问题明细：" if details else "未发现问题。", *(f"  {d}" for d in details)]
     return "\n".join(line.rstrip() for line in lines)
 
 
 def render_markdown(report: QualityReport) -> str:
-    lines = [f"## 党员信息数据质量报告 (截至 {report.as_of.isoformat()})", ""]
+    lines = [f"## 党员信息数据质量报告（截至 {report.as_of.isoformat()}）", ""]
     lines.append("| " + " | ".join(HEADINGS) + " |")
     lines.append("|" + "|".join("---" for _ in HEADINGS) + "|")
     lines += ["| " + " | ".join(row) + " |" for row in _cells(report)]
@@ -202,7 +202,7 @@ RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_js
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="党员名册关键字段监测报告")
     parser.add_argument("--format", choices=sorted(RENDERERS), default="text")
-    parser.add_argument("--today", type=date.fromisoformat, help="按该日期计算 (YYYY-MM-DD)")
+    parser.add_argument("--today", type=date.fromisoformat, help="按该日期计算（YYYY-MM-DD）")
     args = parser.parse_args(argv)
     report = build_report(load_units(), load_members(), args.today)
     print(RENDERERS[args.format](report))

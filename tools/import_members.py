@@ -36,31 +36,31 @@ FIELD_LABELS = {
 
 def summary(plan: MemberPlan, deactivate_missing: bool, dry_run: bool) -> str:
     lines = [
-        f"新增 {len(plan.added)} 人, 更新 {len(plan.updated)} 人, 未变 {len(plan.unchanged)} 人; "
+        f"新增 {len(plan.added)} 人，更新 {len(plan.updated)} 人，未变 {len(plan.unchanged)} 人；"
         f"数据库中有而文件中没有 {len(plan.missing)} 人。"
     ]
     for change in plan.updated:
         fields = "、".join(FIELD_LABELS[f] for f in change.changed)
-        lines.append(f"  更新 {change.record.member_no} {change.record.name}: {fields}")
+        lines.append(f"  更新 {change.record.member_no} {change.record.name}：{fields}")
     for m in plan.missing:
         state = "已停用" if not m.active else ("将停用" if deactivate_missing else "未处理")
-        lines.append(f"  文件中没有 {m.member_no} {m.name} ({state})")
+        lines.append(f"  文件中没有 {m.member_no} {m.name}（{state}）")
     if plan.missing and not deactivate_missing:
-        lines.append("如需停用这些党员 (并结束其登录), 请加 --deactivate-missing 重新导入。")
+        lines.append("如需停用这些党员（并结束其登录），请加 --deactivate-missing 重新导入。")
     if dry_run:
-        lines.append("试运行 (--dry-run): 未写入数据库。")
+        lines.append("试运行（--dry-run）：未写入数据库。")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="从 CSV/XLSX 导入党员名册")
-    parser.add_argument("file", help="表头: " + ",".join(MEMBER_HEADERS))
+    parser.add_argument("file", help="表头：" + ",".join(MEMBER_HEADERS))
     parser.add_argument(
         "--deactivate-missing",
         action="store_true",
-        help="停用数据库中有而文件中没有的党员,并结束其登录",
+        help="停用数据库中有而文件中没有的党员，并结束其登录",
     )
-    parser.add_argument("--dry-run", action="store_true", help="只检查并显示变化,不写入")
+    parser.add_argument("--dry-run", action="store_true", help="只检查并显示变化，不写入")
     args = parser.parse_args(argv)
     try:
         rows = read_table(args.file, MEMBER_HEADERS)

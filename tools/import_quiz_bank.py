@@ -119,7 +119,7 @@ def convert(
     kind = "survey" if survey else "graded"
     problems: list[str] = []
     if not quiz_content.ID_RE.fullmatch(bank_id):
-        problems.append(f"题库编号 {bank_id}: 须为小写字母、数字、- 或 _(用 --bank 指定)")
+        problems.append(f"题库编号 {bank_id}：须为小写字母、数字、- 或 _（用 --bank 指定）")
     if not rows:
         problems.append(f"{path}: 没有题目")
     questions: list[dict[str, Any]] = []
@@ -138,7 +138,7 @@ def convert(
         if q is None:
             continue
         if q["id"] in seen:
-            problems.append(f"第 {number} 行 题号: {q['id']} 与第 {seen[q['id']]} 行重复")
+            problems.append(f"{loc('id')}: {q['id']} 与第 {seen[q['id']]} 行重复")
             continue
         seen[q["id"]] = number
         questions.append(_editor_form(q))
@@ -151,20 +151,20 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="从 Excel/CSV 导入题库")
     parser.add_argument("file", type=Path)
     parser.add_argument("--out", type=Path, required=True, help="content/quizzes/<题库>.yaml")
-    parser.add_argument("--bank", help="题库编号(默认为输出文件名)")
-    parser.add_argument("--title", help="题库名称(默认为表格文件名)")
-    parser.add_argument("--survey", action="store_true", help="党性体检问卷(不评分,无答案)")
+    parser.add_argument("--bank", help="题库编号（默认为输出文件名）")
+    parser.add_argument("--title", help="题库名称（默认为表格文件名）")
+    parser.add_argument("--survey", action="store_true", help="党性体检问卷（不评分，无答案）")
     args = parser.parse_args(argv)
     bank_id = args.bank or args.out.stem
     text, problems = convert(args.file, bank_id, args.title or args.file.stem, args.survey)
     if text is None:
         print("\n".join(problems), file=sys.stderr)
-        print("有错误,未写入任何文件。", file=sys.stderr)
+        print("有错误，未写入任何文件。", file=sys.stderr)
         return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     count = text.count("\n- id: ") + text.startswith("- id: ")
-    print(f"已写入 {args.out}({count} 道题)")
+    print(f"已写入 {args.out}（{count} 道题）")
     return 0
 
 

@@ -23,18 +23,18 @@ from tools.spreadsheet import TableError, read_table
 
 def summary(plan: UnitPlan, dry_run: bool) -> str:
     counts = (len(plan.added), len(plan.updated), len(plan.unchanged))
-    lines = ["新增 {} 个单位, 更新 {} 个, 未变 {} 个。".format(*counts)]
+    lines = ["新增 {} 个单位，更新 {} 个，未变 {} 个。".format(*counts)]
     lines += [f"  新增 {u.unit_id} {u.name}" for u in plan.added]
     lines += [f"  更新 {u.unit_id} {u.name}" for u in plan.updated]
     if dry_run:
-        lines.append("试运行 (--dry-run): 未写入数据库。")
+        lines.append("试运行（--dry-run）：未写入数据库。")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="从 CSV/XLSX 导入党组织单位")
-    parser.add_argument("file", help="表头: " + ",".join(UNIT_HEADERS))
-    parser.add_argument("--dry-run", action="store_true", help="只检查并显示变化,不写入")
+    parser.add_argument("file", help="表头：" + ",".join(UNIT_HEADERS))
+    parser.add_argument("--dry-run", action="store_true", help="只检查并显示变化，不写入")
     args = parser.parse_args(argv)
     try:
         rows = read_table(args.file, UNIT_HEADERS)

@@ -97,13 +97,13 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(f"{where(path, 1)}: 无法读取(须为 UTF-8 文本): {exc}") from None
+        raise ContentError(f"{where(path, 1)}: 无法读取（须为 UTF-8 文本）：{exc}") from None
     try:
         return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 1
-        raise ContentError(f"{where(path, line)}: YAML 格式错误: {exc.problem}") from None
+        raise ContentError(f"{where(path, line)}: YAML 格式错误：{exc.problem}") from None
 
 
 def _line(container: Any, key: Any) -> int:
@@ -222,7 +222,7 @@ def _tags(value: Any) -> list[str] | None:
 def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None, list[str]]:
     """One question of a bank of `kind` (graded / survey) → (normalised or None, problems)."""
     if not isinstance(raw, dict):
-        return None, [f"{loc('')}: 每道题须为键值对象(type、stem、options、answer…)"]
+        return None, [f"{loc('')}: 每道题须为键值对象（type、stem、options、answer…）"]
     problems: list[str] = []
 
     def bad(name: str, message: str) -> None:
@@ -230,7 +230,7 @@ def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None
 
     known = {"id", "type", "stem", "options", "answer", "explanation", "tags", "difficulty"}
     for extra in sorted(set(map(str, raw)) - known - {"shuffle"}):
-        bad(extra, f"不认识的字段(可用:{'、'.join(sorted(known | {'shuffle'}))})")
+        bad(extra, f"不认识的字段（可用：{'、'.join(sorted(known | {'shuffle'}))}）")
     qid = _text(raw.get("id"))
     if not qid or not QID_RE.fullmatch(qid):
         bad("id", "题号须为 1–40 位字母、数字、- 或 _")
@@ -244,7 +244,7 @@ def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None
     if not stem:
         bad("stem", "题干不能为空")
     elif len(stem) > MAX_STEM:
-        bad("stem", f"题干过长(最多 {MAX_STEM} 字)")
+        bad("stem", f"题干过长（最多 {MAX_STEM} 字）")
     options: list[str] = []
     if qtype in {"single", "multiple"}:
         raw_options = raw.get("options")
@@ -256,7 +256,7 @@ def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None
                 if not text:
                     bad(f"options[{i}]", f"选项 {LETTERS[i]} 不能为空")
                 elif len(text) > MAX_OPTION:
-                    bad(f"options[{i}]", f"选项 {LETTERS[i]} 过长(最多 {MAX_OPTION} 字)")
+                    bad(f"options[{i}]", f"选项 {LETTERS[i]} 过长（最多 {MAX_OPTION} 字）")
                 options.append(text or "")
             if len(set(options)) != len(options):
                 bad("options", "选项有重复")
@@ -267,13 +267,13 @@ def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None
     answer: Any = None
     if kind == "survey":
         if raw.get("answer") is not None:
-            bad("answer", "党性体检(问卷)题不评分,不能有答案")
+            bad("answer", "党性体检（问卷）题不评分，不能有答案")
     elif raw.get("answer") is None or raw.get("answer") == "":
         bad("answer", "缺少答案")
     elif qtype in {"single", "multiple"} and options:
         answer = _letters(raw["answer"], len(options))
         if answer is None:
-            bad("answer", f"答案须为选项字母(A–{LETTERS[len(options) - 1]})")
+            bad("answer", f"答案须为选项字母（A–{LETTERS[len(options) - 1]}）")
         elif qtype == "single" and len(answer) != 1:
             bad("answer", "单选题只能有一个答案")
         elif qtype == "multiple" and len(answer) < 2:
@@ -287,18 +287,18 @@ def check_question(raw: Any, kind: str, loc: Loc) -> tuple[dict[str, Any] | None
     elif qtype == "fill":
         answer = _fill_answer(raw["answer"])
         if answer is None:
-            bad("answer", "填空题答案不能为空(多个可接受答案用 | 分隔,多个空用列表)")
+            bad("answer", "填空题答案不能为空（多个可接受答案用 | 分隔，多个空用列表）")
     explanation = _text(raw.get("explanation")) or ""
     if raw.get("explanation") is not None and _text(raw.get("explanation")) is None:
         bad("explanation", "解析须为文本")
     elif len(explanation) > MAX_EXPLANATION:
-        bad("explanation", f"解析过长(最多 {MAX_EXPLANATION} 字)")
+        bad("explanation", f"解析过长（最多 {MAX_EXPLANATION} 字）")
     tags = _tags(raw.get("tags"))
     if tags is None:
         bad("tags", "标签须为文本列表")
     difficulty = DIFFICULTY.get(_text(raw.get("difficulty")) or "2")
     if difficulty is None:
-        bad("difficulty", "难度须为 1、2、3(或 易、中、难)")
+        bad("difficulty", "难度须为 1、2、3（或 易、中、难）")
     shuffle = raw.get("shuffle", qtype in {"single", "multiple"})
     if not isinstance(shuffle, bool):
         bad("shuffle", "须为 true 或 false")
@@ -336,19 +336,19 @@ def check_bank(data: Any, path: Path) -> tuple[Bank | None, list[str]]:
     """A bank file's data → (Bank or None, problems with file:line: field:)."""
     top = _yaml_loc(path, data, "")
     if not isinstance(data, dict):
-        return None, [f"{where(path, 1)}: 题库文件须以 bank: 开头(键值对象)"]
+        return None, [f"{where(path, 1)}: 题库文件须以 bank: 开头（键值对象）"]
     problems = []
     for extra in sorted(set(map(str, data)) - {"bank", "title", "kind", "questions"}):
-        problems.append(f"{top(extra)}: 不认识的字段(可用:bank、title、kind、questions)")
+        problems.append(f"{top(extra)}: 不认识的字段（可用：bank、title、kind、questions）")
     bank_id = _text(data.get("bank"))
     if not bank_id or not ID_RE.fullmatch(bank_id):
-        problems.append(f"{top('bank')}: 题库编号须为小写字母、数字、- 或 _(1–40 位)")
+        problems.append(f"{top('bank')}: 题库编号须为小写字母、数字、- 或 _（1–40 位）")
     title = _text(data.get("title"))
     if not title:
         problems.append(f"{top('title')}: 缺少题库名称")
     kind = _text(data.get("kind")) or "graded"
     if kind not in {"graded", "survey"}:
-        problems.append(f"{top('kind')}: 须为 graded(评分题库)或 survey(党性体检问卷)")
+        problems.append(f"{top('kind')}: 须为 graded（评分题库）或 survey（党性体检问卷）")
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         problems.append(f"{top('questions')}: 须列出至少一道题")
@@ -415,7 +415,7 @@ def _when(value: Any) -> float | None:
 def check_quiz(data: Any, path: Path) -> tuple[QuizDef | None, list[str]]:
     """A quiz file's data → (QuizDef without its pool, problems). Banks are resolved later."""
     if not isinstance(data, dict):
-        return None, [f"{where(path, 1)}: 测验文件须以 quiz: 开头(键值对象)"]
+        return None, [f"{where(path, 1)}: 测验文件须以 quiz: 开头（键值对象）"]
     loc = _yaml_loc(path, data, "")
     problems: list[str] = []
 
@@ -426,10 +426,13 @@ def check_quiz(data: Any, path: Path) -> tuple[QuizDef | None, list[str]]:
         bad(extra, "不认识的字段")
     quiz_id = _text(data.get("quiz"))
     if not quiz_id or not ID_RE.fullmatch(quiz_id):
-        bad("quiz", "测验编号须为小写字母、数字、- 或 _(1–40 位)")
+        bad("quiz", "测验编号须为小写字母、数字、- 或 _（1–40 位）")
     kind = _text(data.get("kind"))
     if kind not in KINDS:
-        bad("kind", "须为 daily(每日答题)、challenge(挑战答题)、exam(专题考试)或 survey(党性体检)")
+        bad(
+            "kind",
+            "须为 daily（每日答题）、challenge（挑战答题）、exam（专题考试）或 survey（党性体检）",
+        )
         return None, problems
     title = _text(data.get("title"))
     if not title:
@@ -477,7 +480,7 @@ def check_quiz(data: Any, path: Path) -> tuple[QuizDef | None, list[str]]:
         "scope": [],
     }
     if settings["multiple_scoring"] not in {"exact", "partial"}:
-        bad("multiple_scoring", "须为 exact(全对得分)或 partial(少选按比例得分,错选不得分)")
+        bad("multiple_scoring", "须为 exact（全对得分）或 partial（少选按比例得分，错选不得分）")
     if kind != "survey":
         settings["count"] = number("count", _DEFAULT_COUNT[kind], 1, 200)
     elif "count" in data:
@@ -486,7 +489,7 @@ def check_quiz(data: Any, path: Path) -> tuple[QuizDef | None, list[str]]:
         if data.get(name) is not None:
             settings[name] = _when(data[name])
             if settings[name] is None:
-                bad(name, "时间格式须为 YYYY-MM-DD HH:MM(北京时间)")
+                bad(name, "时间格式须为 YYYY-MM-DD HH:MM（北京时间）")
     if settings["opens"] and settings["closes"] and settings["opens"] >= settings["closes"]:
         bad("closes", "结束时间须晚于开始时间")
     if kind == "exam":
@@ -500,12 +503,12 @@ def check_quiz(data: Any, path: Path) -> tuple[QuizDef | None, list[str]]:
     else:
         for name in ("time_limit_minutes", "attempts", "pass_mark"):
             if name in data:
-                bad(name, "只有专题考试(kind: exam)可以设置")
+                bad(name, "只有专题考试（kind: exam）可以设置")
     scope = data.get("scope", [])
     if isinstance(scope, str):
         scope = [scope]
     if not isinstance(scope, list) or not all(_text(s) for s in scope):
-        bad("scope", "须为单位编号列表(这些单位及其下级的党员可参加)")
+        bad("scope", "须为单位编号列表（这些单位及其下级的党员可参加）")
     else:
         settings["scope"] = [_text(s) for s in scope]
     if problems:
@@ -547,7 +550,7 @@ def load(
             if bank and bank.bank_id in banks:
                 loc = _yaml_loc(path, data, "")
                 other = banks[bank.bank_id].source
-                problems.append(f"{loc('bank')}: 题库编号 {bank.bank_id} 重复(另见 {other})")
+                problems.append(f"{loc('bank')}: 题库编号 {bank.bank_id} 重复（另见 {other}）")
             elif bank:
                 banks[bank.bank_id] = bank
         elif isinstance(data, dict) and "quiz" in data:
@@ -560,7 +563,7 @@ def load(
                 quizzes[quiz.quiz_id] = quiz
                 quiz_data[quiz.quiz_id] = (data, path)
         else:
-            problems.append(f"{where(path, 1)}: 文件须以 bank:(题库)或 quiz:(测验)开头")
+            problems.append(f"{where(path, 1)}: 题库文件须以 bank: 开头，测验文件须以 quiz: 开头")
     # Daily quizzes and challenges show the right answer after each try: an exam drawing from
     # the same bank would be answered in advance.
     practice_banks = {
@@ -573,15 +576,15 @@ def load(
             if quiz.kind == "exam" and name in practice_banks:
                 problems.append(
                     f"{loc('banks')}: 专题考试不能使用每日答题或挑战答题也在用的题库 {name}"
-                    "(练习中会公布答案)"
+                    "（练习中会公布答案）"
                 )
             bank = banks.get(name)
             if bank is None:
-                problems.append(f"{loc('banks')}: 题库 {name} 不存在(或有错误)")
+                problems.append(f"{loc('banks')}: 题库 {name} 不存在（或有错误）")
                 continue
             if (bank.kind == "survey") != (quiz.kind == "survey"):
-                need = "survey(问卷)" if quiz.kind == "survey" else "graded(评分)"
-                problems.append(f"{loc('banks')}: {KINDS[quiz.kind]}须使用 {need} 题库:{name}")
+                need = "survey（问卷）" if quiz.kind == "survey" else "graded（评分）"
+                problems.append(f"{loc('banks')}: {KINDS[quiz.kind]}须使用 {need}题库：{name}")
                 continue
             wanted = set(quiz.settings["tags"])
             quiz.pool.extend(
@@ -592,7 +595,7 @@ def load(
         count = quiz.settings["count"]
         if count and len(quiz.pool) < count and quiz.kind != "challenge":
             problems.append(
-                f"{loc('count')}: 题库中符合条件的题目只有 {len(quiz.pool)} 道,少于 count {count}"
+                f"{loc('count')}: 题库中符合条件的题目只有 {len(quiz.pool)} 道，少于 count {count}"
             )
         if not quiz.pool and not any("banks" in p for p in problems):
             problems.append(f"{loc('tags')}: 没有符合标签的题目")
@@ -601,7 +604,7 @@ def load(
                 if unit not in unit_ids:
                     problems.append(f"{loc('scope')}: 单位 {unit} 不在单位文件中")
     if problems:
-        raise ContentError("题库或测验有误:\n" + "\n".join(problems))
+        raise ContentError("题库或测验有误：\n" + "\n".join(problems))
     return Content(banks, quizzes)
 
 

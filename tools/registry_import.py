@@ -66,7 +66,7 @@ class RowError:
     value: str = ""
 
     def __str__(self) -> str:
-        tail = f" ({self.value})" if self.value else ""
+        tail = f"（{self.value}）" if self.value else ""
         return f"第 {self.row} 行 {self.field}: {self.message}{tail}"
 
 
@@ -152,7 +152,7 @@ def _parse_unit(
     if not uid:
         errors.append(RowError(n, "单位编号", "不能为空"))
     elif not is_unit_id(uid):
-        errors.append(RowError(n, "单位编号", "只能包含字母、数字、- 或 _,最长 32 位", uid))
+        errors.append(RowError(n, "单位编号", "只能包含字母、数字、- 或 _，最长 32 位", uid))
     elif uid in first_row:
         errors.append(RowError(n, "单位编号", f"与第 {first_row[uid]} 行重复", uid))
     else:
@@ -220,11 +220,11 @@ def _unit_tree_errors(
         allowed = PARENT_KINDS[unit.kind]
         if not allowed:
             errors.append(
-                RowError(n, "上级单位编号", f"{label}是最上级单位,不能有上级", parent.unit_id)
+                RowError(n, "上级单位编号", f"{label}是最上级单位，不能有上级", parent.unit_id)
             )
         elif parent.kind not in allowed:
             wanted = "或".join(UNIT_KINDS[k] for k in allowed)
-            message = f"{label}的上级应为{wanted},而该单位是{UNIT_KINDS[parent.kind]}"
+            message = f"{label}的上级应为{wanted}，而该单位是{UNIT_KINDS[parent.kind]}"
             errors.append(RowError(n, "上级单位编号", message, parent.unit_id))
     if path is not None and len(path) > MAX_TREE_DEPTH:
         errors.append(
@@ -232,13 +232,13 @@ def _unit_tree_errors(
         )
     kids = children.get(unit.unit_id, [])
     if unit.kind and unit.kind != "branch" and not kids:
-        errors.append(RowError(n, "单位类型", f"{label}没有下级单位: 只有党支部可以是末级单位"))
+        errors.append(RowError(n, "单位类型", f"{label}没有下级单位：只有党支部可以是末级单位"))
     if unit.kind:
         for kid in kids:  # stored children that the file does not mention must still fit
             child = merged[kid]
             if kid not in from_file and unit.kind not in PARENT_KINDS.get(child.kind, ()):
                 kid_label = UNIT_KINDS[child.kind]
-                message = f"下级单位 {kid} 是{kid_label},不能设在{label}之下"
+                message = f"下级单位 {kid} 是{kid_label}，不能设在{label}之下"
                 errors.append(RowError(n, "单位类型", message))
     return errors
 
@@ -305,7 +305,7 @@ def _parse_member(
     if not member_no:
         bad("党员编号", "不能为空")
     elif not is_member_no(member_no):
-        bad("党员编号", "只能包含字母、数字、- 或 _,最长 32 位", member_no)
+        bad("党员编号", "只能包含字母、数字、- 或 _，最长 32 位", member_no)
     elif member_no in first_row:
         bad("党员编号", f"与第 {first_row[member_no]} 行重复", member_no)
     else:
@@ -341,7 +341,7 @@ def _parse_member(
         try:
             joined = parse_date(text)
         except ValueError:
-            bad("入党日期", "日期格式不正确,应为 YYYY-MM-DD", text)
+            bad("入党日期", "日期格式不正确，应为 YYYY-MM-DD", text)
         else:
             if joined > today:
                 bad("入党日期", "不能晚于今天", text)
@@ -365,12 +365,12 @@ def _find_branch(text, units, branches_by_name, bad) -> UnitRecord | None:
     if unit is not None:
         if unit.kind != "branch":
             label = UNIT_KINDS.get(unit.kind, unit.kind)
-            bad("所在支部", f"该单位是{label},党员只能编入党支部", text)
+            bad("所在支部", f"该单位是{label}，党员只能编入党支部", text)
             return None
         return unit
     matches = branches_by_name.get(text, [])
     if len(matches) > 1:
-        bad("所在支部", "有多个同名党支部,请填写单位编号", text)
+        bad("所在支部", "有多个同名党支部，请填写单位编号", text)
     elif not matches:
         bad("所在支部", "找不到该党支部", text)
     return matches[0] if len(matches) == 1 else None
@@ -383,10 +383,10 @@ def _parse_roles(text, branch, units, bad) -> tuple[str, ...]:
         role = ROLE_BY_LABEL.get(label) or ROLES.get(label)
         if role is None:
             allowed = "、".join(ROLE_BY_LABEL)
-            bad("职务", f"无法识别的职务,应为 {allowed}", label)
+            bad("职务", f"无法识别的职务，应为 {allowed}", label)
         elif branch is not None and role.unit_kind is not None and role.unit_kind not in above:
             kind = UNIT_KINDS[role.unit_kind]
-            bad("职务", f"所在支部 {branch.unit_id} 的上级没有{kind},不能担任{role.label}", label)
+            bad("职务", f"所在支部 {branch.unit_id} 的上级没有{kind}，不能担任{role.label}", label)
         elif role.key not in keys:
             keys.append(role.key)
     return tuple(keys)
@@ -557,5 +557,5 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
 
 
 def format_errors(path: str | Path, errors: Sequence[RowError]) -> str:
-    head = f"{path}: 发现 {len(errors)} 处错误,未导入任何数据。"
+    head = f"{path}: 发现 {len(errors)} 处错误，未导入任何数据。"
     return "\n".join([head, *(str(e) for e in errors)])

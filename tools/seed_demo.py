@@ -42,7 +42,7 @@ def seed() -> list[tuple[str, str, str]]:
         shown.append((labels[account.member_no], account.member_no, DEMO_PASSWORD))
     example = Member.get(ACTIVATION_EXAMPLE)
     if not example.password_hash:
-        hint = f"(待激活:姓名 {example.name},手机后四位 {(example.phone or '')[-4:]})"
+        hint = f"（待激活：姓名 {example.name}，手机后四位 {(example.phone or '')[-4:]}）"
         shown.append(("激活示例", ACTIVATION_EXAMPLE, hint))
     return shown
 

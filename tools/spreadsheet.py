@@ -42,9 +42,9 @@ def read_table(
     elif suffix in (".xlsx", ".xlsm"):
         raw = _read_xlsx(path)
     else:
-        raise TableError(f"不支持的文件类型 {suffix or '(无扩展名)'}: 请使用 .csv 或 .xlsx")
+        raise TableError(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx")
     if not raw:
-        raise TableError("文件是空的: 第 1 行应为表头")
+        raise TableError("文件是空的：第 1 行应为表头")
     names = [cell_text(c) for c in raw[0]]
     _check_headers(names, headers, headers if required is None else required)
     index = {name: i for i, name in enumerate(names) if name}
@@ -66,7 +66,7 @@ def _check_headers(names: list[str], headers: Sequence[str], required: Sequence[
     if repeated := sorted({n for n in present if present.count(n) > 1}):
         problems.append("重复的列 " + "、".join(repeated))
     if problems:
-        raise TableError(f"表头错误: {'; '.join(problems)}。应为: {','.join(headers)}")
+        raise TableError(f"表头错误：{'; '.join(problems)}。应为：{','.join(headers)}")
 
 
 def _read_csv(path: Path) -> list[list[str]]:
@@ -81,7 +81,7 @@ def _read_csv(path: Path) -> list[list[str]]:
             try:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
-                raise TableError("无法识别文件编码: 请另存为 UTF-8 或 GB18030 编码的 CSV") from None
+                raise TableError("无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV") from None
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
@@ -92,7 +92,7 @@ def _read_xlsx(path: Path) -> list[list[object]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise TableError(f"无法打开 Excel 文件: {exc}") from None
+        raise TableError(f"无法打开 Excel 文件：{exc}") from None
     try:
         # The first sheet, not the active one: which sheet was last viewed is not a choice.
         return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]

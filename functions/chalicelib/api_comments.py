@@ -39,7 +39,7 @@ def list_comments(member: Member | None, slug: str) -> Response:
 @web.body(bp, {"text": Field(str, max_chars=2 * comments.MAX_CHARS), "request_id": Field(str)})
 def post_comment(member: Member, slug: str, *, body: dict[str, Any]) -> Response:
     if not is_client_key(body["request_id"]):
-        raise BadRequestError("请求编号(request_id)格式不正确")
+        raise BadRequestError("请求编号（request_id）格式不正确")
     _check(slug)
     return web.json_response(
         comments.post(member, slug, body["text"], body["request_id"]), status=201

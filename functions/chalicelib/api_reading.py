@@ -31,11 +31,11 @@ MAX_SECONDS = 3_600
 )
 def heartbeat(member: Member, *, body: dict[str, Any]) -> Response:
     if not is_client_key(body["view_id"]):
-        raise BadRequestError("阅读记录编号(view_id)格式不正确")
+        raise BadRequestError("阅读记录编号（view_id）格式不正确")
     if not 0 <= body["seq"] <= MAX_SEQ:
-        raise BadRequestError(f"序号(seq)须在 0 到 {MAX_SEQ} 之间")
+        raise BadRequestError(f"序号（seq）须在 0 到 {MAX_SEQ} 之间")
     if not 0 <= body["seconds"] <= MAX_SECONDS:
-        raise BadRequestError(f"时长(seconds)须在 0 到 {MAX_SECONDS} 秒之间")
+        raise BadRequestError(f"时长（seconds）须在 0 到 {MAX_SECONDS} 秒之间")
     return web.json_response(
         reading.heartbeat(
             member.member_no, body["view_id"], body["seq"], body["slug"], body["seconds"]
@@ -48,5 +48,5 @@ def heartbeat(member: Member, *, body: dict[str, Any]) -> Response:
 def progress(member: Member) -> Response:
     series = (bp.current_request.query_params or {}).get("series", "")
     if series not in reading.SERIES:
-        raise BadRequestError("系列(series)不存在,可用:" + "、".join(sorted(reading.SERIES)))
+        raise BadRequestError("系列（series）不存在，可用：" + "、".join(sorted(reading.SERIES)))
     return web.json_response(reading.progress(member.member_no, series))

@@ -37,5 +37,5 @@ def approve(member: Member, slug: str, content_hash: str) -> Response:
 def return_item(member: Member, slug: str, content_hash: str, *, body: dict[str, Any]) -> Response:
     reason = body["reason"].strip()
     if not reason:
-        raise BadRequestError("退回时请填写原因(reason)")
+        raise BadRequestError("退回时请填写原因（reason）")
     return web.json_response(review.decide(member, slug, content_hash, review.RETURNED, reason))

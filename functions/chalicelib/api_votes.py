@@ -56,6 +56,6 @@ def put_campaign(member: Member, campaign_id: str, *, body: dict[str, Any]) -> R
 @web.body(bp, {"candidate": Field(str, max_chars=100), "request_id": Field(str)})
 def cast_vote(member: Member, campaign_id: str, *, body: dict[str, Any]) -> Response:
     if not is_client_key(body["request_id"]):
-        raise BadRequestError("请求编号(request_id)格式不正确")
+        raise BadRequestError("请求编号（request_id）格式不正确")
     _check(campaign_id)
     return web.json_response(votes.cast(member, campaign_id, body["candidate"], body["request_id"]))

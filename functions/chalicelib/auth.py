@@ -68,7 +68,7 @@ def clean_member_no(value: str) -> str:
     no table and no lock (an empty one must not become everyone's `login#` key)."""
     member_no = value.strip()
     if not is_member_no(member_no):
-        raise BadRequestError("党员编号(member_no)格式不正确：1–32 位字母、数字、- 或 _")
+        raise BadRequestError("党员编号（member_no）格式不正确：1–32 位字母、数字、- 或 _")
     return member_no
 
 

@@ -219,7 +219,7 @@ def _replay(member: Member, unit: Any, slug: str, ref: str, text: str) -> dict[s
     request's), and its point given if still due — the award is idempotent."""
     ref_slug, _, comment_id = ref.partition("#")
     if ref_slug != slug:
-        raise ConflictError("请求编号(request_id)已被使用，请刷新页面后重试")
+        raise ConflictError("请求编号（request_id）已被使用，请刷新页面后重试")
     return _complete(member, unit, slug, comment_id, text, replay=True)
 
 
@@ -233,7 +233,7 @@ def _complete(
         comment = Comment.get(slug, comment_id, consistent_read=True)
         replay = True
         if comment.member_no != member.member_no:  # the same id in the same ms: never ours
-            raise ConflictError("请求编号(request_id)已被使用，请刷新页面后重试")
+            raise ConflictError("请求编号（request_id）已被使用，请刷新页面后重试")
     return _answer(member, comment, replay=replay)
 
 
@@ -500,7 +500,7 @@ def decide(
 ) -> dict[str, Any]:
     """A reviewer's decision on a comment of her scope; kept in CommentDecision."""
     if action not in ACTIONS:
-        raise BadRequestError("操作(action)须为 " + "、".join(sorted(ACTIONS)))
+        raise BadRequestError("操作（action）须为 " + "、".join(sorted(ACTIONS)))
     comment = _get(slug, comment_id)
     caller = registry.caller_for(member)
     if scope.unit_access(caller, comment.branch_path) != "manage":

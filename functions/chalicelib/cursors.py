@@ -13,7 +13,7 @@ from typing import Any
 from .errors import BadRequestError
 
 MAX_CURSOR_CHARS = 2048
-INVALID = "分页参数(cursor)无效"
+INVALID = "分页参数（cursor）无效"
 
 
 def encode(key: dict[str, Any] | None) -> str | None:

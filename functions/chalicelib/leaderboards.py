@@ -54,7 +54,7 @@ def period_key(period: str | None) -> str:
         return month_key(clock.today())
     match = _PERIOD.fullmatch(period)
     if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 12):
-        raise BadRequestError("期间(period)须为 YYYY-MM（月）或 YYYY（年）")
+        raise BadRequestError("期间（period）须为 YYYY-MM（月）或 YYYY（年）")
     year, month = match.groups()
     return f"m{year}-{month}" if month else f"y{year}"
 
@@ -141,7 +141,7 @@ def red_black(member: Member, period: str | None) -> dict[str, Any]:
     _ranked_caller(member)
     key = period_key(period)
     if not key.startswith("m"):
-        raise BadRequestError("红黑榜按月发布，期间(period)须为 YYYY-MM")
+        raise BadRequestError("红黑榜按月发布，期间（period）须为 YYYY-MM")
     return read_board(f"redblack#{key}") or {
         "period": key,
         "red": [],

@@ -18,7 +18,7 @@ MAX_LENGTH = 128
 def check_rule(password: str) -> None:
     """Length ≥ 8 and not only digits (a phone number or birthday is too easy to guess)."""
     if len(password) < MIN_LENGTH or password.isdigit():
-        raise UnprocessableError("密码至少 8 位,且不能全是数字")
+        raise UnprocessableError("密码至少 8 位，且不能全是数字")
     if len(password) > MAX_LENGTH:
         raise UnprocessableError(f"密码不能超过 {MAX_LENGTH} 位")
 

@@ -52,9 +52,9 @@ def check_response(qtype: str, n_options: int, n_blanks: int, response: Any) -> 
             raise ResponseError("本题只能选一个选项")
         return sorted(response)
     if len(response) != n_blanks or not all(isinstance(t, str) for t in response):
-        raise ResponseError(f"本题有 {n_blanks} 个空,请逐一填写")
+        raise ResponseError(f"本题有 {n_blanks} 个空，请逐一填写")
     if any(len(t) > MAX_BLANK_CHARS for t in response):
-        raise ResponseError(f"填空内容过长(每空最多 {MAX_BLANK_CHARS} 字)")
+        raise ResponseError(f"填空内容过长（每空最多 {MAX_BLANK_CHARS} 字）")
     return [t.strip() for t in response]
 
 

@@ -160,10 +160,10 @@ def survey_summary(
     scope.require_unit(caller, _unit_path(unit_id) or (), "read")
     unit = registry.get_unit(unit_id)
     if unit.kind != "branch":
-        raise BadRequestError("党性体检汇总按党支部查看(unit 须为党支部)")
+        raise BadRequestError("党性体检汇总按党支部查看（unit 须为党支部）")
     period = period or quarter(clock.today())
     if not (len(period) == 6 and period[:4].isdigit() and period[4] == "Q" and period[5] in "1234"):
-        raise BadRequestError("季度(period)格式须为 YYYYQn,例如 2026Q4")
+        raise BadRequestError("季度（period）格式须为 YYYYQn，例如 2026Q4")
     try:
         tally = QuizTally.get(f"{quiz_id}#{period}#{unit_id}")
         respondents = int(tally.respondents or 0)

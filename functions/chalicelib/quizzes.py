@@ -230,9 +230,9 @@ def period_key(quiz: Quiz, now: float) -> str | None:
 
 def _check_window(settings: dict[str, Any], now: float) -> None:
     if settings.get("opens") and now < settings["opens"]:
-        raise ConflictError("尚未开始,请在开放时间内参加")
+        raise ConflictError("尚未开始，请在开放时间内参加")
     if settings.get("closes") and now >= settings["closes"]:
-        raise ConflictError("已经结束,不能再参加")
+        raise ConflictError("已经结束，不能再参加")
 
 
 def start(member: Member, caller: scope.Caller, quiz_id: str) -> dict[str, Any]:
@@ -472,12 +472,12 @@ def _expire_if_due(attempt: QuizAttempt) -> QuizAttempt:
 
 
 def _late(attempt: QuizAttempt) -> ConflictError:
-    return ConflictError("时间已到,这次作答已按截止前的答案交卷,之后提交的答案不被接受")
+    return ConflictError("时间已到，这次作答已按截止前的答案交卷，之后提交的答案不被接受")
 
 
 def _checked(attempt: QuizAttempt, index: int, response: Any, q: dict | None = None) -> list:
     if not 0 <= index < len(attempt.items):
-        raise BadRequestError("题号(index)不存在")
+        raise BadRequestError("题号（index）不存在")
     item = attempt.items[index]
     qtype = item.get("type") or (q or {}).get("type")
     n_options = len(item["perm"]) if "perm" in item else len((q or {}).get("options") or [])
@@ -524,7 +524,7 @@ def answer(
 
 def _challenge_answer(attempt: QuizAttempt, index: int, response: Any) -> dict[str, Any]:
     if index != int(attempt.position):
-        raise ConflictError("这道题已经回答过了,请继续下一题")
+        raise ConflictError("这道题已经回答过了，请继续下一题")
     ref = attempt.items[index]["ref"]
     q = _question(ref)
     stored = _checked(attempt, index, response, q)
@@ -547,7 +547,7 @@ def _challenge_answer(attempt: QuizAttempt, index: int, response: Any) -> dict[s
             attempt, {str(index): stored}, "end" if right else "wrong", index, known={ref: q}
         )
         if result is None:
-            raise ConflictError("这道题已经回答过了,请继续下一题")
+            raise ConflictError("这道题已经回答过了，请继续下一题")
         reply["result"] = result
         return reply
     try:
@@ -560,7 +560,7 @@ def _challenge_answer(attempt: QuizAttempt, index: int, response: Any) -> dict[s
         )
     except UpdateError as exc:
         if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
-            raise ConflictError("这道题已经回答过了,请继续下一题") from None
+            raise ConflictError("这道题已经回答过了，请继续下一题") from None
         raise
     nxt = _question(attempt.items[index + 1]["ref"])
     reply["next"] = _public_question(index + 1, nxt, served_perm(attempt, index + 1, nxt))
@@ -575,7 +575,7 @@ def submit(
     if attempt.status != OPEN:
         # A retried submission: make sure its points and score were recorded.
         _settle(attempt, member)
-        raise ConflictError("这次作答已经提交,不能重复提交")
+        raise ConflictError("这次作答已经提交，不能重复提交")
     extra: dict[str, Any] = {}
     if answers:
         if attempt.kind == "challenge":
@@ -595,7 +595,7 @@ def submit(
         return view(attempt, data or None)
     result = _finalise(attempt, extra, "member", known=data, member=member)
     if result is None:
-        raise ConflictError("这次作答已经提交,不能重复提交")
+        raise ConflictError("这次作答已经提交，不能重复提交")
     # The closing update returned the attempt as written (ALL_NEW): no second read of it, and
     # the view reuses the questions the grading read.
     return view(attempt, data or None)

@@ -129,7 +129,7 @@ def _with_seq(view: dict[str, Any], seq: int) -> dict[str, Any]:
             ahead.discard(high)
     else:
         if len(ahead) >= MAX_OUT_OF_ORDER:
-            raise BadRequestError("阅读记录序号(seq)跳跃过大")
+            raise BadRequestError("阅读记录序号（seq）跳跃过大")
         ahead.add(seq)
     out = {k: v for k, v in view.items() if k not in {"h", "q"}}
     out["h"] = high
@@ -190,7 +190,7 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
         state = _state(member_no)
         view = _views(state).get(view_id)
         if view is not None and view.get("s") != slug:
-            raise ConflictError("阅读记录编号(view_id)已被使用，请刷新页面")
+            raise ConflictError("阅读记录编号（view_id）已被使用，请刷新页面")
         credited = int(view.get("c", 0)) if view else 0
         if _applied(view, seq):
             return _result(member_no, item, credited, need, cap, replay=True, view=view)

@@ -65,9 +65,9 @@ def verify_access_token(token: str) -> AccessClaims:
             options={"require": _REQUIRED},
         )
     except jwt.ExpiredSignatureError:
-        raise UnauthorizedError("登录已过期,请重新登录") from None
+        raise UnauthorizedError("登录已过期，请重新登录") from None
     except jwt.InvalidTokenError:
-        raise UnauthorizedError("登录凭证无效,请重新登录") from None
+        raise UnauthorizedError("登录凭证无效，请重新登录") from None
     sub, sep, sid, auth_time = (
         claims["sub"],
         claims.get("sep"),
@@ -81,7 +81,7 @@ def verify_access_token(token: str) -> AccessClaims:
         or not isinstance(sid, str)
         or not isinstance(auth_time, int)
     ):
-        raise UnauthorizedError("登录凭证无效,请重新登录")
+        raise UnauthorizedError("登录凭证无效，请重新登录")
     return AccessClaims(sub, sep, sid, auth_time)
 
 

@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 _CHALICE_ERRORS = {
     "MethodNotAllowedError": "不支持该请求方法",
     "UnsupportedMediaType": "请求内容须为 JSON(Content-Type: application/json)",
-    "InternalServerError": "服务器开小差了,请稍后再试",
+    "InternalServerError": "服务器开小差了，请稍后再试",
     "BadRequest": "请求格式不正确",
 }
 
@@ -132,7 +132,7 @@ def error_middleware(event: Request, get_response: Callable[[Request], Response]
     body = event.raw_body if event.method in {"POST", "PUT", "PATCH"} else b""
     if body and len(body) > get_settings().max_body_bytes:
         return PayloadTooLargeError(
-            f"请求内容过大(上限 {get_settings().max_body_bytes // 1024} KB)"
+            f"请求内容过大（上限 {get_settings().max_body_bytes // 1024} KB）"
         ).to_response()
     try:
         response = get_response(event)
@@ -146,7 +146,7 @@ def error_middleware(event: Request, get_response: Callable[[Request], Response]
 
 
 def _label(name: str) -> str:
-    return f"{FIELD_LABELS.get(name, name)}({name})"
+    return f"{FIELD_LABELS.get(name, name)}（{name}）"
 
 
 @dataclass(frozen=True)
@@ -177,10 +177,10 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
         raise BadRequestError("请求内容须为 JSON 对象")
     missing = [f for f, rule in spec.items() if rule.required and f not in data]
     if missing:
-        raise BadRequestError("缺少字段:" + "、".join(_label(f) for f in missing))
+        raise BadRequestError("缺少字段：" + "、".join(_label(f) for f in missing))
     extra = sorted(set(data) - set(spec))
     if extra:
-        raise BadRequestError("不支持的字段:" + "、".join(extra))
+        raise BadRequestError("不支持的字段：" + "、".join(extra))
     if not _encodable(data):
         raise BadRequestError("请求内容含有无效字符")
     for name, value in data.items():
@@ -191,7 +191,7 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
             label = "或".join(_KIND_LABELS.get(k, k.__name__) for k in kinds)
             raise BadRequestError(f"{_label(name)} 须为{label}")
         if isinstance(value, str) and len(value) > rule.max_chars:
-            raise BadRequestError(f"{_label(name)} 过长(最多 {rule.max_chars} 字)")
+            raise BadRequestError(f"{_label(name)} 过长（最多 {rule.max_chars} 字）")
     return data
 
 

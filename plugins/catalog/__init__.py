@@ -32,9 +32,9 @@ def entry(article: Any) -> dict[str, Any]:
         try:
             day = int(str(article.metadata.get("day", "")).strip())
         except ValueError:
-            raise CatalogError(f"{article.source_path}: Day(第几天)须为整数") from None
+            raise CatalogError(f"{article.source_path}: Day（第几天）须为整数") from None
         if day < 1:
-            raise CatalogError(f"{article.source_path}: Day(第几天)须大于 0")
+            raise CatalogError(f"{article.source_path}: Day（第几天）须大于 0")
     return {
         "slug": article.slug,
         "title": Markup(article.title).striptags(),  # plain text: Pelican titles are HTML

@@ -169,12 +169,12 @@ def test_login_errors_are_uniform_and_clear(api):
         (b"{not json", "application/json", 400, "不是有效的 JSON"),
         (b"", "application/json", 400, "不能为空"),
         (b"[1, 2]", "application/json", 400, "JSON 对象"),
-        (json.dumps({"member_no": "20000004"}).encode(), "application/json", 400, "缺少字段:密码"),
+        (json.dumps({"member_no": "20000004"}).encode(), "application/json", 400, "缺少字段：密码"),
         (
             json.dumps({"member_no": "20000004", "password": "x" * 9, "admin": True}).encode(),
             "application/json",
             400,
-            "不支持的字段:admin",
+            "不支持的字段：admin",
         ),
         (
             json.dumps({"member_no": 20000004, "password": "abcdefgh1"}).encode(),

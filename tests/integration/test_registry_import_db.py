@@ -56,7 +56,7 @@ def _setup(tmp_path, capsys) -> None:
 def test_units_and_members_import_then_reimport(tmp_path, capsys):
     units_file = _write(tmp_path, "units.csv", UNITS_CSV)
     assert import_units.main([units_file]) == 0
-    assert "新增 4 个单位, 更新 0 个, 未变 0 个" in capsys.readouterr().out
+    assert "新增 4 个单位，更新 0 个，未变 0 个" in capsys.readouterr().out
     b1 = OrgUnit.get("B1")
     assert (b1.parent_id, b1.path, b1.path_kinds) == (
         "G1",
@@ -67,7 +67,7 @@ def test_units_and_members_import_then_reimport(tmp_path, capsys):
     assert [u.unit_id for u in OrgUnit.children.query("C1")] == ["B3", "G1"]
 
     assert import_members.main([_write(tmp_path, "members.csv", MEMBERS)]) == 0
-    assert "新增 3 人, 更新 0 人, 未变 0 人" in capsys.readouterr().out
+    assert "新增 3 人，更新 0 人，未变 0 人" in capsys.readouterr().out
     wang = Member.get("30000001")
     assert wang.roles == ["branch_secretary", "general_branch_committee"]
     assert (wang.active, wang.session_epoch, wang.password_hash) == (True, 0, None)
@@ -79,13 +79,13 @@ def test_units_and_members_import_then_reimport(tmp_path, capsys):
     changed[1] = changed[1].replace("13800138001", "13900139001").replace("、党总支委员", "")
     assert import_members.main([_write(tmp_path, "members2.csv", changed)]) == 0
     out = capsys.readouterr().out
-    assert "新增 0 人, 更新 1 人, 未变 2 人" in out and "手机号、职务" in out
+    assert "新增 0 人，更新 1 人，未变 2 人" in out and "手机号、职务" in out
     wang = Member.get("30000001")
     assert (wang.phone, wang.roles) == ("13900139001", ["branch_secretary"])
     assert (wang.password_hash, wang.session_epoch) == ("scrypt$fake", 2)
 
     assert import_units.main([units_file]) == 0
-    assert "新增 0 个单位, 更新 0 个, 未变 4 个" in capsys.readouterr().out
+    assert "新增 0 个单位，更新 0 个，未变 4 个" in capsys.readouterr().out
 
 
 def test_bad_files_change_nothing(tmp_path, capsys):
@@ -100,8 +100,8 @@ def test_bad_files_change_nothing(tmp_path, capsys):
     path = _write(tmp_path, "bad.csv", bad_members)
     assert import_members.main([path, "--deactivate-missing"]) == 1
     err = capsys.readouterr().err
-    assert "第 3 行 手机号: 号码格式不正确 (13800)" in err
-    assert "第 5 行 所在支部: 找不到该党支部 (B9)" in err
+    assert "第 3 行 手机号: 号码格式不正确（13800）" in err
+    assert "第 5 行 所在支部: 找不到该党支部（B9）" in err
 
     bad_units = UNITS_CSV.replace("G1,第一党总支,党总支,C1", "G1,第一党总支,党总支,B1")
     assert import_units.main([_write(tmp_path, "bad_units.csv", bad_units)]) == 1
@@ -120,17 +120,17 @@ def test_missing_members_are_listed_and_deactivated_only_on_request(tmp_path, ca
     assert import_members.main([shorter, "--dry-run"]) == 0
     assert import_members.main([shorter]) == 0
     out = capsys.readouterr().out
-    assert "文件中没有 30000003 赵敏 (未处理)" in out
+    assert "文件中没有 30000003 赵敏（未处理）" in out
     assert Member.get("30000003").active is True
 
     assert import_members.main([shorter, "--deactivate-missing"]) == 0
-    assert "文件中没有 30000003 赵敏 (将停用)" in capsys.readouterr().out
+    assert "文件中没有 30000003 赵敏（将停用）" in capsys.readouterr().out
     zhao = Member.get("30000003")
     assert (zhao.active, zhao.session_epoch, zhao.password_hash) == (False, 5, "scrypt$fake")
 
     # Already inactive: listed again, but the epoch is not bumped twice.
     assert import_members.main([shorter, "--deactivate-missing"]) == 0
-    assert "(已停用)" in capsys.readouterr().out
+    assert "（已停用）" in capsys.readouterr().out
     assert Member.get("30000003").session_epoch == 5
 
     # Back in the file: active again; the epoch stays, so old sessions stay ended.

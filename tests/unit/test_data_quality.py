@@ -95,7 +95,7 @@ def test_each_kind_of_problem():
     assert [b.unit_id for b in report.branches] == ["B2", "B1", "B9"]  # tree order, then unknown
     assert (branches["B1"].members, branches["B1"].has_secretary) == (5, True)
     assert (branches["B2"].members, branches["B2"].has_secretary) == (1, False)
-    assert branches["B9"].name == "(未知支部)"
+    assert branches["B9"].name == "（未知支部）"
     assert report.totals()["branches_without_secretary"] == 2
 
 
@@ -117,4 +117,4 @@ def test_renderers():
     assert data["totals"]["members"] == 178
     assert data["branches"][0]["issues"]["missing_phone"] == []
     clean = build_report(UNITS, [_m("1", roles=("branch_secretary",))], today=TODAY)
-    assert "无支部书记: B2" in render_text(clean)
+    assert "无支部书记：B2" in render_text(clean)

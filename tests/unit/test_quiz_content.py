@@ -71,7 +71,7 @@ questions:
 @pytest.mark.parametrize(
     "expected",
     [
-        "b.yaml:8: questions[0].answer: 答案须为选项字母(A–B)",
+        "b.yaml:8: questions[0].answer: 答案须为选项字母（A–B）",
         "b.yaml:13: questions[1].answer: 多选题须有至少两个正确选项",
         "b.yaml:17: questions[2].answer: 判断题答案须为 对 或 错",
         "b.yaml:21: questions[3].answer: 缺少答案",
@@ -123,9 +123,9 @@ def test_a_survey_bank_has_no_answers_and_a_quiz_needs_enough_questions(tmp_path
             "x.yaml": "quiz: x\nkind: survey\ntitle: 体检\nbanks: [b]\n",
         },
     )
-    assert "s.yaml:9: questions[0].answer: 党性体检(问卷)题不评分,不能有答案" in text
-    assert "q.yaml:5: count: 题库中符合条件的题目只有 1 道,少于 count 5" in text
-    assert "x.yaml:4: banks: 党性体检须使用 survey(问卷) 题库:b" in text
+    assert "s.yaml:9: questions[0].answer: 党性体检（问卷）题不评分，不能有答案" in text
+    assert "q.yaml:5: count: 题库中符合条件的题目只有 1 道，少于 count 5" in text
+    assert "x.yaml:4: banks: 党性体检须使用 survey（问卷）题库：b" in text
 
 
 def test_an_exam_may_not_share_a_bank_with_practice(tmp_path):
@@ -230,7 +230,7 @@ def test_import_reports_every_bad_row_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out.yaml"
     assert import_quiz_bank.main([str(src), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "第 3 行 答案: 答案须为选项字母(A–B)" in err
+    assert "第 3 行 答案: 答案须为选项字母（A–B）" in err
     assert "第 4 行 题型: 题型须为" in err
     assert "第 5 行 题干: 题干不能为空" in err
     assert "第 5 行 难度: 难度须为" in err

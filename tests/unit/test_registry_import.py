@@ -197,7 +197,7 @@ def test_every_problem_is_reported_with_its_row():
     rows = member_rows({"手机号": "13800", "性别": "x"}, {}, {"入党日期": "2001-02-30"})
     records, errors = validate_members(rows, units(), today=TODAY)
     assert [(e.row, e.field) for e in errors] == [(3, "性别"), (3, "手机号"), (5, "入党日期")]
-    assert str(errors[1]) == "第 3 行 手机号: 号码格式不正确 (13800)"
+    assert str(errors[1]) == "第 3 行 手机号: 号码格式不正确（13800）"
     assert "与第 2 行重复" in validate_members(member_rows(GOOD_MEMBER), units())[1][0].message
     assert len(records) == 2  # only the good rows become records
 

@@ -35,7 +35,7 @@ export function value(id) {
   return document.getElementById(id).value.trim();
 }
 
-export const PASSWORD_RULE = '密码至少 8 位,且不能全是数字';
+export const PASSWORD_RULE = '密码至少 8 位，且不能全是数字';
 
 export function passwordOk(password) {
   return password.length >= 8 && !/^\d+$/.test(password);
