@@ -218,3 +218,33 @@ def test_a_member_outside_the_campaigns_units_cannot_vote(site, phone: Page):
         timeout=30,
     )
     assert r.status_code == 403 and r.json()["Message"] == "本次投票仅限第一党总支的党员参加"
+
+
+def test_an_anonymous_reader_sends_no_failing_request(site, phone: Page):
+    """No login on this phone: the article and its comments load without a refresh attempt (no
+    401 in the console); after a login, a new tab (no access token, the cookie) is refreshed."""
+    make_tree()
+    make_member("74000090", "B1", name="吴新读")
+    open_site(site)
+    requests_seen: list[str] = []
+    failed: list[str] = []
+    phone.on("request", lambda r: requests_seen.append(r.url))
+    phone.on(
+        "response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
+    phone.goto(f"{site.url}/articles/{ARTICLE}.html")
+    expect(phone.locator("#comment-login")).to_be_visible()
+    phone.wait_for_timeout(500)
+    assert not [u for u in requests_seen if "/api/auth/refresh" in u]
+    assert failed == []
+    log_in(phone, site, "74000090", f"/articles/{ARTICLE}.html")
+    expect(phone.locator("#comment-form")).to_be_visible()
+    second = phone.context.new_page()  # a new tab: its sessionStorage is empty
+    refreshed: list[str] = []
+    second.on(
+        "request", lambda r: refreshed.append(r.url) if "/api/auth/refresh" in r.url else None
+    )
+    second.goto(f"{site.url}/articles/{ARTICLE}.html")
+    expect(second.locator("#comment-form")).to_be_visible()
+    assert refreshed
+    second.close()

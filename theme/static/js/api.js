@@ -3,6 +3,9 @@
 // that the browser sends by itself to POST /api/auth/refresh.
 
 const TOKEN_KEY = 'access_token';
+// Set while this browser holds a login (its refresh cookie is HttpOnly, so the page cannot see
+// it): without it there is nothing to refresh, and an anonymous reader sends no failing request.
+const SIGNED_IN_KEY = 'signed_in';
 // Endpoints that take no access token and must not trigger a refresh on 401.
 const PUBLIC = new Set(['/api/auth/login', '/api/auth/activate', '/api/auth/refresh']);
 
@@ -36,6 +39,18 @@ export function tokenSubject(token = getToken()) {
 
 export function setToken(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
+  signedIn(true);
+}
+
+function signedIn(value) {
+  try {
+    if (value === undefined) return localStorage.getItem(SIGNED_IN_KEY) === '1';
+    if (value) localStorage.setItem(SIGNED_IN_KEY, '1');
+    else localStorage.removeItem(SIGNED_IN_KEY);
+  } catch {
+    return value === undefined ? true : undefined; // storage blocked: try the cookie anyway
+  }
+  return value;
 }
 
 export function clearSession() {
@@ -44,6 +59,7 @@ export function clearSession() {
   } catch {
     // nothing stored, nothing to clear
   }
+  signedIn(false);
 }
 
 // Sent with every call: the refresh and logout endpoints, authenticated by a cookie, accept only
@@ -114,6 +130,7 @@ async function sendOnce(method, path, body) {
 let refreshing = null;
 
 export function refresh() {
+  if (!signedIn()) return Promise.resolve(false); // never signed in here: nothing to refresh
   if (!refreshing) {
     refreshing = send('POST', '/api/auth/refresh')
       // 409: another page of this browser refreshed a moment ago; its new cookie is ours too.
@@ -122,7 +139,10 @@ export function refresh() {
         setToken(data.access_token);
         return true;
       })
-      .catch(() => false)
+      .catch((error) => {
+        if (error.status === 401) signedIn(false); // the login ended (expired, logged out)
+        return false;
+      })
       .finally(() => {
         refreshing = null;
       });
