@@ -248,3 +248,29 @@ def test_an_anonymous_reader_sends_no_failing_request(site, phone: Page):
     expect(second.locator("#comment-form")).to_be_visible()
     assert refreshed
     second.close()
+
+
+def test_an_ended_login_shows_the_comments_and_the_way_back_to_login(site, phone: Page):
+    """Her login ended (the refresh cookie is gone, the page still holds an old access token):
+    the public comments still show, with 登录 leading back to this place; no dead end."""
+    make_tree()
+    make_member("74000091", "B1", name="陈旧会话")
+    other = make_member("74000092", "B1", name="周评论", password=None)
+    open_site(site)
+    made = requests.post(
+        f"{site.url}/api/articles/{ARTICLE}/comments",
+        json={"text": "大家都能看到的评论。", "request_id": rid()},
+        headers=bearer(other),
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    log_in(phone, site, "74000091", f"/articles/{ARTICLE}.html")
+    expect(phone.locator("#comment-form")).to_be_visible()
+    phone.context.clear_cookies()  # the login ended
+    phone.evaluate("sessionStorage.setItem('access_token', 'x.eyJzdWIiOiI3NDAwMDA5MSJ9.y')")
+    phone.reload()
+    expect(phone.locator("#comment-list .comment-text")).to_have_text(["大家都能看到的评论。"])
+    expect(phone.locator("#comment-login")).to_be_visible()
+    expect(phone.locator("#comment-form")).to_be_hidden()
+    href = phone.locator("#comment-login-link").get_attribute("href")
+    assert href == f"/login.html?next=%2Farticles%2F{ARTICLE}.html%23comments"

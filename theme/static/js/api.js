@@ -150,12 +150,17 @@ export function refresh() {
   return refreshing;
 }
 
-// Calls the API; on 401 refreshes the access token once and retries.
+// Calls the API; on 401 refreshes the access token once and retries. When the login has ended
+// (the refresh is refused), the stale token is dropped and the call made once more as a reader:
+// what anyone may read (an article's comments) still shows; the rest answers 401 as before.
 export async function api(path, { method = 'GET', body } = {}) {
   try {
     return await send(method, path, body);
   } catch (error) {
-    if (error.status !== 401 || PUBLIC.has(path) || !(await refresh())) throw error;
+    if (error.status !== 401 || PUBLIC.has(path)) throw error;
+    if (await refresh()) return send(method, path, body);
+    if (!getToken()) throw error;
+    clearSession();
     return send(method, path, body);
   }
 }

@@ -170,6 +170,12 @@ async function act(li, action) {
   }
 }
 
+function showLogin() {
+  $('comment-form').hidden = true;
+  $('comment-login-link').href = `/login.html?next=${encodeURIComponent(location.pathname + '#comments')}`;
+  $('comment-login').hidden = false;
+}
+
 async function main() {
   if (!box) return;
   signedIn = Boolean(getToken()) || (await refresh());
@@ -178,8 +184,7 @@ async function main() {
     $('comment-text').addEventListener('input', updateCounter);
     $('comment-form').addEventListener('submit', submit);
   } else {
-    $('comment-login-link').href = `/login.html?next=${encodeURIComponent(location.pathname + '#comments')}`;
-    $('comment-login').hidden = false;
+    showLogin();
   }
   $('comment-more').addEventListener('click', () => load(true));
   box.addEventListener('click', (event) => {
@@ -188,6 +193,12 @@ async function main() {
     act(target.closest('.comment'), target.dataset.action);
   });
   await load();
+  if (signedIn && !getToken()) {
+    // The login ended while the page was away: the comments show as to any reader, with the
+    // way back to logging in (and to this place after it).
+    signedIn = false;
+    showLogin();
+  }
 }
 
 main();
