@@ -187,7 +187,8 @@ def test_a_member_votes_on_the_campaign_page(site, phone: Page):
     expect(buttons).to_have_count(2)
     first = phone.locator("#vote [data-candidate]").first
     first.locator("button.vote-button").click()
-    expect(status).to_have_text("投票成功！您还可以投 0 票")
+    # 2 votes in all, 1 a day: today's is used, one is left for another day.
+    expect(status).to_have_text("投票成功！今天的票已经投完，明天可以继续投票（本次评选还剩 1 票）")
     expect(first.locator("button.vote-button")).to_have_text("已投 1 票")
     expect(first.locator(".vote-count")).to_have_text("1 票")
     for i in range(2):

@@ -34,7 +34,17 @@ function summary(data) {
   if (data.me && !data.me.eligible) {
     return `本次投票仅限${data.units.map((u) => u.name).join('、')}的党员参加`;
   }
-  return `您还可以投 ${data.me ? data.me.remaining : 0} 票`;
+  return left(data, data.me);
+}
+
+// What the member can still do: today's quota and the campaign's votes told apart, so a member
+// with votes left for later days is never told she has none.
+function left(data, me) {
+  if (!me) return '';
+  const campaignLeft = data.votes_per_member - me.total;
+  if (campaignLeft <= 0) return '您在本次评选中的票已经投完，感谢参与';
+  if (me.remaining > 0) return `您还可以投 ${me.remaining} 票`;
+  return `今天的票已经投完，明天可以继续投票（本次评选还剩 ${campaignLeft} 票）`;
 }
 
 function render(data) {
@@ -83,7 +93,7 @@ async function cast(button) {
   try {
     const result = await api(`${base}/votes`, { method: 'POST', body });
     render({ ...state, me: result.me, counts: result.counts });
-    status(`投票成功！您还可以投 ${result.me.remaining} 票`);
+    status(`投票成功！${left(state, result.me)}`);
   } catch (e) {
     if (e.status && e.status < 500) delete button.dataset.requestId;
     status(e.message, true);
