@@ -216,3 +216,14 @@ def test_the_shipped_demo_series_is_what_the_tool_writes(tmp_path: Path) -> None
     assert [p.name for p in shipped] == [p.name for p in sorted(out.glob("*.md"))]
     for path in shipped:
         assert path.read_text(encoding="utf-8") == (out / path.name).read_text(encoding="utf-8")
+
+
+def test_the_last_day_says_the_series_is_complete_not_that_she_finished_it(hostile) -> None:
+    """A static page cannot know what a member read: the last installment says every day is
+    out, never 已学完 (which a member who read one day of eight was told)."""
+    installments, out = hostile
+    last = installments[-1]
+    page = _page(out, last.day)
+    assert "已学完" not in page
+    assert f"全 {len(installments)} 天已更新完" in page
+    assert "天已更新完" not in _page(out, installments[0].day)
