@@ -145,7 +145,7 @@ DRAFT_PAGE_LANG_URL = ""
 DRAFT_PAGE_LANG_SAVE_AS = ""
 
 # Pages we do not use.
-DIRECT_TEMPLATES = ["index"]
+DIRECT_TEMPLATES = ["index", "404"]  # 404.html: the page for unknown addresses
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""
 TAG_SAVE_AS = ""

@@ -43,6 +43,21 @@ class Handler(SimpleHTTPRequestHandler):
                 self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The site's own 404 page (Chinese, styled, as CloudFront serves it) for an unknown
+        address; anything else as the standard library does."""
+        page = Path(self.directory) / "404.html"
+        if code != 404 or self.path.startswith(API_PREFIX + "/") or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def _proxy(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None

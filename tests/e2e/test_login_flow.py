@@ -95,3 +95,19 @@ def test_a_logout_that_did_not_reach_the_server_does_not_pretend(site, phone: Pa
     expect(phone).to_have_url(re.compile(r"/login\.html"))
     phone.goto(f"{site.url}/me.html")
     expect(phone).to_have_url(re.compile(r"/login\.html\?next="))
+
+
+def test_an_unknown_address_gets_the_sites_own_404_page(site, phone: Page):
+    """Not the server's English error page: a page in the site's style, in Chinese, with the way
+    home; the status stays 404 (and an unknown API path keeps the API's JSON answer)."""
+    import requests
+
+    response = phone.goto(f"{site.url}/articles/no-such-article.html")
+    assert response is not None and response.status == 404
+    expect(phone.locator("h1")).to_have_text("页面不存在")
+    expect(phone.get_by_role("link", name="回到首页")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    api = requests.get(f"{site.url}/api/no-such-route", timeout=30)
+    assert api.status_code in (403, 404) and api.headers["Content-Type"].startswith(
+        "application/json"
+    )
