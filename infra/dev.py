@@ -21,6 +21,9 @@ from infra.local_stack import LocalStack, api_environment
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 SECRETS = VAR / "dev-secrets.json"
+# Where a running `make dev` says which ports it took, so the commands that talk to its tables
+# (`make review`, `make import-members`, ...) find them without exporting anything.
+RUNNING = VAR / "dev-stack.json"
 
 PORTS = {
     "ddb": int(os.environ.get("DDB_PORT", "8000")),
@@ -50,14 +53,32 @@ def busy_ports(ports: dict[str, int] = PORTS) -> list[str]:
     return out
 
 
-def dev_environment() -> dict[str, str]:
+def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
     """The local stack's environment; the JWT key is made once per machine and kept in var/."""
     VAR.mkdir(exist_ok=True)
     if not SECRETS.exists():
         SECRETS.write_text(json.dumps({"jwt_keys": {"dev-1": secrets.token_urlsafe(48)}}))
         SECRETS.chmod(0o600)
     keys = json.loads(SECRETS.read_text())["jwt_keys"]
-    return api_environment(PORTS["ddb"], json.dumps(keys))
+    return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys))
+
+
+def running_environment() -> dict[str, str]:
+    """The environment of the `make dev` running now, from the ports it wrote down; exits with a
+    message in Chinese when none runs (rather than a connection error from deep in botocore)."""
+    try:
+        ports = json.loads(RUNNING.read_text())
+    except (OSError, ValueError):
+        ports = None
+    ddb = int(ports["ddb"]) if ports else PORTS["ddb"]
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        if probe.connect_ex(("127.0.0.1", ddb)) != 0:
+            sys.exit(
+                f"本地环境没有运行（DynamoDB Local 端口 {ddb} 无响应）：请先在另一个终端运行 "
+                "make dev，再执行此命令。"
+            )
+    return dev_environment(ddb)
 
 
 def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
@@ -97,6 +118,7 @@ def main() -> None:
     try:
         print("== DynamoDB Local (data in var/dynamodb/)")
         stack.start_database()
+        RUNNING.write_text(json.dumps(PORTS))
         from tools import seed_demo, tables
 
         tables.create_all()
@@ -142,6 +164,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        RUNNING.unlink(missing_ok=True)
         stack.stop()
 
 

@@ -1,8 +1,9 @@
 """Run a command against some tables: `python infra/with_env.py [--stage S --region R] CMD`.
 
-Without `--stage`: the tables of `make dev` (DynamoDB Local). With it: the stage's tables in AWS
-(`dangjian-<stage>-*`, the caller's AWS credentials), as registry imports, the review commands and
-`make publish` need.
+Without `--stage`: the tables of the `make dev` running now (DynamoDB Local, at the ports it
+wrote in var/dev-stack.json; a message in Chinese when none runs). With it: the stage's tables in
+AWS (`dangjian-<stage>-*`, the caller's AWS credentials), as registry imports, the review
+commands and `make publish` need.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import os
 import sys
 
-from infra.dev import dev_environment
+from infra.dev import running_environment
 
 
 def stage_environment(stage: str, region: str) -> dict[str, str]:
@@ -30,5 +31,5 @@ if __name__ == "__main__":
     if args.stage:
         env = stage_environment(args.stage, args.region)
     else:
-        env = {**os.environ, **dev_environment()}
+        env = {**os.environ, **running_environment()}
     os.execvpe(args.command[0], args.command, env)
