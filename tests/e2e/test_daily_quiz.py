@@ -37,6 +37,15 @@ def answer(phone: Page, qtype: str, right: list) -> None:
             phone.locator(".quiz-option").nth(position).click()
 
 
+def _primary(phone: Page) -> list[str]:
+    """The visible primary (filled) buttons of the question screen."""
+    return phone.evaluate(
+        """[...document.querySelectorAll('#quiz-prev, #quiz-next, #quiz-submit')]
+        .filter((b) => !b.hidden && !b.classList.contains('btn-default'))
+        .map((b) => b.textContent)"""
+    )
+
+
 def test_daily_quiz_on_a_phone(site, phone: Page):
     make_tree()
     member = make_member("74000001", "B1", name="王芳")
@@ -59,6 +68,7 @@ def test_daily_quiz_on_a_phone(site, phone: Page):
 
     (attempt,) = list(QuizAttempt.query("74000001"))
     key = key_for("74000001", attempt.attempt_key)
+    assert _primary(phone) == ["下一题"]  # one primary action: 交卷 is secondary until the end
     for i in range(2):
         answer(phone, *key[i])
         phone.click("#quiz-next")
@@ -72,6 +82,7 @@ def test_daily_quiz_on_a_phone(site, phone: Page):
         if i < 4:
             phone.click("#quiz-next")
             expect(phone.locator("#quiz-counter")).to_contain_text(f"第 {i + 2}/5 题")
+    assert _primary(phone) == ["交卷"]  # the last question: 交卷 is the one primary action
     phone.click("#quiz-submit")
     expect(phone.locator("#quiz-score")).to_have_text("答对 5/5 题")
     expect(phone.locator("#quiz-score-sub")).to_contain_text("获得 5 积分")

@@ -88,6 +88,8 @@ function renderQuestion() {
   $('quiz-next').textContent = challenge ? '提交答案' : '下一题';
   $('quiz-submit').hidden = challenge ? view.position === 0 : false;
   $('quiz-submit').textContent = challenge ? '结束挑战' : '交卷';
+  // One primary action a screen: 下一题 (or 提交答案) until the last question, then 交卷.
+  $('quiz-submit').classList.toggle('btn-default', challenge || !last);
   confirmSubmit = false;
   challengeReply = null;
 }
