@@ -94,3 +94,33 @@ def test_daily_quiz_on_a_phone(site, phone: Page):
     expect(phone.locator('.quiz-entry[data-quiz="daily"]')).to_contain_text("今日已完成 5/5")
     phone.goto(f"{site.url}/my-dangjian.html")
     expect(phone.locator('.rule-row[data-rule="daily_quiz"] .rule-value')).to_have_text("5/5")
+
+
+def test_a_challenge_answer_takes_the_verdicts_colour(site, phone: Page):
+    """挑战答题: her right choice turns the verdict's green (not the red of a selection), and no
+    progress bar pretends the challenge has a length."""
+    make_tree()
+    make_member("74000002", "B1", name="李挑战")
+    publish()
+    phone.goto(f"{site.url}/login.html?next=/quiz.html")
+    phone.fill("#member_no", "74000002")
+    phone.fill("#password", PASSWORD)
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(r"/quiz\.html"))
+    phone.locator('.quiz-entry[data-quiz="challenge"]').click()
+    phone.click("#quiz-start")
+    expect(phone.locator("#quiz-counter")).to_contain_text("第 1 题")
+    expect(phone.locator("#quiz-progress")).to_be_hidden()
+    (attempt,) = list(QuizAttempt.query("74000002"))
+    qtype, right = key_for("74000002", attempt.attempt_key)[0]
+    answer(phone, qtype, right)
+    phone.click("#quiz-next")  # 提交答案
+    expect(phone.locator(".quiz-verdict")).to_have_text("回答正确")
+    chosen = phone.locator(".quiz-option.is-right")
+    expect(chosen).to_have_count(len(right))
+    colours = phone.evaluate(
+        """[getComputedStyle(document.querySelector('.quiz-option.is-right')).borderTopColor,
+            getComputedStyle(document.querySelector('.quiz-feedback')).backgroundColor,
+            getComputedStyle(document.querySelector('.quiz-option.is-right')).backgroundColor]"""
+    )
+    assert colours[0] == "rgb(7, 193, 96)" and colours[1] == colours[2]

@@ -48,8 +48,10 @@ function renderQuestion() {
   $('quiz-counter').textContent = total
     ? `第 ${index + 1}/${total} 题 · 已答 ${answered} 题`
     : `第 ${index + 1} 题 · 已连续答对 ${view.position} 题`;
-  $('quiz-progress').max = total || Math.max(index + 1, 1);
-  $('quiz-progress').value = total ? answered : index;
+  // A challenge has no length to be part of: its streak is in the counter, not in a bar.
+  $('quiz-progress').hidden = !total;
+  $('quiz-progress').max = total || 1;
+  $('quiz-progress').value = total ? answered : 0;
   $('quiz-type').textContent = q.type_label;
   $('quiz-stem').textContent = q.stem;
   const box = $('quiz-options');
@@ -187,7 +189,11 @@ async function challengeStep() {
   if (reply.answer) box.append(line(`正确答案：${responseText(q, reply.answer)}`));
   if (reply.explanation) box.append(line(`解析：${reply.explanation}`));
   box.hidden = false;
-  for (const input of document.querySelectorAll('#quiz-options input')) input.disabled = true;
+  for (const input of document.querySelectorAll('#quiz-options input')) {
+    input.disabled = true;
+    // Her choice takes the verdict's colour: green when right, red when wrong.
+    if (input.checked) input.closest('.quiz-option').classList.add(reply.correct ? 'is-right' : 'is-wrong');
+  }
   $('quiz-next').textContent = reply.finished ? '查看结果' : '下一题';
   $('quiz-submit').hidden = true;
 }
