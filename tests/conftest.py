@@ -123,3 +123,24 @@ def stream_batches(monkeypatch: pytest.MonkeyPatch):
         return seen
 
     return keep_for
+
+
+@pytest.fixture
+def fails_once(monkeypatch: pytest.MonkeyPatch):
+    """`fails_once(module, "name", why)`: the first call of module.name raises RuntimeError(why),
+    as a Lambda dying between two writes would; later calls go through. Returns the call count."""
+
+    def patch(owner: object, name: str, why: str) -> dict[str, int]:
+        real = getattr(owner, name)
+        calls = {"n": 0}
+
+        def flaky(*args: object, **kwargs: object) -> object:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError(why)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, flaky)
+        return calls
+
+    return patch

@@ -23,6 +23,7 @@ from pynamodb.exceptions import UpdateError
 
 from .errors import busy
 from .models import CommentStats
+from .models.base import condition_failed
 
 VISIBLE = "visible"
 MAX_ATTEMPTS = 8
@@ -68,7 +69,7 @@ def _apply(slug: str, rows: list[tuple[str, int]]) -> int:
             )
             return 1
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
         done = CommentStats.get(slug, consistent_read=True).applied or ""
         rows = [(seq, d) for seq, d in rows if seq > done]

@@ -39,7 +39,7 @@ from .errors import (
     TooManyRequestsError,
 )
 from .models import Comment, CommentDecision, CommentStats, Member
-from .models.base import Transaction, TransactionCancelled
+from .models.base import Transaction, TransactionCancelled, condition_failed
 from .settings import SettingsError, get_settings
 
 VISIBLE, HELD, PENDING, HIDDEN, DELETED = "visible", "held", "pending", "hidden", "deleted"
@@ -148,7 +148,7 @@ def _write(comment: Comment) -> bool:
     try:
         comment.save(condition=Comment.comment_id.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

@@ -47,11 +47,11 @@ from pynamodb.exceptions import DeleteError, PutError
 from . import clock, points_ledger
 from .errors import busy
 from .models import Member, PointClaim
+from .models.base import condition_failed
 from .points_ledger import CapReached, Line, LineExists
 from .points_rules import RULES, Rule
 
 MAX_ATTEMPTS = 8
-LOG_PAGE = 20
 # A claim older than this with no line was left by a request that died between its two writes
 # (a Lambda runs 15 s at most): a later request may take it over.
 ORPHAN_SECONDS = 120
@@ -85,10 +85,6 @@ def month_key(day: date) -> str:
     return f"m{day.year:04d}-{day.month:02d}"
 
 
-def _condition_failed(exc: PutError | DeleteError) -> bool:
-    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
-
-
 def _claim(member_no: str, key: str, day: str) -> bool:
     """Take the for-ever key for `day`; False when another day holds its line."""
     for _ in range(MAX_ATTEMPTS):
@@ -99,7 +95,7 @@ def _claim(member_no: str, key: str, day: str) -> bool:
             )
             return True
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         try:
             held = PointClaim.get(member_no, key, consistent_read=True)
@@ -115,7 +111,7 @@ def _claim(member_no: str, key: str, day: str) -> bool:
             PointClaim(member_no, key, day=day, at=now).save(condition=PointClaim.day == held.day)
             return True
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
     raise busy()
 
@@ -124,7 +120,7 @@ def _give_back(member_no: str, key: str, day: str) -> None:
     try:
         PointClaim(member_no, key).delete(condition=PointClaim.day == day)
     except DeleteError as exc:
-        if not _condition_failed(exc):
+        if not condition_failed(exc):
             raise
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .models import PointDay
-from .models.base import connection
+from .models.base import condition_failed, connection
 from .points_rules import RULES
 
 LINE = "L:"  # "L:<ledger key>": {"a": points, "t": ms since the epoch, "n": note}
@@ -115,10 +115,6 @@ def parse(raw: dict[str, Any]) -> Day:
     return day
 
 
-def _condition_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
 def get(member_no: str, day: str) -> Day:
     """The day, read strongly consistent (an empty Day if nothing was written that day)."""
     raw = _connection().dispatch(
@@ -166,7 +162,7 @@ def add_line(
             },
         )
     except ClientError as exc:
-        if not _condition_failed(exc):
+        if not condition_failed(exc):
             raise
         now = get(member_no, day)
         if line.key in now.lines:

@@ -30,6 +30,7 @@ from pynamodb.exceptions import PutError
 from . import clock, points_ledger, ranking_log
 from .errors import busy
 from .models import PointTotal
+from .models.base import condition_failed
 from .points import LATE_DAYS
 from .points_ledger import Day
 
@@ -95,7 +96,7 @@ def _fix_carried(member_no: str, year: int) -> int:
             item.save()
             return 1
         except PutError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
     raise busy()
 
@@ -117,7 +118,7 @@ def _apply_year(member_no: str, year: int, days: list[Day]) -> int:
             item.save()  # conditional on `revision`: a parallel batch makes us read again
             return 1
         except PutError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
     raise busy()
 

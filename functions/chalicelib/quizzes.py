@@ -52,7 +52,7 @@ from .errors import (
     busy,
 )
 from .models import Member, Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
-from .models.base import Transaction, TransactionCancelled
+from .models.base import Transaction, TransactionCancelled, condition_failed
 from .points_rules import RULES, exam_points
 from .quiz_grading import ResponseError, check_response, mark, right_answer
 
@@ -267,7 +267,7 @@ def start(member: Member, caller: scope.Caller, quiz_id: str) -> dict[str, Any]:
     try:
         attempt.save(condition=QuizAttempt.attempt_key.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         # A parallel start (a double tap, a second phone) made it first: that one is hers.
         attempt = _load(member.member_no, quiz_id, period)
@@ -511,7 +511,7 @@ def answer(
     try:
         attempt.update(actions=[QuizAttempt.answers[str(index)].set(stored)], condition=condition)
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         fresh = _load(member.member_no, quiz_id, attempt_id)
         if fresh.status == OPEN:
@@ -559,7 +559,7 @@ def _challenge_answer(attempt: QuizAttempt, index: int, response: Any) -> dict[s
             condition=(QuizAttempt.status == OPEN) & (QuizAttempt.position == index),
         )
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise ConflictError("这道题已经回答过了，请继续下一题") from None
         raise
     nxt = _question(attempt.items[index + 1]["ref"])
@@ -681,7 +681,7 @@ def _finalise(
         else:
             attempt.update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return None
         raise
     except TransactionCancelled as exc:
@@ -767,7 +767,7 @@ def _record_best(attempt: QuizAttempt, score: int, member: Member | None = None)
                 condition=QuizScore.rank_key.does_not_exist() | (QuizScore.rank_key > rank_key),
             )
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
 

@@ -39,6 +39,7 @@ from . import clock, points, reading_rules
 from .errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
 from .identifiers import is_slug
 from .models import CatalogItem, ReadingState, ReadMark
+from .models.base import condition_failed
 
 SERIES = {"constitution"}
 _CACHE_SECONDS = 300.0
@@ -72,10 +73,6 @@ def catalog_item(slug: str) -> CatalogItem:
     if item is None or not item.published:
         raise NotFoundError("文章不存在或尚未发布")
     return item
-
-
-def _condition_failed(exc: PutError | UpdateError) -> bool:
-    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
 
 
 VIEW_KEEP_SECONDS = 6 * 3600  # a view with no heartbeat for this long leaves the state item
@@ -154,7 +151,7 @@ def _write(
                 condition=ReadingState.member_no.does_not_exist()
             )
         except PutError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -173,7 +170,7 @@ def _write(
     try:
         ReadingState(member_no).update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if _condition_failed(exc):
+        if condition_failed(exc):
             return False
         raise
     return True
@@ -259,7 +256,7 @@ def complete(member_no: str, item: CatalogItem) -> points.Award | None:
             read_on=clock.today().isoformat(),
         ).save(condition=ReadMark.item.does_not_exist())
     except PutError as exc:
-        if not _condition_failed(exc):
+        if not condition_failed(exc):
             raise  # otherwise: read before, in an earlier view
     return awarded
 

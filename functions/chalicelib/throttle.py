@@ -23,6 +23,7 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from .errors import TooManyRequestsError
 from .models import LoginThrottle
+from .models.base import condition_failed
 from .settings import get_settings
 
 _TRIES = 5
@@ -40,10 +41,6 @@ def _get(key: str) -> LoginThrottle | None:
         return LoginThrottle.get(key, consistent_read=True)
     except LoginThrottle.DoesNotExist:
         return None
-
-
-def _lost_race(exc: PutError | UpdateError) -> bool:
-    return getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException"
 
 
 def _too_many(wait: float) -> TooManyRequestsError:
@@ -67,7 +64,7 @@ def reserve(key: str, now: float) -> LoginThrottle:
             record.save()  # conditional on the version read: parallel attempts serialise here
             return record
         except PutError as exc:
-            if not _lost_race(exc):
+            if not condition_failed(exc):
                 raise  # throttling or an outage: a 503, not "too many attempts"
             continue
     raise TooManyRequestsError("尝试过于频繁，请稍后再试", retry_after=5)
@@ -100,7 +97,7 @@ def give_back(record: LoginThrottle) -> None:
             current.save()  # conditional on the version read
             return
         except PutError as exc:
-            if not _lost_race(exc):
+            if not condition_failed(exc):
                 raise
 
 
@@ -121,7 +118,7 @@ def reserve_window(prefix: str, limit: int, window_seconds: int, now: float) -> 
             add_version_condition=False,
         )
     except UpdateError as exc:
-        if _lost_race(exc):
+        if condition_failed(exc):
             raise _too_many(start + window_seconds - now) from None
         raise
     return record

@@ -14,18 +14,8 @@ pytestmark = pytest.mark.usefixtures("clean_tables")
 
 
 @pytest.fixture
-def award_fails_once(monkeypatch: pytest.MonkeyPatch):
-    real = points.award
-    calls = {"n": 0}
-
-    def flaky(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("award 1 for x did not settle")  # as after 8 conflicts
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(points, "award", flaky)
-    return calls
+def award_fails_once(fails_once):
+    return fails_once(points, "award", "award 1 for x did not settle")
 
 
 def _ledger(member_no: str, rule: str) -> list[int]:
@@ -64,18 +54,8 @@ def test_a_comment_whose_award_failed_gets_it_on_the_retry(award_fails_once):
 
 
 @pytest.fixture
-def comment_put_fails_once(monkeypatch: pytest.MonkeyPatch):
-    real = comments._write
-    calls = {"n": 0}
-
-    def flaky(comment):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("the Lambda died after counting the post")
-        return real(comment)
-
-    monkeypatch.setattr(comments, "_write", flaky)
-    return calls
+def comment_put_fails_once(fails_once):
+    return fails_once(comments, "_write", "the Lambda died after counting the post")
 
 
 def test_a_post_counted_but_not_written_is_written_by_the_retry(comment_put_fails_once):

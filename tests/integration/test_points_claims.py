@@ -15,18 +15,8 @@ pytestmark = pytest.mark.usefixtures("clean_tables")
 
 
 @pytest.fixture
-def line_fails_once(monkeypatch: pytest.MonkeyPatch):
-    real = points_ledger.add_line
-    calls = {"n": 0}
-
-    def flaky(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("the Lambda died after the claim")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(points_ledger, "add_line", flaky)
-    return calls
+def line_fails_once(fails_once):
+    return fails_once(points_ledger, "add_line", "the Lambda died after the claim")
 
 
 def _lines(member_no: str) -> list[tuple[str, str, int]]:

@@ -122,6 +122,15 @@ def share_connection(models: Iterable[type[Model]]) -> None:
         table.connection = shared
 
 
+def condition_failed(exc: Exception) -> bool:
+    """Did a write fail only because its condition did not hold? (PynamoDB's errors carry the
+    code as `cause_response_code`; a plain botocore ClientError in its response.)"""
+    code = getattr(exc, "cause_response_code", None)
+    if code is None:
+        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"
+
+
 class TransactionCancelled(Exception):  # noqa: N818 - DynamoDB's own word
     """A transaction DynamoDB cancelled; `reasons` maps each item's label to its code
     ("ConditionalCheckFailed", "TransactionConflict", ...) or None when that item was fine."""
