@@ -28,6 +28,7 @@ PLUGINS = [
     "plugins.quiz_check",  # content/quizzes/: banks and quizzes checked; never copied to output/
     "plugins.search_index",
     "plugins.asset_hash",
+    "plugins.icons",  # the icon sprite: icon names checked, hashed URL (after asset_hash)
     "plugins.catalog",
     "plugins.review_gate",  # last: its content_object_init sees what the others set, then gates
 ]
@@ -79,40 +80,55 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 # The site's structure, defined once: templates draw the home grids from it and
 # plugins/site_sections checks every article's `Category:` against it and gives each
 # section its ASCII slug (Pelican would otherwise turn 思想建设 into pinyin).
-# `icon` is the single character shown in the home grid.
+# `icon` names the section's line icon in theme/static/icons.svg (home grid, 学习).
 MODULES = [
     {
         "name": "微党建",
         "slug": "weidangjian",
         "sections": [
-            {"name": "思想建设", "slug": "sixiang", "icon": "思", "intro": "理论学习，凝心铸魂"},
-            {"name": "组织建设", "slug": "zuzhi", "icon": "组", "intro": "夯实基层，建强支部"},
-            {"name": "作风建设", "slug": "zuofeng", "icon": "风", "intro": "转变作风，务实为民"},
-            {"name": "反腐倡廉建设", "slug": "fanfu", "icon": "廉", "intro": "警钟长鸣，清正廉洁"},
-            {"name": "制度建设", "slug": "zhidu", "icon": "制", "intro": "用制度管权管事管人"},
+            {"name": "思想建设", "slug": "sixiang", "icon": "bulb", "intro": "理论学习，凝心铸魂"},
+            {"name": "组织建设", "slug": "zuzhi", "icon": "team", "intro": "夯实基层，建强支部"},
+            {
+                "name": "作风建设",
+                "slug": "zuofeng",
+                "icon": "target",
+                "intro": "转变作风，务实为民",
+            },
+            {
+                "name": "反腐倡廉建设",
+                "slug": "fanfu",
+                "icon": "shield",
+                "intro": "警钟长鸣，清正廉洁",
+            },
+            {
+                "name": "制度建设",
+                "slug": "zhidu",
+                "icon": "clipboard",
+                "intro": "用制度管权管事管人",
+            },
         ],
     },
     {
         "name": "微课堂",
         "slug": "weiketang",
         "sections": [
-            {"name": "党纪党规", "slug": "dangji", "icon": "纪", "intro": "学纪知纪，明纪守纪"},
-            {"name": "系列讲话", "slug": "jianghua", "icon": "讲", "intro": "重要讲话精神学习"},
-            {"name": "道德讲堂", "slug": "daode", "icon": "德", "intro": "身边好人，向上向善"},
-            {"name": "党微矩阵", "slug": "juzhen", "icon": "链", "intro": "精选党建网站与公众号"},
-            {"name": "微发布", "slug": "fabu", "icon": "发", "intro": "通知公告与工作动态"},
+            {"name": "党纪党规", "slug": "dangji", "icon": "scale", "intro": "学纪知纪，明纪守纪"},
+            {"name": "系列讲话", "slug": "jianghua", "icon": "mic", "intro": "重要讲话精神学习"},
+            {"name": "道德讲堂", "slug": "daode", "icon": "heart", "intro": "身边好人，向上向善"},
+            {"name": "党微矩阵", "slug": "juzhen", "icon": "link", "intro": "精选党建网站与公众号"},
+            {"name": "微发布", "slug": "fabu", "icon": "megaphone", "intro": "通知公告与工作动态"},
         ],
     },
     {
         "name": "微社区",
         "slug": "weishequ",
         "sections": [
-            {"name": "先进风采", "slug": "xianjin", "icon": "先", "intro": "学习身边的先进典型"},
-            {"name": "支部家园", "slug": "zhibu", "icon": "支", "intro": "支部活动与风采展示"},
+            {"name": "先进风采", "slug": "xianjin", "icon": "star", "intro": "学习身边的先进典型"},
+            {"name": "支部家园", "slug": "zhibu", "icon": "flag", "intro": "支部活动与风采展示"},
             {
                 "name": "党章百日学",
                 "slug": "dangzhang",
-                "icon": "章",
+                "icon": "calendar",
                 "intro": "每天一篇，百日学完党章",
             },
         ],

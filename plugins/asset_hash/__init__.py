@@ -1,4 +1,4 @@
-"""Publish the theme's CSS and JS under content-hashed names (theme/js/api.3f2a9c1b.js).
+"""Publish the theme's CSS, JS and icon sprite under content-hashed names (js/api.3f2a9c1b.js).
 
 WeChat's webview caches hard, so an asset's URL must change whenever its bytes do. Templates
 ask for assets by source name: `{{ 'js/login.js'|asset }}`. JS files are ES modules importing
@@ -20,7 +20,7 @@ from jinja2 import pass_context
 from pelican import signals
 
 HASH_LENGTH = 8
-SUFFIXES = (".css", ".js")
+SUFFIXES = (".css", ".js", ".svg")  # .svg: the icon sprite (plugins/icons)
 # `import x from './a.js'`, `export { y } from '../b.js'`, `import './c.js'`, `import('./d.js')`
 _IMPORT = re.compile(r"""(\b(?:from|import)\s*\(?\s*)(["'])(\.{1,2}/[^"'\n]+)\2""")
 

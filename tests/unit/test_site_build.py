@@ -18,14 +18,15 @@ from tools import review as review_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
-HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{8})\.(?P<ext>css|js)$")
-ASSET_REF = re.compile(r"""(?:href|src)="(/theme/[^"]+)\"""")
+HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{8})\.(?P<ext>css|js|svg)$")
+ASSET_REF = re.compile(r"""(?:href|src)="(/theme/[^"#]+)""")
 JS_IMPORT = re.compile(r"""\b(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""")
 
 
-def build(content: Path, output: Path, approvals: dict | None = None) -> None:
+def build(content: Path, output: Path, approvals: dict | None = None, **override: object) -> None:
     """Build with the review gate reading an approvals file (default: approve all content as it
-    is, referenced files included, into the file store next to the approvals file)."""
+    is, referenced files included, into the file store next to the approvals file); `override`:
+    further settings (THEME, MODULES, ...)."""
     approvals_file = output.parent / f"{output.name}-approvals.json"
     approvals_file.parent.mkdir(parents=True, exist_ok=True)
     if approvals is None:
@@ -44,6 +45,7 @@ def build(content: Path, output: Path, approvals: dict | None = None) -> None:
             "LOAD_CONTENT_CACHE": False,
             "REVIEW_GATE": "file",
             "REVIEW_APPROVALS_FILE": str(approvals_file),
+            **override,
         },
     )
     Pelican(settings).run()
@@ -161,10 +163,10 @@ def test_only_hashed_assets_are_published_one_per_source(site: Path) -> None:
     sources = sorted(
         p.relative_to(ROOT / "theme" / "static").with_suffix("").as_posix()
         for p in (ROOT / "theme" / "static").rglob("*")
-        if p.suffix in (".css", ".js")
+        if p.suffix in (".css", ".js", ".svg")
     )
     published = sorted(
-        f"{p.parent.relative_to(site / 'theme').as_posix()}/{HASHED.match(p.name)['stem']}"
+        (p.parent.relative_to(site / "theme") / HASHED.match(p.name)["stem"]).as_posix()
         for p in (site / "theme").rglob("*")
         if p.is_file()
     )
