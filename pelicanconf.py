@@ -22,6 +22,7 @@ PLUGINS = [
     "plugins.series",
     "plugins.reading_time",
     "plugins.listings",
+    "plugins.covers",  # Cover: images of list items, resized (Pillow) and content-hashed
     "plugins.campaigns",  # after listings: voting rules of campaign articles, campaigns.json
     "plugins.qr_links",
     "plugins.content_check",

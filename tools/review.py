@@ -20,6 +20,7 @@ import html
 import json
 import mimetypes
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -182,19 +183,20 @@ def preview_html(draft: Draft, content: Path) -> str:
         return f"{attr}={quote}#{quote}"
 
     body = _INTRASITE.sub(replace, draft.body_html)
-    photos = [r for r in references(draft.text, draft.relative) if r.kind == "photo"]
+    # The reviewer sees pictures and names, never paths or hashes (the version binds those).
+    labels = {"photo": "照片", "cover": "封面"}
+    pictures = [r for r in references(draft.text, draft.relative) if r.kind in labels]
     head = ""
-    for ref in photos:
+    for ref in pictures:
         src = inline(ref.path)
-        label = html.escape(ref.path or ref.raw)
+        label, name = labels[ref.kind], html.escape(posixpath.basename(ref.path or ref.raw))
         head += (
-            f'<p class="review-photo">照片：<img src="{src}" alt="{label}"></p>'
+            f'<p class="review-photo">{label}：<img src="{src}" alt="{label}"></p>'
             if src
-            else f'<p class="review-photo">照片：{label}（文件较大，请在源文件中查看）</p>'
+            else f'<p class="review-photo">{label}：{name}（图片较大，预览中未显示）</p>'
         )
     listed = "".join(
-        f"<li>{html.escape(path)}（{max(1, len(data) // 1024)} KB，"
-        f"SHA-256 {file_hash(data)[:12]}…）</li>"
+        f"<li>{html.escape(posixpath.basename(path))}（{max(1, len(data) // 1024)} KB）</li>"
         for path, data in sorted(draft.files.items())
     )
     files = f'<p class="review-files">引用的文件（随本版本一同审核）：</p><ul>{listed}</ul>'

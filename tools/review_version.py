@@ -4,8 +4,8 @@
 so the version a reviewer approves and the version the build recognises are one definition.
 
 - References: `{static}`/`{attach}` links anywhere in the file (Pelican's `|static|` spelling
-  too) and the `Photo:` field of the metadata header, resolved like Pelican resolves them:
-  `/x` from the content folder, `x` from the article's own folder.
+  too) and the `Photo:` and `Cover:` fields of the metadata header, resolved like Pelican
+  resolves them: `/x` from the content folder, `x` from the article's own folder.
 - The version hash is SHA-256 over the normalised text and, when the text references files, the
   sorted `path, SHA-256` list of those files. An article without references keeps the hash of
   its text alone, so approvals recorded before files were bound still match it.
@@ -31,6 +31,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MISSING = ""  # the "hash" of a referenced file that does not exist: never equal to a real one
 
 _REF = re.compile(r"[{|](static|attach)[}|]([^\s\"'<>()\[\]]+)")
+META_FILES = ("photo", "cover")  # metadata fields naming a file
 _META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
@@ -39,7 +40,7 @@ class Ref:
     """One reference in a source text: `raw` spans text[start:end]; `path` is content-relative
     (None when it leaves the content folder)."""
 
-    kind: str  # static, attach or photo
+    kind: str  # static, attach, photo or cover
     raw: str
     start: int
     end: int
@@ -68,19 +69,21 @@ def _header_end(text: str) -> int:
 
 
 def references(text: str, source_rel: str) -> list[Ref]:
-    """Every file the text references, in order of appearance. The `Photo:` field is kind
-    "photo" (with or without `{static}`: plugins/listings reads it, not Pelican's linker)."""
+    """Every file the text references, in order of appearance. The `Photo:` and `Cover:` fields
+    are kinds "photo" and "cover" (with or without `{static}`: plugins/listings and
+    plugins/covers read them, not Pelican's linker)."""
     refs: dict[int, Ref] = {}
     header_end, offset = _header_end(text), 0
     for line in text[:header_end].split("\n"):
         match = _META_LINE.match(line)
-        if match and match.group(1).lower() == "photo" and match.group(2):
+        field = match.group(1).lower() if match else ""
+        if field in META_FILES and match.group(2):
             start = offset + match.start(2)
             value = match.group(2)
             marker = _REF.match(value)
             if marker:
                 start, value = start + marker.start(2), marker.group(2)
-            refs[start] = Ref("photo", value, start, start + len(value), resolve(value, source_rel))
+            refs[start] = Ref(field, value, start, start + len(value), resolve(value, source_rel))
         offset += len(line) + 1
     for m in _REF.finditer(text):
         if m.start(2) not in refs:
