@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import NotFoundError
@@ -28,6 +29,14 @@ def get_unit(unit_id: str) -> OrgUnit:
         return OrgUnit.get(unit_id)
     except OrgUnit.DoesNotExist:
         raise NotFoundError("组织不存在") from None
+
+
+def unit_names(unit_ids: Iterable[str]) -> dict[str, str]:
+    """Unit id -> name of those that exist, in one batch read (screens show names, not ids)."""
+    wanted = sorted({u for u in unit_ids if u and is_unit_id(u)})
+    if not wanted:
+        return {}
+    return {u.unit_id: u.name for u in OrgUnit.batch_get(wanted)}
 
 
 def caller_for(member: Member) -> Caller:

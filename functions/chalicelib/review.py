@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock, registry, scope
+from . import clock, registry, review_view, scope
 from .errors import ConflictError, ForbiddenError, NotFoundError
 from .identifiers import CONTENT_HASH, is_slug
 from .models import Member, OrgUnit, PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
@@ -41,13 +41,15 @@ def now_iso() -> str:
 # --- the reviewer's side (API) --------------------------------------------------------------
 
 
-def _summary(item: ReviewItem) -> dict[str, Any]:
+def _summary(item: ReviewItem, names: dict[str, str]) -> dict[str, Any]:
+    """A version as the list shows it; `hash` binds the decision, the screen never shows it."""
     return {
         "slug": item.slug,
         "hash": item.content_hash,
         "title": item.title,
         "category": item.category,
         "branch_id": item.branch_id,
+        "unit_name": names.get(item.branch_id, "名册中没有这个单位"),
         "registered_at": item.registered_at,
         "series": item.series,
         "day": int(item.day) if item.day else None,
@@ -70,7 +72,8 @@ def list_pending(member: Member) -> dict[str, Any]:
         truncated = truncated or query.last_evaluated_key is not None
         items.extend(found)
     items.sort(key=lambda i: (i.series or "", int(i.day or 0), i.registered_at))
-    return {"items": [_summary(i) for i in items], "truncated": truncated}
+    names = registry.unit_names(i.branch_id for i in items)
+    return {"items": [_summary(i, names) for i in items], "truncated": truncated}
 
 
 def _item(slug: str, content_hash: str) -> ReviewItem:
@@ -98,13 +101,13 @@ def get_item(member: Member, slug: str, content_hash: str) -> dict[str, Any]:
     item = _item(slug, content_hash)
     _authorise(member, item)
     try:
-        published = PublishedVersion.get(slug)
-        published_hash: str | None = published.content_hash
+        published: PublishedVersion | None = PublishedVersion.get(slug)
     except PublishedVersion.DoesNotExist:
-        published_hash = None
+        published = None
     history = [
         {
             "hash": d.content_hash,
+            "this_version": d.content_hash == content_hash,
             "decision": d.decision,
             "reviewer": d.reviewer,
             "reviewer_name": d.reviewer_name,
@@ -113,12 +116,22 @@ def get_item(member: Member, slug: str, content_hash: str) -> dict[str, Any]:
         }
         for d in ReviewDecision.query(slug, scan_index_forward=False, limit=20)
     ]
+    texts = [item.source_text, *([published.source_text] if published else [])]
+    names = registry.unit_names({item.branch_id} | review_view.unit_ids(texts))
+    meta, body = review_view.split(item.source_text)
+    replaces = published is not None and published.content_hash != content_hash
     return {
-        **_summary(item),
-        "source_path": item.source_path,
+        **_summary(item, names),
+        "fields": review_view.fields(meta, names),
         "preview_html": item.preview_html,
-        "source_text": item.source_text,
-        "published_hash": published_hash,
+        "body": body,
+        "published_hash": published.content_hash if published else None,
+        # what changes for members if approved: None when nothing of it is published yet
+        "changes": review_view.changes(
+            published.source_text, published.files, item.source_text, item.files, names
+        )
+        if replaces
+        else None,
         "decided_by": item.decided_by,
         "decided_at": item.decided_at,
         "reason": item.reason,

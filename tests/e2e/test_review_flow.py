@@ -41,6 +41,16 @@ OLD = NEW.replace("端到端测试通知", "已发布的通知").replace("e2e-to
 OLD = OLD.replace("E2E-UNIQUE-TEXT", "早已审核")
 
 
+UNIT_NAME = "机关第一党支部"  # B0101 in content/units.csv
+# What the 待审核 page must never show: unit ids, content hashes, file paths.
+INTERNALS = re.compile(r"\bB0\d{3}\b|[0-9a-f]{8,}|\barticles/|\.md\b|\bcontent/")
+
+
+def _no_internals(text: str) -> None:
+    found = INTERNALS.search(text)
+    assert found is None, f"{found.group(0)!r} shown in: {text}"
+
+
 def _build(content: Path, out: Path) -> None:
     subprocess.run(
         [
@@ -87,16 +97,30 @@ def test_secretary_approves_on_the_review_page_and_rebuild_publishes(site_dir, p
     expect(phone).to_have_url(re.compile(r"/review\.html"))
     item = phone.locator(".review-item", has_text="端到端测试通知")
     expect(item).to_have_count(1)
+    expect(item).to_contain_text(UNIT_NAME)
+    _no_internals(phone.locator("main").inner_text())
     item.click()
     expect(phone.locator("#review-title")).to_have_text("端到端测试通知")
+    expect(phone.locator("#review-meta")).to_contain_text(UNIT_NAME)
+    expect(phone.locator("#review-fields")).to_contain_text("来源")
+    expect(phone.locator("#review-fields")).to_contain_text("机关第一党支部")
+    phone.locator(".review-source summary").click()  # the text as written, opened
+    expect(phone.locator("#review-source")).to_contain_text("E2E-UNIQUE-TEXT")
+    _no_internals(phone.locator("main").inner_text())
     preview = phone.frame_locator("#review-preview")
     expect(preview.locator("body")).to_contain_text("E2E-UNIQUE-TEXT")
     # Returning without a reason is refused in the page itself.
     phone.click("#review-return")
     expect(phone.locator("#review-error")).to_contain_text("填写原因")
     phone.click("#review-approve")
-    expect(phone.locator("#review-empty")).to_contain_text("已通过")
+    expect(phone.locator("#review-note")).to_contain_text("已通过")
     expect(phone.locator(".review-item")).to_have_count(0)
+    # Nothing left: the empty state says so and leads on to the comments to moderate.
+    empty = phone.locator("#review-empty")
+    expect(empty).to_be_visible()
+    expect(empty.locator("svg.icon use")).to_have_count(1)
+    empty.get_by_role("link", name="去处理评论").click()
+    expect(phone).to_have_url(re.compile(r"/moderation\.html$"))
 
     _build(content, out)
     page = requests.get(f"{url}/articles/e2e-tongzhi.html", timeout=10)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 import requests
 
@@ -16,8 +19,10 @@ UNITS: dict = {}  # the tree made for the current test
 TEXT = "Title: 支部动态\nCategory: 微发布\nSlug: {slug}\nBranch: {branch}\n\n{body}\n"
 
 
-def submit(slug: str, branch: str, body: str = "正文。") -> review_store.Submission:
-    text = TEXT.format(slug=slug, branch=branch, body=body)
+def submit(
+    slug: str, branch: str, body: str = "正文。", text: str | None = None, files: dict | None = None
+) -> review_store.Submission:
+    text = text or TEXT.format(slug=slug, branch=branch, body=body)
     sub = review_store.Submission(
         slug=slug,
         content_hash=review.source_hash(text),
@@ -28,6 +33,7 @@ def submit(slug: str, branch: str, body: str = "正文。") -> review_store.Subm
         source_path=f"articles/{slug}.md",
         source_text=review.normalise(text),
         preview_html=f"<p>{body}</p>",
+        files=files,
     )
     assert review_store.register(sub, by="editor") == review.PENDING
     return sub
@@ -99,7 +105,7 @@ def test_approve_publishes_exactly_that_hash_and_keeps_the_decision(api) -> None
     sub = submit("b1-post", "B1")
     detail = api("50000001", "GET", item_path(sub)).json()
     assert detail["preview_html"] == "<p>正文。</p>"
-    assert detail["source_text"] == sub.source_text
+    assert detail["body"] == "正文。"
     r = api("50000001", "POST", item_path(sub) + "/approve")
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "approved"
@@ -172,3 +178,67 @@ def test_unknown_versions_are_404_and_need_login(api, stack) -> None:
     assert api("50000001", "GET", "/review/items/../x").status_code in (403, 404)
     r = requests.post(f"{stack.url}/api{item_path(sub)}/approve", timeout=30)
     assert r.status_code == 401
+
+
+# What a reviewer's screen may show: no unit id, no file path, no content hash.
+UNIT_ID = re.compile(r"\b(?:B[0-9]|C[0-9]|G[0-9])\b")
+HASHLIKE = re.compile(r"[0-9a-f]{8,}")
+PATHLIKE = re.compile(r"\b(?:articles|images|content)/|\.(?:md|jpg|png|svg)\b")
+SHOWN_KEYS = ("title", "category", "unit_name", "fields", "body", "changes")
+
+
+def _shown(detail: dict) -> str:
+    return json.dumps({k: detail.get(k) for k in SHOWN_KEYS}, ensure_ascii=False)
+
+
+def test_the_reviewer_reads_unit_names_fields_and_no_internals(api) -> None:
+    text = (
+        "Title: 先进事迹\nDate: 2026-03-02 09:00\nCategory: 先进风采\nSource: 党委宣传部\n"
+        "Branch: B1\nUnit: B2\nExemplar: individual\nPhoto: {static}/images/xianjin/li.jpg\n"
+        "Slug: li-shiji\n\n第一段。\n"
+    )
+    sub = submit("li-shiji", "B1", text=text, files={"images/xianjin/li.jpg": "a" * 64})
+    listed = api("50000001", "GET", "/review/items").json()["items"]
+    assert listed[0]["unit_name"] == "第一党支部"
+    detail = api("50000001", "GET", item_path(sub)).json()
+    assert detail["unit_name"] == "第一党支部"
+    fields = {f["label"]: f["value"] for f in detail["fields"]}
+    assert fields == {
+        "发布日期": "2026-03-02 09:00",
+        "来源": "党委宣传部",
+        "相关单位": "第二党支部",
+        "先进类型": "个人",
+        "照片": "见下方预览",
+    }
+    assert detail["changes"] is None  # nothing of it is published yet
+    assert "source_path" not in detail and "source_text" not in detail
+    shown = _shown(detail)
+    assert not UNIT_ID.search(shown), shown
+    assert not HASHLIKE.search(shown), shown
+    assert not PATHLIKE.search(shown), shown
+
+
+def test_an_edit_of_a_published_article_shows_what_changes_in_words(api) -> None:
+    paragraphs = [f"第{i}段没有改。" for i in range(1, 7)]
+    old_text = TEXT.format(slug="b1-post", branch="B1", body="\n\n".join(paragraphs))
+    old = submit("b1-post", "B1", text=old_text)
+    assert api("50000001", "POST", item_path(old) + "/approve").status_code == 200
+    edited = [*paragraphs[:3], "第4段改过了。", *paragraphs[4:], "新加的一段。"]
+    new_text = old_text.replace("Branch: B1", "Branch: B2").replace(
+        "\n\n".join(paragraphs), "\n\n".join(edited)
+    )
+    new = submit("b1-post", "B2", text=new_text, files={"images/a.jpg": "b" * 64})
+    changes = api("50000003", "GET", item_path(new)).json()["changes"]
+    assert changes["fields"] == [{"label": "作者单位", "old": "第一党支部", "new": "第二党支部"}]
+    assert changes["files"] == [{"name": "a.jpg", "change": "新增"}]
+    assert changes["body"] == [
+        {"op": "skip", "count": 2},
+        {"op": "same", "text": "第3段没有改。"},
+        {"op": "del", "text": "第4段没有改。"},
+        {"op": "add", "text": "第4段改过了。"},
+        {"op": "same", "text": "第5段没有改。"},
+        {"op": "same", "text": "第6段没有改。"},
+        {"op": "add", "text": "新加的一段。"},
+    ]
+    history = api("50000003", "GET", item_path(new)).json()["history"]
+    assert [h["this_version"] for h in history] == [False]

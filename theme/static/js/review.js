@@ -1,5 +1,6 @@
 // The 待审核 page: list what the signed-in reviewer may decide, preview it sandboxed,
 // approve (通过) or return (退回, with a reason). The server checks scope and version.
+// The version's hash only addresses the API; the reviewer reads names, fields and changes.
 import { api } from './api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,24 +18,32 @@ function itemPath(item) {
   return `/api/review/items/${encodeURIComponent(item.slug)}/${item.hash}`;
 }
 
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// "2026-03-02T09:00:00.123456+08:00" -> "2026-03-02 09:00" (the server's times are Beijing time)
+function when(iso) {
+  return iso ? iso.slice(0, 16).replace('T', ' ') : '';
+}
+
 function cell(item) {
-  const link = document.createElement('a');
-  link.className = 'cell cell-access review-item';
+  const link = el('a', 'cell cell-access review-item');
   link.href = `#${item.slug}/${item.hash}`;
   link.dataset.slug = item.slug;
-  const body = document.createElement('span');
-  body.className = 'cell-bd';
-  body.textContent = item.title;
-  const foot = document.createElement('span');
-  foot.className = 'cell-ft';
-  foot.textContent = `${item.category} · ${item.branch_id}`;
-  link.append(body, foot);
+  const body = el('span', 'cell-bd', item.title);
+  body.append(el('small', 'review-item-meta', `${item.unit_name} · 提交于 ${when(item.registered_at)}`));
+  link.append(body, el('span', 'cell-ft', item.category));
   return link;
 }
 
 function renderList(data) {
   list.textContent = '';
   $('review-empty').hidden = data.items.length > 0;
+  $('review-note').hidden = true;
   const groups = new Map();
   for (const item of data.items) {
     const key = item.series || '';
@@ -108,11 +117,46 @@ function renderHistory(history) {
   for (const h of history) {
     const li = document.createElement('li');
     const verdict = h.decision === 'approved' ? '通过' : '退回';
-    li.textContent = `${h.decided_at.slice(0, 16).replace('T', ' ')} ${h.reviewer_name || h.reviewer} ${verdict}`
-      + `${h.reason ? `：${h.reason}` : ''}（版本 ${h.hash.slice(0, 8)}）`;
+    li.textContent = `${when(h.decided_at)} ${h.reviewer_name || '审核人'} ${verdict}`
+      + `${h.reason ? `：${h.reason}` : ''}（${h.this_version ? '本版本' : '此前的版本'}）`;
     ul.append(li);
   }
   box.append(title, ul);
+}
+
+function renderFields(fields) {
+  const box = $('review-fields');
+  box.textContent = '';
+  for (const f of fields) box.append(el('dt', '', f.label), el('dd', '', f.value));
+  box.hidden = !fields.length;
+}
+
+// What approving changes for members: fields old → new, files by name, paragraphs struck/added.
+function renderChanges(changes) {
+  const box = $('review-changes');
+  box.textContent = '';
+  box.hidden = !changes;
+  if (!changes) return;
+  box.append(el('h3', '', '与发布中的版本相比'));
+  const rows = [];
+  for (const f of changes.fields) rows.push(el('li', '', `${f.label}：${f.old} → ${f.new}`));
+  for (const f of changes.files) rows.push(el('li', '', `${f.change}文件：${f.name}`));
+  if (rows.length) {
+    const ul = el('ul', 'review-changed');
+    ul.append(...rows);
+    box.append(ul);
+  }
+  for (const part of changes.body) {
+    if (part.op === 'skip') {
+      box.append(el('p', 'diff-skip', `……（${part.count} 段未改动）`));
+    } else {
+      const tag = { add: 'ins', del: 'del', same: 'p' }[part.op];
+      const node = el(tag, `diff-${part.op}`, part.text);
+      if (part.op !== 'same') node.setAttribute('aria-label', `${part.op === 'add' ? '新增' : '删除'}：${part.text}`);
+      box.append(node);
+    }
+  }
+  if (!rows.length && !changes.body.length) box.append(el('p', 'diff-skip', '正文和设置没有改动。'));
 }
 
 async function open(slug, hash) {
@@ -126,10 +170,12 @@ async function open(slug, hash) {
   list.hidden = true;
   detail.hidden = false;
   $('review-title').textContent = current.title;
-  $('review-meta').textContent = `${current.category} · 作者单位 ${current.branch_id} · ${current.source_path} · 版本 ${current.hash.slice(0, 8)} · ${current.state_label}`;
-  $('review-published-note').hidden = !current.published_hash || current.published_hash === current.hash;
+  $('review-meta').textContent = `${current.category} · ${current.unit_name} · 提交于 ${when(current.registered_at)} · ${current.state_label}`;
+  renderFields(current.fields || []);
+  $('review-published-note').hidden = !current.changes;
+  renderChanges(current.changes);
   $('review-preview').srcdoc = previewDocument(current.preview_html);
-  $('review-source').textContent = current.source_text;
+  $('review-source').textContent = current.body;
   $('review-reason').value = '';
   const pending = current.state === 'pending';
   $('review-approve').disabled = !pending;
@@ -155,7 +201,7 @@ async function decide(action) {
     showError('');
     location.hash = '';
     await loadList();
-    const note = $('review-empty');
+    const note = $('review-note');
     note.hidden = false;
     note.textContent = action === 'approve' ? `已通过「${current.title}」，下次构建后发布。` : `已退回「${current.title}」。`;
   } catch (e) {
