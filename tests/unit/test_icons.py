@@ -31,6 +31,9 @@ def used_names() -> dict[str, str]:
     for template in sorted((THEME / "templates").glob("*.html")):
         for name in _USED.findall(template.read_text(encoding="utf-8")):
             found[name] = template.name
+    kinds = re.search(r"KIND_ICONS = \{([^}]*)\}", (THEME / "static/js/quiz_hub.js").read_text())
+    for name in re.findall(r"'([a-z-]+)'", kinds.group(1)):
+        found[name] = "quiz_hub.js KIND_ICONS"
     for module in _settings()["MODULES"]:
         for section in module["sections"]:
             found[section["icon"]] = f"MODULES {section['name']}"
@@ -137,3 +140,18 @@ def test_every_article_page_stays_under_20_kb_on_a_first_visit(out: Path) -> Non
     assert len(weights) >= 20
     heavy = {name: w for name, w in weights.items() if w > MAX_ARTICLE_FIRST_VISIT}
     assert not heavy
+
+
+# An empty list says what to do next (empty_state in _macros.html), never a bare 暂无….
+_BARE = re.compile(r"暂无|class=\"empty\">(?!加载中)|textContent = '[^']*(?:没有|暂无)")
+
+
+def test_no_template_or_script_leaves_a_bare_empty_list() -> None:
+    files = [*(THEME / "templates").glob("*.html"), *(THEME / "static" / "js").glob("*.js")]
+    bare = [
+        f"{f.name}:{n}: {line.strip()}"
+        for f in files
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+        if _BARE.search(line)
+    ]
+    assert not bare

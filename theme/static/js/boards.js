@@ -47,6 +47,7 @@ async function show(kind) {
   const list = $('board-list');
   const note = $('board-note');
   list.replaceChildren();
+  $('board-empty').hidden = true;
   note.textContent = '加载中…';
   const p = period();
   let path;
@@ -64,7 +65,7 @@ async function show(kind) {
   }
   note.textContent = board.computed_at
     ? `更新于 ${new Date(board.computed_at * 1000).toLocaleString('zh-CN', { hour12: false })}`
-    : '暂无数据，排名每 10 分钟更新一次';
+    : '排名每 10 分钟更新一次，稍后再来看看';
   if (kind === 'redblack') {
     const red = document.createElement('h3');
     red.className = 'cells-title board-red';
@@ -75,14 +76,14 @@ async function show(kind) {
     black.className = 'cells-title board-black';
     black.textContent = '黑榜（人均积分最低）';
     list.append(black, ...board.black.map((e) => row(e.rank, e.name, `${e.members} 人`, e.points)));
-    if (!board.black.length) list.append(emptyLine('各支部积分相近，本月暂无黑榜。'));
+    if (!board.black.length) list.append(emptyLine('本月没有黑榜：各支部积分相近。'));
     return;
   }
   for (const e of board.entries) {
     const detail = kind === 'committee' ? `${e.members} 人 · 人均` : kind === 'org' ? e.branch : '';
     list.append(row(e.rank, e.name, detail, e.points, e.stars));
   }
-  if (!board.entries.length) list.textContent = '暂无数据';
+  $('board-empty').hidden = board.entries.length > 0;
 }
 
 function emptyLine(text) {

@@ -187,6 +187,11 @@ async function main() {
     showLogin();
   }
   $('comment-more').addEventListener('click', () => load(true));
+  // The empty state's 写评论: straight into the box, or to login (and back here) first.
+  $('comment-empty-write').addEventListener('click', () => {
+    if (signedIn && !$('comment-form').hidden) $('comment-text').focus();
+    else location.assign($('comment-login-link').href);
+  });
   box.addEventListener('click', (event) => {
     const target = event.target.closest('.comment-action');
     if (!target || ['save', 'cancel'].includes(target.dataset.action)) return;

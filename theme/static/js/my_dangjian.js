@@ -71,7 +71,7 @@ async function loadLog() {
     row.append(what, when, pts);
     list.append(row);
   }
-  if (!list.children.length) list.textContent = '还没有积分记录，去读一篇文章吧。';
+  $('log-empty').hidden = list.children.length > 0;
   cursor = page.next;
   button.hidden = !cursor;
   button.disabled = false;

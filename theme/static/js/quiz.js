@@ -321,10 +321,13 @@ function showResult(v) {
   if (kind === 'survey') loadHistory();
 }
 
-function extra(title, rows) {
+function extra(title, rows, emptyText = '还没有记录。') {
   $('quiz-extra').hidden = false;
   $('quiz-extra-title').textContent = title;
   $('quiz-extra-list').replaceChildren(...rows);
+  const empty = $('quiz-extra-empty'); // nothing to list: say so, with the way back to the hub
+  empty.hidden = rows.length > 0;
+  empty.querySelector('.empty-state-text').textContent = emptyText;
 }
 
 function row(left, right, className = '') {
@@ -347,8 +350,7 @@ async function loadRanking() {
       row(`${e.rank}. ${e.name}`, `${e.score} 分 · ${Math.ceil(e.seconds / 60)} 分钟`, e.me ? 'is-me' : ''),
     );
     if (data.me) rows.unshift(row('我的排名', `第 ${data.me.rank} 名 · ${data.me.score} 分`, 'is-me'));
-    if (!rows.length) rows.push(row('暂无成绩', ''));
-    extra(`成绩排名 · ${data.unit.name}`, rows);
+    extra(`成绩排名 · ${data.unit.name}`, rows, '还没有人交卷，完成考试后就能看到排名。');
   } catch (error) {
     extra('成绩排名', [row(error.message, '')]);
   }
@@ -362,7 +364,7 @@ async function loadHistory() {
       rows.push(row(a.attempt.slice(1).replace('Q', ' 年第 ') + ' 季度', '', 'quiz-history-hd'));
       for (const ans of a.answers) rows.push(row(ans.stem, ans.chosen.join('、') || '未作答'));
     }
-    extra('我的历次自查', rows);
+    extra('我的历次自查', rows, '还没有自查记录，完成一次党性体检后会显示在这里。');
   } catch (error) {
     extra('我的历次自查', [row(error.message, '')]);
   }

@@ -18,6 +18,21 @@ function stateText(quiz) {
   return '本季度已自查';
 }
 
+// Each kind's line icon in the sprite (theme/static/icons.svg; tests/unit/test_icons checks them).
+const KIND_ICONS = { daily: 'calendar', challenge: 'target', exam: 'pencil', survey: 'clipboard' };
+const SVG = 'http://www.w3.org/2000/svg';
+
+function kindIcon(kind) {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('class', 'icon');
+  const use = document.createElementNS(SVG, 'use');
+  const href = `${$('quiz-list').dataset.icons}#${KIND_ICONS[kind] || 'pencil'}`;
+  use.setAttribute('href', href);
+  use.setAttributeNS('http://www.w3.org/1999/xlink', 'xlink:href', href);
+  svg.append(use);
+  return svg;
+}
+
 function cell(quiz, staff) {
   const link = document.createElement('a');
   link.className = 'cell cell-access quiz-entry';
@@ -27,7 +42,7 @@ function cell(quiz, staff) {
   const icon = document.createElement('span');
   icon.className = 'grid-icon cell-icon';
   icon.setAttribute('aria-hidden', 'true');
-  icon.textContent = quiz.kind_label.slice(0, 1);
+  icon.append(kindIcon(quiz.kind));
   const body = document.createElement('span');
   body.className = 'cell-bd';
   body.textContent = quiz.title;
@@ -76,7 +91,7 @@ async function main() {
   const staff = (me.roles || []).some((r) => STAFF_ROLES.has(r.role));
   const list = $('quiz-list');
   list.replaceChildren(...hub.quizzes.flatMap((q) => cell(q, staff)));
-  if (!hub.quizzes.length) list.textContent = '暂无可参加的答题';
+  $('quiz-empty').hidden = hub.quizzes.length > 0;
 }
 
 main();

@@ -5,6 +5,7 @@ const HAN_OR_WORD = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+/g;
 const results = document.getElementById('search-results');
 const status = document.getElementById('search-status');
 const input = document.getElementById('search-q');
+const $empty = document.getElementById('search-empty');
 const base = results.dataset.index.replace(/[^/]*$/, '');
 
 let docsPromise = null;
@@ -90,7 +91,8 @@ function render(index, ids, text) {
     link.append(meta);
     results.append(link);
   }
-  status.textContent = ids.size ? `找到 ${ids.size} 篇` : '没有找到相关文章，换个词试试';
+  status.textContent = ids.size ? `找到 ${ids.size} 篇` : '';
+  $empty.hidden = ids.size > 0;
 }
 
 async function search(text) {
@@ -98,6 +100,7 @@ async function search(text) {
   if (!groups.length) {
     results.textContent = '';
     status.textContent = '';
+    $empty.hidden = true;
     return;
   }
   status.textContent = '搜索中…';
