@@ -123,7 +123,7 @@ def get_item(member: Member, slug: str, content_hash: str) -> dict[str, Any]:
     return {
         **_summary(item, names),
         "fields": review_view.fields(meta, names),
-        "preview_html": item.preview_html,
+        "preview_html": review_view.preview(item.preview_html),
         "body": body,
         "published_hash": published.content_hash if published else None,
         # what changes for members if approved: None when nothing of it is published yet

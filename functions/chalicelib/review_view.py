@@ -39,6 +39,10 @@ _PICTURES = ("photo", "cover")
 EXEMPLAR_KINDS = {"individual": "个人", "collective": "集体", "campaign": "评选活动"}
 # Unchanged paragraphs around a change that the diff keeps; longer runs are folded.
 CONTEXT = 1
+# The file list of previews registered before names replaced paths and hashes:
+# `<li>images/a.jpg（12 KB，SHA-256 0123456789ab…）</li>`, and a photo too large to inline.
+_OLD_FILE_ITEM = re.compile(r"<li>([^<（]*?)（(\d+ KB)，SHA-256 [0-9a-f]+…）</li>")
+_OLD_BIG_PHOTO = re.compile(r"照片：([^<（]*?)（文件较大，请在源文件中查看）")
 _META = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
@@ -52,6 +56,16 @@ def split(text: str) -> tuple[dict[str, str], str]:
         if match:
             meta[match.group(1).lower()] = match.group(2)
     return meta, body.strip("\n")
+
+
+def preview(html: str) -> str:
+    """A stored preview with file paths and hashes of its older format reduced to file names."""
+    html = _OLD_FILE_ITEM.sub(
+        lambda m: f"<li>{posixpath.basename(m.group(1))}（{m.group(2)}）</li>", html
+    )
+    return _OLD_BIG_PHOTO.sub(
+        lambda m: f"照片：{posixpath.basename(m.group(1))}（图片较大，预览中未显示）", html
+    )
 
 
 def unit_ids(texts: Iterable[str]) -> set[str]:
