@@ -93,12 +93,10 @@ def render(data: bytes, width: int, height: int) -> bytes:
 
 
 def _readable(data: bytes) -> str | None:
-    """Why Pillow cannot use these bytes as a cover, or None."""
+    """Why these bytes cannot become a cover, or None: the smallest rendition is made here, so
+    an image Pillow opens but cannot convert (an odd mode) fails with its file and line too."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            if image.width < 1 or image.height < 1:
-                return "图片没有内容"
+        render(data, WIDTHS[0], round(WIDTHS[0] * DISPLAY_HEIGHT / DISPLAY_WIDTH))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         return f"无法读取图片（{type(exc).__name__}）"
     return None
