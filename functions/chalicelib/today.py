@@ -105,8 +105,16 @@ def _caller(member: Member, raw_branch: dict[str, Any] | None) -> scope.Caller:
 def _daily_quiz(
     caller: scope.Caller, quizzes: list[dict[str, Any]], attempts: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """Today's daily quiz she may take (the first in id order) and her attempt at it."""
-    mine = [q for q in quizzes if in_scope(q["settings"], caller)]
+    """Today's daily quiz she may take (in her scope and open now; the first in id order) and
+    her attempt at it."""
+    now = clock.now()
+    mine = [
+        q
+        for q in quizzes
+        if in_scope(q["settings"], caller)
+        and not (q["settings"].get("opens") and now < q["settings"]["opens"])
+        and not (q["settings"].get("closes") and now >= q["settings"]["closes"])
+    ]
     if not mine:
         return None
     quiz = min(mine, key=lambda q: q["id"])
