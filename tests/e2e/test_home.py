@@ -107,7 +107,7 @@ def test_a_member_lands_on_her_day(site, phone: Page):
     )
     assert done.status_code == 200, done.text
     phone.goto(f"{site.url}/index.html")
-    expect(phone.locator("#today-quiz-state")).to_have_text("已完成 0/5")
+    expect(phone.locator("#today-quiz-state")).to_have_text("答对 0/5")
 
 
 def test_a_branch_secretary_sees_her_to_dos(site, phone: Page):

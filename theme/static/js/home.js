@@ -77,7 +77,7 @@ function showQuiz(quiz) {
   row.href = `/quiz-play.html?id=${encodeURIComponent(quiz.id)}`;
   if (quiz.count) $('today-quiz-line').textContent = `每天 ${quiz.count} 道题，答对一题得 1 积分`;
   const state = $('today-quiz-state');
-  if (quiz.done) state.textContent = `已完成 ${quiz.correct}/${quiz.total}`;
+  if (quiz.done) state.textContent = `答对 ${quiz.correct}/${quiz.total}`;
   else state.textContent = quiz.status === 'open' ? '继续作答' : '去答题';
   state.classList.toggle('is-done', quiz.done);
 }
