@@ -111,13 +111,24 @@ def test_a_member_lands_on_her_day(site, phone: Page):
 
 
 def test_a_branch_secretary_sees_her_to_dos(site, phone: Page):
+    """A held comment in her branch counts, one in the next branch does not."""
     make_tree()
+    make_item("a1")
     make_member("78000002", "B1", name="吴书记", roles=("branch_secretary",))
+    for n, branch in (("78000003", "B1"), ("78000004", "B2")):
+        r = requests.post(
+            f"{site.url}/api/articles/a1/comments",
+            json={"text": "这条评论提到赌博", "request_id": f"req-home-{n}"},
+            headers=bearer(make_member(n, branch, password=None)),
+            timeout=30,
+        )
+        assert r.json()["status"] == "held", r.text
     sign_in(phone, site.url, "78000002")
     side = phone.locator("#today-side")
     expect(side.locator(".today-chip")).to_have_count(2)
-    expect(side.locator('a[href="/review.html"]')).to_contain_text("待审核")
-    expect(side.locator('a[href="/moderation.html"]')).to_contain_text("待处理评论")
+    expect(side.locator('a[href="/review.html"]')).to_have_text("待审核0")
+    expect(side.locator('a[href="/moderation.html"]')).to_have_text("待处理评论1")
+    expect(side.locator('a[href="/moderation.html"]')).to_have_class(re.compile("has-work"))
     for chip in side.locator(".today-chip").all():
         box = chip.bounding_box()
         assert box["height"] >= 44 and box["x"] >= 12 and box["x"] + box["width"] <= 390 - 12

@@ -31,7 +31,6 @@ function skeleton() {
 function showFigures(points) {
   const link = el('a', 'today-tiles');
   link.href = '/my-dangjian.html';
-  link.setAttribute('aria-label', `今日积分 ${points.today}，查看我的党建`);
   link.append(tile(String(points.today), '今日积分', false));
   for (const rule of points.rules.filter((r) => r.daily_cap).slice(0, TILES - 1)) {
     const full = rule.cap_used >= rule.daily_cap;
