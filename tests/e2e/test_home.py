@@ -97,6 +97,15 @@ def test_a_member_lands_on_her_day(site, phone: Page):
     expect(phone.locator("#today-side .today-chip")).to_have_count(0)
     assert shift(phone) == 0
 
+    # A new tab (the refresh cookie, no access token yet) fills the panel without a refused call.
+    tab = phone.context.new_page()
+    refused: list[str] = []
+    tab.on("response", lambda r: r.status >= 400 and refused.append(f"{r.status} {r.url}"))
+    tab.goto(f"{site.url}/index.html")
+    expect(tab.locator("#today-figures .today-tile").first).to_contain_text("3")
+    assert refused == []
+    tab.close()
+
     # The quiz done (submitted with no answer), the panel says so on the next visit.
     phone.click("#today-quiz")
     expect(phone).to_have_url(re.compile(r"/quiz-play\.html\?id=daily"))

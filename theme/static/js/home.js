@@ -2,7 +2,7 @@
 // already shows: today's points and each daily cap, the 党章 day, the daily quiz, 继续阅读, and a
 // reviewer's to-dos. An anonymous reader keeps the page as built and sends no request at all.
 // Every box keeps its height (home.css), so filling it shifts nothing.
-import { api, isSignedIn } from './api.js';
+import { api, getToken, isSignedIn, refresh } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const TILES = 8; // today's points + seven capped rules: two rows of four (home.css)
@@ -104,6 +104,12 @@ async function main() {
   skeleton();
   let day;
   try {
+    // A new visit has the refresh cookie but no access token yet: refresh first rather than
+    // be refused once (a 401 in the console) and then refresh.
+    if (!getToken() && !(await refresh())) {
+      $('today-figures').replaceChildren(...anonymous); // the login ended
+      return;
+    }
     day = await api('/api/me/today');
   } catch (error) {
     if (error.status === 401) $('today-figures').replaceChildren(...anonymous); // the login ended
