@@ -111,6 +111,8 @@ USAGE = (
     Action("heartbeat", 215, _HEARTBEAT_MS),
     Action("heartbeat that completes a read, with its award", 25, _HEARTBEAT_MS),
     Action("我的党建 (GET /points/me)", 8, _READ_MS),
+    # The home page's 今日学习 on every visit of a signed-in member (about once a visit).
+    Action("home page (GET /me/today)", 30, "GET /me/today over HTTP, p50"),
     Action("leaderboard page (branch board)", 4, "GET /boards/branch/{id} over HTTP, p50"),
     Action(
         "comment page (20, signed in)", 40, "GET /articles/{slug}/comments over HTTP (public), p50"

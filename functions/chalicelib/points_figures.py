@@ -82,6 +82,21 @@ def _mix(by_rule: dict[str, int]) -> list[dict[str, Any]]:
     return [{"activity": k, "label": ACTIVITY_LABELS[k], "points": v} for k, v in groups.items()]
 
 
+def rule_progress(day: Day) -> list[dict[str, Any]]:
+    """Each rule with the day's net points and how much of its daily cap is used (我的党建, the
+    home page's 今日学习)."""
+    by_rule = day.by_rule()
+    return [
+        {
+            **describe(r),
+            "today": by_rule.get(r.key, 0),
+            # toward the daily cap: awards only, a reversal does not give the cap back
+            "cap_used": day.caps.get(r.key, 0),
+        }
+        for r in RULES.values()
+    ]
+
+
 def totals(member_no: str) -> dict[str, Any]:
     """Today / month / year / all time, today's points per rule, the last 12 months, the year's
     activity mix."""
@@ -97,15 +112,7 @@ def totals(member_no: str) -> dict[str, Any]:
         "month": this.months.get(f"{today.month:02d}", 0),
         "year": this.points,
         "all": sum(y.points for y in years.values()),
-        "rules": [
-            {
-                **describe(r),
-                "today": by_rule_today.get(r.key, 0),
-                # toward the daily cap: awards only, a reversal does not give the cap back
-                "cap_used": day.caps.get(r.key, 0),
-            }
-            for r in RULES.values()
-        ],
+        "rules": rule_progress(day),
         "months": [
             {"month": f"{y}-{m}", "points": years[y].months.get(m, 0) if y in years else 0}
             for y, m in _previous_months(today, 12)

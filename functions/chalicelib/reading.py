@@ -222,7 +222,7 @@ def _result(
     awarded: points.Award | None = None,
     view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    if replay and view is not None and view.get("r") and not _marked(member_no, item):
+    if replay and view is not None and view.get("r") and not is_marked(member_no, item):
         # The write that made it read went through, the award or mark did not: repair it.
         awarded = complete(member_no, item)
     return {
@@ -235,7 +235,8 @@ def _result(
     }
 
 
-def _marked(member_no: str, item: CatalogItem) -> bool:
+def is_marked(member_no: str, item: CatalogItem) -> bool:
+    """Whether the member has a read mark of the item (one GetItem)."""
     try:
         ReadMark.get(member_no, f"{item.kind}#{item.slug}")
     except ReadMark.DoesNotExist:

@@ -1,6 +1,7 @@
 """Reading logs, points and leaderboards: read and write units per heartbeat, per heartbeat that
-completes a read (with its award), per leaderboard page and per 我的党建, through the routes;
-handler times over HTTP; the ranking job at 10,000 and 50,000 generated members."""
+completes a read (with its award), per leaderboard page, per 我的党建 and per home page visit
+(今日学习), through the routes; handler times over HTTP; the ranking job at 10,000 and 50,000
+generated members."""
 
 from __future__ import annotations
 
@@ -177,6 +178,10 @@ def run(stack: LocalStack) -> list[Row]:
         "leaderboard page (branch board)", "GET", "/boards/branch/B1", member=member
     )
     _, summary = routes.measure("我的党建 (GET /points/me)", "GET", "/points/me", member=member)
+    # The home page's panel, on every visit of a signed-in member (a warm function: the quiz
+    # list and the catalog item are cached after the first).
+    routes.send("GET", "/me/today", member=member)
+    _, home = routes.measure("home page (GET /me/today)", "GET", "/me/today", member=member)
 
     # Handler time over HTTP (through the one-origin server and chalice local).
     seq = iter(range(100, 10_000))
@@ -192,6 +197,7 @@ def run(stack: LocalStack) -> list[Row]:
     http_beat()
     beat_ms = timed(http_beat, 30)
     me_ms = timed(lambda: requests.get(f"{url}/points/me", headers=h, timeout=30), 30)
+    home_ms = timed(lambda: requests.get(f"{url}/me/today", headers=h, timeout=30), 30)
     board_ms = timed(lambda: requests.get(f"{url}/boards/branch/B1", headers=h, timeout=30), 30)
 
     return [
@@ -200,9 +206,11 @@ def run(stack: LocalStack) -> list[Row]:
         *replay,
         *board,
         *summary,
+        *home,
         ("POST /reading/heartbeat over HTTP, p50", round(statistics.median(beat_ms), 1), "ms"),
         ("POST /reading/heartbeat over HTTP, p95", round(percentile(beat_ms, 95), 1), "ms"),
         ("GET /points/me over HTTP, p50", round(statistics.median(me_ms), 1), "ms"),
+        ("GET /me/today over HTTP, p50", round(statistics.median(home_ms), 1), "ms"),
         ("GET /boards/branch/{id} over HTTP, p50", round(statistics.median(board_ms), 1), "ms"),
         *_job_rows(),
     ]

@@ -180,3 +180,9 @@ export function nextPath(fallback = '/me.html') {
   const url = new URL(next, location.origin);
   return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
 }
+
+// Whether this browser holds a login (the `signed_in` mark): a page that shows a member's own
+// figures asks the API only then, so an anonymous reader sends no request at all.
+export function isSignedIn() {
+  return Boolean(getToken()) || signedIn();
+}
