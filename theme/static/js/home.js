@@ -84,7 +84,7 @@ function showQuiz(quiz) {
 function showContinue(item) {
   $('today-continue-label').textContent = '继续阅读';
   if (!item) {
-    $('today-continue-line').textContent = '没有读到一半的文章，去看看新内容';
+    $('today-continue-line').textContent = '去学习栏目看看新内容';
     return;
   }
   $('today-continue').href = item.url;
