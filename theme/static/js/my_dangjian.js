@@ -21,7 +21,7 @@ function renderRules(rules) {
     const cap = rule.daily_cap;
     // The bar is the daily cap's use (a reversal does not give it back); the number is the
     // net points, the sum of today's ledger lines, like every other figure on the page.
-    const used = rule.cap_used ?? rule.today;
+    const used = rule.cap_used != null ? rule.cap_used : rule.today;
     fill.style.width = cap ? `${Math.min(100, (100 * used) / cap)}%` : rule.today ? '100%' : '0';
     bar.append(fill);
     const value = document.createElement('span');
