@@ -6,9 +6,6 @@ the dev server (infra/dev_server.py) serve as immutable."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -16,43 +13,13 @@ import pytest
 
 from infra import dev_server, dynamodb_local
 from infra.publish import IMMUTABLE
-from tools import review as review_tool
+from tests.integration.production_build import build_production
 from tools.page_weight import ARTICLE_BUDGET, article_pages, page_weight
-
-ROOT = Path(__file__).resolve().parents[2]
-
-BUILD = """
-from pelican import Pelican
-from pelican.settings import read_settings
-import sys
-settings = read_settings(sys.argv[1], override={
-    "PATH": sys.argv[2], "OUTPUT_PATH": sys.argv[3],
-    "REVIEW_GATE": "file", "REVIEW_GATE_REQUIRED": False, "REVIEW_APPROVALS_FILE": sys.argv[4],
-})
-Pelican(settings).run()
-"""
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """content/ with every article approved as it is, built with the production settings."""
-    tmp = tmp_path_factory.mktemp("weight")
-    content = ROOT / "content"
-    approvals = tmp / "approvals.json"
-    found = dict(
-        review_tool.approval_of(content, p, tmp / "approvals.files")
-        for p in sorted(content.rglob("*.md"))
-        if "Slug: " in p.read_text(encoding="utf-8") and "pages" not in p.parts
-    )
-    approvals.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
-    out = tmp / "output"
-    # A process of its own: the production settings must not leak into this one's Pelican.
-    subprocess.run(
-        [sys.executable, "-c", BUILD, "publishconf.py", str(content), str(out), str(approvals)],
-        cwd=ROOT,
-        check=True,
-    )
-    return out
+    return build_production(tmp_path_factory.mktemp("weight"))
 
 
 def test_there_are_article_pages(built: Path) -> None:
