@@ -58,7 +58,8 @@ import-members: setup
 data-quality: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.data_quality $(ARGS)
 
-bench: setup
+bench:
+	@infra/setup.sh --browser
 	@$(PY) -m tools.bench
 
 ## AWS (README: Deploying). STAGE=dev|prod; REGION defaults to ap-east-1; deploy needs

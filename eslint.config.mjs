@@ -35,6 +35,27 @@ export default [
     ...esX.configs[`flat/restrict-to-es${edition}`],
   },
   {
+    // Without type information es-x reports a prototype method only when told to look at any
+    // object ("aggressive"). For all methods that is too noisy (every array `.map` looks like an
+    // iterator helper); for these newer ones, whose names are rare, a false alarm now and then
+    // is cheaper than a missed one on an old phone.
+    files: ["theme/static/js/**/*.js", "tests/**/compat_samples/**/*.js"],
+    rules: Object.fromEntries(
+      [
+        "no-array-prototype-at",
+        "no-string-prototype-at",
+        "no-array-prototype-findlast-findlastindex",
+        "no-array-prototype-toreversed",
+        "no-array-prototype-tosorted",
+        "no-array-prototype-tospliced",
+        "no-array-prototype-with",
+        "no-string-prototype-replaceall",
+        "no-string-prototype-matchall",
+        "no-string-prototype-iswellformed-towellformed",
+      ].map((rule) => [`es-x/${rule}`, ["error", { aggressive: true }]]),
+    ),
+  },
+  {
     // The edition is the oldest one the list fully has (ES2018's regex look-behind waited for
     // iOS 16.4); these later features are in every listed browser (Chrome 66 / iOS 11.3 at most).
     files: ["theme/static/js/**/*.js", "tests/**/compat_samples/**/*.js"],

@@ -60,6 +60,7 @@ def test_theme_css_passes() -> None:
         ("nullish.js", "es-x/no-nullish-coalescing-operators"),
         ("lookbehind.js", "es-x/no-regexp-lookbehind-assertions"),
         ("web_api.js", "compat/compat"),
+        ("array_at.js", "es-x/no-array-prototype-at"),
     ],
 )
 def test_modern_javascript_fails(sample: str, rule: str) -> None:

@@ -64,6 +64,7 @@ async function loadLog() {
     what.textContent = `${item.label}${item.reversal ? '（撤销）' : ''}`;
     const when = document.createElement('span');
     when.className = 'log-when';
+    // eslint-disable-next-line es-x/no-array-prototype-at, es-x/no-string-prototype-at -- item.at is a field (the time)
     when.textContent = item.at.slice(0, 16).replace('T', ' ');
     const pts = document.createElement('span');
     pts.className = `log-points${item.points < 0 ? ' is-negative' : ''}`;
