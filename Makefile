@@ -19,12 +19,14 @@ dev: setup
 ## The whole suite: lint, unit, integration (HTTP against chalice local + DynamoDB Local), end-to-end.
 test:
 	@infra/setup.sh --browser
-	@$(PY) -m ruff check .
-	@$(PY) -m ruff format --check .
+	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest -n 2 --dist loadfile tests
 
+## Python style, and the theme's JS and CSS against package.json's browserslist (README: Supported browsers).
 lint:
 	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	@node_modules/.bin/eslint theme/static/js
+	@node_modules/.bin/stylelint 'theme/static/css/**/*.css'
 
 format:
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
@@ -56,7 +58,8 @@ import-members: setup
 data-quality: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.data_quality $(ARGS)
 
-bench: setup
+bench:
+	@infra/setup.sh --browser
 	@$(PY) -m tools.bench
 
 ## AWS (README: Deploying). STAGE=dev|prod; REGION defaults to ap-east-1; deploy needs

@@ -5,8 +5,12 @@ publishconf.py imports everything from here and overrides what production needs.
 
 import logging
 
+from chalicelib import points_rules as _points_rules
+
 SITENAME = "智慧党建"
 SITE_TAGLINE = "不忘初心 · 牢记使命"
+# The meta description of a page whose template says nothing more specific (the home page's).
+SITE_DESCRIPTION = "智慧党建：党员在微信里学习理论文章、参加答题考试、查看学习积分和支部排名。"
 SITEURL = ""  # root-relative links: the site and /api/ share one origin
 RELATIVE_URLS = False
 
@@ -77,6 +81,14 @@ SERIES = {
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_LANG = "zh"
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+# The quiz hub's line icon per quiz kind (theme/static/icons.svg), for the build and quiz_hub.js.
+QUIZ_KIND_ICONS = {
+    "daily": "calendar",
+    "challenge": "target",
+    "exam": "pencil",
+    "survey": "clipboard",
+}
 
 # The site's structure, defined once: templates draw the home grids from it and
 # plugins/site_sections checks every article's `Category:` against it and gives each
@@ -218,4 +230,11 @@ MARKDOWN = {
         "markdown.extensions.sane_lists": {},
     },
     "output_format": "html5",
+}
+
+# 我的党建 draws a row for each points rule and activity before the member's figures arrive (the
+# panels keep their height when they fill in): the same table as the API's.
+JINJA_GLOBALS = {
+    "POINTS_RULES": [_points_rules.describe(r) for r in _points_rules.RULES.values()],
+    "ACTIVITY_LABELS": list(_points_rules.ACTIVITY_LABELS.values()),
 }

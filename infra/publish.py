@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
 KEEP_OLD_ASSETS_DAYS = 7
 # Content-hashed files (a new build gives new names): cached for a year, and old ones kept a while
-# for pages still cached in a phone. theme/: CSS and JS; search/: the search index shards.
-ASSET_PREFIXES = ("theme/", "search/")
+# for pages still cached in a phone. theme/: CSS and JS; search/: the search index shards;
+# qr/: QR codes named by a hash of the URL they encode (plugins/qr_links).
+ASSET_PREFIXES = ("theme/", "search/", "qr/")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 # Beyond this many changed paths one wildcard path is cheaper (the first 1,000 a month are free).

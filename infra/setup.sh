@@ -41,6 +41,16 @@ if ! command -v npm >/dev/null; then
 fi
 .venv/bin/python infra/dynamodb_local.py install >/dev/null
 
+# The JS/CSS browser-support checks and Lighthouse: exact versions from package-lock.json,
+# reinstalled only when the lock changes.
+node_stamp="node_modules/.package-lock.sha256"
+want_node=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$node_stamp" 2>/dev/null)" != "$want_node" ]; then
+  echo "== npm packages (node_modules)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$want_node" > "$node_stamp"
+fi
+
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   echo "== Chromium (end-to-end tests)"
   apt_install chromium chromium-driver

@@ -31,10 +31,10 @@ def used_names() -> dict[str, str]:
     for template in sorted((THEME / "templates").glob("*.html")):
         for name in _USED.findall(template.read_text(encoding="utf-8")):
             found[name] = template.name
-    kinds = re.search(r"KIND_ICONS = \{([^}]*)\}", (THEME / "static/js/quiz_hub.js").read_text())
-    for name in re.findall(r"'([a-z-]+)'", kinds.group(1)):
-        found[name] = "quiz_hub.js KIND_ICONS"
-    for module in _settings()["MODULES"]:
+    settings = _settings()
+    for kind, name in settings["QUIZ_KIND_ICONS"].items():
+        found[name] = f"QUIZ_KIND_ICONS {kind}"
+    for module in settings["MODULES"]:
         for section in module["sections"]:
             found[section["icon"]] = f"MODULES {section['name']}"
     return found

@@ -73,7 +73,7 @@ async function act(li, action) {
   const c = li.comment;
   let reason;
   if (action === 'hide') {
-    reason = prompt('隐藏原因（可不填）') ?? null;
+    reason = prompt('隐藏原因（可不填）');
     if (reason === null) return;
   }
   try {

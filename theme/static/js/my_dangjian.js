@@ -21,7 +21,7 @@ function renderRules(rules) {
     const cap = rule.daily_cap;
     // The bar is the daily cap's use (a reversal does not give it back); the number is the
     // net points, the sum of today's ledger lines, like every other figure on the page.
-    const used = rule.cap_used ?? rule.today;
+    const used = rule.cap_used != null ? rule.cap_used : rule.today;
     fill.style.width = cap ? `${Math.min(100, (100 * used) / cap)}%` : rule.today ? '100%' : '0';
     bar.append(fill);
     const value = document.createElement('span');
@@ -64,6 +64,7 @@ async function loadLog() {
     what.textContent = `${item.label}${item.reversal ? '（撤销）' : ''}`;
     const when = document.createElement('span');
     when.className = 'log-when';
+    // eslint-disable-next-line es-x/no-array-prototype-at, es-x/no-string-prototype-at -- item.at is a field (the time)
     when.textContent = item.at.slice(0, 16).replace('T', ' ');
     const pts = document.createElement('span');
     pts.className = `log-points${item.points < 0 ? ' is-negative' : ''}`;

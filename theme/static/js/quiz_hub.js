@@ -18,8 +18,8 @@ function stateText(quiz) {
   return '本季度已自查';
 }
 
-// Each kind's line icon in the sprite (theme/static/icons.svg; tests/unit/test_icons checks them).
-const KIND_ICONS = { daily: 'calendar', challenge: 'target', exam: 'pencil', survey: 'clipboard' };
+// Each kind's line icon in the sprite: QUIZ_KIND_ICONS in pelicanconf.py, given by the page.
+const KIND_ICONS = JSON.parse($('quiz-list').dataset.kindIcons || '{}');
 const SVG = 'http://www.w3.org/2000/svg';
 
 function kindIcon(kind) {

@@ -1,0 +1,84 @@
+"""No layout shift while a page fills in (Lighthouse's cumulative layout shift, goal 0): a
+returning member on a slow network opens 我的党建 and the quiz hub through her refresh cookie
+(a new tab: no access token yet), every API answer arriving late, after the page has painted.
+What the page draws before the figures arrive must already take the room they need."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.publish_quizzes import publish
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+API_DELAY = 0.8  # seconds added to every API answer: the panels fill long after first paint
+
+# The layout-shift entries of the page, as Lighthouse sums them (shifts after input excluded).
+WATCH_SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (!e.hadRecentInput) {
+      window.__shifts.push({value: e.value, nodes: e.sources.map((s) => s.node && s.node.nodeName
+        + (s.node.id ? '#' + s.node.id : '') + (s.node.className ? '.' + s.node.className : ''))});
+    }
+  }
+}).observe({type: 'layout-shift', buffered: true});
+"""
+
+
+def _slow(route: Route) -> None:
+    time.sleep(API_DELAY)
+    route.continue_()
+
+
+def _returning_member(site, phone: Page, next_path: str) -> Page:
+    """Signs in on `phone`, then opens a new tab of the same WeChat (cookie and mark kept)."""
+    phone.goto(f"{site.url}/login.html?next={next_path}")
+    phone.fill("#member_no", "76000001")
+    phone.fill("#password", PASSWORD)
+    phone.click("#login-submit")
+    expect(phone).to_have_url(re.compile(re.escape(next_path)))
+    context: BrowserContext = phone.context
+    tab = context.new_page()
+    tab.add_init_script(WATCH_SHIFTS)
+    tab.route("**/api/**", _slow)
+    return tab
+
+
+def _shifts(tab: Page) -> list[dict]:
+    tab.wait_for_timeout(300)  # a shift is reported in the frame after it happens
+    return tab.evaluate("window.__shifts")
+
+
+def test_my_dangjian_fills_in_without_shifting(site, phone: Page) -> None:
+    make_tree()
+    make_member("76000001", "B1", name="赵敏")
+    tab = _returning_member(site, phone, "/my-dangjian.html")
+    tab.goto(f"{site.url}/my-dangjian.html")
+    expect(tab.locator("#pts-today")).not_to_have_text("–", timeout=20_000)
+    expect(tab.locator("#log-list .log-row, #log-list:not(:empty)").first).to_be_visible()
+    expect(
+        tab.locator('#rule-progress .rule-row[data-rule="daily_login"] .rule-value')
+    ).to_have_text("1/1")
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts
+
+
+def test_quiz_hub_fills_in_without_shifting(site, phone: Page) -> None:
+    make_tree()
+    make_member("76000001", "B1", name="赵敏")
+    publish()  # the repository's banks and quizzes
+    tab = _returning_member(site, phone, "/quiz.html")
+    # The drawn list already says 去答题: wait for the hub's own answer to be on the page.
+    with tab.expect_response(lambda r: r.url.endswith("/api/quizzes"), timeout=20_000):
+        tab.goto(f"{site.url}/quiz.html")
+    tab.wait_for_timeout(200)
+    expect(tab.locator('.quiz-entry[data-quiz="daily"] .cell-ft')).to_have_text("去答题")
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts
