@@ -82,21 +82,22 @@ def running_environment() -> dict[str, str]:
     return dev_environment(ddb)
 
 
-def start_jobs(
-    stop: threading.Event, ranking_every: float = 60.0, after: threading.Event | None = None
-) -> None:
+# One ranking run at a time (reserved concurrency 1 in AWS): the scheduled job here and the demo
+# history's runs at the close of each month it generated.
+RANKING = threading.Lock()
+
+
+def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
     """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
-    infra/stream_poller.py) and the scheduled ranking job (every minute here, 10 in AWS). The
-    job starts once `after` is set (the demo history is generated: one run at a time)."""
+    infra/stream_poller.py) and the scheduled ranking job (every minute here, 10 in AWS)."""
     from chalicelib import ranking
     from infra import stream_poller
 
     def rank() -> None:
-        while after is not None and not after.is_set() and not stop.is_set():
-            after.wait(1)
         while not stop.is_set():
             try:
-                ranking.compute_boards()
+                with RANKING:
+                    ranking.compute_boards()
             except Exception as exc:  # a failed run is retried, as in AWS
                 print(f"   ranking job failed: {exc}", file=sys.stderr)
             stop.wait(ranking_every)
@@ -129,7 +130,8 @@ def demo_history() -> threading.Event:
     def rest() -> None:
         try:
             demo_activity.generate(work)
-            counts = demo_activity.finish(work)
+            with RANKING:
+                counts = demo_activity.finish(work)
             print(f"\n== 示范活动生成完毕：{counts.line()}\n", flush=True)
         except Exception as exc:  # the stack keeps running; the next start resumes it
             print(f"   示范活动生成失败（下次启动时继续）：{exc}", file=sys.stderr)
@@ -188,12 +190,12 @@ def main() -> None:
         written = publish_quizzes.publish()
         print(f"   quizzes: {written['quizzes_written']} written, {written['unlisted']} unlisted")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
-        history = demo_history()
+        demo_history()
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
         print("== Stream functions (the points aggregator) and the ranking job, as in AWS")
-        start_jobs(stop, after=history)
+        start_jobs(stop)
         dev_rebuild.start(stop, stack.site, approved_now)  # an approval rebuilds the site
         print(f"\n  站点 (site)  {stack.url}/")
         print(
