@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import clock, points, points_ledger, reading
-from chalicelib.models import Board, PointTotal, RankingState
+from chalicelib import clock, passwords, points, points_ledger, reading
+from chalicelib.models import Board, Member, PointTotal, RankingState
 from tools import demo_activity, demo_registry, publish_catalog, publish_quizzes, review, seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,8 +50,12 @@ def _stored(member_no: str) -> int:
 def test_the_history_goes_through_the_api_once(demo_org) -> None:
     today = clock.today()
     days = [(today - timedelta(n)).isoformat() for n in range(DAYS, 0, -1)]
+    # A demo account whose password a developer changed: her days are skipped, not a crash.
+    admin = Member.get(demo_registry.DEMO_ADMIN.member_no)
+    admin.update(actions=[Member.password_hash.set(passwords.hash_password("another-one-2026"))])
     counts = demo_activity.run(days=DAYS)
-    assert counts.days == DAYS and counts.sessions >= DAYS * 3
+    assert counts.days == DAYS and counts.sessions >= DAYS * 3 and counts.skipped >= 1
+    assert not points_ledger.days(admin.member_no)
     assert counts.activations and counts.reads and counts.quizzes and counts.points > 0
     work_members = sorted({t.member_no for t in PointTotal.scan()})
     ledgers = _ledgers(work_members)
