@@ -106,20 +106,19 @@ def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
     threading.Thread(target=rank, daemon=True).start()
 
 
-def demo_history() -> threading.Event:
+def demo_history() -> None:
     """The last 60 days of demo activity (tools/demo_activity.py), through the API in this
-    process: the demo accounts now, so their history is there before anyone signs in, the other
-    members in the background (a few minutes the first time; a later start adds only the days
-    since). The event is set when it is done."""
+    process: the demo accounts now, so their history is there before anyone signs in (a sign-in
+    of today applied before her older days would make the aggregator take those for replays),
+    the other members in the background (a minute or two the first time; a later start adds only
+    the days since)."""
     from tools import demo_activity, demo_registry
 
-    done = threading.Event()
     started = time.monotonic()
     work = demo_activity.prepare()
     if work is None:
         print("   最近 60 天的示范活动已生成")
-        done.set()
-        return done
+        return
     accounts = [a.member_no for a in demo_registry.DEMO_ACCOUNTS]
     demo_activity.generate(work, accounts)
     print(
@@ -135,11 +134,8 @@ def demo_history() -> threading.Event:
             print(f"\n== 示范活动生成完毕：{counts.line()}\n", flush=True)
         except Exception as exc:  # the stack keeps running; the next start resumes it
             print(f"   示范活动生成失败（下次启动时继续）：{exc}", file=sys.stderr)
-        finally:
-            done.set()
 
     threading.Thread(target=rest, daemon=True).start()
-    return done
 
 
 def main() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from chalicelib.models import CatalogItem, Member
-from infra import dev_rebuild
+from infra import dev_rebuild, dev_server, dynamodb_local
 from tools import demo_registry, review, seed_demo
 from tools.fixtures import bearer
 
@@ -21,28 +22,35 @@ def _status(url: str) -> int:
     return requests.get(url, timeout=10).status_code
 
 
-def test_an_approval_through_the_api_shows_the_article_without_a_restart(stack) -> None:
+def test_an_approval_through_the_api_shows_the_article_without_a_restart(
+    stack, tmp_path: Path
+) -> None:
     seed_demo.seed()
     review.seed_demo_approvals(demo_registry.DEMO_COMMITTEE.member_no)
     since = dev_rebuild.published()  # as make dev: taken before its first build
-    dev_rebuild.build(stack.site)
+    # make dev's own site folder and one origin (the session's `site` is not this test's to change)
+    site = tmp_path / "output"
+    dev_rebuild.build(site)
+    port = dynamodb_local.free_port()
+    server = dev_server.serve(port, site, stack.api_port)
+    url = f"http://127.0.0.1:{port}"
     (slug,) = review.DEMO_PENDING
-    page = f"{stack.url}/articles/{slug}.html"
+    page = f"{url}/articles/{slug}.html"
     assert _status(page) == 404
     stop = threading.Event()
     builds: list[str] = []
     watcher = threading.Thread(
-        target=dev_rebuild.watch, args=(stop, stack.site, since, 0.2, builds.append), daemon=True
+        target=dev_rebuild.watch, args=(stop, site, since, 0.2, builds.append), daemon=True
     )
     watcher.start()
     try:
         time.sleep(1)
         assert builds == []  # nothing approved: nothing built again
         secretary = bearer(Member.get(demo_registry.DEMO_SECRETARY.member_no))
-        pending = requests.get(f"{stack.url}/api/review/items", headers=secretary, timeout=10)
+        pending = requests.get(f"{url}/api/review/items", headers=secretary, timeout=10)
         item = next(i for i in pending.json()["items"] if i["slug"] == slug)
         approved = requests.post(
-            f"{stack.url}/api/review/items/{slug}/{item['hash']}/approve",
+            f"{url}/api/review/items/{slug}/{item['hash']}/approve",
             headers=secretary,
             timeout=10,
         )
@@ -60,3 +68,4 @@ def test_an_approval_through_the_api_shows_the_article_without_a_restart(stack) 
     finally:
         stop.set()
         watcher.join(timeout=30)
+        server.shutdown()
