@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from infra.local_stack import LocalStack, api_environment
@@ -81,6 +82,11 @@ def running_environment() -> dict[str, str]:
     return dev_environment(ddb)
 
 
+# One ranking run at a time (reserved concurrency 1 in AWS): the scheduled job here and the demo
+# history's runs at the close of each month it generated.
+RANKING = threading.Lock()
+
+
 def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
     """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
     infra/stream_poller.py) and the scheduled ranking job (every minute here, 10 in AWS)."""
@@ -90,13 +96,46 @@ def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
     def rank() -> None:
         while not stop.is_set():
             try:
-                ranking.compute_boards()
+                with RANKING:
+                    ranking.compute_boards()
             except Exception as exc:  # a failed run is retried, as in AWS
                 print(f"   ranking job failed: {exc}", file=sys.stderr)
             stop.wait(ranking_every)
 
     threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
     threading.Thread(target=rank, daemon=True).start()
+
+
+def demo_history() -> None:
+    """The last 60 days of demo activity (tools/demo_activity.py), through the API in this
+    process: the demo accounts now, so their history is there before anyone signs in (a sign-in
+    of today applied before her older days would make the aggregator take those for replays),
+    the other members in the background (a minute or two the first time; a later start adds only
+    the days since)."""
+    from tools import demo_activity, demo_registry
+
+    started = time.monotonic()
+    work = demo_activity.prepare()
+    if work is None:
+        print("   最近 60 天的示范活动已生成")
+        return
+    accounts = [a.member_no for a in demo_registry.DEMO_ACCOUNTS]
+    demo_activity.generate(work, accounts)
+    print(
+        f"   {work.todo[0]} 至 {work.todo[-1]}：演示账号已生成"
+        f"（{time.monotonic() - started:.0f} 秒），其他党员在后台生成，完成后更新排行榜"
+    )
+
+    def rest() -> None:
+        try:
+            demo_activity.generate(work)
+            with RANKING:
+                counts = demo_activity.finish(work)
+            print(f"\n== 示范活动生成完毕：{counts.line()}\n", flush=True)
+        except Exception as exc:  # the stack keeps running; the next start resumes it
+            print(f"   示范活动生成失败（下次启动时继续）：{exc}", file=sys.stderr)
+
+    threading.Thread(target=rest, daemon=True).start()
 
 
 def main() -> None:
@@ -130,6 +169,9 @@ def main() -> None:
         approved, pending = review.seed_demo_approvals(demo_registry.DEMO_COMMITTEE.member_no)
         print(f"   示范内容审核通过 {approved} 篇，待审核 {pending} 篇（在「待审核」页面审核）")
         print("== Site (pelican; only approved versions are published)")
+        from infra import dev_rebuild
+
+        approved_now = dev_rebuild.published()  # before the build: an approval after it counts
         subprocess.run(
             [sys.executable, "-m", "pelican", "content", "-q", "-d", "-o", str(stack.site)],
             cwd=ROOT,
@@ -143,11 +185,14 @@ def main() -> None:
 
         written = publish_quizzes.publish()
         print(f"   quizzes: {written['quizzes_written']} written, {written['unlisted']} unlisted")
+        print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
+        demo_history()
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
         print("== Stream functions (the points aggregator) and the ranking job, as in AWS")
         start_jobs(stop)
+        dev_rebuild.start(stop, stack.site, approved_now)  # an approval rebuilds the site
         print(f"\n  站点 (site)  {stack.url}/")
         print(
             f"  API          {stack.url}/api/me   (chalice local: http://127.0.0.1:{PORTS['api']})"

@@ -21,6 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_CONFIG = ROOT / "functions" / ".chalice" / "config.json"
 STACK = Path(__file__).resolve().parent / "stack.yaml"
+NOT_FOUND_PAGE = Path(__file__).resolve().parent / "not_found_page.py"
+ZIPFILE_LIMIT = 4096  # CloudFormation's limit on inline code (`Code.ZipFile`)
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -149,6 +151,20 @@ def stream_sources() -> dict[str, dict[str, Any]]:
     return out
 
 
+def not_found_code() -> str:
+    """infra/not_found_page.py as inline code: its docstring and comments left out, so it stays
+    under CloudFormation's 4 KB; the runtime imports it as `index`."""
+    import ast
+
+    tree = ast.parse(NOT_FOUND_PAGE.read_text())
+    if ast.get_docstring(tree):
+        tree.body = tree.body[1:]
+    code = ast.unparse(tree) + "\n"
+    if len(code) > ZIPFILE_LIMIT:
+        raise ValueError(f"{NOT_FOUND_PAGE.name}: {len(code)} characters, over {ZIPFILE_LIMIT}")
+    return code
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     template = yaml.safe_load(STACK.read_text())
     prefix = stage_environment(stage)["TABLE_PREFIX"]
@@ -158,6 +174,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         raise ValueError(f"stack.yaml already declares {sorted(clash)}")
     template["Resources"].update(tables)
     template["Resources"].update(stream_sources())
+    template["Resources"]["NotFoundPage"]["Properties"]["Code"]["ZipFile"] = not_found_code()
     for key, resource in tables.items():
         template["Outputs"][key + "Name"] = {"Value": resource["Properties"]["TableName"]}
     return template

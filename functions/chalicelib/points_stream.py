@@ -123,6 +123,14 @@ def _apply_year(member_no: str, year: int, days: list[Day]) -> int:
     raise busy()
 
 
+def _horizon(recent: dict[str, Any]) -> str | None:
+    """The oldest day `recent` keeps: RECENT_DAYS back from the newest day applied."""
+    if not recent:
+        return None
+    newest = max(date.fromisoformat(d) for d in recent)
+    return (newest - timedelta(days=RECENT_DAYS - 1)).isoformat()
+
+
 def _add(item: PointTotal, days: list[Day]) -> bool:
     """Add what `days` bring beyond what `item` applied; False if they bring nothing new."""
     recent: dict[str, Any] = dict(item.recent or {})
@@ -130,9 +138,16 @@ def _add(item: PointTotal, days: list[Day]) -> bool:
     rules: dict[str, int] = dict(item.rules or {})
     total = int(item.points or 0)
     changed = False
+    # A day before the oldest `recent` still covers was applied and let go of: its record can
+    # only be a replay (a line comes at most LATE_DAYS after its day, its record within a day;
+    # RECENT_DAYS is longer than both), e.g. `make dev`'s poller reading the stream from its
+    # start again after a restart.
+    horizon = _horizon(recent)
     for day in days:
         applied = recent.get(day.day)
         if applied and int(applied["v"]) >= day.version:
+            continue
+        if applied is None and horizon is not None and day.day < horizon:
             continue
         base: dict[str, int] = applied["s"] if applied else {}
         now = day.by_rule()
@@ -147,9 +162,8 @@ def _add(item: PointTotal, days: list[Day]) -> bool:
         changed = True
     if not changed:
         return False
-    newest = max(date.fromisoformat(d) for d in recent)
-    oldest = (newest - timedelta(days=RECENT_DAYS - 1)).isoformat()
-    item.recent = {d: v for d, v in sorted(recent.items()) if d >= oldest}
+    oldest = _horizon(recent)
+    item.recent = {d: v for d, v in sorted(recent.items()) if oldest is None or d >= oldest}
     item.months = months
     item.rules = rules
     item.points = total

@@ -21,6 +21,9 @@ the table, bucket, role and permission resources are created by moto's own handl
   `OriginAccessControl` and the `Distribution` through moto's CloudFront backend (origins with
   their resolved domain names, the default and the path behaviours); the cache, origin-request
   and response-headers policies stay unsupported, are not created, and their `Ref`s drop out.
+- `AWS::Lambda::Url` has no moto handler: a stand-in gives its `FunctionUrl` (the shape Lambda
+  gives, which the distribution's `not-found` origin takes its host from); the distribution's
+  stand-in checks the site's behaviours go through the `site-or-404` origin group.
 - `AWS::S3::BucketPolicy` has no moto handler: not created.
 - moto (5.2.5) does not recompute a stack's outputs when it executes a change set; the test
   wraps moto's `ChangeSet.apply` to recompute them as CloudFormation does.
@@ -168,6 +171,29 @@ class CloudFrontOac(CloudFormationModel):
         return _Made(made.id, {"Id": made.id})
 
 
+class LambdaUrl(CloudFormationModel):
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Url"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in {"FunctionUrl", "FunctionArn"}
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict, account_id: str, region_name: str, **kw
+    ) -> _Made:
+        arn = cloudformation_json["Properties"]["TargetFunctionArn"]
+        url_id = hashlib.sha256(arn.encode()).hexdigest()[:32]
+        url = f"https://{url_id}.lambda-url.{region_name}.on.aws/"
+        return _Made(url, {"FunctionUrl": url, "FunctionArn": arn})
+
+
 def _behaviour(config: dict[str, Any]) -> dict[str, Any]:
     keys = ("PathPattern", "TargetOriginId", "ViewerProtocolPolicy", "Compress")
     return {k: config[k] for k in keys if k in config}
@@ -202,6 +228,17 @@ class CloudFrontDistribution(CloudFormationModel):
         cls, resource_name: str, cloudformation_json: dict, account_id: str, region_name: str, **kw
     ) -> _Made:
         config = cloudformation_json["Properties"]["DistributionConfig"]
+        # moto's backend knows no origin groups: the site's behaviours target the group's
+        # first member, after checking the group is what the template says.
+        groups = {g["Id"]: g for g in config.get("OriginGroups", {}).get("Items", [])}
+        group = groups["site-or-404"]
+        members = [m["OriginId"] for m in group["Members"]["Items"]]
+        assert members == ["site", "not-found"], members
+        assert group["FailoverCriteria"]["StatusCodes"]["Items"] == [403, 404]
+        assert config["Origins"][-1]["DomainName"].endswith(".lambda-url.ap-east-1.on.aws")
+        for b in [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]:
+            if b["TargetOriginId"] in groups:
+                b["TargetOriginId"] = groups[b["TargetOriginId"]]["Members"]["Items"][0]["OriginId"]
         behaviours = [_behaviour(b) for b in config.get("CacheBehaviors", [])]
         api_config = {
             "CallerReference": f"{kw['StackId']}/{kw['LogicalId']}",
@@ -357,8 +394,8 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
     left = [c["ExecutionStatus"] for c in deployed.change_sets_after_noop]
     assert left == ["EXECUTE_COMPLETE"]
     assert "UPDATE_COMPLETE" in _events(cfn)
-    # The update ran the new code: every function (the API, the ranking job, the points
-    # aggregator) runs the second zip.
+    # The update ran the new code: every function of the zip (the API, the ranking job, the
+    # points aggregator) runs the second zip; the 404 page's function is inline code.
     functions = lam.list_functions()["Functions"]
     handlers = sorted(f["Handler"] for f in functions)
     assert handlers == [
@@ -366,7 +403,9 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         "chalicelib.schedules.rank_boards",
         "chalicelib.streams.aggregate_points",
         "chalicelib.streams.count_comments",
+        "index.handler",
     ]
+    functions = [f for f in functions if f["Handler"] != "index.handler"]
     for function in functions:
         assert function["CodeSha256"] == _code_sha256(deployed.second_zip) != deployed.first_code
     # What the stack made is real (in moto): the tables from the models, the bucket, the CDN.

@@ -117,3 +117,31 @@ def test_member_figures_are_exact_before_the_aggregator_runs():
     points.award(MEMBERS[0], "daily_login", "login")  # one line more, not applied yet
     total, _ = _ledger_sums(MEMBERS[0])
     assert points_figures.totals(MEMBERS[0])["all"] == total
+
+
+def test_a_stream_read_again_from_its_start_adds_nothing_for_days_long_applied(at, stream_batches):
+    """`make dev` restarted reads DynamoDB Local's stream from its start (the poller's place is
+    kept in memory): records of days the totals applied and let go of (older than their last
+    RECENT_DAYS) are replays too — the demo history writes 60 days within minutes."""
+    batches = stream_batches(PointDay)
+    make_tree()
+    make_member(MEMBERS[0], "B1", password=None)
+    for n in range(3 * points_stream.RECENT_DAYS):
+        at(f"2027-03-{n + 1:02d}T02:00:00")
+        points.award(MEMBERS[0], "daily_login", "login")
+        points.award(MEMBERS[0], "article_read", f"a{n}")
+        stream_poller.drain()  # the aggregator runs within seconds, day after day
+    _assert_totals_equal_the_ledger_of(MEMBERS[0])
+    everything = [r for batch in batches for r in batch]
+    points_stream.apply(everything)
+    _assert_totals_equal_the_ledger_of(MEMBERS[0])
+    for batch in batches:
+        points_stream.apply(batch)
+    _assert_totals_equal_the_ledger_of(MEMBERS[0])
+
+
+def _assert_totals_equal_the_ledger_of(member_no: str) -> None:
+    days = 3 * points_stream.RECENT_DAYS
+    ledger = (2 * days, {"daily_login": days, "article_read": days})
+    assert _ledger_sums(member_no) == ledger
+    assert _stored(member_no) == ledger

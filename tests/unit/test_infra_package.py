@@ -148,3 +148,90 @@ def test_the_zip_carries_bytecode_for_every_module(built: pkg.Package) -> None:
         folder, _, file = source.rpartition("/")
         pyc = f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.cpython-311.pyc"
         assert pyc in names, f"no bytecode for {source}"
+
+
+def _distribution(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+
+
+def test_api_errors_stay_json_and_site_misses_get_the_404_page(built: pkg.Package) -> None:
+    """A custom error response with a page would replace the API's JSON errors too: there is
+    none; the site's behaviours (only they) fail over to the 404 page's origin on 403/404."""
+    config = _distribution(built.template)
+    assert all(
+        "ResponsePagePath" not in e and "ResponseCode" not in e
+        for e in config["CustomErrorResponses"]
+    )
+    origins = {o["Id"]: o for o in config["Origins"]}
+    groups = {g["Id"]: g for g in config["OriginGroups"]["Items"]}
+    assert config["OriginGroups"]["Quantity"] == len(groups) == 1
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    for b in behaviours:
+        if b.get("PathPattern") == "/api/*":
+            assert b["TargetOriginId"] == "api" and "api" in origins  # an origin, no failover
+        else:
+            assert b["TargetOriginId"] == "site-or-404", b.get("PathPattern", "default")
+    group = groups["site-or-404"]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["site", "not-found"]
+    assert sorted(group["FailoverCriteria"]["StatusCodes"]["Items"]) == [403, 404]
+    # The 404 origin is the function's URL, which only this distribution may call.
+    not_found = origins["not-found"]
+    assert not_found["DomainName"] == {
+        "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["NotFoundPageUrl", "FunctionUrl"]}]}]
+    }
+    oac = not_found["OriginAccessControlId"]["Fn::GetAtt"][0]
+    oac_config = built.template["Resources"][oac]["Properties"]["OriginAccessControlConfig"]
+    assert oac_config["OriginAccessControlOriginType"] == "lambda"
+    assert oac_config["SigningBehavior"] == "always"
+    resources = built.template["Resources"]
+    assert resources["NotFoundPageUrl"]["Properties"]["AuthType"] == "AWS_IAM"
+    grants = _resources(built.template, "AWS::Lambda::Permission")
+    cloudfront = [
+        g["Properties"]
+        for g in grants.values()
+        if g["Properties"]["Principal"] == "cloudfront.amazonaws.com"
+    ]
+    assert {g["Action"] for g in cloudfront} == {
+        "lambda:InvokeFunctionUrl",
+        "lambda:InvokeFunction",
+    }
+    assert all("${Distribution}" in g["SourceArn"]["Fn::Sub"] for g in cloudfront)
+
+
+def _not_found_function(built: pkg.Package) -> Any:
+    """The packaged function's inline code, loaded as Lambda loads it (module `index`)."""
+    import types
+
+    props = built.template["Resources"]["NotFoundPage"]["Properties"]
+    assert props["Handler"] == "index.handler"
+    module = types.ModuleType("index")
+    exec(compile(props["Code"]["ZipFile"], "index.py", "exec"), module.__dict__)
+    return module
+
+
+def test_the_404_origin_answers_the_sites_404_page_with_status_404(
+    built: pkg.Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    page = "<!doctype html><title>页面不存在 · 智慧党建</title><p>您访问的页面不存在。</p>"
+    monkeypatch.setenv("SITE_BUCKET", "site-bucket")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-east-1")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="ap-east-1")
+        s3.create_bucket(
+            Bucket="site-bucket", CreateBucketConfiguration={"LocationConstraint": "ap-east-1"}
+        )
+        # Before the first publish: still a 404 with a page, never a 5xx.
+        empty = _not_found_function(built).handler({"rawPath": "/articles/x.html"}, None)
+        assert empty["statusCode"] == 404 and "页面不存在" in empty["body"]
+        s3.put_object(Bucket="site-bucket", Key="404.html", Body=page.encode())
+        function = _not_found_function(built)
+        for path in ("/articles/nope.html", "/no/such/dir/", "/theme/missing.css"):
+            reply = function.handler({"rawPath": path, "requestContext": {}}, None)
+            assert reply["statusCode"] == 404
+            assert reply["headers"]["Content-Type"] == "text/html; charset=utf-8"
+            assert reply["body"] == page
