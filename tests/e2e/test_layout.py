@@ -67,6 +67,11 @@ def _comments_loaded(page: Page) -> None:
     expect(page.locator("#comment-list .comment").first).to_be_visible()
 
 
+def _recent_comments(page: Page) -> None:
+    page.get_by_role("tab", name="最近评论").click()
+    expect(page.locator("#mod-list .comment").first).to_be_visible()
+
+
 def _search_done(page: Page) -> None:
     expect(page.locator("#search-status")).to_contain_text("找到")
 
@@ -75,7 +80,10 @@ SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
     Screen("category", "/category/dangji.html", EVERYONE),
+    Screen("exemplars", "/category/xianjin.html", (ANON,)),
+    Screen("branch", "/zhibu/B0101.html", (ANON,)),
     Screen("article", f"/articles/{ARTICLE}.html", EVERYONE, _comments_loaded),
+    Screen("exemplar", "/articles/wang-haiyan.html", (ANON,)),
     Screen("dangzhang-index", "/category/dangzhang.html", EVERYONE),
     Screen("dangzhang-day", "/articles/dangzhang-001.html", EVERYONE),
     Screen("search", "/search.html?q=党章", EVERYONE, _search_done),
@@ -88,9 +96,10 @@ SCREENS = [
     Screen("report", "/report.html", SIGNED_IN),
     Screen("quiz-hub", "/quiz.html", SIGNED_IN),
     Screen("quiz-play", "/quiz-play.html?id=daily", SIGNED_IN, _quiz_in_progress),
+    Screen("quiz-ranking", "/quiz-play.html?id=daily&view=ranking", (MEMBER_ROLE,)),
     Screen("campaign", "/articles/youxiu-2026.html", EVERYONE),
     Screen("review", "/review.html", (STAFF_ROLE,)),
-    Screen("moderation", "/moderation.html", (STAFF_ROLE,)),
+    Screen("moderation", "/moderation.html", (STAFF_ROLE,), _recent_comments),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
@@ -102,7 +111,7 @@ MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-
 @pytest.fixture(scope="module")
 def org(site) -> None:
     """The demo units, a member and a branch secretary of 机关第一党支部, the catalog with its
-    vote campaign, the quiz banks, a comment to moderate, and the boards computed once."""
+    vote campaign, the quiz banks, two comments (one featured), and the boards computed once."""
     from chalicelib import ranking
     from infra import stream_poller
     from tools import import_units
@@ -115,7 +124,7 @@ def org(site) -> None:
     stream_poller.skip()
     assert import_units.main([str(ROOT / "content" / "units.csv")]) == 0
     member = make_member(MEMBER[0], "B0101", name=MEMBER[1])
-    make_member(STAFF[0], "B0101", name=STAFF[1], roles=("branch_secretary",))
+    staff = make_member(STAFF[0], "B0101", name=STAFF[1], roles=("branch_secretary",))
     publish_catalog(site.site / FILENAME)
     publish_quizzes()
     for text in ("学习体会：读书要联系实际，把学到的用在工作中。", "坚持每天学一点。"):
@@ -126,6 +135,14 @@ def org(site) -> None:
             timeout=30,
         )
         assert r.status_code == 201, r.text
+    # One featured: staff then see 取消精选 (measured at 52×19 before).
+    r = requests.post(
+        f"{site.url}/api/articles/{ARTICLE}/comments/{r.json()['id']}/moderate",
+        json={"action": "feature"},
+        headers=bearer(staff),
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
     stream_poller.drain()
     ranking.compute_boards()
 
@@ -190,19 +207,25 @@ def test_layout(screen: Screen, role: str, pages, site) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     shots: list[str] = []
+    spent = {"open": time.monotonic() - started, "check": 0.0, "shot": 0.0}
     for large in (False, True):
         for width in WIDTHS:
             where = f"{width}px{' 大字' if large else ''}"
+            t = time.monotonic()
             problems += [f"[{where}] {p}" for p in measure(page, width, large)]
+            spent["check"] += time.monotonic() - t
+            t = time.monotonic()
             if width in SHOT_WIDTHS:
                 shot = SHOTS / f"layout-{screen.name}-{role}-{width}{'-large' if large else ''}.png"
                 # The whole page in a viewport as tall as it: fixed bars where they belong.
                 tall = page.evaluate("document.documentElement.scrollHeight")
                 page.set_viewport_size({"width": width, "height": tall})
-                page.screenshot(path=str(shot))
+                page.screenshot(path=str(shot), scale="css")
                 shots.append(str(shot.relative_to(ROOT)))
+            spent["shot"] += time.monotonic() - t
     page.evaluate("document.documentElement.classList.remove('large-text')")
-    print(f"\n{screen.name} · {role} ({time.monotonic() - started:.1f} s):", *shots, sep="\n  ")
+    took = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
+    print(f"\n{screen.name} · {role} ({took}):", *shots, sep="\n  ")
     assert not errors, f"JavaScript errors on {screen.path}: {errors}"
     assert not problems, f"{screen.path} as {role}:\n" + "\n".join(problems[:60])
 
