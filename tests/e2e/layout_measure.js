@@ -1,5 +1,5 @@
 // The layout check of tests/e2e/test_layout.py, run in the page: everything it finds wrong on
-// the screen as it is, one line each. o = {edge, target, minFont}.
+// the screen as it is, one line each. o = {edge, target, minFont, overflowOnly}.
 (o) => {
   const vw = document.documentElement.clientWidth;
   const { edge: EDGE, target: TARGET } = o;
@@ -15,34 +15,39 @@
     return t ? `${s}「${t.slice(0, 16)}」` : s;
   };
   const shown = (el) => el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true });
-  // The part of a rect not clipped away by ancestors that hide their overflow.
-  const clipOf = (el, self) => {
-    let r = { left: -1e9, right: 1e9, top: -1e9, bottom: 1e9 };
-    for (let a = self ? el : el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
-      const s = getComputedStyle(a);
-      if (s.overflowX !== 'visible' || s.overflowY !== 'visible' || s.clipPath !== 'none'
-          || (s.clip && s.clip !== 'auto')) {
-        const b = a.getBoundingClientRect();
-        r = { left: Math.max(r.left, b.left), right: Math.min(r.right, b.right),
-              top: Math.max(r.top, b.top), bottom: Math.min(r.bottom, b.bottom) };
-      }
-    }
+  // The part of the screen where an element's content is not clipped away by it or its
+  // ancestors (those that hide their overflow). Remembered per element: walked once.
+  const NONE = { left: -1e9, right: 1e9, top: -1e9, bottom: 1e9 };
+  const clips = new Map();
+  const clipSelf = (a) => {
+    if (!a || a === document.documentElement) return NONE;
+    let r = clips.get(a);
+    if (r) return r;
+    r = clipSelf(a.parentElement);
+    const s = getComputedStyle(a);
+    if (s.overflowX !== 'visible' || s.overflowY !== 'visible' || s.clipPath !== 'none'
+        || (s.clip && s.clip !== 'auto')) r = cut(a.getBoundingClientRect(), r);
+    clips.set(a, r);
     return r;
   };
+  const clipOf = (el, self) => clipSelf(self ? el : el.parentElement);
   const cut = (a, c) => ({ left: Math.max(a.left, c.left), right: Math.min(a.right, c.right),
                            top: Math.max(a.top, c.top), bottom: Math.min(a.bottom, c.bottom) });
   const area = (r) => Math.max(0, r.right - r.left) * Math.max(0, r.bottom - r.top);
+  const layers = new Map();
   const fixedLayer = (el) => {
-    for (let a = el; a; a = a.parentElement) {
-      const p = getComputedStyle(a).position;
-      if (p === 'fixed' || p === 'sticky') return a;
-    }
-    return null;
+    if (!el) return null;
+    if (layers.has(el)) return layers.get(el);
+    const p = getComputedStyle(el).position;
+    const layer = p === 'fixed' || p === 'sticky' ? el : fixedLayer(el.parentElement);
+    layers.set(el, layer);
+    return layer;
   };
 
   // 1. horizontal overflow
   const sw = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
   if (sw > vw + 0.5) report(`横向溢出：页面宽 ${sw}px，屏幕 ${vw}px`);
+  if (o.overflowOnly) return out;
 
   // colours
   const rgba = (s) => { const m = s.match(/[\d.]+/g) || [0, 0, 0, 0];
@@ -68,8 +73,12 @@
     }
     return [layers.reduceRight((acc, l) => over(l, acc), [255, 255, 255, 1])];
   };
-  const opacityOf = (el) => { let o = 1;
-    for (let a = el; a; a = a.parentElement) o *= +getComputedStyle(a).opacity; return o; };
+  const opacities = new Map();
+  const opacityOf = (el) => {
+    if (!el) return 1;
+    if (!opacities.has(el)) opacities.set(el, +getComputedStyle(el).opacity * opacityOf(el.parentElement));
+    return opacities.get(el);
+  };
 
   // 2. text: edges, size, contrast, overlap
   const texts = [];
