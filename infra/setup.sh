@@ -55,3 +55,8 @@ if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   echo "== Chromium (end-to-end tests)"
   apt_install chromium chromium-driver
 fi
+# A Chinese font: without one every character is a box and the layout test measures boxes.
+if [ "${1:-}" = "--browser" ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "== 中文字体 (layout screenshots)"
+  apt_install fonts-wqy-microhei
+fi

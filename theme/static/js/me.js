@@ -43,7 +43,27 @@ async function logout(button) {
   location.replace('/login.html');
 }
 
+// 适老化 large text: the class on <html> that base.html's head script sets from the same key
+// before the first paint of every page.
+const LARGE_TEXT_KEY = 'large_text';
+
+function largeTextSwitch() {
+  const box = $('large-text');
+  box.checked = document.documentElement.classList.contains('large-text');
+  box.disabled = false;
+  box.addEventListener('change', () => {
+    document.documentElement.classList.toggle('large-text', box.checked);
+    try {
+      if (box.checked) localStorage.setItem(LARGE_TEXT_KEY, '1');
+      else localStorage.removeItem(LARGE_TEXT_KEY);
+    } catch {
+      // storage blocked: large text for this page only
+    }
+  });
+}
+
 async function main() {
+  largeTextSwitch();
   const button = $('logout');
   button.disabled = false;
   button.addEventListener('click', () => logout(button));

@@ -1,0 +1,319 @@
+"""Every screen, as every role that sees it, measured in headless Chromium at phone widths, in
+normal and in large text (适老化 大字模式, 1.3×): the test fails on
+
+- horizontal overflow (the page wider than the screen) at 320, 360, 390 and 768 px; the rules
+  below at 320, 360 and 390 px (phones, where they bind);
+- visible content closer than 12 px to the left or right edge of the screen: text, images and
+  controls, and boxes with a background or a border (a box may bleed to the edge only if it is
+  square there: a full-width row, a tab-bar segment; never a rounded or outlined box);
+- interactive targets (links, buttons, selects, inputs, tabs, switches) under 44×44 CSS px.
+  Links inside a sentence of running text (a <p>, <li>, <dd>, <blockquote>… holding other text)
+  are exempt, as WCAG 2.5.5 exempts inline targets; they must instead be told from their text
+  (underlined, or 3:1 against it: WCAG 1.4.1);
+- text boxes that overlap each other (fixed bars, which content scrolls under, aside), and text
+  cut off at a side by a box that hides its overflow (unless it ends in an ellipsis);
+- text under 12 px (15.6 px in large text) — chart labels included, as drawn on the screen;
+- text colour under WCAG AA contrast against its background (4.5:1; 3:1 for large text).
+
+Screenshots go to var/test-output/layout/layout-<screen>-<role>-<width>[-large].png (360 and
+390 px) and their names are printed. One browser; one signed-in page per role, reused by every
+screen (the refresh cookie rotates, so a role keeps one browser context)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import WECHAT_UA
+from tools.fixtures import PASSWORD, bearer, make_member, rid
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "var" / "test-output" / "layout"
+SHOT_WIDTHS = (360, 390)
+WIDTHS = (320, 360, 390, 768)
+EDGE = 12
+TARGET = 44
+LARGE = 1.3
+ARTICLE = "qiuji-dushu"
+MEMBER = ("10000009", "王芳")
+STAFF = ("10000001", "陈卫东")
+
+ANON, MEMBER_ROLE, STAFF_ROLE = "anonymous", "member", "staff"
+EVERYONE = (ANON, MEMBER_ROLE, STAFF_ROLE)
+SIGNED_IN = (MEMBER_ROLE, STAFF_ROLE)
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    path: str
+    roles: tuple[str, ...]
+    ready: Callable[[Page], None] | None = field(default=None, compare=False)
+
+
+def _quiz_in_progress(page: Page) -> None:
+    start = page.locator("#quiz-start")
+    if start.is_visible():
+        start.click()
+    expect(page.locator("#quiz-counter")).to_contain_text("第 ")
+
+
+def _comments_loaded(page: Page) -> None:
+    expect(page.locator("#comment-list .comment").first).to_be_visible()
+
+
+def _recent_comments(page: Page) -> None:
+    page.get_by_role("tab", name="最近评论").click()
+    expect(page.locator("#mod-list .comment").first).to_be_visible()
+
+
+def _search_done(page: Page) -> None:
+    expect(page.locator("#search-status")).to_contain_text("找到")
+
+
+SCREENS = [
+    Screen("home", "/index.html", EVERYONE),
+    Screen("learn", "/learn.html", EVERYONE),
+    Screen("category", "/category/dangji.html", EVERYONE),
+    Screen("exemplars", "/category/xianjin.html", (ANON,)),
+    Screen("branch", "/zhibu/B0101.html", (ANON,)),
+    Screen("article", f"/articles/{ARTICLE}.html", EVERYONE, _comments_loaded),
+    Screen("exemplar", "/articles/wang-haiyan.html", (ANON,)),
+    Screen("dangzhang-index", "/category/dangzhang.html", EVERYONE),
+    Screen("dangzhang-day", "/articles/dangzhang-001.html", EVERYONE),
+    Screen("search", "/search.html?q=党章", EVERYONE, _search_done),
+    Screen("login", "/login.html", (ANON,)),
+    Screen("activate", "/activate.html", (ANON,)),
+    Screen("about", "/about.html", EVERYONE),
+    Screen("me", "/me.html", SIGNED_IN),
+    Screen("my-dangjian", "/my-dangjian.html", SIGNED_IN),
+    Screen("boards", "/boards.html", SIGNED_IN),
+    Screen("report", "/report.html", SIGNED_IN),
+    Screen("quiz-hub", "/quiz.html", SIGNED_IN),
+    Screen("quiz-play", "/quiz-play.html?id=daily", SIGNED_IN, _quiz_in_progress),
+    Screen("quiz-ranking", "/quiz-play.html?id=daily&view=ranking", (MEMBER_ROLE,)),
+    Screen("campaign", "/articles/youxiu-2026.html", EVERYONE),
+    Screen("review", "/review.html", (STAFF_ROLE,)),
+    Screen("moderation", "/moderation.html", (STAFF_ROLE,), _recent_comments),
+    Screen("404", "/no-such-page.html", EVERYONE),
+]
+CASES = [(s, role) for s in SCREENS for role in s.roles]
+
+# Runs in the page (a file of its own, to be read as JavaScript): the problems, one line each.
+MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def org(site) -> None:
+    """The demo units, a member and a branch secretary of 机关第一党支部, the catalog with its
+    vote campaign, the quiz banks, two comments (one featured), and the boards computed once."""
+    from chalicelib import ranking
+    from infra import stream_poller
+    from tools import import_units
+    from tools.publish_catalog import FILENAME
+    from tools.publish_catalog import publish as publish_catalog
+    from tools.publish_quizzes import publish as publish_quizzes
+    from tools.tables import truncate_all
+
+    truncate_all()
+    stream_poller.skip()
+    assert import_units.main([str(ROOT / "content" / "units.csv")]) == 0
+    member = make_member(MEMBER[0], "B0101", name=MEMBER[1])
+    staff = make_member(STAFF[0], "B0101", name=STAFF[1], roles=("branch_secretary",))
+    publish_catalog(site.site / FILENAME)
+    publish_quizzes()
+    for text in ("学习体会：读书要联系实际，把学到的用在工作中。", "坚持每天学一点。"):
+        r = requests.post(
+            f"{site.url}/api/articles/{ARTICLE}/comments",
+            json={"text": text, "request_id": rid()},
+            headers=bearer(member),
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
+    # One featured: staff then see 取消精选 (measured at 52×19 before).
+    r = requests.post(
+        f"{site.url}/api/articles/{ARTICLE}/comments/{r.json()['id']}/moderate",
+        json={"action": "feature"},
+        headers=bearer(staff),
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    stream_poller.drain()
+    ranking.compute_boards()
+
+
+# The page's API calls all answered and nothing asked for 150 ms: faster than Playwright's
+# networkidle, which waits 500 ms on every page.
+QUIET = """
+window.__pending = 0;
+window.__last = performance.now();
+const realFetch = window.fetch;
+window.fetch = function (...args) {
+  window.__pending += 1;
+  window.__last = performance.now();
+  return realFetch.apply(this, args).finally(() => {
+    window.__pending -= 1;
+    window.__last = performance.now();
+  });
+};
+window.__quiet = () =>
+  document.readyState === 'complete' && !window.__pending
+  && performance.now() - window.__last > 150;
+"""
+
+
+@pytest.fixture(scope="module")
+def pages(browser: Browser, site, org) -> Iterator[Callable[[str], tuple[Page, list[str]]]]:
+    """One page per role, signed in once through the login page and kept for every screen."""
+    made: dict[str, tuple[Page, list[str]]] = {}
+    contexts = []
+
+    def page_for(role: str) -> tuple[Page, list[str]]:
+        if role in made:
+            return made[role]
+        context = browser.new_context(
+            user_agent=WECHAT_UA,
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+        )
+        contexts.append(context)
+        context.add_init_script(QUIET)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        if role != ANON:
+            member_no = MEMBER[0] if role == MEMBER_ROLE else STAFF[0]
+            page.goto(f"{site.url}/login.html?next=/me.html")
+            page.fill("#member_no", member_no)
+            page.fill("#password", PASSWORD)
+            page.click("#login-submit")
+            expect(page).to_have_url(re.compile(r"/me\.html$"))
+            expect(page.locator("#me-member-no")).to_have_text(member_no)
+        made[role] = (page, errors)
+        return made[role]
+
+    yield page_for
+    for context in contexts:
+        context.close()
+
+
+def measure(page: Page, width: int, large: bool) -> list[str]:
+    page.evaluate("large => document.documentElement.classList.toggle('large-text', large)", large)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.evaluate("window.scrollTo(0, 0)")
+    # A phone turned or resized redraws at its next frames (charts listen to `resize`).
+    page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    min_font = round(12 * LARGE, 1) if large else 12
+    # Tablets (768 px) are checked for overflow only: every other rule binds hardest on phones.
+    options = {"edge": EDGE, "target": TARGET, "minFont": min_font, "overflowOnly": width > 600}
+    return page.evaluate(MEASURE, options)
+
+
+@pytest.mark.parametrize(("screen", "role"), CASES, ids=[f"{s.name}-{role}" for s, role in CASES])
+def test_layout(screen: Screen, role: str, pages, site) -> None:
+    page, errors = pages(role)
+    errors.clear()
+    started = time.monotonic()
+    page.goto(f"{site.url}{screen.path}")
+    page.wait_for_function("window.__quiet()", polling=50)
+    if screen.ready:
+        screen.ready(page)
+    page.evaluate("document.fonts.ready")
+    assert screen.name == "login" or "/login.html" not in page.url, f"{role} was sent to log in"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    shots: list[str] = []
+    spent = {"open": time.monotonic() - started, "check": 0.0, "shot": 0.0}
+    for large in (False, True):
+        for width in WIDTHS:
+            where = f"{width}px{' 大字' if large else ''}"
+            t = time.monotonic()
+            problems += [f"[{where}] {p}" for p in measure(page, width, large)]
+            spent["check"] += time.monotonic() - t
+            t = time.monotonic()
+            if width in SHOT_WIDTHS:
+                shot = SHOTS / f"layout-{screen.name}-{role}-{width}{'-large' if large else ''}.png"
+                # The whole page in a viewport as tall as it: fixed bars where they belong.
+                tall = page.evaluate("document.documentElement.scrollHeight")
+                page.set_viewport_size({"width": width, "height": tall})
+                page.screenshot(path=str(shot), scale="css")
+                shots.append(str(shot.relative_to(ROOT)))
+            spent["shot"] += time.monotonic() - t
+    page.evaluate("document.documentElement.classList.remove('large-text')")
+    took = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
+    print(f"\n{screen.name} · {role} ({took}):", *shots, sep="\n  ")
+    assert not errors, f"JavaScript errors on {screen.path}: {errors}"
+    assert not problems, f"{screen.path} as {role}:\n" + "\n".join(problems[:60])
+
+
+# Records the <html> class when <body> first appears (before any paint) and the layout shifts.
+FIRST_PAINT = """
+window.__atBody = null;
+new MutationObserver((_, observer) => {
+  if (document.body) {
+    window.__atBody = document.documentElement.className;
+    observer.disconnect();
+  }
+}).observe(document, { childList: true, subtree: true });
+window.__shift = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.hadRecentInput) continue;
+    window.__shift += e.value;
+    const moved = e.sources.map((s) => s.node && (s.node.id || s.node.className));
+    window.__shifted = (window.__shifted || []).concat(moved);
+  }
+}).observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def test_large_text_switch_is_remembered_and_applied_before_first_paint(browser, site, org):
+    """大字模式 on 我的: a switch (the whole row its target), remembered in localStorage, on every
+    page before the first paint (no flash, no layout shift), main text ≥ 18 px (MIIT 适老化)."""
+    context = browser.new_context(user_agent=WECHAT_UA, viewport={"width": 360, "height": 740})
+    context.add_init_script(FIRST_PAINT)
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/login.html?next=/me.html")
+        page.fill("#member_no", MEMBER[0])
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        expect(page.locator("#me-member-no")).to_have_text(MEMBER[0])
+        switch = page.get_by_role("switch", name="大字模式")
+        expect(switch).to_be_enabled()
+        expect(switch).not_to_be_checked()
+        base = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        page.locator("label.cell-switch").click()  # the row, not only the little switch
+        expect(switch).to_be_checked()
+        expect(page.locator("html")).to_have_class(re.compile(r"\blarge-text\b"))
+        assert page.evaluate("localStorage.getItem('large_text')") == "1"
+
+        # Pages whose layout is all in their HTML: any shift would be the mode's. (我的 itself
+        # grows when /api/me answers, with or without large text.)
+        for path in ("/learn.html", "/category/dangji.html", f"/articles/{ARTICLE}.html"):
+            page.goto(f"{site.url}{path}", wait_until="networkidle")
+            assert "large-text" in page.evaluate("window.__atBody"), path
+            body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+            assert body == pytest.approx(base * LARGE, abs=0.1) and body >= 18, path
+            assert page.evaluate("window.__shift") == 0, (path, page.evaluate("window.__shifted"))
+        page.goto(f"{site.url}/me.html")
+        assert "large-text" in page.evaluate("window.__atBody")
+        expect(switch).to_be_checked()
+
+        page.locator("label.cell-switch").click()
+        expect(page.locator("html")).not_to_have_class(re.compile(r"\blarge-text\b"))
+        assert page.evaluate("localStorage.getItem('large_text')") is None
+        page.goto(f"{site.url}/learn.html")
+        assert "large-text" not in page.evaluate("window.__atBody")
+    finally:
+        context.close()
