@@ -1,10 +1,25 @@
 // 评论管理: the comments waiting for a decision (held by the word filter, or pending in
 // pre-moderation) and the recent ones of the reviewer's scope; 通过 / 隐藏 / 恢复 / 精选.
 // Member text is set only with textContent.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
+import { promptDialog } from './dialog.js';
+
+requireLogin(); // reviewers only: a login that ended goes to login and back here
 
 const $ = (id) => document.getElementById(id);
 let queue = 'open';
+// The reason is kept in the decision log and shown to other reviewers: required.
+const HIDE_REASON = {
+  title: '隐藏评论',
+  text: '隐藏后其他党员看不到这条评论，原因记入审核记录。',
+  label: '隐藏原因',
+  placeholder: '请填写隐藏原因（必填）',
+  required: true,
+  missing: '请填写隐藏原因',
+  maxLength: 200,
+  ok: '隐藏',
+  danger: true,
+};
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -55,10 +70,6 @@ async function load() {
   try {
     data = await api(`/api/moderation/comments?queue=${queue}`);
   } catch (e) {
-    if (e.status === 401) {
-      location.replace('/login.html?next=/moderation.html');
-      return;
-    }
     showError(e.message);
     return;
   }
@@ -73,9 +84,10 @@ async function act(li, action) {
   const c = li.comment;
   let reason;
   if (action === 'hide') {
-    reason = prompt('隐藏原因（可不填）') ?? null;
+    reason = await promptDialog(HIDE_REASON);
     if (reason === null) return;
   }
+  showError('');
   try {
     await api(`/api/articles/${encodeURIComponent(c.slug)}/comments/${c.id}/moderate`, {
       method: 'POST',
