@@ -150,18 +150,57 @@ export function refresh() {
   return refreshing;
 }
 
+// Where the member is: the login page brings her back here.
+export function here() {
+  return location.pathname + location.search + location.hash;
+}
+
+export function loginUrl(next = here()) {
+  return `/login.html?next=${encodeURIComponent(next)}`;
+}
+
+// Set by pages that show nothing without a login (我的, 我的党建, 评论管理, …): every call they
+// make needs one.
+let loginPage = false;
+
+/** This page needs a login for everything: any call refused for want of one goes to login. */
+export function requireLogin() {
+  loginPage = true;
+}
+
+// To the login page, and back to `next` after it. The caller's promise is left pending: the
+// page is going away, and no half-done state or error should flash before it does.
+function toLogin(next) {
+  location.replace(loginUrl(typeof next === 'string' ? next : here()));
+  return new Promise(() => {});
+}
+
 // Calls the API; on 401 refreshes the access token once and retries. When the login has ended
 // (the refresh is refused), the stale token is dropped and the call made once more as a reader:
-// what anyone may read (an article's comments) still shows; the rest answers 401 as before.
-export async function api(path, { method = 'GET', body } = {}) {
+// what anyone may read (an article's comments) still shows. What still answers 401 needs a
+// login: an action (any method but GET), a call with `login`, or any call of a requireLogin()
+// page goes to the login page and back (`login` may name the place, e.g. '/a.html#vote');
+// a GET on a page anyone may read just fails, so the page stays readable.
+export async function api(path, { method = 'GET', body, login = method !== 'GET' } = {}) {
   try {
     return await send(method, path, body);
   } catch (error) {
     if (error.status !== 401 || PUBLIC.has(path)) throw error;
     if (await refresh()) return send(method, path, body);
-    if (!getToken()) throw error;
-    clearSession();
-    return send(method, path, body);
+    // The refresh did not get through (offline, server busy): the login may well be alive.
+    if (getToken() && signedIn()) throw error;
+    if (getToken()) {
+      clearSession();
+      try {
+        return await send(method, path, body);
+      } catch (again) {
+        if (again.status !== 401) throw again;
+        error = again;
+      }
+    }
+    // No login any more (or never here): a 401 now means the call needs one.
+    if (login || loginPage) return toLogin(login);
+    throw error;
   }
 }
 
@@ -172,11 +211,19 @@ export async function authenticate(path, body) {
   return data;
 }
 
-// Where to go after logging in: the `next` query parameter if it is a path on this site.
+// Where to go after logging in: the `next` query parameter if it is a path on this site (not
+// "//host", "https:", "javascript:", "/\host" or "/\t/host": each is resolved as the browser
+// would and must stay on this origin), and not the login or activation page itself.
 export function nextPath(fallback = '/me.html') {
   const next = new URLSearchParams(location.search).get('next');
   if (!next || !next.startsWith('/')) return fallback;
-  // Resolve it as the browser will: "/\t/evil.example" and friends leave the site.
-  const url = new URL(next, location.origin);
-  return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== location.origin) return fallback;
+  if (['/login.html', '/activate.html'].includes(url.pathname)) return fallback;
+  return url.pathname + url.search + url.hash;
 }
