@@ -225,3 +225,24 @@ def test_the_series_count_follows_the_days_credit(site, phone: Page):
     # The series index agrees.
     phone.goto(f"{site.url}/articles/dangzhang-005.html")
     expect(progress).to_contain_text("已读 1 天 / 共 8 天")
+
+
+def test_a_comment_award_toasts_and_a_note_gives_way_to_a_later_error(site, phone: Page):
+    """Posting: 评论已发表，积分 +1 in a toast; a held comment's note (审核通过后公开显示) is
+    replaced by a later, unrelated error (here the per-minute limit), never shown above it."""
+    make_tree()
+    make_member("77000041", "B1", name="郑评论")
+    publish_catalog(site.site / FILENAME)
+    log_in(phone, site, "77000041", f"/articles/{ARTICLE}.html")
+    phone.fill("#comment-text", "学习体会：理论联系实际。")
+    phone.click("#comment-submit")
+    expect(phone.locator(".dj-toast")).to_have_text("评论已发表，积分 +1")
+    phone.fill("#comment-text", "这里提到了 casino 一词。")  # held by the word filter
+    phone.click("#comment-submit")
+    note = phone.locator("#comment-note")
+    expect(note).to_have_text("评论已提交，审核通过后公开显示。")
+    phone.fill("#comment-text", "第三条学习体会，太快了。")  # 2 a minute: refused
+    phone.click("#comment-submit")
+    error = phone.locator("#comment-error")
+    expect(error).to_be_visible()
+    expect(note).to_be_hidden()
