@@ -169,6 +169,8 @@ function editInPlace(li) {
       const changed = await api(`${base}/${c.id}`, { method: 'PUT', body: { text: area.value }, login: place });
       li.replaceWith(render({ ...c, ...changed }));
       await load();
+      // An edit that made a held comment visible again earns its point then.
+      if (changed.award) awardToast('评论已更新', changed.award);
     } catch (e) {
       showError(e.message);
       save.disabled = false;
