@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import clock, points
 from chalicelib.models import Ballot, Campaign, Member
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import PASSWORD, bearer, make_member, make_tree
 from tools.publish_catalog import FILENAME
 from tools.publish_catalog import publish as publish_catalog
 
@@ -201,3 +201,45 @@ def test_server_refuses_the_stale_token(site):
         timeout=30,
     )
     assert r.status_code == 401
+
+
+def test_starting_a_quiz_after_the_login_ended_goes_to_login_and_back(site, phone: Page):
+    from tools.publish_quizzes import publish as publish_quizzes
+
+    make_tree()
+    make_member("78000005", "B1", name="韩答题")
+    publish_quizzes()
+    log_in(phone, site, "78000005", "/quiz.html")
+    phone.locator('.quiz-entry[data-quiz="daily"]').click()
+    expect(phone.locator("#quiz-start")).to_be_visible()
+    page = phone.url.removeprefix(site.url)
+    end_login(phone)
+    phone.click("#quiz-start")
+    expect(phone).to_have_url(f"{site.url}/login.html?next={quote(page, safe='')}")
+    submit_login(phone, "78000005")
+    expect(phone).to_have_url(f"{site.url}{page}")
+    phone.click("#quiz-start")
+    expect(phone.locator("#quiz-counter")).to_contain_text("第 1/5 题")
+
+
+def test_moderating_after_the_login_ended_goes_to_login_and_back(site, phone: Page):
+    make_tree()
+    make_member("78000006", "B1", name="杨书记", roles=("branch_secretary",))
+    author = make_member("78000007", "B1", name="朱作者", password=None)
+    publish_catalog(site.site / FILENAME)
+    r = requests.post(
+        f"{site.url}/api/articles/{ARTICLE}/comments",
+        json={"text": "这里提到了 casino 一词。", "request_id": "r" * 32},
+        headers=bearer(author),
+        timeout=30,
+    )
+    assert r.status_code == 201 and r.json()["status"] == "held", r.text
+    log_in(phone, site, "78000006", "/moderation.html")
+    approve = phone.locator('.mod-item [data-action="approve"]')
+    expect(approve).to_have_count(1)
+    end_login(phone)
+    approve.click()
+    expect(phone).to_have_url(f"{site.url}/login.html?next=%2Fmoderation.html")
+    submit_login(phone, "78000006")
+    expect(phone).to_have_url(f"{site.url}/moderation.html")
+    expect(approve).to_have_count(1)  # nothing was decided without her
