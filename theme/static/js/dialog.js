@@ -120,7 +120,8 @@ function open({ title, text = '', ok = '确定', cancel = '取消', input = null
     openDialogs.add(close);
     document.body.append(root);
     document.body.style.overflow = 'hidden'; // the page behind does not scroll
-    (area || yes).focus();
+    // The reason to write, else the safe choice for a destructive action, else 确定.
+    (area || (danger ? no : yes)).focus();
   });
 }
 

@@ -37,11 +37,14 @@ function tick() {
 export function toast(message, { icon = true, ms = SHOW_MS } = {}) {
   const box = document.createElement('div');
   box.className = 'dj-toast';
-  if (icon) box.append(tick());
+  const inner = document.createElement('div');
+  inner.className = 'dj-toast-box';
+  if (icon) inner.append(tick());
   const text = document.createElement('p');
   text.className = 'dj-toast-text';
   text.textContent = message;
-  box.append(text);
+  inner.append(text);
+  box.append(inner);
   liveRegion().replaceChildren(box);
   clearTimeout(timer);
   timer = setTimeout(() => box.remove(), ms);
