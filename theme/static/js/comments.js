@@ -2,8 +2,6 @@
 // within 15 minutes, and hide / feature for reviewers of the commenter's branch.
 // Member text is set ONLY with textContent (never innerHTML) and shown with white-space: pre-wrap.
 import { api, getToken, loginUrl, refresh } from './api.js';
-import { confirmDialog, promptDialog } from './dialog.js';
-import { awardToast } from './toast.js';
 
 const box = document.getElementById('comments');
 const $ = (id) => document.getElementById(id);
@@ -50,6 +48,11 @@ function showError(message) {
   area.textContent = message;
   area.hidden = !message;
   if (message) showNote('');
+}
+
+// Dialogs and toasts are fetched when first needed: most readers of an article never see one.
+function awardToast(what, award) {
+  import('./toast.js').then((m) => m.awardToast(what, award)).catch(() => {});
 }
 
 function el(tag, className, text) {
@@ -187,12 +190,14 @@ async function act(li, action) {
       return;
     }
     if (action === 'delete') {
+      const { confirmDialog } = await import('./dialog.js');
       const sure = await confirmDialog({ title: '删除评论', text: '确定删除这条评论吗？删除后不能恢复。', ok: '删除', danger: true });
       if (!sure) return;
       await api(`${base}/${c.id}`, { method: 'DELETE', login: place });
     } else if (['hide', 'approve', 'feature', 'unfeature'].includes(action)) {
       const body = { action };
       if (action === 'hide') {
+        const { promptDialog } = await import('./dialog.js');
         const reason = await promptDialog(HIDE_REASON);
         if (reason === null) return;
         body.reason = reason;

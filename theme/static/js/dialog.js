@@ -2,7 +2,8 @@
 // the page's address as title and which cannot be styled or made large: a title, a text, an
 // optional textarea (a reason that may be required), 取消 and 确定. Each returns a promise.
 // Keyboard and screen readers: role="dialog" aria-modal, focus kept inside (Tab cycles), Esc
-// cancels, focus goes back where it was. Styles in css/dialog.css.
+// cancels, focus goes back where it was. Styles in css/dialog.css, fetched on first use.
+import { uiStyles } from './ui_css.js';
 
 let counter = 0;
 const openDialogs = new Set(); // each open dialog's way to cancel itself
@@ -22,7 +23,8 @@ function focusables(root) {
 
 // One dialog; resolves with the textarea's trimmed text (or true without one) on 确定, null on
 // 取消 or Esc.
-function open({ title, text = '', ok = '确定', cancel = '取消', input = null, danger = false }) {
+async function open({ title, text = '', ok = '确定', cancel = '取消', input = null, danger = false }) {
+  await uiStyles();
   return new Promise((resolve) => {
     const id = `dj-dialog-${(counter += 1)}`;
     const before = document.activeElement;

@@ -6,7 +6,6 @@
 // article opened). Nothing happens for a visitor who is not logged in.
 import { getToken, refresh, tokenSubject } from './api.js';
 import { creditDay, showSeriesProgress } from './series_progress.js';
-import { awardToast } from './toast.js';
 
 const QUEUE_KEY = 'dj_reading_queue';
 const QUEUE_MAX = 300;
@@ -66,7 +65,8 @@ function showStatus(result) {
     statusLine.classList.add('is-read');
     // The reader is at the article's end by now, far from this line: tell her where she is.
     if (result.award || wasRead === false) {
-      awardToast('已计入学习', result.award);
+      // Fetched when needed: an anonymous reader's page never loads it.
+      import('./toast.js').then((m) => m.awardToast('已计入学习', result.award)).catch(() => {});
       creditDay();
     }
   } else {

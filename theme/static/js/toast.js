@@ -1,7 +1,8 @@
 // WeUI toast: a short message in the middle of the viewport, wherever the reader has scrolled
 // to, gone after a moment; it never takes a tap. Screen readers hear it through a polite live
 // region that exists before the first message (a region added with its text is often not read).
-// Styles in css/dialog.css.
+// Styles in css/dialog.css, fetched on first use.
+import { uiStyles } from './ui_css.js';
 
 const SHOW_MS = 2500;
 let region = null;
@@ -34,7 +35,8 @@ function tick() {
  * @param {string} message
  * @param {{icon?: boolean, ms?: number}} [options] icon: the WeUI success tick
  */
-export function toast(message, { icon = true, ms = SHOW_MS } = {}) {
+export async function toast(message, { icon = true, ms = SHOW_MS } = {}) {
+  await uiStyles();
   const box = document.createElement('div');
   box.className = 'dj-toast';
   const inner = document.createElement('div');

@@ -2,7 +2,6 @@
 // left, and the counts (or 结果将在投票结束后公布). The server decides everything: the voter comes
 // from the token, and rules, window and units are checked there.
 import { api, getToken, loginUrl, refresh } from './api.js';
-import { awardToast } from './toast.js';
 
 const box = document.getElementById('vote');
 const campaign = box ? box.dataset.campaign : '';
@@ -97,7 +96,7 @@ async function cast(button) {
     const result = await api(`${base}/votes`, { method: 'POST', body, login: place });
     render({ ...state, me: result.me, counts: result.counts });
     status(`投票成功！${left(state, result.me)}`);
-    awardToast('投票成功', result.award);
+    import('./toast.js').then((m) => m.awardToast('投票成功', result.award)).catch(() => {}); // fetched when needed
   } catch (e) {
     if (e.status && e.status < 500) delete button.dataset.requestId;
     status(e.message, true);
