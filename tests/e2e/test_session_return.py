@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import clock, points
 from chalicelib.models import Ballot, Campaign, Member
+from tests.e2e.test_dialogs_toasts import expect_toast, record_toasts
 from tools.fixtures import PASSWORD, bearer, make_member, make_tree
 from tools.publish_catalog import FILENAME
 from tools.publish_catalog import publish as publish_catalog
@@ -62,6 +63,7 @@ def _votes(member_no: str) -> int:
 
 
 def test_voting_after_the_login_ended_goes_to_login_and_back(site, phone: Page):
+    record_toasts(phone)
     make_tree()
     make_member("78000001", "B1", name="冯投票")
     publish_catalog(site.site / FILENAME)
@@ -81,7 +83,7 @@ def test_voting_after_the_login_ended_goes_to_login_and_back(site, phone: Page):
     expect(status).to_have_text("您还可以投 1 票")
     phone.locator("#vote button.vote-button").first.click()
     expect(status).to_contain_text("投票成功")
-    expect(phone.locator(".dj-toast")).to_have_text("投票成功，积分 +1")
+    expect_toast(phone, "投票成功，积分 +1")
 
     # The login ends while the page is away: it reads as to anyone, with 登录投票 back here.
     end_login(phone)
@@ -243,3 +245,31 @@ def test_moderating_after_the_login_ended_goes_to_login_and_back(site, phone: Pa
     submit_login(phone, "78000006")
     expect(phone).to_have_url(f"{site.url}/moderation.html")
     expect(approve).to_have_count(1)  # nothing was decided without her
+
+
+def test_parallel_reads_after_the_login_ended_all_show(site, phone: Page):
+    """Two parts of a page read at once (the comments and the campaign) with an ended login:
+    the first to learn it drops the token, and the other still reads as anyone may."""
+    make_tree()
+    make_member("78000008", "B1", name="秦并发")
+    publish_catalog(site.site / FILENAME)
+    _open_campaign()
+    log_in(phone, site, "78000008", f"/articles/{CAMPAIGN}.html")
+    expect(phone.locator("#vote-status")).to_have_text("您还可以投 1 票")
+    end_login(phone)
+    outcome = phone.evaluate(
+        """async (paths) => {
+          const url = performance.getEntriesByType('resource')
+            .map((e) => e.name).find((n) => /\\/theme\\/js\\/api\\.[0-9a-f]+\\.js$/.test(n));
+          const { api } = await import(url);
+          const settled = await Promise.allSettled(paths.map((p) => api(p)));
+          return settled.map((s) => s.status === 'fulfilled' ? 'ok' : s.reason.message);
+        }""",
+        [
+            f"/api/articles/{CAMPAIGN}/comments",
+            f"/api/campaigns/{CAMPAIGN}",
+            "/api/comments/counts?slugs=a",
+        ],
+    )
+    assert outcome == ["ok", "ok", "ok"]
+    assert phone.url == f"{site.url}/articles/{CAMPAIGN}.html"

@@ -150,7 +150,7 @@ export function refresh() {
   return refreshing;
 }
 
-// Where the member is: the login page brings her back here.
+// Where the member is, for the login page to bring her back to.
 export function here() {
   return location.pathname + location.search + location.hash;
 }
@@ -159,48 +159,46 @@ export function loginUrl(next = here()) {
   return `/login.html?next=${encodeURIComponent(next)}`;
 }
 
-// Set by pages that show nothing without a login (我的, 我的党建, 评论管理, …): every call they
-// make needs one.
 let loginPage = false;
 
-/** This page needs a login for everything: any call refused for want of one goes to login. */
+// Called by pages that show nothing without a login (我的, 我的党建, 评论管理, …).
 export function requireLogin() {
   loginPage = true;
 }
 
-// To the login page, and back to `next` after it. The caller's promise is left pending: the
-// page is going away, and no half-done state or error should flash before it does.
+// The caller's promise stays pending: the page is going away, nothing should flash first.
 function toLogin(next) {
   location.replace(loginUrl(typeof next === 'string' ? next : here()));
   return new Promise(() => {});
 }
 
-// Calls the API; on 401 refreshes the access token once and retries. When the login has ended
-// (the refresh is refused), the stale token is dropped and the call made once more as a reader:
-// what anyone may read (an article's comments) still shows. What still answers 401 needs a
-// login: an action (any method but GET), a call with `login`, or any call of a requireLogin()
-// page goes to the login page and back (`login` may name the place, e.g. '/a.html#vote');
-// a GET on a page anyone may read just fails, so the page stays readable.
+// Calls the API; on 401 refreshes the access token once and retries. When the login has ended,
+// the stale token is dropped and the call made once more as a reader, so what anyone may read
+// still shows. A 401 then means the call needs a login: an action (not GET), a call with
+// `login` (true, or the place to come back to: '/a.html#vote') or on a requireLogin() page goes
+// to login and back; a GET on a page anyone may read just fails.
 export async function api(path, { method = 'GET', body, login = method !== 'GET' } = {}) {
+  const token = getToken();
   try {
     return await send(method, path, body);
   } catch (error) {
     if (error.status !== 401 || PUBLIC.has(path)) throw error;
     if (await refresh()) return send(method, path, body);
-    // The refresh did not get through (offline, server busy): the login may well be alive.
-    if (getToken() && signedIn()) throw error;
-    if (getToken()) {
+    // The refresh did not get through (offline, busy): the login may be alive.
+    if (signedIn() && getToken()) throw error;
+    let last = error;
+    if (token) {
+      // Sent with the ended login's token (which a parallel call may have dropped already).
       clearSession();
       try {
         return await send(method, path, body);
       } catch (again) {
         if (again.status !== 401) throw again;
-        error = again;
+        last = again;
       }
     }
-    // No login any more (or never here): a 401 now means the call needs one.
     if (login || loginPage) return toLogin(login);
-    throw error;
+    throw last;
   }
 }
 
@@ -209,21 +207,4 @@ export async function authenticate(path, body) {
   const data = await api(path, { method: 'POST', body });
   setToken(data.access_token);
   return data;
-}
-
-// Where to go after logging in: the `next` query parameter if it is a path on this site (not
-// "//host", "https:", "javascript:", "/\host" or "/\t/host": each is resolved as the browser
-// would and must stay on this origin), and not the login or activation page itself.
-export function nextPath(fallback = '/me.html') {
-  const next = new URLSearchParams(location.search).get('next');
-  if (!next || !next.startsWith('/')) return fallback;
-  let url;
-  try {
-    url = new URL(next, location.origin);
-  } catch {
-    return fallback;
-  }
-  if (url.origin !== location.origin) return fallback;
-  if (['/login.html', '/activate.html'].includes(url.pathname)) return fallback;
-  return url.pathname + url.search + url.hash;
 }
