@@ -10,18 +10,6 @@ const base = `/api/articles/${encodeURIComponent(slug)}/comments`;
 const place = `${location.pathname}${location.search}#comments`; // where login brings her back
 const MIN = 5;
 const MAX = 500;
-// The reason is kept in the decision log and shown to other reviewers: required.
-const HIDE_REASON = {
-  title: '隐藏评论',
-  text: '隐藏后其他党员看不到这条评论，原因记入审核记录。',
-  label: '隐藏原因',
-  placeholder: '请填写隐藏原因（必填）',
-  required: true,
-  missing: '请填写隐藏原因',
-  maxLength: 200,
-  ok: '隐藏',
-  danger: true,
-};
 let next = null;
 let signedIn = false;
 
@@ -197,8 +185,8 @@ async function act(li, action) {
     } else if (['hide', 'approve', 'feature', 'unfeature'].includes(action)) {
       const body = { action };
       if (action === 'hide') {
-        const { promptDialog } = await import('./dialog.js');
-        const reason = await promptDialog(HIDE_REASON);
+        const { askHideReason } = await import('./hide_reason.js');
+        const reason = await askHideReason();
         if (reason === null) return;
         body.reason = reason;
       }

@@ -1,5 +1,5 @@
-import { authenticate, nextPath } from './api.js';
-import { handleSubmit, value } from './form.js';
+import { authenticate } from './api.js';
+import { handleSubmit, nextPath, value } from './form.js';
 
 // A member sent here from a page (her login had ended) goes back there after logging in, and
 // also after activating first.

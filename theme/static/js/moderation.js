@@ -2,24 +2,12 @@
 // pre-moderation) and the recent ones of the reviewer's scope; 通过 / 隐藏 / 恢复 / 精选.
 // Member text is set only with textContent.
 import { api, requireLogin } from './api.js';
-import { promptDialog } from './dialog.js';
+import { askHideReason } from './hide_reason.js';
 
 requireLogin(); // reviewers only: a login that ended goes to login and back here
 
 const $ = (id) => document.getElementById(id);
 let queue = 'open';
-// The reason is kept in the decision log and shown to other reviewers: required.
-const HIDE_REASON = {
-  title: '隐藏评论',
-  text: '隐藏后其他党员看不到这条评论，原因记入审核记录。',
-  label: '隐藏原因',
-  placeholder: '请填写隐藏原因（必填）',
-  required: true,
-  missing: '请填写隐藏原因',
-  maxLength: 200,
-  ok: '隐藏',
-  danger: true,
-};
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -84,7 +72,7 @@ async function act(li, action) {
   const c = li.comment;
   let reason;
   if (action === 'hide') {
-    reason = await promptDialog(HIDE_REASON);
+    reason = await askHideReason();
     if (reason === null) return;
   }
   showError('');
