@@ -85,6 +85,8 @@ def test_submitting_with_questions_open_asks_in_a_dialog(site, phone: Page):
     expect(buttons).to_have_text(["继续答题", "交卷"])
     for i in range(2):  # WeUI's 44 px touch targets
         assert buttons.nth(i).bounding_box()["height"] >= 44
+    # The page behind is hidden from screen readers while it is open.
+    assert phone.locator("main").get_attribute("aria-hidden") == "true"
     # Focus is inside, and Tab stays inside.
     assert phone.evaluate("document.activeElement.closest('[role=dialog]') !== null")
     for _ in range(3):
@@ -92,6 +94,7 @@ def test_submitting_with_questions_open_asks_in_a_dialog(site, phone: Page):
         assert phone.evaluate("document.activeElement.closest('[role=dialog]') !== null")
     buttons.nth(0).click()  # 继续答题
     expect(dialog).to_have_count(0)
+    assert phone.locator("main").get_attribute("aria-hidden") is None
     expect(phone.locator("#quiz-counter")).to_contain_text("第 1/5 题")
     (attempt,) = list(QuizAttempt.query("77000001", consistent_read=True))
     assert attempt.status == "open"

@@ -68,9 +68,15 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
     root.append(mask, box);
 
     const overflow = document.body.style.overflow;
+    // Older webviews' screen readers ignore aria-modal: the page behind is hidden from them too
+    // (not the toasts' live region).
+    const behind = [...document.body.children].filter(
+      (node) => !node.hasAttribute('aria-hidden') && !node.classList.contains('dj-toast-region'),
+    );
     function close(value) {
       openDialogs.delete(close);
       document.removeEventListener('keydown', onKey, true);
+      for (const node of behind) node.removeAttribute('aria-hidden');
       root.remove();
       document.body.style.overflow = overflow;
       if (before && typeof before.focus === 'function' && document.contains(before)) before.focus();
@@ -120,6 +126,7 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
     }
     document.addEventListener('keydown', onKey, true);
     openDialogs.add(close);
+    for (const node of behind) node.setAttribute('aria-hidden', 'true');
     document.body.append(root);
     document.body.style.overflow = 'hidden'; // the page behind does not scroll
     // The reason to write, else the safe choice for a destructive action, else 确定.
