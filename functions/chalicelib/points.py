@@ -196,6 +196,15 @@ def award(
     return Award(member_no, rule.key, object_id, got, day.isoformat(), key)
 
 
+def credited(member_no: str, rule_key: str, object_id: str, day: date | None = None) -> int:
+    """The points the award for `object_id` holds (0 if none): after award() answered None, this
+    tells a replay of an earlier award (its amount) from a day's cap already used (0)."""
+    rule = RULES[rule_key]
+    day = day or clock.today()
+    line = _find(member_no, rule, ledger_key(rule, object_id, day), day)
+    return line.amount if line is not None else 0
+
+
 def _find(member_no: str, rule: Rule, key: str, day: date) -> Line | None:
     """The line of an award: per-day keys name their day; others are found through the claim."""
     where = day.isoformat()

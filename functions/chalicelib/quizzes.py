@@ -737,11 +737,17 @@ def _settle(attempt: QuizAttempt, member: Member | None = None) -> None:
         day = None
         if attempt.kind == "daily":
             day = datetime.fromisoformat(period[1:]).date()
-        got = points.award(
-            attempt.member_no, rule, f"{attempt.quiz_id}-{period}", amount=due, day=day
+        object_id = f"{attempt.quiz_id}-{period}"
+        got = points.award(attempt.member_no, rule, object_id, amount=due, day=day)
+        # What was credited, as the result shows it: a daily cap may have clamped the award or
+        # left nothing of it (None, as for a replay of an award made before).
+        amount = (
+            got.amount
+            if got is not None
+            else points.credited(attempt.member_no, rule, object_id, day)
         )
-        if got is not None and got.amount != due:  # a daily cap clamped it
-            result["points"] = got.amount
+        if amount != due:
+            result["points"] = amount
             attempt.update(actions=[QuizAttempt.result.set(result)])
     if attempt.kind == "exam" and "score" in result:
         _record_best(attempt, int(result["score"]), member)

@@ -121,8 +121,10 @@ def test_a_member_posts_edits_and_deletes_a_comment(site, phone: Page):
     first = phone.locator("#comment-list .comment").first
     expect(first.locator(".comment-text")).to_have_text("改过的学习体会")
     expect(first.locator(".comment-time")).to_contain_text("已编辑")
-    phone.once("dialog", lambda d: d.accept())
     first.locator("[data-action=delete]").click()
+    confirm = phone.locator('[role="dialog"][aria-modal="true"]')  # a WeUI dialog, not confirm()
+    expect(confirm).to_contain_text("确定删除这条评论吗？")
+    confirm.get_by_role("button", name="删除").click()
     expect(phone.locator("#comment-list .comment")).to_have_count(0)
     expect(phone.locator("#comments-count")).to_have_text("（0）")
     expect(phone.locator("#comment-empty")).to_be_visible()

@@ -105,3 +105,22 @@ def test_an_expired_attempt_submitted_is_shown_as_closed(setup, monkeypatch):
     assert done["status"] == "submitted" and done["closed_by"] == "timeout"
     assert done["result"]["correct"] == 1 and done["answers"] == {"0": key["0"]}
     assert reads_of(bill, "quiz-attempts") == 1 and reads_of(bill, "quiz-questions") == 1
+
+
+def test_a_challenge_past_the_days_cap_says_it_earned_nothing(setup):
+    """The day's challenge points are capped at 6: a result never claims points that were not
+    credited (the page shows them, and toasts them)."""
+    member = make_member("82000003", "B1", password=None)
+    shown = []
+    for streak in (4, 3, 2):  # 4 credited, then 2 of 3 (the cap), then none of 2
+        attempt = quizzes.start(member, registry.caller_for(member), "tchallenge")["attempt"]
+        key = key_for(member.member_no, "tchallenge", attempt)
+        for i in range(streak):
+            assert quizzes.answer(member, "tchallenge", attempt, i, key[str(i)])["correct"]
+        done = quizzes.submit(member, "tchallenge", attempt)
+        shown.append(done["result"]["points"])
+        again = quizzes.current(member, "tchallenge")  # as a reload shows it
+        assert again["result"]["points"] == shown[-1]
+    ledger = [e for e in points_figures.ledger(member.member_no) if e.rule == "challenge_quiz"]
+    assert sorted(int(e.amount) for e in ledger) == [2, 4]
+    assert shown == [4, 2, 0]

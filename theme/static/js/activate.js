@@ -1,5 +1,5 @@
-import { authenticate, nextPath } from './api.js';
-import { PASSWORD_RULE, handleSubmit, passwordOk, value } from './form.js';
+import { authenticate } from './api.js';
+import { PASSWORD_RULE, handleSubmit, nextPath, passwordOk, value } from './form.js';
 
 const form = document.getElementById('activate-form');
 handleSubmit(form, document.getElementById('activate-submit'), document.getElementById('form-error'), async () => {

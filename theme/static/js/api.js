@@ -150,18 +150,55 @@ export function refresh() {
   return refreshing;
 }
 
-// Calls the API; on 401 refreshes the access token once and retries. When the login has ended
-// (the refresh is refused), the stale token is dropped and the call made once more as a reader:
-// what anyone may read (an article's comments) still shows; the rest answers 401 as before.
-export async function api(path, { method = 'GET', body } = {}) {
+// Where the member is, for the login page to bring her back to.
+export function here() {
+  return location.pathname + location.search + location.hash;
+}
+
+export function loginUrl(next = here()) {
+  return `/login.html?next=${encodeURIComponent(next)}`;
+}
+
+let loginPage = false;
+
+// Called by pages that show nothing without a login (我的, 我的党建, 评论管理, …).
+export function requireLogin() {
+  loginPage = true;
+}
+
+// The caller's promise stays pending: the page is going away, nothing should flash first.
+function toLogin(next) {
+  location.replace(loginUrl(typeof next === 'string' ? next : here()));
+  return new Promise(() => {});
+}
+
+// Calls the API; on 401 refreshes the access token once and retries. When the login has ended,
+// the stale token is dropped and the call made once more as a reader, so what anyone may read
+// still shows. A 401 then means the call needs a login: an action (not GET), a call with
+// `login` (true, or the place to come back to: '/a.html#vote') or on a requireLogin() page goes
+// to login and back; a GET on a page anyone may read just fails.
+export async function api(path, { method = 'GET', body, login = method !== 'GET' } = {}) {
+  const token = getToken();
   try {
     return await send(method, path, body);
   } catch (error) {
     if (error.status !== 401 || PUBLIC.has(path)) throw error;
     if (await refresh()) return send(method, path, body);
-    if (!getToken()) throw error;
-    clearSession();
-    return send(method, path, body);
+    // The refresh did not get through (offline, busy): the login may be alive.
+    if (signedIn() && getToken()) throw error;
+    let last = error;
+    if (token) {
+      // Sent with the ended login's token (which a parallel call may have dropped already).
+      clearSession();
+      try {
+        return await send(method, path, body);
+      } catch (again) {
+        if (again.status !== 401) throw again;
+        last = again;
+      }
+    }
+    if (login || loginPage) return toLogin(login);
+    throw last;
   }
 }
 
@@ -170,15 +207,6 @@ export async function authenticate(path, body) {
   const data = await api(path, { method: 'POST', body });
   setToken(data.access_token);
   return data;
-}
-
-// Where to go after logging in: the `next` query parameter if it is a path on this site.
-export function nextPath(fallback = '/me.html') {
-  const next = new URLSearchParams(location.search).get('next');
-  if (!next || !next.startsWith('/')) return fallback;
-  // Resolve it as the browser will: "/\t/evil.example" and friends leave the site.
-  const url = new URL(next, location.origin);
-  return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
 }
 
 // Whether this browser holds a login (the `signed_in` mark): a page that shows a member's own

@@ -1,7 +1,9 @@
 // 积分排名: my branch, branches of my committee (average per member), the organisation's top N,
 // and the monthly 红黑榜. Boards are precomputed every 10 minutes; the page reads one each.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
 import { starsText } from './charts.js';
+
+requireLogin(); // a login that ended goes to login and back here (api.js)
 
 const $ = (id) => document.getElementById(id);
 let me = null;

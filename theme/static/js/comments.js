@@ -1,12 +1,13 @@
 // 学习点评 under an article: list (精选 first, newest first), count, post, edit or delete one's own
 // within 15 minutes, and hide / feature for reviewers of the commenter's branch.
 // Member text is set ONLY with textContent (never innerHTML) and shown with white-space: pre-wrap.
-import { api, getToken, refresh } from './api.js';
+import { api, getToken, loginUrl, refresh } from './api.js';
 
 const box = document.getElementById('comments');
 const $ = (id) => document.getElementById(id);
 const slug = box ? box.dataset.slug : '';
 const base = `/api/articles/${encodeURIComponent(slug)}/comments`;
+const place = `${location.pathname}${location.search}#comments`; // where login brings her back
 const MIN = 5;
 const MAX = 500;
 let next = null;
@@ -19,10 +20,27 @@ function requestId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// One message at a time: an error replaces the note of an earlier post (and a note an error).
+function showNote(message) {
+  const note = $('comment-note');
+  note.textContent = message;
+  note.hidden = !message;
+  if (message) {
+    $('comment-error').textContent = '';
+    $('comment-error').hidden = true;
+  }
+}
+
 function showError(message) {
   const area = $('comment-error');
   area.textContent = message;
   area.hidden = !message;
+  if (message) showNote('');
+}
+
+// Dialogs and toasts are fetched when first needed: most readers of an article never see one.
+function awardToast(what, award) {
+  import('./toast.js').then((m) => m.awardToast(what, award)).catch(() => {});
 }
 
 function el(tag, className, text) {
@@ -107,13 +125,12 @@ async function submit(event) {
   const body = { text: input.value, request_id: input.dataset.requestId || requestId() };
   input.dataset.requestId = body.request_id; // the same id if this post is retried
   try {
-    const made = await api(base, { method: 'POST', body });
+    const made = await api(base, { method: 'POST', body, login: place });
     delete input.dataset.requestId;
     input.value = '';
-    const note = $('comment-note');
-    note.hidden = made.status === 'visible';
-    note.textContent = made.status === 'visible' ? '' : '评论已提交，审核通过后公开显示。';
     await load();
+    showNote(made.status === 'visible' ? '' : '评论已提交，审核通过后公开显示。');
+    if (made.status === 'visible') awardToast('评论已发表', made.award);
   } catch (e) {
     if (e.status && e.status !== 0 && e.status < 500) delete input.dataset.requestId;
     showError(e.message);
@@ -140,9 +157,11 @@ function editInPlace(li) {
   save.addEventListener('click', async () => {
     save.disabled = true;
     try {
-      const changed = await api(`${base}/${c.id}`, { method: 'PUT', body: { text: area.value } });
+      const changed = await api(`${base}/${c.id}`, { method: 'PUT', body: { text: area.value }, login: place });
       li.replaceWith(render({ ...c, ...changed }));
       await load();
+      // An edit that made a held comment visible again earns its point then.
+      if (changed.award) awardToast('评论已更新', changed.award);
     } catch (e) {
       showError(e.message);
       save.disabled = false;
@@ -159,10 +178,19 @@ async function act(li, action) {
       return;
     }
     if (action === 'delete') {
-      if (!confirm('确定删除这条评论吗？')) return;
-      await api(`${base}/${c.id}`, { method: 'DELETE' });
+      const { confirmDialog } = await import('./dialog.js');
+      const sure = await confirmDialog({ title: '删除评论', text: '确定删除这条评论吗？删除后不能恢复。', ok: '删除', danger: true });
+      if (!sure) return;
+      await api(`${base}/${c.id}`, { method: 'DELETE', login: place });
     } else if (['hide', 'approve', 'feature', 'unfeature'].includes(action)) {
-      await api(`${base}/${c.id}/moderate`, { method: 'POST', body: { action } });
+      const body = { action };
+      if (action === 'hide') {
+        const { askHideReason } = await import('./hide_reason.js');
+        const reason = await askHideReason();
+        if (reason === null) return;
+        body.reason = reason;
+      }
+      await api(`${base}/${c.id}/moderate`, { method: 'POST', body, login: place });
     }
     await load();
   } catch (e) {
@@ -172,7 +200,7 @@ async function act(li, action) {
 
 function showLogin() {
   $('comment-form').hidden = true;
-  $('comment-login-link').href = `/login.html?next=${encodeURIComponent(location.pathname + '#comments')}`;
+  $('comment-login-link').href = loginUrl(place);
   $('comment-login').hidden = false;
 }
 

@@ -40,3 +40,20 @@ export const PASSWORD_RULE = '密码至少 8 位，且不能全是数字';
 export function passwordOk(password) {
   return password.length >= 8 && !/^\d+$/.test(password);
 }
+
+// Where to go after logging in or activating: the `next` query parameter if it is a path on this
+// site (not "//host", "https:", "javascript:", "/\host" or "/\t/host": each is resolved as the
+// browser would and must stay on this origin), and not the login or activation page itself.
+export function nextPath(fallback = '/me.html') {
+  const next = new URLSearchParams(location.search).get('next');
+  if (!next || !next.startsWith('/')) return fallback;
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== location.origin) return fallback;
+  if (['/login.html', '/activate.html'].includes(url.pathname)) return fallback;
+  return url.pathname + url.search + url.hash;
+}

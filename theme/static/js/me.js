@@ -1,5 +1,7 @@
-import { api, clearSession } from './api.js';
+import { api, clearSession, requireLogin } from './api.js';
 import { showError } from './form.js';
+
+requireLogin(); // a login that ended goes to login and back here
 
 const $ = (id) => document.getElementById(id);
 const REVIEW_ROLES = new Set(['branch_secretary', 'general_branch_committee', 'party_committee', 'admin']);
@@ -71,10 +73,6 @@ async function main() {
   try {
     me = await api('/api/me');
   } catch (error) {
-    if (error.status === 401) {
-      location.replace('/login.html?next=/me.html');
-      return;
-    }
     $('me-name').textContent = '加载失败';
     showError($('form-error'), error.message);
     return;

@@ -1,7 +1,10 @@
 // 评论管理: the comments waiting for a decision (held by the word filter, or pending in
 // pre-moderation) and the recent ones of the reviewer's scope; 通过 / 隐藏 / 恢复 / 精选.
 // Member text is set only with textContent.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
+import { askHideReason } from './hide_reason.js';
+
+requireLogin(); // reviewers only: a login that ended goes to login and back here
 
 const $ = (id) => document.getElementById(id);
 let queue = 'open';
@@ -55,10 +58,6 @@ async function load() {
   try {
     data = await api(`/api/moderation/comments?queue=${queue}`);
   } catch (e) {
-    if (e.status === 401) {
-      location.replace('/login.html?next=/moderation.html');
-      return;
-    }
     showError(e.message);
     return;
   }
@@ -73,9 +72,10 @@ async function act(li, action) {
   const c = li.comment;
   let reason;
   if (action === 'hide') {
-    reason = prompt('隐藏原因（可不填）');
+    reason = await askHideReason();
     if (reason === null) return;
   }
+  showError('');
   try {
     await api(`/api/articles/${encodeURIComponent(c.slug)}/comments/${c.id}/moderate`, {
       method: 'POST',

@@ -1,7 +1,9 @@
 // 我的党建: my points, today's progress toward each daily cap, 12 months, the activity mix,
 // my rank and stars in my branch, and the paged detail log.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
 import { barChart, mixBars, starsText } from './charts.js';
+
+requireLogin(); // a login that ended goes to login and back here (api.js)
 
 const $ = (id) => document.getElementById(id);
 

@@ -2,7 +2,11 @@
 // often) asks it for the current attempt and carries on where the member was. Grading, the
 // deadline and the right answers are the server's; this page never sees an answer before the
 // attempt is submitted.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
+import { closeDialogs, confirmDialog } from './dialog.js';
+import { awardToast } from './toast.js';
+
+requireLogin(); // every call here is a member's: a login that ended goes to login and back
 
 const $ = (id) => document.getElementById(id);
 const LETTERS = 'ABCDEFGH';
@@ -16,7 +20,7 @@ let answers = {}; // index -> response, as saved on the server
 let clockOffset = 0; // server time - phone time, in ms
 let timer = null;
 let challengeReply = null; // the server's verdict on the challenge question shown
-let confirmSubmit = false;
+let finishing = false; // an attempt submitted here: its result is news (a toast for its points)
 
 function showError(message) {
   $('quiz-error').textContent = message;
@@ -92,7 +96,6 @@ function renderQuestion() {
   $('quiz-submit').textContent = challenge ? '结束挑战' : '交卷';
   // One primary action a screen: 下一题 (or 提交答案) until the last question, then 交卷.
   $('quiz-submit').classList.toggle('btn-default', challenge || !last);
-  confirmSubmit = false;
   challengeReply = null;
 }
 
@@ -152,6 +155,7 @@ async function next() {
 async function challengeStep() {
   if (challengeReply) {
     if (challengeReply.finished) {
+      finishing = true;
       await reload();
       return;
     }
@@ -217,11 +221,19 @@ async function submit(auto = false) {
   showError('');
   if (view.quiz.kind !== 'challenge' && !(await save()) && !auto) return;
   const missing = view.total ? view.total - Object.keys(answers).length : 0;
-  if (!auto && missing > 0 && !confirmSubmit) {
-    confirmSubmit = true;
-    showError(`还有 ${missing} 题未作答，再点一次“交卷”确认提交`);
-    return;
+  if (!auto && missing > 0) {
+    const sure = await confirmDialog({ title: `还有 ${missing} 题未作答，确定交卷吗？`, cancel: '继续答题', ok: '交卷' });
+    if (view.status !== 'open') return; // time ran out meanwhile: submitted without her
+    if (!sure) {
+      // Back to answering, at the first question left open.
+      const open = view.questions.find((q) => !(String(q.index) in answers));
+      if (open) index = open.index;
+      renderQuestion();
+      return;
+    }
   }
+  if (auto) closeDialogs(); // the time is up: no question is left to her
+  finishing = true;
   try {
     const result = await api(`${base}/attempt/submit`, {
       method: 'POST',
@@ -279,6 +291,8 @@ function render(v) {
 function showResult(v) {
   show('quiz-result');
   const r = v.result || {};
+  if (finishing && v.quiz.kind !== 'survey') awardToast(v.quiz.kind === 'challenge' ? '挑战结束' : '已交卷', { points: r.points });
+  finishing = false;
   const kind = v.quiz.kind;
   let main = '';
   let sub = '';
@@ -443,12 +457,9 @@ async function main() {
   $('quiz-prev').addEventListener('click', () => busy(prev));
   $('quiz-submit').addEventListener('click', () => busy(() => submit(false)));
   try {
-    await api('/api/me');
-  } catch (error) {
-    if (error.status === 401) {
-      location.replace(`/login.html?next=${encodeURIComponent(location.pathname + location.search)}`);
-      return;
-    }
+    await api('/api/me'); // signed out: api() goes to login and back here
+  } catch {
+    // offline or busy: the calls below say so
   }
   const mode = params.get('view');
   if (mode === 'summary') {

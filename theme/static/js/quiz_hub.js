@@ -1,5 +1,7 @@
 // 答题考试 hub: every quiz the member may take, with today's / her latest state.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
+
+requireLogin(); // a login that ended goes to login and back here (api.js)
 
 const $ = (id) => document.getElementById(id);
 const STAFF_ROLES = new Set(['branch_secretary', 'branch_committee', 'general_branch_committee', 'party_committee', 'admin']);

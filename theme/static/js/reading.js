@@ -5,7 +5,7 @@
 // sent wait in localStorage and are retried (on the next beat, when back online, on the next
 // article opened). Nothing happens for a visitor who is not logged in.
 import { getToken, refresh, tokenSubject } from './api.js';
-import { showSeriesProgress } from './series_progress.js';
+import { creditDay, showSeriesProgress } from './series_progress.js';
 
 const QUEUE_KEY = 'dj_reading_queue';
 const QUEUE_MAX = 300;
@@ -52,6 +52,10 @@ function dequeue(beat) {
   saveQueue(loadQueue().filter((b) => beatId(b) !== id));
 }
 
+// Whether this article was read when the page first heard from the server (null: not yet):
+// the toast is for the moment it becomes read, not for opening an article read before.
+let wasRead = null;
+
 function showStatus(result) {
   if (!statusLine || !article || result.slug !== article.dataset.slug) return;
   statusLine.hidden = false;
@@ -59,9 +63,16 @@ function showStatus(result) {
     const award = result.award ? `，积分 +${result.award.points}` : '';
     statusLine.textContent = `已计入学习${award}`;
     statusLine.classList.add('is-read');
+    // The reader is at the article's end by now, far from this line: tell her where she is.
+    if (result.award || wasRead === false) {
+      // Fetched when needed: an anonymous reader's page never loads it.
+      import('./toast.js').then((m) => m.awardToast('已计入学习', result.award)).catch(() => {});
+      creditDay();
+    }
   } else {
     statusLine.textContent = `已学习 ${result.credited} 秒`;
   }
+  wasRead = Boolean(result.read);
 }
 
 // 'done' (sent, or refused for good) or 'retry' (network, server busy, token to refresh).

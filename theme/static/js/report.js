@@ -1,8 +1,10 @@
 // 年度党建报告: the member's own year. "Share" switches to a card that shows only what she
 // chooses to show (her name, the year's points and highlights — no member number, no log),
 // to screenshot or forward; the link opens each colleague's own report, never hers.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
 import { barChart, mixBars, starsText } from './charts.js';
+
+requireLogin(); // a login that ended goes to login and back here (api.js)
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,7 +1,10 @@
 // The 待审核 page: list what the signed-in reviewer may decide, preview it sandboxed,
 // approve (通过) or return (退回, with a reason). The server checks scope and version.
 // The version's hash only addresses the API; the reviewer reads names, fields and changes.
-import { api } from './api.js';
+import { api, requireLogin } from './api.js';
+import { confirmDialog } from './dialog.js';
+
+requireLogin(); // a login that ended goes to login and back here (api.js)
 
 const $ = (id) => document.getElementById(id);
 const list = $('review-list');
@@ -71,7 +74,8 @@ function renderList(data) {
 }
 
 async function approveAll(items, button) {
-  if (!confirm(`确认已阅读并通过这 ${items.length} 篇？每篇分别记录审核结果。`)) return;
+  const sure = await confirmDialog({ title: `确认已阅读并通过这 ${items.length} 篇？`, text: '每篇分别记录审核结果。', ok: '全部通过' });
+  if (!sure) return;
   button.disabled = true;
   let done = 0;
   for (const item of items) {

@@ -1,11 +1,12 @@
 // Voting on a campaign page: a button per candidate ([data-candidate] inside #vote), the votes
 // left, and the counts (or 结果将在投票结束后公布). The server decides everything: the voter comes
 // from the token, and rules, window and units are checked there.
-import { api, getToken, refresh } from './api.js';
+import { api, getToken, loginUrl, refresh } from './api.js';
 
 const box = document.getElementById('vote');
 const campaign = box ? box.dataset.campaign : '';
 const base = `/api/campaigns/${encodeURIComponent(campaign)}`;
+const place = `${location.pathname}${location.search}#vote`; // where login brings her back
 let state = null;
 let signedIn = false;
 
@@ -78,7 +79,7 @@ function render(data) {
     button.disabled = !canVote;
     if (!signedIn && data.phase === 'open') {
       const login = el('a', 'btn btn-mini vote-button', '登录投票');
-      login.href = `/login.html?next=${encodeURIComponent(location.pathname + '#vote')}`;
+      login.href = loginUrl(place);
       bar.append(count, login);
     } else {
       bar.append(count, button);
@@ -91,9 +92,11 @@ async function cast(button) {
   const body = { candidate: button.dataset.candidate, request_id: button.dataset.requestId || requestId() };
   button.dataset.requestId = body.request_id; // a retry of this click sends the same id
   try {
-    const result = await api(`${base}/votes`, { method: 'POST', body });
+    // A login that ended meanwhile: to login and back here (a new tap votes then).
+    const result = await api(`${base}/votes`, { method: 'POST', body, login: place });
     render({ ...state, me: result.me, counts: result.counts });
     status(`投票成功！${left(state, result.me)}`);
+    import('./toast.js').then((m) => m.awardToast('投票成功', result.award)).catch(() => {}); // fetched when needed
   } catch (e) {
     if (e.status && e.status < 500) delete button.dataset.requestId;
     status(e.message, true);
@@ -108,12 +111,17 @@ async function main() {
   line.setAttribute('role', 'status');
   box.querySelector('.panel-hd').after(line);
   signedIn = Boolean(getToken()) || (await refresh());
+  let data;
   try {
-    render(await api(base));
+    data = await api(base);
   } catch (e) {
     status(e.status === 404 ? '本次评选暂未开放投票' : e.message, true);
     return;
   }
+  // A login that ended while the page was away was dropped by api(): the page shows as to any
+  // reader, with 登录投票 back to this place (not dead buttons and no word of why).
+  signedIn = signedIn && Boolean(getToken());
+  render(data);
   box.addEventListener('click', (event) => {
     const button = event.target.closest('button.vote-button');
     if (button && !button.disabled) cast(button);

@@ -1,0 +1,160 @@
+// WeUI-style dialogs in place of the browser's confirm() and prompt(), which WeChat shows with
+// the page's address as title and which cannot be styled or made large: a title, a text, an
+// optional textarea (a reason that may be required), 取消 and 确定. Each returns a promise.
+// Keyboard and screen readers: role="dialog" aria-modal, focus kept inside (Tab cycles), Esc
+// cancels, focus goes back where it was. Styles in css/dialog.css, fetched on first use.
+import { uiStyles } from './ui_css.js';
+
+let counter = 0;
+const openDialogs = new Set(); // each open dialog's way to cancel itself
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function focusables(root) {
+  return [...root.querySelectorAll('button, textarea, input, [href], [tabindex]:not([tabindex="-1"])')].filter(
+    (node) => !node.disabled && !node.hidden,
+  );
+}
+
+// One dialog; resolves with the textarea's trimmed text (or true without one) on 确定, null on
+// 取消 or Esc.
+async function open({ title, text = '', ok = '确定', cancel = '取消', input = null, danger = false }) {
+  await uiStyles();
+  return new Promise((resolve) => {
+    const id = `dj-dialog-${(counter += 1)}`;
+    const before = document.activeElement;
+    const root = el('div', 'dj-dialog-wrap');
+    const mask = el('div', 'dj-mask');
+    const box = el('div', 'dj-dialog');
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-modal', 'true');
+    box.setAttribute('aria-labelledby', `${id}-title`);
+    const head = el('h2', 'dj-dialog-title', title);
+    head.id = `${id}-title`;
+    const body = el('div', 'dj-dialog-bd');
+    if (text) {
+      const p = el('p', 'dj-dialog-text', text);
+      p.id = `${id}-text`;
+      box.setAttribute('aria-describedby', p.id);
+      body.append(p);
+    }
+    let area = null;
+    const error = el('p', 'dj-dialog-error');
+    error.id = `${id}-error`;
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    if (input) {
+      area = el('textarea', 'dj-dialog-input');
+      area.rows = 3;
+      area.maxLength = input.maxLength || 200;
+      area.placeholder = input.placeholder || '';
+      area.setAttribute('aria-label', input.label || title);
+      area.setAttribute('aria-describedby', error.id);
+      if (input.required) area.required = true;
+      body.append(area, error);
+    }
+    const foot = el('div', 'dj-dialog-ft');
+    const no = el('button', 'dj-dialog-btn dj-dialog-cancel', cancel);
+    const yes = el('button', `dj-dialog-btn dj-dialog-ok${danger ? ' is-warn' : ''}`, ok);
+    no.type = 'button';
+    yes.type = 'button';
+    foot.append(no, yes);
+    box.append(head, body, foot);
+    root.append(mask, box);
+
+    const overflow = document.body.style.overflow;
+    // Older webviews' screen readers ignore aria-modal: the page behind is hidden from them too
+    // (not the toasts' live region).
+    const behind = [...document.body.children].filter(
+      (node) => !node.hasAttribute('aria-hidden') && !node.classList.contains('dj-toast-region'),
+    );
+    function close(value) {
+      openDialogs.delete(close);
+      document.removeEventListener('keydown', onKey, true);
+      for (const node of behind) node.removeAttribute('aria-hidden');
+      root.remove();
+      document.body.style.overflow = overflow;
+      if (before && typeof before.focus === 'function' && document.contains(before)) before.focus();
+      resolve(value);
+    }
+    function accept() {
+      if (!area) {
+        close(true);
+        return;
+      }
+      const value = area.value.trim();
+      if (input.required && !value) {
+        error.textContent = input.missing || '请填写后再确定';
+        error.hidden = false;
+        area.setAttribute('aria-invalid', 'true');
+        area.focus();
+        return;
+      }
+      close(value);
+    }
+    function onKey(event) {
+      if (event.key === 'Escape' || event.key === 'Esc') {
+        event.preventDefault();
+        close(null);
+      } else if (event.key === 'Tab') {
+        // Keep focus inside: from the last control to the first and back.
+        const items = focusables(box);
+        const first = items[0];
+        const last = items[items.length - 1];
+        if (event.shiftKey && (document.activeElement === first || !box.contains(document.activeElement))) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && (document.activeElement === last || !box.contains(document.activeElement))) {
+          event.preventDefault();
+          first.focus();
+        }
+      }
+    }
+    no.addEventListener('click', () => close(null));
+    yes.addEventListener('click', accept);
+    mask.addEventListener('click', () => (area ? area.focus() : no.focus())); // WeUI: the mask does not close
+    if (area) {
+      area.addEventListener('input', () => {
+        error.hidden = true;
+        area.removeAttribute('aria-invalid');
+      });
+    }
+    document.addEventListener('keydown', onKey, true);
+    openDialogs.add(close);
+    for (const node of behind) node.setAttribute('aria-hidden', 'true');
+    document.body.append(root);
+    document.body.style.overflow = 'hidden'; // the page behind does not scroll
+    // The reason to write, else the safe choice for a destructive action, else 确定.
+    (area || (danger ? no : yes)).focus();
+  });
+}
+
+/**
+ * 取消 / 确定 for an action: resolves true when confirmed, false otherwise.
+ * @param {{title: string, text?: string, ok?: string, cancel?: string, danger?: boolean}} options
+ * @returns {Promise<boolean>}
+ */
+export async function confirmDialog(options) {
+  return (await open(options)) === true;
+}
+
+/**
+ * A reason for an action: resolves with the trimmed text, or null when cancelled. With
+ * `required`, 确定 on an empty text says so and keeps the dialog open.
+ * @param {{title: string, text?: string, ok?: string, cancel?: string, danger?: boolean,
+ *   label?: string, placeholder?: string, required?: boolean, missing?: string, maxLength?: number}} options
+ * @returns {Promise<string|null>}
+ */
+export function promptDialog({ label, placeholder, required = false, missing, maxLength, ...rest }) {
+  return open({ ...rest, input: { label, placeholder, required, missing, maxLength } });
+}
+
+/** Cancels every open dialog (the question it asked no longer stands, e.g. the time is up). */
+export function closeDialogs() {
+  for (const close of [...openDialogs].reverse()) close(null); // last opened first
+}
