@@ -5,6 +5,10 @@ A repeat visit fetches the HTML again (it is short-lived) and nothing else, prov
 the page pulls in is a content-hashed asset served as immutable (infra/publish.py sets the
 Cache-Control of each object; infra/dev_server.py mirrors it). Used by the page-weight test and
 `make bench`.
+
+What a page loads only on demand is weighed apart (`on_demand`): a stylesheet named inside a
+`<template>` and a module reached through a dynamic `import()` (the dialog and the award toast,
+fetched when one first shows) are not part of the first visit's load.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from infra.publish import IMMUTABLE, cache_control
 ARTICLE_BUDGET = 20_000
 # A content hash in a file name: api.3f2a9c1b.js (plugins/asset_hash), qr/83d1d9176f24.svg.
 HASHED = re.compile(r"[./][0-9a-f]{8,}\.[a-z0-9]+$")
-_JS_IMPORT = re.compile(r"""\b(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""")
+_JS_IMPORT = re.compile(r"""\b(?:from|import)\s*["'](\.{1,2}/[^"']+)["']""")
+_JS_DYNAMIC_IMPORT = re.compile(r"""\bimport\s*\(\s*["'](\.{1,2}/[^"']+)["']""")
 _CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)|@import\s+["']([^"']+)["']""")
 
 
@@ -37,10 +42,21 @@ class _Refs(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.refs: list[str] = []
+        self.deferred: list[str] = []  # named inside a <template>: fetched only when used
+        self._templates = 0
+        self._all = self.refs
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._templates = max(0, self._templates - 1)
+            self.refs = self.deferred if self._templates else self._all
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "link" and set(a.get("rel", "").split()) & {
+        if tag == "template":
+            self._templates += 1
+            self.refs = self.deferred
+        elif tag == "link" and set(a.get("rel", "").split()) & {
             "stylesheet",
             "preload",
             "modulepreload",
@@ -74,6 +90,7 @@ class Weight:
     html: int  # gzip bytes
     assets: dict[str, int] = field(default_factory=dict)  # site path -> gzip bytes
     missing: list[str] = field(default_factory=list)
+    on_demand: dict[str, int] = field(default_factory=dict)  # fetched only when first used
 
     @property
     def first_visit(self) -> int:
@@ -91,26 +108,40 @@ def page_weight(site: Path, page: str) -> Weight:
     html = (site / page).read_bytes()
     parser.feed(html.decode("utf-8"))
     weight = Weight(page, gzip_size(html))
-    todo = [p for ref in parser.refs if (p := _local(ref, page))]
+    later: list[str] = [p for ref in parser.deferred if (p := _local(ref, page))]
+    _follow(
+        site, [p for ref in parser.refs if (p := _local(ref, page))], weight.assets, weight, later
+    )
+    _follow(site, later, weight.on_demand, weight, None)
+    for path in weight.assets:
+        weight.on_demand.pop(path, None)
+    return weight
+
+
+def _follow(
+    site: Path, todo: list[str], into: dict[str, int], weight: Weight, dynamic: list[str] | None
+) -> None:
+    """Weigh the files in `todo` and what they import into `into`. Dynamic imports go to
+    `dynamic` (fetched later), or are followed too when it is None (the on-demand pass)."""
     while todo:
         path = todo.pop()
-        if path in weight.assets or path in weight.missing:
+        if path in into or path in weight.missing:
             continue
         file = site / path
         if not file.is_file():
             weight.missing.append(path)
             continue
         data = file.read_bytes()
-        weight.assets[path] = gzip_size(data)
+        into[path] = gzip_size(data)
         if path.endswith(".js"):
-            todo += [
-                p for ref in _JS_IMPORT.findall(data.decode("utf-8")) if (p := _local(ref, path))
-            ]
+            text = data.decode("utf-8")
+            todo += [p for ref in _JS_IMPORT.findall(text) if (p := _local(ref, path))]
+            later = [p for ref in _JS_DYNAMIC_IMPORT.findall(text) if (p := _local(ref, path))]
+            (todo if dynamic is None else dynamic).extend(later)
         elif path.endswith(".css"):
             for url, imported in _CSS_URL.findall(data.decode("utf-8")):
                 if p := _local(url or imported, path):
                     todo.append(p)
-    return weight
 
 
 def article_pages(site: Path) -> list[str]:
