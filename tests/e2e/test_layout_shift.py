@@ -82,3 +82,37 @@ def test_quiz_hub_fills_in_without_shifting(site, phone: Page) -> None:
     expect(tab.locator('.quiz-entry[data-quiz="daily"] .cell-ft')).to_have_text("去答题")
     shifts = _shifts(tab)
     assert sum(s["value"] for s in shifts) == 0, shifts
+
+
+ARTICLE = "/articles/biandian-anquan-tishi-11.html"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_an_article_fills_in_without_shifting(site, phone: Page, who: str) -> None:
+    """The comments, the reading status and the footer below them keep their places when the
+    comments arrive late, for a reader and for a returning member."""
+    make_tree()
+    make_member("76000001", "B1", name="赵敏")
+    if who == "member":
+        tab = _returning_member(site, phone, ARTICLE)
+    else:
+        tab = phone
+        tab.add_init_script(WATCH_SHIFTS)
+        tab.route("**/api/**", _slow)
+    with tab.expect_response(lambda r: "/comments" in r.url, timeout=20_000):
+        tab.goto(f"{site.url}{ARTICLE}")
+    tab.wait_for_timeout(400)
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts
+
+
+def test_a_quiz_fills_in_without_shifting(site, phone: Page) -> None:
+    make_tree()
+    make_member("76000001", "B1", name="赵敏")
+    publish()
+    tab = _returning_member(site, phone, "/quiz-play.html?id=daily")
+    tab.goto(f"{site.url}/quiz-play.html?id=daily")
+    expect(tab.locator("#quiz-start")).to_be_visible(timeout=20_000)
+    tab.wait_for_timeout(400)
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,19 @@ def test_an_article_is_described_by_its_own_text(built: Path) -> None:
     title = re.search(r"<h1[^>]*>(.*?)</h1>", article.read_text(encoding="utf-8"), re.S)
     assert text != _description(built / "index.html")
     assert title and text
+
+
+HEADING = re.compile(r"<h([1-6])\b")
+
+
+def test_no_page_skips_a_heading_level(built: Path) -> None:
+    """Lighthouse's heading-order audit: going down, headings step one level at a time (a list
+    of h3 item titles right under the page's h1 was the list pages' failing audit)."""
+    skips = []
+    for page in sorted(built.rglob("*.html")):
+        levels = [int(n) for n in HEADING.findall(page.read_text(encoding="utf-8"))]
+        for before, after in pairwise(levels):
+            if after > before + 1:
+                skips.append(f"{page.relative_to(built)}: h{before} → h{after}")
+                break
+    assert not skips

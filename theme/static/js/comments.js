@@ -105,6 +105,7 @@ async function load(more = false) {
   next = data.next;
   $('comment-more').hidden = !next;
   $('comment-empty').hidden = box.querySelectorAll('.comment').length > 0;
+  $('comment-empty-slot').classList.remove('is-pending');
 }
 
 function updateCounter() {
