@@ -201,7 +201,7 @@ def main() -> None:
         print("  演示账号 (demo logins):")
         for role, no, secret in accounts:
             # A demo password, or for the account left to activate, how to activate it.
-            shown = secret if secret.startswith("(") else f"密码 {secret}"
+            shown = secret if secret.startswith(("(", "（")) else f"密码 {secret}"
             print(f"    {role:<8} 党员编号 {no}  {shown}")
         print("\n  Ctrl-C 停止\n", flush=True)
         signal.signal(signal.SIGINT, lambda *_: stop.set())  # also when started in the background
