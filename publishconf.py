@@ -20,3 +20,7 @@ LOAD_CONTENT_CACHE = False
 # the preview mode (REVIEW_GATE = "off") is refused (plugins/review_gate).
 REVIEW_GATE = "dynamodb"
 REVIEW_GATE_REQUIRED = True
+
+# The theme's CSS and JS minified (plugins/asset_hash with esbuild) before they are hashed: what
+# members download; development builds keep the readable sources.
+ASSET_MINIFY = True

@@ -5,6 +5,9 @@ ask for assets by source name: `{{ 'js/login.js'|asset }}`. JS files are ES modu
 each other by relative path (`from './api.js'`); those specifiers are rewritten to the hashed
 names, leaves first, so a module's hash also covers the names of everything it imports.
 Only the hashed files are written (THEME_STATIC_PATHS leaves css/ and js/ out).
+
+With ASSET_MINIFY (publishconf.py) each CSS and JS file is minified first (minify.py, esbuild),
+so imports are rewritten in, and the hash is taken of, the bytes that are shipped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 
 from jinja2 import pass_context
 from pelican import signals
+
+from plugins.asset_hash.minify import LOADERS, minify_text
 
 HASH_LENGTH = 8
 SUFFIXES = (".css", ".js", ".svg")  # .svg: the icon sprite (plugins/icons)
@@ -44,13 +49,19 @@ def hashed_name(name: str, data: bytes) -> str:
     return f"{stem}.{content_hash(data)}{ext}"
 
 
-def build_manifest(static_dir: Path) -> dict[str, Asset]:
-    """Source name (js/api.js) -> hashed asset, with JS imports rewritten."""
+def build_manifest(static_dir: Path, minify: bool = False) -> dict[str, Asset]:
+    """Source name (js/api.js) -> hashed asset, with JS imports rewritten (and CSS and JS
+    minified first when `minify`: MinifyError names a file esbuild refuses)."""
     sources = {
         path.relative_to(static_dir).as_posix(): path.read_text(encoding="utf-8")
         for path in sorted(static_dir.rglob("*"))
         if path.suffix in SUFFIXES and path.is_file()
     }
+    if minify:
+        sources = {
+            name: minify_text(name, text) if posixpath.splitext(name)[1] in LOADERS else text
+            for name, text in sources.items()
+        }
     manifest: dict[str, Asset] = {}
     visiting: set[str] = set()
 
@@ -89,8 +100,12 @@ def _static_dir(theme: str) -> Path:
     return Path(theme) / "static"
 
 
+def _minify(settings: dict[str, Any]) -> bool:
+    return bool(settings.get("ASSET_MINIFY", False))
+
+
 def _on_generator_init(generator: Any) -> None:
-    manifest = build_manifest(_static_dir(generator.theme))
+    manifest = build_manifest(_static_dir(generator.theme), _minify(generator.settings))
     static_url = generator.settings["THEME_STATIC_DIR"]
 
     @pass_context
@@ -104,7 +119,9 @@ def _on_generator_init(generator: Any) -> None:
 
 def _on_finalized(pelican: Any) -> None:
     out_dir = Path(pelican.output_path) / pelican.settings["THEME_STATIC_DIR"]
-    for name, asset in build_manifest(_static_dir(pelican.theme)).items():
+    for name, asset in build_manifest(
+        _static_dir(pelican.theme), _minify(pelican.settings)
+    ).items():
         target = out_dir / asset.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(asset.data)

@@ -4,8 +4,6 @@ build, pages reference the one hashed sprite, and the icons are line icons in cu
 from __future__ import annotations
 
 import copy
-import gzip
-import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -110,36 +108,6 @@ def test_the_tab_bar_draws_the_sprite_inline(out: Path) -> None:
     drawing = re.search(r">(.*)</svg>", home).group(1)
     assert drawing in html
     assert "<use" not in html.split('<nav class="tabbar"')[1]
-
-
-_FETCHED = re.compile(r'(?:<link[^>]*href|src|<use href)="(/(?:theme|images|qr)/[^"#]+)')
-_IMPORT = re.compile(r"""\b(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""")
-MAX_ARTICLE_FIRST_VISIT = 20 * 1024
-
-
-def first_visit_bytes(out: Path, page: Path) -> int:
-    """gzip bytes of the page and of everything it fetches: CSS, scripts with their imports,
-    module preloads, images, the icon sprite."""
-    seen: set[str] = set()
-    todo = [u.lstrip("/") for u in _FETCHED.findall(page.read_text(encoding="utf-8"))]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name.endswith(".js"):
-            folder = posixpath.dirname(name)
-            for spec in _IMPORT.findall((out / name).read_text(encoding="utf-8")):
-                todo.append(posixpath.normpath(posixpath.join(folder, spec)))
-    files = [page, *(out / name for name in seen)]
-    return sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
-
-
-def test_every_article_page_stays_under_20_kb_on_a_first_visit(out: Path) -> None:
-    weights = {p.name: first_visit_bytes(out, p) for p in (out / "articles").glob("*.html")}
-    assert len(weights) >= 20
-    heavy = {name: w for name, w in weights.items() if w > MAX_ARTICLE_FIRST_VISIT}
-    assert not heavy
 
 
 # An empty list says what to do next (empty_state in _macros.html), never a bare 暂无….
