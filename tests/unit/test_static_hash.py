@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,17 @@ def test_a_site_path_to_an_image_fails_with_file_and_line(tmp_path: Path) -> Non
     )
     with pytest.raises(Exception, match=r"articles/raw\.md:9: 站内链接不存在：/images/a/body\.svg"):
         build(content, tmp_path / "out")
+
+
+def test_the_dev_server_serves_images_immutable(site: dict) -> None:
+    from infra import dev_server, dynamodb_local
+
+    server = dev_server.serve(dynamodb_local.free_port(), site["out"], api_port=1)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for src in img_srcs(_page(site, "articles/a.html")):
+            if src.startswith("/images/"):
+                with urllib.request.urlopen(base + src) as reply:
+                    assert reply.headers["Cache-Control"] == IMMUTABLE, src
+    finally:
+        server.shutdown()
