@@ -12,8 +12,10 @@ resolves its `{static}` links): the file's `override_save_as`/`override_url` are
 `{static}` link in article bodies, summaries and screens resolves to the hashed URL; the photo
 of an exemplar (plugins/listings `photo_path`) is pointed at it too.
 
-`{attach}` files keep their name: Pelican moves them next to the article that links them (a
-download, not something a page loads), and a moved file cannot also carry an override.
+`{attach}` files outside `images/` keep their name: Pelican moves them next to the article that
+links them (a download, not something a page loads), and a moved file cannot also carry an
+override. A file under `images/` is always hashed, `{attach}` or not (Pelican then links it where
+it is): the whole of `images/` is served immutable, so nothing there may keep its plain name.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tools.review_version import file_hash, references, suffixed
 from tools.site_content import read_source
 
 DIGEST_LENGTH = len(suffixed("x", "0" * 64)) - 2  # the hex `suffixed` puts in a name
+IMMUTABLE_FOLDER = "images/"  # served immutable (infra/publish.py ASSET_PREFIXES)
 CONTEXT_KEY = "static_published"  # content path -> published path, for other plugins
 _last: dict[str, list[str]] = {}  # this build's published paths, for the clean-up
 
@@ -64,7 +67,8 @@ def _on_static_finalized(generator: Any) -> None:
     for static in generator.staticfiles:
         rel = static.get_relative_source_path()
         source = Path(static.source_path)
-        if rel in attached or hasattr(static, "override_save_as") or not source.is_file():
+        moved = rel in attached and not rel.startswith(IMMUTABLE_FOLDER)
+        if moved or hasattr(static, "override_save_as") or not source.is_file():
             # Moved next to its article, placed by EXTRA_PATH_METADATA, or missing (a linked
             # file that does not exist: plugins/content_check names the file and line).
             continue

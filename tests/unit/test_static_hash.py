@@ -30,7 +30,7 @@ def _site(tmp: Path) -> Path:
     (content / "units.csv").write_bytes((ROOT / "content" / "units.csv").read_bytes())
     images = content / "images" / "a"
     images.mkdir(parents=True)
-    for name in ("body", "rel", "photo", "screen"):
+    for name in ("body", "rel", "photo", "screen", "attached"):
         (images / f"{name}.svg").write_text(svg(f"v1 {name}"), encoding="utf-8")
     (content / "files").mkdir()
     (content / "files" / "report.pdf").write_bytes(b"%PDF report")
@@ -40,6 +40,7 @@ def _site(tmp: Path) -> Path:
             "![图]({static}/images/a/body.svg)",
             "![相对]({static}../images/a/rel.svg)",
             "[附件]({attach}/files/report.pdf)",
+            "![附图]({attach}/images/a/attached.svg)",
         ]
     )
     write(arts / "a.md", PLAIN | {"Slug": "a"}, body)
@@ -79,7 +80,7 @@ def _bytes(site: dict, name: str) -> bytes:
 
 def test_every_published_image_is_named_by_its_bytes(site: dict) -> None:
     files = [p for p in (site["out"] / "images").rglob("*") if p.is_file()]
-    assert len(files) == 4
+    assert len(files) == 5
     for path in files:
         match = HASHED_FILE.fullmatch(path.name)
         assert match, path
@@ -104,6 +105,13 @@ def test_article_bodies_photos_lists_and_screens_name_the_hashed_file(site: dict
 def test_an_attachment_keeps_its_name_next_to_its_article(site: dict) -> None:
     assert re.search(r'href="/articles/report\.pdf"', _page(site, "articles/a.html"))
     assert (site["out"] / "articles" / "report.pdf").read_bytes() == b"%PDF report"
+
+
+def test_an_attached_image_is_hashed_too(site: dict) -> None:
+    """Everything under images/ is served immutable: an `{attach}` there keeps no plain name."""
+    attached = _as_published("images/a/attached.svg", _bytes(site, "attached"))
+    assert attached in img_srcs(_page(site, "articles/a.html"))
+    assert not list(site["out"].rglob("attached.svg"))
 
 
 def test_a_repeat_visit_fetches_only_the_html(site: dict) -> None:
