@@ -27,6 +27,7 @@ PLUGINS = [
     "plugins.reading_time",
     "plugins.listings",
     "plugins.covers",  # Cover: images of list items, resized (Pillow) and content-hashed
+    "plugins.static_hash",  # images and other {static} files published under content-hashed names
     "plugins.campaigns",  # after listings: voting rules of campaign articles, campaigns.json
     "plugins.qr_links",
     "plugins.content_check",

@@ -37,7 +37,7 @@ class Handler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         # Mirror production: HTML is short-lived, hashed assets are immutable.
         if not self.path.startswith(API_PREFIX + "/"):
-            if self.path.startswith(("/theme/", "/search/", "/qr/")):
+            if self.path.startswith(("/theme/", "/search/", "/qr/", "/images/")):
                 self.send_header("Cache-Control", "public, max-age=31536000, immutable")
             else:
                 self.send_header("Cache-Control", "no-cache")

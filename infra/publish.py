@@ -2,8 +2,9 @@
 
 An object is uploaded only when its MD5 differs from the bucket's ETag (SSE-S3, single-part
 uploads: the ETag is the MD5), so a full Pelican rebuild with new mtimes uploads only what really
-changed. Each object gets its Cache-Control: content-hashed assets under `theme/` are immutable
-for a year, everything else (HTML) is short-lived, because WeChat's webview caches hard.
+changed. Each object gets its Cache-Control: content-hashed assets (`theme/`, `search/`, `qr/`,
+`images/`) are immutable for a year, everything else (HTML) is short-lived, because WeChat's
+webview caches hard.
 Files gone from `output/` are deleted, except old hashed assets, kept for `KEEP_OLD_ASSETS_DAYS`
 so that a page still cached somewhere never loads a missing script. Changed HTML paths are
 invalidated in CloudFront.
@@ -30,8 +31,9 @@ OUTPUT = ROOT / "output"
 KEEP_OLD_ASSETS_DAYS = 7
 # Content-hashed files (a new build gives new names): cached for a year, and old ones kept a while
 # for pages still cached in a phone. theme/: CSS and JS; search/: the search index shards;
-# qr/: QR codes named by a hash of the URL they encode (plugins/qr_links).
-ASSET_PREFIXES = ("theme/", "search/", "qr/")
+# qr/: QR codes named by a hash of the URL they encode (plugins/qr_links); images/: content
+# images, exemplar photos and other `{static}` files, named by their hash (plugins/static_hash).
+ASSET_PREFIXES = ("theme/", "search/", "qr/", "images/")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 # Beyond this many changed paths one wildcard path is cheaper (the first 1,000 a month are free).

@@ -134,7 +134,9 @@ def disk_version(content: Path, relative: str, text: str) -> tuple[str, dict[str
 
 
 def suffixed(path: str, digest: str) -> str:
-    """Where the approved bytes of a since-replaced file are published: `images/a.<hash>.svg`."""
+    """The name of a file with these bytes, `images/a.<hash>.svg`: where every `{static}` file is
+    published (plugins/static_hash) and where the review gate places the approved bytes of a
+    since-replaced file (the name they had before it was replaced)."""
     stem, ext = posixpath.splitext(path)
     return f"{stem}.{digest[:16]}{ext}"
 

@@ -168,7 +168,10 @@ def _on_all_finalized(generators: list[Any]) -> None:
     known = {a.url for a in published} | {p.url for p in shown_pages}
     known |= {c.url for c, _ in articles.categories}
     known |= set(context.get("listing_urls", ()))
-    known |= set(context.get("static_links", ()))
+    # Files as published: a static file's address carries its hash (plugins/static_hash), so a
+    # site path naming the file's own name (/images/a.svg) leads nowhere; use {static}.
+    hashed = context.get("static_published", {})
+    known |= {hashed.get(p, p) for p in context.get("static_links", ())}
     known |= {"index.html"}
     content_root = Path(settings["PATH"]).resolve()
     shown = {id(x) for x in [*published, *shown_pages]}

@@ -444,7 +444,8 @@ SITE = {
     "articles/a.html": "<p>第一篇</p>",
     "articles/b.html": "<p>第二篇</p>",
     "articles/index.html": "<ul><li>a</li><li>b</li></ul>",
-    "images/支部 合影.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    "articles/支部 合影.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",  # an {attach} file
+    "images/xianjin/a.0123456789abcdef.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
     "theme/css/main.1a2b3c4d.css": "body{margin:0}",
     "theme/js/api.5e6f7a8b.js": "export const api = 1;",
     "search/shard-0.9c8d7e6f.json": '{"a": 1}',
@@ -491,16 +492,18 @@ def test_publish_syncs_by_checksum_and_invalidates_exactly_the_changed_pages(
     assert page["ContentType"] == "text/html; charset=utf-8"
     asset = s3.head_object(Bucket=bucket, Key="theme/js/api.5e6f7a8b.js")
     assert asset["CacheControl"] == publish.IMMUTABLE
-    body = s3.get_object(Bucket=bucket, Key="images/支部 合影.svg")["Body"].read()
-    assert body == SITE["images/支部 合影.svg"].encode()
+    body = s3.get_object(Bucket=bucket, Key="articles/支部 合影.svg")["Body"].read()
+    assert body == SITE["articles/支部 合影.svg"].encode()
+    image = s3.head_object(Bucket=bucket, Key="images/xianjin/a.0123456789abcdef.svg")
+    assert image["CacheControl"] == publish.IMMUTABLE
     # Pages only (hashed assets get new names instead); `/` is index.html; a path CloudFront
     # matches must be URL-encoded where it is not ASCII-safe.
     assert list(_invalidations(distribution).values()) == [
         [
+            "/articles/%E6%94%AF%E9%83%A8%20%E5%90%88%E5%BD%B1.svg",
             "/articles/a.html",
             "/articles/b.html",
             "/articles/index.html",
-            "/images/%E6%94%AF%E9%83%A8%20%E5%90%88%E5%BD%B1.svg",
             "/index.html",
             "/",
             "/articles/",

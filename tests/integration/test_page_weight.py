@@ -37,11 +37,6 @@ def test_every_article_page_fits_the_first_visit_budget(built: Path) -> None:
     assert not over, f"over {ARTICLE_BUDGET} bytes gzip on a first visit: {over}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="article images under images/ keep their names (not content-hashed), so they are "
-    "served for 60 s and revalidated after (infra/publish.py SHORT); hashing them is still to do",
-)
 def test_a_repeat_visit_fetches_only_the_html(built: Path) -> None:
     for page in article_pages(built):
         weight = page_weight(built, page)

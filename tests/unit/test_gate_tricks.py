@@ -29,7 +29,7 @@ from pelican import Pelican
 from pelican.settings import read_settings
 
 from tools import review as review_tool
-from tools.review_version import file_hash, version_hash
+from tools.review_version import file_hash, suffixed, version_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAIN = {
@@ -536,18 +536,47 @@ def test_each_page_shows_the_approved_bytes(files: dict, slug: str, name: str) -
     assert _image_of(files, slug) == files["original"][images / f"{name}.svg"]
 
 
+def _published_as(path: str, data: bytes) -> str:
+    """The address of a file with these bytes: its name with their hash (plugins/static_hash)."""
+    return suffixed(path, file_hash(data))
+
+
 def test_new_bytes_are_nowhere(files: dict) -> None:
     out = files["out"]
     leaked = [p for p in out.rglob("*") if p.is_file() and b"MARK" in p.read_bytes()]
     # f-sh2's new version was approved with the new shared image: only that may be published.
-    assert [p.relative_to(out).as_posix() for p in leaked] == ["images/t/shared.svg"]
+    shared = (files["content"] / "images" / "t" / "shared.svg").read_bytes()
+    assert [p.relative_to(out).as_posix() for p in leaked] == [
+        _published_as("images/t/shared.svg", shared)
+    ]
     sh2 = (out / "articles" / "f-sh2.html").read_text(encoding="utf-8")
-    assert img_srcs(sh2) == ["/images/t/shared.svg"]
+    assert img_srcs(sh2) == ["/" + _published_as("images/t/shared.svg", shared)]
 
 
 def test_an_unchanged_image_keeps_its_address(files: dict) -> None:
+    """Images are published under content-hashed names (served immutable): the same bytes keep
+    their address from build to build, new bytes get a new one. An image replaced after
+    approval is still shown from the address its approved bytes always had."""
+    images = files["content"] / "images" / "t"
     page = (files["out"] / "articles" / "f-same.html").read_text(encoding="utf-8")
-    assert img_srcs(page) == ["/images/t/same.svg"]
+    assert img_srcs(page) == [
+        "/" + _published_as("images/t/same.svg", (images / "same.svg").read_bytes())
+    ]
+    img = (files["out"] / "articles" / "f-img.html").read_text(encoding="utf-8")
+    approved = files["original"][images / "img.svg"]
+    assert img_srcs(img) == ["/" + _published_as("images/t/img.svg", approved)]
+
+
+def test_changed_bytes_get_a_new_address(files: dict) -> None:
+    """f-sh1 shows the shared image's approved bytes, f-sh2 the newly approved ones: two
+    addresses, so a phone holding the old image for a year never shows it for the new."""
+    out, images = files["out"], files["content"] / "images" / "t"
+    (sh1,) = img_srcs((out / "articles" / "f-sh1.html").read_text(encoding="utf-8"))
+    (sh2,) = img_srcs((out / "articles" / "f-sh2.html").read_text(encoding="utf-8"))
+    old = files["original"][images / "shared.svg"]
+    assert sh1 == "/" + _published_as("images/t/shared.svg", old)
+    assert sh2 == "/" + _published_as("images/t/shared.svg", (images / "shared.svg").read_bytes())
+    assert sh1 != sh2
 
 
 def test_exemplar_lists_show_the_approved_photo(files: dict) -> None:

@@ -235,3 +235,17 @@ def test_the_404_origin_answers_the_sites_404_page_with_status_404(
             assert reply["statusCode"] == 404
             assert reply["headers"]["Content-Type"] == "text/html; charset=utf-8"
             assert reply["body"] == page
+
+
+def test_every_immutable_prefix_is_cached_as_an_asset_by_cloudfront(built: pkg.Package) -> None:
+    """What infra/publish.py marks immutable (hashed names: theme/, search/, qr/, images/) has
+    its own behaviour with the asset cache policy, through the site-or-404 origin group."""
+    from infra.publish import ASSET_PREFIXES
+
+    config = _distribution(built.template)
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    for prefix in ASSET_PREFIXES:
+        b = behaviours.get(f"/{prefix}*")
+        assert b is not None, prefix
+        assert b["CachePolicyId"] == {"Ref": "AssetCachePolicy"}, prefix
+        assert b["TargetOriginId"] == "site-or-404" and b["Compress"] is True, prefix

@@ -42,6 +42,8 @@ def test_many_changed_pages_are_one_wildcard_invalidation() -> None:
 
 def test_cache_control_and_content_type_per_file() -> None:
     assert publish.cache_control("theme/js/api.a2524868.js") == publish.IMMUTABLE
+    # Content images and photos carry the hash of their bytes (plugins/static_hash).
+    assert publish.cache_control("images/xianjin/a.0123456789abcdef.svg") == publish.IMMUTABLE
     assert "max-age=31536000" in publish.IMMUTABLE and "immutable" in publish.IMMUTABLE
     assert publish.cache_control("articles/x.html") == publish.SHORT
     assert "max-age=60" in publish.SHORT
@@ -61,11 +63,15 @@ def test_local_checksums_are_md5_like_s3_etags(tmp_path: Path) -> None:
 
 
 def test_invalidation_paths_are_url_encoded_as_cloudfront_matches_them() -> None:
-    todo = publish.Plan(upload=["images/支部 合影.svg", "articles/a+b.html"], delete=["index.html"])
+    # An `{attach}` file keeps its name next to its article (plugins/static_hash): invalidated.
+    todo = publish.Plan(
+        upload=["articles/支部 合影.svg", "articles/a+b.html", "images/x.0123456789abcdef.svg"],
+        delete=["index.html"],
+    )
     # Only what a browser encodes is encoded: a `+` or `(` is sent as it is.
     assert todo.invalidation_paths() == [
+        "/articles/%E6%94%AF%E9%83%A8%20%E5%90%88%E5%BD%B1.svg",
         "/articles/a+b.html",
-        "/images/%E6%94%AF%E9%83%A8%20%E5%90%88%E5%BD%B1.svg",
         "/index.html",
         "/",
     ]
