@@ -49,7 +49,12 @@ globals().update(
     {{k: v for k, v in runpy.run_path({str(ROOT / "pelicanconf.py")!r}).items() if k.isupper()}}
 )
 PLUGINS = []
-JINJA_FILTERS = {{"asset": lambda path: "/theme/" + path, "preview_banner": lambda preview: ""}}
+JINJA_FILTERS = {{
+    "asset": lambda path: "/theme/" + path,
+    "preview_banner": lambda preview: "",
+    "icon_href": lambda name: "/theme/icons.svg#" + name,
+    "icon_inline": lambda name, attrs="": "",
+}}
 JINJA_ENVIRONMENT = {{"trim_blocks": True, "lstrip_blocks": True, "undefined": ChainableUndefined}}
 """
 
