@@ -2,6 +2,7 @@
 // within 15 minutes, and hide / feature for reviewers of the commenter's branch.
 // Member text is set ONLY with textContent (never innerHTML) and shown with white-space: pre-wrap.
 import { api, getToken, loginUrl, refresh } from './api.js';
+import { el, when } from './dom.js';
 
 const box = document.getElementById('comments');
 const $ = (id) => document.getElementById(id);
@@ -41,17 +42,6 @@ function showError(message) {
 // Dialogs and toasts are fetched when first needed: most readers of an article never see one.
 function awardToast(what, award) {
   import('./toast.js').then((m) => m.awardToast(what, award)).catch(() => {});
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function when(iso) {
-  return iso ? iso.slice(0, 16).replace('T', ' ') : '';
 }
 
 function button(label, action) {

@@ -4,16 +4,10 @@
 // Keyboard and screen readers: role="dialog" aria-modal, focus kept inside (Tab cycles), Esc
 // cancels, focus goes back where it was. Styles in css/dialog.css, fetched on first use.
 import { uiStyles } from './ui_css.js';
+import { el } from './dom.js';
 
 let counter = 0;
 const openDialogs = new Set(); // each open dialog's way to cancel itself
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function focusables(root) {
   return [...root.querySelectorAll('button, textarea, input, [href], [tabindex]:not([tabindex="-1"])')].filter(

@@ -3,16 +3,10 @@
 // reviewer's to-dos. An anonymous reader keeps the page as built and sends no request at all.
 // Every box keeps its height (home.css), so filling it shifts nothing.
 import { api, getToken, isSignedIn, refresh } from './api.js';
+import { el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const TILES = 8; // today's points + seven capped rules: two rows of four (home.css)
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function tile(value, label, full) {
   const box = el('span', `today-tile${full ? ' is-full' : ''}`);

@@ -3,18 +3,12 @@
 // Member text is set only with textContent.
 import { api, requireLogin } from './api.js';
 import { askHideReason } from './hide_reason.js';
+import { el } from './dom.js';
 
 requireLogin(); // reviewers only: a login that ended goes to login and back here
 
 const $ = (id) => document.getElementById(id);
 let queue = 'open';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function showError(message) {
   $('mod-error').textContent = message;

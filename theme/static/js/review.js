@@ -3,6 +3,7 @@
 // The version's hash only addresses the API; the reviewer reads names, fields and changes.
 import { api, requireLogin } from './api.js';
 import { confirmDialog } from './dialog.js';
+import { el, when } from './dom.js';
 
 requireLogin(); // a login that ended goes to login and back here (api.js)
 
@@ -19,18 +20,6 @@ function showError(message) {
 
 function itemPath(item) {
   return `/api/review/items/${encodeURIComponent(item.slug)}/${item.hash}`;
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-// "2026-03-02T09:00:00.123456+08:00" -> "2026-03-02 09:00" (the server's times are Beijing time)
-function when(iso) {
-  return iso ? iso.slice(0, 16).replace('T', ' ') : '';
 }
 
 function cell(item) {

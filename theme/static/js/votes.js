@@ -2,6 +2,7 @@
 // left, and the counts (or 结果将在投票结束后公布). The server decides everything: the voter comes
 // from the token, and rules, window and units are checked there.
 import { api, getToken, loginUrl, refresh } from './api.js';
+import { el } from './dom.js';
 
 const box = document.getElementById('vote');
 const campaign = box ? box.dataset.campaign : '';
@@ -9,13 +10,6 @@ const base = `/api/campaigns/${encodeURIComponent(campaign)}`;
 const place = `${location.pathname}${location.search}#vote`; // where login brings her back
 let state = null;
 let signedIn = false;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function requestId() {
   if (crypto.randomUUID) return crypto.randomUUID();
