@@ -17,8 +17,9 @@ bp = Blueprint(__name__)
 def _session_response(session: auth.Session) -> Response:
     # The daily-login point (and the 入党纪念日 points) on login, activation and refresh: the
     # first thing a member's app does on a new day. Never a reason for sign-in to fail.
+    awarded = []
     try:
-        points.on_sign_in(session.member)
+        awarded = points.on_sign_in(session.member)
     except Exception:
         logging.getLogger(__name__).exception("sign-in award failed")
     cookies = []
@@ -31,6 +32,13 @@ def _session_response(session: auth.Session) -> Response:
             "access_token": session.access_token,
             "token_type": "Bearer",
             "expires_in": session.expires_in,
+            # What this sign-in credited (the page shows it in a toast), or None.
+            "award": {
+                "rules": [a.rule for a in awarded],
+                "points": sum(a.amount for a in awarded),
+            }
+            if awarded
+            else None,
         }
     )
     # Two cookies need two Set-Cookie headers: Chalice sends a list as repeated headers.

@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from chalicelib.models import Member, QuizAttempt
+from chalicelib.models import Member, PointDay, QuizAttempt
 from tests.e2e.test_reading_points import _open_earlier, _opened_view
 from tools.fixtures import PASSWORD, bearer, make_member, make_tree, rid
 from tools.publish_catalog import FILENAME
@@ -274,3 +274,41 @@ def test_a_comment_award_toasts_and_a_note_gives_way_to_a_later_error(site, phon
     error = phone.locator("#comment-error")
     expect(error).to_be_visible()
     expect(note).to_be_hidden()
+
+
+def test_the_days_first_sign_in_shows_its_point_and_a_second_does_not(site, phone: Page) -> None:
+    """The daily login point is an award like any other: the page the member lands on after
+    logging in says what the sign-in credited; a second login the same day credits nothing and
+    says nothing."""
+    make_tree()
+    make_member("77000011", "B1", name="秦岚")
+    record_toasts(phone)
+    log_in(phone, site, "77000011", "/index.html")
+    # make_member's 入党纪念日 has passed this year: its points come with the first sign-in
+    expect_toast(phone, "今日登录和入党纪念日，积分 +6")
+    phone.evaluate("() => { sessionStorage.clear(); window.__toasts = []; }")
+    log_in(phone, site, "77000011", "/me.html")
+    phone.wait_for_timeout(800)
+    assert phone.evaluate("window.__toasts") == []
+
+
+def test_a_new_days_first_refresh_shows_its_point_where_the_member_is(site, phone: Page) -> None:
+    """A returning member opens a page on a new day: the refresh that renews her access token
+    credits the login point, and that page shows it."""
+    make_tree()
+    make_member("77000012", "B1", name="秦川")
+    record_toasts(phone)
+    log_in(phone, site, "77000012", "/index.html")
+    expect_toast(phone, "今日登录和入党纪念日，积分 +6")
+    # As on the next day: today's ledger item gone (the server runs apart, its clock cannot be
+    # moved), a new tab with no access token, the refresh cookie and the mark kept.
+    for day in PointDay.query("77000012"):
+        day.delete()
+    tab = phone.context.new_page()
+    tab.add_init_script(TOAST_RECORDER)
+    refused: list[str] = []
+    tab.on("response", lambda r: r.status == 401 and refused.append(r.url))
+    tab.goto(f"{site.url}/my-dangjian.html")
+    tab.wait_for_function("() => window.__toasts.some((t) => t.startsWith('live:今日登录'))")
+    # and the page asked for its figures only with the renewed token: no refused call first
+    assert refused == [], refused

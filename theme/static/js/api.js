@@ -137,6 +137,8 @@ export function refresh() {
       .catch((error) => (error.status === 409 ? send('POST', '/api/auth/refresh') : Promise.reject(error)))
       .then((data) => {
         setToken(data.access_token);
+        keepSignInAward(data.award);
+        showSignInAward(); // the page stays: the first refresh of a new day shows its point here
         return true;
       })
       .catch((error) => {
@@ -178,6 +180,9 @@ function toLogin(next) {
 // `login` (true, or the place to come back to: '/a.html#vote') or on a requireLogin() page goes
 // to login and back; a GET on a page anyone may read just fails.
 export async function api(path, { method = 'GET', body, login = method !== 'GET' } = {}) {
+  // A new tab of a signed-in browser has no access token yet: renew it first, not after a
+  // refused call (one request fewer, and no 401 in the console).
+  if (!getToken() && signedIn() && !PUBLIC.has(path)) await refresh();
   const token = getToken();
   try {
     return await send(method, path, body);
@@ -202,12 +207,42 @@ export async function api(path, { method = 'GET', body, login = method !== 'GET'
   }
 }
 
-// Log in or activate: stores the access token from the response.
+// Log in or activate: stores the access token from the response. The page goes on to another,
+// which shows what the sign-in credited (api.js runs on every page with a module).
 export async function authenticate(path, body) {
   const data = await api(path, { method: 'POST', body });
   setToken(data.access_token);
+  keepSignInAward(data.award);
   return data;
 }
+
+// The points a sign-in credited (the day's login point, the 入党纪念日), kept for this tab until
+// a page shows them in a toast: after a login that is the next page.
+const AWARD_KEY = 'sign_in_award';
+
+function keepSignInAward(award) {
+  if (!award || !(Number(award.points) > 0)) return;
+  try {
+    sessionStorage.setItem(AWARD_KEY, JSON.stringify(award));
+  } catch (e) {
+    // private mode: the toast is a courtesy, the points are credited anyway
+  }
+}
+
+function showSignInAward() {
+  let award = null;
+  try {
+    award = JSON.parse(sessionStorage.getItem(AWARD_KEY) || 'null');
+    sessionStorage.removeItem(AWARD_KEY);
+  } catch (e) {
+    return;
+  }
+  if (!award) return;
+  const what = (award.rules || []).includes('political_birthday') ? '今日登录和入党纪念日' : '今日登录';
+  import('./toast.js').then((m) => m.awardToast(what, award)).catch(() => {});
+}
+
+showSignInAward();
 
 // Whether this browser holds a login (the `signed_in` mark): a page that shows a member's own
 // figures asks the API only then, so an anonymous reader sends no request at all.
