@@ -116,3 +116,18 @@ def test_a_quiz_fills_in_without_shifting(site, phone: Page) -> None:
     tab.wait_for_timeout(400)
     shifts = _shifts(tab)
     assert sum(s["value"] for s in shifts) == 0, shifts
+
+
+@pytest.mark.parametrize("roles", [(), ("branch_secretary",)])
+def test_me_fills_in_without_shifting(site, phone: Page, roles: tuple) -> None:
+    """我的: a long branch path and a staff member's roles and 党务工作 links arrive late and move
+    nothing on screen."""
+    make_tree()
+    make_member("76000001", "B1", name="赵敏", roles=roles)
+    tab = _returning_member(site, phone, "/me.html")
+    tab.goto(f"{site.url}/me.html")
+    expect(tab.locator("#me-member-no")).to_have_text("76000001", timeout=20_000)
+    if roles:
+        expect(tab.locator("#me-review")).to_be_visible()
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts

@@ -11,7 +11,10 @@ function render(me) {
   $('me-avatar').textContent = me.name.slice(0, 1) || '党';
   $('me-status').textContent = me.status_label;
   $('me-member-no').textContent = me.member_no;
-  $('me-branch').textContent = (me.branch_path || []).map((unit) => unit.name).join(' › ');
+  // One line each: her branch, and the units above it.
+  const path = (me.branch_path || []).map((unit) => unit.name);
+  $('me-branch').textContent = path.length ? path[path.length - 1] : '';
+  $('me-above').textContent = path.slice(0, -1).join(' › ') || '—';
   $('me-joined').textContent = me.joined_on || '';
   const roles = $('me-roles');
   roles.textContent = '';
