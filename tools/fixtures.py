@@ -179,3 +179,35 @@ def make_campaign(
     )
     campaign.save()
     return campaign
+
+
+# A branch's new article as an editor registers it (`make review`), pending review.
+REVIEW_TEXT = "Title: 支部动态\nCategory: 微发布\nSlug: {slug}\nBranch: {branch}\n\n{body}\n"
+
+
+def submit_for_review(
+    slug: str,
+    unit: OrgUnit,
+    body: str = "正文。",
+    text: str | None = None,
+    files: dict | None = None,
+):
+    """Register a version of `slug` from `unit` (a branch of make_tree()) as pending review."""
+    from chalicelib import review
+    from tools import review_store
+
+    text = text or REVIEW_TEXT.format(slug=slug, branch=unit.unit_id, body=body)
+    sub = review_store.Submission(
+        slug=slug,
+        content_hash=review.source_hash(text),
+        title=f"{slug} 标题",
+        category="微发布",
+        branch_id=unit.unit_id,
+        branch_path=tuple(unit.path),
+        source_path=f"articles/{slug}.md",
+        source_text=review.normalise(text),
+        preview_html=f"<p>{body}</p>",
+        files=files,
+    )
+    assert review_store.register(sub, by="editor") == review.PENDING
+    return sub

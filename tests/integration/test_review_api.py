@@ -11,32 +11,18 @@ import requests
 from chalicelib import review
 from chalicelib.models import PublishedVersion, ReviewDecision, ReviewItem
 from tools import review_store
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import PASSWORD, REVIEW_TEXT, make_member, make_tree, submit_for_review
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 UNITS: dict = {}  # the tree made for the current test
-TEXT = "Title: 支部动态\nCategory: 微发布\nSlug: {slug}\nBranch: {branch}\n\n{body}\n"
+TEXT = REVIEW_TEXT
 
 
 def submit(
     slug: str, branch: str, body: str = "正文。", text: str | None = None, files: dict | None = None
 ) -> review_store.Submission:
-    text = text or TEXT.format(slug=slug, branch=branch, body=body)
-    sub = review_store.Submission(
-        slug=slug,
-        content_hash=review.source_hash(text),
-        title=f"{slug} 标题",
-        category="微发布",
-        branch_id=branch,
-        branch_path=tuple(UNITS[branch].path),
-        source_path=f"articles/{slug}.md",
-        source_text=review.normalise(text),
-        preview_html=f"<p>{body}</p>",
-        files=files,
-    )
-    assert review_store.register(sub, by="editor") == review.PENDING
-    return sub
+    return submit_for_review(slug, UNITS[branch], body=body, text=text, files=files)
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from chalicelib import clock, quizzes, reading, review, today
+from chalicelib import clock, quizzes, reading, today
 from chalicelib.models import QuizAttempt
 from chalicelib.quiz_grading import right_answer
-from tools import review_store
+from tools import fixtures
 from tools.bench_routes import Routes
 from tools.capacity import metered
 from tools.fixtures import bearer, make_item, make_member, make_tree, opened_views
@@ -146,23 +146,10 @@ def test_anonymous_gets_401_in_chinese(stack):
 
 
 UNITS: dict = {}
-TEXT = "Title: 支部动态\nCategory: 微发布\nSlug: {slug}\nBranch: {branch}\n\n正文。\n"
 
 
 def submit_for_review(slug: str, branch: str) -> None:
-    text = TEXT.format(slug=slug, branch=branch)
-    sub = review_store.Submission(
-        slug=slug,
-        content_hash=review.source_hash(text),
-        title=f"{slug} 标题",
-        category="微发布",
-        branch_id=branch,
-        branch_path=tuple(UNITS[branch].path),
-        source_path=f"articles/{slug}.md",
-        source_text=review.normalise(text),
-        preview_html="<p>正文。</p>",
-    )
-    assert review_store.register(sub, by="editor") == review.PENDING
+    fixtures.submit_for_review(slug, UNITS[branch])
 
 
 def held_comment(stack, member, n: int) -> None:
