@@ -5,7 +5,7 @@ REGION ?= ap-east-1
 # Commands that touch tables: make dev's by default, a stage's in AWS with STAGE=dev|prod.
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
-.PHONY: setup dev test lint format build import-units import-members data-quality bench clean \
+.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity bench clean \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -57,6 +57,10 @@ import-members: setup
 
 data-quality: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.data_quality $(ARGS)
+
+## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
+demo-activity: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.demo_activity $(ARGS)
 
 bench:
 	@infra/setup.sh --browser

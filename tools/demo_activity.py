@@ -665,12 +665,8 @@ def _slug(candidate: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Against a running `make dev`: add the days not yet generated."""
-    import os
-
-    from infra.dev import running_environment
-
-    os.environ.update(running_environment())
+    """Against a running `make dev` (`make demo-activity`, which finds its tables): add the days
+    not yet generated."""
     counts = run()
     print(f"示范活动：{counts.line()}" if counts.days else "示范活动：最近的日子都已生成")
     return 0
