@@ -111,3 +111,5 @@ STREAMS: dict[str, tuple[type, ...]] = {
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"
+# The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API only.
+WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"

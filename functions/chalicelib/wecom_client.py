@@ -59,9 +59,9 @@ class SharedCredential:
         self.key = key
         self.fetch = fetch  # -> (value, expires_in seconds)
 
-    def _read(self) -> WeComCache | None:
+    def _read(self, consistent: bool) -> WeComCache | None:
         try:
-            return WeComCache.get(self.key, consistent_read=True)
+            return WeComCache.get(self.key, consistent_read=consistent)
         except DoesNotExist:
             return None
 
@@ -74,9 +74,14 @@ class SharedCredential:
     def get(self, *, stale: str | None = None) -> str:
         """The cached value; refreshed if missing, expired or `stale` (a value WeCom refused)."""
         deadline = time.monotonic() + WAIT_SECONDS
+        # The first read eventually consistent (half a read unit: the one read of every page
+        # view's share configuration); a stale answer only fails the lease's condition below,
+        # and the reads while waiting are consistent.
+        consistent = False
         while True:
             now = time.time()
-            item = self._read()
+            item = self._read(consistent)
+            consistent = True
             value = self._fresh(item, now)
             if value and value != stale:
                 return value

@@ -181,3 +181,19 @@ def test_share_config_for_a_foreign_url_is_400(stack, standin, url: str) -> None
 def test_share_config_without_url_is_400(stack, standin) -> None:
     status, _ = _get(f"{stack.url}/api/share/config")
     assert status == 400
+
+
+def test_share_config_costs_half_a_read_unit_per_page_view(standin) -> None:
+    """Called once per page view inside WeChat: with the ticket cached, one eventually
+    consistent GetItem (0.5 RCU), no write, no WeCom call."""
+    from chalicelib import jssdk
+    from tests.aws_units import billed
+
+    jssdk.config("http://127.0.0.1/a.html")  # the first view fetches the ticket
+    with billed() as bill:
+        for _ in range(10):
+            jssdk.config("http://127.0.0.1/a.html")
+    assert bill.read_units == 10 * 0.5
+    assert bill.write_units == 0
+    assert bill.count("GetItem", "wecom-cache") == 10
+    assert _counters(standin)["/cgi-bin/get_jsapi_ticket"] == 1
