@@ -6,8 +6,10 @@ access_token`, with the documented error codes: 40013 (invalid corpid), 40001 (i
 42001 (access_token expired), 40014 (invalid access_token, one never issued). Answers are HTTP 200
 with `errcode` in the body, as WeCom does.
 
-Test hooks (not part of WeCom): `POST /_standin/expire-tokens` expires every token issued so far
-(as if 7200 s had passed), `GET /_standin/counters` counts the calls per path, and
+As documented, gettoken answers the same token while it is valid (so a stampede of refreshers
+would go unnoticed here: the tests count the gettoken calls instead). Test hooks (not part of
+WeCom): `POST /_standin/expire-tokens` expires every token issued so far (as if 7200 s had passed,
+or as WeCom may do early "出于运营需要"), `GET /_standin/counters` counts the calls per path, and
 `POST /_standin/reset` forgets tokens and counters.
 """
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import secrets
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +36,8 @@ class StandIn(ThreadingHTTPServer):
         self.secret = secret
         self.lock = threading.Lock()
         self.tokens: dict[str, bool] = {}  # token -> still valid
+        self.current = ""
+        self.current_until = 0.0
         self.tickets = 0
         self.counters: Counter[str] = Counter()
 
@@ -40,11 +45,17 @@ class StandIn(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def issue_token(self) -> str:
-        token = secrets.token_urlsafe(48)
+    def issue_token(self) -> tuple[str, int]:
+        """As documented: within its validity gettoken answers the same token (with the seconds
+        it has left); after it expired, a new one."""
+        now = time.monotonic()
         with self.lock:
+            if self.current and self.tokens.get(self.current) and now < self.current_until:
+                return self.current, int(self.current_until - now)
+            token = secrets.token_urlsafe(48)
             self.tokens[token] = True
-        return token
+            self.current, self.current_until = token, now + TOKEN_SECONDS
+            return token, TOKEN_SECONDS
 
     def token_error(self, token: str) -> dict | None:
         """None for a live token, else WeCom's answer for an expired or unknown one."""
@@ -88,14 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send({"errcode": 40013, "errmsg": "invalid corpid"})
             if query.get("corpsecret") != srv.secret:
                 return self._send({"errcode": 40001, "errmsg": "invalid credential"})
-            token = srv.issue_token()
+            token, expires_in = srv.issue_token()
             return self._send(
-                {
-                    "errcode": 0,
-                    "errmsg": "ok",
-                    "access_token": token,
-                    "expires_in": TOKEN_SECONDS,
-                }
+                {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": expires_in}
             )
         if url.path == "/cgi-bin/get_jsapi_ticket":
             error = srv.token_error(query.get("access_token", ""))

@@ -85,17 +85,21 @@ class SharedCredential:
             value = self._fresh(item, now)
             if value and value != stale:
                 return value
-            if self._take_lease(now, item.value if item else None):
+            if self._take_lease(now, item.generation if item else None):
                 return self._refresh(now)
             if time.monotonic() > deadline:
                 raise WeComError(-1, f"timed out waiting for the refresh of {self.key}", self.key)
             time.sleep(POLL_SECONDS)
 
-    def _take_lease(self, now: float, seen: str | None) -> bool:
-        """The lease, only while nobody holds it and the value is still the one just read:
-        a caller that read the old value just before another's refresh ended must not
-        refresh it a second time."""
-        unchanged = WeComCache.value.does_not_exist() if seen is None else WeComCache.value == seen
+    def _take_lease(self, now: float, seen: int | None) -> bool:
+        """The lease, only while nobody holds it and the item is still the generation just
+        read: a caller that read it just before another's refresh ended (WeCom may even answer
+        the same token again) must not refresh it a second time."""
+        unchanged = (
+            WeComCache.generation.does_not_exist()
+            if seen is None
+            else WeComCache.generation == seen
+        )
         free = WeComCache.lease_until.does_not_exist() | (WeComCache.lease_until < int(now))
         try:
             WeComCache(self.key).update(
@@ -121,6 +125,7 @@ class SharedCredential:
                 WeComCache.valid_until.set(valid_until),
                 WeComCache.expires_at.set(timedelta(seconds=expires_in + 86400)),
                 WeComCache.lease_until.remove(),
+                WeComCache.generation.add(1),
             ]
         )
         return value

@@ -197,3 +197,26 @@ def test_share_config_costs_half_a_read_unit_per_page_view(standin) -> None:
     assert bill.write_units == 0
     assert bill.count("GetItem", "wecom-cache") == 10
     assert _counters(standin)["/cgi-bin/get_jsapi_ticket"] == 1
+
+
+def test_standin_follows_the_documented_contract(standin) -> None:
+    def get(path: str) -> dict:
+        with urllib.request.urlopen(standin.url + path, timeout=5) as r:
+            assert r.status == 200  # WeCom answers errors in the body, not the status
+            return json.loads(r.read())
+
+    corp, secret = WECOM_ENV["WECOM_CORP_ID"], WECOM_ENV["WECOM_SECRET"]
+    first = get(f"/cgi-bin/gettoken?corpid={corp}&corpsecret={secret}")
+    assert first["errcode"] == 0 and first["expires_in"] <= 7200
+    again = get(f"/cgi-bin/gettoken?corpid={corp}&corpsecret={secret}")
+    assert again["access_token"] == first["access_token"]  # same token while valid
+    assert get(f"/cgi-bin/gettoken?corpid=other&corpsecret={secret}")["errcode"] == 40013
+    assert get(f"/cgi-bin/gettoken?corpid={corp}&corpsecret=x")["errcode"] == 40001
+    assert get("/cgi-bin/get_jsapi_ticket?access_token=never")["errcode"] == 40014
+    ticket = get(f"/cgi-bin/get_jsapi_ticket?access_token={first['access_token']}")
+    assert ticket["errcode"] == 0 and ticket["ticket"] and ticket["expires_in"] == 7200
+    _post(standin, "/_standin/expire-tokens")
+    expired = get(f"/cgi-bin/get_jsapi_ticket?access_token={first['access_token']}")
+    assert expired["errcode"] == 42001
+    renewed = get(f"/cgi-bin/gettoken?corpid={corp}&corpsecret={secret}")
+    assert renewed["access_token"] != first["access_token"]

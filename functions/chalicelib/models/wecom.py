@@ -19,4 +19,7 @@ class WeComCache(Model):
     value = UnicodeAttribute(null=True)
     valid_until = NumberAttribute(null=True)  # epoch seconds, a margin before WeCom's expiry
     lease_until = NumberAttribute(null=True)
+    # +1 on each refresh: the lease is taken only on the generation the caller read, so one
+    # that read just before another's refresh ended does not refresh it again.
+    generation = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
