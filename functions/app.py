@@ -10,6 +10,7 @@ from chalicelib import (
     api_quizzes,
     api_reading,
     api_review,
+    api_share,
     api_votes,
     schedules,
     streams,
@@ -26,5 +27,6 @@ app.register_blueprint(api_review.bp)
 app.register_blueprint(api_comments.bp)
 app.register_blueprint(api_votes.bp)
 app.register_blueprint(api_quizzes.bp)
+app.register_blueprint(api_share.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -39,6 +39,7 @@ from chalicelib.models import (
     ReviewItem,
     SessionFamily,
     VoteCount,
+    WeComCache,
 )
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
@@ -77,6 +78,7 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Campaign, None): ("GetItem", "PutItem"),
         (VoteCount, None): ("Query", "UpdateItem"),
         (Ballot, None): ("GetItem", "PutItem"),
+        (WeComCache, None): ("GetItem", "UpdateItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -109,3 +111,5 @@ STREAMS: dict[str, tuple[type, ...]] = {
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"
+# The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API only.
+WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"

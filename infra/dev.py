@@ -30,10 +30,11 @@ PORTS = {
     "ddb": int(os.environ.get("DDB_PORT", "8000")),
     "api": int(os.environ.get("API_PORT", "8001")),
     "web": int(os.environ.get("WEB_PORT", "8080")),
+    "wecom": int(os.environ.get("WECOM_PORT", "8002")),  # the WeCom stand-in
 }
 
 
-VARIABLES = {"ddb": "DDB_PORT", "api": "API_PORT", "web": "WEB_PORT"}
+VARIABLES = {"ddb": "DDB_PORT", "api": "API_PORT", "web": "WEB_PORT", "wecom": "WECOM_PORT"}
 
 
 def busy_ports(ports: dict[str, int] = PORTS) -> list[str]:
@@ -61,7 +62,14 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
         SECRETS.write_text(json.dumps({"jwt_keys": {"dev-1": secrets.token_urlsafe(48)}}))
         SECRETS.chmod(0o600)
     keys = json.loads(SECRETS.read_text())["jwt_keys"]
-    return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys))
+    # WeCom is the local stand-in (infra/wecom_standin.py); its corp id and secret are its own.
+    wecom = {
+        "WECOM_API_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
+        "WECOM_CORP_ID": "wwlocal",
+        "WECOM_SECRET": "local-secret",
+        "SITE_ORIGINS": f"http://127.0.0.1:{PORTS['web']},http://localhost:{PORTS['web']}",
+    }
+    return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys), **wecom)
 
 
 def running_environment() -> dict[str, str]:
@@ -187,6 +195,10 @@ def main() -> None:
         print(f"   quizzes: {written['quizzes_written']} written, {written['unlisted']} unlisted")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
+        print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")
+        from infra import wecom_standin
+
+        wecom_standin.serve(PORTS["wecom"], env["WECOM_CORP_ID"], env["WECOM_SECRET"])
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.settings import get_settings
-from infra.access import ACCESS, JWT_PARAMETER, STREAMS
+from infra.access import ACCESS, JWT_PARAMETER, STREAMS, WECOM_PARAMETER
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE = ROOT / "functions" / ".chalice"
@@ -57,6 +57,17 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 "Resource": {
                     "Fn::Sub": f"{_ARN}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
                     + JWT_PARAMETER.format(stage=stage)
+                },
+            }
+        )
+        statements.append(
+            {
+                "Sid": "WeComSecret",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": {
+                    "Fn::Sub": f"{_ARN}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
+                    + WECOM_PARAMETER.format(stage=stage)
                 },
             }
         )

@@ -22,7 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TEST_JWT_KEYS = json.dumps({"test-1": "t" * 48})
 DDB_PORT = dynamodb_local.free_port()
-os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS))
+WEB_PORT = dynamodb_local.free_port()
+# The WeCom stand-in (infra/wecom_standin.py, fixture `wecom`) and the site's own origin.
+WECOM_PORT = dynamodb_local.free_port()
+WECOM_ENV = {
+    "WECOM_API_BASE": f"http://127.0.0.1:{WECOM_PORT}",
+    "WECOM_CORP_ID": "wwtestcorp",
+    "WECOM_SECRET": "test-corp-secret",
+    "SITE_ORIGINS": f"http://127.0.0.1:{WEB_PORT}",
+}
+os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS, **WECOM_ENV))
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +61,25 @@ def stack(dynamodb: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     s = LocalStack(
         ddb_port=dynamodb,
         api_port=dynamodb_local.free_port(),
-        web_port=dynamodb_local.free_port(),
+        web_port=WEB_PORT,
         site=tmp_path_factory.mktemp("site"),
-        env=api_environment(dynamodb, TEST_JWT_KEYS),
+        env=api_environment(dynamodb, TEST_JWT_KEYS, **WECOM_ENV),
     )
     s.start_api()
     s.start_web()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def wecom() -> Iterator[object]:
+    """The WeCom stand-in on the port the API's settings name (tokens and counters reset by
+    `POST /_standin/reset`)."""
+    from infra import wecom_standin
+
+    server = wecom_standin.serve(WECOM_PORT, WECOM_ENV["WECOM_CORP_ID"], WECOM_ENV["WECOM_SECRET"])
+    yield server
+    server.shutdown()
 
 
 def approve_all_content() -> None:

@@ -77,6 +77,24 @@ def _jwt_keys() -> dict[str, bytes]:
     return _parse_jwt_keys(response["Parameter"]["Value"], f"SSM parameter {parameter}")
 
 
+def wecom_secret() -> str:
+    """`WECOM_SECRET` (local development, tests) or else the SecureString `WECOM_SECRET_PARAMETER`
+    names: like the JWT keys, the corp secret lives only in SSM in AWS."""
+    raw = os.environ.get("WECOM_SECRET", "")
+    if raw:
+        return raw
+    parameter = os.environ.get("WECOM_SECRET_PARAMETER", "")
+    if not parameter:
+        raise SettingsError("WECOM_SECRET or WECOM_SECRET_PARAMETER (SSM SecureString) must be set")
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = _ssm_client().get_parameter(Name=parameter, WithDecryption=True)
+    except (BotoCoreError, ClientError) as exc:
+        raise SettingsError(f"cannot read the WeCom secret from SSM {parameter}: {exc}") from exc
+    return str(response["Parameter"]["Value"])
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str = field(default_factory=lambda: _env("STAGE", "dev"))
@@ -127,6 +145,19 @@ class Settings:
     )
     db_max_retries: int = field(default_factory=lambda: int(_env("DB_MAX_RETRIES", "1")))
     max_body_bytes: int = 16 * 1024
+    # WeCom (企业微信): the corp id, and the API origin (the one place it is named; tests and
+    # `make dev` point it at infra/wecom_standin.py). The secret is read by `wecom_secret()`.
+    wecom_corp_id: str = field(default_factory=lambda: _env("WECOM_CORP_ID", ""))
+    wecom_api_base: str = field(
+        default_factory=lambda: _env("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+    )
+    wecom_timeout: float = field(default_factory=lambda: float(_env("WECOM_TIMEOUT_SECONDS", "5")))
+    # The site's own origins (comma-separated): the only pages the JS-SDK config is signed for.
+    site_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            o.strip().rstrip("/") for o in _env("SITE_ORIGINS", "").split(",") if o.strip()
+        )
+    )
 
     def __post_init__(self) -> None:
         # Only plain-HTTP local development may send the refresh cookie without Secure.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from . import base, interaction, points, quizzes, reading, registry, review, sessions
+from . import base, interaction, points, quizzes, reading, registry, review, sessions, wecom
 from .interaction import (
     Ballot,
     Campaign,
@@ -26,8 +26,9 @@ from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
 from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
+from .wecom import WeComCache
 
-_AREAS = (registry, sessions, reading, points, review, interaction, quizzes)
+_AREAS = (registry, sessions, reading, points, review, interaction, quizzes, wecom)
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
     obj
@@ -68,4 +69,5 @@ __all__ = [
     "ReviewItem",
     "SessionFamily",
     "VoteCount",
+    "WeComCache",
 ]
