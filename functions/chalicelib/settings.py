@@ -77,6 +77,11 @@ def _jwt_keys() -> dict[str, bytes]:
     return _parse_jwt_keys(response["Parameter"]["Value"], f"SSM parameter {parameter}")
 
 
+def wecom_secret_configured() -> bool:
+    """Whether a corp secret is set (in the environment or as an SSM parameter's name), unread."""
+    return bool(os.environ.get("WECOM_SECRET") or os.environ.get("WECOM_SECRET_PARAMETER"))
+
+
 def wecom_secret() -> str:
     """`WECOM_SECRET` (local development, tests) or else the SecureString `WECOM_SECRET_PARAMETER`
     names: like the JWT keys, the corp secret lives only in SSM in AWS."""
