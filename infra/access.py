@@ -20,6 +20,8 @@ from chalicelib.models import (
     CommentStats,
     LoginThrottle,
     Member,
+    Message,
+    NotifyPrefs,
     OrgUnit,
     PointClaim,
     PointDay,
@@ -79,6 +81,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (VoteCount, None): ("Query", "UpdateItem"),
         (Ballot, None): ("GetItem", "PutItem"),
         (WeComCache, None): ("GetItem", "UpdateItem"),
+        # outbox.post: one conditional put per recipient; the 消息 centre reads and marks.
+        (Message, None): ("PutItem",),
+        (NotifyPrefs, None): ("GetItem",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

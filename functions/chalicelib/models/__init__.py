@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from . import base, interaction, points, quizzes, reading, registry, review, sessions, wecom
+from . import (
+    base,
+    interaction,
+    notify,
+    points,
+    quizzes,
+    reading,
+    registry,
+    review,
+    sessions,
+    wecom,
+)
 from .interaction import (
     Ballot,
     Campaign,
@@ -20,6 +31,7 @@ from .interaction import (
     CommentStats,
     VoteCount,
 )
+from .notify import Message, NotifyPrefs
 from .points import Board, PointClaim, PointDay, PointTotal, RankingState
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
@@ -28,7 +40,7 @@ from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
 from .wecom import WeComCache
 
-_AREAS = (registry, sessions, reading, points, review, interaction, quizzes, wecom)
+_AREAS = (registry, sessions, reading, points, review, interaction, quizzes, wecom, notify)
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
     obj
@@ -50,6 +62,8 @@ __all__ = [
     "CommentStats",
     "LoginThrottle",
     "Member",
+    "Message",
+    "NotifyPrefs",
     "OrgUnit",
     "PointClaim",
     "PointDay",
