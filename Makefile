@@ -5,7 +5,7 @@ REGION ?= ap-east-1
 # Commands that touch tables: make dev's by default, a stage's in AWS with STAGE=dev|prod.
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
-.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity bench clean \
+.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders bench clean \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -57,6 +57,11 @@ import-members: setup
 
 data-quality: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.data_quality $(ARGS)
+
+## Reminders (functions/chalicelib/reminders.toml): ARGS="check" | "list" | "run KEY [--dry-run]"
+## | "due" | "reindex", against make dev's tables (or a stage's with STAGE=dev|prod).
+reminders: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.reminders $(ARGS)
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup

@@ -36,6 +36,7 @@ from chalicelib.models import (
     ReadingState,
     ReadMark,
     RefreshToken,
+    ReminderRun,
     ReviewDecision,
     ReviewFile,
     ReviewItem,
@@ -94,6 +95,17 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (PointTotal, None): ("BatchGetItem", "Scan"),
         (Board, None): ("BatchGetItem", "BatchWriteItem"),
         (RankingState, None): ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"),
+    },
+    # The reminder runner (reminders.run_due): who is due from the members' sparse `reminders`
+    # index (never a Scan of the members), the org units whole (small) for the scope check, the
+    # pending review items and open comments of each root, its run markers, the outbox.
+    "run_reminders": {
+        (Member, "reminders"): ("Query",),
+        (OrgUnit, None): ("Scan",),
+        (ReviewItem, "pending-by-path"): ("Query",),
+        (Comment, "moderation"): ("Query",),
+        (ReminderRun, None): ("BatchGetItem", "PutItem"),
+        (Message, None): ("PutItem",),
     },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
     # the members each batch changed for the ranking job (one PutItem a batch).

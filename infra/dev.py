@@ -97,7 +97,8 @@ RANKING = threading.Lock()
 
 def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
     """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
-    infra/stream_poller.py) and the scheduled ranking job (every minute here, 10 in AWS)."""
+    infra/stream_poller.py), the scheduled ranking job (every minute here, 10 in AWS) and the
+    reminder runner (every minute here, hourly in AWS)."""
     from chalicelib import ranking
     from infra import stream_poller
 
@@ -110,8 +111,21 @@ def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
                 print(f"   ranking job failed: {exc}", file=sys.stderr)
             stop.wait(ranking_every)
 
+    def remind() -> None:
+        # The hourly reminder run (reminders.toml), each minute here: a finished day's run
+        # costs one read, so the demo's reminders go out as soon as they are due.
+        from chalicelib import reminders
+
+        while not stop.is_set():
+            try:
+                reminders.run_due()
+            except Exception as exc:  # retried next minute, as the next hour's run in AWS
+                print(f"   reminder job failed: {exc}", file=sys.stderr)
+            stop.wait(ranking_every)
+
     threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
     threading.Thread(target=rank, daemon=True).start()
+    threading.Thread(target=remind, daemon=True).start()
 
 
 def demo_history() -> None:

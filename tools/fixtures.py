@@ -12,6 +12,7 @@ import uuid
 
 from chalicelib import clock, passwords, ranking_log, tokens
 from chalicelib.models import Campaign, CatalogItem, Member, OrgUnit, ReadingState
+from chalicelib.models.registry import remind_key
 
 # committee C1 → general branch G1 → branches B1, B2; committee C1 → branch B3 (no general branch)
 TREE = [
@@ -64,6 +65,7 @@ def make_member(
         roles=list(roles),
         joined_on=joined_on,
         active=active,
+        remind_key=remind_key(list(roles), joined_on, active),
         password_hash=passwords.hash_password(password) if password else None,
     )
     member.save()

@@ -509,6 +509,7 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
     and `session_epoch`; deactivation bumps `session_epoch`, which ends every session.
     """
     from chalicelib.models import Member
+    from chalicelib.models.registry import remind_key
     from chalicelib.ranking_log import registry_changed
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -525,6 +526,7 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
                     roles=list(r.roles),
                     joined_on=r.joined_on,
                     active=True,
+                    remind_key=remind_key(r.roles, r.joined_on, True),
                     session_epoch=0,
                     updated_at=now,
                 )
@@ -537,6 +539,8 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
             if name == "roles":
                 value = list(value)
             actions.append(attr.remove() if value is None else attr.set(value))
+        key = remind_key(r.roles, r.joined_on, r.active)  # the reminders' index (models)
+        actions.append(Member.remind_key.remove() if key is None else Member.remind_key.set(key))
         Member(r.member_no).update(actions=actions, condition=Member.member_no.exists())
     deactivated = []
     if deactivate_missing:
@@ -546,6 +550,7 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
             Member(m.member_no).update(
                 actions=[
                     Member.active.set(False),
+                    Member.remind_key.remove(),
                     Member.session_epoch.add(1),
                     Member.updated_at.set(now),
                 ],

@@ -3,7 +3,13 @@ one run at a time: reserved concurrency 1) recomputes the leaderboards, 红黑�
 that changed since its last run (see ranking.compute_boards). Its IAM policy (infra/access.py)
 needs its own state table, BatchGetItem on the members and the point totals, and for its daily
 full recompute Scan on the org-units, members and point-years tables; BatchGetItem/BatchWriteItem
-on the boards table."""
+on the boards table.
+
+`run_reminders` (every hour on the hour, UTC; one run at a time) sends the reminders of
+reminders.toml that are due in this Beijing hour (reminders.run_due). Its policy: Query on the
+members' `reminders` index, the review items' pending index and the comments' moderation index,
+Scan on the org units (a few hundred items, read whole once per run), its own run markers, and
+PutItem on the messages (the outbox)."""
 
 from __future__ import annotations
 
@@ -11,9 +17,9 @@ import json
 import logging
 from typing import Any
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint, Cron, Rate
 
-from . import ranking
+from . import ranking, reminders
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -23,4 +29,13 @@ log = logging.getLogger(__name__)
 def rank_boards(event: Any) -> dict[str, Any]:
     stats = ranking.compute_boards()
     log.info(json.dumps({"job": "rank_boards", **stats}))
+    return stats
+
+
+# Hourly on the hour (Beijing is UTC+8, so on the hour there too): a reminder is sent by the
+# first run at or after its time; a missed run is caught up by the next one the same day.
+@bp.schedule(Cron(0, "*", "*", "*", "?", "*"), name="run_reminders")
+def run_reminders(event: Any) -> dict[str, Any]:
+    stats = reminders.run_due()
+    log.info(json.dumps({"job": "run_reminders", **stats}, ensure_ascii=False))
     return stats

@@ -18,6 +18,7 @@ from . import (
     quizzes,
     reading,
     registry,
+    reminders,
     review,
     sessions,
     wecom,
@@ -36,11 +37,23 @@ from .points import Board, PointClaim, PointDay, PointTotal, RankingState
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
+from .reminders import ReminderRun
 from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
 from .wecom import WeComCache
 
-_AREAS = (registry, sessions, reading, points, review, interaction, quizzes, wecom, notify)
+_AREAS = (
+    registry,
+    sessions,
+    reading,
+    points,
+    review,
+    interaction,
+    quizzes,
+    wecom,
+    notify,
+    reminders,
+)
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
     obj
@@ -78,6 +91,7 @@ __all__ = [
     "ReadMark",
     "ReadingState",
     "RefreshToken",
+    "ReminderRun",
     "ReviewDecision",
     "ReviewFile",
     "ReviewItem",

@@ -9,7 +9,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from .base import table_meta
@@ -49,6 +49,24 @@ class BranchIndex(GlobalSecondaryIndex["Member"]):
     member_no = UnicodeAttribute(range_key=True)
 
 
+class RemindIndex(GlobalSecondaryIndex["Member"]):
+    """Sparse: who the scheduled reminders (chalicelib/audiences.py) look for, without a Scan.
+
+    `remind_key` is "staff" for an active member with a role (a few per branch: the reviewer
+    resolvers read that partition whole, once per run) and "day#MM-DD" (her 入党 anniversary)
+    for another active member with a `joined_on`; the political-birthday resolver reads the
+    day's partition and the staff partition. One index for both: a stack update may add only
+    one index to a table. `remind_key()` below derives it; every writer of these fields sets it.
+    """
+
+    class Meta:
+        index_name = "reminders"
+        projection = IncludeProjection(["name", "branch_id", "roles", "joined_on", "active"])
+
+    remind_key = UnicodeAttribute(hash_key=True)
+    member_no = UnicodeAttribute(range_key=True)
+
+
 class Member(Model):
     """A Party member, keyed by the organisation's own member number (ERP 号)."""
 
@@ -70,3 +88,21 @@ class Member(Model):
     ended_sessions = UnicodeSetAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     by_branch = BranchIndex()
+    remind_key = UnicodeAttribute(null=True)  # remind_key(); absent: in no reminder's index
+    reminders = RemindIndex()
+
+
+STAFF_KEY = "staff"
+
+
+def remind_key(
+    roles: list[str] | tuple[str, ...], joined_on: str | None, active: bool
+) -> str | None:
+    """The member's `reminders` index key (RemindIndex), or None: not in the index."""
+    if not active:
+        return None
+    if roles:
+        return STAFF_KEY
+    if joined_on and len(joined_on) == 10:
+        return "day#" + joined_on[5:]
+    return None

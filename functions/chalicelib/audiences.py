@@ -1,0 +1,260 @@
+"""Who a reminder goes to: one plain function per audience, named in reminders.toml.
+
+Each resolver takes the run's `Context` and the reminder's params and yields `Delivery`s (one
+recipient and the fields her message's template is filled with). Staff are always found the
+same way: the registry's staff partition (Member index `reminders`, key "staff"), each with her
+branch's path, asked through the one scope check (`scope.unit_access`) whether she may manage
+the unit the work belongs to. Nothing here Scans the members table; the org-units table (a few
+hundred small items) is read whole once per run that needs unit paths.
+
+`AUDIENCES` declares every audience: the fields it provides (the loader checks each template
+against them), its params with their defaults, and sample values (the loader renders every
+template with them to check WeCom's length limits). An audience whose data comes with a later
+area has `resolve=None` and says which (`waiting_for`): its reminders are kept in the file,
+checked, and reported as waiting, never run, until that area supplies the resolver here.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from . import clock, points_rules
+from .models import Comment, Member, OrgUnit, ReviewItem
+from .models.registry import STAFF_KEY
+from .points import anniversary
+from .scope import Caller, unit_access
+
+Fields = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    member_no: str
+    fields: Fields
+
+
+class Context:
+    """What one run knows: the moment, and what it read once for all its reminders (the staff,
+    the org units)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.now = moment.astimezone(clock.TZ)
+        self.day: date = self.now.date()
+        self._staff: list[Member] | None = None
+        self._units: dict[str, OrgUnit] | None = None
+
+    def staff(self) -> list[Member]:
+        """Every active member with a role (the index's staff partition, projected fields)."""
+        if self._staff is None:
+            self._staff = [m for m in Member.reminders.query(STAFF_KEY) if m.active]
+        return self._staff
+
+    def units(self) -> dict[str, OrgUnit]:
+        if self._units is None:
+            self._units = {u.unit_id: u for u in OrgUnit.scan()}
+        return self._units
+
+    def roots(self) -> list[str]:
+        return sorted(uid for uid, u in self.units().items() if not u.parent_id)
+
+    def unit_path(self, unit_id: str, fallback: Iterable[str] = ()) -> tuple[str, ...]:
+        """The unit's current path (a moved unit is reviewed by its new superiors, as in
+        review._authorise); the recorded one if the unit is gone."""
+        unit = self.units().get(unit_id)
+        return tuple(unit.path) if unit is not None else tuple(fallback)
+
+    def managers_of(self, path: tuple[str, ...]) -> list[str]:
+        """Active staff who may manage (review, moderate) the unit with this path."""
+        out = []
+        for member in self.staff():
+            branch = self.units().get(member.branch_id)
+            if branch is None or not path:
+                continue
+            caller = Caller(
+                member_no=member.member_no,
+                path=tuple(branch.path),
+                path_kinds=tuple(branch.path_kinds),
+                roles=tuple(member.roles or ()),
+            )
+            if unit_access(caller, path) == "manage":
+                out.append(member.member_no)
+        return out
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- 政治生日 -----------------------------------------------------------------------------------
+
+
+def political_birthday(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """Active members whose 入党 anniversary is today (29 Feb joiners on 28 Feb in other years):
+    the day's index partition (about members/365 items) plus the staff partition."""
+    day = ctx.day
+    month_days = {f"{day:%m-%d}"}
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        month_days.add("02-29")
+    found: dict[str, Member] = {}
+    for md in sorted(month_days):
+        for member in Member.reminders.query(f"day#{md}"):
+            found[member.member_no] = member
+    for member in ctx.staff():
+        if (member.joined_on or "")[5:] in month_days:
+            found[member.member_no] = member
+    award = points_rules.RULES["political_birthday"].points
+    for member_no, member in sorted(found.items()):
+        if not member.active or anniversary(member.joined_on, day.year) != day:
+            continue
+        joined = date.fromisoformat(member.joined_on)
+        yield Delivery(
+            member_no,
+            {
+                "name": member.name,
+                "years": day.year - joined.year,
+                "joined_on": _cn_date(joined),
+                "points": award,
+            },
+        )
+
+
+# --- 审核、评论 ---------------------------------------------------------------------------------
+
+
+def _per_manager(
+    ctx: Context, items: Iterable[tuple[tuple[str, ...], float, str]]
+) -> dict[str, list[tuple[float, str]]]:
+    """manager → [(age in seconds, title)] of the items (path, age, title) she may manage."""
+    per: dict[str, list[tuple[float, str]]] = {}
+    cache: dict[tuple[str, ...], list[str]] = {}
+    for path, age, title in items:
+        if path not in cache:
+            cache[path] = ctx.managers_of(path)
+        for member_no in cache[path]:
+            per.setdefault(member_no, []).append((age, title))
+    return per
+
+
+def review_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """Reviewers whose scope holds versions pending more than `days` days: each root's pending
+    items (the sparse index holds only pending ones), then the scope check per item's unit."""
+    days = int(params["days"])
+    now = ctx.now.timestamp()
+    old = []
+    for root in ctx.roots():
+        for item in ReviewItem.pending.query(root):
+            age = now - datetime.fromisoformat(item.registered_at).timestamp()
+            if age > days * 86400:
+                recorded = item.pending_path.split("/#")[0].split("/")
+                old.append((ctx.unit_path(item.branch_id, recorded), age, item.title))
+    for member_no, found in sorted(_per_manager(ctx, old).items()):
+        oldest = max(found)
+        yield Delivery(
+            member_no,
+            {"count": len(found), "days": days, "oldest_days": int(oldest[0] // 86400),
+             "oldest_title": oldest[1]},
+        )  # fmt: skip
+
+
+def moderation_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """Reviewers of the branches whose held (or pre-moderation) comments wait more than `hours`
+    hours: each root's open moderation queue, then the scope check per comment's branch."""
+    hours = int(params["hours"])
+    now = ctx.now.timestamp()
+    old = []
+    for root in ctx.roots():
+        for comment in Comment.moderation.query(f"open#{root}"):
+            age = now - float(comment.created_at)
+            if age > hours * 3600:
+                path = ctx.unit_path(comment.branch_id, comment.branch_path)
+                old.append((path, age, ""))
+    for member_no, found in sorted(_per_manager(ctx, old).items()):
+        oldest = max(found)
+        yield Delivery(
+            member_no,
+            {"count": len(found), "hours": hours, "oldest_hours": int(oldest[0] // 3600)},
+        )
+
+
+# --- the declarations -------------------------------------------------------------------------
+
+Resolver = Callable[[Context, Fields], Iterable[Delivery]]
+
+
+@dataclass(frozen=True)
+class Audience:
+    name: str
+    label: str  # who, in words (tools.reminders list)
+    sample: Fields  # one value per field it provides (the loader renders templates with them)
+    params: Fields = field(default_factory=dict)  # name → default (integers)
+    resolve: Resolver | None = None
+    waiting_for: str | None = None  # the area that brings its data, while resolve is None
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(self.sample)
+
+
+AUDIENCES: dict[str, Audience] = {
+    a.name: a
+    for a in (
+        Audience(
+            "political_birthday",
+            "今天过政治生日的党员",
+            {"name": "欧阳晓明", "years": 25, "joined_on": "2001年7月1日", "points": 5},
+            resolve=political_birthday,
+        ),
+        Audience(
+            "review_overdue",
+            "待审核内容超时的审核人",
+            {"count": 12, "days": 3, "oldest_days": 15, "oldest_title": "长" * 40},
+            {"days": 3},
+            resolve=review_overdue,
+        ),
+        Audience(
+            "moderation_overdue",
+            "评论待处理超时的审核人",
+            {"count": 12, "hours": 24, "oldest_hours": 100},
+            {"hours": 24},
+            resolve=moderation_overdue,
+        ),
+        # Their data does not exist yet: the areas named bring it, and the resolver with it.
+        Audience(
+            "theme_day_missing",
+            "本月未按期记录主题党日的支部的书记和管理员",
+            {"branch_name": "第一党支部" * 4, "month": "12月", "deadline_day": 20},
+            {"deadline_day": 20},
+            waiting_for="issue 14（组织生活：主题党日记录）",
+        ),
+        Audience(
+            "dues_unpaid",
+            "本月党费尚未交纳的党员",
+            {"name": "欧阳晓明", "month": "12月", "amount": "120.00"},
+            waiting_for="issue 15（党费核定与收缴）",
+        ),
+        Audience(
+            "transfer_overdue",
+            "超过规定时间未办结的组织关系转接的双方经办人",
+            {"name": "欧阳晓明", "step": "接收支部确认", "days": 30},
+            {"days": 30},
+            waiting_for="issue 15（组织关系转接）",
+        ),
+        Audience(
+            "recruitment_due",
+            "党员发展到期或逾期环节的支部书记",
+            {"name": "欧阳晓明", "stage": "入党积极分子", "due": "2027年1月5日"},
+            {"days_ahead": 7},
+            waiting_for="issue 15（党员发展）",
+        ),
+        Audience(
+            "request_overdue",
+            "诉求办理超时的经办人及其上级",
+            {"title": "长" * 20, "step": "受理", "hours": 48},
+            waiting_for="issue 16（诉求办理时限）",
+        ),
+    )
+}
