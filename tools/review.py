@@ -203,8 +203,13 @@ def preview_html(draft: Draft, content: Path) -> str:
     return head + body + (files if listed else "")
 
 
-def register(content: Path, by: str | None) -> int:
+def register(content: Path, by: str | None, *, notify: bool = True) -> int:
+    """Register every new or changed article; the reviewers of each pending one are told
+    (review_requests: once per version, however often it is registered)."""
+    from chalicelib import clock
+    from chalicelib.audiences import Context
     from chalicelib.models import OrgUnit
+    from chalicelib.review_requests import request_review
     from tools.review_store import Submission, store_file
     from tools.review_store import register as store
 
@@ -214,6 +219,7 @@ def register(content: Path, by: str | None) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     counts: dict[str, int] = {}
+    ctx = None
     for draft in drafts:
         try:
             unit = OrgUnit.get(draft.branch)
@@ -243,6 +249,11 @@ def register(content: Path, by: str | None) -> int:
             by=by,
         )
         counts[state] = counts.get(state, 0) + 1
+        if notify and state == "pending":
+            ctx = ctx or Context(clock.local_now())
+            request_review(
+                ctx, draft.slug, draft.content_hash, draft.title, draft.branch, tuple(unit.path)
+            )
     labels = {
         "pending": "待审核",
         "approved": "已通过",
@@ -379,17 +390,22 @@ def seed_demo_approvals(reviewer: str, content: Path = ROOT / "content") -> tupl
     Only a version whose hash is in the manifest is approved, so an editor's own new or edited
     article stays pending in `make dev` as it would in production. Returns (approved, pending).
     """
+    from chalicelib import clock
     from chalicelib.models import Member
     from chalicelib.review import APPROVED, PENDING, decide
 
-    if register(content, by="make dev") != 0:
+    # The reviewers are told of what stays pending only (below), not of what is approved at once.
+    if register(content, by="make dev", notify=False) != 0:
         raise SystemExit("示范内容登记失败")
     manifest = json.loads(DEMO_MANIFEST.read_text(encoding="utf-8"))
     member = Member.get(reviewer)
     drafts, _ = read_drafts(content)
     approved = pending = 0
+    from chalicelib.audiences import Context
     from chalicelib.models import ReviewItem
+    from chalicelib.review_requests import request_review
 
+    ctx = Context(clock.local_now())
     for draft in drafts:
         item = ReviewItem.get(draft.slug, draft.content_hash)
         if manifest.get(draft.slug) == draft.content_hash and item.state == PENDING:
@@ -397,6 +413,9 @@ def seed_demo_approvals(reviewer: str, content: Path = ROOT / "content") -> tupl
             approved += 1
         elif item.state == PENDING:
             pending += 1
+            request_review(
+                ctx, item.slug, item.content_hash, item.title, item.branch_id, (item.branch_id,)
+            )
     return approved, pending
 
 
