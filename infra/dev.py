@@ -185,6 +185,9 @@ def main() -> None:
         tables.create_all()
         print("== Demo registry and accounts")
         accounts = seed_demo.seed()
+        from tools import reminders as reminder_tool
+
+        reminder_tool.reindex_members()  # tables kept from before the reminders' index
         print("== Content review (demo articles approved; new or edited ones stay pending)")
         from tools import demo_registry, review
 

@@ -90,9 +90,10 @@ def due() -> int:
     return 0
 
 
-def reindex() -> int:
+def reindex_members() -> int:
     """Every member's `remind_key` as models.registry.remind_key derives it (once after this
-    version is deployed on a stage with members; the imports keep it right afterwards)."""
+    version is deployed on a stage with members; the imports keep it right afterwards).
+    Returns how many were changed."""
     from chalicelib.models import Member
     from chalicelib.models.registry import remind_key
 
@@ -104,7 +105,11 @@ def reindex() -> int:
         action = Member.remind_key.remove() if key is None else Member.remind_key.set(key)
         m.update(actions=[action], condition=Member.member_no.exists())
         changed += 1
-    print(f"已更新 {changed} 名党员的提醒索引")
+    return changed
+
+
+def reindex() -> int:
+    print(f"已更新 {reindex_members()} 名党员的提醒索引")
     return 0
 
 
