@@ -401,6 +401,7 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
     assert handlers == [
         "app.app",
         "chalicelib.schedules.rank_boards",
+        "chalicelib.schedules.run_reminders",
         "chalicelib.streams.aggregate_points",
         "chalicelib.streams.count_comments",
         "index.handler",
