@@ -19,7 +19,7 @@ from typing import Any
 
 from chalice import Blueprint, Cron, Rate
 
-from . import ranking, reminders
+from . import ranking
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ def rank_boards(event: Any) -> dict[str, Any]:
 # first run at or after its time; a missed run is caught up by the next one the same day.
 @bp.schedule(Cron(0, "*", "*", "*", "?", "*"), name="run_reminders")
 def run_reminders(event: Any) -> dict[str, Any]:
+    from . import reminders  # here: the API's cold start does not import the reminders
+
     stats = reminders.run_due()
     log.info(json.dumps({"job": "run_reminders", **stats}, ensure_ascii=False))
     return stats
