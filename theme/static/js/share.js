@@ -62,8 +62,9 @@ async function main() {
   const reply = await fetch(`/api/share/config?url=${encodeURIComponent(page)}`, {
     credentials: 'omit',
   });
-  if (!reply.ok) return; // 404: no 企业微信 on this stage; 503: try again on the next page
+  // Read in any case: a body left unread keeps the request open in some webviews.
   const config = await reply.json();
+  if (!reply.ok) return; // 404: no 企业微信 on this stage; 503: try again on the next page
   const wx = await loadSdk(loader.getAttribute('data-sdk'));
   wx.config({
     debug: false,
