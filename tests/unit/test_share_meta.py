@@ -144,3 +144,12 @@ def test_an_exemplars_raster_photo_is_its_picture_an_svg_is_not(tmp_path: Path) 
         assert image.size == (300, 300)
     assert "/theme/covers/share." in og(out, "articles/he.html")["image"]
     assert og(out, "articles/li.html")["url"] == "/articles/li.html"
+
+
+def test_share_js_is_not_part_of_a_first_visit_outside_wechat(site: Path) -> None:
+    from tools.page_weight import page_weight
+
+    weight = page_weight(site, "articles/qiuji-dushu.html")
+    shared = [p for p in weight.on_demand if p.startswith("theme/js/share.")]
+    assert len(shared) == 1 and not weight.missing
+    assert not [p for p in weight.assets if p.startswith("theme/js/share.")]
