@@ -239,3 +239,13 @@ JINJA_GLOBALS = {
     "POINTS_RULES": [_points_rules.describe(r) for r in _points_rules.RULES.values()],
     "ACTIVITY_LABELS": list(_points_rules.ACTIVITY_LABELS.values()),
 }
+
+# Sharing inside WeChat / 企业微信 (theme/templates/_share.html, theme/static/js/share.js).
+# SITE_ORIGIN makes og:url and og:image absolute (https://dangjian.example.org; publishconf.py
+# reads it from the environment); empty, they are root-relative and share.js resolves them
+# against the page. WX_JSSDK_URL: WeChat's JS-SDK, loaded by share.js from WeChat's CDN only
+# inside WeChat (its origin is in the CSP's script-src, infra/stack.yaml). SHARE_IMAGE: the
+# site's share picture in theme/static (plugins/covers publishes it), 300×300 px.
+SITE_ORIGIN = ""
+WX_JSSDK_URL = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"
+SHARE_IMAGE = "images/share.png"

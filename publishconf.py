@@ -1,5 +1,6 @@
 """Pelican settings for production builds (`pelican content -s publishconf.py`)."""
 
+import os
 from pathlib import Path
 
 from pelican.settings import get_settings_from_file
@@ -10,6 +11,8 @@ globals().update(get_settings_from_file(str(Path(__file__).with_name("pelicancon
 # Root-relative links: CloudFront serves the site and routes /api/* on the same origin.
 SITEURL = ""
 RELATIVE_URLS = False
+# The stage's public origin, for the absolute og:url / og:image of shared pages (README: WeCom).
+SITE_ORIGIN = os.environ.get("SITE_ORIGIN", "").rstrip("/")
 
 # Always a clean, full build: no stale files (old hashed assets) and no cache.
 DELETE_OUTPUT_DIRECTORY = True

@@ -7,8 +7,9 @@ Cache-Control of each object; infra/dev_server.py mirrors it). Used by the page-
 `make bench`.
 
 What a page loads only on demand is weighed apart (`on_demand`): a stylesheet named inside a
-`<template>` and a module reached through a dynamic `import()` (the dialog and the award toast,
-fetched when one first shows) are not part of the first visit's load.
+`<template>`, a module reached through a dynamic `import()` (the dialog and the award toast,
+fetched when one first shows) and the share loader's module (`data-module`, loaded only inside
+WeChat) are not part of the first visit's load.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class _Refs(HTMLParser):
             self.refs.append(a.get("href", ""))
         elif tag == "script":
             self.refs.append(a.get("src", ""))
+            # The share loader's module (theme/templates/_share.html): fetched inside WeChat only.
+            self.deferred.append(a.get("data-module", ""))
         elif tag in ("img", "source", "video", "audio", "iframe"):
             self.refs.append(a.get("src", ""))
             self.refs += [

@@ -9,6 +9,12 @@ so cached for a year like the theme's assets (infra: `theme/` is immutable). The
 A cover that is missing or not an image Pillow can read stops the build with file, line and
 field (`content/articles/x.md:6: Cover：…`). The review gate binds the cover to the approved
 version (tools/review_version.py reads `Cover:` as it reads `Photo:`).
+
+The picture a page is shared with (WeChat's card wants a square of at least 300×300 px): the
+cover, else an exemplar's `Photo:` when it is a JPEG or PNG, cut square to SHARE_SIZE
+(`article.share_picture`); every other page gets the site's picture, `SHARE_IMAGE` in the
+theme's static folder, published as `theme/covers/share.<hash>-sq300.png`
+(`share_default_image` in the templates). Both are written here, beside the renditions.
 """
 
 from __future__ import annotations
@@ -33,8 +39,10 @@ DISPLAY_WIDTH, DISPLAY_HEIGHT = 112, 75
 WIDTHS = (112, 224, 336)
 QUALITY = 78
 FOLDER = "theme/covers"
+SHARE_SIZE = 300  # WeChat's share card: a square picture of at least 300×300 px
+_RASTER = (".jpg", ".jpeg", ".png")
 _STATIC = re.compile(r"^\{(?:static|attach)\}")
-_OURS = re.compile(r".+\.[0-9a-f]{10}-\d+\.jpg")
+_OURS = re.compile(r".+\.[0-9a-f]{10}-(?:\d+|sq\d+)\.(?:jpg|png)")
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,26 @@ class Cover:
 
     def srcset(self, siteurl: str = "") -> str:
         return ", ".join(f"{siteurl}/{r.path} {r.width}w" for r in self.renditions)
+
+
+@dataclass(frozen=True)
+class SharePicture:
+    source: str  # content-relative path of the original
+    path: str  # output-relative square rendition
+
+
+def share_picture(source: str, data: bytes) -> SharePicture:
+    stem = posixpath.splitext(posixpath.basename(source))[0]
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return SharePicture(source, f"{FOLDER}/{stem}.{digest}-sq{SHARE_SIZE}.jpg")
+
+
+def default_share_image(settings: dict[str, Any]) -> tuple[str, bytes]:
+    """Output path and bytes of the site's share picture (SHARE_IMAGE in the theme)."""
+    file = Path(settings["THEME"]) / "static" / settings.get("SHARE_IMAGE", "images/share.png")
+    data = file.read_bytes()  # shipped with the theme: missing is a broken checkout
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return f"{FOLDER}/share.{digest}-sq{SHARE_SIZE}{file.suffix}", data
 
 
 def cover_path(article: Any) -> str | None:
@@ -102,8 +130,24 @@ def _readable(data: bytes) -> str | None:
     return None
 
 
+def _photo_share_picture(instance: Any) -> None:
+    """An exemplar's photo (plugins/listings, content-relative here) as its share picture when
+    it is a JPEG or PNG (an SVG is not a share picture); a bad photo is listings' to report."""
+    photo = getattr(instance, "photo_path", None)
+    if not photo or not photo.lower().endswith(_RASTER):
+        return
+    file = Path(instance.settings["PATH"]) / photo
+    if file.is_file():
+        data = file.read_bytes()
+        if _readable(data) is None:
+            instance.share_picture = share_picture(photo, data)
+
+
 def _on_content_init(instance: Any) -> None:
-    if not isinstance(instance, Article) or not instance.metadata.get("cover"):
+    if not isinstance(instance, Article):
+        return
+    if not instance.metadata.get("cover"):
+        _photo_share_picture(instance)
         return
     path = instance.source_path
     source = cover_path(instance)
@@ -122,6 +166,7 @@ def _on_content_init(instance: Any) -> None:
         PROBLEMS.add_meta(path, "Cover", f"Cover：{source} {why}，请换用 JPEG 或 PNG")
         return
     instance.cover_image = Cover(source, renditions(source, data))
+    instance.share_picture = share_picture(source, data)
 
 
 def _on_finalized(pelican: Any) -> None:
@@ -134,15 +179,24 @@ def _on_finalized(pelican: Any) -> None:
     wanted: set[Path] = set()
     for article in [*generator.articles, *generator.translations]:
         cover = getattr(article, "cover_image", None)
-        if cover is None:
+        todo = [(r.path, r.width, r.height) for r in cover.renditions] if cover else []
+        share = getattr(article, "share_picture", None)
+        if share is not None:
+            todo.append((share.path, SHARE_SIZE, SHARE_SIZE))
+        if not todo:
             continue
-        data = (content / cover.source).read_bytes()
-        for r in cover.renditions:
-            target = out / r.path
+        data = (content / (share.source if share else cover.source)).read_bytes()
+        for path, width, height in todo:
+            target = out / path
             wanted.add(target)
             if not target.is_file():  # the name carries the source's hash
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(render(data, r.width, r.height))
+                target.write_bytes(render(data, width, height))
+    default, data = default_share_image(generator.settings)
+    wanted.add(out / default)
+    if not (out / default).is_file():
+        (out / default).parent.mkdir(parents=True, exist_ok=True)
+        (out / default).write_bytes(data)
     folder = out / FOLDER
     if folder.is_dir():
         for old in folder.iterdir():
@@ -157,7 +211,12 @@ def _on_articles_done(generator: Any) -> None:
     _articles["generator"] = generator
 
 
+def _on_generator_init(generator: Any) -> None:
+    generator.env.globals["share_default_image"] = default_share_image(generator.settings)[0]
+
+
 def register() -> None:
+    signals.generator_init.connect(_on_generator_init)
     signals.content_object_init.connect(_on_content_init)
     signals.article_generator_finalized.connect(_on_articles_done)
     signals.finalized.connect(_on_finalized)

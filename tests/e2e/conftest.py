@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pelican.settings import get_settings_from_file
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 # CI runs two workers on two cores next to DynamoDB Local and chalice local: give a page more
 # than Playwright's default 5 s before a check fails (a real failure still fails, later).
@@ -24,7 +26,24 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Nothing leaves the machine: a page reaching for another host fails at once.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
+# WeChat's JS-SDK, which pages load from WeChat's CDN inside WeChat (theme/static/js/share.js):
+# every `phone` gets the stand-in wx_standin.js at that address instead.
+WX_JSSDK_URL = get_settings_from_file(str(Path(__file__).resolve().parents[2] / "pelicanconf.py"))[
+    "WX_JSSDK_URL"
+]
+WX_STANDIN = (Path(__file__).with_name("wx_standin.js")).read_text(encoding="utf-8")
+
+
+# Inside WeChat a page with share data asks for it (tests/e2e/test_share.py); here WeCom may be
+# down (no `wecom` stand-in started) or the page on an origin not signed (400): not a page's fault.
+SHARE_CONFIG = "/api/share/config"
+
+
+def serve_wx_standin(route: Route) -> None:
+    route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=WX_STANDIN)
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +66,7 @@ def phone(browser: Browser) -> Iterator[Page]:
         has_touch=True,
         locale="zh-CN",
     )
+    context.route(WX_JSSDK_URL, serve_wx_standin)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -68,3 +68,19 @@ def test_built_pages_have_no_inline_script_style_or_foreign_resources(tmp_path: 
         if re.search(r"<(?:script|link|img)\b[^>]*(?:src|href)=\"(https?:)?//", html):
             problems.append(f"{name}: resource from another origin")
     assert not problems, problems
+
+
+def test_csp_lets_the_pages_load_wechats_js_sdk_and_nothing_else_foreign() -> None:
+    """share.js loads WX_JSSDK_URL (pelicanconf.py) inside WeChat: its origin, and only it,
+    is the one foreign source of scripts (theme/templates/_share.html)."""
+    from urllib.parse import urlsplit
+
+    from pelican.settings import get_settings_from_file
+
+    sdk = urlsplit(get_settings_from_file(str(ROOT / "pelicanconf.py"))["WX_JSSDK_URL"])
+    directives = dict(d.strip().split(" ", 1) for d in _csp().split(";") if " " in d.strip())
+    sources = directives["script-src"].split()
+    assert sdk.scheme == "https"
+    assert [s for s in sources if "://" in s] == [f"{sdk.scheme}://{sdk.netloc}"]
+    for name in ("connect-src", "img-src", "style-src", "default-src"):
+        assert "://" not in directives[name], name
