@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from . import base, interaction, points, quizzes, reading, registry, review, sessions, wecom
+from . import (
+    base,
+    interaction,
+    points,
+    quizzes,
+    reading,
+    registry,
+    review,
+    sessions,
+    signin,
+    wecom,
+)
 from .interaction import (
     Ballot,
     Campaign,
@@ -26,9 +37,10 @@ from .reading import CatalogItem, ReadingState, ReadMark
 from .registry import Member, OrgUnit
 from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
+from .signin import SignInBinding, SignInState
 from .wecom import WeComCache
 
-_AREAS = (registry, sessions, reading, points, review, interaction, quizzes, wecom)
+_AREAS = (registry, sessions, reading, points, review, interaction, quizzes, wecom, signin)
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
     obj
@@ -68,6 +80,8 @@ __all__ = [
     "ReviewFile",
     "ReviewItem",
     "SessionFamily",
+    "SignInBinding",
+    "SignInState",
     "VoteCount",
     "WeComCache",
 ]
