@@ -223,7 +223,11 @@ def main() -> None:
         print(
             f"  API          {stack.url}/api/me   (chalice local: http://127.0.0.1:{PORTS['api']})"
         )
-        print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}\n")
+        print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}")
+        print(
+            f"  企业微信登录  {stack.url}/api/auth/wecom/start?next=/me.html"
+            "（本地替身会询问以哪个 userid 登录；首次需核对身份）\n"
+        )
         print("  演示账号 (demo logins):")
         for role, no, secret in accounts:
             # A demo password, or for the account left to activate, how to activate it.

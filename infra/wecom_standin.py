@@ -11,6 +11,9 @@ would go unnoticed here: the tests count the gettoken calls instead). Test hooks
 WeCom): `POST /_standin/expire-tokens` expires every token issued so far (as if 7200 s had passed,
 or as WeCom may do early "出于运营需要"), `GET /_standin/counters` counts the calls per path, and
 `POST /_standin/reset` forgets tokens and counters.
+
+It also plays the web OAuth of sign-in, WeCom's and the Official Account's (the authorize page,
+`/cgi-bin/auth/getuserinfo`, `/sns/oauth2/access_token`): see the block "Web OAuth" below.
 """
 
 from __future__ import annotations

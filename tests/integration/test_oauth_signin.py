@@ -295,3 +295,32 @@ def test_official_account_binds_its_openid_once(stack, standin) -> None:
 def test_options_say_what_is_configured(stack, standin) -> None:
     r = requests.get(f"{stack.url}/api/auth/options")
     assert r.status_code == 200 and r.json() == {"wecom": True, "mp": True}
+
+
+def test_two_callbacks_with_one_state_at_once_sign_in_once(stack, standin) -> None:
+    """The state is used by one conditional write: of two parallel callbacks, one signs in."""
+    make_member("31000011", "B1", password=None)
+    _as(standin, "twice")
+    browser = requests.Session()
+    callback = _authorize(browser, _start(browser, stack))
+    results: list = [None, None]
+    barrier = threading.Barrier(2)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = browser.get(callback, allow_redirects=False)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status_code for r in results) == [302, 409]
+    assert _counters(standin).get("/cgi-bin/auth/getuserinfo") == 1
+
+
+def test_the_standin_asks_who_signs_in_when_no_test_chose(stack, standin) -> None:
+    """`make dev`: with no user chosen, the authorize page is a form asking for the userid."""
+    browser = requests.Session()
+    page = browser.get(_start(browser, stack).split("#")[0], allow_redirects=False)
+    assert page.status_code == 200 and "<form" in page.text and "_standin_user" in page.text
