@@ -306,3 +306,33 @@ def bind(
             raise ConflictError(MEMBER_TAKEN.format(label=chosen.label)) from None
         raise  # a conflict or throttling: 503, the page sends it again
     return auth.sign_in(member, client), item.next_path or DEFAULT_NEXT
+
+
+def bound_subject(chosen: Provider, member_no: str) -> str | None:
+    """The userid / openid bound to this member, or None."""
+    try:
+        return SignInBinding.get(_member_key(chosen, member_no), consistent_read=True).subject
+    except DoesNotExist:
+        return None
+
+
+def unbind(chosen: Provider, member_no: str) -> str | None:
+    """Remove a member's binding, both items at once (an administrator's act: a new WeCom
+    account, a mistaken bind); the userid / openid it had, or None when there was none. Her
+    sessions are untouched; the next sign-in through WeCom asks for the identity check again.
+    Called by `tools/signin_bindings.py` with the operator's credentials, never by the API."""
+    subject = bound_subject(chosen, member_no)
+    if subject is None:
+        return None
+    with Transaction() as tx:
+        tx.delete(
+            "member",
+            SignInBinding(_member_key(chosen, member_no)),
+            condition=SignInBinding.subject == subject,
+        )
+        tx.delete(
+            "subject",
+            SignInBinding(_binding_key(chosen, subject)),
+            condition=SignInBinding.member_no == member_no,
+        )
+    return subject

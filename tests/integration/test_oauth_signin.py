@@ -324,3 +324,32 @@ def test_the_standin_asks_who_signs_in_when_no_test_chose(stack, standin) -> Non
     browser = requests.Session()
     page = browser.get(_start(browser, stack).split("#")[0], allow_redirects=False)
     assert page.status_code == 200 and "<form" in page.text and "_standin_user" in page.text
+
+
+def test_an_administrator_removes_a_binding_and_the_member_binds_again(
+    stack, standin, capsys
+) -> None:
+    from tools import signin_bindings
+
+    make_member("31000012", "B1", name="庚", phone="13900000012", password=None)
+    _as(standin, "old-account")
+    browser = requests.Session()
+    _round_trip(browser, stack)
+    body = {"member_no": "31000012", "name": "庚", "phone_last4": "0012"}
+    assert _bind(browser, stack, **body).status_code == 200
+    assert signin_bindings.main(["show", "31000012"]) == 0
+    assert "old-account" in capsys.readouterr().out
+    # Her new WeCom account cannot bind while the old one is bound ...
+    _as(standin, "new-account")
+    b = requests.Session()
+    _round_trip(b, stack)
+    assert _bind(b, stack, **body).status_code == 409
+    # ... and can once the administrator removed it; the old account no longer signs her in.
+    assert signin_bindings.main(["remove", "31000012"]) == 0
+    assert signin_bindings.main(["show", "31000012"]) == 1
+    b = requests.Session()
+    _round_trip(b, stack)
+    assert _bind(b, stack, **body).status_code == 200
+    _as(standin, "old-account")
+    r, _ = _round_trip(requests.Session(), stack)
+    assert urlsplit(r.headers["Location"]).path == "/activate.html"
