@@ -122,9 +122,13 @@ def _with_device(session: Session, member: Member, client: Client) -> Session:
     return Session(**{**session.__dict__, "device": cookie})
 
 
-def check_activation(member_no: str, name: str, phone_last4: str, client: Client) -> Member:
+def check_activation(
+    member_no: str, name: str, phone_last4: str, client: Client, *, bound_ok: bool = False
+) -> Member:
     """The activation check (registry name and phone's last four digits, not yet activated),
-    under the activation budgets; the member it proves, or 401 (the same for every failure)."""
+    under the activation budgets; the member it proves, or 401 (the same for every failure).
+    `bound_ok`: an account bound to WeCom / 公众号 passes too (binding a second one is then
+    refused as such, by the binding's own condition)."""
     now = clock.now()
     member_no = clean_member_no(member_no)
     settings = get_settings()
@@ -144,6 +148,7 @@ def check_activation(member_no: str, name: str, phone_last4: str, client: Client
         member is None
         or not member.active
         or member.password_hash
+        or (member.bound_to and not bound_ok)  # signs in through WeCom: activated that way
         or member.name != name.strip()
         or len(phone) < 4
         or phone[-4:] != phone_last4.strip()
@@ -164,9 +169,9 @@ def activate(
     try:
         member.update(
             actions=[Member.password_hash.set(passwords.hash_password(password))],
-            condition=Member.password_hash.does_not_exist(),
+            condition=Member.password_hash.does_not_exist() & Member.bound_to.does_not_exist(),
         )
-    except UpdateError:  # activated by a parallel request a moment ago
+    except UpdateError:  # activated or bound by a parallel request a moment ago
         raise UnauthorizedError(ACTIVATION_FAILED) from None
     return sign_in(member, client)
 

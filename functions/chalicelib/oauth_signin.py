@@ -16,7 +16,9 @@ activation check (member number, name, phone's last four digits) for a member wh
 activated; a member who already chose a password confirms with it instead (the activation check
 refuses activated accounts, as it always has: a colleague who knows her name and phone must not
 be able to take over an account that has a password). The binding is one-to-one: two items (the
-userid's, the member's) written in one transaction, each only if it does not exist yet.
+userid's, the member's) written in one transaction, each only if it does not exist yet. The same
+transaction marks the member (`bound_to`): a bound account counts as activated, so nobody can
+activate it afterwards with her name and phone and give it a password of their own.
 """
 
 from __future__ import annotations
@@ -180,6 +182,10 @@ def _member_key(chosen: Provider, member_no: str) -> str:
     return f"member#{member_no}#{chosen.name}#{chosen.app_id}"
 
 
+def _account_mark(chosen: Provider) -> str:
+    return f"{chosen.name}#{chosen.app_id}"
+
+
 def bound_member(chosen: Provider, subject: str) -> Member | None:
     """The member this userid / openid signs in, or None when it is not bound yet (403 when
     the organisation uses member numbers as userids and this one is none)."""
@@ -261,7 +267,9 @@ def bind(
         if proof.get("password"):
             member = auth.check_password(member_no, proof["password"], client)
         elif proof.get("name") and proof.get("phone_last4"):
-            member = auth.check_activation(member_no, proof["name"], proof["phone_last4"], client)
+            member = auth.check_activation(
+                member_no, proof["name"], proof["phone_last4"], client, bound_ok=True
+            )
         else:
             raise BadRequestError(BIND_PROOF)
     except UnauthorizedError as exc:  # the same answer for every failure, in this page's words
@@ -297,9 +305,21 @@ def bind(
                 ),
                 condition=SignInBinding.key.does_not_exist(),
             )
+            # Counts as activated from now on; proven by the activation check, it must still be
+            # unactivated (no password set by a parallel activation meanwhile).
+            tx.update(
+                "account",
+                Member(member.member_no),
+                actions=[Member.bound_to.add({_account_mark(chosen)})],
+                condition=Member.password_hash.does_not_exist()
+                if "password" not in proof
+                else Member.member_no.exists(),
+            )
     except TransactionCancelled as exc:
         if exc.failed("ticket"):
             raise ForbiddenError(expired) from None
+        if exc.failed("account"):
+            raise UnauthorizedError(BIND_IDENTITY_FAILED) from None
         if exc.failed("subject"):
             raise ConflictError(BIND_TAKEN.format(label=chosen.label)) from None
         if exc.failed("member"):
@@ -334,5 +354,11 @@ def unbind(chosen: Provider, member_no: str) -> str | None:
             "subject",
             SignInBinding(_binding_key(chosen, subject)),
             condition=SignInBinding.member_no == member_no,
+        )
+        tx.update(
+            "account",
+            Member(member_no),
+            actions=[Member.bound_to.delete({_account_mark(chosen)})],
+            condition=Member.member_no.exists(),
         )
     return subject

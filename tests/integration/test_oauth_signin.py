@@ -110,6 +110,18 @@ def test_first_visit_binds_once_then_signs_in_without_a_password(stack, standin)
         f"{stack.url}/api/auth/login", json={"member_no": "31000001", "password": "x" * 10}
     )
     assert login.status_code == 401
+    # And the account counts as activated: a colleague who knows her name and phone cannot
+    # activate it now and give it a password of their own.
+    activation = requests.post(
+        f"{stack.url}/api/auth/activate",
+        json={
+            "member_no": "31000001",
+            "name": "李四",
+            "phone_last4": "5678",
+            "password": "colleague-2026",
+        },
+    )
+    assert activation.status_code == 401
 
     # Second visit, another browser (a new phone): signed in straight away, no password.
     other = requests.Session()
@@ -353,3 +365,9 @@ def test_an_administrator_removes_a_binding_and_the_member_binds_again(
     _as(standin, "old-account")
     r, _ = _round_trip(requests.Session(), stack)
     assert urlsplit(r.headers["Location"]).path == "/activate.html"
+    # Unbound from everything, the account may be activated (a password) again.
+    assert signin_bindings.main(["remove", "31000012"]) == 0
+    activation = requests.post(
+        f"{stack.url}/api/auth/activate", json={**body, "password": "her-own-2026"}
+    )
+    assert activation.status_code == 200, activation.text
