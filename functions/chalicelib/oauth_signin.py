@@ -232,12 +232,6 @@ def finish(
     return Finished(next_path, bind_ticket=ticket)
 
 
-def bind_provider(ticket: str | None) -> Provider | None:
-    """The provider a bind ticket came from (for its messages), or None."""
-    item = _ticket(ticket)
-    return provider(item.provider) if item else None
-
-
 def _ticket(ticket: str | None) -> SignInState | None:
     if not identifiers.is_oauth_state(ticket):
         return None
@@ -311,9 +305,12 @@ def bind(
                 "account",
                 Member(member.member_no),
                 actions=[Member.bound_to.add({_account_mark(chosen)})],
-                condition=Member.password_hash.does_not_exist()
-                if "password" not in proof
-                else Member.member_no.exists(),
+                condition=Member.member_no.exists()
+                & (
+                    Member.password_hash.does_not_exist()
+                    if "password" not in proof
+                    else Member.password_hash.exists()
+                ),
             )
     except TransactionCancelled as exc:
         if exc.failed("ticket"):
