@@ -315,12 +315,14 @@ def test_two_callbacks_with_one_state_at_once_sign_in_once(stack, standin) -> No
     _as(standin, "twice")
     browser = requests.Session()
     callback = _authorize(browser, _start(browser, stack))
+    tabs = [browser, requests.Session()]  # two tabs of one browser: the same cookies
+    tabs[1].cookies.update(browser.cookies)
     results: list = [None, None]
     barrier = threading.Barrier(2)
 
     def run(i: int) -> None:
         barrier.wait()
-        results[i] = browser.get(callback, allow_redirects=False)
+        results[i] = tabs[i].get(callback, allow_redirects=False)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
