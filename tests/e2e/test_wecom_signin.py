@@ -4,6 +4,7 @@ password; a replayed callback and another browser's state refused; the 公众号
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import urllib.request
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import WECHAT_UA
 from tools.fixtures import make_member, make_tree
@@ -112,13 +114,14 @@ def test_another_browsers_callback_is_refused(site, standin, browser: Browser) -
     attacker, errors_a = _phone(browser, WXWORK_UA)
     victim, errors_v = _phone(browser, WXWORK_UA)
     try:
+        # The attacker stops at the callback link WeCom sends back (and keeps it).
         attacker.route("**/api/auth/wecom/callback*", lambda route: route.abort())
-        links: list[str] = []
-        attacker.on("request", lambda r: "/callback" in r.url and links.append(r.url))
-        attacker.goto(f"{site.url}/api/auth/wecom/start?next=/me.html", wait_until="commit")
-        attacker.wait_for_timeout(500)
-        assert links, "the authorize page did not send the attacker back"
-        response = victim.goto(links[0])
+        with (
+            attacker.expect_request(lambda r: "/auth/wecom/callback" in r.url) as sent,
+            contextlib.suppress(PlaywrightError),  # the navigation is aborted on purpose
+        ):
+            attacker.goto(f"{site.url}/api/auth/wecom/start?next=/me.html")
+        response = victim.goto(sent.value.url)
         assert response is not None and response.status == 403
         expect(victim.locator("#signin-error")).to_contain_text("登录请求无效")
         cookies = {c["name"] for c in victim.context.cookies()}
