@@ -373,3 +373,17 @@ def test_an_administrator_removes_a_binding_and_the_member_binds_again(
         f"{stack.url}/api/auth/activate", json={**body, "password": "her-own-2026"}
     )
     assert activation.status_code == 200, activation.text
+
+
+def test_an_expired_corp_token_is_refreshed_during_the_sign_in(stack, standin) -> None:
+    """WeCom answers 42001 for the cached access token: the client refreshes it and the code is
+    exchanged on the retry (the code is spent only by the successful call)."""
+    make_member("31000013", "B1", password=None)
+    _as(standin, "expiry")
+    browser = requests.Session()
+    assert _round_trip(browser, stack)[0].status_code == 302  # the token cached
+    before = _counters(standin).get("/cgi-bin/gettoken", 0)
+    _hook(standin, "/_standin/expire-tokens")
+    r, _ = _round_trip(requests.Session(), stack)
+    assert r.status_code == 302 and urlsplit(r.headers["Location"]).path == "/activate.html"
+    assert _counters(standin)["/cgi-bin/gettoken"] == before + 1
