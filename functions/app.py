@@ -6,6 +6,7 @@ from chalicelib import (
     api_auth,
     api_comments,
     api_me,
+    api_oauth,
     api_points,
     api_quizzes,
     api_reading,
@@ -28,5 +29,6 @@ app.register_blueprint(api_comments.bp)
 app.register_blueprint(api_votes.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(api_share.bp)
+app.register_blueprint(api_oauth.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -41,6 +41,8 @@ from chalicelib.models import (
     ReviewFile,
     ReviewItem,
     SessionFamily,
+    SignInBinding,
+    SignInState,
     VoteCount,
     WeComCache,
 )
@@ -85,6 +87,10 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # outbox.post: one conditional put per recipient; the 消息 centre reads and marks.
         (Message, None): ("PutItem",),
         (NotifyPrefs, None): ("GetItem",),
+        # Sign-in through WeCom / 公众号: one-time states and bind tickets; the bindings, written
+        # in a transaction (Put with a condition) and read by key.
+        (SignInState, None): ("GetItem", "PutItem", "UpdateItem"),
+        (SignInBinding, None): ("GetItem", "PutItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -130,3 +136,6 @@ STREAMS: dict[str, tuple[type, ...]] = {
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"
 # The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API only.
 WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"
+# The Official Account's AppSecret (settings.WECHAT_MP_SECRET_PARAMETER), for an organisation
+# that turns on 公众号 sign-in; read by the API only.
+WECHAT_MP_PARAMETER = "/dangjian/{stage}/wechat-mp-secret"

@@ -68,6 +68,13 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
         "WECOM_CORP_ID": "wwlocal",
         "WECOM_SECRET": "local-secret",
         "SITE_ORIGINS": f"http://127.0.0.1:{PORTS['web']},http://localhost:{PORTS['web']}",
+        # Sign-in through WeCom and the Official Account: the stand-in plays both (its authorize
+        # page asks which userid signs in).
+        "WECOM_AGENT_ID": "1000002",
+        "OAUTH_AUTHORIZE_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
+        "WECHAT_MP_APP_ID": "wxlocalmp",
+        "WECHAT_MP_SECRET": "local-mp-secret",
+        "WECHAT_MP_API_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
     }
     return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys), **wecom)
 
@@ -215,7 +222,14 @@ def main() -> None:
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")
         from infra import wecom_standin
 
-        wecom_standin.serve(PORTS["wecom"], env["WECOM_CORP_ID"], env["WECOM_SECRET"])
+        wecom_standin.serve(
+            PORTS["wecom"],
+            env["WECOM_CORP_ID"],
+            env["WECOM_SECRET"],
+            agent_id=env["WECOM_AGENT_ID"],
+            mp_app_id=env["WECHAT_MP_APP_ID"],
+            mp_secret=env["WECHAT_MP_SECRET"],
+        )
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
@@ -226,7 +240,11 @@ def main() -> None:
         print(
             f"  API          {stack.url}/api/me   (chalice local: http://127.0.0.1:{PORTS['api']})"
         )
-        print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}\n")
+        print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}")
+        print(
+            f"  企业微信登录  {stack.url}/api/auth/wecom/start?next=/me.html"
+            "（本地替身会询问以哪个 userid 登录；首次需核对身份）\n"
+        )
         print("  演示账号 (demo logins):")
         for role, no, secret in accounts:
             # A demo password, or for the account left to activate, how to activate it.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.settings import get_settings
-from infra.access import ACCESS, JWT_PARAMETER, STREAMS, WECOM_PARAMETER
+from infra.access import ACCESS, JWT_PARAMETER, STREAMS, WECHAT_MP_PARAMETER, WECOM_PARAMETER
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE = ROOT / "functions" / ".chalice"
@@ -68,6 +68,17 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 "Resource": {
                     "Fn::Sub": f"{_ARN}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
                     + WECOM_PARAMETER.format(stage=stage)
+                },
+            }
+        )
+        statements.append(
+            {
+                "Sid": "WeChatMpSecret",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": {
+                    "Fn::Sub": f"{_ARN}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
+                    + WECHAT_MP_PARAMETER.format(stage=stage)
                 },
             }
         )

@@ -11,18 +11,24 @@ would go unnoticed here: the tests count the gettoken calls instead). Test hooks
 WeCom): `POST /_standin/expire-tokens` expires every token issued so far (as if 7200 s had passed,
 or as WeCom may do early "出于运营需要"), `GET /_standin/counters` counts the calls per path, and
 `POST /_standin/reset` forgets tokens and counters.
+
+It also plays the web OAuth of sign-in, WeCom's and the Official Account's (the authorize page,
+`/cgi-bin/auth/getuserinfo`, `/sns/oauth2/access_token`): see the block "Web OAuth" below.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import secrets
 import threading
 import time
 from collections import Counter
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 TOKEN_SECONDS = 7200
 
@@ -30,10 +36,11 @@ TOKEN_SECONDS = 7200
 class StandIn(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, corp_id: str, secret: str) -> None:
+    def __init__(self, port: int, corp_id: str, secret: str, **oauth: str) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.corp_id = corp_id
         self.secret = secret
+        self.oauth = OAuthStandIn(corp_id, **oauth)  # web OAuth (sign-in), below
         self.lock = threading.Lock()
         self.tokens: dict[str, bool] = {}  # token -> still valid
         self.current = ""
@@ -94,6 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server
         with srv.lock:
             srv.counters[url.path] += 1
+        if _oauth_get(self, url.path, query):  # web OAuth (sign-in)
+            return
         if url.path == "/cgi-bin/gettoken":
             if query.get("corpid") != srv.corp_id:
                 return self._send({"errcode": 40013, "errmsg": "invalid corpid"})
@@ -120,6 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
+        if _oauth_post(self, path):  # web OAuth (sign-in) test hooks
+            return
         if path == "/_standin/expire-tokens":
             return self._send({"expired": self.server.expire_tokens()})
         if path == "/_standin/reset":
@@ -130,11 +141,192 @@ class _Handler(BaseHTTPRequestHandler):
         self._send({"errcode": 404, "errmsg": "not found"}, status=404)
 
 
-def serve(port: int, corp_id: str, secret: str) -> StandIn:
-    """Start the stand-in in a daemon thread and return it (call `.shutdown()` to stop)."""
-    server = StandIn(port, corp_id, secret)
+def serve(port: int, corp_id: str, secret: str, **oauth: str) -> StandIn:
+    """Start the stand-in in a daemon thread and return it (call `.shutdown()` to stop).
+    `oauth`: agent_id, mp_app_id, mp_secret of the web OAuth part (OAuthStandIn)."""
+    server = StandIn(port, corp_id, secret, **oauth)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+# --- Web OAuth (sign-in): WeCom's and the Official Account's -----------------------------------
+#
+# As documented: the browser opens `/connect/oauth2/authorize?appid&redirect_uri&response_type=
+# code&scope=snsapi_base&state[&agentid]#wechat_redirect` (on WeCom's / WeChat's web origin; here
+# the same stand-in), which sends it back (302) to redirect_uri with `code` and `state`. A code is
+# valid 5 minutes and once. WeCom: `GET /cgi-bin/auth/getuserinfo?access_token&code` → `userid`
+# (a corp member) or `openid` (not a member); errcode 40029 for an unknown, used or expired code.
+# The Official Account: `GET /sns/oauth2/access_token?appid&secret&code&grant_type=
+# authorization_code` → `openid`; 40029 invalid code, 40163 code been used, 40013 invalid appid,
+# 40125 invalid appsecret. Test hooks (not WeChat's): `POST /_standin/oauth-user {"userid": ...,
+# "member": true}` chooses who the next authorize steps sign in (or `_standin_user=` on the
+# authorize URL; with neither, it shows a small form asking, for `make dev`), and
+# `POST /_standin/expire-codes` ages every code issued so far past its 5 minutes.
+
+CODE_SECONDS = 300
+
+
+class OAuthStandIn:
+    def __init__(
+        self,
+        corp_id: str,
+        agent_id: str = "1000002",
+        mp_app_id: str = "wxlocalmp",
+        mp_secret: str = "local-mp-secret",
+    ) -> None:
+        self.corp_id, self.agent_id = corp_id, agent_id
+        self.mp_app_id, self.mp_secret = mp_app_id, mp_secret
+        self.lock = threading.Lock()
+        self.user: str | None = None
+        self.member = True
+        self.codes: dict[str, dict] = {}
+
+    def issue(self, appid: str, user: str, member: bool) -> str:
+        code = secrets.token_urlsafe(32)
+        with self.lock:
+            self.codes[code] = {
+                "appid": appid,
+                "user": user,
+                "member": member,
+                "until": time.monotonic() + CODE_SECONDS,
+                "used": False,
+            }
+        return code
+
+    def take(self, code: str, appid: str) -> tuple[dict | None, str]:
+        """The code's record, used up now; or None and why: "invalid" or "used"."""
+        with self.lock:
+            record = self.codes.get(code)
+            if record is None or record["appid"] != appid or record["until"] < time.monotonic():
+                return None, "invalid"
+            if record["used"]:
+                return None, "used"
+            record["used"] = True
+            return record, ""
+
+    def openid(self, appid: str, user: str) -> str:
+        """An openid is per app and user, stable: derived from both."""
+        digest = hashlib.sha256(f"{appid}#{user}".encode()).digest()
+        return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
+
+
+def _oauth_page(handler: _Handler, status: int, html: str) -> None:
+    data = f"<!doctype html><meta charset=utf-8><title>stand-in</title>{html}".encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _authorize(handler: _Handler, query: dict[str, str]) -> None:
+    oauth = handler.server.oauth
+    appid = query.get("appid", "")
+    redirect = query.get("redirect_uri", "")
+    if appid not in {oauth.corp_id, oauth.mp_app_id}:
+        return _oauth_page(handler, 400, "<p>参数错误：appid 无效</p>")
+    if query.get("response_type") != "code" or query.get("scope") not in {
+        "snsapi_base",
+        "snsapi_privateinfo",
+        "snsapi_userinfo",
+    }:
+        return _oauth_page(handler, 400, "<p>参数错误：response_type 或 scope</p>")
+    if appid == oauth.corp_id and query.get("agentid") != oauth.agent_id:
+        return _oauth_page(handler, 400, "<p>参数错误：agentid 无效</p>")
+    if urlsplit(redirect).scheme not in {"http", "https"}:
+        return _oauth_page(handler, 400, "<p>redirect_uri 参数错误</p>")
+    user = query.get("_standin_user") or oauth.user
+    if not user:  # `make dev`: ask who is signing in
+        fields = "".join(
+            f'<input type=hidden name="{escape(k)}" value="{escape(v)}">' for k, v in query.items()
+        )
+        return _oauth_page(
+            handler,
+            200,
+            "<form><p>企业微信 / 公众号授权（本地替身）：以哪个企业微信账号（userid）登录？</p>"
+            f"{fields}<input name=_standin_user required> <button>授权</button></form>",
+        )
+    code = oauth.issue(appid, user, oauth.member)
+    glue = "&" if urlsplit(redirect).query else "?"
+    target = redirect + glue + urlencode({"code": code, "state": query.get("state", "")})
+    handler.send_response(302)
+    handler.send_header("Location", target)
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
+def _getuserinfo(handler: _Handler, query: dict[str, str]) -> None:
+    srv = handler.server
+    error = srv.token_error(query.get("access_token", ""))
+    if error:
+        return handler._send(error)
+    record, _ = srv.oauth.take(query.get("code", ""), srv.oauth.corp_id)
+    if record is None:  # WeCom answers one code for unknown, used and expired codes
+        return handler._send({"errcode": 40029, "errmsg": "invalid code"})
+    if record["member"]:
+        return handler._send({"errcode": 0, "errmsg": "ok", "userid": record["user"]})
+    openid = srv.oauth.openid(srv.oauth.corp_id, record["user"])
+    return handler._send({"errcode": 0, "errmsg": "ok", "openid": openid})
+
+
+def _mp_access_token(handler: _Handler, query: dict[str, str]) -> None:
+    oauth = handler.server.oauth
+    if query.get("appid") != oauth.mp_app_id:
+        return handler._send({"errcode": 40013, "errmsg": "invalid appid"})
+    if query.get("secret") != oauth.mp_secret:
+        return handler._send({"errcode": 40125, "errmsg": "invalid appsecret"})
+    if query.get("grant_type") != "authorization_code":
+        return handler._send({"errcode": 40002, "errmsg": "invalid grant_type"})
+    record, why = oauth.take(query.get("code", ""), oauth.mp_app_id)
+    if record is None:
+        if why == "used":
+            return handler._send({"errcode": 40163, "errmsg": "code been used"})
+        return handler._send({"errcode": 40029, "errmsg": "invalid code"})
+    return handler._send(
+        {
+            "access_token": secrets.token_urlsafe(32),
+            "expires_in": 7200,
+            "refresh_token": secrets.token_urlsafe(32),
+            "openid": oauth.openid(oauth.mp_app_id, record["user"]),
+            "scope": "snsapi_base",
+        }
+    )
+
+
+def _oauth_get(handler: _Handler, path: str, query: dict[str, str]) -> bool:
+    if path == "/connect/oauth2/authorize":
+        _authorize(handler, query)
+    elif path == "/cgi-bin/auth/getuserinfo":
+        _getuserinfo(handler, query)
+    elif path == "/sns/oauth2/access_token":
+        _mp_access_token(handler, query)
+    else:
+        return False
+    return True
+
+
+def _oauth_post(handler: _Handler, path: str) -> bool:
+    oauth = handler.server.oauth
+    if path == "/_standin/oauth-user":
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = json.loads(handler.rfile.read(length) or b"{}")
+        with oauth.lock:
+            oauth.user = body.get("userid") or None
+            oauth.member = bool(body.get("member", True))
+        handler._send({"userid": oauth.user, "member": oauth.member})
+        return True
+    if path == "/_standin/expire-codes":
+        with oauth.lock:
+            for record in oauth.codes.values():
+                record["until"] = 0.0
+            count = len(oauth.codes)
+        handler._send({"expired": count})
+        return True
+    if path == "/_standin/reset":  # and on to the token reset above
+        with oauth.lock:
+            oauth.user, oauth.member = None, True
+            oauth.codes.clear()
+    return False
 
 
 if __name__ == "__main__":
@@ -142,8 +334,18 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8002)
     parser.add_argument("--corp-id", default="wwlocal")
     parser.add_argument("--secret", default="local-secret")
+    parser.add_argument("--agent-id", default="1000002")
+    parser.add_argument("--mp-app-id", default="wxlocalmp")
+    parser.add_argument("--mp-secret", default="local-mp-secret")
     args = parser.parse_args()
-    server = serve(args.port, args.corp_id, args.secret)
+    server = serve(
+        args.port,
+        args.corp_id,
+        args.secret,
+        agent_id=args.agent_id,
+        mp_app_id=args.mp_app_id,
+        mp_secret=args.mp_secret,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -30,6 +30,20 @@ WECOM_ENV = {
     "WECOM_CORP_ID": "wwtestcorp",
     "WECOM_SECRET": "test-corp-secret",
     "SITE_ORIGINS": f"http://127.0.0.1:{WEB_PORT}",
+    # Sign-in through WeCom and the Official Account: the stand-in plays both. The browser meets
+    # its authorize page as `localhost`, another site than the site's 127.0.0.1, so the round
+    # trip crosses sites as it does through open.weixin.qq.com (SameSite rules apply).
+    "WECOM_AGENT_ID": "1000002",
+    "OAUTH_AUTHORIZE_BASE": f"http://localhost:{WECOM_PORT}",
+    "WECHAT_MP_APP_ID": "wxtestmp",
+    "WECHAT_MP_SECRET": "test-mp-secret",
+    "WECHAT_MP_API_BASE": f"http://127.0.0.1:{WECOM_PORT}",
+}
+# The stand-in's own configuration of the OAuth part (infra/wecom_standin.OAuthStandIn).
+WECOM_OAUTH = {
+    "agent_id": WECOM_ENV["WECOM_AGENT_ID"],
+    "mp_app_id": WECOM_ENV["WECHAT_MP_APP_ID"],
+    "mp_secret": WECOM_ENV["WECHAT_MP_SECRET"],
 }
 os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS, **WECOM_ENV))
 
@@ -77,7 +91,9 @@ def wecom() -> Iterator[object]:
     `POST /_standin/reset`)."""
     from infra import wecom_standin
 
-    server = wecom_standin.serve(WECOM_PORT, WECOM_ENV["WECOM_CORP_ID"], WECOM_ENV["WECOM_SECRET"])
+    server = wecom_standin.serve(
+        WECOM_PORT, WECOM_ENV["WECOM_CORP_ID"], WECOM_ENV["WECOM_SECRET"], **WECOM_OAUTH
+    )
     yield server
     server.shutdown()
 

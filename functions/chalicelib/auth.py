@@ -122,13 +122,15 @@ def _with_device(session: Session, member: Member, client: Client) -> Session:
     return Session(**{**session.__dict__, "device": cookie})
 
 
-def activate(
-    member_no: str, name: str, phone_last4: str, password: str, client: Client = Client()
-) -> Session:
-    """First use: prove identity with the registry's name and phone, then choose a password."""
+def check_activation(
+    member_no: str, name: str, phone_last4: str, client: Client, *, bound_ok: bool = False
+) -> Member:
+    """The activation check (registry name and phone's last four digits, not yet activated),
+    under the activation budgets; the member it proves, or 401 (the same for every failure).
+    `bound_ok`: an account bound to WeCom / 公众号 passes too (binding a second one is then
+    refused as such, by the binding's own condition)."""
     now = clock.now()
     member_no = clean_member_no(member_no)
-    passwords.check_rule(password)  # says nothing about the account, costs no guess
     settings = get_settings()
     window = settings.activation_window_seconds
     # The account's own 5, then the client's and the organisation's budgets of failures.
@@ -146,25 +148,37 @@ def activate(
         member is None
         or not member.active
         or member.password_hash
+        or (member.bound_to and not bound_ok)  # signs in through WeCom: activated that way
         or member.name != name.strip()
         or len(phone) < 4
         or phone[-4:] != phone_last4.strip()
     ):
         raise UnauthorizedError(ACTIVATION_FAILED)
+    for attempt in attempts:
+        throttle.release(attempt)  # identity proven: this was not guessing
+    return member
+
+
+def activate(
+    member_no: str, name: str, phone_last4: str, password: str, client: Client = Client()
+) -> Session:
+    """First use: prove identity with the registry's name and phone, then choose a password."""
+    clean_member_no(member_no)  # a malformed number is a 400 first, as before
+    passwords.check_rule(password)  # says nothing about the account, costs no guess
+    member = check_activation(member_no, name, phone_last4, client)
     try:
         member.update(
             actions=[Member.password_hash.set(passwords.hash_password(password))],
-            condition=Member.password_hash.does_not_exist(),
+            condition=Member.password_hash.does_not_exist() & Member.bound_to.does_not_exist(),
         )
-    except UpdateError:  # activated by a parallel request a moment ago
+    except UpdateError:  # activated or bound by a parallel request a moment ago
         raise UnauthorizedError(ACTIVATION_FAILED) from None
-    for attempt in attempts:
-        throttle.release(attempt)  # identity proven: this was not guessing
-    return _with_device(_start_session(member, now), member, client)
+    return sign_in(member, client)
 
 
-def login(member_no: str, password: str, client: Client = Client()) -> Session:
-    """A browser that signed in to this account before has its own bucket of attempts."""
+def check_password(member_no: str, password: str, client: Client) -> Member:
+    """The member whose password this is, or 401. A browser that signed in to this account
+    before has its own bucket of attempts."""
     now = clock.now()
     member_no = clean_member_no(member_no)
     member = get_member(member_no)
@@ -176,7 +190,16 @@ def login(member_no: str, password: str, client: Client = Client()) -> Session:
     if not passwords.verify_password(password, stored):
         raise UnauthorizedError(LOGIN_FAILED)
     throttle.release(attempt)
-    return _with_device(_start_session(member, now), member, client)
+    return member
+
+
+def login(member_no: str, password: str, client: Client = Client()) -> Session:
+    return sign_in(check_password(member_no, password, client), client)
+
+
+def sign_in(member: Member, client: Client = Client()) -> Session:
+    """A new login of a member whose identity is proven (password, activation, WeCom)."""
+    return _with_device(_start_session(member, clock.now()), member, client)
 
 
 def end_session(member_no: str, family_id: str) -> None:

@@ -48,3 +48,20 @@ def is_unit_id(value: object) -> bool:
 
 def is_client_key(value: object) -> bool:
     return isinstance(value, str) and CLIENT_KEY.fullmatch(value) is not None
+
+
+# Sign-in through WeCom / the Official Account: the one-time OAuth `state` (ours: 32 random
+# bytes), the code WeCom or WeChat hands back (theirs: printable, bounded), a WeCom userid
+# (WeCom allows 1–64 letters, digits and _-.@) and an openid.
+OAUTH_STATE = re.compile(r"[A-Za-z0-9_-]{43}")
+OAUTH_CODE = re.compile(r"[A-Za-z0-9_.~-]{1,256}")
+WECOM_USERID = re.compile(r"[0-9A-Za-z_.@-]{1,64}")
+OPENID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def is_oauth_state(value: object) -> bool:
+    return isinstance(value, str) and OAUTH_STATE.fullmatch(value) is not None
+
+
+def is_oauth_code(value: object) -> bool:
+    return isinstance(value, str) and OAUTH_CODE.fullmatch(value) is not None

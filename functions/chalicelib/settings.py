@@ -82,22 +82,38 @@ def wecom_secret_configured() -> bool:
     return bool(os.environ.get("WECOM_SECRET") or os.environ.get("WECOM_SECRET_PARAMETER"))
 
 
-def wecom_secret() -> str:
-    """`WECOM_SECRET` (local development, tests) or else the SecureString `WECOM_SECRET_PARAMETER`
-    names: like the JWT keys, the corp secret lives only in SSM in AWS."""
-    raw = os.environ.get("WECOM_SECRET", "")
+def _secret(name: str, what: str) -> str:
+    """`NAME` (local development, tests) or else the SecureString `NAME_PARAMETER` names: like
+    the JWT keys, such a secret lives only in SSM in AWS."""
+    raw = os.environ.get(name, "")
     if raw:
         return raw
-    parameter = os.environ.get("WECOM_SECRET_PARAMETER", "")
+    parameter = os.environ.get(f"{name}_PARAMETER", "")
     if not parameter:
-        raise SettingsError("WECOM_SECRET or WECOM_SECRET_PARAMETER (SSM SecureString) must be set")
+        raise SettingsError(f"{name} or {name}_PARAMETER (SSM SecureString) must be set")
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         response = _ssm_client().get_parameter(Name=parameter, WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
-        raise SettingsError(f"cannot read the WeCom secret from SSM {parameter}: {exc}") from exc
+        raise SettingsError(f"cannot read the {what} from SSM {parameter}: {exc}") from exc
     return str(response["Parameter"]["Value"])
+
+
+def wecom_secret() -> str:
+    """The WeCom corp secret: `WECOM_SECRET` or the SSM parameter `WECOM_SECRET_PARAMETER`."""
+    return _secret("WECOM_SECRET", "WeCom secret")
+
+
+def wechat_mp_secret_configured() -> bool:
+    """Whether the Official Account's AppSecret is set (in the environment or SSM), unread."""
+    return bool(os.environ.get("WECHAT_MP_SECRET") or os.environ.get("WECHAT_MP_SECRET_PARAMETER"))
+
+
+def wechat_mp_secret() -> str:
+    """The Official Account's AppSecret: `WECHAT_MP_SECRET` or the SSM parameter
+    `WECHAT_MP_SECRET_PARAMETER` (like the corp secret)."""
+    return _secret("WECHAT_MP_SECRET", "Official Account secret")
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,23 @@ class Settings:
         default_factory=lambda: _env("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
     )
     wecom_timeout: float = field(default_factory=lambda: float(_env("WECOM_TIMEOUT_SECONDS", "5")))
+    # WeCom sign-in (web OAuth, snsapi_base): the app's agent id (unset: no WeCom sign-in), the
+    # authorize page's origin (WeCom's and the Official Account's), and which registry field a
+    # WeCom userid is: "wecom_userid" (bound once per member) or "member_no" (the organisation
+    # uses the ERP number as the userid: no binding).
+    wecom_agent_id: str = field(default_factory=lambda: _env("WECOM_AGENT_ID", ""))
+    oauth_authorize_base: str = field(
+        default_factory=lambda: _env("OAUTH_AUTHORIZE_BASE", "https://open.weixin.qq.com")
+    )
+    wecom_userid_field: str = field(
+        default_factory=lambda: _env("WECOM_USERID_FIELD", "wecom_userid")
+    )
+    # The WeChat Official Account (服务号), optional per organisation: its AppID (unset: no 公众号
+    # sign-in) and its API origin; the AppSecret is read by `wechat_mp_secret()`.
+    wechat_mp_app_id: str = field(default_factory=lambda: _env("WECHAT_MP_APP_ID", ""))
+    wechat_mp_api_base: str = field(
+        default_factory=lambda: _env("WECHAT_MP_API_BASE", "https://api.weixin.qq.com")
+    )
     # The site's own origins (comma-separated): the only pages the JS-SDK config is signed for.
     site_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(
@@ -168,6 +201,8 @@ class Settings:
         # Only plain-HTTP local development may send the refresh cookie without Secure.
         if not self.cookie_secure and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
             raise SettingsError("COOKIE_SECURE=false is for local development only, not Lambda")
+        if self.wecom_userid_field not in {"wecom_userid", "member_no"}:
+            raise SettingsError("WECOM_USERID_FIELD must be wecom_userid or member_no")
 
 
 _settings: Settings | None = None

@@ -353,6 +353,11 @@ def _cookie(request: Request, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
+def request_cookie(request: Request, name: str) -> str | None:
+    """A cookie the request carries (None when absent or the header is malformed)."""
+    return _cookie(request, name)
+
+
 def refresh_cookie(request: Request) -> str | None:
     return _cookie(request, REFRESH_COOKIE)
 

@@ -203,12 +203,13 @@ def test_no_wildcards_and_only_known_services(stage: str) -> None:
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_jwt_parameter_is_the_one_the_functions_read(stage: str) -> None:
-    """Each secret the API reads (the JWT keys, the WeCom corp secret) is granted once, exactly."""
+    """Each secret the API reads (the JWT keys, the WeCom corp secret, the Official Account's
+    AppSecret) is granted once, exactly."""
     variables = CONFIG["stages"][stage]["environment_variables"]
     ssm = [s for s in _policy(stage)["Statement"] if s["Action"] == ["ssm:GetParameter"]]
     assert [r for s in ssm for r in _resources(s)] == [
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + variables[name]
-        for name in ("JWT_KEYS_PARAMETER", "WECOM_SECRET_PARAMETER")
+        for name in ("JWT_KEYS_PARAMETER", "WECOM_SECRET_PARAMETER", "WECHAT_MP_SECRET_PARAMETER")
     ]
 
 

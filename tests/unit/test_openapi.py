@@ -48,7 +48,7 @@ OPERATIONS = [
     if method in {"get", "post", "put", "patch", "delete"}
 ]
 # Operations that never touch the database (no 503 to declare).
-NO_DATABASE = {("/points/rules", "get")}
+NO_DATABASE = {("/points/rules", "get"), ("/auth/options", "get")}
 
 
 def _resolve(node: dict) -> dict:

@@ -21,6 +21,7 @@ from . import (
     reminders,
     review,
     sessions,
+    signin,
     wecom,
 )
 from .interaction import (
@@ -40,6 +41,7 @@ from .registry import Member, OrgUnit
 from .reminders import ReminderRun
 from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
+from .signin import SignInBinding, SignInState
 from .wecom import WeComCache
 
 _AREAS = (
@@ -53,6 +55,7 @@ _AREAS = (
     wecom,
     notify,
     reminders,
+    signin,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -96,6 +99,8 @@ __all__ = [
     "ReviewFile",
     "ReviewItem",
     "SessionFamily",
+    "SignInBinding",
+    "SignInState",
     "VoteCount",
     "WeComCache",
 ]

@@ -86,6 +86,10 @@ class Member(Model):
     # Logins ended within the access tokens' lifetime ("<session id>@<ended at>"): the token
     # check reads this item anyway, so a logout ends that login's access tokens at once.
     ended_sessions = UnicodeSetAttribute(null=True)
+    # The WeCom / 公众号 bindings that sign her in ("wecom#<corp id>", "mp#<app id>"; the
+    # bindings themselves are in `SignInBinding`): such an account counts as activated, so the
+    # activation check (name and phone) can no longer give it a password.
+    bound_to = UnicodeSetAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     by_branch = BranchIndex()
     remind_key = UnicodeAttribute(null=True)  # remind_key(); absent: in no reminder's index

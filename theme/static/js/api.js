@@ -7,7 +7,13 @@ const TOKEN_KEY = 'access_token';
 // it): without it there is nothing to refresh, and an anonymous reader sends no failing request.
 const SIGNED_IN_KEY = 'signed_in';
 // Endpoints that take no access token and must not trigger a refresh on 401.
-const PUBLIC = new Set(['/api/auth/login', '/api/auth/activate', '/api/auth/refresh']);
+const PUBLIC = new Set([
+  '/api/auth/login',
+  '/api/auth/activate',
+  '/api/auth/refresh',
+  '/api/auth/bind',
+  '/api/auth/options',
+]);
 
 export class ApiError extends Error {
   constructor(status, message, code = '', retryAfter = null) {
@@ -214,6 +220,16 @@ export async function authenticate(path, body) {
   setToken(data.access_token);
   keepSignInAward(data.award);
   return data;
+}
+
+// After a sign-in that happened in a redirect (企业微信, 公众号: the server set the refresh
+// cookie on its way back to the login page): mark this browser signed in and take the access
+// token from the cookie, as a new tab does; the award goes to the next page, as after a login.
+export async function adoptSignIn(award) {
+  signedIn(true);
+  const ok = await refresh();
+  if (ok) keepSignInAward(award);
+  return ok;
 }
 
 // The points a sign-in credited (the day's login point, the 入党纪念日), kept for this tab until
