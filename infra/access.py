@@ -81,9 +81,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (VoteCount, None): ("Query", "UpdateItem"),
         (Ballot, None): ("GetItem", "PutItem"),
         (WeComCache, None): ("GetItem", "UpdateItem"),
-        # outbox.post: one conditional put per recipient; the 消息 centre reads and marks.
-        (Message, None): ("PutItem",),
-        (NotifyPrefs, None): ("GetItem",),
+        # outbox.post: one conditional put per recipient; the 消息 centre (inbox.py) reads a
+        # page by time, counts the unread on the sparse index, marks read (a conditional
+        # update, then a key-only GetItem when it was read already) and keeps her muted kinds.
+        (Message, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Message, "by-time"): ("Query",),
+        (Message, "unread"): ("Query",),
+        (NotifyPrefs, None): ("GetItem", "PutItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
