@@ -25,7 +25,7 @@ from pynamodb.exceptions import UpdateError
 from . import clock, cursors
 from .errors import BadRequestError, NotFoundError
 from .identifiers import is_message_id
-from .message_kinds import KINDS
+from .message_kinds import IMMUTABLE_WHY, KINDS
 from .models import Message, NotifyPrefs
 from .models.base import condition_failed, dynamodb_client
 
@@ -33,7 +33,6 @@ PAGE = 20
 UNREAD_CAP = 99  # the badge shows "99+" beyond this: a count never reads more entries
 READ_ALL_LIMIT = 100  # rows marked by one 全部已读 call; the page calls again while `more`
 _SORT_KEY = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f]{32}")
-IMMUTABLE_WHY = "关系组织生活和工作安排，须确保每位党员收到"
 
 
 def _label(kind: str) -> str:
