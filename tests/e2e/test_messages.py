@@ -178,3 +178,29 @@ def test_the_badge_costs_one_request_a_minute_and_none_on_the_home_page(
     phone.goto(f"{site.url}/about.html")
     expect(tab_badge(phone)).to_contain_text("3")
     assert len(counts) == 1
+
+
+def test_load_more_and_text_shown_as_text(site, phone: Page):
+    """25 messages: 20, then 加载更多 the other 5; a title with markup is shown as written."""
+    make_tree()
+    make_member(MEMBER, "B1", name="孙消息")
+    start = clock.now() - 3600
+    for i in range(24):
+        outbox.build(f"test:more:{i}", "request_reply", MEMBER, f"诉求答复 {i}", "已办理。",
+                     "/learn.html", created=start + 60 * i, channels=()).save()  # fmt: skip
+    outbox.build("test:more:x", "system", MEMBER, '<img src=x onerror="window.__x=1">', "<b>粗</b>",
+                 None, created=start + 3000, channels=()).save()  # fmt: skip
+    sign_in(phone, site.url, "/messages.html")
+    items = phone.locator("#msg-list .msg-item")
+    expect(items).to_have_count(20)
+    expect(items.first.locator(".msg-item-title")).to_have_text(
+        '<img src=x onerror="window.__x=1">'
+    )
+    expect(items.first.locator(".msg-body")).to_have_text("<b>粗</b>")
+    expect(phone.locator("#msg-list img, #msg-list b")).to_have_count(0)
+    expect(phone.locator("#msg-summary")).to_have_text("25 条未读")
+    phone.click("#msg-more")
+    expect(items).to_have_count(25)
+    expect(items.last).to_contain_text("诉求答复 0")
+    expect(phone.locator("#msg-more")).to_be_hidden()
+    assert phone.evaluate("window.__x") is None
