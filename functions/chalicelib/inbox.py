@@ -98,8 +98,9 @@ def page(member_no: str, cursor: str | None = None) -> dict[str, Any]:
 
 
 def _mark(member_no: str, message_id: str, now: float) -> bool:
-    """Mark one row read; True if this call did it, False if it was read already. The condition
-    makes parallel calls count once; a row that does not exist is NotFound."""
+    """Mark one row read; True if this call did it, False if it was read already (or does not
+    exist: the caller tells them apart). The condition makes parallel calls count once, and an
+    update under a failed condition creates no row."""
     try:
         Message(member_no, message_id).update(
             actions=[Message.unread_at.remove(), Message.read_at.set(now)],
