@@ -5,6 +5,7 @@ publishconf.py imports everything from here and overrides what production needs.
 
 import logging
 
+from chalicelib import message_kinds as _message_kinds
 from chalicelib import points_rules as _points_rules
 
 SITENAME = "智慧党建"
@@ -53,6 +54,7 @@ SCREENS = (
     "learn",
     "login",
     "me",
+    "messages",
     "moderation",
     "my-dangjian",
     "quiz",
@@ -238,6 +240,12 @@ MARKDOWN = {
 JINJA_GLOBALS = {
     "POINTS_RULES": [_points_rules.describe(r) for r in _points_rules.RULES.values()],
     "ACTIVITY_LABELS": list(_points_rules.ACTIVITY_LABELS.values()),
+    # 消息设置 draws a row for each kind of message (the API's table) before her choices arrive.
+    "MESSAGE_KINDS": [
+        {"kind": name, "label": k.label, "mutable": k.mutable}
+        for name, k in _message_kinds.KINDS.items()
+    ],
+    "MESSAGE_IMMUTABLE_WHY": _message_kinds.IMMUTABLE_WHY,
 }
 
 # Sharing inside WeChat / 企业微信 (theme/templates/_share.html, theme/static/js/share.js).

@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib import (
     api_auth,
     api_comments,
+    api_inbox,
     api_me,
     api_oauth,
     api_points,
@@ -22,6 +23,7 @@ app = Chalice(app_name="dangjian")
 app.register_middleware(web.error_middleware, "http")
 app.register_blueprint(api_auth.bp)
 app.register_blueprint(api_me.bp)
+app.register_blueprint(api_inbox.bp)
 app.register_blueprint(api_reading.bp)
 app.register_blueprint(api_points.bp)
 app.register_blueprint(api_review.bp)

@@ -84,9 +84,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (VoteCount, None): ("Query", "UpdateItem"),
         (Ballot, None): ("GetItem", "PutItem"),
         (WeComCache, None): ("GetItem", "UpdateItem"),
-        # outbox.post: one conditional put per recipient; the 消息 centre reads and marks.
-        (Message, None): ("PutItem",),
-        (NotifyPrefs, None): ("GetItem",),
+        # outbox.post: one conditional put per recipient; the 消息 centre (inbox.py) reads a
+        # page by time, counts the unread on the sparse index, marks read (a conditional
+        # update, then a key-only GetItem when it was read already) and keeps her muted kinds.
+        (Message, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Message, "by-time"): ("Query",),
+        (Message, "unread"): ("Query",),
+        (NotifyPrefs, None): ("GetItem", "PutItem"),
         # Sign-in through WeCom / 公众号: one-time states and bind tickets; the bindings, written
         # in a transaction (Put with a condition) and read by key.
         (SignInState, None): ("GetItem", "PutItem", "UpdateItem"),

@@ -113,6 +113,8 @@ USAGE = (
     Action("我的党建 (GET /points/me)", 8, _READ_MS),
     # The home page's 今日学习 on every visit of a signed-in member (about once a visit).
     Action("home page (GET /me/today)", 30, "GET /me/today over HTTP, p50"),
+    # The 消息 badge on the other pages: kept a minute in the tab, so about one visit's worth.
+    Action("消息 badge (GET /me/messages/unread)", 20, "GET /me/messages/unread over HTTP, p50"),
     Action("leaderboard page (branch board)", 4, "GET /boards/branch/{id} over HTTP, p50"),
     Action(
         "comment page (20, signed in)", 40, "GET /articles/{slug}/comments over HTTP (public), p50"

@@ -24,6 +24,8 @@ UNIT_ID = re.compile(r"[0-9A-Za-z_-]{1,32}")
 CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # SHA-256 of a reviewed source file.
 CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
+# A message of the outbox (outbox.message_id: the event and the recipient, hashed).
+MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def is_slug(value: object) -> bool:
@@ -65,3 +67,7 @@ def is_oauth_state(value: object) -> bool:
 
 def is_oauth_code(value: object) -> bool:
     return isinstance(value, str) and OAUTH_CODE.fullmatch(value) is not None
+
+
+def is_message_id(value: object) -> bool:
+    return isinstance(value, str) and MESSAGE_ID.fullmatch(value) is not None

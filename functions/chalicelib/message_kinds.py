@@ -26,6 +26,9 @@ KINDS: dict[str, Kind] = {
     "system": Kind("系统消息", mutable=False),
 }
 
+# Why a kind that is not mutable cannot be muted (the 消息设置 page and the API say it).
+IMMUTABLE_WHY = "关系组织生活和工作安排，须确保每位党员收到"
+
 
 def kind(name: str) -> Kind:
     """The kind, or KeyError: a message of an unknown kind is a programming error."""

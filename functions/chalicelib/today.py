@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import clock, points_ledger, reading, scope
+from . import clock, inbox, points_ledger, reading, scope
 from .errors import NotFoundError
 from .models import (
     CatalogItem,
@@ -218,4 +218,5 @@ def for_member(member: Member) -> dict[str, Any]:
         "daily_quiz": _daily_quiz(caller, quizzes, found.get(QuizAttempt.Meta.table_name, [])),
         "continue": _continue(member.member_no, _one(found, ReadingState), set(series["slugs"])),
         "todo": _todo(caller),
+        "messages": inbox.unread_count(member.member_no),
     }

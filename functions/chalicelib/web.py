@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "slug": "文章",
     "seconds": "时长",
     "reason": "理由",
+    "muted": "静音的消息类型",
 }
 MAX_FIELD_CHARS = 200
 

@@ -78,6 +78,17 @@ def _search_done(page: Page) -> None:
     expect(page.locator("#search-status")).to_contain_text("找到")
 
 
+def _messages_loaded(page: Page) -> None:
+    """Signed in: the list and the switches filled in; signed out: the login prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#msg-list .msg-item").first).to_be_attached()
+        expect(page.locator("#msg-settings input[data-kind]").first).to_be_enabled()
+        settings = page.url.endswith("#settings")
+        expect(page.locator("#msg-panel-settings")).to_be_visible(visible=settings)
+    else:
+        expect(page.locator("#msg-login")).to_be_visible()
+
+
 SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
@@ -93,6 +104,8 @@ SCREENS = [
     Screen("activate", "/activate.html", (ANON,)),
     Screen("about", "/about.html", EVERYONE),
     Screen("me", "/me.html", SIGNED_IN),
+    Screen("messages", "/messages.html", EVERYONE, _messages_loaded),
+    Screen("message-settings", "/messages.html#settings", SIGNED_IN, _messages_loaded),
     Screen("my-dangjian", "/my-dangjian.html", SIGNED_IN),
     Screen("boards", "/boards.html", SIGNED_IN),
     Screen("report", "/report.html", SIGNED_IN),
@@ -147,6 +160,19 @@ def org(site) -> None:
     assert r.status_code == 200, r.text
     stream_poller.drain()
     ranking.compute_boards()
+    # 消息: an unread and a read message of the longest title WeCom takes, each, and a short one.
+    from chalicelib import inbox, outbox
+
+    for n, (kind, title) in enumerate(
+        [
+            ("meeting_notice", "关于召开机关第一党支部二〇二六年度组织生活会暨民主评议党员的通知"),
+            ("dues_reminder", "党费提醒"),
+        ]
+    ):
+        body = "请于本周五下午三点到三楼会议室参加，携带学习笔记和对照检查材料。" * (2 - n)
+        outbox.post(f"layout:{n}", kind, [MEMBER[0], STAFF[0]], title, body, "/me.html")
+    mid = outbox.message_id("layout:1", MEMBER[0])
+    inbox.mark_read(MEMBER[0], mid)
 
 
 # The page's API calls all answered and nothing asked for 150 ms: faster than Playwright's

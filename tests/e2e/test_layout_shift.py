@@ -131,3 +131,31 @@ def test_me_fills_in_without_shifting(site, phone: Page, roles: tuple) -> None:
         expect(tab.locator("#me-review")).to_be_visible()
     shifts = _shifts(tab)
     assert sum(s["value"] for s in shifts) == 0, shifts
+
+
+def test_messages_fill_in_without_shifting(site, phone: Page) -> None:
+    """消息: the list, the switches' states and the tab bar's unread badge arrive late and move
+    nothing on screen; the badge also appears on a page that asks for it (learn.html)."""
+    from chalicelib import outbox
+
+    make_tree()
+    make_member("76000001", "B1", name="赵敏")
+    for n in range(3):
+        outbox.post(
+            f"shift:{n}", "dues_reminder", ["76000001"], f"党费提醒 {n}", "本月党费尚未交纳。"
+        )
+    tab = _returning_member(site, phone, "/messages.html")
+    # (its URL check also matches the login page's ?next=: wait for the sign-in itself)
+    expect(phone).to_have_url(f"{site.url}/messages.html")
+    tab.goto(f"{site.url}/messages.html")
+    expect(tab.locator("#msg-list .msg-item")).to_have_count(3, timeout=20_000)
+    expect(tab.locator(".tabbar-badge")).to_contain_text("3")
+    expect(tab.locator("#msg-settings input[data-kind]").first).to_be_enabled()
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts
+    tab.evaluate("sessionStorage.removeItem('unread_badge')")  # the badge asks on the next page
+    with tab.expect_response(lambda r: r.url.endswith("/api/me/messages/unread"), timeout=20_000):
+        tab.goto(f"{site.url}/learn.html")
+    expect(tab.locator(".tabbar-badge")).to_contain_text("3")
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts

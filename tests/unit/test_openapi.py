@@ -124,6 +124,7 @@ _PATTERNS = {
     "request_id": identifiers.CLIENT_KEY,
     "member_no": identifiers.MEMBER_NO,
     "content_hash": identifiers.CONTENT_HASH,
+    "message_id": identifiers.MESSAGE_ID,
 }
 
 

@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from chalicelib import points, ranking, ranking_log
+from chalicelib import outbox, points, ranking, ranking_log
 from chalicelib.models import Member, OrgUnit, PointTotal
 from infra import stream_poller
 from infra.local_stack import LocalStack
@@ -182,6 +182,18 @@ def run(stack: LocalStack) -> list[Row]:
     # list and the catalog item are cached after the first).
     routes.send("GET", "/me/today", member=member)
     _, home = routes.measure("home page (GET /me/today)", "GET", "/me/today", member=member)
+    # The 消息 badge on the other pages (badge.js: once a minute at most), with 30 unread.
+    for i in range(30):
+        outbox.post(
+            f"bench:badge:{i}",
+            "dues_reminder",
+            [member.member_no],
+            "党费提醒",
+            "本月党费尚未交纳。",
+        )
+    _, badge = routes.measure(
+        "消息 badge (GET /me/messages/unread)", "GET", "/me/messages/unread", member=member
+    )
 
     # Handler time over HTTP (through the one-origin server and chalice local).
     seq = iter(range(100, 10_000))
@@ -198,6 +210,7 @@ def run(stack: LocalStack) -> list[Row]:
     beat_ms = timed(http_beat, 30)
     me_ms = timed(lambda: requests.get(f"{url}/points/me", headers=h, timeout=30), 30)
     home_ms = timed(lambda: requests.get(f"{url}/me/today", headers=h, timeout=30), 30)
+    badge_ms = timed(lambda: requests.get(f"{url}/me/messages/unread", headers=h, timeout=30), 30)
     board_ms = timed(lambda: requests.get(f"{url}/boards/branch/B1", headers=h, timeout=30), 30)
 
     return [
@@ -207,10 +220,12 @@ def run(stack: LocalStack) -> list[Row]:
         *board,
         *summary,
         *home,
+        *badge,
         ("POST /reading/heartbeat over HTTP, p50", round(statistics.median(beat_ms), 1), "ms"),
         ("POST /reading/heartbeat over HTTP, p95", round(percentile(beat_ms, 95), 1), "ms"),
         ("GET /points/me over HTTP, p50", round(statistics.median(me_ms), 1), "ms"),
         ("GET /me/today over HTTP, p50", round(statistics.median(home_ms), 1), "ms"),
+        ("GET /me/messages/unread over HTTP, p50", round(statistics.median(badge_ms), 1), "ms"),
         ("GET /boards/branch/{id} over HTTP, p50", round(statistics.median(board_ms), 1), "ms"),
         *_job_rows(),
     ]

@@ -1,8 +1,9 @@
 // 首页「今日学习」: for a signed-in member, one call (GET /api/me/today) fills the panel the page
-// already shows: today's points and each daily cap, the 党章 day, the daily quiz, 继续阅读, and a
-// reviewer's to-dos. An anonymous reader keeps the page as built and sends no request at all.
+// already shows: today's points and each daily cap, the 党章 day, the daily quiz, 继续阅读, a
+// reviewer's to-dos, and the tab bar's unread badge. An anonymous reader keeps the page as built and sends no request at all.
 // Every box keeps its height (home.css), so filling it shifts nothing.
 import { api, getToken, isSignedIn, refresh } from './api.js';
+import { showUnread } from './badge.js';
 import { el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -115,6 +116,7 @@ async function main() {
   showConstitution(day.constitution);
   showQuiz(day.daily_quiz);
   showContinue(day.continue);
+  showUnread(day.messages); // the tab bar's badge: no call of its own on the home page
 }
 
 main();
