@@ -95,6 +95,16 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Board, None): ("BatchGetItem", "BatchWriteItem"),
         (RankingState, None): ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "Query"),
     },
+    # The outbox's delivery worker (chalicelib/delivery.py): the due rows from the sparse GSI,
+    # each row's lease and outcome (conditional updates), the recipients' registry items and
+    # notification preferences, the shared WeCom access token.
+    "deliver_messages": {
+        (Message, None): ("UpdateItem",),
+        (Message, "push-due"): ("Query",),
+        (Member, None): ("BatchGetItem",),
+        (NotifyPrefs, None): ("BatchGetItem",),
+        (WeComCache, None): ("GetItem", "UpdateItem"),
+    },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
     # the members each batch changed for the ranking job (one PutItem a batch).
     "aggregate_points": {
@@ -116,5 +126,7 @@ STREAMS: dict[str, tuple[type, ...]] = {
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"
-# The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API only.
+# The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API and the
+# outbox's delivery worker.
 WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"
+WECOM_SECRET_READERS = ("api", "deliver_messages")

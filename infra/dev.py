@@ -66,6 +66,7 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
     wecom = {
         "WECOM_API_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
         "WECOM_CORP_ID": "wwlocal",
+        "WECOM_AGENT_ID": "1000002",  # the stand-in's application (outbox delivery)
         "WECOM_SECRET": "local-secret",
         "SITE_ORIGINS": f"http://127.0.0.1:{PORTS['web']},http://localhost:{PORTS['web']}",
     }

@@ -28,6 +28,7 @@ WECOM_PORT = dynamodb_local.free_port()
 WECOM_ENV = {
     "WECOM_API_BASE": f"http://127.0.0.1:{WECOM_PORT}",
     "WECOM_CORP_ID": "wwtestcorp",
+    "WECOM_AGENT_ID": "1000002",  # the stand-in's application (outbox delivery)
     "WECOM_SECRET": "test-corp-secret",
     "SITE_ORIGINS": f"http://127.0.0.1:{WEB_PORT}",
 }

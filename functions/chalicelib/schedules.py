@@ -3,7 +3,12 @@ one run at a time: reserved concurrency 1) recomputes the leaderboards, 红黑�
 that changed since its last run (see ranking.compute_boards). Its IAM policy (infra/access.py)
 needs its own state table, BatchGetItem on the members and the point totals, and for its daily
 full recompute Scan on the org-units, members and point-years tables; BatchGetItem/BatchWriteItem
-on the boards table."""
+on the boards table.
+
+`deliver_messages` (every minute, one run at a time: reserved concurrency 1; 60 s timeout) pushes
+the outbox's due messages to WeCom (chalicelib/delivery.py). Its policy: Query on the messages'
+`push-due` index and UpdateItem on the messages (the lease and the outcome), BatchGetItem on the
+members and the notification preferences, the WeCom token cache, and the WeCom secret in SSM."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from typing import Any
 
 from chalice import Blueprint, Rate
 
-from . import ranking
+from . import delivery, ranking
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -23,4 +28,11 @@ log = logging.getLogger(__name__)
 def rank_boards(event: Any) -> dict[str, Any]:
     stats = ranking.compute_boards()
     log.info(json.dumps({"job": "rank_boards", **stats}))
+    return stats
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="deliver_messages")
+def deliver_messages(event: Any) -> dict[str, Any]:
+    stats = delivery.run()
+    log.info(json.dumps({"job": "deliver_messages", **stats}))
     return stats

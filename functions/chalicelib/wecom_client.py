@@ -44,12 +44,25 @@ class WeComError(RuntimeError):
         self.errmsg = errmsg
 
 
-def _get_json(url: str, timeout: float, path: str) -> dict[str, Any]:
+class WeComUnreachableError(WeComError):
+    """No answer (a timeout, a refused connection, not JSON): a send may have gone through."""
+
+
+def _get_json(
+    url: str, timeout: float, path: str, payload: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """GET `url`, or POST `payload` as JSON to it; WeCom's answer (errors are in its body)."""
+    request: str | urllib.request.Request = url
+    if payload is not None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        request = urllib.request.Request(
+            url, data=data, method="POST", headers={"Content-Type": "application/json"}
+        )
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise WeComError(-1, f"unreachable or not JSON: {exc}", path) from exc
+        raise WeComUnreachableError(-1, f"unreachable or not JSON: {exc}", path) from exc
 
 
 class SharedCredential:
@@ -158,10 +171,20 @@ class WeComClient:
 
     def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """`GET path` with the access token; on 42001/40014 one refresh and one retry."""
+        return self._call(path, params, None)
+
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """`POST path` with a JSON body (message/send), the same one refresh and one retry: a
+        call refused for its token was not carried out, so sending it again is safe."""
+        return self._call(path, None, payload)
+
+    def _call(
+        self, path: str, params: dict[str, str] | None, payload: dict[str, Any] | None
+    ) -> dict[str, Any]:
         token = self.access_token()
         for attempt in (1, 2):
             query = urlencode({**(params or {}), "access_token": token})
-            body = _get_json(f"{self.base_url}{path}?{query}", self.timeout, path)
+            body = _get_json(f"{self.base_url}{path}?{query}", self.timeout, path, payload)
             errcode = int(body.get("errcode", 0))
             if errcode == 0:
                 return body
