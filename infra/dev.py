@@ -96,11 +96,23 @@ def running_environment() -> dict[str, str]:
 RANKING = threading.Lock()
 
 
-def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
+def start_jobs(
+    stop: threading.Event, ranking_every: float = 60.0, delivery_every: float = 5.0
+) -> None:
     """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
-    infra/stream_poller.py) and the scheduled ranking job (every minute here, 10 in AWS)."""
-    from chalicelib import ranking
+    infra/stream_poller.py), the scheduled ranking job (every minute here, 10 in AWS) and the
+    outbox's delivery worker (every few seconds here, so that a message posted in the demo
+    reaches the WeCom stand-in at once; every minute in AWS)."""
+    from chalicelib import delivery, ranking
     from infra import stream_poller
+
+    def deliver() -> None:
+        while not stop.is_set():
+            try:
+                delivery.run()
+            except Exception as exc:  # the next run retries, as in AWS
+                print(f"   delivery job failed: {exc}", file=sys.stderr)
+            stop.wait(delivery_every)
 
     def rank() -> None:
         while not stop.is_set():
@@ -113,6 +125,7 @@ def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
 
     threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
     threading.Thread(target=rank, daemon=True).start()
+    threading.Thread(target=deliver, daemon=True).start()
 
 
 def demo_history() -> None:
@@ -203,7 +216,10 @@ def main() -> None:
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
-        print("== Stream functions (the points aggregator) and the ranking job, as in AWS")
+        print(
+            "== Stream functions (the points aggregator), the ranking job and the outbox's "
+            "delivery to the WeCom stand-in, as in AWS"
+        )
         start_jobs(stop)
         dev_rebuild.start(stop, stack.site, approved_now)  # an approval rebuilds the site
         print(f"\n  站点 (site)  {stack.url}/")
