@@ -89,7 +89,7 @@ class WeComSender:
     @property
     def client(self) -> WeComClient:
         if self._client is None:
-            self._client = WeComClient()
+            self._client = WeComClient(keep_seconds=60)  # one run's calls read it once
         return self._client
 
     def payload(self, card: Card, addresses: list[str]) -> dict:

@@ -150,8 +150,13 @@ class WeComClient:
         corp_id: str | None = None,
         secret: Callable[[], str] = wecom_secret,
         base_url: str | None = None,
+        keep_seconds: float = 0.0,
     ) -> None:
         settings = get_settings()
+        # A caller making many calls in a row (the delivery worker) keeps the token it read this
+        # long instead of reading the cache before each call; one WeCom refuses is refreshed.
+        self.keep_seconds = keep_seconds
+        self._kept: tuple[str, float] | None = None
         self.corp_id = corp_id or settings.wecom_corp_id
         self.base_url = (base_url or settings.wecom_api_base).rstrip("/")
         self.timeout = settings.wecom_timeout
@@ -167,7 +172,14 @@ class WeComClient:
         return str(body["access_token"]), int(body.get("expires_in", 7200))
 
     def access_token(self) -> str:
-        return self.token.get()
+        if self._kept and time.monotonic() < self._kept[1]:
+            return self._kept[0]
+        return self._keep(self.token.get())
+
+    def _keep(self, token: str) -> str:
+        if self.keep_seconds:
+            self._kept = (token, time.monotonic() + self.keep_seconds)
+        return token
 
     def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """`GET path` with the access token; on 42001/40014 one refresh and one retry."""
@@ -189,7 +201,7 @@ class WeComClient:
             if errcode == 0:
                 return body
             if errcode in TOKEN_ERRORS and attempt == 1:
-                token = self.token.get(stale=token)
+                token = self._keep(self.token.get(stale=token))
                 continue
             raise WeComError(errcode, str(body.get("errmsg", "")), path)
         raise AssertionError("unreachable")

@@ -139,6 +139,19 @@ def test_two_events_with_the_same_text_both_arrive(standin) -> None:
     assert _received(standin) == {("m1", "党费提醒"): 2}
 
 
+def test_a_run_reads_the_shared_token_once_for_all_its_calls(standin) -> None:
+    from tests.aws_units import billed
+
+    _members("m1")
+    _run()  # nothing due: no token needed, none fetched
+    assert "/cgi-bin/gettoken" not in _get(standin, "/_standin/counters")
+    for n in range(3):
+        _post(f"test:token:{n}", ["m1"], f"通知{n}")
+    with billed() as bill:
+        assert _run()["calls"] == 3
+    assert bill.count("GetItem", "wecom-cache") == 1
+
+
 def test_groups_are_split_at_the_senders_limit(standin) -> None:
     from chalicelib.push_senders import WeComSender
 

@@ -1,0 +1,101 @@
+"""The outbox: read and write units per notification posted (`outbox.post`, per recipient) and
+per notification delivered to WeCom by the worker (`delivery.run`), for one event to 1,000
+members (one send call per 1,000) and for messages of distinct events (one call each), against
+the WeCom stand-in over HTTP; the worker's wall time per message on DynamoDB Local."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+from infra import dynamodb_local, wecom_standin
+from infra.local_stack import LocalStack
+from tools.bench import Row
+from tools.bench_routes import unit_rows
+from tools.capacity import metered
+
+MEMBERS = 1000
+DISTINCT = 200
+CORP, SECRET = "wwbench", "bench-secret"
+
+
+def _members(n: int) -> list[str]:
+    from chalicelib.models import Member
+
+    numbers = [f"4{i:07d}" for i in range(n)]
+    with Member.batch_write() as batch:
+        for no in numbers:
+            batch.save(Member(no, name="党员", branch_id="B1", status="full"))
+    return numbers
+
+
+def _deliver(expected: int) -> tuple[object, float]:
+    from chalicelib import delivery
+
+    started = time.perf_counter()
+    sent = 0
+    with metered() as meter:
+        while sent < expected:
+            stats = delivery.run()
+            assert stats.get("sent", 0) > 0, stats
+            sent += stats["sent"]
+    return meter, time.perf_counter() - started
+
+
+def _per(meter, n: int):
+    """The meter's totals divided by n (rows are per notification)."""
+    for attr in ("read_units", "write_units", "local_read", "local_write"):
+        setattr(meter, attr, getattr(meter, attr) / n)
+    return meter
+
+
+def run(stack: LocalStack) -> list[Row]:
+    from chalicelib import outbox
+    from chalicelib import settings as module
+
+    port = dynamodb_local.free_port()
+    server = wecom_standin.serve(port, CORP, SECRET)
+    saved = module._settings
+    os.environ["WECOM_SECRET"] = SECRET
+    module._settings = replace(
+        module.get_settings(),
+        wecom_corp_id=CORP,
+        wecom_agent_id=str(wecom_standin.AGENT_ID),
+        wecom_api_base=server.url,
+        site_origins=(stack.url,),
+        push_quiet_hours="",  # the bench runs at any hour
+    )
+    try:
+        numbers = _members(MEMBERS)
+        with metered() as posted:
+            outbox.post("bench:meeting:1:notice", "meeting_notice", numbers, "会议通知", "正文")
+        one_event, one_s = _deliver(MEMBERS)
+        for i, no in enumerate(numbers[:DISTINCT]):
+            outbox.post(f"bench:reply:{i}", "request_reply", [no], "诉求答复", f"答复 {i}")
+        distinct, distinct_s = _deliver(DISTINCT)
+        received = len(server.outbox.log()["received"])
+        assert received == MEMBERS + DISTINCT, received
+    finally:
+        module._settings = saved
+        server.shutdown()
+    return [
+        *unit_rows("notification posted (outbox.post, per recipient)", _per(posted, MEMBERS)),
+        *unit_rows(
+            f"notification delivered (one event to {MEMBERS:,} members, per member)",
+            _per(one_event, MEMBERS),
+        ),
+        *unit_rows(
+            "notification delivered (distinct events, one send each)", _per(distinct, DISTINCT)
+        ),
+        (
+            f"delivery worker, one event to {MEMBERS:,} members (DynamoDB Local)",
+            round(one_s * 1000 / MEMBERS, 2),
+            "ms per message",
+        ),
+        (
+            "delivery worker, distinct events (DynamoDB Local)",
+            round(distinct_s * 1000 / DISTINCT, 2),
+            "ms per message",
+        ),
+    ]
