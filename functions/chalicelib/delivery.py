@@ -245,7 +245,12 @@ class _Run:
 
     def send(self, name: str, entries: list[tuple[Message, str]]) -> None:
         sender = self.senders[name]
-        leased = [(row, address) for row, address in entries if self.lease(row, name)]
+        leased = []
+        for row, address in entries:
+            if self.over_time():  # stop taking rows; those taken are sent and settled
+                self.stats["deferred"] += 1
+            elif self.lease(row, name):
+                leased.append((row, address))
         now = int(clock.now())
         ready = []
         for row, address in leased:

@@ -481,3 +481,13 @@ def test_standin_message_send_follows_the_documented_contract(standin) -> None:
     assert _received(standin)[("u1", "标题")] == 3
     _hook(standin, "/_standin/expire-tokens")
     assert _send(standin, token, body)["errcode"] == 42001
+
+
+def test_a_run_out_of_time_takes_no_more_rows_and_leaves_them_due(standin, settings) -> None:
+    settings(push_run_seconds=0)
+    _members("m1", "m2")
+    _post("test:late", ["m1", "m2"], "通知")
+    stats = _run()
+    assert stats.get("calls", 0) == 0 and stats["deferred"] == 2
+    row = _row("m1", "test:late")
+    assert row.lease_until is None and row.wecom.attempts == 0 and row.push_due is not None
