@@ -103,16 +103,8 @@ def start_jobs(
     infra/stream_poller.py), the scheduled ranking job (every minute here, 10 in AWS) and the
     outbox's delivery worker (every few seconds here, so that a message posted in the demo
     reaches the WeCom stand-in at once; every minute in AWS)."""
-    from chalicelib import delivery, ranking
+    from chalicelib import ranking
     from infra import stream_poller
-
-    def deliver() -> None:
-        while not stop.is_set():
-            try:
-                delivery.run()
-            except Exception as exc:  # the next run retries, as in AWS
-                print(f"   delivery job failed: {exc}", file=sys.stderr)
-            stop.wait(delivery_every)
 
     def rank() -> None:
         while not stop.is_set():
@@ -125,7 +117,19 @@ def start_jobs(
 
     threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
     threading.Thread(target=rank, daemon=True).start()
-    threading.Thread(target=deliver, daemon=True).start()
+    threading.Thread(target=deliver_loop, args=(stop, delivery_every), daemon=True).start()
+
+
+def deliver_loop(stop: threading.Event, every: float) -> None:
+    """The outbox's delivery worker until `stop`: one run every `every` seconds."""
+    from chalicelib import delivery
+
+    while not stop.is_set():
+        try:
+            delivery.run()
+        except Exception as exc:  # the next run retries, as in AWS
+            print(f"   delivery job failed: {exc}", file=sys.stderr)
+        stop.wait(every)
 
 
 def demo_history() -> None:

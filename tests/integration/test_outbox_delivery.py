@@ -491,3 +491,19 @@ def test_a_run_out_of_time_takes_no_more_rows_and_leaves_them_due(standin, setti
     assert stats.get("calls", 0) == 0 and stats["deferred"] == 2
     row = _row("m1", "test:late")
     assert row.lease_until is None and row.wecom.attempts == 0 and row.push_due is not None
+
+
+def test_make_devs_delivery_loop_brings_a_posted_message_to_the_standin(standin) -> None:
+    from infra import dev
+
+    _members("m1")
+    stop = threading.Event()
+    loop = threading.Thread(target=dev.deliver_loop, args=(stop, 0.1), daemon=True)
+    loop.start()
+    try:
+        _post("test:dev", ["m1"], "演示通知")
+        _wait_for(lambda: _received(standin) == {("m1", "演示通知"): 1}, seconds=10)
+    finally:
+        stop.set()
+        loop.join(10)
+    assert not loop.is_alive()
