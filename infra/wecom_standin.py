@@ -16,6 +16,7 @@ or as WeCom may do early "出于运营需要"), `GET /_standin/counters` counts 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import secrets
 import threading
@@ -313,7 +314,9 @@ def _message_post(handler: _Handler, path: str) -> bool:
             srv.expire_tokens()
         if fault and fault.get("hang"):
             time.sleep(float(fault["hang"]))  # delivered; the answer comes too late
-        handler._send(answer)
+        # The client may have given up waiting (a hang past its timeout).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler._send(answer)
         return True
     hooks = {"/_standin/users", "/_standin/faults", "/_standin/limits", "/_standin/advance"}
     if path not in hooks:

@@ -6,7 +6,8 @@ One run (`run()`, the scheduled function `deliver_messages`, every minute, one a
 2. decides per row: a muted kind (NotifyPrefs, only kinds whose `mutable` is true) or a member
    without an address on the channel (no WeCom userid, not in the registry, inactive) is marked
    `skipped`; in quiet hours (`PUSH_QUIET_HOURS`, Asia/Shanghai) a non-urgent row's `push_due`
-   moves to the morning and it is left for then; urgent rows go at any hour;
+   moves to the morning and it is left for then; urgent rows go at any hour, and so does the
+   repeat of a send whose outcome is unknown (below);
 3. groups the rest by channel, event and content into one call each (WeCom: touser "a|b|c", at
    most 1000), keeping the pace: at most `PUSH_PER_RUN` person-times and
    `PUSH_PER_MEMBER_PER_RUN` messages to one member a run (what is over waits for the next run);
@@ -313,7 +314,10 @@ class _Run:
             if pending and spec and spec.mutable and row.kind in muted.get(row.member_no, ()):
                 self.skip(row, {n: "muted" for n in pending})
                 continue
-            if pending and quiet_until and not row.urgent:
+            # A send whose outcome is unknown is repeated even at night (WeCom most likely has
+            # it and its duplicate check answers): held till morning it would outlive the window.
+            unsure = any(getattr(row, n).sending_at for n in pending)
+            if pending and quiet_until and not row.urgent and not unsure:
                 self.hold(row, quiet_until)
                 continue
             member = members.get(row.member_no)

@@ -369,6 +369,23 @@ def test_a_message_posted_in_the_small_hours_waits_for_the_same_morning(
     assert _row("m1", "test:night").push_due == _stamp("2027-03-01T23:30:00")
 
 
+def test_a_send_unanswered_just_before_the_night_is_repeated_not_held(
+    standin, at, settings
+) -> None:
+    """Held till 07:30 it would outlive WeCom's duplicate-check window and be given up."""
+    settings(push_quiet_hours="22:00-07:30", wecom_timeout=0.5)
+    _members("m1")
+    at("2027-03-01T13:59:30")  # 21:59:30 in Beijing
+    _post("test:dusk", ["m1"], "通知")
+    _hook(standin, "/_standin/faults", {"faults": [{"hang": 2, "count": 1}]})
+    assert _run()["retried"] == 1
+    at("2027-03-01T14:00:30")  # quiet hours now; the backoff has passed
+    stats = _run()
+    assert stats["sent"] == 1 and stats.get("held", 0) == 0
+    assert _received(standin) == {("m1", "通知"): 1}
+    assert len(_get(standin, "/_standin/messages")["suppressed"]) == 1
+
+
 def test_muted_kinds_are_skipped_but_kinds_that_cannot_be_muted_arrive(standin) -> None:
     from chalicelib.models import NotifyPrefs
 
