@@ -232,7 +232,7 @@ def test_a_worker_killed_after_wecom_accepted_a_send_is_restarted_without_a_seco
         r for m in members for n in range(3) if (r := _row(m, f"test:kill:{n}")).wecom.sending_at
     ]
     assert len(sending) == 4 and all(r.wecom.state == "pending" for r in sending)
-    time.sleep(2.5)  # the dead worker's lease runs out
+    time.sleep(3.5)  # the dead worker's lease (2 s, whole seconds) runs out
     stats = _run()
     assert stats["sent"] == 8, stats  # the interrupted event again, and the one never sent
     received = _received(standin)
