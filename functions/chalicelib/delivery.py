@@ -12,11 +12,12 @@ One run (`run()`, the scheduled function `deliver_messages`, every minute, one a
    most 1000), keeping the pace: at most `PUSH_PER_RUN` person-times and
    `PUSH_PER_MEMBER_PER_RUN` messages to one member a run (what is over waits for the next run);
 4. takes each row of a call with a lease (a conditional update: no lease held, the channel still
-   `pending`, `push_due` not in the future), then sends, then records the outcome: `sent` (and
-   the row leaves the GSI: `push_shard`/`push_due` removed), `failed` for an address WeCom refused
-   (`invaliduser`) or a permanent error, or on a transient error (-1, 45009, 45033, no answer)
-   `pending` again with `push_due` backed off (`PUSH_BACKOFF_SECONDS`, doubled each attempt)
-   until `PUSH_MAX_ATTEMPTS`, then `failed` with the error kept. A message stays in the member's
+   `pending`, `push_due` not in the future; `WRITERS` rows at a time), then sends, then records
+   the outcome: `sent` (and the row leaves the GSI: `push_shard`/`push_due` removed), `failed`
+   for an address WeCom refused (`invaliduser`) or a permanent error, or on a transient error
+   (-1, 45009, 45033, no answer) `pending` again with `push_due` backed off
+   (`PUSH_BACKOFF_SECONDS`, doubled each attempt) until `PUSH_MAX_ATTEMPTS`, then `failed` with
+   the error kept. A message stays in the member's
    消息 centre whatever becomes of its push.
 
 Exactly once. Two workers never send one row: only the holder of its lease sends it, and the
@@ -45,7 +46,6 @@ person-times) keeps a 10,000-member organisation's daily cap (2,000,000) far awa
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections import Counter
@@ -62,8 +62,6 @@ from .outbox import PUSH_SHARDS
 from .push_senders import DUPLICATE_INTERVAL, Card, Outcome, Sender, active, site_url
 from .settings import get_settings
 from .wecom_client import WeComError
-
-log = logging.getLogger(__name__)
 
 CHANNELS = ("wecom", "mp")  # the Channel attributes of Message (push_senders.SENDERS' names)
 SHARDS = tuple(f"p{i}" for i in range(PUSH_SHARDS))
