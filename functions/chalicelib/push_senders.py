@@ -84,7 +84,8 @@ class WeComSender:
         return bool(s.wecom_corp_id and s.wecom_agent_id and wecom_secret_configured())
 
     def address(self, member: Member) -> str | None:
-        return wecom_userid(member)
+        userid = wecom_userid(member)
+        return userid if userid and "|" not in userid else None  # "|" separates touser
 
     @property
     def client(self) -> WeComClient:

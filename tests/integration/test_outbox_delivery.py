@@ -336,6 +336,17 @@ def test_invalid_users_fail_at_once_and_the_others_receive_it(standin) -> None:
     assert _received(standin) == {("m1", "通知"): 1, ("m2", "通知"): 1}
 
 
+def test_userids_are_matched_case_blind_as_wecom_answers_them(standin) -> None:
+    """WeCom answers `invaliduser` in lower case: a refused "X9" is still X9's failure."""
+    _members("Ab1", "X9")
+    _hook(standin, "/_standin/users", {"userids": ["ab1"]})
+    _post("test:case", ["Ab1", "X9"], "通知")
+    stats = _run()
+    assert stats["sent"] == 1 and stats["failed"] == 1
+    assert _row("Ab1", "test:case").wecom.state == "sent"
+    assert _row("X9", "test:case").wecom.state == "failed"
+
+
 # ---- quiet hours, mutes, identities -------------------------------------------------------------
 
 
