@@ -30,17 +30,27 @@ def _members(n: int) -> list[str]:
     return numbers
 
 
-def _deliver(expected: int) -> tuple[object, float]:
+def _deliver(expected: int) -> None:
     from chalicelib import delivery
 
-    started = time.perf_counter()
     sent = 0
+    while sent < expected:
+        stats = delivery.run()
+        assert stats.get("sent", 0) > 0, stats
+        sent += stats["sent"]
+
+
+def _metered(expected: int):
     with metered() as meter:
-        while sent < expected:
-            stats = delivery.run()
-            assert stats.get("sent", 0) > 0, stats
-            sent += stats["sent"]
-    return meter, time.perf_counter() - started - meter.overhead_s
+        _deliver(expected)
+    return meter
+
+
+def _timed(expected: int) -> float:
+    """Wall seconds, unmetered (the meter's look-ups would run in the worker's threads)."""
+    started = time.perf_counter()
+    _deliver(expected)
+    return time.perf_counter() - started
 
 
 def _per(meter, n: int):
@@ -70,12 +80,17 @@ def run(stack: LocalStack) -> list[Row]:
         numbers = _members(MEMBERS)
         with metered() as posted:
             outbox.post("bench:meeting:1:notice", "meeting_notice", numbers, "会议通知", "正文")
-        one_event, one_s = _deliver(MEMBERS)
+        one_event = _metered(MEMBERS)
+        outbox.post("bench:meeting:2:notice", "meeting_notice", numbers, "会议通知", "正文")
+        one_s = _timed(MEMBERS)
         for i, no in enumerate(numbers[:DISTINCT]):
             outbox.post(f"bench:reply:{i}", "request_reply", [no], "诉求答复", f"答复 {i}")
-        distinct, distinct_s = _deliver(DISTINCT)
+        distinct = _metered(DISTINCT)
+        for i, no in enumerate(numbers[:DISTINCT]):
+            outbox.post(f"bench:reply2:{i}", "request_reply", [no], "诉求答复", f"再答复 {i}")
+        distinct_s = _timed(DISTINCT)
         received = len(server.outbox.log()["received"])
-        assert received == MEMBERS + DISTINCT, received
+        assert received == 2 * (MEMBERS + DISTINCT), received
     finally:
         module._settings = saved
         server.shutdown()
