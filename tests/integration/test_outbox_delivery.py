@@ -535,3 +535,27 @@ def test_make_devs_delivery_loop_brings_a_posted_message_to_the_standin(standin)
         stop.set()
         loop.join(10)
     assert not loop.is_alive()
+
+
+def test_units_of_a_delivered_and_of_a_held_message(standin, at, settings) -> None:
+    """The bench's figures, kept: 6 write units per delivered message (lease and outcome, each on
+    the row, the by-time LSI and the push-due GSI), 4 for a hold (the GSI key moves)."""
+    from tests.aws_units import billed
+
+    settings(push_quiet_hours="22:00-07:30")
+    numbers = [f"m{i}" for i in range(10)]
+    _members(*numbers)
+    at("2027-03-01T02:00:00")  # daytime
+    _post("test:units", numbers, "通知", kind="meeting_notice")
+    _run()  # the token fetched once, outside the bill
+    _post("test:units2", numbers, "通知二", kind="meeting_notice")
+    with billed() as bill:
+        assert _run()["sent"] == 10
+    assert bill.write_units == 10 * 6
+    # Reads: the members (0.5 each), one query per shard (0.5 at least), the token once.
+    assert bill.read_units == 10 * 0.5 + 4 * 0.5 + 0.5
+    at("2027-03-01T15:00:00")  # night
+    _post("test:units3", numbers, "通知三", kind="dues_reminder")
+    with billed() as bill:
+        assert _run()["held"] == 10
+    assert bill.write_units == 10 * 4
