@@ -15,7 +15,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from .models import Member
-from .settings import get_settings, wecom_secret_configured
+from .settings import SettingsError, get_settings, wecom_secret_configured
 from .wecom_client import WeComClient, WeComError, WeComUnreachableError
 
 SEND_PATH = "/cgi-bin/message/send"
@@ -63,10 +63,13 @@ class Sender(Protocol):
 
 def wecom_userid(member: Member) -> str | None:
     """A member's WeCom userid: her ERP number where the organisation uses it as the userid
-    (`WECOM_USERID_FIELD=member_no`, the default), or the one bound at WeCom sign-in (`bound`:
-    `Member.wecom_userid`, None until she signed in through WeCom once)."""
-    if get_settings().wecom_userid_field == "bound":
+    (`WECOM_USERID_FIELD=member_no`, the default), or the one bound at WeCom sign-in (`bound`,
+    also spelt `wecom_userid`: `Member.wecom_userid`, None until she signed in through WeCom)."""
+    field_name = get_settings().wecom_userid_field
+    if field_name in ("bound", "wecom_userid"):
         return getattr(member, "wecom_userid", None) or None
+    if field_name != "member_no":
+        raise SettingsError(f"WECOM_USERID_FIELD must be member_no or bound, not {field_name!r}")
     return member.member_no
 
 

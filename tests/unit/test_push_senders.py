@@ -26,8 +26,9 @@ def test_the_userid_is_the_member_number_by_default(settings) -> None:
     assert wecom_userid(SimpleNamespace(member_no="10001", wecom_userid="zhangsan")) == "10001"
 
 
-def test_a_bound_userid_is_the_one_set_at_sign_in(settings) -> None:
-    settings(wecom_userid_field="bound")
+@pytest.mark.parametrize("field", ["bound", "wecom_userid"])
+def test_a_bound_userid_is_the_one_set_at_sign_in(settings, field: str) -> None:
+    settings(wecom_userid_field=field)
     assert wecom_userid(SimpleNamespace(member_no="10001", wecom_userid="zhangsan")) == "zhangsan"
     assert wecom_userid(SimpleNamespace(member_no="10001", wecom_userid=None)) is None
     assert wecom_userid(SimpleNamespace(member_no="10001")) is None  # no binding attribute yet
@@ -55,3 +56,11 @@ def test_every_send_asks_for_the_duplicate_check_at_its_longest(settings) -> Non
     assert body["enable_duplicate_check"] == 1
     assert body["duplicate_check_interval"] == 14400  # WeCom's maximum
     assert body["textcard"]["btntxt"] == "详情"
+
+
+def test_an_unknown_userid_field_is_a_settings_error(settings) -> None:
+    from chalicelib.settings import SettingsError
+
+    settings(wecom_userid_field="phone")
+    with pytest.raises(SettingsError):
+        wecom_userid(SimpleNamespace(member_no="10001"))
