@@ -27,6 +27,8 @@ DUPLICATE_INTERVAL = 14400
 # the card itself (40008 type, 44004 empty, 45002 too long, 40058 a bad field). Anything else
 # (-1 busy, 45009/45033 frequency, a timeout, a token still refused) is retried with backoff.
 PERMANENT = frozenset({81013, 40031, 40008, 44004, 45002, 40058})
+# Where a message without a page of its own links to: the 消息 centre (content/pages/messages.md).
+INBOX_PATH = "/messages.html"
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,13 @@ def active(**senders: Sender) -> dict[str, Sender]:
 
 
 def site_url(path: str | None, event_key: str) -> str:
-    """The card's link: the site's first origin and the message's page, with the event's digest
-    so that two events with the same text are not taken by WeCom for one (its duplicate check
-    compares the content only)."""
+    """The card's link: the site's first origin and the message's page (else the 消息 centre),
+    with the event's digest so that two events with the same text are not taken by WeCom for
+    one (its duplicate check compares the content only)."""
     origins = get_settings().site_origins
     if not origins:
         raise WeComError(-1, "SITE_ORIGINS is not set: a text card needs the site's address", "")
-    path = path or "/"
+    path = path or INBOX_PATH
     digest = hashlib.sha256(event_key.encode()).hexdigest()[:12]
     joiner = "&" if urlsplit(path).query else "?"
     return f"{origins[0]}{path}{joiner}msg={digest}"
