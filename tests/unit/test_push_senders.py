@@ -64,3 +64,15 @@ def test_an_unknown_userid_field_is_a_settings_error(settings) -> None:
     settings(wecom_userid_field="phone")
     with pytest.raises(SettingsError):
         wecom_userid(SimpleNamespace(member_no="10001"))
+
+
+def test_no_push_is_owed_without_the_wecom_application(settings) -> None:
+    """Corp id and secret serve sign-in and sharing; pushing needs the application (agent) id."""
+    from chalicelib import outbox
+
+    settings(wecom_corp_id="ww0123", wecom_agent_id="1000002")
+    assert outbox.push_channels() == ("wecom",)
+    assert "wecom" in push_senders.active()
+    settings(wecom_agent_id="")
+    assert outbox.push_channels() == ()
+    assert push_senders.active() == {}
