@@ -191,6 +191,24 @@ def test_token_expired_mid_batch_and_between_batches_refreshes_once_each(standin
     assert len(received) == 6 and set(received.values()) == {1}
 
 
+def test_a_send_refused_for_its_token_again_and_again_is_tried_twice_never_in_a_loop(
+    standin,
+) -> None:
+    from chalicelib.push_senders import SEND_PATH, Card, WeComSender
+    from chalicelib.wecom_client import WeComClient, WeComError
+
+    client = WeComClient()
+    client.access_token()
+    _hook(standin, "/_standin/faults", {"faults": [{"errcode": 42001, "count": 100}]})
+    payload = WeComSender().payload(Card("标题", "正文", "https://example.org/"), ["m1"])
+    with pytest.raises(WeComError) as err:
+        client.post(SEND_PATH, payload)
+    assert err.value.errcode == 42001
+    counters = _get(standin, "/_standin/counters")
+    assert counters["/cgi-bin/message/send"] == 2  # the send and its one retry
+    assert counters["/cgi-bin/gettoken"] == 2  # the first token and one refresh
+
+
 # ---- a worker killed mid-send, two workers at once ---------------------------------------------
 
 
