@@ -241,7 +241,7 @@ def test_a_worker_killed_after_wecom_accepted_a_send_is_restarted_without_a_seco
     _hook(standin, "/_standin/faults", {"faults": [{"hang": 30, "after": 1, "count": 1}]})
     worker = _worker(PUSH_LEASE_SECONDS="2", WECOM_TIMEOUT_SECONDS="60", PUSH_QUIET_HOURS="")
     try:
-        _wait_for(lambda: len(_get(standin, "/_standin/messages")["received"]) == 8)
+        _wait_for(lambda: len(_get(standin, "/_standin/messages")["received"]) == 8, seconds=60)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
@@ -262,10 +262,10 @@ def test_a_worker_killed_after_wecom_accepted_a_send_is_restarted_without_a_seco
 
 
 def test_an_unanswered_send_is_retried_and_delivered_once(standin, settings) -> None:
-    settings(wecom_timeout=0.5)
+    settings(wecom_timeout=1.5)
     _members("m1")
     _post("test:timeout", ["m1"], "通知")
-    _hook(standin, "/_standin/faults", {"faults": [{"hang": 2, "count": 1}]})
+    _hook(standin, "/_standin/faults", {"faults": [{"hang": 4, "count": 1}]})
     assert _run()["retried"] == 1
     row = _row("m1", "test:timeout")
     assert row.wecom.state == "pending" and row.wecom.sending_at and row.push_due > time.time()
@@ -402,11 +402,11 @@ def test_a_send_unanswered_just_before_the_night_is_repeated_not_held(
     standin, at, settings
 ) -> None:
     """Held till 07:30 it would outlive WeCom's duplicate-check window and be given up."""
-    settings(push_quiet_hours="22:00-07:30", wecom_timeout=0.5)
+    settings(push_quiet_hours="22:00-07:30", wecom_timeout=1.5)
     _members("m1")
     at("2027-03-01T13:59:30")  # 21:59:30 in Beijing
     _post("test:dusk", ["m1"], "通知")
-    _hook(standin, "/_standin/faults", {"faults": [{"hang": 2, "count": 1}]})
+    _hook(standin, "/_standin/faults", {"faults": [{"hang": 4, "count": 1}]})
     assert _run()["retried"] == 1
     at("2027-03-01T14:00:30")  # quiet hours now; the backoff has passed
     stats = _run()
