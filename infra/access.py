@@ -117,6 +117,16 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (ReminderRun, None): ("BatchGetItem", "PutItem"),
         (Message, None): ("PutItem",),
     },
+    # The outbox's delivery worker (chalicelib/delivery.py): the due rows from the sparse GSI,
+    # each row's lease and outcome (conditional updates), the recipients' registry items and
+    # notification preferences, the shared WeCom access token.
+    "deliver_messages": {
+        (Message, None): ("UpdateItem",),
+        (Message, "push-due"): ("Query",),
+        (Member, None): ("BatchGetItem",),
+        (NotifyPrefs, None): ("BatchGetItem",),
+        (WeComCache, None): ("GetItem", "UpdateItem"),
+    },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
     # the members each batch changed for the ranking job (one PutItem a batch).
     "aggregate_points": {
@@ -138,8 +148,10 @@ STREAMS: dict[str, tuple[type, ...]] = {
 
 # The one secret the API reads (settings.JWT_KEYS_PARAMETER), per stage.
 JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"
-# The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API only.
+# The WeCom corp secret (settings.WECOM_SECRET_PARAMETER), per stage, read by the API and the
+# outbox's delivery worker.
 WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"
 # The Official Account's AppSecret (settings.WECHAT_MP_SECRET_PARAMETER), for an organisation
 # that turns on 公众号 sign-in; read by the API only.
 WECHAT_MP_PARAMETER = "/dangjian/{stage}/wechat-mp-secret"
+WECOM_SECRET_READERS = ("api", "deliver_messages")

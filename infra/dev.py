@@ -66,11 +66,11 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
     wecom = {
         "WECOM_API_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
         "WECOM_CORP_ID": "wwlocal",
+        "WECOM_AGENT_ID": "1000002",  # the stand-in's application (sign-in, outbox delivery)
         "WECOM_SECRET": "local-secret",
         "SITE_ORIGINS": f"http://127.0.0.1:{PORTS['web']},http://localhost:{PORTS['web']}",
         # Sign-in through WeCom and the Official Account: the stand-in plays both (its authorize
         # page asks which userid signs in).
-        "WECOM_AGENT_ID": "1000002",
         "OAUTH_AUTHORIZE_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
         "WECHAT_MP_APP_ID": "wxlocalmp",
         "WECHAT_MP_SECRET": "local-mp-secret",
@@ -102,10 +102,14 @@ def running_environment() -> dict[str, str]:
 RANKING = threading.Lock()
 
 
-def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
+def start_jobs(
+    stop: threading.Event, ranking_every: float = 60.0, delivery_every: float = 5.0
+) -> None:
     """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
     infra/stream_poller.py), the scheduled ranking job (every minute here, 10 in AWS) and the
-    reminder runner (every minute here, hourly in AWS)."""
+    reminder runner (every minute here, hourly in AWS) and the outbox's delivery worker (every
+    few seconds here, so that a message posted in the demo reaches the WeCom stand-in at once;
+    every minute in AWS)."""
     from chalicelib import ranking
     from infra import stream_poller
 
@@ -133,6 +137,19 @@ def start_jobs(stop: threading.Event, ranking_every: float = 60.0) -> None:
     threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
     threading.Thread(target=rank, daemon=True).start()
     threading.Thread(target=remind, daemon=True).start()
+    threading.Thread(target=deliver_loop, args=(stop, delivery_every), daemon=True).start()
+
+
+def deliver_loop(stop: threading.Event, every: float) -> None:
+    """The outbox's delivery worker until `stop`: one run every `every` seconds."""
+    from chalicelib import delivery
+
+    while not stop.is_set():
+        try:
+            delivery.run()
+        except Exception as exc:  # the next run retries, as in AWS
+            print(f"   delivery job failed: {exc}", file=sys.stderr)
+        stop.wait(every)
 
 
 def demo_history() -> None:
@@ -233,7 +250,10 @@ def main() -> None:
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
-        print("== Stream functions (the points aggregator) and the ranking job, as in AWS")
+        print(
+            "== Stream functions (the points aggregator), the ranking job and the outbox's "
+            "delivery to the WeCom stand-in, as in AWS"
+        )
         start_jobs(stop)
         dev_rebuild.start(stop, stack.site, approved_now)  # an approval rebuilds the site
         print(f"\n  站点 (site)  {stack.url}/")

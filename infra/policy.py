@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.settings import get_settings
-from infra.access import ACCESS, JWT_PARAMETER, STREAMS, WECHAT_MP_PARAMETER, WECOM_PARAMETER
+from infra.access import (
+    ACCESS,
+    JWT_PARAMETER,
+    STREAMS,
+    WECHAT_MP_PARAMETER,
+    WECOM_PARAMETER,
+    WECOM_SECRET_READERS,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE = ROOT / "functions" / ".chalice"
@@ -60,6 +67,7 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 },
             }
         )
+    if function in WECOM_SECRET_READERS:
         statements.append(
             {
                 "Sid": "WeComSecret",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -47,6 +48,7 @@ class StandIn(ThreadingHTTPServer):
         self.current_until = 0.0
         self.tickets = 0
         self.counters: Counter[str] = Counter()
+        self.outbox = MessageBox()  # application messages (message/send): the block below
 
     @property
     def url(self) -> str:
@@ -122,6 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(
                 {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": TOKEN_SECONDS}
             )
+        if url.path == "/_standin/messages":  # application messages (the block below)
+            return self._send(srv.outbox.log())
         if url.path == "/_standin/counters":
             with srv.lock:
                 return self._send(dict(srv.counters))
@@ -131,6 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if _oauth_post(self, path):  # web OAuth (sign-in) test hooks
             return
+        if _message_post(self, path):  # application messages (the block below)
+            return
         if path == "/_standin/expire-tokens":
             return self._send({"expired": self.server.expire_tokens()})
         if path == "/_standin/reset":
@@ -139,6 +145,206 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.counters.clear()
             return self._send({"reset": True})
         self._send({"errcode": 404, "errmsg": "not found"}, status=404)
+
+
+# ---- Application messages: POST /cgi-bin/message/send (the outbox's WeCom channel) -----------
+#
+# As documented for 发送应用消息 (developer.work.weixin.qq.com/document/path/90236) with msgtype
+# textcard: touser "a|b|c" (at most 1000), agentid, textcard {title <= 128 bytes, description
+# <= 512 bytes, url, btntxt <= 4 characters}; unknown users come back in `invaliduser` (lower
+# case) while the others receive it, and errcode 81013 when nobody is valid. With
+# enable_duplicate_check 1, the same content (the request JSON) is not received again by the same
+# member within duplicate_check_interval seconds (default 1800, at most 14400): answered errcode 0,
+# not delivered. Frequency (document/path/90454): one app may reach one member at most 30 times a
+# minute and 1000 an hour; "超过部分会被丢弃不下发": dropped silently, answered errcode 0.
+#
+# Test hooks (not WeCom's): `GET /_standin/messages` (what each member actually received, what the
+# duplicate check suppressed, what the frequency limit dropped), `POST /_standin/users
+# {"userids": [...]}` (the members that exist; null: everyone), `POST /_standin/faults {"faults":
+# [{"errcode": -1 | 45009 | ..., "count": n, "after": k}, {"hang": seconds, "count": n}, {"expire":
+# true, "after": k}]}` (the next sends answer an error; or deliver and then hold the answer for
+# `hang` seconds, past the client's timeout; or expire every token after k sends), `POST
+# /_standin/limits {"app_per_minute": n}` (person-times a minute for the app, more answers 45009),
+# `POST /_standin/advance {"seconds": s}` (moves the stand-in's clock for the windows above).
+# `POST /_standin/reset` clears all of it.
+
+AGENT_ID = 1000002  # the stand-in's one application (WECOM_AGENT_ID in tests and make dev)
+SEND_PATH = "/cgi-bin/message/send"
+MAX_USERS = 1000
+DUPLICATE_DEFAULT, DUPLICATE_MAX = 1800, 14400
+PER_USER_MINUTE, PER_USER_HOUR = 30, 1000
+
+
+class MessageBox:
+    """What the stand-in's application has been asked to send, and what members received."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.offset = 0.0  # seconds added to the clock (`/_standin/advance`)
+        self.users: set[str] | None = None  # None: every userid exists
+        self.faults: list[dict] = []
+        self.app_per_minute: int | None = None
+        self.sends = 0
+        self.received: list[dict] = []
+        self.suppressed: list[dict] = []
+        self.dropped: list[dict] = []
+        self.last_seen: dict[tuple[str, str], float] = {}  # (user, content) -> delivered at
+        self.per_user: dict[str, list[float]] = {}
+        self.app_window: list[tuple[float, int]] = []
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def log(self) -> dict:
+        with self.lock:
+            return {
+                "received": list(self.received),
+                "suppressed": list(self.suppressed),
+                "dropped": list(self.dropped),
+                "sends": self.sends,
+            }
+
+    def next_fault(self) -> dict | None:
+        """The fault this send meets, if any (counted down)."""
+        self.sends += 1
+        for fault in self.faults:
+            if fault.get("after", 0) > 0:
+                fault["after"] -= 1
+                continue
+            if fault.get("count", 1) <= 0:
+                continue
+            fault["count"] = fault.get("count", 1) - 1
+            return fault
+        return None
+
+
+def _card_error(body: dict) -> dict | None:
+    card = body.get("textcard")
+    if body.get("msgtype") != "textcard" or not isinstance(card, dict):
+        return {"errcode": 40008, "errmsg": "invalid message type"}
+    if str(body.get("agentid")) != str(AGENT_ID):
+        return {"errcode": 40056, "errmsg": "invalid agentid"}
+    title, text = str(card.get("title", "")), str(card.get("description", ""))
+    url, button = str(card.get("url", "")), str(card.get("btntxt", "详情"))
+    if not title or not text or not url:
+        return {"errcode": 44004, "errmsg": "empty content"}
+    if len(title.encode()) > 128 or len(text.encode()) > 512 or len(button) > 4:
+        return {"errcode": 45002, "errmsg": "content size out of limit"}
+    if not url.startswith(("http://", "https://")) or len(url.encode()) > 2048:
+        return {"errcode": 40058, "errmsg": "invalid url"}
+    return None
+
+
+def _deliver(box: MessageBox, body: dict) -> dict:
+    """The send itself, under the box's lock: validity, frequency, duplicate check, the log."""
+    users = [u for u in str(body.get("touser", "")).split("|") if u]
+    if not users or len(users) > MAX_USERS:
+        return {"errcode": 40031, "errmsg": "invalid userid list"}
+    now = box.now()
+    if box.app_per_minute is not None:
+        box.app_window = [(t, n) for t, n in box.app_window if now - t < 60]
+        if sum(n for _, n in box.app_window) + len(users) > box.app_per_minute:
+            return {"errcode": 45009, "errmsg": "api freq out of limit"}
+        box.app_window.append((now, len(users)))
+    known = box.users
+    invalid = [u.lower() for u in users if known is not None and u.lower() not in known]
+    if len(invalid) == len(users):
+        return {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
+    # The content the duplicate check compares: the request JSON without its recipients.
+    content = json.dumps(
+        {k: v for k, v in body.items() if k not in ("touser", "toparty", "totag")},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    check = int(body.get("enable_duplicate_check", 0)) == 1
+    interval = min(int(body.get("duplicate_check_interval", DUPLICATE_DEFAULT)), DUPLICATE_MAX)
+    msgid = secrets.token_hex(12)
+    card = body["textcard"]
+    for user in users:
+        user = user.lower()
+        if user in invalid:
+            continue
+        entry = {"user": user, "title": card["title"], "description": card["description"],
+                 "url": card["url"], "msgid": msgid, "at": now}  # fmt: skip
+        seen = box.last_seen.get((user, content))
+        if check and seen is not None and now - seen < interval:
+            box.suppressed.append(entry)
+            continue
+        times = [t for t in box.per_user.get(user, []) if now - t < 3600]
+        if sum(1 for t in times if now - t < 60) >= PER_USER_MINUTE or len(times) >= PER_USER_HOUR:
+            box.dropped.append(entry)  # documented: dropped, and the call still answers ok
+            continue
+        box.per_user[user] = [*times, now]
+        box.last_seen[(user, content)] = now
+        box.received.append(entry)
+    return {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": msgid}
+
+
+def _json_body(handler: BaseHTTPRequestHandler) -> dict | None:
+    length = int(handler.headers.get("Content-Length") or 0)
+    try:
+        body = json.loads(handler.rfile.read(length) or b"{}")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _message_post(handler: _Handler, path: str) -> bool:
+    """The application-message paths and their hooks; False for any other path."""
+    srv, box = handler.server, handler.server.outbox
+    if path == "/_standin/reset":
+        with box.lock:
+            box.reset()
+        return False  # the reset of tokens and counters runs as well
+    if path == SEND_PATH:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(handler.path).query).items()}
+        with srv.lock:
+            srv.counters[path] += 1
+        body = _json_body(handler)
+        error = srv.token_error(query.get("access_token", ""))
+        if error:
+            handler._send(error)
+            return True
+        if body is None:
+            handler._send({"errcode": 47001, "errmsg": "data format error"})
+            return True
+        error = _card_error(body)
+        if error:
+            handler._send(error)
+            return True
+        with box.lock:
+            fault = box.next_fault()
+            if fault and "errcode" in fault:
+                answer = {"errcode": fault["errcode"], "errmsg": fault.get("errmsg", "fault")}
+            else:
+                answer = _deliver(box, body)
+        if fault and fault.get("expire"):
+            srv.expire_tokens()
+        if fault and fault.get("hang"):
+            time.sleep(float(fault["hang"]))  # delivered; the answer comes too late
+        # The client may have given up waiting (a hang past its timeout).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler._send(answer)
+        return True
+    hooks = {"/_standin/users", "/_standin/faults", "/_standin/limits", "/_standin/advance"}
+    if path not in hooks:
+        return False
+    body = _json_body(handler) or {}
+    with box.lock:
+        if path == "/_standin/users":
+            users = body.get("userids")
+            box.users = None if users is None else {str(u).lower() for u in users}
+        elif path == "/_standin/faults":
+            box.faults = [dict(f) for f in body.get("faults", [])]
+        elif path == "/_standin/limits":
+            box.app_per_minute = body.get("app_per_minute")
+        else:
+            box.offset += float(body.get("seconds", 0))
+    handler._send({"ok": True})
+    return True
 
 
 def serve(port: int, corp_id: str, secret: str, **oauth: str) -> StandIn:

@@ -28,12 +28,12 @@ WECOM_PORT = dynamodb_local.free_port()
 WECOM_ENV = {
     "WECOM_API_BASE": f"http://127.0.0.1:{WECOM_PORT}",
     "WECOM_CORP_ID": "wwtestcorp",
+    "WECOM_AGENT_ID": "1000002",  # the stand-in's application (sign-in, outbox delivery)
     "WECOM_SECRET": "test-corp-secret",
     "SITE_ORIGINS": f"http://127.0.0.1:{WEB_PORT}",
     # Sign-in through WeCom and the Official Account: the stand-in plays both. The browser meets
     # its authorize page as `localhost`, another site than the site's 127.0.0.1, so the round
     # trip crosses sites as it does through open.weixin.qq.com (SameSite rules apply).
-    "WECOM_AGENT_ID": "1000002",
     "OAUTH_AUTHORIZE_BASE": f"http://localhost:{WECOM_PORT}",
     "WECHAT_MP_APP_ID": "wxtestmp",
     "WECHAT_MP_SECRET": "test-mp-secret",

@@ -130,6 +130,19 @@ USAGE = (
     Action("exam submit", 0.5, _QUIZ_SUBMIT_MS),
     Action("self-check start (8 items)", 1 / 3, _QUIZ_START_MS),
     Action("self-check submit", 1 / 3, _QUIZ_SUBMIT_MS),
+    # Notifications (the outbox): about 8 a month to each member (meeting notices, reminders,
+    # replies), each written once and pushed to WeCom by the delivery worker (its own Lambda,
+    # one run a minute: not a request of hers).
+    Action(
+        "notifications (posted and delivered to WeCom)",
+        8,
+        "",
+        (
+            ("notification posted (outbox.post, per recipient)", 1.0),
+            ("notification delivered (one event to 1,000 members, per member)", 1.0),
+        ),
+        request=False,
+    ),
 )
 
 

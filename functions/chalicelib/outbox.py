@@ -48,7 +48,7 @@ def push_channels() -> tuple[str, ...]:
     """The push channels this stage has (besides the 消息 centre, which is always there)."""
     settings = get_settings()
     channels = []
-    if settings.wecom_corp_id and wecom_secret_configured():
+    if settings.wecom_corp_id and settings.wecom_agent_id and wecom_secret_configured():
         channels.append("wecom")
     return tuple(channels)
 

@@ -9,7 +9,12 @@ on the boards table.
 reminders.toml that are due in this Beijing hour (reminders.run_due). Its policy: Query on the
 members' `reminders` index, the review items' pending index and the comments' moderation index,
 Scan on the org units (a few hundred items, read whole once per run), its own run markers, and
-PutItem on the messages (the outbox)."""
+PutItem on the messages (the outbox).
+
+`deliver_messages` (every minute, one run at a time: reserved concurrency 1; 60 s timeout) pushes
+the outbox's due messages to WeCom (chalicelib/delivery.py). Its policy: Query on the messages'
+`push-due` index and UpdateItem on the messages (the lease and the outcome), BatchGetItem on the
+members and the notification preferences, the WeCom token cache, and the WeCom secret in SSM."""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from typing import Any
 
 from chalice import Blueprint, Cron, Rate
 
-from . import ranking
+from . import delivery, ranking
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -40,4 +45,11 @@ def run_reminders(event: Any) -> dict[str, Any]:
 
     stats = reminders.run_due()
     log.info(json.dumps({"job": "run_reminders", **stats}, ensure_ascii=False))
+    return stats
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="deliver_messages")
+def deliver_messages(event: Any) -> dict[str, Any]:
+    stats = delivery.run()
+    log.info(json.dumps({"job": "deliver_messages", **stats}))
     return stats

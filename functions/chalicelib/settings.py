@@ -197,6 +197,28 @@ class Settings:
         )
     )
 
+    # The outbox's delivery (chalicelib/delivery.py; README: Notifications). WeCom's application
+    # (agent) id, and how a member's WeCom userid is found: "member_no" (the organisation uses
+    # the ERP number as the userid) or "bound" (Member.wecom_userid, set at WeCom sign-in).
+    wecom_agent_id: str = field(default_factory=lambda: _env("WECOM_AGENT_ID", ""))
+    wecom_userid_field: str = field(default_factory=lambda: _env("WECOM_USERID_FIELD", "member_no"))
+    # No pushes of non-urgent messages in these hours (Asia/Shanghai, "HH:MM-HH:MM"; "" none).
+    push_quiet_hours: str = field(default_factory=lambda: _env("PUSH_QUIET_HOURS", "22:00-07:30"))
+    # The pace of one run (one a minute): person-times in all, and messages to one member (WeCom
+    # drops what exceeds 30 a minute or 1000 an hour to one member: 15 a run stays below both).
+    push_per_run: int = field(default_factory=lambda: int(_env("PUSH_PER_RUN", "5000")))
+    push_per_member_per_run: int = field(
+        default_factory=lambda: int(_env("PUSH_PER_MEMBER_PER_RUN", "15"))
+    )
+    # Transient failures: attempts in all, the first wait (doubled each time), the lease a worker
+    # holds on a message while sending it, and how long one run may keep starting sends.
+    push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "6")))
+    push_backoff_seconds: int = field(
+        default_factory=lambda: int(_env("PUSH_BACKOFF_SECONDS", "60"))
+    )
+    push_lease_seconds: int = field(default_factory=lambda: int(_env("PUSH_LEASE_SECONDS", "90")))
+    push_run_seconds: float = field(default_factory=lambda: float(_env("PUSH_RUN_SECONDS", "40")))
+
     def __post_init__(self) -> None:
         # Only plain-HTTP local development may send the refresh cookie without Secure.
         if not self.cookie_secure and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):

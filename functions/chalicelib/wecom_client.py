@@ -44,12 +44,25 @@ class WeComError(RuntimeError):
         self.errmsg = errmsg
 
 
-def _get_json(url: str, timeout: float, path: str) -> dict[str, Any]:
+class WeComUnreachableError(WeComError):
+    """No answer (a timeout, a refused connection, not JSON): a send may have gone through."""
+
+
+def _get_json(
+    url: str, timeout: float, path: str, payload: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """GET `url`, or POST `payload` as JSON to it; WeCom's answer (errors are in its body)."""
+    request: str | urllib.request.Request = url
+    if payload is not None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        request = urllib.request.Request(
+            url, data=data, method="POST", headers={"Content-Type": "application/json"}
+        )
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise WeComError(-1, f"unreachable or not JSON: {exc}", path) from exc
+        raise WeComUnreachableError(-1, f"unreachable or not JSON: {exc}", path) from exc
 
 
 class SharedCredential:
@@ -137,8 +150,13 @@ class WeComClient:
         corp_id: str | None = None,
         secret: Callable[[], str] = wecom_secret,
         base_url: str | None = None,
+        keep_seconds: float = 0.0,
     ) -> None:
         settings = get_settings()
+        # A caller making many calls in a row (the delivery worker) keeps the token it read this
+        # long instead of reading the cache before each call; one WeCom refuses is refreshed.
+        self.keep_seconds = keep_seconds
+        self._kept: tuple[str, float] | None = None
         self.corp_id = corp_id or settings.wecom_corp_id
         self.base_url = (base_url or settings.wecom_api_base).rstrip("/")
         self.timeout = settings.wecom_timeout
@@ -154,19 +172,36 @@ class WeComClient:
         return str(body["access_token"]), int(body.get("expires_in", 7200))
 
     def access_token(self) -> str:
-        return self.token.get()
+        if self._kept and time.monotonic() < self._kept[1]:
+            return self._kept[0]
+        return self._keep(self.token.get())
+
+    def _keep(self, token: str) -> str:
+        if self.keep_seconds:
+            self._kept = (token, time.monotonic() + self.keep_seconds)
+        return token
 
     def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """`GET path` with the access token; on 42001/40014 one refresh and one retry."""
+        return self._call(path, params, None)
+
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """`POST path` with a JSON body (message/send), the same one refresh and one retry: a
+        call refused for its token was not carried out, so sending it again is safe."""
+        return self._call(path, None, payload)
+
+    def _call(
+        self, path: str, params: dict[str, str] | None, payload: dict[str, Any] | None
+    ) -> dict[str, Any]:
         token = self.access_token()
         for attempt in (1, 2):
             query = urlencode({**(params or {}), "access_token": token})
-            body = _get_json(f"{self.base_url}{path}?{query}", self.timeout, path)
+            body = _get_json(f"{self.base_url}{path}?{query}", self.timeout, path, payload)
             errcode = int(body.get("errcode", 0))
             if errcode == 0:
                 return body
             if errcode in TOKEN_ERRORS and attempt == 1:
-                token = self.token.get(stale=token)
+                token = self._keep(self.token.get(stale=token))
                 continue
             raise WeComError(errcode, str(body.get("errmsg", "")), path)
         raise AssertionError("unreachable")

@@ -128,6 +128,7 @@ JOB_MODULES = {
     "aggregate_points": {"streams.py", "points_stream.py", "ranking_log.py"},
     "count_comments": {"streams.py", "comment_stream.py"},
     "run_reminders": {"schedules.py", "reminders.py", "audiences.py"},
+    "deliver_messages": {"schedules.py", "delivery.py", "push_senders.py", "quiet_hours.py"},
 }
 
 
@@ -254,6 +255,7 @@ def test_the_jobs_policies_match_across_stages() -> None:
             json.dumps(_policy(stage, function))
             .replace(_prefix(stage), "<prefix>")
             .replace(f"dangjian-{stage}-", "dangjian-<stage>-")
+            .replace(f"/dangjian/{stage}/", "/dangjian/<stage>/")
         )
     assert all(len(v) == 1 for v in by_function.values()), "job policies differ beyond the stage"
 
@@ -311,3 +313,18 @@ def test_streams_are_read_only_by_their_functions(stage: str) -> None:
         wanted = {f"{_prefix(stage)}{_suffix(m)}" for m in STREAMS.get(function, ())}
         assert read == wanted, f"{function} reads the streams of {read}, not {wanted}"
         assert read <= streamed, f"{function}: {read - streamed} have no stream"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_delivery_worker_reads_the_wecom_secret_and_nothing_else(stage: str) -> None:
+    """It calls WeCom, so it needs the corp secret; not the JWT keys (it signs nothing)."""
+    variables = CONFIG["stages"][stage]["environment_variables"]
+    ssm = [
+        s
+        for s in _policy(stage, "deliver_messages")["Statement"]
+        if s["Action"] == ["ssm:GetParameter"]
+    ]
+    assert [r for s in ssm for r in _resources(s)] == [
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+        + variables["WECOM_SECRET_PARAMETER"]
+    ]

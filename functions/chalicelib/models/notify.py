@@ -68,6 +68,9 @@ class Channel(MapAttribute):
     attempts = NumberAttribute(default=0)
     error = UnicodeAttribute(null=True)
     sent_at = NumberAttribute(null=True)
+    # Set when a send begins, removed once its outcome is known: still there after the lease
+    # ran out, the worker died mid-send and WeCom may have it (delivery.py: exactly once).
+    sending_at = NumberAttribute(null=True)
 
 
 class Message(Model):
