@@ -125,6 +125,7 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Message, "push-due"): ("Query",),
         (Member, None): ("BatchGetItem",),
         (NotifyPrefs, None): ("BatchGetItem",),
+        (SignInBinding, None): ("BatchGetItem",),  # the userids bound at WeCom sign-in
         (WeComCache, None): ("GetItem", "UpdateItem"),
     },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs

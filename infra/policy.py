@@ -79,6 +79,7 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 },
             }
         )
+    if function == "api":  # 公众号 sign-in only
         statements.append(
             {
                 "Sid": "WeChatMpSecret",

@@ -320,6 +320,8 @@ class _Run:
         mutable = [r.member_no for r in rows if KINDS.get(r.kind) and KINDS[r.kind].mutable]
         muted = _muted(mutable)
         quiet_until = quiet_hours.held_until(now)
+        active = [m for m in members.values() if m.active]
+        addresses = {name: sender.addresses(active) for name, sender in self.senders.items()}
         groups: dict[tuple[str, str], list[tuple[Message, str]]] = {}
         per_member: Counter[str] = Counter()
         total = 0
@@ -337,11 +339,10 @@ class _Run:
             if pending and quiet_until and not row.urgent and not unsure:
                 holds.append(row)
                 continue
-            member = members.get(row.member_no)
             why, sendable = {}, []
             for name in pending:
                 sender = self.senders.get(name)
-                address = sender.address(member) if sender and member and member.active else None
+                address = addresses[name].get(row.member_no) if sender else None
                 if sender is None:
                     why[name] = "channel not configured"
                 elif address is None:

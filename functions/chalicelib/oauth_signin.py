@@ -42,6 +42,7 @@ from .errors import (
 )
 from .models import Member, SignInBinding, SignInState
 from .models.base import Transaction, TransactionCancelled, condition_failed
+from .models.signin import member_binding_key
 from .oauth_providers import Identity, Provider, configured, provider
 from .registry import get_member
 from .settings import get_settings
@@ -179,7 +180,7 @@ def _binding_key(chosen: Provider, subject: str) -> str:
 
 
 def _member_key(chosen: Provider, member_no: str) -> str:
-    return f"member#{member_no}#{chosen.name}#{chosen.app_id}"
+    return member_binding_key(chosen.name, chosen.app_id, member_no)
 
 
 def _account_mark(chosen: Provider) -> str:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from .models import Member
-from .settings import SettingsError, get_settings, wecom_secret_configured
+from .models import Member, SignInBinding
+from .models.signin import member_binding_key
+from .settings import get_settings, wecom_secret_configured
 from .wecom_client import WeComClient, WeComError, WeComUnreachableError
 
 SEND_PATH = "/cgi-bin/message/send"
@@ -58,21 +59,30 @@ class Sender(Protocol):
 
     def configured(self) -> bool: ...
 
-    def address(self, member: Member) -> str | None: ...
+    def addresses(self, members: list[Member]) -> dict[str, str]:
+        """Member number → her address on this channel, for those of `members` that have one."""
+        ...
 
     def send(self, card: Card, addresses: list[str]) -> Outcome: ...
 
 
-def wecom_userid(member: Member) -> str | None:
-    """A member's WeCom userid: her ERP number where the organisation uses it as the userid
-    (`WECOM_USERID_FIELD=member_no`, the default), or the one bound at WeCom sign-in (`bound`,
-    also spelt `wecom_userid`: `Member.wecom_userid`, None until she signed in through WeCom)."""
-    field_name = get_settings().wecom_userid_field
-    if field_name in ("bound", "wecom_userid"):
-        return getattr(member, "wecom_userid", None) or None
-    if field_name != "member_no":
-        raise SettingsError(f"WECOM_USERID_FIELD must be member_no or bound, not {field_name!r}")
-    return member.member_no
+BATCH = 100  # keys per BatchGetItem
+
+
+def wecom_userids(members: list[Member]) -> dict[str, str]:
+    """Member number → WeCom userid, for the members that have one: her ERP number where the
+    organisation uses it as the userid (`WECOM_USERID_FIELD=member_no`), else the userid bound
+    at her first WeCom sign-in (`wecom_userid`, the default: read in batches from the bindings;
+    a member who never signed in through WeCom has none yet)."""
+    settings = get_settings()
+    if settings.wecom_userid_field == "member_no":
+        return {m.member_no: m.member_no for m in members}
+    keys = [member_binding_key("wecom", settings.wecom_corp_id, m.member_no) for m in members]
+    out: dict[str, str] = {}
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start : start + BATCH]
+        out.update((b.member_no, b.subject) for b in SignInBinding.batch_get(chunk))
+    return out
 
 
 class WeComSender:
@@ -88,9 +98,12 @@ class WeComSender:
         s = get_settings()
         return bool(s.wecom_corp_id and s.wecom_agent_id and wecom_secret_configured())
 
-    def address(self, member: Member) -> str | None:
-        userid = wecom_userid(member)
-        return userid if userid and "|" not in userid else None  # "|" separates touser
+    def addresses(self, members: list[Member]) -> dict[str, str]:
+        return {
+            number: userid
+            for number, userid in wecom_userids(members).items()
+            if userid and "|" not in userid  # "|" separates touser
+        }
 
     @property
     def client(self) -> WeComClient:

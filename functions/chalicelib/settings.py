@@ -173,10 +173,11 @@ class Settings:
         default_factory=lambda: _env("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
     )
     wecom_timeout: float = field(default_factory=lambda: float(_env("WECOM_TIMEOUT_SECONDS", "5")))
-    # WeCom sign-in (web OAuth, snsapi_base): the app's agent id (unset: no WeCom sign-in), the
-    # authorize page's origin (WeCom's and the Official Account's), and which registry field a
-    # WeCom userid is: "wecom_userid" (bound once per member) or "member_no" (the organisation
-    # uses the ERP number as the userid: no binding).
+    # WeCom sign-in (web OAuth, snsapi_base) and application messages: the app's agent id
+    # (unset: no WeCom sign-in and no pushes), the authorize page's origin (WeCom's and the
+    # Official Account's), and which registry field a WeCom userid is: "wecom_userid" (bound once
+    # per member at sign-in) or "member_no" (the organisation uses the ERP number as the userid:
+    # no binding).
     wecom_agent_id: str = field(default_factory=lambda: _env("WECOM_AGENT_ID", ""))
     oauth_authorize_base: str = field(
         default_factory=lambda: _env("OAUTH_AUTHORIZE_BASE", "https://open.weixin.qq.com")
@@ -197,11 +198,8 @@ class Settings:
         )
     )
 
-    # The outbox's delivery (chalicelib/delivery.py; README: Notifications). WeCom's application
-    # (agent) id, and how a member's WeCom userid is found: "member_no" (the organisation uses
-    # the ERP number as the userid) or "bound" (Member.wecom_userid, set at WeCom sign-in).
-    wecom_agent_id: str = field(default_factory=lambda: _env("WECOM_AGENT_ID", ""))
-    wecom_userid_field: str = field(default_factory=lambda: _env("WECOM_USERID_FIELD", "member_no"))
+    # The outbox's delivery (chalicelib/delivery.py; README: Notifications) pushes through the
+    # same WeCom application (`wecom_agent_id`) to the userid `wecom_userid_field` names.
     # No pushes of non-urgent messages in these hours (Asia/Shanghai, "HH:MM-HH:MM"; "" none).
     push_quiet_hours: str = field(default_factory=lambda: _env("PUSH_QUIET_HOURS", "22:00-07:30"))
     # The pace of one run (one a minute): person-times in all, and messages to one member (WeCom

@@ -67,6 +67,13 @@ def daytime(settings) -> None:
     settings(push_quiet_hours="")
 
 
+@pytest.fixture(autouse=True)
+def userids_are_member_numbers(settings) -> None:
+    """The organisation of these tests uses its member numbers as WeCom userids (the bound
+    userids of sign-in: test_bound_userids_are_the_ones_signed_in_with)."""
+    settings(wecom_userid_field="member_no")
+
+
 def _members(*numbers: str, active: bool = True) -> None:
     from chalicelib.models import Member
 
@@ -216,7 +223,7 @@ def _worker(**env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "chalicelib.delivery"],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "WECOM_USERID_FIELD": "member_no", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -437,11 +444,26 @@ def test_members_without_a_wecom_identity_are_skipped(standin, settings) -> None
     stats = _run()
     assert stats["sent"] == 1 and stats["skipped"] == 2
     assert _row("not-in-registry", "test:who").wecom.state == "skipped"
-    # Where userids are bound at WeCom sign-in, a member who never signed in has none yet.
-    settings(wecom_userid_field="bound")
-    _post("test:bound", ["m1"], "通知二")
-    assert _run()["skipped"] == 1
-    assert _row("m1", "test:bound").wecom.state == "skipped"
+
+
+def test_bound_userids_are_the_ones_signed_in_with(standin, settings) -> None:
+    """Where userids are bound at the first WeCom sign-in (the default), the push goes to the
+    bound userid; a member who never signed in through WeCom has none yet and is skipped."""
+    from chalicelib.models import SignInBinding
+    from chalicelib.models.signin import member_binding_key
+    from chalicelib.settings import get_settings
+
+    settings(wecom_userid_field="wecom_userid")
+    _members("m1", "m2")
+    corp = get_settings().wecom_corp_id
+    SignInBinding(
+        member_binding_key("wecom", corp, "m1"), member_no="m1", subject="zhangsan", bound_at=1
+    ).save()
+    _post("test:bound", ["m1", "m2"], "通知二")
+    stats = _run()
+    assert stats["sent"] == 1 and stats["skipped"] == 1
+    assert _row("m2", "test:bound").wecom.state == "skipped"
+    assert _received(standin) == {("zhangsan", "通知二"): 1}
 
 
 # ---- the pace ----------------------------------------------------------------------------------

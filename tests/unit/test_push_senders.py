@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from chalicelib import push_senders
-from chalicelib.push_senders import Card, WeComSender, site_url, wecom_userid
+from chalicelib.push_senders import Card, WeComSender, site_url, wecom_userids
 
 
 @pytest.fixture
@@ -21,17 +21,10 @@ def settings(monkeypatch: pytest.MonkeyPatch):
     return change
 
 
-def test_the_userid_is_the_member_number_by_default(settings) -> None:
+def test_where_the_organisation_uses_member_numbers_they_are_the_userids(settings) -> None:
     settings(wecom_userid_field="member_no")
-    assert wecom_userid(SimpleNamespace(member_no="10001", wecom_userid="zhangsan")) == "10001"
-
-
-@pytest.mark.parametrize("field", ["bound", "wecom_userid"])
-def test_a_bound_userid_is_the_one_set_at_sign_in(settings, field: str) -> None:
-    settings(wecom_userid_field=field)
-    assert wecom_userid(SimpleNamespace(member_no="10001", wecom_userid="zhangsan")) == "zhangsan"
-    assert wecom_userid(SimpleNamespace(member_no="10001", wecom_userid=None)) is None
-    assert wecom_userid(SimpleNamespace(member_no="10001")) is None  # no binding attribute yet
+    members = [SimpleNamespace(member_no="10001"), SimpleNamespace(member_no="10002")]
+    assert wecom_userids(members) == {"10001": "10001", "10002": "10002"}
 
 
 def test_the_link_is_absolute_and_names_the_event(settings) -> None:
@@ -61,9 +54,8 @@ def test_every_send_asks_for_the_duplicate_check_at_its_longest(settings) -> Non
 def test_an_unknown_userid_field_is_a_settings_error(settings) -> None:
     from chalicelib.settings import SettingsError
 
-    settings(wecom_userid_field="phone")
-    with pytest.raises(SettingsError):
-        wecom_userid(SimpleNamespace(member_no="10001"))
+    with pytest.raises(SettingsError):  # at start-up, not at the first push
+        settings(wecom_userid_field="phone")
 
 
 def test_no_push_is_owed_without_the_wecom_application(settings) -> None:

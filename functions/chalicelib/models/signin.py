@@ -43,3 +43,8 @@ class SignInBinding(Model):
     member_no = UnicodeAttribute()
     subject = UnicodeAttribute()
     bound_at = NumberAttribute()
+
+
+def member_binding_key(provider: str, app_id: str, member_no: str) -> str:
+    """The key of a member's side of a binding (sign-in writes it, the push worker reads it)."""
+    return f"member#{member_no}#{provider}#{app_id}"
