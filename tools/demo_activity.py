@@ -9,9 +9,10 @@ server's clock moved to that moment of that day (`moved_clock`: `chalicelib.cloc
 library's own check, for the generating thread only), so points take the real award path with
 its rules (LATE_DAYS: an award is only possible on its own day). Member after member, her days in
 order, then the stream functions apply them (`infra.stream_poller.drain`: the points aggregator
-meets her days in order, as it would have day by day); at the end the ranking job runs at the
-close of each month generated and now, so boards, stars, 红黑榜, the charts of 我的党建 and the
-年度报告 have their figures.
+meets her days in order, as it would have day by day); at the end the reminders run on each day
+generated (so 消息 centres hold their 政治生日 cards and the staff their 待审核 / 评论 reminders),
+and the ranking job at the close of each month generated and now, so boards, stars, 红黑榜, the
+charts of 我的党建 and the 年度报告 have their figures.
 
 Deterministic: the plan (`plan`) is a pure function of the members, the catalog and the days, each
 member's habit and each day's choices drawn from RNGs seeded by member and day; view ids and
@@ -137,6 +138,7 @@ class Counts:
     votes_refused: int = 0
     skipped: int = 0  # sessions of a member who could not sign in
     points: int = 0
+    messages: int = 0  # reminders posted to the 消息 centres
     seconds: float = 0.0
 
     def line(self) -> str:
@@ -144,7 +146,8 @@ class Counts:
             f"{self.days} 天，{self.sessions} 次使用，{self.requests} 个请求："
             f"激活 {self.activations}，登录 {self.logins}，续期 {self.refreshes}，"
             f"阅读 {self.reads}（党章 {self.constitution_days}），答题 {self.quizzes}，"
-            f"评论 {self.comments}，投票 {self.votes}，积分 {self.points}；{self.seconds:.1f} 秒"
+            f"评论 {self.comments}，投票 {self.votes}，积分 {self.points}，"
+            f"提醒消息 {self.messages}；{self.seconds:.1f} 秒"
             + (f"（{self.skipped} 次因无法登录跳过）" if self.skipped else "")
         )
 
@@ -590,15 +593,20 @@ def generate(work: Work, members: list[str] | None = None) -> Counts:
 
 
 def finish(work: Work) -> Counts:
-    """The ranking job at the end of each month generated (its boards as they stood), then now;
-    the marker; the counts."""
-    from chalicelib import ranking
+    """Each day's reminders; the ranking job at the end of each month generated (its boards as
+    they stood), then now; the marker; the counts."""
+    from chalicelib import ranking, reminders
     from chalicelib.models import PointTotal
     from infra import stream_poller
 
     stream_poller.drain()
     with moved_clock() as at:
         for day in work.todo:
+            # The day's reminders (reminders.toml: 政治生日 cards, overdue reviews and held
+            # comments) as the hourly function sent them that day: the 消息 centres' history.
+            at[0] = _epoch(datetime.combine(day, dtime(23, 0)))
+            stats = reminders.run_due()
+            work.counts.messages += sum(r["created"] for r in stats["ran"])
             if (day + timedelta(1)).month != day.month:
                 at[0] = _epoch(datetime.combine(day, dtime(23, 55)))
                 ranking.compute_boards()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib import clock, passwords, points, points_ledger, reading
-from chalicelib.models import Board, Member, PointTotal, RankingState
+from chalicelib.models import Board, Member, Message, PointTotal, RankingState
 from tools import demo_activity, demo_registry, publish_catalog, publish_quizzes, review, seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +78,24 @@ def test_the_history_goes_through_the_api_once(demo_org) -> None:
     board = Board.get(f"branch#B0101#{month}").data
     ranked = [e for e in board["entries"] if e["points"] > 0]
     assert len(ranked) >= 3 and ranked[0]["rank"] == 1
+    # The reminders ran on each day: every 政治生日 card of those days, each on its day, and the
+    # count the run reports is what the 消息 centres hold.
+    rows = [m for m in Message.scan() if m.event_key.startswith("reminder:")]
+    assert counts.messages == len(rows)
+    leap = {m.member_no for m in Member.scan() if (m.joined_on or "").endswith("-02-29")}
+    cards = {
+        (m.member_no, m.event_key.rsplit(":", 1)[1])
+        for m in rows
+        if m.kind == "political_birthday" and m.member_no not in leap  # their 28 Feb: elsewhere
+    }
+    born = {
+        (m.member_no, d)
+        for m in Member.scan()
+        if m.active and m.joined_on and m.member_no not in leap
+        for d in days
+        if m.joined_on[5:] == d[5:] and m.joined_on < d
+    }
+    assert cards == born
 
     # A second start the same day: nothing to do, nothing changes.
     again = demo_activity.run(days=DAYS)
@@ -88,5 +106,6 @@ def test_the_history_goes_through_the_api_once(demo_org) -> None:
     RankingState(*demo_activity.MARKER).delete()
     resumed = demo_activity.run(days=DAYS)
     assert resumed.days == DAYS and resumed.sessions == 0
+    assert resumed.messages == 0  # the reminders' event keys: nobody is told twice
     assert _ledgers(work_members) == ledgers
     assert all(_stored(no) == sum(ledgers[no].values()) for no in work_members)
