@@ -62,6 +62,12 @@ INACTIVE = "该账号已停用，请联系管理员"
 BIND_EXPIRED = "身份核对已超时，请重新从{label}进入本站"
 BIND_TAKEN = "该{label}账号已绑定其他党员，如有疑问请联系管理员"
 MEMBER_TAKEN = "该党员账号已绑定另一个{label}账号，如需更换请联系管理员"
+# A member who signs in through one provider has no other proof than her name and phone, which a
+# colleague may know: she keeps the one she bound, or the administrator removes it first.
+BOUND_ELSEWHERE = (
+    "该党员账号已通过企业微信或公众号登录，不能再用姓名和手机号绑定；"
+    "如需改用此方式登录，请联系党务管理员解除原绑定"
+)
 BIND_PROOF = "请填写姓名和手机号后四位，或已设置的密码"
 BIND_IDENTITY_FAILED = (
     "信息不匹配或该账号已设置密码。请核对党员编号、姓名和手机号后四位；"
@@ -221,6 +227,11 @@ def finish(
     if member is not None:
         if not member.active:
             raise ForbiddenError(INACTIVE)
+        mark = _account_mark(chosen)
+        if mark not in (member.bound_to or ()):
+            # Userids that are member numbers need no binding, but the account signs in through
+            # WeCom now: it counts as activated, so nobody activates it with her name and phone.
+            member.update(actions=[Member.bound_to.add({mark})])
         return Finished(next_path, session=auth.sign_in(member, client))
     ticket = secrets.token_urlsafe(32)
     SignInState(
@@ -265,6 +276,10 @@ def bind(
             member = auth.check_activation(
                 member_no, proof["name"], proof["phone_last4"], client, bound_ok=True
             )
+            if member.bound_to:  # already signs in through WeCom or the 公众号
+                if _account_mark(chosen) in member.bound_to:
+                    raise ConflictError(MEMBER_TAKEN.format(label=chosen.label))
+                raise ConflictError(BOUND_ELSEWHERE)
         else:
             raise BadRequestError(BIND_PROOF)
     except UnauthorizedError as exc:  # the same answer for every failure, in this page's words
@@ -301,14 +316,15 @@ def bind(
                 condition=SignInBinding.key.does_not_exist(),
             )
             # Counts as activated from now on; proven by the activation check, it must still be
-            # unactivated (no password set by a parallel activation meanwhile).
+            # unactivated and unbound (no password set, no other provider bound by a parallel
+            # request meanwhile).
             tx.update(
                 "account",
                 Member(member.member_no),
                 actions=[Member.bound_to.add({_account_mark(chosen)})],
                 condition=Member.member_no.exists()
                 & (
-                    Member.password_hash.does_not_exist()
+                    Member.password_hash.does_not_exist() & Member.bound_to.does_not_exist()
                     if "password" not in proof
                     else Member.password_hash.exists()
                 ),
@@ -336,8 +352,10 @@ def bound_subject(chosen: Provider, member_no: str) -> str | None:
 
 def unbind(chosen: Provider, member_no: str) -> str | None:
     """Remove a member's binding, both items at once (an administrator's act: a new WeCom
-    account, a mistaken bind); the userid / openid it had, or None when there was none. Her
-    sessions are untouched; the next sign-in through WeCom asks for the identity check again.
+    account, a mistaken bind — or one made by someone else); the userid / openid it had, or None
+    when there was none. Every session of the account ends (its epoch moves on: no refresh token
+    from before works), since whoever used the binding may still be signed in; the next sign-in
+    through WeCom asks for the identity check again.
     Called by `tools/signin_bindings.py` with the operator's credentials, never by the API."""
     subject = bound_subject(chosen, member_no)
     if subject is None:
@@ -356,7 +374,10 @@ def unbind(chosen: Provider, member_no: str) -> str | None:
         tx.update(
             "account",
             Member(member_no),
-            actions=[Member.bound_to.delete({_account_mark(chosen)})],
+            actions=[
+                Member.bound_to.delete({_account_mark(chosen)}),
+                Member.session_epoch.add(1),
+            ],
             condition=Member.member_no.exists(),
         )
     return subject

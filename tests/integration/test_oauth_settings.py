@@ -74,6 +74,16 @@ def test_member_numbers_as_userids_sign_in_without_binding(fresh_settings, wecom
         target = urlsplit(r.headers["Location"])
         assert target.path == "/login.html" and parse_qs(target.query)["next"] == ["/learn.html"]
         assert "dj_rt=" in str(r.headers["Set-Cookie"])
+        # She signs in through WeCom now: her name and phone no longer activate the account.
+        activation = client.http.post(
+            "/auth/activate",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(
+                {"member_no": "32000001", "name": "张三", "phone_last4": "1234",
+                 "password": "colleague-2026"}
+            ),
+        )  # fmt: skip
+        assert activation.status_code == 401, activation.body
         # A userid that is no member number of the registry: told so, 403, no session.
         _hook(wecom, "/_standin/oauth-user", {"userid": "not.a.member@corp"})
         r = _callback(client)

@@ -375,6 +375,51 @@ def test_an_administrator_removes_a_binding_and_the_member_binds_again(
     assert activation.status_code == 200, activation.text
 
 
+def test_an_account_bound_to_wecom_cannot_be_bound_to_a_stranger_s_gongzhonghao(
+    stack, standin
+) -> None:
+    """Her name and phone are no proof once she signs in through WeCom (a colleague may know
+    them): a 公众号 follower who gives them is refused, and is not signed in as her."""
+    make_member("31000020", "B1", name="李四", phone="13900005678", password=None)
+    body = {"member_no": "31000020", "name": "李四", "phone_last4": "5678"}
+    _as(standin, "lisi")
+    victim = requests.Session()
+    _round_trip(victim, stack)
+    assert _bind(victim, stack, **body).status_code == 200
+    _as(standin, "stranger-openid")
+    attacker = requests.Session()
+    r, _ = _round_trip(attacker, stack, name="mp")
+    assert urlsplit(r.headers["Location"]).path == "/activate.html"
+    refused = _bind(attacker, stack, **body)
+    assert refused.status_code == 409 and "解除原绑定" in refused.json()["Message"]
+    assert _refresh(attacker, stack).status_code == 401  # no session for the stranger
+    # And the other way round: bound to the 公众号 first, WeCom cannot be added by that check.
+    make_member("31000021", "B1", name="王五", phone="13900004321", password=None)
+    body = {"member_no": "31000021", "name": "王五", "phone_last4": "4321"}
+    _as(standin, "wangwu-openid")
+    first = requests.Session()
+    _round_trip(first, stack, name="mp")
+    assert _bind(first, stack, **body).status_code == 200
+    _as(standin, "colleague")
+    other = requests.Session()
+    _round_trip(other, stack)
+    assert _bind(other, stack, **body).status_code == 409
+
+
+def test_removing_a_binding_ends_the_sessions_it_made(stack, standin) -> None:
+    from tools import signin_bindings
+
+    make_member("31000022", "B1", name="赵六", phone="13900002222", password=None)
+    _as(standin, "zhaoliu")
+    browser = requests.Session()
+    _round_trip(browser, stack)
+    body = {"member_no": "31000022", "name": "赵六", "phone_last4": "2222"}
+    assert _bind(browser, stack, **body).status_code == 200
+    assert _refresh(browser, stack).status_code == 200
+    assert signin_bindings.main(["remove", "31000022"]) == 0
+    assert _refresh(browser, stack).status_code == 401
+
+
 def test_an_expired_corp_token_is_refreshed_during_the_sign_in(stack, standin) -> None:
     """WeCom answers 42001 for the cached access token: the client refreshes it and the code is
     exchanged on the retry (the code is spent only by the successful call)."""
