@@ -13,6 +13,7 @@ channel is configured, a push owed to her (`push_shard`/`push_due`, read by the 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ from .settings import get_settings, wecom_secret_configured
 TITLE_MAX_BYTES = 128
 BODY_MAX_BYTES = 512
 PUSH_SHARDS = 4
+# A path on the site: "/" then no second "/" or "\\" (browsers read "/\\x" as "//x", another
+# host), no spaces or control characters.
+SITE_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def _check(event_key: str, title: str, body: str, url: str | None) -> None:
         raise ValueError(f"message title must be 1..{TITLE_MAX_BYTES} bytes: {title!r}")
     if len(body.encode()) > BODY_MAX_BYTES:
         raise ValueError(f"message body must be at most {BODY_MAX_BYTES} bytes")
-    if url is not None and not (url.startswith("/") and not url.startswith("//")):
+    if url is not None and not SITE_PATH.fullmatch(url):
         raise ValueError(f"a message links to a site path, not {url!r}")
 
 

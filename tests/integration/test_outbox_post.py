@@ -70,7 +70,15 @@ def test_a_push_is_owed_where_wecom_is_configured() -> None:
 
 @pytest.mark.parametrize(
     ("title", "url"),
-    [("", None), ("长" * 50, None), ("通知", "https://evil.example/"), ("通知", "//evil")],
+    [
+        ("", None),
+        ("长" * 50, None),
+        ("通知", "https://evil.example/"),
+        ("通知", "//evil"),
+        ("通知", "/\\evil.example"),  # browsers read "/\" as "//"
+        ("通知", "/me/ x"),
+        ("通知", "/me/\n"),
+    ],
 )
 def test_bad_messages_are_refused_before_anything_is_written(title: str, url: str | None) -> None:
     with pytest.raises(ValueError):

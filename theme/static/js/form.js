@@ -41,19 +41,24 @@ export function passwordOk(password) {
   return password.length >= 8 && !/^\d+$/.test(password);
 }
 
+// A path on this site, or null: resolved as the browser would (so `//x` and `/\x`, which it
+// reads as another host, are refused), never a full URL.
+export function sitePath(value) {
+  if (typeof value !== 'string' || !value.startsWith('/')) return null;
+  let url;
+  try {
+    url = new URL(value, location.origin);
+  } catch {
+    return null;
+  }
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
+}
+
 // Where to go after logging in or activating: the `next` query parameter if it is a path on this
 // site (not "//host", "https:", "javascript:", "/\host" or "/\t/host": each is resolved as the
 // browser would and must stay on this origin), and not the login or activation page itself.
 export function nextPath(fallback = '/me.html') {
-  const next = new URLSearchParams(location.search).get('next');
-  if (!next || !next.startsWith('/')) return fallback;
-  let url;
-  try {
-    url = new URL(next, location.origin);
-  } catch {
-    return fallback;
-  }
-  if (url.origin !== location.origin) return fallback;
-  if (['/login.html', '/activate.html'].includes(url.pathname)) return fallback;
-  return url.pathname + url.search + url.hash;
+  const next = sitePath(new URLSearchParams(location.search).get('next'));
+  if (!next || ['/login.html', '/activate.html'].includes(next.split(/[?#]/)[0])) return fallback;
+  return next;
 }

@@ -5,7 +5,7 @@
 import { api, getToken, isSignedIn, refresh } from './api.js';
 import { showUnread } from './badge.js';
 import { el, when } from './dom.js';
-import { hideError, showError } from './form.js';
+import { hideError, showError, sitePath } from './form.js';
 
 const $ = (id) => document.getElementById(id);
 const READ_ALL_ROUNDS = 20; // 100 a call: 2,000 messages at most, then she taps again
@@ -29,10 +29,6 @@ function count(answer) {
 }
 
 // A site path only (the outbox accepts nothing else); anything else is not a link.
-function sitePath(url) {
-  return typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') ? url : null;
-}
-
 function setRead(item) {
   item.classList.remove('is-unread');
   const state = item.querySelector('.msg-state');
