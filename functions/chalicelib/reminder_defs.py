@@ -21,12 +21,15 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import quiet_hours
 from .audiences import AUDIENCES, Audience
+from .clock import TZ
 from .message_kinds import KINDS
+from .settings import get_settings
 
 DEFAULT_FILE = Path(__file__).with_name("reminders.toml")
 TITLE_MAX_BYTES = 128  # outbox.TITLE_MAX_BYTES (WeCom's text card)
@@ -113,6 +116,15 @@ def fit(text: str, max_bytes: int) -> str:
     while len((text + "…").encode()) > max_bytes:
         text = text[:-1]
     return text + "…"
+
+
+def _in_quiet_hours(at: time) -> bool:
+    """Would a reminder due at `at` be posted (by the first hourly run at or after it) inside
+    the quiet hours, and so pushed only the next morning? Any day serves: no DST in Beijing."""
+    posted = datetime.combine(date(2026, 1, 5), time(at.hour), TZ)
+    if at.minute:
+        posted += timedelta(hours=1)
+    return quiet_hours.held_until(posted.timestamp()) is not None
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -253,6 +265,12 @@ def _entry(entry: dict[str, Any], head: int, path: Path, bad: Any) -> Reminder |
         schedule = parse_schedule(entry["schedule"])
     except ValueError as exc:
         fail("schedule", str(exc))
+    if schedule and kind in KINDS and not KINDS[kind].urgent and _in_quiet_hours(schedule.at):
+        fail(
+            "schedule",
+            f"{schedule.at:%H:%M} 后的第一次整点运行落在免打扰时段（PUSH_QUIET_HOURS "
+            f"{get_settings().push_quiet_hours}）：推送要到次日早上才发出，请改早一些",
+        )
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         fail("enabled", "只能是 true 或 false")

@@ -79,6 +79,9 @@ def test_every_problem_of_every_entry_is_reported_at_once(tmp_path: Path) -> Non
         (('audience = "political_birthday"', 'audience = "everyone"'), 4, "audience"),
         (('schedule = "daily 08:30"', 'schedule = "monthly 31 08:30"'), 5, "schedule"),
         (('schedule = "daily 08:30"', 'schedule = "daily 8:30"'), 5, "schedule"),
+        # Posted by the 22:00 run, or the 07:00 one: pushed only after the quiet hours.
+        (('schedule = "daily 08:30"', 'schedule = "daily 21:30"'), 5, "schedule"),
+        (('schedule = "daily 08:30"', 'schedule = "daily 06:30"'), 5, "schedule"),
         (('title = "政治生日快乐！"', 'title = "生日{"'), 6, "title"),
         (('title = "政治生日快乐！"', 'title = "{name!r}"'), 6, "title"),
         (('link = "/my-dangjian.html"', 'link = "/m/{member}"'), 8, "link"),
@@ -146,3 +149,17 @@ def test_a_long_value_is_cut_to_wecoms_limits() -> None:
     assert reminder_defs.fit("短", 128) == "短"
     cut = reminder_defs.fit("长" * 100, 128)
     assert len(cut.encode()) <= 128 and cut.endswith("…")
+
+
+def test_without_quiet_hours_a_late_reminder_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from chalicelib import settings
+
+    monkeypatch.setattr(
+        settings, "_settings", replace(settings.get_settings(), push_quiet_hours="")
+    )
+    [found] = load(_write(tmp_path, GOOD.replace("daily 08:30", "daily 21:30")))
+    assert found.schedule.at.hour == 21
