@@ -1,10 +1,11 @@
 """Sharing inside WeChat, on the built site in headless Chromium: a page with share data asks the
 API for the JS-SDK configuration — inside plain WeChat signed with the Official Account's
 jsapi_ticket (appId its AppID), inside 企业微信 with the corp's, each as the stand-in issued it —
-calls wx.config with it and hands its card — title, description, its absolute address and a picture —
-to the share calls. Outside WeChat nothing of it loads; when sharing is not set up (404) or WeCom
-is down (503) the reader sees the page as before and no error. WeChat's JS-SDK is the stand-in
-`wx` of tests/e2e/wx_standin.js, served at the SDK's address by the `phone` fixture."""
+calls wx.config with it and hands its card — title, description, its absolute address and a
+picture — to the share calls. Outside WeChat nothing of it loads; when sharing is not set up
+(404) or WeChat is down (503) the reader sees the page as before and no error. WeChat's JS-SDK is
+the stand-in `wx` of tests/e2e/wx_standin.js, served at the SDK's address by the `phone`
+fixture."""
 
 from __future__ import annotations
 
