@@ -20,6 +20,7 @@ WeChat no longer shows `first` and `remark`, so a template should carry the titl
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 from .message_kinds import KINDS
 from .settings import SettingsError, get_settings
 
+logger = logging.getLogger(__name__)
 SOURCES = frozenset({"title", "body", "kind", "time"})
 LIMITS = {"thing": 20, "phrase": 5, "character_string": 32}
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -75,8 +77,19 @@ def templates() -> dict[str, Template | None]:
 
 
 def configured() -> bool:
-    """At least one kind has a template."""
-    return any(t is not None for t in templates().values())
+    """At least one kind has a template. A malformed setting leaves the channel off (logged, once
+    per container) rather than failing `outbox.post`: the 消息 centre must still get the message."""
+    try:
+        table = templates()
+    except SettingsError as exc:
+        _log_once(str(exc))
+        return False
+    return any(t is not None for t in table.values())
+
+
+@lru_cache(maxsize=4)
+def _log_once(error: str) -> None:
+    logger.error("Official Account template messages off: %s", error)
 
 
 def for_kind(kind: str) -> Template | None:

@@ -448,3 +448,47 @@ def test_standin_follows_the_documented_contract(standin) -> None:
     assert _call(standin, send, ok)["errcode"] == 43004
     _hook(standin, "/_standin/mp/expire-tokens")
     assert _call(standin, send, ok)["errcode"] == 42001
+
+
+# ---- quiet hours, mutes, units -----------------------------------------------------------------
+
+
+def test_quiet_hours_and_mutes_hold_and_skip_template_messages_too(
+    standin,
+    at,
+    settings,  # noqa: F811
+) -> None:
+    from chalicelib.models import NotifyPrefs
+
+    settings(push_quiet_hours="22:00-07:30")
+    _members("m1", "m2")
+    _bind(standin, "m1", "m2")
+    NotifyPrefs("m2", muted={"dues_reminder"}).save()
+    at("2027-03-01T15:00:00")  # 23:00 in Beijing
+    _post("test:mp:night", ["m1", "m2"], "党费提醒", kind="dues_reminder")
+    _post("test:mp:change", ["m1"], "会议变更", kind="meeting_change")  # urgent
+    stats = _run()
+    assert stats["sent"] == 1 and stats["held"] == 1 and stats["skipped"] == 1, stats
+    assert _row("m2", "test:mp:night").mp.error == "muted"
+    assert _received(standin) == {(openid(standin, "m1"), "会议变更"): 1}
+    at("2027-03-01T23:30:00")  # 07:30 in Beijing
+    assert _run()["sent"] == 1
+    assert _received(standin)[(openid(standin, "m1"), "党费提醒")] == 1
+
+
+def test_units_of_a_delivered_template_message(standin) -> None:
+    """The bench's figure for this channel: the lease and the outcome (6 write units, as WeCom's),
+    and besides the member's registry item her binding (0.5 read units each)."""
+    from tests.aws_units import billed
+
+    numbers = [f"m{i}" for i in range(10)]
+    _members(*numbers)
+    _bind(standin, *numbers)
+    _post("test:mp:units", numbers, "通知", kind="meeting_notice")
+    _run()  # the token fetched once, outside the bill
+    _post("test:mp:units2", numbers, "通知二", kind="meeting_notice")
+    with billed() as bill:
+        assert _run()["sent"] == 10
+    assert bill.write_units == 10 * 6
+    # Members and bindings (0.5 each), one query per shard (0.5 at least), the token once.
+    assert bill.read_units == 10 * 0.5 * 2 + 4 * 0.5 + 0.5

@@ -89,3 +89,14 @@ def test_the_request_is_the_same_on_every_attempt_and_fits_the_fields(templates)
     other = MpSender().payload(replace(card, event_key="meeting:8:notice"), "o" + "x" * 27)
     assert other["client_msg_id"] != first["client_msg_id"]
     assert len(first["client_msg_id"]) == 32
+
+
+def test_a_malformed_setting_turns_the_channel_off_not_the_outbox(templates, caplog) -> None:
+    """outbox.post asks push_channels() on every post: a typo in WECHAT_MP_TEMPLATES must not
+    keep messages from the 消息 centre; it is logged and the channel is off."""
+    from chalicelib import outbox
+
+    templates({"*": {"template_id": "T", "data": {"thing1": "titel"}}})
+    assert not mp_templates.configured() and not MpSender().configured()
+    assert "mp" not in outbox.push_channels()
+    assert "titel" in caplog.text
