@@ -349,7 +349,8 @@ class _Run:
                 elif reason := sender.unsupported(row.kind):
                     why[name] = reason
                 elif address is None:
-                    why[name] = "no address on this channel (member or WeCom userid missing)"
+                    # Not in the registry, inactive, or no userid / openid bound yet.
+                    why[name] = "no address on this channel (member, userid or openid missing)"
                 else:
                     sendable.append((name, address))
             over = total + len(sendable) > s.push_per_run

@@ -492,3 +492,17 @@ def test_units_of_a_delivered_template_message(standin) -> None:
     assert bill.write_units == 10 * 6
     # Members and bindings (0.5 each), one query per shard (0.5 at least), the token once.
     assert bill.read_units == 10 * 0.5 * 2 + 4 * 0.5 + 0.5
+
+
+def test_plain_wechat_share_config_costs_half_a_read_unit_per_page_view(standin) -> None:
+    """As the corp's: the account's ticket cached, one eventually consistent GetItem a view."""
+    from chalicelib import jssdk
+    from tests.aws_units import billed
+
+    page = f"{WECOM_ENV['SITE_ORIGINS']}/a.html"
+    jssdk.config(page, "mp")  # the first view fetches the token and the ticket
+    with billed() as bill:
+        for _ in range(10):
+            assert jssdk.config(page, "mp")["appId"] == APP_ID
+    assert bill.read_units == 10 * 0.5 and bill.write_units == 0
+    assert _counters(standin)["/cgi-bin/ticket/getticket"] == 1
