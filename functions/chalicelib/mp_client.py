@@ -35,14 +35,14 @@ class MpClient(WeComClient):
     def __init__(
         self,
         app_id: str | None = None,
-        secret: Callable[[], str] = wechat_mp_secret,
+        secret: Callable[[], str] | None = None,
         base_url: str | None = None,
         keep_seconds: float = 0.0,
     ) -> None:
         settings = get_settings()
         super().__init__(
             app_id or settings.wechat_mp_app_id,
-            secret,
+            secret or (lambda: wechat_mp_secret()),  # looked up when needed (SSM)
             base_url or settings.wechat_mp_api_base,
             keep_seconds,
         )

@@ -21,7 +21,7 @@ from . import mp_client, mp_templates
 from .models import Member, SignInBinding
 from .models.signin import member_binding_key
 from .mp_client import MpClient
-from .settings import get_settings, wecom_secret_configured
+from .settings import SettingsError, get_settings, wecom_secret_configured
 from .wecom_client import WeComClient, WeComError, WeComUnreachableError
 
 SEND_PATH = "/cgi-bin/message/send"
@@ -265,7 +265,10 @@ class MpSender:
         return Outcome()
 
     def send(self, card: Card, addresses: list[str]) -> Outcome:
-        self.client.access_token()  # read once before the calls fan out
+        try:
+            self.client.access_token()  # read once before the calls fan out
+        except SettingsError as exc:  # the AppSecret unreadable: nothing was sent, retried
+            return Outcome(error=f"Official Account secret: {exc}")
         with ThreadPoolExecutor(min(MP_CALLS_AT_ONCE, max(len(addresses), 1))) as pool:
             outcomes = list(pool.map(lambda openid: self.send_one(card, openid), addresses))
         return Outcome(each=dict(zip(addresses, outcomes, strict=True)))

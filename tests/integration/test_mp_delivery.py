@@ -506,3 +506,21 @@ def test_plain_wechat_share_config_costs_half_a_read_unit_per_page_view(standin)
             assert jssdk.config(page, "mp")["appId"] == APP_ID
     assert bill.read_units == 10 * 0.5 and bill.write_units == 0
     assert _counters(standin)["/cgi-bin/ticket/getticket"] == 1
+
+
+def test_an_unreadable_secret_is_retried_not_taken_for_a_send(standin, monkeypatch) -> None:
+    """The AppSecret's SSM parameter unreadable: nothing went out, so the row is pending again
+    without `sending_at` (later it is sent, not given up as "outcome unknown")."""
+    from chalicelib import mp_client
+    from chalicelib.settings import SettingsError
+
+    def unreadable() -> str:
+        raise SettingsError("cannot read the Official Account secret from SSM")
+
+    monkeypatch.setattr(mp_client, "wechat_mp_secret", unreadable)
+    _members("m1")
+    _bind(standin, "m1")
+    _post("test:mp:ssm", ["m1"], "通知")
+    assert _run()["retried"] == 1
+    row = _row("m1", "test:mp:ssm")
+    assert row.mp.state == "pending" and row.mp.sending_at is None and "SSM" in row.mp.error
