@@ -119,13 +119,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     },
     # The outbox's delivery worker (chalicelib/delivery.py): the due rows from the sparse GSI,
     # each row's lease and outcome (conditional updates), the recipients' registry items and
-    # notification preferences, the shared WeCom access token.
+    # notification preferences, the shared WeCom and Official Account access tokens.
     "deliver_messages": {
         (Message, None): ("UpdateItem",),
         (Message, "push-due"): ("Query",),
         (Member, None): ("BatchGetItem",),
         (NotifyPrefs, None): ("BatchGetItem",),
-        (SignInBinding, None): ("BatchGetItem",),  # the userids bound at WeCom sign-in
+        (SignInBinding, None): ("BatchGetItem",),  # userids / openids bound at sign-in
         (WeComCache, None): ("GetItem", "UpdateItem"),
     },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
@@ -153,6 +153,8 @@ JWT_PARAMETER = "/dangjian/{stage}/jwt-keys"
 # outbox's delivery worker.
 WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"
 # The Official Account's AppSecret (settings.WECHAT_MP_SECRET_PARAMETER), for an organisation
-# that turns on 公众号 sign-in; read by the API only.
+# that turns it on: read by the API (公众号 sign-in, its jsapi_ticket for sharing in plain
+# WeChat) and the delivery worker (its template messages).
 WECHAT_MP_PARAMETER = "/dangjian/{stage}/wechat-mp-secret"
 WECOM_SECRET_READERS = ("api", "deliver_messages")
+WECHAT_MP_SECRET_READERS = ("api", "deliver_messages")

@@ -34,6 +34,8 @@ PORTS = {
 }
 
 
+# The stand-in Official Account's template (infra/wecom_standin.py): field → what fills it.
+DEV_TEMPLATE_FIELDS = {"thing1": "title", "thing2": "kind", "time3": "time", "thing4": "body"}
 VARIABLES = {"ddb": "DDB_PORT", "api": "API_PORT", "web": "WEB_PORT", "wecom": "WECOM_PORT"}
 
 
@@ -75,6 +77,10 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
         "WECHAT_MP_APP_ID": "wxlocalmp",
         "WECHAT_MP_SECRET": "local-mp-secret",
         "WECHAT_MP_API_BASE": f"http://127.0.0.1:{PORTS['wecom']}",
+        # Its template messages: the stand-in's one template, for every kind of message.
+        "WECHAT_MP_TEMPLATES": json.dumps(
+            {"*": {"template_id": "standin-notice-template", "data": DEV_TEMPLATE_FIELDS}}
+        ),
     }
     return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys), **wecom)
 

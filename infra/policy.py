@@ -17,6 +17,7 @@ from infra.access import (
     JWT_PARAMETER,
     STREAMS,
     WECHAT_MP_PARAMETER,
+    WECHAT_MP_SECRET_READERS,
     WECOM_PARAMETER,
     WECOM_SECRET_READERS,
 )
@@ -79,7 +80,7 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 },
             }
         )
-    if function == "api":  # 公众号 sign-in only
+    if function in WECHAT_MP_SECRET_READERS:  # 公众号 sign-in and sharing, template messages
         statements.append(
             {
                 "Sid": "WeChatMpSecret",

@@ -13,7 +13,9 @@ or as WeCom may do early "出于运营需要"), `GET /_standin/counters` counts 
 `POST /_standin/reset` forgets tokens and counters.
 
 It also plays the web OAuth of sign-in, WeCom's and the Official Account's (the authorize page,
-`/cgi-bin/auth/getuserinfo`, `/sns/oauth2/access_token`): see the block "Web OAuth" below.
+`/cgi-bin/auth/getuserinfo`, `/sns/oauth2/access_token`): see the block "Web OAuth" below; and
+the Official Account's server API (token, jsapi ticket, template messages): the block "Official
+Account" at the end.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class StandIn(ThreadingHTTPServer):
         self.tickets = 0
         self.counters: Counter[str] = Counter()
         self.outbox = MessageBox()  # application messages (message/send): the block below
+        self.mp = MpStandIn()  # the Official Account's API: the last block
 
     @property
     def url(self) -> str:
@@ -105,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
             srv.counters[url.path] += 1
         if _oauth_get(self, url.path, query):  # web OAuth (sign-in)
             return
+        if _mp_get(self, url.path, query):  # the Official Account's API (the last block)
+            return
         if url.path == "/cgi-bin/gettoken":
             if query.get("corpid") != srv.corp_id:
                 return self._send({"errcode": 40013, "errmsg": "invalid corpid"})
@@ -136,6 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
         if _oauth_post(self, path):  # web OAuth (sign-in) test hooks
             return
         if _message_post(self, path):  # application messages (the block below)
+            return
+        if _mp_post(self, path):  # the Official Account's API (the last block)
             return
         if path == "/_standin/expire-tokens":
             return self._send({"expired": self.server.expire_tokens()})
@@ -533,6 +540,206 @@ def _oauth_post(handler: _Handler, path: str) -> bool:
             oauth.user, oauth.member = None, True
             oauth.codes.clear()
     return False
+
+
+# ---- The Official Account (服务号): token, jsapi ticket, template messages ----------------------
+#
+# As documented (developers.weixin.qq.com/doc/offiaccount): `GET /cgi-bin/token?grant_type=
+# client_credential&appid&secret` → {access_token, expires_in 7200} (40013 invalid appid, 40001
+# wrong secret, 40002 invalid grant_type). Every call issues a NEW token; the previous one stays
+# valid five more minutes. A token never issued is answered 40001 ("invalid credential,
+# access_token is invalid or not latest"), an expired one 42001. `GET /cgi-bin/ticket/getticket?
+# access_token&type=jsapi` → {errcode 0, ticket, expires_in 7200}. `POST /cgi-bin/message/
+# template/send?access_token` {touser, template_id, url, data {field: {value}}, client_msg_id}
+# → {errcode 0, msgid}; 40003 invalid openid (not one of this account's: here, not of the
+# `o` + 27 characters form), 43004 require subscribe (she does not follow the account), 40037
+# invalid template_id, 47003 argument invalid (a `thing…` field over 20 characters, `phrase…`
+# over 5, `character_string…` over 32; no data); the same openid + client_msg_id again within 10
+# minutes is not sent again ("防重入").
+#
+# Test hooks (not WeChat's), under /_standin/mp/: `GET messages` (what each openid received, what
+# client_msg_id suppressed), `POST followers {"openids": [...]}` (who follows; null: everyone),
+# `POST templates {"ids": [...]}` (the account's template ids), `POST faults` (as the WeCom
+# block's: errcode/count/after, hang, expire), `POST expire-tokens`, `POST advance {"seconds"}`.
+# `POST /_standin/reset` clears all of it.
+
+MP_TOKEN_PATH = "/cgi-bin/token"
+MP_TICKET_PATH = "/cgi-bin/ticket/getticket"
+MP_TEMPLATE_PATH = "/cgi-bin/message/template/send"
+MP_OLD_TOKEN_SECONDS = 300  # "新老access_token都可用" for five minutes
+MP_DEDUP_SECONDS = 600
+MP_TEMPLATE_DEFAULT = "standin-notice-template"  # the account's one template until told
+MP_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32}
+
+
+class MpStandIn:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.tokens: dict[str, float] = {}  # token -> valid until (monotonic)
+        self.tickets = 0
+        self.offset = 0.0
+        self.followers: set[str] | None = None
+        self.template_ids = {MP_TEMPLATE_DEFAULT}
+        self.faults: list[dict] = []
+        self.sends = 0
+        self.received: list[dict] = []
+        self.suppressed: list[dict] = []
+        self.seen: dict[tuple[str, str], float] = {}  # (openid, client_msg_id) -> sent at
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def issue(self) -> str:
+        now = time.monotonic()
+        token = secrets.token_urlsafe(48)
+        with self.lock:
+            for old, until in self.tokens.items():
+                self.tokens[old] = min(until, now + MP_OLD_TOKEN_SECONDS)
+            self.tokens[token] = now + TOKEN_SECONDS
+        return token
+
+    def token_error(self, token: str) -> dict | None:
+        with self.lock:
+            until = self.tokens.get(token)
+        if until is None:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid "
+                    "or not latest"}  # fmt: skip
+        if until <= time.monotonic():
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        return None
+
+    def expire(self) -> None:
+        with self.lock:
+            for token in self.tokens:
+                self.tokens[token] = 0.0
+
+    def next_fault(self) -> dict | None:
+        return MessageBox.next_fault(self)  # type: ignore[arg-type]  # the same countdown
+
+    def deliver(self, body: dict) -> dict:
+        """One template send, under the lock."""
+        openid = str(body.get("touser") or "")
+        if not (len(openid) == 28 and openid.startswith("o")):
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        if body.get("template_id") not in self.template_ids:
+            return {"errcode": 40037, "errmsg": "invalid template_id"}
+        data = body.get("data")
+        if not isinstance(data, dict) or not data:
+            return {"errcode": 47003, "errmsg": "argument invalid! data is empty"}
+        for name, field in data.items():
+            value = field.get("value") if isinstance(field, dict) else None
+            limit = next((n for p, n in MP_LIMITS.items() if name.startswith(p)), None)
+            if not isinstance(value, str) or (limit is not None and len(value) > limit):
+                return {"errcode": 47003, "errmsg": f"argument invalid! data.{name}.value"}
+        if self.followers is not None and openid not in self.followers:
+            return {"errcode": 43004, "errmsg": "require subscribe"}
+        now = self.now()
+        msgid = int.from_bytes(secrets.token_bytes(6), "big")
+        entry = {"openid": openid, "template_id": body["template_id"], "url": body.get("url"),
+                 "data": data, "client_msg_id": body.get("client_msg_id"), "msgid": msgid,
+                 "at": now}  # fmt: skip
+        key = str(body.get("client_msg_id") or "")
+        seen = self.seen.get((openid, key)) if key else None
+        if seen is not None and now - seen < MP_DEDUP_SECONDS:
+            self.suppressed.append(entry)
+        else:
+            if key:
+                self.seen[(openid, key)] = now
+            self.received.append(entry)
+        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+
+
+def _mp_get(handler: _Handler, path: str, query: dict[str, str]) -> bool:
+    srv, mp = handler.server, handler.server.mp
+    if path == MP_TOKEN_PATH:
+        if query.get("appid") != srv.oauth.mp_app_id:
+            handler._send({"errcode": 40013, "errmsg": "invalid appid"})
+        elif query.get("secret") != srv.oauth.mp_secret:
+            handler._send({"errcode": 40001, "errmsg": "invalid credential, invalid secret"})
+        elif query.get("grant_type") != "client_credential":
+            handler._send({"errcode": 40002, "errmsg": "invalid grant_type"})
+        else:
+            handler._send({"access_token": mp.issue(), "expires_in": TOKEN_SECONDS})
+        return True
+    if path == MP_TICKET_PATH:
+        error = mp.token_error(query.get("access_token", ""))
+        if error:
+            handler._send(error)
+        elif query.get("type") != "jsapi":
+            handler._send({"errcode": 40097, "errmsg": "invalid args"})
+        else:
+            with mp.lock:
+                mp.tickets += 1
+                ticket = f"standin-mp-ticket-{mp.tickets}-{secrets.token_urlsafe(24)}"
+            handler._send(
+                {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": TOKEN_SECONDS}
+            )
+        return True
+    if path == "/_standin/mp/messages":
+        with mp.lock:
+            handler._send(
+                {
+                    "received": list(mp.received),
+                    "suppressed": list(mp.suppressed),
+                    "sends": mp.sends,
+                }
+            )
+        return True
+    return False
+
+
+def _mp_post(handler: _Handler, path: str) -> bool:
+    srv, mp = handler.server, handler.server.mp
+    if path == "/_standin/reset":
+        with mp.lock:
+            mp.reset()
+        return False  # the other blocks' reset runs as well
+    if path == MP_TEMPLATE_PATH:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(handler.path).query).items()}
+        with srv.lock:
+            srv.counters[path] += 1
+        body = _json_body(handler)
+        error = mp.token_error(query.get("access_token", ""))
+        if error is None and body is None:
+            error = {"errcode": 47001, "errmsg": "data format error"}
+        if error:
+            handler._send(error)
+            return True
+        with mp.lock:
+            fault = mp.next_fault()
+            if fault and "errcode" in fault:
+                answer = {"errcode": fault["errcode"], "errmsg": fault.get("errmsg", "fault")}
+            else:
+                answer = mp.deliver(body)
+        if fault and fault.get("expire"):
+            mp.expire()
+        if fault and fault.get("hang"):
+            time.sleep(float(fault["hang"]))  # delivered; the answer comes too late
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler._send(answer)
+        return True
+    hooks = {"followers", "templates", "faults", "expire-tokens", "advance"}
+    if not path.startswith("/_standin/mp/") or path.rsplit("/", 1)[1] not in hooks:
+        return False
+    hook = path.rsplit("/", 1)[1]
+    body = _json_body(handler) or {}
+    if hook == "expire-tokens":
+        mp.expire()
+    with mp.lock:
+        if hook == "followers":
+            openids = body.get("openids")
+            mp.followers = None if openids is None else {str(o) for o in openids}
+        elif hook == "templates":
+            mp.template_ids = {str(t) for t in body.get("ids", [])}
+        elif hook == "faults":
+            mp.faults = [dict(f) for f in body.get("faults", [])]
+        elif hook == "advance":
+            mp.offset += float(body.get("seconds", 0))
+    handler._send({"ok": True})
+    return True
 
 
 if __name__ == "__main__":

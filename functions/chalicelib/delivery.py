@@ -33,7 +33,10 @@ up after the lease ran out sends it again and WeCom does not deliver it a second
 window (a worker down for hours) the duplicate check no longer protects: the row is marked
 `failed` ("outcome unknown") rather than risk a second delivery. The lease (`PUSH_LEASE_SECONDS`,
 90) outlives a run (`PUSH_RUN_SECONDS`, 40, in a 60-second Lambda), so a run that is still
-sending is never overtaken.
+sending is never overtaken. Each channel names its own window (`Sender.resend_window`): the
+Official Account's template messages carry the event's digest as their documented idempotency
+key `client_msg_id`, valid 10 minutes, so there the repeat happens within 8 minutes or never
+(push_senders.MpSender).
 
 Rate limits used (WeCom's documentation: 发送应用消息 document/path/90236 and 访问频率限制
 document/path/90454): per application at most (account limit × 200) person-times a day, and to one
@@ -59,15 +62,12 @@ from . import clock, quiet_hours
 from .message_kinds import KINDS
 from .models import Member, Message, NotifyPrefs
 from .outbox import PUSH_SHARDS
-from .push_senders import DUPLICATE_INTERVAL, Card, Outcome, Sender, active, site_url
+from .push_senders import Card, Outcome, Sender, active, site_url
 from .settings import get_settings
 from .wecom_client import WeComError
 
 CHANNELS = ("wecom", "mp")  # the Channel attributes of Message (push_senders.SENDERS' names)
 SHARDS = tuple(f"p{i}" for i in range(PUSH_SHARDS))
-# A send whose outcome is unknown is repeated only this long after it began (a margin inside
-# WeCom's duplicate-check interval).
-RESEND_WINDOW = DUPLICATE_INTERVAL - 600
 BATCH = 100  # keys per BatchGetItem
 WRITERS = 8  # rows leased and settled at once
 
@@ -131,7 +131,8 @@ def _muted(numbers: Iterable[str]) -> dict[str, set[str]]:
 
 
 def _card(row: Message) -> Card:
-    return Card(row.title, row.body or row.title, site_url(row.url, row.event_key))
+    link = site_url(row.url, row.event_key)
+    return Card(row.title, row.body or row.title, link, row.kind, row.created_at, row.event_key)
 
 
 def _content(row: Message) -> str:
@@ -272,7 +273,7 @@ class _Run:
         ready = []
         for row, address in leased:
             began = getattr(row, name).sending_at
-            if self.earlier[_key(row), name] and now - began > RESEND_WINDOW:
+            if self.earlier[_key(row), name] and now - began > sender.resend_window:
                 self.settle(row, name, "failed", "outcome unknown: sent long ago, not resent")
             else:
                 ready.append((row, address))
@@ -283,7 +284,7 @@ class _Run:
         except WeComError as exc:  # the card could not be made (no site origin)
             outcome = Outcome(error=str(exc))
         self.count("calls")
-        self.each(lambda e: self.outcome(e[0], name, e[1], outcome, now), ready)
+        self.each(lambda e: self.outcome(e[0], name, e[1], outcome.of(e[1]), now), ready)
 
     def outcome(self, row: Message, name: str, address: str, outcome: Outcome, now: int) -> None:
         channel = getattr(row, name)
@@ -345,8 +346,11 @@ class _Run:
                 address = addresses[name].get(row.member_no) if sender else None
                 if sender is None:
                     why[name] = "channel not configured"
+                elif reason := sender.unsupported(row.kind):
+                    why[name] = reason
                 elif address is None:
-                    why[name] = "no address on this channel (member or WeCom userid missing)"
+                    # Not in the registry, inactive, or no userid / openid bound yet.
+                    why[name] = "no address on this channel (member, userid or openid missing)"
                 else:
                     sendable.append((name, address))
             over = total + len(sendable) > s.push_per_run

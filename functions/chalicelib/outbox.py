@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError
 
-from . import clock
+from . import clock, mp_client, mp_templates
 from .message_kinds import kind as kind_of
 from .models import Message
 from .models.base import condition_failed
@@ -54,6 +54,10 @@ def push_channels() -> tuple[str, ...]:
     channels = []
     if settings.wecom_corp_id and settings.wecom_agent_id and wecom_secret_configured():
         channels.append("wecom")
+    # The Official Account's template messages: its AppID, AppSecret and at least one template
+    # (a kind without one is then skipped by the worker, with that reason).
+    if mp_client.configured() and mp_templates.configured():
+        channels.append("mp")
     return tuple(channels)
 
 

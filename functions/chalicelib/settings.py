@@ -191,6 +191,9 @@ class Settings:
     wechat_mp_api_base: str = field(
         default_factory=lambda: _env("WECHAT_MP_API_BASE", "https://api.weixin.qq.com")
     )
+    # Its template messages (the outbox's `mp` channel): the template of each message kind as
+    # JSON (chalicelib/mp_templates.py); unset: no pushes through the Official Account.
+    wechat_mp_templates: str = field(default_factory=lambda: _env("WECHAT_MP_TEMPLATES", ""))
     # The site's own origins (comma-separated): the only pages the JS-SDK config is signed for.
     site_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(

@@ -145,6 +145,11 @@ class SharedCredential:
 
 
 class WeComClient:
+    """WeCom's server API. The Official Account's (`mp_client.MpClient`) is the same client with
+    its own token call, cache key and token errcodes: the subclass overrides these three."""
+
+    token_errors = TOKEN_ERRORS
+
     def __init__(
         self,
         corp_id: str | None = None,
@@ -161,7 +166,10 @@ class WeComClient:
         self.base_url = (base_url or settings.wecom_api_base).rstrip("/")
         self.timeout = settings.wecom_timeout
         self._secret = secret
-        self.token = SharedCredential(f"access_token#{self.corp_id}", self._fetch_token)
+        self.token = SharedCredential(self.token_key(), self._fetch_token)
+
+    def token_key(self) -> str:
+        return f"access_token#{self.corp_id}"
 
     def _fetch_token(self) -> tuple[str, int]:
         path = "/cgi-bin/gettoken"
@@ -200,7 +208,7 @@ class WeComClient:
             errcode = int(body.get("errcode", 0))
             if errcode == 0:
                 return body
-            if errcode in TOKEN_ERRORS and attempt == 1:
+            if errcode in self.token_errors and attempt == 1:
                 token = self._keep(self.token.get(stale=token))
                 continue
             raise WeComError(errcode, str(body.get("errmsg", "")), path)

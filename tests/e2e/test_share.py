@@ -1,9 +1,11 @@
 """Sharing inside WeChat, on the built site in headless Chromium: a page with share data asks the
-API for the JS-SDK configuration (signed with the jsapi_ticket the WeCom stand-in issued), calls
-wx.config with it and hands its card — title, description, its absolute address and a picture —
-to the share calls. Outside WeChat nothing of it loads; when sharing is not set up (404) or WeCom
-is down (503) the reader sees the page as before and no error. WeChat's JS-SDK is the stand-in
-`wx` of tests/e2e/wx_standin.js, served at the SDK's address by the `phone` fixture."""
+API for the JS-SDK configuration — inside plain WeChat signed with the Official Account's
+jsapi_ticket (appId its AppID), inside 企业微信 with the corp's, each as the stand-in issued it —
+calls wx.config with it and hands its card — title, description, its absolute address and a
+picture — to the share calls. Outside WeChat nothing of it loads; when sharing is not set up
+(404) or WeChat is down (503) the reader sees the page as before and no error. WeChat's JS-SDK is
+the stand-in `wx` of tests/e2e/wx_standin.js, served at the SDK's address by the `phone`
+fixture."""
 
 from __future__ import annotations
 
@@ -71,6 +73,8 @@ def meta_description(page: Page) -> str:
 def test_an_article_in_wechat_is_shared_with_a_signed_config_and_its_card(
     site, standin, phone: Page
 ) -> None:
+    """Plain WeChat (the `phone` fixture's user agent: MicroMessenger, no wxwork) accepts only an
+    Official Account's signature: the page asks for it, and wx.config gets the account's AppID."""
     from chalicelib.jssdk import signature
     from chalicelib.models import WeComCache
 
@@ -83,13 +87,15 @@ def test_an_article_in_wechat_is_shared_with_a_signed_config_and_its_card(
 
     (requested,) = asked
     assert parse_qs(urlsplit(requested).query)["url"] == [address]
+    assert parse_qs(urlsplit(requested).query)["app"] == ["mp"]
     (config,) = wx_calls(phone, "config")
-    assert config["appId"] == WECOM_ENV["WECOM_CORP_ID"]
+    assert config["appId"] == WECOM_ENV["WECHAT_MP_APP_ID"]
     assert isinstance(config["timestamp"], int) and config["nonceStr"]
-    # The ticket the stand-in issued (one call), which the server cached and signed with.
-    assert counters(standin)["/cgi-bin/get_jsapi_ticket"] == 1
-    ticket = WeComCache.get(f"jsapi_ticket#{WECOM_ENV['WECOM_CORP_ID']}").value
-    assert ticket.startswith("standin-ticket-")
+    # The Official Account's ticket the stand-in issued (one call), cached and signed with.
+    assert counters(standin)["/cgi-bin/ticket/getticket"] == 1
+    assert "/cgi-bin/get_jsapi_ticket" not in counters(standin)  # not the corp's
+    ticket = WeComCache.get(f"mp#jsapi_ticket#{WECOM_ENV['WECHAT_MP_APP_ID']}").value
+    assert ticket.startswith("standin-mp-ticket-")
     assert config["signature"] == signature(
         ticket, config["nonceStr"], config["timestamp"], address
     )
@@ -118,11 +124,24 @@ def _wecom_phone(browser: Browser, user_agent: str = WECOM_UA):
 
 
 def test_in_wecom_an_exemplar_page_shares_its_card(site, standin, browser: Browser) -> None:
+    """企业微信 (wxwork) is signed with the corp's ticket and its corp id."""
+    from chalicelib.jssdk import signature
+    from chalicelib.models import WeComCache
+
     context = _wecom_phone(browser)
     page = context.new_page()
     try:
-        page.goto(f"{site.url}/articles/{EXEMPLAR}.html")
+        address = f"{site.url}/articles/{EXEMPLAR}.html"
+        page.goto(address)
         card = shared(page)
+        (config,) = wx_calls(page, "config")
+        assert config["appId"] == WECOM_ENV["WECOM_CORP_ID"]
+        ticket = WeComCache.get(f"jsapi_ticket#{WECOM_ENV['WECOM_CORP_ID']}").value
+        assert ticket.startswith("standin-ticket-")
+        assert config["signature"] == signature(
+            ticket, config["nonceStr"], config["timestamp"], address
+        )
+        assert "/cgi-bin/ticket/getticket" not in counters(standin)
         assert card["title"] == page.inner_text("h1") and card["title"].startswith("王海燕")
         assert card["desc"] == meta_description(page) and "上门服务" in card["desc"]
         assert card["link"] == f"{site.url}/articles/{EXEMPLAR}.html"
@@ -171,17 +190,18 @@ def test_outside_wechat_nothing_of_sharing_loads(site, standin, browser: Browser
     finally:
         context.close()
     assert "/cgi-bin/get_jsapi_ticket" not in counters(standin)
+    assert "/cgi-bin/ticket/getticket" not in counters(standin)
 
 
 @pytest.mark.parametrize(
     ("status", "message"),
-    [(404, "本站未开通企业微信分享"), (503, "服务繁忙，请稍后重试，您的操作不会丢失")],
+    [(404, "本站未开通微信公众号分享"), (503, "服务繁忙，请稍后重试，您的操作不会丢失")],
 )
 def test_without_sharing_the_page_works_and_shows_no_error(
     site, phone: Page, status: int, message: str
 ) -> None:
     """The API's own answers (tests/unit/test_share_not_configured.py: 404 on a stage without
-    企业微信; 503 while WeCom is unreachable), given to the page here."""
+    the Official Account; 503 while WeChat is unreachable), given to the page here."""
     answered: list[int] = []
 
     def refuse(route: Route) -> None:

@@ -316,8 +316,9 @@ def test_streams_are_read_only_by_their_functions(stage: str) -> None:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_delivery_worker_reads_the_wecom_secret_and_nothing_else(stage: str) -> None:
-    """It calls WeCom, so it needs the corp secret; not the JWT keys (it signs nothing)."""
+def test_the_delivery_worker_reads_the_two_push_secrets_and_nothing_else(stage: str) -> None:
+    """It calls WeCom and the Official Account (template messages), so it needs the corp secret
+    and the AppSecret; not the JWT keys (it signs nothing)."""
     variables = CONFIG["stages"][stage]["environment_variables"]
     ssm = [
         s
@@ -325,6 +326,14 @@ def test_the_delivery_worker_reads_the_wecom_secret_and_nothing_else(stage: str)
         if s["Action"] == ["ssm:GetParameter"]
     ]
     assert [r for s in ssm for r in _resources(s)] == [
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
-        + variables["WECOM_SECRET_PARAMETER"]
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + variables[name]
+        for name in ("WECOM_SECRET_PARAMETER", "WECHAT_MP_SECRET_PARAMETER")
     ]
+
+
+@pytest.mark.parametrize(("stage", "function"), JOBS)
+def test_no_other_job_reads_a_secret(stage: str, function: str) -> None:
+    """Only the API and the delivery worker call WeChat."""
+    if function != "deliver_messages":
+        actions = [s["Action"] for s in _policy(stage, function)["Statement"]]
+        assert ["ssm:GetParameter"] not in actions, function

@@ -56,15 +56,19 @@ function apply(wx, data) {
   call('onMenuShareTimeline', { title: data.title, link: data.link, imgUrl: data.imgUrl });
 }
 
+// 企业微信 accepts the corp's signature; plain WeChat only an Official Account's (app=mp).
+function signer() {
+  return /wxwork/i.test(navigator.userAgent) ? 'wecom' : 'mp';
+}
+
 async function main() {
   // The signed URL is the page's address as WeChat sees it, without its #fragment.
   const page = location.href.split('#')[0];
-  const reply = await fetch(`/api/share/config?url=${encodeURIComponent(page)}`, {
-    credentials: 'omit',
-  });
+  const query = `url=${encodeURIComponent(page)}&app=${signer()}`;
+  const reply = await fetch(`/api/share/config?${query}`, { credentials: 'omit' });
   // Read in any case: a body left unread keeps the request open in some webviews.
   const config = await reply.json();
-  if (!reply.ok) return; // 404: no 企业微信 on this stage; 503: try again on the next page
+  if (!reply.ok) return; // 404: no such app on this stage; 503: try again on the next page
   const wx = await loadSdk(loader.getAttribute('data-sdk'));
   wx.config({
     debug: false,
