@@ -156,7 +156,7 @@ def active(**senders: Sender) -> dict[str, Sender]:
 def site_url(path: str | None, event_key: str) -> str:
     """The card's link: the site's first origin and the message's page (else the 消息 centre),
     with the event's digest so that two events with the same text are not taken by WeCom for
-    one (its duplicate check compares the content only)."""
+    one (its duplicate check may compare the content without the recipients)."""
     origins = get_settings().site_origins
     if not origins:
         raise WeComError(-1, "SITE_ORIGINS is not set: a text card needs the site's address", "")
