@@ -372,14 +372,14 @@ class _Run:
         """A send whose outcome is unknown: the stored call again, byte for byte, once for all
         its rows due now (its other rows settle from a later replay of the same call)."""
         now = int(clock.now())
-        body = None
+        leased = self.take(name, rows, call, True)
+        body = _stored(call) if leased else None  # read once for all its rows
+        to = dict(zip(*_recipients(body), strict=True)) if body else {}
         ready = []
-        for row in self.take(name, rows, call, True):
+        for row in leased:
             if now - getattr(row, name).sending_at > RESEND_WINDOW:
                 self.settle(row, name, "failed", "outcome unknown: sent long ago, not resent")
                 continue
-            body = body or _stored(call)
-            to = dict(zip(*_recipients(body), strict=True)) if body else {}
             if row.member_no not in to:
                 self.settle(row, name, "failed", "outcome unknown: its call is not stored")
                 continue
