@@ -63,7 +63,11 @@ class Sender(Protocol):
         """Member number → her address on this channel, for those of `members` that have one."""
         ...
 
-    def send(self, card: Card, addresses: list[str]) -> Outcome: ...
+    def send(self, card: Card, addresses: list[str]) -> Outcome:
+        """One call. The request must follow from `card`, `addresses` (in the order given) and
+        the channel's fixed settings alone: a resend after an unknown outcome passes the stored
+        card and addresses again and must make the identical request (delivery.py)."""
+        ...
 
 
 BATCH = 100  # keys per BatchGetItem
@@ -112,8 +116,8 @@ class WeComSender:
         return self._client
 
     def payload(self, card: Card, addresses: list[str]) -> dict:
-        """The request: the same card is the same JSON on every attempt (the duplicate check
-        compares the content)."""
+        """The request: the same card to the same addresses is the same JSON, byte for byte,
+        on every attempt (the duplicate check compares it, with or without touser)."""
         return {
             "touser": "|".join(addresses),
             "msgtype": "textcard",

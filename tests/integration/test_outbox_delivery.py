@@ -401,6 +401,38 @@ def test_a_resend_keeps_the_link_of_the_first_send(standin, at, settings, readin
     assert again["url"].startswith(f"{WECOM_ENV['SITE_ORIGINS']}/me/?msg=")
 
 
+def test_a_call_is_to_the_rows_leased_when_another_worker_took_one(
+    standin, at, settings, reading, monkeypatch
+) -> None:
+    """Between the read and the lease another worker takes m3's row: the call made (and
+    stored, and named on the rows) is to m1 and m2 only, and so is its replay."""
+    import json as json_module
+
+    from chalicelib import clock, delivery
+    from chalicelib.models import Message, WeComCache
+
+    _members("m1", "m2", "m3")
+    at("2027-03-01T02:00:00")
+    _post("test:race", ["m1", "m2", "m3"], "通知")
+    real = delivery._Run.lease
+
+    def lease(self, row, name, call, replay=False):
+        if row.member_no == "m3" and not replay:  # the other worker got there first
+            row.update(actions=[Message.lease_until.set(int(clock.now()) + 3600)])
+        return real(self, row, name, call, replay)
+
+    monkeypatch.setattr(delivery._Run, "lease", lease)
+    _unanswered_next_send(standin, settings)
+    assert _run()["retried"] == 2
+    calls = {_row(m, "test:race").wecom.call for m in ("m1", "m2")}
+    assert len(calls) == 1 and _row("m3", "test:race").wecom.call is None
+    stored = json_module.loads(WeComCache.get(f"push-call#{calls.pop()}").value)
+    assert stored["to"] == ["m1", "m2"]
+    at("2027-03-01T02:01:00")
+    assert _run()["sent"] == 2
+    assert _received(standin) == {("m1", "通知"): 1, ("m2", "通知"): 1}
+
+
 def test_a_send_whose_call_is_not_stored_is_given_up_not_rebuilt(
     standin, at, settings, reading
 ) -> None:
