@@ -10,7 +10,8 @@ One run (`run()`, the scheduled function `deliver_messages`, every minute, one a
    repeat of a send whose outcome is unknown (below);
 3. groups the rest by channel, event and content into one call each (WeCom: touser "a|b|c", at
    most 1000, sorted), keeping the pace: at most `PUSH_PER_RUN` person-times and
-   `PUSH_PER_MEMBER_PER_RUN` messages to one member a run. A row over the run's total stays due
+   `PUSH_PER_MEMBER_PER_RUN` messages to one member a run, her urgent ones (`urgent`, e.g. a
+   meeting change) taking the first places. A row over the run's total stays due
    (it is among the oldest: the next run takes it first); a row over its member's pace has its
    `push_due` moved on (a conditional update, like a hold), her surplus spread over the
    following minutes at her pace, so that the next runs neither read it again nor wait behind
@@ -426,6 +427,8 @@ class _Run:
         rows = due_rows(now, s.push_per_run)
         self.stats["due"] = len(rows)
         rows = [r for r in rows if not (r.lease_until and r.lease_until >= now)]
+        # A member's urgent messages take her pace's first places (then oldest first).
+        rows.sort(key=lambda r: not r.urgent)
         self.stats["busy"] = self.stats["due"] - len(rows)
         members = _members(r.member_no for r in rows)
         mutable = [r.member_no for r in rows if KINDS.get(r.kind) and KINDS[r.kind].mutable]

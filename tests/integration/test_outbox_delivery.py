@@ -690,6 +690,18 @@ def test_one_members_backlog_keeps_nobody_waiting(standin, at, settings) -> None
     assert sum(n for (member, _), n in received.items() if member == "m1") <= 3 * 2
 
 
+def test_a_members_urgent_message_goes_before_her_backlog(standin, at, settings) -> None:
+    settings(push_per_member_per_run=2)
+    _members("m1")
+    at("2027-03-01T02:00:00")
+    for n in range(30):
+        _post(f"test:pile:{n}", ["m1"], f"待审核{n}", kind="review_request")
+    at("2027-03-01T02:00:10")
+    _post("test:moved", ["m1"], "会议改期", kind="meeting_change")
+    assert _run()["sent"] == 2
+    assert _received(standin)[("m1", "会议改期")] == 1
+
+
 def test_a_backlogs_read_cost_per_run_stays_bounded(standin, at) -> None:
     """300 messages to one member at 15 a minute: each later run reads about the 15 it sends,
     not the whole backlog; all arrive once."""
