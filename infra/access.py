@@ -126,7 +126,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Member, None): ("BatchGetItem",),
         (NotifyPrefs, None): ("BatchGetItem",),
         (SignInBinding, None): ("BatchGetItem",),  # userids / openids bound at sign-in
-        (WeComCache, None): ("GetItem", "UpdateItem"),
+        # the token; the stored calls a resend repeats (`push-call#<id>`, delivery.py)
+        (WeComCache, None): ("GetItem", "PutItem", "UpdateItem"),
     },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
     # the members each batch changed for the ranking job (one PutItem a batch).

@@ -172,8 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
 # true, "after": k}]}` (the next sends answer an error; or deliver and then hold the answer for
 # `hang` seconds, past the client's timeout; or expire every token after k sends), `POST
 # /_standin/limits {"app_per_minute": n}` (person-times a minute for the app, more answers 45009),
-# `POST /_standin/advance {"seconds": s}` (moves the stand-in's clock for the windows above).
-# `POST /_standin/reset` clears all of it.
+# `POST /_standin/advance {"seconds": s}` (moves the stand-in's clock for the windows above),
+# `POST /_standin/duplicate-check {"compare": "content" | "request"}` (what the duplicate check
+# compares: the documentation says "同样内容（请求json）", which may mean the content without the
+# recipients (`content`, the default) or the whole request JSON, touser included (`request`): the
+# worker's exactly-once is tested under both). `POST /_standin/reset` clears all of it.
 
 AGENT_ID = 1000002  # the stand-in's one application (WECOM_AGENT_ID in tests and make dev)
 SEND_PATH = "/cgi-bin/message/send"
@@ -194,6 +197,7 @@ class MessageBox:
         self.users: set[str] | None = None  # None: every userid exists
         self.faults: list[dict] = []
         self.app_per_minute: int | None = None
+        self.compare = "content"  # the duplicate check's reading: "content" or "request"
         self.sends = 0
         self.received: list[dict] = []
         self.suppressed: list[dict] = []
@@ -260,9 +264,11 @@ def _deliver(box: MessageBox, body: dict) -> dict:
     invalid = [u.lower() for u in users if known is not None and u.lower() not in known]
     if len(invalid) == len(users):
         return {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
-    # The content the duplicate check compares: the request JSON without its recipients.
+    # The content the duplicate check compares: the request JSON without its recipients, or
+    # (the literal reading, `/_standin/duplicate-check`) the whole request JSON.
+    recipients = ("touser", "toparty", "totag") if box.compare == "content" else ()
     content = json.dumps(
-        {k: v for k, v in body.items() if k not in ("touser", "toparty", "totag")},
+        {k: v for k, v in body.items() if k not in recipients},
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -337,6 +343,7 @@ def _message_post(handler: _Handler, path: str) -> bool:
             handler._send(answer)
         return True
     hooks = {"/_standin/users", "/_standin/faults", "/_standin/limits", "/_standin/advance"}
+    hooks.add("/_standin/duplicate-check")
     if path not in hooks:
         return False
     body = _json_body(handler) or {}
@@ -348,6 +355,11 @@ def _message_post(handler: _Handler, path: str) -> bool:
             box.faults = [dict(f) for f in body.get("faults", [])]
         elif path == "/_standin/limits":
             box.app_per_minute = body.get("app_per_minute")
+        elif path == "/_standin/duplicate-check":
+            if body.get("compare") not in ("content", "request"):
+                handler._send({"errcode": 40003, "errmsg": "compare: content or request"})
+                return True
+            box.compare = body["compare"]
         else:
             box.offset += float(body.get("seconds", 0))
     handler._send({"ok": True})

@@ -86,7 +86,11 @@ class Sender(Protocol):
         """Member number → her address on this channel, for those of `members` that have one."""
         ...
 
-    def send(self, card: Card, addresses: list[str]) -> Outcome: ...
+    def send(self, card: Card, addresses: list[str]) -> Outcome:
+        """One call. The request must follow from `card`, `addresses` (in the order given) and
+        the channel's fixed settings alone: a resend after an unknown outcome passes the stored
+        card and addresses again and must make the identical request (delivery.py)."""
+        ...
 
 
 BATCH = 100  # keys per BatchGetItem
@@ -140,8 +144,8 @@ class WeComSender:
         return self._client
 
     def payload(self, card: Card, addresses: list[str]) -> dict:
-        """The request: the same card is the same JSON on every attempt (the duplicate check
-        compares the content)."""
+        """The request: the same card to the same addresses is the same JSON, byte for byte,
+        on every attempt (the duplicate check compares it, with or without touser)."""
         return {
             "touser": "|".join(addresses),
             "msgtype": "textcard",
@@ -290,7 +294,7 @@ def active(**senders: Sender) -> dict[str, Sender]:
 def site_url(path: str | None, event_key: str) -> str:
     """The card's link: the site's first origin and the message's page (else the 消息 centre),
     with the event's digest so that two events with the same text are not taken by WeCom for
-    one (its duplicate check compares the content only)."""
+    one (its duplicate check may compare the content without the recipients)."""
     origins = get_settings().site_origins
     if not origins:
         raise WeComError(-1, "SITE_ORIGINS is not set: a text card needs the site's address", "")

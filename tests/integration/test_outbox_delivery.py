@@ -49,6 +49,18 @@ def standin(wecom):
     return wecom
 
 
+# WeCom's duplicate check compares "同样内容（请求json）": the content without the recipients, or
+# the whole request JSON with touser. Exactly once must hold under both readings.
+READINGS = ("content", "request")
+
+
+@pytest.fixture(params=READINGS)
+def reading(request, standin) -> str:
+    """The stand-in's duplicate check under each reading in turn."""
+    _hook(standin, "/_standin/duplicate-check", {"compare": request.param})
+    return request.param
+
+
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch):
     """`settings(push_per_run=5, ...)`: the worker's settings for this test."""
@@ -237,7 +249,7 @@ def _wait_for(predicate, seconds: float = 20.0) -> None:
 
 
 def test_a_worker_killed_after_wecom_accepted_a_send_is_restarted_without_a_second_delivery(
-    standin,
+    standin, reading
 ) -> None:
     members = [f"m{i}" for i in range(4)]
     _members(*members)
@@ -268,7 +280,7 @@ def test_a_worker_killed_after_wecom_accepted_a_send_is_restarted_without_a_seco
     assert all(_row(m, f"test:kill:{n}").wecom.state == "sent" for m in members for n in range(3))
 
 
-def test_an_unanswered_send_is_retried_and_delivered_once(standin, settings) -> None:
+def test_an_unanswered_send_is_retried_and_delivered_once(standin, settings, reading) -> None:
     settings(wecom_timeout=1.5)
     _members("m1")
     _post("test:timeout", ["m1"], "通知")
@@ -304,6 +316,147 @@ def test_two_workers_at_once_send_each_message_once(standin) -> None:
     assert len(received) == 120 and set(received.values()) == {1}
     # Not merely saved by WeCom's duplicate check: no message was sent twice at all.
     assert _get(standin, "/_standin/messages")["suppressed"] == []
+
+
+# ---- a resend is the stored call, byte for byte -------------------------------------------------
+
+
+def _unanswered_next_send(standin, settings) -> None:
+    """The next send is delivered, but its answer comes after the client gave up waiting."""
+    settings(wecom_timeout=1.5, push_backoff_seconds=60)
+    _hook(standin, "/_standin/faults", {"faults": [{"hang": 4, "count": 1}]})
+
+
+def _log(standin) -> dict:
+    return _get(standin, "/_standin/messages")
+
+
+def test_a_resend_in_another_minute_is_the_same_request(standin, at, settings, reading) -> None:
+    """The shards rotate with the minute: rebuilt, the group would list the recipients in
+    another order, another request JSON (the reviewer's repro)."""
+    numbers = [f"m{i:02d}" for i in range(12)]
+    _members(*numbers)
+    at("2027-03-01T02:00:00")
+    _post("test:rotate", numbers, "通知")
+    _unanswered_next_send(standin, settings)
+    assert _run()["retried"] == 12
+    at("2027-03-01T02:03:00")  # another first shard; the backoff has passed
+    stats = _run()
+    assert set(_received(standin).values()) == {1} and len(_received(standin)) == 12
+    assert stats["sent"] == 12 and stats["calls"] == 1 and stats.get("replayed") == 12, stats
+    suppressed = _log(standin)["suppressed"]
+    assert len(suppressed) == 12 and len({m["msgid"] for m in suppressed}) == 1
+
+
+def test_a_resend_leaves_out_what_was_posted_since_for_the_same_event(
+    standin, at, settings, reading
+) -> None:
+    _members("m1", "m2", "m3", "m4")
+    at("2027-03-01T02:00:00")
+    _post("test:grown", ["m1", "m2", "m3"], "通知")
+    _unanswered_next_send(standin, settings)
+    assert _run()["retried"] == 3
+    _post("test:grown", ["m1", "m2", "m3", "m4"], "通知")  # the same event, one more recipient
+    at("2027-03-01T02:01:00")
+    stats = _run()
+    assert _received(standin) == {(m, "通知"): 1 for m in ("m1", "m2", "m3", "m4")}
+    assert stats["sent"] == 4 and stats["calls"] == 2 and stats.get("replayed") == 3, stats
+
+
+def test_rows_of_one_call_due_apart_each_replay_the_whole_call(
+    standin, at, settings, reading
+) -> None:
+    """A row settled or due later is still in the call: the replay is the same touser."""
+    from chalicelib.models import Message
+
+    _members("m1", "m2")
+    at("2027-03-01T02:00:00")
+    _post("test:apart", ["m1", "m2"], "通知")
+    _unanswered_next_send(standin, settings)
+    assert _run()["retried"] == 2
+    _row("m2", "test:apart").update(actions=[Message.push_due.set(_stamp("2027-03-01T02:30:00"))])
+    at("2027-03-01T02:01:00")
+    assert _run()["sent"] == 1
+    assert _row("m1", "test:apart").wecom.state == "sent"
+    at("2027-03-01T02:30:00")
+    _run()
+    assert _received(standin) == {("m1", "通知"): 1, ("m2", "通知"): 1}
+    assert _row("m2", "test:apart").wecom.state == "sent"
+    assert len(_log(standin)["suppressed"]) == 4  # two replays of m1|m2
+    assert _due_left() == 0
+
+
+def test_a_resend_keeps_the_link_of_the_first_send(standin, at, settings, reading) -> None:
+    _members("m1")
+    at("2027-03-01T02:00:00")
+    _post("test:origin", ["m1"], "通知")
+    _unanswered_next_send(standin, settings)
+    assert _run()["retried"] == 1
+    settings(site_origins=("https://moved.example.org",))  # the site moved in between
+    at("2027-03-01T02:01:00")
+    _run()
+    assert _received(standin) == {("m1", "通知"): 1}
+    assert _row("m1", "test:origin").wecom.state == "sent"
+    (again,) = _log(standin)["suppressed"]
+    assert again["url"].startswith(f"{WECOM_ENV['SITE_ORIGINS']}/me/?msg=")
+
+
+def test_a_call_is_to_the_rows_leased_when_another_worker_took_one(
+    standin, at, settings, reading, monkeypatch
+) -> None:
+    """Between the read and the lease another worker takes m3's row: the call made (and
+    stored, and named on the rows) is to m1 and m2 only, and so is its replay."""
+    import json as json_module
+
+    from chalicelib import clock, delivery
+    from chalicelib.models import Message, WeComCache
+
+    _members("m1", "m2", "m3")
+    at("2027-03-01T02:00:00")
+    _post("test:race", ["m1", "m2", "m3"], "通知")
+    real = delivery._Run.lease
+
+    def lease(self, row, name, call, replay=False):
+        if row.member_no == "m3" and not replay:  # the other worker got there first
+            row.update(actions=[Message.lease_until.set(int(clock.now()) + 3600)])
+        return real(self, row, name, call, replay)
+
+    monkeypatch.setattr(delivery._Run, "lease", lease)
+    _unanswered_next_send(standin, settings)
+    assert _run()["retried"] == 2
+    calls = {_row(m, "test:race").wecom.call for m in ("m1", "m2")}
+    assert len(calls) == 1 and _row("m3", "test:race").wecom.call is None
+    stored = json_module.loads(WeComCache.get(f"push-call#{calls.pop()}").value)
+    assert stored["to"] == ["m1", "m2"]
+    at("2027-03-01T02:01:00")
+    assert _run()["sent"] == 2
+    assert _received(standin) == {("m1", "通知"): 1, ("m2", "通知"): 1}
+
+
+def test_a_send_whose_call_is_not_stored_is_given_up_not_rebuilt(
+    standin, at, settings, reading
+) -> None:
+    from chalicelib.models import Message, WeComCache
+
+    _members("m1", "m2")
+    at("2027-03-01T02:00:00")
+    _post("test:lost", ["m1"], "通知")
+    _post("test:legacy", ["m2"], "通知二")
+    _unanswered_next_send(standin, settings)
+    _hook(standin, "/_standin/faults", {"faults": [{"hang": 4, "count": 2}]})
+    assert _run()["retried"] == 2
+    for item in WeComCache.scan(WeComCache.key.startswith("push-call#")):
+        item.delete()
+    # A row from before calls were stored: an unknown outcome and no call named.
+    _row("m2", "test:legacy").update(actions=[Message.wecom.call.remove()])
+    at("2027-03-01T02:01:00")
+    stats = _run()
+    assert stats["failed"] == 2 and stats.get("calls", 0) == 0, stats
+    for member, event in (("m1", "test:lost"), ("m2", "test:legacy")):
+        row = _row(member, event)
+        assert row.wecom.state == "failed" and "outcome unknown" in row.wecom.error
+        assert row.push_due is None
+    assert _log(standin)["sends"] == 2  # the two first sends only
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -406,7 +559,7 @@ def test_a_message_posted_in_the_small_hours_waits_for_the_same_morning(
 
 
 def test_a_send_unanswered_just_before_the_night_is_repeated_not_held(
-    standin, at, settings
+    standin, at, settings, reading
 ) -> None:
     """Held till 07:30 it would outlive WeCom's duplicate-check window and be given up."""
     settings(push_quiet_hours="22:00-07:30", wecom_timeout=1.5)
@@ -484,23 +637,96 @@ def test_a_run_stays_within_the_configured_pace(standin, settings) -> None:
     assert len(_received(standin)) == 12
 
 
-def test_one_member_gets_at_most_the_per_member_pace_a_run(standin, settings) -> None:
+def test_one_member_gets_at_most_the_per_member_pace_a_run(standin, at) -> None:
     _members("m1")
+    at("2027-03-01T02:00:00")
     for n in range(40):
         _post(f"test:flood:{n}", ["m1"], f"通知{n}")
     sent = []
-    for _ in range(3):
+    for minute in range(3):
+        at(f"2027-03-01T02:{minute:02d}:00")
         sent.append(_run().get("sent", 0))
         _hook(standin, "/_standin/advance", {"seconds": 60})
     assert sent == [15, 15, 10]
     log = _get(standin, "/_standin/messages")
     assert len(log["received"]) == 40 and log["dropped"] == []
-    # Without the pace, WeCom would drop what exceeds 30 a minute to one member.
+
+
+def test_without_the_pace_wecom_drops_the_excess(standin, settings) -> None:
+    """What exceeds 30 a minute to one member WeCom drops silently."""
     settings(push_per_member_per_run=100)
+    _members("m1")
     for n in range(40):
         _post(f"test:flood2:{n}", ["m1"], f"再通知{n}")
     _run()
     assert len(_get(standin, "/_standin/messages")["dropped"]) == 10
+
+
+def test_one_members_backlog_keeps_nobody_waiting(standin, at, settings) -> None:
+    """Rows over a member's pace move on to later minutes: the run's reads are not spent on
+    them again and again, and the other members' messages, urgent or not, go at once (the
+    reviewer's repro: before, the same rows filled every run and nothing else was read)."""
+    from chalicelib import outbox
+
+    settings(push_per_run=40, push_per_member_per_run=2)
+    _members("m1", "m2", "m3")
+    at("2027-03-01T02:00:00")
+    for n in range(200):
+        _post(f"test:bulk:{n}", ["m1"], f"待审核{n}", kind="review_request")
+    first = f"p{(_stamp('2027-03-01T02:00:10') // 60) % 4}"  # the shard this minute reads first
+    events = {}
+    for member, kind in (("m2", "meeting_change"), ("m3", "request_reply")):  # urgent, not
+        n = 0
+        while outbox.build(f"test:{kind}:{n}", kind, member, "x", "y").push_shard != first:
+            n += 1
+        events[member] = f"test:{kind}:{n}"
+    at("2027-03-01T02:00:10")
+    _post(events["m2"], ["m2"], "会议改期", kind="meeting_change")
+    _post(events["m3"], ["m3"], "诉求答复", kind="request_reply")
+    for _ in range(3):  # the same minute: a retried or overlapping run
+        _run()
+    received = _received(standin)
+    assert received[("m2", "会议改期")] == 1 and received[("m3", "诉求答复")] == 1
+    assert sum(n for (member, _), n in received.items() if member == "m1") <= 3 * 2
+
+
+def test_a_members_urgent_message_goes_before_her_backlog(standin, at, settings) -> None:
+    settings(push_per_member_per_run=2)
+    _members("m1")
+    at("2027-03-01T02:00:00")
+    for n in range(30):
+        _post(f"test:pile:{n}", ["m1"], f"待审核{n}", kind="review_request")
+    at("2027-03-01T02:00:10")
+    _post("test:moved", ["m1"], "会议改期", kind="meeting_change")
+    assert _run()["sent"] == 2
+    assert _received(standin)[("m1", "会议改期")] == 1
+
+
+def test_a_backlogs_read_cost_per_run_stays_bounded(standin, at) -> None:
+    """300 messages to one member at 15 a minute: each later run reads about the 15 it sends,
+    not the whole backlog; all arrive once."""
+    from tests.aws_units import billed
+
+    _members("m1")
+    at("2027-03-01T02:00:00")
+    for n in range(300):
+        _post(f"test:backlog:{n}", ["m1"], f"通知{n}")
+    first = _run()
+    assert first["sent"] == 15 and first["paced"] == 285
+    dues, reads, sent = [], [], 0
+    for minute in range(1, 20):
+        at(f"2027-03-01T{2 + minute // 60:02d}:{minute % 60:02d}:00")
+        _hook(standin, "/_standin/advance", {"seconds": 60})
+        with billed() as bill:
+            stats = _run()
+        dues.append(stats["due"])
+        reads.append(bill.read_units)
+        sent += stats.get("sent", 0)
+    assert sent == 285 and max(dues) == 15, dues
+    assert max(reads) <= 10, reads  # the 15 rows, 4 queries, her registry item, the token
+    received = _received(standin)
+    assert len(received) == 300 and set(received.values()) == {1}
+    assert _get(standin, "/_standin/messages")["dropped"] == []
 
 
 # ---- the stand-in's contract --------------------------------------------------------------------
@@ -579,7 +805,8 @@ def test_make_devs_delivery_loop_brings_a_posted_message_to_the_standin(standin)
 
 def test_units_of_a_delivered_and_of_a_held_message(standin, at, settings) -> None:
     """The bench's figures, kept: 6 write units per delivered message (lease and outcome, each on
-    the row, the by-time LSI and the push-due GSI), 4 for a hold (the GSI key moves)."""
+    the row, the by-time LSI and the push-due GSI) and 1 per call (the stored call, under 1 KB
+    for ten recipients), 4 for a hold (the GSI key moves)."""
     from tests.aws_units import billed
 
     settings(push_quiet_hours="22:00-07:30")
@@ -591,7 +818,8 @@ def test_units_of_a_delivered_and_of_a_held_message(standin, at, settings) -> No
     _post("test:units2", numbers, "通知二", kind="meeting_notice")
     with billed() as bill:
         assert _run()["sent"] == 10
-    assert bill.write_units == 10 * 6
+    assert bill.write_units == 10 * 6 + 1
+    assert bill.count("PutItem", "wecom-cache") == 1
     # Reads: the members (0.5 each), one query per shard (0.5 at least), the token once.
     assert bill.read_units == 10 * 0.5 + 4 * 0.5 + 0.5
     at("2027-03-01T15:00:00")  # night

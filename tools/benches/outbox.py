@@ -30,12 +30,19 @@ MP_TEMPLATES = {"*": {"template_id": "standin-notice-template", "data": {"thing1
 
 
 def _members(n: int) -> list[str]:
-    from chalicelib.models import Member
+    """n members, each with the WeCom userid she bound at sign-in (the default userid field:
+    the worker reads the bindings)."""
+    from chalicelib.models import Member, SignInBinding
+    from chalicelib.models.signin import member_binding_key
 
     numbers = [f"4{i:07d}" for i in range(n)]
     with Member.batch_write() as batch:
         for no in numbers:
             batch.save(Member(no, name="党员", branch_id="B1", status="full"))
+    with SignInBinding.batch_write() as batch:
+        for no in numbers:
+            key = member_binding_key("wecom", CORP, no)
+            batch.save(SignInBinding(key, member_no=no, subject=f"u{no}", bound_at=1))
     return numbers
 
 

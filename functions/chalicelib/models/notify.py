@@ -71,6 +71,9 @@ class Channel(MapAttribute):
     # Set when a send begins, removed once its outcome is known: still there after the lease
     # ran out, the worker died mid-send and WeCom may have it (delivery.py: exactly once).
     sending_at = NumberAttribute(null=True)
+    # With `sending_at`: the id of the stored call that send made (delivery.py: a resend is that
+    # call again, byte for byte).
+    call = UnicodeAttribute(null=True)
 
 
 class Message(Model):
