@@ -225,6 +225,11 @@ def test_without_sharing_the_page_works_and_shows_no_error(
     expect(phone.locator(".article-body")).to_be_visible()
     expect(phone.get_by_text(message)).to_have_count(0)
     expect(phone.locator("[role=alert]:visible")).to_have_count(0)
+    # The next page of the tab: after a 404 (no such app here) it does not ask again; after a
+    # 503 it does (WeChat may be back).
+    phone.goto(f"{site.url}/articles/{ARTICLE}.html?again=1")
+    phone.wait_for_load_state("networkidle")
+    assert answered == ([status] if status == 404 else [status, status])
     # (the `phone` fixture fails the test on any uncaught script error)
 
 

@@ -61,14 +61,37 @@ function signer() {
   return /wxwork/i.test(navigator.userAgent) ? 'wecom' : 'mp';
 }
 
+// A stage without this app answers 404 on every page: remembered for the tab (sessionStorage),
+// so a reader of a site without a 公众号 asks once, not on every page view.
+const OFF = 'dj-share-off';
+
+function remembered(key) {
+  try {
+    return sessionStorage.getItem(OFF) === key;
+  } catch {
+    return false; // storage refused (private mode): ask, as before
+  }
+}
+
+function remember(key) {
+  try {
+    sessionStorage.setItem(OFF, key);
+  } catch {
+    // nothing to keep it in: the next page asks again
+  }
+}
+
 async function main() {
+  const app = signer();
+  if (remembered(app)) return;
   // The signed URL is the page's address as WeChat sees it, without its #fragment.
   const page = location.href.split('#')[0];
-  const query = `url=${encodeURIComponent(page)}&app=${signer()}`;
+  const query = `url=${encodeURIComponent(page)}&app=${app}`;
   const reply = await fetch(`/api/share/config?${query}`, { credentials: 'omit' });
   // Read in any case: a body left unread keeps the request open in some webviews.
   const config = await reply.json();
-  if (!reply.ok) return; // 404: no such app on this stage; 503: try again on the next page
+  if (reply.status === 404) remember(app); // no such app on this stage
+  if (!reply.ok) return; // 503: try again on the next page
   const wx = await loadSdk(loader.getAttribute('data-sdk'));
   wx.config({
     debug: false,
