@@ -141,6 +141,8 @@ def test_hiding_a_comment_asks_for_a_required_reason_in_a_dialog(site, phone: Pa
     phone.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
 
     log_in(phone, site, "77000011", "/moderation.html")
+    # The tabs work once moderation.js has loaded its first queue: a tap before that is lost.
+    phone.wait_for_load_state("networkidle")
     phone.get_by_role("tab", name="最近评论").click()
     item = phone.locator(f'.mod-item[data-id="{made[0]["id"]}"]')
     item.locator('[data-action="hide"]').click()
