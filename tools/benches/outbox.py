@@ -94,7 +94,6 @@ def run(stack: LocalStack) -> list[Row]:
         wecom_api_base=server.url,
         site_origins=(stack.url,),
         push_quiet_hours="",  # the bench runs at any hour
-        wecom_userid_field="member_no",  # no bindings to read for WeCom: its figures as before
     )
     try:
         numbers = _members(MEMBERS)
