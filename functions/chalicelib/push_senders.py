@@ -163,6 +163,8 @@ class WeComSender:
     def send(self, card: Card, addresses: list[str]) -> Outcome:
         try:
             body = self.client.post(SEND_PATH, self.payload(card, addresses))
+        except SettingsError as exc:  # the corp secret unreadable (SSM): nothing sent, retried
+            return Outcome(error=f"WeCom secret: {exc}")
         except WeComUnreachableError as exc:
             return Outcome(error=str(exc), unknown=True)
         except WeComError as exc:

@@ -827,3 +827,27 @@ def test_units_of_a_delivered_and_of_a_held_message(standin, at, settings) -> No
     with billed() as bill:
         assert _run()["held"] == 10
     assert bill.write_units == 10 * 4
+
+
+def test_an_unreadable_corp_secret_is_retried_not_taken_for_a_send(standin, monkeypatch) -> None:
+    """The corp secret's SSM parameter unreadable: the token could not be fetched, nothing went
+    out, so the row is pending again for a later run (not a crashed run, not "outcome unknown")."""
+    from chalicelib.push_senders import WeComSender
+    from chalicelib.settings import SettingsError
+    from chalicelib.wecom_client import WeComClient
+
+    def unreadable() -> str:
+        raise SettingsError("cannot read the WeCom secret from SSM")
+
+    _members("m1")
+    _post("test:ssm", ["m1"], "通知")
+    stats = _run(wecom=WeComSender(WeComClient(secret=unreadable)))
+    assert stats["retried"] == 1, stats
+    row = _row("m1", "test:ssm")
+    assert row.wecom.state == "pending" and "SSM" in row.wecom.error
+    from chalicelib import clock
+
+    later = time.time() + 3600  # past its backoff
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert _run()["sent"] == 1  # the secret readable again: sent once
+    assert _received(standin) == {("m1", "通知"): 1}
