@@ -213,6 +213,8 @@ def test_the_award_toast_shows_where_the_reader_is(site, phone: Page):
     member.update(actions=[Member.joined_on.remove()])
     publish_catalog(site.site / FILENAME)
     log_in(phone, site, "77000021", "/me.html")
+    # The sign-in's own point, on the page she lands on (shown there, not carried on).
+    expect_toast(phone, "今日登录，积分 +1")
     phone.clock.install()
     phone.goto(f"{site.url}/articles/{ARTICLE}.html")
     expect(phone.locator("article[data-slug]")).to_be_visible()
@@ -241,6 +243,8 @@ def test_the_series_count_follows_the_days_credit(site, phone: Page):
     member.update(actions=[Member.joined_on.remove()])
     publish_catalog(site.site / FILENAME)
     log_in(phone, site, "77000031", "/me.html")
+    # The sign-in's own point, on the page she lands on (shown there, not carried on).
+    expect_toast(phone, "今日登录，积分 +1")
     phone.clock.install()
     phone.goto(f"{site.url}/articles/dangzhang-004.html")
     progress = phone.locator("#series-progress")
