@@ -8,8 +8,6 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from . import inbox, web
-from .errors import BadRequestError
-from .message_kinds import KINDS
 from .models import Member
 from .web import Field
 
@@ -51,6 +49,4 @@ def my_settings(member: Member) -> Response:
 @web.signed_in(bp)
 @web.body(bp, {"muted": Field(list)})
 def save_my_settings(member: Member, *, body: dict[str, Any]) -> Response:
-    if len(body["muted"]) > len(KINDS):
-        raise BadRequestError(f"静音的消息类型（muted）最多 {len(KINDS)} 项")
     return web.json_response(inbox.save_settings(member.member_no, body["muted"]))

@@ -16,7 +16,6 @@ Costs (AWS-billed, measured by tests/integration/test_inbox_api.py):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -168,9 +167,11 @@ def settings(member_no: str) -> dict[str, Any]:
     return _settings(_muted(member_no))
 
 
-def save_settings(member_no: str, muted: Iterable[object]) -> dict[str, Any]:
+def save_settings(member_no: str, muted: list[object]) -> dict[str, Any]:
     """Replace the kinds she muted. Every entry must be a kind she may mute; otherwise 400 and
     nothing changes."""
+    if len(muted) > len(KINDS):
+        raise BadRequestError(f"静音的消息类型（muted）最多 {len(KINDS)} 项")
     wanted: set[str] = set()
     for name in muted:
         if not isinstance(name, str):
