@@ -10,6 +10,7 @@ covered, every queried index granted, no Scan on a request path, item-level acti
 from __future__ import annotations
 
 from chalicelib.models import (
+    Attendance,
     Ballot,
     Board,
     Campaign,
@@ -19,10 +20,12 @@ from chalicelib.models import (
     CommentLimit,
     CommentStats,
     LoginThrottle,
+    Meeting,
     Member,
     Message,
     NotifyPrefs,
     OrgUnit,
+    PlanItem,
     PointClaim,
     PointDay,
     PointTotal,
@@ -43,6 +46,7 @@ from chalicelib.models import (
     SessionFamily,
     SignInBinding,
     SignInState,
+    UnitMonth,
     VoteCount,
     WeComCache,
 )
@@ -95,6 +99,16 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # in a transaction (Put with a condition) and read by key.
         (SignInState, None): ("GetItem", "PutItem", "UpdateItem"),
         (SignInBinding, None): ("GetItem", "PutItem"),
+        # Organisation life (meetings.py and its neighbours): a meeting and its attendance rows
+        # by key, a unit's meetings and a month's by index, her meetings by index.
+        (Meeting, None): ("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
+        (Meeting, "by-unit"): ("Query",),
+        (Meeting, "by-month"): ("Query",),
+        (Attendance, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        (Attendance, "by-member"): ("Query",),
+        (PlanItem, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        (UnitMonth, None): ("GetItem", "Query"),
+        (UnitMonth, "by-month"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

@@ -19,13 +19,12 @@ from __future__ import annotations
 import calendar
 import re
 import string
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import quiet_hours
+from . import quiet_hours, toml_entries
 from .audiences import AUDIENCES, Audience
 from .clock import TZ
 from .message_kinds import KINDS
@@ -176,49 +175,19 @@ def template_fields(text: str) -> list[str]:
     return names
 
 
-def _lines(text: str) -> tuple[list[int], list[str]]:
-    """The line number of each `[[reminder]]` header, and the file's lines."""
-    lines = text.splitlines()
-    heads = [n for n, line in enumerate(lines, 1) if line.strip().startswith("[[reminder]]")]
-    return heads, lines
-
-
-def _field_line(lines: list[str], head: int, name: str) -> int:
-    """The line of `name = ...` in the entry starting at `head` (the header if absent)."""
-    pattern = re.compile(rf"^\s*{re.escape(name)}\s*=")
-    for n in range(head, len(lines)):
-        stripped = lines[n].strip()
-        if stripped.startswith("["):
-            break
-        if pattern.match(lines[n]):
-            return n + 1
-    return head
-
-
 def load(path: Path = DEFAULT_FILE) -> list[Reminder]:
     """Every reminder of the file, checked; ReminderFileError lists every problem."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        raise ReminderFileError(
-            f"{path}:{found[1] if found else 1}: TOML 格式错误：{exc}"
-        ) from None
-    heads, lines = _lines(text)
+    found = toml_entries.read(path, "reminder", ReminderFileError)
     problems: list[str] = []
-    for name in sorted(set(data) - {"reminder"}):
+    for name in found.other_tables:
         problems.append(f"{path}:1: 未知的表「{name}」：每条提醒写成 [[reminder]]")
-    entries = data.get("reminder", [])
-    if not isinstance(entries, list) or len(entries) != len(heads):
-        raise ReminderFileError(f"{path}:1: 每条提醒写成 [[reminder]]（不要用行内表）")
     out: list[Reminder] = []
     seen: dict[str, int] = {}
-    for entry, head in zip(entries, heads, strict=True):
+    for entry, head in found.entries:
         label = str(entry.get("key", "?"))
 
         def bad(field: str, message: str, entry_head: int = head, label: str = label) -> None:
-            line = _field_line(lines, entry_head, field)
+            line = found.field_line(entry_head, field)
             problems.append(f"{path}:{line}: 提醒「{label}」字段 {field}：{message}")
 
         reminder = _entry(entry, head, path, bad)

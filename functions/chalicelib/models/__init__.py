@@ -13,6 +13,7 @@ from pynamodb.models import Model
 from . import (
     base,
     interaction,
+    meetings,
     notify,
     points,
     quizzes,
@@ -33,6 +34,7 @@ from .interaction import (
     CommentStats,
     VoteCount,
 )
+from .meetings import Attendance, Meeting, PlanItem, UnitMonth
 from .notify import Message, NotifyPrefs
 from .points import Board, PointClaim, PointDay, PointTotal, RankingState
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
@@ -56,6 +58,7 @@ _AREAS = (
     notify,
     reminders,
     signin,
+    meetings,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -68,6 +71,7 @@ base.share_connection(ALL_MODELS)
 
 __all__ = [
     "ALL_MODELS",
+    "Attendance",
     "Ballot",
     "Board",
     "Campaign",
@@ -77,10 +81,12 @@ __all__ = [
     "CommentLimit",
     "CommentStats",
     "LoginThrottle",
+    "Meeting",
     "Member",
     "Message",
     "NotifyPrefs",
     "OrgUnit",
+    "PlanItem",
     "PointClaim",
     "PointDay",
     "PointTotal",
@@ -101,6 +107,7 @@ __all__ = [
     "SessionFamily",
     "SignInBinding",
     "SignInState",
+    "UnitMonth",
     "VoteCount",
     "WeComCache",
 ]
