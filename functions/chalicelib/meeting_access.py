@@ -1,0 +1,85 @@
+"""Who may see or act on a meeting, through the one scope check (scope.py).
+
+- Staff whose role reaches the meeting's unit read it (`read`) or run it (`manage`: notice,
+  leave decisions, the check-in code, attendance corrections, the record).
+- An invited member (attendee or guest) sees the meeting, her own attendance and may ask for
+  leave and check in.
+- A member of the unit's subtree sees a locked record only when it is marked visible to members.
+Nobody sees a meeting beside or above her; an unknown id and one out of scope answer alike (404),
+so nobody learns which meetings exist.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import scope
+from .errors import ForbiddenError, NotFoundError
+from .models import Attendance, Meeting
+from .scope import Access, Caller
+
+MEETING_ID = re.compile(r"^mt_[A-Za-z0-9_-]{8,40}$")
+NOT_FOUND = "会议不存在或您无权查看"
+
+
+def load(meeting_id: str, *, consistent: bool = False) -> Meeting:
+    """The meeting, or 404 (also for an id that cannot be one)."""
+    if not MEETING_ID.match(meeting_id or ""):
+        raise NotFoundError(NOT_FOUND)
+    try:
+        return Meeting.get(meeting_id, consistent_read=consistent)
+    except Meeting.DoesNotExist:
+        raise NotFoundError(NOT_FOUND) from None
+
+
+def staff_access(caller: Caller, meeting: Meeting) -> Access:
+    """The caller's role over the meeting's unit (its path as recorded when it was created)."""
+    return scope.unit_access(caller, meeting.unit_path)
+
+
+def attendance(meeting_id: str, member_no: str, *, consistent: bool = False) -> Attendance | None:
+    """Her row of the meeting (None: she is not invited)."""
+    try:
+        return Attendance.get(meeting_id, member_no, consistent_read=consistent)
+    except Attendance.DoesNotExist:
+        return None
+
+
+def require_manage(caller: Caller, meeting: Meeting) -> None:
+    """Run the meeting: a `manage` role over its unit. Staff who can read it are told why;
+    anyone else gets the 404 of a meeting they may not know about."""
+    access = staff_access(caller, meeting)
+    if access == "manage":
+        return
+    if access == "read":
+        raise ForbiddenError("只有本组织的书记或上级党组织的管理人员可以管理此会议")
+    raise NotFoundError(NOT_FOUND)
+
+
+def load_managed(caller: Caller, meeting_id: str, *, consistent: bool = False) -> Meeting:
+    meeting = load(meeting_id, consistent=consistent)
+    require_manage(caller, meeting)
+    return meeting
+
+
+def load_visible(
+    caller: Caller, meeting_id: str, *, consistent: bool = False
+) -> tuple[Meeting, Access, Attendance | None]:
+    """The meeting, the caller's staff access to it, and her own row if invited; 404 when she
+    is neither staff over it nor invited."""
+    meeting = load(meeting_id, consistent=consistent)
+    access = staff_access(caller, meeting)
+    row = attendance(meeting.meeting_id, caller.member_no, consistent=consistent)
+    if access == "none" and row is None:
+        raise NotFoundError(NOT_FOUND)
+    return meeting, access, row
+
+
+def may_read_record(caller: Caller, meeting: Meeting, row: Attendance | None) -> bool:
+    """The minutes and photos: staff over the unit; invited members and the unit's own members
+    once the record is locked and marked visible to members."""
+    if staff_access(caller, meeting) != "none":
+        return True
+    if not (meeting.state == "locked" and meeting.visible_to_members):
+        return False
+    return row is not None or meeting.unit_id in caller.path
