@@ -45,6 +45,10 @@ WECOM_OAUTH = {
     "mp_app_id": WECOM_ENV["WECHAT_MP_APP_ID"],
     "mp_secret": WECOM_ENV["WECHAT_MP_SECRET"],
 }
+# The S3 stand-in (infra/s3_standin.py, fixture `s3`): the uploads bucket of files from phones.
+S3_PORT = dynamodb_local.free_port()
+S3_ENV = {"S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "UPLOADS_BUCKET": "dangjian-test-uploads"}
+WECOM_ENV.update(S3_ENV)
 os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS, **WECOM_ENV))
 
 
@@ -96,6 +100,17 @@ def wecom() -> Iterator[object]:
     )
     yield server
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[str]:
+    """The S3 stand-in (moto's server) with the uploads bucket the API's settings name; yields
+    its endpoint."""
+    from infra import s3_standin
+
+    server = s3_standin.serve(S3_PORT, [WECOM_ENV["SITE_ORIGINS"]], bucket=S3_ENV["UPLOADS_BUCKET"])
+    yield S3_ENV["S3_ENDPOINT"]
+    server.stop()
 
 
 def approve_all_content() -> None:

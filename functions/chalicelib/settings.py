@@ -201,6 +201,13 @@ class Settings:
         )
     )
 
+    # Files from phones (uploads.py): the private bucket the pages upload to with pre-signed
+    # POSTs. `S3_ENDPOINT` only locally (the S3 stand-in, infra/s3_standin.py); unset in AWS.
+    uploads_bucket: str = field(
+        default_factory=lambda: _env("UPLOADS_BUCKET", "dangjian-dev-uploads")
+    )
+    s3_endpoint: str | None = field(default_factory=lambda: os.environ.get("S3_ENDPOINT") or None)
+
     # The outbox's delivery (chalicelib/delivery.py; README: Notifications) pushes through the
     # same WeCom application (`wecom_agent_id`) to the userid `wecom_userid_field` names.
     # No pushes of non-urgent messages in these hours (Asia/Shanghai, "HH:MM-HH:MM"; "" none).

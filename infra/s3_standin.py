@@ -1,0 +1,101 @@
+"""The local S3: moto's server mode (`moto[server]`, pinned in requirements-dev.txt), started by
+`make dev` and by the tests' `s3` fixture, with the uploads bucket made as the stack makes it
+(private, CORS for the site's origins, an expiry rule for `incoming/`).
+
+Why moto: it is already the project's AWS stand-in (the deploy test), it speaks S3's wire protocol
+for everything uploads.py does — pre-signed POST (SigV4 policy), HEAD, ranged GET, CopyObject,
+DeleteObject, pre-signed GET — and answers CORS preflights from the bucket's CORS rules, so a page
+uploads to it from the browser exactly as to S3. No Java, no daemon, no other dependency.
+
+What it does NOT check (README, Organisation life → the record): the POST policy's conditions
+(`content-length-range`, the `Content-Type` equality) are not enforced — it stores an oversize
+file or another type. That is why uploads.py checks every object after upload (size by HEAD,
+the real type by its first bytes) and refuses what storage let through; tests/unit/test_uploads.py
+shows both: moto accepts the oversize POST, our check refuses it. Lifecycle rules are stored, never
+run; the signature of a pre-signed POST/GET is not verified either.
+
+    python -m infra.s3_standin PORT [ORIGIN ...]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+
+from botocore.config import Config
+
+from infra import dynamodb_local
+
+BUCKET = "dangjian-dev-uploads"
+REGION = "ap-east-1"
+# As the stack's UploadsBucket: objects never attached expire after a day.
+INCOMING_PREFIX = "incoming/"
+
+
+def client(endpoint: str):
+    import botocore.session
+
+    return botocore.session.get_session().create_client(
+        "s3",
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+
+
+def cors_rules(origins: list[str]) -> list[dict]:
+    """The browser POSTs the form and reads the photos (pre-signed GET) from the site's pages."""
+    return [
+        {
+            "AllowedOrigins": origins,
+            "AllowedMethods": ["POST", "GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3600,
+        }
+    ]
+
+
+def make_bucket(endpoint: str, origins: list[str], bucket: str = BUCKET) -> None:
+    s3 = client(endpoint)
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors_rules(origins)})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-unattached",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": INCOMING_PREFIX},
+                    "Expiration": {"Days": 1},
+                }
+            ]
+        },
+    )
+
+
+def serve(port: int, origins: list[str], bucket: str = BUCKET):
+    """moto's server on 127.0.0.1:`port` (a thread of this process) with the bucket made."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    dynamodb_local.wait_for_port(port, timeout=30)
+    make_bucket(f"http://127.0.0.1:{port}", origins, bucket)
+    return server
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    serve(int(sys.argv[1]), sys.argv[2:] or ["http://127.0.0.1:8080"])
+    print(f"S3 stand-in on http://127.0.0.1:{sys.argv[1]} (bucket {BUCKET})", flush=True)
+    while True:
+        time.sleep(3600)
