@@ -3,6 +3,7 @@
 Other areas award points through two plain functions (reading, comments, votes, quizzes):
 
     award(member_no, rule_key, object_id, amount=None, day=None) -> Award | None
+    deduct(member_no, rule_key, object_id) -> Award | None   (rules with negative points)
     reverse(member_no, rule_key, object_id, day=None) -> Award | None
 
 `award` returns what was credited, or None when nothing was (already awarded for that key, or the
@@ -194,6 +195,29 @@ def award(
     if got is None:
         return None
     return Award(member_no, rule.key, object_id, got, day.isoformat(), key)
+
+
+def deduct(
+    member_no: str, rule_key: str, object_id: str, *, note: str | None = None
+) -> Award | None:
+    """Take a rule's (negative) points once for `object_id` (an unexcused absence from a meeting);
+    None when already deducted or the rule is set to 0. The same path as an award unique for
+    ever — a claim on the deterministic key, then one conditional line dated today — so a retried
+    or parallel call deducts once. A deduction is not counted against any daily cap; reverse()
+    does not undo it (a later correction would add a line of its own)."""
+    rule = RULES.get(rule_key)
+    if rule is None:
+        raise ValueError(f"unknown points rule {rule_key!r}")
+    if rule.points > 0 or rule.unique != "object":
+        raise ValueError(f"{rule_key}: not a deduction rule")
+    if rule.points == 0 or not object_id:
+        return None
+    today = clock.today()
+    key = ledger_key(rule, object_id, today)
+    got = _credit(member_no, rule, key, rule.points, today, note, forever=True)
+    if got is None:
+        return None
+    return Award(member_no, rule.key, object_id, got, today.isoformat(), key)
 
 
 def credited(member_no: str, rule_key: str, object_id: str, day: date | None = None) -> int:

@@ -26,8 +26,8 @@ Unique = Literal["object", "object_day"]
 class Rule:
     key: str
     label: str  # shown to members
-    activity: str  # the activity-mix group on 我的党建: reading, quiz, comment, vote, other
-    points: int  # one award's default amount
+    activity: str  # the mix group on 我的党建: reading, quiz, comment, vote, meeting, other
+    points: int  # one award's default amount (negative: a deduction, points.deduct)
     daily_cap: int | None  # points per member per day; None: no daily cap
     unique: Unique
     per_award_max: int  # the largest amount one award may carry
@@ -45,6 +45,11 @@ RULES: dict[str, Rule] = {
         Rule("challenge_quiz", "挑战答题", "quiz", 1, 6, "object", 6),
         Rule("exam", "在线考试", "quiz", 10, None, "object", 10),
         Rule("political_birthday", "政治生日", "other", 5, None, "object", 5),
+        # Organisation life, settled when the organiser locks the record (meeting_records.py):
+        # object = the meeting id. A negative `points` makes the rule a deduction, written by
+        # points.deduct (never by award); set it to 0 to turn deductions off.
+        Rule("meeting_attendance", "参加组织生活", "meeting", 2, None, "object", 2),
+        Rule("meeting_absence", "无故缺席组织生活", "meeting", -2, None, "object", 0),
     )
 }
 
@@ -53,6 +58,7 @@ ACTIVITY_LABELS: dict[str, str] = {
     "quiz": "答题考试",
     "comment": "学习点评",
     "vote": "投票",
+    "meeting": "组织生活",
     "other": "登录与纪念日",
 }
 

@@ -20,6 +20,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -102,6 +103,12 @@ class Meeting(Model):
     locked_at = NumberAttribute(null=True)
     locked_by = UnicodeAttribute(null=True)
     corrections = ListAttribute(of=Correction, null=True)
+    # The kept keys of `photos` and `attachments` (meeting_records.py): the condition that makes
+    # attaching the same upload twice add it once.
+    file_keys = UnicodeSetAttribute(null=True)
+    # When the lock's follow-up writes (absences, points) all went through; a later submit
+    # repeats them until it is set.
+    settled_at = NumberAttribute(null=True)
     # The idempotency key of the request that created it (a retried create finds it).
     request_key = UnicodeAttribute(null=True)
     created_at = NumberAttribute()

@@ -1,0 +1,478 @@
+"""A meeting's record: minutes, decisions, photos and attachments, the lock, later corrections, and
+the attendance it settles (absences, points). Every route goes through meeting_access.
+
+- While the meeting is "scheduled" the organiser (manage scope) edits the record and attaches
+  files uploaded straight to storage (uploads.py); each write is conditional on the state, so an
+  edit racing the lock loses with a 409 and changes nothing.
+- `submit` locks it: one conditional update ("scheduled" → "locked"), so parallel submits lock
+  once. Then the lock is settled: each attendee neither present nor on approved leave is marked
+  `absent`, present members get `meeting_attendance` points, the absent the `meeting_absence`
+  deduction (deterministic ledger keys: each once, whoever repeats it), and `settled_at` is set
+  last. A failure in between is repaired by calling submit again: a locked, unsettled meeting
+  settles again.
+- After the lock only corrections change the record: each appends a Correction (who, when, why,
+  before, after) in the same conditional update that applies it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import size
+
+from . import clock, meeting_access, meeting_kinds, points, registry, scope, uploads
+from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from .models import Attendance, Meeting, Member
+from .models.base import condition_failed
+from .models.meetings import Correction, StoredFile
+from .scope import Caller
+
+MAX_MINUTES = 20_000
+MAX_DECISIONS = 30
+MAX_DECISION_CHARS = 200
+MAX_REASON_CHARS = 200
+LIMITS = {"photo": 30, "attachment": 10}  # files per meeting
+FIELDS = {"photo": "photos", "attachment": "attachments"}
+LOCKED = "记录已提交锁定，如需修改请提交更正说明"
+CANCELLED = "会议已取消，不能填写记录"
+NOT_PUBLIC = "会议记录尚未公开"
+CORRECTABLE = ("minutes", "decisions", "visible_to_members", "photos", "attachments")
+MAX_RANGE_DAYS = 3 * 366
+
+
+def prefix(meeting_id: str) -> str:
+    """The meeting's folder in the uploads bucket."""
+    return f"meetings/{meeting_id}"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def load_readable(caller: Caller, meeting_id: str) -> tuple[Meeting, str]:
+    """The meeting and the caller's staff access, when she may read its record (403 for an
+    invitee before it is public, the 404 of meeting_access for anyone else)."""
+    meeting = meeting_access.load(meeting_id, consistent=True)
+    access = meeting_access.staff_access(caller, meeting)
+    row = meeting_access.attendance(meeting.meeting_id, caller.member_no)
+    if meeting_access.may_read_record(caller, meeting, row):
+        return meeting, access
+    if row is not None:
+        raise ForbiddenError(NOT_PUBLIC)
+    raise NotFoundError(meeting_access.NOT_FOUND)
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(float(epoch), clock.TZ).isoformat(timespec="seconds")
+
+
+def _names(numbers: set[str]) -> dict[str, str]:
+    numbers = {n for n in numbers if n}
+    if not numbers:
+        return {}
+    return {m.member_no: m.name for m in Member.batch_get(sorted(numbers))}
+
+
+def _file(f: StoredFile, kind: str) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "name": f.name,
+        "content_type": f.content_type,
+        "size": int(f.size),
+        "at": _iso(f.at),
+        # Photos open in the page; attachments download under their own name.
+        "url": uploads.signed_get(f.key, None if kind == "photo" else f.name),
+    }
+
+
+def view(meeting: Meeting, access: str) -> dict[str, Any]:
+    """The record as the page shows it, with the full history of corrections."""
+    corrections = list(meeting.corrections or [])
+    names = _names({meeting.locked_by or "", *(c.by for c in corrections)})
+    kind = meeting_kinds.kinds().get(meeting.kind)
+    manage = access == "manage"
+    return {
+        "meeting": {
+            "id": meeting.meeting_id,
+            "unit_id": meeting.unit_id,
+            "unit_name": meeting.unit_name,
+            "kind": meeting.kind,
+            "kind_label": kind.label if kind else meeting.kind,
+            "topic": meeting.topic,
+            "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at,
+            "place": meeting.place,
+            "state": meeting.state,
+        },
+        "minutes": meeting.minutes or "",
+        "decisions": list(meeting.decisions or []),
+        "visible_to_members": bool(meeting.visible_to_members),
+        "photos": [_file(f, "photo") for f in meeting.photos or []],
+        "attachments": [_file(f, "attachment") for f in meeting.attachments or []],
+        "locked": meeting.state == "locked",
+        "locked_at": _iso(meeting.locked_at),
+        "locked_by": meeting.locked_by,
+        "locked_by_name": names.get(meeting.locked_by or ""),
+        "corrections": [
+            {
+                "at": _iso(c.at),
+                "by": c.by,
+                "by_name": names.get(c.by),
+                "reason": c.reason,
+                "field": c.field,
+                "before": c.before,
+                "after": c.after,
+            }
+            for c in corrections
+        ],
+        "may_edit": manage and meeting.state == "scheduled",
+        "may_correct": manage and meeting.state == "locked",
+        "limits": {
+            k: {"count": LIMITS[k], "max_mb": uploads.KINDS[k].max_bytes // uploads.MB}
+            for k in LIMITS
+        },
+    }
+
+
+def get_record(caller: Caller, meeting_id: str) -> dict[str, Any]:
+    meeting, access = load_readable(caller, meeting_id)
+    return view(meeting, access)
+
+
+# --- editing before the lock ---------------------------------------------------------------
+
+
+def _refuse_state(meeting: Meeting) -> None:
+    if meeting.state == "locked":
+        raise ConflictError(LOCKED)
+    if meeting.state == "cancelled":
+        raise ConflictError(CANCELLED)
+
+
+def check_minutes(minutes: str) -> str:
+    if len(minutes) > MAX_MINUTES:
+        raise BadRequestError(f"会议记录（minutes）过长（最多 {MAX_MINUTES} 字）")
+    return minutes
+
+
+def check_decisions(decisions: Any) -> list[str]:
+    if not isinstance(decisions, list) or not all(isinstance(d, str) for d in decisions):
+        raise BadRequestError("会议决定（decisions）须为文字的数组")
+    kept = [d.strip() for d in decisions if d.strip()]
+    if len(kept) > MAX_DECISIONS:
+        raise BadRequestError(f"会议决定（decisions）最多 {MAX_DECISIONS} 条")
+    for i, text in enumerate(kept, 1):
+        if len(text) > MAX_DECISION_CHARS:
+            raise BadRequestError(f"第 {i} 条会议决定过长（最多 {MAX_DECISION_CHARS} 字）")
+    return kept
+
+
+def _update(meeting: Meeting, actions: list, condition: Any) -> bool:
+    """A conditional update of the loaded meeting (refreshed with the new values); False when
+    the condition did not hold (the meeting is re-read)."""
+    try:
+        meeting.update(actions=actions, condition=condition)
+        return True
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+    meeting.refresh(consistent_read=True)
+    return False
+
+
+def save_record(
+    caller: Caller, meeting_id: str, minutes: str, decisions: Any, visible: bool
+) -> dict[str, Any]:
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    _refuse_state(meeting)
+    minutes = check_minutes(minutes)
+    kept = check_decisions(decisions)
+    actions = [
+        Meeting.minutes.set(minutes),
+        Meeting.decisions.set(kept),
+        Meeting.visible_to_members.set(bool(visible)),
+        Meeting.updated_at.set(clock.now()),
+    ]
+    if not _update(meeting, actions, Meeting.state == "scheduled"):
+        _refuse_state(meeting)
+        raise ConflictError("会议状态已变化，请刷新后再试")
+    return view(meeting, "manage")
+
+
+def _count(meeting: Meeting, kind: str) -> int:
+    return len(getattr(meeting, FIELDS[kind]) or [])
+
+
+def _full(kind: str) -> ConflictError:
+    label = uploads.KINDS[kind].label
+    return ConflictError(f"每次会议最多上传 {LIMITS[kind]} 个{label}")
+
+
+def start_upload(
+    caller: Caller, meeting_id: str, kind_key: str, name: str, content_type: str, size: int
+) -> dict[str, Any]:
+    """A pre-signed POST for one file; the declared type and size are refused up front."""
+    meeting = meeting_access.load_managed(caller, meeting_id)
+    _refuse_state(meeting)
+    kind = uploads.kind_of(kind_key)
+    uploads.clean_name(name)
+    if _count(meeting, kind.key) >= LIMITS[kind.key]:
+        raise _full(kind.key)
+    return uploads.presign(prefix(meeting.meeting_id), kind, content_type, size)
+
+
+def attach(caller: Caller, meeting_id: str, key: str, kind_key: str, name: str) -> dict[str, Any]:
+    """Check what was uploaded to `key` and add it to the record; refusing changes nothing
+    (and deletes the upload). Attaching the same key again adds it once."""
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    kind = uploads.kind_of(kind_key)
+    name = uploads.clean_name(name)
+    if not uploads.is_upload_key(key, prefix(meeting.meeting_id)):
+        raise BadRequestError("文件标识（key）不正确，或文件不属于此会议")
+    kept = uploads.kept_key(key)
+    if kept in (meeting.file_keys or set()):
+        return view(meeting, "manage")  # attached already: a retry
+    _refuse_state(meeting)
+    if _count(meeting, kind.key) >= LIMITS[kind.key]:
+        uploads.discard(key)
+        raise _full(kind.key)
+    checked = uploads.verify(key, prefix(meeting.meeting_id), kind)
+    uploads.keep(key)
+    stored = StoredFile(
+        key=kept,
+        name=name,
+        content_type=checked.content_type,
+        size=checked.size,
+        by=caller.member_no,
+        at=clock.now(),
+    )
+    field = getattr(Meeting, FIELDS[kind.key])
+    condition = (
+        (Meeting.state == "scheduled")
+        & ~Meeting.file_keys.contains(kept)
+        & (field.does_not_exist() | (size(field) < LIMITS[kind.key]))
+    )
+    actions = [
+        field.set((field | []).append([stored])),
+        Meeting.file_keys.add({kept}),
+        Meeting.updated_at.set(clock.now()),
+    ]
+    if not _update(meeting, actions, condition):
+        if kept in (meeting.file_keys or set()):
+            uploads.discard(key)
+            return view(meeting, "manage")
+        uploads.discard(kept)
+        uploads.discard(key)
+        _refuse_state(meeting)
+        if _count(meeting, kind.key) >= LIMITS[kind.key]:
+            raise _full(kind.key)
+        raise ConflictError("会议记录已变化，请重新上传")
+    uploads.discard(key)
+    return view(meeting, "manage")
+
+
+# --- the lock --------------------------------------------------------------------------------
+
+
+def _started(meeting: Meeting) -> bool:
+    return datetime.fromisoformat(meeting.starts_at).timestamp() <= clock.now()
+
+
+def submit(caller: Caller, meeting_id: str) -> dict[str, Any]:
+    """Lock the record (once, whoever else submits) and settle the attendance; a locked record
+    whose settling did not finish is settled again."""
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    if meeting.state == "scheduled":
+        if not (meeting.minutes or "").strip():
+            raise BadRequestError("请先填写会议记录再提交")
+        if not _started(meeting):
+            raise ConflictError("会议尚未开始，不能提交记录")
+        now = clock.now()
+        actions = [
+            Meeting.state.set("locked"),
+            Meeting.locked_at.set(now),
+            Meeting.locked_by.set(caller.member_no),
+            Meeting.updated_at.set(now),
+        ]
+        _update(meeting, actions, Meeting.state == "scheduled")
+    if meeting.state == "cancelled":
+        raise ConflictError("会议已取消，不能提交记录")
+    if meeting.settled_at is None:
+        settle(meeting)
+    return view(meeting, "manage")
+
+
+def settle(meeting: Meeting) -> None:
+    """The lock's follow-up writes, each safe to repeat: absences, then points, then the mark."""
+    note = meeting.topic[:40]
+    for row in Attendance.query(meeting.meeting_id, consistent_read=True):
+        if row.present:
+            points.award(row.member_no, "meeting_attendance", meeting.meeting_id, note=note)
+            continue
+        if row.role != "attendee" or row.leave == "approved":
+            continue
+        if not row.absent:
+            try:
+                row.update(
+                    actions=[Attendance.absent.set(True)],
+                    condition=Attendance.present.does_not_exist() | (Attendance.present == False),  # noqa: E712 - DynamoDB's false
+                )
+            except UpdateError as exc:
+                if not condition_failed(exc):
+                    raise
+                continue  # she was marked present meanwhile
+        points.deduct(row.member_no, "meeting_absence", meeting.meeting_id, note=note)
+    meeting.update(actions=[Meeting.settled_at.set(clock.now())])
+
+
+# --- corrections after the lock --------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _corrected(meeting: Meeting, field: str, value: Any) -> tuple[Any, Any, Any]:
+    """(the update action, before, after) of one correction, its value checked."""
+    if field == "minutes":
+        if not isinstance(value, str) or not value.strip():
+            raise BadRequestError("更正后的会议记录（value）须为不为空的文字")
+        return Meeting.minutes.set(check_minutes(value)), meeting.minutes, value
+    if field == "decisions":
+        kept = check_decisions(value)
+        return Meeting.decisions.set(kept), list(meeting.decisions or []), kept
+    if field == "visible_to_members":
+        if not isinstance(value, bool):
+            raise BadRequestError("是否对党员公开（value）须为布尔值")
+        return Meeting.visible_to_members.set(value), bool(meeting.visible_to_members), value
+    # photos / attachments: the keys kept, in order (a correction removes, it never adds)
+    files = list(getattr(meeting, field) or [])
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise BadRequestError("更正后的文件（value）须为保留文件的 key 数组")
+    have = {f.key: f for f in files}
+    unknown = [k for k in value if k not in have]
+    if unknown or len(set(value)) != len(value):
+        raise BadRequestError("更正只能删除已有的文件，不能添加或重复")
+    kept_files = [have[k] for k in value]
+    attr = getattr(Meeting, field)
+    return attr.set(kept_files), [f.name for f in files], [f.name for f in kept_files]
+
+
+def correct(caller: Caller, meeting_id: str, field: str, value: Any, reason: str) -> dict[str, Any]:
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    if meeting.state != "locked":
+        raise ConflictError("记录尚未提交锁定，请直接修改")
+    if field not in CORRECTABLE:
+        raise BadRequestError("更正项（field）须为 " + "、".join(CORRECTABLE) + " 之一")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadRequestError("请填写更正说明（reason）")
+    if len(reason) > MAX_REASON_CHARS:
+        raise BadRequestError(f"更正说明（reason）过长（最多 {MAX_REASON_CHARS} 字）")
+    action, before, after = _corrected(meeting, field, value)
+    if before == after:
+        raise BadRequestError("更正内容与原记录相同")
+    now = clock.now()
+    entry = Correction(
+        at=now, by=caller.member_no, reason=reason, field=field,
+        before=_text(before), after=_text(after),
+    )  # fmt: skip
+    actions = [
+        action,
+        Meeting.corrections.set((Meeting.corrections | []).append([entry])),
+        Meeting.updated_at.set(now),
+    ]
+    # The record as she read it: a correction made meanwhile by someone else is not overwritten.
+    condition = (Meeting.state == "locked") & (Meeting.updated_at == meeting.updated_at)
+    if not _update(meeting, actions, condition):
+        raise ConflictError("记录刚被他人更正，请刷新后再试")
+    return view(meeting, "manage")
+
+
+# --- a member's attendance over a period (the probation record) ----------------------------
+
+
+def _day(text: str | None, name: str) -> date:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        raise BadRequestError(f"{name} 须为日期（YYYY-MM-DD）") from None
+
+
+def attendance_record(member_no: str, since: date, until: date) -> dict[str, Any]:
+    """Her meetings whose start falls in [since, until] (Beijing dates), counted from the
+    Attendance `by-member` index: held (locked records she was an attendee of), attended,
+    excused (approved leave), absent (unexcused), and those not yet held."""
+    end = (until + timedelta(days=1)).isoformat()
+    keys = [
+        (k.meeting_id, k.member_no)
+        for k in Attendance.by_member.query(
+            member_no, Attendance.member_sort.between(since.isoformat(), end)
+        )
+        if k.member_sort < end
+    ]
+    rows = {r.meeting_id: r for r in Attendance.batch_get(keys)} if keys else {}
+    meetings = {m.meeting_id: m for m in Meeting.batch_get(list(rows))} if rows else {}
+    counts = {"held": 0, "attended": 0, "excused": 0, "absent": 0, "upcoming": 0}
+    items = []
+    for mid, row in sorted(rows.items(), key=lambda kv: kv[1].member_sort):
+        meeting = meetings.get(mid)
+        if meeting is None or meeting.state == "cancelled" or row.role != "attendee":
+            continue
+        if meeting.state != "locked":
+            outcome = "upcoming"
+        elif row.present:
+            outcome = "attended"
+        elif row.leave == "approved":
+            outcome = "excused"
+        else:
+            outcome = "absent"
+        if outcome != "upcoming":
+            counts["held"] += 1
+        counts[outcome] += 1
+        items.append(
+            {
+                "meeting_id": mid,
+                "kind": meeting.kind,
+                "topic": meeting.topic,
+                "starts_at": meeting.starts_at,
+                "unit_name": meeting.unit_name,
+                "outcome": outcome,
+            }
+        )
+    return {
+        "member_no": member_no,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        **counts,
+        "meetings": items,
+    }
+
+
+def member_attendance(
+    caller: Caller, member_no: str, since: str | None, until: str | None
+) -> dict[str, Any]:
+    """Her record for staff in scope over her branch (and for herself); others are refused like
+    an unknown number."""
+    other = registry.get_member(member_no) if member_no.isascii() and member_no.isdigit() else None
+    path = registry.get_unit(other.branch_id).path if other else ()
+    scope.require_member(caller, member_no, path)
+    if other is None:
+        raise NotFoundError("党员不存在")
+    today = clock.today()
+    first = _day(since, "起始日期（since）") if since else today - timedelta(days=365)
+    last = _day(until, "截止日期（until）") if until else today
+    if first > last or (last - first).days > MAX_RANGE_DAYS:
+        raise BadRequestError("日期范围不正确（最长三年）")
+    body = attendance_record(member_no, first, last)
+    body["name"] = other.name
+    body["status"] = other.status
+    return body
