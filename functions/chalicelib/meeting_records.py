@@ -23,7 +23,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
-from . import clock, meeting_access, meeting_kinds, points, registry, scope, uploads
+from . import clock, identifiers, meeting_access, meeting_kinds, points, registry, scope, uploads
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .models import Attendance, Meeting, Member
 from .models.base import condition_failed
@@ -462,7 +462,8 @@ def member_attendance(
 ) -> dict[str, Any]:
     """Her record for staff in scope over her branch (and for herself); others are refused like
     an unknown number."""
-    other = registry.get_member(member_no) if member_no.isascii() and member_no.isdigit() else None
+    valid = identifiers.MEMBER_NO.fullmatch(member_no or "") is not None
+    other = registry.get_member(member_no) if valid else None
     path = registry.get_unit(other.branch_id).path if other else ()
     scope.require_member(caller, member_no, path)
     if other is None:
