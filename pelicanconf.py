@@ -54,6 +54,7 @@ SCREENS = (
     "learn",
     "login",
     "me",
+    "meeting-record",
     "messages",
     "moderation",
     "my-dangjian",

@@ -1,0 +1,118 @@
+"""会议记录 on the organiser's phone (WeChat's browser, 390 px): she writes the minutes and a
+decision, uploads a photo from the phone (the file input; straight to the S3 stand-in with the
+signed form, with progress), sees its thumbnail, taps 提交并锁定 and confirms; the record shows
+locked with the photo, the edit form is gone, and a correction she submits shows in the history.
+A member of the branch reads the public record read-only."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from chalicelib import uploads
+from tests.integration.test_meeting_records_api import (
+    ABSENT,
+    PRESENT,
+    SECRETARY,
+    make_meeting,
+)
+from tools.fixtures import PASSWORD, make_member, make_tree
+
+pytestmark = pytest.mark.usefixtures("clean_tables", "s3")
+
+
+def jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 22, 29)).save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
+    phone.goto(f"{url}/login.html?next={next_path}")
+    phone.fill("#member_no", member_no)
+    phone.fill("#password", PASSWORD)
+    phone.click("#login-submit")
+    expect(phone).to_have_url(f"{url}{next_path}")
+
+
+def test_secretary_records_uploads_a_photo_and_locks(site, phone: Page):
+    uploads.reset_for_tests()
+    make_tree()
+    make_member(SECRETARY, "B1", name="李书记", roles=("branch_secretary",))
+    for no in (PRESENT, ABSENT):
+        make_member(no, "B1", name="党员" + no[-2:])
+    mid = make_meeting(topic="十二月主题党日")
+    page = f"/meeting-record.html?id={mid}"
+    sign_in(phone, site.url, SECRETARY, page)
+
+    expect(phone.locator("#mr-title")).to_have_text("十二月主题党日")
+    expect(phone.locator("#mr-state")).to_have_text("草稿：尚未提交")
+    phone.fill("#mr-minutes", "学习党章第一章，讨论本支部下月工作。")
+    phone.click("#mr-add-decision")
+    phone.locator("#mr-decisions input").last.fill("每月第一个周五集中学习")
+    phone.check("#mr-visible")
+
+    # The photo from the phone: the label is the target (≥ 44 px), the input takes the file.
+    pick = phone.locator("label[for=mr-photo-input]").bounding_box()
+    assert pick["height"] >= 44 and pick["width"] >= 44
+    phone.set_input_files(
+        "#mr-photo-input",
+        files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}],
+    )
+    thumb = phone.locator("#mr-photos img")
+    expect(thumb).to_have_count(1)
+    expect(thumb).to_have_attribute("alt", "现场.jpg")
+    expect(thumb).to_have_js_property("complete", True)
+    assert phone.evaluate("document.querySelector('#mr-photos img').naturalWidth") == 640
+    expect(phone.locator("#mr-photo-progress li")).to_have_count(0)
+
+    phone.click("#mr-submit")
+    dialog = phone.get_by_role("dialog")
+    expect(dialog).to_contain_text("提交后记录锁定")
+    dialog.get_by_role("button", name="提交并锁定").click()
+
+    expect(phone.locator("#mr-state")).to_have_text(re.compile(r"^已提交锁定（.*李书记）$"))
+    expect(phone.locator("#mr-edit")).to_be_hidden()
+    expect(phone.locator("#mr-view-minutes")).to_have_text("学习党章第一章，讨论本支部下月工作。")
+    expect(phone.locator("#mr-view-decisions li")).to_have_text(["每月第一个周五集中学习"])
+    expect(phone.locator("#mr-view-photos img")).to_have_count(1)
+
+    # After a reload it is the same locked record, with the photo.
+    phone.reload()
+    expect(phone.locator("#mr-view-photos img")).to_have_count(1)
+    expect(phone.locator("#mr-view-photos img")).to_have_js_property("complete", True)
+    assert phone.evaluate("document.querySelector('#mr-view-photos img').naturalWidth") == 640
+
+    # A correction, with its reason, shows in the history.
+    phone.fill("#mr-correct-value", "学习党章第一章和第二章，讨论本支部下月工作。")
+    phone.fill("#mr-correct-reason", "漏记第二章")
+    phone.click("#mr-correct-send")
+    expect(phone.locator("#mr-view-minutes")).to_have_text(
+        "学习党章第一章和第二章，讨论本支部下月工作。"
+    )
+    expect(phone.locator("#mr-history li")).to_have_count(1)
+    expect(phone.locator("#mr-history li")).to_contain_text("李书记 更正了会议记录")
+    expect(phone.locator("#mr-history li")).to_contain_text("说明：漏记第二章")
+
+
+def test_a_member_reads_the_public_record_read_only(site, phone: Page):
+    from chalicelib import meeting_records, registry
+
+    uploads.reset_for_tests()
+    make_tree()
+    secretary = make_member(SECRETARY, "B1", name="李书记", roles=("branch_secretary",))
+    make_member(PRESENT, "B1", name="甲")
+    mid = make_meeting(topic="支部党员大会")
+    caller = registry.caller_for(secretary)
+    meeting_records.save_record(caller, mid, "大会选举了支部委员。", ["通过选举结果"], True)
+    meeting_records.submit(caller, mid)
+    sign_in(phone, site.url, PRESENT, f"/meeting-record.html?id={mid}")
+    expect(phone.locator("#mr-view-minutes")).to_have_text("大会选举了支部委员。")
+    expect(phone.locator("#mr-state")).to_contain_text("已提交锁定")
+    expect(phone.locator("#mr-edit")).to_be_hidden()
+    expect(phone.locator("#mr-correct")).to_be_hidden()
