@@ -56,7 +56,7 @@ from chalicelib.models import (
 ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "api": {
         (OrgUnit, None): ("BatchGetItem", "GetItem"),
-        (Member, None): ("GetItem", "UpdateItem"),
+        (Member, None): ("BatchGetItem", "GetItem", "UpdateItem"),
         (SessionFamily, None): ("ConditionCheckItem", "GetItem", "PutItem", "UpdateItem"),
         (RefreshToken, None): ("GetItem", "PutItem", "UpdateItem"),
         (LoginThrottle, None): ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
@@ -104,7 +104,16 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Meeting, None): ("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
         (Meeting, "by-unit"): ("Query",),
         (Meeting, "by-month"): ("Query",),
-        (Attendance, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        # (BatchGetItem: a member's attendance record reads her rows found by index; the
+        # record's names of who locked and corrected it are one BatchGetItem of members.)
+        (Attendance, None): (
+            "BatchGetItem",
+            "BatchWriteItem",
+            "GetItem",
+            "PutItem",
+            "Query",
+            "UpdateItem",
+        ),
         (Attendance, "by-member"): ("Query",),
         (PlanItem, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         (UnitMonth, None): ("GetItem", "Query"),
@@ -173,3 +182,12 @@ WECOM_PARAMETER = "/dangjian/{stage}/wecom-secret"
 WECHAT_MP_PARAMETER = "/dangjian/{stage}/wechat-mp-secret"
 WECOM_SECRET_READERS = ("api", "deliver_messages")
 WECHAT_MP_SECRET_READERS = ("api", "deliver_messages")
+
+# Files from phones (chalicelib/uploads.py), in the stack's UploadsBucket (infra/stack.yaml names
+# it from the stack, `dangjian-<stage>`). The API signs the pages' POST forms — S3 checks them
+# against the signer's own rights, so its role holds PutObject on what it signs —, checks what
+# arrived (HEAD and a ranged GET), copies it out of `incoming/` (GetObject, PutObject), deletes
+# refused and moved uploads, and signs the short-lived GET links. One prefix per area.
+UPLOADS_BUCKET = "dangjian-{stage}-uploads-${{AWS::AccountId}}-${{AWS::Region}}"
+UPLOAD_PREFIXES = ("meetings",)
+UPLOAD_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")

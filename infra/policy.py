@@ -16,6 +16,9 @@ from infra.access import (
     ACCESS,
     JWT_PARAMETER,
     STREAMS,
+    UPLOAD_ACTIONS,
+    UPLOAD_PREFIXES,
+    UPLOADS_BUCKET,
     WECHAT_MP_PARAMETER,
     WECHAT_MP_SECRET_READERS,
     WECOM_PARAMETER,
@@ -90,6 +93,20 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                     "Fn::Sub": f"{_ARN}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter"
                     + WECHAT_MP_PARAMETER.format(stage=stage)
                 },
+            }
+        )
+    if function == "api":  # files from phones: each area's uploads and the files it keeps
+        bucket = f"{_ARN}:s3:::" + UPLOADS_BUCKET.format(stage=stage)
+        statements.append(
+            {
+                "Sid": "Uploads",
+                "Effect": "Allow",
+                "Action": list(UPLOAD_ACTIONS),
+                "Resource": [
+                    {"Fn::Sub": f"{bucket}/{where}{area}/*"}
+                    for area in UPLOAD_PREFIXES
+                    for where in ("incoming/", "")
+                ],
             }
         )
     for (model, index), actions in ACCESS[function].items():

@@ -165,8 +165,24 @@ def not_found_code() -> str:
     return code
 
 
+def uploads(template: dict[str, Any], environment: dict[str, str]) -> None:
+    """The uploads bucket's name in the API's environment (uploads.py signs for it), and the
+    stage's own site origins (`SITE_ORIGINS`, e.g. a custom domain) beside the distribution's in
+    its CORS rule."""
+    # Its name, not a Ref: the API must not depend on the bucket, whose CORS names the
+    # distribution, which fronts the API (a cycle).
+    name = template["Resources"]["UploadsBucket"]["Properties"]["BucketName"]
+    template["Resources"]["APIHandler"] = {
+        "Properties": {"Environment": {"Variables": {"UPLOADS_BUCKET": name}}}
+    }
+    rule = template["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"][0]
+    origins = [o.strip().rstrip("/") for o in environment.get("SITE_ORIGINS", "").split(",")]
+    rule["AllowedOrigins"] += [o for o in origins if o.startswith("https://")]
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     template = yaml.safe_load(STACK.read_text())
+    uploads(template, stage_environment(stage))
     prefix = stage_environment(stage)["TABLE_PREFIX"]
     tables = table_resources(prefix)
     clash = set(tables) & set(template["Resources"])

@@ -19,12 +19,28 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# The CSP is an `Fn::Sub` (it names the uploads bucket's origin): resolved here as
+# CloudFormation would for the prod stack in ap-east-1.
+PSEUDO = {
+    "AWS::StackName": "dangjian-prod",
+    "AWS::AccountId": "123456789012",
+    "AWS::Region": "ap-east-1",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+UPLOADS_ORIGIN = "https://dangjian-prod-uploads-123456789012-ap-east-1.s3.ap-east-1.amazonaws.com"
+
+
 def _csp() -> str:
     stack = yaml.safe_load((ROOT / "infra" / "stack.yaml").read_text())
     config = stack["Resources"]["SecurityHeadersPolicy"]["Properties"]
-    return config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+    value = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"][
         "ContentSecurityPolicy"
     ]
+    text = value["Fn::Sub"]
+    for name, resolved in PSEUDO.items():
+        text = text.replace("${" + name + "}", resolved)
+    assert "${" not in text, text  # only pseudo parameters: no dependency on a resource
+    return text
 
 
 def test_csp_allows_only_the_own_origin() -> None:
@@ -82,5 +98,31 @@ def test_csp_lets_the_pages_load_wechats_js_sdk_and_nothing_else_foreign() -> No
     sources = directives["script-src"].split()
     assert sdk.scheme == "https"
     assert [s for s in sources if "://" in s] == [f"{sdk.scheme}://{sdk.netloc}"]
-    for name in ("connect-src", "img-src", "style-src", "default-src"):
+    for name in ("style-src", "default-src"):
         assert "://" not in directives[name], name
+    # Photos: the pages POST to and show from the uploads bucket's origin, and nothing else.
+    for name in ("connect-src", "img-src"):
+        assert [s for s in directives[name].split() if "://" in s] == [UPLOADS_ORIGIN], name
+
+
+def test_the_uploads_origin_in_the_csp_is_the_one_botocore_signs_for() -> None:
+    """The origin the API's pre-signed POST and GET links point at (uploads.py: virtual-hosted
+    style in AWS) is the one the CSP allows, for the bucket name the stack gives."""
+    import botocore.session
+    from botocore.config import Config
+
+    stack = yaml.safe_load((ROOT / "infra" / "stack.yaml").read_text())
+    name = stack["Resources"]["UploadsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    for pseudo, resolved in PSEUDO.items():
+        name = name.replace("${" + pseudo + "}", resolved)
+    client = botocore.session.get_session().create_client(
+        "s3",
+        region_name="ap-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+    )
+    form = client.generate_presigned_post(Bucket=name, Key="incoming/meetings/x/a.jpg")
+    assert form["url"].rstrip("/") == UPLOADS_ORIGIN
+    link = client.generate_presigned_url("get_object", Params={"Bucket": name, "Key": "k"})
+    assert link.startswith(UPLOADS_ORIGIN + "/")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from chalicelib.models import ALL_MODELS
 
@@ -195,9 +196,11 @@ def test_no_wildcards_and_only_known_services(stage: str) -> None:
         actions = statement["Action"]
         for action in [actions] if isinstance(actions, str) else actions:
             assert "*" not in action, f"{statement['Sid']}: wildcard action {action}"
-            assert action.split(":")[0] in {"dynamodb", "logs", "ssm"}, action
+            assert action.split(":")[0] in {"dynamodb", "logs", "ssm", "s3"}, action
         for arn in _resources(statement):
-            if ":logs:" not in arn:  # log groups are named by CloudFormation: a prefix pattern
+            if ":s3:::" in arn:  # objects under an area's prefix of the uploads bucket
+                assert arn.endswith("/*") and "*" not in arn[:-2], arn
+            elif ":logs:" not in arn:  # log groups are named by CloudFormation: a prefix pattern
                 assert "*" not in arn, f"{statement['Sid']}: wildcard resource {arn}"
             assert f"dangjian-{stage}-" in arn or f"/dangjian/{stage}/" in arn, arn
 
@@ -337,3 +340,26 @@ def test_no_other_job_reads_a_secret(stage: str, function: str) -> None:
     if function != "deliver_messages":
         actions = [s["Action"] for s in _policy(stage, function)["Statement"]]
         assert ["ssm:GetParameter"] not in actions, function
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_api_may_touch_uploads_only_under_their_prefixes(stage: str) -> None:
+    """Files from phones: object actions on the stack's uploads bucket, per area prefix, in the
+    API's policy only (the bucket's name as infra/stack.yaml makes it for `dangjian-<stage>`)."""
+    from infra.access import UPLOAD_PREFIXES
+
+    bucket = "arn:${AWS::Partition}:s3:::" + f"dangjian-{stage}-uploads-"
+    bucket += "${AWS::AccountId}-${AWS::Region}"
+    (statement,) = [s for s in _policy(stage)["Statement"] if s["Sid"] == "Uploads"]
+    assert statement["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert sorted(_resources(statement)) == sorted(
+        f"{bucket}/{where}{area}/*" for area in UPLOAD_PREFIXES for where in ("incoming/", "")
+    )
+    stack = yaml.safe_load((ROOT / "infra" / "stack.yaml").read_text())
+    name = stack["Resources"]["UploadsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert name == "${AWS::StackName}-uploads-${AWS::AccountId}-${AWS::Region}"
+    from infra.deploy import stack_name
+
+    assert bucket.endswith(name.replace("${AWS::StackName}", stack_name(stage)))
+    for job in JOB_MODULES:
+        assert not any(s.get("Sid") == "Uploads" for s in _policy(stage, job)["Statement"]), job
