@@ -31,12 +31,19 @@ PORTS = {
     "api": int(os.environ.get("API_PORT", "8001")),
     "web": int(os.environ.get("WEB_PORT", "8080")),
     "wecom": int(os.environ.get("WECOM_PORT", "8002")),  # the WeCom stand-in
+    "s3": int(os.environ.get("S3_PORT", "8003")),  # the S3 stand-in (uploads from phones)
 }
 
 
 # The stand-in Official Account's template (infra/wecom_standin.py): field → what fills it.
 DEV_TEMPLATE_FIELDS = {"thing1": "title", "thing2": "kind", "time3": "time", "thing4": "body"}
-VARIABLES = {"ddb": "DDB_PORT", "api": "API_PORT", "web": "WEB_PORT", "wecom": "WECOM_PORT"}
+VARIABLES = {
+    "ddb": "DDB_PORT",
+    "api": "API_PORT",
+    "web": "WEB_PORT",
+    "wecom": "WECOM_PORT",
+    "s3": "S3_PORT",
+}
 
 
 def busy_ports(ports: dict[str, int] = PORTS) -> list[str]:
@@ -55,6 +62,12 @@ def busy_ports(ports: dict[str, int] = PORTS) -> list[str]:
                     f"或换一个端口，例如 {VARIABLES[name]}={other} make dev"
                 )
     return out
+
+
+def s3_standin_bucket() -> str:
+    from infra import s3_standin
+
+    return s3_standin.BUCKET
 
 
 def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
@@ -81,6 +94,9 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
         "WECHAT_MP_TEMPLATES": json.dumps(
             {"*": {"template_id": "standin-notice-template", "data": DEV_TEMPLATE_FIELDS}}
         ),
+        # Files from phones go to the S3 stand-in (infra/s3_standin.py), as to S3 in AWS.
+        "S3_ENDPOINT": f"http://127.0.0.1:{PORTS['s3']}",
+        "UPLOADS_BUCKET": s3_standin_bucket(),
     }
     return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys), **wecom)
 
@@ -253,6 +269,10 @@ def main() -> None:
             mp_app_id=env["WECHAT_MP_APP_ID"],
             mp_secret=env["WECHAT_MP_SECRET"],
         )
+        print(f"== S3 stand-in (infra/s3_standin.py: moto's server) on port {PORTS['s3']}")
+        from infra import s3_standin
+
+        s3_standin.serve(PORTS["s3"], env["SITE_ORIGINS"].split(","), bucket=env["UPLOADS_BUCKET"])
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
@@ -267,6 +287,7 @@ def main() -> None:
             f"  API          {stack.url}/api/me   (chalice local: http://127.0.0.1:{PORTS['api']})"
         )
         print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}")
+        print(f"  S3 (uploads) http://127.0.0.1:{PORTS['s3']}/{env['UPLOADS_BUCKET']}")
         print(
             f"  企业微信登录  {stack.url}/api/auth/wecom/start?next=/me.html"
             "（本地替身会询问以哪个 userid 登录；首次需核对身份）\n"
