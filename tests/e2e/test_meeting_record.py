@@ -116,3 +116,21 @@ def test_a_member_reads_the_public_record_read_only(site, phone: Page):
     expect(phone.locator("#mr-state")).to_contain_text("已提交锁定")
     expect(phone.locator("#mr-edit")).to_be_hidden()
     expect(phone.locator("#mr-correct")).to_be_hidden()
+
+
+def test_a_deduction_shows_on_my_dangjian_as_a_deduction_not_a_reversal(site, phone: Page):
+    """我的党建's 今日进度: an unexcused absence's −2 is its own number, with no bar and no
+    （撤销 …）, which a reversal of an award shows."""
+    from chalicelib import points
+
+    make_tree()
+    make_member(ABSENT, "B1", name="丙")
+    points.award(ABSENT, "meeting_attendance", "mt_earlier01")
+    points.deduct(ABSENT, "meeting_absence", "mt_missed001")
+    sign_in(phone, site.url, ABSENT, "/my-dangjian.html")
+    row = phone.locator('.rule-row[data-rule="meeting_absence"]')
+    expect(row.locator(".rule-value")).to_have_text("-2")
+    assert row.locator(".bar > span").evaluate("e => e.style.width") in ("0", "0px", "")
+    attended = phone.locator('.rule-row[data-rule="meeting_attendance"] .rule-value')
+    expect(attended).to_have_text("2")
+    expect(phone.locator("#chart-mix")).to_contain_text("组织生活")

@@ -23,13 +23,16 @@ function renderRules(rules) {
     const cap = rule.daily_cap;
     // The bar is the daily cap's use (a reversal does not give it back); the number is the
     // net points, the sum of today's ledger lines, like every other figure on the page.
+    // A deduction (a rule with negative points: an unexcused absence) fills no bar and is no
+    // reversal: its number says it.
+    const deduction = rule.points < 0;
     const used = rule.cap_used != null ? rule.cap_used : rule.today;
-    fill.style.width = cap ? `${Math.min(100, (100 * used) / cap)}%` : rule.today ? '100%' : '0';
+    fill.style.width = cap ? `${Math.min(100, (100 * used) / cap)}%` : rule.today > 0 ? '100%' : '0';
     bar.append(fill);
     const value = document.createElement('span');
     value.className = 'rule-value';
     value.textContent = cap ? `${rule.today}/${cap}` : `${rule.today}`;
-    if (used > rule.today) value.textContent += `（撤销 ${used - rule.today}）`;
+    if (!deduction && used > rule.today) value.textContent += `（撤销 ${used - rule.today}）`;
     if (cap && used >= cap) row.classList.add('is-full');
     row.append(label, bar, value);
     list.append(row);
