@@ -439,3 +439,20 @@ def test_a_deduction_is_one_negative_line_whoever_repeats_it(dynamodb, monkeypat
     off = points_rules.Rule("meeting_absence", "无故缺席组织生活", "meeting", 0, None, "object", 0)
     monkeypatch.setitem(points_rules.RULES, "meeting_absence", off)
     assert points.deduct("71000099", "meeting_absence", "mt_y") is None
+
+
+def test_the_aggregator_takes_a_deduction_off_her_totals(dynamodb):
+    """What the rankings read: the stream aggregator's year (and month) totals are net of the
+    deduction, as of a reversal; her total may go below zero."""
+    from chalicelib.models import PointTotal
+    from infra import stream_poller
+
+    stream_poller.drain()
+    points.award("71000098", "meeting_attendance", "mt_a")
+    points.deduct("71000098", "meeting_absence", "mt_b")
+    points.deduct("71000098", "meeting_absence", "mt_c")
+    stream_poller.drain()
+    year = PointTotal.get("71000098", f"y{clock.today().year}")
+    assert year.points == -2
+    assert year.months[f"{clock.today().month:02d}"] == -2
+    assert year.rules == {"meeting_attendance": 2, "meeting_absence": -4}
