@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import uploads
+from tests.e2e.test_layout import measure
 from tests.integration.test_meeting_records_api import (
     ABSENT,
     PRESENT,
@@ -30,6 +31,21 @@ def jpeg() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 22, 29)).save(buf, "JPEG", quality=80)
     return buf.getvalue()
+
+
+def layout_problems(phone: Page) -> list[str]:
+    """The layout test's rules (tests/e2e/test_layout.py): no overflow, 12 px from the sides,
+    44 px targets, readable text and contrast — at 320 and 390 px, normal and 大字 (1.3×)."""
+    expect(phone.locator(".dj-toast")).to_have_count(0)  # a toast fading out is not the page
+    problems = []
+    for large in (False, True):
+        for width in (320, 390):
+            problems += [
+                f"[{width}{' 大字' if large else ''}] {p}" for p in measure(phone, width, large)
+            ]
+    phone.evaluate("document.documentElement.classList.remove('large-text')")
+    phone.set_viewport_size({"width": 390, "height": 844})
+    return problems
 
 
 def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
@@ -70,6 +86,7 @@ def test_secretary_records_uploads_a_photo_and_locks(site, phone: Page):
     expect(thumb).to_have_js_property("complete", True)
     assert phone.evaluate("document.querySelector('#mr-photos img').naturalWidth") == 640
     expect(phone.locator("#mr-photo-progress li")).to_have_count(0)
+    assert layout_problems(phone) == []
 
     phone.click("#mr-submit")
     dialog = phone.get_by_role("dialog")
@@ -98,6 +115,7 @@ def test_secretary_records_uploads_a_photo_and_locks(site, phone: Page):
     expect(phone.locator("#mr-history li")).to_have_count(1)
     expect(phone.locator("#mr-history li")).to_contain_text("李书记 更正了会议记录")
     expect(phone.locator("#mr-history li")).to_contain_text("说明：漏记第二章")
+    assert layout_problems(phone) == []
 
 
 def test_a_member_reads_the_public_record_read_only(site, phone: Page):
@@ -116,6 +134,7 @@ def test_a_member_reads_the_public_record_read_only(site, phone: Page):
     expect(phone.locator("#mr-state")).to_contain_text("已提交锁定")
     expect(phone.locator("#mr-edit")).to_be_hidden()
     expect(phone.locator("#mr-correct")).to_be_hidden()
+    assert layout_problems(phone) == []
 
 
 def test_a_deduction_shows_on_my_dangjian_as_a_deduction_not_a_reversal(site, phone: Page):
