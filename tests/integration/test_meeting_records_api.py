@@ -456,3 +456,25 @@ def test_the_aggregator_takes_a_deduction_off_her_totals(dynamodb):
     assert year.points == -2
     assert year.months[f"{clock.today().month:02d}"] == -2
     assert year.rules == {"meeting_attendance": 2, "meeting_absence": -4}
+
+
+def test_what_the_lock_and_a_read_cost(stack, people):
+    """The lock: one update, then per present member a claim and a ledger line, per absent one
+    the mark and the deduction's claim and line, and the settled mark; reading the record is a
+    handful of item reads. Measured in-process, the same routes (tools/bench_routes)."""
+    from tools.bench_routes import Routes
+    from tools.capacity import metered
+
+    routes = Routes()
+    sec = people["secretary"]
+    mid = make_meeting()
+    body = {"minutes": "记录", "decisions": ["决定"], "visible_to_members": True}
+    routes.send("PUT", f"/meetings/{mid}/record", member=sec, body=body)
+    with metered() as m:
+        routes.send("POST", f"/meetings/{mid}/submit", member=sec)
+    # 2 present (2 writes each), 1 absent (3), 1 on leave (0), the lock and the settled mark.
+    assert m.calls == {"GetItem": 3, "Query": 1, "BatchGetItem": 1, "UpdateItem": 6, "PutItem": 3}
+    assert m.write_units <= 13, m.write_units
+    with metered() as m:
+        routes.send("GET", f"/meetings/{mid}/record", member=people["present"])
+    assert m.calls == {"GetItem": 4, "BatchGetItem": 1} and m.write_units == 0

@@ -41,9 +41,11 @@ function head(r) {
   const state = $('mr-state');
   state.hidden = false;
   state.classList.toggle('is-locked', r.locked);
-  state.textContent = r.locked
-    ? `已提交锁定（${when(r.locked_at)}${r.locked_by_name ? `，${r.locked_by_name}` : ''}）`
-    : '草稿：尚未提交';
+  if (r.locked) {
+    state.textContent = `已提交锁定（${when(r.locked_at)}${r.locked_by_name ? `，${r.locked_by_name}` : ''}）`;
+  } else {
+    state.textContent = m.state === 'cancelled' ? '会议已取消' : '草稿：尚未提交';
+  }
 }
 
 function photoItem(file) {
