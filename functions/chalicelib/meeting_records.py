@@ -240,8 +240,15 @@ def attach(caller: Caller, meeting_id: str, key: str, kind_key: str, name: str) 
     if _count(meeting, kind.key) >= LIMITS[kind.key]:
         uploads.discard(key)
         raise _full(kind.key)
-    checked = uploads.verify(key, prefix(meeting.meeting_id), kind)
-    uploads.keep(key)
+    try:
+        checked = uploads.verify(key, prefix(meeting.meeting_id), kind)
+        uploads.keep(key)
+    except NotFoundError:
+        # A twin request (a double tap, a retry) attached it and removed the upload meanwhile.
+        meeting.refresh(consistent_read=True)
+        if kept in (meeting.file_keys or set()):
+            return view(meeting, "manage")
+        raise
     stored = StoredFile(
         key=kept,
         name=name,

@@ -252,7 +252,12 @@ def keep(key: str) -> str:
     """Copy an accepted upload out of `incoming/` (safe to repeat); the kept key."""
     bucket = get_settings().uploads_bucket
     target = kept_key(key)
-    s3().copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+    try:
+        s3().copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+    except ClientError as exc:
+        if _missing(exc):
+            raise NotFoundError(GONE) from None
+        raise
     return target
 
 

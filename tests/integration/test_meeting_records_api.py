@@ -478,3 +478,33 @@ def test_what_the_lock_and_a_read_cost(stack, people):
     with metered() as m:
         routes.send("GET", f"/meetings/{mid}/record", member=people["present"])
     assert m.calls == {"GetItem": 4, "BatchGetItem": 1} and m.write_units == 0
+
+
+def test_parallel_attaches_of_one_upload_add_it_once_and_all_succeed(stack, people):
+    """A double tap or a retry racing the first request: every answer is the record with the
+    photo once (never 文件不存在, though the first request already moved the upload)."""
+    sec = people["secretary"]
+    mid = make_meeting()
+    key = upload_photo(stack, sec, mid)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: attach(stack, sec, mid, key), range(6)))
+    assert [r.status_code for r in answers] == [200] * 6, [r.text for r in answers]
+    assert {len(r.json()["photos"]) for r in answers} == {1}
+    assert len(Meeting.get(mid, consistent_read=True).photos) == 1
+    assert not stored(key) and stored(key.removeprefix("incoming/"))
+
+
+def test_a_twin_that_read_the_meeting_before_the_first_attached_it_succeeds(
+    stack, people, monkeypatch
+):
+    """The race above made certain: the twin read the meeting before the first request attached
+    the photo, and finds the upload gone when it checks it."""
+    sec = people["secretary"]
+    mid = make_meeting()
+    key = upload_photo(stack, sec, mid)
+    caller = registry.caller_for(sec)
+    stale = Meeting.get(mid, consistent_read=True)
+    meeting_records.attach(caller, mid, key, "photo", "现场.jpg")
+    monkeypatch.setattr(meeting_records.meeting_access, "load_managed", lambda *a, **k: stale)
+    twin = meeting_records.attach(caller, mid, key, "photo", "现场.jpg")
+    assert [p["name"] for p in twin["photos"]] == ["现场.jpg"]
