@@ -508,3 +508,22 @@ def test_a_twin_that_read_the_meeting_before_the_first_attached_it_succeeds(
     monkeypatch.setattr(meeting_records.meeting_access, "load_managed", lambda *a, **k: stale)
     twin = meeting_records.attach(caller, mid, key, "photo", "现场.jpg")
     assert [p["name"] for p in twin["photos"]] == ["现场.jpg"]
+
+
+def test_a_correction_made_on_a_stale_record_is_refused_not_overwriting(stack, people, monkeypatch):
+    """Two organisers correcting at once: the one who read the record before the other's
+    correction gets 409 and the first correction stays."""
+    from chalicelib.errors import ConflictError
+
+    sec = people["secretary"]
+    mid = make_meeting()
+    ok(write(stack, sec, mid))
+    ok(call(stack, "POST", f"/meetings/{mid}/submit", sec))
+    caller = registry.caller_for(sec)
+    stale = Meeting.get(mid, consistent_read=True)
+    meeting_records.correct(caller, mid, "minutes", "第一次更正", "补充")
+    monkeypatch.setattr(meeting_records.meeting_access, "load_managed", lambda *a, **k: stale)
+    with pytest.raises(ConflictError):
+        meeting_records.correct(caller, mid, "minutes", "第二次更正", "补充")
+    after = Meeting.get(mid, consistent_read=True)
+    assert after.minutes == "第一次更正" and len(after.corrections) == 1
