@@ -1,7 +1,8 @@
 """`make dev`: the whole product locally with demo data, on one origin like production.
 
-DynamoDB Local keeps its data in `var/dynamodb/` (git-ignored), so a second run keeps everything.
-Ports: DDB_PORT (8000), API_PORT (8001), WEB_PORT (8080). Ctrl-C stops everything started here.
+DynamoDB Local keeps its data in `var/dynamodb/` (git-ignored), so a second run keeps everything
+but the S3 stand-in's files (in memory). Ports: DDB_PORT (8000), API_PORT (8001), WEB_PORT (8080),
+WECOM_PORT (8002), S3_PORT (8003). Ctrl-C stops everything started here.
 """
 
 from __future__ import annotations
