@@ -30,13 +30,22 @@ def get_record(member: Member, meeting_id: str) -> Response:
         "minutes": Field(str, max_chars=meeting_records.MAX_MINUTES),
         "decisions": Field(list),
         "visible_to_members": Field(bool),
+        # Optional: the keys of the files kept (removing a wrong photo before the lock).
+        "photos": Field(list, required=False),
+        "attachments": Field(list, required=False),
     },
 )
 def put_record(member: Member, meeting_id: str, *, body: dict[str, Any]) -> Response:
     caller = registry.caller_for(member)
+    files = {f: body.get(f) for f in ("photos", "attachments")}
     return web.json_response(
         meeting_records.save_record(
-            caller, meeting_id, body["minutes"], body["decisions"], body["visible_to_members"]
+            caller,
+            meeting_id,
+            body["minutes"],
+            body["decisions"],
+            body["visible_to_members"],
+            files,
         )
     )
 

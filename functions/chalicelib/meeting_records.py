@@ -184,9 +184,31 @@ def _update(meeting: Meeting, actions: list, condition: Any) -> bool:
     return False
 
 
+def keep_only(meeting: Meeting, field: str, keys: Any) -> tuple[list[Any], list[Any]]:
+    """(kept, removed) of the meeting's `field` (photos / attachments) when only `keys` stay,
+    in their order: a list of the files' keys may remove files, never add or repeat one."""
+    files = list(getattr(meeting, field) or [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise BadRequestError(f"{FIELD_LABELS[field]}（{field}）须为保留文件的 key 数组")
+    have = {f.key: f for f in files}
+    if any(k not in have for k in keys) or len(set(keys)) != len(keys):
+        raise BadRequestError("只能删除已有的文件，不能添加或重复")
+    return [have[k] for k in keys], [f for f in files if f.key not in set(keys)]
+
+
+FIELD_LABELS = {"photos": "现场照片", "attachments": "附件"}
+
+
 def save_record(
-    caller: Caller, meeting_id: str, minutes: str, decisions: Any, visible: bool
+    caller: Caller,
+    meeting_id: str,
+    minutes: str,
+    decisions: Any,
+    visible: bool,
+    files: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Save the draft. `files` ({"photos": [keys kept], "attachments": [...]}, each optional)
+    removes files before the lock; they are deleted from storage once the record is saved."""
     meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
     _refuse_state(meeting)
     minutes = check_minutes(minutes)
@@ -197,9 +219,25 @@ def save_record(
         Meeting.visible_to_members.set(bool(visible)),
         Meeting.updated_at.set(clock.now()),
     ]
-    if not _update(meeting, actions, Meeting.state == "scheduled"):
+    condition = Meeting.state == "scheduled"
+    removed: list[Any] = []
+    for field, keys in (files or {}).items():
+        if keys is None:
+            continue
+        stay, gone = keep_only(meeting, field, keys)
+        if gone:
+            attr = getattr(Meeting, field)
+            actions.append(attr.set(stay))
+            # Files attached meanwhile are not dropped: the list must be the one she saw.
+            condition &= size(attr) == len(stay) + len(gone)
+            removed += gone
+    if removed:
+        actions.append(Meeting.file_keys.delete({f.key for f in removed}))
+    if not _update(meeting, actions, condition):
         _refuse_state(meeting)
-        raise ConflictError("会议状态已变化，请刷新后再试")
+        raise ConflictError("会议记录已变化，请刷新后再试")
+    for f in removed:
+        uploads.discard(f.key)
     return view(meeting, "manage")
 
 
@@ -360,15 +398,10 @@ def _corrected(meeting: Meeting, field: str, value: Any) -> tuple[Any, Any, Any]
         if not isinstance(value, bool):
             raise BadRequestError("是否对党员公开（value）须为布尔值")
         return Meeting.visible_to_members.set(value), bool(meeting.visible_to_members), value
-    # photos / attachments: the keys kept, in order (a correction removes, it never adds)
+    # photos / attachments: the keys kept, in order (a correction removes, it never adds; the
+    # removed file stays in storage, as the history names it)
     files = list(getattr(meeting, field) or [])
-    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise BadRequestError("更正后的文件（value）须为保留文件的 key 数组")
-    have = {f.key: f for f in files}
-    unknown = [k for k in value if k not in have]
-    if unknown or len(set(value)) != len(value):
-        raise BadRequestError("更正只能删除已有的文件，不能添加或重复")
-    kept_files = [have[k] for k in value]
+    kept_files, _ = keep_only(meeting, field, value)
     attr = getattr(Meeting, field)
     return attr.set(kept_files), [f.name for f in files], [f.name for f in kept_files]
 

@@ -78,9 +78,16 @@ def test_secretary_records_uploads_a_photo_and_locks(site, phone: Page):
     assert pick["height"] >= 44 and pick["width"] >= 44
     phone.set_input_files(
         "#mr-photo-input",
-        files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}],
+        files=[
+            {"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
+            {"name": "拍错了.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
+        ],
     )
     thumb = phone.locator("#mr-photos img")
+    expect(thumb).to_have_count(2)
+    # The wrong one is removed before the lock (confirmed).
+    phone.get_by_role("button", name="删除 拍错了.jpg").click()
+    phone.get_by_role("dialog").get_by_role("button", name="删除").click()
     expect(thumb).to_have_count(1)
     expect(thumb).to_have_attribute("alt", "现场.jpg")
     expect(thumb).to_have_js_property("complete", True)

@@ -527,3 +527,36 @@ def test_a_correction_made_on_a_stale_record_is_refused_not_overwriting(stack, p
         meeting_records.correct(caller, mid, "minutes", "第二次更正", "补充")
     after = Meeting.get(mid, consistent_read=True)
     assert after.minutes == "第一次更正" and len(after.corrections) == 1
+
+
+def test_a_wrong_photo_is_removed_before_the_lock(stack, people, monkeypatch):
+    """Saving the draft with the keys of the photos kept removes the others (and deletes them);
+    a key she does not have, or a list that misses a photo attached meanwhile, is refused."""
+    sec = people["secretary"]
+    mid = make_meeting()
+    first, second = (upload_photo(stack, sec, mid) for _ in range(2))
+    ok(attach(stack, sec, mid, first, "对的.jpg"))
+    keys = [p["key"] for p in ok(attach(stack, sec, mid, second, "错的.jpg"))["photos"]]
+    body = {"minutes": "记录", "decisions": [], "visible_to_members": False}
+    for bad in ([keys[0], "meetings/x/y.jpg"], [keys[0], keys[0]], "k"):
+        refused(
+            call(stack, "PUT", f"/meetings/{mid}/record", sec, json={**body, "photos": bad}),
+            400, "须为数组" if bad == "k" else "只能删除已有的文件",
+        )  # fmt: skip
+    saved = ok(
+        call(stack, "PUT", f"/meetings/{mid}/record", sec, json={**body, "photos": keys[:1]})
+    )
+    assert [p["name"] for p in saved["photos"]] == ["对的.jpg"]
+    assert stored(keys[0]) and not stored(keys[1])
+    assert Meeting.get(mid, consistent_read=True).file_keys == {keys[0]}
+    # A list read before another photo was attached would drop it: refused, nothing changes.
+    caller = registry.caller_for(sec)
+    third = upload_photo(stack, sec, mid)
+    stale = Meeting.get(mid, consistent_read=True)
+    ok(attach(stack, sec, mid, third))
+    from chalicelib.errors import ConflictError
+
+    monkeypatch.setattr(meeting_records.meeting_access, "load_managed", lambda *a, **k: stale)
+    with pytest.raises(ConflictError):
+        meeting_records.save_record(caller, mid, "记录", [], False, {"photos": []})
+    assert len(Meeting.get(mid, consistent_read=True).photos) == 2

@@ -101,8 +101,29 @@ function showEdit(r) {
     $('mr-edit').dataset.filled = '1';
     count();
   }
-  $('mr-photos').replaceChildren(...r.photos.map(photoItem));
-  $('mr-files').replaceChildren(...r.attachments.map(fileItem));
+  $('mr-photos').replaceChildren(...r.photos.map((f) => removable(photoItem(f), f, 'photos')));
+  $('mr-files').replaceChildren(...r.attachments.map((f) => removable(fileItem(f), f, 'attachments')));
+}
+
+// Before the lock a wrong photo or file can be removed (a confirm, then the draft is saved with
+// the others kept; storage deletes it).
+function removable(li, file, field) {
+  const button = el('button', 'mr-remove mr-remove-file', '删除');
+  button.type = 'button';
+  button.setAttribute('aria-label', `删除 ${file.name}`);
+  button.addEventListener('click', async () => {
+    const ok = await confirmDialog({ title: `删除「${file.name}」？`, ok: '删除', danger: true });
+    if (!ok) return;
+    hideError($('mr-error'));
+    try {
+      await save({ [field]: record[field].map((f) => f.key).filter((k) => k !== file.key) });
+      toast('已删除');
+    } catch (e) {
+      error(e.message);
+    }
+  });
+  li.append(button);
+  return li;
 }
 
 function historyItem(c) {
@@ -143,11 +164,9 @@ function decisions() {
   return [...document.querySelectorAll('#mr-decisions input')].map((i) => i.value.trim()).filter(Boolean);
 }
 
-async function save() {
-  const r = await api(`${base}/record`, {
-    method: 'PUT',
-    body: { minutes: $('mr-minutes').value, decisions: decisions(), visible_to_members: $('mr-visible').checked },
-  });
+async function save(files = {}) {
+  const body = { minutes: $('mr-minutes').value, decisions: decisions(), visible_to_members: $('mr-visible').checked };
+  const r = await api(`${base}/record`, { method: 'PUT', body: Object.assign(body, files) });
   show(r);
   return r;
 }
