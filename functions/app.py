@@ -7,6 +7,7 @@ from chalicelib import (
     api_comments,
     api_inbox,
     api_me,
+    api_meetings,
     api_oauth,
     api_points,
     api_quizzes,
@@ -24,6 +25,7 @@ app.register_middleware(web.error_middleware, "http")
 app.register_blueprint(api_auth.bp)
 app.register_blueprint(api_me.bp)
 app.register_blueprint(api_inbox.bp)
+app.register_blueprint(api_meetings.bp)
 app.register_blueprint(api_reading.bp)
 app.register_blueprint(api_points.bp)
 app.register_blueprint(api_review.bp)

@@ -56,7 +56,7 @@ from chalicelib.models import (
 ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "api": {
         (OrgUnit, None): ("BatchGetItem", "GetItem"),
-        (Member, None): ("GetItem", "UpdateItem"),
+        (Member, None): ("BatchGetItem", "GetItem", "UpdateItem"),
         (SessionFamily, None): ("ConditionCheckItem", "GetItem", "PutItem", "UpdateItem"),
         (RefreshToken, None): ("GetItem", "PutItem", "UpdateItem"),
         (LoginThrottle, None): ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
@@ -104,7 +104,18 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Meeting, None): ("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
         (Meeting, "by-unit"): ("Query",),
         (Meeting, "by-month"): ("Query",),
-        (Attendance, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        (Attendance, None): (
+            "BatchGetItem",
+            "BatchWriteItem",
+            "GetItem",
+            "PutItem",
+            "Query",
+            "UpdateItem",
+        ),
+        # meetings.py: the invitees of a unit (its subtree by parent, members by branch; those
+        # named by number, and their branches, in batch reads).
+        (OrgUnit, "by-parent"): ("Query",),
+        (Member, "by-branch"): ("Query",),
         (Attendance, "by-member"): ("Query",),
         (PlanItem, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         (UnitMonth, None): ("GetItem", "Query"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import clock, inbox, points_ledger, reading, scope
+from . import clock, inbox, meetings, points_ledger, reading, scope
 from .errors import NotFoundError
 from .models import (
     CatalogItem,
@@ -219,4 +219,6 @@ def for_member(member: Member) -> dict[str, Any]:
         "continue": _continue(member.member_no, _one(found, ReadingState), set(series["slugs"])),
         "todo": _todo(caller),
         "messages": inbox.unread_count(member.member_no),
+        # 会议: her meetings of the next days not checked in (meetings.todo).
+        "meetings": meetings.todo(member.member_no),
     }
