@@ -54,6 +54,8 @@ SCREENS = (
     "learn",
     "login",
     "me",
+    "meeting-desk",
+    "meetings",
     "messages",
     "moderation",
     "my-dangjian",
