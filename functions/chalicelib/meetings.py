@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -83,10 +84,17 @@ def _now() -> datetime:
     return clock.local_now()
 
 
-def _text(value: Any, field: str, low: int, high: int) -> str:
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+
+
+def _text(value: Any, field: str, low: int, high: int, *, lines: bool = False) -> str:
+    """Trimmed text of low..high characters; one line unless `lines`; no control characters."""
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None or not low <= len(text) <= high:
         raise BadRequestError(f"{field}须为 {low}–{high} 个字")
+    if _CONTROL.search(text) or (not lines and _LINE_BREAK.search(text)):
+        raise BadRequestError(f"{field}不能包含换行或控制字符")
     return text
 
 
@@ -194,13 +202,17 @@ def _resolve_attendees(
             everyone = committee_of(unit, {u.unit_id: u for u in tree}, everyone)
         chosen.update((m.member_no, m) for m in everyone)
     units = _units(unit_ids) if unit_ids else {}
+    covered: dict[str, OrgUnit] = {}  # every unit of the chosen subtrees, each read once
     for uid in dict.fromkeys(unit_ids):
         target = units.get(uid)
+        # An unknown unit answers as one out of scope: nobody learns which ids exist.
         if target is None or scope.unit_access(caller, target.path) != "manage":
             raise ForbiddenError(f"参会组织「{uid}」不在您管理的范围内")
-        for m in members_of(subtree(target)):
-            chosen.setdefault(m.member_no, m)
-            _check_size(len(chosen) + len(guest_numbers))
+        if uid not in covered:
+            covered.update((u.unit_id, u) for u in subtree(target))
+    for m in members_of(covered.values()):
+        chosen.setdefault(m.member_no, m)
+    _check_size(len(chosen) + len(guest_numbers))
     wanted = [n for n in numbers if n not in chosen] + guest_numbers
     people = _members(wanted) if wanted else {}
     branches = _units({m.branch_id for m in people.values()})
@@ -209,10 +221,11 @@ def _resolve_attendees(
             continue
         m = people.get(n)
         branch = branches.get(m.branch_id) if m else None
-        if m is None or not m.active or branch is None:
-            raise BadRequestError(f"参会党员「{n}」不存在或已停用")
-        if scope.unit_access(caller, branch.path) != "manage":
-            raise ForbiddenError(f"参会党员「{m.name}（{n}）」不在您管理的范围内")
+        # Unknown and out of scope alike, by number only: no name or existence leaks.
+        if m is None or branch is None or scope.unit_access(caller, branch.path) != "manage":
+            raise ForbiddenError(f"参会党员「{n}」不在您管理的范围内")
+        if not m.active:
+            raise BadRequestError(f"参会党员「{m.name}（{n}）」已停用")
         chosen[n] = m
     out = [Invitee(m, "attendee") for m in chosen.values()]
     root = unit.path[0]
@@ -221,10 +234,8 @@ def _resolve_attendees(
             raise BadRequestError(f"列席人员「{n}」已在参会名单中")
         m = people.get(n)
         branch = branches.get(m.branch_id) if m else None
-        if m is None or not m.active or branch is None:
-            raise BadRequestError(f"列席人员「{n}」不存在或已停用")
-        if branch.path[0] != root:
-            raise BadRequestError(f"列席人员「{m.name}（{n}）」不属于本单位党组织，不能邀请")
+        if m is None or branch is None or branch.path[0] != root or not m.active:
+            raise BadRequestError(f"列席人员「{n}」不是本单位党组织的在册党员，不能邀请")
         out.append(Invitee(m, "guest"))
     if not any(i.role == "attendee" for i in out):
         raise BadRequestError("参会人员为空：请选择参会的组织或党员")
@@ -346,16 +357,14 @@ def create(caller: Caller, organiser: Member, body: dict[str, Any]) -> tuple[dic
     unit_id = body.get("unit_id")
     if not is_unit_id(unit_id):
         raise BadRequestError("组织编号（unit_id）格式不正确")
-    unit = registry.get_unit(unit_id)
-    if scope.unit_access(caller, unit.path) != "manage":
-        raise ForbiddenError("只有本组织的书记或上级党组织的管理人员可以通知会议")
+    unit = _unit(caller, unit_id, "manage", "只有本组织的书记或上级党组织的管理人员可以通知会议")
     allowed = {k.key: k for k in meeting_kinds.held_by(unit.kind)}
     kind = allowed.get(body.get("kind"))  # type: ignore[arg-type]
     if kind is None:
         names = "、".join(k.label for k in allowed.values()) or "无"
         raise BadRequestError(f"{unit.name}不能召开这种会议；可召开：{names}")
     topic = _text(body.get("topic"), "会议主题", 1, TOPIC_MAX)
-    agenda = _text(body.get("agenda"), "会议议程", 0, AGENDA_MAX) or None
+    agenda = _text(body.get("agenda"), "会议议程", 0, AGENDA_MAX, lines=True) or None
     start, end = _times(body.get("starts_at"), body.get("ends_at"))
     place = _text(body.get("place"), "会议地点", 0, PLACE_MAX) or None
     online_url = _online_url(body.get("online_url"))
@@ -424,6 +433,19 @@ def create(caller: Caller, organiser: Member, body: dict[str, Any]) -> tuple[dic
         return view(winner, "manage", None, with_counts=True), False
     post_notice(meeting, [r.member_no for r in rows])
     return view(meeting, "manage", None, with_counts=True, rows=rows), True
+
+
+def _unit(caller: Caller, unit_id: str, need: scope.Access, refusal: str) -> OrgUnit:
+    """The unit if the caller's access reaches `need`; an unknown unit is refused alike (403),
+    so nobody learns which ids exist."""
+    try:
+        unit = registry.get_unit(unit_id)
+    except NotFoundError:
+        raise ForbiddenError(refusal) from None
+    access = scope.unit_access(caller, unit.path)
+    if access == "none" or (need == "manage" and access != "manage"):
+        raise ForbiddenError(refusal)
+    return unit
 
 
 def _get(meeting_id: str) -> Meeting | None:
@@ -642,10 +664,8 @@ def unit_meetings(
     caller: Caller, unit_id: str, month_from: str | None, month_to: str | None
 ) -> dict[str, Any]:
     """A unit's meetings in months from..to (default: 3 months back, 6 ahead), newest first."""
-    unit = registry.get_unit(unit_id)
+    unit = _unit(caller, unit_id, "read", "无权查看该组织的会议")
     access = scope.unit_access(caller, unit.path)
-    if access == "none":
-        raise ForbiddenError("无权查看该组织的会议")
     this = _now().strftime("%Y-%m")
     first = _month(month_from, _shift(this, -3), "起始月份（from）")
     last = _month(month_to, _shift(this, 6), "截止月份（to）")
@@ -673,9 +693,7 @@ def unit_meetings(
 
 def unit_members(caller: Caller, unit_id: str) -> dict[str, Any]:
     """The desk's checklist: active members of a unit's subtree (manage scope)."""
-    unit = registry.get_unit(unit_id)
-    if scope.unit_access(caller, unit.path) != "manage":
-        raise ForbiddenError("无权管理该组织的会议")
+    unit = _unit(caller, unit_id, "manage", "无权管理该组织的会议")
     tree = subtree(unit)
     names = {u.unit_id: u.name for u in tree}
     people = sorted(members_of(tree), key=lambda m: (m.branch_id, m.member_no))
@@ -701,7 +719,7 @@ def ask_leave(caller: Caller, meeting_id: str, reason: Any) -> dict[str, Any]:
     meeting, _, row = meeting_access.load_visible(caller, meeting_id, consistent=True)
     if row is None:
         raise ForbiddenError("您不在本次会议的参会名单中")
-    text = _text(reason, "请假理由", *REASON)
+    text = _text(reason, "请假理由", *REASON, lines=True)
     if meeting.state != "scheduled":
         raise ConflictError("会议已结束或已取消，不能请假")
     if _now() >= datetime.fromisoformat(meeting.starts_at):

@@ -168,6 +168,13 @@ def test_beside_and_above_see_nothing(stack, org):
         assert leave.status_code == 404
     assert call(stack, "GET", "/units/B1/meetings", org["b2sec"]).status_code == 403
     assert call(stack, "GET", "/units/B1/meetings", org["a"]).status_code == 403
+    # An unknown unit answers as one out of scope.
+    unknown = call(stack, "GET", "/units/NOPE/meetings", org["sec"])
+    assert unknown.status_code == 403 and unknown.json()["Message"] == "无权查看该组织的会议"
+    assert call(stack, "GET", "/units/B2/meeting-invitees", org["sec"]).status_code == 403
+    assert call(stack, "GET", "/units/B1/meeting-invitees", org["cm"]).status_code == 403
+    invitees = call(stack, "GET", "/units/B1/meeting-invitees", org["sec"]).json()["members"]
+    assert [m["member_no"] for m in invitees] == ["81000001", "81000002", "81000003", "81000004"]
     assert call(stack, "GET", "/meetings/mt_doesnotexist00", org["sec"]).status_code == 404
     assert call(stack, "GET", "/meetings/nonsense", org["sec"]).status_code == 404
 
@@ -193,9 +200,20 @@ def _nothing_written() -> None:
         ("sec", {"online_url": "http://meet.example/1"}, 400, "https://"),
         ("sec", {"online_url": "javascript:alert(1)"}, 400, "https://"),
         ("sec", {"attendees": {"units": ["B2"]}}, 403, "「B2」不在您管理的范围内"),
-        ("sec", {"attendees": {"members": ["81000003", "82000001"]}}, 403, "丙（82000001）"),
-        ("sec", {"attendees": {"members": ["81000005"]}}, 400, "不存在或已停用"),
-        ("sec", {"guests": ["89000001"]}, 400, "外人（89000001）」不属于本单位党组织"),
+        ("sec", {"attendees": {"members": ["81000003", "82000001"]}}, 403, "「82000001」不在"),
+        # An unknown member answers as one out of scope (no existence, no name leaks).
+        ("sec", {"attendees": {"members": ["81009999"]}}, 403, "「81009999」不在您管理的范围内"),
+        ("sec", {"attendees": {"units": ["NOPE"]}}, 403, "「NOPE」不在您管理的范围内"),
+        ("sec", {"attendees": {"members": ["81000005"]}}, 400, "停用（81000005）」已停用"),
+        ("sec", {"guests": ["89000001"]}, 400, "「89000001」不是本单位党组织的在册党员"),
+        ("sec", {"guests": ["89009999"]}, 400, "「89009999」不是本单位党组织的在册党员"),
+        ("sec", {"guests": ["81000005"]}, 400, "「81000005」不是本单位党组织的在册党员"),
+        ("sec", {"unit_id": "NOPE"}, 403, "书记"),
+        ("sec", {"topic": "第一行\n第二行"}, 400, "换行"),
+        ("sec", {"place": "三楼\x07"}, 400, "控制字符"),
+        ("sec", {"attendees": {"units": ["B1"], "people": []}}, 400, "attendees"),
+        ("sec", {"attendees": {"members": [7]}}, 400, "党员编号的列表"),
+        ("sec", {"visible_to_members": "yes"}, 400, "visible_to_members"),
         ("sec", {"guests": ["81000003"]}, 400, "已在参会名单中"),
         ("sec", {"host": "82000001"}, 400, "主持人须是参会党员"),
         ("sec", {"request_key": "short"}, 400, "request_key"),
