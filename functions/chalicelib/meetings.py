@@ -746,7 +746,24 @@ def ask_leave(caller: Caller, meeting_id: str, reason: Any) -> dict[str, Any]:
         if state == "refused":
             raise ConflictError("请假申请未获批准；如有变化请联系会议组织人") from None
         raise ConflictError("您已签到，无需请假") from None
+    _tell_organiser(meeting, row.name, caller.member_no, text)
     return {"meeting": meeting.meeting_id, "mine": my_row(row)}
+
+
+def _tell_organiser(meeting: Meeting, name: str, member_no: str, reason: str) -> None:
+    """The organiser hears of a request once (its event key names the member, not the reason):
+    her retry after a lost reply posts the same row, which is there already."""
+    when = when_text(meeting.starts_at, meeting.ends_at)
+    body = f"{kind_label(meeting.kind)}：{meeting.topic}\n时间：{when}\n理由：{reason}"
+    outbox.post(
+        f"meeting:{meeting.meeting_id}:leave:{member_no}:requested",
+        "meeting_change",
+        [meeting.organiser],
+        _fit(f"请假申请：{name}", outbox.TITLE_MAX_BYTES),
+        _fit(body, outbox.BODY_MAX_BYTES),
+        url=f"/meeting-desk.html?unit={meeting.unit_id}&id={meeting.meeting_id}",
+        urgent=False,
+    )
 
 
 def decide_leave(

@@ -111,6 +111,10 @@ def test_create_notifies_exactly_the_attendees_and_leave_flows(stack, org):
     ).ok
     again = call(stack, "POST", f"/meetings/{m['id']}/leave", org["a"], json={"reason": "外地出差"})
     assert again.json()["mine"]["leave_reason"] == "外地出差"
+    # The organiser heard of it once (the second ask changed only the reason).
+    asked = [x for x in inbox_of("81000001") if x.kind == "meeting_change"]
+    assert [x.title for x in asked] == ["请假申请：甲"] and "出差在外" in asked[0].body
+    assert asked[0].url == f"/meeting-desk.html?unit=B1&id={m['id']}"
     # A member of the branch who is no manager cannot decide.
     no = call(stack, "POST", f"/meetings/{m['id']}/leave/81000003", org["cm"],
               json={"decision": "approve"})  # fmt: skip
@@ -376,3 +380,33 @@ def test_what_the_home_to_do_reads(stack, org):
     with metered() as m:
         assert meetings.todo("82000001") is None
     assert m.calls == {"Query": 1} and m.read_units == 0.5
+
+
+def test_two_managers_deciding_at_once_give_one_outcome(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    m = call(stack, "POST", "/meetings", org["sec"], json=body()).json()
+    assert call(stack, "POST", f"/meetings/{m['id']}/leave", org["a"], json={"reason": "出差"}).ok
+    decisions = [
+        (org["sec"], {"decision": "approve"}),
+        (gb, {"decision": "refuse", "note": "请务必参加"}),
+    ] * 3
+
+    def decide(pair) -> requests.Response:
+        who, payload = pair
+        return call(stack, "POST", f"/meetings/{m['id']}/leave/81000003", who, json=payload)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(decide, decisions))
+    row = Attendance.get(m["id"], "81000003", consistent_read=True)
+    won = "approve" if row.leave == "approved" else "refuse"
+    for (_, payload), answer in zip(decisions, answers, strict=True):
+        if payload["decision"] == won:
+            assert answer.status_code == 200, answer.text
+        else:
+            assert answer.status_code == 409 and "已处理" in answer.json()["Message"]
+    assert sum(a.status_code == 200 and a.json()["changed"] for a in answers) == 1
+    told = [x for x in inbox_of("81000003") if x.kind == "meeting_change"]
+    assert len(told) == 1 and told[0].title == (
+        "请假已批准" if won == "approve" else "请假未获批准"
+    )
