@@ -105,11 +105,11 @@ def run(stack: LocalStack) -> list[Row]:
     mid = made["B1"]
     member, sec = people["member"], people["sec"]
     for action, method, path, who, body in (
-        ("我的会议 (upcoming, 3 meetings)", "GET", "/me/meetings?when=upcoming", member, None),
+        ("my meetings, upcoming (3 meetings)", "GET", "/me/meetings?when=upcoming", member, None),
         ("a meeting (member)", "GET", f"/meetings/{mid}", member, None),
         (f"a meeting (staff, with counts of {BRANCH})", "GET", f"/meetings/{mid}", sec, None),
         (f"attendance list ({BRANCH})", "GET", f"/meetings/{mid}/attendance", sec, None),
-        ("请假 (ask for leave)", "POST", f"/meetings/{mid}/leave", member, {"reason": "外出培训"}),
+        ("ask for leave", "POST", f"/meetings/{mid}/leave", member, {"reason": "外出培训"}),
         ("leave approved (with her message)", "POST", f"/meetings/{mid}/leave/50000004", sec,
          {"decision": "approve"}),
     ):  # fmt: skip
