@@ -92,7 +92,7 @@ function showMeetings(meetings) {
   if (!meetings || !meetings.next) return; // none: the row stays the way to 我的会议
   const next = meetings.next;
   $('today-meetings').href = next.url;
-  $('today-meetings-line').textContent = `${next.when} · ${next.topic}`;
+  $('today-meetings-line').textContent = `${next.topic} · ${next.when}`;
   $('today-meetings-state').textContent = `${meetings.count}${meetings.more ? '+' : ''} 个待参加`;
 }
 
