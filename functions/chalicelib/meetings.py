@@ -780,7 +780,11 @@ def decide_leave(
         raise BadRequestError("驳回请假须写明理由（至少 2 个字）")
     if meeting.state == "locked":
         raise ConflictError("会议记录已提交锁定，不能再处理请假")
-    row = meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
+    row = (
+        meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
+        if is_member_no(member_no)
+        else None
+    )
     if row is None or row.leave is None:
         raise NotFoundError("该党员没有请假申请")
     outcome = "approved" if decision == "approve" else "refused"

@@ -172,6 +172,17 @@ def test_beside_and_above_see_nothing(stack, org):
         assert leave.status_code == 404
     assert call(stack, "GET", "/units/B1/meetings", org["b2sec"]).status_code == 403
     assert call(stack, "GET", "/units/B1/meetings", org["a"]).status_code == 403
+    for query, words in (
+        ("from=2027-13", "YYYY-MM"),
+        ("from=27-01", "YYYY-MM"),
+        ("from=2027-05&to=2027-04", "不能早于"),
+        ("from=2027-01&to=2029-01", "24 个月"),
+    ):
+        r = call(stack, "GET", f"/units/B1/meetings?{query}", org["sec"])
+        assert r.status_code == 400 and words in r.json()["Message"], query
+    r = call(stack, "POST", f"/meetings/{m['id']}/leave/{'x' * 40}", org["sec"],
+             json={"decision": "approve"})  # fmt: skip
+    assert r.status_code == 404 and r.json()["Message"] == "该党员没有请假申请"
     # An unknown unit answers as one out of scope.
     unknown = call(stack, "GET", "/units/NOPE/meetings", org["sec"])
     assert unknown.status_code == 403 and unknown.json()["Message"] == "无权查看该组织的会议"
