@@ -421,3 +421,23 @@ def test_two_managers_deciding_at_once_give_one_outcome(stack, org):
     assert len(told) == 1 and told[0].title == (
         "请假已批准" if won == "approve" else "请假未获批准"
     )
+
+
+def test_a_decision_whose_message_was_lost_sends_it_on_the_retry(org, fails_once):
+    from chalicelib import outbox
+
+    caller = registry.caller_for(org["sec"])
+    m, _ = meetings.create(caller, org["sec"], body())
+    meetings.ask_leave(registry.caller_for(org["a"]), m["id"], "外地出差")
+    calls = fails_once(outbox, "post", "lambda timed out")
+    with pytest.raises(RuntimeError):
+        meetings.decide_leave(caller, m["id"], "81000003", "refuse", "必须参加")
+    assert calls["n"] == 1
+    assert Attendance.get(m["id"], "81000003", consistent_read=True).leave == "refused"
+    assert not [x for x in inbox_of("81000003") if x.kind == "meeting_change"]
+    again = meetings.decide_leave(caller, m["id"], "81000003", "refuse", "必须参加")
+    assert again["changed"] is False and again["leave"] == "refused"
+    [told] = [x for x in inbox_of("81000003") if x.kind == "meeting_change"]
+    assert told.title == "请假未获批准" and "必须参加" in told.body
+    meetings.decide_leave(caller, m["id"], "81000003", "refuse", "必须参加")
+    assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1
