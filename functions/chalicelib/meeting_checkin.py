@@ -9,8 +9,9 @@ check-in with it, and the organiser's corrections (each kept with who, when and 
   `checkin_opens_minutes` before the start to `checkin_closes_minutes` after the end (settings).
 - A member checks in once: the write is conditional on `present` not being true, so parallel
   taps, a retried request or a second visit change nothing (409 with her time).
-- Wrong codes cost a member one unit of a budget (throttle.py) of `checkin_max_wrong` per meeting
-  and day, taken before the code is checked; a right code gives its unit back.
+- Each code she sends costs a member one unit of a budget (throttle.py) of `checkin_max_wrong`
+  per meeting and day, taken before the code is checked (parallel guesses cannot slip past); a
+  right code ends her check-in, so in effect the budget counts wrong codes.
 - A correction sets `present` and appends a `Correction` to the row's `corrections` (never
   replacing an earlier one); after the record is locked it also keeps `absent` consistent and
   calls `locked_attendance_changed`, the one hook for what the lock derived from attendance
@@ -206,12 +207,12 @@ def _already(row: Attendance) -> ConflictError:
     return ConflictError("您已签到（由会议组织者登记）")
 
 
-def _guess_budget(meeting_id: str, member_no: str, now: float) -> list[Any]:
+def _guess_budget(meeting_id: str, member_no: str, now: float) -> None:
     budget = throttle.Budget(
         f"checkin#{meeting_id}#{member_no}", get_settings().checkin_max_wrong, GUESS_WINDOW_SECONDS
     )
     try:
-        return throttle.reserve_all(now, budget)
+        throttle.reserve_all(now, budget)
     except TooManyRequestsError as exc:
         raise TooManyRequestsError(TOO_MANY, exc.retry_after) from None
 
@@ -229,13 +230,14 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
         raise _already(row)
     now = clock.now()
     _require_open(meeting, now)
-    attempts = _guess_budget(meeting.meeting_id, member_no, now)
+    # The budget is taken before the code is looked at, so parallel guesses cannot slip past
+    # it. A right code keeps its unit: it ends her check-in (any later request is a 409 before
+    # the budget), so giving it back would be a write that buys nothing.
+    _guess_budget(meeting.meeting_id, member_no, now)
     if not checkin_codes.verify(
         meeting.checkin_secret, code, now, get_settings().checkin_step_seconds
     ):
         raise BadRequestError(BAD_CODE)
-    for attempt in attempts:
-        throttle.release(attempt)  # the right code: not a guess
     try:
         row.update(
             actions=[Attendance.present.set(True), Attendance.checked_in_at.set(int(now))],
