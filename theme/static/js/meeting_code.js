@@ -126,10 +126,22 @@ function render(status) {
   } else if (!open && !codeTimer) loadCode();
 }
 
+// Whether check-ins can still come: scheduled and not past the window (the page opened
+// before the window keeps asking, so the code appears by itself when it opens).
+function live(status) {
+  return status.meeting.state === 'scheduled' && serverNow() < new Date(status.closes_at).getTime() / 1000;
+}
+
 async function loadStatus() {
   clearTimeout(statusTimer);
+  if (document.hidden) {
+    statusTimer = setTimeout(loadStatus, STATUS_MS); // asked again when shown (visibilitychange)
+    return;
+  }
   try {
-    render(await api(`${base}/checkin-status`));
+    const status = await api(`${base}/checkin-status`);
+    render(status);
+    if (!live(status)) return; // nothing more will change by itself (a 更正 reloads it)
   } catch (error) {
     if (error.status === 403 || error.status === 404) {
       closed('');
