@@ -204,6 +204,7 @@ def test_a_member_checks_in_with_the_code_shown(stack, meeting, people):
     status = ok(call(stack, "GET", f"/meetings/{meeting.meeting_id}/checkin-status",
                      people["secretary"]))  # fmt: skip
     assert (status["present"], status["invited"], status["open"]) == (1, 2, True)
+    assert meeting.checkin_secret not in str(status)
     mine = next(r for r in status["attendance"] if r["member_no"] == "71000003")
     assert mine["present"] is True and mine["checked_in_at"] == got["checked_in_at"]
 
