@@ -228,6 +228,8 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
     _require_scheduled(meeting)
     if row.present:
         raise _already(row)
+    if row.absent is not None:  # the lock decided her row (the meeting read a moment before it)
+        raise ConflictError(LOCKED)
     now = clock.now()
     _require_open(meeting, now)
     # The budget is taken before the code is looked at, so parallel guesses cannot slip past
@@ -239,9 +241,12 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
     ):
         raise BadRequestError(BAD_CODE)
     try:
+        # `absent` is written by the lock only: a lock that ran since the meeting was read
+        # stops this write too, so no row is ever both present and recorded absent.
         row.update(
             actions=[Attendance.present.set(True), Attendance.checked_in_at.set(int(now))],
             condition=Attendance.member_no.exists()
+            & Attendance.absent.does_not_exist()
             & (Attendance.present.does_not_exist() | (Attendance.present == False)),  # noqa: E712
         )
     except UpdateError as exc:
@@ -250,7 +255,9 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
         current = meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
         if current is None:
             raise ForbiddenError(NOT_INVITED) from None
-        raise _already(current) from None
+        if current.present:
+            raise _already(current) from None
+        raise ConflictError(LOCKED) from None
     return {
         "present": True,
         "checked_in_at": _iso(int(now)),

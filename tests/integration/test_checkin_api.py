@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from chalicelib import checkin_codes, clock, meeting_checkin
+from chalicelib import checkin_codes, clock, meeting_access, meeting_checkin
+from chalicelib.errors import ConflictError
 from chalicelib.models import Attendance, Meeting, Member
 from chalicelib.settings import get_settings
 from tools.bench_routes import Routes
@@ -243,6 +244,29 @@ def test_only_invited_members_of_a_scheduled_meeting_check_in(stack, meeting, pe
         meeting.update(actions=[Meeting.state.set(state)])
         refused(check_in(stack, meeting, people["a"], code), 409, message)
         assert row(meeting, people["a"]).present is None
+
+
+def test_a_lock_that_runs_meanwhile_stops_the_check_in(meeting, people, monkeypatch):
+    """In-process: the meeting was read as scheduled, then the lock recorded her absent before
+    her write: the conditional write refuses, so she is never both present and absent."""
+    code = checkin_codes.current(meeting.checkin_secret, clock.now(), STEP).code
+    real = meeting_access.attendance
+
+    def then_locked(meeting_id, member_no, **kw):
+        found = real(meeting_id, member_no, **kw)
+        if not kw.get("consistent"):  # the check-in's first read; then the lock runs
+            Attendance(meeting_id, member_no).update(actions=[Attendance.absent.set(True)])
+        return found
+
+    monkeypatch.setattr(meeting_access, "attendance", then_locked)
+    with pytest.raises(ConflictError, match="会议记录已提交"):
+        meeting_checkin.check_in("71000003", meeting.meeting_id, code)
+    saved = row(meeting, people["a"])
+    assert saved.present is None and saved.absent is True
+    # Read after the lock: refused before the write.
+    monkeypatch.setattr(meeting_access, "attendance", real)
+    with pytest.raises(ConflictError, match="会议记录已提交"):
+        meeting_checkin.check_in("71000003", meeting.meeting_id, code)
 
 
 def test_a_member_on_approved_leave_may_still_check_in(stack, people):
