@@ -4,6 +4,7 @@ from chalice import Chalice
 
 from chalicelib import (
     api_auth,
+    api_checkin,
     api_comments,
     api_inbox,
     api_me,
@@ -34,5 +35,6 @@ app.register_blueprint(api_votes.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(api_share.bp)
 app.register_blueprint(api_oauth.bp)
+app.register_blueprint(api_checkin.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
