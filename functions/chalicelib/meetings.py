@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, cursors, meeting_access, meeting_kinds, outbox, registry, scope
+from . import checkin_codes, clock, cursors, meeting_access, meeting_kinds, outbox, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_client_key, is_member_no, is_unit_id
 from .models import Attendance, Meeting, Member, OrgUnit
@@ -411,7 +410,7 @@ def create(caller: Caller, organiser: Member, body: dict[str, Any]) -> tuple[dic
         visible_to_members=visible,
         invited=sum(1 for i in invitees if i.role == "attendee"),
         guests=sum(1 for i in invitees if i.role == "guest"),
-        checkin_secret=secrets.token_urlsafe(32),
+        checkin_secret=checkin_codes.new_secret(),
         request_key=request_key,
         created_at=now,
         updated_at=now,
