@@ -54,6 +54,7 @@ SCREENS = (
     "learn",
     "login",
     "me",
+    "meeting-book",
     "messages",
     "moderation",
     "my-dangjian",
