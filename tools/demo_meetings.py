@@ -227,25 +227,30 @@ def _groups(members: list[Person]) -> list[list[Person]]:
     return [members[0::2], members[1::2]]
 
 
-def _attendance(rng: random.Random, invited: list[Person], locked: bool) -> list[Row]:
-    rows = []
-    for p in invited:
-        row = Row(p.member_no, p.name, p.status)
-        draw = rng.random()
-        if not locked:
-            if draw < 0.06:
+def _attendance(rng: random.Random, invited: list[Person], locked: bool, host: str) -> list[Row]:
+    """Held: most present, a few on approved leave with a reason, the odd unexcused absence
+    (never the host). Coming: one or two ask for leave (on a committee, none or one), the first
+    still waiting for the organiser, a second already approved."""
+    rows = [Row(p.member_no, p.name, p.status) for p in invited]
+    others = [r for r in rows if r.member_no != host]
+    if not locked:
+        asking = rng.sample(
+            others, min(len(others), rng.choice((1, 2) if len(rows) >= 10 else (0, 1)))
+        )
+        for n, row in enumerate(asking):
+            if n == 0:
                 row.leave, row.leave_reason = "requested", rng.choice(REQUESTED_REASONS)
-            elif draw < 0.09:
+            else:
                 row.leave, row.leave_reason = "approved", rng.choice(LEAVE_REASONS)
-        elif draw < 0.08:
+        return rows
+    for row in rows:
+        draw = rng.random()
+        if row.member_no != host and draw < 0.08:
             row.leave, row.leave_reason = "approved", rng.choice(LEAVE_REASONS)
-        elif draw < 0.105:
+        elif row.member_no != host and draw < 0.105:
             row.absent = True  # unexcused: neither present nor on approved leave
         else:
             row.present = True
-        rows.append(row)
-    if locked and rows and not any(r.present for r in rows):
-        rows[0].present, rows[0].leave, rows[0].absent = True, None, None
     return rows
 
 
@@ -322,7 +327,7 @@ class _Branch:
         locked = starts + timedelta(minutes=at[2] + LOCK_AFTER_MINUTES) < self.now
         m = Planned(mid, self.branch_id, kind, topic, starts, at[2], host or self.secretary,
                     recorder, locked, self.place, self.now)  # fmt: skip
-        m.rows = _attendance(random.Random(f"{SEED}:{mid}"), invited, locked)
+        m.rows = _attendance(random.Random(f"{SEED}:{mid}"), invited, locked, m.host)
         if locked:
             names = {p.member_no: p.name for p in self.members}
             label = meeting_kinds.kinds()[kind].label
