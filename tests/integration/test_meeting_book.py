@@ -5,7 +5,9 @@ openpyxl (binary through chalice local, a Chinese file name, text that stays tex
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 from datetime import datetime, timedelta
 from urllib.parse import unquote
 
@@ -268,3 +270,21 @@ def test_the_workbook_needs_its_accept_header(stack, org, meetings):
     # Scope first applies to the workbook too.
     r = get(stack, org[1]["member"], accept=XLSX, format="xlsx", **{"from": "2026-10"})
     assert r.status_code == 403
+
+
+def test_the_workbook_as_lambda_answers_api_gateway(org, meetings):
+    """What the function returns in AWS (not what chalice local's server sends): a response
+    Lambda can serialise, the workbook base64-encoded with `isBase64Encoded` for API Gateway to
+    turn back into bytes (it must be one of the API's binary types)."""
+    from chalice.config import Config
+    from chalice.local import LocalGateway
+
+    from app import app
+
+    headers = {**bearer(org[1]["secretary"]), "Accept": XLSX, "Host": "api.example.org"}
+    path = "/units/B1/meeting-book?from=2026-10&to=2026-11&format=xlsx"
+    answer = LocalGateway(app, Config()).handle_request("GET", path, headers, b"")
+    wire = json.loads(json.dumps(answer))  # the Lambda runtime serialises it as JSON
+    assert wire["statusCode"] == 200 and wire["isBase64Encoded"] is True
+    workbook = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wire["body"])))
+    assert workbook.sheetnames == ["汇总", "会议记录"]
