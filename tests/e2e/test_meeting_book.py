@@ -23,6 +23,8 @@ from tools.fixtures import PASSWORD, make_member, make_tree
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 BOOK = "/meeting-book.html?unit=B1&from=2026-10&to=2026-11"
+# What a reviewer looks at: the phone's page and the printed book (git-ignored).
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "test-output" / "meeting-book"
 
 
 @pytest.fixture
@@ -87,6 +89,8 @@ def printed(page: Page) -> None:
 def test_on_a_phone(book, site, phone: Page):
     sign_in(phone, site.url, SECRETARY, BOOK)
     the_book_is_shown(phone)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
     # Nothing wider than the phone; the actions are large enough to tap.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     for button in ("#mb-xlsx", "#mb-print", "#mb-apply"):
@@ -119,9 +123,14 @@ def test_on_a_desktop_download_and_print(book, site, browser: Browser):
         records = list(wb["会议记录"].iter_rows(values_only=True))
         assert [r[2] for r in records[1:]] == ["重温入党誓词", "研究十二月工作", "书记讲党课"]
         printed(page)
+        page.emulate_media(media="print")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "print.png"), full_page=True)
         # As the browser prints it: the cover, then each meeting from a new page (the long
         # lecture over more than one).
         pdf = page.pdf(format="A4")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / "book.pdf").write_bytes(pdf)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         assert pages >= 5, pages
     finally:
@@ -133,3 +142,20 @@ def test_a_member_without_a_role_sees_no_record(book, site, phone: Page):
     expect(phone.locator("#mb-error")).to_contain_text("无权查看")
     expect(phone.locator("#mb-meetings .mb-meeting")).to_have_count(0)
     expect(phone.locator("#mb-xlsx")).to_be_disabled()
+
+
+def test_the_layout_rules_of_every_screen(book, site, phone: Page):
+    """The rules tests/e2e/test_layout.py holds every screen to (no overflow, 12 px from the
+    edges, 44 px targets, no overlap, legible and contrasted text), at phone widths, in normal
+    and large text, with the book filled in."""
+    from tests.e2e.test_layout import measure
+
+    sign_in(phone, site.url, SECRETARY, BOOK)
+    expect(phone.locator("#mb-meetings .mb-meeting")).to_have_count(3)
+    problems = [
+        f"[{width}px{' 大字' if large else ''}] {p}"
+        for large in (False, True)
+        for width in (320, 360, 390, 768)
+        for p in measure(phone, width, large)
+    ]
+    assert not problems, "\n".join(problems[:40])
