@@ -56,3 +56,30 @@ def test_written_once_and_readable(dynamodb) -> None:
     row.update(actions=[Attendance.leave.set("requested"), Attendance.leave_reason.set("出差")])
     assert demo_meetings.seed(NOW.date(), NOW) == (0, 0)
     assert Attendance.get(coming.meeting_id, coming.rows[-1].member_no).leave_reason == "出差"
+
+
+def test_what_the_export_of_a_quarter_costs(dynamodb) -> None:
+    """GET the demo branch's 记录本 for three months (16 meetings, 322 attendance rows), AWS-billed:
+    the caller's member and branch, the unit, one Query of the unit's meetings and one of each
+    meeting's rows; the workbook reads the same."""
+    from tools.bench_routes import Routes
+    from tools.capacity import metered
+
+    seed_demo.seed()
+    demo_meetings.seed(NOW.date(), NOW)
+    secretary = registry.get_member(demo_registry.DEMO_SECRETARY.member_no)
+    routes = Routes()
+    path = "/units/B0101/meeting-book?from=2026-09&to=2026-11"
+    with metered() as m:
+        book = routes.send("GET", path, member=secretary).json_body
+    n = book["totals"]["meetings"]
+    rows = sum(m_["invited"] for m_ in book["meetings"])
+    assert (n, rows) == (16, 322)
+    assert m.calls == {"GetItem": 3, "Query": 1 + n}, m.calls
+    with metered() as x:
+        reply = routes.send("GET", f"{path}&format=xlsx", member=secretary,
+                            headers={"Accept": meeting_book.XLSX})  # fmt: skip
+    assert x.calls == m.calls and reply.body[:2] == b"PK"
+    print(f"\n记录本 of {n} meetings, {rows} rows: {m.read_units} RRU ({m.calls}); "
+          f"workbook {len(reply.body) / 1024:.0f} KiB")  # fmt: skip
+    assert m.read_units <= 3 + 0.5 * (1 + n) + 8, m.read_units
