@@ -402,7 +402,8 @@ def rows_of(m: Planned, units: dict[str, Any]) -> tuple[Meeting, list[Attendance
     secretary = unit["secretary"]
     start = m.starts.timestamp()
     ends = m.starts + timedelta(minutes=m.minutes_long)
-    created = start - 6 * 86400
+    # Noticed six days before, or a while ago when that is still to come (never in the future).
+    created = min(start - 6 * 86400, m.now.timestamp() - 4 * 3600)
     # Submitted the next day (a few hours' spread), or hours after when that is still to come.
     spread = sum(map(ord, m.meeting_id)) % 5
     locked_at = None
@@ -438,9 +439,9 @@ def rows_of(m: Planned, units: dict[str, Any]) -> tuple[Meeting, list[Attendance
     for r in m.rows:
         extra: dict[str, Any] = {"status": r.status}
         if r.leave:
-            extra |= {"leave": r.leave, "leave_reason": r.leave_reason, "leave_at": created + 86400}
+            extra |= {"leave": r.leave, "leave_reason": r.leave_reason, "leave_at": created + 3600}
             if r.leave == "approved":
-                extra |= {"leave_decided_by": secretary, "leave_decided_at": created + 90000}
+                extra |= {"leave_decided_by": secretary, "leave_decided_at": created + 7200}
         if r.present and r is corrected:
             extra["present"] = True
             extra["corrections"] = [

@@ -302,7 +302,13 @@ def workbook(data: dict[str, Any]) -> bytes:
     _put(summary, 2, 1, f"导出时间：{data['generated_at']}")
     first, last = data["period"]["from"], data["period"]["to"]
     months = [_month(i) for i in range(_month_index(first, "from"), _month_index(last, "to") + 1)]
-    head = ["会议类型", *(f"{int(m[5:])}月" for m in months), "合计"]
+    # Month columns name the year too when the period crosses one (12月, then 2027年1月).
+    spans = first[:4] != last[:4]
+    head = [
+        "会议类型",
+        *(f"{int(m[:4])}年{int(m[5:])}月" if spans else f"{int(m[5:])}月" for m in months),
+        "合计",
+    ]
     for col, value in enumerate(head, 1):
         _put(summary, 4, col, value).font = Font(bold=True)
     for r, kind in enumerate(data["totals"]["by_kind"], 5):

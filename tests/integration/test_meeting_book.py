@@ -288,3 +288,14 @@ def test_the_workbook_as_lambda_answers_api_gateway(org, meetings):
     assert wire["statusCode"] == 200 and wire["isBase64Encoded"] is True
     workbook = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wire["body"])))
     assert workbook.sheetnames == ["汇总", "会议记录"]
+
+
+def test_a_workbook_across_a_year_end_names_the_years(stack, org, meetings):
+    period = {"from": "2026-11", "to": "2027-01"}
+    r = get(stack, org[1]["secretary"], accept=XLSX, format="xlsx", **period)
+    assert r.status_code == 200, r.text
+    summary = openpyxl.load_workbook(io.BytesIO(r.content))["汇总"]
+    months = ["2026年11月", "2026年12月", "2027年1月"]
+    assert [c.value for c in summary[4]] == ["会议类型", *months, "合计"]
+    assert [c.value for c in summary[5]] == ["支部委员会", 1, 0, 0, 1]
+    assert [c.value for c in summary[6]] == ["主题党日", 0, 1, 0, 1]

@@ -120,6 +120,7 @@ def test_rows_as_the_models_document_them(planned):
         assert meeting.unit_path[-1] == meeting.unit_id == m.branch_id
         assert meeting.invited == len(rows) and meeting.guests == 0
         assert meeting.checkin_secret
+        assert meeting.created_at < NOW.timestamp() and meeting.created_at < m.starts.timestamp()
         if m.locked:
             assert (
                 meeting.state == "locked" and meeting.locked_by == units[m.branch_id]["secretary"]
@@ -133,8 +134,11 @@ def test_rows_as_the_models_document_them(planned):
             assert row.role == "attendee" and row.status in ("full", "probationary")
             if row.absent:
                 assert row.present is False and row.leave != "approved"
+            if row.leave:
+                assert meeting.created_at < row.leave_at <= NOW.timestamp()
             if row.leave == "approved":
-                assert row.leave_decided_by and row.leave_decided_at
+                assert row.leave_at < row.leave_decided_at <= NOW.timestamp()
+                assert row.leave_decided_by
             if m.locked:
                 assert row.present is not None
     # One kept correction: a member of the first branch marked present after a 主题党日.
