@@ -190,15 +190,15 @@ def _meetings(unit_id: str, first: str, last: str) -> list[Meeting]:
 
 
 def book(caller: Caller, unit_id: str, start: str | None, end: str | None) -> dict[str, Any]:
-    """The unit's 记录本 for the period (read scope over the unit)."""
+    """The unit's 记录本 for the period (read scope over the unit; the months are checked
+    first, before anything is read)."""
+    first, last = period(start, end)
     try:
         unit = registry.get_unit(unit_id)
-        path: tuple[str, ...] = tuple(unit.path)
     except NotFoundError:
-        unit, path = None, ()
-    scope.require_unit(caller, path, "read")
-    assert unit is not None  # an unknown unit has no path: refused above
-    first, last = period(start, end)
+        scope.require_unit(caller, (), "read")  # refused like a unit out of scope
+        raise
+    scope.require_unit(caller, tuple(unit.path), "read")
     names = _Names()
     entries = [
         _entry(m, list(Attendance.query(m.meeting_id)), names)
