@@ -55,6 +55,7 @@ SCREENS = (
     "learn",
     "login",
     "me",
+    "meeting-book",
     "meeting-code",
     "meeting-desk",
     "meetings",

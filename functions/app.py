@@ -8,6 +8,7 @@ from chalicelib import (
     api_comments,
     api_inbox,
     api_me,
+    api_meeting_book,
     api_meetings,
     api_oauth,
     api_points,
@@ -22,6 +23,8 @@ from chalicelib import (
 )
 
 app = Chalice(app_name="dangjian")
+# The 记录本 workbook is a binary body (api_meeting_book.py says how it reaches the browser).
+app.api.binary_types.append(api_meeting_book.XLSX)
 app.register_middleware(web.error_middleware, "http")
 app.register_blueprint(api_auth.bp)
 app.register_blueprint(api_me.bp)
@@ -32,6 +35,7 @@ app.register_blueprint(api_points.bp)
 app.register_blueprint(api_review.bp)
 app.register_blueprint(api_comments.bp)
 app.register_blueprint(api_votes.bp)
+app.register_blueprint(api_meeting_book.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(api_share.bp)
 app.register_blueprint(api_oauth.bp)
