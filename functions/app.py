@@ -4,10 +4,13 @@ from chalice import Chalice
 
 from chalicelib import (
     api_auth,
+    api_checkin,
     api_comments,
     api_inbox,
     api_me,
+    api_meeting_book,
     api_meeting_records,
+    api_meetings,
     api_oauth,
     api_points,
     api_quizzes,
@@ -21,18 +24,23 @@ from chalicelib import (
 )
 
 app = Chalice(app_name="dangjian")
+# The 记录本 workbook is a binary body (api_meeting_book.py says how it reaches the browser).
+app.api.binary_types.append(api_meeting_book.XLSX)
 app.register_middleware(web.error_middleware, "http")
 app.register_blueprint(api_auth.bp)
 app.register_blueprint(api_me.bp)
 app.register_blueprint(api_inbox.bp)
+app.register_blueprint(api_meetings.bp)
 app.register_blueprint(api_reading.bp)
 app.register_blueprint(api_points.bp)
 app.register_blueprint(api_review.bp)
 app.register_blueprint(api_comments.bp)
 app.register_blueprint(api_votes.bp)
+app.register_blueprint(api_meeting_book.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(api_share.bp)
 app.register_blueprint(api_oauth.bp)
+app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -114,6 +114,10 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
             "Query",
             "UpdateItem",
         ),
+        # meetings.py: the invitees of a unit (its subtree by parent, members by branch; those
+        # named by number, and their branches, in batch reads).
+        (OrgUnit, "by-parent"): ("Query",),
+        (Member, "by-branch"): ("Query",),
         (Attendance, "by-member"): ("Query",),
         (PlanItem, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         (UnitMonth, None): ("GetItem", "Query"),

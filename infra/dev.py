@@ -257,6 +257,11 @@ def main() -> None:
 
         written = publish_quizzes.publish()
         print(f"   quizzes: {written['quizzes_written']} written, {written['unlisted']} unlisted")
+        print("== Demo meetings: three months of 三会一课, and what is coming (demo_meetings.py)")
+        from tools import demo_meetings
+
+        made, rows = demo_meetings.seed()
+        print(f"   示范会议：新写入 {made} 次会议、{rows} 条出勤记录（已有的不变）")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")

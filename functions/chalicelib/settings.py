@@ -226,6 +226,17 @@ class Settings:
     )
     push_lease_seconds: int = field(default_factory=lambda: int(_env("PUSH_LEASE_SECONDS", "90")))
     push_run_seconds: float = field(default_factory=lambda: float(_env("PUSH_RUN_SECONDS", "40")))
+    # Meeting check-in (meeting_checkin.py): open from this many minutes before a meeting starts
+    # to this many after it ends; the rotating code's step (a code is accepted in its own step
+    # and the next: 30 s gives 30–60 s); wrong codes a member may send per meeting.
+    checkin_opens_minutes: int = field(default_factory=lambda: int(_env("CHECKIN_OPENS_MIN", "30")))
+    checkin_closes_minutes: int = field(
+        default_factory=lambda: int(_env("CHECKIN_CLOSES_MIN", "30"))
+    )
+    checkin_step_seconds: int = field(
+        default_factory=lambda: int(_env("CHECKIN_STEP_SECONDS", "30"))
+    )
+    checkin_max_wrong: int = field(default_factory=lambda: int(_env("CHECKIN_MAX_WRONG", "10")))
 
     def __post_init__(self) -> None:
         # Only plain-HTTP local development may send the refresh cookie without Secure.

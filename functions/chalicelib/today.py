@@ -3,15 +3,17 @@
 What it holds, each from the module that owns it: today's points and how much of each daily cap
 is used (`points_figures.rule_progress` over today's ledger day item), the 党章百日学 days she
 has read (`reading.progress`), today's 每日答题 attempt (its key names the day), 继续阅读 (the
-newest page view in her reading state that she started but has not finished) and, for staff,
-their to-dos: 待审核 and 待处理评论 counted in the subtrees `scope.managed_subtrees` gives her —
-the same Queries the review and moderation lists run, as counts.
+newest page view in her reading state that she started but has not finished), her next
+meeting and, for staff, their to-dos: 待审核 and 待处理评论 counted in the subtrees
+`scope.managed_subtrees` gives her — the same Queries the review and moderation lists run,
+as counts.
 
 Reads, eventually consistent (a home page may lag a write by a second): one BatchGetItem of
 her branch (its path, for scopes), today's ledger day, her reading state and today's daily
 attempts; one Query of her 党章 read marks; for 继续阅读, the catalog item (cached in the warm
 function) and its read mark; for staff, two count Queries per managed subtree (at most
-TODO_LIMIT entries each). The published quizzes are cached like the catalog.
+TODO_LIMIT entries each); her meetings of the next days (`meetings.todo`: one keys-only Query,
+and a batch read only when she has some). The published quizzes are cached like the catalog.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import clock, inbox, points_ledger, reading, scope
+from . import clock, inbox, meetings, points_ledger, reading, scope
 from .errors import NotFoundError
 from .models import (
     CatalogItem,
@@ -219,4 +221,6 @@ def for_member(member: Member) -> dict[str, Any]:
         "continue": _continue(member.member_no, _one(found, ReadingState), set(series["slugs"])),
         "todo": _todo(caller),
         "messages": inbox.unread_count(member.member_no),
+        # 会议: her meetings of the next days not checked in (meetings.todo).
+        "meetings": meetings.todo(member.member_no),
     }

@@ -78,6 +78,18 @@ def _search_done(page: Page) -> None:
     expect(page.locator("#search-status")).to_contain_text("找到")
 
 
+def _meetings_loaded(page: Page) -> None:
+    """我的会议: signed in, the list answered (empty here: the empty state); else the prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#mt-list")).to_have_attribute("aria-busy", "false")
+    else:
+        expect(page.locator("#mt-login")).to_be_visible()
+
+
+def _desk_loaded(page: Page) -> None:
+    expect(page.locator("#f-submit")).to_be_enabled()
+
+
 def _messages_loaded(page: Page) -> None:
     """Signed in: the list and the switches filled in; signed out: the login prompt."""
     if page.evaluate("localStorage.getItem('signed_in')") == "1":
@@ -105,6 +117,8 @@ SCREENS = [
     Screen("about", "/about.html", EVERYONE),
     Screen("me", "/me.html", SIGNED_IN),
     Screen("messages", "/messages.html", EVERYONE, _messages_loaded),
+    Screen("meetings", "/meetings.html", EVERYONE, _meetings_loaded),
+    Screen("meeting-desk", "/meeting-desk.html", (STAFF_ROLE,), _desk_loaded),
     Screen("message-settings", "/messages.html#settings", SIGNED_IN, _messages_loaded),
     Screen("my-dangjian", "/my-dangjian.html", SIGNED_IN),
     Screen("boards", "/boards.html", SIGNED_IN),

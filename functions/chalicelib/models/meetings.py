@@ -87,8 +87,11 @@ class Meeting(Model):
     place = UnicodeAttribute(null=True)
     online_url = UnicodeAttribute(null=True)
     organiser = UnicodeAttribute()  # member number of the staff member who created it
+    organiser_name = UnicodeAttribute(null=True)  # names as at the notice, for display
     host = UnicodeAttribute(null=True)  # 主持人 (member number)
+    host_name = UnicodeAttribute(null=True)
     recorder = UnicodeAttribute(null=True)  # 记录人 (member number)
+    recorder_name = UnicodeAttribute(null=True)
     state = UnicodeAttribute(default="scheduled")
     # The record is shown to the unit's members (not only to staff) when set.
     visible_to_members = BooleanAttribute(default=False)

@@ -1,6 +1,6 @@
 // 首页「今日学习」: for a signed-in member, one call (GET /api/me/today) fills the panel the page
 // already shows: today's points and each daily cap, the 党章 day, the daily quiz, 继续阅读, a
-// reviewer's to-dos, and the tab bar's unread badge. An anonymous reader keeps the page as built and sends no request at all.
+// reviewer's to-dos, her next meeting, and the tab bar's unread badge. An anonymous reader keeps the page as built and sends no request at all.
 // Every box keeps its height (home.css), so filling it shifts nothing.
 import { api, getToken, isSignedIn, refresh } from './api.js';
 import { showUnread } from './badge.js';
@@ -87,6 +87,15 @@ function showContinue(item) {
   $('today-continue-state').textContent = `已读 ${item.percent}%`;
 }
 
+// Her meetings of the next 7 days she has not checked in to: the next one, and how many.
+function showMeetings(meetings) {
+  if (!meetings || !meetings.next) return; // none: the row stays the way to 我的会议
+  const next = meetings.next;
+  $('today-meetings').href = next.url;
+  $('today-meetings-line').textContent = `${next.topic} · ${next.when}`;
+  $('today-meetings-state').textContent = `${meetings.count}${meetings.more ? '+' : ''} 个待参加`;
+}
+
 function showError(message) {
   const box = el('p', 'today-error', message);
   box.setAttribute('role', 'alert');
@@ -116,6 +125,7 @@ async function main() {
   showConstitution(day.constitution);
   showQuiz(day.daily_quiz);
   showContinue(day.continue);
+  showMeetings(day.meetings);
   showUnread(day.messages); // the tab bar's badge: no call of its own on the home page
 }
 

@@ -1,0 +1,350 @@
+"""Attendance at a meeting: the rotating check-in code the organiser's phone shows, a member's
+check-in with it, and the organiser's corrections (each kept with who, when and why).
+
+- The code (checkin_codes.py) comes from the meeting's own secret, so a code of another meeting
+  never checks anyone in here, and it is accepted only in its own step and the next (30–60 s by
+  default): a screenshot shared later, or a code read out on the phone to someone at home a few
+  minutes after, is refused.
+- Check-in and the code exist only inside the check-in window (`window`): from
+  `checkin_opens_minutes` before the start to `checkin_closes_minutes` after the end (settings).
+- A member checks in once: the write is conditional on `present` not being true, so parallel
+  taps, a retried request or a second visit change nothing (409 with her time).
+- Each code she sends costs a member one unit of a budget (throttle.py) of `checkin_max_wrong`
+  per meeting and day, taken before the code is checked (parallel guesses cannot slip past); a
+  right code ends her check-in, so in effect the budget counts wrong codes.
+- A correction sets `present` and appends a `Correction` to the row's `corrections` (never
+  replacing an earlier one); after the record is locked it also keeps `absent` consistent and
+  calls `locked_attendance_changed`, the one hook for what the lock derived from attendance
+  (the attendance points awarded at lock, meeting_records.py).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from . import checkin_codes, clock, meeting_access, throttle
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+)
+from .identifiers import is_member_no
+from .models import Attendance, Meeting
+from .models.base import condition_failed
+from .models.meetings import Correction
+from .scope import Caller
+from .settings import get_settings
+
+NOT_INVITED = "您不在本次会议的参会名单中"
+BAD_CODE = "签到码已过期或不正确，请扫描现场最新的签到码"
+CODE_FORMAT = "签到码为 6 位数字"
+TOO_MANY = "签到码错误次数过多，请联系会议组织者为您登记签到"
+CANCELLED = "本次会议已取消"
+LOCKED = "会议记录已提交，签到已结束"
+NOT_ATTENDEE = "该党员不在本次会议的参会名单中"
+REASON_RULE = "更正理由须为 2 至 200 字"
+REASON_MIN, REASON_MAX = 2, 200
+# The guessing budget's fixed window: one day per meeting and member (a meeting that spans
+# 08:00 Beijing, the window's turn, may see twice the budget at most).
+GUESS_WINDOW_SECONDS = 86400
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _local(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, clock.TZ)
+
+
+def _when(ts: float) -> str:
+    """A moment as a member reads it: 12月3日 14:30 (Beijing)."""
+    t = _local(ts)
+    return f"{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else _local(ts).isoformat(timespec="seconds")
+
+
+def window(meeting: Meeting) -> tuple[float, float]:
+    """When check-in opens and closes (epoch seconds): the one definition, from settings."""
+    settings = get_settings()
+    opens = _epoch(meeting.starts_at) - 60 * settings.checkin_opens_minutes
+    closes = _epoch(meeting.ends_at) + 60 * settings.checkin_closes_minutes
+    return opens, closes
+
+
+def _require_scheduled(meeting: Meeting) -> None:
+    if meeting.state == "cancelled":
+        raise ConflictError(CANCELLED)
+    if meeting.state == "locked":
+        raise ConflictError(LOCKED)
+
+
+def _require_open(meeting: Meeting, now: float) -> None:
+    opens, closes = window(meeting)
+    if now < opens:
+        raise ConflictError(f"签到尚未开始，将于 {_when(opens)} 开始")
+    if now >= closes:
+        raise ConflictError(f"签到已于 {_when(closes)} 结束")
+
+
+def checkin_url(meeting_id: str, code: str) -> str:
+    return f"/checkin.html?m={meeting_id}&c={code}"
+
+
+def _qr_svg(text: str) -> str:
+    """The QR code as a standalone SVG document (the page shows it as an image), sized by its
+    viewBox only, so the page scales it to the screen."""
+    import io
+
+    import segno  # imported on first use: the other routes never pay for it
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(
+        out, kind="svg", scale=1, border=2, omitsize=True, xmldecl=False, svgns=True, nl=False
+    )
+    return out.getvalue().decode()
+
+
+def checkin_code(caller: Caller, meeting_id: str, origin: str) -> dict[str, Any]:
+    """The code to show the room now (manage scope over the meeting's unit), with its QR code
+    for `origin` (the site's address) and the times the page needs: `refresh_at`, when the
+    next code starts (the page fetches it then), and `valid_until`, when this one is refused;
+    `now`, the server's time, so a phone whose clock is off still counts down right."""
+    meeting = meeting_access.load_managed(caller, meeting_id)
+    _require_scheduled(meeting)
+    now = clock.now()
+    _require_open(meeting, now)
+    step = get_settings().checkin_step_seconds
+    current = checkin_codes.current(meeting.checkin_secret, now, step)
+    url = checkin_url(meeting.meeting_id, current.code)
+    return {
+        "code": current.code,
+        "step_seconds": step,
+        "refresh_at": current.refresh_at,
+        "valid_until": current.valid_until,
+        "now": round(now, 3),
+        "url": url,
+        "qr_svg": _qr_svg(f"{origin}{url}"),
+    }
+
+
+def _row_view(row: Attendance) -> dict[str, Any]:
+    return {
+        "member_no": row.member_no,
+        "name": row.name,
+        "role": row.role,
+        "status": row.status,
+        "leave": row.leave,
+        "present": bool(row.present),
+        "checked_in_at": _iso(row.checked_in_at),
+        "absent": row.absent,
+        "corrections": [
+            {
+                "at": _iso(c.at),
+                "by": c.by,
+                "reason": c.reason,
+                "field": c.field,
+                "before": c.before,
+                "after": c.after,
+            }
+            for c in row.corrections or []
+        ],
+    }
+
+
+def _meeting_view(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "id": meeting.meeting_id,
+        "topic": meeting.topic,
+        "kind": meeting.kind,
+        "unit_name": meeting.unit_name,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "place": meeting.place,
+        "state": meeting.state,
+    }
+
+
+def status(caller: Caller, meeting_id: str) -> dict[str, Any]:
+    """The organiser's live view (manage scope): the window, how many of the invited have
+    checked in, and every invited member's row (one Query of the meeting's rows)."""
+    meeting = meeting_access.load_managed(caller, meeting_id)
+    opens, closes = window(meeting)
+    now = clock.now()
+    rows = sorted(Attendance.query(meeting.meeting_id), key=lambda r: (r.role, r.member_no))
+    return {
+        "meeting": _meeting_view(meeting),
+        "opens_at": _iso(opens),
+        "closes_at": _iso(closes),
+        "open": meeting.state == "scheduled" and opens <= now < closes,
+        "invited": len(rows),
+        "present": sum(1 for r in rows if r.present),
+        "attendance": [_row_view(r) for r in rows],
+    }
+
+
+def clean_code(code: str) -> str:
+    """The six digits she typed: full-width digits and spaces (a phone's Chinese keyboard)
+    forgiven; anything else is a 400 that costs no guess."""
+    digits = "".join(unicodedata.normalize("NFKC", code).split())
+    if len(digits) != checkin_codes.DIGITS or not digits.isascii() or not digits.isdigit():
+        raise BadRequestError(CODE_FORMAT)
+    return digits
+
+
+def _already(row: Attendance) -> ConflictError:
+    if row.checked_in_at:
+        return ConflictError(f"您已签到（{_when(row.checked_in_at)}）")
+    return ConflictError("您已签到（由会议组织者登记）")
+
+
+def _guess_budget(meeting_id: str, member_no: str, now: float) -> None:
+    budget = throttle.Budget(
+        f"checkin#{meeting_id}#{member_no}", get_settings().checkin_max_wrong, GUESS_WINDOW_SECONDS
+    )
+    try:
+        throttle.reserve_all(now, budget)
+    except TooManyRequestsError as exc:
+        raise TooManyRequestsError(TOO_MANY, exc.retry_after) from None
+
+
+def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
+    """Her check-in with the code shown in the room: invited, the meeting scheduled and its
+    check-in open, the code this meeting's now. Exactly one write however often she sends it."""
+    code = clean_code(code)
+    meeting = meeting_access.load(meeting_id)
+    row = meeting_access.attendance(meeting.meeting_id, member_no)
+    if row is None:
+        raise ForbiddenError(NOT_INVITED)
+    _require_scheduled(meeting)
+    if row.present:
+        raise _already(row)
+    if row.absent is not None:  # the lock decided her row (the meeting read a moment before it)
+        raise ConflictError(LOCKED)
+    now = clock.now()
+    _require_open(meeting, now)
+    # The budget is taken before the code is looked at, so parallel guesses cannot slip past
+    # it. A right code keeps its unit: it ends her check-in (any later request is a 409 before
+    # the budget), so giving it back would be a write that buys nothing.
+    _guess_budget(meeting.meeting_id, member_no, now)
+    if not checkin_codes.verify(
+        meeting.checkin_secret, code, now, get_settings().checkin_step_seconds
+    ):
+        raise BadRequestError(BAD_CODE)
+    try:
+        # `absent` is written by the lock only: a lock that ran since the meeting was read
+        # stops this write too, so no row is ever both present and recorded absent.
+        row.update(
+            actions=[Attendance.present.set(True), Attendance.checked_in_at.set(int(now))],
+            condition=Attendance.member_no.exists()
+            & Attendance.absent.does_not_exist()
+            & (Attendance.present.does_not_exist() | (Attendance.present == False)),  # noqa: E712
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        current = meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
+        if current is None:
+            raise ForbiddenError(NOT_INVITED) from None
+        if current.present:
+            raise _already(current) from None
+        raise ConflictError(LOCKED) from None
+    return {
+        "present": True,
+        "checked_in_at": _iso(int(now)),
+        "meeting": _meeting_view(meeting),
+    }
+
+
+def clean_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise BadRequestError(REASON_RULE)
+    return reason
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def absent_after(row: Attendance, present: bool) -> bool:
+    """The lock's rule: an attendee neither present nor on approved leave is absent."""
+    return row.role == "attendee" and not present and row.leave != "approved"
+
+
+def correct(
+    caller: Caller, meeting_id: str, member_no: str, present: bool, reason: str
+) -> dict[str, Any]:
+    """The organiser sets one invited member's `present` (manage scope), with a reason kept in
+    the row's corrections; also after the lock, when `absent` follows and the lock's derived
+    figures are told (`locked_attendance_changed`)."""
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    reason = clean_reason(reason)
+    if not is_member_no(member_no):
+        raise NotFoundError(NOT_ATTENDEE)
+    if meeting.state == "cancelled":
+        raise ConflictError(CANCELLED)
+    now = clock.now()
+    opens, _ = window(meeting)
+    if now < opens:
+        raise ConflictError(f"签到尚未开始（{_when(opens)} 开始），暂不能更正出勤")
+    row = meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
+    if row is None:
+        raise NotFoundError(NOT_ATTENDEE)
+    before = bool(row.present)
+    if before == present:
+        raise ConflictError(f"{row.name}已是「{'出席' if present else '未出席'}」，无需更正")
+    correction = Correction(
+        at=int(now),
+        by=caller.member_no,
+        reason=reason,
+        field="present",
+        before=_flag(row.present),
+        after=_flag(present),
+    )
+    actions = [
+        Attendance.present.set(present),
+        Attendance.corrections.set((Attendance.corrections | []).append([correction])),
+    ]
+    locked = meeting.state == "locked"
+    if locked:
+        absent = absent_after(row, present)
+        actions.append(Attendance.absent.set(absent))
+    # Conditional on what was read: a parallel correction is not silently overwritten.
+    same = (
+        Attendance.present.does_not_exist()
+        if row.present is None
+        else (Attendance.present == row.present)
+    )
+    try:
+        row.update(actions=actions, condition=Attendance.member_no.exists() & same)
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        raise ConflictError("出勤刚被他人更正，请刷新后再试") from None
+    if locked:
+        locked_attendance_changed(meeting, row, before=before, number=len(row.corrections or []))
+    return _row_view(row)
+
+
+def locked_attendance_changed(
+    meeting: Meeting, row: Attendance, *, before: bool, number: int
+) -> None:
+    """THE HOOK: a locked meeting's attendance changed (`row` as written; `before` her
+    `present` before; `number` the correction's 1-based position in `row.corrections`, a stable
+    key for an idempotent adjustment, e.g. `meeting:<id>:<member_no>:correction:<number>`).
+
+    The lock (meeting_records.py) derives figures from attendance — the attendance points and
+    the unexcused-absence deductions (points_rules.py) — and must adjust them here, reversing
+    what no longer holds and awarding what now does. It is called after the row is written;
+    nothing else calls it."""
+    return None
