@@ -347,4 +347,6 @@ def locked_attendance_changed(
     the unexcused-absence deductions (points_rules.py) — and must adjust them here, reversing
     what no longer holds and awarding what now does. It is called after the row is written;
     nothing else calls it."""
-    return None
+    from . import meeting_records  # it reads this module's rule (absent_after)
+
+    meeting_records.attendance_changed(meeting, row, before=before, number=number)

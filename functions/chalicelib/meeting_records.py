@@ -23,7 +23,18 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
-from . import clock, identifiers, meeting_access, meeting_kinds, points, registry, scope, uploads
+from . import (
+    clock,
+    identifiers,
+    meeting_access,
+    meeting_checkin,
+    meeting_kinds,
+    points,
+    points_rules,
+    registry,
+    scope,
+    uploads,
+)
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .models import Attendance, Meeting, Member
 from .models.base import condition_failed
@@ -352,26 +363,72 @@ def submit(caller: Caller, meeting_id: str) -> dict[str, Any]:
 
 
 def settle(meeting: Meeting) -> None:
-    """The lock's follow-up writes, each safe to repeat: absences, then points, then the mark."""
+    """The lock's follow-up writes, each safe to repeat: every row decided (`absent` written,
+    True or False — meeting_checkin.absent_after, the one rule; a check-in after it is refused),
+    its points (present: the award; absent: the deduction), then the meeting's mark."""
     note = meeting.topic[:40]
     for row in Attendance.query(meeting.meeting_id, consistent_read=True):
+        decide(row)
         if row.present:
             points.award(row.member_no, "meeting_attendance", meeting.meeting_id, note=note)
-            continue
-        if row.role != "attendee" or row.leave == "approved":
-            continue
-        if not row.absent:
-            try:
-                row.update(
-                    actions=[Attendance.absent.set(True)],
-                    condition=Attendance.present.does_not_exist() | (Attendance.present == False),  # noqa: E712 - DynamoDB's false
-                )
-            except UpdateError as exc:
-                if not condition_failed(exc):
-                    raise
-                continue  # she was marked present meanwhile
-        points.deduct(row.member_no, "meeting_absence", meeting.meeting_id, note=note)
+        elif row.absent:
+            points.deduct(row.member_no, "meeting_absence", meeting.meeting_id, note=note)
     meeting.update(actions=[Meeting.settled_at.set(clock.now())])
+
+
+def decide(row: Attendance) -> None:
+    """Write the lock's `absent` on a row not decided yet, from `present` as read (conditional on
+    both, so a check-in or a correction in between is decided again); `row` is then current."""
+    for _ in range(5):
+        if row.absent is not None:
+            return
+        present = bool(row.present)
+        same = (
+            Attendance.present.does_not_exist()
+            if row.present is None
+            else (Attendance.present == row.present)
+        )
+        try:
+            row.update(
+                actions=[Attendance.absent.set(meeting_checkin.absent_after(row, present))],
+                condition=Attendance.absent.does_not_exist() & same,
+            )
+            return
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+        row.refresh(consistent_read=True)
+    raise ConflictError("出勤正在变化，请稍后再提交")
+
+
+def attendance_changed(meeting: Meeting, row: Attendance, *, before: bool, number: int) -> None:
+    """A locked meeting's attendance was corrected (meeting_checkin's hook): her points follow.
+    The difference between what the lock credited for her state before and what her state now
+    earns is written as lines keyed by the correction's number, so a retried correction adjusts
+    once. While the lock is not settled yet nothing is written here: settling reads her row as
+    it is now. (A correction in the same second as a settle that already read her row is the
+    one case left: settle credits what it read.)"""
+    current = meeting_access.load(meeting.meeting_id, consistent=True)
+    if current.settled_at is None:
+        return
+    note = f"{meeting.topic[:30]}（出勤更正）"
+    was_absent = meeting_checkin.absent_after(row, before)
+    now_absent = bool(row.absent)
+    changes = {
+        "meeting_attendance": _points("meeting_attendance", row.present)
+        - _points("meeting_attendance", before),
+        "meeting_absence": _points("meeting_absence", now_absent)
+        - _points("meeting_absence", was_absent),
+    }
+    for rule, amount in changes.items():
+        if amount:
+            points.adjust(
+                row.member_no, rule, f"{meeting.meeting_id}:correction:{number}", amount, note=note
+            )
+
+
+def _points(rule: str, applies: bool | None) -> int:
+    return points_rules.RULES[rule].points if applies else 0
 
 
 # --- corrections after the lock --------------------------------------------------------------

@@ -220,6 +220,45 @@ def deduct(
     return Award(member_no, rule.key, object_id, got, today.isoformat(), key)
 
 
+def adjust(
+    member_no: str, rule_key: str, object_id: str, amount: int, *, note: str | None = None
+) -> Award | None:
+    """A signed line of `amount` for a rule unique for ever, once for `object_id` (a correction
+    of what an earlier line credited: an attendance corrected after a meeting's lock, keyed by
+    the correction). The path of deduct; no daily cap; None when written already."""
+    rule = RULES.get(rule_key)
+    if rule is None or rule.unique != "object":
+        raise ValueError(f"{rule_key}: adjustments need a rule unique per object")
+    if not amount or not object_id:
+        return None
+    today = clock.today()
+    key = ledger_key(rule, object_id, today)
+    got = _write_forever(member_no, rule, key, int(amount), today, note)
+    if got is None:
+        return None
+    return Award(member_no, rule.key, object_id, got, today.isoformat(), key)
+
+
+def _write_forever(
+    member_no: str, rule: Rule, key: str, amount: int, day: date, note: str | None
+) -> int | None:
+    """A line unique for ever, not counted against a cap (a deduction, an adjustment)."""
+    if not _claim(member_no, key, day.isoformat()):
+        return None
+    return _write_uncapped(member_no, key, amount, day, note)
+
+
+def _write_uncapped(
+    member_no: str, key: str, amount: int, day: date, note: str | None
+) -> int | None:
+    line = Line(key, amount, int(clock.now() * 1000), note)
+    try:
+        points_ledger.add_line(member_no, day.isoformat(), line)
+        return amount
+    except LineExists:
+        return None
+
+
 def credited(member_no: str, rule_key: str, object_id: str, day: date | None = None) -> int:
     """The points the award for `object_id` holds (0 if none): after award() answered None, this
     tells a replay of an earlier award (its amount) from a day's cap already used (0)."""

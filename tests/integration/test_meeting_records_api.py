@@ -459,9 +459,10 @@ def test_the_aggregator_takes_a_deduction_off_her_totals(dynamodb):
 
 
 def test_what_the_lock_and_a_read_cost(stack, people):
-    """The lock: one update, then per present member a claim and a ledger line, per absent one
-    the mark and the deduction's claim and line, and the settled mark; reading the record is a
-    handful of item reads. Measured in-process, the same routes (tools/bench_routes)."""
+    """The lock: one update, then per row its decision (`absent` written), per present member a
+    claim and a ledger line, per absent one the deduction's claim and line, and the settled
+    mark; reading the record is a handful of item reads. Measured in-process, the same routes
+    (tools/bench_routes)."""
     from tools.bench_routes import Routes
     from tools.capacity import metered
 
@@ -472,9 +473,10 @@ def test_what_the_lock_and_a_read_cost(stack, people):
     routes.send("PUT", f"/meetings/{mid}/record", member=sec, body=body)
     with metered() as m:
         routes.send("POST", f"/meetings/{mid}/submit", member=sec)
-    # 2 present (2 writes each), 1 absent (3), 1 on leave (0), the lock and the settled mark.
-    assert m.calls == {"GetItem": 3, "Query": 1, "BatchGetItem": 1, "UpdateItem": 6, "PutItem": 3}
-    assert m.write_units <= 13, m.write_units
+    # 4 rows decided (1 write each); 2 present (2 more each), 1 absent (2), 1 on leave (0); the
+    # lock and the settled mark.
+    assert m.calls == {"GetItem": 3, "Query": 1, "BatchGetItem": 1, "UpdateItem": 9, "PutItem": 3}
+    assert m.write_units <= 16, m.write_units
     with metered() as m:
         routes.send("GET", f"/meetings/{mid}/record", member=people["present"])
     assert m.calls == {"GetItem": 4, "BatchGetItem": 1} and m.write_units == 0
@@ -560,3 +562,50 @@ def test_a_wrong_photo_is_removed_before_the_lock(stack, people, monkeypatch):
     with pytest.raises(ConflictError):
         meeting_records.save_record(caller, mid, "记录", [], False, {"photos": []})
     assert len(Meeting.get(mid, consistent_read=True).photos) == 2
+
+
+def test_points_follow_an_attendance_corrected_after_the_lock(stack, people):
+    """Check-in's correction after the lock (meeting_checkin.correct → its hook): the absent
+    member corrected to present loses the deduction and gets the attendance points; corrected
+    back, the reverse; the present one corrected to absent likewise. Lines keyed by the
+    correction's number: the net always what her state earns."""
+    from chalicelib import meeting_checkin
+
+    sec = people["secretary"]
+    mid = make_meeting()
+    ok(write(stack, sec, mid))
+    ok(call(stack, "POST", f"/meetings/{mid}/submit", sec))
+    assert settled_points(mid) == EXPECTED
+    rows = {r.member_no: r for r in Attendance.query(mid, consistent_read=True)}
+    assert {no: r.absent for no, r in rows.items()} == {
+        PRESENT: False, LEAVE: False, ABSENT: True, PROBATION: False,
+    }  # fmt: skip
+    caller = registry.caller_for(sec)
+
+    def net(no: str) -> int:
+        from chalicelib import points_ledger
+
+        day = points_ledger.get(no, clock.today().isoformat())
+        return sum(ln.amount for ln in day.lines.values() if mid in ln.key)
+
+    meeting_checkin.correct(caller, mid, ABSENT, True, "其实到场了，忘记签到")
+    assert net(ABSENT) == 2
+    meeting_checkin.correct(caller, mid, ABSENT, False, "核实后确实缺席")
+    assert net(ABSENT) == -2
+    meeting_checkin.correct(caller, mid, PRESENT, False, "代签到，本人未到")
+    assert net(PRESENT) == -2
+    meeting_checkin.correct(caller, mid, LEAVE, True, "请假后又来了")
+    assert net(LEAVE) == 2
+    # A retried hook (the same correction number) writes nothing more.
+    row = Attendance.get(mid, LEAVE, consistent_read=True)
+    meeting_records.attendance_changed(Meeting.get(mid), row, before=False, number=1)
+    assert net(LEAVE) == 2
+
+
+def test_the_lock_decides_every_row(stack, people):
+    """Every row gets `absent` (True or False) at the lock: check-in refuses a decided row."""
+    sec = people["secretary"]
+    mid = make_meeting()
+    ok(write(stack, sec, mid))
+    ok(call(stack, "POST", f"/meetings/{mid}/submit", sec))
+    assert all(r.absent is not None for r in Attendance.query(mid, consistent_read=True))
