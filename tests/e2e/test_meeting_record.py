@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import uploads
+from tests.e2e.test_checkin import second_phone, shown_code  # noqa: F401 - a fixture
 from tests.e2e.test_layout import measure
 from tests.integration.test_meeting_records_api import (
     ABSENT,
@@ -160,3 +161,47 @@ def test_a_deduction_shows_on_my_dangjian_as_a_deduction_not_a_reversal(site, ph
     attended = phone.locator('.rule-row[data-rule="meeting_attendance"] .rule-value')
     expect(attended).to_have_text("2")
     expect(phone.locator("#chart-mix")).to_contain_text("组织生活")
+
+
+def test_checked_in_then_recorded_and_locked(site, phone: Page, second_phone: Page):  # noqa: F811
+    """The meeting as it happens: the secretary's phone shows the code, the member types it on
+    hers and is checked in; after the meeting the secretary writes the record with a photo and
+    locks it; the member's 我的党建 then shows the attendance points, the one who did not come
+    has the deduction, and the record (not made public) is not shown to her."""
+    from chalicelib import points
+    from tests.integration.test_checkin_api import invite
+    from tests.integration.test_checkin_api import make_meeting as checkin_meeting
+
+    secretary, member, missing = "76000001", "76000002", "76000003"
+    make_tree()
+    make_member(secretary, "B1", name="李书记", roles=("branch_secretary",))
+    invited = [make_member(member, "B1", name="王红"), make_member(missing, "B1", name="赵兰")]
+    meeting = checkin_meeting("mt_e2eflow0001", organiser=secretary)
+    for m in invited:
+        invite(meeting, m)
+    mid = meeting.meeting_id
+
+    sign_in(phone, site.url, secretary, f"/meeting-code.html?id={mid}")
+    sign_in(second_phone, site.url, member, f"/checkin.html?m={mid}")
+    second_phone.locator("#ci-code").fill(shown_code(phone))
+    second_phone.get_by_role("button", name="签到").click()
+    expect(second_phone.locator("#ci-result-title")).to_have_text("签到成功")
+
+    phone.goto(f"{site.url}/meeting-record.html?id={mid}")
+    phone.fill("#mr-minutes", "传达学习全会精神，王红发言。")
+    phone.set_input_files(
+        "#mr-photo-input", files=[{"name": "会场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
+    )
+    expect(phone.locator("#mr-photos img")).to_have_count(1)
+    phone.click("#mr-submit")
+    phone.get_by_role("dialog").get_by_role("button", name="提交并锁定").click()
+    expect(phone.locator("#mr-state")).to_contain_text("已提交锁定")
+    expect(phone.locator("#mr-view-photos img")).to_have_count(1)
+
+    assert points.credited(member, "meeting_attendance", mid) == 2
+    assert points.credited(missing, "meeting_absence", mid) == -2
+    second_phone.goto(f"{site.url}/my-dangjian.html")
+    row = second_phone.locator('.rule-row[data-rule="meeting_attendance"] .rule-value')
+    expect(row).to_have_text("2")
+    second_phone.goto(f"{site.url}/meeting-record.html?id={mid}")
+    expect(second_phone.locator("#mr-error")).to_have_text("会议记录尚未公开")
