@@ -7,6 +7,7 @@ from chalicelib import (
     api_comments,
     api_inbox,
     api_me,
+    api_meeting_plans,
     api_oauth,
     api_points,
     api_quizzes,
@@ -31,6 +32,7 @@ app.register_blueprint(api_comments.bp)
 app.register_blueprint(api_votes.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(api_share.bp)
+app.register_blueprint(api_meeting_plans.bp)
 app.register_blueprint(api_oauth.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
