@@ -260,7 +260,10 @@ def _mark_warned(unit: OrgUnit, month: str, at: float) -> None:
 
 def check_theme_day_schedule(every: str, day: int | None) -> str | None:
     """The warning goes out on the warned kind's due day: one deadline, in meeting_kinds.toml."""
-    kind = meeting_kinds.warned_kind()
+    try:
+        kind = meeting_kinds.warned_kind()
+    except meeting_kinds.KindFileError:
+        return "meeting_kinds.toml 有错误，无法核对截止日（运行 make meeting-kinds 查看）"
     if kind is None:
         return None
     if every != "monthly" or day != kind.due_day:

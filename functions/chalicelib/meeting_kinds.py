@@ -90,10 +90,10 @@ def _entry(entry: dict[str, Any], fail: Any) -> Kind | None:
 
     for name in sorted(set(entry) - FIELDS):
         bad(name, "不认识的字段")
-    for name in REQUIRED:
-        if name not in entry:
-            bad(name, "缺少此字段")
-    if errors:
+    missing = [name for name in REQUIRED if name not in entry]
+    for name in missing:
+        bad(name, "缺少此字段")
+    if missing:  # an unknown field alone does not stop the other checks
         return None
     key, label, group = entry["key"], entry["label"], entry["group"]
     if not isinstance(key, str) or not KEY.match(key):
@@ -110,7 +110,7 @@ def _entry(entry: dict[str, Any], fail: Any) -> Kind | None:
             units[name] = ()
         else:
             units[name] = tuple(value)
-    if not units["holders"] and "holders" in entry and isinstance(entry["holders"], list):
+    if entry["holders"] == []:
         bad("holders", "至少要有一种组织可以召开")
     if set(units["required_of"]) - set(units["holders"]):
         bad("required_of", "须是 holders 中的组织类型")
