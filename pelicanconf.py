@@ -54,6 +54,7 @@ SCREENS = (
     "learn",
     "login",
     "me",
+    "meeting-plan",
     "messages",
     "moderation",
     "my-dangjian",
