@@ -109,7 +109,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (PlanItem, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         # A monthly list generated on its first view: its secretary from the staff partition.
         (Member, "reminders"): ("Query",),
-        (UnitMonth, None): ("GetItem", "Query"),
+        # A unit's month row brought up to date when its list is viewed (meeting_plans).
+        (UnitMonth, None): ("GetItem", "Query", "UpdateItem"),
         (UnitMonth, "by-month"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'

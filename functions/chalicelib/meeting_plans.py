@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, meeting_kinds, registry, scope
+from . import clock, meeting_figures, meeting_kinds, registry, scope
 from .errors import BadRequestError, ConflictError, NotFoundError
 from .identifiers import is_client_key
 from .meeting_kinds import Kind
@@ -312,6 +313,30 @@ def _meeting_json(m: Meeting) -> dict[str, Any]:
     }
 
 
+def refresh_figures(unit: OrgUnit, month: str, meetings: list[Meeting]) -> bool:
+    """The unit's month row (UnitMonth) brought up to date from its meetings just read (they
+    cover every requirement's period), while the month is open: a record locked today shows in
+    the superiors' table without waiting for the night's check. One read of the row; a write
+    only when a figure changed. Whether it wrote."""
+    today = clock.today()
+    if month not in meeting_figures.open_months(today):
+        return False
+    counts = Counter((m.unit_id, m.kind, m.month) for m in meetings if m.state == "locked")
+
+    def held(unit_id: str, kind: str, months: list[str]) -> int:
+        return sum(counts[(unit_id, kind, m)] for m in months)
+
+    new = meeting_figures.figures(unit, month, held, today)
+    try:
+        row: UnitMonth | None = UnitMonth.get(unit.unit_id, month)
+    except UnitMonth.DoesNotExist:
+        row = None
+    if meeting_figures.stored(row) == new:
+        return False
+    meeting_figures.write(unit.unit_id, month, new)
+    return True
+
+
 # --- the routes' work --------------------------------------------------------------------------
 
 
@@ -345,6 +370,8 @@ def _view_json(ref: UnitRef, month: str, items: list[PlanItem]) -> dict[str, Any
     first = min((_period_of(i)[0] for i in items), default=month)
     last = max((_period_of(i)[1] for i in items), default=month)
     meetings = unit_meetings(ref.unit.unit_id, first, last) if items else []
+    if items:
+        refresh_figures(ref.unit, month, meetings)
     unit = ref.unit
     return {
         "unit": {"id": unit.unit_id, "name": unit.name, "kind": unit.kind},
@@ -494,29 +521,13 @@ def _tree_prefix(unit: OrgUnit) -> str:
     return "/".join(unit.path) + "/"
 
 
-def _live_counts(month: str, prefix: str) -> dict[tuple[str, str], int]:
-    """Locked meetings of the subtree in the month, per (unit, kind): one Query of Meeting
-    `by-month` with the path prefix, so a record locked since the check's last run counts."""
-    found: dict[tuple[str, str], int] = {}
-    query = Meeting.by_month.query(
-        month, Meeting.tree_sort.startswith(prefix), filter_condition=Meeting.state == "locked"
-    )
-    for m in query:
-        found[(m.unit_id, m.kind)] = found.get((m.unit_id, m.kind), 0) + 1
-    return found
-
-
-def _row_json(row: UnitMonth, live: dict[tuple[str, str], int]) -> dict[str, Any]:
-    """A UnitMonth row, its held counts raised to the meetings locked since it was computed
-    (a count never falls within a month: the check's figure stands, or the live one if higher)."""
+def _row_json(row: UnitMonth) -> dict[str, Any]:
     raw = row.by_kind.as_dict() if row.by_kind is not None else {}
-    by_kind = {}
-    for key, value in raw.items():
-        held = max(int(value.get("held", 0)), live.get((row.unit_id, key), 0))
-        by_kind[key] = {"held": held, "required": int(value.get("required", 0))}
+    by_kind = {
+        key: {"held": int(value.get("held", 0)), "required": int(value.get("required", 0))}
+        for key, value in raw.items()
+    }
     labels = {k.key: k.label for k in meeting_kinds.kinds().values()}
-    overdue = [k for k in (row.overdue or []) if k not in by_kind or
-               by_kind[k]["held"] < by_kind[k]["required"]]  # fmt: skip
     return {
         "unit_id": row.unit_id,
         "name": row.unit_name,
@@ -524,8 +535,8 @@ def _row_json(row: UnitMonth, live: dict[tuple[str, str], int]) -> dict[str, Any
         "depth": len(row.unit_path or []),
         "month": row.month,
         "by_kind": by_kind,
-        "done": all(v["held"] >= v["required"] for v in by_kind.values()),
-        "overdue": [{"kind": k, "label": labels.get(k, k)} for k in overdue],
+        "done": bool(row.done) if row.by_kind is not None else False,
+        "overdue": [{"kind": k, "label": labels.get(k, k)} for k in row.overdue or []],
         "warned": row.warned_at is not None,
         "warned_at": row.warned_at,
         "computed_at": row.computed_at,
@@ -533,15 +544,13 @@ def _row_json(row: UnitMonth, live: dict[tuple[str, str], int]) -> dict[str, Any
 
 
 def _subtree_rows(unit: OrgUnit, month: str) -> list[dict[str, Any]]:
-    prefix = _tree_prefix(unit)
-    rows = UnitMonth.tree_month.query(month, UnitMonth.tree_sort.startswith(prefix))
-    live = _live_counts(month, prefix)
-    return [_row_json(r, live) for r in rows if r.by_kind is not None or r.warned_at]
+    rows = UnitMonth.tree_month.query(month, UnitMonth.tree_sort.startswith(_tree_prefix(unit)))
+    return [_row_json(r) for r in rows]
 
 
 def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]:
     """GET /units/{id}/month?month=: the subtree's figures (one Query of UnitMonth `by-month`
-    with the unit's path prefix, plus one of the month's meetings)."""
+    with the unit's path prefix)."""
     ref = _unit(caller, unit_id, "read")
     month = parse_month(month_text)
     if month > this_month():
@@ -563,7 +572,7 @@ def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str
             "units": len(branches),
             "done": sum(1 for r in branches if r["done"]),
             "overdue": sum(1 for r in branches if r["overdue"]),
-            "warned": sum(1 for r in branches if r["warned"]),
+            "warned": sum(1 for r in rows if r["warned"]),  # a warned row may be all it has
         },
         "computed_at": max((r["computed_at"] or 0 for r in rows), default=None),
     }
@@ -571,7 +580,7 @@ def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str
 
 def overdue_view(caller: Caller, unit_id: str) -> dict[str, Any]:
     """GET /units/{id}/overdue: every unit of the subtree with overdue requirements in the
-    current or the previous month (one Query of each month's rows, one of its meetings)."""
+    current or the previous month (one Query of each month's rows)."""
     ref = _unit(caller, unit_id, "read")
     current = this_month()
     out = []

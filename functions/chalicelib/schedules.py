@@ -8,8 +8,9 @@ on the boards table.
 `run_reminders` (every hour on the hour, UTC; one run at a time) sends the reminders of
 reminders.toml that are due in this Beijing hour (reminders.run_due). Its policy: Query on the
 members' `reminders` index, the review items' pending index and the comments' moderation index,
-Scan on the org units (a few hundred items, read whole once per run), its own run markers, and
-PutItem on the messages (the outbox).
+Scan on the org units (a few hundred items, read whole once per run), its own run markers,
+PutItem on the messages (the outbox); for the 主题党日 warning, Query on the meetings' `by-month`
+index and UpdateItem on the month rows (`warned_at`).
 
 `check_meetings` (every day at 02:30 Beijing time; one run at a time) recomputes each unit's
 month of organisation life (meeting_checks.run) and, on a month's first days, generates the

@@ -248,12 +248,21 @@ def test_the_subtrees_month_and_overdue_for_a_superior(at, org, routes) -> None:
     assert body["summary"] == {"units": 2, "done": 0, "overdue": 1, "warned": 0}
     assert [k["key"] for k in body["kinds"]][:3] == ["branch_assembly", "branch_committee",
                                                     "group_meeting"]  # fmt: skip
-    # A record locked since the check ran counts at once.
+    # A record locked since the night's check: the month row follows when the branch's list
+    # is next viewed (its meetings are read for the list anyway), not before.
     make_meeting(units["B2"], "theme_day", "2026-12-21T07:00")
-    rows = {
-        r["unit_id"]: r for r in ok(call(routes, "GET", "/units/G1/month", people["gen"]))["rows"]
-    }
+
+    def month() -> dict[str, dict]:
+        body = ok(call(routes, "GET", "/units/G1/month", people["gen"]))
+        return {r["unit_id"]: r for r in body["rows"]}
+
+    assert month()["B2"]["overdue"] != []
+    ok(call(routes, "GET", "/units/B2/plan", people["sec2"]))
+    rows = month()
     assert rows["B2"]["by_kind"]["theme_day"]["held"] == 1 and rows["B2"]["overdue"] == []
+    with metered() as m:  # and once up to date, a view writes nothing
+        ok(call(routes, "GET", "/units/B2/plan", people["sec2"]))
+    assert m.calls.get("UpdateItem", 0) == 0
     # The committee sees all three branches; November too.
     body = ok(call(routes, "GET", "/units/C1/month?month=2026-11", people["party"]))
     assert {r["unit_id"] for r in body["rows"]} == set()  # November was never checked
@@ -293,3 +302,17 @@ def test_over_http(stack, org) -> None:
     reply = requests.put(f"{url}/{first['ref']}", headers=bearer(people["sec1"]),
                          json={"due": "昨天"}, timeout=30)  # fmt: skip
     assert reply.status_code == 400 and "截止日期" in reply.json()["Message"]
+
+
+def test_a_warned_branch_shows_before_the_nights_check(at, org, routes) -> None:
+    """The 20th's warning marks the branch's month row even when the check has not written it
+    yet: the superiors' table shows it warned, with no figures."""
+    from chalicelib import reminders
+
+    _, people = org
+    at("2026-12-20T01:00:00")
+    reminders.run_due()
+    body = ok(call(routes, "GET", "/units/C1/month", people["party"]))
+    rows = {r["unit_id"]: r for r in body["rows"]}
+    assert {u for u, r in rows.items() if r["warned"]} == {"B1", "B2", "B3"}
+    assert rows["B1"]["by_kind"] == {} and body["summary"]["warned"] == 3

@@ -172,7 +172,7 @@ function renderTree(view) {
   }
   table.replaceChildren(thead, tbody);
   $('plan-computed').textContent = view.computed_at
-    ? `统计于 ${new Date(view.computed_at * 1000).toLocaleString('zh-CN', { hour12: false })}，之后记录的会议已计入`
+    ? `统计于 ${new Date(view.computed_at * 1000).toLocaleString('zh-CN', { hour12: false })}（每天凌晨统计；打开某个支部的清单时即时更新该支部）`
     : '本月尚未统计（每天凌晨统计一次）';
   $('plan-tree').hidden = false;
 }
