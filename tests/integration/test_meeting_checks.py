@@ -241,3 +241,17 @@ def test_the_deadline_is_the_kinds_files_due_day(at, org, monkeypatch) -> None:
     ctx = audiences.Context(datetime(2026, 12, 25, 9, tzinfo=clock.TZ))
     found = list(audiences.theme_day_missing(ctx, {}))
     assert found and all(d.fields["deadline_day"] == 25 for d in found)
+
+
+@pytest.mark.parametrize(
+    ("utc", "months"),
+    [
+        ("2026-12-31T15:59:00", ["2026-12"]),  # 23:59 on 31 December in Beijing
+        ("2026-12-31T16:00:00", ["2026-12", "2027-01"]),  # midnight: January, December closing
+        ("2027-01-03T15:59:00", ["2026-12", "2027-01"]),  # the 3rd, 23:59: still closing
+        ("2027-01-03T16:00:00", ["2027-01"]),  # the 4th: December stands
+    ],
+)
+def test_the_months_are_beijings(at, org, utc: str, months: list[str]) -> None:
+    at(utc)
+    assert list(meeting_checks.run()["months"]) == months
