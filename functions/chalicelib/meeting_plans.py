@@ -439,6 +439,9 @@ def update(caller: Caller, unit_id: str, plan_key: str, body: dict[str, Any]) ->
     item = _get_item(ref.unit.unit_id, plan_key)
     if not body:
         raise BadRequestError("没有要修改的内容")
+    if item.month < min(meeting_figures.open_months(clock.today())):
+        # A closed month's list stands, as its figures do (meeting_figures.CLOSE_DAYS).
+        raise BadRequestError(f"{cn_month(item.month)}已结束，清单不能再调整")
     first, last = _period_of(item)
     actions = []
     if "responsible" in body:

@@ -161,6 +161,14 @@ def test_staff_adjust_an_item_and_bad_input_changes_nothing(at, org, routes) -> 
     assert call(routes, "PUT", "/units/B1/plan/2026-12~nothing~1", people["sec1"],
                 {"note": "x"})[0] == 404  # fmt: skip
     assert call(routes, "PUT", "/units/B1/plan/garbage", people["sec1"], {"note": "x"})[0] == 404
+    # A closed month's list stands: open until the 3rd of the next month, then refused.
+    at("2027-01-03T02:00:00")
+    assert ok(call(routes, "PUT", path, people["sec1"], {"note": "补记"}))
+    at("2027-01-04T02:00:00")
+    before = stored("B1")
+    status, error = call(routes, "PUT", path, people["sec1"], {"note": "再改"})
+    assert status == 400 and "2026年12月已结束" in error["Message"]
+    assert stored("B1") == before
 
 
 def test_a_removed_item_stays_removed_and_can_be_restored(at, org, routes) -> None:
