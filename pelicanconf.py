@@ -58,6 +58,7 @@ SCREENS = (
     "meeting-book",
     "meeting-code",
     "meeting-desk",
+    "meeting-plan",
     "meeting-record",
     "meetings",
     "messages",

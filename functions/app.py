@@ -9,6 +9,7 @@ from chalicelib import (
     api_inbox,
     api_me,
     api_meeting_book,
+    api_meeting_plans,
     api_meeting_records,
     api_meetings,
     api_oauth,
@@ -39,6 +40,7 @@ app.register_blueprint(api_votes.bp)
 app.register_blueprint(api_meeting_book.bp)
 app.register_blueprint(api_quizzes.bp)
 app.register_blueprint(api_share.bp)
+app.register_blueprint(api_meeting_plans.bp)
 app.register_blueprint(api_oauth.bp)
 app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)

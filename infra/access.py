@@ -120,7 +120,10 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Member, "by-branch"): ("Query",),
         (Attendance, "by-member"): ("Query",),
         (PlanItem, None): ("BatchWriteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
-        (UnitMonth, None): ("GetItem", "Query"),
+        # A monthly list generated on its first view: its secretary from the staff partition.
+        (Member, "reminders"): ("Query",),
+        # A unit's month row brought up to date when its list is viewed (meeting_plans).
+        (UnitMonth, None): ("GetItem", "Query", "UpdateItem"),
         (UnitMonth, "by-month"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
@@ -143,6 +146,23 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Comment, "moderation"): ("Query",),
         (ReminderRun, None): ("BatchGetItem", "PutItem"),
         (Message, None): ("PutItem",),
+        # theme_day_missing: the month's locked meetings of the warned kind (one Query), and
+        # the warning marked on each warned branch's month row.
+        (Meeting, "by-month"): ("Query",),
+        (UnitMonth, None): ("UpdateItem",),
+    },
+    # The monthly check (meeting_checks.run): the org units whole (small, off the request path),
+    # each month's meetings in one Query, the month rows read in one Query and only the changed
+    # ones updated; on a month's first days the lists (meeting_plans.generate): the staff from
+    # the sparse `reminders` index, a unit's items by Query and the missing ones by
+    # conditional put.
+    "check_meetings": {
+        (OrgUnit, None): ("Scan",),
+        (Meeting, "by-month"): ("Query",),
+        (UnitMonth, None): ("UpdateItem",),
+        (UnitMonth, "by-month"): ("Query",),
+        (Member, "reminders"): ("Query",),
+        (PlanItem, None): ("PutItem", "Query"),
     },
     # The outbox's delivery worker (chalicelib/delivery.py): the due rows from the sparse GSI,
     # each row's lease and outcome (conditional updates), the recipients' registry items and

@@ -130,7 +130,8 @@ def start_jobs(
 ) -> None:
     """What AWS runs beside the API: the stream functions (fed from DynamoDB Local's streams by
     infra/stream_poller.py), the scheduled ranking job (every minute here, 10 in AWS) and the
-    reminder runner (every minute here, hourly in AWS) and the outbox's delivery worker (every
+    reminder runner (every minute here, hourly in AWS), the monthly check of organisation life
+    (every five minutes here, nightly in AWS) and the outbox's delivery worker (every
     few seconds here, so that a message posted in the demo reaches the WeCom stand-in at once;
     every minute in AWS)."""
     from chalicelib import ranking
@@ -157,9 +158,22 @@ def start_jobs(
                 print(f"   reminder job failed: {exc}", file=sys.stderr)
             stop.wait(ranking_every)
 
+    def check_meetings() -> None:
+        # The monthly check (nightly in AWS), every five minutes here: the superiors' month
+        # table follows the demo's meetings; a run with nothing changed writes nothing.
+        from chalicelib import meeting_checks
+
+        while not stop.is_set():
+            try:
+                meeting_checks.run()
+            except Exception as exc:  # retried, as the next night's run in AWS
+                print(f"   monthly check failed: {exc}", file=sys.stderr)
+            stop.wait(ranking_every * 5)
+
     threading.Thread(target=stream_poller.run, args=(stop,), daemon=True).start()
     threading.Thread(target=rank, daemon=True).start()
     threading.Thread(target=remind, daemon=True).start()
+    threading.Thread(target=check_meetings, daemon=True).start()
     threading.Thread(target=deliver_loop, args=(stop, delivery_every), daemon=True).start()
 
 

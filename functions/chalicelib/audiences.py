@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from . import clock, points_rules
-from .models import Comment, Member, OrgUnit, ReviewItem
+from . import clock, meeting_kinds, points_rules
+from .models import Comment, Meeting, Member, OrgUnit, ReviewItem, UnitMonth
 from .models.registry import STAFF_KEY
 from .points import anniversary
 from .scope import Caller, unit_access
@@ -46,6 +46,8 @@ class Context:
         self.day: date = self.now.date()
         self._staff: list[Member] | None = None
         self._units: dict[str, OrgUnit] | None = None
+        # A dry run (`make reminders ARGS="run KEY --dry-run"`): resolvers write nothing.
+        self.dry_run = False
 
     def staff(self) -> list[Member]:
         """Every active member with a role (the index's staff partition, projected fields)."""
@@ -180,6 +182,98 @@ def moderation_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
         )
 
 
+# --- 主题党日 (issue 14) -----------------------------------------------------------------------
+
+
+def _several(names: list[str]) -> str:
+    """One branch's name, or the first two and how many (one message per recipient)."""
+    if len(names) == 1:
+        return names[0]
+    return f"{'、'.join(names[:2])}等{len(names)}个支部"
+
+
+def _common_path(paths: list[tuple[str, ...]]) -> list[str]:
+    """The path of the nearest unit above (or equal to) all of them."""
+    out: list[str] = []
+    for ids in zip(*paths, strict=False):
+        if len(set(ids)) != 1:
+            break
+        out.append(ids[0])
+    return out
+
+
+def theme_day_missing(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """On the warned kind's due day (meeting_kinds.toml: the kind with `warn = true`, its
+    `due_day`), every unit that must hold it this month and has no locked (recorded) meeting of
+    it: a warning to each member who may manage the unit (its secretary, the general branch's
+    and committee's staff, the administrators). One message per recipient naming her branches
+    (the outbox keeps one message per recipient and day), and the warning marked on each
+    branch's month row (UnitMonth.warned_at), which the superiors' month table shows."""
+    kind = meeting_kinds.warned_kind()
+    month = f"{ctx.day.year:04d}-{ctx.day.month:02d}"
+    if kind is None or not kind.planned_in(month) or ctx.day < kind.due_date(month):
+        return
+    held = {
+        m.unit_id
+        for m in Meeting.by_month.query(
+            month, filter_condition=(Meeting.kind == kind.key) & (Meeting.state == "locked")
+        )
+    }
+    missing = sorted(
+        (u for u in ctx.units().values() if u.kind in kind.required_of and u.unit_id not in held),
+        key=lambda u: (u.sort_order or 0, u.unit_id),
+    )
+    per: dict[str, list[OrgUnit]] = {}
+    for unit in missing:
+        for member_no in ctx.managers_of(tuple(unit.path)):
+            per.setdefault(member_no, []).append(unit)
+        if not ctx.dry_run:
+            _mark_warned(unit, month, ctx.now.timestamp())
+    for member_no, units in sorted(per.items()):
+        common = _common_path([tuple(u.path) for u in units])
+        yield Delivery(
+            member_no,
+            {
+                "branch_name": _several([u.name for u in units]),
+                "month": f"{ctx.day.month}月",
+                "deadline_day": kind.due_day,
+                "unit_id": common[-1] if common else units[0].unit_id,
+                "yyyymm": month,
+            },
+        )
+
+
+def _mark_warned(unit: OrgUnit, month: str, at: float) -> None:
+    """The branch's month row says it was warned (first time only; the row's figures are the
+    monthly check's, kept as they are, its identity set if the check has not written it yet)."""
+    UnitMonth(unit.unit_id, month).update(
+        actions=[
+            UnitMonth.warned_at.set(UnitMonth.warned_at | at),
+            UnitMonth.unit_name.set(unit.name),
+            UnitMonth.unit_kind.set(unit.kind),
+            UnitMonth.unit_path.set(list(unit.path)),
+            UnitMonth.tree_sort.set("/".join(unit.path) + "/"),
+            UnitMonth.computed_at.set(UnitMonth.computed_at | 0),
+        ]
+    )
+
+
+def check_theme_day_schedule(every: str, day: int | None) -> str | None:
+    """The warning goes out on the warned kind's due day: one deadline, in meeting_kinds.toml."""
+    try:
+        kind = meeting_kinds.warned_kind()
+    except meeting_kinds.KindFileError:
+        return "meeting_kinds.toml 有错误，无法核对截止日（运行 make meeting-kinds 查看）"
+    if kind is None:
+        return None
+    if every != "monthly" or day != kind.due_day:
+        return (
+            f"应为 monthly {kind.due_day} HH:MM：须与 meeting_kinds.toml 中「{kind.label}」的"
+            f" due_day（{kind.due_day}）一致（截止日只在那里设置）"
+        )
+    return None
+
+
 # --- the declarations -------------------------------------------------------------------------
 
 Resolver = Callable[[Context, Fields], Iterable[Delivery]]
@@ -193,6 +287,8 @@ class Audience:
     params: Fields = field(default_factory=dict)  # name → default (integers)
     resolve: Resolver | None = None
     waiting_for: str | None = None  # the area that brings its data, while resolve is None
+    # (every, day) of the reminder's schedule → a problem in words, or None (the loader asks).
+    check_schedule: Callable[[str, int | None], str | None] | None = None
 
     @property
     def fields(self) -> frozenset[str]:
@@ -225,10 +321,16 @@ AUDIENCES: dict[str, Audience] = {
         # Their data does not exist yet: the areas named bring it, and the resolver with it.
         Audience(
             "theme_day_missing",
-            "本月未按期记录主题党日的支部的书记和管理员",
-            {"branch_name": "第一党支部" * 4, "month": "12月", "deadline_day": 20},
-            {"deadline_day": 20},
-            waiting_for="issue 14（组织生活：主题党日记录）",
+            "截止日仍未记录主题党日的支部的书记和管理员（截止日见 meeting_kinds.toml）",
+            {
+                "branch_name": "第一党支部" * 4 + "、" + "第二党支部" * 4 + "等200个支部",
+                "month": "12月",
+                "deadline_day": 28,
+                "unit_id": "X" * 40,
+                "yyyymm": "2026-12",
+            },
+            resolve=theme_day_missing,
+            check_schedule=check_theme_day_schedule,
         ),
         Audience(
             "dues_unpaid",

@@ -90,10 +90,10 @@ def _entry(entry: dict[str, Any], fail: Any) -> Kind | None:
 
     for name in sorted(set(entry) - FIELDS):
         bad(name, "不认识的字段")
-    for name in REQUIRED:
-        if name not in entry:
-            bad(name, "缺少此字段")
-    if errors:
+    missing = [name for name in REQUIRED if name not in entry]
+    for name in missing:
+        bad(name, "缺少此字段")
+    if missing:  # an unknown field alone does not stop the other checks
         return None
     key, label, group = entry["key"], entry["label"], entry["group"]
     if not isinstance(key, str) or not KEY.match(key):
@@ -110,7 +110,7 @@ def _entry(entry: dict[str, Any], fail: Any) -> Kind | None:
             units[name] = ()
         else:
             units[name] = tuple(value)
-    if not units["holders"] and "holders" in entry and isinstance(entry["holders"], list):
+    if entry["holders"] == []:
         bad("holders", "至少要有一种组织可以召开")
     if set(units["required_of"]) - set(units["holders"]):
         bad("required_of", "须是 holders 中的组织类型")
@@ -139,6 +139,11 @@ def _entry(entry: dict[str, Any], fail: Any) -> Kind | None:
     warn = entry.get("warn", False)
     if not isinstance(warn, bool):
         bad("warn", "须为 true 或 false")
+    elif warn and (frequency != "monthly" or not isinstance(due_day, int) or due_day == 0):
+        # The warning goes out on the due day of each month (reminders.toml, theme_day_missing).
+        bad("warn", "预警只适用于每月（monthly）且写明 due_day（1–28）的种类")
+    elif warn and not units["required_of"]:
+        bad("warn", "预警的种类须有 required_of（哪些组织必须召开）")
     if errors:
         return None
     return Kind(
@@ -179,6 +184,10 @@ def load(path: Path = DEFAULT_FILE) -> dict[str, Kind]:
             fail("key", f"与第 {seen[kind.key]} 行的种类重复")
             continue
         seen[kind.key] = head
+        warned = [k for k in out.values() if k.warn]
+        if kind.warn and warned:
+            fail("warn", f"只能有一个种类预警，「{warned[0].key}」已设 warn = true")
+            continue
         out[kind.key] = kind
     if not out and not problems:
         problems.append(f"{path}:1: 至少要有一个 [[kind]]")
@@ -191,6 +200,11 @@ def load(path: Path = DEFAULT_FILE) -> dict[str, Kind]:
 def kinds() -> dict[str, Kind]:
     """The organisation's kinds (the default file), loaded once per process."""
     return load()
+
+
+def warned_kind() -> Kind | None:
+    """The kind whose absence on its due day is warned (主题党日 by the 20th), if any."""
+    return next((k for k in kinds().values() if k.warn), None)
 
 
 def held_by(unit_kind: str) -> list[Kind]:

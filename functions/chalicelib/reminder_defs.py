@@ -269,6 +269,10 @@ def _entry(entry: dict[str, Any], head: int, path: Path, bad: Any) -> Reminder |
                     + "、".join("{" + n + "}" for n in missing)
                     + f"（可用：{'、'.join('{' + f + '}' for f in sorted(audience.fields))}）",
                 )
+    if audience is not None and schedule is not None and audience.check_schedule:
+        problem = audience.check_schedule(schedule.every, schedule.day)
+        if problem:
+            fail("schedule", problem)
     link = entry["link"]
     if not link.startswith("/") or link.startswith("//"):
         fail("link", "应为本站路径，以 / 开头（如 /review.html）")

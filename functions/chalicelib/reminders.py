@@ -57,6 +57,7 @@ def run_one(
         # Another day's run (an operator's catch-up): resolved as at the reminder's time then.
         moment = datetime.combine(day, reminder.schedule.at, clock.TZ)
     ctx = ctx or Context(moment)
+    ctx.dry_run = dry_run
     day = ctx.day
     out = Outcome(reminder.key, day.isoformat())
     assert reminder.audience.resolve is not None

@@ -8,8 +8,16 @@ on the boards table.
 `run_reminders` (every hour on the hour, UTC; one run at a time) sends the reminders of
 reminders.toml that are due in this Beijing hour (reminders.run_due). Its policy: Query on the
 members' `reminders` index, the review items' pending index and the comments' moderation index,
-Scan on the org units (a few hundred items, read whole once per run), its own run markers, and
-PutItem on the messages (the outbox).
+Scan on the org units (a few hundred items, read whole once per run), its own run markers,
+PutItem on the messages (the outbox); for the 主题党日 warning, Query on the meetings' `by-month`
+index and UpdateItem on the month rows (`warned_at`).
+
+`check_meetings` (every day at 02:30 Beijing time; one run at a time) recomputes each unit's
+month of organisation life (meeting_checks.run) and, on a month's first days, generates the
+monthly lists. Its policy: Scan on the org units, Query on the meetings' `by-month` index and on
+the month rows' `by-month` index, UpdateItem on the month rows; for the lists, Query on the
+members' `reminders` index (the staff), BatchGetItem on the org units, Query and PutItem on the
+plan items.
 
 `deliver_messages` (every minute, one run at a time: reserved concurrency 1; 60 s timeout) pushes
 the outbox's due messages to WeCom (chalicelib/delivery.py). Its policy: Query on the messages'
@@ -45,6 +53,16 @@ def run_reminders(event: Any) -> dict[str, Any]:
 
     stats = reminders.run_due()
     log.info(json.dumps({"job": "run_reminders", **stats}, ensure_ascii=False))
+    return stats
+
+
+# 18:30 UTC is 02:30 in Beijing: the day's figures are there before the office opens.
+@bp.schedule(Cron(30, 18, "*", "*", "?", "*"), name="check_meetings")
+def check_meetings(event: Any) -> dict[str, Any]:
+    from . import meeting_checks  # here: the API's cold start does not import the job
+
+    stats = meeting_checks.run()
+    log.info(json.dumps({"job": "check_meetings", **stats}, ensure_ascii=False))
     return stats
 
 

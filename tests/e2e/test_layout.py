@@ -101,6 +101,11 @@ def _messages_loaded(page: Page) -> None:
         expect(page.locator("#msg-login")).to_be_visible()
 
 
+def _plan_loaded(page: Page) -> None:
+    expect(page.locator("#plan-items")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#plan-items .plan-item").first).to_be_visible()
+
+
 SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
@@ -129,6 +134,7 @@ SCREENS = [
     Screen("campaign", "/articles/youxiu-2026.html", EVERYONE),
     Screen("review", "/review.html", (STAFF_ROLE,)),
     Screen("moderation", "/moderation.html", (STAFF_ROLE,), _recent_comments),
+    Screen("meeting-plan", "/meeting-plan.html", (STAFF_ROLE,), _plan_loaded),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]

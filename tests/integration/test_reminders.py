@@ -294,17 +294,18 @@ def test_running_one_by_hand_and_the_schedule_send_once(at, capsys) -> None:
 
 def test_a_reminder_waiting_for_its_data_never_runs(at, capsys) -> None:
     _birthday_org()
-    at("2026-12-20T02:00:00")  # the 20th, 10:00: 主题党日's time, but its data is not there
+    at("2026-12-31T02:00:00")  # the month's last day, 10:00: 党费's time, but no data yet
     stats = reminders.run_due()
-    assert "theme_day_missing" in stats["waiting"] and "theme_day_missing" not in _ran(stats)
-    assert tool.main(["run", "theme_day_missing"]) == 1
-    assert "issue 14" in capsys.readouterr().err
+    assert "dues_unpaid" in stats["waiting"] and "dues_unpaid" not in _ran(stats)
+    assert tool.main(["run", "dues_unpaid"]) == 1
+    assert "issue 15" in capsys.readouterr().err
 
 
 def test_every_runnable_reminder_runs_at_its_time(at) -> None:
-    """At 10:00 on a weekday every runnable reminder of the shipped file has run, once."""
+    """At 10:00 on a weekday that is the 20th every runnable reminder of the shipped file has
+    run (the monthly 主题党日 warning too), once."""
     _birthday_org()
-    at("2026-12-01T02:00:00")
+    at("2027-01-20T02:00:00")  # a Wednesday
     ran = _ran(reminders.run_due())
     assert sorted(ran) == sorted(r.key for r in reminder_defs.reminders() if r.runnable)
     assert _ran(reminders.run_due()) == []

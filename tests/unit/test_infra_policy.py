@@ -129,6 +129,7 @@ JOB_MODULES = {
     "aggregate_points": {"streams.py", "points_stream.py", "ranking_log.py"},
     "count_comments": {"streams.py", "comment_stream.py"},
     "run_reminders": {"schedules.py", "reminders.py", "audiences.py"},
+    "check_meetings": {"schedules.py", "meeting_checks.py"},
     "deliver_messages": {"schedules.py", "delivery.py", "push_senders.py", "quiet_hours.py"},
 }
 
