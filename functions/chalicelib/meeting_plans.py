@@ -337,6 +337,22 @@ def refresh_figures(unit: OrgUnit, month: str, meetings: list[Meeting]) -> bool:
     return True
 
 
+def refresh_after_lock(unit_id: str, month: str) -> bool:
+    """A record was just locked: its unit's month figures now, so the superiors' table shows the
+    month done at once (a few read units: the unit, its row, the meetings of the periods the
+    month's requirements cover). Whether it wrote."""
+    if month not in meeting_figures.open_months(clock.today()):
+        return False
+    try:
+        unit = OrgUnit.get(unit_id)
+    except OrgUnit.DoesNotExist:
+        return False
+    periods = [k.period(month) for k in meeting_kinds.required(unit.kind, month)]
+    first = min((p[0] for p in periods), default=month)
+    last = max((p[1] for p in periods), default=month)
+    return refresh_figures(unit, month, unit_meetings(unit_id, first, last))
+
+
 # --- the routes' work --------------------------------------------------------------------------
 
 

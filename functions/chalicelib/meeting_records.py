@@ -29,6 +29,7 @@ from . import (
     meeting_access,
     meeting_checkin,
     meeting_kinds,
+    meeting_plans,
     points,
     points_rules,
     registry,
@@ -374,6 +375,8 @@ def settle(meeting: Meeting) -> None:
         elif row.absent:
             points.deduct(row.member_no, "meeting_absence", meeting.meeting_id, note=note)
     meeting.update(actions=[Meeting.settled_at.set(clock.now())])
+    # The month's figures of the unit (what its superiors see) follow the lock at once.
+    meeting_plans.refresh_after_lock(meeting.unit_id, meeting.month)
 
 
 def decide(row: Attendance) -> None:
