@@ -113,7 +113,11 @@ def s3() -> Any:
                         signature_version="s3v4",
                         # AWS: https://<bucket>.s3.<region>.amazonaws.com, the origin the CSP
                         # allows; the stand-in: http://127.0.0.1:<port>/<bucket>.
-                        s3={"addressing_style": "path" if local else "virtual"},
+                        # (us-east-1 too: botocore's default there is the global host.)
+                        s3={
+                            "addressing_style": "path" if local else "virtual",
+                            "us_east_1_regional_endpoint": "regional",
+                        },
                         connect_timeout=2,
                         read_timeout=5,
                         retries={"max_attempts": 2},
