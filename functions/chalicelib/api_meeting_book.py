@@ -11,11 +11,12 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from . import meeting_book, registry, web
-from .errors import BadRequestError
+from .errors import BadRequestError, PayloadTooLargeError
 from .models import Member
 
 bp = Blueprint(__name__)
 XLSX = meeting_book.XLSX  # app.py adds it to the API's binary types
+TOO_LARGE = "所选时段的会议记录过多，无法一次导出，请缩短时段（如按季度导出）"
 
 
 @bp.route("/units/{unit_id}/meeting-book", methods=["GET"])
@@ -30,11 +31,14 @@ def meeting_book_export(member: Member, unit_id: str) -> Response:
     caller = registry.caller_for(member)
     data = meeting_book.book(caller, unit_id, query.get("from"), query.get("to"))
     if fmt == "json":
-        return web.json_response(data)
+        return web.large_json_response(data, TOO_LARGE)
     period = data["period"]
     fallback = f"meeting-book-{data['unit']['id']}-{period['from']}-{period['to']}.xlsx"
+    workbook = meeting_book.workbook(data)
+    if len(workbook) * 4 // 3 > web.LARGE_BODY_LIMIT:  # base64 through API Gateway
+        raise PayloadTooLargeError(TOO_LARGE)
     return Response(
-        body=meeting_book.workbook(data),
+        body=workbook,
         status_code=200,
         headers={
             "Content-Type": meeting_book.XLSX,

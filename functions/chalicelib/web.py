@@ -392,3 +392,22 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(
         body=body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
     )
+
+
+# Lambda's limit on a response through API Gateway is 6 MB; leave room for the headers.
+LARGE_BODY_LIMIT = 5_500_000
+
+
+def large_json_response(body: Any, too_large: str) -> Response:
+    """A possibly large JSON body (an export) as UTF-8 text, where Chalice would escape every
+    Chinese character as six ASCII bytes (three times the size); one that would still pass
+    Lambda's response limit is a 413 with `too_large` (what to ask for instead), never the 502
+    API Gateway would answer."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    if len(text.encode("utf-8")) > LARGE_BODY_LIMIT:
+        raise PayloadTooLargeError(too_large)
+    return Response(
+        body=text,
+        status_code=200,
+        headers={"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"},
+    )
