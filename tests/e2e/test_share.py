@@ -17,12 +17,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.conftest import WECOM_ENV
 from tests.e2e.conftest import WX_JSSDK_URL, serve_wx_standin
 from tests.e2e.test_home import sign_in
+from tests.unit.test_infra_csp import _csp as stack_csp
 from tools.fixtures import make_member, make_tree
 from tools.publish_catalog import FILENAME, publish
 
@@ -234,11 +234,9 @@ def test_without_sharing_the_page_works_and_shows_no_error(
 
 
 def _production_csp() -> str:
-    stack = yaml.safe_load((ROOT / "infra" / "stack.yaml").read_text())
-    config = stack["Resources"]["SecurityHeadersPolicy"]["Properties"]
-    csp = config["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    # The stack's CSP with its pseudo parameters resolved (it names the uploads bucket's origin).
     # Served over plain http here: upgrading would send the page's requests to https.
-    return csp["ContentSecurityPolicy"].replace("; upgrade-insecure-requests", "")
+    return stack_csp().replace("; upgrade-insecure-requests", "")
 
 
 def test_sharing_runs_under_the_production_csp(site, standin, phone: Page) -> None:
