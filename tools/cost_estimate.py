@@ -130,12 +130,27 @@ USAGE = (
     Action("exam submit", 0.5, _QUIZ_SUBMIT_MS),
     Action("self-check start (8 items)", 1 / 3, _QUIZ_START_MS),
     Action("self-check submit", 1 / 3, _QUIZ_SUBMIT_MS),
-    # Notifications (the outbox): about 8 a month to each member (meeting notices, reminders,
-    # replies), each written once and pushed to WeCom by the delivery worker (its own Lambda,
-    # one run a minute: not a request of hers).
+    # Organisation life: about 4 meetings a month for each member (主题党日, 党小组会, and a share
+    # of 支部委员会, 支部党员大会 and 党课), each noticed by its organiser to a branch of about 30
+    # (one create: every attendee's row and her notice in the outbox, written once); she opens
+    # 我的会议 and the meeting, and checks in at each.
+    Action("meeting created (branch, 30 attendees)", 4 / 30, _READ_MS),
+    Action(
+        "meeting notices delivered to WeCom",
+        4,
+        "",
+        (("notification delivered (one event to 1,000 members, per member)", 1.0),),
+        request=False,
+    ),
+    Action("我的会议 (3 meetings)", 2, _READ_MS, (("my meetings, upcoming (3 meetings)", 1.0),)),
+    Action("a meeting (member)", 4, _READ_MS),
+    Action("check-in", 4, "POST /meetings/{id}/checkin over HTTP, p50"),
+    # Other notifications (the outbox): about 4 a month to each member (reminders, replies,
+    # leave decisions; meeting notices are counted above), each written once and pushed to
+    # WeCom by the delivery worker (its own Lambda, one run a minute: not a request of hers).
     Action(
         "notifications (posted and delivered to WeCom)",
-        8,
+        4,
         "",
         (
             ("notification posted (outbox.post, per recipient)", 1.0),

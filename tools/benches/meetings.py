@@ -15,8 +15,11 @@ from tools.bench_routes import Routes, unit_rows
 from tools.capacity import metered
 
 BRANCH = 30
+# Written out whole: tools/cost_estimate.py prices this very row (its test finds the name here).
+BRANCH_CREATED = "meeting created (branch, 30 attendees)"
 CAP_BRANCHES = 10  # up to 10 branches of 50 more: the committee at the 500 cap
 CREATED = "meeting created"
+assert f"{CREATED} (branch, {BRANCH} attendees)" == BRANCH_CREATED
 
 
 def _org() -> dict[str, object]:
@@ -86,7 +89,7 @@ def run(stack: LocalStack) -> list[Row]:
     rows: list[Row] = []
     made = {}
     for who, unit, n, label in (
-        ("sec", "B1", BRANCH, f"{CREATED} (branch, {BRANCH} attendees)"),
+        ("sec", "B1", BRANCH, BRANCH_CREATED),
         ("gb", "G1", 3 * BRANCH, f"{CREATED} (general branch, {3 * BRANCH} attendees)"),
         ("pc", "C1", meetings.MAX_INVITED, f"{CREATED} (committee, {meetings.MAX_INVITED})"),
     ):
