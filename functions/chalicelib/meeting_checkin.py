@@ -15,7 +15,8 @@ check-in with it, and the organiser's corrections (each kept with who, when and 
 - A correction sets `present` and appends a `Correction` to the row's `corrections` (never
   replacing an earlier one); after the record is locked it also keeps `absent` consistent and
   calls `locked_attendance_changed`, the one hook for what the lock derived from attendance
-  (the attendance points awarded at lock, meeting_records.py).
+  (the attendance points awarded at lock, meeting_records.py). The hook runs after the row's
+  write: a retry of that correction (or the row's next one) runs it again, keyed to adjust once.
 """
 
 from __future__ import annotations
@@ -301,10 +302,22 @@ def correct(
     if row is None:
         raise NotFoundError(NOT_ATTENDEE)
     before = bool(row.present)
+    locked = meeting.state == "locked"
+    last = _last_locked_change(meeting, row) if locked else None
     if before == present:
+        if last is not None and last.after == _flag(present):
+            # A retry of the correction already made (its answer lost, or its hook failed):
+            # the hook again for that correction, which adjusts at most once, then its answer.
+            _rerun_hook(meeting, row, last)
+            return _row_view(row)
         raise ConflictError(f"{row.name}已是「{'出席' if present else '未出席'}」，无需更正")
+    if last is not None:
+        # The hook of the correction before this one may have failed: it runs first, or the
+        # points of that change would be lost under this one's.
+        _rerun_hook(meeting, row, last)
     correction = Correction(
-        at=int(now),
+        # to the millisecond: whether it came after the lock's settle (`_rerun_hook`)
+        at=round(now, 3),
         by=caller.member_no,
         reason=reason,
         field="present",
@@ -315,7 +328,6 @@ def correct(
         Attendance.present.set(present),
         Attendance.corrections.set((Attendance.corrections | []).append([correction])),
     ]
-    locked = meeting.state == "locked"
     if locked:
         absent = absent_after(row, present)
         actions.append(Attendance.absent.set(absent))
@@ -325,15 +337,46 @@ def correct(
         if row.present is None
         else (Attendance.present == row.present)
     )
+    if not locked:
+        # `absent` is written by the lock only: a lock that ran since the meeting was read stops
+        # this write (its rule and its points went by the row as it read it).
+        same = same & Attendance.absent.does_not_exist()
     try:
         row.update(actions=actions, condition=Attendance.member_no.exists() & same)
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
+        if not locked and meeting_access.load(meeting.meeting_id, consistent=True).state != (
+            "scheduled"
+        ):
+            raise ConflictError("会议记录刚刚提交，请刷新后再更正") from None
         raise ConflictError("出勤刚被他人更正，请刷新后再试") from None
     if locked:
         locked_attendance_changed(meeting, row, before=before, number=len(row.corrections or []))
     return _row_view(row)
+
+
+def _last_locked_change(meeting: Meeting, row: Attendance) -> Correction | None:
+    """The row's last correction if it set `present` on the locked record; else None."""
+    corrections = row.corrections or []
+    if not corrections or meeting.locked_at is None:
+        return None
+    last = corrections[-1]
+    if last.field != "present" or float(last.at) < float(meeting.locked_at):
+        return None
+    return last
+
+
+def _rerun_hook(meeting: Meeting, row: Attendance, last: Correction) -> None:
+    """The hook again for the row's last correction (`row` as it left it), when the hook is what
+    adjusts for it: made after the lock settled (the settle did not read it; one made in the
+    very moment of a settle counts as before it, so nothing is adjusted twice). Its ledger keys,
+    by the correction's number, make a hook that already ran write nothing."""
+    if meeting.settled_at is None or float(last.at) < float(meeting.settled_at):
+        return  # the settle reads (or read) her row as this correction left it
+    locked_attendance_changed(
+        meeting, row, before=last.before == "true", number=len(row.corrections or [])
+    )
 
 
 def locked_attendance_changed(
