@@ -10,8 +10,9 @@ check-in with it, and the organiser's corrections (each kept with who, when and 
 - A member checks in once: the write is conditional on `present` not being true, so parallel
   taps, a retried request or a second visit change nothing (409 with her time).
 - Each code she sends costs a member one unit of a budget (throttle.py) of `checkin_max_wrong`
-  per meeting and day, taken before the code is checked (parallel guesses cannot slip past); a
-  right code ends her check-in, so in effect the budget counts wrong codes.
+  per meeting for its whole check-in window, taken before the code is checked (parallel
+  guesses cannot slip past); a right code ends her check-in, so in effect the budget counts
+  wrong codes.
 - A correction sets `present` and appends a `Correction` to the row's `corrections` (never
   replacing an earlier one); after the record is locked it also keeps `absent` consistent and
   calls `locked_attendance_changed`, the one hook for what the lock derived from attendance
@@ -21,6 +22,7 @@ check-in with it, and the organiser's corrections (each kept with who, when and 
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -51,9 +53,6 @@ LOCKED = "会议记录已提交，签到已结束"
 NOT_ATTENDEE = "该党员不在本次会议的参会名单中"
 REASON_RULE = "更正理由须为 2 至 200 字"
 REASON_MIN, REASON_MAX = 2, 200
-# The guessing budget's fixed window: one day per meeting and member (a meeting that spans
-# 08:00 Beijing, the window's turn, may see twice the budget at most).
-GUESS_WINDOW_SECONDS = 86400
 
 
 def _epoch(iso: str) -> float:
@@ -208,14 +207,18 @@ def _already(row: Attendance) -> ConflictError:
     return ConflictError("您已签到（由会议组织者登记）")
 
 
-def _guess_budget(meeting_id: str, member_no: str, now: float) -> None:
-    budget = throttle.Budget(
-        f"checkin#{meeting_id}#{member_no}", get_settings().checkin_max_wrong, GUESS_WINDOW_SECONDS
-    )
+def _guess_budget(meeting: Meeting, member_no: str, now: float) -> None:
+    """One budget per meeting and member for the whole check-in window: throttle's fixed-window
+    counter, counted as at the window's opening (so every guess lands in the one counter, whatever
+    the hour) with a window as long as check-in's (the counter expires after check-in closes).
+    A refused guess waits for nothing: her check-in is the organiser's to record now."""
+    opens, closes = window(meeting)
+    length = max(60, math.ceil(closes - opens))
+    key = f"checkin#{meeting.meeting_id}#{member_no}"
     try:
-        throttle.reserve_all(now, budget)
-    except TooManyRequestsError as exc:
-        raise TooManyRequestsError(TOO_MANY, exc.retry_after) from None
+        throttle.reserve_window(key, get_settings().checkin_max_wrong, length, opens)
+    except TooManyRequestsError:
+        raise TooManyRequestsError(TOO_MANY, max(1, math.ceil(closes - now))) from None
 
 
 def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
@@ -236,7 +239,7 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
     # The budget is taken before the code is looked at, so parallel guesses cannot slip past
     # it. A right code keeps its unit: it ends her check-in (any later request is a 409 before
     # the budget), so giving it back would be a write that buys nothing.
-    _guess_budget(meeting.meeting_id, member_no, now)
+    _guess_budget(meeting, member_no, now)
     if not checkin_codes.verify(
         meeting.checkin_secret, code, now, get_settings().checkin_step_seconds
     ):

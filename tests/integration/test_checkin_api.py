@@ -5,6 +5,7 @@ with their reasons. Time moved by hand (`at`) goes through the same routes in-pr
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -609,3 +610,33 @@ def test_a_correction_read_before_the_lock_does_not_write_after_it(meeting, peop
         )
     saved = row(meeting, people["b"])
     assert saved.present is None and saved.absent is True and not saved.corrections
+
+
+def test_the_guess_budget_spans_the_whole_check_in_window(at, people):
+    """One budget per meeting and member whatever the hour: a meeting across 08:00 Beijing
+    (midnight UTC, where a day's window would turn) allows `checkin_max_wrong` wrong codes in
+    all, and the 429 says to wait till check-in closes."""
+    midnight = 1_798_070_400.0  # 2026-12-24 00:00 UTC, 08:00 Beijing
+    people = {k: bearer(p) for k, p in people.items()}
+    at_epoch = _at_epoch(at)
+    at_epoch(midnight - 600)
+    m = make_meeting("mt_across0800", starts=midnight - 1200)  # 07:40–08:40 Beijing
+    invite(m, Member.get("71000003"))
+    routes = Routes()
+    code = send(routes, "GET", f"/meetings/{m.meeting_id}/checkin-code", people["secretary"])[1][
+        "code"
+    ]  # fmt: skip
+    wrong = {"code": f"{(int(code) + 500_000) % 1_000_000:06d}"}
+    path = f"/meetings/{m.meeting_id}/checkin"
+    limit = get_settings().checkin_max_wrong
+    for _ in range(limit - 1):
+        assert send(routes, "POST", path, people["a"], wrong)[0] == 400
+    at_epoch(midnight + 60)  # past 08:00 Beijing: still the same budget
+    assert send(routes, "POST", path, people["a"], wrong)[0] == 400
+    reply = routes.http.request(
+        "POST", path, headers={"Content-Type": "application/json", **people["a"]},
+        body=b'{"code": "' + wrong["code"].encode() + b'"}',
+    )  # fmt: skip
+    assert reply.status_code == 429
+    closes = midnight - 1200 + 3600 + 60 * get_settings().checkin_closes_minutes
+    assert int(reply.headers["Retry-After"]) == math.ceil(closes - (midnight + 60))
