@@ -10,16 +10,19 @@ check-in with it, and the organiser's corrections (each kept with who, when and 
 - A member checks in once: the write is conditional on `present` not being true, so parallel
   taps, a retried request or a second visit change nothing (409 with her time).
 - Each code she sends costs a member one unit of a budget (throttle.py) of `checkin_max_wrong`
-  per meeting and day, taken before the code is checked (parallel guesses cannot slip past); a
-  right code ends her check-in, so in effect the budget counts wrong codes.
+  per meeting for its whole check-in window, taken before the code is checked (parallel
+  guesses cannot slip past); a right code ends her check-in, so in effect the budget counts
+  wrong codes.
 - A correction sets `present` and appends a `Correction` to the row's `corrections` (never
   replacing an earlier one); after the record is locked it also keeps `absent` consistent and
   calls `locked_attendance_changed`, the one hook for what the lock derived from attendance
-  (the attendance points awarded at lock, meeting_records.py).
+  (the attendance points awarded at lock, meeting_records.py). The hook runs after the row's
+  write: a retry of that correction (or the row's next one) runs it again, keyed to adjust once.
 """
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -50,9 +53,6 @@ LOCKED = "会议记录已提交，签到已结束"
 NOT_ATTENDEE = "该党员不在本次会议的参会名单中"
 REASON_RULE = "更正理由须为 2 至 200 字"
 REASON_MIN, REASON_MAX = 2, 200
-# The guessing budget's fixed window: one day per meeting and member (a meeting that spans
-# 08:00 Beijing, the window's turn, may see twice the budget at most).
-GUESS_WINDOW_SECONDS = 86400
 
 
 def _epoch(iso: str) -> float:
@@ -207,14 +207,18 @@ def _already(row: Attendance) -> ConflictError:
     return ConflictError("您已签到（由会议组织者登记）")
 
 
-def _guess_budget(meeting_id: str, member_no: str, now: float) -> None:
-    budget = throttle.Budget(
-        f"checkin#{meeting_id}#{member_no}", get_settings().checkin_max_wrong, GUESS_WINDOW_SECONDS
-    )
+def _guess_budget(meeting: Meeting, member_no: str, now: float) -> None:
+    """One budget per meeting and member for the whole check-in window: throttle's fixed-window
+    counter, counted as at the window's opening (so every guess lands in the one counter, whatever
+    the hour) with a window as long as check-in's (the counter expires after check-in closes).
+    A refused guess waits for nothing: her check-in is the organiser's to record now."""
+    opens, closes = window(meeting)
+    length = max(60, math.ceil(closes - opens))
+    key = f"checkin#{meeting.meeting_id}#{member_no}"
     try:
-        throttle.reserve_all(now, budget)
-    except TooManyRequestsError as exc:
-        raise TooManyRequestsError(TOO_MANY, exc.retry_after) from None
+        throttle.reserve_window(key, get_settings().checkin_max_wrong, length, opens)
+    except TooManyRequestsError:
+        raise TooManyRequestsError(TOO_MANY, max(1, math.ceil(closes - now))) from None
 
 
 def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
@@ -235,7 +239,7 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
     # The budget is taken before the code is looked at, so parallel guesses cannot slip past
     # it. A right code keeps its unit: it ends her check-in (any later request is a 409 before
     # the budget), so giving it back would be a write that buys nothing.
-    _guess_budget(meeting.meeting_id, member_no, now)
+    _guess_budget(meeting, member_no, now)
     if not checkin_codes.verify(
         meeting.checkin_secret, code, now, get_settings().checkin_step_seconds
     ):
@@ -301,10 +305,22 @@ def correct(
     if row is None:
         raise NotFoundError(NOT_ATTENDEE)
     before = bool(row.present)
+    locked = meeting.state == "locked"
+    last = _last_locked_change(meeting, row) if locked else None
     if before == present:
+        if last is not None and last.after == _flag(present):
+            # A retry of the correction already made (its answer lost, or its hook failed):
+            # the hook again for that correction, which adjusts at most once, then its answer.
+            _rerun_hook(meeting, row, last)
+            return _row_view(row)
         raise ConflictError(f"{row.name}已是「{'出席' if present else '未出席'}」，无需更正")
+    if last is not None:
+        # The hook of the correction before this one may have failed: it runs first, or the
+        # points of that change would be lost under this one's.
+        _rerun_hook(meeting, row, last)
     correction = Correction(
-        at=int(now),
+        # to the millisecond: whether it came after the lock's settle (`_rerun_hook`)
+        at=round(now, 3),
         by=caller.member_no,
         reason=reason,
         field="present",
@@ -315,7 +331,6 @@ def correct(
         Attendance.present.set(present),
         Attendance.corrections.set((Attendance.corrections | []).append([correction])),
     ]
-    locked = meeting.state == "locked"
     if locked:
         absent = absent_after(row, present)
         actions.append(Attendance.absent.set(absent))
@@ -325,15 +340,46 @@ def correct(
         if row.present is None
         else (Attendance.present == row.present)
     )
+    if not locked:
+        # `absent` is written by the lock only: a lock that ran since the meeting was read stops
+        # this write (its rule and its points went by the row as it read it).
+        same = same & Attendance.absent.does_not_exist()
     try:
         row.update(actions=actions, condition=Attendance.member_no.exists() & same)
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
+        if not locked and meeting_access.load(meeting.meeting_id, consistent=True).state != (
+            "scheduled"
+        ):
+            raise ConflictError("会议记录刚刚提交，请刷新后再更正") from None
         raise ConflictError("出勤刚被他人更正，请刷新后再试") from None
     if locked:
         locked_attendance_changed(meeting, row, before=before, number=len(row.corrections or []))
     return _row_view(row)
+
+
+def _last_locked_change(meeting: Meeting, row: Attendance) -> Correction | None:
+    """The row's last correction if it set `present` on the locked record; else None."""
+    corrections = row.corrections or []
+    if not corrections or meeting.locked_at is None:
+        return None
+    last = corrections[-1]
+    if last.field != "present" or float(last.at) < float(meeting.locked_at):
+        return None
+    return last
+
+
+def _rerun_hook(meeting: Meeting, row: Attendance, last: Correction) -> None:
+    """The hook again for the row's last correction (`row` as it left it), when the hook is what
+    adjusts for it: made after the lock settled (the settle did not read it; one made in the
+    very moment of a settle counts as before it, so nothing is adjusted twice). Its ledger keys,
+    by the correction's number, make a hook that already ran write nothing."""
+    if meeting.settled_at is None or float(last.at) < float(meeting.settled_at):
+        return  # the settle reads (or read) her row as this correction left it
+    locked_attendance_changed(
+        meeting, row, before=last.before == "true", number=len(row.corrections or [])
+    )
 
 
 def locked_attendance_changed(

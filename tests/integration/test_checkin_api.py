@@ -5,6 +5,7 @@ with their reasons. Time moved by hand (`at`) goes through the same routes in-pr
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -481,3 +482,161 @@ def test_what_a_check_in_costs(meeting, people):
     assert m.calls == {"GetItem": 3, "UpdateItem": 2}, m.calls
     assert m.read_units == 2.0, m.read_units
     assert m.write_units == 2.0, m.write_units
+
+
+# --- a correction after the lock whose points adjustment failed ----------------------------------
+
+
+def _locked_and_settled(routes: Routes, meeting: Meeting, people) -> None:
+    """The record written and submitted through its routes: both invitees absent, −2 each."""
+    sec = people["secretary"]
+    path = f"/meetings/{meeting.meeting_id}"
+    body = {"minutes": "学习了全会精神。", "decisions": [], "visible_to_members": False}
+    assert send(routes, "PUT", f"{path}/record", sec, body)[0] == 200
+    assert send(routes, "POST", f"{path}/submit", sec)[0] == 200
+    assert Meeting.get(meeting.meeting_id, consistent_read=True).settled_at is not None
+
+
+def _net(meeting: Meeting, member_no: str) -> tuple[int, int]:
+    """Her points for this meeting in the ledger: (their sum, how many lines)."""
+    from chalicelib import points_ledger
+
+    day = points_ledger.get(member_no, clock.today().isoformat())
+    lines = [ln.amount for ln in day.lines.values() if meeting.meeting_id in ln.key]
+    return sum(lines), len(lines)
+
+
+def _fail_once(monkeypatch) -> list[str]:
+    """points.adjust raises the first time (the hook's write lost), then works."""
+    from chalicelib import points
+
+    real, failed = points.adjust, []
+
+    def adjust(*args, **kw):
+        if not failed:
+            failed.append(args[2])
+            raise RuntimeError("DynamoDB unavailable")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(points, "adjust", adjust)
+    return failed
+
+
+def test_a_retried_correction_repairs_its_failed_points(meeting, people, monkeypatch):
+    """The row written, then the points adjustment fails: the organiser's retry (same request)
+    answers the correction made and adjusts once; a second retry changes nothing; a correction
+    that was never made stays a 409."""
+    routes = Routes()
+    _locked_and_settled(routes, meeting, people)
+    b = "71000004"
+    assert _net(meeting, b) == (-2, 1)
+    failed = _fail_once(monkeypatch)
+    path = f"/meetings/{meeting.meeting_id}/attendance/{b}"
+    request = {"present": True, "reason": "迟到补签"}
+    status, _ = send(routes, "POST", path, people["secretary"], request)
+    assert status == 500 and failed
+    assert row(meeting, people["b"]).present is True  # the row was written ...
+    assert _net(meeting, b) == (-2, 1)  # ... its points not
+    status, got = send(routes, "POST", path, people["secretary"], request)
+    assert status == 200, got
+    assert got["present"] is True and got["absent"] is False and len(got["corrections"]) == 1
+    assert _net(meeting, b) == (2, 3)  # the deduction undone (+2) and the award (+2)
+    # A second retry, by another organiser too: the same answer, nothing more written.
+    deputy = make_member("71000007", "B1", name="吴副书记", roles=("branch_secretary",))
+    status, again = send(routes, "POST", path, deputy, request)
+    assert status == 200 and again == got
+    assert _net(meeting, b) == (2, 3)
+    # Her colleague was never corrected: "present: false" is redundant, a 409 as before.
+    other = f"/meetings/{meeting.meeting_id}/attendance/71000003"
+    status, body = send(
+        routes, "POST", other, people["secretary"], {"present": False, "reason": "本来就缺席"}
+    )
+    assert status == 409 and "无需更正" in body["Message"]
+    assert _net(meeting, "71000003") == (-2, 1)
+
+
+def test_a_failed_adjustment_is_repaired_by_the_next_correction(meeting, people, monkeypatch):
+    """The hook fails, and the next correction goes the other way (not a retry): the failed
+    one's adjustment is made first, so the net is what her state earns every time."""
+    routes = Routes()
+    _locked_and_settled(routes, meeting, people)
+    b = "71000004"
+    _fail_once(monkeypatch)
+    path = f"/meetings/{meeting.meeting_id}/attendance/{b}"
+    status, _ = send(routes, "POST", path, people["secretary"], {"present": True, "reason": "补签"})
+    assert status == 500
+    status, got = send(routes, "POST", path, people["secretary"],
+                       {"present": False, "reason": "核实后确实缺席"})  # fmt: skip
+    assert status == 200 and len(got["corrections"]) == 2 and got["absent"] is True
+    assert _net(meeting, b)[0] == -2
+    status, _ = send(routes, "POST", path, people["secretary"],
+                     {"present": True, "reason": "再次核实：到会"})  # fmt: skip
+    assert status == 200 and _net(meeting, b)[0] == 2
+
+
+def test_a_correction_the_settle_counted_is_not_adjusted_again(meeting, people):
+    """A correction on the locked record before its settle ran: the settle read her row as it
+    left it, so its retry answers 200 and writes nothing (no hook for it)."""
+    from chalicelib import meeting_records, registry
+
+    routes = Routes()
+    sec = people["secretary"]
+    body = {"minutes": "学习了全会精神。", "decisions": [], "visible_to_members": False}
+    assert send(routes, "PUT", f"/meetings/{meeting.meeting_id}/record", sec, body)[0] == 200
+    now = clock.now()
+    meeting.update(actions=[Meeting.state.set("locked"), Meeting.locked_at.set(now - 1)])
+    path = f"/meetings/{meeting.meeting_id}/attendance/71000004"
+    request = {"present": True, "reason": "迟到补签"}
+    assert send(routes, "POST", path, sec, request)[0] == 200
+    meeting_records.submit(registry.caller_for(sec), meeting.meeting_id)  # the settle
+    assert _net(meeting, "71000004") == (2, 1)
+    status, got = send(routes, "POST", path, sec, request)
+    assert status == 200 and len(got["corrections"]) == 1
+    assert _net(meeting, "71000004") == (2, 1)
+
+
+def test_a_correction_read_before_the_lock_does_not_write_after_it(meeting, people, monkeypatch):
+    """The organiser read the meeting scheduled, the lock decided her row meanwhile: the
+    correction is refused (the row never present and recorded absent), nothing written."""
+    from chalicelib import registry
+
+    stale = Meeting.get(meeting.meeting_id, consistent_read=True)
+    meeting.update(actions=[Meeting.state.set("locked"), Meeting.locked_at.set(clock.now())])
+    Attendance(meeting.meeting_id, "71000004").update(actions=[Attendance.absent.set(True)])
+    monkeypatch.setattr(meeting_access, "load_managed", lambda *a, **k: stale)
+    with pytest.raises(ConflictError, match="会议记录刚刚提交"):
+        meeting_checkin.correct(
+            registry.caller_for(people["secretary"]), meeting.meeting_id, "71000004", True, "补签"
+        )
+    saved = row(meeting, people["b"])
+    assert saved.present is None and saved.absent is True and not saved.corrections
+
+
+def test_the_guess_budget_spans_the_whole_check_in_window(at, people):
+    """One budget per meeting and member whatever the hour: a meeting across 08:00 Beijing
+    (midnight UTC, where a day's window would turn) allows `checkin_max_wrong` wrong codes in
+    all, and the 429 says to wait till check-in closes."""
+    midnight = 1_798_070_400.0  # 2026-12-24 00:00 UTC, 08:00 Beijing
+    people = {k: bearer(p) for k, p in people.items()}
+    at_epoch = _at_epoch(at)
+    at_epoch(midnight - 600)
+    m = make_meeting("mt_across0800", starts=midnight - 1200)  # 07:40–08:40 Beijing
+    invite(m, Member.get("71000003"))
+    routes = Routes()
+    code = send(routes, "GET", f"/meetings/{m.meeting_id}/checkin-code", people["secretary"])[1][
+        "code"
+    ]  # fmt: skip
+    wrong = {"code": f"{(int(code) + 500_000) % 1_000_000:06d}"}
+    path = f"/meetings/{m.meeting_id}/checkin"
+    limit = get_settings().checkin_max_wrong
+    for _ in range(limit - 1):
+        assert send(routes, "POST", path, people["a"], wrong)[0] == 400
+    at_epoch(midnight + 60)  # past 08:00 Beijing: still the same budget
+    assert send(routes, "POST", path, people["a"], wrong)[0] == 400
+    reply = routes.http.request(
+        "POST", path, headers={"Content-Type": "application/json", **people["a"]},
+        body=b'{"code": "' + wrong["code"].encode() + b'"}',
+    )  # fmt: skip
+    assert reply.status_code == 429
+    closes = midnight - 1200 + 3600 + 60 * get_settings().checkin_closes_minutes
+    assert int(reply.headers["Retry-After"]) == math.ceil(closes - (midnight + 60))
