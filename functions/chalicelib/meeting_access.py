@@ -4,7 +4,8 @@
   leave decisions, the check-in code, attendance corrections, the record).
 - An invited member (attendee or guest) sees the meeting, her own attendance and may ask for
   leave and check in.
-- A member of the unit's subtree sees a locked record only when it is marked visible to members.
+- A member of the meeting's own branch (the unit is her branch, not a unit above it) sees a
+  locked record only when it is marked visible to members; so does an invited member.
 Nobody sees a meeting beside or above her; an unknown id and one out of scope answer alike (404),
 so nobody learns which meetings exist.
 """
@@ -75,11 +76,19 @@ def load_visible(
     return meeting, access, row
 
 
+def reads_as_staff(caller: Caller, meeting: Meeting) -> bool:
+    """Staff whose role reaches the meeting's unit: they see the record whole (drafts, every
+    correction's before and after); anyone else reads only the member-facing view."""
+    return staff_access(caller, meeting) != "none"
+
+
 def may_read_record(caller: Caller, meeting: Meeting, row: Attendance | None) -> bool:
-    """The minutes and photos: staff over the unit; invited members and the unit's own members
-    once the record is locked and marked visible to members."""
-    if staff_access(caller, meeting) != "none":
+    """The minutes and photos: staff over the unit; once the record is locked and marked
+    visible to members, an invited member and a member of that very branch (`caller.path[-1]`)
+    — never of a unit above her branch, which she cannot see (`load_visible` is 404 for her)."""
+    if reads_as_staff(caller, meeting):
         return True
     if not (meeting.state == "locked" and meeting.visible_to_members):
         return False
-    return row is not None or meeting.unit_id in caller.path
+    own_branch = bool(caller.path) and meeting.unit_id == caller.path[-1]
+    return row is not None or own_branch

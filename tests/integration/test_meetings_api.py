@@ -441,3 +441,34 @@ def test_a_decision_whose_message_was_lost_sends_it_on_the_retry(org, fails_once
     assert told.title == "请假未获批准" and "必须参加" in told.body
     meetings.decide_leave(caller, m["id"], "81000003", "refuse", "必须参加")
     assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1
+
+
+def _lock_visible(meeting_id: str) -> None:
+    """The record submitted and marked visible to members (as meeting_records' lock leaves it)."""
+    Meeting.get(meeting_id).update(
+        actions=[Meeting.state.set("locked"), Meeting.visible_to_members.set(True)]
+    )
+
+
+def test_a_visible_record_is_read_by_her_own_branch_never_from_above(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    # A general branch's meeting (G1, above her branch B1) she is not invited to.
+    g1 = body(unit_id="G1", kind="party_lecture", attendees={"members": ["82000001"]})
+    above = call(stack, "POST", "/meetings", gb, json=g1).json()
+    # Her own branch's meeting she is not invited to either.
+    own = call(stack, "POST", "/meetings", org["sec"],
+               json=body(attendees={"members": ["81000004"]})).json()  # fmt: skip
+    _lock_visible(above["id"])
+    _lock_visible(own["id"])
+    assert call(stack, "GET", f"/meetings/{above['id']}", org["a"]).status_code == 404
+    r = call(stack, "GET", f"/meetings/{above['id']}/record", org["a"])
+    assert r.status_code == 404 and r.json()["Message"] == "会议不存在或您无权查看"
+    # B3 is below the committee too: nothing of G1's (beside) nor of B1's.
+    assert call(stack, "GET", f"/meetings/{above['id']}/record", org["b3"]).status_code == 404
+    assert call(stack, "GET", f"/meetings/{own['id']}/record", org["b2"]).status_code == 404
+    # Her own branch's visible record, and the invited member's of the general branch.
+    assert call(stack, "GET", f"/meetings/{own['id']}/record", org["a"]).status_code == 200
+    assert call(stack, "GET", f"/meetings/{above['id']}/record", org["b2"]).status_code == 200
+    # Staff above read it whole.
+    assert call(stack, "GET", f"/meetings/{own['id']}/record", gb).status_code == 200
