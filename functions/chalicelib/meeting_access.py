@@ -13,10 +13,11 @@ so nobody learns which meetings exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from . import scope
 from .errors import ForbiddenError, NotFoundError
-from .models import Attendance, Meeting
+from .models import Attendance, Meeting, OrgUnit
 from .scope import Access, Caller
 
 MEETING_ID = re.compile(r"^mt_[A-Za-z0-9_-]{8,40}$")
@@ -74,6 +75,17 @@ def load_visible(
     if access == "none" and row is None:
         raise NotFoundError(NOT_FOUND)
     return meeting, access, row
+
+
+def readable_branches(caller: Caller, branch_ids: Iterable[str]) -> dict[str, str]:
+    """Branch id -> name of those among the rows' branches that the caller's role reads (one
+    batch read). A row of a branch outside it (a guest from beside or above) is shown by name
+    and role only: inviting someone must not open the registry (branch, 预备党员 status)."""
+    wanted = sorted({b for b in branch_ids if b})
+    units: list[OrgUnit] = []
+    for i in range(0, len(wanted), 100):
+        units.extend(OrgUnit.batch_get(wanted[i : i + 100]))
+    return {u.unit_id: u.name for u in units if scope.unit_access(caller, u.path) != "none"}
 
 
 def reads_as_staff(caller: Caller, meeting: Meeting) -> bool:

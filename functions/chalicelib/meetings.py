@@ -37,6 +37,9 @@ from .org import STATUS_LABELS
 from .scope import Caller
 
 MAX_INVITED = 500  # attendees and guests together
+# Guests come from anywhere in the organisation, outside the organiser's scope: a few per
+# meeting, so a create cannot be used to probe the registry or message the whole organisation.
+MAX_GUESTS = 20
 TOPIC_MAX = 60
 AGENDA_MAX = 2000
 PLACE_MAX = 60
@@ -50,6 +53,7 @@ UNIT_LIST_LIMIT = 200
 MAX_MONTHS = 24
 TODO_DAYS = 7
 TODO_LIMIT = 10
+GUEST_REFUSED = "列席人员「{}」不是本单位党组织的在册党员，不能邀请"
 LEAVE_LABELS = {"requested": "请假待批", "approved": "已准假", "refused": "请假未准"}
 
 
@@ -187,6 +191,8 @@ def _resolve_attendees(
     if not isinstance(unit_ids, list) or not all(is_unit_id(u) for u in unit_ids):
         raise BadRequestError("参会组织（attendees.units）须为组织编号的列表")
     numbers = _member_numbers(attendees.get("members"), "参会党员（attendees.members）")
+    if isinstance(guests, list) and len(guests) > MAX_GUESTS:
+        raise BadRequestError(f"列席人员过多：一次会议最多邀请 {MAX_GUESTS} 位列席人员")
     guest_numbers = _member_numbers(guests, "列席人员（guests）")
     _check_size(len(numbers) + len(guest_numbers))
     if len(unit_ids) > 50:
@@ -233,8 +239,9 @@ def _resolve_attendees(
             raise BadRequestError(f"列席人员「{n}」已在参会名单中")
         m = people.get(n)
         branch = branches.get(m.branch_id) if m else None
+        # Unknown, inactive and of another organisation alike, by number only.
         if m is None or branch is None or branch.path[0] != root or not m.active:
-            raise BadRequestError(f"列席人员「{n}」不是本单位党组织的在册党员，不能邀请")
+            raise BadRequestError(GUEST_REFUSED.format(n))
         out.append(Invitee(m, "guest"))
     if not any(i.role == "attendee" for i in out):
         raise BadRequestError("参会人员为空：请选择参会的组织或党员")
@@ -541,15 +548,14 @@ def counts(rows: list[Attendance]) -> dict[str, int]:
 
 
 def row_view(row: Attendance, branches: dict[str, str]) -> dict[str, Any]:
-    return {
-        "member_no": row.member_no,
-        "name": row.name,
-        "branch": {"id": row.branch_id, "name": branches.get(row.branch_id, "")},
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
-        **my_row(row),
-        "absent": row.absent,
-    }
+    """One invited member; `branches` holds only the branches the caller reads, so a row from
+    outside her scope carries no branch and no status (name, role and this meeting's facts)."""
+    out: dict[str, Any] = {"member_no": row.member_no, "name": row.name}
+    if row.branch_id in branches:
+        out["branch"] = {"id": row.branch_id, "name": branches[row.branch_id]}
+        out["status"] = row.status
+        out["status_label"] = STATUS_LABELS.get(row.status, row.status)
+    return {**out, **my_row(row), "absent": row.absent}
 
 
 def detail(caller: Caller, meeting_id: str) -> dict[str, Any]:
@@ -562,7 +568,7 @@ def attendance_list(caller: Caller, meeting_id: str) -> dict[str, Any]:
     if access == "none":
         raise ForbiddenError("只有组织的管理人员可以查看参会名单")
     rows = _rows(meeting.meeting_id)
-    branches = registry.unit_names(r.branch_id for r in rows)
+    branches = meeting_access.readable_branches(caller, (r.branch_id for r in rows))
     rows.sort(key=lambda r: (r.role != "attendee", r.leave != "requested", r.member_no))
     return {
         "meeting": view(meeting, access, None, with_counts=True, rows=rows),

@@ -264,7 +264,7 @@ def test_too_many_attendees_is_a_clear_400(stack, org, monkeypatch):
     with pytest.raises(meetings.BadRequestError, match="最多通知 3 人"):
         meetings.create(registry.caller_for(org["sec"]), org["sec"], body())
     r = call(stack, "POST", "/meetings", org["sec"],
-             json=body(guests=[f"8100{i:04d}" for i in range(501)]))  # fmt: skip
+             json=body(attendees={"members": [f"8100{i:04d}" for i in range(501)]}))  # fmt: skip
     assert r.status_code == 400 and "最多通知 500 人" in r.json()["Message"]
     _nothing_written()
 
@@ -472,3 +472,41 @@ def test_a_visible_record_is_read_by_her_own_branch_never_from_above(stack, org)
     assert call(stack, "GET", f"/meetings/{above['id']}/record", org["b2"]).status_code == 200
     # Staff above read it whole.
     assert call(stack, "GET", f"/meetings/{own['id']}/record", gb).status_code == 200
+
+
+def test_guests_are_few_and_refused_alike_whoever_they_are(stack, org):
+    # More than 20 guests: refused before anyone is looked up (no bulk probe, no mass notice).
+    many = [f"8200{i:04d}" for i in range(21)]
+    r = call(stack, "POST", "/meetings", org["sec"], json=body(guests=many))
+    assert r.status_code == 400 and "最多邀请 20 位列席人员" in r.json()["Message"], r.text
+    _nothing_written()
+    # Unknown, inactive, of another organisation: one answer, by number only.
+    answers = set()
+    for n in ("81009999", "81000005", "89000001"):
+        r = call(stack, "POST", "/meetings", org["sec"], json=body(guests=[n]))
+        answers.add((r.status_code, r.json()["Message"].replace(n, "#")))
+    assert answers == {(400, "列席人员「#」不是本单位党组织的在册党员，不能邀请")}
+    _nothing_written()
+    mixed = call(stack, "POST", "/meetings", org["sec"], json=body(guests=[*many[:1], "82000001"]))
+    assert mixed.status_code == 400  # 82000000 does not exist: refused as a whole
+    _nothing_written()
+    repeated = call(stack, "POST", "/meetings", org["sec"], json=body(guests=["82000001"] * 3))
+    assert repeated.status_code == 201  # the same number repeated is one guest
+
+
+def test_the_attendance_list_shows_guests_from_outside_scope_by_name_only(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    m = call(stack, "POST", "/meetings", org["sec"],
+             json=body(guests=["82000001", "83000001"])).json()  # fmt: skip
+    for who, readable in ((org["sec"], {"B1"}), (org["cm"], {"B1"}), (gb, {"B1", "B2"})):
+        rows = call(stack, "GET", f"/meetings/{m['id']}/attendance", who).json()["rows"]
+        by_no = {r["member_no"]: r for r in rows}
+        assert by_no["82000001"]["role"] == "guest" and by_no["82000001"]["name"] == "丙"
+        for r in rows:
+            branch = {"81": "B1", "82": "B2", "83": "B3"}[r["member_no"][:2]]
+            if branch in readable:
+                assert r["branch"]["id"] == branch and "status_label" in r, r
+            else:
+                assert {"branch", "status", "status_label"}.isdisjoint(r), r
+                assert r["name"] and r["role"] == "guest"

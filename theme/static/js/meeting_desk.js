@@ -174,7 +174,10 @@ function personRow(meeting, person) {
   const li = el('li', 'mt-li mt-person');
   const top = el('div', 'mt-person-top');
   top.append(el('span', 'cell-bd', person.name));
-  top.append(el('span', 'mt-kind', person.role === 'guest' ? `列席 · ${person.branch.name}` : person.branch.name));
+  // A guest from outside the reader's scope comes without her branch (no registry data).
+  const branch = person.branch ? person.branch.name : '';
+  const where = person.role === 'guest' ? ['列席', branch].filter(Boolean).join(' · ') : branch;
+  if (where) top.append(el('span', 'mt-kind', where));
   const state = person.present ? '已签到' : person.leave_label || '';
   if (state) top.append(el('span', 'mt-state', state));
   li.append(top);
