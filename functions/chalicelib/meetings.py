@@ -514,6 +514,8 @@ def view(
         "access": access,
         "may_manage": access == "manage",
         "mine": my_row(row) if row is not None else None,
+        "cancel_reason": meeting.cancel_reason,
+        "may_cancel": access == "manage" and meeting.state == "scheduled",
     }
     if with_counts:
         out["counts"] = counts(rows if rows is not None else _rows(meeting.meeting_id))
@@ -639,6 +641,7 @@ def _summary(meeting: Meeting, row: Attendance | None) -> dict[str, Any]:
         "place": meeting.place,
         "online": bool(meeting.online_url),
         "state": meeting.state,
+        "cancel_reason": meeting.cancel_reason,
         "invited": int(meeting.invited or 0),
         "guests": int(meeting.guests or 0),
         "mine": my_row(row) if row is not None else None,
@@ -833,6 +836,62 @@ def _tell_decision(meeting: Meeting, member_no: str, outcome: str, note: str | N
         _fit(body, outbox.BODY_MAX_BYTES),
         url=f"/meetings.html?id={meeting.meeting_id}",
         urgent=False,
+    )
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+def cancel(caller: Caller, meeting_id: str, reason: Any) -> dict[str, Any]:
+    """取消会议 by a manager of the unit, while it is "scheduled" (never once its record is
+    locked): one conditional update, so of parallel cancels and a parallel lock one outcome
+    stands. Every invited member gets one 会议变更 message (`meeting:<id>:cancel`); a retry of a
+    cancel that went through answers 200 `changed: false` and posts it again, so a message lost
+    with the reply arrives once."""
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    text = _text(reason, "取消原因", *REASON, lines=True)
+    changed = False
+    if meeting.state == "scheduled":
+        now = clock.now()
+        try:
+            meeting.update(
+                actions=[
+                    Meeting.state.set("cancelled"),
+                    Meeting.cancelled_at.set(now),
+                    Meeting.cancelled_by.set(caller.member_no),
+                    Meeting.cancel_reason.set(text),
+                    Meeting.updated_at.set(now),
+                ],
+                condition=(Meeting.state == "scheduled") & Meeting.locked_at.does_not_exist(),
+            )
+            changed = True
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            meeting = meeting_access.load(meeting_id, consistent=True)
+    if meeting.state == "locked":
+        raise ConflictError("会议记录已提交锁定，不能取消会议")
+    if meeting.state != "cancelled":
+        raise ConflictError("会议状态已变化，请刷新后重试")
+    _tell_cancelled(meeting)
+    return {
+        "changed": changed,
+        "meeting": view(meeting, "manage", None, with_counts=True),
+    }
+
+
+def _tell_cancelled(meeting: Meeting) -> None:
+    when = when_text(meeting.starts_at, meeting.ends_at)
+    body = f"{meeting.unit_name}\n主题：{meeting.topic}\n原定时间：{when}"
+    if meeting.cancel_reason:
+        body += f"\n取消原因：{meeting.cancel_reason}"
+    outbox.post(
+        f"meeting:{meeting.meeting_id}:cancel",
+        "meeting_change",
+        [r.member_no for r in _rows(meeting.meeting_id, consistent=True)],
+        _fit(f"会议取消：{kind_label(meeting.kind)}", outbox.TITLE_MAX_BYTES),
+        _fit(body, outbox.BODY_MAX_BYTES),
+        url=f"/meetings.html?id={meeting.meeting_id}",
     )
 
 

@@ -510,3 +510,88 @@ def test_the_attendance_list_shows_guests_from_outside_scope_by_name_only(stack,
             else:
                 assert {"branch", "status", "status_label"}.isdisjoint(r), r
                 assert r["name"] and r["role"] == "guest"
+
+
+def test_a_cancelled_meeting_tells_everyone_once_and_takes_nothing_more(stack, org):
+    m = call(stack, "POST", "/meetings", org["sec"], json=body(guests=["82000001"])).json()
+    url = f"/meetings/{m['id']}/cancel"
+    # Who may cancel: a manager of the unit; read scope is told why; anyone else a 404.
+    assert call(stack, "POST", url, org["cm"], json={"reason": "会议室停电"}).status_code == 403
+    for who in ("a", "b2", "b2sec"):
+        assert call(stack, "POST", url, org[who], json={"reason": "会议室停电"}).status_code == 404
+    short = call(stack, "POST", url, org["sec"], json={"reason": "停"})
+    assert short.status_code == 400 and "取消原因" in short.json()["Message"]
+    assert Meeting.get(m["id"], consistent_read=True).state == "scheduled"
+
+    r = call(stack, "POST", url, org["sec"], json={"reason": "会议室停电，另行通知"})
+    assert r.status_code == 200, r.text
+    assert r.json()["changed"] and r.json()["meeting"]["state"] == "cancelled"
+    assert r.json()["meeting"]["cancel_reason"] == "会议室停电，另行通知"
+    # The same cancel again (a lost reply): nothing changes, nobody is told twice.
+    again = call(stack, "POST", url, org["sec"], json={"reason": "另一个理由"})
+    assert again.status_code == 200 and not again.json()["changed"]
+    assert again.json()["meeting"]["cancel_reason"] == "会议室停电，另行通知"
+    for n in ("81000001", "81000002", "81000003", "81000004", "82000001"):
+        told = [x for x in inbox_of(n) if x.kind == "meeting_change"]
+        assert len(told) == 1 and told[0].title == "会议取消：主题党日", n
+        assert "会议室停电" in told[0].body and told[0].url == f"/meetings.html?id={m['id']}"
+    assert not [x for x in inbox_of("83000001") if x.kind == "meeting_change"]
+
+    # She sees it cancelled; it leaves her to-do; leave and check-in are refused.
+    mine = call(stack, "GET", "/me/meetings?when=upcoming", org["a"]).json()["items"]
+    assert [(i["id"], i["state"]) for i in mine] == [(m["id"], "cancelled")]
+    assert call(stack, "GET", f"/meetings/{m['id']}", org["a"]).json()["state"] == "cancelled"
+    assert call(stack, "GET", "/me/today", org["a"]).json()["meetings"] is None
+    leave = call(stack, "POST", f"/meetings/{m['id']}/leave", org["a"], json={"reason": "有事"})
+    assert leave.status_code == 409
+    checkin = call(stack, "POST", f"/meetings/{m['id']}/checkin", org["a"],
+                   json={"code": "123456"})  # fmt: skip
+    assert checkin.status_code == 409 and "取消" in checkin.json()["Message"]
+    desk = call(stack, "GET", "/units/B1/meetings", org["sec"]).json()["items"]
+    assert [i["state"] for i in desk] == ["cancelled"]
+
+
+def test_a_locked_meeting_cannot_be_cancelled(stack, org):
+    m = call(stack, "POST", "/meetings", org["sec"], json=body()).json()
+    Meeting.get(m["id"]).update(
+        actions=[Meeting.state.set("locked"), Meeting.locked_at.set(clock.now())]
+    )
+    r = call(stack, "POST", f"/meetings/{m['id']}/cancel", org["sec"], json={"reason": "不开了"})
+    assert r.status_code == 409 and "已提交锁定" in r.json()["Message"]
+    assert Meeting.get(m["id"], consistent_read=True).state == "locked"
+    assert not [x for x in inbox_of("81000003") if x.kind == "meeting_change"]
+
+
+def test_parallel_cancels_give_one_outcome(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    m = call(stack, "POST", "/meetings", org["sec"], json=body()).json()
+    people = [(org["sec"], "会议室停电"), (gb, "上级另有安排")] * 3
+
+    def cancel(pair) -> requests.Response:
+        who, reason = pair
+        return call(stack, "POST", f"/meetings/{m['id']}/cancel", who, json={"reason": reason})
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(cancel, people))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert sum(a.json()["changed"] for a in answers) == 1
+    stored = Meeting.get(m["id"], consistent_read=True)
+    assert stored.state == "cancelled"
+    assert {a.json()["meeting"]["cancel_reason"] for a in answers} == {stored.cancel_reason}
+    assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1
+
+
+def test_a_cancel_whose_notice_was_lost_sends_it_on_the_retry(org, fails_once):
+    from chalicelib import outbox
+
+    caller = registry.caller_for(org["sec"])
+    m, _ = meetings.create(caller, org["sec"], body())
+    calls = fails_once(outbox, "post", "lambda timed out")
+    with pytest.raises(RuntimeError):
+        meetings.cancel(caller, m["id"], "会议室停电")
+    assert calls["n"] == 1 and Meeting.get(m["id"], consistent_read=True).state == "cancelled"
+    again = meetings.cancel(caller, m["id"], "会议室停电")
+    assert again["changed"] is False
+    meetings.cancel(caller, m["id"], "会议室停电")
+    assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1
