@@ -788,6 +788,8 @@ def decide_leave(
         raise BadRequestError("驳回请假须写明理由（至少 2 个字）")
     if meeting.state == "locked":
         raise ConflictError("会议记录已提交锁定，不能再处理请假")
+    if meeting.state == "cancelled":
+        raise ConflictError("会议已取消，无需处理请假")
     row = (
         meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
         if is_member_no(member_no)
