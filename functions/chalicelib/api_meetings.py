@@ -1,6 +1,6 @@
 """Routes of meetings (会议室): create with its notice, a meeting, its attendance list, 我的会议,
-a unit's meetings and members for the organiser's desk, 请假 and its decision. The logic and
-every scope decision are in `meetings.py` / `meeting_access.py`."""
+a unit's meetings and members for the organiser's desk, 请假 and its decision, 取消会议. The
+logic and every scope decision are in `meetings.py` / `meeting_access.py`."""
 
 from __future__ import annotations
 
@@ -101,3 +101,11 @@ def decide_leave(
     return web.json_response(
         meetings.decide_leave(caller, meeting_id, member_no, body["decision"], body.get("note"))
     )
+
+
+@bp.route("/meetings/{meeting_id}/cancel", methods=["POST"])
+@web.signed_in(bp)
+@web.body(bp, {"reason": Field(str, max_chars=meetings.REASON[1])})
+def cancel_meeting(member: Member, meeting_id: str, *, body: dict[str, Any]) -> Response:
+    caller = registry.caller_for(member)
+    return web.json_response(meetings.cancel(caller, meeting_id, body["reason"]))

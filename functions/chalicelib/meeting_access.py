@@ -4,7 +4,8 @@
   leave decisions, the check-in code, attendance corrections, the record).
 - An invited member (attendee or guest) sees the meeting, her own attendance and may ask for
   leave and check in.
-- A member of the unit's subtree sees a locked record only when it is marked visible to members.
+- A member of the meeting's own branch (the unit is her branch, not a unit above it) sees a
+  locked record only when it is marked visible to members; so does an invited member.
 Nobody sees a meeting beside or above her; an unknown id and one out of scope answer alike (404),
 so nobody learns which meetings exist.
 """
@@ -12,10 +13,11 @@ so nobody learns which meetings exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from . import scope
 from .errors import ForbiddenError, NotFoundError
-from .models import Attendance, Meeting
+from .models import Attendance, Meeting, OrgUnit
 from .scope import Access, Caller
 
 MEETING_ID = re.compile(r"^mt_[A-Za-z0-9_-]{8,40}$")
@@ -75,11 +77,30 @@ def load_visible(
     return meeting, access, row
 
 
+def readable_branches(caller: Caller, branch_ids: Iterable[str]) -> dict[str, str]:
+    """Branch id -> name of those among the rows' branches that the caller's role reads (one
+    batch read). A row of a branch outside it (a guest from beside or above) is shown by name
+    and role only: inviting someone must not open the registry (branch, 预备党员 status)."""
+    wanted = sorted({b for b in branch_ids if b})
+    units: list[OrgUnit] = []
+    for i in range(0, len(wanted), 100):
+        units.extend(OrgUnit.batch_get(wanted[i : i + 100]))
+    return {u.unit_id: u.name for u in units if scope.unit_access(caller, u.path) != "none"}
+
+
+def reads_as_staff(caller: Caller, meeting: Meeting) -> bool:
+    """Staff whose role reaches the meeting's unit: they see the record whole (drafts, every
+    correction's before and after); anyone else reads only the member-facing view."""
+    return staff_access(caller, meeting) != "none"
+
+
 def may_read_record(caller: Caller, meeting: Meeting, row: Attendance | None) -> bool:
-    """The minutes and photos: staff over the unit; invited members and the unit's own members
-    once the record is locked and marked visible to members."""
-    if staff_access(caller, meeting) != "none":
+    """The minutes and photos: staff over the unit; once the record is locked and marked
+    visible to members, an invited member and a member of that very branch (`caller.path[-1]`)
+    — never of a unit above her branch, which she cannot see (`load_visible` is 404 for her)."""
+    if reads_as_staff(caller, meeting):
         return True
     if not (meeting.state == "locked" and meeting.visible_to_members):
         return False
-    return row is not None or meeting.unit_id in caller.path
+    own_branch = bool(caller.path) and meeting.unit_id == caller.path[-1]
+    return row is not None or own_branch

@@ -37,6 +37,9 @@ from .org import STATUS_LABELS
 from .scope import Caller
 
 MAX_INVITED = 500  # attendees and guests together
+# Guests come from anywhere in the organisation, outside the organiser's scope: a few per
+# meeting, so a create cannot be used to probe the registry or message the whole organisation.
+MAX_GUESTS = 20
 TOPIC_MAX = 60
 AGENDA_MAX = 2000
 PLACE_MAX = 60
@@ -50,6 +53,7 @@ UNIT_LIST_LIMIT = 200
 MAX_MONTHS = 24
 TODO_DAYS = 7
 TODO_LIMIT = 10
+GUEST_REFUSED = "列席人员「{}」不是本单位党组织的在册党员，不能邀请"
 LEAVE_LABELS = {"requested": "请假待批", "approved": "已准假", "refused": "请假未准"}
 
 
@@ -187,6 +191,8 @@ def _resolve_attendees(
     if not isinstance(unit_ids, list) or not all(is_unit_id(u) for u in unit_ids):
         raise BadRequestError("参会组织（attendees.units）须为组织编号的列表")
     numbers = _member_numbers(attendees.get("members"), "参会党员（attendees.members）")
+    if isinstance(guests, list) and len(guests) > MAX_GUESTS:
+        raise BadRequestError(f"列席人员过多：一次会议最多邀请 {MAX_GUESTS} 位列席人员")
     guest_numbers = _member_numbers(guests, "列席人员（guests）")
     _check_size(len(numbers) + len(guest_numbers))
     if len(unit_ids) > 50:
@@ -233,8 +239,9 @@ def _resolve_attendees(
             raise BadRequestError(f"列席人员「{n}」已在参会名单中")
         m = people.get(n)
         branch = branches.get(m.branch_id) if m else None
+        # Unknown, inactive and of another organisation alike, by number only.
         if m is None or branch is None or branch.path[0] != root or not m.active:
-            raise BadRequestError(f"列席人员「{n}」不是本单位党组织的在册党员，不能邀请")
+            raise BadRequestError(GUEST_REFUSED.format(n))
         out.append(Invitee(m, "guest"))
     if not any(i.role == "attendee" for i in out):
         raise BadRequestError("参会人员为空：请选择参会的组织或党员")
@@ -507,6 +514,8 @@ def view(
         "access": access,
         "may_manage": access == "manage",
         "mine": my_row(row) if row is not None else None,
+        "cancel_reason": meeting.cancel_reason,
+        "may_cancel": access == "manage" and meeting.state == "scheduled",
     }
     if with_counts:
         out["counts"] = counts(rows if rows is not None else _rows(meeting.meeting_id))
@@ -541,15 +550,14 @@ def counts(rows: list[Attendance]) -> dict[str, int]:
 
 
 def row_view(row: Attendance, branches: dict[str, str]) -> dict[str, Any]:
-    return {
-        "member_no": row.member_no,
-        "name": row.name,
-        "branch": {"id": row.branch_id, "name": branches.get(row.branch_id, "")},
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
-        **my_row(row),
-        "absent": row.absent,
-    }
+    """One invited member; `branches` holds only the branches the caller reads, so a row from
+    outside her scope carries no branch and no status (name, role and this meeting's facts)."""
+    out: dict[str, Any] = {"member_no": row.member_no, "name": row.name}
+    if row.branch_id in branches:
+        out["branch"] = {"id": row.branch_id, "name": branches[row.branch_id]}
+        out["status"] = row.status
+        out["status_label"] = STATUS_LABELS.get(row.status, row.status)
+    return {**out, **my_row(row), "absent": row.absent}
 
 
 def detail(caller: Caller, meeting_id: str) -> dict[str, Any]:
@@ -562,7 +570,7 @@ def attendance_list(caller: Caller, meeting_id: str) -> dict[str, Any]:
     if access == "none":
         raise ForbiddenError("只有组织的管理人员可以查看参会名单")
     rows = _rows(meeting.meeting_id)
-    branches = registry.unit_names(r.branch_id for r in rows)
+    branches = meeting_access.readable_branches(caller, (r.branch_id for r in rows))
     rows.sort(key=lambda r: (r.role != "attendee", r.leave != "requested", r.member_no))
     return {
         "meeting": view(meeting, access, None, with_counts=True, rows=rows),
@@ -633,6 +641,7 @@ def _summary(meeting: Meeting, row: Attendance | None) -> dict[str, Any]:
         "place": meeting.place,
         "online": bool(meeting.online_url),
         "state": meeting.state,
+        "cancel_reason": meeting.cancel_reason,
         "invited": int(meeting.invited or 0),
         "guests": int(meeting.guests or 0),
         "mine": my_row(row) if row is not None else None,
@@ -779,6 +788,8 @@ def decide_leave(
         raise BadRequestError("驳回请假须写明理由（至少 2 个字）")
     if meeting.state == "locked":
         raise ConflictError("会议记录已提交锁定，不能再处理请假")
+    if meeting.state == "cancelled":
+        raise ConflictError("会议已取消，无需处理请假")
     row = (
         meeting_access.attendance(meeting.meeting_id, member_no, consistent=True)
         if is_member_no(member_no)
@@ -827,6 +838,62 @@ def _tell_decision(meeting: Meeting, member_no: str, outcome: str, note: str | N
         _fit(body, outbox.BODY_MAX_BYTES),
         url=f"/meetings.html?id={meeting.meeting_id}",
         urgent=False,
+    )
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+def cancel(caller: Caller, meeting_id: str, reason: Any) -> dict[str, Any]:
+    """取消会议 by a manager of the unit, while it is "scheduled" (never once its record is
+    locked): one conditional update, so of parallel cancels and a parallel lock one outcome
+    stands. Every invited member gets one 会议变更 message (`meeting:<id>:cancel`); a retry of a
+    cancel that went through answers 200 `changed: false` and posts it again, so a message lost
+    with the reply arrives once."""
+    meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
+    text = _text(reason, "取消原因", *REASON, lines=True)
+    changed = False
+    if meeting.state == "scheduled":
+        now = clock.now()
+        try:
+            meeting.update(
+                actions=[
+                    Meeting.state.set("cancelled"),
+                    Meeting.cancelled_at.set(now),
+                    Meeting.cancelled_by.set(caller.member_no),
+                    Meeting.cancel_reason.set(text),
+                    Meeting.updated_at.set(now),
+                ],
+                condition=(Meeting.state == "scheduled") & Meeting.locked_at.does_not_exist(),
+            )
+            changed = True
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            meeting = meeting_access.load(meeting_id, consistent=True)
+    if meeting.state == "locked":
+        raise ConflictError("会议记录已提交锁定，不能取消会议")
+    if meeting.state != "cancelled":
+        raise ConflictError("会议状态已变化，请刷新后重试")
+    _tell_cancelled(meeting)
+    return {
+        "changed": changed,
+        "meeting": view(meeting, "manage", None, with_counts=True),
+    }
+
+
+def _tell_cancelled(meeting: Meeting) -> None:
+    when = when_text(meeting.starts_at, meeting.ends_at)
+    body = f"{meeting.unit_name}\n主题：{meeting.topic}\n原定时间：{when}"
+    if meeting.cancel_reason:
+        body += f"\n取消原因：{meeting.cancel_reason}"
+    outbox.post(
+        f"meeting:{meeting.meeting_id}:cancel",
+        "meeting_change",
+        [r.member_no for r in _rows(meeting.meeting_id, consistent=True)],
+        _fit(f"会议取消：{kind_label(meeting.kind)}", outbox.TITLE_MAX_BYTES),
+        _fit(body, outbox.BODY_MAX_BYTES),
+        url=f"/meetings.html?id={meeting.meeting_id}",
     )
 
 

@@ -1,7 +1,8 @@
 """Meetings on a phone (WeChat's browser): a secretary notices a meeting from her desk
 (/meeting-desk.html); a member of the branch finds it on her home page and on 我的会议, opens it
 and asks for leave with a reason; the secretary sees the request on the meeting's attendance list
-and approves it; the member's page then says 已准假 and she was told in her 消息 centre."""
+and approves it; the member's page then says 已准假 and she was told in her 消息 centre. Then the
+secretary cancels it from the desk (the dialog asks the reason) and the member sees 会议已取消."""
 
 from __future__ import annotations
 
@@ -91,3 +92,25 @@ def test_notice_leave_and_approval(site, phone: Page):
     expect(phone.locator("#mt-leave")).to_be_hidden()
     titles = {m.title for m in Message.query(MEMBER)}
     assert titles == {"会议通知：主题党日", "请假已批准"}
+
+    sign_out(phone, site.url)
+
+    # The secretary cancels it: the dialog asks the reason; the desk then says 已取消.
+    sign_in(phone, site.url, SECRETARY, f"/meeting-desk.html?unit=B1&id={meeting.meeting_id}")
+    phone.click("#desk-m-cancel")
+    dialog = phone.get_by_role("dialog")
+    dialog.get_by_role("button", name="取消会议").click()
+    expect(dialog).to_contain_text("请写明取消原因")  # required: the dialog stays open
+    dialog.locator("textarea").fill("场地临时征用，另行通知")
+    dialog.get_by_role("button", name="取消会议").click()
+    expect(phone.locator("#desk-m-state")).to_have_text("已取消：场地临时征用，另行通知")
+    expect(phone.locator("#desk-m-cancel")).to_be_hidden()
+    expect(phone.locator("#desk-m-code")).to_be_hidden()
+    phone.click("#desk-back")
+    expect(phone.locator(".mt-item", has_text="重温入党誓词")).to_contain_text("已取消")
+    sign_out(phone, site.url)
+
+    sign_in(phone, site.url, MEMBER, "/meetings.html")
+    expect(phone.locator(".mt-item", has_text="重温入党誓词")).to_contain_text("会议已取消")
+    titles = {m.title for m in Message.query(MEMBER)}
+    assert titles == {"会议通知：主题党日", "请假已批准", "会议取消：主题党日"}

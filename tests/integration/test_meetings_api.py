@@ -264,7 +264,7 @@ def test_too_many_attendees_is_a_clear_400(stack, org, monkeypatch):
     with pytest.raises(meetings.BadRequestError, match="最多通知 3 人"):
         meetings.create(registry.caller_for(org["sec"]), org["sec"], body())
     r = call(stack, "POST", "/meetings", org["sec"],
-             json=body(guests=[f"8100{i:04d}" for i in range(501)]))  # fmt: skip
+             json=body(attendees={"members": [f"8100{i:04d}" for i in range(501)]}))  # fmt: skip
     assert r.status_code == 400 and "最多通知 500 人" in r.json()["Message"]
     _nothing_written()
 
@@ -440,4 +440,164 @@ def test_a_decision_whose_message_was_lost_sends_it_on_the_retry(org, fails_once
     [told] = [x for x in inbox_of("81000003") if x.kind == "meeting_change"]
     assert told.title == "请假未获批准" and "必须参加" in told.body
     meetings.decide_leave(caller, m["id"], "81000003", "refuse", "必须参加")
+    assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1
+
+
+def _lock_visible(meeting_id: str) -> None:
+    """The record submitted and marked visible to members (as meeting_records' lock leaves it)."""
+    Meeting.get(meeting_id).update(
+        actions=[Meeting.state.set("locked"), Meeting.visible_to_members.set(True)]
+    )
+
+
+def test_a_visible_record_is_read_by_her_own_branch_never_from_above(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    # A general branch's meeting (G1, above her branch B1) she is not invited to.
+    g1 = body(unit_id="G1", kind="party_lecture", attendees={"members": ["82000001"]})
+    above = call(stack, "POST", "/meetings", gb, json=g1).json()
+    # Her own branch's meeting she is not invited to either.
+    own = call(stack, "POST", "/meetings", org["sec"],
+               json=body(attendees={"members": ["81000004"]})).json()  # fmt: skip
+    _lock_visible(above["id"])
+    _lock_visible(own["id"])
+    assert call(stack, "GET", f"/meetings/{above['id']}", org["a"]).status_code == 404
+    r = call(stack, "GET", f"/meetings/{above['id']}/record", org["a"])
+    assert r.status_code == 404 and r.json()["Message"] == "会议不存在或您无权查看"
+    # B3 is below the committee too: nothing of G1's (beside) nor of B1's.
+    assert call(stack, "GET", f"/meetings/{above['id']}/record", org["b3"]).status_code == 404
+    assert call(stack, "GET", f"/meetings/{own['id']}/record", org["b2"]).status_code == 404
+    # Her own branch's visible record, and the invited member's of the general branch.
+    assert call(stack, "GET", f"/meetings/{own['id']}/record", org["a"]).status_code == 200
+    assert call(stack, "GET", f"/meetings/{above['id']}/record", org["b2"]).status_code == 200
+    # Staff above read it whole.
+    assert call(stack, "GET", f"/meetings/{own['id']}/record", gb).status_code == 200
+
+
+def test_guests_are_few_and_refused_alike_whoever_they_are(stack, org):
+    # More than 20 guests: refused before anyone is looked up (no bulk probe, no mass notice).
+    many = [f"8200{i:04d}" for i in range(21)]
+    r = call(stack, "POST", "/meetings", org["sec"], json=body(guests=many))
+    assert r.status_code == 400 and "最多邀请 20 位列席人员" in r.json()["Message"], r.text
+    _nothing_written()
+    # Unknown, inactive, of another organisation: one answer, by number only.
+    answers = set()
+    for n in ("81009999", "81000005", "89000001"):
+        r = call(stack, "POST", "/meetings", org["sec"], json=body(guests=[n]))
+        answers.add((r.status_code, r.json()["Message"].replace(n, "#")))
+    assert answers == {(400, "列席人员「#」不是本单位党组织的在册党员，不能邀请")}
+    _nothing_written()
+    mixed = call(stack, "POST", "/meetings", org["sec"], json=body(guests=[*many[:1], "82000001"]))
+    assert mixed.status_code == 400  # 82000000 does not exist: refused as a whole
+    _nothing_written()
+    repeated = call(stack, "POST", "/meetings", org["sec"], json=body(guests=["82000001"] * 3))
+    assert repeated.status_code == 201  # the same number repeated is one guest
+
+
+def test_the_attendance_list_shows_guests_from_outside_scope_by_name_only(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    m = call(stack, "POST", "/meetings", org["sec"],
+             json=body(guests=["82000001", "83000001"])).json()  # fmt: skip
+    for who, readable in ((org["sec"], {"B1"}), (org["cm"], {"B1"}), (gb, {"B1", "B2"})):
+        rows = call(stack, "GET", f"/meetings/{m['id']}/attendance", who).json()["rows"]
+        by_no = {r["member_no"]: r for r in rows}
+        assert by_no["82000001"]["role"] == "guest" and by_no["82000001"]["name"] == "丙"
+        for r in rows:
+            branch = {"81": "B1", "82": "B2", "83": "B3"}[r["member_no"][:2]]
+            if branch in readable:
+                assert r["branch"]["id"] == branch and "status_label" in r, r
+            else:
+                assert {"branch", "status", "status_label"}.isdisjoint(r), r
+                assert r["name"] and r["role"] == "guest"
+
+
+def test_a_cancelled_meeting_tells_everyone_once_and_takes_nothing_more(stack, org):
+    m = call(stack, "POST", "/meetings", org["sec"], json=body(guests=["82000001"])).json()
+    assert call(stack, "POST", f"/meetings/{m['id']}/leave", org["b"], json={"reason": "出差"}).ok
+    url = f"/meetings/{m['id']}/cancel"
+    # Who may cancel: a manager of the unit; read scope is told why; anyone else a 404.
+    assert call(stack, "POST", url, org["cm"], json={"reason": "会议室停电"}).status_code == 403
+    for who in ("a", "b2", "b2sec"):
+        assert call(stack, "POST", url, org[who], json={"reason": "会议室停电"}).status_code == 404
+    short = call(stack, "POST", url, org["sec"], json={"reason": "停"})
+    assert short.status_code == 400 and "取消原因" in short.json()["Message"]
+    assert Meeting.get(m["id"], consistent_read=True).state == "scheduled"
+
+    r = call(stack, "POST", url, org["sec"], json={"reason": "会议室停电，另行通知"})
+    assert r.status_code == 200, r.text
+    assert r.json()["changed"] and r.json()["meeting"]["state"] == "cancelled"
+    assert r.json()["meeting"]["cancel_reason"] == "会议室停电，另行通知"
+    # The same cancel again (a lost reply): nothing changes, nobody is told twice.
+    again = call(stack, "POST", url, org["sec"], json={"reason": "另一个理由"})
+    assert again.status_code == 200 and not again.json()["changed"]
+    assert again.json()["meeting"]["cancel_reason"] == "会议室停电，另行通知"
+    for n in ("81000001", "81000002", "81000003", "81000004", "82000001"):
+        told = [x for x in inbox_of(n) if x.title.startswith("会议取消")]
+        assert len(told) == 1 and told[0].kind == "meeting_change", n
+        assert "会议室停电" in told[0].body and told[0].url == f"/meetings.html?id={m['id']}"
+    assert not [x for x in inbox_of("83000001") if x.kind == "meeting_change"]
+
+    # She sees it cancelled; it leaves her to-do; leave and check-in are refused.
+    mine = call(stack, "GET", "/me/meetings?when=upcoming", org["a"]).json()["items"]
+    assert [(i["id"], i["state"]) for i in mine] == [(m["id"], "cancelled")]
+    assert call(stack, "GET", f"/meetings/{m['id']}", org["a"]).json()["state"] == "cancelled"
+    assert call(stack, "GET", "/me/today", org["a"]).json()["meetings"] is None
+    leave = call(stack, "POST", f"/meetings/{m['id']}/leave", org["a"], json={"reason": "有事"})
+    assert leave.status_code == 409
+    checkin = call(stack, "POST", f"/meetings/{m['id']}/checkin", org["a"],
+                   json={"code": "123456"})  # fmt: skip
+    assert checkin.status_code == 409 and "取消" in checkin.json()["Message"]
+    desk = call(stack, "GET", "/units/B1/meetings", org["sec"]).json()["items"]
+    assert [i["state"] for i in desk] == ["cancelled"]
+    # A leave request left pending is not decided any more; a retried create does not re-notice.
+    decide = call(stack, "POST", f"/meetings/{m['id']}/leave/81000004", org["sec"],
+                  json={"decision": "approve"})  # fmt: skip
+    assert decide.status_code == 409 and "已取消" in decide.json()["Message"]
+    assert Attendance.get(m["id"], "81000004", consistent_read=True).leave == "requested"
+
+
+def test_a_locked_meeting_cannot_be_cancelled(stack, org):
+    m = call(stack, "POST", "/meetings", org["sec"], json=body()).json()
+    Meeting.get(m["id"]).update(
+        actions=[Meeting.state.set("locked"), Meeting.locked_at.set(clock.now())]
+    )
+    r = call(stack, "POST", f"/meetings/{m['id']}/cancel", org["sec"], json={"reason": "不开了"})
+    assert r.status_code == 409 and "已提交锁定" in r.json()["Message"]
+    assert Meeting.get(m["id"], consistent_read=True).state == "locked"
+    assert not [x for x in inbox_of("81000003") if x.kind == "meeting_change"]
+
+
+def test_parallel_cancels_give_one_outcome(stack, org):
+    gb = make_member("81000009", "B2", name="总支委员", roles=("general_branch_committee",),
+                     password=None)  # fmt: skip
+    m = call(stack, "POST", "/meetings", org["sec"], json=body()).json()
+    people = [(org["sec"], "会议室停电"), (gb, "上级另有安排")] * 3
+
+    def cancel(pair) -> requests.Response:
+        who, reason = pair
+        return call(stack, "POST", f"/meetings/{m['id']}/cancel", who, json={"reason": reason})
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(cancel, people))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert sum(a.json()["changed"] for a in answers) == 1
+    stored = Meeting.get(m["id"], consistent_read=True)
+    assert stored.state == "cancelled"
+    assert {a.json()["meeting"]["cancel_reason"] for a in answers} == {stored.cancel_reason}
+    assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1
+
+
+def test_a_cancel_whose_notice_was_lost_sends_it_on_the_retry(org, fails_once):
+    from chalicelib import outbox
+
+    caller = registry.caller_for(org["sec"])
+    m, _ = meetings.create(caller, org["sec"], body())
+    calls = fails_once(outbox, "post", "lambda timed out")
+    with pytest.raises(RuntimeError):
+        meetings.cancel(caller, m["id"], "会议室停电")
+    assert calls["n"] == 1 and Meeting.get(m["id"], consistent_read=True).state == "cancelled"
+    again = meetings.cancel(caller, m["id"], "会议室停电")
+    assert again["changed"] is False
+    meetings.cancel(caller, m["id"], "会议室停电")
     assert len([x for x in inbox_of("81000003") if x.kind == "meeting_change"]) == 1

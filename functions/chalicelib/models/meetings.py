@@ -112,6 +112,10 @@ class Meeting(Model):
     # When the lock's follow-up writes (absences, points) all went through; a later submit
     # repeats them until it is set.
     settled_at = NumberAttribute(null=True)
+    # 取消会议 (meetings.cancel): who, when and why; set with state "cancelled".
+    cancelled_at = NumberAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
     # The idempotency key of the request that created it (a retried create finds it).
     request_key = UnicodeAttribute(null=True)
     created_at = NumberAttribute()

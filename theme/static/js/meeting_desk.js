@@ -1,8 +1,9 @@
 // 会议管理 (/meeting-desk.html): the organiser's desk. ?unit=<id>: the unit's meetings and the
 // form that notices a new one (the kinds the unit may hold; attendees by the kind's default, the
 // whole unit, or chosen members; guests by member number); ?id=<meeting>: its attendance list,
-// leave requests first, each with 批准 / 驳回 (a refusal asks for its reason). Without ?unit the
-// first unit her roles manage is taken.
+// leave requests first, each with 批准 / 驳回 (a refusal asks for its reason), and 取消会议 (a
+// dialog asks the reason; every invited member is told). Without ?unit the first unit her roles
+// manage is taken.
 import { api, requireLogin } from './api.js';
 import { el } from './dom.js';
 import { hideError, showError } from './form.js';
@@ -174,7 +175,10 @@ function personRow(meeting, person) {
   const li = el('li', 'mt-li mt-person');
   const top = el('div', 'mt-person-top');
   top.append(el('span', 'cell-bd', person.name));
-  top.append(el('span', 'mt-kind', person.role === 'guest' ? `列席 · ${person.branch.name}` : person.branch.name));
+  // A guest from outside the reader's scope comes without her branch (no registry data).
+  const branch = person.branch ? person.branch.name : '';
+  const where = person.role === 'guest' ? ['列席', branch].filter(Boolean).join(' · ') : branch;
+  if (where) top.append(el('span', 'mt-kind', where));
   const state = person.present ? '已签到' : person.leave_label || '';
   if (state) top.append(el('span', 'mt-state', state));
   li.append(top);
@@ -227,6 +231,39 @@ async function decide(meeting, person, decision, buttons) {
   await showMeeting(meeting.unit.id, meeting.id);
 }
 
+// 取消会议: the reason asked in a dialog; the server tells every invited member once.
+let shown = null;
+
+async function cancelMeeting() {
+  const meeting = shown;
+  if (!meeting || !meeting.may_cancel) return;
+  const { promptDialog } = await import('./dialog.js');
+  const reason = await promptDialog({
+    title: '取消本次会议？',
+    text: `「${meeting.topic}」将通知全部 ${meeting.invited + meeting.guests} 位参会人员会议已取消，取消后不能恢复。`,
+    label: '取消原因',
+    placeholder: '请写明原因，将通知全部参会人员',
+    required: true,
+    missing: '请写明取消原因',
+    maxLength: 200,
+    ok: '取消会议',
+    cancel: '不取消',
+    danger: true,
+  });
+  if (reason === null) return;
+  const button = $('desk-m-cancel');
+  button.disabled = true;
+  hideError($('desk-error'));
+  try {
+    await api(`/api/meetings/${encodeURIComponent(meeting.id)}/cancel`, { method: 'POST', body: { reason } });
+    import('./toast.js').then((m) => m.toast('会议已取消，已通知参会人员')).catch(() => {});
+  } catch (error) {
+    showError($('desk-error'), error.message);
+  }
+  button.disabled = false;
+  await showMeeting(meeting.unit.id, meeting.id);
+}
+
 async function showMeeting(unit, id) {
   $('desk-meeting').hidden = false;
   const answer = await api(`/api/meetings/${encodeURIComponent(id)}/attendance`);
@@ -237,7 +274,12 @@ async function showMeeting(unit, id) {
   $('desk-m-topic').textContent = meeting.topic;
   $('desk-m-when').textContent = `${meeting.when} · ${meeting.place || '线上会议'}`;
   $('desk-m-code').href = `/meeting-code.html?id=${encodeURIComponent(id)}`;
-  $('desk-m-code').hidden = !meeting.may_manage;
+  $('desk-m-code').hidden = !meeting.may_manage || meeting.state === 'cancelled';
+  shown = meeting;
+  const cancelled = meeting.state === 'cancelled';
+  $('desk-m-state').hidden = !cancelled;
+  $('desk-m-state').textContent = cancelled ? `已取消${meeting.cancel_reason ? `：${meeting.cancel_reason}` : ''}` : '';
+  $('desk-m-cancel-area').hidden = !meeting.may_cancel;
   $('desk-m-record').href = `/meeting-record.html?id=${encodeURIComponent(id)}`;
   $('desk-m-view').href = `/meetings.html?id=${encodeURIComponent(id)}`;
   const c = meeting.counts;
@@ -257,6 +299,7 @@ async function firstManagedUnit() {
 }
 
 async function main() {
+  $('desk-m-cancel').addEventListener('click', () => cancelMeeting().catch((e) => showError($('desk-error'), e.message)));
   const id = params.get('id');
   let unit = params.get('unit');
   try {

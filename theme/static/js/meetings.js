@@ -74,7 +74,10 @@ function showTab(next) {
 function showDetail(meeting) {
   $('mt-d-kind').textContent = meeting.kind_label;
   $('mt-d-topic').textContent = meeting.topic;
-  $('mt-d-status').textContent = status(meeting);
+  $('mt-d-status').textContent =
+    meeting.state === 'cancelled' && meeting.cancel_reason
+      ? `会议已取消（${meeting.cancel_reason}）`
+      : status(meeting);
   $('mt-d-when').textContent = meeting.when;
   $('mt-d-place').textContent = meeting.place || '线上会议';
   if (meeting.online_url && meeting.online_url.startsWith('https://')) {
@@ -137,7 +140,10 @@ function leaveForm(meeting) {
         body: { reason },
       });
       meeting.mine = answer.mine;
-      $('mt-d-status').textContent = status(meeting);
+      $('mt-d-status').textContent =
+    meeting.state === 'cancelled' && meeting.cancel_reason
+      ? `会议已取消（${meeting.cancel_reason}）`
+      : status(meeting);
       $('mt-leave-title').textContent = '请假（待审批，可修改理由）';
       button.textContent = '修改请假理由';
       import('./toast.js').then((m) => m.toast('已提交请假')).catch(() => {});
