@@ -142,7 +142,9 @@ def _row_view(row: Attendance) -> dict[str, Any]:
         "member_no": row.member_no,
         "name": row.name,
         "role": row.role,
-        "status": row.status,
+        # A guest's 正式/预备 status is registry data from beside or above the organiser's
+        # scope (meeting_access.readable_branches): her own attendees' only.
+        "status": row.status if row.role != "guest" else None,
         "leave": row.leave,
         "present": bool(row.present),
         "checked_in_at": _iso(row.checked_in_at),

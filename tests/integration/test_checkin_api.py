@@ -640,3 +640,17 @@ def test_the_guess_budget_spans_the_whole_check_in_window(at, people):
     assert reply.status_code == 429
     closes = midnight - 1200 + 3600 + 60 * get_settings().checkin_closes_minutes
     assert int(reply.headers["Retry-After"]) == math.ceil(closes - (midnight + 60))
+
+
+def test_the_live_view_shows_a_guests_name_not_her_registry_status(stack, meeting, people):
+    """A guest from another unit is listed by name and role: her 正式/预备 status is registry
+    data outside the organiser's scope (meeting_access.readable_branches)."""
+    guest = make_member("71000007", "B2", name="冯列席", password=None)
+    guest.update(actions=[type(guest).status.set("probationary")])
+    invite(meeting, guest, role="guest")
+    status = ok(call(stack, "GET", f"/meetings/{meeting.meeting_id}/checkin-status",
+                     people["secretary"]))  # fmt: skip
+    rows = {r["member_no"]: r for r in status["attendance"]}
+    assert rows["71000007"]["name"] == "冯列席" and rows["71000007"]["role"] == "guest"
+    assert rows["71000007"]["status"] is None
+    assert rows["71000003"]["status"] == "full"
