@@ -17,6 +17,7 @@ the attendance it settles (absences, points). Every route goes through meeting_a
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,6 +50,8 @@ from .models import Attendance, Meeting, Member
 from .models.base import condition_failed
 from .models.meetings import Correction, StoredFile
 from .scope import Caller
+
+log = logging.getLogger(__name__)
 
 MAX_MINUTES = 20_000
 MAX_DECISIONS = 30
@@ -436,11 +439,14 @@ def settle_pending(month: str) -> dict[str, int]:
     )
     for m in pending:
         found += 1
-        meeting = Meeting.get(m.meeting_id, consistent_read=True)
-        if meeting.settled_at is None and meeting.state == "locked":
-            while not settle(meeting)["settled"]:
-                pass
-        finished += 1
+        try:
+            meeting = Meeting.get(m.meeting_id, consistent_read=True)
+            if meeting.settled_at is None and meeting.state == "locked":
+                while not settle(meeting)["settled"]:
+                    pass
+            finished += 1
+        except Exception:  # one meeting's trouble does not stop the check; tried again tomorrow
+            log.exception("settling %s failed", m.meeting_id)
     return {"pending": found, "settled": finished}
 
 
@@ -456,6 +462,9 @@ def decide(row: Attendance) -> None:
             if row.present is None
             else (Attendance.present == row.present)
         )
+        # Her leave as read, too: a leave approved in between is decided again (not absent).
+        leave = Attendance.leave
+        same &= leave.does_not_exist() if row.leave is None else (leave == row.leave)
         try:
             row.update(
                 actions=[Attendance.absent.set(meeting_checkin.absent_after(row, present))],

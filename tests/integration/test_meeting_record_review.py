@@ -158,3 +158,15 @@ def test_a_member_does_not_read_the_text_corrected_away(stack, people):
     for staff in ("secretary", "committee"):
         (c,) = ok(call(stack, "GET", path, people[staff]))["corrections"]
         assert c["before"] == "原记录：含有不应公开的内容" and c["after"] == "更正后的记录"
+
+
+def test_a_leave_approved_after_the_settle_read_her_row_is_decided_again(stack, people):
+    """The other order of the same race: the settle read her row (leave requested), the leave
+    is approved, then the settle writes its decision — not absent, as the rule says."""
+    mid = make_meeting()
+    Attendance.get(mid, LEAVE).update(actions=[Attendance.leave.set("requested")])
+    read_by_settle = Attendance.get(mid, LEAVE, consistent_read=True)
+    Attendance.get(mid, LEAVE).update(actions=[Attendance.leave.set("approved")])
+    meeting_records.decide(read_by_settle)
+    row = Attendance.get(mid, LEAVE, consistent_read=True)
+    assert row.leave == "approved" and row.absent is False
