@@ -84,6 +84,10 @@ def run(moment: datetime | None = None) -> dict[str, Any]:
                 meeting_plans.generate(unit, month, directory)
                 planned += 1
         stats["plans"] = planned
+    # Locks whose settling nobody finished (a page closed, a Lambda that died): settled now.
+    from . import meeting_records
+
+    stats["settled_pending"] = meeting_records.settle_unfinished(today)
     stats["meeting_queries"] = meetings.queries
     stats["meetings"] = meetings.meetings
     return stats

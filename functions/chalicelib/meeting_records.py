@@ -17,6 +17,8 @@ the attendance it settles (absences, points). Every route goes through meeting_a
 from __future__ import annotations
 
 import json
+import logging
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -28,6 +30,7 @@ from . import (
     identifiers,
     meeting_access,
     meeting_checkin,
+    meeting_figures,
     meeting_kinds,
     meeting_plans,
     points,
@@ -36,11 +39,19 @@ from . import (
     scope,
     uploads,
 )
-from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
 from .models import Attendance, Meeting, Member
 from .models.base import condition_failed
 from .models.meetings import Correction, StoredFile
 from .scope import Caller
+
+log = logging.getLogger(__name__)
 
 MAX_MINUTES = 20_000
 MAX_DECISIONS = 30
@@ -107,6 +118,7 @@ def view(meeting: Meeting, access: str) -> dict[str, Any]:
     names = _names({meeting.locked_by or "", *(c.by for c in corrections)})
     kind = meeting_kinds.kinds().get(meeting.kind)
     manage = access == "manage"
+    staff = access in ("manage", "read")
     return {
         "meeting": {
             "id": meeting.meeting_id,
@@ -129,6 +141,8 @@ def view(meeting: Meeting, access: str) -> dict[str, Any]:
         "locked_at": _iso(meeting.locked_at),
         "locked_by": meeting.locked_by,
         "locked_by_name": names.get(meeting.locked_by or ""),
+        # Locked but not settled (a settle that stopped): the organiser's page calls submit.
+        "settled": meeting.settled_at is not None,
         "corrections": [
             {
                 "at": _iso(c.at),
@@ -136,8 +150,9 @@ def view(meeting: Meeting, access: str) -> dict[str, Any]:
                 "by_name": names.get(c.by),
                 "reason": c.reason,
                 "field": c.field,
-                "before": c.before,
-                "after": c.after,
+                # Staff see what changed; a member reads the record as it is now (text
+                # corrected away is not hers to read): who, when, why and which field.
+                **({"before": c.before, "after": c.after} if staff else {}),
             }
             for c in corrections
         ],
@@ -340,8 +355,9 @@ def _started(meeting: Meeting) -> bool:
 
 
 def submit(caller: Caller, meeting_id: str) -> dict[str, Any]:
-    """Lock the record (once, whoever else submits) and settle the attendance; a locked record
-    whose settling did not finish is settled again."""
+    """Lock the record (once, whoever else submits) and settle the attendance within a time
+    budget; a locked record whose settling did not finish goes on where it stopped (the answer's
+    `settled` false and `settle_progress`: the page calls again)."""
     meeting = meeting_access.load_managed(caller, meeting_id, consistent=True)
     if meeting.state == "scheduled":
         if not (meeting.minutes or "").strip():
@@ -358,25 +374,80 @@ def submit(caller: Caller, meeting_id: str) -> dict[str, Any]:
         _update(meeting, actions, Meeting.state == "scheduled")
     if meeting.state == "cancelled":
         raise ConflictError("会议已取消，不能提交记录")
+    progress = None
     if meeting.settled_at is None:
-        settle(meeting)
-    return view(meeting, "manage")
+        progress = settle(meeting)
+    body = view(meeting, "manage")
+    if progress is not None:
+        body["settle_progress"] = progress
+    return body
 
 
-def settle(meeting: Meeting) -> None:
+# One call settles at most this long / this many rows (the API Lambda times out at 15 s; a row
+# costs up to 4 writes); the rest is settled by the next call, the page's or the monthly check's.
+SETTLE_SECONDS = 8.0
+SETTLE_ROWS = 400
+
+
+def settle(meeting: Meeting, *, seconds: float | None = None, rows: int | None = None) -> dict:
     """The lock's follow-up writes, each safe to repeat: every row decided (`absent` written,
     True or False — meeting_checkin.absent_after, the one rule; a check-in after it is refused),
-    its points (present: the award; absent: the deduction), then the meeting's mark."""
+    its points (present: the award; absent: the deduction), then the row marked `settled`, so a
+    settle that stopped (its budget spent, a failure) goes on from the rows not marked; when
+    none is left, the meeting's `settled_at`. Returns {"done", "total", "settled"}."""
+    budget = SETTLE_SECONDS if seconds is None else seconds
+    limit = SETTLE_ROWS if rows is None else rows
+    started = time.monotonic()
     note = meeting.topic[:40]
+    done = total = worked = 0
+    stopped = False
     for row in Attendance.query(meeting.meeting_id, consistent_read=True):
+        total += 1
+        if row.settled:
+            done += 1
+            continue
+        if stopped or worked >= limit or time.monotonic() - started > budget:
+            stopped = True
+            continue
         decide(row)
         if row.present:
             points.award(row.member_no, "meeting_attendance", meeting.meeting_id, note=note)
         elif row.absent:
             points.deduct(row.member_no, "meeting_absence", meeting.meeting_id, note=note)
+        row.update(actions=[Attendance.settled.set(True)])
+        worked += 1
+        done += 1
+    if stopped:
+        return {"done": done, "total": total, "settled": False}
     meeting.update(actions=[Meeting.settled_at.set(clock.now())])
     # The month's figures of the unit (what its superiors see) follow the lock at once.
     meeting_plans.refresh_after_lock(meeting.unit_id, meeting.month)
+    return {"done": done, "total": total, "settled": True}
+
+
+def settle_unfinished(today: date) -> int:
+    """The monthly check's call: settle_pending over the months it keeps open; how many."""
+    return sum(settle_pending(m)["settled"] for m in meeting_figures.open_months(today))
+
+
+def settle_pending(month: str) -> dict[str, int]:
+    """The monthly check's sweep: settle the locked meetings of `month` whose settling nobody
+    finished (a page closed, a Lambda that died). One Query of the month's index."""
+    found = finished = 0
+    pending = Meeting.by_month.query(
+        month, filter_condition=(Meeting.state == "locked") & Meeting.settled_at.does_not_exist()
+    )
+    for m in pending:
+        found += 1
+        try:
+            meeting = Meeting.get(m.meeting_id, consistent_read=True)
+            if meeting.settled_at is None and meeting.state == "locked":
+                while not settle(meeting)["settled"]:
+                    pass
+            finished += 1
+        except Exception:  # one meeting's trouble does not stop the check; tried again tomorrow
+            log.exception("settling %s failed", m.meeting_id)
+    return {"pending": found, "settled": finished}
 
 
 def decide(row: Attendance) -> None:
@@ -391,6 +462,9 @@ def decide(row: Attendance) -> None:
             if row.present is None
             else (Attendance.present == row.present)
         )
+        # Her leave as read, too: a leave approved in between is decided again (not absent).
+        leave = Attendance.leave
+        same &= leave.does_not_exist() if row.leave is None else (leave == row.leave)
         try:
             row.update(
                 actions=[Attendance.absent.set(meeting_checkin.absent_after(row, present))],
@@ -411,9 +485,12 @@ def attendance_changed(meeting: Meeting, row: Attendance, *, before: bool, numbe
     once. While the lock is not settled yet nothing is written here: settling reads her row as
     it is now. (A correction in the same second as a settle that already read her row is the
     one case left: settle credits what it read.)"""
-    current = meeting_access.load(meeting.meeting_id, consistent=True)
-    if current.settled_at is None:
-        return
+    # Her row marked settled: her lock points are written (the meeting may still be settling
+    # others). Rows settled before the mark existed count by the meeting's settled_at.
+    if not row.settled:
+        current = meeting_access.load(meeting.meeting_id, consistent=True)
+        if current.settled_at is None:
+            return
     note = f"{meeting.topic[:30]}（出勤更正）"
     was_absent = meeting_checkin.absent_after(row, before)
     now_absent = bool(row.absent)
@@ -485,6 +562,7 @@ def correct(caller: Caller, meeting_id: str, field: str, value: Any, reason: str
         at=now, by=caller.member_no, reason=reason, field=field,
         before=_text(before), after=_text(after),
     )  # fmt: skip
+    _refuse_too_large(meeting, field, after_value(meeting, field, value), entry)
     actions = [
         action,
         Meeting.corrections.set((Meeting.corrections | []).append([entry])),
@@ -495,6 +573,62 @@ def correct(caller: Caller, meeting_id: str, field: str, value: Any, reason: str
     if not _update(meeting, actions, condition):
         raise ConflictError("记录刚被他人更正，请刷新后再试")
     return view(meeting, "manage")
+
+
+# DynamoDB refuses an item over 400 KB. Each correction keeps the text before and after, so long
+# minutes corrected a few times reach it; a correction that would is refused with a clear answer
+# (the margin leaves room for the small writes that still come: settled_at, updated_at).
+ITEM_LIMIT = 400 * 1024
+ITEM_MARGIN = 8 * 1024
+TOO_LARGE = (
+    "会议记录及其更正历史已接近存储上限（400 KB），不能再保存这次更正；请精简更正内容，或联系管理员"
+)
+
+
+def after_value(meeting: Meeting, field: str, value: Any) -> Any:
+    """The field's new value as the update stores it (the checked list of files for files)."""
+    if field in FIELDS.values():
+        return keep_only(meeting, field, value)[0]
+    if field == "decisions":
+        return check_decisions(value)
+    return value
+
+
+def value_bytes(value: dict[str, Any]) -> int:
+    """The size DynamoDB counts for one serialized attribute value ({"S": ...}, {"L": [...]}):
+    UTF-8 bytes of strings, names of map keys, 1 byte of overhead per list/map element, ~21
+    bytes at most for a number."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return min(21, len(inner))
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(v).encode()) for v in inner)
+    if kind == "L":
+        return 3 + sum(1 + value_bytes(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + value_bytes(v) for k, v in inner.items())
+    return len(json.dumps(inner).encode())
+
+
+def item_bytes(item: dict[str, dict[str, Any]]) -> int:
+    """An item's size as DynamoDB counts it: names and values, UTF-8."""
+    return sum(len(name.encode()) + value_bytes(v) for name, v in item.items())
+
+
+def _refuse_too_large(meeting: Meeting, field: str, new: Any, entry: Correction) -> None:
+    item = meeting.serialize()
+    attr = getattr(Meeting, field)
+    item[attr.attr_name] = {attr.attr_type: attr.serialize(new)}
+    history = [*(meeting.corrections or []), entry]
+    item[Meeting.corrections.attr_name] = {"L": Meeting.corrections.serialize(history)}
+    if item_bytes(item) > ITEM_LIMIT - ITEM_MARGIN:
+        raise PayloadTooLargeError(TOO_LARGE)
 
 
 # --- a member's attendance over a period (the probation record) ----------------------------

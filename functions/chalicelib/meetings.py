@@ -807,12 +807,15 @@ def decide_leave(
                 Attendance.leave_decided_at.set(clock.now()),
                 Attendance.leave_note.set(text) if text else Attendance.leave_note.remove(),
             ],
-            condition=Attendance.leave == "requested",
+            # A lock settling in this moment decided her row: the leave comes too late.
+            condition=(Attendance.leave == "requested") & Attendance.absent.does_not_exist(),
         )
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
         row = meeting_access.attendance(meeting.meeting_id, member_no, consistent=True) or row
+        if row.absent is not None and row.leave == "requested":
+            raise ConflictError("会议记录已提交，请假已无法审批") from None
         if row.leave != outcome:
             label = LEAVE_LABELS.get(row.leave or "", "未请假")
             raise ConflictError(f"该请假申请已处理（{label}）") from None

@@ -205,3 +205,47 @@ def test_checked_in_then_recorded_and_locked(site, phone: Page, second_phone: Pa
     expect(row).to_have_text("2")
     second_phone.goto(f"{site.url}/meeting-record.html?id={mid}")
     expect(second_phone.locator("#mr-error")).to_have_text("会议记录尚未公开")
+
+
+def test_a_lock_left_unsettled_is_finished_when_the_organiser_opens_it(
+    site, phone: Page, fails_once
+):
+    """A settle that died half-way: the page, opened by the organiser, calls 提交 (no save) with
+    「正在结算出勤积分…」 shown; a failed call leaves a 重试结算 button that finishes it."""
+    from chalicelib import meeting_records, points, registry
+    from chalicelib.models import Meeting
+
+    uploads.reset_for_tests()
+    make_tree()
+    secretary = make_member(SECRETARY, "B1", name="李书记", roles=("branch_secretary",))
+    mid = make_meeting(topic="支部委员会")
+    caller = registry.caller_for(secretary)
+    meeting_records.save_record(caller, mid, "研究发展党员工作。", [], True)
+    fails_once(points, "deduct", "Lambda died after the lock")
+    with pytest.raises(RuntimeError):
+        meeting_records.submit(caller, mid)
+    assert Meeting.get(mid, consistent_read=True).settled_at is None
+
+    failed = {"n": 0}
+
+    def fail_first(route):
+        if failed["n"] == 0:
+            failed["n"] += 1
+            route.fulfill(
+                status=500,
+                content_type="application/json",
+                body='{"Code": "InternalServerError", "Message": "服务器内部错误"}',
+            )
+        else:
+            route.continue_()
+
+    phone.route(re.compile(r"/submit$"), fail_first)
+    sign_in(phone, site.url, SECRETARY, f"/meeting-record.html?id={mid}")
+    expect(phone.locator("#mr-settle-text")).to_contain_text("出勤积分结算未完成")
+    expect(phone.locator("#mr-settle-retry")).to_be_visible()
+    assert layout_problems(phone) == []
+    phone.click("#mr-settle-retry")
+    expect(phone.locator("#mr-settle")).to_be_hidden()
+    assert Meeting.get(mid, consistent_read=True).settled_at is not None
+    assert points.credited(PRESENT, "meeting_attendance", mid) == 2
+    assert points.credited(ABSENT, "meeting_absence", mid) == -2

@@ -159,6 +159,7 @@ class Attendance(Model):
     present = BooleanAttribute(null=True)
     checked_in_at = NumberAttribute(null=True)
     absent = BooleanAttribute(null=True)  # set at lock: not present and no approved leave
+    settled = BooleanAttribute(null=True)  # her lock points written (a resumed settle skips her)
     corrections = ListAttribute(of=Correction, null=True)
     member_sort = UnicodeAttribute()
     by_member = MemberIndex()

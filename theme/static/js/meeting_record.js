@@ -133,8 +133,9 @@ function historyItem(c) {
   li.append(
     el('span', 'mr-history-meta', `${time} ${c.by_name || c.by} 更正了${FIELD_LABELS[c.field] || c.field}`),
     el('span', '', `说明：${c.reason}`),
-    el('span', 'mr-history-diff', `原为：${c.before || '（空）'}`),
   );
+  // Only staff get the text before a correction; a member sees who, when, why and which field.
+  if ('before' in c) li.append(el('span', 'mr-history-diff', `原为：${c.before || '（空）'}`));
   return li;
 }
 
@@ -282,12 +283,47 @@ async function submit() {
   try {
     await save();
     show(await api(`${base}/submit`, { method: 'POST' }));
+    await settle();
     toast('记录已提交锁定');
     window.scrollTo(0, 0);
   } catch (e) {
     error(e.message);
+    // The lock may have happened before the failure: show the record as it is now, and finish
+    // its settling from there (a second tap would only meet the lock's 409).
+    try {
+      show(await api(`${base}/record`));
+      await settle();
+    } catch {
+      // the error above stays shown
+    }
   } finally {
     button.disabled = false;
+  }
+}
+
+// A locked record whose attendance is not settled yet (a settle that stopped: its time budget
+// spent, a failure half-way) is finished by calling submit again — no save: the record is locked.
+// The API settles a slice per call, so the page calls until it answers settled.
+async function settle() {
+  if (!record || !record.locked || record.settled || !record.may_correct) return;
+  const box = $('mr-settle');
+  const text = $('mr-settle-text');
+  const retry = $('mr-settle-retry');
+  box.hidden = false;
+  retry.hidden = true;
+  text.textContent = '正在结算出勤积分…';
+  try {
+    for (let i = 0; i < 200 && !record.settled; i += 1) {
+      const r = await api(`${base}/submit`, { method: 'POST' });
+      show(r);
+      const p = r.settle_progress;
+      if (!r.settled && p) text.textContent = `正在结算出勤积分…（${p.done}/${p.total}）`;
+    }
+    if (!record.settled) throw new Error('结算尚未完成');
+    box.hidden = true;
+  } catch (e) {
+    text.textContent = `出勤积分结算未完成：${e.message}`;
+    retry.hidden = false;
   }
 }
 
@@ -362,6 +398,8 @@ async function main() {
   $('mr-submit').addEventListener('click', submit);
   $('mr-correct-field').addEventListener('change', fillCorrection);
   $('mr-correct').addEventListener('submit', correct);
+  $('mr-settle-retry').addEventListener('click', settle);
+  await settle(); // the organiser finishes a lock left unsettled as soon as she opens it
 }
 
 main();
