@@ -29,7 +29,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from . import checkin_codes, clock, meeting_access, throttle
+from . import checkin_codes, clock, meeting_access, meeting_records, throttle
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -282,11 +282,6 @@ def _flag(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
 
 
-def absent_after(row: Attendance, present: bool) -> bool:
-    """The lock's rule: an attendee neither present nor on approved leave is absent."""
-    return row.role == "attendee" and not present and row.leave != "approved"
-
-
 def correct(
     caller: Caller, meeting_id: str, member_no: str, present: bool, reason: str
 ) -> dict[str, Any]:
@@ -334,7 +329,7 @@ def correct(
         Attendance.corrections.set((Attendance.corrections | []).append([correction])),
     ]
     if locked:
-        absent = absent_after(row, present)
+        absent = meeting_records.absent_after(row, present)
         actions.append(Attendance.absent.set(absent))
     # Conditional on what was read: a parallel correction is not silently overwritten.
     same = (
@@ -395,6 +390,4 @@ def locked_attendance_changed(
     the unexcused-absence deductions (points_rules.py) — and must adjust them here, reversing
     what no longer holds and awarding what now does. It is called after the row is written;
     nothing else calls it."""
-    from . import meeting_records  # it reads this module's rule (absent_after)
-
     meeting_records.attendance_changed(meeting, row, before=before, number=number)

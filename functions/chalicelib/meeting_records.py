@@ -29,7 +29,6 @@ from . import (
     clock,
     identifiers,
     meeting_access,
-    meeting_checkin,
     meeting_figures,
     meeting_kinds,
     meeting_plans,
@@ -389,9 +388,15 @@ SETTLE_SECONDS = 8.0
 SETTLE_ROWS = 400
 
 
+def absent_after(row: Attendance, present: bool) -> bool:
+    """The lock's rule, the one definition (check-in's corrections after the lock use it too):
+    an attendee neither present nor on approved leave is absent."""
+    return row.role == "attendee" and not present and row.leave != "approved"
+
+
 def settle(meeting: Meeting, *, seconds: float | None = None, rows: int | None = None) -> dict:
     """The lock's follow-up writes, each safe to repeat: every row decided (`absent` written,
-    True or False — meeting_checkin.absent_after, the one rule; a check-in after it is refused),
+    True or False — absent_after, the one rule; a check-in after it is refused),
     its points (present: the award; absent: the deduction), then the row marked `settled`, so a
     settle that stopped (its budget spent, a failure) goes on from the rows not marked; when
     none is left, the meeting's `settled_at`. Returns {"done", "total", "settled"}."""
@@ -467,7 +472,7 @@ def decide(row: Attendance) -> None:
         same &= leave.does_not_exist() if row.leave is None else (leave == row.leave)
         try:
             row.update(
-                actions=[Attendance.absent.set(meeting_checkin.absent_after(row, present))],
+                actions=[Attendance.absent.set(absent_after(row, present))],
                 condition=Attendance.absent.does_not_exist() & same,
             )
             return
@@ -492,7 +497,7 @@ def attendance_changed(meeting: Meeting, row: Attendance, *, before: bool, numbe
         if current.settled_at is None:
             return
     note = f"{meeting.topic[:30]}（出勤更正）"
-    was_absent = meeting_checkin.absent_after(row, before)
+    was_absent = absent_after(row, before)
     now_absent = bool(row.absent)
     changes = {
         "meeting_attendance": _points("meeting_attendance", row.present)
