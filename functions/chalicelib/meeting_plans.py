@@ -177,23 +177,11 @@ def month_items(unit_id: str, month: str, *, consistent: bool = False) -> list[P
     )
 
 
-def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> list[PlanItem]:
-    """The unit's list for the month, generated where missing (idempotent: a conditional put per
-    missing item; an item that exists, changed or removed by staff, is left as it is)."""
-    items = month_items(unit.unit_id, month)
-    have = {i.plan_key for i in items}
-    missing = [
-        (kind, n)
-        for kind in meeting_kinds.required(unit.kind, month)
-        for n in range(1, kind.min_count + 1)
-        if rule_key(month, kind.key, n) not in have
-    ]
-    if not missing:
-        return items
-    person = (directory or Directory()).responsible(unit)
+def _rule_items(unit: OrgUnit, month: str, have: set[str], person: Member | None) -> list[PlanItem]:
+    """The rules' items of the month not in `have`, built (not written)."""
     now = clock.now()
-    for kind, n in missing:
-        item = PlanItem(
+    return [
+        PlanItem(
             unit.unit_id,
             rule_key(month, kind.key, n),
             month=month,
@@ -207,6 +195,29 @@ def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> l
             removed=False,
             updated_at=now,
         )
+        for kind in meeting_kinds.required(unit.kind, month)
+        for n in range(1, kind.min_count + 1)
+        if rule_key(month, kind.key, n) not in have
+    ]
+
+
+def _missing(unit: OrgUnit, month: str, have: set[str]) -> bool:
+    return any(
+        rule_key(month, kind.key, n) not in have
+        for kind in meeting_kinds.required(unit.kind, month)
+        for n in range(1, kind.min_count + 1)
+    )
+
+
+def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> list[PlanItem]:
+    """The unit's list for the month, generated where missing (idempotent: a conditional put per
+    missing item; an item that exists, changed or removed by staff, is left as it is)."""
+    items = month_items(unit.unit_id, month)
+    have = {i.plan_key for i in items}
+    if not _missing(unit, month, have):
+        return items
+    person = (directory or Directory()).responsible(unit)
+    for item in _rule_items(unit, month, have, person):
         try:
             item.save(condition=PlanItem.plan_key.does_not_exist())
         except PutError as exc:
@@ -214,6 +225,12 @@ def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> l
                 raise
             continue  # another writer generated it first: its item stands
     return month_items(unit.unit_id, month, consistent=True)
+
+
+def generates(month: str, today: date) -> bool:
+    """Whether a view may write the month's list: an open month (meeting_figures.open_months)
+    or the next one. An older month's list is what was stored then; a read never writes it."""
+    return month in meeting_figures.open_months(today) or month == shift(month_of(today), 1)
 
 
 def _title(kind: Kind, n: int) -> str:
@@ -363,7 +380,13 @@ class UnitRef:
 
 
 def _unit(caller: Caller, unit_id: str, need: scope.Access) -> UnitRef:
-    unit = registry.get_unit(unit_id)
+    """The unit if the caller's access reaches `need`; an unknown unit is refused like one out
+    of scope (the same 403), so nobody learns which ids exist."""
+    try:
+        unit = registry.get_unit(unit_id)
+    except NotFoundError:
+        scope.require_unit(caller, (), need)
+        raise
     scope.require_unit(caller, unit.path, need)
     return UnitRef(unit, scope.unit_access(caller, unit.path))
 
@@ -373,13 +396,22 @@ def _latest_month() -> str:
 
 
 def view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]:
-    """GET /units/{id}/plan?month=: the list with each item's status (generated if missing)."""
+    """GET /units/{id}/plan?month=: the list with each item's status. An open month's (or the
+    next one's) is generated where missing; an older month shows what is stored, or when
+    nothing was, the rules' list worked out without writing (`preview`: true, not editable)."""
     ref = _unit(caller, unit_id, "read")
     month = parse_month(month_text)
     if month > _latest_month():
         raise BadRequestError("只能查看下个月及以前的清单")
-    items = generate(ref.unit, month)
-    return _view_json(ref, month, items)
+    if generates(month, clock.today()):
+        return _view_json(ref, month, generate(ref.unit, month))
+    items = month_items(ref.unit.unit_id, month)
+    if items:
+        return _view_json(ref, month, items)
+    person = Directory().responsible(ref.unit)
+    body = _view_json(ref, month, _rule_items(ref.unit, month, set(), person))
+    body.update(preview=True, may_manage=False)
+    return body
 
 
 def _view_json(ref: UnitRef, month: str, items: list[PlanItem]) -> dict[str, Any]:
@@ -397,6 +429,7 @@ def _view_json(ref: UnitRef, month: str, items: list[PlanItem]) -> dict[str, Any
         "prev": shift(month, -1),
         "next": shift(month, 1) if month < _latest_month() else None,
         "may_manage": ref.access == "manage",
+        "preview": False,
         "kinds": [{"key": k.key, "label": k.label} for k in meeting_kinds.held_by(unit.kind)],
         "items": statuses(items, meetings, clock.today()),
     }
@@ -429,13 +462,20 @@ def _check_due(text: Any, lo: date, hi: date) -> str:
     return day.isoformat()
 
 
+RESPONSIBLE_REFUSED = "负责人须为本组织（含下级组织）在册的党员（请填写党员编号）"
+
+
 def _check_responsible(unit: OrgUnit, member_no: Any) -> Member:
+    """One answer for an unknown number and a member elsewhere: nobody learns who exists."""
     member = registry.get_member(member_no) if isinstance(member_no, str) else None
     if member is None or not member.active:
-        raise BadRequestError("负责人须为本组织在册的党员（请填写党员编号）")
-    branch = registry.get_unit(member.branch_id)
+        raise BadRequestError(RESPONSIBLE_REFUSED)
+    try:
+        branch = registry.get_unit(member.branch_id)
+    except NotFoundError:
+        raise BadRequestError(RESPONSIBLE_REFUSED) from None
     if unit.unit_id not in branch.path:
-        raise BadRequestError("负责人须为本组织（含下级组织）的党员")
+        raise BadRequestError(RESPONSIBLE_REFUSED)
     return member
 
 
