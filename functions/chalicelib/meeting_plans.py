@@ -332,11 +332,12 @@ def _meeting_json(m: Meeting) -> dict[str, Any]:
 
 def refresh_figures(unit: OrgUnit, month: str, meetings: list[Meeting]) -> bool:
     """The unit's month row (UnitMonth) brought up to date from its meetings just read (they
-    cover every requirement's period), while the month is open: a record locked today shows in
+    cover every requirement's period), while the row is computed (meeting_figures.is_live: the
+    month open, or a requirement on it still within its period): a record locked today shows in
     the superiors' table without waiting for the night's check. One read of the row; a write
     only when a figure changed. Whether it wrote."""
     today = clock.today()
-    if month not in meeting_figures.open_months(today):
+    if not meeting_figures.is_live(unit.kind, month, today):
         return False
     counts = Counter((m.unit_id, m.kind, m.month) for m in meetings if m.state == "locked")
 
@@ -354,20 +355,33 @@ def refresh_figures(unit: OrgUnit, month: str, meetings: list[Meeting]) -> bool:
     return True
 
 
+def _required_span(unit: OrgUnit, month: str) -> tuple[str, str]:
+    """The first and last month of the periods the month's requirements cover."""
+    periods = [k.period(month) for k in meeting_kinds.required(unit.kind, month)]
+    return min((p[0] for p in periods), default=month), max((p[1] for p in periods), default=month)
+
+
 def refresh_after_lock(unit_id: str, month: str) -> bool:
-    """A record was just locked: its unit's month figures now, so the superiors' table shows the
-    month done at once (a few read units: the unit, its row, the meetings of the periods the
-    month's requirements cover). Whether it wrote."""
-    if month not in meeting_figures.open_months(clock.today()):
-        return False
+    """A record of the month was just locked: the unit's rows it counts in now (its month's, and
+    an earlier month's whose quarterly or yearly requirement covers it, while still computed),
+    so the superiors' table shows them at once (the unit, its rows, one Query of its meetings).
+    Whether it wrote."""
+    today = clock.today()
     try:
         unit = OrgUnit.get(unit_id)
     except OrgUnit.DoesNotExist:
         return False
-    periods = [k.period(month) for k in meeting_kinds.required(unit.kind, month)]
-    first = min((p[0] for p in periods), default=month)
-    last = max((p[1] for p in periods), default=month)
-    return refresh_figures(unit, month, unit_meetings(unit_id, first, last))
+    rows = [
+        m
+        for m in meeting_figures.live_months(today, [unit.kind])
+        if m == month or _required_span(unit, m)[0] <= month <= _required_span(unit, m)[1]
+    ]
+    if not rows:
+        return False
+    spans = [_required_span(unit, m) for m in rows]
+    meetings = unit_meetings(unit_id, min(s[0] for s in spans), max(s[1] for s in spans))
+    wrote = [refresh_figures(unit, m, meetings) for m in rows]
+    return any(wrote)
 
 
 # --- the routes' work --------------------------------------------------------------------------
@@ -415,8 +429,8 @@ def view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]
 
 
 def _view_json(ref: UnitRef, month: str, items: list[PlanItem]) -> dict[str, Any]:
-    first = min((_period_of(i)[0] for i in items), default=month)
-    last = max((_period_of(i)[1] for i in items), default=month)
+    spans = [_period_of(i) for i in items] + [_required_span(ref.unit, month)]
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
     meetings = unit_meetings(ref.unit.unit_id, first, last) if items else []
     if items:
         refresh_figures(ref.unit, month, meetings)
@@ -637,22 +651,41 @@ def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str
     }
 
 
+def _overdue_months(today: date) -> list[str]:
+    """This month, the previous one, and an earlier month (a year back at most) whose quarterly
+    or yearly requirement fell due since the previous month began (its plan_month before its
+    period's last), newest first."""
+    current = month_of(today)
+    since = first_day(shift(current, -1))
+    kinds = meeting_kinds.kinds().values()
+    older = [
+        month
+        for month in (shift(current, -n) for n in range(2, 13))
+        if any(k.planned_in(month) and k.due_date(month) >= since for k in kinds)
+    ]
+    return [current, shift(current, -1), *older]
+
+
 def overdue_view(caller: Caller, unit_id: str) -> dict[str, Any]:
     """GET /units/{id}/overdue: every unit of the subtree with overdue requirements in the
-    current or the previous month (one Query of each month's rows)."""
+    current or the previous month, or fallen due since the previous month began (one Query of
+    each such month's rows)."""
     ref = _unit(caller, unit_id, "read")
-    current = this_month()
+    months = _overdue_months(clock.today())
+    since = first_day(months[1]).isoformat()
+    kinds = meeting_kinds.kinds()
     out = []
-    for month in (current, shift(current, -1)):
+    for month in months:
         for row in _subtree_rows(ref.unit, month):
+            for entry in row["overdue"]:
+                kind = kinds.get(entry["kind"])
+                entry["due"] = kind.due_date(month).isoformat() if kind else None
+            if month < months[1]:  # an older month: only what fell due lately
+                row["overdue"] = [e for e in row["overdue"] if e["due"] and e["due"] >= since]
             if row["overdue"]:
-                kinds = meeting_kinds.kinds()
-                for entry in row["overdue"]:
-                    kind = kinds.get(entry["kind"])
-                    entry["due"] = kind.due_date(month).isoformat() if kind else None
                 out.append(row)
     return {
         "unit": {"id": ref.unit.unit_id, "name": ref.unit.name, "kind": ref.unit.kind},
-        "months": [current, shift(current, -1)],
+        "months": months,
         "units": out,
     }
