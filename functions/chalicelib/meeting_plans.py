@@ -616,9 +616,26 @@ def _row_json(row: UnitMonth) -> dict[str, Any]:
     }
 
 
+def _unit_orders(unit_ids: Iterable[str]) -> dict[str, int]:
+    """Each unit's display order (OrgUnit.sort_order), in one batch read of two attributes."""
+    wanted = sorted(set(unit_ids))
+    found = OrgUnit.batch_get(wanted, attributes_to_get=["unit_id", "sort_order"]) if wanted else []
+    return {u.unit_id: int(u.sort_order or 0) for u in found}
+
+
 def _subtree_rows(unit: OrgUnit, month: str) -> list[dict[str, Any]]:
-    rows = UnitMonth.tree_month.query(month, UnitMonth.tree_sort.startswith(_tree_prefix(unit)))
-    return [_row_json(r) for r in rows]
+    """The subtree's rows of the month, in the tree's display order: each unit after its parent,
+    siblings by their sort_order (then id), as the registry shows them (the rows' key is the
+    path of ids, which is not that order)."""
+    rows = list(
+        UnitMonth.tree_month.query(month, UnitMonth.tree_sort.startswith(_tree_prefix(unit)))
+    )
+    orders = _unit_orders(i for r in rows for i in r.unit_path or [])
+
+    def key(row: UnitMonth) -> list[tuple[int, str]]:
+        return [(orders.get(i, 0), i) for i in row.unit_path or [row.unit_id]]
+
+    return [_row_json(r) for r in sorted(rows, key=key)]
 
 
 def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]:

@@ -75,3 +75,19 @@ def test_a_read_never_writes_an_old_months_list(at, org, routes) -> None:  # noq
     body = ok(call(routes, "GET", "/units/B1/plan?month=2026-12", people["sec1"]))
     assert body["preview"] is False and "theme_day" not in items_of(body)
     assert len(list(PlanItem.query("B1"))) == stored - 1
+
+
+def test_the_month_table_in_the_units_display_order(at, org, routes) -> None:  # noqa: F811
+    """Siblings by their sort_order (as the registry shows them), not by their ids."""
+    from chalicelib import meeting_checks
+    from chalicelib.models import OrgUnit
+
+    units, people = org
+    units["B3"].update(actions=[OrgUnit.sort_order.set(0)])  # before 第一党总支 (1)
+    units["B2"].update(actions=[OrgUnit.sort_order.set(0)])  # before 第一党支部 (2)
+    at("2026-12-21T02:00:00")
+    meeting_checks.run()
+    body = ok(call(routes, "GET", "/units/C1/month", people["party"]))
+    assert [r["unit_id"] for r in body["rows"]] == ["C1", "B3", "G1", "B2", "B1"]
+    found = ok(call(routes, "GET", "/units/C1/overdue", people["party"]))
+    assert [u["unit_id"] for u in found["units"] if u["month"] == "2026-12"] == ["B3", "B2", "B1"]
