@@ -616,26 +616,32 @@ def _row_json(row: UnitMonth) -> dict[str, Any]:
     }
 
 
-def _unit_orders(unit_ids: Iterable[str]) -> dict[str, int]:
-    """Each unit's display order (OrgUnit.sort_order), in one batch read of two attributes."""
-    wanted = sorted(set(unit_ids))
-    found = OrgUnit.batch_get(wanted, attributes_to_get=["unit_id", "sort_order"]) if wanted else []
-    return {u.unit_id: int(u.sort_order or 0) for u in found}
+def _child_orders(parents: Iterable[str]) -> dict[str, int]:
+    """The display order (OrgUnit.sort_order) of the children of these units: one Query of
+    OrgUnit `by-parent` each (a subtree has few units with children; a Query is charged by the
+    size read, not per item as a batch read would be)."""
+    return {
+        child.unit_id: int(child.sort_order or 0)
+        for parent in sorted(set(parents))
+        for child in OrgUnit.children.query(parent)
+    }
 
 
-def _subtree_rows(unit: OrgUnit, month: str) -> list[dict[str, Any]]:
-    """The subtree's rows of the month, in the tree's display order: each unit after its parent,
-    siblings by their sort_order (then id), as the registry shows them (the rows' key is the
-    path of ids, which is not that order)."""
-    rows = list(
-        UnitMonth.tree_month.query(month, UnitMonth.tree_sort.startswith(_tree_prefix(unit)))
-    )
-    orders = _unit_orders(i for r in rows for i in r.unit_path or [])
+def _subtree_rows(unit: OrgUnit, *months: str) -> dict[str, list[dict[str, Any]]]:
+    """The subtree's rows of each month (one Query each), in the tree's display order: each unit
+    after its parent, siblings by their sort_order (then id), as the registry shows them (the
+    rows' key is the path of ids, which is not that order); the orders read once for all."""
+    prefix = _tree_prefix(unit)
+    found = {m: list(UnitMonth.tree_month.query(m, UnitMonth.tree_sort.startswith(prefix)))
+             for m in months}  # fmt: skip
+    top = len(unit.path) - 1  # the path above and at the unit is every row's
+    parents = {p for rows in found.values() for r in rows for p in (r.unit_path or [])[top:-1]}
+    orders = _child_orders(parents)
 
     def key(row: UnitMonth) -> list[tuple[int, str]]:
-        return [(orders.get(i, 0), i) for i in row.unit_path or [row.unit_id]]
+        return [(orders.get(i, 0), i) for i in (row.unit_path or [row.unit_id])[top + 1 :]]
 
-    return [_row_json(r) for r in sorted(rows, key=key)]
+    return {m: [_row_json(r) for r in sorted(rows, key=key)] for m, rows in found.items()}
 
 
 def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]:
@@ -645,7 +651,7 @@ def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str
     month = parse_month(month_text)
     if month > this_month():
         raise BadRequestError("只能查看本月及以前的统计")
-    rows = _subtree_rows(ref.unit, month)
+    rows = _subtree_rows(ref.unit, month)[month]
     used = {k for r in rows for k, v in r["by_kind"].items() if v["held"] or v["required"]}
     kinds = [{"key": k.key, "label": k.label} for k in meeting_kinds.kinds().values()
              if k.key in used]  # fmt: skip
@@ -692,8 +698,8 @@ def overdue_view(caller: Caller, unit_id: str) -> dict[str, Any]:
     since = first_day(months[1]).isoformat()
     kinds = meeting_kinds.kinds()
     out = []
-    for month in months:
-        for row in _subtree_rows(ref.unit, month):
+    for month, rows in _subtree_rows(ref.unit, *months).items():
+        for row in rows:
             for entry in row["overdue"]:
                 kind = kinds.get(entry["kind"])
                 entry["due"] = kind.due_date(month).isoformat() if kind else None

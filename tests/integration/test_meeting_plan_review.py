@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.models import PlanItem
 from tests.integration.test_meeting_plans import call, items_of, ok, org, routes  # noqa: F401
+from tools.capacity import metered
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
@@ -87,7 +88,11 @@ def test_the_month_table_in_the_units_display_order(at, org, routes) -> None:  #
     units["B2"].update(actions=[OrgUnit.sort_order.set(0)])  # before 第一党支部 (2)
     at("2026-12-21T02:00:00")
     meeting_checks.run()
-    body = ok(call(routes, "GET", "/units/C1/month", people["party"]))
+    with metered() as m:
+        body = ok(call(routes, "GET", "/units/C1/month", people["party"]))
     assert [r["unit_id"] for r in body["rows"]] == ["C1", "B3", "G1", "B2", "B1"]
+    assert m.calls.get("BatchGetItem", 0) == 0  # the orders: one Query per unit with children
+    assert [r["unit_id"] for r in ok(call(routes, "GET", "/units/G1/month", people["gen"]))["rows"]
+            ] == ["G1", "B2", "B1"]  # fmt: skip
     found = ok(call(routes, "GET", "/units/C1/overdue", people["party"]))
     assert [u["unit_id"] for u in found["units"] if u["month"] == "2026-12"] == ["B3", "B2", "B1"]
