@@ -3,7 +3,9 @@
 `run()` is the scheduled function's work (every day early in the morning, Beijing time). It is
 a recomputation, correct whatever day it runs and however often: for the current month (and,
 on a month's first days, meeting_figures.CLOSE_DAYS, the previous one once more, so meetings
-recorded at its very end are counted and its overdue list is final) it reads the month's
+recorded at its very end are counted and its overdue list is final; and an earlier month while
+a quarterly or yearly requirement on its list is within its period, meeting_figures.is_live,
+then once more to mark it overdue) it reads the month's
 meetings in one Query (Meeting `by-month`; the earlier months of a quarter or year too when a
 quarterly or yearly requirement is on this month's list) and every unit (one Scan of the org
 units: off the request path, a few hundred small items), works out one `UnitMonth` per unit
@@ -23,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 
 from . import clock, meeting_kinds, meeting_plans
-from .meeting_figures import CLOSE_DAYS, figures, open_months, stored, write
+from .meeting_figures import CLOSE_DAYS, figures, is_live, live_months, stored, write
 from .meeting_plans import month_of
 from .models import Meeting, OrgUnit, UnitMonth
 
@@ -73,8 +75,9 @@ def run(moment: datetime | None = None) -> dict[str, Any]:
     units = {u.unit_id: u for u in OrgUnit.scan()}
     meetings = MeetingMonths()
     stats: dict[str, Any] = {"day": today.isoformat(), "units": len(units), "months": {}}
-    for month in open_months(today):
-        stats["months"][month] = check_month(month, units, meetings, today)
+    for month in live_months(today, {u.kind for u in units.values()}):
+        live = {k: u for k, u in units.items() if is_live(u.kind, month, today)}
+        stats["months"][month] = check_month(month, live, meetings, today)
     if today.day <= CLOSE_DAYS:
         directory = meeting_plans.Directory(units)
         month = month_of(today)

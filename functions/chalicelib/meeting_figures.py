@@ -12,7 +12,7 @@ the month's. Overdue: required, not held, past its due date.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from . import clock, meeting_kinds
@@ -45,6 +45,36 @@ def open_months(today: date) -> list[str]:
     year, mm = today.year, today.month
     previous = f"{year - (mm == 1):04d}-{(mm - 2) % 12 + 1:02d}"
     return [previous, current]
+
+
+def _shift(month: str, n: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def is_live(unit_kind: str, month: str, today: date) -> bool:
+    """Whether a unit's row for the month is still computed: the month is open, or a
+    requirement on its list is not yet past its due date by more than CLOSE_DAYS (a quarterly
+    or yearly requirement on a month before its period's last runs to the period's end, and is
+    marked overdue once after it; then the row stands like a closed month's)."""
+    if month in open_months(today):
+        return True
+    return any(
+        today <= k.due_date(month) + timedelta(days=CLOSE_DAYS)
+        for k in meeting_kinds.required(unit_kind, month)
+    )
+
+
+def live_months(today: date, unit_kinds: Iterable[str]) -> list[str]:
+    """The months, oldest first, whose row is still computed for some unit of these kinds
+    (a period is at most a year, so the twelve months back are enough)."""
+    current = f"{today.year:04d}-{today.month:02d}"
+    wanted = set(unit_kinds)
+    return [
+        month
+        for month in (_shift(current, n) for n in range(-12, 1))
+        if any(is_live(kind, month, today) for kind in wanted)
+    ]
 
 
 def figures(unit: OrgUnit, month: str, held: Held, today: date) -> dict[str, Any]:

@@ -177,23 +177,11 @@ def month_items(unit_id: str, month: str, *, consistent: bool = False) -> list[P
     )
 
 
-def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> list[PlanItem]:
-    """The unit's list for the month, generated where missing (idempotent: a conditional put per
-    missing item; an item that exists, changed or removed by staff, is left as it is)."""
-    items = month_items(unit.unit_id, month)
-    have = {i.plan_key for i in items}
-    missing = [
-        (kind, n)
-        for kind in meeting_kinds.required(unit.kind, month)
-        for n in range(1, kind.min_count + 1)
-        if rule_key(month, kind.key, n) not in have
-    ]
-    if not missing:
-        return items
-    person = (directory or Directory()).responsible(unit)
+def _rule_items(unit: OrgUnit, month: str, have: set[str], person: Member | None) -> list[PlanItem]:
+    """The rules' items of the month not in `have`, built (not written)."""
     now = clock.now()
-    for kind, n in missing:
-        item = PlanItem(
+    return [
+        PlanItem(
             unit.unit_id,
             rule_key(month, kind.key, n),
             month=month,
@@ -207,6 +195,29 @@ def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> l
             removed=False,
             updated_at=now,
         )
+        for kind in meeting_kinds.required(unit.kind, month)
+        for n in range(1, kind.min_count + 1)
+        if rule_key(month, kind.key, n) not in have
+    ]
+
+
+def _missing(unit: OrgUnit, month: str, have: set[str]) -> bool:
+    return any(
+        rule_key(month, kind.key, n) not in have
+        for kind in meeting_kinds.required(unit.kind, month)
+        for n in range(1, kind.min_count + 1)
+    )
+
+
+def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> list[PlanItem]:
+    """The unit's list for the month, generated where missing (idempotent: a conditional put per
+    missing item; an item that exists, changed or removed by staff, is left as it is)."""
+    items = month_items(unit.unit_id, month)
+    have = {i.plan_key for i in items}
+    if not _missing(unit, month, have):
+        return items
+    person = (directory or Directory()).responsible(unit)
+    for item in _rule_items(unit, month, have, person):
         try:
             item.save(condition=PlanItem.plan_key.does_not_exist())
         except PutError as exc:
@@ -214,6 +225,12 @@ def generate(unit: OrgUnit, month: str, directory: Directory | None = None) -> l
                 raise
             continue  # another writer generated it first: its item stands
     return month_items(unit.unit_id, month, consistent=True)
+
+
+def generates(month: str, today: date) -> bool:
+    """Whether a view may write the month's list: an open month (meeting_figures.open_months)
+    or the next one. An older month's list is what was stored then; a read never writes it."""
+    return month in meeting_figures.open_months(today) or month == shift(month_of(today), 1)
 
 
 def _title(kind: Kind, n: int) -> str:
@@ -315,11 +332,12 @@ def _meeting_json(m: Meeting) -> dict[str, Any]:
 
 def refresh_figures(unit: OrgUnit, month: str, meetings: list[Meeting]) -> bool:
     """The unit's month row (UnitMonth) brought up to date from its meetings just read (they
-    cover every requirement's period), while the month is open: a record locked today shows in
+    cover every requirement's period), while the row is computed (meeting_figures.is_live: the
+    month open, or a requirement on it still within its period): a record locked today shows in
     the superiors' table without waiting for the night's check. One read of the row; a write
     only when a figure changed. Whether it wrote."""
     today = clock.today()
-    if month not in meeting_figures.open_months(today):
+    if not meeting_figures.is_live(unit.kind, month, today):
         return False
     counts = Counter((m.unit_id, m.kind, m.month) for m in meetings if m.state == "locked")
 
@@ -337,20 +355,33 @@ def refresh_figures(unit: OrgUnit, month: str, meetings: list[Meeting]) -> bool:
     return True
 
 
+def _required_span(unit: OrgUnit, month: str) -> tuple[str, str]:
+    """The first and last month of the periods the month's requirements cover."""
+    periods = [k.period(month) for k in meeting_kinds.required(unit.kind, month)]
+    return min((p[0] for p in periods), default=month), max((p[1] for p in periods), default=month)
+
+
 def refresh_after_lock(unit_id: str, month: str) -> bool:
-    """A record was just locked: its unit's month figures now, so the superiors' table shows the
-    month done at once (a few read units: the unit, its row, the meetings of the periods the
-    month's requirements cover). Whether it wrote."""
-    if month not in meeting_figures.open_months(clock.today()):
-        return False
+    """A record of the month was just locked: the unit's rows it counts in now (its month's, and
+    an earlier month's whose quarterly or yearly requirement covers it, while still computed),
+    so the superiors' table shows them at once (the unit, its rows, one Query of its meetings).
+    Whether it wrote."""
+    today = clock.today()
     try:
         unit = OrgUnit.get(unit_id)
     except OrgUnit.DoesNotExist:
         return False
-    periods = [k.period(month) for k in meeting_kinds.required(unit.kind, month)]
-    first = min((p[0] for p in periods), default=month)
-    last = max((p[1] for p in periods), default=month)
-    return refresh_figures(unit, month, unit_meetings(unit_id, first, last))
+    rows = [
+        m
+        for m in meeting_figures.live_months(today, [unit.kind])
+        if m == month or _required_span(unit, m)[0] <= month <= _required_span(unit, m)[1]
+    ]
+    if not rows:
+        return False
+    spans = [_required_span(unit, m) for m in rows]
+    meetings = unit_meetings(unit_id, min(s[0] for s in spans), max(s[1] for s in spans))
+    wrote = [refresh_figures(unit, m, meetings) for m in rows]
+    return any(wrote)
 
 
 # --- the routes' work --------------------------------------------------------------------------
@@ -363,7 +394,13 @@ class UnitRef:
 
 
 def _unit(caller: Caller, unit_id: str, need: scope.Access) -> UnitRef:
-    unit = registry.get_unit(unit_id)
+    """The unit if the caller's access reaches `need`; an unknown unit is refused like one out
+    of scope (the same 403), so nobody learns which ids exist."""
+    try:
+        unit = registry.get_unit(unit_id)
+    except NotFoundError:
+        scope.require_unit(caller, (), need)
+        raise
     scope.require_unit(caller, unit.path, need)
     return UnitRef(unit, scope.unit_access(caller, unit.path))
 
@@ -373,18 +410,27 @@ def _latest_month() -> str:
 
 
 def view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]:
-    """GET /units/{id}/plan?month=: the list with each item's status (generated if missing)."""
+    """GET /units/{id}/plan?month=: the list with each item's status. An open month's (or the
+    next one's) is generated where missing; an older month shows what is stored, or when
+    nothing was, the rules' list worked out without writing (`preview`: true, not editable)."""
     ref = _unit(caller, unit_id, "read")
     month = parse_month(month_text)
     if month > _latest_month():
         raise BadRequestError("只能查看下个月及以前的清单")
-    items = generate(ref.unit, month)
-    return _view_json(ref, month, items)
+    if generates(month, clock.today()):
+        return _view_json(ref, month, generate(ref.unit, month))
+    items = month_items(ref.unit.unit_id, month)
+    if items:
+        return _view_json(ref, month, items)
+    person = Directory().responsible(ref.unit)
+    body = _view_json(ref, month, _rule_items(ref.unit, month, set(), person))
+    body.update(preview=True, may_manage=False)
+    return body
 
 
 def _view_json(ref: UnitRef, month: str, items: list[PlanItem]) -> dict[str, Any]:
-    first = min((_period_of(i)[0] for i in items), default=month)
-    last = max((_period_of(i)[1] for i in items), default=month)
+    spans = [_period_of(i) for i in items] + [_required_span(ref.unit, month)]
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
     meetings = unit_meetings(ref.unit.unit_id, first, last) if items else []
     if items:
         refresh_figures(ref.unit, month, meetings)
@@ -397,6 +443,7 @@ def _view_json(ref: UnitRef, month: str, items: list[PlanItem]) -> dict[str, Any
         "prev": shift(month, -1),
         "next": shift(month, 1) if month < _latest_month() else None,
         "may_manage": ref.access == "manage",
+        "preview": False,
         "kinds": [{"key": k.key, "label": k.label} for k in meeting_kinds.held_by(unit.kind)],
         "items": statuses(items, meetings, clock.today()),
     }
@@ -429,13 +476,20 @@ def _check_due(text: Any, lo: date, hi: date) -> str:
     return day.isoformat()
 
 
+RESPONSIBLE_REFUSED = "负责人须为本组织（含下级组织）在册的党员（请填写党员编号）"
+
+
 def _check_responsible(unit: OrgUnit, member_no: Any) -> Member:
+    """One answer for an unknown number and a member elsewhere: nobody learns who exists."""
     member = registry.get_member(member_no) if isinstance(member_no, str) else None
     if member is None or not member.active:
-        raise BadRequestError("负责人须为本组织在册的党员（请填写党员编号）")
-    branch = registry.get_unit(member.branch_id)
+        raise BadRequestError(RESPONSIBLE_REFUSED)
+    try:
+        branch = registry.get_unit(member.branch_id)
+    except NotFoundError:
+        raise BadRequestError(RESPONSIBLE_REFUSED) from None
     if unit.unit_id not in branch.path:
-        raise BadRequestError("负责人须为本组织（含下级组织）的党员")
+        raise BadRequestError(RESPONSIBLE_REFUSED)
     return member
 
 
@@ -562,9 +616,32 @@ def _row_json(row: UnitMonth) -> dict[str, Any]:
     }
 
 
-def _subtree_rows(unit: OrgUnit, month: str) -> list[dict[str, Any]]:
-    rows = UnitMonth.tree_month.query(month, UnitMonth.tree_sort.startswith(_tree_prefix(unit)))
-    return [_row_json(r) for r in rows]
+def _child_orders(parents: Iterable[str]) -> dict[str, int]:
+    """The display order (OrgUnit.sort_order) of the children of these units: one Query of
+    OrgUnit `by-parent` each (a subtree has few units with children; a Query is charged by the
+    size read, not per item as a batch read would be)."""
+    return {
+        child.unit_id: int(child.sort_order or 0)
+        for parent in sorted(set(parents))
+        for child in OrgUnit.children.query(parent)
+    }
+
+
+def _subtree_rows(unit: OrgUnit, *months: str) -> dict[str, list[dict[str, Any]]]:
+    """The subtree's rows of each month (one Query each), in the tree's display order: each unit
+    after its parent, siblings by their sort_order (then id), as the registry shows them (the
+    rows' key is the path of ids, which is not that order); the orders read once for all."""
+    prefix = _tree_prefix(unit)
+    found = {m: list(UnitMonth.tree_month.query(m, UnitMonth.tree_sort.startswith(prefix)))
+             for m in months}  # fmt: skip
+    top = len(unit.path) - 1  # the path above and at the unit is every row's
+    parents = {p for rows in found.values() for r in rows for p in (r.unit_path or [])[top:-1]}
+    orders = _child_orders(parents)
+
+    def key(row: UnitMonth) -> list[tuple[int, str]]:
+        return [(orders.get(i, 0), i) for i in (row.unit_path or [row.unit_id])[top + 1 :]]
+
+    return {m: [_row_json(r) for r in sorted(rows, key=key)] for m, rows in found.items()}
 
 
 def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str, Any]:
@@ -574,7 +651,7 @@ def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str
     month = parse_month(month_text)
     if month > this_month():
         raise BadRequestError("只能查看本月及以前的统计")
-    rows = _subtree_rows(ref.unit, month)
+    rows = _subtree_rows(ref.unit, month)[month]
     used = {k for r in rows for k, v in r["by_kind"].items() if v["held"] or v["required"]}
     kinds = [{"key": k.key, "label": k.label} for k in meeting_kinds.kinds().values()
              if k.key in used]  # fmt: skip
@@ -597,22 +674,41 @@ def month_view(caller: Caller, unit_id: str, month_text: str | None) -> dict[str
     }
 
 
+def _overdue_months(today: date) -> list[str]:
+    """This month, the previous one, and an earlier month (a year back at most) whose quarterly
+    or yearly requirement fell due since the previous month began (its plan_month before its
+    period's last), newest first."""
+    current = month_of(today)
+    since = first_day(shift(current, -1))
+    kinds = meeting_kinds.kinds().values()
+    older = [
+        month
+        for month in (shift(current, -n) for n in range(2, 13))
+        if any(k.planned_in(month) and k.due_date(month) >= since for k in kinds)
+    ]
+    return [current, shift(current, -1), *older]
+
+
 def overdue_view(caller: Caller, unit_id: str) -> dict[str, Any]:
     """GET /units/{id}/overdue: every unit of the subtree with overdue requirements in the
-    current or the previous month (one Query of each month's rows)."""
+    current or the previous month, or fallen due since the previous month began (one Query of
+    each such month's rows)."""
     ref = _unit(caller, unit_id, "read")
-    current = this_month()
+    months = _overdue_months(clock.today())
+    since = first_day(months[1]).isoformat()
+    kinds = meeting_kinds.kinds()
     out = []
-    for month in (current, shift(current, -1)):
-        for row in _subtree_rows(ref.unit, month):
+    for month, rows in _subtree_rows(ref.unit, *months).items():
+        for row in rows:
+            for entry in row["overdue"]:
+                kind = kinds.get(entry["kind"])
+                entry["due"] = kind.due_date(month).isoformat() if kind else None
+            if month < months[1]:  # an older month: only what fell due lately
+                row["overdue"] = [e for e in row["overdue"] if e["due"] and e["due"] >= since]
             if row["overdue"]:
-                kinds = meeting_kinds.kinds()
-                for entry in row["overdue"]:
-                    kind = kinds.get(entry["kind"])
-                    entry["due"] = kind.due_date(month).isoformat() if kind else None
                 out.append(row)
     return {
         "unit": {"id": ref.unit.unit_id, "name": ref.unit.name, "kind": ref.unit.kind},
-        "months": [current, shift(current, -1)],
+        "months": months,
         "units": out,
     }

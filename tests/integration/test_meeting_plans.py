@@ -228,7 +228,7 @@ def test_scope_a_superior_sees_below_nobody_beside(at, org, routes) -> None:
         status, error = call(routes, "GET", "/units/B1/plan", people[who])
         assert status == 403 and "无权" in error["Message"], who
     assert call(routes, "GET", "/units/B3/plan", people["gen"])[0] == 403  # beside him
-    assert call(routes, "GET", "/units/NOPE/plan", people["party"])[0] == 404
+    assert call(routes, "GET", "/units/NOPE/plan", people["party"])[0] == 403  # as beside
     assert call(routes, "GET", "/units/B1/plan")[0] == 401
     path = "/units/B1/plan/2026-12~theme_day~1"
     before = stored("B1")

@@ -129,6 +129,7 @@ function renderPlan(plan) {
   list.replaceChildren(...plan.items.filter((i) => plan.may_manage || !i.removed).map((i) => itemRow(i, plan)));
   list.setAttribute('aria-busy', 'false');
   $('plan-empty').hidden = list.children.length > 0;
+  $('plan-preview').hidden = !plan.preview;
   $('plan-own').hidden = plan.unit.kind !== 'branch' && list.children.length === 0;
 }
 
