@@ -157,12 +157,19 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     # the sparse `reminders` index, a unit's items by Query and the missing ones by
     # conditional put.
     "check_meetings": {
-        (OrgUnit, None): ("Scan",),
+        (OrgUnit, None): ("GetItem", "Scan"),
         (Meeting, "by-month"): ("Query",),
-        (UnitMonth, None): ("UpdateItem",),
+        (UnitMonth, None): ("GetItem", "UpdateItem"),
         (UnitMonth, "by-month"): ("Query",),
         (Member, "reminders"): ("Query",),
         (PlanItem, None): ("PutItem", "Query"),
+        # Settling a lock nobody finished (meeting_records.settle_unfinished): the meeting and
+        # its rows, the attendance points through the ledger, its unit's month figures.
+        (Meeting, None): ("GetItem", "UpdateItem"),
+        (Meeting, "by-unit"): ("Query",),
+        (Attendance, None): ("Query", "UpdateItem"),
+        (PointDay, None): ("GetItem", "Query", "UpdateItem"),
+        (PointClaim, None): ("DeleteItem", "GetItem", "PutItem"),
     },
     # The outbox's delivery worker (chalicelib/delivery.py): the due rows from the sparse GSI,
     # each row's lease and outcome (conditional updates), the recipients' registry items and
