@@ -99,6 +99,8 @@ def test_secretary_records_uploads_a_photo_and_locks(site, phone: Page):
     phone.click("#mr-submit")
     dialog = phone.get_by_role("dialog")
     expect(dialog).to_contain_text("提交后记录锁定")
+    # The one invited member neither checked in nor on approved leave is named as a number.
+    expect(dialog).to_contain_text("目前还有 1 人未签到、未请假，提交后将记为缺席")
     dialog.get_by_role("button", name="提交并锁定").click()
 
     expect(phone.locator("#mr-state")).to_have_text(re.compile(r"^已提交锁定（.*李书记）$"))

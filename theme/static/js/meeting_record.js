@@ -266,6 +266,18 @@ async function uploadAll(input, kind, list) {
 
 // --- the lock and corrections ---------------------------------------------------------------
 
+// Who the lock would record absent now (neither checked in nor on approved leave): said in the
+// confirm dialog, so a record is not locked while people are still arriving.
+async function notCheckedIn() {
+  try {
+    const c = (await api(base)).counts;
+    const left = c ? c.attendees - c.present - c.leave_approved : 0;
+    return left > 0 ? `目前还有 ${left} 人未签到、未请假，提交后将记为缺席；如有迟到，可在签到页更正。` : '';
+  } catch {
+    return ''; // the lock itself decides; the dialog only informs
+  }
+}
+
 async function submit() {
   hideError($('mr-error'));
   if (!$('mr-minutes').value.trim()) {
@@ -274,7 +286,7 @@ async function submit() {
   }
   const ok = await confirmDialog({
     title: '提交并锁定会议记录？',
-    text: '提交后记录锁定，不能再直接修改；如需修改，须提交更正说明。参会情况和积分将按签到与请假结算。',
+    text: `提交后记录锁定，不能再直接修改；如需修改，须提交更正说明。参会情况和积分将按签到与请假结算。${await notCheckedIn()}`,
     ok: '提交并锁定',
   });
   if (!ok) return;
