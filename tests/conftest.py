@@ -108,9 +108,22 @@ def s3() -> Iterator[str]:
     its endpoint."""
     from infra import s3_standin
 
-    server = s3_standin.serve(S3_PORT, [WECOM_ENV["SITE_ORIGINS"]], bucket=S3_ENV["UPLOADS_BUCKET"])
-    yield S3_ENV["S3_ENDPOINT"]
-    server.stop()
+    # A process of its own: moto keeps its state in module globals, and the deploy test runs
+    # moto in this process too (tests/integration/test_deploy_moto.py), which would otherwise
+    # reset this bucket away under whichever test runs next in the same worker.
+    origins = [WECOM_ENV["SITE_ORIGINS"]]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "infra.s3_standin", str(S3_PORT), *origins],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        dynamodb_local.wait_for_port(S3_PORT, timeout=60)
+        s3_standin.make_bucket(S3_ENV["S3_ENDPOINT"], origins, bucket=S3_ENV["UPLOADS_BUCKET"])
+        yield S3_ENV["S3_ENDPOINT"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def approve_all_content() -> None:

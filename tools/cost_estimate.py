@@ -142,7 +142,7 @@ USAGE = (
         (("notification delivered (one event to 1,000 members, per member)", 1.0),),
         request=False,
     ),
-    Action("我的会议 (3 meetings)", 2, _READ_MS, (("my meetings, upcoming (3 meetings)", 1.0),)),
+    Action("my meetings, upcoming (3 meetings)", 2, _READ_MS),
     Action("a meeting (member)", 4, _READ_MS),
     Action("check-in", 4, "POST /meetings/{id}/checkin over HTTP, p50"),
     # Other notifications (the outbox): about 4 a month to each member (reminders, replies,
