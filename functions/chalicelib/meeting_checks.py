@@ -39,6 +39,7 @@ class MeetingMonths:
         self._months: dict[str, Counter[tuple[str, str]]] = {}
         self.queries = 0
         self.meetings = 0
+        self.unsettled: list[str] = []
 
     def counts(self, month: str) -> Counter[tuple[str, str]]:
         if month not in self._months:
@@ -46,6 +47,8 @@ class MeetingMonths:
             for m in Meeting.by_month.query(month, filter_condition=Meeting.state == "locked"):
                 found[(m.unit_id, m.kind)] += 1
                 self.meetings += 1
+                if m.settled_at is None:  # a lock whose settling nobody finished
+                    self.unsettled.append(m.meeting_id)
             self.queries += 1
             self._months[month] = found
         return self._months[month]
@@ -90,7 +93,7 @@ def run(moment: datetime | None = None) -> dict[str, Any]:
     # Locks whose settling nobody finished (a page closed, a Lambda that died): settled now.
     from . import meeting_records
 
-    stats["settled_pending"] = meeting_records.settle_unfinished(today)
+    stats["settled_pending"] = meeting_records.settle_unfinished(meetings.unsettled)["settled"]
     stats["meeting_queries"] = meetings.queries
     stats["meetings"] = meetings.meetings
     return stats

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,6 @@ from . import (
     clock,
     identifiers,
     meeting_access,
-    meeting_figures,
     meeting_kinds,
     meeting_plans,
     points,
@@ -430,28 +430,21 @@ def settle(meeting: Meeting, *, seconds: float | None = None, rows: int | None =
     return {"done": done, "total": total, "settled": True}
 
 
-def settle_unfinished(today: date) -> int:
-    """The monthly check's call: settle_pending over the months it keeps open; how many."""
-    return sum(settle_pending(m)["settled"] for m in meeting_figures.open_months(today))
-
-
-def settle_pending(month: str) -> dict[str, int]:
-    """The monthly check's sweep: settle the locked meetings of `month` whose settling nobody
-    finished (a page closed, a Lambda that died). One Query of the month's index."""
+def settle_unfinished(meeting_ids: Iterable[str]) -> dict[str, int]:
+    """The monthly check's sweep: settle the locked meetings whose settling nobody finished (a
+    page closed, a Lambda that died). The check finds them among the month's meetings it reads
+    anyway (locked, no `settled_at`), so the sweep costs nothing when there are none."""
     found = finished = 0
-    pending = Meeting.by_month.query(
-        month, filter_condition=(Meeting.state == "locked") & Meeting.settled_at.does_not_exist()
-    )
-    for m in pending:
+    for meeting_id in meeting_ids:
         found += 1
         try:
-            meeting = Meeting.get(m.meeting_id, consistent_read=True)
+            meeting = Meeting.get(meeting_id, consistent_read=True)
             if meeting.settled_at is None and meeting.state == "locked":
                 while not settle(meeting)["settled"]:
                     pass
             finished += 1
         except Exception:  # one meeting's trouble does not stop the check; tried again tomorrow
-            log.exception("settling %s failed", m.meeting_id)
+            log.exception("settling %s failed", meeting_id)
     return {"pending": found, "settled": finished}
 
 

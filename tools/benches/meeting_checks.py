@@ -77,6 +77,7 @@ def _year_of_meetings(branches: list[OrgUnit], rng: random.Random) -> int:
                             decisions=["按时完成上级部署的各项任务。"],
                             locked_at=1,
                             locked_by="70000000",
+                            settled_at=1,  # settled at its lock, as every recorded meeting is
                             created_at=1,
                             updated_at=1,
                             unit_sort=f"{start}#{mid}",
