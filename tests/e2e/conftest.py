@@ -56,8 +56,8 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
+def _wechat_phone(browser: Browser) -> Iterator[Page]:
+    """A phone in WeChat (its own cookies and storage); fails the test on any script error."""
     context = browser.new_context(
         user_agent=WECHAT_UA,
         viewport={"width": 390, "height": 844},
@@ -73,3 +73,14 @@ def phone(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    yield from _wechat_phone(browser)
+
+
+@pytest.fixture
+def second_phone(browser: Browser) -> Iterator[Page]:
+    """Another phone beside `phone` (a member's, beside the organiser's)."""
+    yield from _wechat_phone(browser)

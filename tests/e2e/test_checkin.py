@@ -6,39 +6,17 @@ the login it leads through; the organiser corrects a member's attendance with a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from chalicelib.models import Attendance
-from tests.e2e.conftest import WECHAT_UA, WX_JSSDK_URL, serve_wx_standin
 from tests.integration.test_checkin_api import invite, make_meeting
 from tools.fixtures import PASSWORD, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SECRETARY, MEMBER, LATECOMER = "76000001", "76000002", "76000003"
-
-
-@pytest.fixture
-def second_phone(browser: Browser) -> Iterator[Page]:
-    """Another phone (its own cookies and storage): the member's, beside the organiser's."""
-    context = browser.new_context(
-        user_agent=WECHAT_UA,
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=3,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
-    context.route(WX_JSSDK_URL, serve_wx_standin)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import uploads
-from tests.e2e.test_checkin import second_phone, shown_code  # noqa: F401 - a fixture
+from tests.e2e.test_checkin import shown_code
 from tests.e2e.test_layout import measure
 from tests.integration.test_meeting_records_api import (
     ABSENT,
@@ -165,7 +165,7 @@ def test_a_deduction_shows_on_my_dangjian_as_a_deduction_not_a_reversal(site, ph
     expect(phone.locator("#chart-mix")).to_contain_text("组织生活")
 
 
-def test_checked_in_then_recorded_and_locked(site, phone: Page, second_phone: Page):  # noqa: F811
+def test_checked_in_then_recorded_and_locked(site, phone: Page, second_phone: Page):
     """The meeting as it happens: the secretary's phone shows the code, the member types it on
     hers and is checked in; after the meeting the secretary writes the record with a photo and
     locks it; the member's 我的党建 then shows the attendance points, the one who did not come

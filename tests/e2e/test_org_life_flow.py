@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from chalicelib import clock, meeting_kinds, uploads
 from chalicelib.models import Attendance, Meeting, UnitMonth
-from tests.e2e.test_checkin import second_phone, shown_code  # noqa: F401 - a fixture
+from tests.e2e.test_checkin import shown_code
 from tests.e2e.test_meeting_plan import sign_in as sign_in_desk
 from tests.e2e.test_meeting_record import jpeg, sign_in
 from tests.integration.meeting_rows import make_meeting
@@ -32,7 +32,7 @@ SECRETARY, MEMBER, COMMITTEE = "77000001", "77000002", "77000003"
 def test_notice_checkin_record_and_the_committee_sees_the_month_done(
     site,
     phone: Page,
-    second_phone: Page,  # noqa: F811
+    second_phone: Page,
     browser: Browser,
 ):
     now = datetime.fromtimestamp(clock.now(), clock.TZ)
