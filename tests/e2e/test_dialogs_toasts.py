@@ -318,3 +318,18 @@ def test_a_new_days_first_refresh_shows_its_point_where_the_member_is(site, phon
     tab.wait_for_function("() => window.__toasts.some((t) => t.startsWith('live:今日登录'))")
     # and the page asked for its figures only with the renewed token: no refused call first
     assert refused == [], refused
+
+
+def test_the_layout_check_measures_a_toast_as_it_settles(site, phone: Page) -> None:
+    """A toast fading in (a sign-in's point over the page a test measures) is held to the
+    contrast rule at its full opacity, not at a frame of its fade: the check waits for it."""
+    from tests.e2e.test_layout import measure
+
+    module = next((site.site / "theme" / "js").glob("toast.*.js")).name
+    phone.goto(f"{site.url}/index.html")
+    show = "(m) => import(`/theme/js/${m}`).then((t) => t.toast('今日登录，积分 +1'))"
+    phone.evaluate(show, module)
+    expect(phone.locator(".dj-toast")).to_have_count(1)
+    # The fade slowed tenfold (2 s), so that the measuring starts inside it on any machine.
+    phone.evaluate("document.getAnimations().forEach((a) => { a.playbackRate = 0.1; })")
+    assert not [p for p in measure(phone, 360, False) if "dj-toast" in p]

@@ -141,6 +141,10 @@ CASES = [(s, role) for s in SCREENS for role in s.roles]
 
 # Runs in the page (a file of its own, to be read as JavaScript): the problems, one line each.
 MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
+# Waits for the finite animations running now (fades, slides); endless ones (spinners) stay.
+SETTLED = """() => Promise.all(document.getAnimations()
+  .filter((a) => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime))
+  .map((a) => a.finished.catch(() => null)))"""
 
 
 @pytest.fixture(scope="module")
@@ -259,6 +263,8 @@ def measure(page: Page, width: int, large: bool) -> list[str]:
     page.evaluate("window.scrollTo(0, 0)")
     # A phone turned or resized redraws at its next frames (charts listen to `resize`).
     page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    # The screen as it settles: a toast fading in (0.2 s) is measured at its full contrast.
+    page.evaluate(SETTLED)
     min_font = round(12 * LARGE, 1) if large else 12
     # Tablets (768 px) are checked for overflow only: every other rule binds hardest on phones.
     options = {"edge": EDGE, "target": TARGET, "minFont": min_font, "overflowOnly": width > 600}
