@@ -12,19 +12,24 @@ from pynamodb.models import Model
 
 from . import (
     base,
+    dues,
+    dues_collection,
     interaction,
     meetings,
     notify,
     points,
     quizzes,
     reading,
+    recruitment,
     registry,
     reminders,
     review,
     sessions,
     signin,
+    transfers,
     wecom,
 )
+from .dues import DuesAssessment
 from .interaction import (
     Ballot,
     Campaign,
@@ -59,6 +64,10 @@ _AREAS = (
     reminders,
     signin,
     meetings,
+    dues,
+    dues_collection,
+    transfers,
+    recruitment,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -80,6 +89,7 @@ __all__ = [
     "CommentDecision",
     "CommentLimit",
     "CommentStats",
+    "DuesAssessment",
     "LoginThrottle",
     "Meeting",
     "Member",
