@@ -6,6 +6,7 @@ REGION ?= ap-east-1
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
+	dues-rules dues-import dues-recalculate \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -67,6 +68,21 @@ reminders: setup
 ## functions load them, with the 主题党日 warning's day against reminders.toml. ARGS=other.toml
 meeting-kinds: setup
 	@$(PY) -m tools.meeting_kinds $(ARGS)
+
+## 党费核定 (README: Member affairs). The brackets of the 2008 regulation
+## (functions/chalicelib/dues_rules.toml), checked and printed as members read them: ARGS=other.toml
+dues-rules: setup
+	@$(PY) -m tools.dues_rules $(ARGS)
+
+## The finance spreadsheet of bases into make dev's tables (or a stage's with STAGE=dev|prod):
+## FILE=path.csv|xlsx ARGS="--dry-run" | "--correct --note 原因"
+dues-import: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.import_dues_base $(FILE) $(ARGS)
+
+## Every member's latest base assessed again (each January, or after the rules change):
+## ARGS="--from 2027-01 [--reason rules_change] [--dry-run]"
+dues-recalculate: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.dues_recalculate $(ARGS)
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup

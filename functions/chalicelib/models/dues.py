@@ -6,16 +6,35 @@
   base (税后月工资收入 / 基本离退休费) is personal: it is read only through the one scope
   check by the member herself and her branch's staff (`dues_assessment.py`).
 
+A correction of a month already assessed (a wrong base, found later) is the one change made
+in place, and only with an explicit reason (`reason = "correction"`, `note` saying why): the
+version it replaces is kept in `replaced`, so nothing once shown is lost.
+
 The amount in force for a month is the item with the greatest `effective_from` ≤ that month:
 one Query (key condition ≤, newest first, limit 1).
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .base import table_meta
+
+
+class Replaced(MapAttribute):
+    """An earlier version of a corrected assessment, as it was."""
+
+    category = UnicodeAttribute()
+    base_fen = NumberAttribute(null=True)
+    amount_fen = NumberAttribute()
+    bracket = UnicodeAttribute()
+    rate = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)
+    assessed_at = NumberAttribute()
+    assessed_by = UnicodeAttribute()
 
 
 class DuesAssessment(Model):
@@ -30,8 +49,11 @@ class DuesAssessment(Model):
     bracket = UnicodeAttribute()
     rate = UnicodeAttribute(null=True)  # "0.5%"; None for a fixed amount
     rules_digest = UnicodeAttribute()  # which brackets file computed it
-    reason = UnicodeAttribute()  # "yearly" / "base_change" / "rules_change" / "first"
+    # "first" / "base_change" / "yearly" / "rules_change" / "correction" (dues_assessment.REASONS)
+    reason = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)  # why a correction was made (required for one)
     branch_id = UnicodeAttribute()  # her branch when assessed
     source = UnicodeAttribute(null=True)  # "<file>:<row>" of the finance import
     assessed_at = NumberAttribute()  # epoch seconds
     assessed_by = UnicodeAttribute()  # member number, or "import"
+    replaced = ListAttribute(of=Replaced, null=True)  # earlier versions of this month, oldest first
