@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pynamodb.exceptions import PutError
+
 from . import clock
 from .dues_rules import Rules, bracket_text, fen_text
 from .dues_rules import rules as default_rules
@@ -185,12 +187,14 @@ def assess(
     note: str | None = None,
     correct: bool = False,
     rules: Rules | None = None,
+    dry_run: bool = False,
 ) -> Assessed:
     """Assess her dues from `month` on (the module's docstring says what may change what).
 
     `reason` is that of a new month ("base_change", "yearly", "rules_change"); her very first
     assessment is recorded as "first" and a correction as "correction". A base change with the
-    inputs already in force that month writes nothing ("unchanged")."""
+    inputs already in force that month writes nothing ("unchanged"). `dry_run`: the outcome
+    (and any refusal) without writing."""
     check_month(month)
     if reason not in REASONS:
         raise DuesInputError(f"未知的核定原因「{reason}」")
@@ -229,8 +233,15 @@ def assess(
                 "更正须明确说明原因（--correct --note）"
             )
         new = item("correction", [*(existing.replaced or []), _snapshot(existing)])
-        # The version read is the one replaced: a parallel correction loses, never overwrites.
-        new.save(condition=DuesAssessment.assessed_at == existing.assessed_at)
+        if not dry_run:
+            # The version read is the one replaced: a parallel correction fails, never overwrites.
+            try:
+                new.save(condition=DuesAssessment.assessed_at == existing.assessed_at)
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                changed = f"{month} 的核定刚被另一操作改动，请重新核对"
+                raise AssessmentConflictError(changed) from None
         return Assessed("corrected", new)
 
     before = in_force(member_no, month)
@@ -249,12 +260,29 @@ def assess(
     else:
         reason_now = reason if before is not None or newest is not None else "first"
     new = item(reason_now, None)
-    new.save(condition=DuesAssessment.effective_from.does_not_exist())
+    if not dry_run:
+        try:
+            new.save(condition=DuesAssessment.effective_from.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # Written meanwhile by a parallel run: the same inputs are the same assessment.
+            other = _get(member_no, month)
+            if other is not None and _same(other, category, base_fen, amount, text):
+                return Assessed("unchanged", other)
+            raise AssessmentConflictError(f"{month} 的核定刚被另一操作写入，请重新核对") from None
     return Assessed("created", new)
 
 
 def reassess(
-    member_no: str, month: str, reason: str, *, branch_id: str, by: str, rules: Rules | None = None
+    member_no: str,
+    month: str,
+    reason: str,
+    *,
+    branch_id: str,
+    by: str,
+    rules: Rules | None = None,
+    dry_run: bool = False,
 ) -> Assessed | None:
     """The yearly recalculation (or after new rules) of one member: her assessment in force at
     `month`, computed again from `month` with the same category and base (a `set` amount kept).
@@ -283,6 +311,7 @@ def reassess(
         fixed_fen=fixed,
         source=current.source,
         rules=rules,
+        dry_run=dry_run,
     )
 
 
