@@ -113,3 +113,21 @@ def require_member(
     caller: Caller, member_no: str, branch_path: Sequence[str], need: Access = "read"
 ) -> None:
     _require(member_access(caller, member_no, branch_path), need)
+
+
+BRANCH_PRIVATE = "仅本人和所在党支部的书记、支部委员可以查看"
+
+
+def require_own_or_branch_staff(caller: Caller, member_no: str, branch_id: str | None) -> None:
+    """Personal data kept inside her branch (党费基数 and its assessment): the member herself,
+    or a role that applies at her branch itself (支部书记, 支部委员). Staff above the branch
+    (党总支, 党委, 管理员) are refused, unlike `require_member`. `branch_id` None (no such
+    member) is refused alike, so nobody learns which numbers exist."""
+    if member_no == caller.member_no:
+        return
+    if branch_id is not None and any(
+        key in ROLES and ROLES[key].unit_kind == "branch" and role_unit(caller, key) == branch_id
+        for key in caller.roles
+    ):
+        return
+    raise ForbiddenError(BRANCH_PRIVATE)
