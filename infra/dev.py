@@ -276,6 +276,11 @@ def main() -> None:
 
         made, rows = demo_meetings.seed()
         print(f"   示范会议：新写入 {made} 次会议、{rows} 条出勤记录（已有的不变）")
+        print("== Demo dues assessments: every member's 党费核定 and its history")
+        from tools import demo_dues_assessment
+
+        assessed = demo_dues_assessment.seed()
+        print(f"   示范党费核定：新写入 {assessed} 条（已有的不变）")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")
