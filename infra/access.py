@@ -126,7 +126,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # A unit's month row brought up to date when its list is viewed (meeting_plans).
         (UnitMonth, None): ("GetItem", "Query", "UpdateItem"),
         (UnitMonth, "by-month"): ("Query",),
-        # 党费核定 (dues_assessment.py): her assessment in force, one Query.
+        # 党费核定 (dues_assessment.py): her assessment in force, and her history
+        # (api_dues_assessment.py), one Query each.
         (DuesAssessment, None): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'

@@ -124,22 +124,22 @@ def _brackets(value: Any, bad: Any) -> tuple[Bracket, ...]:
     for n, band in enumerate(value, 1):
         where = f"第 {n} 档"
         if not isinstance(band, dict) or set(band) - {"up_to", "rate"}:
-            bad("brackets", f"{where}只能写 up_to 和 rate")
+            bad("brackets", f"{where}只能写 up_to 和 rate", band=n)
             return ()
         rate_text = band.get("rate")
         found = _RATE.match(rate_text) if isinstance(rate_text, str) else None
         if found is None:
-            bad("brackets", f'{where}的 rate 须为百分比文本，如 "1.5%"')
+            bad("brackets", f'{where}的 rate 须为百分比文本，如 "1.5%"', band=n)
             return ()
         last = n == len(value)
         if "up_to" not in band:
             if not last:
-                bad("brackets", f"{where}缺少 up_to：只有最后一档不写上限")
+                bad("brackets", f"{where}缺少 up_to：只有最后一档不写上限", band=n)
                 return ()
             up_to = None
         else:
             if last:
-                bad("brackets", f"{where}是最后一档，不写 up_to（以上全部按此档）")
+                bad("brackets", f"{where}是最后一档，不写 up_to（以上全部按此档）", band=n)
                 return ()
             raw = band["up_to"]
             try:
@@ -147,14 +147,14 @@ def _brackets(value: Any, bad: Any) -> tuple[Bracket, ...]:
                     raise ValueError(raw)
                 up_to = yuan_to_fen(str(raw))
             except ValueError:
-                bad("brackets", f"{where}的 up_to 须为带引号的金额文本（元），最多两位小数")
+                bad("brackets", f"{where}的 up_to 须为带引号的金额文本（元），最多两位小数", band=n)
                 return ()
             if up_to <= above:
-                bad("brackets", f"{where}的 up_to 须高于上一档")
+                bad("brackets", f"{where}的 up_to 须高于上一档", band=n)
                 return ()
         rate = Decimal(found[1]) / 100
         if rate <= 0 or (out and rate < out[-1].rate):
-            bad("brackets", f"{where}的比例须大于 0，且不低于上一档")
+            bad("brackets", f"{where}的比例须大于 0，且不低于上一档", band=n)
             return ()
         out.append(Bracket(above, up_to, rate, rate_text))
         above = up_to or above
@@ -248,9 +248,23 @@ class _Bad:
     def __init__(self, problems: _Problems, head: int, label: str) -> None:
         self.problems, self.head, self.label = problems, head, label
 
-    def __call__(self, field: str, message: str) -> None:
+    def __call__(self, field: str, message: str, band: int = 0) -> None:
         line = self.problems.found.field_line(self.head, field) if field else self.head
+        if band:
+            line = self._band_line(line, band)
         self.problems.at(line, f"类别「{self.label}」字段 {field}：{message}")
+
+    def _band_line(self, start: int, band: int) -> int:
+        """The line of the band'th `{ ... }` of the list starting at line `start`."""
+        seen = 0
+        for n in range(start - 1, len(self.problems.found.lines)):
+            text = self.problems.found.lines[n]
+            if n >= start and text.lstrip().startswith("["):
+                break
+            seen += text.count("{")
+            if seen >= band:
+                return n + 1
+        return start
 
     @property
     def count(self) -> int:
