@@ -24,7 +24,13 @@ from pathlib import Path
 from chalicelib import clock, dues_assessment
 from chalicelib.dues_assessment import AssessmentConflictError, DuesInputError
 from chalicelib.dues_rules import Rules, fen_text, yuan_to_fen
-from tools.registry_import import MemberRecord, RowError, format_errors, load_members
+from tools.registry_import import (
+    MemberRecord,
+    RowError,
+    format_errors,
+    load_members,
+    parse_date,
+)
 from tools.spreadsheet import Row, TableError, read_table
 
 NO, NAME, CATEGORY, BASE, MONTH, FIXED = (
@@ -53,7 +59,13 @@ class BaseRecord:
 
 
 def parse_month(text: str) -> str:
-    """ "2027-01", "2027/1", "2027年1月", or a date cell on the 1st ("2027-01-01") → "2027-01"."""
+    """The month a base takes effect: "2027-01", "2027/1", "2027年1月", or a date cell on the
+    1st ("2027-01-01", or its Excel serial number when the cell lost its date format)."""
+    if re.match(r"^[0-9]{5}$", text.strip()):
+        day = parse_date(text.strip())
+        if day.day != 1:
+            raise ValueError(text)
+        return f"{day.year:04d}-{day.month:02d}"
     found = _MONTH.match(text.strip())
     if found is None:
         raise ValueError(text)
@@ -161,7 +173,7 @@ def validate(
             if cat.kind == "fixed" and fixed_text:
                 bad(
                     FIXED,
-                    f"{cat.label}每月交纳 {fen_text(cat.amount_fen or 0)} 元，不填",
+                    f"{cat.label}每月交纳 {fen_text(cat.amount_fen or 0)} 元，不填固定金额",
                     fixed_text,
                 )
             if cat.kind == "set":
