@@ -251,8 +251,9 @@ def assess(
             f"已有 {newest.effective_from} 的核定：不能改动此前月份的核定，"
             "更正须明确说明原因（--correct --note）"
         )
+    # The base in force already (a file sent again, or a --correct file's untouched rows).
     same_as_before = before is not None and _same(before, category, base_fen, amount, text)
-    if same_as_before and reason == "base_change" and not correct:
+    if same_as_before and reason == "base_change":
         assert before is not None
         return Assessed("unchanged", before)
     if correct and newest is not None and newest.effective_from > month:

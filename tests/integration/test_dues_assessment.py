@@ -266,7 +266,11 @@ def test_import_refuses_changes_to_assessed_months_unless_corrected(org, tmp_pat
     assert "第 3 行 生效月份: 2027-01 已核定（每月 48.00 元），更正须明确说明原因" in err
     assert items("81000004") == []  # nothing written: all or nothing against the database too
     assert import_dues_base.main([path, "--correct"]) == 2
+    rows.append(["81000003", "王芳", "在职", "5200", "2027-09", ""])  # July's base: unchanged
+    path = write_csv(tmp_path / "fix.csv", rows)
     assert import_dues_base.main([path, "--correct", "--note", "一月工资数据有误"]) == 0
+    assert "新核定 1 条，更正 1 条，未变 1 条" in capsys.readouterr().out
+    assert [i.effective_from for i in items("81000003")] == ["2027-01", "2027-07"]
     jan = DuesAssessment.get("81000003", "2027-01", consistent_read=True)
     assert (jan.amount_fen, jan.reason, jan.note) == (4900, "correction", "一月工资数据有误")
     assert jan.replaced[0].amount_fen == 4800
