@@ -282,3 +282,22 @@ def test_import_file_problems(org, tmp_path, capsys):
     path = write_csv(tmp_path / "h.csv", [["81000003", "王芳"]], head=["党员编号", "名字"])
     assert import_dues_base.main([path]) == 1
     assert "表头错误" in capsys.readouterr().err
+
+
+def test_parallel_assessments_of_one_month_make_one_item(org):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(base: int):
+        try:
+            return assess("81000003", "2027-01", "on_salary", base, branch_id="B1",
+                          reason="base_change", by="import").outcome  # fmt: skip
+        except AssessmentConflictError:
+            return "conflict"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(run, [480000] * 8))
+    assert sorted(outcomes) == ["created"] + ["unchanged"] * 7
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(run, [490000, 500000]))
+    assert outcomes == ["conflict", "conflict"]  # January is assessed: neither may change it
+    assert [(i.effective_from, i.base_fen) for i in items("81000003")] == [("2027-01", 480000)]
