@@ -3,7 +3,7 @@ imports and the yearly recalculation would have left it.
 
 - Categories as a power-supply company has them: most members 在职 (after-tax monthly income
   spread over all four bands, a few new hires at or under 3000 元), the long-serving ones
-  often 离退休 (基本离退休费 either side of 5000 元), and two whose dues the branch sets
+  often 离退休 (离退休费总额 either side of 5000 元), and two whose dues the branch sets
   (其他: 长期病休, 内退).
 - History: the first assessment last January, the yearly one this January (a new base from
   finance for most), and from July (once July has come) a base change for about one in six —

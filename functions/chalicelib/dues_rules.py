@@ -26,7 +26,10 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 KINDS = ("brackets", "fixed", "set")
 ROUNDINGS = {"fen_half_up": ("按分四舍五入", 1), "jiao_half_up": ("按角四舍五入", 10)}
 HEADER = ("regulation", "issued", "rounding")
-FIELDS = {"key", "label", "aliases", "kind", "base_label", "brackets", "amount", "min", "max"}
+FIELDS = {
+    "key", "label", "aliases", "kind", "base_label", "brackets", "brackets_of", "amount", "min",
+    "max",
+}  # fmt: skip
 _YUAN = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?$")
 _RATE = re.compile(r"^([0-9]{1,2}(\.[0-9]{1,3})?)%$")
 
@@ -161,7 +164,7 @@ def _brackets(value: Any, bad: Any) -> tuple[Bracket, ...]:
     return tuple(out)
 
 
-def _entry(entry: dict[str, Any], bad: Any) -> Category | None:
+def _entry(entry: dict[str, Any], bad: Any, earlier: dict[str, Category]) -> Category | None:
     before = bad.count
     for name in sorted(set(entry) - FIELDS):
         bad(name, "不认识的字段")
@@ -183,16 +186,22 @@ def _entry(entry: dict[str, Any], bad: Any) -> Category | None:
         bad("kind", f"须为 {' / '.join(KINDS)} 之一")
         return None
     wanted = {
-        "brackets": {"base_label", "brackets"},
+        "brackets": {"base_label"},
         "fixed": {"amount"},
         "set": {"min", "max"},
     }[kind]
     allowed = wanted | {"key", "label", "aliases", "kind"}
-    allowed |= {"fixed": {"min", "max"}, "set": {"amount"}, "brackets": set()}[kind]
+    allowed |= {
+        "fixed": {"min", "max"},
+        "set": {"amount"},
+        "brackets": {"brackets", "brackets_of"},
+    }[kind]
     for name in sorted(set(entry) & FIELDS - allowed):
         bad(name, f"{kind} 类别不用此字段")
     for name in sorted(wanted - set(entry)):
         bad(name, f"{kind} 类别须写此字段")
+    if kind == "brackets" and ("brackets" in entry) == ("brackets_of" in entry):
+        bad("brackets", "brackets 与 brackets_of 须写且只写一个")
     if bad.count > before:
         return None
     base_label, brackets = "", ()
@@ -200,7 +209,16 @@ def _entry(entry: dict[str, Any], bad: Any) -> Category | None:
         base_label = entry["base_label"]
         if not isinstance(base_label, str) or not 1 <= len(base_label.strip()) <= 20:
             bad("base_label", "须为 1–20 个字")
-        brackets = _brackets(entry["brackets"], bad)
+        if "brackets" in entry:
+            brackets = _brackets(entry["brackets"], bad)
+        else:
+            same = (
+                earlier.get(entry["brackets_of"]) if isinstance(entry["brackets_of"], str) else None
+            )
+            if same is None or same.kind != "brackets":
+                bad("brackets_of", "须为前面已写的按比例交纳（brackets）类别的 key")
+            else:
+                brackets = same.brackets
     money = {n: _money(entry[n], bad, n) for n in ("amount", "min", "max") if n in entry}
     low, high, amount = money.get("min"), money.get("max"), money.get("amount")
     if ("min" in entry) != ("max" in entry):
@@ -295,7 +313,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
     names: dict[str, str] = {}
     for entry, head in found.entries:
         bad = problems.for_entry(head, str(entry.get("key", "?")))
-        cat = _entry(entry, bad)
+        cat = _entry(entry, bad, out)
         if cat is None:
             continue
         if cat.key in out:

@@ -18,6 +18,7 @@ from tools import demo_dues_assessment, demo_registry, seed_demo
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 TODAY = date(2026, 12, 2)
+RETIRED = "离退休党员：离退休费总额或养老金总额"
 
 
 def test_every_member_assessed_once_and_explained(dynamodb, at) -> None:
@@ -35,7 +36,7 @@ def test_every_member_assessed_once_and_explained(dynamodb, at) -> None:
     assert all(now) and len(now) == 178
     bands = Counter(i.bracket.split("，")[0] for i in now)
     assert {"在职党员：税后月工资收入 3000 元（含）以下", "在职党员：税后月工资收入 10000 元以上",
-            "离退休党员：基本离退休费 5000 元以上", "离退休党员：基本离退休费 5000 元（含）以下",
+            f"{RETIRED} 5000 元以上", f"{RETIRED} 5000 元（含）以下",
             "其他党员：由党支部核定"} <= set(bands)  # fmt: skip
     assert bands.most_common(1)[0][0].startswith("在职党员")
 

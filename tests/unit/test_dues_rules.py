@@ -16,7 +16,9 @@ from tools import dues_rules as tool
 
 RULES = dues_rules.load()
 SALARY = "在职党员：税后月工资收入"
-RETIRED = "离退休党员：基本离退休费"
+RETIRED = "离退休党员：离退休费总额或养老金总额"
+ANNUAL = "实行年薪制的党员：当月实际领取的薪酬收入"
+SELF = "不按月取得收入的党员：上季度月平均纯收入"
 S2 = f"{SALARY} 3000 元以上至 5000 元（含），按 1% 交纳"
 MIN_WAGE = "领取当地最低工资（生活费）的党员：每月交纳 0.20 元"
 
@@ -50,6 +52,14 @@ CASES = [
     ("retired", "4000", None, ("20.00", f"{RETIRED} 5000 元（含）以下，按 0.5% 交纳", "0.5%")),
     ("retired", "5000", None, ("25.00", f"{RETIRED} 5000 元（含）以下，按 0.5% 交纳", "0.5%")),
     ("retired", "5000.01", None, ("50.00", f"{RETIRED} 5000 元以上，按 1% 交纳", "1%")),
+    (
+        "annual_salary", "3000.01", None,
+        ("30.00", f"{ANNUAL} 3000 元以上至 5000 元（含），按 1% 交纳", "1%"),
+    ),
+    (
+        "self_employed", "10000", None,
+        ("150.00", f"{SELF} 5000 元以上至 10000 元（含），按 1.5% 交纳", "1.5%"),
+    ),
     ("student", None, None, ("0.20", "学生党员：每月交纳 0.20 元", None)),
     ("unemployed", None, None, ("0.20", "下岗失业党员：每月交纳 0.20 元", None)),
     ("relief", None, None, ("0.20", "依靠抚恤或救济生活的党员：每月交纳 0.20 元", None)),
@@ -83,7 +93,7 @@ def test_amount_bracket_and_rate(category, base, fixed, expected):
     [
         ("on_salary", "0", None, "须有大于 0 的税后月工资收入"),
         ("on_salary", None, None, "须有大于 0 的税后月工资收入"),
-        ("retired", "0", None, "须有大于 0 的基本离退休费"),
+        ("retired", "0", None, "须有大于 0 的离退休费总额或养老金总额"),
         ("on_salary", "3000", "30", "不填固定金额"),
         ("student", "3000", None, "按固定金额交纳，不填基数"),
         ("student", None, "1", "每月交纳 0.20 元，不另填金额"),
@@ -182,8 +192,14 @@ def _line(text: str, needle: str) -> int:
         ('key = "retired"', 'key = "on_salary"', None,
          "类别「on_salary」字段 key：与前面的类别重复"),
         ('aliases = ["学生"]', 'aliases = ["在职"]', 'aliases = ["在职"]', "已是类别「on_salary」"),
-        ('base_label = "基本离退休费"', 'base_lable = "基本离退休费"', "base_lable",
+        ('base_label = "离退', 'base_lable = "离退', "base_lable",
          "字段 base_lable：不认识的字段"),
+        ('brackets_of = "on_salary"', 'brackets_of = "student"', 'brackets_of = "student"',
+         "类别「annual_salary」字段 brackets_of：须为前面已写的按比例交纳（brackets）类别的 key"),
+        ('brackets_of = "on_salary"', 'brackets_of = "retired"', 'brackets_of = "retired"',
+         "须为前面已写的"),  # written further down: not yet known
+        ('brackets_of = "on_salary"', 'brackets_of = "on_salary"\nbrackets = []',
+         "brackets = []", "brackets 与 brackets_of 须写且只写一个"),
         ('rounding = "fen_half_up"', 'rounding = "round"', "rounding =", "rounding：须为"),
         ("issued = 2008", 'issued = "二〇〇八"', "issued =", "issued：须写明规定印发的年份"),
         ('regulation = "关于中国共产党党费收缴、使用和管理的规定"', 'regulation = ""',
@@ -206,7 +222,8 @@ def test_not_toml_and_inline_tables(tmp_path):
     problems = _broken(tmp_path, '[[category]]\nkey = "student"', "[[category]\nkey = 1")
     assert "TOML 格式错误" in problems
     problems = _broken(tmp_path, 'rounding = "fen_half_up"', 'rounding = "fen_half_up"\nextra = 1')
-    assert f"{tmp_path / 'dues_rules.toml'}:27: 不认识的「extra」" in problems
+    line = _line((tmp_path / "dues_rules.toml").read_text(encoding="utf-8"), "extra = 1")
+    assert f"{tmp_path / 'dues_rules.toml'}:{line}: 不认识的「extra」" in problems
 
 
 def test_make_dues_rules_checks_and_describes(tmp_path, capsys):

@@ -3,7 +3,7 @@
 - `DuesAssessment`: one assessment of one member, in force from a month (`effective_from`,
   "YYYY-MM") until the next one. The yearly recalculation and a change of base each add an
   item; none is ever overwritten, so every month's amount can be explained afterwards. The
-  base (税后月工资收入 / 基本离退休费) is personal: it is read only through the one scope
+  base (税后月工资收入 / 离退休费总额) is personal: it is read only through the one scope
   check by the member herself and her branch's staff (`dues_assessment.py`).
 
 A correction of a month already assessed (a wrong base, found later) is the one change made
