@@ -5,7 +5,9 @@
 Money is integer fen and rates are `Decimal`: no float ever touches an amount. A category is
 `brackets` (a rate by the band the monthly base falls in, each upper bound included: 「含」),
 `fixed` (one amount a month) or `set` (an amount the branch sets, given in the import, within
-the file's bounds). `Rules.digest` names the file's content, stored with each assessment.
+the file's bounds). A brackets category may share another's bands (`brackets_of`: 年薪制 and
+不按月取得收入 members on the 在职 bands, each with its own base). `Rules.digest` names the
+file's content, stored with each assessment.
 """
 
 from __future__ import annotations
