@@ -31,6 +31,7 @@ from tools.registry_import import load_members
 class Counts:
     created: int = 0
     unchanged: int = 0
+    stale: int = 0  # assessments in force made under other rules than the file's now
     skipped: list[str] = field(default_factory=list)  # "<member_no>: why"
 
 
@@ -48,6 +49,9 @@ def recalculate(
         member = members.get(no)
         if member is None or not member.active:
             continue  # left the registry or deactivated: nothing more to assess
+        current = dues_assessment.in_force(no, month)
+        if current is not None and current.rules_digest != rules.digest:
+            counts.stale += 1
         newest = dues_assessment.latest(no)
         if newest is not None and newest.effective_from > month:
             counts.skipped.append(f"{no}：已有 {newest.effective_from} 的核定，未改动")
@@ -88,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.month} 起重新核定：新核定 {counts.created} 人，未变 {counts.unchanged} 人，"
         f"跳过 {len(counts.skipped)} 人。"
     )
+    if counts.stale:
+        print(f"其中 {counts.stale} 人此前按旧版交纳标准核定（dues_rules.toml 已改动）。")
     for line in counts.skipped:
         print(f"  跳过 {line}")
     if args.dry_run:

@@ -7,12 +7,13 @@ Money is integer fen and rates are `Decimal`: no float ever touches an amount. A
 `fixed` (one amount a month) or `set` (an amount the branch sets, given in the import, within
 the file's bounds). A brackets category may share another's bands (`brackets_of`: 年薪制 and
 不按月取得收入 members on the 在职 bands, each with its own base). `Rules.digest` names the
-file's content, stored with each assessment.
+rules the file holds (not its comments), stored with each assessment.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -336,7 +337,10 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
         issued=issued,
         rounding=rounding,
         categories=out,
-        digest=hashlib.sha256(path.read_bytes()).hexdigest()[:16],
+        # Of the rules, not of the text: a comment edited or a line moved is not a new standard.
+        digest=hashlib.sha256(
+            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()[:16],
     )
 
 

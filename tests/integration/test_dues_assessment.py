@@ -147,6 +147,7 @@ def test_yearly_recalculation_keeps_history_and_reruns_change_nothing(org, at, t
         '{ up_to = "10000", rate = "1.5%" }', '{ up_to = "10000", rate = "1.6%" }'),
         encoding="utf-8")  # fmt: skip
     changed = dues_rules.load(path)
+    assert dues_recalculate.recalculate("2027-04", "rules_change", changed, dry_run=True).stale == 3
     counts = dues_recalculate.recalculate("2027-04", "rules_change", changed)
     assert (counts.created, counts.unchanged) == (1, 2)
     april = in_force("81000003", "2027-04")

@@ -138,6 +138,15 @@ def test_jiao_rounding_when_the_organisation_chooses_it(tmp_path):
     assert rules.digest != RULES.digest
 
 
+def test_the_digest_is_of_the_rules_not_of_the_comments(tmp_path):
+    text = dues_rules.DEFAULT_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "r.toml"
+    path.write_text("# 本组织 2027 年修订\n" + text.replace("\n\n", "\n\n\n"), encoding="utf-8")
+    assert dues_rules.load(path).digest == RULES.digest
+    path.write_text(text.replace('amount = "0.50"', 'amount = "0.80"'), encoding="utf-8")
+    assert dues_rules.load(path).digest != RULES.digest
+
+
 def test_the_file_names_its_regulation_year_and_rounding():
     assert RULES.regulation == "关于中国共产党党费收缴、使用和管理的规定"
     assert RULES.issued == 2008 and RULES.rounding_label == "按分四舍五入"
