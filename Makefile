@@ -5,7 +5,7 @@ REGION ?= ap-east-1
 # Commands that touch tables: make dev's by default, a stage's in AWS with STAGE=dev|prod.
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
-.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
+.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds recruitment-stages bench clean \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -67,6 +67,11 @@ reminders: setup
 ## functions load them, with the 主题党日 warning's day against reminders.toml. ARGS=other.toml
 meeting-kinds: setup
 	@$(PY) -m tools.meeting_kinds $(ARGS)
+
+## The stages and steps of 党员发展 with their time limits (functions/chalicelib/
+## recruitment_stages.toml), checked as the functions load them. ARGS=other.toml
+recruitment-stages: setup
+	@$(PY) -m tools.recruitment_stages $(ARGS)
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup
