@@ -380,3 +380,28 @@ def test_parallel_recordings_of_one_step_record_it_once(stack, org) -> None:
         codes = sorted(pool.map(record, range(8)))
     assert codes.count(200) == 1 and set(codes) <= {200, 409}, codes
     assert [r["step"] for r in stored(pid)["records"]] == ["application", "talk"]
+
+
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [("2026-02-20", "open"), ("2026-02-21", "due"), ("2026-02-27", "due"),
+     ("2026-02-28", "due"), ("2026-03-01", "overdue")],
+)  # fmt: skip
+def test_the_talks_limit_over_http_at_its_boundaries(at, org, routes, today, status) -> None:
+    """Applied on 31 January: the talk by 28 February (one month, the month's last day); due
+    from seven days before, overdue the day after — on her page, her branch's list and her
+    superiors', and in the reminder."""
+    _, people = org
+    day(at, "2026-01-31")
+    pid = ok(register(routes, people["sec1"], applied_on="2026-01-31"), 201)["id"]
+    day(at, today)
+    talk = next_of(ok(call(routes, "GET", f"/recruitment/{pid}", people["sec1"])))["talk"]
+    assert (talk["latest"], talk["status"]) == ("2026-02-28", status)
+    for who, unit in (("sec1", "B1"), ("party", "C1")):
+        listed = ok(call(routes, "GET", f"/units/{unit}/recruitment", people[who]))
+        [person] = [p for g in listed["groups"] for p in g["people"]]
+        assert person["next"]["status"] == status
+        assert (listed["overdue"], listed["due"]) == (status == "overdue", status == "due")
+    at(f"{today}T01:00:00")
+    sent = {d.member_no for d in recruitment_due(Context(clock.local_now()), {"days_ahead": 7})}
+    assert sent == (set() if status == "open" else {"41000001", "41000004", "41000005"})

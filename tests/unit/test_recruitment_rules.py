@@ -25,8 +25,8 @@ def person_before(step: str, stage: str = "activist", extension: int = 0, report
     for key in ORDER[: ORDER.index(step)]:
         if key == "report":
             records += [{"step": "report", "on": dates.get("report", D0)}] * reports
-        elif key == "conversion" or key == "conversion_approval":
-            continue
+        elif key == "conversion":
+            records.append({"step": key, "on": dates.get(key, D0), "outcome": "full"})
         else:
             records.append({"step": key, "on": dates.get(key, D0)})
     return Person(stage=stage, records=records, extension_months=extension)
@@ -192,3 +192,36 @@ def test_make_recruitment_stages_exits_1_naming_the_line(tmp_path, capsys) -> No
     bad.write_text(text.replace('max = "3 months"', 'max = "3 moons"', 1), encoding="utf-8")
     assert tool.main([str(bad)]) == 1
     assert "draft.toml:" in capsys.readouterr().err
+
+
+LIMITED = [s for s in RULES.steps.values() if s.min or s.max or s.repeat]
+
+
+@pytest.mark.parametrize("step", LIMITED, ids=lambda s: s.key)
+@pytest.mark.parametrize("anchor", ["2027-01-31", "2027-03-05", "2028-02-29"])
+def test_every_limit_of_the_file_at_its_boundaries(step, anchor) -> None:
+    """Over the rules themselves: every step with a limit, its prerequisites done on `anchor`;
+    the day before the earliest refused, the day of allowed; due through the latest day,
+    overdue the day after."""
+    stage = "probationary" if step.probation else "candidate"
+    person = person_before(step.key, stage=stage, reports=0 if step.repeat else 4,
+                           **{k: anchor for k in ORDER})  # fmt: skip
+    if step.repeat:  # a repeated step counts from its prerequisite until its first record
+        person.records = [r for r in person.records if r["step"] != step.key]
+    start = d(anchor)
+    earliest = step.min.after(start) if step.min else start
+    limit = step.repeat or step.max
+    latest = limit.after(start) if limit else None
+    result = ("full", None) if step.outcomes else (None, None)
+    if earliest > start:
+        before = earliest - timedelta(days=1)
+        assert status_of(person, step.key, before) == "waiting"
+        with pytest.raises(RuleError, match=f"最早可于 {earliest.isoformat()}"):
+            check(RULES, person, step.key, before, before, *result)
+    check(RULES, person, step.key, earliest, earliest, *result)
+    if latest is not None:
+        assert status_of(person, step.key, latest) == "due"
+        assert status_of(person, step.key, latest + timedelta(days=1)) == "overdue"
+        # Still recordable when late (the record keeps how late).
+        check(RULES, person, step.key, latest + timedelta(days=1), latest + timedelta(days=1),
+              *result)  # fmt: skip
