@@ -24,6 +24,7 @@ from typing import Any
 
 from . import clock, meeting_kinds, points_rules, recruitment
 from .models import Comment, Meeting, Member, OrgUnit, ReviewItem, UnitMonth
+from .models.recruitment import Recruit
 from .models.registry import STAFF_KEY
 from .points import anniversary
 from .scope import Caller, unit_access
@@ -286,7 +287,10 @@ def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
     days = int(params["days_ahead"])
     per: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {}
     for root in ctx.roots():
-        for person, found in recruitment.due_in_tree(root, ctx.day, days):
+        for person in Recruit.by_tree.query(root):  # each root's people, one Query
+            found = recruitment.due_steps(person, ctx.day, days)
+            if not found:
+                continue
             path = ctx.unit_path(person.branch_id, person.branch_path)
             first = min(found, key=lambda n: n.latest or date.max)
             latest = first.latest.isoformat() if first.latest else ""

@@ -526,16 +526,9 @@ def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple
 # --- the reminders' list -----------------------------------------------------------------------
 
 
-def due_in_tree(root: str, today: date, days_ahead: int) -> Iterable[tuple[Recruit, list[Next]]]:
-    """Everyone of a root's tree with steps due within `days_ahead` days or overdue."""
-    rules_ = rules()
-    for person in Recruit.by_tree.query(root):
-        if person.stage in TERMINAL:
-            continue
-        found = [
-            n
-            for n in next_steps(rules_, _view(person), today, days_ahead)
-            if n.status in ("due", "overdue")
-        ]
-        if found:
-            yield person, found
+def due_steps(person: Recruit, today: date, days_ahead: int) -> list[Next]:
+    """Her steps due within `days_ahead` days or overdue (none once the process has ended)."""
+    if person.stage in TERMINAL:
+        return []
+    found = next_steps(rules(), _view(person), today, days_ahead)
+    return [n for n in found if n.status in ("due", "overdue")]
