@@ -14,11 +14,13 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import clock
 from chalicelib.models.recruitment import Recruit
+from chalicelib.recruitment_stages import parse_span
 from tools.fixtures import PASSWORD, bearer, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SECRETARY = "77000001"
+MONTH = parse_span("1 month")  # the talk's limit (31 January + 1 month: the month's last day)
 
 
 def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:
@@ -96,3 +98,18 @@ def test_a_secretary_records_a_step_and_sees_the_next_with_its_date(site, phone,
     expect(recommend.locator(".rc-step-when")).to_contain_text(f"{cn(today)}起可办理")
     expect(phone.locator('.rc-step[data-step="talk"]')).to_have_count(0)
     assert [r.step for r in Recruit.get(people["孙申请"]).records] == ["application", "talk"]
+
+    # Back to the list: register a new applicant through the dialog, landing on her timeline.
+    phone.locator("#rc-back").click()
+    expect(phone.locator(".rc-row")).to_have_count(2)
+    phone.locator("#rc-register").click()
+    dialog = phone.locator(".dj-dialog")
+    dialog.locator(".dj-dialog-ok").click()  # the name is required: said, the dialog stays
+    expect(dialog.locator(".dj-dialog-error")).to_have_text("请填写姓名")
+    dialog.locator('input[name="name"]').fill("冯新来")
+    dialog.locator('select[name="gender"]').select_option("男")
+    dialog.locator(".dj-dialog-ok").click()
+    expect(phone.locator("#rc-name")).to_have_text("冯新来")
+    talk = phone.locator('.rc-step[data-step="talk"] .rc-step-when')
+    expect(talk).to_contain_text(f"最晚{cn(MONTH.after(today))}")
+    assert {p.name for p in Recruit.scan()} == {"孙申请", "赵逾期", "冯新来"}
