@@ -117,6 +117,13 @@ def _recruit_loaded(page: Page) -> None:
     expect(page.locator("#rc-next")).to_have_attribute("aria-busy", "false")
 
 
+def _record_dialog(page: Page) -> None:
+    """The guided step's 记录 dialog open (its form: date, note)."""
+    _recruit_loaded(page)
+    page.locator(".rc-step .rc-record").first.click()
+    expect(page.locator(".dj-dialog .dj-dialog-control").first).to_be_visible()
+
+
 # 党员发展: an applicant of 机关第一党支部, registered by the secretary in `org` (fixed request id).
 RECRUIT_KEY = "layout-recruit-0001"
 RECRUIT = person_id_for(STAFF[0], RECRUIT_KEY)
@@ -152,6 +159,9 @@ SCREENS = [
     Screen("meeting-plan", "/meeting-plan.html", (STAFF_ROLE,), _plan_loaded),
     Screen("recruitment", "/recruitment.html", (STAFF_ROLE,), _recruitment_loaded),
     Screen("recruitment-person", f"/recruitment.html?id={RECRUIT}", (STAFF_ROLE,), _recruit_loaded),
+    Screen(
+        "recruitment-record", f"/recruitment.html?id={RECRUIT}&d", (STAFF_ROLE,), _record_dialog
+    ),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
