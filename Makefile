@@ -6,7 +6,7 @@ REGION ?= ap-east-1
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
-	dues-rules dues-import dues-recalculate \
+	dues-rules dues-import dues-recalculate recruitment-stages \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -83,6 +83,10 @@ dues-import: setup
 ## ARGS="--from 2027-01 [--reason rules_change] [--dry-run]"
 dues-recalculate: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.dues_recalculate $(ARGS)
+## The stages and steps of 党员发展 with their time limits (functions/chalicelib/
+## recruitment_stages.toml), checked as the functions load them. ARGS=other.toml
+recruitment-stages: setup
+	@$(PY) -m tools.recruitment_stages $(ARGS)
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup

@@ -66,6 +66,7 @@ SCREENS = (
     "my-dangjian",
     "quiz",
     "quiz-play",
+    "recruitment",
     "report",
     "review",
     "search",

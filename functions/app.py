@@ -17,6 +17,7 @@ from chalicelib import (
     api_points,
     api_quizzes,
     api_reading,
+    api_recruitment,
     api_review,
     api_share,
     api_votes,
@@ -46,5 +47,6 @@ app.register_blueprint(api_oauth.bp)
 app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)
 app.register_blueprint(api_dues_assessment.bp)
+app.register_blueprint(api_recruitment.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

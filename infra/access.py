@@ -51,13 +51,22 @@ from chalicelib.models import (
     VoteCount,
     WeComCache,
 )
+from chalicelib.models.recruitment import Recruit
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
 ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "api": {
         (OrgUnit, None): ("BatchGetItem", "GetItem"),
-        (Member, None): ("BatchGetItem", "GetItem", "UpdateItem"),
+        # (PutItem, ConditionCheckItem: 党员发展's admission creates her member item, the
+        # conversion checks it, in the transaction with the record: recruitment.py)
+        (Member, None): (
+            "BatchGetItem",
+            "ConditionCheckItem",
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+        ),
         (SessionFamily, None): ("ConditionCheckItem", "GetItem", "PutItem", "UpdateItem"),
         (RefreshToken, None): ("GetItem", "PutItem", "UpdateItem"),
         (LoginThrottle, None): ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
@@ -129,6 +138,12 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # 党费核定 (dues_assessment.py): her assessment in force, and her history
         # (api_dues_assessment.py), one Query each.
         (DuesAssessment, None): ("Query",),
+        # 党员发展 (recruitment.py): a person by key, registered by conditional put, recorded by
+        # conditional update (alone or in the transaction with her member item); a unit's
+        # subtree in one Query; the registry's version bumped for the ranking job on admission.
+        (Recruit, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Recruit, "by-tree"): ("Query",),
+        (RankingState, None): ("UpdateItem",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -154,6 +169,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # the warning marked on each warned branch's month row.
         (Meeting, "by-month"): ("Query",),
         (UnitMonth, None): ("UpdateItem",),
+        # recruitment_due: each root's people in the process, one Query.
+        (Recruit, "by-tree"): ("Query",),
     },
     # The monthly check (meeting_checks.run): the org units whole (small, off the request path),
     # each month's meetings in one Query, the month rows read in one Query and only the changed

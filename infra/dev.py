@@ -281,6 +281,10 @@ def main() -> None:
 
         assessed = demo_dues_assessment.seed()
         print(f"   示范党费核定：新写入 {assessed} 条（已有的不变）")
+        print("== Demo 党员发展: people at every stage, one overdue (demo_recruitment.py)")
+        from tools import demo_recruitment
+
+        print(f"   示范党员发展：新写入 {demo_recruitment.seed()} 人（已有的不变）")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from . import clock, meeting_kinds, points_rules
+from . import clock, meeting_kinds, points_rules, recruitment
 from .models import Comment, Meeting, Member, OrgUnit, ReviewItem, UnitMonth
+from .models.recruitment import Recruit
 from .models.registry import STAFF_KEY
 from .points import anniversary
 from .scope import Caller, unit_access
@@ -274,6 +275,43 @@ def check_theme_day_schedule(every: str, day: int | None) -> str | None:
     return None
 
 
+# --- 党员发展 (issue 15) -----------------------------------------------------------------------
+
+
+def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """Staff who may manage the branch of a person in the process with a step due within
+    `days_ahead` days or overdue (recruitment_stages.toml's limits): the branch's secretary,
+    the general branch's and committee's staff, the administrators. One message per recipient
+    (the outbox keeps one per recipient and day): the most urgent person, how many, and the
+    nearest unit above all of them (the link's list)."""
+    days = int(params["days_ahead"])
+    per: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {}
+    for root in ctx.roots():
+        for person in Recruit.by_tree.query(root):  # each root's people, one Query
+            found = recruitment.due_steps(person, ctx.day, days)
+            if not found:
+                continue
+            path = ctx.unit_path(person.branch_id, person.branch_path)
+            first = min(found, key=lambda n: n.latest or date.max)
+            latest = first.latest.isoformat() if first.latest else ""
+            for member_no in ctx.managers_of(path):
+                per.setdefault(member_no, []).append((latest, person.name, first.step.label, path))
+    for member_no, items in sorted(per.items()):
+        items.sort()
+        latest, name, step, _ = items[0]
+        common = _common_path([item[3] for item in items])
+        yield Delivery(
+            member_no,
+            {
+                "name": name if len(items) == 1 else f"{name}等{len(items)}人",
+                "stage": step,
+                "due": _cn_date(date.fromisoformat(latest)) if latest else "",
+                "count": len(items),
+                "unit_id": common[-1] if common else items[0][3][-1],
+            },
+        )
+
+
 # --- the declarations -------------------------------------------------------------------------
 
 Resolver = Callable[[Context, Fields], Iterable[Delivery]]
@@ -347,10 +385,16 @@ AUDIENCES: dict[str, Audience] = {
         ),
         Audience(
             "recruitment_due",
-            "党员发展到期或逾期环节的支部书记",
-            {"name": "欧阳晓明", "stage": "入党积极分子", "due": "2027年1月5日"},
+            "党员发展有环节到期或逾期的支部的书记及上级党组织的管理人员",
+            {
+                "name": "欧阳晓明等200人",
+                "stage": "上级党委审批（接收预备党员）",
+                "due": "2027年12月25日",
+                "count": 200,
+                "unit_id": "X" * 32,
+            },
             {"days_ahead": 7},
-            waiting_for="issue 15（党员发展）",
+            resolve=recruitment_due,
         ),
         Audience(
             "request_overdue",

@@ -25,12 +25,15 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from chalicelib import clock
+from chalicelib.recruitment import person_id_for
 from tests.e2e.conftest import WECHAT_UA
 from tools.fixtures import PASSWORD, bearer, make_member, rid
 
@@ -106,6 +109,25 @@ def _plan_loaded(page: Page) -> None:
     expect(page.locator("#plan-items .plan-item").first).to_be_visible()
 
 
+def _recruitment_loaded(page: Page) -> None:
+    expect(page.locator("#rc-groups")).to_have_attribute("aria-busy", "false")
+
+
+def _recruit_loaded(page: Page) -> None:
+    expect(page.locator("#rc-next")).to_have_attribute("aria-busy", "false")
+
+
+def _record_dialog(page: Page) -> None:
+    """The guided step's 记录 dialog open (its form: date, note)."""
+    _recruit_loaded(page)
+    page.locator(".rc-step .rc-record").first.click()
+    expect(page.locator(".dj-dialog .dj-dialog-control").first).to_be_visible()
+
+
+# 党员发展: an applicant of 机关第一党支部, registered by the secretary in `org` (fixed request id).
+RECRUIT_KEY = "layout-recruit-0001"
+RECRUIT = person_id_for(STAFF[0], RECRUIT_KEY)
+
 SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
@@ -135,6 +157,11 @@ SCREENS = [
     Screen("review", "/review.html", (STAFF_ROLE,)),
     Screen("moderation", "/moderation.html", (STAFF_ROLE,), _recent_comments),
     Screen("meeting-plan", "/meeting-plan.html", (STAFF_ROLE,), _plan_loaded),
+    Screen("recruitment", "/recruitment.html", (STAFF_ROLE,), _recruitment_loaded),
+    Screen("recruitment-person", f"/recruitment.html?id={RECRUIT}", (STAFF_ROLE,), _recruit_loaded),
+    Screen(
+        "recruitment-record", f"/recruitment.html?id={RECRUIT}&d", (STAFF_ROLE,), _record_dialog
+    ),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
@@ -182,6 +209,15 @@ def org(site) -> None:
         timeout=30,
     )
     assert r.status_code == 200, r.text
+    # 党员发展: one applicant with the longest name, applied 40 days ago (her talk overdue).
+    r = requests.post(
+        f"{site.url}/api/units/B0101/recruitment",
+        json={"name": "欧阳" * 5, "applied_on": f"{clock.today() - timedelta(days=40)}",
+              "gender": "女", "phone": "13900001111", "request_key": RECRUIT_KEY},
+        headers=bearer(staff),
+        timeout=30,
+    )  # fmt: skip
+    assert r.status_code in (200, 201), r.text
     stream_poller.drain()
     ranking.compute_boards()
     # 消息: an unread and a read message of the longest title WeCom takes, each, and a short one.

@@ -10,14 +10,14 @@ let counter = 0;
 const openDialogs = new Set(); // each open dialog's way to cancel itself
 
 function focusables(root) {
-  return [...root.querySelectorAll('button, textarea, input, [href], [tabindex]:not([tabindex="-1"])')].filter(
+  return [...root.querySelectorAll('button, textarea, input, select, [href], [tabindex]:not([tabindex="-1"])')].filter(
     (node) => !node.disabled && !node.hidden,
   );
 }
 
 // One dialog; resolves with the textarea's trimmed text (or true without one) on 确定, null on
 // 取消 or Esc.
-async function open({ title, text = '', ok = '确定', cancel = '取消', input = null, danger = false }) {
+async function open({ title, text = '', ok = '确定', cancel = '取消', input = null, danger = false, fields = null }) {
   await uiStyles();
   return new Promise((resolve) => {
     const id = `dj-dialog-${(counter += 1)}`;
@@ -52,6 +52,12 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
       if (input.required) area.required = true;
       body.append(area, error);
     }
+    const controls = fields ? fieldControls(fields, id) : [];
+    if (fields) {
+      for (const control of controls) body.append(control.row);
+      error.setAttribute('aria-live', 'assertive');
+      body.append(error);
+    }
     const foot = el('div', 'dj-dialog-ft');
     const no = el('button', 'dj-dialog-btn dj-dialog-cancel', cancel);
     const yes = el('button', `dj-dialog-btn dj-dialog-ok${danger ? ' is-warn' : ''}`, ok);
@@ -77,6 +83,20 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
       resolve(value);
     }
     function accept() {
+      if (fields) {
+        const missing = controls.find((c) => c.spec.required && !c.node.value.trim());
+        if (missing) {
+          error.textContent = `请填写${missing.spec.label}`;
+          error.hidden = false;
+          missing.node.setAttribute('aria-invalid', 'true');
+          missing.node.focus();
+          return;
+        }
+        const values = {};
+        for (const c of controls) values[c.spec.name] = c.node.value.trim();
+        close(values);
+        return;
+      }
       if (!area) {
         close(true);
         return;
@@ -124,8 +144,54 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
     document.body.append(root);
     document.body.style.overflow = 'hidden'; // the page behind does not scroll
     // The reason to write, else the safe choice for a destructive action, else 确定.
-    (area || (danger ? no : yes)).focus();
+    (area || (controls[0] && controls[0].node) || (danger ? no : yes)).focus();
   });
+}
+
+// The labelled controls of a form dialog: date, text, number inputs and selects.
+function fieldControls(fields, id) {
+  return fields.map((spec, n) => {
+    const row = el('label', 'dj-dialog-field');
+    row.append(el('span', 'dj-dialog-label', spec.label));
+    let node;
+    if (spec.options) {
+      node = el('select', 'dj-dialog-control');
+      for (const option of spec.options) {
+        const item = el('option', '', option.label);
+        item.value = option.value;
+        node.append(item);
+      }
+    } else {
+      node = el('input', 'dj-dialog-control');
+      node.type = spec.type || 'text';
+      if (spec.min) node.min = spec.min;
+      if (spec.max) node.max = spec.max;
+      if (spec.maxLength) node.maxLength = spec.maxLength;
+      if (spec.placeholder) node.placeholder = spec.placeholder;
+      if (spec.inputMode) node.inputMode = spec.inputMode;
+      node.autocomplete = 'off';
+    }
+    node.id = `${id}-f${n}`;
+    node.name = spec.name;
+    if (spec.value !== undefined) node.value = spec.value;
+    if (spec.required) node.required = true;
+    node.addEventListener('input', () => node.removeAttribute('aria-invalid'));
+    row.append(node);
+    return { spec, node, row };
+  });
+}
+
+/**
+ * A small form: resolves with {name: trimmed value} on 确定, null when cancelled. A required
+ * field left empty is named and keeps the dialog open.
+ * @param {{title: string, text?: string, ok?: string, cancel?: string,
+ *   fields: Array<{name: string, label: string, type?: string, value?: string, min?: string,
+ *   max?: string, maxLength?: number, placeholder?: string, inputMode?: string, required?: boolean,
+ *   options?: Array<{value: string, label: string}>}>}} options
+ * @returns {Promise<Object<string, string>|null>}
+ */
+export function formDialog(options) {
+  return open(options);
 }
 
 /**
