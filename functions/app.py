@@ -18,6 +18,7 @@ from chalicelib import (
     api_reading,
     api_review,
     api_share,
+    api_transfers,
     api_votes,
     schedules,
     streams,
@@ -44,5 +45,6 @@ app.register_blueprint(api_meeting_plans.bp)
 app.register_blueprint(api_oauth.bp)
 app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)
+app.register_blueprint(api_transfers.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -51,13 +51,14 @@ from chalicelib.models import (
     VoteCount,
     WeComCache,
 )
+from chalicelib.models.transfers import LetterCounter, Transfer
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
 ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "api": {
         (OrgUnit, None): ("BatchGetItem", "GetItem"),
-        (Member, None): ("BatchGetItem", "GetItem", "UpdateItem"),
+        (Member, None): ("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
         (SessionFamily, None): ("ConditionCheckItem", "GetItem", "PutItem", "UpdateItem"),
         (RefreshToken, None): ("GetItem", "PutItem", "UpdateItem"),
         (LoginThrottle, None): ("DeleteItem", "GetItem", "PutItem", "UpdateItem"),
@@ -110,6 +111,7 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Attendance, None): (
             "BatchGetItem",
             "BatchWriteItem",
+            "DeleteItem",
             "GetItem",
             "PutItem",
             "Query",
@@ -128,6 +130,14 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (UnitMonth, "by-month"): ("Query",),
         # 党费核定 (dues_assessment.py): her assessment in force, one Query.
         (DuesAssessment, None): ("Query",),
+        # 组织关系转接 (transfers.py): a transfer by key and an organisation's by index; the
+        # 介绍信 counter in the letter's transaction; the move creates an incoming member (Put,
+        # above), withdraws invitations (Attendance Delete, above) and bumps the registry's
+        # version for the ranking job.
+        (Transfer, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Transfer, "by-org"): ("Query",),
+        (LetterCounter, None): ("GetItem", "UpdateItem"),
+        (RankingState, None): ("UpdateItem",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -153,6 +163,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # the warning marked on each warned branch's month row.
         (Meeting, "by-month"): ("Query",),
         (UnitMonth, None): ("UpdateItem",),
+        # transfer_overdue: each root's transfers (one Query).
+        (Transfer, "by-org"): ("Query",),
     },
     # The monthly check (meeting_checks.run): the org units whole (small, off the request path),
     # each month's meetings in one Query, the month rows read in one Query and only the changed
