@@ -139,7 +139,7 @@ def view(caller: Caller, t: Transfer, unit_id: str | None = None) -> dict[str, A
                 "label": ACT_LABELS.get(s.act, s.act),
                 "by": s.by,
                 "by_name": s.by_name,
-                "at": int(s.at),
+                "time": int(s.at),
                 "note": s.note,
             }
             for s in t.steps or []
@@ -168,7 +168,9 @@ def detail(caller: Caller, transfer_id: str) -> dict[str, Any]:
     send, recv = _sides(caller, t)
     if send == "none" and recv == "none" and caller.member_no != t.member_no:
         raise NotFoundError(NOT_FOUND)
-    return view(caller, t)
+    out = view(caller, t)
+    out["org_name"] = registry.unit_names([t.org]).get(t.org, "")  # the letter's signature
+    return out
 
 
 def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
