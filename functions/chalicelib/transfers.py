@@ -434,6 +434,12 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
     reason = _text(body.get("reason"), "转接原因", REASON_MAX, required=False) or "转入"
     if registry.get_member(member_no, consistent=True) is not None:
         raise ConflictError("该党员编号已在本组织的党员名册中")
+    waiting = Transfer.by_org.query(
+        target.path[0],
+        filter_condition=(Transfer.member_no == member_no) & (Transfer.state == "pending"),
+    )
+    if any(w.kind == "in" for w in waiting):
+        raise ConflictError("该党员已登记转入，正在等待确认接收")
     t = _new(tid, "in", member_no, name or "", staff, reason)
     t.status, t.joined_on, t.phone = status, joined, phone
     t.to_unit, t.to_name, t.to_path = target.unit_id, target.name, list(target.path)
@@ -530,8 +536,12 @@ def decide(
     except TransactionCancelled as exc:
         if exc.failed("transfer"):
             return decide(caller, staff, transfer_id, decision, note)  # taken meanwhile
+        if exc.failed("member") and t.kind == "in":
+            raise ConflictError("该党员编号已在党员名册中，无法确认接收，请核实后撤回") from None
         if exc.failed("member"):
-            raise ConflictError("该党员的党员信息已变化，无法办理，请核实后撤回") from None
+            raise ConflictError(
+                "该党员的党员信息已变化（所在支部或状态），无法办理，请核实后撤回"
+            ) from None
         raise
     done = load(transfer_id, consistent=True)
     settle_if_needed(done)
@@ -611,7 +621,9 @@ def _move(tx: Transaction, t: Transfer) -> None:
         "member",
         Member(t.member_no),
         actions=actions,
-        condition=(Member.transfer_id == t.transfer_id) & (Member.branch_id == t.from_unit),
+        condition=(Member.transfer_id == t.transfer_id)
+        & (Member.branch_id == t.from_unit)
+        & (Member.active == True),  # noqa: E712 - a PynamoDB condition
     )
 
 

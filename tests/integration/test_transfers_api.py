@@ -334,11 +334,20 @@ def test_overdue_at_the_boundary(stack, org, at):
         "letter_without_org",
         "arrival_bad_date",
         "arrival_existing_number",
+        "arrival_registered_twice",
+        "decision_unknown",
+        "other_side_decides",
     ],
 )
 def test_bad_input_is_refused_in_chinese_and_changes_nothing(stack, org, case):
     sec1, a = org["sec1"], org["a"]
     first = start(stack, sec1, org["b"].member_no).json()  # an open transfer to work against
+    arrival0 = {
+        "member_no": "95000008", "name": "吴刚", "to_unit": "B2", "status": "full",
+        "joined_on": "2012-07-01", "letter_no": "〔2026〕第002号", "other_org": "外单位",
+        "request_key": rid(),
+    }  # fmt: skip
+    assert call(stack, "POST", "/transfer-arrivals", org["sec2"], json=arrival0).status_code == 201
     snapshot = (
         sorted((t.transfer_id, t.state, len(t.steps)) for t in transfers_now()),
         sorted((m.member_no, m.branch_id, m.transfer_id, m.active) for m in Member.scan()),
@@ -373,6 +382,16 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(stack, org, case):
             stack, "POST", "/transfer-arrivals", org["sec2"],
             json={**arrival, "member_no": org["m2"].member_no},
         ),
+        "arrival_registered_twice": lambda: call(
+            stack, "POST", "/transfer-arrivals", org["sec2"],
+            json={**arrival0, "request_key": rid()},
+        ),
+        "decision_unknown": lambda: call(
+            stack, "POST", decision, org["sec2"], json={"decision": "receipt"}
+        ),
+        "other_side_decides": lambda: call(
+            stack, "POST", decision, org["sec3"], json={"decision": "approve"}
+        ),
     }[case]()  # fmt: skip
     assert 400 <= r.status_code < 500, r.text
     message = r.json()["Message"]
@@ -393,3 +412,21 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(stack, org, case):
 def test_branches_list_is_the_organisations(stack, org):
     got = call(stack, "GET", "/transfer-branches", org["sec1"]).json()["branches"]
     assert sorted(b["id"] for b in got) == ["B1", "B2", "B3"]
+
+
+def test_a_member_whose_registry_changed_meanwhile_is_not_moved(stack, org):
+    """Deactivated by an import while her transfer was open: the approval is refused (409) and
+    changes nothing; the sending side withdraws it, which frees her."""
+    a = org["a"]
+    t = start(stack, org["sec1"], a.member_no).json()
+    Member(a.member_no).update(actions=[Member.active.set(False)])
+    r = call(stack, "POST", f"/transfers/{t['id']}/decision", org["sec2"],
+             json={"decision": "approve"})  # fmt: skip
+    assert r.status_code == 409 and "党员信息已变化" in r.json()["Message"]
+    stored = Transfer.get(t["id"], consistent_read=True)
+    assert (stored.state, len(stored.steps)) == ("pending", 1)
+    assert Member.get(a.member_no, consistent_read=True).branch_id == "B1"
+    r = call(stack, "POST", f"/transfers/{t['id']}/decision", org["sec1"],
+             json={"decision": "cancel", "note": "该同志已办理退休"})  # fmt: skip
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    assert Member.get(a.member_no, consistent_read=True).transfer_id is None
