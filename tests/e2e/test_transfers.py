@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from chalicelib import clock
 from chalicelib.models import Member
 from tools.fixtures import PASSWORD, make_member, make_tree
 
@@ -89,3 +90,36 @@ def test_a_transfer_started_and_approved_on_the_phone(site, phone: Page):
 
     sign_in(phone, site.url, MEMBER, "/me.html")
     expect(phone.locator("#me-branch")).to_have_text("第二党支部")
+
+
+def test_the_letter_prints_on_one_a4_page(site, phone: Page):
+    """The 介绍信 out: its number and the member's name filled into the organisation's text;
+    printed (print media) without the site's bars, on one A4 sheet."""
+    make_tree()
+    make_member(SENDER, "B1", name="钱书记", roles=("branch_secretary",))
+    make_member(MEMBER, "B1", name="李党员")
+    sign_in(phone, site.url, SENDER, "/transfers.html")
+    phone.get_by_text("转出本组织（开具介绍信）").click()
+    phone.select_option("#tr-member", value=MEMBER)
+    phone.fill("#tr-org", "国网某某市供电公司党委")
+    phone.fill("#tr-reason", "调往外单位工作")
+    phone.click("#tr-submit")
+    item = phone.locator("#tr-open .tr-item", has_text="李党员")
+    expect(item).to_contain_text(f"〔{clock.today().year}〕第001号")
+    item.get_by_role("link", name="介绍信").click()
+    expect(phone).to_have_url(re.compile(r"/transfer-letter\.html\?id=tr_"))
+    letter = phone.locator("#tl")
+    expect(letter).to_contain_text(
+        "兹介绍李党员同志（正式党员）的党员组织关系由我单位第一党支部转去你处"
+    )
+    expect(letter).to_contain_text("国网某某市供电公司党委：")
+    expect(phone.locator("#tl-print")).to_be_enabled()
+    phone.emulate_media(media="print")
+    expect(phone.locator(".topbar")).to_be_hidden()
+    expect(phone.locator(".tabbar")).to_be_hidden()
+    expect(phone.locator("#tl-tools")).to_be_hidden()
+    # Chromium's PDF of the page as printed: one A4 page (595 × 842 pt).
+    data = phone.pdf(prefer_css_page_size=True)
+    pages = re.findall(rb"/Type\s*/Page\b(?!s)", data)
+    assert len(pages) == 1
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 59[45]\.?\d* 84[12]", data)

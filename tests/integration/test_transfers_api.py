@@ -117,7 +117,13 @@ def test_transfer_between_branches_end_to_end(stack, org):
     this_month = points.month_key(clock.today())
     before = {
         bid: Board.get(bid).data
-        for bid in (f"branch#B1#{last_month}", f"branch#B2#{last_month}", f"redblack#{last_month}")
+        for bid in (
+            f"branch#B1#{last_month}",
+            f"branch#B2#{last_month}",
+            f"committee#C1#{last_month}",
+            f"redblack#{last_month}",
+            f"org#{last_month}",
+        )
     }
     assert before[f"branch#B1#{last_month}"]["entries"][0]["id"] == a.member_no
 
