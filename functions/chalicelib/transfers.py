@@ -175,7 +175,11 @@ def detail(caller: Caller, transfer_id: str) -> dict[str, Any]:
 
 def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
     """A unit's transfers, outgoing and incoming, open first (staff; superiors read)."""
-    unit = registry.get_unit(unit_id)
+    try:
+        unit = registry.get_unit(unit_id)
+    except NotFoundError:  # answered as a unit out of scope: nobody learns which ids exist
+        scope.require_unit(caller, (), "read")
+        raise
     scope.require_unit(caller, unit.path, "read")
     rows = [
         t
@@ -502,7 +506,7 @@ def decide(
         if last is not None and last.act == decision and last.by == staff.member_no:
             settle_if_needed(t)
             return view(caller, load(transfer_id, consistent=True))
-        raise ConflictError(f"该转接已{STATE_LABELS.get(t.state, '结束')}，无需重复办理")
+        raise ConflictError(f"该转接{STATE_LABELS.get(t.state, '已结束')}，无需重复办理")
     step = _step(decision, staff, text)
     ends = {
         "approve": "done",

@@ -195,7 +195,11 @@ def test_transfer_between_branches_end_to_end(stack, org):
     assert again.status_code == 200 and len(again.json()["steps"]) == 2
     other = call(stack, "POST", f"/transfers/{t['id']}/decision", org["g1"],
                  json={"decision": "approve"})  # fmt: skip
-    assert other.status_code == 409 and "已办结" in other.json()["Message"]
+    assert other.status_code == 409
+    assert other.json()["Message"] == "该转接已办结，无需重复办理"
+    # A unit out of her scope and one that does not exist are answered alike.
+    assert call(stack, "GET", "/units/B3/transfers", sec1).status_code == 403
+    assert call(stack, "GET", "/units/NOPE/transfers", sec1).status_code == 403
 
 
 def test_parallel_approvals_move_her_once(stack, org):
