@@ -109,8 +109,9 @@ def view(caller: Caller, t: Transfer, unit_id: str | None = None) -> dict[str, A
     send, recv = _sides(caller, t)
     days = prescribed_days()
     direction = None
-    if unit_id:
-        direction = "out" if unit_id in (t.from_path or []) else "in"
+    if unit_id:  # as the unit's list sees it; "within": between two branches under it
+        sends, receives = unit_id in (t.from_path or []), unit_id in (t.to_path or [])
+        direction = "within" if sends and receives else "out" if sends else "in"
     return {
         "id": t.transfer_id,
         "kind": t.kind,

@@ -102,6 +102,10 @@ def _messages_loaded(page: Page) -> None:
 
 
 def _transfers_loaded(page: Page) -> None:
+    """Staff: the unit's list and the form; a member: her own transfer (none here)."""
+    if page.url.endswith("/transfers.html"):
+        expect(page.locator("#tr-mine-text")).not_to_be_empty()
+        return
     expect(page.locator("#tr-open")).to_have_attribute("aria-busy", "false")
     expect(page.locator("#tr-submit")).to_be_enabled()
 
@@ -156,7 +160,7 @@ SCREENS = [
     Screen("review", "/review.html", (STAFF_ROLE,)),
     Screen("moderation", "/moderation.html", (STAFF_ROLE,), _recent_comments),
     Screen("meeting-plan", "/meeting-plan.html", (STAFF_ROLE,), _plan_loaded),
-    Screen("transfers", "/transfers.html", (STAFF_ROLE,), _transfers_loaded),
+    Screen("transfers", "/transfers.html", SIGNED_IN, _transfers_loaded),
     Screen("transfer-letter", _letter_path(), (STAFF_ROLE,), _letter_loaded),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]

@@ -62,6 +62,13 @@ def test_a_transfer_started_and_approved_on_the_phone(site, phone: Page):
     assert Member.get(MEMBER, consistent_read=True).transfer_id
     sign_out(phone, site.url)
 
+    # The member, on the same page: her own transfer and what it waits for.
+    sign_in(phone, site.url, MEMBER, "/transfers.html")
+    expect(phone.locator("#tr-mine-text")).to_contain_text("转往第二党支部，办理中")
+    expect(phone.locator("#tr-mine-text")).to_contain_text("现待接收支部确认")
+    expect(phone.locator("#tr-open")).to_be_hidden()
+    sign_out(phone, site.url)
+
     sign_in(phone, site.url, RECEIVER, "/transfers.html")
     item = phone.locator("#tr-open .tr-item", has_text="李党员")
     expect(item).to_contain_text("转入本组织")

@@ -23,6 +23,8 @@ const ACTIONS = {
   confirm: { label: '确认接收', title: '确认已收到组织关系？', text: '确认后该党员成为本支部的在册党员。' },
 };
 
+const DIRECTIONS = { in: '（转入本组织）', out: '（转出）', within: '（下级支部之间）' };
+
 function key() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -98,7 +100,7 @@ function item(t) {
   li.append(head);
   const facts = el('dl', 'tr-facts');
   const fact = (name, value) => facts.append(el('dt', '', name), el('dd', '', value));
-  fact('类型', `${t.kind_label}${t.direction === 'in' ? '（转入本组织）' : t.direction === 'out' ? '（转出）' : ''}`);
+  fact('类型', `${t.kind_label}${DIRECTIONS[t.direction] || ''}`);
   fact('去向', route(t));
   if (t.letter_no) fact('介绍信', t.letter_no);
   fact('原因', t.reason);
@@ -243,10 +245,14 @@ function setUpArrival() {
   });
 }
 
-async function defaultUnit() {
-  const me = await api('/api/me');
-  const roles = me.roles || [];
-  return roles.length ? roles[0].unit.id : me.branch.id;
+// A member without a role: her own transfer, if one is open (what it waits for, since when).
+async function showMine() {
+  const { transfer } = await api('/api/me/transfer');
+  $('tr-staff').hidden = true;
+  $('tr-mine').hidden = false;
+  $('tr-mine-text').textContent = transfer
+    ? `${transfer.kind_label}：转往${transfer.to}，${transfer.state_label}，${day(transfer.started_at)}发起，现待${transfer.waiting}。`
+    : '您目前没有正在办理的组织关系转接。如需转接，请联系所在支部书记。';
 }
 
 function signedOut() {
@@ -266,7 +272,12 @@ async function main() {
   }
   try {
     if (!unitId) {
-      unitId = await defaultUnit();
+      const me = await api('/api/me');
+      if (!(me.roles || []).length) {
+        await showMine();
+        return;
+      }
+      unitId = me.roles[0].unit.id;
       history.replaceState(null, '', `/transfers.html?unit=${encodeURIComponent(unitId)}`);
     }
     const view = await load();
