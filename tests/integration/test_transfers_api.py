@@ -205,6 +205,9 @@ def test_transfer_between_branches_end_to_end(stack, org):
 def test_parallel_approvals_move_her_once(stack, org):
     t = start(stack, org["sec1"], org["a"].member_no).json()
     version = RankingState.get("meta", "registry").version
+    # The general branch's committee member reads it as a move inside her subtree.
+    [seen] = call(stack, "GET", "/units/G1/transfers", org["g1"]).json()["transfers"]
+    assert (seen["direction"], seen["may"]) == ("within", ["approve", "refuse", "cancel"])
 
     def approve(who):
         return call(stack, "POST", f"/transfers/{t['id']}/decision", who,
