@@ -269,6 +269,8 @@ def test_letter_numbers_are_unique_and_sequential_under_parallel_creation(stack,
 
 def test_out_with_receipt_and_in_confirmed(stack, org):
     b, sec1, sec2 = org["b"], org["sec1"], org["sec2"]
+    coming = _meeting("mt_transfer_out_cm", "C1", datetime.now(UTC) + timedelta(days=4),
+                      "scheduled", [b.member_no, sec1.member_no])  # fmt: skip
     login = {"member_no": b.member_no, "password": PASSWORD}
     assert requests.post(f"{stack.url}/api/auth/login", json=login, timeout=30).status_code == 200
     body = {"member_no": b.member_no, "other_org": "省电力公司党委", "reason": "调动",
@@ -281,6 +283,8 @@ def test_out_with_receipt_and_in_confirmed(stack, org):
     gone = Member.get(b.member_no, consistent_read=True)
     assert not gone.active and gone.remind_key is None and gone.transferred_out_at
     assert gone.name == "李强" and gone.branch_id == "B1"  # her record stays
+    # Out of the organisation: even the committee's coming meeting no longer invites her.
+    assert [a.member_no for a in Attendance.query(coming.meeting_id)] == [sec1.member_no]
     assert requests.post(f"{stack.url}/api/auth/login", json=login, timeout=30).status_code == 401
     assert call(stack, "GET", "/me", b).status_code == 401  # her tokens end at once
 
