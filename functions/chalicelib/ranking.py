@@ -17,6 +17,9 @@ Boards (period = a month "m2026-11" or a year "y2026"):
   kept even where rankings are switched off).
 Periods: this and the previous month (its last minutes came after the last run), this year, and
 the last one in January.
+A member moved by 组织关系转接 (transfers.py) counts, in the month of the move, on her former
+branch for the closed periods before it (`placements`: last month, last year in January) and on
+her new branch for the rest, so a closed month's boards do not change when she moves.
 
 Stars by percentile in the peer group (seed 000: the best get 5★): the share of the group with
 strictly more points decides — under 10 % ahead 5★, under 30 % 4★, under 70 % 3★, under 90 % 2★,
