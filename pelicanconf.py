@@ -70,6 +70,8 @@ SCREENS = (
     "report",
     "review",
     "search",
+    "transfer-letter",
+    "transfers",
 )
 
 # The review gate (plugins/review_gate): where approvals come from. "dynamodb" reads the approved

@@ -20,6 +20,7 @@ from chalicelib import (
     api_recruitment,
     api_review,
     api_share,
+    api_transfers,
     api_votes,
     schedules,
     streams,
@@ -48,5 +49,6 @@ app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)
 app.register_blueprint(api_dues_assessment.bp)
 app.register_blueprint(api_recruitment.bp)
+app.register_blueprint(api_transfers.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -52,6 +52,7 @@ from chalicelib.models import (
     WeComCache,
 )
 from chalicelib.models.recruitment import Recruit
+from chalicelib.models.transfers import LetterCounter, Transfer
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
@@ -59,7 +60,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "api": {
         (OrgUnit, None): ("BatchGetItem", "GetItem"),
         # (PutItem, ConditionCheckItem: 党员发展's admission creates her member item, the
-        # conversion checks it, in the transaction with the record: recruitment.py)
+        # conversion checks it, in the transaction with the record: recruitment.py; a transfer in
+        # creates hers: transfers.py)
         (Member, None): (
             "BatchGetItem",
             "ConditionCheckItem",
@@ -119,6 +121,7 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Attendance, None): (
             "BatchGetItem",
             "BatchWriteItem",
+            "DeleteItem",
             "GetItem",
             "PutItem",
             "Query",
@@ -143,6 +146,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # subtree in one Query; the registry's version bumped for the ranking job on admission.
         (Recruit, None): ("GetItem", "PutItem", "UpdateItem"),
         (Recruit, "by-tree"): ("Query",),
+        # 组织关系转接 (transfers.py): a transfer by key and an organisation's by index; the
+        # 介绍信 counter in the letter's transaction; the move creates an incoming member (Put,
+        # above), withdraws invitations (Attendance Delete, above) and bumps the registry's
+        # version for the ranking job.
+        (Transfer, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Transfer, "by-org"): ("Query",),
+        (LetterCounter, None): ("GetItem", "UpdateItem"),
         (RankingState, None): ("UpdateItem",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
@@ -171,6 +181,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (UnitMonth, None): ("UpdateItem",),
         # recruitment_due: each root's people in the process, one Query.
         (Recruit, "by-tree"): ("Query",),
+        # transfer_overdue: each root's transfers (one Query).
+        (Transfer, "by-org"): ("Query",),
     },
     # The monthly check (meeting_checks.run): the org units whole (small, off the request path),
     # each month's meetings in one Query, the month rows read in one Query and only the changed

@@ -285,6 +285,11 @@ def main() -> None:
         from tools import demo_recruitment
 
         print(f"   示范党员发展：新写入 {demo_recruitment.seed()} 人（已有的不变）")
+        print("== Demo transfers: 组织关系转接 done, open and a letter out (demo_transfers.py)")
+        from tools import demo_transfers
+
+        started, restored = demo_transfers.seed()
+        print(f"   示范组织关系转接：新办理 {started} 件，恢复转接后的所在支部 {restored} 人")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")

@@ -125,6 +125,36 @@ def political_birthday(ctx: Context, params: Fields) -> Iterator[Delivery]:
         )
 
 
+# --- 组织关系转接 -------------------------------------------------------------------------------
+
+
+def transfer_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """Both sides' staff (manage over the sending or the receiving branch) of every transfer
+    still open after `days` calendar days (transfers.is_overdue: day `days` is in time, the day
+    after is not): each root's transfers (one Query), one message per recipient."""
+    from .models.transfers import Transfer
+    from .transfers import is_overdue, waiting_step
+
+    days = int(params["days"])
+    per: dict[str, list[tuple[float, str, str]]] = {}
+    for root in ctx.roots():
+        for t in Transfer.by_org.query(root, filter_condition=Transfer.state == "pending"):
+            if not is_overdue(t, ctx.day, days):
+                continue
+            sides = [
+                ctx.unit_path(u, p)
+                for u, p in ((t.from_unit, t.from_path), (t.to_unit, t.to_path))
+                if u
+            ]
+            for member_no in dict.fromkeys(m for path in sides for m in ctx.managers_of(path)):
+                per.setdefault(member_no, []).append((t.started_at, t.member_name, waiting_step(t)))
+    for member_no, found in sorted(per.items()):
+        found.sort()
+        names = [name for _, name, _ in found]
+        name = names[0] if len(names) == 1 else f"{'、'.join(names[:2])}等{len(names)}名"
+        yield Delivery(member_no, {"name": name, "step": found[0][2], "days": days})
+
+
 # --- 审核、评论 ---------------------------------------------------------------------------------
 
 
@@ -381,7 +411,7 @@ AUDIENCES: dict[str, Audience] = {
             "超过规定时间未办结的组织关系转接的双方经办人",
             {"name": "欧阳晓明", "step": "接收支部确认", "days": 30},
             {"days": 30},
-            waiting_for="issue 15（组织关系转接）",
+            resolve=transfer_overdue,
         ),
         Audience(
             "recruitment_due",

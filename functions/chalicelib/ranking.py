@@ -17,6 +17,9 @@ Boards (period = a month "m2026-11" or a year "y2026"):
   kept even where rankings are switched off).
 Periods: this and the previous month (its last minutes came after the last run), this year, and
 the last one in January.
+A member moved by 组织关系转接 (transfers.py) counts, in the month of the move, on her former
+branch for the closed periods before it (`placements`: last month, last year in January) and on
+her new branch for the rest, so a closed month's boards do not change when she moves.
 
 Stars by percentile in the peer group (seed 000: the best get 5★): the share of the group with
 strictly more points decides — under 10 % ahead 5★, under 30 % 4★, under 70 % 3★, under 90 % 2★,
@@ -64,8 +67,8 @@ from .models import Board, Member, OrgUnit, PointTotal, RankingState
 from .points import month_key
 from .settings import get_settings
 
-FORMAT = 2  # of the state items and their sources (2: year totals in point-years): a change
-# means a full recompute
+FORMAT = 3  # of the state items and their sources (2: year totals in point-years; 3: rows of a
+# moved member's closed months on her former branch): a change means a full recompute
 CANDIDATES_PER_BOARD = 2
 # Items a page of the full recompute's Scans and Queries: the same units as 1 MB pages, but no
 # single call long enough to meet the client's read timeout on a busy database.
@@ -95,6 +98,53 @@ class Person:
     member_no: str
     name: str
     branch_id: str
+    active: bool = True
+    # 组织关系转接 (transfers.py): the branch she was in before the month `since` ("YYYY-MM");
+    # her figures of the closed periods before it stay on that branch's boards.
+    prior: str | None = None
+    since: str | None = None
+
+
+# Where a member's figures count: (holder, the figure keys she counts for there; None: all).
+Placement = tuple[str, frozenset[str] | None]
+MEMBER_FIELDS = ["member_no", "name", "branch_id", "active", "prior_branch_id", "branch_since"]
+
+
+def person(m: Member) -> Person:
+    return Person(
+        m.member_no, m.name, m.branch_id, bool(m.active), m.prior_branch_id, m.branch_since
+    )
+
+
+def _closed_before(key: str, since: str) -> bool:
+    """A ranking period that ended before the month `since` began."""
+    return key[1:] < since if key.startswith("m") else key[1:] < since[:4]
+
+
+def placements(p: Person, periods: Periods) -> list[Placement]:
+    """Her rows: her branch for everything, or — in the month after a transfer — her former
+    branch for the closed periods before the move and her branch for the rest (a member who
+    transferred out keeps only the former)."""
+    past = frozenset(
+        k for k in periods.ranking if p.prior and p.since and _closed_before(k, p.since)
+    )
+    if not past:
+        return [(p.branch_id, None)] if p.active else []
+    out: list[Placement] = [(p.prior or "", past)]
+    if p.active:
+        out.append((p.branch_id, frozenset(periods.keys - past)))
+    return out
+
+
+def row_for(p: Person, figs: Figures, keys: frozenset[str] | None) -> list[Any]:
+    """The state's row of a placement: [no, name, figures] (+ the keys, when restricted)."""
+    if keys is None:
+        return [p.member_no, p.name, figs]
+    return [p.member_no, p.name, {k: v for k, v in figs.items() if k in keys}, sorted(keys)]
+
+
+def counts_for(row: list[Any], key: str) -> bool:
+    return len(row) < 4 or key in row[3]
 
 
 @dataclass(frozen=True)
@@ -138,11 +188,9 @@ def load_org() -> tuple[dict[str, Unit], list[Person]]:
         for u in OrgUnit.scan(page_size=PAGE)
     }
     people = [
-        Person(m.member_no, m.name, m.branch_id)
-        for m in Member.scan(
-            attributes_to_get=["member_no", "name", "branch_id", "active"], page_size=PAGE
-        )
-        if m.active and m.branch_id in units
+        person(m)
+        for m in Member.scan(attributes_to_get=MEMBER_FIELDS, page_size=PAGE)
+        if (m.active and m.branch_id in units) or (m.prior_branch_id in units)
     ]
     return units, people
 
@@ -193,7 +241,11 @@ def branch_boards(unit: Unit, members: list[Row], periods: Periods) -> dict[str,
     boards = {}
     for period in periods.ranking:
         entries = rank(
-            [{"id": no, "name": name, "points": figs.get(period, 0)} for no, name, figs in members]
+            [
+                {"id": row[0], "name": row[1], "points": row[2].get(period, 0)}
+                for row in members
+                if counts_for(row, period)
+            ]
         )
         total = sum(e["points"] for e in entries)
         boards[f"branch#{unit.unit_id}#{period}"] = {
@@ -211,10 +263,24 @@ def branch_boards(unit: Unit, members: list[Row], periods: Periods) -> dict[str,
 def holder_sums(members: list[Row], periods: Periods) -> dict[str, Any]:
     """What the boards above a unit need of its members: how many, and their sums per key."""
     sums: dict[str, int] = defaultdict(int)
-    for _, _, figs in members:
-        for key, pts in figs.items():
+    extra: dict[str, int] = defaultdict(int)  # members counted only for some keys
+    for row in members:
+        for key, pts in row[2].items():
             sums[key] += pts
-    return {"n": len(members), "s": {k: v for k, v in sums.items() if k in periods.keys}}
+        for key in row[3] if len(row) > 3 else ():
+            extra[key] += 1
+    out: dict[str, Any] = {
+        "n": sum(1 for row in members if len(row) < 4),
+        "s": {k: v for k, v in sums.items() if k in periods.keys},
+    }
+    if extra:
+        out["x"] = dict(extra)
+    return out
+
+
+def _heads(h: dict[str, Any], key: str) -> int:
+    """The members a unit's figure of this key is over."""
+    return int(h["n"]) + int(h.get("x", {}).get(key, 0))
 
 
 def upper_boards(
@@ -237,16 +303,16 @@ def upper_boards(
         branch_rows = []
         for b in branches:
             h = holders.get(b.unit_id)
-            if h and h["n"]:
+            if h and _heads(h, period):
                 total = h["s"].get(period, 0)
                 branch_rows.append(
                     {
                         "id": b.unit_id,
                         "name": b.name,
                         "path": b.path,
-                        "points": _average(total, h["n"]),
+                        "points": _average(total, _heads(h, period)),
                         "total": total,
-                        "members": h["n"],
+                        "members": _heads(h, period),
                     }
                 )
         for c in committees:
@@ -285,7 +351,7 @@ def upper_boards(
     for holder, h in holders.items():
         for uid in units[holder].path:
             if uid in sums:
-                heads[uid] += h["n"]
+                heads[uid] += h["n"]  # the unit keys are never a moved member's closed ones
                 for label, (_, key) in periods.units.items():
                     sums[uid][label] += h["s"].get(key, 0)
     for uid, u in units.items():
@@ -455,25 +521,25 @@ def _full(periods: Periods, run: Run, old: OrgState | None) -> OrgState:
     for t in PointTotal.scan(consistent_read=True, page_size=PAGE):
         items[t.member_no].append(t)
     by_holder: dict[str, list[Row]] = defaultdict(list)
-    everyone: list[tuple[Person, Figures]] = []
+    everyone: dict[str, list[Row]] = {period: [] for period in periods.ranking}
     for p in people:
         figs = member_figures(items.get(p.member_no, []), periods)
-        by_holder[p.branch_id].append([p.member_no, p.name, figs])
-        everyone.append((p, figs))
+        for holder, keys in placements(p, periods):
+            if holder not in units:
+                continue
+            by_holder[holder].append(row_for(p, figs, keys))
+            for period in periods.ranking:
+                if keys is None or period in keys:
+                    everyone[period].append([p.member_no, figs.get(period, 0), p.name, holder])
+    active = sum(1 for p in people if p.active and p.branch_id in units)
     size = CANDIDATES_PER_BOARD * settings.board_top_n
-    candidates = {
-        period: best_candidates(
-            [[p.member_no, figs.get(period, 0), p.name, p.branch_id] for p, figs in everyone],
-            size,
-        )
-        for period in periods.ranking
-    }
+    candidates = {period: best_candidates(rows, size) for period, rows in everyone.items()}
     holders = {h: holder_sums(ms, periods) for h, ms in by_holder.items()}
     boards = upper_boards(
         units,
         holders,
         candidates,
-        len(people),
+        active,
         periods,
         settings.board_top_n,
         settings.red_black_size,
@@ -508,17 +574,14 @@ def _full(periods: Periods, run: Run, old: OrgState | None) -> OrgState:
         if old_holders.get(_holder_key(h)) != state:
             run.states[_holder_key(h)] = state
     boards_count = len(boards) + sum(len(mine) for mine in own.values())
-    return OrgState(units, holders, candidates, len(people), digests, boards_count)
+    return OrgState(units, holders, candidates, active, digests, boards_count)
 
 
 def _incremental(periods: Periods, run: Run, org: OrgState, changed: set[str]) -> OrgState:
     """Recompute the units of the changed members and, in memory, the boards above them."""
     settings = get_settings()
     registry = {
-        m.member_no: m
-        for m in Member.batch_get(
-            changed, attributes_to_get=["member_no", "name", "branch_id", "active"]
-        )
+        m.member_no: person(m) for m in Member.batch_get(changed, attributes_to_get=MEMBER_FIELDS)
     }
     items: dict[str, list[PointTotal]] = defaultdict(list)
     keys = [(no, f"y{year}") for no in changed for year in periods.years]
@@ -526,9 +589,11 @@ def _incremental(periods: Periods, run: Run, org: OrgState, changed: set[str]) -
         for t in PointTotal.batch_get(keys[i : i + 100], consistent_read=True):
             items[t.member_no].append(t)
     placed = {
-        no: m.branch_id for no, m in registry.items() if m.active and m.branch_id in org.units
+        no: [(h, keys) for h, keys in placements(p, periods) if h in org.units]
+        for no, p in registry.items()
     }
-    for h in set(placed.values()):
+    placed = {no: where for no, where in placed.items() if where}
+    for h in {h for where in placed.values() for h, _ in where}:
         if h not in org.holders:
             raise NeedsFullRecomputeError(f"unit {h} has members the state does not know")
     # Deactivated (or moved out of the known units) without a registry version: caught if the
@@ -538,28 +603,36 @@ def _incremental(periods: Periods, run: Run, org: OrgState, changed: set[str]) -
         for no, m in registry.items()
         if no not in placed and m.branch_id in org.holders
     }
-    states = _read_states([_holder_key(h) for h in sorted({*placed.values(), *gone.values()})])
+    touched = {h for where in placed.values() for h, _ in where}
+    states = _read_states([_holder_key(h) for h in sorted(touched | set(gone.values()))])
     for no, h in gone.items():
         if any(row[0] == no for row in (states.get(_holder_key(h)) or {}).get("m", [])):
             raise NeedsFullRecomputeError(f"member {no} left the registry's units")
     size = CANDIDATES_PER_BOARD * settings.board_top_n
     candidates = {p: list(org.candidates.get(p, [])) for p in periods.ranking}
     holders = dict(org.holders)
-    for h in sorted(set(placed.values())):
+    for h in sorted(touched):
         state = states.get(_holder_key(h))
         if state is None:
             raise NeedsFullRecomputeError(f"no state for unit {h}")
         members = {row[0]: row for row in state["m"]}
-        for no in sorted(n for n, where in placed.items() if where == h):
-            if no not in members or members[no][1] != registry[no].name:
-                raise NeedsFullRecomputeError(f"member {no} is not where the state has her")
-            figs = member_figures(items.get(no, []), periods)
-            members[no] = [no, registry[no].name, figs]
-            for period in periods.ranking:
-                row = [no, figs.get(period, 0), registry[no].name, h]
-                candidates[period] = update_candidates(
-                    candidates[period], row, size, complete=len(candidates[period]) >= org.people
-                )
+        for no in sorted(placed):
+            for keys in [keys for where, keys in placed[no] if where == h]:
+                p = registry[no]
+                if no not in members or members[no][1] != p.name:
+                    raise NeedsFullRecomputeError(f"member {no} is not where the state has her")
+                figs = member_figures(items.get(no, []), periods)
+                members[no] = row_for(p, figs, keys)
+                for period in periods.ranking:
+                    if keys is not None and period not in keys:
+                        continue
+                    row = [no, figs.get(period, 0), p.name, h]
+                    candidates[period] = update_candidates(
+                        candidates[period],
+                        row,
+                        size,
+                        complete=len(candidates[period]) >= org.people,
+                    )
         rows = sorted(members.values())
         holders[h] = holder_sums(rows, periods)
         own = branch_boards(org.units[h], rows, periods) if org.units[h].kind == "branch" else {}

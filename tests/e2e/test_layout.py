@@ -104,6 +104,31 @@ def _messages_loaded(page: Page) -> None:
         expect(page.locator("#msg-login")).to_be_visible()
 
 
+def _transfers_loaded(page: Page) -> None:
+    """Staff: the unit's list and the form; a member: her own transfer (none here)."""
+    if page.url.endswith("/transfers.html"):
+        expect(page.locator("#tr-mine-text")).not_to_be_empty()
+        return
+    expect(page.locator("#tr-open")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#tr-submit")).to_be_enabled()
+
+
+def _letter_loaded(page: Page) -> None:
+    expect(page.locator("#tl-print")).to_be_enabled()
+
+
+# 组织关系转接: a letter out, started in the fixture with this request key (its id derives from
+# the secretary and the key), so the printable letter has a fixed address.
+LETTER_KEY = "layout-letter-0001"
+
+
+def _letter_path() -> str:
+    import hashlib
+
+    digest = hashlib.sha256(f"{STAFF[0]}#{LETTER_KEY}".encode()).hexdigest()
+    return f"/transfer-letter.html?id=tr_{digest[:24]}"
+
+
 def _plan_loaded(page: Page) -> None:
     expect(page.locator("#plan-items")).to_have_attribute("aria-busy", "false")
     expect(page.locator("#plan-items .plan-item").first).to_be_visible()
@@ -162,6 +187,8 @@ SCREENS = [
     Screen(
         "recruitment-record", f"/recruitment.html?id={RECRUIT}&d", (STAFF_ROLE,), _record_dialog
     ),
+    Screen("transfers", "/transfers.html", SIGNED_IN, _transfers_loaded),
+    Screen("transfer-letter", _letter_path(), (STAFF_ROLE,), _letter_loaded),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
@@ -220,6 +247,21 @@ def org(site) -> None:
     assert r.status_code in (200, 201), r.text
     stream_poller.drain()
     ranking.compute_boards()
+    # 组织关系转接: a letter out (its printable page) and a transfer to another branch, open.
+    for no, name, path, extra in (
+        (
+            "10000002",
+            "欧阳晓明",
+            "/transfer-letters",
+            {"other_org": "国网某某省电力有限公司机关党委"},
+        ),
+        ("10000003", "张建国", "/transfers", {"to_unit": "B0102"}),
+    ):
+        make_member(no, "B0101", name=name)
+        key = LETTER_KEY if path == "/transfer-letters" else rid()
+        body = {"member_no": no, "reason": "工作调动", "request_key": key, **extra}
+        r = requests.post(f"{site.url}/api{path}", json=body, headers=bearer(staff), timeout=30)
+        assert r.status_code == 201, r.text
     # 消息: an unread and a read message of the longest title WeCom takes, each, and a short one.
     from chalicelib import inbox, outbox
 

@@ -46,6 +46,7 @@ def test_the_shipped_file_loads_and_says_what_runs_today() -> None:
         "moderation_overdue",
         "theme_day_missing",
         "recruitment_due",
+        "transfer_overdue",
     }
     # Dues are in the file, checked, and wait for the area that brings their data.
     assert "issue 15" in found["dues_unpaid"].status()

@@ -94,6 +94,13 @@ class Member(Model):
     by_branch = BranchIndex()
     remind_key = UnicodeAttribute(null=True)  # remind_key(); absent: in no reminder's index
     reminders = RemindIndex()
+    # 组织关系转接 (chalicelib/transfers.py): the open transfer she is in (one at a time), and
+    # where she was before her last move — `prior_branch_id` until the month `branch_since`
+    # ("YYYY-MM"): the ranking job keeps her closed months' points on that branch's boards.
+    transfer_id = UnicodeAttribute(null=True)
+    prior_branch_id = UnicodeAttribute(null=True)
+    branch_since = UnicodeAttribute(null=True)
+    transferred_out_at = NumberAttribute(null=True)
 
 
 STAFF_KEY = "staff"
