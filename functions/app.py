@@ -6,6 +6,7 @@ from chalicelib import (
     api_auth,
     api_checkin,
     api_comments,
+    api_dues,
     api_inbox,
     api_me,
     api_meeting_book,
@@ -44,5 +45,6 @@ app.register_blueprint(api_meeting_plans.bp)
 app.register_blueprint(api_oauth.bp)
 app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)
+app.register_blueprint(api_dues.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -20,6 +20,9 @@ from chalicelib.models import (
     CommentLimit,
     CommentStats,
     DuesAssessment,
+    DuesMonth,
+    DuesPayment,
+    DuesRun,
     LoginThrottle,
     Meeting,
     Member,
@@ -128,6 +131,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (UnitMonth, "by-month"): ("Query",),
         # 党费核定 (dues_assessment.py): her assessment in force, one Query.
         (DuesAssessment, None): ("Query",),
+        # 党费收缴 (dues_collection.py): her months by key, a unit's month by index (one Query of
+        # its subtree), months opened and paid by update (a payment is one transaction: the
+        # payment put on condition, each month updated on condition), her payments by index.
+        (DuesMonth, None): ("Query", "UpdateItem"),
+        (DuesMonth, "by-month"): ("Query",),
+        (DuesPayment, None): ("GetItem", "PutItem", "UpdateItem"),
+        (DuesPayment, "by-member"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -153,6 +163,15 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # the warning marked on each warned branch's month row.
         (Meeting, "by-month"): ("Query",),
         (UnitMonth, None): ("UpdateItem",),
+        # 党费: the month opened once for every active member (each branch's members by index,
+        # her assessment in force, her month row; the month's marker), and dues_unpaid: the
+        # month's rows by index, the unpaid ones' members (still active?), each marked reminded.
+        (DuesRun, None): ("GetItem", "PutItem"),
+        (DuesMonth, None): ("UpdateItem",),
+        (DuesMonth, "by-month"): ("Query",),
+        (DuesAssessment, None): ("Query",),
+        (Member, "by-branch"): ("Query",),
+        (Member, None): ("BatchGetItem",),
     },
     # The monthly check (meeting_checks.run): the org units whole (small, off the request path),
     # each month's meetings in one Query, the month rows read in one Query and only the changed

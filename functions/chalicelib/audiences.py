@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from . import clock, meeting_kinds, points_rules
+from . import clock, dues_months, meeting_kinds, points_rules
+from .dues_collection import yuan
 from .models import Comment, Meeting, Member, OrgUnit, ReviewItem, UnitMonth
 from .models.registry import STAFF_KEY
 from .points import anniversary
@@ -274,6 +275,20 @@ def check_theme_day_schedule(every: str, day: int | None) -> str | None:
     return None
 
 
+# --- 党费 (issue 15) ---------------------------------------------------------------------------
+
+
+def dues_unpaid(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """温馨提示: active members whose dues for this month are not paid in full on the day the
+    reminder runs (its schedule is the organisation's "remind after" day), each once a month
+    (dues_months.unpaid_for_reminder marks her month row); the amount still lacking."""
+    month = f"{ctx.day.year:04d}-{ctx.day.month:02d}"
+    for row in dues_months.unpaid_for_reminder(month, ctx.day.isoformat(), dry_run=ctx.dry_run):
+        lacking = yuan(row["lacking_fen"])
+        fields = {"name": row["name"], "month": f"{ctx.day.month}月", "amount": lacking}
+        yield Delivery(row["member_no"], fields)
+
+
 # --- the declarations -------------------------------------------------------------------------
 
 Resolver = Callable[[Context, Fields], Iterable[Delivery]]
@@ -335,8 +350,8 @@ AUDIENCES: dict[str, Audience] = {
         Audience(
             "dues_unpaid",
             "本月党费尚未交纳的党员",
-            {"name": "欧阳晓明", "month": "12月", "amount": "120.00"},
-            waiting_for="issue 15（党费核定与收缴）",
+            {"name": "欧阳晓明", "month": "12月", "amount": "12345.67"},
+            resolve=dues_unpaid,
         ),
         Audience(
             "transfer_overdue",
