@@ -235,6 +235,32 @@ def _plan(member: Member, rows: list[DuesMonth], amount: int) -> _Plan:
     return _Plan(shares, by_month, {m: new[m] for m in shares if m in new})
 
 
+def room(member_no: str) -> int | None:
+    """What a payment of hers may be now, without writing anything: what her months lack (the
+    current one as in force if not opened) and up to `MAX_AHEAD` months ahead. None: she has no
+    assessment at all (未核定)."""
+    current = current_month()
+    rows = {r.month: r for r in member_months(member_no)}
+    total = sum(
+        max(0, int(r.expected_fen) - int(r.paid_fen or 0))
+        for r in rows.values()
+        if r.expected_fen is not None and r.month <= current
+    )
+    assessed = any(r.expected_fen is not None for r in rows.values())
+    for n in range(0, MAX_AHEAD + 1):
+        month = add_months(current, n)
+        row = rows.get(month)
+        if row is not None:
+            if n:
+                total += max(0, int(row.expected_fen or 0) - int(row.paid_fen or 0))
+            continue
+        found = dues_assessment.in_force(member_no, month)
+        if found is not None:
+            assessed = True
+            total += int(found.amount_fen)
+    return total if assessed else None
+
+
 # --- recording a payment ----------------------------------------------------------------------
 
 
