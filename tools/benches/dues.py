@@ -74,7 +74,7 @@ def run(stack: LocalStack) -> list[Row]:
 
     month = f"a branch's month ({BRANCH} members"
     for action, method, path, who, body in (
-        ("my dues (我的党费, 13 months, 12 payments)", "GET", "/me/dues", member, None),
+        ("my dues (13 months, 12 payments)", "GET", "/me/dues", member, None),
         ("cash payment recorded (one month)", "POST", "/dues/payments", sec,
          cash("55000003", 2000, "bench-cash-1")),
         ("cash payment again (the same request key)", "POST", "/dues/payments", sec,
