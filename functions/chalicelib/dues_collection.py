@@ -112,14 +112,14 @@ def tree_key(path: Iterable[str], member_no: str) -> str:
 
 
 def open_member_month(member: Member, branch_path: list[str], month: str) -> DuesMonth:
-    """Her row for `month` with the amount in force and her branch now, created if missing;
-    an existing row keeps what was paid (opening again refreshes only amount and branch, and
-    callers never open a past month again)."""
+    """Her row for `month` with the amount in force and her branch (the last unit of
+    `branch_path`), created if missing; an existing row keeps what was paid (opening again
+    refreshes only amount and branch, and callers never open a past month again)."""
     found = dues_assessment.in_force(member.member_no, month)
     row = DuesMonth(member.member_no, month)
     actions = [
         DuesMonth.name.set(member.name),
-        DuesMonth.branch_id.set(member.branch_id),
+        DuesMonth.branch_id.set(branch_path[-1]),
         DuesMonth.tree_key.set(tree_key(branch_path, member.member_no)),
         DuesMonth.paid_fen.set(DuesMonth.paid_fen | 0),
         DuesMonth.opened_at.set(DuesMonth.opened_at | clock.now()),

@@ -25,13 +25,15 @@ def _branches() -> list[OrgUnit]:
     return [u for u in OrgUnit.scan() if u.kind == "branch"]
 
 
-def open_month(month: str) -> int:
-    """Open `month` for every active member of every branch (the scheduled step; the org units
-    whole, each branch's members by index — no Scan of the members). Idempotent."""
+def open_month(month: str, *, missing_only: bool = False) -> int:
+    """Open `month` for every active member of every branch (the org units whole, each branch's
+    members by index — no Scan of the members). Idempotent. `missing_only`: leave the rows
+    already there as they are (members added since the month was opened get theirs)."""
+    have = {r.member_no for r in DuesMonth.by_month.query(month)} if missing_only else set()
     opened = 0
     for branch in _branches():
         for member in Member.by_branch.query(branch.unit_id):
-            if member.active:
+            if member.active and member.member_no not in have:
                 open_member_month(member, list(branch.path), month)
                 opened += 1
     return opened
@@ -54,12 +56,8 @@ def unpaid_for_reminder(month: str, day: str, *, dry_run: bool = False) -> Itera
     """Members with an unpaid amount for `month`, each at most once a month: her row marked
     `reminded_on` (the first day that reminded her; a repeated run that day finds her again,
     the outbox's event key keeps it to one message), later days skip her."""
-    if not dry_run:
-        try:
-            DuesRun.get(month, consistent_read=True)
-        except DoesNotExist:
-            open_month(month)
-            DuesRun(month, finished_at=clock.now(), opened=-1).save()
+    if not dry_run:  # members added since the month was opened owe it too
+        open_month(month, missing_only=True)
     rows = [
         r
         for r in DuesMonth.by_month.query(month)

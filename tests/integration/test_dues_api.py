@@ -249,6 +249,12 @@ def test_a_unit_keeps_its_past_figures_when_she_moves(stack, org):
     member.update(actions=[Member.branch_id.set("B2")])
     after = call(stack, "GET", f"/units/B1/dues?month={PREV2}", org["sec"]).json()
     assert after["items"] == before["items"] and after["totals"]["paid_fen"] == 3000
+    # Her assessment changes this month: her month row is brought up to date, in the branch
+    # where it was opened (the month's figures stay with B1).
+    assess("81000003", 3500, CUR)
+    assert call(stack, "GET", "/me/dues", org["a"]).json()["assessment"]["amount_fen"] == 3500
+    row = DuesMonth.get("81000003", CUR)
+    assert (row.expected_fen, row.branch_id, row.tree_key) == (3500, "B1", "C1/G1/B1/#81000003")
     # Her new branch's secretary manages her now; her old one no longer.
     assert call(stack, "GET", "/dues/members/81000003", org["b2sec"]).status_code == 200
     assert call(stack, "GET", "/dues/members/81000003", org["sec"]).status_code == 404

@@ -100,3 +100,14 @@ def test_a_dry_run_marks_nobody(at, org, capsys):
     assert DuesMonth.get("30000001", "2027-01").reminded_on is None
     reminders.run_due()
     assert len(_dues_inbox("30000001")) == 1
+
+
+def test_a_member_added_after_the_month_was_opened_is_reminded_too(at, org):
+    at("2027-01-01T00:00:00")
+    schedules.run_reminders(SCHEDULED_EVENT, None)  # the month opened for the six
+    late = make_member("30000009", "B1", name="新党员", password=None)
+    assess(late.member_no, 3000, "2027-01")
+    at("2027-01-25T02:00:00")
+    reminders.run_due()
+    [message] = _dues_inbox("30000009")
+    assert "（30.00元）" in message.body
