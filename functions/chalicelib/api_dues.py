@@ -5,6 +5,7 @@ decision are in `dues_collection.py`."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
@@ -69,4 +70,7 @@ def record_cash(member: Member, *, body: dict[str, Any]) -> Response:
 @web.body(bp, {"reason": Field(str, max_chars=200)})
 def reverse_payment(member: Member, ref: str, *, body: dict[str, Any]) -> Response:
     caller = registry.caller_for(member)
+    # The reference's ":" arrives percent-encoded from the page (encodeURIComponent), and the
+    # path parameter as sent: decoded here, once (a reference holds no "%" of its own).
+    ref = unquote(ref)
     return web.json_response(dues_collection.reverse(caller, ref, body["reason"]))

@@ -7,6 +7,7 @@ written; a reversal with its reason; a failure between the writes of a payment r
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -66,7 +67,9 @@ def post(stack, who, body):
 
 
 def reverse(stack, ref, who, reason):
-    return call(stack, "POST", f"/dues/payments/{ref}/reverse", who, json={"reason": reason})
+    # As the page sends it: the reference's ":" percent-encoded.
+    path = f"/dues/payments/{quote(ref, safe='')}/reverse"
+    return call(stack, "POST", path, who, json={"reason": reason})
 
 
 def months(member_no: str) -> dict[str, tuple[int | None, int]]:
@@ -263,25 +266,16 @@ def test_a_unit_keeps_its_past_figures_when_she_moves(stack, org):
 def test_reversal_takes_the_shares_back_with_its_reason(stack, org):
     r = call(stack, "POST", "/dues/payments", org["sec"], json=pay("81000003", 4500))
     ref = r.json()["payment"]["ref"]
-    no_reason = call(
-        stack, "POST", f"/dues/payments/{ref}/reverse", org["sec"], json={"reason": "x"}
-    )
+    no_reason = reverse(stack, ref, org["sec"], "x")
     assert no_reason.status_code == 400 and "冲正理由" in no_reason.json()["Message"]
-    assert (
-        call(
-            stack, "POST", f"/dues/payments/{ref}/reverse", org["a"], json={"reason": "录入错误"}
-        ).status_code
-        == 404
-    )
-    done = call(
-        stack, "POST", f"/dues/payments/{ref}/reverse", org["sec"], json={"reason": "金额录错"}
-    )
+    assert reverse(stack, ref, org["a"], "录入错误").status_code == 404
+    assert reverse(stack, ref, org["b2sec"], "录入错误").status_code == 404
+    assert reverse(stack, "cash:nothing", org["sec"], "录入错误").status_code == 404
+    done = reverse(stack, ref, org["sec"], "金额录错")
     assert done.status_code == 200 and done.json()["changed"] is True
     assert done.json()["payment"]["reverse_reason"] == "金额录错"
     assert all(p == 0 for _, p in months("81000003").values())
-    again = call(
-        stack, "POST", f"/dues/payments/{ref}/reverse", org["sec"], json={"reason": "再次"}
-    )
+    again = reverse(stack, ref, org["sec"], "再次")
     assert again.json()["changed"] is False
     assert all(p == 0 for _, p in months("81000003").values())
     mine = call(stack, "GET", "/me/dues", org["a"]).json()
