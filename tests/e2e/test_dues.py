@@ -98,3 +98,15 @@ def test_member_sees_her_dues_and_secretary_records_cash(site, phone: Page, seco
     expect(phone.locator("#dues-state")).to_contain_text("均已交清")
     expect(history).to_have_count(2)
     expect(history.first).to_contain_text("现金（支部代收）")
+
+    # The secretary opens her payments and reverses the cash one, with a reason.
+    second_phone.get_by_role("link", name="吴党员").click()
+    expect(second_phone.locator("#dd-m-name")).to_have_text(f"吴党员（{MEMBER}）")
+    cash = second_phone.locator("#dd-m-payments .dues-row", has_text="现金")
+    cash.get_by_role("button", name="冲正").click()
+    dialog = second_phone.get_by_role("dialog")
+    dialog.get_by_role("textbox").fill("金额记错，重新记录")
+    dialog.get_by_role("button", name="冲正").click()
+    expect(cash).to_contain_text("已冲正")
+    expect(cash).to_contain_text("冲正原因：金额记错，重新记录")
+    expect(second_phone.locator("#dd-m-state")).to_contain_text("尚欠 40.00 元")
