@@ -110,3 +110,28 @@ def test_member_sees_her_dues_and_secretary_records_cash(site, phone: Page, seco
     expect(cash).to_contain_text("已冲正")
     expect(cash).to_contain_text("冲正原因：金额记错，重新记录")
     expect(second_phone.locator("#dd-m-state")).to_contain_text("尚欠 40.00 元")
+
+
+@pytest.mark.parametrize(
+    ("roles", "path", "ready"),
+    [
+        ((), "/dues.html", "#dues-payments .dues-row"),
+        (("branch_secretary",), "/dues-desk.html?unit=B1", "#dd-figures .dd-unit"),
+    ],
+)
+def test_the_pages_fill_in_without_shifting(site, phone: Page, roles, path, ready) -> None:
+    """Her amount, its bracket line (two or three lines), her base, arrears, months and payments;
+    the desk's totals, rows and bars: all arrive late (slowed API) and move nothing on screen."""
+    from tests.e2e.test_layout_shift import _returning_member, _shifts
+
+    make_tree()
+    who = make_member("76000001", "B1", name="赵敏", roles=roles)
+    assess(who.member_no, 12345, "2026-01", bracket="税后月工资收入 10000 元以上，按 2% 交纳" * 2)
+    dc.open_member_month(who, list(OrgUnit.get("B1").path), PREV)
+    dc.record(dc.PaymentIn("bank:SHIFT001", who.member_no, 20000, dc.clock.today().isoformat(),
+                           "bank", "bank.csv:2", "import"))  # fmt: skip
+    tab = _returning_member(site, phone, path)
+    tab.goto(f"{site.url}{path}")
+    expect(tab.locator(ready).first).to_be_visible(timeout=20_000)
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts

@@ -110,6 +110,7 @@ def _dues_loaded(page: Page) -> None:
 
 
 def _dues_desk_loaded(page: Page) -> None:
+    expect(page.locator("#dd-view")).to_be_visible()
     expect(page.locator("#dd-rows")).to_have_attribute("aria-busy", "false")
     expect(page.locator("#dd-figures")).to_have_attribute("aria-busy", "false")
 

@@ -78,8 +78,8 @@ function signedOut() {
 
 async function main() {
   if (!isSignedIn()) return; // the page as built: 请先登录
+  // The view appears whole once her dues are in: nothing on screen moves as they arrive.
   $('dues-login').hidden = true;
-  $('dues-view').hidden = false;
   if (!getToken() && !(await refresh())) {
     signedOut();
     return;
@@ -93,6 +93,7 @@ async function main() {
       showError($('dues-error'), `党费信息暂时无法显示：${error.message}`);
     }
   }
+  $('dues-view').hidden = $('dues-login').hidden === false;
   $('dues-view').setAttribute('aria-busy', 'false');
 }
 

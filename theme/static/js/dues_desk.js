@@ -206,7 +206,6 @@ function paymentRow(p) {
 }
 
 async function showMember(memberNo) {
-  $('dd-member').hidden = false;
   $('dd-back').href = `/dues-desk.html?unit=${encodeURIComponent(state.unit || '')}`;
   const d = await api(`/api/dues/members/${encodeURIComponent(memberNo)}`);
   $('dd-m-name').textContent = `${d.name}（${d.member_no}）`;
@@ -215,6 +214,7 @@ async function showMember(memberNo) {
   list.textContent = '';
   list.append(...d.payments.map(paymentRow));
   if (!d.payments.length) list.append(el('li', 'dues-row dues-row-meta', '还没有交费记录。'));
+  $('dd-member').hidden = false;
 }
 
 async function firstUnit() {
@@ -239,7 +239,6 @@ async function main() {
     state.month = month && MONTH.test(month) ? month : now;
     const quarter = params.get('quarter');
     state.quarter = quarter && QUARTER.test(quarter) ? quarter : `${now.slice(0, 4)}-Q${Math.floor((Number(now.slice(5, 7)) - 1) / 3) + 1}`;
-    $('dd-view').hidden = false;
     const step = (key, n, load) => async () => {
       hideError($('dd-error'));
       state[key] = key === 'month' ? shiftMonth(state.month, n) : shiftQuarter(state.quarter, n);
@@ -251,7 +250,9 @@ async function main() {
     $('dd-qprev').addEventListener('click', step('quarter', -1, loadFigures));
     $('dd-qnext').addEventListener('click', step('quarter', 1, loadFigures));
     syncUrl();
+    // The view appears whole once both answered: nothing on screen moves as they arrive.
     await Promise.all([loadMonth(), loadFigures()]);
+    $('dd-view').hidden = false;
   } catch (error) {
     showError($('dd-error'), error.message);
   }
