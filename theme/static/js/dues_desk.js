@@ -86,9 +86,8 @@ async function recordCash(row) {
     showError($('dd-error'), `未记录：${error.message}`);
     return;
   }
-  const months = answer.payment.allocations.map((a) => a.label).join('、');
-  import('./toast.js').then((m) => m.toast(`已记录 ${yuan(answer.payment.amount_fen)} 元`)).catch(() => {});
-  $('dd-totals').dataset.last = months;
+  const told = `已记录 ${yuan(answer.payment.amount_fen)} 元`;
+  import('./toast.js').then((m) => m.toast(told)).catch(() => {});
   await Promise.all([loadMonth(), loadFigures()]);
 }
 
