@@ -180,3 +180,21 @@ def test_a_reversed_payment_is_not_recorded_again(tmp_path, org, capsys):
     other = csv(tmp_path, f"U0001,40000001,王芳,30.00,{TODAY}", name="c.csv")
     assert tool.main([str(other)]) == 1
     assert "已记录为另一笔付款" in capsys.readouterr().err
+
+
+def test_two_files_that_together_overpay_her_never_count_twice(tmp_path, org):
+    # 李强 owes 50.00 a month: this month and 12 ahead take 650.00; the files bring 800.00.
+    one = csv(tmp_path, *(f"V{i:04d},40000002,李强,100.00,{TODAY}" for i in range(4)), name="a.csv")
+    two = csv(tmp_path, *(f"W{i:04d},40000002,李强,100.00,{TODAY}" for i in range(4)), name="b.csv")
+    codes: list[int] = []
+    threads = [
+        threading.Thread(target=lambda p=p: codes.append(tool.main([str(p)]))) for p in (one, two)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 1 in codes
+    recorded = sum(int(p.amount_fen) for p in DuesPayment.scan())
+    assert recorded == sum(paid().values()) <= 65000
+    assert recorded >= 40000  # the first file whole at least
