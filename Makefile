@@ -6,7 +6,7 @@ REGION ?= ap-east-1
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
-	dues-rules dues-import dues-recalculate recruitment-stages \
+	dues-rules dues-import dues-recalculate import-dues-payments recruitment-stages \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -55,6 +55,10 @@ import-units: setup
 
 import-members: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.import_members $(FILE) $(ARGS)
+
+## 党费 payments from a finance/bank export: FILE=path.csv|xlsx (流水号,党员编号,姓名,金额,交费日期)
+import-dues-payments: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.import_dues_payments $(FILE) $(ARGS)
 
 data-quality: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.data_quality $(ARGS)

@@ -52,6 +52,8 @@ SCREENS = (
     "activate",
     "boards",
     "checkin",
+    "dues",
+    "dues-desk",
     "learn",
     "login",
     "me",

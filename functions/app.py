@@ -6,6 +6,7 @@ from chalicelib import (
     api_auth,
     api_checkin,
     api_comments,
+    api_dues,
     api_dues_assessment,
     api_inbox,
     api_me,
@@ -50,5 +51,6 @@ app.register_blueprint(api_meeting_records.bp)
 app.register_blueprint(api_dues_assessment.bp)
 app.register_blueprint(api_recruitment.bp)
 app.register_blueprint(api_transfers.bp)
+app.register_blueprint(api_dues.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

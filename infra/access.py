@@ -20,6 +20,9 @@ from chalicelib.models import (
     CommentLimit,
     CommentStats,
     DuesAssessment,
+    DuesMonth,
+    DuesPayment,
+    DuesRun,
     LoginThrottle,
     Meeting,
     Member,
@@ -154,6 +157,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Transfer, "by-org"): ("Query",),
         (LetterCounter, None): ("GetItem", "UpdateItem"),
         (RankingState, None): ("UpdateItem",),
+        # 党费收缴 (dues_collection.py): her months by key, a unit's month by index (one Query of
+        # its subtree), months opened and paid by update (a payment is one transaction: the
+        # payment put on condition, each month updated on condition), her payments by index.
+        (DuesMonth, None): ("Query", "UpdateItem"),
+        (DuesMonth, "by-month"): ("Query",),
+        (DuesPayment, None): ("GetItem", "PutItem", "UpdateItem"),
+        (DuesPayment, "by-member"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -183,6 +193,15 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Recruit, "by-tree"): ("Query",),
         # transfer_overdue: each root's transfers (one Query).
         (Transfer, "by-org"): ("Query",),
+        # 党费: the month opened once for every active member (each branch's members by index,
+        # her assessment in force, her month row; the month's marker), and dues_unpaid: the
+        # month's rows by index, the unpaid ones' members (still active?), each marked reminded.
+        (DuesRun, None): ("GetItem", "PutItem"),
+        (DuesMonth, None): ("UpdateItem",),
+        (DuesMonth, "by-month"): ("Query",),
+        (DuesAssessment, None): ("Query",),
+        (Member, "by-branch"): ("Query",),
+        (Member, None): ("BatchGetItem",),
     },
     # The monthly check (meeting_checks.run): the org units whole (small, off the request path),
     # each month's meetings in one Query, the month rows read in one Query and only the changed

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from . import clock, meeting_kinds, points_rules, recruitment
+from . import clock, dues_months, meeting_kinds, points_rules, recruitment
+from .dues_collection import yuan
 from .models import Comment, Meeting, Member, OrgUnit, ReviewItem, UnitMonth
 from .models.recruitment import Recruit
 from .models.registry import STAFF_KEY
@@ -340,6 +341,18 @@ def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
                 "unit_id": common[-1] if common else items[0][3][-1],
             },
         )
+# --- 党费 (issue 15) ---------------------------------------------------------------------------
+
+
+def dues_unpaid(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """温馨提示: active members whose dues for this month are not paid in full on the day the
+    reminder runs (its schedule is the organisation's "remind after" day), each once a month
+    (dues_months.unpaid_for_reminder marks her month row); the amount still lacking."""
+    month = f"{ctx.day.year:04d}-{ctx.day.month:02d}"
+    for row in dues_months.unpaid_for_reminder(month, ctx.day.isoformat(), dry_run=ctx.dry_run):
+        lacking = yuan(row["lacking_fen"])
+        fields = {"name": row["name"], "month": f"{ctx.day.month}月", "amount": lacking}
+        yield Delivery(row["member_no"], fields)
 
 
 # --- the declarations -------------------------------------------------------------------------
@@ -403,8 +416,8 @@ AUDIENCES: dict[str, Audience] = {
         Audience(
             "dues_unpaid",
             "本月党费尚未交纳的党员",
-            {"name": "欧阳晓明", "month": "12月", "amount": "120.00"},
-            waiting_for="issue 15（党费核定与收缴）",
+            {"name": "欧阳晓明", "month": "12月", "amount": "12345.67"},
+            resolve=dues_unpaid,
         ),
         Audience(
             "transfer_overdue",

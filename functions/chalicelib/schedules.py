@@ -49,8 +49,12 @@ def rank_boards(event: Any) -> dict[str, Any]:
 # first run at or after its time; a missed run is caught up by the next one the same day.
 @bp.schedule(Cron(0, "*", "*", "*", "?", "*"), name="run_reminders")
 def run_reminders(event: Any) -> dict[str, Any]:
-    from . import reminders  # here: the API's cold start does not import the reminders
+    from . import dues_months, reminders  # here: the API's cold start does not import them
 
+    try:  # 党费: the month opened once (a marker; later hours one read) before its reminder
+        log.info(json.dumps({"job": "open_dues_month", **dues_months.open_due()}))
+    except Exception:  # the reminders still run; the next hour tries again
+        log.exception("open_dues_month failed")
     stats = reminders.run_due()
     log.info(json.dumps({"job": "run_reminders", **stats}, ensure_ascii=False))
     return stats

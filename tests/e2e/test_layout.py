@@ -127,6 +127,18 @@ def _letter_path() -> str:
 
     digest = hashlib.sha256(f"{STAFF[0]}#{LETTER_KEY}".encode()).hexdigest()
     return f"/transfer-letter.html?id=tr_{digest[:24]}"
+def _dues_loaded(page: Page) -> None:
+    """我的党费: signed in, her dues answered; signed out, the login prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#dues-view")).to_have_attribute("aria-busy", "false")
+    else:
+        expect(page.locator("#dues-login")).to_be_visible()
+
+
+def _dues_desk_loaded(page: Page) -> None:
+    expect(page.locator("#dd-view")).to_be_visible()
+    expect(page.locator("#dd-rows")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#dd-figures")).to_have_attribute("aria-busy", "false")
 
 
 def _plan_loaded(page: Page) -> None:
@@ -189,6 +201,8 @@ SCREENS = [
     ),
     Screen("transfers", "/transfers.html", SIGNED_IN, _transfers_loaded),
     Screen("transfer-letter", _letter_path(), (STAFF_ROLE,), _letter_loaded),
+    Screen("dues", "/dues.html", EVERYONE, _dues_loaded),
+    Screen("dues-desk", "/dues-desk.html", (STAFF_ROLE,), _dues_desk_loaded),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
@@ -275,6 +289,21 @@ def org(site) -> None:
         outbox.post(f"layout:{n}", kind, [MEMBER[0], STAFF[0]], title, body, "/me.html")
     mid = outbox.message_id("layout:1", MEMBER[0])
     inbox.mark_read(MEMBER[0], mid)
+    # 党费: both assessed (the longest bracket line), last month unpaid, a partial payment.
+    from chalicelib import dues_collection
+    from chalicelib.models import OrgUnit
+    from tests.integration.dues_rows import assess
+
+    longest = "税后月工资收入 10000 元以上，按 2% 交纳（含奖金、津贴等各项收入）"
+    for who in (member, staff):
+        assess(who.member_no, 12345, "2026-01", base_fen=1234567, branch_id="B0101",
+               bracket=longest)  # fmt: skip
+        path = list(OrgUnit.get("B0101").path)
+        dues_collection.open_member_month(who, path, dues_collection.add_months(
+            dues_collection.current_month(), -1))  # fmt: skip
+    dues_collection.record(dues_collection.PaymentIn(
+        "bank:LAYOUT0001", MEMBER[0], 20000, dues_collection.clock.today().isoformat(), "bank",
+        "bank.csv:2", "import"))  # fmt: skip
 
 
 # The page's API calls all answered and nothing asked for 150 ms: faster than Playwright's

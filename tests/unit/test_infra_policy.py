@@ -128,7 +128,7 @@ JOB_MODULES = {
     "rank_boards": {"schedules.py", "ranking.py", "ranking_log.py"},
     "aggregate_points": {"streams.py", "points_stream.py", "ranking_log.py"},
     "count_comments": {"streams.py", "comment_stream.py"},
-    "run_reminders": {"schedules.py", "reminders.py", "audiences.py"},
+    "run_reminders": {"schedules.py", "reminders.py", "audiences.py", "dues_months.py"},
     "check_meetings": {"schedules.py", "meeting_checks.py"},
     "deliver_messages": {"schedules.py", "delivery.py", "push_senders.py", "quiet_hours.py"},
 }

@@ -47,10 +47,11 @@ def test_the_shipped_file_loads_and_says_what_runs_today() -> None:
         "theme_day_missing",
         "recruitment_due",
         "transfer_overdue",
+        "dues_unpaid",
     }
-    # Dues are in the file, checked, and wait for the area that brings their data.
-    assert "issue 15" in found["dues_unpaid"].status()
-    assert not found["dues_unpaid"].runnable
+    # 诉求 are in the file, checked, and wait for the area that brings their data.
+    assert "issue 16" in found["request_overdue"].status()
+    assert not found["request_overdue"].runnable
     assert found["dues_unpaid"].title.startswith("温馨提示")
 
 

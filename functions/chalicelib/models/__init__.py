@@ -30,6 +30,7 @@ from . import (
     wecom,
 )
 from .dues import DuesAssessment
+from .dues_collection import DuesMonth, DuesPayment, DuesRun
 from .interaction import (
     Ballot,
     Campaign,
@@ -90,6 +91,9 @@ __all__ = [
     "CommentLimit",
     "CommentStats",
     "DuesAssessment",
+    "DuesMonth",
+    "DuesPayment",
+    "DuesRun",
     "LoginThrottle",
     "Meeting",
     "Member",

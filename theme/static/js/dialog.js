@@ -43,8 +43,10 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
     error.setAttribute('role', 'alert');
     error.hidden = true;
     if (input) {
-      area = el('textarea', 'dj-dialog-input');
-      area.rows = 3;
+      // `line`: one line (an amount, a number) with the keyboard `inputMode` asks for.
+      area = el(input.line ? 'input' : 'textarea', `dj-dialog-input${input.line ? ' is-line' : ''}`);
+      if (input.line) area.inputMode = input.inputMode || 'text';
+      else area.rows = 3;
       area.maxLength = input.maxLength || 200;
       area.placeholder = input.placeholder || '';
       area.setAttribute('aria-label', input.label || title);
@@ -102,8 +104,11 @@ async function open({ title, text = '', ok = '确定', cancel = '取消', input 
         return;
       }
       const value = area.value.trim();
-      if (input.required && !value) {
-        error.textContent = input.missing || '请填写后再确定';
+      // `check(value)`: a message when the value will not do (the dialog stays open), else null.
+      let problem = input.check ? input.check(value) : null;
+      if (input.required && !value) problem = input.missing || '请填写后再确定';
+      if (problem) {
+        error.textContent = problem;
         error.hidden = false;
         area.setAttribute('aria-invalid', 'true');
         area.focus();
@@ -207,11 +212,12 @@ export async function confirmDialog(options) {
  * A reason for an action: resolves with the trimmed text, or null when cancelled. With
  * `required`, 确定 on an empty text says so and keeps the dialog open.
  * @param {{title: string, text?: string, ok?: string, cancel?: string, danger?: boolean,
- *   label?: string, placeholder?: string, required?: boolean, missing?: string, maxLength?: number}} options
+ *   label?: string, placeholder?: string, required?: boolean, missing?: string, maxLength?: number,
+ *   line?: boolean, inputMode?: string, check?: (value: string) => string|null}} options
  * @returns {Promise<string|null>}
  */
-export function promptDialog({ label, placeholder, required = false, missing, maxLength, ...rest }) {
-  return open({ ...rest, input: { label, placeholder, required, missing, maxLength } });
+export function promptDialog({ label, placeholder, required = false, missing, maxLength, line, inputMode, check, ...rest }) {
+  return open({ ...rest, input: { label, placeholder, required, missing, maxLength, line, inputMode, check } });
 }
 
 /** Cancels every open dialog (the question it asked no longer stands, e.g. the time is up). */
