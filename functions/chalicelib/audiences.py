@@ -341,6 +341,8 @@ def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
                 "unit_id": common[-1] if common else items[0][3][-1],
             },
         )
+
+
 # --- 党费 (issue 15) ---------------------------------------------------------------------------
 
 

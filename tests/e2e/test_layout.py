@@ -127,6 +127,8 @@ def _letter_path() -> str:
 
     digest = hashlib.sha256(f"{STAFF[0]}#{LETTER_KEY}".encode()).hexdigest()
     return f"/transfer-letter.html?id=tr_{digest[:24]}"
+
+
 def _dues_loaded(page: Page) -> None:
     """我的党费: signed in, her dues answered; signed out, the login prompt."""
     if page.evaluate("localStorage.getItem('signed_in')") == "1":
