@@ -5,7 +5,7 @@ REGION ?= ap-east-1
 # Commands that touch tables: make dev's by default, a stage's in AWS with STAGE=dev|prod.
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
-.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
+.PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds directory bench clean \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -67,6 +67,11 @@ reminders: setup
 ## functions load them, with the 主题党日 warning's day against reminders.toml. ARGS=other.toml
 meeting-kinds: setup
 	@$(PY) -m tools.meeting_kinds $(ARGS)
+
+## 通讯录 and 政治生日: ARGS=check (directory.toml, birthday.toml) | rebuild (the name index),
+## against make dev's tables (or a stage's with STAGE=dev|prod).
+directory: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.directory_index $(ARGS)
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup

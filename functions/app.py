@@ -4,8 +4,10 @@ from chalice import Chalice
 
 from chalicelib import (
     api_auth,
+    api_birthday,
     api_checkin,
     api_comments,
+    api_directory,
     api_inbox,
     api_me,
     api_meeting_book,
@@ -44,5 +46,7 @@ app.register_blueprint(api_meeting_plans.bp)
 app.register_blueprint(api_oauth.bp)
 app.register_blueprint(api_checkin.bp)
 app.register_blueprint(api_meeting_records.bp)
+app.register_blueprint(api_birthday.bp)
+app.register_blueprint(api_directory.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

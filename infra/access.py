@@ -51,6 +51,7 @@ from chalicelib.models import (
     VoteCount,
     WeComCache,
 )
+from chalicelib.models.directory import DirectoryShard
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
@@ -128,6 +129,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (UnitMonth, "by-month"): ("Query",),
         # 党费核定 (dues_assessment.py): her assessment in force, one Query.
         (DuesAssessment, None): ("Query",),
+        # 通讯录 (directory.py): the name index's shards read in one batch; one map key updated
+        # when a member is created, moved or deactivated (directory.member_changed).
+        (DirectoryShard, None): ("BatchGetItem", "UpdateItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
