@@ -50,8 +50,10 @@ UNITS_FILE = "content/units.csv"
 SCREENS = (
     "about",
     "activate",
+    "birthday",
     "boards",
     "checkin",
+    "directory",
     "learn",
     "login",
     "me",

@@ -81,6 +81,16 @@ def _joined(member: Member) -> date | None:
         return None
 
 
+def today_mark(member: Member) -> dict[str, int] | None:
+    """`{"years": n}` when today is her political birthday, else None (the home page's link to
+    her card; no read: the member is in hand)."""
+    today = clock.today()
+    joined = _joined(member)
+    if joined is None or anniversary(member.joined_on, today.year) != today:
+        return None
+    return {"years": today.year - joined.year}
+
+
 def card(member: Member) -> dict[str, Any]:
     """What the card and 政治生日 page need: her name, the day she joined, and either today's
     card (years, the organisation's line and name, the points) or her next political birthday."""

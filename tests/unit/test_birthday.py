@@ -104,3 +104,18 @@ def test_a_bad_month_is_refused_in_chinese(month) -> None:
 
     with pytest.raises(BadRequestError, match="月份"):
         birthday.check_month(month)
+
+
+@pytest.mark.parametrize(
+    ("joined", "today", "expected"),
+    [
+        ("2016-12-02", date(2026, 12, 2), {"years": 10}),
+        ("2016-12-02", date(2026, 12, 3), None),
+        ("2000-02-29", date(2026, 2, 28), {"years": 26}),
+        ("2000-02-29", date(2028, 2, 28), None),  # a leap year: the 29th is the day
+        (None, date(2026, 12, 2), None),
+    ],
+)
+def test_the_home_pages_mark(monkeypatch, joined, today, expected) -> None:
+    freeze(monkeypatch, today)
+    assert birthday.today_mark(_member(joined)) == expected
