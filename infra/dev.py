@@ -276,6 +276,9 @@ def main() -> None:
 
         made, rows = demo_meetings.seed()
         print(f"   示范会议：新写入 {made} 次会议、{rows} 条出勤记录（已有的不变）")
+        from tools import demo_birthday
+
+        print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")

@@ -67,7 +67,7 @@ def test_the_card_on_her_political_birthday(site, org, phone: Page):
     expect(phone.locator("#bd-line")).to_have_text(re.compile("二十"))
     expect(phone.locator("#bd-org")).to_have_text("示范党委")
     # The sign-in gave the year's 政治生日 points; the card says so.
-    expect(phone.locator("#bd-points")).to_have_text("今天已获得政治生日积分 5 分（红能量）")
+    expect(phone.locator("#bd-points")).to_have_text("今年的政治生日积分 5 分（红能量）已计入")
     image = phone.locator("#bd-image")
     expect(image).to_be_visible()
     expect(phone.locator(".bd-save")).to_have_text("长按图片，发送给朋友或保存")

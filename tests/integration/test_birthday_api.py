@@ -144,3 +144,21 @@ def test_the_29th_of_february_is_on_the_28th_in_other_years(stack, org):
     assert leap == [{**leap[0], "date": "2027-02-28", "years": 27}]
     got = get(stack, "/units/B1/anniversaries", org["b1sec"], month="2028-02").json()["members"]
     assert [r["date"] for r in got if r["name"] == "闰日"] == ["2028-02-29"]
+
+
+@pytest.mark.parametrize("day", ["2026-12-02", "2028-02-29", "2027-03-01"])
+def test_the_demo_member_has_his_birthday_today(dynamodb, monkeypatch, day):
+    from datetime import date
+
+    from chalicelib import birthday
+    from chalicelib.models import Member
+    from tools import demo_birthday
+
+    monkeypatch.setattr(clock, "today", lambda: date.fromisoformat(day))
+    make_tree()
+    make_member("10000009", "B1", name="李明", joined_on="2004-09-05")
+    line = demo_birthday.birthday_today()
+    member = Member.get("10000009")
+    assert birthday.today_mark(member) is not None, member.joined_on
+    assert member.remind_key == "day#" + day[5:]
+    assert "李明（10000009）今天过政治生日" in line

@@ -119,3 +119,13 @@ def test_a_bad_month_is_refused_in_chinese(month) -> None:
 def test_the_home_pages_mark(monkeypatch, joined, today, expected) -> None:
     freeze(monkeypatch, today)
     assert birthday.today_mark(_member(joined)) == expected
+
+
+def test_every_month_has_demo_anniversaries_in_the_demo_accounts_branch() -> None:
+    """make dev's staff list is never empty: the demo secretary's branch (B0101) has someone's
+    political birthday in every month (the registry's dates are fixed by its seed)."""
+    from tools import demo_registry
+
+    _, members = demo_registry.generate()
+    months = {m["入党日期"][5:7] for m in members if m["入党日期"] and m["所在支部"] == "B0101"}
+    assert months == {f"{n:02d}" for n in range(1, 13)}

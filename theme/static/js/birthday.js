@@ -78,7 +78,7 @@ function showDay(card) {
   $('bd-line').textContent = card.line;
   $('bd-org').textContent = card.organisation;
   $('bd-points').textContent = card.awarded
-    ? `今天已获得政治生日积分 ${card.points} 分（红能量）`
+    ? `今年的政治生日积分 ${card.points} 分（红能量）已计入`
     : `今天登录即可获得政治生日积分 ${card.points} 分（红能量）`;
   $('bd-day').hidden = false;
   const image = $('bd-image');
