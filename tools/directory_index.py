@@ -22,13 +22,13 @@ def check() -> int:
     from chalicelib import birthday, directory_rules
 
     ok = True
-    for loader, error in (
-        (directory_rules.load, directory_rules.DirectoryFileError),
-        (birthday.load_lines, birthday.LinesFileError),
+    for loader, path, error in (
+        (directory_rules.load, directory_rules.DEFAULT_FILE, directory_rules.DirectoryFileError),
+        (birthday.load_lines, birthday.DEFAULT_FILE, birthday.LinesFileError),
     ):
         try:
-            found = loader()
-            print(f"{loader.__module__}：{len(found)} 项，检查通过")
+            found = loader(path)
+            print(f"{path.name}：{len(found)} 项，检查通过")
         except error as exc:
             print(exc, file=sys.stderr)
             ok = False
