@@ -41,7 +41,9 @@ def rebuild() -> int:
     from chalicelib.models import Member
 
     entries = {}
-    for member in Member.scan(attributes_to_get=["member_no", "name", "branch_id", "active"]):
+    for member in Member.scan(
+        attributes_to_get=["member_no", "name", "branch_id", "active", "status"]
+    ):
         value = directory.entry_of(member)
         if value is not None:
             entries[member.member_no] = value

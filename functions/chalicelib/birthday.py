@@ -17,6 +17,7 @@ from typing import Any
 from . import clock, points_ledger, registry, scope, toml_entries
 from .errors import BadRequestError, NotFoundError
 from .models import Member, OrgUnit
+from .org import STATUS_LABELS
 from .points import anniversary, ledger_key
 from .points_rules import RULES
 from .scope import Caller
@@ -158,7 +159,9 @@ def unit_anniversaries(caller: Caller, unit_id: str, month: str | None) -> dict[
     rows = []
     for branch in branches:
         for member in Member.by_branch.query(branch.unit_id):
-            day = anniversary(member.joined_on, year) if member.active else None
+            # Party members only (an applicant the registry may hold has no political birthday).
+            member_of_party = member.active and member.status in STATUS_LABELS
+            day = anniversary(member.joined_on, year) if member_of_party else None
             if day is None or day.month != mm:
                 continue
             years = year - int(member.joined_on[:4])

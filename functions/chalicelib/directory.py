@@ -48,9 +48,15 @@ def shard_of(member_no: str) -> str:
     return f"s{zlib.crc32(member_no.encode()) % SHARDS}"
 
 
+def listed(member: Member) -> bool:
+    """In the directory at all: an active Party member (正式 or 预备). Anyone else the registry may
+    hold (an applicant or activist of 党员发展) is nobody's colleague here."""
+    return bool(member.active and member.status in STATUS_LABELS)
+
+
 def entry_of(member: Member) -> str | None:
-    """Her index entry ("name<TAB>branch"), or None: not in the directory (inactive)."""
-    if not member.active or not member.name or not member.branch_id:
+    """Her index entry ("name<TAB>branch"), or None: not in the directory."""
+    if not listed(member) or not member.name or not member.branch_id:
         return None
     return f"{member.name}\t{member.branch_id}"
 
@@ -173,7 +179,7 @@ def search(caller: Caller, q: str | None, cursor: str | None) -> dict[str, Any]:
         for c in chunk:
             i += 1
             member = found.get(c[3])
-            if member is None or not member.active or folded not in member.name.casefold():
+            if member is None or not listed(member) or folded not in member.name.casefold():
                 continue
             branch = known.get(member.branch_id)
             shown = card(caller, member, branch) if branch else None
@@ -248,10 +254,10 @@ def branch_members(caller: Caller, unit_id: str, cursor: str | None) -> dict[str
     page = Member.by_branch.query(unit_id, limit=BRANCH_PAGE, last_evaluated_key=start)
     rows = []
     for member in page:
-        if member.active:
-            shown = card(caller, member, unit)
-            if shown:
-                rows.append(shown)
+        shown = card(caller, member, unit) if listed(member) else None
+        # Listing a branch says who is in it: only those whose branch she may see.
+        if shown and "branch" in shown:
+            rows.append(shown)
     return {
         "branch": {"id": unit.unit_id, "name": unit.name},
         "results": rows,

@@ -162,3 +162,12 @@ def test_the_demo_member_has_his_birthday_today(dynamodb, monkeypatch, day):
     assert birthday.today_mark(member) is not None, member.joined_on
     assert member.remind_key == "day#" + day[5:]
     assert "李明（10000009）今天过政治生日" in line
+
+
+def test_an_applicant_has_no_political_birthday_on_the_list(stack, org):
+    from chalicelib.models import Member
+
+    make_member("81000013", "B1", name="申请人", joined_on=years_ago(2))
+    Member("81000013").update(actions=[Member.status.set("applicant")])
+    got = names(get(stack, "/units/B1/anniversaries", org["b1sec"], month=month()))
+    assert "申请人" not in got and "王红" in got

@@ -213,3 +213,36 @@ def test_the_search_budget_stops_a_dump(stack, org):
 def test_signed_out_is_refused(stack, org):
     r = requests.get(f"{stack.url}/api/directory/search", params={"q": "红"}, timeout=30)
     assert r.status_code == 401
+
+
+def test_people_who_are_not_party_members_are_nobodys_colleagues(stack, org):
+    applicant = make_member("81000040", "B1", name="申请红", password=None)
+    applicant.update(actions=[Member.status.set("applicant")])
+    directory.member_changed(Member.get("81000040"))
+    rebuild()
+    assert "申请红" not in by_name(get(stack, "/directory/search", org["wh"], q="红"))
+    assert "申请红" not in by_name(get(stack, "/directory/branches/B1", org["wh"]))
+
+
+def test_a_branch_listing_shows_only_whose_branch_she_may_see(stack, org, monkeypatch):
+    """With `branch` at 本支部, listing another branch would tell whose branch it is: nobody."""
+    from chalicelib import directory_rules, registry
+    from chalicelib.directory_rules import LEVELS, FieldRule
+
+    table = {
+        "name": FieldRule("name", LEVELS["全组织"], True),
+        "branch": FieldRule("branch", LEVELS["本支部"], True),
+    }
+    monkeypatch.setattr(directory_rules, "rules", lambda: table)
+    viewer = registry.caller_for(org["wh"])
+    assert directory.branch_members(viewer, "B2", None)["results"] == []
+    own = directory.branch_members(viewer, "B1", None)["results"]
+    assert {r["name"] for r in own} == {"王红", "李红梅", "陈书记", "党总支委员"}
+    # Staff over B2 (staff = true) still list it.
+    g1 = registry.caller_for(org["g1"])
+    assert {r["name"] for r in directory.branch_members(g1, "B2", None)["results"]} == {
+        "张红", "刘书记",
+    }  # fmt: skip
+    # Search still finds the other branch's people by name, without their branch.
+    found = {r["name"]: r for r in directory.search(viewer, "张红", None)["results"]}
+    assert set(found["张红"]) == {"name", "self"}
