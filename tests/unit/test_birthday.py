@@ -129,3 +129,16 @@ def test_every_month_has_demo_anniversaries_in_the_demo_accounts_branch() -> Non
     _, members = demo_registry.generate()
     months = {m["入党日期"][5:7] for m in members if m["入党日期"] and m["所在支部"] == "B0101"}
     assert months == {f"{n:02d}" for n in range(1, 13)}
+
+
+def test_the_day_is_beijings(at) -> None:
+    """16:00 UTC is midnight in Beijing: the card turns over then, not at UTC midnight."""
+    member = _member("2016-12-03")
+    at("2026-12-02T15:59:00")
+    assert birthday.today_mark(member) is None
+    at("2026-12-02T16:00:00")
+    assert birthday.today_mark(member) == {"years": 10}
+    at("2026-12-03T15:59:00")
+    assert birthday.today_mark(member) == {"years": 10}
+    at("2026-12-03T16:00:00")
+    assert birthday.today_mark(member) is None
