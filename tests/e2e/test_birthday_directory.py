@@ -142,3 +142,26 @@ def test_directory_search_and_tap_to_call(site, org, phone: Page, second_phone: 
     expect(found).to_contain_text("第一党支部")
     expect(found.locator("a.dir-call")).to_have_count(0)
     assert "13912345678" not in second_phone.content()
+
+
+def test_the_pages_fill_in_without_shifting(site, phone: Page):
+    """A returning member (a new tab: no access token yet) on a slow network: the card and the
+    staff's month on 政治生日, the branch picker on 通讯录, arrive late and move nothing."""
+    from tests.e2e.test_layout_shift import _returning_member, _shifts
+
+    make_tree()
+    make_member(
+        "76000001", "B1", name="赵敏", roles=("branch_secretary",), joined_on=joined_years_ago(30)
+    )
+    rebuild()
+    tab = _returning_member(site, phone, "/birthday.html")
+    tab.goto(f"{site.url}/birthday.html")
+    expect(tab.locator("#bd-list .bd-row")).to_have_count(1, timeout=20_000)
+    expect(tab.locator("#bd-image")).to_be_visible()
+    expect(tab.locator("#bd-list .bd-round")).to_have_text("30 周年")
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts
+    tab.goto(f"{site.url}/directory.html")
+    expect(tab.locator("#dir-branch")).to_be_enabled(timeout=20_000)
+    shifts = _shifts(tab)
+    assert sum(s["value"] for s in shifts) == 0, shifts
