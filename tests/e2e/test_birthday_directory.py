@@ -92,11 +92,14 @@ def test_the_card_on_her_political_birthday(site, org, phone: Page):
     for large in (False, True):
         for width in (320, 360, 390):
             assert measure(phone, width, large) == [], (width, large)
-    # In large text the picture is drawn again with larger letters.
+    # In large text (大字模式, 1.3×) the picture is drawn again, with larger letters.
+    normal = image.get_attribute("src")
     phone.evaluate("localStorage.setItem('large_text', '1')")
     phone.reload()
     expect(phone.locator("#bd-image")).to_be_visible()
     assert phone.evaluate("document.documentElement.classList.contains('large-text')")
+    large = phone.locator("#bd-image").get_attribute("src")
+    assert large.startswith("data:image/png") and large != normal
 
 
 def test_other_days_and_signed_out(site, org, phone: Page):
