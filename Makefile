@@ -68,10 +68,11 @@ reminders: setup
 meeting-kinds: setup
 	@$(PY) -m tools.meeting_kinds $(ARGS)
 
-## 通讯录 and 政治生日: ARGS=check (directory.toml, birthday.toml) | rebuild (the name index),
-## against make dev's tables (or a stage's with STAGE=dev|prod).
+## 通讯录 and 政治生日: ARGS=check (directory.toml, birthday.toml; no tables needed) | rebuild
+## (the name index) against make dev's tables (or a stage's with STAGE=dev|prod).
 directory: setup
-	@$(PY) $(WITH_ENV) $(PY) -m tools.directory_index $(ARGS)
+	@if [ "$(ARGS)" = "check" ]; then $(PY) -m tools.directory_index check; \
+	else $(PY) $(WITH_ENV) $(PY) -m tools.directory_index $(ARGS); fi
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup
