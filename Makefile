@@ -6,7 +6,7 @@ REGION ?= ap-east-1
 WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
-	dues-rules dues-import dues-recalculate import-dues-payments recruitment-stages \
+	dues-rules dues-import dues-recalculate import-dues-payments recruitment-stages directory \
 	review preview series \
 	package deploy publish cost stage-required
 
@@ -87,10 +87,17 @@ dues-import: setup
 ## ARGS="--from 2027-01 [--reason rules_change] [--dry-run]"
 dues-recalculate: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.dues_recalculate $(ARGS)
+
 ## The stages and steps of 党员发展 with their time limits (functions/chalicelib/
 ## recruitment_stages.toml), checked as the functions load them. ARGS=other.toml
 recruitment-stages: setup
 	@$(PY) -m tools.recruitment_stages $(ARGS)
+
+## 通讯录 and 政治生日: ARGS=check (directory.toml, birthday.toml; no tables needed) | rebuild
+## (the name index) against make dev's tables (or a stage's with STAGE=dev|prod).
+directory: setup
+	@if [ "$(ARGS)" = "check" ]; then $(PY) -m tools.directory_index check; \
+	else $(PY) $(WITH_ENV) $(PY) -m tools.directory_index $(ARGS); fi
 
 ## The demo history's missing days (the last 60 up to yesterday) into a running make dev.
 demo-activity: setup

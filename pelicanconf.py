@@ -50,10 +50,12 @@ UNITS_FILE = "content/units.csv"
 SCREENS = (
     "about",
     "activate",
+    "birthday",
     "boards",
     "checkin",
     "dues",
     "dues-desk",
+    "directory",
     "learn",
     "login",
     "me",

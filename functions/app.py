@@ -4,8 +4,10 @@ from chalice import Chalice
 
 from chalicelib import (
     api_auth,
+    api_birthday,
     api_checkin,
     api_comments,
+    api_directory,
     api_dues,
     api_dues_assessment,
     api_inbox,
@@ -52,5 +54,7 @@ app.register_blueprint(api_dues_assessment.bp)
 app.register_blueprint(api_recruitment.bp)
 app.register_blueprint(api_transfers.bp)
 app.register_blueprint(api_dues.bp)
+app.register_blueprint(api_birthday.bp)
+app.register_blueprint(api_directory.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -54,6 +54,7 @@ from chalicelib.models import (
     VoteCount,
     WeComCache,
 )
+from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.transfers import LetterCounter, Transfer
 
@@ -164,6 +165,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (DuesMonth, "by-month"): ("Query",),
         (DuesPayment, None): ("GetItem", "PutItem", "UpdateItem"),
         (DuesPayment, "by-member"): ("Query",),
+        # 通讯录 (directory.py): the name index's shards read in one batch; one map key updated
+        # when a member is created, moved or deactivated (directory.member_changed).
+        (DirectoryShard, None): ("BatchGetItem", "UpdateItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

@@ -296,6 +296,9 @@ def main() -> None:
         # After the assessments (核定): demo_dues.seed() runs demo_dues_assessment.seed() first.
         dues_members, dues_payments = demo_dues.seed()
         print(f"   示范党费：{dues_members} 名党员新记录 {dues_payments} 笔交费（已有的不变）")
+        from tools import demo_birthday
+
+        print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")

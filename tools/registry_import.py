@@ -558,6 +558,9 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
             )
             deactivated.append(m.member_no)
     registry_changed()  # the ranking job re-reads the registry
+    from tools.directory_index import rebuild as rebuild_directory
+
+    rebuild_directory()  # 通讯录's name index, whole (a few writes, not one per member)
     return deactivated
 
 

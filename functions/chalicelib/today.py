@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import clock, inbox, meetings, points_ledger, reading, scope
+from . import birthday, clock, inbox, meetings, points_ledger, reading, scope
 from .errors import NotFoundError
 from .models import (
     CatalogItem,
@@ -223,4 +223,6 @@ def for_member(member: Member) -> dict[str, Any]:
         "messages": inbox.unread_count(member.member_no),
         # 会议: her meetings of the next days not checked in (meetings.todo).
         "meetings": meetings.todo(member.member_no),
+        # 政治生日: today is her anniversary ({years}) or null; no read (birthday.today_mark).
+        "birthday": birthday.today_mark(member),
     }

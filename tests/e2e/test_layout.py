@@ -167,6 +167,27 @@ def _record_dialog(page: Page) -> None:
 RECRUIT_KEY = "layout-recruit-0001"
 RECRUIT = person_id_for(STAFF[0], RECRUIT_KEY)
 
+
+def _birthday_loaded(page: Page) -> None:
+    """政治生日: signed in, her next birthday (and for staff the month's list); else the prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#bd-other:visible, #bd-day:visible")).to_have_count(1)
+        if page.locator("#bd-staff").is_visible():
+            expect(page.locator("#bd-list")).to_have_attribute("aria-busy", "false")
+    else:
+        expect(page.locator("#bd-login")).to_be_visible()
+
+
+def _directory_listed(page: Page) -> None:
+    """通讯录: signed in, her branch listed (a live Query: no index needed); else the prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#dir-branch")).to_be_enabled()
+        page.select_option("#dir-branch", "B0101")
+        expect(page.locator(".dir-person").first).to_be_visible()
+    else:
+        expect(page.locator("#dir-login")).to_be_visible()
+
+
 SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
@@ -205,6 +226,8 @@ SCREENS = [
     Screen("transfer-letter", _letter_path(), (STAFF_ROLE,), _letter_loaded),
     Screen("dues", "/dues.html", EVERYONE, _dues_loaded),
     Screen("dues-desk", "/dues-desk.html", (STAFF_ROLE,), _dues_desk_loaded),
+    Screen("birthday", "/birthday.html", EVERYONE, _birthday_loaded),
+    Screen("directory", "/directory.html", EVERYONE, _directory_listed),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]

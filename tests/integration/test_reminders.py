@@ -226,7 +226,7 @@ def test_not_before_the_time_then_once_however_often_it_runs(at) -> None:
     stats = schedules.run_reminders(SCHEDULED_EVENT, None)  # the Lambda's own handler
     assert "political_birthday" in _ran(stats)
     [card] = _inbox("20000001")
-    assert card.kind == "political_birthday" and card.url == "/my-dangjian.html"
+    assert card.kind == "political_birthday" and card.url == "/birthday.html"
     assert card.event_key == "reminder:political_birthday:2026-12-01"
     assert "李红同志" in card.body and "25年" in card.body and "5分" in card.body
     assert len(_inbox("20000002")) == 1 and _inbox("20000003") == []

@@ -12,6 +12,7 @@ from pynamodb.models import Model
 
 from . import (
     base,
+    directory,
     dues,
     dues_collection,
     interaction,
@@ -69,6 +70,7 @@ _AREAS = (
     dues_collection,
     transfers,
     recruitment,
+    directory,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(

@@ -34,11 +34,12 @@ function showFigures(points) {
   $('today-figures').replaceChildren(link);
 }
 
-function showSide(todo) {
+function showSide(todo, birthday) {
   const side = $('today-side');
   if (!todo) {
-    const more = el('a', 'today-more', '我的党建');
-    more.href = '/my-dangjian.html';
+    // On her political birthday the link goes to her card instead (政治生日, birthday.js).
+    const more = el('a', 'today-more', birthday ? '政治生日贺卡' : '我的党建');
+    more.href = birthday ? '/birthday.html' : '/my-dangjian.html';
     side.replaceChildren(more);
     return;
   }
@@ -121,7 +122,7 @@ async function main() {
     return;
   }
   showFigures(day.points);
-  showSide(day.todo);
+  showSide(day.todo, day.birthday);
   showConstitution(day.constitution);
   showQuiz(day.daily_quiz);
   showContinue(day.continue);
