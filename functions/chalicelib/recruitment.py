@@ -30,15 +30,20 @@ from .identifiers import is_client_key, is_member_no
 from .models import Member
 from .models.base import Transaction, TransactionCancelled, condition_failed
 from .models.recruitment import Recruit, StepRecord
-from .models.registry import remind_key
+from .models.registry import OrgUnit, remind_key
 from .org import GENDERS
 from .recruitment_stages import BY, OUTCOMES, Rules, rules
 from .recruitment_timeline import TERMINAL, Next, Person, RuleError, check, decided, next_steps
 from .scope import Access, Caller
 
-PERSON_ID = re.compile(r"^rp_[A-Za-z0-9_-]{8,40}$")
+# ASCII digits only, whole string: `\d` and str.isdigit() also take full-width digits and
+# superscripts ("²"), which int() and date.fromisoformat() then refuse or misread.
+PERSON_ID = re.compile(r"rp_[A-Za-z0-9_-]{8,40}")
 NOT_FOUND = "该人员不存在或您无权查看"
-PHONE = re.compile(r"^1\d{10}$")
+PHONE = re.compile(r"1[0-9]{10}")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not ISO week dates ("2026-W49-2") nor 20261201
+DAYS = re.compile(r"[0-9]{1,2}")
+FIRST_DAY = date(1900, 1, 1)  # no birth, application or step before this is plausible
 NAME_MAX, NOTE_MAX = 20, 200
 DAYS_AHEAD = 7  # "due": the latest date within this many days
 COMMITTEE_KINDS = ("committee", "group")
@@ -55,7 +60,7 @@ def person_id_for(by: str, request_key: str) -> str:
 
 
 def load(person_id: str, *, consistent: bool = False) -> Recruit:
-    if not PERSON_ID.match(person_id or ""):
+    if not isinstance(person_id, str) or not PERSON_ID.fullmatch(person_id):
         raise NotFoundError(NOT_FOUND)
     try:
         return Recruit.get(person_id, consistent_read=consistent)
@@ -202,8 +207,7 @@ def summary(person: Recruit, today: date, days_ahead: int) -> dict[str, Any]:
 
 def unit_people(caller: Caller, unit_id: str, days_ahead: int = DAYS_AHEAD) -> dict[str, Any]:
     """A unit's people (its whole subtree) by stage, each with her most urgent next step."""
-    unit = registry.get_unit(unit_id)
-    scope.require_unit(caller, unit.path)
+    unit = _unit(caller, unit_id)
     today = clock.today()
     rules_ = rules()
     people = [summary(p, today, days_ahead) for p in _unit_people(list(unit.path))]
@@ -233,11 +237,23 @@ def unit_people(caller: Caller, unit_id: str, days_ahead: int = DAYS_AHEAD) -> d
     }
 
 
+def _unit(caller: Caller, unit_id: str) -> OrgUnit:
+    """The unit if the caller may read it; an unknown unit is refused like one out of her scope
+    (403, the same words), so nobody learns which ids exist."""
+    try:
+        unit = registry.get_unit(unit_id)
+    except NotFoundError:
+        scope.require_unit(caller, ())  # always refuses: an empty path reaches no grant
+        raise
+    scope.require_unit(caller, unit.path)
+    return unit
+
+
 def days_param(value: str | None) -> int:
     if value is None:
         return DAYS_AHEAD
-    if not value.isdigit() or not 0 <= int(value) <= 90:
-        raise BadRequestError("days 须为 0–90 的整数")
+    if not isinstance(value, str) or not DAYS.fullmatch(value) or int(value) > 90:
+        raise BadRequestError("天数（days）须为 0–90 的整数")
     return int(value)
 
 
@@ -245,12 +261,19 @@ def days_param(value: str | None) -> int:
 
 
 def _date(value: Any, field: str) -> date:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    """A day written YYYY-MM-DD in ASCII digits, from 1900 to today (no record, application or
+    birth is in the future; the rules' spans added to it then stay inside the calendar)."""
+    if not isinstance(value, str) or not DAY.fullmatch(value):
         raise BadRequestError(f"{field}须为日期，如 2027-03-01")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise BadRequestError(f"{field}不是有效的日期") from None
+    if day < FIRST_DAY:
+        raise BadRequestError(f"{field}不能早于 {FIRST_DAY.isoformat()}")
+    if day > clock.today():
+        raise BadRequestError(f"{field}不能晚于今天")
+    return day
 
 
 def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
@@ -278,8 +301,7 @@ def register(
 ) -> tuple[dict[str, Any], bool]:
     """A new 入党申请人 of a branch (its first step recorded): (her timeline, created?). The same
     request again answers the same person."""
-    unit = registry.get_unit(unit_id)
-    scope.require_unit(caller, unit.path)
+    unit = _unit(caller, unit_id)
     if scope.unit_access(caller, unit.path) != "manage":
         raise ForbiddenError("只有本支部书记或上级党组织的管理人员可以登记入党申请人")
     if unit.kind != "branch":
@@ -295,12 +317,9 @@ def register(
     if gender is not None and gender not in GENDERS:
         raise BadRequestError("性别须为 男 或 女")
     phone = _text(body.get("phone"), "手机号", 11)
-    if phone and not PHONE.match(phone):
+    if phone and not PHONE.fullmatch(phone):
         raise BadRequestError("手机号须为 11 位数字")
-    today = clock.today()
     applied = _date(body.get("applied_on"), "申请日期")
-    if applied > today:
-        raise BadRequestError("申请日期不能晚于今天")
     birth = None
     if body.get("birth_date") is not None:
         birth = _date(body["birth_date"], "出生日期")
