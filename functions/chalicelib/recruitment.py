@@ -427,6 +427,8 @@ def _record_once(
         step = check(rules_, view, step_key, on, today, outcome, months)
     except RuleError as exc:
         raise (ConflictError if exc.status == 409 else BadRequestError)(str(exc)) from None
+    if person.member_no:  # admitted: her probation is recorded where her member item is active
+        _require_member_here(person, person.member_no)
     window = next((n for n in next_steps(rules_, view, today) if n.step.key == step.key), None)
     late = (on - window.latest).days if window and window.latest and on > window.latest else None
     now = clock.now()
@@ -500,12 +502,22 @@ def _new_member(person: Recruit, member_no: str, joined_on: str) -> Member:
 
 
 def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple[str, Any]) -> None:
-    """The record and the registry change in one transaction: both or neither."""
+    """The record and the registry change in one transaction: both or neither. A decision on
+    her probation (转正, 延长, 取消) needs her member item active in the record's branch: one
+    transferred out of the organisation or deactivated is no longer ours to convert, and one
+    moved to another branch is recorded there (the record follows her: `member_moved`)."""
     kind, new_member = op
     stamp = clock.local_now().isoformat(timespec="seconds")
     member_no = new_member.member_no if new_member is not None else person.member_no
     if kind == "admit":
         actions = [*actions, Recruit.member_no.set(member_no)]
+    else:
+        _require_member_here(person, member_no)
+    here = (
+        Member.member_no.exists()
+        & (Member.active == True)  # noqa: E712 - a PynamoDB condition
+        & (Member.branch_id == person.branch_id)
+    )
     try:
         with Transaction() as tx:
             tx.update("person", person, actions=actions, condition=condition)
@@ -516,7 +528,7 @@ def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple
                     "member",
                     Member(member_no),
                     actions=[Member.status.set("full"), Member.updated_at.set(stamp)],
-                    condition=Member.member_no.exists() & (Member.status == "probationary"),
+                    condition=here & (Member.status == "probationary"),
                 )
             elif kind == "cancel":
                 tx.update(
@@ -527,19 +539,38 @@ def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple
                         Member.remind_key.remove(),
                         Member.updated_at.set(stamp),
                     ],
-                    condition=Member.member_no.exists(),
+                    condition=here,
                 )
             else:  # extend: her item stays probationary; the new due date is the timeline's
-                tx.check("member", Member, member_no, condition=Member.member_no.exists())
+                tx.check("member", Member, member_no, condition=here)
     except TransactionCancelled as exc:
         if exc.failed("person") or exc.conflict:
             raise _RacedError from None
         if exc.failed("member") and kind == "admit":
             raise ConflictError(f"党员编号 {member_no} 已被使用，请核对后重新填写") from None
         if exc.failed("member"):
+            _require_member_here(person, member_no)  # what changed since, in words
             raise ConflictError(f"党员名册中没有预备党员 {member_no}，请联系管理员核对") from None
         raise
     ranking_log.registry_changed()  # as the importers do: the ranking job re-reads the registry
+
+
+def _require_member_here(person: Recruit, member_no: str | None) -> None:
+    """Refuse, in words, a decision on a member who left the organisation, was deactivated or
+    belongs to another branch now."""
+    member = registry.get_member(member_no, consistent=True) if member_no else None
+    if member is None:
+        raise ConflictError(f"党员名册中没有预备党员 {member_no}，请联系管理员核对")
+    if not member.active:
+        gone = "已转出本组织" if member.transferred_out_at else "已停用"
+        raise ConflictError(
+            f"{member.name}（{member_no}）在党员名册中{gone}，不能记录转正、延长预备期或取消资格；"
+            "请由其现在所在的党组织办理"
+        )
+    if member.branch_id != person.branch_id:
+        raise ConflictError(
+            f"{member.name}（{member_no}）的组织关系已转至其他支部，请由其现在所在的支部记录"
+        )
 
 
 # --- the reminders' list -----------------------------------------------------------------------
