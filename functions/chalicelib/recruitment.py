@@ -21,7 +21,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from . import clock, ranking_log, registry, scope
@@ -31,6 +31,7 @@ from .models import Member
 from .models.base import Transaction, TransactionCancelled, condition_failed
 from .models.recruitment import Recruit, StepRecord
 from .models.registry import OrgUnit, remind_key
+from .models.transfers import Transfer
 from .org import GENDERS
 from .recruitment_stages import BY, OUTCOMES, Rules, rules
 from .recruitment_timeline import TERMINAL, Next, Person, RuleError, check, decided, next_steps
@@ -101,9 +102,10 @@ def _view(person: Recruit) -> Person:
 
 def _record_dict(rules_: Rules, record: dict[str, Any]) -> dict[str, Any]:
     step = rules_.steps.get(record["step"])
+    label = MOVED_LABEL if record["step"] == MOVED else record["step"]
     return {
         "step": record["step"],
-        "label": step.label if step else record["step"],
+        "label": step.label if step else label,
         "on": record["on"],
         "by": record.get("by"),
         "by_name": record.get("by_name"),
@@ -571,6 +573,88 @@ def _require_member_here(person: Recruit, member_no: str | None) -> None:
         raise ConflictError(
             f"{member.name}（{member_no}）的组织关系已转至其他支部，请由其现在所在的支部记录"
         )
+
+
+# --- after a transfer between branches -----------------------------------------------------------
+
+MOVED = "transfer"  # the timeline line of a move: not a step of the rules (none has this key)
+MOVED_LABEL = "组织关系转接"
+
+
+def member_moved(member_no: str, new_branch_id: str) -> None:
+    """Her open record (a 预备党员 in probation) follows her member item to its new branch:
+    branch, path, the by-tree key, and a timeline line naming the transfer's approver and day.
+    Idempotent and exact under retries and parallel calls (conditional on `version`); acts only
+    while her member item is in that branch (a late retry of an older move changes nothing)."""
+    member = registry.get_member(member_no, consistent=True)
+    if member is None or not member.active or member.branch_id != new_branch_id:
+        return
+    unit = registry.get_unit(new_branch_id)
+    for _ in range(5):
+        person = _open_record(member_no, unit.path[0])
+        if person is None or person.branch_id == new_branch_id:
+            return
+        line = _moved_line(person, member, unit)
+        actions = [
+            Recruit.branch_id.set(unit.unit_id),
+            Recruit.branch_path.set(list(unit.path)),
+            Recruit.branch_path_kinds.set(list(unit.path_kinds)),
+            Recruit.root.set(unit.path[0]),
+            Recruit.tree_sort.set("/".join(unit.path) + "/#" + person.person_id),
+            Recruit.records.set([*(person.records or []), line]),
+            Recruit.version.set(int(person.version or 0) + 1),
+        ]
+        try:
+            person.update(actions=actions, condition=Recruit.version == person.version)
+        except Exception as exc:
+            if not condition_failed(exc):
+                raise
+            continue  # another write came first: read her again
+        return
+    raise ConflictError("该人员的记录刚被他人更新，请稍后再试")
+
+
+def _open_record(member_no: str, root: str) -> Recruit | None:
+    """Her record still in the process, found in her organisation's tree (a move between
+    branches stays inside one organisation)."""
+    found = Recruit.by_tree.query(root, filter_condition=Recruit.member_no == member_no)
+    for hit in found:
+        if hit.stage not in TERMINAL:  # the index is eventually consistent: read the item
+            fresh = Recruit.get(hit.person_id, consistent_read=True)
+            if fresh.stage not in TERMINAL:
+                return fresh
+    return None
+
+
+def _moved_line(person: Recruit, member: Member, unit: OrgUnit) -> StepRecord:
+    """The timeline's line: who approved the transfer and when (the registry when no transfer
+    of hers into this branch is on record, e.g. a correction by the administrator)."""
+    done = next(
+        (
+            t
+            for t in Transfer.by_org.query(
+                unit.path[0],
+                scan_index_forward=False,
+                filter_condition=(Transfer.member_no == member.member_no)
+                & (Transfer.to_unit == unit.unit_id)
+                & (Transfer.state == "done"),
+            )
+        ),
+        None,
+    )
+    last = (done.steps or [None])[-1] if done is not None else None
+    at = float(last.at) if last is not None else clock.now()
+    old = registry.unit_names([person.branch_id]).get(person.branch_id, person.branch_id)
+    return StepRecord(
+        step=MOVED,
+        on=datetime.fromtimestamp(at, clock.TZ).date().isoformat(),
+        by=last.by if last is not None else "registry",
+        by_name=last.by_name if last is not None else "党员名册",
+        at=at,
+        note=f"由「{old}」转至「{unit.name}」"
+        + (f"（转接编号 {done.transfer_id}）" if done is not None else ""),
+        request_key=f"moved-{done.transfer_id if done is not None else unit.unit_id}",
+    )
 
 
 # --- the reminders' list -----------------------------------------------------------------------
