@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -288,6 +289,11 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str 
         raise BadRequestError(f"请填写{field}")
     if len(text) > limit:
         raise BadRequestError(f"{field}最多 {limit} 个字")
+    # Control characters (NUL, escapes) are never typed; a note may keep its line breaks.
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in text) or (
+        field == "姓名" and "\n" in text
+    ):
+        raise BadRequestError(f"{field}含有无效字符")
     return text or None
 
 

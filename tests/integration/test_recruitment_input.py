@@ -127,6 +127,15 @@ def test_every_field_of_every_write_takes_odd_values_without_a_5xx(org, value) -
                 assert snapshot() == before, (field, value)
 
 
+@pytest.mark.parametrize("value", ["李\u0000四", "李\n四", "\u001b[31m", "李\u007f"])
+def test_a_name_refuses_control_characters(org, value) -> None:
+    routes, headers, _ = org
+    before = snapshot()
+    body = {"name": value, "applied_on": "2026-11-01", "request_key": rid()}
+    refused(send(routes, headers["sec"], "POST", "/units/B1/recruitment", body))
+    assert snapshot() == before
+
+
 ODD_PHONES = ["１３８００００１２３４", "1３８００００１２３４", "13800001234\n", "２"]
 
 
