@@ -20,8 +20,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from . import clock, ranking_log, registry, scope
@@ -30,15 +31,21 @@ from .identifiers import is_client_key, is_member_no
 from .models import Member
 from .models.base import Transaction, TransactionCancelled, condition_failed
 from .models.recruitment import Recruit, StepRecord
-from .models.registry import remind_key
+from .models.registry import OrgUnit, remind_key
+from .models.transfers import Transfer
 from .org import GENDERS
 from .recruitment_stages import BY, OUTCOMES, Rules, rules
 from .recruitment_timeline import TERMINAL, Next, Person, RuleError, check, decided, next_steps
 from .scope import Access, Caller
 
-PERSON_ID = re.compile(r"^rp_[A-Za-z0-9_-]{8,40}$")
+# ASCII digits only, whole string: `\d` and str.isdigit() also take full-width digits and
+# superscripts ("²"), which int() and date.fromisoformat() then refuse or misread.
+PERSON_ID = re.compile(r"rp_[A-Za-z0-9_-]{8,40}")
 NOT_FOUND = "该人员不存在或您无权查看"
-PHONE = re.compile(r"^1\d{10}$")
+PHONE = re.compile(r"1[0-9]{10}")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not ISO week dates ("2026-W49-2") nor 20261201
+DAYS = re.compile(r"[0-9]{1,2}")
+FIRST_DAY = date(1900, 1, 1)  # no birth, application or step before this is plausible
 NAME_MAX, NOTE_MAX = 20, 200
 DAYS_AHEAD = 7  # "due": the latest date within this many days
 COMMITTEE_KINDS = ("committee", "group")
@@ -55,7 +62,7 @@ def person_id_for(by: str, request_key: str) -> str:
 
 
 def load(person_id: str, *, consistent: bool = False) -> Recruit:
-    if not PERSON_ID.match(person_id or ""):
+    if not isinstance(person_id, str) or not PERSON_ID.fullmatch(person_id):
         raise NotFoundError(NOT_FOUND)
     try:
         return Recruit.get(person_id, consistent_read=consistent)
@@ -96,9 +103,10 @@ def _view(person: Recruit) -> Person:
 
 def _record_dict(rules_: Rules, record: dict[str, Any]) -> dict[str, Any]:
     step = rules_.steps.get(record["step"])
+    label = MOVED_LABEL if record["step"] == MOVED else record["step"]
     return {
         "step": record["step"],
-        "label": step.label if step else record["step"],
+        "label": step.label if step else label,
         "on": record["on"],
         "by": record.get("by"),
         "by_name": record.get("by_name"),
@@ -202,8 +210,7 @@ def summary(person: Recruit, today: date, days_ahead: int) -> dict[str, Any]:
 
 def unit_people(caller: Caller, unit_id: str, days_ahead: int = DAYS_AHEAD) -> dict[str, Any]:
     """A unit's people (its whole subtree) by stage, each with her most urgent next step."""
-    unit = registry.get_unit(unit_id)
-    scope.require_unit(caller, unit.path)
+    unit = _unit(caller, unit_id)
     today = clock.today()
     rules_ = rules()
     people = [summary(p, today, days_ahead) for p in _unit_people(list(unit.path))]
@@ -233,11 +240,23 @@ def unit_people(caller: Caller, unit_id: str, days_ahead: int = DAYS_AHEAD) -> d
     }
 
 
+def _unit(caller: Caller, unit_id: str) -> OrgUnit:
+    """The unit if the caller may read it; an unknown unit is refused like one out of her scope
+    (403, the same words), so nobody learns which ids exist."""
+    try:
+        unit = registry.get_unit(unit_id)
+    except NotFoundError:
+        scope.require_unit(caller, ())  # always refuses: an empty path reaches no grant
+        raise
+    scope.require_unit(caller, unit.path)
+    return unit
+
+
 def days_param(value: str | None) -> int:
     if value is None:
         return DAYS_AHEAD
-    if not value.isdigit() or not 0 <= int(value) <= 90:
-        raise BadRequestError("days 须为 0–90 的整数")
+    if not isinstance(value, str) or not DAYS.fullmatch(value) or int(value) > 90:
+        raise BadRequestError("天数（days）须为 0–90 的整数")
     return int(value)
 
 
@@ -245,12 +264,19 @@ def days_param(value: str | None) -> int:
 
 
 def _date(value: Any, field: str) -> date:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    """A day written YYYY-MM-DD in ASCII digits, from 1900 to today (no record, application or
+    birth is in the future; the rules' spans added to it then stay inside the calendar)."""
+    if not isinstance(value, str) or not DAY.fullmatch(value):
         raise BadRequestError(f"{field}须为日期，如 2027-03-01")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise BadRequestError(f"{field}不是有效的日期") from None
+    if day < FIRST_DAY:
+        raise BadRequestError(f"{field}不能早于 {FIRST_DAY.isoformat()}")
+    if day > clock.today():
+        raise BadRequestError(f"{field}不能晚于今天")
+    return day
 
 
 def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
@@ -263,6 +289,11 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str 
         raise BadRequestError(f"请填写{field}")
     if len(text) > limit:
         raise BadRequestError(f"{field}最多 {limit} 个字")
+    # Control characters (NUL, escapes) are never typed; a note may keep its line breaks.
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in text) or (
+        field == "姓名" and "\n" in text
+    ):
+        raise BadRequestError(f"{field}含有无效字符")
     return text or None
 
 
@@ -278,8 +309,7 @@ def register(
 ) -> tuple[dict[str, Any], bool]:
     """A new 入党申请人 of a branch (its first step recorded): (her timeline, created?). The same
     request again answers the same person."""
-    unit = registry.get_unit(unit_id)
-    scope.require_unit(caller, unit.path)
+    unit = _unit(caller, unit_id)
     if scope.unit_access(caller, unit.path) != "manage":
         raise ForbiddenError("只有本支部书记或上级党组织的管理人员可以登记入党申请人")
     if unit.kind != "branch":
@@ -295,12 +325,9 @@ def register(
     if gender is not None and gender not in GENDERS:
         raise BadRequestError("性别须为 男 或 女")
     phone = _text(body.get("phone"), "手机号", 11)
-    if phone and not PHONE.match(phone):
+    if phone and not PHONE.fullmatch(phone):
         raise BadRequestError("手机号须为 11 位数字")
-    today = clock.today()
     applied = _date(body.get("applied_on"), "申请日期")
-    if applied > today:
-        raise BadRequestError("申请日期不能晚于今天")
     birth = None
     if body.get("birth_date") is not None:
         birth = _date(body["birth_date"], "出生日期")
@@ -408,6 +435,8 @@ def _record_once(
         step = check(rules_, view, step_key, on, today, outcome, months)
     except RuleError as exc:
         raise (ConflictError if exc.status == 409 else BadRequestError)(str(exc)) from None
+    if person.member_no:  # admitted: her probation is recorded where her member item is active
+        _require_member_here(person, person.member_no)
     window = next((n for n in next_steps(rules_, view, today) if n.step.key == step.key), None)
     late = (on - window.latest).days if window and window.latest and on > window.latest else None
     now = clock.now()
@@ -481,12 +510,22 @@ def _new_member(person: Recruit, member_no: str, joined_on: str) -> Member:
 
 
 def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple[str, Any]) -> None:
-    """The record and the registry change in one transaction: both or neither."""
+    """The record and the registry change in one transaction: both or neither. A decision on
+    her probation (转正, 延长, 取消) needs her member item active in the record's branch: one
+    transferred out of the organisation or deactivated is no longer ours to convert, and one
+    moved to another branch is recorded there (the record follows her: `member_moved`)."""
     kind, new_member = op
     stamp = clock.local_now().isoformat(timespec="seconds")
     member_no = new_member.member_no if new_member is not None else person.member_no
     if kind == "admit":
         actions = [*actions, Recruit.member_no.set(member_no)]
+    else:
+        _require_member_here(person, member_no)
+    here = (
+        Member.member_no.exists()
+        & (Member.active == True)  # noqa: E712 - a PynamoDB condition
+        & (Member.branch_id == person.branch_id)
+    )
     try:
         with Transaction() as tx:
             tx.update("person", person, actions=actions, condition=condition)
@@ -497,7 +536,7 @@ def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple
                     "member",
                     Member(member_no),
                     actions=[Member.status.set("full"), Member.updated_at.set(stamp)],
-                    condition=Member.member_no.exists() & (Member.status == "probationary"),
+                    condition=here & (Member.status == "probationary"),
                 )
             elif kind == "cancel":
                 tx.update(
@@ -508,19 +547,120 @@ def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple
                         Member.remind_key.remove(),
                         Member.updated_at.set(stamp),
                     ],
-                    condition=Member.member_no.exists(),
+                    condition=here,
                 )
             else:  # extend: her item stays probationary; the new due date is the timeline's
-                tx.check("member", Member, member_no, condition=Member.member_no.exists())
+                tx.check("member", Member, member_no, condition=here)
     except TransactionCancelled as exc:
         if exc.failed("person") or exc.conflict:
             raise _RacedError from None
         if exc.failed("member") and kind == "admit":
             raise ConflictError(f"党员编号 {member_no} 已被使用，请核对后重新填写") from None
         if exc.failed("member"):
+            _require_member_here(person, member_no)  # what changed since, in words
             raise ConflictError(f"党员名册中没有预备党员 {member_no}，请联系管理员核对") from None
         raise
     ranking_log.registry_changed()  # as the importers do: the ranking job re-reads the registry
+
+
+def _require_member_here(person: Recruit, member_no: str | None) -> None:
+    """Refuse, in words, a decision on a member who left the organisation, was deactivated or
+    belongs to another branch now."""
+    member = registry.get_member(member_no, consistent=True) if member_no else None
+    if member is None:
+        raise ConflictError(f"党员名册中没有预备党员 {member_no}，请联系管理员核对")
+    if not member.active:
+        gone = "已转出本组织" if member.transferred_out_at else "已停用"
+        raise ConflictError(
+            f"{member.name}（{member_no}）在党员名册中{gone}，不能记录转正、延长预备期或取消资格；"
+            "请由其现在所在的党组织办理"
+        )
+    if member.branch_id != person.branch_id:
+        raise ConflictError(
+            f"{member.name}（{member_no}）的组织关系已转至其他支部，请由其现在所在的支部记录"
+        )
+
+
+# --- after a transfer between branches -----------------------------------------------------------
+
+MOVED = "transfer"  # the timeline line of a move: not a step of the rules (none has this key)
+MOVED_LABEL = "组织关系转接"
+
+
+def member_moved(member_no: str, new_branch_id: str) -> None:
+    """Her open record (a 预备党员 in probation) follows her member item to its new branch:
+    branch, path, the by-tree key, and a timeline line naming the transfer's approver and day.
+    Idempotent and exact under retries and parallel calls (conditional on `version`); acts only
+    while her member item is in that branch (a late retry of an older move changes nothing)."""
+    member = registry.get_member(member_no, consistent=True)
+    if member is None or not member.active or member.branch_id != new_branch_id:
+        return
+    unit = registry.get_unit(new_branch_id)
+    for _ in range(5):
+        person = _open_record(member_no, unit.path[0])
+        if person is None or person.branch_id == new_branch_id:
+            return
+        line = _moved_line(person, member, unit)
+        actions = [
+            Recruit.branch_id.set(unit.unit_id),
+            Recruit.branch_path.set(list(unit.path)),
+            Recruit.branch_path_kinds.set(list(unit.path_kinds)),
+            Recruit.root.set(unit.path[0]),
+            Recruit.tree_sort.set("/".join(unit.path) + "/#" + person.person_id),
+            Recruit.records.set([*(person.records or []), line]),
+            Recruit.version.set(int(person.version or 0) + 1),
+        ]
+        try:
+            person.update(actions=actions, condition=Recruit.version == person.version)
+        except Exception as exc:
+            if not condition_failed(exc):
+                raise
+            continue  # another write came first: read her again
+        return
+    raise ConflictError("该人员的记录刚被他人更新，请稍后再试")
+
+
+def _open_record(member_no: str, root: str) -> Recruit | None:
+    """Her record still in the process, found in her organisation's tree (a move between
+    branches stays inside one organisation)."""
+    found = Recruit.by_tree.query(root, filter_condition=Recruit.member_no == member_no)
+    for hit in found:
+        if hit.stage not in TERMINAL:  # the index is eventually consistent: read the item
+            fresh = Recruit.get(hit.person_id, consistent_read=True)
+            if fresh.stage not in TERMINAL:
+                return fresh
+    return None
+
+
+def _moved_line(person: Recruit, member: Member, unit: OrgUnit) -> StepRecord:
+    """The timeline's line: who approved the transfer and when (the registry when no transfer
+    of hers into this branch is on record, e.g. a correction by the administrator)."""
+    done = next(
+        (
+            t
+            for t in Transfer.by_org.query(
+                unit.path[0],
+                scan_index_forward=False,
+                filter_condition=(Transfer.member_no == member.member_no)
+                & (Transfer.to_unit == unit.unit_id)
+                & (Transfer.state == "done"),
+            )
+        ),
+        None,
+    )
+    last = (done.steps or [None])[-1] if done is not None else None
+    at = float(last.at) if last is not None else clock.now()
+    old = registry.unit_names([person.branch_id]).get(person.branch_id, person.branch_id)
+    return StepRecord(
+        step=MOVED,
+        on=datetime.fromtimestamp(at, clock.TZ).date().isoformat(),
+        by=last.by if last is not None else "registry",
+        by_name=last.by_name if last is not None else "党员名册",
+        at=at,
+        note=f"由「{old}」转至「{unit.name}」"
+        + (f"（转接编号 {done.transfer_id}）" if done is not None else ""),
+        request_key=f"moved-{done.transfer_id if done is not None else unit.unit_id}",
+    )
 
 
 # --- the reminders' list -----------------------------------------------------------------------

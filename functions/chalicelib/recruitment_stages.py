@@ -30,7 +30,7 @@ STEP_FIELDS = {
     "key", "label", "stage", "after", "from", "min", "max", "by", "repeat", "count", "needs",
     "probation", "outcomes", "applies", "guide", "note",
 }  # fmt: skip
-_TERM = re.compile(r"(\d{1,3}) (days?|workdays?|months?|years?)")
+_TERM = re.compile(r"([0-9]{1,3}) (days?|workdays?|months?|years?)")  # ASCII digits
 _UNIT_WORDS = {"day": "天", "workday": "个工作日", "month": "个月", "year": "年"}
 
 

@@ -61,6 +61,28 @@ FIELD_LABELS = {
     "seconds": "时长",
     "reason": "理由",
     "muted": "静音的消息类型",
+    # Member affairs (issue 15): 党费, 组织关系转接, 党员发展 — bodies and query parameters.
+    "amount_fen": "金额（分）",
+    "paid_on": "交费日期",
+    "request_key": "请求编号",
+    "note": "说明",
+    "month": "月份",
+    "quarter": "季度",
+    "to_unit": "转入支部",
+    "other_org": "对方组织",
+    "letter_no": "介绍信编号",
+    "decision": "决定",
+    "status": "状态",
+    "joined_on": "入党日期",
+    "phone": "手机号",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "applied_on": "申请日期",
+    "step": "环节",
+    "on": "日期",
+    "outcome": "结果",
+    "months": "月数",
+    "days": "天数",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when

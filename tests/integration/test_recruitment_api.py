@@ -254,6 +254,44 @@ def test_a_cancelled_probation_deactivates_her(at, org, routes) -> None:
     assert Member.get("41990002", consistent_read=True).active is False
 
 
+LEFT = {  # how transfers.py and the registry leave her member item
+    "transferred out": ([Member.active.set(False), Member.transferred_out_at.set(1.8e9)], "转出"),
+    "deactivated": ([Member.active.set(False)], "已停用"),
+    "moved branch": ([Member.branch_id.set("B2")], "其他支部"),
+}
+
+
+@pytest.mark.parametrize("left", LEFT)
+@pytest.mark.parametrize("outcome", ["full", "extend", "cancel"])
+def test_no_decision_on_her_probation_once_she_left_the_branch(at, org, routes, left, outcome):
+    _, people = org
+    pid = _at_conversion(routes, at, people)
+    day(at, "2028-03-05")
+    months = {"months": 6} if outcome == "extend" else {}
+    ok(step(routes, people["sec1"], pid, "conversion", "2028-03-05", outcome=outcome, **months))
+    actions, words = LEFT[left]
+    Member("41990002").update(actions=actions)
+    member, person = Member.get("41990002", consistent_read=True), stored(pid)
+    day(at, "2028-03-20")
+    got, body = step(routes, people["party"], pid, "conversion_approval", "2028-03-20")
+    assert got == 409 and words in body["Message"] and "41990002" in body["Message"], body
+    after = Member.get("41990002", consistent_read=True)
+    assert after.attribute_values == member.attribute_values and after.status == "probationary"
+    assert stored(pid) == person
+
+
+@pytest.mark.parametrize("left", LEFT)
+def test_no_step_of_her_probation_is_recorded_once_she_left_the_branch(at, org, routes, left):
+    _, people = org
+    pid = _at_conversion(routes, at, people)
+    Member("41990002").update(actions=LEFT[left][0])
+    person = stored(pid)
+    day(at, "2028-03-05")
+    got, body = step(routes, people["sec1"], pid, "conversion", "2028-03-05", outcome="full")
+    assert got == 409 and LEFT[left][1] in body["Message"], body
+    assert stored(pid) == person
+
+
 def test_refusals_change_nothing(at, org, routes) -> None:
     _, people = org
     day(at, "2026-01-05")
