@@ -42,6 +42,9 @@ REASON_MAX = 200
 ORG_MAX = 60
 LETTER_MAX = 40
 NOT_FOUND = "转接记录不存在或您无权查看"
+NOT_MANAGED = "党员不存在，或不是您管理范围内的在册党员"
+# Said at the confirmation of an arrival whose number is already used: neither whose nor where.
+IN_NUMBER_TAKEN = "该党员编号已被使用，无法确认接收；请核实介绍信上的党员编号后撤回并重新登记"
 ACT_LABELS = {
     "start": "发起（转出支部同意）",
     "letter": "开具介绍信",
@@ -246,26 +249,47 @@ def _text(value: Any, label: str, max_chars: int, *, required: bool = True) -> s
     return text
 
 
-def _branch(unit_id: Any, label: str) -> OrgUnit:
+def _unit(unit_id: Any) -> OrgUnit | None:
     if not is_unit_id(unit_id):
-        raise BadRequestError(f"{label}不存在")
+        return None
     try:
-        unit = OrgUnit.get(unit_id)
+        return OrgUnit.get(unit_id)
     except OrgUnit.DoesNotExist:
-        raise BadRequestError(f"{label}不存在") from None
+        return None
+
+
+def _branch(unit_id: Any, label: str, org: str) -> OrgUnit:
+    """A branch of the organisation `org`; a unit of another organisation answers as an
+    unknown one (the organisation's branches are listed to its staff, no one else's)."""
+    unit = _unit(unit_id)
+    if unit is None or unit.path[0] != org:
+        raise BadRequestError(f"{label}不存在或不在本组织内；转往其他组织请开具介绍信")
     if unit.kind != "branch":
         raise BadRequestError(f"{label}须为党支部")
     return unit
 
 
+def _arrival_branch(caller: Caller, unit_id: Any) -> OrgUnit:
+    """The branch an arrival is registered into: unknown and out of scope answer alike."""
+    unit = _unit(unit_id)
+    if unit is None or scope.unit_access(caller, unit.path) != "manage":
+        raise ForbiddenError("接收支部不存在或不在您的管理范围内")
+    if unit.kind != "branch":
+        raise BadRequestError("接收支部须为党支部")
+    return unit
+
+
 def _managed_member(caller: Caller, member_no: Any) -> tuple[Member, OrgUnit]:
-    """An active member whose branch the caller manages (else 404/403, in Chinese)."""
+    """An active member whose branch the caller manages. Unknown, inactive and out of scope
+    answer alike (one status, one message): nobody learns which numbers exist elsewhere."""
     member = registry.get_member(member_no, consistent=True) if is_member_no(member_no) else None
-    if member is None or not member.active:
-        raise NotFoundError("党员不存在或已不是本组织的在册党员")
-    branch = registry.get_unit(member.branch_id)
-    if scope.member_access(caller, member.member_no, branch.path) != "manage":
-        raise ForbiddenError("该党员不在您的管理范围内")
+    branch = registry.get_unit(member.branch_id) if member is not None and member.active else None
+    if (
+        member is None
+        or branch is None
+        or scope.member_access(caller, member.member_no, branch.path) != "manage"
+    ):
+        raise NotFoundError(NOT_MANAGED)
     if member.transfer_id:
         raise ConflictError("该党员已有正在办理的组织关系转接")
     return member, branch
@@ -346,11 +370,9 @@ def start_internal(
     if found is not None:
         return view(caller, found), False
     member, branch = _managed_member(caller, body.get("member_no"))
-    target = _branch(body.get("to_unit"), "接收支部")
+    target = _branch(body.get("to_unit"), "接收支部", branch.path[0])
     if target.unit_id == branch.unit_id:
         raise BadRequestError("接收支部不能是该党员现在所在的支部")
-    if target.path[0] != branch.path[0]:
-        raise BadRequestError("接收支部不在本组织内；转往其他组织请开具介绍信")
     t = _new(tid, "internal", member.member_no, member.name, staff, reason or "")
     t.status, t.joined_on = member.status, member.joined_on
     t.from_unit, t.from_name, t.from_path = branch.unit_id, branch.name, list(branch.path)
@@ -424,9 +446,7 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
     if found is not None:
         return view(caller, found), False
     name = _text(body.get("name"), "姓名", 30)
-    target = _branch(body.get("to_unit"), "接收支部")
-    if scope.unit_access(caller, target.path) != "manage":
-        raise ForbiddenError("该支部不在您的管理范围内")
+    target = _arrival_branch(caller, body.get("to_unit"))
     status = body.get("status")
     if status not in STATUS_LABELS:
         raise BadRequestError("党员类别须为正式党员或预备党员")
@@ -437,14 +457,7 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
     letter = _text(body.get("letter_no"), "介绍信编号", LETTER_MAX)
     other = _text(body.get("other_org"), "转出单位党组织名称", ORG_MAX)
     reason = _text(body.get("reason"), "转接原因", REASON_MAX, required=False) or "转入"
-    if registry.get_member(member_no, consistent=True) is not None:
-        raise ConflictError("该党员编号已在本组织的党员名册中")
-    waiting = Transfer.by_org.query(
-        target.path[0],
-        filter_condition=(Transfer.member_no == member_no) & (Transfer.state == "pending"),
-    )
-    if any(w.kind == "in" for w in waiting):
-        raise ConflictError("该党员已登记转入，正在等待确认接收")
+    _check_new_number(caller, member_no, target)
     t = _new(tid, "in", member_no, name or "", staff, reason)
     t.status, t.joined_on, t.phone = status, joined, phone
     t.to_unit, t.to_name, t.to_path = target.unit_id, target.name, list(target.path)
@@ -460,6 +473,27 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
             raise
         return view(caller, again), False
     return view(caller, t), True
+
+
+def _check_new_number(caller: Caller, member_no: str, target: OrgUnit) -> None:
+    """Refuse now only what the caller may already see: a number of a member in her scope
+    (active or not), or an arrival she already registered. A number in use elsewhere is
+    registered like an unknown one and fails at the confirmation, in words that say neither
+    whose nor where (`decide`): no registry-wide probe of which numbers exist."""
+    current = registry.get_member(member_no, consistent=True)
+    if current is not None:
+        try:
+            path = registry.get_unit(current.branch_id).path
+        except NotFoundError:
+            path = []
+        if path and scope.member_access(caller, member_no, path) == "manage":
+            raise ConflictError("该党员编号已在您管理范围内的党员名册中")
+    waiting = Transfer.by_org.query(
+        target.path[0],
+        filter_condition=(Transfer.member_no == member_no) & (Transfer.state == "pending"),
+    )
+    if any(w.kind == "in" and scope.unit_access(caller, w.to_path) == "manage" for w in waiting):
+        raise ConflictError("该党员已登记转入，正在等待确认接收")
 
 
 def _date(value: Any, label: str) -> str:
@@ -542,7 +576,7 @@ def decide(
         if exc.failed("transfer"):
             return decide(caller, staff, transfer_id, decision, note)  # taken meanwhile
         if exc.failed("member") and t.kind == "in":
-            raise ConflictError("该党员编号已在党员名册中，无法确认接收，请核实后撤回") from None
+            raise ConflictError(IN_NUMBER_TAKEN) from None
         if exc.failed("member"):
             raise ConflictError(
                 "该党员的党员信息已变化（所在支部或状态），无法办理，请核实后撤回"
