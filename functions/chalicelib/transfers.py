@@ -5,6 +5,9 @@ Who acts (through the one scope check, `scope.py`):
 - internal: the sending branch's staff (`manage` over the member's branch) start it — starting
   is the sending branch's approval — and may withdraw it while open; the receiving branch's
   staff approve or refuse it (a refusal needs a reason). On approval her `branch_id` changes.
+  Two approvals mean two people: a superior who manages both branches (党总支委员, 党委委员,
+  admin) may act for either side, but not for both on one transfer — the one who started it
+  cannot approve or refuse it for the receiving branch (`SAME_PERSON`).
 - out: the sending branch's staff start it, which issues the letter; they record the receipt
   (回执: she is transferred out, no longer an active member, her records kept) or the letter's
   return (refuse).
@@ -42,6 +45,7 @@ REASON_MAX = 200
 ORG_MAX = 60
 LETTER_MAX = 40
 NOT_FOUND = "转接记录不存在或您无权查看"
+SAME_PERSON = "发起转接即代表转出支部同意，接收支部的意见须由另一位党务管理人员办理"
 NOT_MANAGED = "党员不存在，或不是您管理范围内的在册党员"
 # Said at the confirmation of an arrival whose number is already used: neither whose nor where.
 IN_NUMBER_TAKEN = "该党员编号已被使用，无法确认接收；请核实介绍信上的党员编号后撤回并重新登记"
@@ -148,16 +152,17 @@ def view(caller: Caller, t: Transfer, unit_id: str | None = None) -> dict[str, A
             }
             for s in t.steps or []
         ],
-        "may": _may(t, send, recv),
+        "may": _may(t, send, recv, caller.member_no),
     }
 
 
-def _may(t: Transfer, send: scope.Access, recv: scope.Access) -> list[str]:
-    """The decisions the caller may take now (the page shows their buttons)."""
+def _may(t: Transfer, send: scope.Access, recv: scope.Access, who: str) -> list[str]:
+    """The decisions the caller (member number `who`) may take now (the page's buttons)."""
     if t.state != "pending":
         return []
     if t.kind == "internal":
-        return (["approve", "refuse"] if recv == "manage" else []) + (
+        receives = recv == "manage" and who != t.started_by
+        return (["approve", "refuse"] if receives else []) + (
             ["cancel"] if send == "manage" else []
         )
     if t.kind == "out":
@@ -533,6 +538,8 @@ def decide(
     if (send if side == "send" else recv) != "manage":
         who = "转出" if side == "send" else "接收"
         raise ForbiddenError(f"只有{who}支部的党务管理人员可以办理此操作")
+    if t.kind == "internal" and side == "recv" and staff.member_no == t.started_by:
+        raise ForbiddenError(SAME_PERSON)
     text = _text(
         note, NEEDS_NOTE.get(decision, "备注"), REASON_MAX, required=decision in NEEDS_NOTE
     )

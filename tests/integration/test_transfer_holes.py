@@ -87,3 +87,29 @@ def test_a_pending_arrival_elsewhere_is_not_told(stack, org):
     assert first.status_code == 201
     again = call(stack, "POST", "/transfer-arrivals", org["sec3"], json=_arrival("96000003"))
     assert again.status_code == 201, again.text
+
+
+def test_the_starter_does_not_approve_for_the_receiving_branch(stack, org):
+    """总支委员 manages both B1 and B2: she may start, or approve, but not both on one transfer."""
+    g1, sec2 = org["g1"], org["sec2"]
+    t = start(stack, g1, org["a"].member_no).json()
+    assert t["may"] == ["cancel"]
+    decision = f"/transfers/{t['id']}/decision"
+    for body in ({"decision": "approve"}, {"decision": "refuse", "note": "不同意"}):
+        assert _answer(call(stack, "POST", decision, g1, json=body)) == (
+            403,
+            transfers.SAME_PERSON,
+        )
+    assert Member.get(org["a"].member_no, consistent_read=True).branch_id == "B1"
+    assert call(stack, "GET", f"/transfers/{t['id']}", sec2).json()["may"] == ["approve", "refuse"]
+    done = call(stack, "POST", decision, sec2, json={"decision": "approve"}).json()
+    assert done["state"] == "done"
+    assert [(s["act"], s["by"]) for s in done["steps"]] == [
+        ("start", g1.member_no),
+        ("approve", sec2.member_no),
+    ]
+    # The other way round: the sending secretary starts, the superior approves for B2.
+    t = start(stack, org["sec1"], org["b"].member_no).json()
+    assert "approve" in call(stack, "GET", f"/transfers/{t['id']}", g1).json()["may"]
+    ok = call(stack, "POST", f"/transfers/{t['id']}/decision", g1, json={"decision": "approve"})
+    assert ok.json()["state"] == "done"
