@@ -32,12 +32,15 @@ MEMBER_HEADERS = ("党员编号", "姓名", "性别", "手机号", "所在支部
 EARLIEST_JOIN = date(1921, 7, 1)
 MAX_NAME_CHARS = 30
 MAX_UNIT_NAME_CHARS = 60
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], never \d: \d also matches full-width digits (and int() reads them). Used with fullmatch.
+PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_NOISE_RE = re.compile(r"[\s\-－—]")
 _ROLE_SEPARATORS_RE = re.compile(r"[、;；，,\s]+")
-_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_RE = re.compile(
+    r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
+)
 # A date cell without date formatting reaches us as its Excel serial number (e.g. 44562).
-_EXCEL_SERIAL_RE = re.compile(r"^\d{5}$")
+_EXCEL_SERIAL_RE = re.compile(r"[0-9]{5}")
 
 KIND_BY_TEXT: dict[str, str] = {
     **{k: k for k in UNIT_KINDS},
@@ -322,7 +325,7 @@ def _parse_member(
         bad("性别", "只能填写 男 或 女", gender)
 
     phone = _PHONE_NOISE_RE.sub("", row.get("手机号")) or None
-    if phone is not None and not PHONE_RE.match(phone):
+    if phone is not None and not PHONE_RE.fullmatch(phone):
         bad("手机号", "号码格式不正确", row.get("手机号"))
 
     branch = _find_branch(row.get("所在支部"), units, branches_by_name, bad)
@@ -394,11 +397,11 @@ def _parse_roles(text, branch, units, bad) -> tuple[str, ...]:
 
 def parse_date(text: str) -> date:
     """YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit), or an Excel serial number."""
-    if _EXCEL_SERIAL_RE.match(text):
+    if _EXCEL_SERIAL_RE.fullmatch(text):
         from openpyxl.utils.datetime import from_excel
 
         return from_excel(int(text)).date()
-    match = _DATE_RE.match(text)
+    match = _DATE_RE.fullmatch(text)
     if match is None:
         raise ValueError(text)
     return date(*(int(g) for g in match.groups()))

@@ -25,6 +25,7 @@ is settled again by any later act on it (the retry of the approval after a failu
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -40,6 +41,10 @@ from .models.transfers import LetterCounter, Step, Transfer
 from .org import ROLES, STATUS_LABELS
 from .scope import Caller
 
+# [0-9], never \d: \d also matches full-width and other scripts' digits.
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PHONE = re.compile(r"[0-9]{7,15}")
+EARLIEST_JOIN = date(1921, 7, 1)  # the Party's founding day
 DEFAULT_DAYS = 30  # used only when reminders.toml has no transfer_overdue entry
 REASON_MAX = 200
 ORG_MAX = 60
@@ -457,7 +462,7 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
         raise BadRequestError("党员类别须为正式党员或预备党员")
     joined = _date(body.get("joined_on"), "入党日期")
     phone = _text(body.get("phone"), "手机号", 20, required=False)
-    if phone is not None and not (phone.isdigit() and 7 <= len(phone) <= 15):
+    if phone is not None and not PHONE.fullmatch(phone):
         raise BadRequestError("手机号格式不正确")
     letter = _text(body.get("letter_no"), "介绍信编号", LETTER_MAX)
     other = _text(body.get("other_org"), "转出单位党组织名称", ORG_MAX)
@@ -502,12 +507,17 @@ def _check_new_number(caller: Caller, member_no: str, target: OrgUnit) -> None:
 
 
 def _date(value: Any, label: str) -> str:
+    """YYYY-MM-DD in ASCII digits only (not the ISO week or ordinal forms `fromisoformat`
+    takes, nor full-width digits), from the Party's founding day to today."""
     try:
-        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+        ok = isinstance(value, str) and ISO_DAY.fullmatch(value)
+        day = date.fromisoformat(value) if ok else None
     except ValueError:
         day = None
     if day is None:
         raise BadRequestError(f"{label}须为 YYYY-MM-DD 格式的日期")
+    if day < EARLIEST_JOIN:
+        raise BadRequestError(f"{label}不能早于 1921-07-01")
     if day > clock.today():
         raise BadRequestError(f"{label}不能晚于今天")
     return day.isoformat()

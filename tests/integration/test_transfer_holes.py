@@ -113,3 +113,29 @@ def test_the_starter_does_not_approve_for_the_receiving_branch(stack, org):
     assert "approve" in call(stack, "GET", f"/transfers/{t['id']}", g1).json()["may"]
     ok = call(stack, "POST", f"/transfers/{t['id']}/decision", g1, json={"decision": "approve"})
     assert ok.json()["state"] == "done"
+
+
+@pytest.mark.parametrize(
+    "joined_on",
+    ["2026-W49-2", "2012-W01", "2012-183", "0001-01-01", "1921-06-30", "２０１２-07-01",
+     "20120701", "2012-7-1", "2999-01-01", "2012-07-0１"],
+)  # fmt: skip
+def test_an_arrival_date_is_a_plain_day_of_the_partys_time(stack, org, joined_on):
+    r = call(stack, "POST", "/transfer-arrivals", org["sec3"],
+             json=_arrival("96000004", joined_on=joined_on))  # fmt: skip
+    assert r.status_code == 400, (joined_on, r.text)
+    assert "入党日期" in r.json()["Message"]
+    assert not list(transfers.Transfer.scan())
+
+
+@pytest.mark.parametrize("phone", ["１３９００００１１１１", "²²²²²²²²", "139 0000 1111"])
+def test_an_arrival_phone_is_ascii_digits(stack, org, phone):
+    r = call(stack, "POST", "/transfer-arrivals", org["sec3"],
+             json=_arrival("96000005", phone=phone))  # fmt: skip
+    assert r.status_code == 400 and "手机号" in r.json()["Message"], (phone, r.text)
+
+
+def test_the_founding_day_and_today_are_accepted(stack, org):
+    for no, day in (("96000006", "1921-07-01"), ("96000007", transfers.clock.today().isoformat())):
+        r = call(stack, "POST", "/transfer-arrivals", org["sec3"], json=_arrival(no, joined_on=day))
+        assert r.status_code == 201, r.text
