@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -687,13 +688,12 @@ def _move(tx: Transaction, t: Transfer) -> None:
 
 
 def settle_if_needed(t: Transfer) -> None:
-    """The follow-up of a completed transfer, once: every part idempotent, `settled_at` last."""
+    """The follow-up of a completed transfer, once: every part idempotent, `settled_at` last.
+    A failure in between leaves it unsettled, and the next act or read runs them all again."""
     if t.state != "done" or t.settled_at:
         return
-    if t.kind != "in":
-        withdraw_invitations(t)
-    ranking_log.registry_changed()  # the ranking job re-reads the registry
-    _tell_member(t)
+    for follow_up in FOLLOW_UPS:
+        follow_up(t)
     try:
         Transfer(t.transfer_id).update(
             actions=[Transfer.settled_at.set(clock.now())],
@@ -743,6 +743,15 @@ def withdraw_invitations(t: Transfer) -> int:
     return withdrawn
 
 
+def _withdraw_if_left(t: Transfer) -> None:
+    if t.kind != "in":  # an arrival left no branch
+        withdraw_invitations(t)
+
+
+def _ranking_rereads(t: Transfer) -> None:
+    ranking_log.registry_changed()  # the ranking job re-reads the registry
+
+
 def _tell_member(t: Transfer) -> None:
     if t.kind == "out":
         return  # she can no longer sign in to read it
@@ -777,3 +786,14 @@ def _tell_managers(t: Transfer, path: list[str], title: str) -> None:
             f"{t.member_name}同志的组织关系由{t.from_name}转入{t.to_name}，请在党务工作›组织关系转接中办理。",
             "/transfers.html",
         )
+
+
+# What follows a completed move, in order, each IDEMPOTENT (run again until `settled_at` is
+# written): the one place other areas hook into a member's move. Her new branch is `t.to_unit`
+# (None when she left the organisation: kind "out"); e.g. recruitment's
+# `lambda t: recruitment.member_moved(t.member_no, t.to_unit)` goes at the end.
+FOLLOW_UPS: list[Callable[[Transfer], None]] = [
+    _withdraw_if_left,
+    _ranking_rereads,
+    _tell_member,
+]

@@ -10,6 +10,7 @@ import pytest
 from chalicelib import transfers
 from chalicelib.models import Member
 from tests.integration.test_transfers_api import call, org, start  # noqa: F401 - the fixture
+from tools.bench_routes import Routes
 from tools.fixtures import make_member, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -139,3 +140,27 @@ def test_the_founding_day_and_today_are_accepted(stack, org):
     for no, day in (("96000006", "1921-07-01"), ("96000007", transfers.clock.today().isoformat())):
         r = call(stack, "POST", "/transfer-arrivals", org["sec3"], json=_arrival(no, joined_on=day))
         assert r.status_code == 201, r.text
+
+
+def test_other_areas_hook_into_the_settle_through_one_list(stack, org, monkeypatch):
+    """A hook appended to FOLLOW_UPS runs after the move, again after its own failure, and not
+    once the transfer is settled."""
+    seen: list[tuple[str, str | None]] = []
+
+    def hook(t) -> None:
+        seen.append((t.member_no, t.to_unit))
+        if len(seen) == 1:
+            raise RuntimeError("the other area failed once")
+
+    monkeypatch.setattr(transfers, "FOLLOW_UPS", [*transfers.FOLLOW_UPS, hook])
+    routes = Routes()
+    t = start(stack, org["sec1"], org["a"].member_no).json()
+    path = f"/transfers/{t['id']}/decision"
+    with pytest.raises(RuntimeError):
+        routes.send("POST", path, member=org["sec2"], body={"decision": "approve"})
+    assert transfers.Transfer.get(t["id"], consistent_read=True).settled_at is None
+    for _ in range(2):
+        reply = routes.send("POST", path, member=org["sec2"], body={"decision": "approve"})
+        assert reply.status_code == 200
+    assert seen == [(org["a"].member_no, "B2")] * 2
+    assert transfers.Transfer.get(t["id"], consistent_read=True).settled_at
