@@ -635,6 +635,7 @@ def _move(tx: Transaction, t: Transfer) -> None:
             remind_key=remind_key([], joined, True),
             session_epoch=0,
             branch_since=month,
+            placed_by="transfer",
             updated_at=datetime.fromtimestamp(now, clock.TZ).isoformat(timespec="seconds"),
         )
         tx.save("member", member, condition=Member.member_no.does_not_exist())
@@ -652,6 +653,7 @@ def _move(tx: Transaction, t: Transfer) -> None:
         Member.transfer_id.remove(),
         Member.updated_at.set(stamp),
         Member.branch_since.set(month),
+        Member.placed_by.set("transfer"),  # the registry import keeps what the move did
     ]
     if t.kind == "internal":
         old = registry.get_unit(t.from_unit or "")
