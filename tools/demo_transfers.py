@@ -8,9 +8,10 @@ its staff member and its time, the moves take the real path (conditional writes,
 withdrawn, the ranking job told) and the letter gets the organisation's next number.
 
 Idempotent: each transfer's id derives from its staff member and a fixed request key, so a
-second run finds it and writes nothing. `make dev` re-imports the demo registry on every start,
-which puts a moved member back in the branch of the generated file; the run then writes her
-registry item as the completed transfer left it (her branch, where her closed months count).
+second run finds it and writes nothing. `make dev` re-imports the demo registry on every start;
+the import keeps a moved member where the transfer left her (`Member.placed_by`), and should a
+database from before that hold her old branch, the run writes her registry item as the completed
+transfer left it (her branch, where her closed months count).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def _play(plan: Planned, sender: Member, member_no: str, people, now: float) -> 
 
 
 def _restore(t: Transfer) -> int:
-    """Her registry item as the completed transfer left it, after the demo import reset it."""
+    """Her registry item as the completed transfer left it, if an import reset it (the import
+    keeps what transfers did since `placed_by`; this still repairs a database written before)."""
     member = Member.get(t.member_no, consistent_read=True)
     if member.branch_id == t.to_unit:
         return 0

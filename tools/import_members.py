@@ -1,7 +1,8 @@
 """Import members from CSV or XLSX: `python -m tools.import_members FILE [--deactivate-missing]`.
 
 Every row is checked first; one bad row and nothing is written (exit code 1). Re-imports update
-only the registry fields: activated accounts keep their password and sessions.
+only the registry fields: activated accounts keep their password and sessions. Members moved by
+the platform (组织关系转接, 党员发展) are handled as `registry_import.plan_member_import` says.
 """
 
 from __future__ import annotations
@@ -31,7 +32,19 @@ FIELD_LABELS = {
     "roles": "职务",
     "joined_on": "入党日期",
     "active": "启用",
+    "placed_by": "确认转接或发展后的所在支部",
 }
+
+
+def _missing_state(m, deactivate_missing: bool) -> str:
+    if not m.active:
+        return "已停用"
+    if m.transfer_id:
+        return "组织关系转接办理中，不停用"
+    if m.placed_by:
+        how = "组织关系转接转入" if m.placed_by == "transfer" else "党员发展接收"
+        return f"经{how}，不停用"
+    return "将停用" if deactivate_missing else "未处理"
 
 
 def summary(plan: MemberPlan, deactivate_missing: bool, dry_run: bool) -> str:
@@ -43,8 +56,12 @@ def summary(plan: MemberPlan, deactivate_missing: bool, dry_run: bool) -> str:
         fields = "、".join(FIELD_LABELS[f] for f in change.changed)
         lines.append(f"  更新 {change.record.member_no} {change.record.name}：{fields}")
     for m in plan.missing:
-        state = "已停用" if not m.active else ("将停用" if deactivate_missing else "未处理")
-        lines.append(f"  文件中没有 {m.member_no} {m.name}（{state}）")
+        lines.append(
+            f"  文件中没有 {m.member_no} {m.name}（{_missing_state(m, deactivate_missing)}）"
+        )
+    if plan.notes:
+        lines.append("未按文件处理：")
+        lines.extend(plan.notes)
     if plan.missing and not deactivate_missing:
         lines.append("如需停用这些党员（并结束其登录），请加 --deactivate-missing 重新导入。")
     if dry_run:
@@ -72,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_errors(args.file, errors), file=sys.stderr)
         return 1
     plan = plan_member_import(records, load_members())
+    if plan.errors:
+        print(format_errors(args.file, plan.errors), file=sys.stderr)
+        return 1
     if not args.dry_run:
         apply_member_import(plan, deactivate_missing=args.deactivate_missing)
     print(summary(plan, args.deactivate_missing, args.dry_run))

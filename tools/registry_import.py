@@ -32,12 +32,15 @@ MEMBER_HEADERS = ("党员编号", "姓名", "性别", "手机号", "所在支部
 EARLIEST_JOIN = date(1921, 7, 1)
 MAX_NAME_CHARS = 30
 MAX_UNIT_NAME_CHARS = 60
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], never \d: \d also matches full-width digits (and int() reads them). Used with fullmatch.
+PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_NOISE_RE = re.compile(r"[\s\-－—]")
 _ROLE_SEPARATORS_RE = re.compile(r"[、;；，,\s]+")
-_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_RE = re.compile(
+    r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?"
+)
 # A date cell without date formatting reaches us as its Excel serial number (e.g. 44562).
-_EXCEL_SERIAL_RE = re.compile(r"^\d{5}$")
+_EXCEL_SERIAL_RE = re.compile(r"[0-9]{5}")
 
 KIND_BY_TEXT: dict[str, str] = {
     **{k: k for k in UNIT_KINDS},
@@ -94,6 +97,10 @@ class MemberRecord:
     joined_on: str | None = None
     active: bool = True
     row: int = field(default=0, compare=False)  # 0: read from the database
+    # Read from the database, never from a file (see "Transfers and recruitment" below):
+    transfer_id: str | None = field(default=None, compare=False)  # her open transfer
+    placed_by: str | None = field(default=None, compare=False)  # "transfer" / "recruitment"
+    transferred_out: bool = field(default=False, compare=False)
 
 
 # --- org units -------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ def _parse_member(
         bad("性别", "只能填写 男 或 女", gender)
 
     phone = _PHONE_NOISE_RE.sub("", row.get("手机号")) or None
-    if phone is not None and not PHONE_RE.match(phone):
+    if phone is not None and not PHONE_RE.fullmatch(phone):
         bad("手机号", "号码格式不正确", row.get("手机号"))
 
     branch = _find_branch(row.get("所在支部"), units, branches_by_name, bad)
@@ -394,11 +401,11 @@ def _parse_roles(text, branch, units, bad) -> tuple[str, ...]:
 
 def parse_date(text: str) -> date:
     """YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit), or an Excel serial number."""
-    if _EXCEL_SERIAL_RE.match(text):
+    if _EXCEL_SERIAL_RE.fullmatch(text):
         from openpyxl.utils.datetime import from_excel
 
         return from_excel(int(text)).date()
-    match = _DATE_RE.match(text)
+    match = _DATE_RE.fullmatch(text)
     if match is None:
         raise ValueError(text)
     return date(*(int(g) for g in match.groups()))
@@ -407,7 +414,8 @@ def parse_date(text: str) -> date:
 @dataclass(frozen=True)
 class MemberUpdate:
     record: MemberRecord
-    changed: tuple[str, ...]
+    changed: tuple[str, ...]  # REGISTRY_FIELDS, and "placed_by" when the file confirms her
+    before: MemberRecord | None = None  # as read: the write is conditioned on it
 
 
 @dataclass
@@ -416,8 +424,17 @@ class MemberPlan:
     updated: list[MemberUpdate] = field(default_factory=list)
     unchanged: list[MemberRecord] = field(default_factory=list)
     missing: list[MemberRecord] = field(default_factory=list)  # stored but not in the file
+    errors: list[RowError] = field(default_factory=list)  # nothing is written if any
+    notes: list[str] = field(default_factory=list)  # what the file said and was not done
 
 
+# Transfers and recruitment: the platform, not the spreadsheet, moved these members.
+# - A member in an open transfer: a row moving her is an error (the whole file is refused).
+# - A member placed by a completed transfer or by recruitment (`placed_by`): a row naming
+#   another branch keeps her branch and roles (a note says so); a row naming her branch
+#   confirms her (`placed_by` cleared: from then on the file governs her again).
+# - A member transferred out of the organisation is never made active again by a row.
+# - `--deactivate-missing` never deactivates a member with `placed_by` or an open transfer.
 def plan_member_import(
     records: Iterable[MemberRecord], existing: Iterable[MemberRecord]
 ) -> MemberPlan:
@@ -430,13 +447,54 @@ def plan_member_import(
         if before is None:
             plan.added.append(record)
             continue
+        record = _as_platform_left_her(record, before, plan)
+        if record is None:
+            continue
         changed = tuple(f for f in REGISTRY_FIELDS if getattr(before, f) != getattr(record, f))
+        if record.placed_by != before.placed_by:
+            changed += ("placed_by",)
         if changed:
-            plan.updated.append(MemberUpdate(record, changed))
+            plan.updated.append(MemberUpdate(record, changed, before))
         else:
             plan.unchanged.append(record)
     plan.missing = sorted((m for m in stored.values() if m.member_no not in seen), key=_no_key)
     return plan
+
+
+def _as_platform_left_her(
+    record: MemberRecord, before: MemberRecord, plan: MemberPlan
+) -> MemberRecord | None:
+    """The row as it may be applied to a member the platform moved (rules above), or None."""
+    who = f"第 {record.row} 行 {record.member_no} {record.name}"
+    if before.transfer_id and record.branch_id != before.branch_id:
+        message = "该党员的组织关系转接正在办理中，办结前不能由导入改变所在支部"
+        plan.errors.append(RowError(record.row, "所在支部", message, record.branch_id))
+        return None
+    if before.transferred_out and not before.active:
+        plan.notes.append(f"  {who}：已通过组织关系转接转出本组织，导入不恢复其在册状态")
+        return replace(
+            record,
+            branch_id=before.branch_id,
+            roles=before.roles,
+            active=False,
+            placed_by=before.placed_by,
+        )
+    if before.placed_by is None:
+        return replace(record, transfer_id=before.transfer_id)
+    if record.branch_id == before.branch_id:
+        return replace(record, transfer_id=before.transfer_id, placed_by=None)
+    how = "组织关系转接" if before.placed_by == "transfer" else "党员发展"
+    plan.notes.append(
+        f"  {who}：所在支部由{how}确定为 {before.branch_id}，文件中为 {record.branch_id}，"
+        "保留现所在支部和职务；请更新名册文件"
+    )
+    return replace(
+        record,
+        branch_id=before.branch_id,
+        roles=before.roles,
+        transfer_id=before.transfer_id,
+        placed_by=before.placed_by,
+    )
 
 
 def _no_key(member: MemberRecord) -> str:
@@ -477,8 +535,11 @@ def load_members() -> list[MemberRecord]:
             tuple(m.roles or ()),
             m.joined_on,
             bool(m.active),
+            transfer_id=m.transfer_id,
+            placed_by=m.placed_by,
+            transferred_out=m.transferred_out_at is not None,
         )
-        for m in Member.scan()
+        for m in Member.scan(consistent_read=True)
     ]
 
 
@@ -506,7 +567,9 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
     """Write the plan; returns the member numbers deactivated.
 
     Updates touch only the registry fields, so an activated account keeps its `password_hash`
-    and `session_epoch`; deactivation bumps `session_epoch`, which ends every session.
+    and `session_epoch`; deactivation bumps `session_epoch`, which ends every session. Each
+    write is conditioned on the branch and transfer read by the plan: a transfer completed or
+    started meanwhile is not undone (that member is skipped and named in `plan.notes`).
     """
     from chalicelib.models import Member
     from chalicelib.models.registry import remind_key
@@ -541,27 +604,51 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
             actions.append(attr.remove() if value is None else attr.set(value))
         key = remind_key(r.roles, r.joined_on, r.active)  # the reminders' index (models)
         actions.append(Member.remind_key.remove() if key is None else Member.remind_key.set(key))
-        Member(r.member_no).update(actions=actions, condition=Member.member_no.exists())
+        if "placed_by" in change.changed:
+            actions.append(Member.placed_by.remove())
+        if not _write_unless_moved(Member(r.member_no), actions, change.before):
+            who = f"第 {r.row} 行 {r.member_no} {r.name}"
+            plan.notes.append(f"  {who}：导入期间其组织关系有变化，未更新，请重新导入")
     deactivated = []
     if deactivate_missing:
         for m in plan.missing:
-            if not m.active:
+            if not m.active or m.placed_by or m.transfer_id:
                 continue
-            Member(m.member_no).update(
-                actions=[
-                    Member.active.set(False),
-                    Member.remind_key.remove(),
-                    Member.session_epoch.add(1),
-                    Member.updated_at.set(now),
-                ],
-                condition=Member.member_no.exists(),
-            )
-            deactivated.append(m.member_no)
+            actions = [
+                Member.active.set(False),
+                Member.remind_key.remove(),
+                Member.session_epoch.add(1),
+                Member.updated_at.set(now),
+            ]
+            if _write_unless_moved(Member(m.member_no), actions, m):
+                deactivated.append(m.member_no)
     registry_changed()  # the ranking job re-reads the registry
     from tools.directory_index import rebuild as rebuild_directory
 
     rebuild_directory()  # 通讯录's name index, whole (a few writes, not one per member)
     return deactivated
+
+
+def _write_unless_moved(item, actions: list, before: MemberRecord | None) -> bool:
+    """The update, only if her branch, open transfer and placement are as the plan read them."""
+    from chalicelib.models import Member
+    from chalicelib.models.base import condition_failed
+
+    condition = Member.member_no.exists()
+    if before is not None:
+        condition &= Member.branch_id == before.branch_id
+        for attr, value in (
+            (Member.transfer_id, before.transfer_id),
+            (Member.placed_by, before.placed_by),
+        ):
+            condition &= attr.does_not_exist() if value is None else attr == value
+    try:
+        item.update(actions=actions, condition=condition)
+    except Exception as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def format_errors(path: str | Path, errors: Sequence[RowError]) -> str:

@@ -5,6 +5,9 @@ Who acts (through the one scope check, `scope.py`):
 - internal: the sending branch's staff (`manage` over the member's branch) start it — starting
   is the sending branch's approval — and may withdraw it while open; the receiving branch's
   staff approve or refuse it (a refusal needs a reason). On approval her `branch_id` changes.
+  Two approvals mean two people: a superior who manages both branches (党总支委员, 党委委员,
+  admin) may act for either side, but not for both on one transfer — the one who started it
+  cannot approve or refuse it for the receiving branch (`SAME_PERSON`).
 - out: the sending branch's staff start it, which issues the letter; they record the receipt
   (回执: she is transferred out, no longer an active member, her records kept) or the letter's
   return (refuse).
@@ -22,6 +25,8 @@ is settled again by any later act on it (the retry of the approval after a failu
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -37,11 +42,19 @@ from .models.transfers import LetterCounter, Step, Transfer
 from .org import ROLES, STATUS_LABELS
 from .scope import Caller
 
+# [0-9], never \d: \d also matches full-width and other scripts' digits.
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PHONE = re.compile(r"[0-9]{7,15}")
+EARLIEST_JOIN = date(1921, 7, 1)  # the Party's founding day
 DEFAULT_DAYS = 30  # used only when reminders.toml has no transfer_overdue entry
 REASON_MAX = 200
 ORG_MAX = 60
 LETTER_MAX = 40
 NOT_FOUND = "转接记录不存在或您无权查看"
+SAME_PERSON = "发起转接即代表转出支部同意，接收支部的意见须由另一位党务管理人员办理"
+NOT_MANAGED = "党员不存在，或不是您管理范围内的在册党员"
+# Said at the confirmation of an arrival whose number is already used: neither whose nor where.
+IN_NUMBER_TAKEN = "该党员编号已被使用，无法确认接收；请核实介绍信上的党员编号后撤回并重新登记"
 ACT_LABELS = {
     "start": "发起（转出支部同意）",
     "letter": "开具介绍信",
@@ -145,16 +158,17 @@ def view(caller: Caller, t: Transfer, unit_id: str | None = None) -> dict[str, A
             }
             for s in t.steps or []
         ],
-        "may": _may(t, send, recv),
+        "may": _may(t, send, recv, caller.member_no),
     }
 
 
-def _may(t: Transfer, send: scope.Access, recv: scope.Access) -> list[str]:
-    """The decisions the caller may take now (the page shows their buttons)."""
+def _may(t: Transfer, send: scope.Access, recv: scope.Access, who: str) -> list[str]:
+    """The decisions the caller (member number `who`) may take now (the page's buttons)."""
     if t.state != "pending":
         return []
     if t.kind == "internal":
-        return (["approve", "refuse"] if recv == "manage" else []) + (
+        receives = recv == "manage" and who != t.started_by
+        return (["approve", "refuse"] if receives else []) + (
             ["cancel"] if send == "manage" else []
         )
     if t.kind == "out":
@@ -246,26 +260,47 @@ def _text(value: Any, label: str, max_chars: int, *, required: bool = True) -> s
     return text
 
 
-def _branch(unit_id: Any, label: str) -> OrgUnit:
+def _unit(unit_id: Any) -> OrgUnit | None:
     if not is_unit_id(unit_id):
-        raise BadRequestError(f"{label}不存在")
+        return None
     try:
-        unit = OrgUnit.get(unit_id)
+        return OrgUnit.get(unit_id)
     except OrgUnit.DoesNotExist:
-        raise BadRequestError(f"{label}不存在") from None
+        return None
+
+
+def _branch(unit_id: Any, label: str, org: str) -> OrgUnit:
+    """A branch of the organisation `org`; a unit of another organisation answers as an
+    unknown one (the organisation's branches are listed to its staff, no one else's)."""
+    unit = _unit(unit_id)
+    if unit is None or unit.path[0] != org:
+        raise BadRequestError(f"{label}不存在或不在本组织内；转往其他组织请开具介绍信")
     if unit.kind != "branch":
         raise BadRequestError(f"{label}须为党支部")
     return unit
 
 
+def _arrival_branch(caller: Caller, unit_id: Any) -> OrgUnit:
+    """The branch an arrival is registered into: unknown and out of scope answer alike."""
+    unit = _unit(unit_id)
+    if unit is None or scope.unit_access(caller, unit.path) != "manage":
+        raise ForbiddenError("接收支部不存在或不在您的管理范围内")
+    if unit.kind != "branch":
+        raise BadRequestError("接收支部须为党支部")
+    return unit
+
+
 def _managed_member(caller: Caller, member_no: Any) -> tuple[Member, OrgUnit]:
-    """An active member whose branch the caller manages (else 404/403, in Chinese)."""
+    """An active member whose branch the caller manages. Unknown, inactive and out of scope
+    answer alike (one status, one message): nobody learns which numbers exist elsewhere."""
     member = registry.get_member(member_no, consistent=True) if is_member_no(member_no) else None
-    if member is None or not member.active:
-        raise NotFoundError("党员不存在或已不是本组织的在册党员")
-    branch = registry.get_unit(member.branch_id)
-    if scope.member_access(caller, member.member_no, branch.path) != "manage":
-        raise ForbiddenError("该党员不在您的管理范围内")
+    branch = registry.get_unit(member.branch_id) if member is not None and member.active else None
+    if (
+        member is None
+        or branch is None
+        or scope.member_access(caller, member.member_no, branch.path) != "manage"
+    ):
+        raise NotFoundError(NOT_MANAGED)
     if member.transfer_id:
         raise ConflictError("该党员已有正在办理的组织关系转接")
     return member, branch
@@ -346,11 +381,9 @@ def start_internal(
     if found is not None:
         return view(caller, found), False
     member, branch = _managed_member(caller, body.get("member_no"))
-    target = _branch(body.get("to_unit"), "接收支部")
+    target = _branch(body.get("to_unit"), "接收支部", branch.path[0])
     if target.unit_id == branch.unit_id:
         raise BadRequestError("接收支部不能是该党员现在所在的支部")
-    if target.path[0] != branch.path[0]:
-        raise BadRequestError("接收支部不在本组织内；转往其他组织请开具介绍信")
     t = _new(tid, "internal", member.member_no, member.name, staff, reason or "")
     t.status, t.joined_on = member.status, member.joined_on
     t.from_unit, t.from_name, t.from_path = branch.unit_id, branch.name, list(branch.path)
@@ -424,27 +457,18 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
     if found is not None:
         return view(caller, found), False
     name = _text(body.get("name"), "姓名", 30)
-    target = _branch(body.get("to_unit"), "接收支部")
-    if scope.unit_access(caller, target.path) != "manage":
-        raise ForbiddenError("该支部不在您的管理范围内")
+    target = _arrival_branch(caller, body.get("to_unit"))
     status = body.get("status")
     if status not in STATUS_LABELS:
         raise BadRequestError("党员类别须为正式党员或预备党员")
     joined = _date(body.get("joined_on"), "入党日期")
     phone = _text(body.get("phone"), "手机号", 20, required=False)
-    if phone is not None and not (phone.isdigit() and 7 <= len(phone) <= 15):
+    if phone is not None and not PHONE.fullmatch(phone):
         raise BadRequestError("手机号格式不正确")
     letter = _text(body.get("letter_no"), "介绍信编号", LETTER_MAX)
     other = _text(body.get("other_org"), "转出单位党组织名称", ORG_MAX)
     reason = _text(body.get("reason"), "转接原因", REASON_MAX, required=False) or "转入"
-    if registry.get_member(member_no, consistent=True) is not None:
-        raise ConflictError("该党员编号已在本组织的党员名册中")
-    waiting = Transfer.by_org.query(
-        target.path[0],
-        filter_condition=(Transfer.member_no == member_no) & (Transfer.state == "pending"),
-    )
-    if any(w.kind == "in" for w in waiting):
-        raise ConflictError("该党员已登记转入，正在等待确认接收")
+    _check_new_number(caller, member_no, target)
     t = _new(tid, "in", member_no, name or "", staff, reason)
     t.status, t.joined_on, t.phone = status, joined, phone
     t.to_unit, t.to_name, t.to_path = target.unit_id, target.name, list(target.path)
@@ -462,13 +486,39 @@ def register_in(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[di
     return view(caller, t), True
 
 
+def _check_new_number(caller: Caller, member_no: str, target: OrgUnit) -> None:
+    """Refuse now only what the caller may already see: a number of a member in her scope
+    (active or not), or an arrival she already registered. A number in use elsewhere is
+    registered like an unknown one and fails at the confirmation, in words that say neither
+    whose nor where (`decide`): no registry-wide probe of which numbers exist."""
+    current = registry.get_member(member_no, consistent=True)
+    if current is not None:
+        try:
+            path = registry.get_unit(current.branch_id).path
+        except NotFoundError:
+            path = []
+        if path and scope.member_access(caller, member_no, path) == "manage":
+            raise ConflictError("该党员编号已在您管理范围内的党员名册中")
+    waiting = Transfer.by_org.query(
+        target.path[0],
+        filter_condition=(Transfer.member_no == member_no) & (Transfer.state == "pending"),
+    )
+    if any(w.kind == "in" and scope.unit_access(caller, w.to_path) == "manage" for w in waiting):
+        raise ConflictError("该党员已登记转入，正在等待确认接收")
+
+
 def _date(value: Any, label: str) -> str:
+    """YYYY-MM-DD in ASCII digits only (not the ISO week or ordinal forms `fromisoformat`
+    takes, nor full-width digits), from the Party's founding day to today."""
     try:
-        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+        ok = isinstance(value, str) and ISO_DAY.fullmatch(value)
+        day = date.fromisoformat(value) if ok else None
     except ValueError:
         day = None
     if day is None:
         raise BadRequestError(f"{label}须为 YYYY-MM-DD 格式的日期")
+    if day < EARLIEST_JOIN:
+        raise BadRequestError(f"{label}不能早于 1921-07-01")
     if day > clock.today():
         raise BadRequestError(f"{label}不能晚于今天")
     return day.isoformat()
@@ -499,6 +549,8 @@ def decide(
     if (send if side == "send" else recv) != "manage":
         who = "转出" if side == "send" else "接收"
         raise ForbiddenError(f"只有{who}支部的党务管理人员可以办理此操作")
+    if t.kind == "internal" and side == "recv" and staff.member_no == t.started_by:
+        raise ForbiddenError(SAME_PERSON)
     text = _text(
         note, NEEDS_NOTE.get(decision, "备注"), REASON_MAX, required=decision in NEEDS_NOTE
     )
@@ -542,7 +594,7 @@ def decide(
         if exc.failed("transfer"):
             return decide(caller, staff, transfer_id, decision, note)  # taken meanwhile
         if exc.failed("member") and t.kind == "in":
-            raise ConflictError("该党员编号已在党员名册中，无法确认接收，请核实后撤回") from None
+            raise ConflictError(IN_NUMBER_TAKEN) from None
         if exc.failed("member"):
             raise ConflictError(
                 "该党员的党员信息已变化（所在支部或状态），无法办理，请核实后撤回"
@@ -583,6 +635,7 @@ def _move(tx: Transaction, t: Transfer) -> None:
             remind_key=remind_key([], joined, True),
             session_epoch=0,
             branch_since=month,
+            placed_by="transfer",
             updated_at=datetime.fromtimestamp(now, clock.TZ).isoformat(timespec="seconds"),
         )
         tx.save("member", member, condition=Member.member_no.does_not_exist())
@@ -600,6 +653,7 @@ def _move(tx: Transaction, t: Transfer) -> None:
         Member.transfer_id.remove(),
         Member.updated_at.set(stamp),
         Member.branch_since.set(month),
+        Member.placed_by.set("transfer"),  # the registry import keeps what the move did
     ]
     if t.kind == "internal":
         old = registry.get_unit(t.from_unit or "")
@@ -636,13 +690,12 @@ def _move(tx: Transaction, t: Transfer) -> None:
 
 
 def settle_if_needed(t: Transfer) -> None:
-    """The follow-up of a completed transfer, once: every part idempotent, `settled_at` last."""
+    """The follow-up of a completed transfer, once: every part idempotent, `settled_at` last.
+    A failure in between leaves it unsettled, and the next act or read runs them all again."""
     if t.state != "done" or t.settled_at:
         return
-    if t.kind != "in":
-        withdraw_invitations(t)
-    ranking_log.registry_changed()  # the ranking job re-reads the registry
-    _tell_member(t)
+    for follow_up in FOLLOW_UPS:
+        follow_up(t)
     try:
         Transfer(t.transfer_id).update(
             actions=[Transfer.settled_at.set(clock.now())],
@@ -692,6 +745,15 @@ def withdraw_invitations(t: Transfer) -> int:
     return withdrawn
 
 
+def _withdraw_if_left(t: Transfer) -> None:
+    if t.kind != "in":  # an arrival left no branch
+        withdraw_invitations(t)
+
+
+def _ranking_rereads(t: Transfer) -> None:
+    ranking_log.registry_changed()  # the ranking job re-reads the registry
+
+
 def _tell_member(t: Transfer) -> None:
     if t.kind == "out":
         return  # she can no longer sign in to read it
@@ -726,3 +788,14 @@ def _tell_managers(t: Transfer, path: list[str], title: str) -> None:
             f"{t.member_name}同志的组织关系由{t.from_name}转入{t.to_name}，请在党务工作›组织关系转接中办理。",
             "/transfers.html",
         )
+
+
+# What follows a completed move, in order, each IDEMPOTENT (run again until `settled_at` is
+# written): the one place other areas hook into a member's move. Her new branch is `t.to_unit`
+# (None when she left the organisation: kind "out"); e.g. recruitment's
+# `lambda t: recruitment.member_moved(t.member_no, t.to_unit)` goes at the end.
+FOLLOW_UPS: list[Callable[[Transfer], None]] = [
+    _withdraw_if_left,
+    _ranking_rereads,
+    _tell_member,
+]

@@ -1,8 +1,7 @@
 """The demo transfers (tools/demo_transfers.py) as `make dev` writes them after the demo registry:
 two completed moves, one open and overdue, one letter out with the organisation's first number;
-every step by the branch secretaries at its time; a second start (which re-imports the registry
-and so puts the moved members back) restores where the completed transfers left them and starts
-nothing again."""
+every step by the branch secretaries at its time; a second start (which re-imports the registry:
+the import keeps the moved members where the transfers left them) starts nothing again."""
 
 from __future__ import annotations
 
@@ -45,9 +44,9 @@ def test_played_once_and_kept_across_starts(dynamodb) -> None:
         (True, ["approve", "refuse"])
     ]
 
-    seed_demo.seed()  # the next `make dev`: the import puts them back in their old branches
-    assert {Member.get(t.member_no).branch_id for t in moved} == {t.from_unit for t in moved}
-    assert demo_transfers.seed() == (0, 2)
+    seed_demo.seed()  # the next `make dev`: the import keeps where the transfers left them
+    assert {Member.get(t.member_no).branch_id for t in moved} == {t.to_unit for t in moved}
+    assert demo_transfers.seed() == (0, 0)
     assert {Member.get(t.member_no).branch_id for t in moved} == {t.to_unit for t in moved}
     assert {t.transfer_id: len(t.steps) for t in Transfer.scan()} == {
         k: len(t.steps) for k, t in made.items()

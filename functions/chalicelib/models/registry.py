@@ -101,6 +101,11 @@ class Member(Model):
     prior_branch_id = UnicodeAttribute(null=True)
     branch_since = UnicodeAttribute(null=True)
     transferred_out_at = NumberAttribute(null=True)
+    # Who last placed her in the registry when it was not the registry import: "transfer"
+    # (moved, arrived or left through 组织关系转接) or "recruitment" (admitted as 预备党员). The
+    # import keeps such a member's branch and never deactivates her until a spreadsheet names
+    # her current branch (tools/registry_import.py), which clears it.
+    placed_by = UnicodeAttribute(null=True)
 
 
 STAFF_KEY = "staff"
