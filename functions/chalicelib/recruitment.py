@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from . import clock, ranking_log, registry, scope
+from . import clock, directory, ranking_log, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_client_key, is_member_no
 from .models import Member
@@ -506,6 +506,9 @@ def _new_member(person: Recruit, member_no: str, joined_on: str) -> Member:
         active=True,
         remind_key=remind_key([], joined_on, True),
         updated_at=clock.local_now().isoformat(timespec="seconds"),
+        # The registry import keeps what the platform did (tools/registry_import.py): her
+        # item is not deactivated by an older spreadsheet that does not list her yet.
+        placed_by="recruitment",
     )
 
 
@@ -561,6 +564,11 @@ def _write_with_member(person: Recruit, actions: list, condition: Any, op: tuple
             raise ConflictError(f"党员名册中没有预备党员 {member_no}，请联系管理员核对") from None
         raise
     ranking_log.registry_changed()  # as the importers do: the ranking job re-reads the registry
+    # 通讯录: admitted, converted or cancelled, her entry follows (an admission's item is the
+    # one written; the others are read back as the transaction left them).
+    written = new_member if kind == "admit" else registry.get_member(member_no, consistent=True)
+    if written is not None:
+        directory.member_changed(written)
 
 
 def _require_member_here(person: Recruit, member_no: str | None) -> None:

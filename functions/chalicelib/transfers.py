@@ -32,7 +32,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, outbox, ranking_log, registry, scope
+from . import clock, directory, outbox, ranking_log, recruitment, registry, scope
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_client_key, is_member_no, is_unit_id
 from .models import Attendance, Meeting, Member, OrgUnit
@@ -790,12 +790,26 @@ def _tell_managers(t: Transfer, path: list[str], title: str) -> None:
         )
 
 
+def _recruitment_follows(t: Transfer) -> None:
+    """A 预备党员's open 党员发展 record moves with her to the receiving branch."""
+    if t.to_unit:
+        recruitment.member_moved(t.member_no, t.to_unit)
+
+
+def _directory_follows(t: Transfer) -> None:
+    """通讯录's name index: her entry as her registry item now is (moved, arrived, or gone)."""
+    member = registry.get_member(t.member_no, consistent=True)
+    if member is not None:
+        directory.member_changed(member)
+
+
 # What follows a completed move, in order, each IDEMPOTENT (run again until `settled_at` is
 # written): the one place other areas hook into a member's move. Her new branch is `t.to_unit`
-# (None when she left the organisation: kind "out"); e.g. recruitment's
-# `lambda t: recruitment.member_moved(t.member_no, t.to_unit)` goes at the end.
+# (None when she left the organisation: kind "out").
 FOLLOW_UPS: list[Callable[[Transfer], None]] = [
     _withdraw_if_left,
     _ranking_rereads,
+    _recruitment_follows,
+    _directory_follows,
     _tell_member,
 ]
