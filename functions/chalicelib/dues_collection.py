@@ -42,7 +42,9 @@ MAX_AMOUNT_FEN = 10_000_000  # 10 万元: one payment above it is a typing error
 MAX_PAYMENT_AGE_DAYS = 400  # a payment dated earlier than this is refused (typing error)
 MAX_MONTHS = 90  # months one payment may touch (a transaction holds 100 items)
 ATTEMPTS = 8
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only (Python's \d also takes "２０２６"), years 2000–2100.
+YEAR = r"(20[0-9]{2}|2100)"
+MONTH = re.compile(rf"^{YEAR}-(0[1-9]|1[0-2])$")
 BANK_REF = re.compile(r"^[0-9A-Za-z_-]{4,40}$")
 NOT_FOUND = "党员不存在或您无权管理其党费"
 
@@ -663,7 +665,7 @@ def _totals(rows: Iterable[DuesMonth], current: str) -> dict[str, Any]:
     }
 
 
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER = re.compile(rf"^{YEAR}-Q([1-4])$")
 
 
 def quarter_of(month: str) -> str:

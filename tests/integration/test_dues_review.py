@@ -1,0 +1,39 @@
+"""Review of 党费收缴 (issue 15): odd months and quarters refused; per-member amounts kept to
+the member and her own branch's staff; a month row keeps the branch it was opened in; a member
+transferred out gets no new months and her later months leave the unit figures; an overpaid
+amount never vanishes and a corrected assessment reaches the month rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib import dues_collection as dc
+from tests.integration.test_dues_api import call, org, pay  # noqa: F401  (org: a fixture)
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+CUR = dc.current_month()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/units/G1/dues/figures?quarter=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-Q4",  # ２０２６-Q4
+        "/units/G1/dues/figures?quarter=0000-Q1",
+        "/units/G1/dues/figures?quarter=2101-Q1",
+        "/units/G1/dues/figures?quarter=1999-Q4",
+        "/units/B1/dues?month=0000-01",
+        "/units/B1/dues?month=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-01",
+        "/units/B1/dues?month=1999-12",
+    ],
+)
+def test_odd_months_and_quarters_refused(stack, org, path):  # noqa: F811
+    r = call(stack, "GET", path, org["gen"])
+    assert r.status_code == 400, r.text
+    assert "格式" in r.json()["Message"]
+
+
+def test_import_amounts_take_ascii_digits_only():
+    from tools import import_dues_payments as tool
+
+    assert tool._fen("30.00") == 3000
+    assert tool._fen("３０.００") is None and tool._fen("٣٠") is None
