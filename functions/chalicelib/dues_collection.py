@@ -115,14 +115,15 @@ def tree_key(path: Iterable[str], member_no: str) -> str:
 
 def open_member_month(member: Member, branch_path: list[str], month: str) -> DuesMonth:
     """Her row for `month` with the amount in force and her branch (the last unit of
-    `branch_path`), created if missing; an existing row keeps what was paid (opening again
-    refreshes only amount and branch, and callers never open a past month again)."""
+    `branch_path`), created if missing; an existing row keeps what was paid and the branch it
+    was opened in (a view by her new branch after a move must not take the month from the old
+    one): opening again refreshes only the amount."""
     found = dues_assessment.in_force(member.member_no, month)
     row = DuesMonth(member.member_no, month)
     actions = [
-        DuesMonth.name.set(member.name),
-        DuesMonth.branch_id.set(branch_path[-1]),
-        DuesMonth.tree_key.set(tree_key(branch_path, member.member_no)),
+        DuesMonth.name.set(DuesMonth.name | member.name),
+        DuesMonth.branch_id.set(DuesMonth.branch_id | branch_path[-1]),
+        DuesMonth.tree_key.set(DuesMonth.tree_key | tree_key(branch_path, member.member_no)),
         DuesMonth.paid_fen.set(DuesMonth.paid_fen | 0),
         DuesMonth.opened_at.set(DuesMonth.opened_at | clock.now()),
     ]

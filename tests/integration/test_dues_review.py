@@ -37,3 +37,19 @@ def test_import_amounts_take_ascii_digits_only():
 
     assert tool._fen("30.00") == 3000
     assert tool._fen("３０.００") is None and tool._fen("٣٠") is None
+
+
+def test_a_view_by_her_new_branch_never_moves_an_opened_month(stack, org):  # noqa: F811
+    from chalicelib.models import Member
+    from chalicelib.models.dues_collection import DuesMonth
+
+    assert call(stack, "POST", "/dues/payments", org["sec"], json=pay("81000004", 3000)).ok
+    Member.get("81000004").update(actions=[Member.branch_id.set("B2")])  # moved to B2
+    assert call(stack, "GET", "/units/B2/dues", org["b2sec"]).ok  # B2's desk opened
+    assert call(stack, "GET", "/dues/members/81000004", org["b2sec"]).ok
+    row = DuesMonth.get("81000004", CUR)
+    assert (row.branch_id, row.tree_key, int(row.paid_fen)) == ("B1", "C1/G1/B1/#81000004", 3000)
+    b1 = call(stack, "GET", "/units/B1/dues", org["sec"]).json()
+    assert "81000004" in {i["member_no"] for i in b1["items"]}
+    b2 = call(stack, "GET", "/units/B2/dues", org["b2sec"]).json()
+    assert "81000004" not in {i["member_no"] for i in b2["items"]}
