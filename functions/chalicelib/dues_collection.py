@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from . import clock, dues_assessment, scope
@@ -148,6 +148,8 @@ def ensure_current(member: Member, rows: list[DuesMonth]) -> list[DuesMonth]:
     her yet) and brought up to date if her assessment in force changed since it was opened."""
     month = current_month()
     row = next((r for r in rows if r.month == month), None)
+    if not member.active:  # transferred out (or removed): no new months, her rows as they are
+        return rows
     if row is not None:
         found = dues_assessment.in_force(member.member_no, month)
         same = (found is None and row.expected_fen is None) or (
@@ -160,6 +162,33 @@ def ensure_current(member: Member, rows: list[DuesMonth]) -> list[DuesMonth]:
     path = list(get_unit(member.branch_id).path) if row is None else row.tree_key.split("/")[:-1]
     fresh = open_member_month(member, path, month)
     return sorted([r for r in rows if r.month != month] + [fresh], key=lambda r: r.month)
+
+
+def left_month(member: Member) -> str | None:
+    """The month she was transferred out ("YYYY-MM", China time), None while she is a member."""
+    if member.active:
+        return None
+    at = getattr(member, "transferred_out_at", None)
+    if at is None:
+        return "0000-00"  # inactive without a date: none of her rows counts any more
+    return month_of(datetime.fromtimestamp(float(at), clock.TZ).date())
+
+
+def counted(rows: list[DuesMonth]) -> list[DuesMonth]:
+    """The rows a unit's figures count: a member transferred out keeps the months up to the one
+    she left (her branch's figures of them stay as they were); a month after it (paid ahead
+    before she left) no longer counts anywhere — its payment stays recorded on her row, shown
+    to her branch's staff, and a refund is finance's business. One BatchGet per 100 members."""
+    numbers = sorted({r.member_no for r in rows})
+    left: dict[str, str] = {}
+    for i in range(0, len(numbers), 100):
+        for m in Member.batch_get(
+            numbers[i : i + 100], attributes_to_get=["member_no", "active", "transferred_out_at"]
+        ):
+            month = left_month(m)
+            if month is not None:
+                left[m.member_no] = month
+    return [r for r in rows if r.member_no not in left or r.month <= left[r.member_no]]
 
 
 def open_branch_month(branch: OrgUnit, month: str, have: set[str]) -> list[str]:
@@ -620,6 +649,7 @@ def unit_month(caller: Caller, unit_id: str, month: Any) -> dict[str, Any]:
     have = {r.member_no for r in rows}
     if unit.kind == "branch" and month == current and open_branch_month(unit, month, have):
         rows = list(month_rows(unit, month))
+    rows = counted(rows)
     access = scope.unit_access(caller, unit.path)
     items = []
     for r in rows:
@@ -695,7 +725,7 @@ def figures(caller: Caller, unit_id: str, quarter: Any) -> dict[str, Any]:
     for month in months:
         if month > current:
             continue
-        for r in month_rows(unit, month):
+        for r in counted(list(month_rows(unit, month))):
             whole[month].append(r)
             parts = r.tree_key.split("/")
             child = parts[depth] if len(parts) > depth + 1 else unit.unit_id

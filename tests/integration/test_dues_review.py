@@ -53,3 +53,41 @@ def test_a_view_by_her_new_branch_never_moves_an_opened_month(stack, org):  # no
     assert "81000004" in {i["member_no"] for i in b1["items"]}
     b2 = call(stack, "GET", "/units/B2/dues", org["b2sec"]).json()
     assert "81000004" not in {i["member_no"] for i in b2["items"]}
+
+
+def _transfer_out(member_no: str, month: str) -> None:
+    """As transfers.py records a transfer out (回执): inactive, with the moment she left."""
+    from datetime import datetime
+
+    from chalicelib.models import Member
+
+    at = datetime(int(month[:4]), int(month[5:7]), 15, 10, tzinfo=dc.clock.TZ).timestamp()
+    Member.get(member_no).update(
+        actions=[Member.active.set(False), Member.transferred_out_at.set(at)]
+    )
+
+
+def test_a_member_transferred_out_gets_no_new_month_and_leaves_later_figures(stack, org):  # noqa: F811
+    from chalicelib.models.dues_collection import DuesMonth
+
+    prev = dc.add_months(CUR, -1)
+    nxt = dc.add_months(CUR, 1)
+    # 乙 paid this month and two ahead, then left last month (as if: paid before, left)...
+    assert call(stack, "POST", "/dues/payments", org["sec"], json=pay("81000004", 9000)).ok
+    _transfer_out("81000004", prev)
+    # ...甲 (arrears of two months, nothing this month) left last month too.
+    _transfer_out("81000003", prev)
+    assert call(stack, "GET", "/dues/members/81000003", org["sec"]).ok
+    assert call(stack, "GET", "/units/B1/dues", org["sec"]).ok
+    assert CUR not in {r.month for r in DuesMonth.query("81000003")}  # no month opened
+    listed = call(stack, "GET", f"/units/B1/dues?month={nxt}", org["sec"]).json()
+    assert "81000004" not in {i["member_no"] for i in listed["items"]}
+    assert listed["totals"]["paid_fen"] == 0
+    cur = call(stack, "GET", "/units/B1/dues", org["sec"]).json()
+    assert not {"81000003", "81000004"} & {i["member_no"] for i in cur["items"]}
+    # The month she left stays in her branch's figures.
+    before = call(stack, "GET", f"/units/B1/dues?month={prev}", org["sec"]).json()
+    assert "81000003" in {i["member_no"] for i in before["items"]}
+    fig = call(stack, "GET", "/units/G1/dues/figures", org["gen"]).json()
+    b1 = next(c for c in fig["children"] if c["id"] == "B1")
+    assert next(m for m in b1["months"] if m["month"] == CUR)["members"] == 3  # 书记, 委员, 丙
