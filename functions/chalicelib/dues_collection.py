@@ -143,25 +143,38 @@ def member_months(member_no: str) -> list[DuesMonth]:
     return list(DuesMonth.query(member_no, consistent_read=True))
 
 
+def _in_force_from(history: list[Any], month: str) -> Any:
+    """The assessment in force for `month` among her history (newest first), or None."""
+    return next((a for a in history if a.effective_from <= month), None)
+
+
 def ensure_current(member: Member, rows: list[DuesMonth]) -> list[DuesMonth]:
     """Her rows with the current month opened (lazily, when the scheduled step has not reached
-    her yet) and brought up to date if her assessment in force changed since it was opened."""
+    her yet), and every row brought up to date where her assessment in force for its month
+    changed since it was opened (a new one, or a past month's `--correct`): its expected amount
+    follows, its paid amount and branch stay — an amount lowered below what was paid leaves a
+    credit (`credit_fen`), never a loss; one raised leaves arrears. One Query of her history."""
     month = current_month()
-    row = next((r for r in rows if r.month == month), None)
-    if not member.active:  # transferred out (or removed): no new months, her rows as they are
-        return rows
-    if row is not None:
-        found = dues_assessment.in_force(member.member_no, month)
+    history = dues_assessment.history(member.member_no)
+    fresh: dict[str, DuesMonth] = {}
+    for row in rows:
+        found = _in_force_from(history, row.month)
         same = (found is None and row.expected_fen is None) or (
             found is not None
-            and row.expected_fen == found.amount_fen
+            and row.expected_fen is not None
+            and int(row.expected_fen) == int(found.amount_fen)
             and row.assessed_from == found.effective_from
         )
-        if same:
-            return rows
-    path = list(get_unit(member.branch_id).path) if row is None else row.tree_key.split("/")[:-1]
-    fresh = open_member_month(member, path, month)
-    return sorted([r for r in rows if r.month != month] + [fresh], key=lambda r: r.month)
+        if not same:
+            fresh[row.month] = open_member_month(member, row.tree_key.split("/")[:-1], row.month)
+    has_current = any(r.month == month for r in rows)
+    if member.active and not has_current:  # transferred out: no new months
+        path = list(get_unit(member.branch_id).path)
+        fresh[month] = open_member_month(member, path, month)
+    if not fresh:
+        return rows
+    kept = [r for r in rows if r.month not in fresh]
+    return sorted(kept + list(fresh.values()), key=lambda r: r.month)
 
 
 def left_month(member: Member) -> str | None:
@@ -532,6 +545,7 @@ def month_view(row: DuesMonth, current: str) -> dict[str, Any]:
         "expected_fen": expected,
         "paid_fen": paid,
         "lacking_fen": max(0, (expected or 0) - paid),
+        "credit_fen": max(0, paid - (expected or 0)),  # overpaid (amount lowered since): 结余
         "status": status,
         "status_label": STATUS_LABELS[status],
     }
@@ -578,6 +592,9 @@ def summary(member_no: str, rows: list[DuesMonth] | None = None) -> dict[str, An
         "month": current,
         "months": months,
         "arrears_fen": sum(m["lacking_fen"] for m in arrears),
+        # Paid above a month's amount (lowered since it was paid): kept and shown, never lost;
+        # her branch's secretary settles it (冲正 and record again, or refund).
+        "credit_fen": sum(m["credit_fen"] for m in months),
         "arrears_months": [m["month"] for m in reversed(arrears)],
         "advance_months": [m["month"] for m in reversed(months) if m["status"] == "advance"],
     }
@@ -671,13 +688,15 @@ _ORDER = {"unpaid": 0, "partial": 1, "unassessed": 2, "due": 3, "paid": 4, "adva
 
 
 def _totals(rows: Iterable[DuesMonth], current: str) -> dict[str, Any]:
-    members = assessed = paid_members = expected = paid = unassessed = 0
+    members = assessed = paid_members = expected = paid = unassessed = credit = 0
     for r in rows:
         members += 1
-        if r.expected_fen is None:
+        e, p = r.expected_fen, int(r.paid_fen or 0)
+        credit += max(0, p - int(e or 0))  # paid above the amount: shown, never dropped
+        if e is None:
             unassessed += 1
             continue
-        e, p = int(r.expected_fen), int(r.paid_fen or 0)
+        e = int(e)
         if e == 0:
             continue
         assessed += 1
@@ -691,6 +710,7 @@ def _totals(rows: Iterable[DuesMonth], current: str) -> dict[str, Any]:
         "paid_members": paid_members,
         "expected_fen": expected,
         "paid_fen": paid,
+        "credit_fen": credit,
         "rate": round(paid * 100 / expected, 1) if expected else None,
         "member_rate": round(paid_members * 100 / assessed, 1) if assessed else None,
     }

@@ -91,3 +91,36 @@ def test_a_member_transferred_out_gets_no_new_month_and_leaves_later_figures(sta
     fig = call(stack, "GET", "/units/G1/dues/figures", org["gen"]).json()
     b1 = next(c for c in fig["children"] if c["id"] == "B1")
     assert next(m for m in b1["months"] if m["month"] == CUR)["members"] == 3  # 书记, 委员, 丙
+
+
+def test_a_lowered_amount_leaves_a_credit_never_a_loss(stack, org):  # noqa: F811
+    from tests.integration.dues_rows import assess
+
+    nxt, nxt2 = dc.add_months(CUR, 1), dc.add_months(CUR, 2)
+    assert call(stack, "POST", "/dues/payments", org["sec"], json=pay("81000004", 9000)).ok
+    assess("81000004", 1000, nxt)  # her base went down from next month
+    mine = call(stack, "GET", "/me/dues", org["b"]).json()
+    by = {m["month"]: m for m in mine["months"]}
+    assert (by[nxt]["expected_fen"], by[nxt]["paid_fen"], by[nxt]["credit_fen"]) == (
+        1000,
+        3000,
+        2000,
+    )
+    assert by[nxt2]["credit_fen"] == 2000 and mine["credit_fen"] == 4000
+    staff = call(stack, "GET", "/dues/members/81000004", org["sec"]).json()
+    assert staff["credit_fen"] == 4000
+    listed = call(stack, "GET", f"/units/B1/dues?month={nxt}", org["sec"]).json()
+    assert listed["totals"]["credit_fen"] == 2000
+
+
+def test_a_corrected_past_assessment_reaches_her_month_rows(stack, org):  # noqa: F811
+    from chalicelib.models.dues_collection import DuesMonth
+    from tests.integration.dues_rows import assess
+
+    prev2 = dc.add_months(CUR, -2)
+    assess("81000003", 2500, "2026-01")  # `--correct` of the assessment in force: same month
+    assess("81000003", 2000, prev2)  # and a new amount from two months ago
+    mine = call(stack, "GET", "/me/dues", org["a"]).json()
+    assert mine["arrears_fen"] == 3 * 2000
+    assert DuesMonth.get("81000003", prev2).expected_fen == 2000
+    assert DuesMonth.get("81000003", prev2).branch_id == "B1"

@@ -208,7 +208,8 @@ async function showMember(memberNo) {
   $('dd-back').href = `/dues-desk.html?unit=${encodeURIComponent(state.unit || '')}`;
   const d = await api(`/api/dues/members/${encodeURIComponent(memberNo)}`);
   $('dd-m-name').textContent = `${d.name}（${d.member_no}）`;
-  $('dd-m-state').textContent = d.arrears_fen > 0 ? `尚欠 ${yuan(d.arrears_fen)} 元` : '本月及以前均已交清';
+  const credit = d.credit_fen > 0 ? `；多交结余 ${yuan(d.credit_fen)} 元（核定金额调低所致，请冲正后重记或退还）` : '';
+  $('dd-m-state').textContent = (d.arrears_fen > 0 ? `尚欠 ${yuan(d.arrears_fen)} 元` : '本月及以前均已交清') + credit;
   const list = $('dd-m-payments');
   list.textContent = '';
   list.append(...d.payments.map(paymentRow));
