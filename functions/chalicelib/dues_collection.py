@@ -29,7 +29,13 @@ from datetime import date, datetime
 from typing import Any
 
 from . import clock, dues_assessment, scope
-from .errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from .identifiers import is_client_key, is_member_no
 from .models import Member, OrgUnit
 from .models.base import Transaction, TransactionCancelled
@@ -476,14 +482,36 @@ def reverse(caller: Caller, ref: str, reason: Any) -> dict[str, Any]:
 # --- who may ----------------------------------------------------------------------------------
 
 
+# Her monthly amount gives her 党费基数 back through the rates (45.67 元 at 1%: base 4567), so
+# per-member amounts (expected, paid, payments) follow the assessment's rule
+# (`scope.require_own_or_branch_staff`): herself and the staff of HER OWN branch (支部书记,
+# 支部委员). Staff above the branch (党总支, 党委, 管理员) see each member's status without
+# amounts, and money totals only where no member's amount can be read from them (`_money_ok`).
+# Recording cash and 冲正 are her branch's secretary's (a role at her branch that manages it).
+MIN_GROUP = 3  # a branch's money totals reach staff above it only with this many assessed
+
+
+def branch_private(caller: Caller, member_no: str, branch_id: str | None) -> bool:
+    """May the caller see this member's amounts? (herself, or a role at that branch itself)"""
+    try:
+        scope.require_own_or_branch_staff(caller, member_no, branch_id)
+    except ForbiddenError:
+        return False
+    return True
+
+
+def branch_secretary(caller: Caller, branch: OrgUnit) -> bool:
+    """A role at this branch itself that manages it (支部书记): records cash and reverses."""
+    return branch_private(caller, "", branch.unit_id) and (
+        scope.unit_access(caller, branch.path) == "manage"
+    )
+
+
 def _managed_member(caller: Caller, member_no: Any, refusal: str = NOT_FOUND) -> Member:
-    """The member, if the caller manages her branch (the one scope check); one refusal for an
-    unknown number and one out of scope, so nobody learns which numbers exist."""
+    """The member, if the caller is her branch's secretary; one refusal for an unknown number
+    and one out of scope, so nobody learns which numbers exist."""
     member = get_member(member_no, consistent=True) if is_member_no(member_no) else None
-    if member is None:
-        raise NotFoundError(refusal)
-    branch = get_unit(member.branch_id)
-    if scope.member_access(caller, member.member_no, branch.path) != "manage":
+    if member is None or not branch_secretary(caller, get_unit(member.branch_id)):
         raise NotFoundError(refusal)
     return member
 
@@ -623,15 +651,50 @@ def mine(member: Member) -> dict[str, Any]:
     }
 
 
+STATUS_ONLY = {"paid": "paid", "advance": "paid", "exempt": "paid", "partial": "unpaid",
+               "unpaid": "unpaid", "unassessed": "unassessed", "due": "due"}  # fmt: skip
+
+
+def status_only(view: dict[str, Any]) -> dict[str, Any]:
+    """A month as staff above her branch see it: 已交清 / 未交 / 未核定, no amount."""
+    status = STATUS_ONLY[view["status"]]
+    return {
+        "month": view["month"],
+        "label": view["label"],
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+    }
+
+
 def member_dues(caller: Caller, member_no: str) -> dict[str, Any]:
-    """Her months and payments for staff who manage her branch (no base: that is 核定's)."""
-    member = _managed_member(caller, member_no)
-    rows = ensure_current(member, member_months(member.member_no))
+    """Her months and payments for her branch's staff (no base: that is 核定's); staff above
+    her branch get her months' status only."""
+    member = get_member(member_no, consistent=True) if is_member_no(member_no) else None
+    if member is None:
+        raise NotFoundError(NOT_FOUND)
+    branch = get_unit(member.branch_id)
+    if branch_private(caller, member.member_no, branch.unit_id):
+        rows = ensure_current(member, member_months(member.member_no))
+        return {
+            "member_no": member.member_no,
+            "name": member.name,
+            "amounts": True,
+            "may_manage": branch_secretary(caller, branch),
+            **summary(member.member_no, rows),
+            "payments": [payment_view(p) for p in _payments(member.member_no)],
+        }
+    if scope.member_access(caller, member.member_no, branch.path) == "none":
+        raise NotFoundError(NOT_FOUND)
+    info = summary(member.member_no, ensure_current(member, member_months(member.member_no)))
     return {
         "member_no": member.member_no,
         "name": member.name,
-        **summary(member.member_no, rows),
-        "payments": [payment_view(p) for p in _payments(member.member_no)],
+        "amounts": False,
+        "may_manage": False,
+        "month": info["month"],
+        "months": [status_only(m) for m in info["months"]],
+        "arrears_months": info["arrears_months"],
+        "payments": [],
     }
 
 
@@ -667,20 +730,45 @@ def unit_month(caller: Caller, unit_id: str, month: Any) -> dict[str, Any]:
     if unit.kind == "branch" and month == current and open_branch_month(unit, month, have):
         rows = list(month_rows(unit, month))
     rows = counted(rows)
-    access = scope.unit_access(caller, unit.path)
     items = []
     for r in rows:
         view = month_view(r, current)
+        if not branch_private(caller, r.member_no, r.branch_id):
+            view = status_only(view)
         items.append({"member_no": r.member_no, "name": r.name, "branch_id": r.branch_id, **view})
     items.sort(key=lambda i: (_ORDER[i["status"]], i["member_no"]))
     return {
         "unit": {"id": unit.unit_id, "name": unit.name, "kind": unit.kind},
         "month": month,
         "label": month_label(month),
-        "may_manage": access == "manage",
+        "may_manage": unit.kind == "branch" and branch_secretary(caller, unit),
         "items": items,
-        "totals": _totals(rows, current),
+        "totals": _money(caller, [rows], _totals(rows, current)),
     }
+
+
+MONEY = ("expected_fen", "paid_fen", "credit_fen", "rate")
+
+
+def _money_ok(caller: Caller, groups: list[list[DuesMonth]]) -> bool:
+    """May these totals (each group: one month's rows) show money? For each branch among the
+    rows: the caller is its own staff, or it has `MIN_GROUP` assessed members that month. Per
+    branch, not per line: a committee's total minus one branch's would give another branch's,
+    and a whole branch of 3+ reveals no single amount."""
+    for rows in groups:
+        count: dict[str, int] = {}
+        for r in rows:
+            count[r.branch_id] = count.get(r.branch_id, 0) + bool(r.expected_fen)
+        for branch_id, n in count.items():
+            if n < MIN_GROUP and not branch_private(caller, "", branch_id):
+                return False
+    return True
+
+
+def _money(caller: Caller, groups: list[list[DuesMonth]], totals: dict[str, Any]) -> dict:
+    """The totals, with the money withheld (None, `money` False) where `_money_ok` says no."""
+    ok = _money_ok(caller, groups)
+    return {**totals, "money": ok, **({} if ok else dict.fromkeys(MONEY))}
 
 
 _ORDER = {"unpaid": 0, "partial": 1, "unassessed": 2, "due": 3, "paid": 4, "advance": 5,
@@ -753,13 +841,18 @@ def figures(caller: Caller, unit_id: str, quarter: Any) -> dict[str, Any]:
     names = {c.unit_id: c.name for c in children}
     order = [c.unit_id for c in children] + sorted(set(groups) - set(names))
 
-    def line(rows_by_month: dict[str, list[DuesMonth]]) -> dict[str, Any]:
+    def line(by_month: dict[str, list[DuesMonth]]) -> dict[str, Any]:
+        each = [by_month[m] for m in months]
         return {
             "months": [
-                {"month": m, "future": m > current, **_totals(rows_by_month[m], current)}
+                {
+                    "month": m,
+                    "future": m > current,
+                    **_money(caller, [by_month[m]], _totals(by_month[m], current)),
+                }
                 for m in months
             ],
-            "quarter": _totals([r for m in months for r in rows_by_month[m]], current),
+            "quarter": _money(caller, each, _totals([r for g in each for r in g], current)),
         }
 
     rows = []

@@ -124,3 +124,87 @@ def test_a_corrected_past_assessment_reaches_her_month_rows(stack, org):  # noqa
     assert mine["arrears_fen"] == 3 * 2000
     assert DuesMonth.get("81000003", prev2).expected_fen == 2000
     assert DuesMonth.get("81000003", prev2).branch_id == "B1"
+
+
+MONEY_KEYS = {"expected_fen", "paid_fen", "lacking_fen", "credit_fen", "amount_fen", "allocations"}
+
+
+def _money_anywhere(data, totals_ok, me: str) -> list[str]:
+    """Paths of per-member money in an answer (totals' money only where `totals_ok` says; the
+    caller's own months are hers to see)."""
+    found: list[str] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict) and node.get("member_no") == me:
+            return
+        if isinstance(node, dict):
+            is_totals = "member_rate" in node
+            for k, v in node.items():
+                if k in MONEY_KEYS and v is not None and not (is_totals and totals_ok(node)):
+                    found.append(f"{path}.{k}={v}")
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+
+    walk(data, "")
+    return found
+
+
+def test_no_amount_of_a_member_reaches_staff_above_her_branch(stack, org):  # noqa: F811
+    from tests.integration.dues_rows import assess
+    from tools.fixtures import make_member
+
+    com = make_member("83000001", "B3", name="庚", roles=("party_committee",))
+    adm = make_member("83000002", "B3", name="辛", roles=("admin",))
+    b3sec = make_member("83000003", "B3", name="壬", roles=("branch_secretary",))
+    solo = make_member("83000004", "B3", name="癸")
+    assess(solo.member_no, 4567, "2026-01")  # 1% of a base of 4567 元: her amount is her base
+    assess(b3sec.member_no, 1000, "2026-01")  # B3: two assessed members, too few for totals
+    assert call(stack, "POST", "/dues/payments", org["sec"], json=pay("81000003", 4567)).ok
+    assert call(stack, "POST", "/dues/payments", b3sec, json=pay("83000004", 4567)).ok
+    assert call(stack, "GET", "/units/B3/dues", b3sec).ok
+    prev = dc.add_months(CUR, -1)
+    paths = [
+        f"/units/{u}/dues{q}"
+        for u in ("C1", "G1", "B1", "B2", "B3")
+        for q in ("", f"?month={prev}", f"?month={dc.add_months(CUR, 1)}")
+    ] + [f"/units/{u}/dues/figures" for u in ("C1", "G1", "B1", "B2", "B3")]
+    paths += [f"/dues/members/{n}" for n in ("81000003", "81000004", "83000004", "83000003")]
+    seen = 0
+    for who in (org["gen"], com, adm, org["b2sec"]):
+        for path in paths:
+            if who is org["b2sec"] and path.startswith("/units/B2/"):
+                continue  # her own branch: its amounts are hers to see
+            r = call(stack, "GET", path, who)
+            assert r.status_code in (200, 404), (who.member_no, path, r.text)
+            if r.status_code == 404:
+                continue
+            seen += 1
+            assert "4567" not in r.text and "5567" not in r.text, (who.member_no, path)
+            # Totals only where every branch counted has 3 assessed (B3 has two).
+            bad = _money_anywhere(r.json(), lambda t: t.get("money") is True, who.member_no)
+            assert bad == [], (who.member_no, path, bad)
+            if path.startswith("/dues/members/"):
+                assert r.json()["amounts"] is False and r.json()["payments"] == []
+        # Nobody above her branch records or reverses a payment of hers.
+        assert (
+            call(stack, "POST", "/dues/payments", who, json=pay("81000003", 100)).status_code == 404
+        )
+    assert seen > 30
+    b3 = call(stack, "GET", "/units/B3/dues", com).json()
+    assert b3["totals"]["money"] is False and b3["totals"]["expected_fen"] is None
+    assert {i["status"] for i in b3["items"]} <= {"paid", "unpaid", "unassessed", "due"}
+    # Her own branch's staff see her amounts; its committee member reads, only its secretary
+    # records and reverses.
+    cm = call(stack, "GET", "/dues/members/81000003", org["cm"]).json()
+    assert cm["amounts"] is True and cm["payments"][0]["amount_fen"] == 4567
+    own = call(stack, "GET", "/units/B3/dues", b3sec).json()
+    assert own["totals"]["expected_fen"] == 5567 and own["may_manage"] is True
+    ref = cm["payments"][0]["ref"]
+    from urllib.parse import quote
+
+    for who in (org["gen"], com, adm, org["cm"]):
+        r = call(stack, "POST", f"/dues/payments/{quote(ref, safe='')}/reverse", who,
+                 json={"reason": "录入错误"})  # fmt: skip
+        assert r.status_code == 404, who.member_no
