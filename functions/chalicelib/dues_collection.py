@@ -4,8 +4,10 @@
   only through `dues_assessment.in_force`; none: 未核定, listed for staff, never zero) and her
   branch as it was. The scheduled step (`open_due`, from the hourly reminders function) opens
   the current month for every active member once (`DuesRun` marks it done); a payment or a view
-  opens a month nobody opened yet for the members it concerns (`open_member_month`). Past months
-  are never rewritten by opening: a unit's past figures stay as they were.
+  opens a month nobody opened yet for the members it concerns (`open_member_month`). A row
+  once opened keeps its branch (a unit's past figures stay as they were); her rows' amounts
+  follow her assessment in force when refreshed (`ensure_current`), overpaid shows as credit.
+  A member transferred out gets no new row; her rows after the month she left are not counted.
 - **Payments** (`record`): allocated to the oldest unpaid months first (arrears), then the
   current month, then up to `MAX_AHEAD` months ahead (预交); a partial payment leaves a month
   partly paid. One DynamoDB transaction writes the payment (on the condition that its reference
@@ -13,8 +15,9 @@
   what the plan read, or that a future month does not exist yet): two requests with one
   reference record it once, two payments of one member at once are both counted exactly (the
   loser re-reads and plans again), and a failure before the transaction leaves nothing to undo.
-- **Reversal** (`reverse`, staff, with a reason): one transaction marks the payment reversed and
-  takes its shares back; the reference stays used (a re-import does not record it again).
+- **Reversal** (`reverse`, her branch's secretary, with a reason): one transaction marks the
+  payment reversed and takes its shares back; the reference stays used (a re-import does not
+  record it again).
 """
 
 from __future__ import annotations
