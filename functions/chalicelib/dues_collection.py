@@ -187,12 +187,11 @@ def ensure_current(member: Member, rows: list[DuesMonth]) -> list[DuesMonth]:
 
 
 def left_month(member: Member) -> str | None:
-    """The month she was transferred out ("YYYY-MM", China time), None while she is a member."""
-    if member.active:
-        return None
-    at = getattr(member, "transferred_out_at", None)
+    """The month she was transferred out ("YYYY-MM", China time), None while she is a member
+    (or inactive without a transfer date: a registry change, her rows count as they were)."""
+    at = None if member.active else getattr(member, "transferred_out_at", None)
     if at is None:
-        return "0000-00"  # inactive without a date: none of her rows counts any more
+        return None
     return month_of(datetime.fromtimestamp(float(at), clock.TZ).date())
 
 
