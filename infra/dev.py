@@ -281,6 +281,13 @@ def main() -> None:
 
         assessed = demo_dues_assessment.seed()
         print(f"   示范党费核定：新写入 {assessed} 条（已有的不变）")
+        print("== Demo dues: three months of payments (demo_dues.py)")
+        from tools import demo_dues
+
+        # After the assessments (核定) and before the transfers: each month is opened at the
+        # branch she was in, and a member transferred out keeps her dues history.
+        dues_members, dues_payments = demo_dues.seed()
+        print(f"   示范党费：{dues_members} 名党员新记录 {dues_payments} 笔交费（已有的不变）")
         print("== Demo 党员发展: people at every stage, one overdue (demo_recruitment.py)")
         from tools import demo_recruitment
 
@@ -290,12 +297,6 @@ def main() -> None:
 
         started, restored = demo_transfers.seed()
         print(f"   示范组织关系转接：新办理 {started} 件，恢复转接后的所在支部 {restored} 人")
-        print("== Demo dues: assessments, then three months of payments (demo_dues.py)")
-        from tools import demo_dues
-
-        # After the assessments (核定): demo_dues.seed() runs demo_dues_assessment.seed() first.
-        dues_members, dues_payments = demo_dues.seed()
-        print(f"   示范党费：{dues_members} 名党员新记录 {dues_payments} 笔交费（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")

@@ -1,10 +1,11 @@
 """The demo organisation's 党费 for `make dev`: the last three months and this one, as finance's
 bank exports and the branches' cash desks would have recorded them.
 
-Needs the demo assessments (核定), written by `tools/demo_dues_assessment.py` (the assessment
-area's; called first here when it is there): a member without one stays 未核定 and gets no
-payments. For each assessed active member, from an RNG seeded by SEED and her number: most pay
-each month by bank (references `DEMO<YYYYMM><member no>`, paid between the 5th and the 20th);
+Needs the demo assessments (核定), written by `tools/demo_dues_assessment.py` first (`make dev`
+runs it, then this, then the transfers: each month is opened at the branch she was in, and a
+member transferred out keeps her history): a member without one stays 未核定, no payments.
+For each assessed active member, from an RNG seeded by SEED and her number: most pay each month
+by bank (references `DEMO<YYYYMM><member no>`, paid between the 5th and the 20th);
 about one in twelve stopped paying three months ago (arrears); about one in sixteen paid half
 year ahead this month (advance, at the branch's desk in cash); some paid last month only in
 part; this month about half have paid so far. Every payment goes through
@@ -26,16 +27,6 @@ from chalicelib.models import Member, OrgUnit
 
 SEED = 20261202
 PAST_MONTHS = 3
-
-
-def _assessments() -> None:
-    """The assessment area's demo seeding, when it is in this tree (guarded: the two areas are
-    built in parallel; with it absent every member stays 未核定 here)."""
-    try:
-        from tools import demo_dues_assessment  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    demo_dues_assessment.seed()
 
 
 def _day(month: str, rng: random.Random, today: date) -> str:
@@ -108,7 +99,6 @@ def seed_member(member: Member, branch: OrgUnit, secretary: str | None) -> int:
 
 def seed() -> tuple[int, int]:
     """(assessed members with payments, payments newly recorded)."""
-    _assessments()
     units = {u.unit_id: u for u in OrgUnit.scan() if u.kind == "branch"}
     secretaries = _secretaries(units)
     members = payments = 0

@@ -28,7 +28,7 @@ from tools.registry_import import parse_date
 from tools.spreadsheet import Row, TableError, read_table
 
 HEADERS = ("流水号", "党员编号", "姓名", "金额", "交费日期")
-_AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?$")
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@
   only through `dues_assessment.in_force`; none: 未核定, listed for staff, never zero) and her
   branch as it was. The scheduled step (`open_due`, from the hourly reminders function) opens
   the current month for every active member once (`DuesRun` marks it done); a payment or a view
-  opens a month nobody opened yet for the members it concerns (`open_member_month`). Past months
-  are never rewritten by opening: a unit's past figures stay as they were.
+  opens a month nobody opened yet for the members it concerns (`open_member_month`). A row
+  once opened keeps its branch (a unit's past figures stay as they were); her rows' amounts
+  follow her assessment in force when refreshed (`ensure_current`), overpaid shows as credit.
+  A member transferred out gets no new row; her rows after the month she left are not counted.
 - **Payments** (`record`): allocated to the oldest unpaid months first (arrears), then the
   current month, then up to `MAX_AHEAD` months ahead (预交); a partial payment leaves a month
   partly paid. One DynamoDB transaction writes the payment (on the condition that its reference
@@ -13,8 +15,9 @@
   what the plan read, or that a future month does not exist yet): two requests with one
   reference record it once, two payments of one member at once are both counted exactly (the
   loser re-reads and plans again), and a failure before the transaction leaves nothing to undo.
-- **Reversal** (`reverse`, staff, with a reason): one transaction marks the payment reversed and
-  takes its shares back; the reference stays used (a re-import does not record it again).
+- **Reversal** (`reverse`, her branch's secretary, with a reason): one transaction marks the
+  payment reversed and takes its shares back; the reference stays used (a re-import does not
+  record it again).
 """
 
 from __future__ import annotations
@@ -25,11 +28,17 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from . import clock, dues_assessment, scope
-from .errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from .identifiers import is_client_key, is_member_no
 from .models import Member, OrgUnit
 from .models.base import Transaction, TransactionCancelled
@@ -42,7 +51,9 @@ MAX_AMOUNT_FEN = 10_000_000  # 10 万元: one payment above it is a typing error
 MAX_PAYMENT_AGE_DAYS = 400  # a payment dated earlier than this is refused (typing error)
 MAX_MONTHS = 90  # months one payment may touch (a transaction holds 100 items)
 ATTEMPTS = 8
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only (Python's \d also takes "２０２６"), years 2000–2100.
+YEAR = r"(20[0-9]{2}|2100)"
+MONTH = re.compile(rf"^{YEAR}-(0[1-9]|1[0-2])$")
 BANK_REF = re.compile(r"^[0-9A-Za-z_-]{4,40}$")
 NOT_FOUND = "党员不存在或您无权管理其党费"
 
@@ -113,14 +124,15 @@ def tree_key(path: Iterable[str], member_no: str) -> str:
 
 def open_member_month(member: Member, branch_path: list[str], month: str) -> DuesMonth:
     """Her row for `month` with the amount in force and her branch (the last unit of
-    `branch_path`), created if missing; an existing row keeps what was paid (opening again
-    refreshes only amount and branch, and callers never open a past month again)."""
+    `branch_path`), created if missing; an existing row keeps what was paid and the branch it
+    was opened in (a view by her new branch after a move must not take the month from the old
+    one): opening again refreshes only the amount."""
     found = dues_assessment.in_force(member.member_no, month)
     row = DuesMonth(member.member_no, month)
     actions = [
-        DuesMonth.name.set(member.name),
-        DuesMonth.branch_id.set(branch_path[-1]),
-        DuesMonth.tree_key.set(tree_key(branch_path, member.member_no)),
+        DuesMonth.name.set(DuesMonth.name | member.name),
+        DuesMonth.branch_id.set(DuesMonth.branch_id | branch_path[-1]),
+        DuesMonth.tree_key.set(DuesMonth.tree_key | tree_key(branch_path, member.member_no)),
         DuesMonth.paid_fen.set(DuesMonth.paid_fen | 0),
         DuesMonth.opened_at.set(DuesMonth.opened_at | clock.now()),
     ]
@@ -140,23 +152,64 @@ def member_months(member_no: str) -> list[DuesMonth]:
     return list(DuesMonth.query(member_no, consistent_read=True))
 
 
+def _in_force_from(history: list[Any], month: str) -> Any:
+    """The assessment in force for `month` among her history (newest first), or None."""
+    return next((a for a in history if a.effective_from <= month), None)
+
+
 def ensure_current(member: Member, rows: list[DuesMonth]) -> list[DuesMonth]:
     """Her rows with the current month opened (lazily, when the scheduled step has not reached
-    her yet) and brought up to date if her assessment in force changed since it was opened."""
+    her yet), and every row brought up to date where her assessment in force for its month
+    changed since it was opened (a new one, or a past month's `--correct`): its expected amount
+    follows, its paid amount and branch stay — an amount lowered below what was paid leaves a
+    credit (`credit_fen`), never a loss; one raised leaves arrears. One Query of her history."""
     month = current_month()
-    row = next((r for r in rows if r.month == month), None)
-    if row is not None:
-        found = dues_assessment.in_force(member.member_no, month)
+    history = dues_assessment.history(member.member_no)
+    fresh: dict[str, DuesMonth] = {}
+    for row in rows:
+        found = _in_force_from(history, row.month)
         same = (found is None and row.expected_fen is None) or (
             found is not None
-            and row.expected_fen == found.amount_fen
+            and row.expected_fen is not None
+            and int(row.expected_fen) == int(found.amount_fen)
             and row.assessed_from == found.effective_from
         )
-        if same:
-            return rows
-    path = list(get_unit(member.branch_id).path) if row is None else row.tree_key.split("/")[:-1]
-    fresh = open_member_month(member, path, month)
-    return sorted([r for r in rows if r.month != month] + [fresh], key=lambda r: r.month)
+        if not same:
+            fresh[row.month] = open_member_month(member, row.tree_key.split("/")[:-1], row.month)
+    has_current = any(r.month == month for r in rows)
+    if member.active and not has_current:  # transferred out: no new months
+        path = list(get_unit(member.branch_id).path)
+        fresh[month] = open_member_month(member, path, month)
+    if not fresh:
+        return rows
+    kept = [r for r in rows if r.month not in fresh]
+    return sorted(kept + list(fresh.values()), key=lambda r: r.month)
+
+
+def left_month(member: Member) -> str | None:
+    """The month she was transferred out ("YYYY-MM", China time), None while she is a member
+    (or inactive without a transfer date: a registry change, her rows count as they were)."""
+    at = None if member.active else getattr(member, "transferred_out_at", None)
+    if at is None:
+        return None
+    return month_of(datetime.fromtimestamp(float(at), clock.TZ).date())
+
+
+def counted(rows: list[DuesMonth]) -> list[DuesMonth]:
+    """The rows a unit's figures count: a member transferred out keeps the months up to the one
+    she left (her branch's figures of them stay as they were); a month after it (paid ahead
+    before she left) no longer counts anywhere — its payment stays recorded on her row, shown
+    to her branch's staff, and a refund is finance's business. One BatchGet per 100 members."""
+    numbers = sorted({r.member_no for r in rows})
+    left: dict[str, str] = {}
+    for i in range(0, len(numbers), 100):
+        for m in Member.batch_get(
+            numbers[i : i + 100], attributes_to_get=["member_no", "active", "transferred_out_at"]
+        ):
+            month = left_month(m)
+            if month is not None:
+                left[m.member_no] = month
+    return [r for r in rows if r.member_no not in left or r.month <= left[r.member_no]]
 
 
 def open_branch_month(branch: OrgUnit, month: str, have: set[str]) -> list[str]:
@@ -431,14 +484,36 @@ def reverse(caller: Caller, ref: str, reason: Any) -> dict[str, Any]:
 # --- who may ----------------------------------------------------------------------------------
 
 
+# Her monthly amount gives her 党费基数 back through the rates (45.67 元 at 1%: base 4567), so
+# per-member amounts (expected, paid, payments) follow the assessment's rule
+# (`scope.require_own_or_branch_staff`): herself and the staff of HER OWN branch (支部书记,
+# 支部委员). Staff above the branch (党总支, 党委, 管理员) see each member's status without
+# amounts, and money totals only where no member's amount can be read from them (`_money_ok`).
+# Recording cash and 冲正 are her branch's secretary's (a role at her branch that manages it).
+MIN_GROUP = 3  # a branch's money totals reach staff above it only with this many assessed
+
+
+def branch_private(caller: Caller, member_no: str, branch_id: str | None) -> bool:
+    """May the caller see this member's amounts? (herself, or a role at that branch itself)"""
+    try:
+        scope.require_own_or_branch_staff(caller, member_no, branch_id)
+    except ForbiddenError:
+        return False
+    return True
+
+
+def branch_secretary(caller: Caller, branch: OrgUnit) -> bool:
+    """A role at this branch itself that manages it (支部书记): records cash and reverses."""
+    return branch_private(caller, "", branch.unit_id) and (
+        scope.unit_access(caller, branch.path) == "manage"
+    )
+
+
 def _managed_member(caller: Caller, member_no: Any, refusal: str = NOT_FOUND) -> Member:
-    """The member, if the caller manages her branch (the one scope check); one refusal for an
-    unknown number and one out of scope, so nobody learns which numbers exist."""
+    """The member, if the caller is her branch's secretary; one refusal for an unknown number
+    and one out of scope, so nobody learns which numbers exist."""
     member = get_member(member_no, consistent=True) if is_member_no(member_no) else None
-    if member is None:
-        raise NotFoundError(refusal)
-    branch = get_unit(member.branch_id)
-    if scope.member_access(caller, member.member_no, branch.path) != "manage":
+    if member is None or not branch_secretary(caller, get_unit(member.branch_id)):
         raise NotFoundError(refusal)
     return member
 
@@ -500,6 +575,7 @@ def month_view(row: DuesMonth, current: str) -> dict[str, Any]:
         "expected_fen": expected,
         "paid_fen": paid,
         "lacking_fen": max(0, (expected or 0) - paid),
+        "credit_fen": max(0, paid - (expected or 0)),  # overpaid (amount lowered since): 结余
         "status": status,
         "status_label": STATUS_LABELS[status],
     }
@@ -546,6 +622,9 @@ def summary(member_no: str, rows: list[DuesMonth] | None = None) -> dict[str, An
         "month": current,
         "months": months,
         "arrears_fen": sum(m["lacking_fen"] for m in arrears),
+        # Paid above a month's amount (lowered since it was paid): kept and shown, never lost;
+        # her branch's secretary settles it (冲正 and record again, or refund).
+        "credit_fen": sum(m["credit_fen"] for m in months),
         "arrears_months": [m["month"] for m in reversed(arrears)],
         "advance_months": [m["month"] for m in reversed(months) if m["status"] == "advance"],
     }
@@ -574,15 +653,50 @@ def mine(member: Member) -> dict[str, Any]:
     }
 
 
+STATUS_ONLY = {"paid": "paid", "advance": "paid", "exempt": "paid", "partial": "unpaid",
+               "unpaid": "unpaid", "unassessed": "unassessed", "due": "due"}  # fmt: skip
+
+
+def status_only(view: dict[str, Any]) -> dict[str, Any]:
+    """A month as staff above her branch see it: 已交清 / 未交 / 未核定, no amount."""
+    status = STATUS_ONLY[view["status"]]
+    return {
+        "month": view["month"],
+        "label": view["label"],
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+    }
+
+
 def member_dues(caller: Caller, member_no: str) -> dict[str, Any]:
-    """Her months and payments for staff who manage her branch (no base: that is 核定's)."""
-    member = _managed_member(caller, member_no)
-    rows = ensure_current(member, member_months(member.member_no))
+    """Her months and payments for her branch's staff (no base: that is 核定's); staff above
+    her branch get her months' status only."""
+    member = get_member(member_no, consistent=True) if is_member_no(member_no) else None
+    if member is None:
+        raise NotFoundError(NOT_FOUND)
+    branch = get_unit(member.branch_id)
+    if branch_private(caller, member.member_no, branch.unit_id):
+        rows = ensure_current(member, member_months(member.member_no))
+        return {
+            "member_no": member.member_no,
+            "name": member.name,
+            "amounts": True,
+            "may_manage": branch_secretary(caller, branch),
+            **summary(member.member_no, rows),
+            "payments": [payment_view(p) for p in _payments(member.member_no)],
+        }
+    if scope.member_access(caller, member.member_no, branch.path) == "none":
+        raise NotFoundError(NOT_FOUND)
+    info = summary(member.member_no, ensure_current(member, member_months(member.member_no)))
     return {
         "member_no": member.member_no,
         "name": member.name,
-        **summary(member.member_no, rows),
-        "payments": [payment_view(p) for p in _payments(member.member_no)],
+        "amounts": False,
+        "may_manage": False,
+        "month": info["month"],
+        "months": [status_only(m) for m in info["months"]],
+        "arrears_months": info["arrears_months"],
+        "payments": [],
     }
 
 
@@ -617,20 +731,46 @@ def unit_month(caller: Caller, unit_id: str, month: Any) -> dict[str, Any]:
     have = {r.member_no for r in rows}
     if unit.kind == "branch" and month == current and open_branch_month(unit, month, have):
         rows = list(month_rows(unit, month))
-    access = scope.unit_access(caller, unit.path)
+    rows = counted(rows)
     items = []
     for r in rows:
         view = month_view(r, current)
+        if not branch_private(caller, r.member_no, r.branch_id):
+            view = status_only(view)
         items.append({"member_no": r.member_no, "name": r.name, "branch_id": r.branch_id, **view})
     items.sort(key=lambda i: (_ORDER[i["status"]], i["member_no"]))
     return {
         "unit": {"id": unit.unit_id, "name": unit.name, "kind": unit.kind},
         "month": month,
         "label": month_label(month),
-        "may_manage": access == "manage",
+        "may_manage": unit.kind == "branch" and branch_secretary(caller, unit),
         "items": items,
-        "totals": _totals(rows, current),
+        "totals": _money(caller, [rows], _totals(rows, current)),
     }
+
+
+MONEY = ("expected_fen", "paid_fen", "credit_fen", "rate")
+
+
+def _money_ok(caller: Caller, groups: list[list[DuesMonth]]) -> bool:
+    """May these totals (each group: one month's rows) show money? For each branch among the
+    rows: the caller is its own staff, or it has `MIN_GROUP` assessed members that month. Per
+    branch, not per line: a committee's total minus one branch's would give another branch's,
+    and a whole branch of 3+ reveals no single amount."""
+    for rows in groups:
+        count: dict[str, int] = {}
+        for r in rows:
+            count[r.branch_id] = count.get(r.branch_id, 0) + bool(r.expected_fen)
+        for branch_id, n in count.items():
+            if n < MIN_GROUP and not branch_private(caller, "", branch_id):
+                return False
+    return True
+
+
+def _money(caller: Caller, groups: list[list[DuesMonth]], totals: dict[str, Any]) -> dict:
+    """The totals, with the money withheld (None, `money` False) where `_money_ok` says no."""
+    ok = _money_ok(caller, groups)
+    return {**totals, "money": ok, **({} if ok else dict.fromkeys(MONEY))}
 
 
 _ORDER = {"unpaid": 0, "partial": 1, "unassessed": 2, "due": 3, "paid": 4, "advance": 5,
@@ -638,13 +778,15 @@ _ORDER = {"unpaid": 0, "partial": 1, "unassessed": 2, "due": 3, "paid": 4, "adva
 
 
 def _totals(rows: Iterable[DuesMonth], current: str) -> dict[str, Any]:
-    members = assessed = paid_members = expected = paid = unassessed = 0
+    members = assessed = paid_members = expected = paid = unassessed = credit = 0
     for r in rows:
         members += 1
-        if r.expected_fen is None:
+        e, p = r.expected_fen, int(r.paid_fen or 0)
+        credit += max(0, p - int(e or 0))  # paid above the amount: shown, never dropped
+        if e is None:
             unassessed += 1
             continue
-        e, p = int(r.expected_fen), int(r.paid_fen or 0)
+        e = int(e)
         if e == 0:
             continue
         assessed += 1
@@ -658,12 +800,13 @@ def _totals(rows: Iterable[DuesMonth], current: str) -> dict[str, Any]:
         "paid_members": paid_members,
         "expected_fen": expected,
         "paid_fen": paid,
+        "credit_fen": credit,
         "rate": round(paid * 100 / expected, 1) if expected else None,
         "member_rate": round(paid_members * 100 / assessed, 1) if assessed else None,
     }
 
 
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER = re.compile(rf"^{YEAR}-Q([1-4])$")
 
 
 def quarter_of(month: str) -> str:
@@ -692,7 +835,7 @@ def figures(caller: Caller, unit_id: str, quarter: Any) -> dict[str, Any]:
     for month in months:
         if month > current:
             continue
-        for r in month_rows(unit, month):
+        for r in counted(list(month_rows(unit, month))):
             whole[month].append(r)
             parts = r.tree_key.split("/")
             child = parts[depth] if len(parts) > depth + 1 else unit.unit_id
@@ -700,13 +843,18 @@ def figures(caller: Caller, unit_id: str, quarter: Any) -> dict[str, Any]:
     names = {c.unit_id: c.name for c in children}
     order = [c.unit_id for c in children] + sorted(set(groups) - set(names))
 
-    def line(rows_by_month: dict[str, list[DuesMonth]]) -> dict[str, Any]:
+    def line(by_month: dict[str, list[DuesMonth]]) -> dict[str, Any]:
+        each = [by_month[m] for m in months]
         return {
             "months": [
-                {"month": m, "future": m > current, **_totals(rows_by_month[m], current)}
+                {
+                    "month": m,
+                    "future": m > current,
+                    **_money(caller, [by_month[m]], _totals(by_month[m], current)),
+                }
                 for m in months
             ],
-            "quarter": _totals([r for m in months for r in rows_by_month[m]], current),
+            "quarter": _money(caller, each, _totals([r for g in each for r in g], current)),
         }
 
     rows = []

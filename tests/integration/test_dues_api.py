@@ -206,11 +206,18 @@ def test_bad_input_refused_in_chinese_nothing_written(stack, org, who, body, sta
     assert [x for x in after[0] if x[0] == "81000004" and x[2]] == []
 
 
-def test_superiors_record_for_their_subtree(stack, org):
-    assert call(stack, "POST", "/dues/payments", org["gen"], json=pay("81000004", 3000)).ok
+def test_only_her_branch_records_superiors_see_status_only(stack, org):
+    # Recording shows her amounts: her branch's secretary only, not the general branch.
+    assert (
+        call(stack, "POST", "/dues/payments", org["gen"], json=pay("81000004", 3000)).status_code
+        == 404
+    )
     assert call(stack, "POST", "/dues/payments", org["b2sec"], json=pay("82000001", 3000)).ok
-    # The general branch's committee member sees B1 and B2; B2's secretary only B2.
-    assert call(stack, "GET", "/units/B1/dues", org["gen"]).status_code == 200
+    # The general branch's committee member sees B1 and B2 (status, no amount); B2's secretary
+    # only B2.
+    listing = call(stack, "GET", "/units/B1/dues", org["gen"])
+    assert listing.status_code == 200 and listing.json()["may_manage"] is False
+    assert all("expected_fen" not in i and "paid_fen" not in i for i in listing.json()["items"])
     assert call(stack, "GET", "/units/B1/dues", org["b2sec"]).status_code == 404
     assert call(stack, "GET", "/units/C1/dues/figures", org["gen"]).status_code == 404
     assert call(stack, "GET", "/units/B1/dues", org["a"]).status_code == 404

@@ -64,6 +64,7 @@ function show(d) {
     state = `尚欠 ${yuan(d.arrears_fen)} 元（${d.arrears_months.map(monthLabel).join('、')}）`;
   }
   if (d.advance_months.length) state += `；已预交至 ${monthLabel(d.advance_months[d.advance_months.length - 1])}`;
+  if (d.credit_fen > 0) state += `；多交结余 ${yuan(d.credit_fen)} 元（核定金额调低后多交的部分，由支部处理）`;
   $('dues-state').textContent = state;
   $('dues-state').classList.toggle('is-owing', d.arrears_fen > 0);
   $('dues-months').append(...d.months.map(monthRow));

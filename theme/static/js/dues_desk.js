@@ -10,9 +10,9 @@ import { yuan } from './dues.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const UNIT_ID = /^[0-9A-Za-z_-]{1,32}$/;
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const QUARTER = /^\d{4}-Q[1-4]$/;
-const AMOUNT = /^\d{1,6}(\.\d{1,2})?$/;
+const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
+const QUARTER = /^[0-9]{4}-Q[1-4]$/;
+const AMOUNT = /^[0-9]{1,6}(\.[0-9]{1,2})?$/;
 
 const state = { unit: null, month: null, quarter: null, manage: false };
 
@@ -98,8 +98,12 @@ function memberRow(row) {
   name.href = `/dues-desk.html?unit=${encodeURIComponent(state.unit)}&member=${encodeURIComponent(row.member_no)}`;
   top.append(name, el('span', `dues-status is-${row.status}`, row.status_label));
   li.append(top);
-  const money =
-    row.expected_fen === null ? '尚未核定应交金额' : `应交 ${yuan(row.expected_fen)} 元，已交 ${yuan(row.paid_fen)} 元`;
+  // Staff above her branch get her status only: her amount would give her 党费基数 back.
+  const money = !('expected_fen' in row)
+    ? '金额仅本人及所在支部可见'
+    : row.expected_fen === null
+      ? '尚未核定应交金额'
+      : `应交 ${yuan(row.expected_fen)} 元，已交 ${yuan(row.paid_fen)} 元`;
   li.append(el('span', 'dues-row-meta', `${row.member_no} · ${money}`));
   if (state.manage && row.expected_fen) {
     const button = el('button', 'btn btn-mini dd-cash', '记现金');
@@ -121,7 +125,9 @@ async function loadMonth() {
   const t = answer.totals;
   $('dd-totals').textContent =
     `应交 ${t.assessed} 人，已交清 ${t.paid_members} 人，未核定 ${t.unassessed} 人；` +
-    `应收 ${yuan(t.expected_fen)} 元，实收 ${yuan(t.paid_fen)} 元，收缴率 ${rate(t.rate)}`;
+    (t.money
+      ? `应收 ${yuan(t.expected_fen)} 元，实收 ${yuan(t.paid_fen)} 元，收缴率 ${rate(t.rate)}`
+      : '金额合计仅在各支部应交人数不少于 3 人时显示');
   list.textContent = '';
   list.append(...answer.items.map(memberRow));
   $('dd-empty').hidden = answer.items.length > 0;
@@ -133,7 +139,7 @@ async function loadMonth() {
 function bar(label, figures) {
   const wrap = el('div', 'dd-bar');
   const head = el('span', 'dd-bar-label');
-  head.append(el('span', '', label), el('span', 'dd-bar-value', figures.future ? '未到' : rate(figures.rate)));
+  head.append(el('span', '', label), el('span', 'dd-bar-value', figures.future ? '未到' : figures.money ? rate(figures.rate) : `交清 ${figures.paid_members}/${figures.assessed} 人`));
   const track = el('span', 'dd-bar-track');
   const fill = el('span', 'dd-bar-fill');
   fill.style.width = `${Math.max(0, Math.min(100, figures.rate || 0))}%`;
@@ -195,7 +201,7 @@ function paymentRow(p) {
   li.append(el('span', 'dues-row-meta', `${p.paid_on} · ${p.method_label}${p.reference ? ` · 流水号 ${p.reference}` : ''}`));
   li.append(el('span', 'dues-row-meta', `抵扣：${p.allocations.map((a) => `${a.label} ${yuan(a.fen)} 元`).join('，')}`));
   if (p.reverse_reason) li.append(el('span', 'dues-row-meta', `冲正原因：${p.reverse_reason}`));
-  if (p.state === 'applied') {
+  if (p.state === 'applied' && state.manage) {
     const button = el('button', 'btn btn-mini btn-default dd-cash', '冲正');
     button.type = 'button';
     button.addEventListener('click', () => reversePayment(p).catch((e) => showError($('dd-error'), e.message)));
@@ -208,9 +214,20 @@ async function showMember(memberNo) {
   $('dd-back').href = `/dues-desk.html?unit=${encodeURIComponent(state.unit || '')}`;
   const d = await api(`/api/dues/members/${encodeURIComponent(memberNo)}`);
   $('dd-m-name').textContent = `${d.name}（${d.member_no}）`;
-  $('dd-m-state').textContent = d.arrears_fen > 0 ? `尚欠 ${yuan(d.arrears_fen)} 元` : '本月及以前均已交清';
+  state.manage = d.may_manage; // 冲正: her branch's secretary only
   const list = $('dd-m-payments');
   list.textContent = '';
+  if (!d.amounts) {
+    // Above her branch: which months are unpaid, no amount and no payment.
+    $('dd-m-state').textContent = d.arrears_months.length
+      ? `未交：${d.arrears_months.map((m) => `${Number(m.slice(0, 4))}年${Number(m.slice(5))}月`).join('、')}`
+      : '本月及以前均已交清';
+    list.append(el('li', 'dues-row dues-row-meta', '交费金额仅本人及所在支部书记、委员可见。'));
+    $('dd-member').hidden = false;
+    return;
+  }
+  const credit = d.credit_fen > 0 ? `；多交结余 ${yuan(d.credit_fen)} 元（核定金额调低所致，请冲正后重记或退还）` : '';
+  $('dd-m-state').textContent = (d.arrears_fen > 0 ? `尚欠 ${yuan(d.arrears_fen)} 元` : '本月及以前均已交清') + credit;
   list.append(...d.payments.map(paymentRow));
   if (!d.payments.length) list.append(el('li', 'dues-row dues-row-meta', '还没有交费记录。'));
   $('dd-member').hidden = false;
