@@ -145,6 +145,15 @@ USAGE = (
     Action("my meetings, upcoming (3 meetings)", 2, _READ_MS),
     Action("a meeting (member)", 4, _READ_MS),
     Action("check-in", 4, "POST /meetings/{id}/checkin over HTTP, p50"),
+    # Member affairs: she opens 我的党费 about once a month and pays once (cash at the branch or
+    # a bank export: a payment costs about the same either way); the secretary opens the
+    # branch's month about 4 times (a branch of 30); a 通讯录 search or two; the 政治生日 card
+    # once a year.
+    Action("my dues (13 months, 12 payments)", 1, _READ_MS),
+    Action("cash payment recorded (one month)", 1, _READ_MS),
+    Action("a branch's month (30 members)", 4 / 30, _READ_MS),
+    Action("通讯录 search, an exact name", 2, _READ_MS),
+    Action("政治生日 card on the day", 1 / 12, _READ_MS),
     # Other notifications (the outbox): about 4 a month to each member (reminders, replies,
     # leave decisions; meeting notices are counted above), each written once and pushed to
     # WeCom by the delivery worker (its own Lambda, one run a minute: not a request of hers).
