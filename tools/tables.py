@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from chalicelib.models import ALL_MODELS
 
 
 def create_all() -> list[str]:
-    """Create missing tables; existing ones (and their data) are kept, and get the stream their
-    model asks for if they were made without it (a local database from before)."""
+    """Create missing tables; existing ones (and their data) are kept, and get the stream and
+    the indexes their model asks for if they were made without them (a local database from
+    before: `make dev` keeps its data across versions)."""
     created = []
     for model in ALL_MODELS:
         if not model.exists():
@@ -17,6 +19,7 @@ def create_all() -> list[str]:
             created.append(model.Meta.table_name)
         else:
             ensure_stream(model)
+            ensure_indexes(model)
     return created
 
 
@@ -37,6 +40,52 @@ def ensure_stream(model: type) -> bool:
         },
     )
     return True
+
+
+def ensure_indexes(model: type) -> list[str]:
+    """Add the model's global secondary indexes an existing table lacks (one UpdateTable each:
+    DynamoDB creates one index per update); the names added."""
+    schema = model._get_schema()
+    connection = model._get_connection().connection
+    name = model.Meta.table_name
+    table = connection.dispatch("DescribeTable", {"TableName": name})["Table"]
+    have = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+    added = []
+    for index in schema["global_secondary_indexes"]:
+        if index["index_name"] in have:
+            continue
+        keys = sorted(index["key_schema"], key=lambda k: k["KeyType"] != "HASH")  # HASH first
+        connection.dispatch(
+            "UpdateTable",
+            {
+                "TableName": name,
+                "AttributeDefinitions": index["attribute_definitions"],
+                "GlobalSecondaryIndexUpdates": [
+                    {
+                        "Create": {
+                            "IndexName": index["index_name"],
+                            "KeySchema": keys,
+                            "Projection": index["projection"],
+                        }
+                    }
+                ],
+            },
+        )
+        added.append(index["index_name"])
+        _wait_active(connection, name, index["index_name"])
+    return added
+
+
+def _wait_active(connection: object, table: str, index: str, seconds: float = 120) -> None:
+    """Until the new index is built over the table's items (a Query before answers an error)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = connection.dispatch("DescribeTable", {"TableName": table})["Table"]  # type: ignore[attr-defined]
+        status = {i["IndexName"]: i.get("IndexStatus") for i in found["GlobalSecondaryIndexes"]}
+        if status.get(index) == "ACTIVE":
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"index {index} of {table} not active after {seconds:.0f} s")
 
 
 def delete_all() -> None:

@@ -93,3 +93,51 @@ def test_a_table_made_without_its_stream_gets_it(dynamodb: int) -> None:
     live = PointDay._get_connection().describe_table()["StreamSpecification"]
     assert live == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert tables.ensure_stream(PointDay) is False  # already on: nothing to do
+
+
+def test_a_table_made_without_an_index_gets_it(dynamodb: int) -> None:
+    """A local database made before a model added an index (the members' `reminders`, say):
+    the next `create_all` adds it, and a Query through it works on the kept data."""
+    from chalicelib.models import Member
+    from tools import tables
+    from tools.fixtures import make_member, make_tree
+
+    connection = Member._get_connection().connection
+    name = Member.Meta.table_name
+
+    def indexes() -> set[str]:  # fresh (PynamoDB keeps the table's description it first read)
+        table = connection.dispatch("DescribeTable", {"TableName": name})["Table"]
+        return {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+
+    # The table as it was made before the index: the same keys, the other index only.
+    schema = Member._get_schema()
+    by_branch = next(
+        i for i in schema["global_secondary_indexes"] if i["index_name"] == "by-branch"
+    )
+    connection.dispatch("DeleteTable", {"TableName": name})
+    connection.dispatch(
+        "CreateTable",
+        {
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": schema["key_schema"],
+            "AttributeDefinitions": [
+                {"AttributeName": "member_no", "AttributeType": "S"},
+                {"AttributeName": "branch_id", "AttributeType": "S"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "by-branch",
+                    "KeySchema": by_branch["key_schema"],
+                    "Projection": by_branch["projection"],
+                }
+            ],
+        },
+    )
+    assert indexes() == {"by-branch"}
+    make_tree()
+    make_member("95000001", "B1", name="李书记", roles=("branch_secretary",))
+    tables.create_all()
+    assert indexes() == {"by-branch", "reminders"}
+    assert [m.member_no for m in Member.reminders.query("staff")] == ["95000001"]
+    assert tables.ensure_indexes(Member) == []  # all there: nothing to do
