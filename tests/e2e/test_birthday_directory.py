@@ -12,29 +12,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import clock
+from tests.e2e.signing import sign_in
 from tests.e2e.test_layout import measure
 from tools.directory_index import rebuild
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 HER = "77000001"
 COLLEAGUE = "77000002"
 OTHER = "77000003"
-
-
-def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
-    phone.goto(f"{url}/login.html?next={quote(next_path)}")
-    phone.fill("#member_no", member_no)
-    phone.fill("#password", PASSWORD)
-    phone.click("#login-submit")
-    expect(phone).to_have_url(re.compile(re.escape(next_path.split("?")[0])))
 
 
 def joined_years_ago(n: int) -> str:

@@ -11,20 +11,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib.models import Attendance
+from tests.e2e.signing import sign_in
 from tests.integration.test_checkin_api import invite, make_meeting
 from tools.fixtures import PASSWORD, make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SECRETARY, MEMBER, LATECOMER = "76000001", "76000002", "76000003"
-
-
-def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:
-    page.goto(f"{url}/login.html?next={next_path.replace('&', '%26')}")
-    page.fill("#member_no", member_no)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(f"{url}{next_path}")
 
 
 def shown_code(page: Page) -> str:

@@ -6,7 +6,6 @@ dialog, and sees her row turn 已交清 and the branch's collection rate change.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,8 +13,9 @@ from playwright.sync_api import Page, expect
 from chalicelib import dues_collection as dc
 from chalicelib.models import OrgUnit
 from chalicelib.models.dues_collection import DuesPayment
+from tests.e2e.signing import sign_in
 from tests.integration.dues_rows import assess
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
@@ -23,14 +23,6 @@ SECRETARY = "77000001"
 MEMBER = "77000002"
 CUR = dc.current_month()
 PREV = dc.add_months(CUR, -1)
-
-
-def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
-    phone.goto(f"{url}/login.html?next={quote(next_path)}")
-    phone.fill("#member_no", member_no)
-    phone.fill("#password", PASSWORD)
-    phone.click("#login-submit")
-    expect(phone).to_have_url(re.compile(re.escape(next_path.split("?")[0])))
 
 
 def test_member_sees_her_dues_and_secretary_records_cash(site, phone: Page, second_phone: Page):

@@ -10,15 +10,15 @@ import io
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from chalicelib import clock
+from tests.e2e.signing import sign_in
 from tests.integration.test_meeting_book import SECRETARY, held_theme_day, put_meeting
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
@@ -40,14 +40,6 @@ def book(site):
                 datetime(2026, 11, 20, 15, 0, tzinfo=clock.TZ), host=SECRETARY,
                 minutes="讲授党课。\n" * 200, decisions=["讲稿在支部园地公布"])  # fmt: skip
     return units
-
-
-def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:
-    page.goto(f"{url}/login.html?next={quote(next_path)}")
-    page.fill("#member_no", member_no)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(re.escape(f"{url}/meeting-book.html")))
 
 
 def the_book_is_shown(page: Page) -> None:

@@ -13,20 +13,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from chalicelib import clock, meeting_checks
 from chalicelib.models import PlanItem
+from tests.e2e.signing import sign_in
 from tests.integration.meeting_rows import make_meeting
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SECRETARY, COMMITTEE = "76000001", "76000002"
-
-
-def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:
-    page.goto(f"{url}/login.html?next={next_path}")
-    page.fill("#member_no", member_no)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(re.escape(url + next_path.split("?")[0])))
 
 
 @pytest.fixture

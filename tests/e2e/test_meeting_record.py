@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import uploads
+from tests.e2e.signing import sign_in
 from tests.e2e.test_checkin import shown_code
 from tests.e2e.test_layout import measure
 from tests.integration.test_meeting_records_api import (
@@ -21,7 +22,7 @@ from tests.integration.test_meeting_records_api import (
     SECRETARY,
     make_meeting,
 )
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables", "s3")
 
@@ -47,14 +48,6 @@ def layout_problems(phone: Page) -> list[str]:
     phone.evaluate("document.documentElement.classList.remove('large-text')")
     phone.set_viewport_size({"width": 390, "height": 844})
     return problems
-
-
-def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
-    phone.goto(f"{url}/login.html?next={next_path}")
-    phone.fill("#member_no", member_no)
-    phone.fill("#password", PASSWORD)
-    phone.click("#login-submit")
-    expect(phone).to_have_url(f"{url}{next_path}")
 
 
 def test_secretary_records_uploads_a_photo_and_locks(site, phone: Page):

@@ -7,26 +7,18 @@ secretary cancels it from the desk (the dialog asks the reason) and the member s
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib.models import Attendance, Meeting, Message
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tests.e2e.signing import sign_in
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SECRETARY = "76000001"
 MEMBER = "76000002"
-
-
-def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
-    phone.goto(f"{url}/login.html?next={quote(next_path)}")
-    phone.fill("#member_no", member_no)
-    phone.fill("#password", PASSWORD)
-    phone.click("#login-submit")
-    expect(phone).to_have_url(re.compile(re.escape(next_path.split("?")[0])))
 
 
 def sign_out(phone: Page, url: str) -> None:

@@ -10,25 +10,18 @@ from datetime import timedelta
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from chalicelib import clock
 from chalicelib.models.recruitment import Recruit
 from chalicelib.recruitment_stages import parse_span
-from tools.fixtures import PASSWORD, bearer, make_member, make_tree, rid
+from tests.e2e.signing import sign_in
+from tools.fixtures import bearer, make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SECRETARY = "77000001"
 MONTH = parse_span("1 month")  # the talk's limit (31 January + 1 month: the month's last day)
-
-
-def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:
-    page.goto(f"{url}/login.html?next={next_path}")
-    page.fill("#member_no", member_no)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(re.escape(url + next_path.split("?")[0])))
 
 
 def cn(day) -> str:

@@ -7,28 +7,20 @@ open without one)."""
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import clock
 from chalicelib.models import Member
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tests.e2e.signing import sign_in
+from tools.fixtures import make_member, make_tree
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 SENDER = "77000001"
 RECEIVER = "77000002"
 MEMBER = "77000003"
-
-
-def sign_in(phone: Page, url: str, member_no: str, next_path: str) -> None:
-    phone.goto(f"{url}/login.html?next={quote(next_path)}")
-    phone.fill("#member_no", member_no)
-    phone.fill("#password", PASSWORD)
-    phone.click("#login-submit")
-    expect(phone).to_have_url(re.compile(re.escape(next_path.split("?")[0])))
 
 
 def sign_out(phone: Page, url: str) -> None:

@@ -1,0 +1,22 @@
+"""Signing in on a phone page the way a member does: the login form, then the page she asked for."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from playwright.sync_api import Page, expect
+
+from tools.fixtures import PASSWORD
+
+
+def sign_in(page: Page, url: str, member_no: str, next_path: str) -> None:
+    """Log in through /login.html?next=…, and return once she has landed on `next_path`: its
+    whole origin and path are waited for, never a part the login page's own `?next=` also
+    holds (that match would come before the sign-in is done)."""
+    page.goto(f"{url}/login.html?next={quote(next_path, safe='/')}")
+    page.fill("#member_no", member_no)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    landed = next_path.split("#")[0].split("?")[0]
+    expect(page).to_have_url(re.compile("^" + re.escape(url + landed) + r"(?:[?#]|$)"))
