@@ -22,20 +22,17 @@ check-in with it, and the organiser's corrections (each kept with who, when and 
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from . import checkin_codes, clock, meeting_access, meeting_records, throttle
+from . import checkin_screen, clock, meeting_access, meeting_records
 from .errors import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
-    TooManyRequestsError,
 )
 from .identifiers import is_member_no
 from .models import Attendance, Meeting
@@ -45,8 +42,8 @@ from .scope import Caller
 from .settings import get_settings
 
 NOT_INVITED = "您不在本次会议的参会名单中"
-BAD_CODE = "签到码已过期或不正确，请扫描现场最新的签到码"
-CODE_FORMAT = "签到码为 6 位数字"
+BAD_CODE = checkin_screen.BAD_CODE
+CODE_FORMAT = checkin_screen.CODE_FORMAT
 TOO_MANY = "签到码错误次数过多，请联系会议组织者为您登记签到"
 CANCELLED = "本次会议已取消"
 LOCKED = "会议记录已提交，签到已结束"
@@ -100,18 +97,9 @@ def checkin_url(meeting_id: str, code: str) -> str:
     return f"/checkin.html?m={meeting_id}&c={code}"
 
 
-def _qr_svg(text: str) -> str:
-    """The QR code as a standalone SVG document (the page shows it as an image), sized by its
-    viewBox only, so the page scales it to the screen."""
-    import io
-
-    import segno  # imported on first use: the other routes never pay for it
-
-    out = io.BytesIO()
-    segno.make(text, error="m").save(
-        out, kind="svg", scale=1, border=2, omitsize=True, xmldecl=False, svgns=True, nl=False
-    )
-    return out.getvalue().decode()
+# Shared with volunteering's check-in (checkin_screen.py): one QR code, one code cleaning.
+_qr_svg = checkin_screen.qr_svg
+clean_code = checkin_screen.clean_code
 
 
 def checkin_code(caller: Caller, meeting_id: str, origin: str) -> dict[str, Any]:
@@ -123,18 +111,9 @@ def checkin_code(caller: Caller, meeting_id: str, origin: str) -> dict[str, Any]
     _require_scheduled(meeting)
     now = clock.now()
     _require_open(meeting, now)
-    step = get_settings().checkin_step_seconds
-    current = checkin_codes.current(meeting.checkin_secret, now, step)
-    url = checkin_url(meeting.meeting_id, current.code)
-    return {
-        "code": current.code,
-        "step_seconds": step,
-        "refresh_at": current.refresh_at,
-        "valid_until": current.valid_until,
-        "now": round(now, 3),
-        "url": url,
-        "qr_svg": _qr_svg(f"{origin}{url}"),
-    }
+    return checkin_screen.screen(
+        meeting.checkin_secret, now, checkin_url(meeting.meeting_id, "{code}"), origin
+    )
 
 
 def _row_view(row: Attendance) -> dict[str, Any]:
@@ -194,15 +173,6 @@ def status(caller: Caller, meeting_id: str) -> dict[str, Any]:
     }
 
 
-def clean_code(code: str) -> str:
-    """The six digits she typed: full-width digits and spaces (a phone's Chinese keyboard)
-    forgiven; anything else is a 400 that costs no guess."""
-    digits = "".join(unicodedata.normalize("NFKC", code).split())
-    if len(digits) != checkin_codes.DIGITS or not digits.isascii() or not digits.isdigit():
-        raise BadRequestError(CODE_FORMAT)
-    return digits
-
-
 def _already(row: Attendance) -> ConflictError:
     if row.checked_in_at:
         return ConflictError(f"您已签到（{_when(row.checked_in_at)}）")
@@ -210,17 +180,10 @@ def _already(row: Attendance) -> ConflictError:
 
 
 def _guess_budget(meeting: Meeting, member_no: str, now: float) -> None:
-    """One budget per meeting and member for the whole check-in window: throttle's fixed-window
-    counter, counted as at the window's opening (so every guess lands in the one counter, whatever
-    the hour) with a window as long as check-in's (the counter expires after check-in closes).
-    A refused guess waits for nothing: her check-in is the organiser's to record now."""
+    """One budget per meeting and member for the whole check-in window (checkin_screen.py)."""
     opens, closes = window(meeting)
-    length = max(60, math.ceil(closes - opens))
     key = f"checkin#{meeting.meeting_id}#{member_no}"
-    try:
-        throttle.reserve_window(key, get_settings().checkin_max_wrong, length, opens)
-    except TooManyRequestsError:
-        raise TooManyRequestsError(TOO_MANY, max(1, math.ceil(closes - now))) from None
+    checkin_screen.guess_budget(key, opens, closes, now, TOO_MANY)
 
 
 def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
@@ -242,9 +205,7 @@ def check_in(member_no: str, meeting_id: str, code: str) -> dict[str, Any]:
     # it. A right code keeps its unit: it ends her check-in (any later request is a 409 before
     # the budget), so giving it back would be a write that buys nothing.
     _guess_budget(meeting, member_no, now)
-    if not checkin_codes.verify(
-        meeting.checkin_secret, code, now, get_settings().checkin_step_seconds
-    ):
+    if not checkin_screen.verify(meeting.checkin_secret, code, now):
         raise BadRequestError(BAD_CODE)
     try:
         # `absent` is written by the lock only: a lock that ran since the meeting was read
