@@ -24,6 +24,7 @@ from chalicelib import (
     api_review,
     api_share,
     api_transfers,
+    api_volunteering,
     api_votes,
     schedules,
     streams,
@@ -56,5 +57,6 @@ app.register_blueprint(api_transfers.bp)
 app.register_blueprint(api_dues.bp)
 app.register_blueprint(api_birthday.bp)
 app.register_blueprint(api_directory.bp)
+app.register_blueprint(api_volunteering.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -57,6 +57,7 @@ from chalicelib.models import (
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.transfers import LetterCounter, Transfer
+from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
@@ -168,6 +169,15 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # 通讯录 (directory.py): the name index's shards read in one batch; one map key updated
         # when a member is created, moved or deactivated (directory.member_changed).
         (DirectoryShard, None): ("BatchGetItem", "UpdateItem"),
+        # 志愿服务 (volunteering.py): an activity by key (her past ones in one batch), published
+        # by conditional put, its `taken` updated in the sign-up's and the cancel's transaction
+        # with the sign-up's Put / Delete; a unit's activities and a subtree's by index; the
+        # sign-ups of an activity (Query) and hers (by-member), check-in and hours by update.
+        (VolunteerActivity, None): ("BatchGetItem", "GetItem", "PutItem", "UpdateItem"),
+        (VolunteerActivity, "by-unit"): ("Query",),
+        (VolunteerActivity, "by-tree"): ("Query",),
+        (VolunteerSignup, None): ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
+        (VolunteerSignup, "by-member"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

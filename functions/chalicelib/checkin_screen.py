@@ -78,3 +78,13 @@ def guess_budget(key: str, opens: float, closes: float, now: float, refusal: str
         throttle.reserve_window(key, get_settings().checkin_max_wrong, length, opens)
     except TooManyRequestsError:
         raise TooManyRequestsError(refusal, max(1, math.ceil(closes - now))) from None
+
+
+def site_origin(headers: Any) -> str:
+    """The site's address for the QR code: its first configured origin, else the one the
+    request came through (local development)."""
+    origins = get_settings().site_origins
+    if origins:
+        return origins[0]
+    proto = headers.get("x-forwarded-proto", "http")
+    return f"{proto}://{headers.get('host', '127.0.0.1')}"

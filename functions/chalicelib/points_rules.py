@@ -50,6 +50,10 @@ RULES: dict[str, Rule] = {
         # points.deduct (never by award); set it to 0 to turn deductions off.
         Rule("meeting_attendance", "参加组织生活", "meeting", 2, None, "object", 2),
         Rule("meeting_absence", "无故缺席组织生活", "meeting", -2, None, "object", 0),
+        # 奉献分 for volunteering (volunteering.py): object = the activity id; the amount is the
+        # confirmed hours × 2 (1 point per half hour; hours go in half-hour steps, at most 24 an
+        # activity, so always an integer, at most 48). Corrections after confirming: adjust().
+        Rule("volunteer_service", "志愿服务", "volunteer", 2, None, "object", 48),
     )
 }
 
@@ -59,6 +63,7 @@ ACTIVITY_LABELS: dict[str, str] = {
     "comment": "学习点评",
     "vote": "投票",
     "meeting": "组织生活",
+    "volunteer": "志愿服务",
     "other": "登录与纪念日",
 }
 

@@ -83,6 +83,18 @@ FIELD_LABELS = {
     "outcome": "结果",
     "months": "月数",
     "days": "天数",
+    # 志愿服务 (issue 16).
+    "unit_id": "组织",
+    "topic": "活动主题",
+    "description": "活动内容",
+    "place": "活动地点",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "deadline_at": "报名截止时间",
+    "places": "招募人数",
+    "full_only": "仅限正式党员",
+    "hours": "工时",
+    "code": "签到码",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when
@@ -187,6 +199,7 @@ class Field:
 
 
 _KIND_LABELS = {str: "字符串", int: "整数", bool: "布尔值", list: "数组", dict: "对象"}
+_KIND_LABELS[float] = "数字"  # hours (志愿服务): a JSON number, 2 or 2.5
 
 
 def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> dict[str, Any]:

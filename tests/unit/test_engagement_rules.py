@@ -27,6 +27,7 @@ def test_the_rules_table_follows_the_issue():
         "political_birthday": (5, None),
         "meeting_attendance": (2, None),
         "meeting_absence": (-2, None),
+        "volunteer_service": (2, None),
     }
     assert exam_points(95) == 9 and exam_points(100) == 10 and exam_points(7) == 0
 

@@ -28,6 +28,7 @@ from . import (
     sessions,
     signin,
     transfers,
+    volunteering,
     wecom,
 )
 from .dues import DuesAssessment
@@ -51,6 +52,7 @@ from .reminders import ReminderRun
 from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
 from .sessions import LoginThrottle, RefreshToken, SessionFamily
 from .signin import SignInBinding, SignInState
+from .volunteering import VolunteerActivity, VolunteerSignup
 from .wecom import WeComCache
 
 _AREAS = (
@@ -71,6 +73,7 @@ _AREAS = (
     transfers,
     recruitment,
     directory,
+    volunteering,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -124,6 +127,8 @@ __all__ = [
     "SignInBinding",
     "SignInState",
     "UnitMonth",
+    "VolunteerActivity",
+    "VolunteerSignup",
     "VoteCount",
     "WeComCache",
 ]

@@ -1,0 +1,433 @@
+"""志愿服务 over HTTP on DynamoDB Local: publish, sign up, cancel, check in with the desk's code,
+hours, confirm (奉献分 through the ledger); parallel sign-ups beyond the places and the same
+member in parallel give exact outcomes; parallel confirms award once; a failure between the
+confirmation's writes is completed by the retry; scope (a member sees only her path's
+activities, staff only their subtree, unknown ids alike); bad input refused in Chinese with
+nothing written."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import requests
+
+from chalicelib import checkin_codes, clock, points, points_ledger, volunteering
+from chalicelib.models import VolunteerActivity, VolunteerSignup
+from chalicelib.settings import get_settings
+from tools.fixtures import bearer, make_member, make_tree, rid
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+
+@pytest.fixture
+def org(stack):
+    make_tree()  # C1 → G1 → B1, B2; C1 → B3
+    people = {
+        "g1": make_member("71000001", "B1", name="总支委员", roles=("general_branch_committee",)),
+        "sec1": make_member("71000002", "B1", name="一支书记", roles=("branch_secretary",)),
+        "com1": make_member("71000003", "B1", name="一支委员", roles=("branch_committee",)),
+        "a": make_member("71000004", "B1", name="王芳"),
+        "b": make_member("71000005", "B2", name="李强"),
+        "sec3": make_member("73000001", "B3", name="机关书记", roles=("branch_secretary",)),
+        "c": make_member("73000002", "B3", name="赵敏"),
+    }
+    return people
+
+
+def call(stack, method: str, path: str, member=None, **kw) -> requests.Response:
+    headers = bearer(member) if member else {}
+    return requests.request(method, f"{stack.url}/api{path}", headers=headers, timeout=60, **kw)
+
+
+def _at(minutes: float) -> str:
+    return (clock.local_now() + timedelta(minutes=minutes)).isoformat(timespec="minutes")
+
+
+def body(**over) -> dict:
+    out = {
+        "unit_id": "G1",
+        "topic": "社区义诊志愿服务",
+        "description": "为社区老人测血压、讲解用电安全。",
+        "place": "幸福里社区服务中心",
+        "starts_at": _at(24 * 60),
+        "ends_at": _at(24 * 60 + 150),
+        "places": 3,
+        "request_key": rid(),
+    }
+    out.update(over)
+    return out
+
+
+def publish(stack, staff, **over) -> dict:
+    r = call(stack, "POST", "/volunteer-activities", staff, json=body(**over))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def signup(stack, member, aid: str) -> requests.Response:
+    return call(stack, "POST", f"/volunteer-activities/{aid}/signup", member)
+
+
+def rows(aid: str) -> list[VolunteerSignup]:
+    return list(VolunteerSignup.query(aid, consistent_read=True))
+
+
+def taken(aid: str) -> int:
+    return int(VolunteerActivity.get(aid, consistent_read=True).taken)
+
+
+def move(aid: str, *, start_minutes: float, length: float = 120) -> None:
+    """The activity's times moved (a test cannot publish in the past): start `start_minutes`
+    from now, the deadline passed a minute ago."""
+    now = clock.now()
+    start = now + 60 * start_minutes
+    VolunteerActivity(aid).update(
+        actions=[
+            VolunteerActivity.starts_ts.set(int(start)),
+            VolunteerActivity.ends_ts.set(int(start + 60 * length)),
+            VolunteerActivity.deadline_ts.set(int(min(start, now - 60))),
+        ]
+    )
+
+
+def code_now(aid: str) -> str:
+    a = VolunteerActivity.get(aid, consistent_read=True)
+    return checkin_codes.current(
+        a.checkin_secret, clock.now(), get_settings().checkin_step_seconds
+    ).code
+
+
+def ledger(member_no: str) -> dict[str, int]:
+    day = points_ledger.get(member_no, clock.today().isoformat())
+    return {k: line.amount for k, line in day.lines.items() if k.startswith("volunteer_service")}
+
+
+def test_publish_sign_up_cancel_and_scope(stack, org):
+    got = publish(stack, org["g1"], hours=2.5, full_only=False)
+    aid = got["id"]
+    assert got["hours"] == 2.5 and got["places"] == 3 and got["left"] == 3
+    assert got["unit_name"] == "第一党总支"
+
+    # Her list shows it (B1 and B2 are under G1); B3's member neither sees nor reaches it.
+    mine = call(stack, "GET", "/volunteer-activities", org["a"]).json()
+    assert [x["id"] for x in mine["open"]] == [aid] and mine["open"][0]["can_sign_up"]
+    assert call(stack, "GET", "/volunteer-activities", org["c"]).json()["open"] == []
+    outside = call(stack, "GET", f"/volunteer-activities/{aid}", org["c"])
+    unknown = call(stack, "GET", "/volunteer-activities/va_AAAAAAAAAAAAAAAAAAAAAAAA", org["c"])
+    assert outside.status_code == unknown.status_code == 403
+    assert outside.json()["Message"] == unknown.json()["Message"] == "活动不存在或您无权查看"
+    assert signup(stack, org["c"], aid).status_code == 403
+
+    first = signup(stack, org["a"], aid)
+    assert first.status_code == 201 and first.json()["mine"]["name"] == "王芳"
+    again = signup(stack, org["a"], aid)
+    assert again.status_code == 200 and taken(aid) == 1 and len(rows(aid)) == 1
+    assert signup(stack, org["b"], aid).status_code == 201 and taken(aid) == 2
+
+    # Cancel gives the place back; a second cancel is refused; she may sign up again.
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["a"])
+    assert r.status_code == 200 and r.json()["mine"] is None and taken(aid) == 1
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["a"])
+    assert r.status_code == 409 and r.json()["Message"] == "您尚未报名本次活动"
+    assert taken(aid) == 1
+    assert signup(stack, org["a"], aid).status_code == 201 and taken(aid) == 2
+
+    # Staff: the list is for those whose role reaches G1 (the branch committee of B1 does not:
+    # its role applies to B1 only); B3's secretary is refused like an unknown id.
+    listed = call(stack, "GET", f"/volunteer-activities/{aid}/signups", org["g1"]).json()
+    assert {x["member_no"] for x in listed["rows"]} == {"71000004", "71000005"}
+    for who in ("sec3", "com1", "a"):
+        r = call(stack, "GET", f"/volunteer-activities/{aid}/signups", org[who])
+        assert r.status_code == 403, who
+        r = call(stack, "GET", f"/volunteer-activities/{aid}/checkin-code", org[who])
+        assert r.status_code == 403, who
+        r = call(stack, "POST", f"/volunteer-activities/{aid}/confirm", org[who])
+        assert r.status_code == 403, who
+    units = call(stack, "GET", "/units/C1/volunteer-activities", org["sec3"])
+    assert units.status_code == 403
+    g1_list = call(stack, "GET", "/units/G1/volunteer-activities", org["g1"]).json()
+    assert [x["id"] for x in g1_list["activities"]] == [aid] and g1_list["manage"]
+
+    # A branch secretary cannot publish for the general branch above her.
+    r = call(stack, "POST", "/volunteer-activities", org["sec1"], json=body())
+    assert r.status_code == 403 and "管理" in r.json()["Message"]
+
+
+def test_publish_again_with_the_same_request_key_is_one_activity(stack, org):
+    b = body()
+    first = call(stack, "POST", "/volunteer-activities", org["g1"], json=b)
+    again = call(stack, "POST", "/volunteer-activities", org["g1"], json=b)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert len(list(VolunteerActivity.scan())) == 1
+
+
+def test_parallel_sign_ups_beyond_the_places_are_exact(stack, org):
+    people = [
+        make_member(f"7200{i:04d}", "B1" if i % 2 else "B2", name=f"党员{i}") for i in range(12)
+    ]
+    aid = publish(stack, org["g1"], places=5)["id"]
+
+    def attempt(member) -> int:
+        for _ in range(10):  # a phone retries a 503 (the database busy)
+            r = signup(stack, member, aid)
+            if r.status_code != 503:
+                return r.status_code
+            time.sleep(0.2)
+        return 503
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(attempt, people))
+    assert codes.count(201) == 5 and codes.count(409) == 7, codes
+    assert len(rows(aid)) == 5 and taken(aid) == 5
+    full = signup(stack, org["a"], aid)
+    assert full.status_code == 409 and full.json()["Message"] == "名额已满"
+
+    # One member tapping six times at once: one sign-up, one place.
+    other = publish(stack, org["g1"], places=5)["id"]
+    with ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(lambda _: signup(stack, org["a"], other).status_code, range(6)))
+    assert codes.count(201) == 1 and set(codes) <= {200, 201, 503}, codes
+    assert len(rows(other)) == 1 and taken(other) == 1
+
+
+def test_parallel_cancels_give_one_place_back(stack, org):
+    aid = publish(stack, org["g1"], places=2)["id"]
+    assert signup(stack, org["a"], aid).status_code == 201
+    with ThreadPoolExecutor(5) as pool:
+        codes = list(
+            pool.map(
+                lambda _: call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["a"]),
+                range(5),
+            )
+        )
+    statuses = [r.status_code for r in codes]
+    assert statuses.count(200) == 1, statuses
+    assert taken(aid) == 0 and rows(aid) == []
+
+
+def test_check_in_with_the_desk_code(stack, org):
+    aid = publish(stack, org["g1"], places=3)["id"]
+    for who in ("a", "b"):
+        assert signup(stack, org[who], aid).status_code == 201
+    # Before the window (the start is a day away): no code, no check-in.
+    r = call(stack, "GET", f"/volunteer-activities/{aid}/checkin-code", org["g1"])
+    assert r.status_code == 409 and "签到尚未开始" in r.json()["Message"]
+    move(aid, start_minutes=10)  # check-in opens 30 minutes before the start
+    # The deadline has passed (it is the start, moved): no more sign-ups or cancels.
+    r = signup(stack, org["sec1"], aid)
+    assert r.status_code == 409 and "报名已截止" in r.json()["Message"]
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["b"])
+    assert r.status_code == 409 and "截止" in r.json()["Message"]
+
+    screen = call(stack, "GET", f"/volunteer-activities/{aid}/checkin-code", org["g1"]).json()
+    assert len(screen["code"]) == 6 and screen["qr_svg"].startswith("<svg")
+    assert screen["url"] == f"/volunteering.html?a={aid}&c={screen['code']}"
+    code = screen["code"]
+
+    wrong = "000000" if code != "000000" else "111111"
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"], json={"code": wrong})
+    assert r.status_code == 400 and "签到码" in r.json()["Message"]
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"], json={"code": "12a"})
+    assert r.status_code == 400 and r.json()["Message"] == "签到码为 6 位数字"
+    # Full-width digits from a Chinese keyboard are forgiven.
+    wide = "".join(chr(ord(d) + 0xFEE0) for d in code_now(aid))
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"], json={"code": wide})
+    assert r.status_code == 200 and r.json()["mine"]["checked_in"]
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"],
+             json={"code": code_now(aid)})  # fmt: skip
+    assert r.status_code == 409 and "您已签到" in r.json()["Message"]
+    # Not signed up: refused whatever the code.
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["g1"],
+             json={"code": code_now(aid)})  # fmt: skip
+    assert r.status_code == 403 and "尚未报名" in r.json()["Message"]
+    # A code of another activity checks nobody in here.
+    other = publish(stack, org["g1"])["id"]
+    move(other, start_minutes=10)
+    if code_now(other) != code_now(aid):
+        r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["b"],
+                 json={"code": code_now(other)})  # fmt: skip
+        assert r.status_code == 400
+    listed = call(stack, "GET", f"/volunteer-activities/{aid}/signups", org["g1"]).json()
+    assert listed["checked_in"] == 1 and listed["open"]
+    # Checked in: she can no longer cancel (and the deadline passed anyway).
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["a"])
+    assert r.status_code == 409
+
+
+def test_the_guess_budget_stops_guessing(stack, org):
+    aid = publish(stack, org["g1"])["id"]
+    assert signup(stack, org["a"], aid).status_code == 201
+    move(aid, start_minutes=5)
+    right = code_now(aid)
+    wrong = [f"{n:06d}" for n in range(100) if f"{n:06d}" != right]
+    limit = get_settings().checkin_max_wrong
+    for code in wrong[:limit]:
+        r = call(
+            stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"], json={"code": code}
+        )
+        assert r.status_code == 400
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"],
+             json={"code": code_now(aid)})  # fmt: skip
+    assert r.status_code == 429 and "错误次数过多" in r.json()["Message"]
+    assert rows(aid)[0].checked_in_at is None
+
+
+def _held(stack, org, *, places: int = 3) -> str:
+    """An activity that took place: a and b signed up, a checked in, it has ended."""
+    aid = publish(stack, org["g1"], places=places, hours=2)["id"]
+    for who in ("a", "b"):
+        assert signup(stack, org[who], aid).status_code == 201
+    move(aid, start_minutes=5)
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"],
+             json={"code": code_now(aid)})  # fmt: skip
+    assert r.status_code == 200
+    return aid
+
+
+def test_hours_confirm_once_in_parallel_and_corrections(stack, org):
+    aid = _held(stack, org)
+    # Before the end: hours may be set, not confirmed.
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/confirm", org["g1"])
+    assert r.status_code == 409 and "结束" in r.json()["Message"]
+    for bad in (25, -1, 2.3, "2", True, None):
+        r = call(stack, "POST", f"/volunteer-activities/{aid}/hours/71000005", org["g1"],
+                 json={"hours": bad})  # fmt: skip
+        assert r.status_code == 400, bad
+        assert all(row.hours_half is None for row in rows(aid))
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/hours/71000005", org["g1"],
+             json={"hours": 1.5})  # fmt: skip
+    assert r.status_code == 200 and r.json()["hours"] == 1.5
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/hours/73000002", org["g1"],
+             json={"hours": 1})  # fmt: skip
+    assert r.status_code == 404
+
+    move(aid, start_minutes=-130)  # it ended ten minutes ago
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: call(stack, "POST", f"/volunteer-activities/{aid}/confirm", org["g1"]),
+                range(4),
+            )
+        )
+    statuses = [r.status_code for r in answers]
+    assert 200 in statuses and set(statuses) <= {200, 409, 503}, statuses
+    # 2 points an hour: a checked in (the default 2 h → 4), b set to 1.5 h → 3. Once each.
+    assert ledger("71000004") == {f"volunteer_service#{aid}": 4}
+    assert ledger("71000005") == {f"volunteer_service#{aid}": 3}
+    again = call(stack, "POST", f"/volunteer-activities/{aid}/confirm", org["g1"])
+    assert again.status_code == 409 and "已于" in again.json()["Message"]
+
+    # Her page: her hours and 奉献分.
+    mine = call(stack, "GET", "/volunteer-activities", org["a"]).json()
+    assert mine["total_hours"] == 2 and mine["total_points"] == 4
+    assert mine["past"][0]["mine"]["confirmed"]
+
+    # A correction after confirming: one adjustment line, keyed by the correction; a retry of
+    # the same correction writes nothing more.
+    for _ in range(2):
+        r = call(stack, "POST", f"/volunteer-activities/{aid}/hours/71000004", org["g1"],
+                 json={"hours": 3})  # fmt: skip
+        assert r.status_code == 200 and r.json()["hours"] == 3
+    assert ledger("71000004") == {
+        f"volunteer_service#{aid}": 4,
+        f"volunteer_service#{aid}:correction:1": 2,
+    }
+    assert call(stack, "GET", "/volunteer-activities", org["a"]).json()["total_points"] == 6
+    # Sign-up and check-in are over for good.
+    r = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["b"],
+             json={"code": code_now(aid)})  # fmt: skip
+    assert r.status_code == 409
+
+
+def test_a_failure_between_the_confirmation_writes_is_completed_by_the_retry(
+    stack, org, fails_once
+):
+    """In-process (the same tables): the first award dies after the rows were fixed; the retry
+    awards each member once and marks the activity confirmed."""
+    from chalicelib import registry
+
+    aid = _held(stack, org)
+    move(aid, start_minutes=-130)
+    caller = registry.caller_for(org["g1"])
+    calls = fails_once(points, "award", "Lambda died after the rows were written")
+    with pytest.raises(RuntimeError):
+        volunteering.confirm(caller, aid)
+    assert VolunteerActivity.get(aid, consistent_read=True).state == "open"
+    assert all(r.confirmed_half is not None for r in rows(aid))
+    out = volunteering.confirm(caller, aid)
+    assert out["points"] == 4 and calls["n"] >= 2
+    assert ledger("71000004") == {f"volunteer_service#{aid}": 4}
+    assert VolunteerActivity.get(aid, consistent_read=True).state == "confirmed"
+
+
+def test_a_failure_between_a_correction_and_its_points_is_completed_by_the_retry(
+    stack, org, fails_once
+):
+    from chalicelib import registry
+
+    aid = _held(stack, org)
+    move(aid, start_minutes=-130)
+    caller = registry.caller_for(org["g1"])
+    volunteering.confirm(caller, aid)
+    fails_once(points, "adjust", "Lambda died after the row was written")
+    with pytest.raises(RuntimeError):
+        volunteering.set_hours(caller, aid, "71000004", 4)
+    assert ledger("71000004") == {f"volunteer_service#{aid}": 4}
+    volunteering.set_hours(caller, aid, "71000004", 4)  # the page sends it again
+    assert ledger("71000004") == {
+        f"volunteer_service#{aid}": 4,
+        f"volunteer_service#{aid}:correction:1": 4,
+    }
+
+
+BAD = [
+    ({"topic": "😀😀😀"}, "表情"),
+    ({"topic": "义诊🎉"}, "表情"),
+    ({"topic": "……"}, "文字"),
+    ({"topic": "义"}, "活动主题"),
+    ({"topic": "长" * 41}, "活动主题"),
+    ({"place": ""}, "活动地点"),
+    ({"place": "一\n二三"}, "换行"),
+    ({"description": "长" * 1001}, "活动内容"),
+    ({"places": 0}, "招募人数"),
+    ({"places": 501}, "招募人数"),
+    ({"places": "3"}, "整数"),
+    ({"places": True}, "整数"),
+    ({"starts_at": "2020-01-01T09:00"}, "已过"),
+    ({"starts_at": "明天"}, "ISO 8601"),
+    ({"ends_at": _at(24 * 60 - 10)}, "晚于开始"),
+    ({"ends_at": _at(24 * 60 + 10)}, "30 分钟"),
+    ({"ends_at": _at(24 * 60 + 13 * 60)}, "12 小时"),
+    ({"deadline_at": _at(24 * 60 + 5)}, "截止"),
+    ({"deadline_at": _at(-5)}, "截止"),
+    ({"hours": 0}, "工时"),
+    ({"hours": 30}, "工时"),
+    ({"hours": 1.2}, "工时"),
+    ({"full_only": "yes"}, "布尔"),
+    ({"unit_id": "G 1"}, "组织"),
+    ({"unit_id": "NOPE"}, "管理"),
+    ({"request_key": "short"}, "请求编号"),
+    ({"extra": 1}, "不支持的字段"),
+]
+
+
+@pytest.mark.parametrize(("over", "says"), BAD)
+def test_bad_input_is_refused_in_chinese_and_nothing_is_written(stack, org, over, says):
+    r = call(stack, "POST", "/volunteer-activities", org["g1"], json=body(**over))
+    assert 400 <= r.status_code < 500, r.text
+    assert says in r.json()["Message"], r.json()
+    assert list(VolunteerActivity.scan()) == []
+
+
+def test_only_full_members_when_the_activity_says_so(stack, org):
+    aid = publish(stack, org["g1"], full_only=True)["id"]
+    org["b"].update(actions=[org["b"].__class__.status.set("probationary")])
+    r = signup(stack, org["b"], aid)
+    assert r.status_code == 403 and r.json()["Message"] == "本活动仅限正式党员报名"
+    assert rows(aid) == [] and taken(aid) == 0
+    view = call(stack, "GET", f"/volunteer-activities/{aid}", org["b"]).json()
+    assert view["can_sign_up"] is False and view["why_not"] == "本活动仅限正式党员报名"
