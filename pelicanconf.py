@@ -76,6 +76,8 @@ SCREENS = (
     "search",
     "transfer-letter",
     "transfers",
+    "volunteer-desk",
+    "volunteering",
 )
 
 # The review gate (plugins/review_gate): where approvals come from. "dynamodb" reads the approved

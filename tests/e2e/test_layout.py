@@ -113,6 +113,20 @@ def _transfers_loaded(page: Page) -> None:
     expect(page.locator("#tr-submit")).to_be_enabled()
 
 
+def _volunteering_loaded(page: Page) -> None:
+    """Signed in: her totals and the (empty) lists filled in; signed out: the login prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#vol-total")).to_contain_text("累计服务 0 小时")
+        expect(page.locator("#vol-open")).to_have_attribute("aria-busy", "false")
+    else:
+        expect(page.locator("#vol-login")).to_be_visible()
+
+
+def _volunteer_desk_loaded(page: Page) -> None:
+    expect(page.locator("#vd-list")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#vd-submit")).to_be_enabled()
+
+
 def _letter_loaded(page: Page) -> None:
     expect(page.locator("#tl-print")).to_be_enabled()
 
@@ -228,6 +242,8 @@ SCREENS = [
     Screen("dues-desk", "/dues-desk.html", (STAFF_ROLE,), _dues_desk_loaded),
     Screen("birthday", "/birthday.html", EVERYONE, _birthday_loaded),
     Screen("directory", "/directory.html", EVERYONE, _directory_listed),
+    Screen("volunteering", "/volunteering.html", EVERYONE, _volunteering_loaded),
+    Screen("volunteer-desk", "/volunteer-desk.html", (STAFF_ROLE,), _volunteer_desk_loaded),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
