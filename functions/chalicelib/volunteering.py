@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import random
 import re
 import time
@@ -111,15 +112,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 
 
+def _is_emoji(ch: str) -> bool:
+    """A pictograph: a symbol (So) beyond the BMP or in the BMP's emoji blocks (U+2190–U+2BFF:
+    arrows, ☀, ✅, ⭐), or an emoji joiner / variation selector / keycap. Letters beyond the BMP
+    (rare characters of names and places, Lo) and symbols such as ℃ stay allowed."""
+    if ch in "\u200d\ufe0f\u20e3":
+        return True
+    category, code = unicodedata.category(ch), ord(ch)
+    if code > 0xFFFF:
+        return category in {"So", "Sk", "Cn", "Co"}
+    return category == "So" and 0x2190 <= code <= 0x2BFF
+
+
 def _has_emoji(text: str) -> bool:
-    """Pictographs (every emoji is beyond the BMP or a symbol of category So, with its joiners
-    and variation selectors): a title or a place of emoji only says nothing."""
-    return any(
-        ord(ch) > 0xFFFF
-        or unicodedata.category(ch) in {"So", "Cs", "Co", "Cn"}
-        or ch in "\u200d\ufe0f"
-        for ch in text
-    )
+    """A title or a place of emoji says nothing; emoji anywhere are refused alike."""
+    return any(_is_emoji(ch) for ch in text)
 
 
 def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = False) -> str:
@@ -146,10 +153,11 @@ def clean_hours(value: Any) -> int:
     """Hours (a JSON number, 0–24 in half-hour steps) as half hours."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadRequestError(HOURS_RULE)
-    half = value * 2
-    if half != half or half != int(half) or not 0 <= half <= MAX_HALF:  # NaN, 2.3, 25
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's NaN and Infinity
         raise BadRequestError(HOURS_RULE)
-    return int(half)
+    if not 0 <= value <= MAX_HALF / 2 or value * 2 != int(value * 2):  # 25, 10**400, 2.3
+        raise BadRequestError(HOURS_RULE)
+    return int(value * 2)
 
 
 def window(a: VolunteerActivity) -> tuple[float, float]:
