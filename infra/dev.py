@@ -297,6 +297,11 @@ def main() -> None:
 
         started, restored = demo_transfers.seed()
         print(f"   示范组织关系转接：新办理 {started} 件，恢复转接后的所在支部 {restored} 人")
+        print("== Demo 志愿服务: held, confirmed and coming activities (demo_volunteering.py)")
+        from tools import demo_volunteering
+
+        vol_made, vol_signed = demo_volunteering.seed()
+        print(f"   示范志愿服务：新发布 {vol_made} 项活动、{vol_signed} 人次报名（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
