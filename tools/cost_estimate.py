@@ -154,6 +154,14 @@ USAGE = (
     Action("a branch's month (30 members)", 4 / 30, _READ_MS),
     Action("通讯录 search, an exact name", 2, _READ_MS),
     Action("政治生日 card on the day", 1 / 12, _READ_MS),
+    # 志愿服务: she opens her page about twice a month and takes part in about one activity
+    # (sign-up, check-in); about one activity is published a month for every 15 members, and
+    # confirming one of 10 participants is a tenth of a confirmation per member.
+    Action("her page (open activities, hers, totals)", 2, _READ_MS),
+    Action("sign-up (row + count, one transaction)", 1, _READ_MS),
+    Action("check-in (budget + row)", 1, _READ_MS),
+    Action("activity published", 1 / 15, _READ_MS),
+    Action("hours confirmed, 奉献分 awarded (10 participants)", 1 / 10, _READ_MS),
     # Other notifications (the outbox): about 4 a month to each member (reminders, replies,
     # leave decisions; meeting notices are counted above), each written once and pushed to
     # WeCom by the delivery worker (its own Lambda, one run a minute: not a request of hers).
