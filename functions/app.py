@@ -23,6 +23,7 @@ from chalicelib import (
     api_recruitment,
     api_review,
     api_share,
+    api_surveys,
     api_transfers,
     api_votes,
     schedules,
@@ -56,5 +57,6 @@ app.register_blueprint(api_transfers.bp)
 app.register_blueprint(api_dues.bp)
 app.register_blueprint(api_birthday.bp)
 app.register_blueprint(api_directory.bp)
+app.register_blueprint(api_surveys.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

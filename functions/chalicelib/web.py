@@ -83,6 +83,14 @@ FIELD_LABELS = {
     "outcome": "结果",
     "months": "月数",
     "days": "天数",
+    # 问卷 (issue 16)
+    "unit_id": "组织",
+    "title": "标题",
+    "intro": "说明",
+    "questions": "题目",
+    "opens_at": "开始时间",
+    "closes_at": "截止时间",
+    "answers": "回答",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when
@@ -90,6 +98,10 @@ MAX_FIELD_CHARS = 200
 LARGE_BODY_ROUTES = {
     "/meetings/{meeting_id}/record": 128 * 1024,
     "/meetings/{meeting_id}/corrections": 128 * 1024,
+    # 问卷: up to 50 questions of 20 options, and 50 text answers of 200 characters.
+    "/surveys": 256 * 1024,
+    "/surveys/{survey_id}": 256 * 1024,
+    "/surveys/{survey_id}/answers": 64 * 1024,
 }
 
 REFRESH_COOKIE = "dj_rt"

@@ -27,6 +27,7 @@ from . import (
     review,
     sessions,
     signin,
+    surveys,
     transfers,
     wecom,
 )
@@ -71,6 +72,7 @@ _AREAS = (
     transfers,
     recruitment,
     directory,
+    surveys,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
