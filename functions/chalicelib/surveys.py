@@ -152,7 +152,7 @@ def normalise_questions(raw: Any) -> list[dict[str, Any]]:
 def parse_local(value: Any, label: str) -> float:
     """ "2027-03-01 09:00" (Beijing) → epoch seconds."""
     if not isinstance(value, str) or not LOCAL_TIME.fullmatch(value.strip()):
-        raise BadRequestError(f"{label}格式须为“年-月-日 时:分”，如 2027-03-01 09:00")
+        raise BadRequestError(f"{label}格式须为“年-月-日 时：分”，如 2027-03-01 09:00")
     try:
         moment = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     except ValueError:
@@ -314,7 +314,11 @@ def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
         for s in _org_surveys(unit.path[0])
         if unit_id in (s.unit_path or [])
     ]
-    return {"unit": {"id": unit.unit_id, "name": unit.name}, "surveys": rows}
+    return {
+        "unit": {"id": unit.unit_id, "name": unit.name},
+        "manage": scope.unit_access(caller, unit.path) == "manage",
+        "surveys": rows,
+    }
 
 
 def mine(caller: Caller) -> dict[str, Any]:
