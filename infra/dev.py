@@ -297,6 +297,11 @@ def main() -> None:
 
         started, restored = demo_transfers.seed()
         print(f"   示范组织关系转接：新办理 {started} 件，恢复转接后的所在支部 {restored} 人")
+        print("== Demo surveys: 问卷 open, closed and a draft (demo_surveys.py)")
+        from tools import demo_surveys
+
+        surveys_made, survey_answers = demo_surveys.seed()
+        print(f"   示范问卷：新建 {surveys_made} 份，新提交 {survey_answers} 份回答（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
