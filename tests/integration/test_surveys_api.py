@@ -375,3 +375,69 @@ def test_draft_edit_and_optional_text(stack, org):
     assert r.status_code == 201, r.text
     data = results(stack, org["sec1"], sid)
     assert data["overall"] is None and data["respondents"] == 1
+
+
+def test_parallel_publish_and_close_each_happen_once(stack, org):
+    sid = call(stack, "POST", "/surveys", org["sec1"], json=survey_body("B1")).json()["id"]
+    path = f"/surveys/{sid}/publish"
+    with ThreadPoolExecutor(6) as pool:
+        codes = sorted(
+            pool.map(lambda _: call(stack, "POST", path, org["sec1"]).status_code, range(6))
+        )
+    assert codes == [200] + [409] * 5
+    path = f"/surveys/{sid}/close"
+    with ThreadPoolExecutor(6) as pool:
+        codes = sorted(
+            pool.map(lambda _: call(stack, "POST", path, org["sec1"]).status_code, range(6))
+        )
+    assert codes == [200] + [409] * 5
+    assert Survey.get(sid).state == "closed"
+
+
+def test_bodies_of_the_wrong_shape_or_size_refused(stack, org):
+    sid = published(stack, org["sec1"], "B1")
+    path = f"/surveys/{sid}/answers"
+    for body, status in (
+        ({"answers": ["o1"]}, 400),
+        ({"answers": {"q1": "o1"}, "member_no": org["b1_2"].member_no}, 400),
+        ({}, 400),
+        ({"answers": {"q4": "字" * 30_000}}, 413),
+    ):
+        r = call(stack, "POST", path, org["b1_1"], json=body)
+        assert r.status_code == status, r.text
+    r = call(
+        stack,
+        "POST",
+        path,
+        org["b1_1"],
+        data=b"not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert SurveyAnswer.count(sid, consistent_read=True) == 0
+    # results: the same 404 for staff of another branch as for an unknown survey
+    assert call(stack, "GET", f"/surveys/{sid}/results", org["sec3"]).status_code == 404
+    assert call(stack, "GET", f"/surveys/sv_{'1' * 24}/results", org["sec1"]).status_code == 404
+    assert call(stack, "GET", "/surveys/..%2f/results", org["sec1"]).status_code == 404
+    r = call(stack, "GET", f"/surveys/{sid}/results?format=pdf", org["sec1"])
+    assert r.status_code == 400
+
+
+def test_workbook_keeps_a_formula_like_answer_as_text(stack, org):
+    sid = published(stack, org["sec1"], "B1")
+    for n, text in enumerate(('=HYPERLINK("http://x","点我")', "+1+1", "普通意见")):
+        assert answer(stack, org[f"b1_{n + 1}"], sid, q4=text).status_code == 201
+    r = call(
+        stack,
+        "GET",
+        f"/surveys/{sid}/results?format=xlsx",
+        org["read1"],
+        headers={"Accept": XLSX},
+    )
+    assert r.status_code == 200
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(r.content))["汇总"]
+    cells = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    assert cells['=HYPERLINK("http://x","点我")'].data_type == "s"
+    assert cells["+1+1"].data_type == "s"
+    assert "分组" not in load_workbook(io.BytesIO(r.content)).sheetnames  # a branch: no groups

@@ -85,3 +85,36 @@ def test_tally_counts_average_and_texts():
     assert q3["distribution"] == [0, 0, 0, 2, 1] and q3["average"] == 4.33
     assert q4 == {"id": "q4", "answered": 2, "texts": sorted(["乙", "甲"])}
     assert "texts" not in survey_results.tally(QS, rows, texts=False)[3]
+
+
+def test_phase_at_its_boundaries(monkeypatch):
+    from chalicelib import clock
+    from chalicelib.models.surveys import Survey
+
+    opens = surveys.parse_local("2027-03-01 09:00", "开始时间")
+    closes = surveys.parse_local("2027-03-10 18:00", "截止时间")
+    s = Survey("sv_" + "0" * 24, state="published", opens_at=opens, closes_at=closes)
+    for at, want in (
+        (opens - 1, "upcoming"),
+        (opens, "open"),
+        (closes - 1, "open"),
+        (closes, "ended"),
+    ):
+        monkeypatch.setattr(clock, "now", lambda at=at: at)
+        assert surveys.phase(s) == want
+    s.state = "closed"
+    monkeypatch.setattr(clock, "now", lambda: opens + 60)
+    assert surveys.phase(s) == "ended"
+    assert surveys.local_label(opens) == "2027-03-01 09:00"  # Beijing, whatever the host's zone
+
+
+def test_times_refuse_the_past_with_a_frozen_clock(monkeypatch):
+    from chalicelib import clock
+
+    now = surveys.parse_local("2027-03-01 09:00:00"[:16], "x") + 30  # 09:00:30 Beijing
+    monkeypatch.setattr(clock, "now", lambda: now)
+    assert surveys._times({"opens_at": "2027-03-01 09:00", "closes_at": "2027-03-01 09:01"})
+    with pytest.raises(BadRequestError, match="开始时间不能早于现在"):
+        surveys._times({"opens_at": "2027-03-01 08:59", "closes_at": "2027-03-02 09:00"})
+    with pytest.raises(BadRequestError, match="截止时间须晚于现在"):
+        surveys._times({"closes_at": "2027-03-01 09:00"})
