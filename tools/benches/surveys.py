@@ -72,7 +72,7 @@ def run(stack: LocalStack) -> list[Row]:
     _, got = routes.measure("survey answered (one conditional put)", "POST", path,
                             member=member, body=answer)  # fmt: skip
     rows += got
-    _, got = routes.measure("her surveys (我的问卷)", "GET", "/me/surveys", member=member)
+    _, got = routes.measure("her surveys (her list)", "GET", "/me/surveys", member=member)
     rows += got
     _, got = routes.measure("a survey read by a respondent", "GET", f"/surveys/{sid}",
                             member=member)  # fmt: skip
