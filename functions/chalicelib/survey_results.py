@@ -43,7 +43,7 @@ def _answers(survey_id: str) -> list[SurveyAnswer]:
 
 def tally(qs: list[dict[str, Any]], rows: list[dict[str, Any]], *, texts: bool) -> list[dict]:
     """Per question: how many answered it; option counts; rating average and distribution;
-    (overall only) the text answers, sorted."""
+    the text answers, sorted, overall only (`texts`); a group says nothing of its texts."""
     out = []
     for q in qs:
         values = [r[q["id"]] for r in rows if q["id"] in r]
@@ -62,6 +62,8 @@ def tally(qs: list[dict[str, Any]], rows: list[dict[str, Any]], *, texts: bool) 
             item["average"] = round(sum(values) / len(values), 2) if values else None
         elif texts:
             item["texts"] = sorted(values)
+        else:  # not even how many in a group wrote one: that would place the texts in groups
+            item["answered"] = None
         out.append(item)
     return out
 
@@ -139,6 +141,9 @@ def _question_rows(qs: list[dict[str, Any]], tallied: list[dict[str, Any]]) -> l
     rows: list[list[Any]] = []
     for n, (q, t) in enumerate(zip(qs, tallied, strict=True), start=1):
         head = f"{n}. {q['text']}（{surveys.KINDS[q['kind']]}）"
+        if t["answered"] is None:
+            rows.append([head, "简答题只在汇总中列出", ""])
+            continue
         rows.append([head, "作答人数", t["answered"]])
         for o in t.get("options", []):
             rows.append(["", o["text"], o["count"]])

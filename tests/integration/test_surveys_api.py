@@ -168,6 +168,8 @@ def test_small_group_protection_and_its_workbook(stack, org):
     assert groups["机关党支部"]["protected"] is False
     assert [o["count"] for o in groups["机关党支部"]["questions"][0]["options"]] == [0, 0, 3]
     assert all("texts" not in q for g in data["groups"] for q in g["questions"])
+    # not even how many in a group wrote a text: that would place the texts in their groups
+    assert [g["questions"][3] for g in data["groups"]] == [{"id": "q4", "answered": None}] * 2
     # the same protection in the workbook: back to a hidden group
     sid2 = published(stack, org["c1"])
     for who in ("b1_1", "b1_2", "b2_1", "b3_1"):

@@ -199,7 +199,12 @@ function tallyBlock(qs, tallies, withTexts) {
     const t = tallies[i];
     const li = el('li', 'sv-r');
     li.append(el('h3', 'sv-r-title', `${i + 1}. ${q.text}`));
-    li.append(el('p', 'sv-meta', `${t.answered} 人作答${t.average != null ? ` · 平均 ${t.average} 星` : ''}`));
+    if (t.answered === null) {
+      li.append(el('p', 'sv-meta', '简答题只在汇总中列出'));
+      list.append(li);
+      return;
+    }
+    li.append(el('p', 'sv-meta', `${t.answered} 人作答${t.average !== null && t.average !== undefined ? ` · 平均 ${t.average} 星` : ''}`));
     if (q.kind === 'text') {
       if (withTexts) {
         const texts = el('ul', 'sv-texts');
