@@ -74,6 +74,8 @@ SCREENS = (
     "report",
     "review",
     "search",
+    "surveys",
+    "surveys-desk",
     "transfer-letter",
     "transfers",
     "volunteer-desk",

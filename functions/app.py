@@ -23,6 +23,7 @@ from chalicelib import (
     api_recruitment,
     api_review,
     api_share,
+    api_surveys,
     api_transfers,
     api_volunteering,
     api_votes,
@@ -58,5 +59,6 @@ app.register_blueprint(api_dues.bp)
 app.register_blueprint(api_birthday.bp)
 app.register_blueprint(api_directory.bp)
 app.register_blueprint(api_volunteering.bp)
+app.register_blueprint(api_surveys.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

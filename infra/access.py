@@ -56,6 +56,7 @@ from chalicelib.models import (
 )
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
+from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.transfers import LetterCounter, Transfer
 from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 
@@ -178,6 +179,13 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (VolunteerActivity, "by-tree"): ("Query",),
         (VolunteerSignup, None): ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         (VolunteerSignup, "by-member"): ("Query",),
+        # 问卷 (surveys.py, survey_results.py): a survey by key, created by conditional put and
+        # moved draft → published → closed by conditional update; an organisation's by index;
+        # an answer put on condition (once per member), hers read by key or in one batch, a
+        # survey's answers (results) one Query of its partition.
+        (Survey, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Survey, "by-org"): ("Query",),
+        (SurveyAnswer, None): ("BatchGetItem", "GetItem", "PutItem", "Query"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

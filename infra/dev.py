@@ -302,6 +302,11 @@ def main() -> None:
 
         vol_made, vol_signed = demo_volunteering.seed()
         print(f"   示范志愿服务：新发布 {vol_made} 项活动、{vol_signed} 人次报名（已有的不变）")
+        print("== Demo surveys: 问卷 open, closed and a draft (demo_surveys.py)")
+        from tools import demo_surveys
+
+        surveys_made, survey_answers = demo_surveys.seed()
+        print(f"   示范问卷：新建 {surveys_made} 份，新提交 {survey_answers} 份回答（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")

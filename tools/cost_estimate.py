@@ -175,6 +175,12 @@ USAGE = (
         ),
         request=False,
     ),
+    # 问卷: about one survey every two months reaches her; she opens her list and the survey,
+    # and answers it; staff read the results of a survey of ~300 about 3 times.
+    Action("her surveys (her list)", 1, _READ_MS),
+    Action("a survey read by a respondent", 0.5, _READ_MS),
+    Action("survey answered (one conditional put)", 0.5, _READ_MS),
+    Action("survey results (300 respondents)", 0.5 * 3 / 300, _READ_MS),
 )
 
 

@@ -95,6 +95,13 @@ FIELD_LABELS = {
     "full_only": "仅限正式党员",
     "hours": "工时",
     "code": "签到码",
+    # 问卷 (issue 16)
+    "title": "标题",
+    "intro": "说明",
+    "questions": "题目",
+    "opens_at": "开始时间",
+    "closes_at": "截止时间",
+    "answers": "回答",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when
@@ -102,6 +109,10 @@ MAX_FIELD_CHARS = 200
 LARGE_BODY_ROUTES = {
     "/meetings/{meeting_id}/record": 128 * 1024,
     "/meetings/{meeting_id}/corrections": 128 * 1024,
+    # 问卷: up to 50 questions of 20 options, and 50 text answers of 200 characters.
+    "/surveys": 256 * 1024,
+    "/surveys/{survey_id}": 256 * 1024,
+    "/surveys/{survey_id}/answers": 64 * 1024,
 }
 
 REFRESH_COOKIE = "dj_rt"

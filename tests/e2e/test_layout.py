@@ -143,6 +143,39 @@ def _letter_path() -> str:
     return f"/transfer-letter.html?id=tr_{digest[:24]}"
 
 
+# 问卷: a survey of 机关第一党支部 with every kind of question, published in the fixture with
+# this request key (its id derives from the secretary and the key), answered three times.
+SURVEY_KEY = "layout-survey-0001"
+
+
+def _survey_id() -> str:
+    import hashlib
+
+    digest = hashlib.sha256(f"{STAFF[0]}#survey#{SURVEY_KEY}".encode()).hexdigest()
+    return f"sv_{digest[:24]}"
+
+
+def _surveys_loaded(page: Page) -> None:
+    """问卷调查: her list, or the survey's form."""
+    if "?id=" in page.url:
+        expect(page.locator("#sv-submit")).to_be_enabled()
+    else:
+        expect(page.locator("#sv-list")).to_have_attribute("aria-busy", "false")
+
+
+def _surveys_desk_loaded(page: Page) -> None:
+    """问卷管理: the unit's list and the form (a question of each kind added), or the results."""
+    if "?id=" in page.url:
+        expect(page.locator("#sd-xlsx")).to_be_enabled()
+        expect(page.locator("#sd-results svg.chart").first).to_be_visible()
+        return
+    expect(page.locator("#sd-list")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#sd-save")).to_be_enabled()
+    if not page.locator("#sd-qs .sv-q").count():
+        for kind in ("single", "multiple", "rating", "text"):
+            page.click(f"#sd-new .sv-add [data-kind={kind}]")
+
+
 def _dues_loaded(page: Page) -> None:
     """我的党费: signed in, her dues answered; signed out, the login prompt."""
     if page.evaluate("localStorage.getItem('signed_in')") == "1":
@@ -244,6 +277,15 @@ SCREENS = [
     Screen("directory", "/directory.html", EVERYONE, _directory_listed),
     Screen("volunteering", "/volunteering.html", EVERYONE, _volunteering_loaded),
     Screen("volunteer-desk", "/volunteer-desk.html", (STAFF_ROLE,), _volunteer_desk_loaded),
+    Screen("surveys", "/surveys.html", SIGNED_IN, _surveys_loaded),
+    Screen("survey-form", f"/surveys.html?id={_survey_id()}", (MEMBER_ROLE,), _surveys_loaded),
+    Screen("surveys-desk", "/surveys-desk.html", (STAFF_ROLE,), _surveys_desk_loaded),
+    Screen(
+        "survey-results",
+        f"/surveys-desk.html?id={_survey_id()}",
+        (STAFF_ROLE,),
+        _surveys_desk_loaded,
+    ),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
@@ -345,6 +387,36 @@ def org(site) -> None:
     dues_collection.record(dues_collection.PaymentIn(
         "bank:LAYOUT0001", MEMBER[0], 20000, dues_collection.clock.today().isoformat(), "bank",
         "bank.csv:2", "import"))  # fmt: skip
+    # 问卷: a survey with the longest texts, published, answered three times (its charts).
+    import json as _json
+    from datetime import datetime
+
+    from chalicelib.models.surveys import SurveyAnswer
+
+    closes = datetime.fromtimestamp(clock.now() + 30 * 86400, clock.TZ).strftime("%Y-%m-%d %H:%M")
+    long = "关于进一步加强和改进支部组织生活、提高主题党日活动质量的意见征集"
+    survey = {
+        "unit_id": "B0101", "title": "二〇二六年度机关第一党支部党员学习需求与组织生活满意度调查",
+        "intro": "本问卷不记名，统计结果只显示汇总，约需 3 分钟。", "closes_at": closes,
+        "questions": [
+            {"kind": "single", "text": long, "options": ["非常满意，希望保持现有安排", "一般",
+                                                        "不满意"]},
+            {"kind": "multiple", "text": long, "options": ["专题讲座", "红色教育基地参观",
+                                                          "线上微党课", "读书分享会"], "max": 2},
+            {"kind": "rating", "text": long},
+            {"kind": "text", "text": long},
+        ],
+        "request_key": SURVEY_KEY,
+    }  # fmt: skip
+    r = requests.post(f"{site.url}/api/surveys", json=survey, headers=bearer(staff), timeout=30)
+    assert r.status_code in (200, 201), r.text
+    r = requests.post(f"{site.url}/api/surveys/{_survey_id()}/publish", headers=bearer(staff),
+                      timeout=30)  # fmt: skip
+    assert r.status_code in (200, 409), r.text
+    for n in range(3):
+        answers = {"q1": "o1", "q2": ["o2", "o3"], "q3": 4 + n % 2, "q4": long * 2}
+        SurveyAnswer(_survey_id(), f"layout-{n}", answers=_json.dumps(answers, ensure_ascii=False),
+                     at=clock.now()).save()  # fmt: skip
 
 
 # The page's API calls all answered and nothing asked for 150 ms: faster than Playwright's

@@ -27,6 +27,7 @@ from . import (
     review,
     sessions,
     signin,
+    surveys,
     transfers,
     volunteering,
     wecom,
@@ -74,6 +75,7 @@ _AREAS = (
     recruitment,
     directory,
     volunteering,
+    surveys,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
