@@ -46,6 +46,8 @@ def test_a_member_signs_up_and_checks_in_with_the_desk_code(site, phone: Page, s
     expect(second_phone).to_have_url(re.compile(r"/volunteering\.html"))
     item = second_phone.locator("#vol-open .vol-link", has_text="关爱空巢老人志愿服务")
     expect(item).to_contain_text("可报名，剩余名额 10 个")
+    # Beijing time as the server wrote it, whatever the phone's time zone (the browser's is UTC).
+    expect(item).to_contain_text(f"{start.month}月{start.day}日 {start:%H:%M}")
     item.click()
     signup = second_phone.get_by_role("button", name="报名参加")
     expect(signup).to_be_visible()
