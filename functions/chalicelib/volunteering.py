@@ -423,16 +423,15 @@ def publish(caller: Caller, publisher: Member, body: dict[str, Any]) -> tuple[di
 
 
 def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
-    """A unit's activities and those of its subtree, newest first (one Query of `by-tree`)."""
+    """A unit's activities and those of its subtree, the newest LIST_LIMIT by start (one Query
+    of `by-tree`, read whole: its order is by unit path first, so a limit in the Query would
+    keep one branch's activities rather than the newest; a subtree holds a few a month)."""
     unit = _unit(caller, unit_id, "read")
     prefix = "/".join(unit.path) + "/"
     found = VolunteerActivity.by_tree.query(
-        unit.path[0],
-        VolunteerActivity.tree_sort.startswith(prefix),
-        scan_index_forward=False,
-        limit=LIST_LIMIT,
+        unit.path[0], VolunteerActivity.tree_sort.startswith(prefix)
     )
-    items = sorted(found, key=lambda a: (a.starts_at, a.activity_id), reverse=True)
+    items = sorted(found, key=lambda a: (a.starts_at, a.activity_id), reverse=True)[:LIST_LIMIT]
     return {
         "unit": {"id": unit.unit_id, "name": unit.name},
         "manage": scope.unit_access(caller, unit.path) == "manage",

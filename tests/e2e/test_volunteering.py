@@ -17,7 +17,7 @@ from tools.fixtures import make_member, make_tree, rid
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
-STAFF, MEMBER = "77000001", "77000002"
+STAFF, MEMBER, SCANNER = "77000001", "77000002", "77000003"
 
 
 def test_a_member_signs_up_and_checks_in_with_the_desk_code(site, phone: Page, second_phone: Page):
@@ -46,6 +46,8 @@ def test_a_member_signs_up_and_checks_in_with_the_desk_code(site, phone: Page, s
     expect(second_phone).to_have_url(re.compile(r"/volunteering\.html"))
     item = second_phone.locator("#vol-open .vol-link", has_text="关爱空巢老人志愿服务")
     expect(item).to_contain_text("可报名，剩余名额 10 个")
+    # Beijing time as the server wrote it, whatever the phone's time zone (the browser's is UTC).
+    expect(item).to_contain_text(f"{start.month}月{start.day}日 {start:%H:%M}")
     item.click()
     signup = second_phone.get_by_role("button", name="报名参加")
     expect(signup).to_be_visible()
@@ -77,3 +79,13 @@ def test_a_member_signs_up_and_checks_in_with_the_desk_code(site, phone: Page, s
 
     # The desk's list says so by itself (it asks again every few seconds).
     expect(phone.locator("#vd-rows .vd-row")).to_contain_text("已签到", timeout=15_000)
+
+    # Another member scans the QR code the desk shows: the login it leads through brings her
+    # back with the code, and she is checked in at once; the code leaves the address.
+    other = make_member(SCANNER, "B1", name="赵兰")
+    volunteering.sign_up(registry.caller_for(other), other, aid)
+    url = volunteering.checkin_code(registry.caller_for(staff), aid, "")["url"]
+    sign_in(second_phone, site.url, SCANNER, url)
+    expect(second_phone.locator("#vol-d-state")).to_contain_text("签到成功")
+    assert "c=" not in second_phone.url
+    assert VolunteerSignup.get(aid, SCANNER, consistent_read=True).checked_in_at is not None

@@ -307,6 +307,9 @@ def test_hours_confirm_once_in_parallel_and_corrections(stack, org):
     assert r.status_code == 404
 
     move(aid, start_minutes=-130)  # it ended ten minutes ago
+    late = call(stack, "POST", f"/volunteer-activities/{aid}/checkin", org["b"],
+                json={"code": code_now(aid)})  # fmt: skip
+    assert late.status_code == 409 and "签到已于" in late.json()["Message"]
     with ThreadPoolExecutor(4) as pool:
         answers = list(
             pool.map(

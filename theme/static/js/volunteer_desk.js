@@ -20,11 +20,11 @@ let codeTimer = null;
 let statusTimer = null;
 let open = false;
 
-const pad = (n) => String(n).padStart(2, '0');
-
+// The server's times are Beijing time ("2026-12-02T09:00+08:00"): read as written, whatever
+// time zone the phone is set to.
 function when(iso) {
-  const t = new Date(iso);
-  return `${t.getMonth() + 1}月${t.getDate()}日 ${pad(t.getHours())}:${pad(t.getMinutes())}`;
+  const m = /^\d{4}-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || '');
+  return m ? `${Number(m[1])}月${Number(m[2])}日 ${m[3]}:${m[4]}` : '';
 }
 
 function key() {

@@ -12,16 +12,15 @@ const ACTIVITY_ID = /^va_[A-Za-z0-9_-]{8,64}$/;
 const params = new URLSearchParams(location.search);
 let activityId = params.get('a') || '';
 
-const pad = (n) => String(n).padStart(2, '0');
-
+// The server's times are Beijing time ("2026-12-02T09:00+08:00"): read as written, whatever
+// time zone the phone is set to.
 function when(iso) {
-  const t = new Date(iso);
-  return `${t.getMonth() + 1}月${t.getDate()}日 ${pad(t.getHours())}:${pad(t.getMinutes())}`;
+  const m = /^\d{4}-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || '');
+  return m ? `${Number(m[1])}月${Number(m[2])}日 ${m[3]}:${m[4]}` : '';
 }
 
 function span(a) {
-  const end = new Date(a.ends_at);
-  return `${when(a.starts_at)}–${pad(end.getHours())}:${pad(end.getMinutes())}`;
+  return `${when(a.starts_at)}–${a.ends_at.slice(11, 16)}`;
 }
 
 function digitsOf(text) {
