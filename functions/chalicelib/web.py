@@ -83,6 +83,19 @@ FIELD_LABELS = {
     "outcome": "结果",
     "months": "月数",
     "days": "天数",
+    # 红能量 (issue 16): redeeming, donating, the catalogue staff maintain.
+    "item_id": "物品",
+    "quantity": "数量",
+    "project_id": "捐赠项目",
+    "amount": "数额",
+    "title": "名称",
+    "description": "说明",
+    "cost": "兑换所需红能量",
+    "stock": "库存",
+    "stock_change": "库存变化",
+    "target": "募集目标",
+    "deadline": "截止日期",
+    "active": "上架状态",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when
