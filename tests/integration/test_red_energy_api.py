@@ -397,3 +397,47 @@ def test_later_deduction_leaves_balance_negative_and_stops_spending(stack, org):
     r = redeem(stack, a, cheap["id"])
     assert r.status_code == 409 and "余额不足" in r.json()["Message"]
     assert "当前余额 0" in r.json()["Message"]
+
+
+def test_failure_after_the_spend_then_the_retry_answers_it(stack, org, fails_once):
+    """The function dies after its transaction committed, before answering (as a Lambda timing
+    out would): the phone sends the same request again and gets the first outcome; one spend."""
+    from chalicelib import red_energy, registry
+
+    a, sec1 = org["a"], org["sec1"]
+    earn(a.member_no, 25)
+    item = add_item(stack, sec1, cost=20, stock=1)
+    calls = fails_once(red_energy, "_answer", "died before answering")
+    caller = registry.caller_for(a)
+    body = {"item_id": item["id"], "quantity": 1, "request_key": rid()}
+    with pytest.raises(RuntimeError):
+        red_energy.redeem(caller, a, body)
+    answer, created = red_energy.redeem(caller, a, body)
+    assert calls["n"] == 2 and created is False and answer["repeat"] is True
+    assert (answer["balance"], answer["order"]["state"]) == (5, "pending")
+    assert (wallet(a.member_no), offer(item["id"]).stock, len(lines(a.member_no))) == (20, 0, 1)
+    assert len(list(RedEnergyOrder.scan(consistent_read=True))) == 1
+
+
+def test_refused_transaction_writes_nothing(stack, org, monkeypatch):
+    """A redemption refused inside the transaction (the item went out of stock between the read
+    and the write) leaves no movement, no order, no spend."""
+    from chalicelib import red_energy, registry
+    from chalicelib import red_energy_catalog as catalog
+
+    a, sec1 = org["a"], org["sec1"]
+    earn(a.member_no, 100)
+    item = add_item(stack, sec1, cost=20, stock=1)
+    real = catalog.usable_offer
+
+    def stale(*args, **kwargs):  # what was read: one in stock; meanwhile another took it
+        o = real(*args, **kwargs)
+        offer(item["id"]).update(actions=[RedEnergyOffer.stock.set(0)])
+        return o
+
+    monkeypatch.setattr(catalog, "usable_offer", stale)
+    body = {"item_id": item["id"], "request_key": rid()}
+    with pytest.raises(Exception, match="库存不足"):
+        red_energy.redeem(registry.caller_for(a), a, body)
+    assert (wallet(a.member_no), lines(a.member_no)) == (0, [])
+    assert list(RedEnergyOrder.scan(consistent_read=True)) == []
