@@ -77,7 +77,7 @@ def movement_view(m: RedEnergyMovement) -> dict[str, Any]:
         "offer_id": m.offer_id,
         "quantity": int(m.quantity) if m.quantity else None,
         "order_id": m.order_id,
-        "at": int(m.at),
+        "time": int(m.at),
     }
 
 
