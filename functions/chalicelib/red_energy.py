@@ -118,9 +118,22 @@ def _first_outcome(member_no: str, key: str, offer: str) -> dict[str, Any] | Non
     return _answer(m, repeat=True)
 
 
-def _answer(m: RedEnergyMovement, *, repeat: bool) -> dict[str, Any]:
-    out = {"movement": movement_view(m), "repeat": repeat, **balance(m.member_no)}
-    if m.order_id:
+def _answer(
+    m: RedEnergyMovement,
+    *,
+    repeat: bool,
+    earned_now: int | None = None,
+    order: RedEnergyOrder | None = None,
+) -> dict[str, Any]:
+    """The outcome: the line, her balance now (`earned_now`: what the spend just read), the
+    order (`order`: the one just written)."""
+    got = earned(m.member_no) if earned_now is None else earned_now
+    used = spent(m.member_no)
+    out = {"movement": movement_view(m), "repeat": repeat}
+    out |= {"earned": got, "spent": used, "balance": got - used}
+    if order is not None:
+        out["order"] = catalog.order_view(order)
+    elif m.order_id:
         try:
             out["order"] = catalog.order_view(RedEnergyOrder.get(m.order_id, consistent_read=True))
         except RedEnergyOrder.DoesNotExist:
@@ -256,7 +269,7 @@ def _redeem(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[
                 _backoff(attempt)
                 continue
             raise
-        return _answer(m, repeat=False), True
+        return _answer(m, repeat=False, earned_now=got, order=order), True
     raise _busy()
 
 
@@ -326,7 +339,7 @@ def _donate(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[
                 _backoff(attempt)
                 continue
             raise
-        return _answer(m, repeat=False), True
+        return _answer(m, repeat=False, earned_now=got), True
     raise _busy()
 
 
