@@ -32,7 +32,12 @@ def overview(member: Member) -> Response:
 @web.signed_in(bp)
 @web.body(
     bp,
-    {"item_id": _ID, "quantity": Field(int, required=False), "request_key": _KEY},
+    {
+        "item_id": _ID,
+        "quantity": Field(int, required=False),
+        "cost": Field(int, required=False),  # per piece, as her page showed it
+        "request_key": _KEY,
+    },
 )
 def redeem(member: Member, *, body: dict[str, Any]) -> Response:
     answer, created = red_energy.redeem(registry.caller_for(member), member, body)

@@ -14,9 +14,11 @@ One request, one transaction (TransactWriteItems):
 - Update the wallet: spent += cost, on condition spent + cost <= earned (earned read just
   before);
 - Update the item (stock -= quantity, on condition stock >= quantity, still active and still
-  at the cost she was shown) or the project (raised += amount, on condition active, not past
-  its last day and raised + amount <= target: a project never exceeds its target; the last
-  donor gives at most what remains, and a full project closes).
+  at the cost read for this request, which is the one her page showed when it sends `cost`: a
+  changed cost is a 409, never a silent charge) or the project (raised +=
+  amount, on condition active, not past its last day and raised + amount <= target: a project
+  never exceeds its target; the last donor gives at most what remains, and a full project
+  closes).
 Parallel requests on one wallet or item conflict inside DynamoDB; the loser tries again (a
 fresh read each time), so the outcomes are exact: never below zero, never more than the stock.
 A cancelled condition becomes a Chinese 409 (余额不足, 库存不足, 已下架…).
@@ -152,7 +154,7 @@ def _wallet_update(tx: Transaction, member_no: str, cost: int, got: int) -> None
 
 def _short(member_no: str, cost: int, got: int | None = None) -> ConflictError:
     have = (earned(member_no) if got is None else got) - spent(member_no)
-    return ConflictError(f"余额不足：需要 {cost} 红能量，当前余额 {max(have, 0)}")
+    return ConflictError(f"余额不足：需要 {cost} 红能量，当前余额 {have}")
 
 
 def _backoff(attempt: int) -> None:
@@ -167,6 +169,8 @@ def redeem(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[s
     """Redeem `quantity` pieces of an item: (answer, created)."""
     catalog.request_token(caller, body.get("request_key"), "redeem")  # validates the key
     catalog.whole(body.get("quantity", 1), "数量", 1, catalog.QUANTITY_MAX)
+    if body.get("cost") is not None:
+        catalog.whole(body["cost"], "兑换值", 1, catalog.COST_MAX)
     key = _key(body["request_key"])
     return _once(member.member_no, key, body.get("item_id"), lambda: _redeem(caller, member, body))
 
@@ -196,6 +200,9 @@ def _redeem(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[
         item = catalog.usable_offer(caller, body.get("item_id"), "item")
         if not item.active:
             raise ConflictError("该物品已下架")
+        shown = body.get("cost")
+        if shown is not None and shown != int(item.cost):
+            raise ConflictError(f"兑换值已调整为每件 {int(item.cost)} 红能量，请确认后再兑换")
         cost = int(item.cost) * quantity
         if int(item.stock or 0) < quantity:
             raise ConflictError(f"库存不足：剩余 {int(item.stock or 0)} 件")

@@ -301,7 +301,13 @@ def test_staff_edits_deactivate_and_cost(stack, org):
     assert r.status_code == 409 and "库存" in r.json()["Message"]
     r = call(stack, "POST", path, sec1, json={"cost": 15, "title": "党章（新版）"})
     assert r.status_code == 200 and (r.json()["cost"], r.json()["title"]) == (15, "党章（新版）")
-    assert redeem(stack, a, item["id"]).json()["spent"] == 15
+    # Her page still showed 10: refused, nothing spent; at the cost shown now it goes through.
+    body = {"item_id": item["id"], "cost": 10, "request_key": rid()}
+    r = call(stack, "POST", "/red-energy/redemptions", a, json=body)
+    assert r.status_code == 409 and "兑换值已调整为每件 15" in r.json()["Message"]
+    assert wallet(a.member_no) == 0 and offer(item["id"]).stock == 2
+    body = {"item_id": item["id"], "cost": 15, "request_key": rid()}
+    assert call(stack, "POST", "/red-energy/redemptions", a, json=body).json()["spent"] == 15
     assert call(stack, "POST", path, sec1, json={"active": False}).status_code == 200
     r = redeem(stack, a, item["id"])
     assert r.status_code == 409 and "已下架" in r.json()["Message"]
@@ -396,7 +402,7 @@ def test_later_deduction_leaves_balance_negative_and_stops_spending(stack, org):
     cheap = add_item(stack, sec1, cost=1, stock=5, title="书签")
     r = redeem(stack, a, cheap["id"])
     assert r.status_code == 409 and "余额不足" in r.json()["Message"]
-    assert "当前余额 0" in r.json()["Message"]
+    assert "当前余额 -10" in r.json()["Message"]
 
 
 def test_failure_after_the_spend_then_the_retry_answers_it(stack, org, fails_once):

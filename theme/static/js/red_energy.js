@@ -45,7 +45,7 @@ async function redeem(item) {
     showError($('re-error'), `数量须为 1–${most} 之间的整数`);
     return;
   }
-  await spend('/api/red-energy/redemptions', { item_id: item.id, quantity, request_key: requestKey() }, '兑换成功，请等待支部发放');
+  await spend('/api/red-energy/redemptions', { item_id: item.id, quantity, cost: item.cost, request_key: requestKey() }, '兑换成功，请等待支部发放');
 }
 
 async function donate(project) {
