@@ -447,3 +447,24 @@ def test_refused_transaction_writes_nothing(stack, org, monkeypatch):
         red_energy.redeem(registry.caller_for(a), a, body)
     assert (wallet(a.member_no), lines(a.member_no)) == (0, [])
     assert list(RedEnergyOrder.scan(consistent_read=True)) == []
+
+
+def test_read_only_committee_member_views_but_cannot_act(stack, org):
+    """A 支部委员 (read over her branch) sees the desk, adds and hands over nothing; a second
+    hand-over of one order is refused."""
+    a, sec1 = org["a"], org["sec1"]
+    reader = make_member("81000009", "B1", name="支部委员", roles=("branch_committee",))
+    earn(a.member_no, 50)
+    item = add_item(stack, sec1, cost=10, stock=3)
+    order = redeem(stack, a, item["id"]).json()["order"]
+    desk = call(stack, "GET", "/red-energy/units/B1", reader)
+    assert desk.status_code == 200 and desk.json()["manage"] is False
+    path = f"/red-energy/orders/{order['id']}/decision"
+    assert call(stack, "POST", path, reader, json={"decision": "fulfil"}).status_code == 403
+    body = {"title": "书", "cost": 1, "stock": 1, "request_key": rid()}
+    assert call(stack, "POST", "/red-energy/units/B1/items", reader, json=body).status_code == 403
+    assert call(stack, "POST", path, sec1, json={"decision": "fulfil"}).status_code == 200
+    again = call(stack, "POST", path, sec1, json={"decision": "fulfil"})
+    assert again.status_code == 409 and "已发放" in again.json()["Message"]
+    r = call(stack, "POST", path, sec1, json={"decision": "keep"})
+    assert r.status_code == 400 and "fulfil" in r.json()["Message"]
