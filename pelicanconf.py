@@ -71,6 +71,8 @@ SCREENS = (
     "quiz",
     "quiz-play",
     "recruitment",
+    "red-energy",
+    "red-energy-desk",
     "report",
     "review",
     "search",

@@ -21,6 +21,7 @@ from chalicelib import (
     api_quizzes,
     api_reading,
     api_recruitment,
+    api_red_energy,
     api_review,
     api_share,
     api_surveys,
@@ -60,5 +61,6 @@ app.register_blueprint(api_birthday.bp)
 app.register_blueprint(api_directory.bp)
 app.register_blueprint(api_volunteering.bp)
 app.register_blueprint(api_surveys.bp)
+app.register_blueprint(api_red_energy.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

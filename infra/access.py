@@ -57,6 +57,12 @@ from chalicelib.models import (
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.surveys import Survey, SurveyAnswer
+from chalicelib.models.red_energy import (
+    RedEnergyMovement,
+    RedEnergyOffer,
+    RedEnergyOrder,
+    RedEnergyWallet,
+)
 from chalicelib.models.transfers import LetterCounter, Transfer
 from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 
@@ -186,6 +192,17 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Survey, None): ("GetItem", "PutItem", "UpdateItem"),
         (Survey, "by-org"): ("Query",),
         (SurveyAnswer, None): ("BatchGetItem", "GetItem", "PutItem", "Query"),
+        # 红能量 (red_energy.py, red_energy_catalog.py): a spend or refund is one transaction of
+        # the movement (conditional put), the wallet, the item or project and the order (put,
+        # then conditional updates); her lines and orders by index, a unit's catalogue and
+        # orders one Query each.
+        (RedEnergyWallet, None): ("GetItem", "UpdateItem"),
+        (RedEnergyMovement, None): ("GetItem", "PutItem"),
+        (RedEnergyMovement, "by-time"): ("Query",),
+        (RedEnergyOffer, None): ("GetItem", "PutItem", "Query", "UpdateItem"),
+        (RedEnergyOrder, None): ("GetItem", "PutItem", "UpdateItem"),
+        (RedEnergyOrder, "by-unit"): ("Query",),
+        (RedEnergyOrder, "by-member"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

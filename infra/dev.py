@@ -312,6 +312,12 @@ def main() -> None:
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
         print("== Demo activity: the last 60 days through the API (tools/demo_activity.py)")
         demo_history()
+        print("== Demo 红能量: catalogue, redemptions, donations, orders (demo_red_energy.py)")
+        from tools import demo_red_energy
+
+        # After the activity: members spend points they earned there.
+        re_added, re_spends = demo_red_energy.seed()
+        print(f"   示范红能量：新增物品和项目 {re_added} 个，兑换和捐赠 {re_spends} 笔")
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")
         from infra import wecom_standin
 

@@ -86,7 +86,6 @@ FIELD_LABELS = {
     # 志愿服务 (issue 16).
     "unit_id": "组织",
     "topic": "活动主题",
-    "description": "活动内容",
     "place": "活动地点",
     "starts_at": "开始时间",
     "ends_at": "结束时间",
@@ -102,6 +101,18 @@ FIELD_LABELS = {
     "opens_at": "开始时间",
     "closes_at": "截止时间",
     "answers": "回答",
+    # 红能量 (issue 16): redeeming, donating, the catalogue staff maintain.
+    "item_id": "物品",
+    "quantity": "数量",
+    "project_id": "捐赠项目",
+    "amount": "数额",
+    "description": "说明",
+    "cost": "兑换所需红能量",
+    "stock": "库存",
+    "stock_change": "库存变化",
+    "target": "募集目标",
+    "deadline": "截止日期",
+    "active": "上架状态",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when

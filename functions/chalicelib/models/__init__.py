@@ -22,6 +22,7 @@ from . import (
     quizzes,
     reading,
     recruitment,
+    red_energy,
     registry,
     reminders,
     review,
@@ -48,6 +49,7 @@ from .notify import Message, NotifyPrefs
 from .points import Board, PointClaim, PointDay, PointTotal, RankingState
 from .quizzes import Quiz, QuizAttempt, QuizQuestion, QuizScore, QuizTally
 from .reading import CatalogItem, ReadingState, ReadMark
+from .red_energy import RedEnergyMovement, RedEnergyOffer, RedEnergyOrder, RedEnergyWallet
 from .registry import Member, OrgUnit
 from .reminders import ReminderRun
 from .review import PublishedVersion, ReviewDecision, ReviewFile, ReviewItem
@@ -76,6 +78,7 @@ _AREAS = (
     directory,
     volunteering,
     surveys,
+    red_energy,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -120,6 +123,10 @@ __all__ = [
     "RankingState",
     "ReadMark",
     "ReadingState",
+    "RedEnergyMovement",
+    "RedEnergyOffer",
+    "RedEnergyOrder",
+    "RedEnergyWallet",
     "RefreshToken",
     "ReminderRun",
     "ReviewDecision",
