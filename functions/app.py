@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib import (
     api_auth,
     api_birthday,
+    api_branch_posts,
     api_checkin,
     api_comments,
     api_directory,
@@ -56,5 +57,6 @@ app.register_blueprint(api_transfers.bp)
 app.register_blueprint(api_dues.bp)
 app.register_blueprint(api_birthday.bp)
 app.register_blueprint(api_directory.bp)
+app.register_blueprint(api_branch_posts.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

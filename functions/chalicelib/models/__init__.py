@@ -12,6 +12,7 @@ from pynamodb.models import Model
 
 from . import (
     base,
+    branch_posts,
     directory,
     dues,
     dues_collection,
@@ -30,6 +31,7 @@ from . import (
     transfers,
     wecom,
 )
+from .branch_posts import BranchPost
 from .dues import DuesAssessment
 from .dues_collection import DuesMonth, DuesPayment, DuesRun
 from .interaction import (
@@ -71,6 +73,7 @@ _AREAS = (
     transfers,
     recruitment,
     directory,
+    branch_posts,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -86,6 +89,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "Board",
+    "BranchPost",
     "Campaign",
     "CatalogItem",
     "Comment",
