@@ -11,10 +11,10 @@ only as a short-lived signed link: to every reader for the photos of the approve
 the author and the reviewers only for those of a pending one.
 
 - Post: only members of the branch post to it (their own branch); 1–500 characters after
-  trimming; 0–9 photos uploaded straight to storage (`uploads.py`, kind photo, prefix "posts":
-  presign → verify → keep); the sensitive-word check (`sensitive.py`) as for comments: a hit is
-  never dropped, it is recorded for the reviewer. The client's `request_key` makes the post id,
-  so a retried POST makes one post.
+  trimming; 0–9 photos uploaded straight to storage (`uploads.py`, kind photo, prefix
+  "posts/<her number>": presign → verify → keep); the sensitive-word check (`sensitive.py`) as
+  for comments: a hit is never dropped, it is recorded for the reviewer. The client's
+  `request_key` makes the post id, so a retried POST makes one post.
 - Reviewers: the branch's own staff (支部书记, 支部委员) and staff who manage it from above
   (党总支, 党委, 管理员; `scope.py`). They approve, or reject with a reason the author reads,
   and may take an approved post down with a reason. The author may withdraw her post.
@@ -151,17 +151,23 @@ def version_hash(text: str, photos: list[str]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _keep_photos(photos: list[str], allowed_kept: set[str]) -> list[str]:
+def upload_prefix(member_no: str) -> str:
+    """Her own uploads' prefix: an upload key another member learns is of no use to her."""
+    return f"{PREFIX}/{member_no}"
+
+
+def _keep_photos(photos: list[str], allowed_kept: set[str], member_no: str) -> list[str]:
     """Upload keys checked and kept; keys of the post's own photos pass as they are. A refused
     photo refuses the whole request before anything is written."""
+    prefix = upload_prefix(member_no)
     out = []
     for key in photos:
         if key in allowed_kept:
             out.append(key)
             continue
-        if not uploads.is_upload_key(key, PREFIX):
+        if not uploads.is_upload_key(key, prefix):
             raise BadRequestError("照片文件标识（photos）不正确，请重新上传")
-        uploads.verify(key, PREFIX, uploads.KINDS["photo"])
+        uploads.verify(key, prefix, uploads.KINDS["photo"])
         out.append(uploads.keep(key))
     return out
 
@@ -235,7 +241,8 @@ def start_upload(member: Member, content_type: Any, size: Any, name: Any) -> dic
     if not isinstance(size, int) or isinstance(size, bool):
         raise BadRequestError("文件大小（size）须为整数")
     uploads.clean_name(name)
-    return uploads.presign(PREFIX, uploads.KINDS["photo"], str(content_type), size)
+    prefix = upload_prefix(member.member_no)
+    return uploads.presign(prefix, uploads.KINDS["photo"], str(content_type), size)
 
 
 def _post_id(member: Member, request_key: Any) -> str:
@@ -271,7 +278,7 @@ def create(member: Member, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if branch.kind != "branch":
         raise ForbiddenError(NOT_MEMBER_OF)
     text = clean_text(body.get("text"))
-    photos = _keep_photos(_photo_list(body.get("photos")), set())
+    photos = _keep_photos(_photo_list(body.get("photos")), set(), member.member_no)
     hits = sensitive.find(text)
     now = clock.now()
     content_hash = version_hash(text, photos)
@@ -347,7 +354,7 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
     kept_names = [k if k in own else uploads.kept_key(k) for k in photos]
     if version_hash(text, kept_names) == post.content_hash:
         return view(post, insider=True)
-    photos = _keep_photos(photos, own)
+    photos = _keep_photos(photos, own, member.member_no)
     content_hash = version_hash(text, photos)
     now = clock.now()
     hits = sensitive.find(text)

@@ -320,7 +320,7 @@ def test_cursor_pages_of_the_branch_page_and_feed(stack, org):
         (
             {
                 "text": "好",
-                "photos": ["incoming/posts/" + "a" * 32 + ".jpg"],
+                "photos": ["incoming/posts/81000003/" + "a" * 32 + ".jpg"],
                 "request_key": "k" * 16,
             },
             "文件不存在",
@@ -336,6 +336,8 @@ def test_bad_input_is_refused_and_nothing_written(stack, org, body, message):
 
 def test_bad_uploads_and_huge_bodies(stack, org):
     up = "/branch-post-uploads"
+    theirs = upload(stack, org["b"])  # another member's upload key is of no use to her
+    refused(post(stack, org["a"], photos=[theirs]), 400, "照片文件标识")
     refused(call(stack, "POST", up, org["a"],
                  json={"name": "a.gif", "content_type": "image/gif", "size": 10}), 415)  # fmt: skip
     refused(call(stack, "POST", up, org["a"],
