@@ -297,6 +297,10 @@ def main() -> None:
 
         started, restored = demo_transfers.seed()
         print(f"   示范组织关系转接：新办理 {started} 件，恢复转接后的所在支部 {restored} 人")
+        print("== Demo 支部家园: posts approved, waiting and returned (demo_branch_posts.py)")
+        from tools import demo_branch_posts
+
+        print(f"   示范支部家园：新发布 {demo_branch_posts.seed()} 条动态（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
