@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -117,6 +118,9 @@ def clean_text(text: Any) -> str:
         raise BadRequestError("动态内容含有无效字符")
     if not MIN_CHARS <= len(text) <= MAX_CHARS:
         raise BadRequestError(f"动态内容须为 {MIN_CHARS}–{MAX_CHARS} 字（现在 {len(text)} 字）")
+    # Zero-width spaces, BOMs and the like alone are an empty post that passes strip().
+    if all(unicodedata.category(ch)[0] in "ZC" for ch in text):
+        raise BadRequestError("动态内容不能为空")
     return text
 
 

@@ -305,6 +305,7 @@ def test_cursor_pages_of_the_branch_page_and_feed(stack, org):
         ({"text": "好", "request_key": "短"}, "请求编号"),
         ({"text": "好"}, "缺少字段"),
         ({"text": "好\x07", "request_key": "k" * 16}, "无效字符"),
+        ({"text": "\u200b\u200b", "request_key": "k" * 16}, "不能为空"),
         ({"text": "好", "photos": "a.jpg", "request_key": "k" * 16}, "照片"),
         ({"text": "好", "photos": [1], "request_key": "k" * 16}, "照片"),
         ({"text": "好", "photos": ["x"] * 10, "request_key": "k" * 16}, "最多 9 张"),
