@@ -161,19 +161,17 @@ def upload_prefix(member_no: str) -> str:
 
 
 def _keep_photos(photos: list[str], allowed_kept: set[str], member_no: str) -> list[str]:
-    """Upload keys checked and kept; keys of the post's own photos pass as they are. A refused
-    photo refuses the whole request before anything is written."""
+    """Upload keys checked, then kept; keys of the post's own photos pass as they are. A refused
+    photo refuses the whole request before anything is kept or written."""
     prefix = upload_prefix(member_no)
-    out = []
-    for key in photos:
-        if key in allowed_kept:
-            out.append(key)
-            continue
+    new = [key for key in photos if key not in allowed_kept]
+    for key in new:
         if not uploads.is_upload_key(key, prefix):
             raise BadRequestError("照片文件标识（photos）不正确，请重新上传")
+    for key in new:
         uploads.verify(key, prefix, uploads.KINDS["photo"])
-        out.append(uploads.keep(key))
-    return out
+    kept = {key: uploads.keep(key) for key in new}
+    return [kept.get(key, key) for key in photos]
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -351,6 +349,8 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
     post = _own(member, post_id)
     if post.state != LIVE:
         raise ConflictError(f"动态{STATE_LABELS[post.state]}，不能再编辑")
+    if member.branch_id != post.branch_id:
+        raise ForbiddenError("您已不是该支部党员，不能再编辑这条动态（可以撤回）")
     text = clean_text(body.get("text"))
     own = set(post.photos or []) | set(post.shown_photos or [])
     photos = _photo_list(body.get("photos"))
@@ -380,6 +380,9 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
     ]
     condition = (BranchPost.state == LIVE) & (BranchPost.version == post.version)
     if not _update(post, actions, condition):
+        post.refresh(consistent_read=True)
+        if post.state == LIVE and post.content_hash == content_hash:
+            return view(post, insider=True)  # a parallel twin of this request made it
         raise ConflictError("动态刚被修改或处理，请刷新后重试")
     post.refresh(consistent_read=True)
     return view(post, insider=True)

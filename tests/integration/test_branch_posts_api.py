@@ -356,3 +356,40 @@ def test_sensitive_words_are_shown_to_the_reviewer(stack, org):
     made = ok(post(stack, org["a"], "周末一起去赌 博吧"), 201)
     queued = ok(call(stack, "GET", "/branch-post-queue", org["sec1"]))["items"][0]
     assert queued["id"] == made["id"] and queued["latest"]["hits"]
+
+
+def test_parallel_identical_edits_make_one_version(stack, org):
+    made = ok(post(stack, org["a"], "原来的内容"), 201)
+    ok(decide(stack, org["sec1"], made["id"], made["latest"]["hash"]))
+    photo = upload(stack, org["a"])
+    body = {"text": "修改后的内容", "photos": [photo]}
+    path = f"/branch-posts/{made['id']}"
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: call(stack, "PUT", path, org["a"], json=body), range(4)))
+    assert [r.status_code for r in answers] == [200] * 4, [r.text for r in answers]
+    stored = BranchPost.get(made["id"], consistent_read=True)
+    assert stored.version == 2 and [s.act for s in stored.steps].count("edit") == 1
+    assert stored.photos == [uploads.kept_key(photo)]
+    assert page(stack, org["b"])["items"][0]["text"] == "原来的内容"
+
+
+def test_a_refused_photo_keeps_none_of_the_others(stack, org):
+    good = upload(stack, org["a"])
+    bad = upload(stack, org["a"], b"GIF89a" + b"\x00" * 100)
+    refused(post(stack, org["a"], photos=[good, bad]), 415)
+    assert posts_now() == []
+    with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError for a missing key
+        uploads.s3().head_object(
+            Bucket=uploads.get_settings().uploads_bucket, Key=uploads.kept_key(good)
+        )
+
+
+def test_after_moving_branch_she_may_withdraw_but_not_edit(stack, org):
+    made = ok(post(stack, org["a"], "调动前发布的动态"), 201)
+    org["a"].update(actions=[Member.branch_id.set("B2")])
+    moved = Member.get(org["a"].member_no)
+    path = f"/branch-posts/{made['id']}"
+    refused(call(stack, "PUT", path, moved, json={"text": "调动后修改"}), 403, "不是该支部党员")
+    body = {"text": "发到原支部", "branch_id": "B1", "request_key": rid()}
+    refused(call(stack, "POST", "/branch-posts", moved, json=body), 403, "本支部党员")
+    ok(call(stack, "POST", f"{path}/withdraw", moved))
