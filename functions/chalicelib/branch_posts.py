@@ -44,6 +44,7 @@ from .org import ROLES
 
 MIN_CHARS, MAX_CHARS = 1, 500
 MAX_PHOTOS = 9
+MAX_VERSIONS = 30  # the first and 29 edits: a post's item (with its steps) stays small
 MAX_REASON_CHARS = 200
 PAGE = 20
 QUEUE_LIMIT = 100
@@ -351,6 +352,8 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
         raise ConflictError(f"动态{STATE_LABELS[post.state]}，不能再编辑")
     if member.branch_id != post.branch_id:
         raise ForbiddenError("您已不是该支部党员，不能再编辑这条动态（可以撤回）")
+    if post.version >= MAX_VERSIONS:
+        raise ConflictError(f"每条动态最多修改 {MAX_VERSIONS - 1} 次，请撤回后重新发布")
     text = clean_text(body.get("text"))
     own = set(post.photos or []) | set(post.shown_photos or [])
     photos = _photo_list(body.get("photos"))
@@ -378,6 +381,7 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
         BranchPost.steps.set(BranchPost.steps.append([step])),
         BranchPost.hits.set(hits) if hits else BranchPost.hits.remove(),
     ]
+    # `version` bounds the item's growth (every version adds a step).
     condition = (BranchPost.state == LIVE) & (BranchPost.version == post.version)
     if not _update(post, actions, condition):
         post.refresh(consistent_read=True)
@@ -443,6 +447,8 @@ def decide(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]
         raise BadRequestError("版本（hash）格式不正确")
     reason = clean_reason(body.get("reason"), required=decision == REJECTED)
     post, _ = _reviewed(member, post_id)
+    if post.author == member.member_no:
+        raise ForbiddenError("不能审核自己发布的动态，请由支部其他委员或上级党组织审核")
     if post.state != LIVE:
         raise ConflictError(f"动态{STATE_LABELS[post.state]}，不能审核")
     if post.content_hash != content_hash:
@@ -552,7 +558,8 @@ def queue(member: Member) -> dict[str, Any]:
         items.extend(query)
         truncated = truncated or query.last_evaluated_key is not None
     items.sort(key=lambda p: p.version_at)
-    return {"items": [view(p, insider=True) for p in items], "truncated": truncated}
+    out = [{**view(p, insider=True), "own": p.author == member.member_no} for p in items]
+    return {"items": out, "truncated": truncated}
 
 
 # --- reading ------------------------------------------------------------------------------------

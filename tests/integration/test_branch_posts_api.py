@@ -358,6 +358,18 @@ def test_sensitive_words_are_shown_to_the_reviewer(stack, org):
     assert queued["id"] == made["id"] and queued["latest"]["hits"]
 
 
+def test_no_one_reviews_her_own_post_and_edits_are_bounded(stack, org):
+    made = ok(post(stack, org["sec1"], "书记发布的动态"), 201)
+    refused(decide(stack, org["sec1"], made["id"], made["latest"]["hash"]), 403, "自己发布")
+    [queued] = ok(call(stack, "GET", "/branch-post-queue", org["sec1"]))["items"]
+    assert queued["own"] is True
+    assert ok(call(stack, "GET", "/branch-post-queue", org["com1"]))["items"][0]["own"] is False
+    ok(decide(stack, org["com1"], made["id"], made["latest"]["hash"]))
+    BranchPost(made["id"]).update(actions=[BranchPost.version.set(branch_posts.MAX_VERSIONS)])
+    path = f"/branch-posts/{made['id']}"
+    refused(call(stack, "PUT", path, org["sec1"], json={"text": "再改一次"}), 409, "最多修改")
+
+
 def test_parallel_identical_edits_make_one_version(stack, org):
     made = ok(post(stack, org["a"], "原来的内容"), 201)
     ok(decide(stack, org["sec1"], made["id"], made["latest"]["hash"]))

@@ -99,6 +99,10 @@ function queueItem(p) {
     li.append(el('p', 'bh-note is-warn', `含敏感词：${p.latest.hits.join('、')}，请仔细核对`));
   }
   if (p.shown) li.append(el('p', 'bh-note', `现在展示的版本：${p.text}`));
+  if (p.own) {
+    li.append(el('p', 'bh-note', '这是您发布的动态，由支部其他委员或上级党组织审核。'));
+    return li;
+  }
   const row = el('div', 'btn-row bh-actions');
   row.append(button('退回', 'btn-default', () => decide(p, 'reject')));
   row.append(button('通过', '', () => decide(p, 'approve')));
