@@ -9,7 +9,7 @@ from infra.local_stack import LocalStack
 from tools.bench import Row
 from tools.bench_routes import Routes
 
-LISTED = 20
+LISTED = 20  # the rows below name it
 
 
 def run(stack: LocalStack) -> list[Row]:
@@ -41,11 +41,11 @@ def run(stack: LocalStack) -> list[Row]:
                            body={"text": text, "request_key": rid()}).json_body  # fmt: skip
         routes.send("POST", f"/branch-posts/{made['id']}/decision", member=sec,
                     body={"decision": "approve", "hash": made["latest"]["hash"]})  # fmt: skip
-    _, got = routes.measure(f"branch page ({LISTED} posts)", "GET", "/branch-posts?unit=B1",
+    _, got = routes.measure("branch page (20 posts)", "GET", "/branch-posts?unit=B1",
                             member=reader)  # fmt: skip
     rows += got
-    _, got = routes.measure(f"committee feed ({LISTED} posts)", "GET", "/branch-feed",
+    _, got = routes.measure("committee feed (20 posts)", "GET", "/branch-feed",
                             member=reader)  # fmt: skip
     rows += got
-    _, got = routes.measure(f"her own posts ({LISTED})", "GET", "/me/branch-posts", member=author)
+    _, got = routes.measure("her own posts (20)", "GET", "/me/branch-posts", member=author)
     return rows + got
