@@ -52,6 +52,7 @@ SCREENS = (
     "activate",
     "birthday",
     "boards",
+    "branch-home",
     "checkin",
     "dues",
     "dues-desk",

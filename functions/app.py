@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib import (
     api_auth,
     api_birthday,
+    api_branch_posts,
     api_checkin,
     api_comments,
     api_directory,
@@ -62,5 +63,6 @@ app.register_blueprint(api_directory.bp)
 app.register_blueprint(api_volunteering.bp)
 app.register_blueprint(api_surveys.bp)
 app.register_blueprint(api_red_energy.bp)
+app.register_blueprint(api_branch_posts.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

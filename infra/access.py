@@ -54,6 +54,7 @@ from chalicelib.models import (
     VoteCount,
     WeComCache,
 )
+from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.surveys import Survey, SurveyAnswer
@@ -203,6 +204,14 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (RedEnergyOrder, None): ("GetItem", "PutItem", "UpdateItem"),
         (RedEnergyOrder, "by-unit"): ("Query",),
         (RedEnergyOrder, "by-member"): ("Query",),
+        # 支部家园 (branch_posts.py): a post by key, made by conditional put, edited and decided
+        # by conditional update; a branch's page, the committee's feed, a reviewer's queue and
+        # her own posts one Query each (sparse indexes, never a Scan).
+        (BranchPost, None): ("GetItem", "PutItem", "UpdateItem"),
+        (BranchPost, "by-branch"): ("Query",),
+        (BranchPost, "by-feed"): ("Query",),
+        (BranchPost, "by-pending"): ("Query",),
+        (BranchPost, "by-author"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -312,4 +321,5 @@ WECHAT_MP_SECRET_READERS = ("api", "deliver_messages")
 # refused and moved uploads, and signs the short-lived GET links. One prefix per area.
 UPLOADS_BUCKET = "dangjian-{stage}-uploads-${{AWS::AccountId}}-${{AWS::Region}}"
 UPLOAD_PREFIXES = ("meetings",)
+UPLOAD_PREFIXES += ("posts",)  # 支部家园 (branch_posts.py)
 UPLOAD_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")

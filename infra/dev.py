@@ -307,6 +307,10 @@ def main() -> None:
 
         surveys_made, survey_answers = demo_surveys.seed()
         print(f"   示范问卷：新建 {surveys_made} 份，新提交 {survey_answers} 份回答（已有的不变）")
+        print("== Demo 支部家园: posts approved, waiting and returned (demo_branch_posts.py)")
+        from tools import demo_branch_posts
+
+        print(f"   示范支部家园：新发布 {demo_branch_posts.seed()} 条动态（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")

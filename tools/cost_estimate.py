@@ -181,6 +181,12 @@ USAGE = (
     Action("a survey read by a respondent", 0.5, _READ_MS),
     Action("survey answered (one conditional put)", 0.5, _READ_MS),
     Action("survey results (300 respondents)", 0.5 * 3 / 300, _READ_MS),
+    # 支部家园: about one post a month from every fifth member, each approved once; she opens
+    # her branch's page and the committee's feed about twice a month each.
+    Action("post made (waiting for review)", 0.2, _READ_MS),
+    Action("post approved", 0.2, _READ_MS),
+    Action("branch page (20 posts)", 2, _READ_MS),
+    Action("committee feed (20 posts)", 2, _READ_MS),
 )
 
 

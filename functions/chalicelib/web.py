@@ -113,6 +113,13 @@ FIELD_LABELS = {
     "target": "募集目标",
     "deadline": "截止日期",
     "active": "上架状态",
+    # 支部家园 (branch_posts.py)
+    "text": "动态内容",
+    "photos": "照片",
+    "branch_id": "支部",
+    "hash": "版本",
+    "content_type": "文件类型",
+    "size": "文件大小",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when

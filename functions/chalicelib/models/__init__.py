@@ -12,6 +12,7 @@ from pynamodb.models import Model
 
 from . import (
     base,
+    branch_posts,
     directory,
     dues,
     dues_collection,
@@ -33,6 +34,7 @@ from . import (
     volunteering,
     wecom,
 )
+from .branch_posts import BranchPost
 from .dues import DuesAssessment
 from .dues_collection import DuesMonth, DuesPayment, DuesRun
 from .interaction import (
@@ -79,6 +81,7 @@ _AREAS = (
     volunteering,
     surveys,
     red_energy,
+    branch_posts,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -94,6 +97,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "Board",
+    "BranchPost",
     "Campaign",
     "CatalogItem",
     "Comment",
