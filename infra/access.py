@@ -57,13 +57,13 @@ from chalicelib.models import (
 from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
-from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.red_energy import (
     RedEnergyMovement,
     RedEnergyOffer,
     RedEnergyOrder,
     RedEnergyWallet,
 )
+from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.transfers import LetterCounter, Transfer
 from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 
