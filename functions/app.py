@@ -22,6 +22,7 @@ from chalicelib import (
     api_reading,
     api_recruitment,
     api_review,
+    api_service_requests,
     api_share,
     api_transfers,
     api_votes,
@@ -56,5 +57,6 @@ app.register_blueprint(api_transfers.bp)
 app.register_blueprint(api_dues.bp)
 app.register_blueprint(api_birthday.bp)
 app.register_blueprint(api_directory.bp)
+app.register_blueprint(api_service_requests.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

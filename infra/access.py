@@ -56,6 +56,7 @@ from chalicelib.models import (
 )
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.recruitment import Recruit
+from chalicelib.models.service_requests import ServiceRequest
 from chalicelib.models.transfers import LetterCounter, Transfer
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
@@ -168,6 +169,15 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # 通讯录 (directory.py): the name index's shards read in one batch; one map key updated
         # when a member is created, moved or deactivated (directory.member_changed).
         (DirectoryShard, None): ("BatchGetItem", "UpdateItem"),
+        # 诉求 (service_requests.py): a request by key, submitted by conditional put, every step
+        # one conditional update; her list, a unit's open queue, a unit's requests of a period
+        # (the four rates, one Query per unit of the subtree) and the published answered ones,
+        # one Query each by index.
+        (ServiceRequest, None): ("GetItem", "PutItem", "UpdateItem"),
+        (ServiceRequest, "by-member"): ("Query",),
+        (ServiceRequest, "queue"): ("Query",),
+        (ServiceRequest, "by-origin"): ("Query",),
+        (ServiceRequest, "answered"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -197,6 +207,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Recruit, "by-tree"): ("Query",),
         # transfer_overdue: each root's transfers (one Query).
         (Transfer, "by-org"): ("Query",),
+        # request_overdue: each unit's open requests past their due time (one Query a unit).
+        (ServiceRequest, "queue"): ("Query",),
         # 党费: the month opened once for every active member (each branch's members by index,
         # her assessment in force, her month row; the month's marker), and dues_unpaid: the
         # month's rows by index, the unpaid ones' members (still active?), each marked reminded.

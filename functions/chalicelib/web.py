@@ -83,6 +83,18 @@ FIELD_LABELS = {
     "outcome": "结果",
     "months": "月数",
     "days": "天数",
+    # 诉求 (issue 16)
+    "category": "诉求类别",
+    "text": "诉求内容",
+    "anonymous": "是否匿名",
+    "photos": "照片",
+    "act": "办理操作",
+    "answer": "答复内容",
+    "version": "版本号",
+    "rating": "评价",
+    "comment": "评价意见",
+    "content_type": "文件类型",
+    "size": "文件大小",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when

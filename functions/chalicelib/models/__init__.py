@@ -25,6 +25,7 @@ from . import (
     registry,
     reminders,
     review,
+    service_requests,
     sessions,
     signin,
     transfers,
@@ -71,6 +72,7 @@ _AREAS = (
     transfers,
     recruitment,
     directory,
+    service_requests,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
