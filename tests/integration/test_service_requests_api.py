@@ -558,3 +558,48 @@ def test_the_four_rates_match_an_oracle(stack, org, at):
     assert all(den > 0 for _, den in total.values())  # every rate exercised
     assert 0 < total["accept"][0] < total["accept"][1]  # some late, some in time
     assert checked == 12
+
+
+# --- photos -------------------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 3000
+
+
+def upload_photo(stack, who, data: bytes = JPEG) -> str:
+    """What the page does: ask for a form, POST the file to storage, return the key."""
+    form = call(stack, "POST", "/service-requests/photo-uploads", who,
+                json={"content_type": "image/jpeg", "size": len(data)})  # fmt: skip
+    assert form.status_code == 200, form.text
+    form = form.json()
+    sent = requests.post(form["url"], data=form["fields"],
+                         files={"file": ("p.jpg", data, "image/jpeg")}, timeout=30)  # fmt: skip
+    assert sent.status_code == 204, sent.text
+    return form["key"]
+
+
+def test_photos_are_checked_kept_and_shown_to_those_who_see_the_request(stack, org, s3):
+    a = org["a"]
+    keys = [upload_photo(stack, a) for _ in range(2)]
+    fake = upload_photo(stack, a, b"not a photo at all" * 10)
+    r = submit(stack, a, photos=[*keys, fake])
+    assert r.status_code == 415 and "照片" in r.json()["Message"]
+    assert items() == []
+    # Another member's upload cannot be attached to hers.
+    theirs = upload_photo(stack, org["b"])
+    assert submit(stack, a, photos=[theirs]).status_code == 400
+    r = submit(stack, a, photos=keys, anonymous=True)
+    assert r.status_code == 201, r.text
+    req = r.json()
+    assert len(req["photos"]) == 2
+    assert requests.get(req["photos"][0]["url"], timeout=10).content == JPEG
+    for who in (org["sec1"], org["g1"]):  # the handler, and the superior (anonymous: no name)
+        seen = call(stack, "GET", f"/service-requests/{req['id']}", who).json()
+        assert len(seen["photos"]) == 2
+    assert call(stack, "GET", f"/service-requests/{req['id']}", org["sec2"]).status_code == 403
+    step(stack, org["sec1"], req["id"], "accept")
+    step(stack, org["sec1"], req["id"], "close", answer="已处理")
+    public = call(stack, "GET", "/service-requests/answered", org["b"]).json()
+    assert public["requests"] and "photos" not in public["requests"][0]
+    bad = call(stack, "POST", "/service-requests/photo-uploads", a,
+               json={"content_type": "image/gif", "size": 10})  # fmt: skip
+    assert bad.status_code == 415 and "照片" in bad.json()["Message"]
