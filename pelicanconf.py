@@ -72,6 +72,8 @@ SCREENS = (
     "quiz-play",
     "recruitment",
     "report",
+    "requests",
+    "requests-desk",
     "review",
     "search",
     "transfer-letter",

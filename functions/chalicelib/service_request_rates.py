@@ -25,10 +25,9 @@ from typing import Any
 
 from . import clock, scope
 from .errors import BadRequestError
-from .models import OrgUnit
 from .models.service_requests import ServiceRequest
 from .scope import Caller
-from .service_requests import _unit_in_scope
+from .service_requests import _unit_in_scope, subtree
 
 PERIOD = re.compile(r"([0-9]{4})(?:-(?:([0-9]{2})|Q([1-4])))?")
 RATE_LABELS = {
@@ -124,20 +123,6 @@ def period_bounds(period: str | None) -> tuple[str, float, float]:
     end_month = first + months
     end = datetime(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=clock.TZ)
     return period, start.timestamp(), end.timestamp()
-
-
-def subtree(unit: OrgUnit) -> list[OrgUnit]:
-    """The unit and every unit below it, in tree order (one Query per unit with children)."""
-    out: list[OrgUnit] = []
-    todo = [unit]
-    while todo:
-        current = todo.pop(0)
-        out.append(current)
-        if current.kind != "branch":
-            children = sorted(OrgUnit.children.query(current.unit_id),
-                              key=lambda u: (int(u.sort_order or 0), u.unit_id))  # fmt: skip
-            todo = children + todo
-    return out
 
 
 def unit_counts(unit_id: str, start: float, end: float) -> Counts:

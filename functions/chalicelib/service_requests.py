@@ -309,9 +309,30 @@ def queue(caller: Caller, unit_id: str) -> dict[str, Any]:
 
 
 def desk(caller: Caller) -> dict[str, Any]:
-    """The units where she handles requests, each with its queue."""
+    """The units where she handles requests, each with its queue, and the organisation's units
+    (where a request may be transferred to) when she handles any."""
     units = handled_units(caller)
-    return {"queues": [queue(caller, u) for u in units]}
+    targets = []
+    if units and caller.path:
+        root = registry.get_unit(caller.path[0])
+        targets = [{"id": u.unit_id, "name": u.name} for u in subtree(root)]
+    return {"queues": [queue(caller, u) for u in units], "targets": targets}
+
+
+def subtree(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit and every unit below it, in tree order (one Query per unit with children)."""
+    out: list[OrgUnit] = []
+    todo = [unit]
+    while todo:
+        current = todo.pop(0)
+        out.append(current)
+        if current.kind != "branch":
+            children = sorted(
+                OrgUnit.children.query(current.unit_id),
+                key=lambda u: (int(u.sort_order or 0), u.unit_id),
+            )
+            todo = children + todo
+    return out
 
 
 def _unit_in_scope(caller: Caller, unit_id: Any) -> OrgUnit:
