@@ -297,6 +297,10 @@ def main() -> None:
 
         started, restored = demo_transfers.seed()
         print(f"   示范组织关系转接：新办理 {started} 件，恢复转接后的所在支部 {restored} 人")
+        print("== Demo 诉求: answered, rated, transferred, overdue (demo_service_requests.py)")
+        from tools import demo_service_requests
+
+        print(f"   示范诉求：新办理 {demo_service_requests.seed()} 件（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")
