@@ -8,7 +8,8 @@
     waiting/accepted/handling and removed at 办结 or withdrawal: a sparse index), by the due
     time of the current step (`due_sort`), most urgent first. The desk and the overdue reminder.
   - `by-origin`: every request of the unit it was routed to at submission, by submission time
-    (`origin_unit`, `sort`): the four rates of a unit and period, one range Query per unit.
+    (`origin_unit`, `sort`), projecting only what the rates read (`RATES_FIELDS`): the four
+    rates of a unit and period, one range Query per unit.
   - `answered`: the published answered requests of an organisation (`public_org`, set at 办结
     when the rules publish them), newest first.
 """
@@ -22,7 +23,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from .base import table_meta
@@ -64,10 +65,24 @@ class QueueIndex(GlobalSecondaryIndex["ServiceRequest"]):
     due_sort = UnicodeAttribute(range_key=True)
 
 
+# What the four rates read (service_request_rates.Counts.add), nothing more: a step that changes
+# none of these (handle, a retry) writes nothing to this index, and each index item stays small.
+RATES_FIELDS = [
+    "state",
+    "submitted_at",
+    "accept_hours",
+    "accepted_at",
+    "transfers",
+    "transferred_at",
+    "reaccepted_at",
+    "rating",
+]
+
+
 class OriginIndex(GlobalSecondaryIndex["ServiceRequest"]):
     class Meta:
         index_name = "by-origin"
-        projection = AllProjection()
+        projection = IncludeProjection(RATES_FIELDS)
 
     origin_unit = UnicodeAttribute(hash_key=True)
     sort = UnicodeAttribute(range_key=True)
