@@ -253,8 +253,9 @@ def view(r: ServiceRequest, rel: str, caller: Caller | None = None) -> dict[str,
 
 
 def allowed(caller: Caller, r: ServiceRequest, rel: str) -> list[str]:
-    """What the caller may do now (the page's buttons)."""
-    if rel == "owner":
+    """What the caller may do now (the page's buttons). Her own request: the submitter's
+    actions, even where she also handles its unit (she never acts on it as staff)."""
+    if r.member_no == caller.member_no:
         if r.state == "waiting" and not r.accepted_at:
             return ["withdraw"]
         if r.state == "closed" and not r.rating:

@@ -235,6 +235,10 @@ def test_a_secretary_cannot_handle_her_own_request(stack, org):
     assert req["unit"]["id"] == "B1"
     own = step(stack, org["sec1"], req["id"], "accept")
     assert own.status_code == 403 and "本人" in own.json()["Message"]
+    # On her own request she has the submitter's buttons, not the staff's.
+    assert call(stack, "GET", f"/service-requests/{req['id']}", org["sec1"]).json()["may"] == [
+        "withdraw"
+    ]
     assert step(stack, org["com1"], req["id"], "accept").status_code == 200
 
 
