@@ -607,3 +607,33 @@ def test_photos_are_checked_kept_and_shown_to_those_who_see_the_request(stack, o
     bad = call(stack, "POST", "/service-requests/photo-uploads", a,
                json={"content_type": "image/gif", "size": 10})  # fmt: skip
     assert bad.status_code == 415 and "照片" in bad.json()["Message"]
+
+
+def test_a_failure_before_the_write_leaves_nothing_and_the_retry_makes_one(
+    stack, org, s3, fails_once
+):
+    """The photos are checked and kept, then the Lambda dies before the request's one write:
+    no request exists (nothing refers to a missing file); the phone's retry with the same key
+    makes exactly one, with its photos."""
+    from chalicelib.models.service_requests import ServiceRequest as Model
+
+    routes = Routes()
+    keys = [upload_photo(stack, org["a"])]
+    body = {"category": "branch_life", "text": "活动室灯坏了，请尽快修理。", "photos": keys,
+            "request_key": rid()}  # fmt: skip
+    calls = fails_once(Model, "save", "Lambda died before the write")
+    with pytest.raises(RuntimeError):
+        routes.send("POST", "/service-requests", member=org["a"], body=body)
+    assert items() == []
+    reply = routes.send("POST", "/service-requests", member=org["a"], body=body)
+    assert reply.status_code == 201 and calls["n"] == 2
+    assert [len(r.photos) for r in items()] == [1]
+    again = routes.send("POST", "/service-requests", member=org["a"], body=body)
+    assert again.status_code == 200 and len(items()) == 1
+
+
+def test_a_huge_body_is_refused(stack, org):
+    body = {"category": "branch_life", "text": "字" * 300_000, "request_key": rid()}
+    r = call(stack, "POST", "/service-requests", org["a"], json=body)
+    assert r.status_code == 413 and any("\u4e00" <= c <= "\u9fff" for c in r.json()["Message"])
+    assert items() == []
