@@ -83,9 +83,9 @@ FIELD_LABELS = {
     "outcome": "结果",
     "months": "月数",
     "days": "天数",
-    # 诉求 (issue 16)
-    "category": "诉求类别",
-    "text": "诉求内容",
+    # 诉求 (issue 16); generic labels: other services' bodies may share these names
+    "category": "类别",
+    "text": "内容",
     "anonymous": "是否匿名",
     "photos": "照片",
     "act": "办理操作",

@@ -339,7 +339,7 @@ def _caller(member):
     [
         ({"category": "branch_life", "text": "好", "request_key": "k" * 16}, "5–1000"),
         ({"category": "branch_life", "text": "太好了😀谢谢大家", "request_key": "k" * 16}, "表情"),
-        ({"category": "branch_life", "text": "字" * 1300, "request_key": "k" * 16}, "诉求"),
+        ({"category": "branch_life", "text": "字" * 1300, "request_key": "k" * 16}, "内容"),
         ({"category": "nope", "text": "一条正常的诉求内容", "request_key": "k" * 16}, "类别"),
         ({"category": "branch_life", "text": 12345, "request_key": "k" * 16}, "字符串"),
         (
