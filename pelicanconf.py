@@ -75,6 +75,8 @@ SCREENS = (
     "red-energy",
     "red-energy-desk",
     "report",
+    "requests",
+    "requests-desk",
     "review",
     "search",
     "surveys",

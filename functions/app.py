@@ -24,6 +24,7 @@ from chalicelib import (
     api_recruitment,
     api_red_energy,
     api_review,
+    api_service_requests,
     api_share,
     api_surveys,
     api_transfers,
@@ -64,5 +65,6 @@ app.register_blueprint(api_volunteering.bp)
 app.register_blueprint(api_surveys.bp)
 app.register_blueprint(api_red_energy.bp)
 app.register_blueprint(api_branch_posts.bp)
+app.register_blueprint(api_service_requests.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -64,6 +64,7 @@ from chalicelib.models.red_energy import (
     RedEnergyWallet,
 )
 from chalicelib.models.surveys import Survey, SurveyAnswer
+from chalicelib.models.service_requests import ServiceRequest
 from chalicelib.models.transfers import LetterCounter, Transfer
 from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 
@@ -212,6 +213,15 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (BranchPost, "by-feed"): ("Query",),
         (BranchPost, "by-pending"): ("Query",),
         (BranchPost, "by-author"): ("Query",),
+        # 诉求 (service_requests.py): a request by key, submitted by conditional put, every step
+        # one conditional update; her list, a unit's open queue, a unit's requests of a period
+        # (the four rates, one Query per unit of the subtree) and the published answered ones,
+        # one Query each by index.
+        (ServiceRequest, None): ("GetItem", "PutItem", "UpdateItem"),
+        (ServiceRequest, "by-member"): ("Query",),
+        (ServiceRequest, "queue"): ("Query",),
+        (ServiceRequest, "by-origin"): ("Query",),
+        (ServiceRequest, "answered"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -241,6 +251,8 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Recruit, "by-tree"): ("Query",),
         # transfer_overdue: each root's transfers (one Query).
         (Transfer, "by-org"): ("Query",),
+        # request_overdue: each unit's open requests past their due time (one Query a unit).
+        (ServiceRequest, "queue"): ("Query",),
         # 党费: the month opened once for every active member (each branch's members by index,
         # her assessment in force, her month row; the month's marker), and dues_unpaid: the
         # month's rows by index, the unpaid ones' members (still active?), each marked reminded.

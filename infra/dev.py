@@ -311,6 +311,10 @@ def main() -> None:
         from tools import demo_branch_posts
 
         print(f"   示范支部家园：新发布 {demo_branch_posts.seed()} 条动态（已有的不变）")
+        print("== Demo 诉求: answered, rated, transferred, overdue (demo_service_requests.py)")
+        from tools import demo_service_requests
+
+        print(f"   示范诉求：新办理 {demo_service_requests.seed()} 件（已有的不变）")
         from tools import demo_birthday
 
         print(f"== 政治生日 (tools/demo_birthday.py): {demo_birthday.birthday_today()}")

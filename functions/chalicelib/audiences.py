@@ -357,6 +357,40 @@ def dues_unpaid(ctx: Context, params: Fields) -> Iterator[Delivery]:
         yield Delivery(row["member_no"], fields)
 
 
+# --- 诉求 (issue 16) ---------------------------------------------------------------------------
+
+
+def request_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """The handling staff (a role applying at the unit a request is routed to now) and the
+    staff of the unit above it, for every open request whose current step (受理 or 办理) is past
+    its limit (service_requests.is_overdue): each unit's open queue, the overdue part only (one
+    Query per unit, by due time). One message per recipient: the most overdue request."""
+    from .models.service_requests import ServiceRequest
+    from .service_requests import current_step, handlers_of, step_hours
+
+    now = ctx.now.timestamp()
+    per: dict[str, list[tuple[float, str, str, int]]] = {}
+    units = ctx.units()
+    for unit_id, unit in sorted(units.items()):
+        late = list(
+            ServiceRequest.queue.query(unit_id, ServiceRequest.due_sort < f"{int(now * 1000):013d}")
+        )
+        if not late:
+            continue
+        wanted = {unit_id} | ({unit.parent_id} if unit.parent_id else set())
+        for member_no in handlers_of(ctx.staff(), units, wanted):
+            for r in late:
+                text = r.text.replace("\n", " ")
+                title = text if len(text) <= 20 else text[:19] + "…"
+                per.setdefault(member_no, []).append(
+                    (float(r.due_at or 0), title, current_step(r) or "", step_hours(r))
+                )
+    for member_no, items in sorted(per.items()):
+        items.sort()
+        _, title, step, hours = items[0]
+        yield Delivery(member_no, {"title": title, "step": step, "hours": hours})
+
+
 # --- the declarations -------------------------------------------------------------------------
 
 Resolver = Callable[[Context, Fields], Iterable[Delivery]]
@@ -445,7 +479,7 @@ AUDIENCES: dict[str, Audience] = {
             "request_overdue",
             "诉求办理超时的经办人及其上级",
             {"title": "长" * 20, "step": "受理", "hours": 48},
-            waiting_for="issue 16（诉求办理时限）",
+            resolve=request_overdue,
         ),
     )
 }

@@ -114,10 +114,18 @@ FIELD_LABELS = {
     "deadline": "截止日期",
     "active": "上架状态",
     # 支部家园 (branch_posts.py)
-    "text": "动态内容",
     "photos": "照片",
     "branch_id": "支部",
     "hash": "版本",
+    # 诉求 (issue 16); generic labels: other services' bodies may share these names
+    "category": "类别",
+    "text": "内容",
+    "anonymous": "是否匿名",
+    "act": "办理操作",
+    "answer": "答复内容",
+    "version": "版本号",
+    "rating": "评价",
+    "comment": "评价意见",
     "content_type": "文件类型",
     "size": "文件大小",
 }

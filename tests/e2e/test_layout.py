@@ -235,6 +235,21 @@ def _directory_listed(page: Page) -> None:
         expect(page.locator("#dir-login")).to_be_visible()
 
 
+def _requests_loaded(page: Page) -> None:
+    """我的诉求: signed in, the form and her (empty) list; else the prompt."""
+    if page.evaluate("localStorage.getItem('signed_in')") == "1":
+        expect(page.locator("#rq-list")).to_have_attribute("aria-busy", "false")
+        expect(page.locator("#rq-submit")).to_be_enabled()
+    else:
+        expect(page.locator("#rq-login")).to_be_visible()
+
+
+def _requests_desk_loaded(page: Page) -> None:
+    """诉求办理: the queues and the rates table of her branch."""
+    expect(page.locator("#rd-queues")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#rd-table li").first).to_be_visible()
+
+
 SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
@@ -286,6 +301,8 @@ SCREENS = [
         (STAFF_ROLE,),
         _surveys_desk_loaded,
     ),
+    Screen("requests", "/requests.html", EVERYONE, _requests_loaded),
+    Screen("requests-desk", "/requests-desk.html", (STAFF_ROLE,), _requests_desk_loaded),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]

@@ -292,13 +292,14 @@ def test_running_one_by_hand_and_the_schedule_send_once(at, capsys) -> None:
     assert [len(_inbox(m)) for m in ("20000001", "20000002")] == [1, 1]
 
 
-def test_a_reminder_waiting_for_its_data_never_runs(at, capsys) -> None:
+def test_request_overdue_runs_now_that_its_data_exists(at, capsys) -> None:
+    """诉求 (issue 16) brought the resolver: the reminder is no longer waiting; with no overdue
+    request it runs and sends nothing (tests/integration/test_service_requests_api.py sends)."""
     _birthday_org()
-    at("2026-12-31T02:00:00")  # a Thursday, 10:00: 诉求's time, but no data yet
+    at("2026-12-31T02:00:00")  # a Thursday, 10:00
     stats = reminders.run_due()
-    assert "request_overdue" in stats["waiting"] and "request_overdue" not in _ran(stats)
-    assert tool.main(["run", "request_overdue"]) == 1
-    assert "issue 16" in capsys.readouterr().err
+    assert "request_overdue" not in stats["waiting"] and "request_overdue" in _ran(stats)
+    assert tool.main(["run", "request_overdue"]) == 0
 
 
 def test_every_runnable_reminder_runs_at_its_time(at) -> None:

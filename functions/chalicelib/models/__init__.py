@@ -27,6 +27,7 @@ from . import (
     registry,
     reminders,
     review,
+    service_requests,
     sessions,
     signin,
     surveys,
@@ -82,6 +83,7 @@ _AREAS = (
     surveys,
     red_energy,
     branch_posts,
+    service_requests,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
