@@ -63,8 +63,8 @@ from chalicelib.models.red_energy import (
     RedEnergyOrder,
     RedEnergyWallet,
 )
-from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.service_requests import ServiceRequest
+from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.transfers import LetterCounter, Transfer
 from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 
