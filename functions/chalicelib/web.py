@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -239,6 +240,18 @@ _KIND_LABELS = {str: "字符串", int: "整数", bool: "布尔值", list: "数�
 _KIND_LABELS[float] = "数字"  # hours (志愿服务): a JSON number, 2 or 2.5
 
 
+def _not_json(name: str) -> float:
+    """Python's json reads NaN and Infinity, which JSON does not have: refused."""
+    raise ValueError(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400
+        raise ValueError(text)
+    return value
+
+
 def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> dict[str, Any]:
     """Parse a JSON object whose keys are exactly the given fields (a tuple means short strings)."""
     spec = {name: Field() for name in fields} if isinstance(fields, tuple) else fields
@@ -246,9 +259,11 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
     if not raw.strip():
         raise BadRequestError("请求内容不能为空")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequestError("请求内容不是有效的 JSON") from None
+    except ValueError:  # NaN/Infinity (not JSON), 1e400, or an integer of over 4,300 digits
+        raise BadRequestError("请求内容中的数字无效或过大") from None
     except RecursionError:  # 16 KB of "[" is valid JSON that no request of ours needs
         raise BadRequestError("请求内容嵌套过深") from None
     if not isinstance(data, dict):

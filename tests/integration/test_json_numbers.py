@@ -1,0 +1,38 @@
+"""Numbers JSON does not have, or Python cannot read, in any body: NaN, Infinity, 1e400 (a float
+that overflows) and an integer of 5,000 digits (Python 3.11 refuses to parse one over 4,300) are
+a Chinese 400 on every route that reads a body — before, NaN and Infinity reached the domain
+code as floats and the long integer was a 500 — and nothing is written."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from chalicelib.models.red_energy import RedEnergyMovement
+from tools.fixtures import bearer, make_member, make_tree
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+
+BAD = {
+    "NaN": "NaN",
+    "Infinity": "Infinity",
+    "-Infinity": "-Infinity",
+    "1e400": "1e400",
+    "5000 digits": "9" * 5000,
+}
+
+
+@pytest.mark.parametrize("number", list(BAD.values()), ids=list(BAD))
+def test_a_number_json_cannot_hold_is_a_chinese_400(stack, number: str) -> None:
+    make_tree()
+    member = make_member("81000002", "B1", name="王芳")
+    body = '{"project_id": "B1.p-x", "amount": %s, "request_key": "k-1234567890"}' % number
+    reply = requests.post(
+        f"{stack.url}/api/red-energy/donations",
+        data=body.encode(),
+        headers={**bearer(member), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert reply.status_code == 400, reply.text
+    assert "数字无效或过大" in reply.json()["Message"]
+    assert list(RedEnergyMovement.scan()) == []
