@@ -240,16 +240,37 @@ _KIND_LABELS = {str: "字符串", int: "整数", bool: "布尔值", list: "数�
 _KIND_LABELS[float] = "数字"  # hours (志愿服务): a JSON number, 2 or 2.5
 
 
-def _not_json(name: str) -> float:
-    """Python's json reads NaN and Infinity, which JSON does not have: refused."""
-    raise ValueError(name)
+class _BadNumber:
+    """What NaN, Infinity, 1e400 or an integer of over MAX_INT_DIGITS digits parses to: Python's
+    json reads the first two (JSON has neither), turns 1e400 into inf and refuses an integer of
+    over 4,300 digits with a ValueError; each is a 400 naming its field instead."""
 
 
-def _finite(text: str) -> float:
+BAD_NUMBER = _BadNumber()
+MAX_INT_DIGITS = 30  # far beyond any count, amount or version a request carries
+
+
+def _int(text: str) -> int | _BadNumber:
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else BAD_NUMBER
+
+
+def _float(text: str) -> float | _BadNumber:
     value = float(text)
-    if math.isinf(value):  # 1e400
-        raise ValueError(text)
-    return value
+    return BAD_NUMBER if math.isinf(value) else value
+
+
+def _constant(_name: str) -> _BadNumber:
+    return BAD_NUMBER
+
+
+def _holds_bad_number(value: Any) -> bool:
+    if value is BAD_NUMBER:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_bad_number(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_bad_number(v) for v in value)
+    return False
 
 
 def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> dict[str, Any]:
@@ -259,11 +280,9 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
     if not raw.strip():
         raise BadRequestError("请求内容不能为空")
     try:
-        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        data = json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequestError("请求内容不是有效的 JSON") from None
-    except ValueError:  # NaN/Infinity (not JSON), 1e400, or an integer of over 4,300 digits
-        raise BadRequestError("请求内容中的数字无效或过大") from None
     except RecursionError:  # 16 KB of "[" is valid JSON that no request of ours needs
         raise BadRequestError("请求内容嵌套过深") from None
     if not isinstance(data, dict):
@@ -276,6 +295,9 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
         raise BadRequestError("不支持的字段：" + "、".join(extra))
     if not _encodable(data):
         raise BadRequestError("请求内容含有无效字符")
+    bad = [name for name, value in data.items() if _holds_bad_number(value)]
+    if bad:
+        raise BadRequestError(f"{_label(bad[0])}：数字无效或过大")
     for name, value in data.items():
         rule = spec[name]
         kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)

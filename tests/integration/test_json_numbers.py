@@ -1,7 +1,8 @@
 """Numbers JSON does not have, or Python cannot read, in any body: NaN, Infinity, 1e400 (a float
-that overflows) and an integer of 5,000 digits (Python 3.11 refuses to parse one over 4,300) are
-a Chinese 400 on every route that reads a body — before, NaN and Infinity reached the domain
-code as floats and the long integer was a 500 — and nothing is written."""
+that overflows) and an integer of 5,000 digits (Python 3.11 refuses to parse one over 4,300) are a
+Chinese 400 naming the field on every route that reads a body (web.json_body) — before, NaN and
+Infinity reached the domain code as floats and the long integer was a 500 — and nothing is
+written."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ BAD = {
 def test_a_number_json_cannot_hold_is_a_chinese_400(stack, number: str) -> None:
     make_tree()
     member = make_member("81000002", "B1", name="王芳")
-    body = '{"project_id": "B1.p-x", "amount": %s, "request_key": "k-1234567890"}' % number
+    body = '{"project_id": "B1.p-x", "amount": ' + number + ', "request_key": "k-1234567890"}'
     reply = requests.post(
         f"{stack.url}/api/red-energy/donations",
         data=body.encode(),
@@ -34,5 +35,5 @@ def test_a_number_json_cannot_hold_is_a_chinese_400(stack, number: str) -> None:
         timeout=60,
     )
     assert reply.status_code == 400, reply.text
-    assert "数字无效或过大" in reply.json()["Message"]
+    assert reply.json()["Message"] == "数额（amount）：数字无效或过大"
     assert list(RedEnergyMovement.scan()) == []
