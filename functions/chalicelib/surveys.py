@@ -63,11 +63,26 @@ _QUESTION_KEYS = {"kind", "text", "options", "required", "min", "max"}
 # --- text checks ------------------------------------------------------------------------------
 
 
+# The one format character kept: the zero-width joiner inside emoji sequences (👨‍👩‍👧).
+_JOINER = "\u200d"
+
+
 def _has_control(text: str, allow_newline: bool) -> bool:
-    """Control characters (Unicode Cc) are refused; emoji and their joiners (Cf) are allowed."""
-    return any(
-        unicodedata.category(ch) == "Cc" and not (allow_newline and ch == "\n") for ch in text
-    )
+    """Control characters (Cc), lone surrogates (Cs) and format characters (Cf: zero-width
+    spaces, BOMs, bidi overrides such as U+202E that reverse how the text reads) are refused;
+    only the emoji joiner is allowed."""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and not (allow_newline and ch == "\n"):
+            return True
+        if cat == "Cs" or (cat == "Cf" and ch != _JOINER):
+            return True
+    return False
+
+
+def _blank(text: str) -> bool:
+    """Only separators and other invisible characters (Z*, C*): empty to the reader."""
+    return all(unicodedata.category(ch)[0] in "ZC" for ch in text)
 
 
 def clean_text(
@@ -84,7 +99,11 @@ def clean_text(
     if len(text) > limit:
         raise BadRequestError(f"{label}过长（最多 {limit} 字，现有 {len(text)} 字）")
     if _has_control(text, newline):
-        raise BadRequestError(f"{label}含有不可见的控制字符，请删除后再提交")
+        raise BadRequestError(
+            f"{label}含有不可见的控制字符（如零宽字符、文字方向控制符），请删除后再提交"
+        )
+    if text and _blank(text):
+        raise BadRequestError(f"{label}不能只有空白或不可见字符")
     return text
 
 
@@ -120,7 +139,9 @@ def _question(index: int, raw: Any) -> dict[str, Any]:
     if not isinstance(options, list) or not OPTIONS_MIN <= len(options) <= OPTIONS_MAX:
         raise BadRequestError(f"{at}选项（options）须为 {OPTIONS_MIN} 到 {OPTIONS_MAX} 个")
     texts = [clean_text(o, f"{at}第{n}个选项", OPTION_MAX) for n, o in enumerate(options, start=1)]
-    if len(set(texts)) != len(texts):
+    # "Ａ" and "A", "１" and "1" read the same: compared after NFKC (and case-folded).
+    seen = [unicodedata.normalize("NFKC", t).casefold() for t in texts]
+    if len(set(seen)) != len(seen):
         raise BadRequestError(f"{at}选项不能重复")
     q["options"] = [{"id": f"o{n}", "text": t} for n, t in enumerate(texts, start=1)]
     if kind == "single":

@@ -312,6 +312,15 @@ def test_create_scope_and_retry(stack, org):
         ({"closes_at": later(400)}, "最长 366 天"),
         ({"questions": "单选"}, "题目（questions） 须为数组"),
         ({"extra": 1}, "不支持的字段"),
+        # invisible-only, bidi overrides and look-alike options (review 16)
+        ({"title": "\u200b\u200b"}, "标题（title）含有不可见的控制字符"),
+        ({"title": "\u200d\u3000\u200d"}, "标题（title）不能只有空白或不可见字符"),
+        ({"title": "学习\u202e调查"}, "文字方向控制符"),
+        ({"intro": "\ufeff"}, "说明（intro）含有不可见的控制字符"),
+        ({"questions": [{**QUESTIONS[0], "text": "评价\u2066"}]}, "第1题：题目含有不可见"),
+        ({"questions": [{**QUESTIONS[0], "options": ["\u200b", "好"]}]}, "第1题：第1个选项含有"),
+        ({"questions": [{**QUESTIONS[0], "options": ["Ａ", "A"]}]}, "第1题：选项不能重复"),
+        ({"questions": [{**QUESTIONS[0], "options": ["１号", "1号"]}]}, "第1题：选项不能重复"),
     ],
 )
 def test_bad_questionnaires_refused(stack, org, change, message):
@@ -344,6 +353,9 @@ def test_emoji_allowed_in_questionnaire(stack, org):
         ({"q4": "字" * 201}, "第4题：回答过长"),
         ({"q4": "好\u0000"}, "第4题：回答含有不可见的控制字符"),
         ({"q4": 5}, "第4题：回答须为文字"),
+        ({"q4": "\u200b\u200b"}, "第4题：回答含有不可见的控制字符"),
+        ({"q4": "\u200d"}, "第4题：回答不能只有空白或不可见字符"),
+        ({"q4": "同意\u202e见意"}, "第4题：回答含有不可见的控制字符（如零宽字符、文字方向控制符）"),
         ({"q9": "o1"}, "问卷里没有的题目：q9"),
     ],
 )
