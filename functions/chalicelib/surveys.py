@@ -10,10 +10,12 @@ time passing). Staff who manage the unit (`scope.require_unit(..., "manage")`) c
 publish and close; staff who read it see the results (`survey_results.py`). Every refused input
 gets a Chinese message naming the question ("第3题：选项不能重复") and nothing is written.
 
-Answering once: the answer is ONE put of (survey, member number) conditioned on the key not
-existing, so a parallel or retried submit counts once and the other gets 409 "已提交过". It is
-validated against the frozen questions. Only members of the unit's subtree, only while open. An
-answer put in the milliseconds a close runs is counted: it read the survey open.
+Answering once: the answer is ONE TransactWriteItems — a ConditionCheck that the survey is still
+published with its closing time ahead, and the put of (survey, member number) conditioned on the
+key not existing — so a parallel or retried submit counts once (the other gets 409 "已提交过")
+and a submit that lands after 结束收集 or the closing time is refused (409 "已结束"), whatever
+the (eventually consistent) read of the survey said. It is validated against the frozen
+questions. Only members of the unit's subtree, only while open.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from . import clock, registry, scope
 from .errors import BadRequestError, ConflictError, NotFoundError
 from .identifiers import is_client_key
 from .models import Member
-from .models.base import condition_failed
+from .models.base import Transaction, TransactionCancelled, condition_failed
 from .models.surveys import Survey, SurveyAnswer
 from .scope import Caller
 
@@ -297,9 +299,9 @@ def view(caller: Caller, s: Survey, *, answered: bool | None = None) -> dict[str
     return out
 
 
-def _answered(survey_id: str, member_no: str) -> bool:
+def _answered(survey_id: str, member_no: str, *, consistent: bool = False) -> bool:
     try:
-        SurveyAnswer.get(survey_id, member_no, attributes_to_get=["at"])
+        SurveyAnswer.get(survey_id, member_no, attributes_to_get=["at"], consistent_read=consistent)
     except SurveyAnswer.DoesNotExist:
         return False
     return True
@@ -572,7 +574,8 @@ def group_of(caller: Caller, s: Survey) -> str | None:
 
 
 def answer(caller: Caller, survey_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Her answer, once: one conditional put; a second submit (parallel or retried) → 409."""
+    """Her answer, once: one transaction (the survey still open + the put if new); a second
+    submit (parallel or retried) or one after the close → 409."""
     s = load(survey_id)
     if s.state == "draft" or not respondent(caller, s):
         raise NotFoundError(NOT_FOUND)
@@ -582,17 +585,31 @@ def answer(caller: Caller, survey_id: str, body: dict[str, Any]) -> dict[str, An
     if p == "ended":
         raise ConflictError("问卷已结束，不能再提交")
     values = check_answers(questions(s), body.get("answers"))
+    now = clock.now()
     row = SurveyAnswer(
         s.survey_id,
         caller.member_no,
         group=group_of(caller, s),
         answers=json.dumps(values, ensure_ascii=False),
-        at=clock.now(),
+        at=now,
     )
     try:
-        row.save(condition=SurveyAnswer.member_no.does_not_exist())
-    except PutError as exc:
-        if not condition_failed(exc):
-            raise
-        raise ConflictError(ALREADY) from None
+        with Transaction() as tx:
+            # The survey must still be open when the answer is written, not only when read.
+            tx.check(
+                "survey",
+                Survey,
+                s.survey_id,
+                condition=(Survey.state == "published") & (Survey.closes_at > now),
+            )
+            tx.save("answer", row, condition=SurveyAnswer.member_no.does_not_exist())
+    except TransactionCancelled as exc:
+        if exc.failed("answer"):
+            raise ConflictError(ALREADY) from None
+        if exc.failed("survey"):
+            raise ConflictError("问卷已结束，不能再提交") from None
+        # A parallel transaction on the same items (her own double submit, or a close).
+        if _answered(s.survey_id, caller.member_no, consistent=True):
+            raise ConflictError(ALREADY) from None
+        raise ConflictError("提交的人较多，请稍后重试") from None
     return {"id": s.survey_id, "answered": True, "message": "已提交，感谢您的参与！"}

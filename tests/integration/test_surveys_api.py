@@ -254,6 +254,27 @@ def test_transitions_refused(stack, org):
     assert SurveyAnswer.count(sid, consistent_read=True) == 1
 
 
+def test_answer_after_the_close_refused_even_from_a_stale_read(stack, org, monkeypatch):
+    """The answer's write checks the survey itself (ConditionCheck in the transaction): a read
+    that still saw it open — eventual consistency, or a close landing between read and put —
+    does not get an answer counted after 结束收集 or after the closing time. (Called in-process:
+    the served API runs in its own process, where a stale read cannot be arranged.)"""
+    from chalicelib import registry, surveys
+    from chalicelib.errors import ConflictError
+
+    closed = published(stack, org["sec1"], "B1")
+    passed = published(stack, org["sec1"], "B1")
+    stale = {sid: Survey.get(sid, consistent_read=True) for sid in (closed, passed)}
+    assert call(stack, "POST", f"/surveys/{closed}/close", org["sec1"]).status_code == 200
+    Survey(passed).update(actions=[Survey.closes_at.set(time.time() - 1)])
+    monkeypatch.setattr(surveys, "load", lambda survey_id, consistent=False: stale[survey_id])
+    body = {"answers": {"q1": "o1", "q2": ["o1"], "q3": 4}}
+    for sid in (closed, passed):
+        with pytest.raises(ConflictError, match="已结束"):
+            surveys.answer(registry.caller_for(org["b1_1"]), sid, body)
+        assert SurveyAnswer.count(sid, consistent_read=True) == 0
+
+
 def test_create_scope_and_retry(stack, org):
     body = survey_body("B1")
     assert call(stack, "POST", "/surveys", org["sec3"], json=body).status_code == 403
