@@ -169,7 +169,8 @@ def test_small_group_protection_and_its_workbook(stack, org):
     assert [o["count"] for o in groups["机关党支部"]["questions"][0]["options"]] == [0, 0, 3]
     assert all("texts" not in q for g in data["groups"] for q in g["questions"])
     # not even how many in a group wrote a text: that would place the texts in their groups
-    assert [g["questions"][3] for g in data["groups"]] == [{"id": "q4", "answered": None}] * 2
+    texts = {"id": "q4", "answered": None, "protected": False}
+    assert [g["questions"][3] for g in data["groups"]] == [texts] * 2
     # the same protection in the workbook: back to a hidden group
     sid2 = published(stack, org["c1"])
     for who in ("b1_1", "b1_2", "b2_1", "b3_1"):
@@ -200,6 +201,61 @@ def test_small_group_protection_and_its_workbook(stack, org):
     # without the Accept header: refused, as the 三会一课 export
     r = call(stack, "GET", f"/surveys/{sid2}/results?format=xlsx", org["c1"])
     assert r.status_code == 400
+
+
+OPTIONAL = [
+    {"kind": "single", "text": "总体评价", "options": ["满意", "不满意"]},
+    {"kind": "rating", "text": "给书记打分（选填）", "required": False},
+    {"kind": "single", "text": "敏感问题（选填）", "options": ["是", "否"], "required": False},
+    {"kind": "multiple", "text": "另一选填", "options": ["甲", "乙"], "required": False},
+]
+
+
+def test_question_answered_by_few_shows_only_its_count(stack, org):
+    """Small-group protection per question: in a shown group of 3 where one answered an optional
+    question, that question shows only its count (page and 分组 sheet); the next smallest group
+    hides it too (overall − shown groups would give it away); a question fewer than 3 answered
+    overall shows only its count overall and in every group."""
+    sid = published(stack, org["c1"], questions=OPTIONAL)
+
+    def send(who: str, **answers) -> None:
+        r = call(stack, "POST", f"/surveys/{sid}/answers", org[who], json={"answers": answers})
+        assert r.status_code == 201, r.text
+
+    send("b3_1", q1="o1")
+    send("b3_2", q1="o1")
+    send("b3_3", q1="o1", q2=1, q3="o1", q4=["o1"])  # the only one in 机关 to answer q2–q4
+    for n in range(1, 5):  # 一支 (in 总支 G1: 4 of them, all answer q2 and q3)
+        send(f"b1_{n}", q1="o2", q2=5, q3="o2")
+    for n in range(1, 4):  # 二支 (in G1 too)
+        send(f"b2_{n}", q1="o2", q2=4, q3="o2")
+    data = results(stack, org["c1"], sid)
+    groups = {g["unit"]["id"]: g for g in data["groups"]}
+    assert groups["B3"]["respondents"] == 3 and not groups["B3"]["protected"]
+    b3 = {q["id"]: q for q in groups["B3"]["questions"]}
+    assert b3["q1"]["options"][0]["count"] == 3  # answered by all three: shown
+    for qid in ("q2", "q3"):
+        assert b3[qid] == {"id": qid, "answered": 1, "protected": True}
+    g1 = {q["id"]: q for q in groups["G1"]["questions"]}
+    # 总支 is the only other group: showing its q2 would give 机关's one rating away
+    assert g1["q2"] == {"id": "q2", "answered": 7, "protected": True}
+    assert g1["q1"]["protected"] is False and g1["q1"]["options"][1]["count"] == 7
+    overall = {q["id"]: q for q in data["overall"]}
+    assert overall["q2"]["distribution"] == [1, 0, 0, 3, 4]  # 8 answered: shown
+    assert overall["q4"] == {"id": "q4", "answered": 1, "protected": True}  # 1 answered
+    assert {q["id"]: q for q in groups["G1"]["questions"]}["q4"]["protected"] is True
+    r = call(
+        stack, "GET", f"/surveys/{sid}/results?format=xlsx", org["c1"], headers={"Accept": XLSX}
+    )
+    sheet = load_workbook(io.BytesIO(r.content))["分组"]
+    cells = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(cells) if row[0] == "机关党支部")
+    rows = cells[start : start + 12]
+    assert any(row[0] and row[0].startswith("2. ") for row in rows)
+    after_q2 = next(i for i, row in enumerate(rows) if row[0] and row[0].startswith("2. "))
+    assert list(rows[after_q2][1:3]) == ["作答人数", 1]
+    assert rows[after_q2 + 1][1] == survey_results.HIDDEN_QUESTION
+    assert not any(row[1] and "星" in str(row[1]) for row in rows)
 
 
 def test_branch_survey_has_no_breakdown(stack, org):

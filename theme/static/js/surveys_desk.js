@@ -204,6 +204,11 @@ function tallyBlock(qs, tallies, withTexts) {
       list.append(li);
       return;
     }
+    if (t.protected) {
+      li.append(el('p', 'sv-meta', `${t.answered} 人作答（作答人数过少或为保护其他分组，不显示明细）`));
+      list.append(li);
+      return;
+    }
     li.append(el('p', 'sv-meta', `${t.answered} 人作答${t.average !== null && t.average !== undefined ? ` · 平均 ${t.average} 星` : ''}`));
     if (q.kind === 'text') {
       if (withTexts) {
