@@ -319,8 +319,24 @@ def detail(caller: Caller, survey_id: str) -> dict[str, Any]:
     return view(caller, s, answered=answered)
 
 
-def _org_surveys(org: str, limit: int = 200) -> list[Survey]:
-    return list(Survey.by_org.query(org, scan_index_forward=False, limit=limit))
+# A member's list keeps the ended surveys she answered for this long after their closing time.
+ANSWERED_SHOWN_DAYS = 180
+
+
+def sort_key(unit_path: list[str], created: float, survey_id: str) -> str:
+    """The `by-org` sort key: the unit's path first, so a subtree is one begins_with."""
+    return f"{'/'.join(unit_path)}/#{int(created * 1000):013d}#{survey_id}"
+
+
+def _created(s: Survey) -> str:
+    return s.sort.rsplit("#", 2)[-2] if s.sort else ""
+
+
+def _subtree_surveys(path: tuple[str, ...] | list[str]) -> list[Survey]:
+    """Every survey of the unit's subtree, newest first: one Query (paged to the end)."""
+    prefix = "/".join(path) + "/"
+    found = list(Survey.by_org.query(path[0], Survey.sort.startswith(prefix)))
+    return sorted(found, key=_created, reverse=True)
 
 
 def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
@@ -334,8 +350,7 @@ def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
     now = clock.now()
     rows = [
         summary(s, now) | {"may_manage": access(caller, s) == "manage"}
-        for s in _org_surveys(unit.path[0])
-        if unit_id in (s.unit_path or [])
+        for s in _subtree_surveys(unit.path)
     ]
     return {
         "unit": {"id": unit.unit_id, "name": unit.name},
@@ -344,15 +359,24 @@ def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
     }
 
 
+def _listed_for(path: tuple[str, ...] | list[str], now: float) -> list[Survey]:
+    """The published surveys of the units on her path closing after the cut-off: one Query of
+    the sparse `by-unit` index per unit (paged to the end), drafts never read."""
+    since = now - ANSWERED_SHOWN_DAYS * 86400
+    found: list[Survey] = []
+    for unit_id in path:
+        found += Survey.by_unit.query(unit_id, Survey.closes_at > since)
+    return sorted(found, key=_created, reverse=True)
+
+
 def mine(caller: Caller) -> dict[str, Any]:
     """A member's surveys: those published to a unit on her path, open or upcoming, and the
-    ended ones she answered; each with whether she has answered."""
+    ended ones she answered (closed within ANSWERED_SHOWN_DAYS); each with whether she has
+    answered."""
     if not caller.path:
         return {"surveys": []}
     now = clock.now()
-    found = [
-        s for s in _org_surveys(caller.path[0]) if s.state != "draft" and s.unit_id in caller.path
-    ]
+    found = _listed_for(caller.path, now)
     done: set[str] = set()
     if found:
         keys = [(s.survey_id, caller.member_no) for s in found]
@@ -409,7 +433,7 @@ def create(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[dict[st
         created_by=staff.member_no,
         updated_at=now,
         org=unit.path[0],
-        sort=f"{int(now * 1000):013d}#{sid}",
+        sort=sort_key(list(unit.path), now, sid),
     )
     try:
         s.save(condition=Survey.survey_id.does_not_exist())
@@ -477,6 +501,7 @@ def publish(caller: Caller, staff: Member, survey_id: str) -> dict[str, Any]:
         s.update(
             actions=[
                 Survey.state.set("published"),
+                Survey.listed_unit.set(s.unit_id),
                 Survey.published_at.set(now),
                 Survey.published_by.set(staff.member_no),
                 Survey.updated_at.set(now),

@@ -258,6 +258,36 @@ def test_question_answered_by_few_shows_only_its_count(stack, org):
     assert not any(row[1] and "星" in str(row[1]) for row in rows)
 
 
+def test_old_open_survey_stays_listed_after_many_newer(stack, org):
+    """The lists are queried per unit (member: the sparse by-unit index of the units on her
+    path; desk: the unit's subtree by path prefix), not the organisation's newest 200 filtered
+    afterwards: 250 newer surveys elsewhere (and drafts) hide nothing."""
+    from chalicelib import surveys
+
+    sid = published(stack, org["sec1"], "B1")
+    base = Survey.get(sid)
+    now = time.time()
+    with Survey.batch_write() as batch:
+        for n in range(250):
+            i = f"sv_{n:024x}"
+            unit, path = ("B3", ["C1", "B3"]) if n % 2 else ("B2", ["C1", "G1", "B2"])
+            batch.save(
+                Survey(i, unit_id=unit, unit_name="x", unit_path=path, title=f"t{n}",
+                       questions=base.questions, state="published" if n % 3 else "draft",
+                       listed_unit=unit if n % 3 else None, closes_at=now + 86400,
+                       created_at=now + n, created_by="x", updated_at=now, org="C1",
+                       sort=surveys.sort_key(path, now + 10 + n, i))
+            )  # fmt: skip
+    mine = call(stack, "GET", "/me/surveys", org["b1_1"]).json()["surveys"]
+    assert [s["id"] for s in mine] == [sid]
+    desk = call(stack, "GET", "/units/B1/surveys", org["sec1"]).json()["surveys"]
+    assert [s["id"] for s in desk] == [sid]
+    desk = call(stack, "GET", "/units/C1/surveys", org["c1"]).json()["surveys"]
+    assert len(desk) == 251 and desk[-1]["id"] == sid  # the whole subtree, newest first
+    desk = call(stack, "GET", "/units/G1/surveys", org["g1"]).json()["surveys"]
+    assert len(desk) == 126 and sid in [s["id"] for s in desk]
+
+
 def test_branch_survey_has_no_breakdown(stack, org):
     sid = published(stack, org["sec1"], "B1")
     for n in range(1, 4):
