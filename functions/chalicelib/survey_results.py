@@ -14,12 +14,12 @@ together hold fewer than `MIN_GROUP` respondents hide the next smallest shown gr
 (secondary suppression), until the hidden ones hold at least `MIN_GROUP` or all are hidden.
 
 Per question too: a question fewer than `MIN_GROUP` answered (an optional one) shows only how
-many answered it — overall, and in every group — and in a shown group a question fewer than
-`MIN_GROUP` of its members answered shows only that count, with the same secondary suppression
-per question (the next smallest shown groups hide that question until its hidden answerers
-number at least `MIN_GROUP`). Option counts and star counts of 1 or 2 within a question that at
-least `MIN_GROUP` answered are shown, as any survey tool shows them: they say how many chose it,
-not who.
+many answered it overall and nothing in any group; in a shown group a question fewer than
+`MIN_GROUP` of its members answered shows nothing (not even that count), with the same
+secondary suppression per question (the next smallest shown groups hide that question until
+its hidden answerers number at least `MIN_GROUP`). Option counts and star counts of 1 or 2
+within a question that at least `MIN_GROUP` answered are shown, as any survey tool shows them:
+they say how many chose it, not who.
 
 Reading results is one Query of the survey's answer partition (no Scan); the workbook is made
 from the same protected figures, so it can show nothing the page does not.
@@ -59,8 +59,8 @@ def tally(
 ) -> list[dict]:
     """Per question: how many answered it; option counts; rating average and distribution;
     the text answers, sorted, overall only (`texts`); a group says nothing of its texts.
-    A question in `hide` (fewer than MIN_GROUP answered it, or suppressed with them) shows only
-    how many answered it, marked `protected`."""
+    A question in `hide` (fewer than MIN_GROUP answered it, or suppressed with them) is marked
+    `protected`: overall it shows only how many answered it, in a group nothing."""
     out = []
     for q in qs:
         values = [r[q["id"]] for r in rows if q["id"] in r]
@@ -70,6 +70,8 @@ def tally(
             item["answered"] = None
         elif q["id"] in hide:
             item["protected"] = True
+            if not texts:  # in a group not even how many: a count of 1 or 2 points at people
+                item["answered"] = None
         elif q["kind"] in ("single", "multiple"):
             picks = Counter(
                 v for value in values for v in ([value] if isinstance(value, str) else value)
@@ -194,13 +196,15 @@ def _question_rows(qs: list[dict[str, Any]], tallied: list[dict[str, Any]]) -> l
     rows: list[list[Any]] = []
     for n, (q, t) in enumerate(zip(qs, tallied, strict=True), start=1):
         head = f"{n}. {q['text']}（{surveys.KINDS[q['kind']]}）"
+        if t.get("protected"):
+            if t["answered"] is not None:
+                rows.append([head, "作答人数", t["answered"]])
+            rows.append([head if t["answered"] is None else "", HIDDEN_QUESTION, ""])
+            continue
         if t["answered"] is None:
             rows.append([head, "简答题只在汇总中列出", ""])
             continue
         rows.append([head, "作答人数", t["answered"]])
-        if t.get("protected"):
-            rows.append(["", HIDDEN_QUESTION, ""])
-            continue
         for o in t.get("options", []):
             rows.append(["", o["text"], o["count"]])
         if "distribution" in t:
