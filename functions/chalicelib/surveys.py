@@ -10,10 +10,12 @@ time passing). Staff who manage the unit (`scope.require_unit(..., "manage")`) c
 publish and close; staff who read it see the results (`survey_results.py`). Every refused input
 gets a Chinese message naming the question ("第3题：选项不能重复") and nothing is written.
 
-Answering once: the answer is ONE put of (survey, member number) conditioned on the key not
-existing, so a parallel or retried submit counts once and the other gets 409 "已提交过". It is
-validated against the frozen questions. Only members of the unit's subtree, only while open. An
-answer put in the milliseconds a close runs is counted: it read the survey open.
+Answering once: the answer is ONE TransactWriteItems — a ConditionCheck that the survey is still
+published with its closing time ahead, and the put of (survey, member number) conditioned on the
+key not existing — so a parallel or retried submit counts once (the other gets 409 "已提交过")
+and a submit that lands after 结束收集 or the closing time is refused (409 "已结束"), whatever
+the (eventually consistent) read of the survey said. It is validated against the frozen
+questions. Only members of the unit's subtree, only while open.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from . import clock, registry, scope
 from .errors import BadRequestError, ConflictError, NotFoundError
 from .identifiers import is_client_key
 from .models import Member
-from .models.base import condition_failed
+from .models.base import Transaction, TransactionCancelled, condition_failed
 from .models.surveys import Survey, SurveyAnswer
 from .scope import Caller
 
@@ -63,11 +65,26 @@ _QUESTION_KEYS = {"kind", "text", "options", "required", "min", "max"}
 # --- text checks ------------------------------------------------------------------------------
 
 
+# The one format character kept: the zero-width joiner inside emoji sequences (👨‍👩‍👧).
+_JOINER = "\u200d"
+
+
 def _has_control(text: str, allow_newline: bool) -> bool:
-    """Control characters (Unicode Cc) are refused; emoji and their joiners (Cf) are allowed."""
-    return any(
-        unicodedata.category(ch) == "Cc" and not (allow_newline and ch == "\n") for ch in text
-    )
+    """Control characters (Cc), lone surrogates (Cs) and format characters (Cf: zero-width
+    spaces, BOMs, bidi overrides such as U+202E that reverse how the text reads) are refused;
+    only the emoji joiner is allowed."""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and not (allow_newline and ch == "\n"):
+            return True
+        if cat == "Cs" or (cat == "Cf" and ch != _JOINER):
+            return True
+    return False
+
+
+def _blank(text: str) -> bool:
+    """Only separators and other invisible characters (Z*, C*): empty to the reader."""
+    return all(unicodedata.category(ch)[0] in "ZC" for ch in text)
 
 
 def clean_text(
@@ -84,7 +101,11 @@ def clean_text(
     if len(text) > limit:
         raise BadRequestError(f"{label}过长（最多 {limit} 字，现有 {len(text)} 字）")
     if _has_control(text, newline):
-        raise BadRequestError(f"{label}含有不可见的控制字符，请删除后再提交")
+        raise BadRequestError(
+            f"{label}含有不可见的控制字符（如零宽字符、文字方向控制符），请删除后再提交"
+        )
+    if text and _blank(text):
+        raise BadRequestError(f"{label}不能只有空白或不可见字符")
     return text
 
 
@@ -120,7 +141,9 @@ def _question(index: int, raw: Any) -> dict[str, Any]:
     if not isinstance(options, list) or not OPTIONS_MIN <= len(options) <= OPTIONS_MAX:
         raise BadRequestError(f"{at}选项（options）须为 {OPTIONS_MIN} 到 {OPTIONS_MAX} 个")
     texts = [clean_text(o, f"{at}第{n}个选项", OPTION_MAX) for n, o in enumerate(options, start=1)]
-    if len(set(texts)) != len(texts):
+    # "Ａ" and "A", "１" and "1" read the same: compared after NFKC (and case-folded).
+    seen = [unicodedata.normalize("NFKC", t).casefold() for t in texts]
+    if len(set(seen)) != len(seen):
         raise BadRequestError(f"{at}选项不能重复")
     q["options"] = [{"id": f"o{n}", "text": t} for n, t in enumerate(texts, start=1)]
     if kind == "single":
@@ -276,9 +299,9 @@ def view(caller: Caller, s: Survey, *, answered: bool | None = None) -> dict[str
     return out
 
 
-def _answered(survey_id: str, member_no: str) -> bool:
+def _answered(survey_id: str, member_no: str, *, consistent: bool = False) -> bool:
     try:
-        SurveyAnswer.get(survey_id, member_no, attributes_to_get=["at"])
+        SurveyAnswer.get(survey_id, member_no, attributes_to_get=["at"], consistent_read=consistent)
     except SurveyAnswer.DoesNotExist:
         return False
     return True
@@ -296,8 +319,24 @@ def detail(caller: Caller, survey_id: str) -> dict[str, Any]:
     return view(caller, s, answered=answered)
 
 
-def _org_surveys(org: str, limit: int = 200) -> list[Survey]:
-    return list(Survey.by_org.query(org, scan_index_forward=False, limit=limit))
+# A member's list keeps the ended surveys she answered for this long after their closing time.
+ANSWERED_SHOWN_DAYS = 180
+
+
+def sort_key(unit_path: list[str], created: float, survey_id: str) -> str:
+    """The `by-org` sort key: the unit's path first, so a subtree is one begins_with."""
+    return f"{'/'.join(unit_path)}/#{int(created * 1000):013d}#{survey_id}"
+
+
+def _created(s: Survey) -> str:
+    return s.sort.rsplit("#", 2)[-2] if s.sort else ""
+
+
+def _subtree_surveys(path: tuple[str, ...] | list[str]) -> list[Survey]:
+    """Every survey of the unit's subtree, newest first: one Query (paged to the end)."""
+    prefix = "/".join(path) + "/"
+    found = list(Survey.by_org.query(path[0], Survey.sort.startswith(prefix)))
+    return sorted(found, key=_created, reverse=True)
 
 
 def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
@@ -311,8 +350,7 @@ def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
     now = clock.now()
     rows = [
         summary(s, now) | {"may_manage": access(caller, s) == "manage"}
-        for s in _org_surveys(unit.path[0])
-        if unit_id in (s.unit_path or [])
+        for s in _subtree_surveys(unit.path)
     ]
     return {
         "unit": {"id": unit.unit_id, "name": unit.name},
@@ -321,15 +359,24 @@ def unit_list(caller: Caller, unit_id: str) -> dict[str, Any]:
     }
 
 
+def _listed_for(path: tuple[str, ...] | list[str], now: float) -> list[Survey]:
+    """The published surveys of the units on her path closing after the cut-off: one Query of
+    the sparse `by-unit` index per unit (paged to the end), drafts never read."""
+    since = now - ANSWERED_SHOWN_DAYS * 86400
+    found: list[Survey] = []
+    for unit_id in path:
+        found += Survey.by_unit.query(unit_id, Survey.closes_at > since)
+    return sorted(found, key=_created, reverse=True)
+
+
 def mine(caller: Caller) -> dict[str, Any]:
     """A member's surveys: those published to a unit on her path, open or upcoming, and the
-    ended ones she answered; each with whether she has answered."""
+    ended ones she answered (closed within ANSWERED_SHOWN_DAYS); each with whether she has
+    answered."""
     if not caller.path:
         return {"surveys": []}
     now = clock.now()
-    found = [
-        s for s in _org_surveys(caller.path[0]) if s.state != "draft" and s.unit_id in caller.path
-    ]
+    found = _listed_for(caller.path, now)
     done: set[str] = set()
     if found:
         keys = [(s.survey_id, caller.member_no) for s in found]
@@ -386,7 +433,7 @@ def create(caller: Caller, staff: Member, body: dict[str, Any]) -> tuple[dict[st
         created_by=staff.member_no,
         updated_at=now,
         org=unit.path[0],
-        sort=f"{int(now * 1000):013d}#{sid}",
+        sort=sort_key(list(unit.path), now, sid),
     )
     try:
         s.save(condition=Survey.survey_id.does_not_exist())
@@ -454,6 +501,7 @@ def publish(caller: Caller, staff: Member, survey_id: str) -> dict[str, Any]:
         s.update(
             actions=[
                 Survey.state.set("published"),
+                Survey.listed_unit.set(s.unit_id),
                 Survey.published_at.set(now),
                 Survey.published_by.set(staff.member_no),
                 Survey.updated_at.set(now),
@@ -551,7 +599,8 @@ def group_of(caller: Caller, s: Survey) -> str | None:
 
 
 def answer(caller: Caller, survey_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Her answer, once: one conditional put; a second submit (parallel or retried) → 409."""
+    """Her answer, once: one transaction (the survey still open + the put if new); a second
+    submit (parallel or retried) or one after the close → 409."""
     s = load(survey_id)
     if s.state == "draft" or not respondent(caller, s):
         raise NotFoundError(NOT_FOUND)
@@ -561,17 +610,31 @@ def answer(caller: Caller, survey_id: str, body: dict[str, Any]) -> dict[str, An
     if p == "ended":
         raise ConflictError("问卷已结束，不能再提交")
     values = check_answers(questions(s), body.get("answers"))
+    now = clock.now()
     row = SurveyAnswer(
         s.survey_id,
         caller.member_no,
         group=group_of(caller, s),
         answers=json.dumps(values, ensure_ascii=False),
-        at=clock.now(),
+        at=now,
     )
     try:
-        row.save(condition=SurveyAnswer.member_no.does_not_exist())
-    except PutError as exc:
-        if not condition_failed(exc):
-            raise
-        raise ConflictError(ALREADY) from None
+        with Transaction() as tx:
+            # The survey must still be open when the answer is written, not only when read.
+            tx.check(
+                "survey",
+                Survey,
+                s.survey_id,
+                condition=(Survey.state == "published") & (Survey.closes_at > now),
+            )
+            tx.save("answer", row, condition=SurveyAnswer.member_no.does_not_exist())
+    except TransactionCancelled as exc:
+        if exc.failed("answer"):
+            raise ConflictError(ALREADY) from None
+        if exc.failed("survey"):
+            raise ConflictError("问卷已结束，不能再提交") from None
+        # A parallel transaction on the same items (her own double submit, or a close).
+        if _answered(s.survey_id, caller.member_no, consistent=True):
+            raise ConflictError(ALREADY) from None
+        raise ConflictError("提交的人较多，请稍后重试") from None
     return {"id": s.survey_id, "answered": True, "message": "已提交，感谢您的参与！"}

@@ -169,7 +169,8 @@ def test_small_group_protection_and_its_workbook(stack, org):
     assert [o["count"] for o in groups["机关党支部"]["questions"][0]["options"]] == [0, 0, 3]
     assert all("texts" not in q for g in data["groups"] for q in g["questions"])
     # not even how many in a group wrote a text: that would place the texts in their groups
-    assert [g["questions"][3] for g in data["groups"]] == [{"id": "q4", "answered": None}] * 2
+    texts = {"id": "q4", "answered": None, "protected": False}
+    assert [g["questions"][3] for g in data["groups"]] == [texts] * 2
     # the same protection in the workbook: back to a hidden group
     sid2 = published(stack, org["c1"])
     for who in ("b1_1", "b1_2", "b2_1", "b3_1"):
@@ -200,6 +201,91 @@ def test_small_group_protection_and_its_workbook(stack, org):
     # without the Accept header: refused, as the 三会一课 export
     r = call(stack, "GET", f"/surveys/{sid2}/results?format=xlsx", org["c1"])
     assert r.status_code == 400
+
+
+OPTIONAL = [
+    {"kind": "single", "text": "总体评价", "options": ["满意", "不满意"]},
+    {"kind": "rating", "text": "给书记打分（选填）", "required": False},
+    {"kind": "single", "text": "敏感问题（选填）", "options": ["是", "否"], "required": False},
+    {"kind": "multiple", "text": "另一选填", "options": ["甲", "乙"], "required": False},
+]
+
+
+def test_question_answered_by_few_shows_only_its_count(stack, org):
+    """Small-group protection per question: in a shown group of 3 where one answered an optional
+    question, that question shows only its count (page and 分组 sheet); the next smallest group
+    hides it too (overall − shown groups would give it away); a question fewer than 3 answered
+    overall shows only its count overall and in every group."""
+    sid = published(stack, org["c1"], questions=OPTIONAL)
+
+    def send(who: str, **answers) -> None:
+        r = call(stack, "POST", f"/surveys/{sid}/answers", org[who], json={"answers": answers})
+        assert r.status_code == 201, r.text
+
+    send("b3_1", q1="o1")
+    send("b3_2", q1="o1")
+    send("b3_3", q1="o1", q2=1, q3="o1", q4=["o1"])  # the only one in 机关 to answer q2–q4
+    for n in range(1, 5):  # 一支 (in 总支 G1: 4 of them, all answer q2 and q3)
+        send(f"b1_{n}", q1="o2", q2=5, q3="o2")
+    for n in range(1, 4):  # 二支 (in G1 too)
+        send(f"b2_{n}", q1="o2", q2=4, q3="o2")
+    data = results(stack, org["c1"], sid)
+    groups = {g["unit"]["id"]: g for g in data["groups"]}
+    assert groups["B3"]["respondents"] == 3 and not groups["B3"]["protected"]
+    b3 = {q["id"]: q for q in groups["B3"]["questions"]}
+    assert b3["q1"]["options"][0]["count"] == 3  # answered by all three: shown
+    for qid in ("q2", "q3"):
+        assert b3[qid] == {"id": qid, "answered": None, "protected": True}
+    g1 = {q["id"]: q for q in groups["G1"]["questions"]}
+    # 总支 is the only other group: showing its q2 would give 机关's one rating away
+    assert g1["q2"] == {"id": "q2", "answered": None, "protected": True}
+    assert g1["q1"]["protected"] is False and g1["q1"]["options"][1]["count"] == 7
+    overall = {q["id"]: q for q in data["overall"]}
+    assert overall["q2"]["distribution"] == [1, 0, 0, 3, 4]  # 8 answered: shown
+    assert overall["q4"] == {"id": "q4", "answered": 1, "protected": True}  # 1 answered
+    assert {q["id"]: q for q in groups["G1"]["questions"]}["q4"]["protected"] is True
+    r = call(
+        stack, "GET", f"/surveys/{sid}/results?format=xlsx", org["c1"], headers={"Accept": XLSX}
+    )
+    sheet = load_workbook(io.BytesIO(r.content))["分组"]
+    cells = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(cells) if row[0] == "机关党支部")
+    rows = cells[start : start + 12]
+    assert any(row[0] and row[0].startswith("2. ") for row in rows)
+    after_q2 = next(i for i, row in enumerate(rows) if row[0] and row[0].startswith("2. "))
+    assert rows[after_q2][1] == survey_results.HIDDEN_QUESTION
+    assert not any(row[1] == "作答人数" and row[2] == 1 for row in rows)
+    assert not any(row[1] and "星" in str(row[1]) for row in rows)
+
+
+def test_old_open_survey_stays_listed_after_many_newer(stack, org):
+    """The lists are queried per unit (member: the sparse by-unit index of the units on her
+    path; desk: the unit's subtree by path prefix), not the organisation's newest 200 filtered
+    afterwards: 250 newer surveys elsewhere (and drafts) hide nothing."""
+    from chalicelib import surveys
+
+    sid = published(stack, org["sec1"], "B1")
+    base = Survey.get(sid)
+    now = time.time()
+    with Survey.batch_write() as batch:
+        for n in range(250):
+            i = f"sv_{n:024x}"
+            unit, path = ("B3", ["C1", "B3"]) if n % 2 else ("B2", ["C1", "G1", "B2"])
+            batch.save(
+                Survey(i, unit_id=unit, unit_name="x", unit_path=path, title=f"t{n}",
+                       questions=base.questions, state="published" if n % 3 else "draft",
+                       listed_unit=unit if n % 3 else None, closes_at=now + 86400,
+                       created_at=now + n, created_by="x", updated_at=now, org="C1",
+                       sort=surveys.sort_key(path, now + 10 + n, i))
+            )  # fmt: skip
+    mine = call(stack, "GET", "/me/surveys", org["b1_1"]).json()["surveys"]
+    assert [s["id"] for s in mine] == [sid]
+    desk = call(stack, "GET", "/units/B1/surveys", org["sec1"]).json()["surveys"]
+    assert [s["id"] for s in desk] == [sid]
+    desk = call(stack, "GET", "/units/C1/surveys", org["c1"]).json()["surveys"]
+    assert len(desk) == 251 and desk[-1]["id"] == sid  # the whole subtree, newest first
+    desk = call(stack, "GET", "/units/G1/surveys", org["g1"]).json()["surveys"]
+    assert len(desk) == 126 and sid in [s["id"] for s in desk]
 
 
 def test_branch_survey_has_no_breakdown(stack, org):
@@ -252,6 +338,27 @@ def test_transitions_refused(stack, org):
     r = answer(stack, org["b1_2"], sid)
     assert r.status_code == 409 and "已结束" in r.json()["Message"]
     assert SurveyAnswer.count(sid, consistent_read=True) == 1
+
+
+def test_answer_after_the_close_refused_even_from_a_stale_read(stack, org, monkeypatch):
+    """The answer's write checks the survey itself (ConditionCheck in the transaction): a read
+    that still saw it open — eventual consistency, or a close landing between read and put —
+    does not get an answer counted after 结束收集 or after the closing time. (Called in-process:
+    the served API runs in its own process, where a stale read cannot be arranged.)"""
+    from chalicelib import registry, surveys
+    from chalicelib.errors import ConflictError
+
+    closed = published(stack, org["sec1"], "B1")
+    passed = published(stack, org["sec1"], "B1")
+    stale = {sid: Survey.get(sid, consistent_read=True) for sid in (closed, passed)}
+    assert call(stack, "POST", f"/surveys/{closed}/close", org["sec1"]).status_code == 200
+    Survey(passed).update(actions=[Survey.closes_at.set(time.time() - 1)])
+    monkeypatch.setattr(surveys, "load", lambda survey_id, consistent=False: stale[survey_id])
+    body = {"answers": {"q1": "o1", "q2": ["o1"], "q3": 4}}
+    for sid in (closed, passed):
+        with pytest.raises(ConflictError, match="已结束"):
+            surveys.answer(registry.caller_for(org["b1_1"]), sid, body)
+        assert SurveyAnswer.count(sid, consistent_read=True) == 0
 
 
 def test_create_scope_and_retry(stack, org):
@@ -312,6 +419,15 @@ def test_create_scope_and_retry(stack, org):
         ({"closes_at": later(400)}, "最长 366 天"),
         ({"questions": "单选"}, "题目（questions） 须为数组"),
         ({"extra": 1}, "不支持的字段"),
+        # invisible-only, bidi overrides and look-alike options (review 16)
+        ({"title": "\u200b\u200b"}, "标题（title）含有不可见的控制字符"),
+        ({"title": "\u200d\u3000\u200d"}, "标题（title）不能只有空白或不可见字符"),
+        ({"title": "学习\u202e调查"}, "文字方向控制符"),
+        ({"intro": "\ufeff"}, "说明（intro）含有不可见的控制字符"),
+        ({"questions": [{**QUESTIONS[0], "text": "评价\u2066"}]}, "第1题：题目含有不可见"),
+        ({"questions": [{**QUESTIONS[0], "options": ["\u200b", "好"]}]}, "第1题：第1个选项含有"),
+        ({"questions": [{**QUESTIONS[0], "options": ["Ａ", "A"]}]}, "第1题：选项不能重复"),
+        ({"questions": [{**QUESTIONS[0], "options": ["１号", "1号"]}]}, "第1题：选项不能重复"),
     ],
 )
 def test_bad_questionnaires_refused(stack, org, change, message):
@@ -344,6 +460,9 @@ def test_emoji_allowed_in_questionnaire(stack, org):
         ({"q4": "字" * 201}, "第4题：回答过长"),
         ({"q4": "好\u0000"}, "第4题：回答含有不可见的控制字符"),
         ({"q4": 5}, "第4题：回答须为文字"),
+        ({"q4": "\u200b\u200b"}, "第4题：回答含有不可见的控制字符"),
+        ({"q4": "\u200d"}, "第4题：回答不能只有空白或不可见字符"),
+        ({"q4": "同意\u202e见意"}, "第4题：回答含有不可见的控制字符（如零宽字符、文字方向控制符）"),
         ({"q9": "o1"}, "问卷里没有的题目：q9"),
     ],
 )

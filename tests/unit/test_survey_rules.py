@@ -83,9 +83,13 @@ def test_tally_counts_average_and_texts():
     assert [o["count"] for o in q1["options"]] == [2, 0, 1]
     assert [o["count"] for o in q2["options"]] == [1, 3, 0]
     assert q3["distribution"] == [0, 0, 0, 2, 1] and q3["average"] == 4.33
-    assert q4 == {"id": "q4", "answered": 2, "texts": sorted(["乙", "甲"])}
+    assert q4 == {"id": "q4", "answered": 2, "protected": False, "texts": sorted(["乙", "甲"])}
     # in a group not even how many wrote a text: that would place the texts in groups
-    assert survey_results.tally(QS, rows, texts=False)[3] == {"id": "q4", "answered": None}
+    assert survey_results.tally(QS, rows, texts=False)[3] == {
+        "id": "q4",
+        "answered": None,
+        "protected": False,
+    }
 
 
 def test_phase_at_its_boundaries(monkeypatch):
@@ -119,3 +123,18 @@ def test_times_refuse_the_past_with_a_frozen_clock(monkeypatch):
         surveys._times({"opens_at": "2027-03-01 08:59", "closes_at": "2027-03-02 09:00"})
     with pytest.raises(BadRequestError, match="截止时间须晚于现在"):
         surveys._times({"closes_at": "2027-03-01 09:00"})
+
+
+def test_question_suppression_per_group():
+    """A question fewer than MIN_GROUP answered in a group is hidden there, and the next
+    smallest shown group hides it too; a question hidden overall is hidden in every group."""
+    qs = [{"id": "q1", "kind": "rating"}, {"id": "q2", "kind": "rating"}]
+    by_group = {
+        "A": [{"q1": 1, "q2": 2}, {"q1": 2}, {"q1": 3}],
+        "B": [{"q1": 4, "q2": 5}] * 4,
+        "C": [{"q1": 5, "q2": 5}] * 5,
+    }
+    hide = survey_results._question_suppression(qs, by_group, set(), set())
+    assert hide == {"A": {"q2"}, "B": {"q2"}, "C": set()}
+    hide = survey_results._question_suppression(qs, by_group, set(), {"q1"})
+    assert hide == {"A": {"q1", "q2"}, "B": {"q1", "q2"}, "C": {"q1"}}

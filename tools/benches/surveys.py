@@ -1,5 +1,6 @@
 """问卷: read and write units through the real routes — a 10-question survey composed and
-published, one member's answer (one conditional put), her list
+published, one member's answer (one transaction: the survey's ConditionCheck + the conditional
+put; the row keeps its name, tools/cost_estimate.py prices it by that name), her list
 of surveys, and the results (JSON and XLSX) at `RESPONDENTS` answers: one Query of the survey's
 answer partition, no tally item (so parallel answers never contend on one item)."""
 

@@ -1,9 +1,14 @@
 """问卷: questionnaires staff publish to a unit, and the members' answers.
 
-- `Survey`: one questionnaire (its questions as one JSON text, frozen once published). Index
-  `by-org`: the organisation's surveys (partition: the root unit of the survey's unit), newest
-  first, projecting only the summary fields — a member's list of open surveys and a unit's list
-  read that one small partition, never the questions (surveys are a few per unit a year).
+- `Survey`: one questionnaire (its questions as one JSON text, frozen once published). Both
+  indexes project only the summary fields, never the questions:
+  - `by-org`: the organisation's surveys (partition: the root unit), sort key the survey unit's
+    path then the creation time ("C1/G1/B1/#<ms>#<id>"), so a unit's desk list is ONE Query
+    `begins_with("C1/G1/")` of exactly its subtree's surveys, paged to the end — never the whole
+    organisation's newest N filtered afterwards (that lost old open surveys).
+  - `by-unit` (sparse: `listed_unit` is set when a survey is published): a unit's published
+    surveys by closing time; a member's list queries each unit on her path for the surveys
+    closing after a cut-off (open, upcoming, recently ended), drafts never read.
 - `SurveyAnswer`: one member's answer to one survey, key (survey, member number). The put is
   conditioned on the key not existing: a parallel or retried submit counts once. All answers of
   a survey are one partition, so the results are one Query (no Scan, no hot tally item). The
@@ -27,7 +32,18 @@ class SurveyOrgIndex(GlobalSecondaryIndex["Survey"]):
         )
 
     org = UnicodeAttribute(hash_key=True)  # root unit id
-    sort = UnicodeAttribute(range_key=True)  # "<created_at ms, 13 digits>#<survey id>"
+    sort = UnicodeAttribute(range_key=True)  # "<unit path joined by />/#<created ms>#<id>"
+
+
+class SurveyUnitIndex(GlobalSecondaryIndex["Survey"]):
+    class Meta:
+        index_name = "by-unit"
+        projection = IncludeProjection(
+            ["unit_id", "unit_name", "unit_path", "title", "state", "opens_at", "sort"]
+        )
+
+    listed_unit = UnicodeAttribute(hash_key=True)  # the survey's unit, once published
+    closes_at = NumberAttribute(range_key=True)
 
 
 class Survey(Model):
@@ -54,7 +70,9 @@ class Survey(Model):
     closed_by = UnicodeAttribute(null=True)
     org = UnicodeAttribute()
     sort = UnicodeAttribute()
+    listed_unit = UnicodeAttribute(null=True)  # set at publish: the sparse `by-unit` index
     by_org = SurveyOrgIndex()
+    by_unit = SurveyUnitIndex()
 
 
 class SurveyAnswer(Model):

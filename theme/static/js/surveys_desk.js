@@ -199,6 +199,12 @@ function tallyBlock(qs, tallies, withTexts) {
     const t = tallies[i];
     const li = el('li', 'sv-r');
     li.append(el('h3', 'sv-r-title', `${i + 1}. ${q.text}`));
+    if (t.protected) {
+      const count = t.answered === null ? '' : `${t.answered} 人作答`;
+      li.append(el('p', 'sv-meta', `${count}（作答人数过少或为保护其他分组，不显示明细）`));
+      list.append(li);
+      return;
+    }
     if (t.answered === null) {
       li.append(el('p', 'sv-meta', '简答题只在汇总中列出'));
       list.append(li);
