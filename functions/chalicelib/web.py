@@ -263,6 +263,23 @@ def _constant(_name: str) -> _BadNumber:
     return BAD_NUMBER
 
 
+class _DuplicateKey(Exception):  # noqa: N818 - a state of the body, raised out of json.loads
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: {"q1": "a", "q1": "b"} is refused, where Python's json
+    would keep the last silently (a validator and a later reader could then disagree)."""
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            raise _DuplicateKey(name)
+        out[name] = value
+    return out
+
+
 def _holds_bad_number(value: Any) -> bool:
     if value is BAD_NUMBER:
         return True
@@ -280,9 +297,17 @@ def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> d
     if not raw.strip():
         raise BadRequestError("请求内容不能为空")
     try:
-        data = json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        data = json.loads(
+            raw,
+            parse_constant=_constant,
+            parse_float=_float,
+            parse_int=_int,
+            object_pairs_hook=_object,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequestError("请求内容不是有效的 JSON") from None
+    except _DuplicateKey as dup:
+        raise BadRequestError(f"字段重复：{_label(dup.name)}") from None
     except RecursionError:  # 16 KB of "[" is valid JSON that no request of ours needs
         raise BadRequestError("请求内容嵌套过深") from None
     if not isinstance(data, dict):

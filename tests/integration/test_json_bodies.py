@@ -37,3 +37,19 @@ def test_a_number_json_cannot_hold_is_a_chinese_400(stack, number: str) -> None:
     assert reply.status_code == 400, reply.text
     assert reply.json()["Message"] == "数额（amount）：数字无效或过大"
     assert list(RedEnergyMovement.scan()) == []
+
+
+def test_a_key_given_twice_is_a_chinese_400(stack) -> None:
+    """{"amount": 1, "amount": 999}: Python's json keeps the last silently; refused instead."""
+    make_tree()
+    member = make_member("81000002", "B1", name="王芳")
+    body = '{"project_id": "B1.p-x", "amount": 1, "request_key": "k-1234567890", "amount": 999}'
+    reply = requests.post(
+        f"{stack.url}/api/red-energy/donations",
+        data=body.encode(),
+        headers={**bearer(member), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["Message"] == "字段重复：数额（amount）"
+    assert list(RedEnergyMovement.scan()) == []
