@@ -35,7 +35,8 @@ def overview(member: Member) -> Response:
     {
         "item_id": _ID,
         "quantity": Field(int, required=False),
-        "cost": Field(int, required=False),  # per piece, as her page showed it
+        # per piece, as her page showed it: required, checked by red_energy.redeem (its words)
+        "cost": Field(int, required=False),
         "request_key": _KEY,
     },
 )

@@ -45,6 +45,11 @@ NOT_FOUND = {
 }
 ORDER_NOT_FOUND = "订单不存在，或不在您的管理范围内"
 UNIT_NOT_FOUND = "组织不存在，或不在您的管理范围内"
+# For a unit she may know of (it is on her own path, or her role reads it): no secret to keep.
+NO_RIGHT = {
+    "read": "您没有查看该组织红能量管理台的权限",
+    "manage": "您没有管理该组织红能量的权限（需支部书记等管理人员办理）",
+}
 ORDER_STATES = {"pending": "待发放", "done": "已发放", "cancelled": "已取消"}
 
 
@@ -65,10 +70,25 @@ def text(value: Any, label: str, max_chars: int, *, required: bool = True) -> st
         return None
     if len(out) > max_chars:
         raise BadRequestError(f"{label}过长（最多 {max_chars} 字）")
-    for ch in out:
-        if ord(ch) > 0xFFFF or unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "So"}:
-            raise BadRequestError(f"{label}含有表情符号或无效字符，请只用文字和标点")
+    if any(_refused(ch) for ch in out):
+        raise BadRequestError(f"{label}含有表情符号或无效字符，请只用文字和标点")
     return out
+
+
+def _refused(ch: str) -> bool:
+    """Emoji (the rule of `volunteering._is_emoji`: symbols, unassigned and private-use code
+    points beyond the BMP; the BMP's pictograph blocks U+2190–U+2BFF; joiners, variation
+    selectors, keycaps), control and format characters (bidi overrides, zero-width ones), lone
+    surrogates, and the BMP's unassigned and private-use points. Rare ideographs beyond the
+    BMP (「𠮷」, Lo) and symbols such as ℃ pass."""
+    if ch in "\u200d\ufe0f\u20e3":
+        return True
+    category, code = unicodedata.category(ch), ord(ch)
+    if category in {"Cc", "Cf", "Cs"}:
+        return True
+    if code > 0xFFFF:
+        return category in {"So", "Sk", "Cn", "Co"}
+    return category in {"Cn", "Co"} or (category == "So" and 0x2190 <= code <= 0x2BFF)
 
 
 def whole(value: Any, label: str, low: int, high: int) -> int:
@@ -192,19 +212,29 @@ def member_catalogue(caller: Caller) -> dict[str, list[dict[str, Any]]]:
 # --- staff ------------------------------------------------------------------------------------
 
 
-def managed_unit(caller: Caller, unit_id: Any, need: scope.Access = "manage") -> OrgUnit:
+def managed_unit(
+    caller: Caller,
+    unit_id: Any,
+    need: scope.Access = "manage",
+    *,
+    not_found: str = UNIT_NOT_FOUND,
+    path_known: bool = True,
+) -> OrgUnit:
+    """The unit, if the caller's roles give `need` over it. A unit unknown or out of her sight
+    answers `not_found` (the words of an unknown id of whatever was asked for, so nobody learns
+    which ids exist); one she can see — her role reads it, or (`path_known`) it is on her own
+    path — answers that she lacks the right."""
     unit = None
     if is_unit_id(unit_id):
         try:
             unit = OrgUnit.get(unit_id)
         except OrgUnit.DoesNotExist:
             unit = None
-    if (
-        unit is None
-        or scope.unit_access(caller, unit.path) in ("none",)
-        or (need == "manage" and scope.unit_access(caller, unit.path) != "manage")
-    ):
-        raise ForbiddenError(UNIT_NOT_FOUND)
+    access = "none" if unit is None else scope.unit_access(caller, unit.path)
+    if unit is None or (access == "none" and not (path_known and unit.unit_id in caller.path)):
+        raise ForbiddenError(not_found)
+    if access == "none" or (need == "manage" and access != "manage"):
+        raise ForbiddenError(NO_RIGHT[need])
     return unit
 
 
@@ -256,7 +286,8 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
     by so many pieces, applied atomically whatever redemptions run meanwhile, never below
     zero); a project's target (not below what is raised) and deadline."""
     o = load_offer(value, kind, consistent=True)
-    managed_unit(caller, o.unit_id)
+    # A plain member cannot see a unit's inactive offers: only her role's sight tells.
+    managed_unit(caller, o.unit_id, not_found=NOT_FOUND[kind], path_known=False)
     actions = [RedEnergyOffer.updated_at.set(clock.now())]
     condition = RedEnergyOffer.offer_key.exists()
     if "title" in body:
@@ -342,10 +373,7 @@ def load_order(caller: Caller, order_id: Any) -> RedEnergyOrder:
         o = RedEnergyOrder.get(order_id, consistent_read=True)
     except RedEnergyOrder.DoesNotExist:
         raise ForbiddenError(ORDER_NOT_FOUND) from None
-    try:
-        managed_unit(caller, o.unit_id)
-    except ForbiddenError:
-        raise ForbiddenError(ORDER_NOT_FOUND) from None
+    managed_unit(caller, o.unit_id, not_found=ORDER_NOT_FOUND, path_known=False)
     return o
 
 
