@@ -239,8 +239,9 @@ def managed_unit(
 
 
 def desk_units(caller: Caller) -> list[dict[str, str]]:
-    """The units whose catalogue the caller maintains: those her roles manage."""
-    ids = [u for u, grant in scope.grants(caller).items() if grant == "manage"]
+    """The units whose desk the caller opens: those her roles manage, and those they read (a
+    支部委员 sees her branch's desk, without its buttons: `unit_desk`'s `manage`)."""
+    ids = [u for u, grant in scope.grants(caller).items() if grant in ("read", "manage")]
     names = registry.unit_names(ids)
     return [{"id": u, "name": names[u]} for u in ids if u in names]
 

@@ -467,6 +467,10 @@ def test_read_only_committee_member_views_but_cannot_act(stack, org):
     order = redeem(stack, a, item["id"]).json()["order"]
     desk = call(stack, "GET", "/red-energy/units/B1", reader)
     assert desk.status_code == 200 and desk.json()["manage"] is False
+    # Her page lists the unit to open (read-only), not 「您没有可管理的单位」.
+    units = call(stack, "GET", "/red-energy/desk", reader).json()["units"]
+    assert units == [{"id": "B1", "name": "第一党支部"}]
+    assert call(stack, "GET", "/red-energy/desk", a).json()["units"] == []
     path = f"/red-energy/orders/{order['id']}/decision"
     assert call(stack, "POST", path, reader, json={"decision": "fulfil"}).status_code == 403
     body = {"title": "书", "cost": 1, "stock": 1, "request_key": rid()}
