@@ -111,6 +111,7 @@ def add_project(member: Member, unit_id: str, *, body: dict[str, Any]) -> Respon
         "active": Field(bool, required=False),
         "cost": Field(int, required=False),
         "stock_change": Field(int, required=False),
+        "request_key": Field(str, required=False, max_chars=64),  # with a stock change
     },
 )
 def edit_item(member: Member, item_id: str, *, body: dict[str, Any]) -> Response:

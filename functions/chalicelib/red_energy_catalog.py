@@ -310,7 +310,15 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
         if "stock_change" in body:
             change = whole(body["stock_change"], "库存变化", -STOCK_MAX, STOCK_MAX)
             if change:
+                # A change by so many pieces: its resend must not apply it twice.
+                stock_key = body.get("request_key")
+                if not is_client_key(stock_key):
+                    raise BadRequestError("调整库存须附请求编号（request_key），以免重试时重复增减")
                 actions.append(RedEnergyOffer.stock.add(change))
+                actions.append(RedEnergyOffer.stock_key.set(stock_key))
+                condition &= RedEnergyOffer.stock_key.does_not_exist() | (
+                    RedEnergyOffer.stock_key != stock_key
+                )
                 condition &= RedEnergyOffer.stock >= max(-change, 0)
                 condition &= RedEnergyOffer.stock <= STOCK_MAX - max(change, 0)
                 refused = f"修改未保存：库存不能少于 0，也不能超过 {STOCK_MAX}"
@@ -325,7 +333,7 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
     unknown = (
         set(body)
         - {"title", "description", "active"}
-        - ({"cost", "stock_change"} if kind == "item" else {"target", "deadline"})
+        - ({"cost", "stock_change", "request_key"} if kind == "item" else {"target", "deadline"})
     )
     if unknown:
         raise BadRequestError("不支持的字段：" + "、".join(sorted(unknown)))
@@ -336,6 +344,9 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
+        now_o = RedEnergyOffer.get(o.unit_id, o.offer_key, consistent_read=True)
+        if body.get("stock_change") and now_o.stock_key == body.get("request_key"):
+            return offer_view(now_o, registry.unit_names([o.unit_id]))  # its resend: as done
         raise ConflictError(refused) from None
     return offer_view(o, registry.unit_names([o.unit_id]))
 

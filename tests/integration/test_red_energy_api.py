@@ -291,7 +291,7 @@ def test_scope_other_branch_and_unknown_ids(stack, org):
     assert call(stack, "GET", "/red-energy/units/NOPE", sec2).status_code == 403
     # The committee's staff manage a branch below them.
     r = call(stack, "POST", f"/red-energy/items/{item['id']}", org["party"],
-             json={"stock_change": 2})  # fmt: skip
+             json={"stock_change": 2, "request_key": rid()})  # fmt: skip
     assert r.status_code == 200 and r.json()["stock"] == 7
     assert call(stack, "GET", "/red-energy/desk", sec1).json()["units"] == [
         {"id": "B1", "name": "第一党支部"}
@@ -303,7 +303,7 @@ def test_staff_edits_deactivate_and_cost(stack, org):
     earn(a.member_no, 100)
     item = add_item(stack, sec1, cost=10, stock=2)
     path = f"/red-energy/items/{item['id']}"
-    r = call(stack, "POST", path, sec1, json={"stock_change": -3})
+    r = call(stack, "POST", path, sec1, json={"stock_change": -3, "request_key": rid()})
     assert r.status_code == 409 and "库存" in r.json()["Message"]
     r = call(stack, "POST", path, sec1, json={"cost": 15, "title": "党章（新版）"})
     assert r.status_code == 200 and (r.json()["cost"], r.json()["title"]) == (15, "党章（新版）")
@@ -544,3 +544,20 @@ def test_redemption_without_the_cost_she_saw_is_refused(stack, org):
         r = call(stack, "POST", "/red-energy/redemptions", a, json={**body, "request_key": rid()})
         assert r.status_code == 400 and "cost" in r.json()["Message"], r.text
     assert (wallet(a.member_no), offer(item["id"]).stock, lines(a.member_no)) == (0, 5, [])
+
+
+def test_a_resent_stock_change_applies_once(stack, org):
+    """调整库存 is a change by so many pieces: its resend after a lost answer (the same request
+    key) answers as done and adds nothing more; a change without a key is refused."""
+    sec1 = org["sec1"]
+    item = add_item(stack, sec1, cost=10, stock=5)
+    path = f"/red-energy/items/{item['id']}"
+    r = call(stack, "POST", path, sec1, json={"stock_change": 3})
+    assert r.status_code == 400 and "request_key" in r.json()["Message"], r.text
+    key = rid()
+    for _ in range(3):
+        r = call(stack, "POST", path, sec1, json={"stock_change": 3, "request_key": key})
+        assert r.status_code == 200 and r.json()["stock"] == 8, r.text
+    assert offer(item["id"]).stock == 8
+    r = call(stack, "POST", path, sec1, json={"stock_change": 3, "request_key": rid()})
+    assert r.json()["stock"] == 11 and offer(item["id"]).stock == 11

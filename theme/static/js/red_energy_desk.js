@@ -86,7 +86,11 @@ function edit(kind, offer, fields, title) {
     if (answer === null) return;
     const body = {};
     for (const [name, value] of Object.entries(answer)) body[name] = /^-?[0-9]+$/.test(value) ? Number(value) : value;
-    await act(() => api(`/api/red-energy/${kind}/${encodeURIComponent(offer.id)}`, { method: 'POST', body }), '已保存');
+    const path = `/api/red-energy/${kind}/${encodeURIComponent(offer.id)}`;
+    if (!('stock_change' in body)) return act(() => api(path, { method: 'POST', body }), '已保存');
+    // A change by so many pieces: one request id until answered, so a resend adds nothing twice.
+    const slot = `${offer.id}:stock:${body.stock_change}`;
+    await act(() => sendOnce(slot, (key) => api(path, { method: 'POST', body: { ...body, request_key: key } })), '已保存');
   };
 }
 
