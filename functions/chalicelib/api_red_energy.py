@@ -35,8 +35,7 @@ def overview(member: Member) -> Response:
     {
         "item_id": _ID,
         "quantity": Field(int, required=False),
-        # per piece, as her page showed it: required, checked by red_energy.redeem (its words)
-        "cost": Field(int, required=False),
+        "cost": Field(int),  # per piece, as her page showed it: never a cost she did not see
         "request_key": _KEY,
     },
 )
