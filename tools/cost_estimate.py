@@ -187,6 +187,17 @@ USAGE = (
     Action("post approved", 0.2, _READ_MS),
     Action("branch page (20 posts)", 2, _READ_MS),
     Action("committee feed (20 posts)", 2, _READ_MS),
+    # 红能量: she opens her page about twice a month, redeems and donates about once a quarter
+    # each; every order is handed over (about 1 in 30 is cancelled instead, a hundredth per
+    # member); her secretary opens the branch's desk about 4 times a month and adds about one
+    # item (a branch of 30).
+    Action("member's page (balance, 2 units' catalogue, orders, movements)", 2, _READ_MS),
+    Action("redemption (movement, order, wallet, stock: one transaction)", 1 / 3, _READ_MS),
+    Action("donation (movement, wallet, project: one transaction)", 1 / 3, _READ_MS),
+    Action("a unit's desk (catalogue, open and closed orders)", 4 / 30, _READ_MS),
+    Action("item added (staff)", 1 / 30, _READ_MS),
+    Action("order handed over (fulfilment)", 1 / 3, _READ_MS),
+    Action("order cancelled (refund, stock, wallet: one transaction)", 1 / 100, _READ_MS),
 )
 
 

@@ -112,7 +112,8 @@ def _spend(member: Member, secretary: Member, committee: Member, offer_id: str, 
         then[0] = at
         try:
             if ".i-" in offer_id:
-                body = {"item_id": offer_id, "quantity": size, "request_key": key}
+                cost = int(catalog.load_offer(offer_id, "item").cost)  # as her page shows it
+                body = {"item_id": offer_id, "quantity": size, "cost": cost, "request_key": key}
                 answer, created = red_energy.redeem(caller, member, body)
             else:
                 body = {"project_id": offer_id, "amount": size, "request_key": key}

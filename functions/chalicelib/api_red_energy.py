@@ -35,7 +35,7 @@ def overview(member: Member) -> Response:
     {
         "item_id": _ID,
         "quantity": Field(int, required=False),
-        "cost": Field(int, required=False),  # per piece, as her page showed it
+        "cost": Field(int),  # per piece, as her page showed it: never a cost she did not see
         "request_key": _KEY,
     },
 )
@@ -110,6 +110,7 @@ def add_project(member: Member, unit_id: str, *, body: dict[str, Any]) -> Respon
         "active": Field(bool, required=False),
         "cost": Field(int, required=False),
         "stock_change": Field(int, required=False),
+        "request_key": Field(str, required=False, max_chars=64),  # with a stock change
     },
 )
 def edit_item(member: Member, item_id: str, *, body: dict[str, Any]) -> Response:

@@ -14,8 +14,8 @@ One request, one transaction (TransactWriteItems):
 - Update the wallet: spent += cost, on condition spent + cost <= earned (earned read just
   before);
 - Update the item (stock -= quantity, on condition stock >= quantity, still active and still
-  at the cost read for this request, which is the one her page showed when it sends `cost`: a
-  changed cost is a 409, never a silent charge) or the project (raised +=
+  at the cost read for this request, which must be the one her page showed (`cost`, required:
+  a changed cost is a 409, never a silent charge) or the project (raised +=
   amount, on condition active, not past its last day and raised + amount <= target: a project
   never exceeds its target; the last donor gives at most what remains, and a full project
   closes).
@@ -40,7 +40,7 @@ from typing import Any
 
 from . import clock, points_figures, registry
 from . import red_energy_catalog as catalog
-from .errors import ConflictError, ServiceUnavailableError
+from .errors import BadRequestError, ConflictError, ServiceUnavailableError
 from .models import Member
 from .models.base import Transaction, TransactionCancelled
 from .models.red_energy import RedEnergyMovement, RedEnergyOffer, RedEnergyOrder, RedEnergyWallet
@@ -51,6 +51,7 @@ ORDERS_LISTED = 20
 ATTEMPTS = 12  # transaction conflicts with parallel requests on the same wallet or item
 KIND_LABELS = {"redeem": "兑换", "donate": "捐赠", "refund": "退回"}
 REUSED_KEY = "请求编号已用于另一笔兑换或捐赠"
+MISSING_COST = "请注明您看到的每件兑换值（cost），以免按调整后的兑换值扣减"
 
 
 def earned(member_no: str) -> int:
@@ -169,8 +170,9 @@ def redeem(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[s
     """Redeem `quantity` pieces of an item: (answer, created)."""
     catalog.request_token(caller, body.get("request_key"), "redeem")  # validates the key
     catalog.whole(body.get("quantity", 1), "数量", 1, catalog.QUANTITY_MAX)
-    if body.get("cost") is not None:
-        catalog.whole(body["cost"], "兑换值", 1, catalog.COST_MAX)
+    if body.get("cost") is None:  # never charge a cost she was not shown
+        raise BadRequestError(MISSING_COST)
+    catalog.whole(body["cost"], "兑换值", 1, catalog.COST_MAX)
     key = _key(body["request_key"])
     return _once(member.member_no, key, body.get("item_id"), lambda: _redeem(caller, member, body))
 
@@ -200,8 +202,7 @@ def _redeem(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[
         item = catalog.usable_offer(caller, body.get("item_id"), "item")
         if not item.active:
             raise ConflictError("该物品已下架")
-        shown = body.get("cost")
-        if shown is not None and shown != int(item.cost):
+        if body["cost"] != int(item.cost):
             raise ConflictError(f"兑换值已调整为每件 {int(item.cost)} 红能量，请确认后再兑换")
         cost = int(item.cost) * quantity
         if int(item.stock or 0) < quantity:

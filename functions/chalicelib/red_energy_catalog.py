@@ -45,6 +45,11 @@ NOT_FOUND = {
 }
 ORDER_NOT_FOUND = "订单不存在，或不在您的管理范围内"
 UNIT_NOT_FOUND = "组织不存在，或不在您的管理范围内"
+# For a unit she may know of (it is on her own path, or her role reads it): no secret to keep.
+NO_RIGHT = {
+    "read": "您没有查看该组织红能量管理台的权限",
+    "manage": "您没有管理该组织红能量的权限（需支部书记等管理人员办理）",
+}
 ORDER_STATES = {"pending": "待发放", "done": "已发放", "cancelled": "已取消"}
 
 
@@ -65,10 +70,25 @@ def text(value: Any, label: str, max_chars: int, *, required: bool = True) -> st
         return None
     if len(out) > max_chars:
         raise BadRequestError(f"{label}过长（最多 {max_chars} 字）")
-    for ch in out:
-        if ord(ch) > 0xFFFF or unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "So"}:
-            raise BadRequestError(f"{label}含有表情符号或无效字符，请只用文字和标点")
+    if any(_refused(ch) for ch in out):
+        raise BadRequestError(f"{label}含有表情符号或无效字符，请只用文字和标点")
     return out
+
+
+def _refused(ch: str) -> bool:
+    """Emoji (the rule of `volunteering._is_emoji`: symbols, unassigned and private-use code
+    points beyond the BMP; the BMP's pictograph blocks U+2190–U+2BFF; joiners, variation
+    selectors, keycaps), control and format characters (bidi overrides, zero-width ones), lone
+    surrogates, and the BMP's unassigned and private-use points. Rare ideographs beyond the
+    BMP (「𠮷」, Lo) and symbols such as ℃ pass."""
+    if ch in "\u200d\ufe0f\u20e3":
+        return True
+    category, code = unicodedata.category(ch), ord(ch)
+    if category in {"Cc", "Cf", "Cs"}:
+        return True
+    if code > 0xFFFF:
+        return category in {"So", "Sk", "Cn", "Co"}
+    return category in {"Cn", "Co"} or (category == "So" and 0x2190 <= code <= 0x2BFF)
 
 
 def whole(value: Any, label: str, low: int, high: int) -> int:
@@ -192,25 +212,36 @@ def member_catalogue(caller: Caller) -> dict[str, list[dict[str, Any]]]:
 # --- staff ------------------------------------------------------------------------------------
 
 
-def managed_unit(caller: Caller, unit_id: Any, need: scope.Access = "manage") -> OrgUnit:
+def managed_unit(
+    caller: Caller,
+    unit_id: Any,
+    need: scope.Access = "manage",
+    *,
+    not_found: str = UNIT_NOT_FOUND,
+    path_known: bool = True,
+) -> OrgUnit:
+    """The unit, if the caller's roles give `need` over it. A unit unknown or out of her sight
+    answers `not_found` (the words of an unknown id of whatever was asked for, so nobody learns
+    which ids exist); one she can see — her role reads it, or (`path_known`) it is on her own
+    path — answers that she lacks the right."""
     unit = None
     if is_unit_id(unit_id):
         try:
             unit = OrgUnit.get(unit_id)
         except OrgUnit.DoesNotExist:
             unit = None
-    if (
-        unit is None
-        or scope.unit_access(caller, unit.path) in ("none",)
-        or (need == "manage" and scope.unit_access(caller, unit.path) != "manage")
-    ):
-        raise ForbiddenError(UNIT_NOT_FOUND)
+    access = "none" if unit is None else scope.unit_access(caller, unit.path)
+    if unit is None or (access == "none" and not (path_known and unit.unit_id in caller.path)):
+        raise ForbiddenError(not_found)
+    if access == "none" or (need == "manage" and access != "manage"):
+        raise ForbiddenError(NO_RIGHT[need])
     return unit
 
 
 def desk_units(caller: Caller) -> list[dict[str, str]]:
-    """The units whose catalogue the caller maintains: those her roles manage."""
-    ids = [u for u, grant in scope.grants(caller).items() if grant == "manage"]
+    """The units whose desk the caller opens: those her roles manage, and those they read (a
+    支部委员 sees her branch's desk, without its buttons: `unit_desk`'s `manage`)."""
+    ids = [u for u, grant in scope.grants(caller).items() if grant in ("read", "manage")]
     names = registry.unit_names(ids)
     return [{"id": u, "name": names[u]} for u in ids if u in names]
 
@@ -256,7 +287,8 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
     by so many pieces, applied atomically whatever redemptions run meanwhile, never below
     zero); a project's target (not below what is raised) and deadline."""
     o = load_offer(value, kind, consistent=True)
-    managed_unit(caller, o.unit_id)
+    # A plain member cannot see a unit's inactive offers: only her role's sight tells.
+    managed_unit(caller, o.unit_id, not_found=NOT_FOUND[kind], path_known=False)
     actions = [RedEnergyOffer.updated_at.set(clock.now())]
     condition = RedEnergyOffer.offer_key.exists()
     if "title" in body:
@@ -278,7 +310,15 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
         if "stock_change" in body:
             change = whole(body["stock_change"], "库存变化", -STOCK_MAX, STOCK_MAX)
             if change:
+                # A change by so many pieces: its resend must not apply it twice.
+                stock_key = body.get("request_key")
+                if not is_client_key(stock_key):
+                    raise BadRequestError("调整库存须附请求编号（request_key），以免重试时重复增减")
                 actions.append(RedEnergyOffer.stock.add(change))
+                actions.append(RedEnergyOffer.stock_key.set(stock_key))
+                condition &= RedEnergyOffer.stock_key.does_not_exist() | (
+                    RedEnergyOffer.stock_key != stock_key
+                )
                 condition &= RedEnergyOffer.stock >= max(-change, 0)
                 condition &= RedEnergyOffer.stock <= STOCK_MAX - max(change, 0)
                 refused = f"修改未保存：库存不能少于 0，也不能超过 {STOCK_MAX}"
@@ -293,7 +333,7 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
     unknown = (
         set(body)
         - {"title", "description", "active"}
-        - ({"cost", "stock_change"} if kind == "item" else {"target", "deadline"})
+        - ({"cost", "stock_change", "request_key"} if kind == "item" else {"target", "deadline"})
     )
     if unknown:
         raise BadRequestError("不支持的字段：" + "、".join(sorted(unknown)))
@@ -304,6 +344,9 @@ def edit_offer(caller: Caller, value: str, kind: str, body: dict[str, Any]) -> d
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
+        now_o = RedEnergyOffer.get(o.unit_id, o.offer_key, consistent_read=True)
+        if body.get("stock_change") and now_o.stock_key == body.get("request_key"):
+            return offer_view(now_o, registry.unit_names([o.unit_id]))  # its resend: as done
         raise ConflictError(refused) from None
     return offer_view(o, registry.unit_names([o.unit_id]))
 
@@ -342,10 +385,7 @@ def load_order(caller: Caller, order_id: Any) -> RedEnergyOrder:
         o = RedEnergyOrder.get(order_id, consistent_read=True)
     except RedEnergyOrder.DoesNotExist:
         raise ForbiddenError(ORDER_NOT_FOUND) from None
-    try:
-        managed_unit(caller, o.unit_id)
-    except ForbiddenError:
-        raise ForbiddenError(ORDER_NOT_FOUND) from None
+    managed_unit(caller, o.unit_id, not_found=ORDER_NOT_FOUND, path_known=False)
     return o
 
 

@@ -98,3 +98,86 @@ def test_a_member_redeems_an_item_and_staff_hand_it_over(site, phone: Page):
     sign_in(phone, site.url, MEMBER, "/red-energy.html")
     expect(phone.locator("#re-orders .re-row").first).to_contain_text("已发放")
     expect(phone.locator("#re-figures")).to_contain_text("已使用 50")
+
+
+def test_a_lost_answer_then_a_second_tap_spends_once(site, phone: Page):
+    """The server redeems, the network loses its answer; she taps 兑换 again: the page sends the
+    same request (its id kept until an answer), the server answers the first outcome, one spend.
+    A later, new redemption gets a new id."""
+    from chalicelib import red_energy_catalog as catalog
+    from chalicelib import registry
+    from chalicelib.models.red_energy import RedEnergyMovement, RedEnergyOffer, RedEnergyWallet
+    from tools.fixtures import rid
+
+    make_tree()
+    staff = make_member(SECRETARY, "B1", name="钱书记", roles=("branch_secretary",))
+    make_member(MEMBER, "B1", name="李党员")
+    today = clock.today()
+    PointTotal(MEMBER, f"y{today.year}", points=80, months={f"{today.month:02d}": 80}).save()
+    body = {"title": "党员学习笔记本", "cost": 20, "stock": 5, "request_key": rid()}
+    item, _ = catalog.create_offer(registry.caller_for(staff), staff, "B1", "item", body)
+
+    keys: list[str] = []
+
+    def lose_the_first_answer(route):
+        keys.append(route.request.post_data_json["request_key"])
+        if len(keys) == 1:
+            route.fetch()  # the server handles it …
+            route.abort("connectionreset")  # … and the phone never hears back
+        else:
+            route.continue_()
+
+    sign_in(phone, site.url, MEMBER, "/red-energy.html")
+    phone.route("**/api/red-energy/redemptions", lose_the_first_answer)
+    row = phone.locator("#re-items .re-row", has_text="党员学习笔记本")
+    row.get_by_role("button", name="兑换").click()
+    phone.get_by_role("dialog").get_by_role("button", name="兑换").click()
+    expect(phone.locator("#re-error")).to_contain_text("网络异常")
+    row.get_by_role("button", name="兑换").click()
+    phone.get_by_role("dialog").get_by_role("button", name="兑换").click()
+    expect(phone.locator(".dj-toast-region")).to_contain_text("兑换成功")
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert int(RedEnergyWallet.get(MEMBER, consistent_read=True).spent) == 20
+    assert len(list(RedEnergyMovement.query(MEMBER, consistent_read=True))) == 1
+    unit, rest = item["id"].split(".", 1)
+    assert int(RedEnergyOffer.get(unit, f"item#{rest}", consistent_read=True).stock) == 4
+    # Answered: the next redemption of the same item is a new one.
+    row.get_by_role("button", name="兑换").click()
+    phone.get_by_role("dialog").get_by_role("button", name="兑换").click()
+    expect(phone.locator("#re-items .re-row", has_text="党员学习笔记本")).to_contain_text(
+        "剩余 3 件"
+    )
+    assert len(keys) == 3 and keys[2] != keys[0]
+    assert int(RedEnergyWallet.get(MEMBER, consistent_read=True).spent) == 40
+
+
+def test_a_lost_answer_on_the_desk_adds_one_item(site, phone: Page):
+    """Her 新增 reaches the server, its answer is lost; she taps 新增 again: one item."""
+    from chalicelib.models.red_energy import RedEnergyOffer
+
+    make_tree()
+    make_member(SECRETARY, "B1", name="钱书记", roles=("branch_secretary",))
+    keys: list[str] = []
+
+    def lose_the_first_answer(route):
+        keys.append(route.request.post_data_json["request_key"])
+        if len(keys) == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    sign_in(phone, site.url, SECRETARY, "/red-energy-desk.html")
+    expect(phone.locator("#ni-submit")).to_be_enabled()
+    phone.route("**/api/red-energy/units/B1/items", lose_the_first_answer)
+    phone.fill("#ni-title", "党员学习笔记本")
+    phone.fill("#ni-cost", "20")
+    phone.fill("#ni-stock", "5")
+    phone.click("#ni-submit")
+    expect(phone.locator("#ni-error")).to_contain_text("网络异常")
+    phone.click("#ni-submit")
+    expect(phone.locator("#rd-items .re-row", has_text="党员学习笔记本")).to_contain_text(
+        "库存 5 件"
+    )
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert len(list(RedEnergyOffer.query("B1", consistent_read=True))) == 1

@@ -70,8 +70,14 @@ def add_project(stack, staff, unit="B1", target=100, deadline=None) -> dict:
     return r.json()
 
 
-def redeem(stack, member, item_id: str, quantity: int = 1, key: str | None = None):
-    body = {"item_id": item_id, "quantity": quantity, "request_key": key or rid()}
+def redeem(stack, member, item_id: str, quantity: int = 1, key: str | None = None, cost=None):
+    """Her redemption at the cost her page shows (the item's cost now, unless given)."""
+    if cost is None:
+        try:
+            cost = int(offer(item_id).cost)
+        except RedEnergyOffer.DoesNotExist:
+            cost = 10
+    body = {"item_id": item_id, "quantity": quantity, "cost": cost, "request_key": key or rid()}
     return call(stack, "POST", "/red-energy/redemptions", member, json=body)
 
 
@@ -285,7 +291,7 @@ def test_scope_other_branch_and_unknown_ids(stack, org):
     assert call(stack, "GET", "/red-energy/units/NOPE", sec2).status_code == 403
     # The committee's staff manage a branch below them.
     r = call(stack, "POST", f"/red-energy/items/{item['id']}", org["party"],
-             json={"stock_change": 2})  # fmt: skip
+             json={"stock_change": 2, "request_key": rid()})  # fmt: skip
     assert r.status_code == 200 and r.json()["stock"] == 7
     assert call(stack, "GET", "/red-energy/desk", sec1).json()["units"] == [
         {"id": "B1", "name": "第一党支部"}
@@ -297,7 +303,7 @@ def test_staff_edits_deactivate_and_cost(stack, org):
     earn(a.member_no, 100)
     item = add_item(stack, sec1, cost=10, stock=2)
     path = f"/red-energy/items/{item['id']}"
-    r = call(stack, "POST", path, sec1, json={"stock_change": -3})
+    r = call(stack, "POST", path, sec1, json={"stock_change": -3, "request_key": rid()})
     assert r.status_code == 409 and "库存" in r.json()["Message"]
     r = call(stack, "POST", path, sec1, json={"cost": 15, "title": "党章（新版）"})
     assert r.status_code == 200 and (r.json()["cost"], r.json()["title"]) == (15, "党章（新版）")
@@ -378,6 +384,8 @@ def test_bad_member_input_changes_nothing(stack, org):
         full = {"request_key": rid(), **body}
         if "donations" in path:
             full.setdefault("amount", 1)
+        else:
+            full.setdefault("cost", 10)
         r = call(stack, "POST", path, a, json=full)
         assert 400 <= r.status_code < 500, (body, r.text)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["Message"]), r.text
@@ -415,7 +423,7 @@ def test_failure_after_the_spend_then_the_retry_answers_it(stack, org, fails_onc
     item = add_item(stack, sec1, cost=20, stock=1)
     calls = fails_once(red_energy, "_answer", "died before answering")
     caller = registry.caller_for(a)
-    body = {"item_id": item["id"], "quantity": 1, "request_key": rid()}
+    body = {"item_id": item["id"], "quantity": 1, "cost": 20, "request_key": rid()}
     with pytest.raises(RuntimeError):
         red_energy.redeem(caller, a, body)
     answer, created = red_energy.redeem(caller, a, body)
@@ -442,7 +450,7 @@ def test_refused_transaction_writes_nothing(stack, org, monkeypatch):
         return o
 
     monkeypatch.setattr(catalog, "usable_offer", stale)
-    body = {"item_id": item["id"], "request_key": rid()}
+    body = {"item_id": item["id"], "cost": 20, "request_key": rid()}
     with pytest.raises(Exception, match="库存不足"):
         red_energy.redeem(registry.caller_for(a), a, body)
     assert (wallet(a.member_no), lines(a.member_no)) == (0, [])
@@ -459,6 +467,10 @@ def test_read_only_committee_member_views_but_cannot_act(stack, org):
     order = redeem(stack, a, item["id"]).json()["order"]
     desk = call(stack, "GET", "/red-energy/units/B1", reader)
     assert desk.status_code == 200 and desk.json()["manage"] is False
+    # Her page lists the unit to open (read-only), not 「您没有可管理的单位」.
+    units = call(stack, "GET", "/red-energy/desk", reader).json()["units"]
+    assert units == [{"id": "B1", "name": "第一党支部"}]
+    assert call(stack, "GET", "/red-energy/desk", a).json()["units"] == []
     path = f"/red-energy/orders/{order['id']}/decision"
     assert call(stack, "POST", path, reader, json={"decision": "fulfil"}).status_code == 403
     body = {"title": "书", "cost": 1, "stock": 1, "request_key": rid()}
@@ -468,3 +480,84 @@ def test_read_only_committee_member_views_but_cannot_act(stack, org):
     assert again.status_code == 409 and "已发放" in again.json()["Message"]
     r = call(stack, "POST", path, sec1, json={"decision": "keep"})
     assert r.status_code == 400 and "fulfil" in r.json()["Message"]
+
+
+def test_out_of_scope_ids_answer_exactly_like_unknown_ones(stack, org):
+    """Staff of another branch learn nothing of which items, projects, orders and units exist:
+    every route answers them as it answers an unknown id. Who can see the unit (a read-only
+    role, a member of it) is told she lacks the right, not that it does not exist."""
+    a, sec1, sec2 = org["a"], org["sec1"], org["sec2"]
+    earn(a.member_no, 50)
+    item = add_item(stack, sec1, cost=10, stock=3)
+    project = add_project(stack, sec1)
+    order = redeem(stack, a, item["id"]).json()["order"]
+    pairs = [
+        ("POST", f"/red-energy/items/{item['id']}", "/red-energy/items/B1.i-" + "0" * 16,
+         {"active": False}),
+        ("POST", f"/red-energy/projects/{project['id']}", "/red-energy/projects/B1.p-" + "0" * 16,
+         {"active": False}),
+        ("POST", f"/red-energy/orders/{order['id']}/decision",
+         "/red-energy/orders/od_" + "0" * 24 + "/decision", {"decision": "fulfil"}),
+        ("GET", "/red-energy/units/B1", "/red-energy/units/B9", None),
+        ("POST", "/red-energy/units/B1/items", "/red-energy/units/B9/items",
+         {"title": "书", "cost": 1, "stock": 1, "request_key": rid()}),
+    ]  # fmt: skip
+    for method, known, unknown, body in pairs:
+        r1 = call(stack, method, known, sec2, json=body)
+        r2 = call(stack, method, unknown, sec2, json=body)
+        assert r1.status_code == r2.status_code == 403, (known, r1.text)
+        assert r1.json()["Message"] == r2.json()["Message"], (known, r1.text, r2.text)
+    assert offer(item["id"]).active is True
+    reader = make_member("81000009", "B1", name="支部委员", roles=("branch_committee",))
+    for method, path, body in [
+        ("POST", f"/red-energy/items/{item['id']}", {"active": False}),
+        ("POST", f"/red-energy/projects/{project['id']}", {"active": False}),
+        ("POST", f"/red-energy/orders/{order['id']}/decision", {"decision": "fulfil"}),
+        ("POST", "/red-energy/units/B1/items", {"title": "书", "cost": 1, "stock": 1,
+                                                 "request_key": rid()}),
+    ]:  # fmt: skip
+        r = call(stack, method, path, reader, json=body)
+        assert r.status_code == 403 and "没有管理" in r.json()["Message"], (path, r.text)
+    r = call(stack, "GET", "/red-energy/units/B1", a)  # her own branch: no secret, no right
+    assert r.status_code == 403 and "没有查看" in r.json()["Message"], r.text
+    assert offer(item["id"]).active is True and offer(project["id"]).active is True
+
+
+def test_rare_characters_beyond_the_bmp_pass_emoji_and_bidi_do_not(stack, org):
+    sec1 = org["sec1"]
+    path = "/red-energy/units/B1/items"
+    body = {"title": "𠮷林红色故事", "description": "室温 25℃ 保存", "cost": 5, "stock": 3}
+    r = call(stack, "POST", path, sec1, json={**body, "request_key": rid()})
+    assert r.status_code == 201 and r.json()["title"] == "𠮷林红色故事", r.text
+    for title in ("红色\u202e故事", "红色\u2066故事", "红色🀄故事", "红色\U000f0000故事"):
+        r = call(stack, "POST", path, sec1, json={**body, "title": title, "request_key": rid()})
+        assert r.status_code == 400 and "表情" in r.json()["Message"], (title, r.text)
+
+
+def test_redemption_without_the_cost_she_saw_is_refused(stack, org):
+    """An API client that leaves out `cost` is not charged whatever the cost is now."""
+    a, sec1 = org["a"], org["sec1"]
+    earn(a.member_no, 100)
+    item = add_item(stack, sec1, cost=10, stock=5)
+    call(stack, "POST", f"/red-energy/items/{item['id']}", sec1, json={"cost": 40})
+    for body in ({"item_id": item["id"]}, {"item_id": item["id"], "cost": None}):
+        r = call(stack, "POST", "/red-energy/redemptions", a, json={**body, "request_key": rid()})
+        assert r.status_code == 400 and "cost" in r.json()["Message"], r.text
+    assert (wallet(a.member_no), offer(item["id"]).stock, lines(a.member_no)) == (0, 5, [])
+
+
+def test_a_resent_stock_change_applies_once(stack, org):
+    """调整库存 is a change by so many pieces: its resend after a lost answer (the same request
+    key) answers as done and adds nothing more; a change without a key is refused."""
+    sec1 = org["sec1"]
+    item = add_item(stack, sec1, cost=10, stock=5)
+    path = f"/red-energy/items/{item['id']}"
+    r = call(stack, "POST", path, sec1, json={"stock_change": 3})
+    assert r.status_code == 400 and "request_key" in r.json()["Message"], r.text
+    key = rid()
+    for _ in range(3):
+        r = call(stack, "POST", path, sec1, json={"stock_change": 3, "request_key": key})
+        assert r.status_code == 200 and r.json()["stock"] == 8, r.text
+    assert offer(item["id"]).stock == 8
+    r = call(stack, "POST", path, sec1, json={"stock_change": 3, "request_key": rid()})
+    assert r.json()["stock"] == 11 and offer(item["id"]).stock == 11

@@ -11,11 +11,18 @@ from chalicelib.errors import BadRequestError
 
 
 @pytest.mark.parametrize(
-    "value", ["好书😀", "党章☀", "党\u0000章", "党\u200b章", "\U0001f1e8\U0001f1f3", "x\ud800"]
-)
+    "value",
+    ["好书😀", "党章☀", "党\u0000章", "党\u200b章", "\U0001f1e8\U0001f1f3", "x\ud800",
+     "党\u202e章", "党\u2066章", "党\u200e章", "党章\ufe0f", "党\U000f0000章", "党\U0001f004章"],
+)  # fmt: skip
 def test_names_refuse_emoji_and_invisible_characters(value):
     with pytest.raises(BadRequestError, match="表情符号或无效字符"):
         catalog.text(value, "名称", 40)
+
+
+@pytest.mark.parametrize("value", ["𠮷林红色故事", "𪚥", "\U00030000字", "室温 25℃", "党章①"])
+def test_rare_ideographs_beyond_the_bmp_and_plain_symbols_pass(value):
+    assert catalog.text(value, "名称", 40) == value
 
 
 def test_names_fold_whitespace_and_keep_punctuation():

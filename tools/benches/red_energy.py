@@ -35,7 +35,7 @@ def run(stack: LocalStack) -> list[Row]:
     project = {"title": "困难党员帮扶", "target": 1000, "deadline": deadline, "request_key": rid()}
     reply = routes.send("POST", "/red-energy/units/C1/projects", member=party, body=project)
     project_id = reply.json_body["id"]
-    redemption = {"item_id": item_id, "quantity": 1, "request_key": rid()}
+    redemption = {"item_id": item_id, "quantity": 1, "cost": 20, "request_key": rid()}
     reply, got = routes.measure("redemption (movement, order, wallet, stock: one transaction)",
                                 "POST", "/red-energy/redemptions", member=member,
                                 body=redemption)  # fmt: skip
@@ -58,7 +58,7 @@ def run(stack: LocalStack) -> list[Row]:
                             f"/red-energy/orders/{order_id}/decision", member=sec,
                             body={"decision": "fulfil"})  # fmt: skip
     rows += got
-    second = {"item_id": item_id, "quantity": 2, "request_key": rid()}
+    second = {"item_id": item_id, "quantity": 2, "cost": 20, "request_key": rid()}
     order2 = routes.send("POST", "/red-energy/redemptions", member=member, body=second)
     _, got = routes.measure("order cancelled (refund, stock, wallet: one transaction)", "POST",
                             f"/red-energy/orders/{order2.json_body['order']['id']}/decision",

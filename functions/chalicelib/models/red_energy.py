@@ -77,6 +77,8 @@ class RedEnergyOffer(Model):
     created_at = NumberAttribute()
     created_by = UnicodeAttribute()
     updated_at = NumberAttribute(null=True)
+    # The request key of the last stock change: its resend (a lost answer) changes nothing more.
+    stock_key = UnicodeAttribute(null=True)
 
 
 class OrderUnitIndex(GlobalSecondaryIndex["RedEnergyOrder"]):

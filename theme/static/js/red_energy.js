@@ -1,7 +1,9 @@
 // 红能量 (/red-energy.html): her balance (earned − spent), the items she may redeem and the
 // donation projects with their progress (her branch's first, then the units above it), her
-// orders and every movement. Each redemption or donation carries a request id made once per
-// confirmation: a resend after a lost answer spends nothing twice.
+// orders and every movement. Each redemption or donation carries a request id kept for that
+// intended spend (the item, quantity and cost; the project and amount) until a definite answer
+// arrives: if the network loses the answer and she taps again, the server answers the first
+// outcome and nothing is spent twice.
 import { api, getToken, isSignedIn, refresh } from './api.js';
 import { confirmDialog, formDialog } from './dialog.js';
 import { el } from './dom.js';
@@ -14,6 +16,48 @@ let balance = 0;
 export function requestKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Request ids of intended writes still without a definite answer, by what they ask for. Kept in
+// sessionStorage (a reload of the tab keeps them too), in memory where storage is refused.
+const PENDING = 'red_energy_pending:';
+const unsettled = new Map();
+
+function keyFor(slot) {
+  try {
+    let key = sessionStorage.getItem(PENDING + slot);
+    if (!key) {
+      key = requestKey();
+      sessionStorage.setItem(PENDING + slot, key);
+    }
+    return key;
+  } catch {
+    if (!unsettled.has(slot)) unsettled.set(slot, requestKey());
+    return unsettled.get(slot);
+  }
+}
+
+function settle(slot) {
+  unsettled.delete(slot);
+  try {
+    sessionStorage.removeItem(PENDING + slot);
+  } catch {
+    // nothing stored
+  }
+}
+
+// Sends `send(requestKey)` for the write `slot` names, with the id of its unanswered attempt if
+// there is one. The id is dropped on an answer (2xx) or a refusal (4xx); a lost answer (network,
+// 5xx) keeps it, so the next tap is the same request.
+export async function sendOnce(slot, send) {
+  try {
+    const answer = await send(keyFor(slot));
+    settle(slot);
+    return answer;
+  } catch (error) {
+    if (error.status >= 400 && error.status < 500) settle(slot);
+    throw error;
+  }
 }
 
 export function time(seconds) {
@@ -45,7 +89,8 @@ async function redeem(item) {
     showError($('re-error'), `数量须为 1–${most} 之间的整数`);
     return;
   }
-  await spend('/api/red-energy/redemptions', { item_id: item.id, quantity, cost: item.cost, request_key: requestKey() }, '兑换成功，请等待支部发放');
+  const body = { item_id: item.id, quantity, cost: item.cost };
+  await spend('/api/red-energy/redemptions', `redeem:${item.id}:${quantity}:${item.cost}`, body, '兑换成功，请等待支部发放');
 }
 
 async function donate(project) {
@@ -63,13 +108,14 @@ async function donate(project) {
     return;
   }
   if (!(await confirmDialog({ title: '确认捐赠', text: `向“${project.title}”捐赠 ${amount} 红能量？`, ok: '确认捐赠' }))) return;
-  await spend('/api/red-energy/donations', { project_id: project.id, amount, request_key: requestKey() }, '捐赠成功，感谢您的爱心');
+  const body = { project_id: project.id, amount };
+  await spend('/api/red-energy/donations', `donate:${project.id}:${amount}`, body, '捐赠成功，感谢您的爱心');
 }
 
-async function spend(path, body, done) {
+async function spend(path, slot, body, done) {
   hideError($('re-error'));
   try {
-    await api(path, { method: 'POST', body });
+    await sendOnce(slot, (key) => api(path, { method: 'POST', body: { ...body, request_key: key } }));
     toast(done);
   } catch (error) {
     showError($('re-error'), error.message);

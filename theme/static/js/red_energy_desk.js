@@ -5,7 +5,7 @@ import { api, getToken, isSignedIn, refresh } from './api.js';
 import { confirmDialog, formDialog, promptDialog } from './dialog.js';
 import { el } from './dom.js';
 import { hideError, showError } from './form.js';
-import { requestKey, time } from './red_energy.js';
+import { sendOnce, time } from './red_energy.js';
 import { toast } from './toast.js';
 
 const $ = (id) => document.getElementById(id);
@@ -86,7 +86,11 @@ function edit(kind, offer, fields, title) {
     if (answer === null) return;
     const body = {};
     for (const [name, value] of Object.entries(answer)) body[name] = /^-?[0-9]+$/.test(value) ? Number(value) : value;
-    await act(() => api(`/api/red-energy/${kind}/${encodeURIComponent(offer.id)}`, { method: 'POST', body }), '已保存');
+    const path = `/api/red-energy/${kind}/${encodeURIComponent(offer.id)}`;
+    if (!('stock_change' in body)) return act(() => api(path, { method: 'POST', body }), '已保存');
+    // A change by so many pieces: one request id until answered, so a resend adds nothing twice.
+    const slot = `${offer.id}:stock:${body.stock_change}`;
+    await act(() => sendOnce(slot, (key) => api(path, { method: 'POST', body: { ...body, request_key: key } })), '已保存');
   };
 }
 
@@ -160,13 +164,16 @@ function setUpForms() {
     event.preventDefault();
     const area = $('ni-error');
     hideError(area);
-    const body = { title: $('ni-title').value.trim(), cost: whole('ni-cost'), stock: whole('ni-stock'), request_key: requestKey() };
+    const body = { title: $('ni-title').value.trim(), cost: whole('ni-cost'), stock: whole('ni-stock') };
     if (!body.title) return showError(area, '请填写名称');
     if (!Number.isInteger(body.cost) || body.cost < 1) return showError(area, '兑换值须为正整数');
     if (!Number.isInteger(body.stock)) return showError(area, '库存须为整数');
     if ($('ni-desc').value.trim()) body.description = $('ni-desc').value.trim();
     try {
-      await api(`/api/red-energy/units/${encodeURIComponent(unitId)}/items`, { method: 'POST', body });
+      // One new item however often 新增 is tapped after a lost answer.
+      const slot = `${unitId}:items:${body.title}:${body.cost}:${body.stock}:${body.description || ''}`;
+      const path = `/api/red-energy/units/${encodeURIComponent(unitId)}/items`;
+      await sendOnce(slot, (key) => api(path, { method: 'POST', body: { ...body, request_key: key } }));
       $('rd-new-item').reset();
       toast('已新增');
       await load();
@@ -178,13 +185,16 @@ function setUpForms() {
     event.preventDefault();
     const area = $('np-error');
     hideError(area);
-    const body = { title: $('np-title').value.trim(), target: whole('np-target'), deadline: $('np-deadline').value, request_key: requestKey() };
+    const body = { title: $('np-title').value.trim(), target: whole('np-target'), deadline: $('np-deadline').value };
     if (!body.title) return showError(area, '请填写名称');
     if (!Number.isInteger(body.target) || body.target < 1) return showError(area, '募集目标须为正整数');
     if (!body.deadline) return showError(area, '请选择截止日期');
     if ($('np-desc').value.trim()) body.description = $('np-desc').value.trim();
     try {
-      await api(`/api/red-energy/units/${encodeURIComponent(unitId)}/projects`, { method: 'POST', body });
+      // One new project however often 新增 is tapped after a lost answer.
+      const slot = `${unitId}:projects:${body.title}:${body.target}:${body.deadline}:${body.description || ''}`;
+      const path = `/api/red-energy/units/${encodeURIComponent(unitId)}/projects`;
+      await sendOnce(slot, (key) => api(path, { method: 'POST', body: { ...body, request_key: key } }));
       $('rd-new-project').reset();
       toast('已新增');
       await load();
