@@ -145,14 +145,17 @@ def seed() -> int:
         branch = branches[plan.branch % len(branches)]
         author = Member.get(_author(plan, branch, people))
         keys = _photo_keys(plan, author.member_no)
-        for key, seed_ in keys:  # the stand-in forgot them, or this is the first run
-            _put(uploads.kept_key(key), seed_)
         post_id = branch_posts._post_id(author, plan.key)
         try:
-            BranchPost.get(post_id, consistent_read=True)
-            continue
+            post = BranchPost.get(post_id, consistent_read=True)
         except BranchPost.DoesNotExist:
-            pass
+            post = None
+        if post is not None:
+            # Kept photos have fresh names: put the stand-in's bytes back under the post's own.
+            kept = list(post.photos or []) + list(post.shown_photos or [])
+            for key, (_, seed_) in zip(dict.fromkeys(kept), keys, strict=False):
+                _put(key, seed_)
+            continue
         for key, seed_ in keys:
             _put(key, seed_)
         _play(plan, author, [k for k, _ in keys], _secretary(branch, people), now)

@@ -12,9 +12,10 @@ the author and the reviewers only for those of a pending one.
 
 - Post: only members of the branch post to it (their own branch); 1–500 characters after
   trimming; 0–9 photos uploaded straight to storage (`uploads.py`, kind photo, prefix
-  "posts/<her number>": presign → verify → keep); the sensitive-word check (`sensitive.py`) as
-  for comments: a hit is never dropped, it is recorded for the reviewer. The client's
-  `request_key` makes the post id, so a retried POST makes one post.
+  "posts/<her number>": presign → verify → keep, kept as "posts/<random>", so neither a link nor
+  a key says who posted; only the author and the reviewers get the keys); the sensitive-word
+  check (`sensitive.py`) as for comments: a hit is never dropped, it is recorded for the
+  reviewer. The client's `request_key` makes the post id, so a retried POST makes one post.
 - Reviewers: the branch's own staff (支部书记, 支部委员) and staff who manage it from above
   (党总支, 党委, 管理员; `scope.py`). They approve, or reject with a reason the author reads,
   and may take an approved post down with a reason. The author may withdraw her post.
@@ -162,17 +163,28 @@ def upload_prefix(member_no: str) -> str:
 
 
 def _keep_photos(photos: list[str], allowed_kept: set[str], member_no: str) -> list[str]:
-    """Upload keys checked, then kept; keys of the post's own photos pass as they are. A refused
-    photo refuses the whole request before anything is kept or written."""
+    """Upload keys checked, then kept (each under a fresh name: `uploads.keep`); keys of the
+    post's own photos pass as they are. A refused photo refuses the whole request before
+    anything is kept or written."""
     prefix = upload_prefix(member_no)
     new = [key for key in photos if key not in allowed_kept]
     for key in new:
         if not uploads.is_upload_key(key, prefix):
             raise BadRequestError("照片文件标识（photos）不正确，请重新上传")
-    for key in new:
-        uploads.verify(key, prefix, uploads.KINDS["photo"])
-    kept = {key: uploads.keep(key) for key in new}
+    checked = [uploads.verify(key, prefix, uploads.KINDS["photo"]) for key in new]
+    kept = {c.key: uploads.keep(c) for c in checked}
     return [kept.get(key, key) for key in photos]
+
+
+def _tidy(sent: list[str], kept: list[str], stored: list[str]) -> None:
+    """After the write: delete the uploads sent (their kept copies are named now), and the
+    copies this request made that the stored version does not name (a twin's write won)."""
+    for key in sent:
+        if key.startswith(uploads.INCOMING):  # not the post's own kept photos
+            uploads.discard(key)
+    for key in kept:
+        if key not in stored and key not in sent:
+            uploads.discard(key)
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -184,8 +196,12 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(float(ts), clock.TZ).isoformat(timespec="seconds")
 
 
-def _photos(keys: list[str] | None) -> list[dict[str, str]]:
-    return [{"key": k, "url": uploads.signed_get(k)} for k in keys or []]
+def _photos(keys: list[str] | None, *, insider: bool) -> list[dict[str, str]]:
+    """Signed links; the storage keys only for the author and the reviewers (an edit names the
+    photos it keeps by them), never for other readers."""
+    if insider:
+        return [{"key": k, "url": uploads.signed_get(k)} for k in keys or []]
+    return [{"url": uploads.signed_get(k)} for k in keys or []]
 
 
 def view(post: BranchPost, *, insider: bool) -> dict[str, Any]:
@@ -200,7 +216,7 @@ def view(post: BranchPost, *, insider: bool) -> dict[str, Any]:
         "published_at": _iso(post.published_at),
         "shown": shown,
         "text": post.shown_text if shown else None,
-        "photos": _photos(post.shown_photos) if shown else [],
+        "photos": _photos(post.shown_photos, insider=insider) if shown else [],
         "edited": bool(shown and post.version > 1 and post.approved_at != post.published_at),
     }
     if insider:
@@ -213,7 +229,7 @@ def view(post: BranchPost, *, insider: bool) -> dict[str, Any]:
                 "latest": {
                     "hash": post.content_hash,
                     "text": post.text,
-                    "photos": _photos(post.photos),
+                    "photos": _photos(post.photos, insider=True),
                     "state": post.version_state,
                     "state_label": STATE_LABELS.get(post.version_state, post.version_state),
                     "at": _iso(post.version_at),
@@ -281,7 +297,14 @@ def create(member: Member, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if branch.kind != "branch":
         raise ForbiddenError(NOT_MEMBER_OF)
     text = clean_text(body.get("text"))
-    photos = _keep_photos(_photo_list(body.get("photos")), set(), member.member_no)
+    sent = _photo_list(body.get("photos"))
+    try:
+        photos = _keep_photos(sent, set(), member.member_no)
+    except NotFoundError:
+        twin = _get(post_id, consistent=True)  # a parallel twin made it and removed the uploads
+        if twin is None:
+            raise
+        return view(twin, insider=True), False
     hits = sensitive.find(text)
     now = clock.now()
     content_hash = version_hash(text, photos)
@@ -299,6 +322,7 @@ def create(member: Member, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         state=LIVE,
         text=text,
         photos=photos,
+        sent=sent or None,
         content_hash=content_hash,
         version=1,
         version_state=PENDING,
@@ -323,7 +347,9 @@ def create(member: Member, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
             raise
         twin = _get(post_id, consistent=True)  # a parallel twin of this request made it
         assert twin is not None
+        _tidy([], photos, list(twin.photos or []))
         return view(twin, insider=True), False
+    _tidy(sent, photos, photos)
     return view(post, insider=True), True
 
 
@@ -357,11 +383,18 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
     text = clean_text(body.get("text"))
     own = set(post.photos or []) | set(post.shown_photos or [])
     photos = _photo_list(body.get("photos"))
-    # Hash the kept keys: a new upload key becomes its kept key.
-    kept_names = [k if k in own else uploads.kept_key(k) for k in photos]
-    if version_hash(text, kept_names) == post.content_hash:
+    # A retry changes nothing: the same text and photos as the latest version, named by their
+    # kept keys or as they were sent (upload keys, each kept once under a fresh name).
+    if text == post.text and photos in (list(post.photos or []), list(post.sent or [])):
         return view(post, insider=True)
-    photos = _keep_photos(photos, own, member.member_no)
+    sent = list(photos)
+    try:
+        photos = _keep_photos(photos, own, member.member_no)
+    except NotFoundError:
+        post.refresh(consistent_read=True)  # a parallel twin made it and removed the uploads
+        if post.state == LIVE and post.text == text and list(post.sent or []) == sent:
+            return view(post, insider=True)
+        raise
     content_hash = version_hash(text, photos)
     now = clock.now()
     hits = sensitive.find(text)
@@ -371,6 +404,7 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
     actions = [
         BranchPost.text.set(text),
         BranchPost.photos.set(photos),
+        BranchPost.sent.set(sent) if sent else BranchPost.sent.remove(),
         BranchPost.content_hash.set(content_hash),
         BranchPost.version.add(1),
         BranchPost.version_state.set(PENDING),
@@ -385,9 +419,11 @@ def edit(member: Member, post_id: str, body: dict[str, Any]) -> dict[str, Any]:
     condition = (BranchPost.state == LIVE) & (BranchPost.version == post.version)
     if not _update(post, actions, condition):
         post.refresh(consistent_read=True)
-        if post.state == LIVE and post.content_hash == content_hash:
+        _tidy([], photos, list(post.photos or []))
+        if post.state == LIVE and post.text == text and list(post.sent or []) == sent:
             return view(post, insider=True)  # a parallel twin of this request made it
         raise ConflictError("动态刚被修改或处理，请刷新后重试")
+    _tidy(sent, photos, photos)
     post.refresh(consistent_read=True)
     return view(post, insider=True)
 

@@ -258,7 +258,7 @@ def save_record(
             condition &= size(attr) == len(stay) + len(gone)
             removed += gone
     if removed:
-        actions.append(Meeting.file_keys.delete({f.key for f in removed}))
+        actions.append(Meeting.file_keys.delete({f.source or f.key for f in removed}))
     if not _update(meeting, actions, condition):
         _refuse_state(meeting)
         raise ConflictError("会议记录已变化，请刷新后再试")
@@ -297,8 +297,8 @@ def attach(caller: Caller, meeting_id: str, key: str, kind_key: str, name: str) 
     name = uploads.clean_name(name)
     if not uploads.is_upload_key(key, prefix(meeting.meeting_id)):
         raise BadRequestError("文件标识（key）不正确，或文件不属于此会议")
-    kept = uploads.kept_key(key)
-    if kept in (meeting.file_keys or set()):
+    # `file_keys` holds the upload keys attached (each is kept under a fresh name).
+    if key in (meeting.file_keys or set()):
         return view(meeting, "manage")  # attached already: a retry
     _refuse_state(meeting)
     if _count(meeting, kind.key) >= LIMITS[kind.key]:
@@ -306,15 +306,16 @@ def attach(caller: Caller, meeting_id: str, key: str, kind_key: str, name: str) 
         raise _full(kind.key)
     try:
         checked = uploads.verify(key, prefix(meeting.meeting_id), kind)
-        uploads.keep(key)
+        kept = uploads.keep(checked)
     except NotFoundError:
         # A twin request (a double tap, a retry) attached it and removed the upload meanwhile.
         meeting.refresh(consistent_read=True)
-        if kept in (meeting.file_keys or set()):
+        if key in (meeting.file_keys or set()):
             return view(meeting, "manage")
         raise
     stored = StoredFile(
         key=kept,
+        source=key,
         name=name,
         content_type=checked.content_type,
         size=checked.size,
@@ -324,20 +325,18 @@ def attach(caller: Caller, meeting_id: str, key: str, kind_key: str, name: str) 
     field = getattr(Meeting, FIELDS[kind.key])
     condition = (
         (Meeting.state == "scheduled")
-        & ~Meeting.file_keys.contains(kept)
+        & ~Meeting.file_keys.contains(key)
         & (field.does_not_exist() | (size(field) < LIMITS[kind.key]))
     )
     actions = [
         field.set((field | []).append([stored])),
-        Meeting.file_keys.add({kept}),
+        Meeting.file_keys.add({key}),
         Meeting.updated_at.set(clock.now()),
     ]
     if not _update(meeting, actions, condition):
-        if kept in (meeting.file_keys or set()):
-            uploads.discard(key)
-            return view(meeting, "manage")
         uploads.discard(kept)
-        uploads.discard(key)
+        if key in (meeting.file_keys or set()):
+            return view(meeting, "manage")
         _refuse_state(meeting)
         if _count(meeting, kind.key) >= LIMITS[kind.key]:
             raise _full(kind.key)

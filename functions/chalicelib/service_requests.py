@@ -35,7 +35,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from . import clock, outbox, registry, scope, uploads
-from .errors import BadRequestError, ConflictError, ForbiddenError
+from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_client_key, is_unit_id
 from .models import Member, OrgUnit
 from .models.base import condition_failed
@@ -409,14 +409,12 @@ def _photos(member_no: str, keys: Any) -> list[PhotoFile]:
         if not uploads.is_upload_key(key, prefix):
             raise BadRequestError("照片标识不正确，请重新上传")
     kind = uploads.KINDS["photo"]
-    out = []
-    for key in keys:  # all checked before any is kept: a refusal keeps nothing
-        checked = uploads.verify(key, prefix, kind)
-        out.append(PhotoFile(key=uploads.kept_key(key), content_type=checked.content_type,
-                             size=checked.size))  # fmt: skip
-    for key in keys:
-        uploads.keep(key)
-    return out
+    # All checked before any is kept (a refusal keeps nothing); each kept under a fresh name
+    # without her number ("requests/<random>"): an anonymous request's link says nothing of her.
+    checked = [uploads.verify(key, prefix, kind) for key in keys]
+    return [
+        PhotoFile(key=uploads.keep(c), content_type=c.content_type, size=c.size) for c in checked
+    ]
 
 
 def _category(value: Any) -> Category:
@@ -439,7 +437,13 @@ def submit(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[s
         return view(existing, "owner", caller), False
     if not member.active or not caller.path:
         raise ForbiddenError("只有在册党员可以提出诉求")
-    photos = _photos(member.member_no, body.get("photos"))
+    try:
+        photos = _photos(member.member_no, body.get("photos"))
+    except NotFoundError:
+        twin = _existing(rid)  # a parallel twin made it and removed the uploads
+        if twin is None:
+            raise
+        return view(twin, "owner", caller), False
     unit_id = route_unit(category.route, caller.path, caller.path_kinds)
     unit = registry.get_unit(unit_id)
     now = clock.now()
@@ -480,7 +484,11 @@ def submit(caller: Caller, member: Member, body: dict[str, Any]) -> tuple[dict[s
         again = _existing(rid)
         if again is None:
             raise
+        for p in photos:  # this request's copies: the twin's write names its own
+            uploads.discard(p.key)
         return view(again, "owner", caller), False
+    for key in body.get("photos") or []:  # kept now: the uploads go (a reused form keeps nothing)
+        uploads.discard(key)
     return view(r, "owner", caller), True
 
 

@@ -11,8 +11,14 @@ posts and lessons later (each with its own key prefix).
    bytes must be a type of the kind — and the type it was declared as (a ranged GET, never the
    whole file). S3 enforces the POST policy, but the local stand-in does not, and a policy is not
    the last word anyway: a refused object is deleted, with a clear Chinese 4xx.
-3. `keep(key)` copies an accepted upload out of `incoming/` (server-side), so it never expires;
-   `signed_get(key)` gives a short-lived link to show it.
+3. `keep(checked)` copies exactly the checked bytes (the copy is conditional on the ETag the check
+   saw) out of `incoming/` (server-side), so it never expires, to a FRESH name `<area>/<random>.
+   <ext>` (the area is the prefix's first part: no member number, no upload token), written only
+   if the name is free; the caller deletes the upload once its record names the kept key. A
+   kept object is thus never overwritten, and re-using a still valid upload form (it can be
+   posted again for its 15 minutes) only ever makes a new object with a new name: what a
+   reviewer approved by its kept key stays what she saw. `signed_get(key)` gives a short-lived
+   link to show it.
 
 Types by magic number: JPEG (FF D8 FF), PNG (89 'PNG' 0D 0A 1A 0A), WebP ('RIFF' … 'WEBP') for
 photos; PDF ('%PDF-'), DOCX and XLSX for attachments — a ZIP ('PK' 03 04) whose central directory
@@ -34,6 +40,7 @@ from botocore.exceptions import ClientError
 from . import aws_session
 from .errors import (
     BadRequestError,
+    ConflictError,
     NotFoundError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
@@ -91,6 +98,7 @@ class Checked:
     key: str
     content_type: str
     size: int
+    etag: str = ""  # of the object checked: `keep` copies exactly it
 
 
 _lock = threading.Lock()
@@ -184,9 +192,13 @@ def is_upload_key(key: str, prefix: str) -> bool:
     return isinstance(key, str) and key.startswith(head) and bool(_TOKEN.match(key[len(head) :]))
 
 
-def kept_key(key: str) -> str:
-    """Where an accepted upload lives for good: the same name outside `incoming/`."""
-    return key[len(INCOMING) :]
+def fresh_kept_key(key: str) -> str:
+    """A new name for an upload kept for good: its area (the prefix's first part) and a random
+    token with its extension — nothing of the rest of the prefix (a member number), nothing of
+    the upload's own token, and never the same name twice."""
+    area = key[len(INCOMING) :].split("/", 1)[0]
+    ext = key.rsplit(".", 1)[-1]
+    return f"{area}/{secrets.token_hex(16)}.{ext}"
 
 
 def _missing(exc: ClientError) -> bool:
@@ -194,8 +206,18 @@ def _missing(exc: ClientError) -> bool:
     return code in {"404", "NoSuchKey", "NotFound", "416", "InvalidRange"}
 
 
-def _range(key: str, spec: str) -> bytes:
-    response = s3().get_object(Bucket=get_settings().uploads_bucket, Key=key, Range=spec)
+def _changed(exc: ClientError) -> bool:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return code in {"412", "PreconditionFailed"}
+
+
+CHANGED = "文件在检查后被改动，请重新上传"
+
+
+def _range(key: str, spec: str, etag: str) -> bytes:
+    response = s3().get_object(
+        Bucket=get_settings().uploads_bucket, Key=key, Range=spec, IfMatch=etag
+    )
     return response["Body"].read()
 
 
@@ -229,6 +251,7 @@ def verify(key: str, prefix: str, kind: Kind) -> Checked:
             raise NotFoundError(GONE) from None
         raise
     size = int(meta["ContentLength"])
+    etag = str(meta.get("ETag") or "")
     declared = str(meta.get("ContentType") or "").lower()
     if size > kind.max_bytes:
         discard(key)
@@ -237,11 +260,14 @@ def verify(key: str, prefix: str, kind: Kind) -> Checked:
         discard(key)
         raise BadRequestError(f"{kind.label}是空文件，请重新选择")
     try:
-        head = _range(key, f"bytes=0-{HEAD_BYTES - 1}")
-        tail = _range(key, f"bytes=-{TAIL_BYTES}") if head.startswith(b"PK\x03\x04") else b""
+        head = _range(key, f"bytes=0-{HEAD_BYTES - 1}", etag)
+        zipped = head.startswith(b"PK\x03\x04")
+        tail = _range(key, f"bytes=-{TAIL_BYTES}", etag) if zipped else b""
     except ClientError as exc:
         if _missing(exc):
             raise NotFoundError(GONE) from None
+        if _changed(exc):
+            raise ConflictError(CHANGED) from None
         raise
     real = sniff(head, tail)
     if real is None or real not in kind.types or real != declared:
@@ -249,19 +275,36 @@ def verify(key: str, prefix: str, kind: Kind) -> Checked:
         raise UnsupportedMediaTypeError(
             f"文件内容不是 {kind.formats} 格式的{kind.label}，请重新选择"
         )
-    return Checked(key, real, size)
+    return Checked(key, real, size, etag)
 
 
-def keep(key: str) -> str:
-    """Copy an accepted upload out of `incoming/` (safe to repeat); the kept key."""
+def keep(checked: Checked) -> str:
+    """Copy a checked upload out of `incoming/` to a fresh name; the kept key. The copy takes
+    exactly the bytes checked (else 409) and never overwrites. The caller deletes the upload
+    (`discard`) once its record names the kept key: a retry after a crash in between finds the
+    upload still there (and keeps it again under another name; the first copy is never named)."""
     bucket = get_settings().uploads_bucket
-    target = kept_key(key)
+    target = fresh_kept_key(checked.key)
     try:
-        s3().copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+        copied = s3().copy_object(
+            Bucket=bucket,
+            Key=target,
+            CopySource={"Bucket": bucket, "Key": checked.key},
+            CopySourceIfMatch=checked.etag,
+            IfNoneMatch="*",
+        )
     except ClientError as exc:
         if _missing(exc):
             raise NotFoundError(GONE) from None
+        if _changed(exc):
+            raise ConflictError(CHANGED) from None
         raise
+    # S3 refuses the copy itself when the upload changed; a stand-in may not (moto does not):
+    # the copy's own ETag says which bytes were taken (SSE-S3: the MD5 of the bytes, as the
+    # upload's; infra/stack.yaml).
+    if str(copied.get("CopyObjectResult", {}).get("ETag", "")) != checked.etag:
+        discard(target)
+        raise ConflictError(CHANGED)
     return target
 
 

@@ -149,8 +149,9 @@ def test_an_edit_keeps_the_approved_version_shown_until_approved(stack, org):
             ok(call(stack, "GET", f"/branch-posts/{pid}", reader)),
         ):
             assert got["text"] == "第一版内容"
-            assert [p["key"] for p in got["photos"]] == [kept]
-            assert "第二版内容" not in str(got) and uploads.kept_key(new_photo) not in str(got)
+            assert len(got["photos"]) == 1 and f"/{kept}?" in got["photos"][0]["url"]
+            new_kept = edited["latest"]["photos"][1]["key"]
+            assert "第二版内容" not in str(got) and new_kept not in str(got)
     # A decision on the old hash is refused and changes nothing.
     refused(decide(stack, org["sec1"], pid, h1), 409, "内容已更新")
     assert page(stack, org["b"])["items"][0]["text"] == "第一版内容"
@@ -271,7 +272,9 @@ def test_failure_between_keeping_photos_and_writing_the_post(stack, org, fails_o
     assert posts_now() == []
     answer, created = branch_posts.create(member, dict(body))
     assert created and calls["n"] == 2
-    assert answer["latest"]["photos"][0]["key"] == uploads.kept_key(photo)
+    kept = answer["latest"]["photos"][0]["key"]
+    assert kept.startswith("posts/") and org["a"].member_no not in kept
+    assert requests.get(answer["latest"]["photos"][0]["url"], timeout=10).content == JPEG
     assert len(posts_now()) == 1
 
 
@@ -381,19 +384,21 @@ def test_parallel_identical_edits_make_one_version(stack, org):
     assert [r.status_code for r in answers] == [200] * 4, [r.text for r in answers]
     stored = BranchPost.get(made["id"], consistent_read=True)
     assert stored.version == 2 and [s.act for s in stored.steps].count("edit") == 1
-    assert stored.photos == [uploads.kept_key(photo)]
+    assert len(stored.photos) == 1 and stored.photos[0].startswith("posts/")
     assert page(stack, org["b"])["items"][0]["text"] == "原来的内容"
 
 
 def test_a_refused_photo_keeps_none_of_the_others(stack, org):
+    def kept_now() -> set[str]:
+        listed = uploads.s3().list_objects_v2(Bucket=uploads.get_settings().uploads_bucket)
+        return {o["Key"] for o in listed.get("Contents", []) if o["Key"].startswith("posts/")}
+
     good = upload(stack, org["a"])
     bad = upload(stack, org["a"], b"GIF89a" + b"\x00" * 100)
+    before = kept_now()
     refused(post(stack, org["a"], photos=[good, bad]), 415)
     assert posts_now() == []
-    with pytest.raises(Exception):  # noqa: B017 - botocore's ClientError for a missing key
-        uploads.s3().head_object(
-            Bucket=uploads.get_settings().uploads_bucket, Key=uploads.kept_key(good)
-        )
+    assert kept_now() == before
 
 
 def test_after_moving_branch_she_may_withdraw_but_not_edit(stack, org):
@@ -405,3 +410,67 @@ def test_after_moving_branch_she_may_withdraw_but_not_edit(stack, org):
     body = {"text": "发到原支部", "branch_id": "B1", "request_key": rid()}
     refused(call(stack, "POST", "/branch-posts", moved, json=body), 403, "本支部党员")
     ok(call(stack, "POST", f"{path}/withdraw", moved))
+
+
+EVIL = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x66" * 3000
+
+
+def test_a_reused_upload_form_never_changes_an_approved_photo(stack, org):
+    """A pre-signed form stays valid for its 15 minutes: posting other bytes with it again and
+    naming the same upload key (in an edit, in a new post) makes a new object under a new name
+    that needs its own review; the approved photo's object is never overwritten."""
+    wanted = {"name": "a.jpg", "content_type": "image/jpeg", "size": len(JPEG)}
+    form = ok(call(stack, "POST", "/branch-post-uploads", org["a"], json=wanted))
+
+    def send(data: bytes) -> None:
+        files = {"file": ("a.jpg", data, "image/jpeg")}
+        assert requests.post(form["url"], data=form["fields"], files=files, timeout=30).ok
+
+    send(JPEG)
+    made = ok(post(stack, org["a"], photos=[form["key"]]), 201)
+    approved = made["latest"]["photos"][0]["key"]
+    ok(decide(stack, org["sec1"], made["id"], made["latest"]["hash"]))
+    send(EVIL)
+    again = ok(post(stack, org["a"], "另一条，待审核", photos=[form["key"]]), 201)
+    send(EVIL)
+    path = f"/branch-posts/{made['id']}"
+    edited = ok(
+        call(stack, "PUT", path, org["a"], json={"text": "改过的", "photos": [form["key"]]})
+    )
+    fresh = {again["latest"]["photos"][0]["key"], edited["latest"]["photos"][0]["key"]}
+    assert approved not in fresh and len(fresh) == 2
+    assert (
+        edited["latest"]["state"] == "pending"
+        and edited["latest"]["hash"] != made["latest"]["hash"]
+    )
+    shown = page(stack, org["b"])["items"]
+    assert [p["id"] for p in shown] == [made["id"]] and shown[0]["text"] == made["latest"]["text"]
+    assert requests.get(shown[0]["photos"][0]["url"], timeout=10).content == JPEG
+    # The reviewer approves what she sees: the new bytes under their own key.
+    queued = ok(call(stack, "GET", "/branch-post-queue", org["sec1"]))["items"]
+    for q in queued:
+        assert requests.get(q["latest"]["photos"][0]["url"], timeout=10).content == EVIL
+    # Each upload is deleted once kept: naming it again finds nothing.
+    refused(post(stack, org["a"], "再发一次", photos=[form["key"]]), 404)
+
+
+def test_readers_never_learn_the_authors_member_number(stack, org):
+    """Readers get a photo's signed link only: neither it nor anything else in the answer
+    carries the author's member number (kept keys are "posts/<random>"); the author and the
+    reviewers still get the keys (an edit names the photos it keeps by them)."""
+    made = ok(post(stack, org["a"], photos=[upload(stack, org["a"])]), 201)
+    ok(decide(stack, org["sec1"], made["id"], made["latest"]["hash"]))
+    number = org["a"].member_no
+    for reader in ("b", "m2", "m3"):
+        answers = [
+            page(stack, org[reader]),
+            ok(call(stack, "GET", "/branch-feed", org[reader])),
+            ok(call(stack, "GET", f"/branch-posts/{made['id']}", org[reader])),
+        ]
+        for got in answers:
+            assert number not in str(got), (reader, got)
+            item = got["items"][0] if "items" in got else got
+            assert list(item["photos"][0]) == ["url"]
+    for insider in ("a", "sec1"):
+        got = ok(call(stack, "GET", f"/branch-posts/{made['id']}", org[insider]))
+        assert got["photos"][0]["key"].startswith("posts/") and number not in str(got["photos"])

@@ -144,7 +144,9 @@ def test_record_photo_lock_edit_refused_correction_kept(stack, people):
     record = ok(attach(stack, sec, mid, key))
     assert [p["name"] for p in record["photos"]] == ["现场.jpg"]
     photo = record["photos"][0]
-    assert photo["key"] == key.removeprefix("incoming/") and photo["size"] == len(JPEG)
+    # Kept under a fresh name (uploads.keep): never the upload's, never overwritten.
+    assert photo["key"].startswith("meetings/") and photo["key"].count("/") == 1
+    assert photo["key"] != key.removeprefix("incoming/") and photo["size"] == len(JPEG)
     assert requests.get(photo["url"], timeout=10).content == JPEG  # a short-lived link
     assert not stored(key)  # moved out of incoming/ (never expires)
     # The same key attached again (a retry) adds it once.
@@ -494,7 +496,7 @@ def test_parallel_attaches_of_one_upload_add_it_once_and_all_succeed(stack, peop
     assert [r.status_code for r in answers] == [200] * 6, [r.text for r in answers]
     assert {len(r.json()["photos"]) for r in answers} == {1}
     assert len(Meeting.get(mid, consistent_read=True).photos) == 1
-    assert not stored(key) and stored(key.removeprefix("incoming/"))
+    assert not stored(key) and stored(Meeting.get(mid, consistent_read=True).photos[0].key)
 
 
 def test_a_twin_that_read_the_meeting_before_the_first_attached_it_succeeds(
@@ -551,7 +553,7 @@ def test_a_wrong_photo_is_removed_before_the_lock(stack, people, monkeypatch):
     )
     assert [p["name"] for p in saved["photos"]] == ["对的.jpg"]
     assert stored(keys[0]) and not stored(keys[1])
-    assert Meeting.get(mid, consistent_read=True).file_keys == {keys[0]}
+    assert Meeting.get(mid, consistent_read=True).file_keys == {first}
     # A list read before another photo was attached would drop it: refused, nothing changes.
     caller = registry.caller_for(sec)
     third = upload_photo(stack, sec, mid)

@@ -14,6 +14,7 @@ import requests
 from chalicelib import uploads
 from chalicelib.errors import (
     BadRequestError,
+    ConflictError,
     NotFoundError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
@@ -70,11 +71,32 @@ def test_a_photo_goes_straight_to_storage_and_is_checked_kept_and_shown() -> Non
     assert post(form, JPEG).status_code == 204
     checked = uploads.verify(form["key"], PREFIX, PHOTO)
     assert (checked.content_type, checked.size) == ("image/jpeg", len(JPEG))
-    kept = uploads.keep(form["key"])
-    assert kept == form["key"].removeprefix("incoming/")
-    assert uploads.keep(form["key"]) == kept  # safe to repeat
+    kept = uploads.keep(checked)
+    # A fresh name in the area, nothing of the prefix's rest (a member number) or the upload's.
+    area = PREFIX.split("/")[0]
+    assert kept.startswith(f"{area}/") and kept.count("/") == 1 and kept.endswith(".jpg")
+    assert kept.split("/")[-1] != form["key"].split("/")[-1]
+    again = uploads.keep(checked)  # kept again: another name, the first left as it is
+    assert again != kept and exists(kept) and exists(again)
     got = requests.get(uploads.signed_get(kept), timeout=10)
     assert got.status_code == 200 and got.content == JPEG
+
+
+def test_keep_copies_exactly_the_bytes_checked() -> None:
+    """The form can be posted again until it expires: bytes that arrive after the check are
+    never kept under the checked upload's name (409), and a kept object is never rewritten."""
+    form = uploads.presign(PREFIX, PHOTO, "image/jpeg", len(JPEG))
+    assert post(form, JPEG).status_code == 204
+    checked = uploads.verify(form["key"], PREFIX, PHOTO)
+    kept = uploads.keep(checked)
+    other = b"\xff\xd8\xff\xe0" + b"\x66" * 3000
+    assert post(form, other).status_code == 204
+    with pytest.raises(ConflictError):
+        uploads.keep(checked)
+    got = requests.get(uploads.signed_get(kept), timeout=10)
+    assert got.content == JPEG
+    now = uploads.keep(uploads.verify(form["key"], PREFIX, PHOTO))
+    assert now != kept and requests.get(uploads.signed_get(now), timeout=10).content == other
 
 
 @pytest.mark.parametrize(

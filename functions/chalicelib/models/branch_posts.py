@@ -94,6 +94,9 @@ class BranchPost(Model):
     # the author's latest version
     text = UnicodeAttribute()
     photos = ListAttribute(of=UnicodeAttribute, default=list)  # kept keys "posts/<token>.<ext>"
+    # The photos as the author sent them for this version (upload keys, each kept once under a
+    # fresh name): a retried edit is recognised by them.
+    sent = ListAttribute(of=UnicodeAttribute, null=True)
     content_hash = UnicodeAttribute()
     version = NumberAttribute(default=1)
     version_state = UnicodeAttribute(default="pending")

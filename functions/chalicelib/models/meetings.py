@@ -43,6 +43,7 @@ class StoredFile(MapAttribute):
     """A photo or attachment uploaded straight to storage (uploads.py) and checked after."""
 
     key = UnicodeAttribute()  # the object's key in the uploads bucket
+    source = UnicodeAttribute(null=True)  # the upload key it was kept from (a fresh name)
     name = UnicodeAttribute()  # the file name she chose, for display
     content_type = UnicodeAttribute()
     size = NumberAttribute()
@@ -106,7 +107,8 @@ class Meeting(Model):
     locked_at = NumberAttribute(null=True)
     locked_by = UnicodeAttribute(null=True)
     corrections = ListAttribute(of=Correction, null=True)
-    # The kept keys of `photos` and `attachments` (meeting_records.py): the condition that makes
+    # The upload keys `photos` and `attachments` were kept from (kept keys for files attached
+    # before kept keys were fresh names; meeting_records.py): the condition that makes
     # attaching the same upload twice add it once.
     file_keys = UnicodeSetAttribute(null=True)
     # When the lock's follow-up writes (absences, points) all went through; a later submit
