@@ -191,8 +191,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # moved draft → published → closed by conditional update; an organisation's by index;
         # an answer put on condition (once per member), hers read by key or in one batch, a
         # survey's answers (results) one Query of its partition.
-        (Survey, None): ("GetItem", "PutItem", "UpdateItem"),
+        (Survey, None): ("ConditionCheckItem", "GetItem", "PutItem", "UpdateItem"),
         (Survey, "by-org"): ("Query",),
+        (Survey, "by-unit"): ("Query",),
         (SurveyAnswer, None): ("BatchGetItem", "GetItem", "PutItem", "Query"),
         # 红能量 (red_energy.py, red_energy_catalog.py): a spend or refund is one transaction of
         # the movement (conditional put), the wallet, the item or project and the order (put,
@@ -334,4 +335,5 @@ WECHAT_MP_SECRET_READERS = ("api", "deliver_messages")
 UPLOADS_BUCKET = "dangjian-{stage}-uploads-${{AWS::AccountId}}-${{AWS::Region}}"
 UPLOAD_PREFIXES = ("meetings",)
 UPLOAD_PREFIXES += ("posts",)  # 支部家园 (branch_posts.py)
+UPLOAD_PREFIXES += ("requests",)  # 诉求 photos (service_requests.py)
 UPLOAD_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")

@@ -364,3 +364,37 @@ def test_the_api_may_touch_uploads_only_under_their_prefixes(stage: str) -> None
     assert bucket.endswith(name.replace("${AWS::StackName}", stack_name(stage)))
     for job in JOB_MODULES:
         assert not any(s.get("Sid") == "Uploads" for s in _policy(stage, job)["Statement"]), job
+
+
+def test_every_area_that_uploads_has_its_prefix_granted() -> None:
+    """An area whose upload prefix the policy does not grant works locally (the stand-in checks
+    no rights) and fails on AWS: each area's prefix, as its code makes it, is in the grant."""
+    from chalicelib import branch_posts, meeting_records, service_requests
+    from infra.access import UPLOAD_PREFIXES
+
+    made = {
+        "meetings": meeting_records.prefix("m-1"),
+        "posts": branch_posts.upload_prefix("81000001"),
+        "requests": service_requests.upload_prefix("81000001"),
+    }
+    for area, prefix in made.items():
+        assert prefix.split("/", 1)[0] in UPLOAD_PREFIXES, area
+
+
+def test_condition_checks_in_transactions_are_granted() -> None:
+    """A transaction's ConditionCheck needs dynamodb:ConditionCheckItem on its table, which
+    DynamoDB Local never asks for: every model a request-path `tx.check(...)` names has it."""
+    import re
+
+    from chalicelib import models
+    from infra.access import ACCESS
+
+    named = set()
+    for path in (ROOT / "functions" / "chalicelib").glob("*.py"):
+        named |= set(re.findall(r"tx\.check\(\s*\"[^\"]+\",\s*(\w+)", path.read_text()))
+    assert named, "no transaction checks found: the pattern went stale"
+    for name in sorted(named):
+        model = getattr(models, name, None) or next(
+            m for m in models.ALL_MODELS if m.__name__ == name
+        )
+        assert "ConditionCheckItem" in ACCESS["api"].get((model, None), ()), name
