@@ -197,9 +197,12 @@ def load_visible(
 def load_managed(
     caller: Caller, activity_id: str, *, consistent: bool = False
 ) -> VolunteerActivity:
-    a = _get(activity_id, consistent=consistent)
-    if a is None or _staff_access(caller, a) != "manage":
-        raise ForbiddenError(NOT_FOUND if a is None else NOT_MANAGED)
+    """An activity she manages. One who cannot even read it gets exactly the answer of an
+    unknown id (no oracle of which ids exist); only one who can read it is told she may not
+    manage it."""
+    a = load_visible(caller, activity_id, consistent=consistent)
+    if _staff_access(caller, a) != "manage":
+        raise ForbiddenError(NOT_MANAGED)
     return a
 
 

@@ -157,6 +157,34 @@ def test_publish_sign_up_cancel_and_scope(stack, org):
     assert r.status_code == 403 and "管理" in r.json()["Message"]
 
 
+STAFF_ROUTES = [
+    ("GET", "", None),
+    ("GET", "/signups", None),
+    ("GET", "/checkin-code", None),
+    ("POST", "/confirm", None),
+    ("POST", "/hours/71000004", {"hours": 2}),
+    ("POST", "/signup", None),
+    ("POST", "/cancel", None),
+    ("POST", "/checkin", {"code": "123456"}),
+]
+
+
+def test_no_route_tells_an_activity_out_of_reach_from_an_unknown_id(stack, org):
+    """B3's secretary reaches neither G1's activity nor an unknown id: every route answers both
+    alike (no oracle of which ids exist). A member of G1's subtree, who can read it, is told she
+    may not manage it."""
+    aid = publish(stack, org["g1"])["id"]
+    fake = "va_" + "A" * 24
+    for method, path, js in STAFF_ROUTES:
+        got = call(stack, method, f"/volunteer-activities/{aid}{path}", org["sec3"], json=js)
+        none = call(stack, method, f"/volunteer-activities/{fake}{path}", org["sec3"], json=js)
+        assert (got.status_code, got.json()) == (none.status_code, none.json()), path
+        assert got.status_code == 403 and got.json()["Message"] == "活动不存在或您无权查看"
+    for method, path, js in STAFF_ROUTES[2:5]:
+        r = call(stack, method, f"/volunteer-activities/{aid}{path}", org["a"], json=js)
+        assert r.status_code == 403 and "管理" in r.json()["Message"], path
+
+
 def test_publish_again_with_the_same_request_key_is_one_activity(stack, org):
     b = body()
     first = call(stack, "POST", "/volunteer-activities", org["g1"], json=b)
