@@ -129,9 +129,19 @@ def _has_emoji(text: str) -> bool:
     return any(_is_emoji(ch) for ch in text)
 
 
+# Letters (Lo) that draw nothing: the Hangul fillers; with the format characters (Cf: zero-width
+# spaces and joiners, bidi overrides and isolates, the BOM, tags) they make a text look other
+# than it reads (「社区\u202e务服诊义」 shows as 「社区义诊服务」) or look empty.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def _invisible(ch: str) -> bool:
+    return ch in _FILLERS or unicodedata.category(ch) == "Cf"
+
+
 def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = False) -> str:
-    """Trimmed text within bounds; one line unless `lines`; no control characters, no emoji;
-    a non-empty text must say something (a letter or digit)."""
+    """Trimmed text within bounds; one line unless `lines`; no control characters, no emoji,
+    no invisible characters; a non-empty text must say something (a letter or digit)."""
     low, high = bounds
     if value is None:
         value = ""
@@ -142,8 +152,10 @@ def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = Fals
         raise BadRequestError(f"{field}须为 {low}–{high} 个字（现在 {len(text)} 字）")
     if _CONTROL.search(text) or (not lines and _LINE_BREAK.search(text)):
         raise BadRequestError(f"{field}不能包含换行或控制字符")
-    if _has_emoji(text):
+    if _has_emoji(text):  # before the check below: an emoji's joiner (Cf) is told as emoji
         raise BadRequestError(f"{field}不能包含表情符号")
+    if any(_invisible(ch) for ch in text):
+        raise BadRequestError(f"{field}不能包含零宽字符、文字方向控制符等不可见字符")
     if text and not any(ch.isalnum() for ch in text):
         raise BadRequestError(f"{field}须包含文字或数字")
     return text
