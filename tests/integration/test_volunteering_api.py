@@ -185,6 +185,35 @@ def test_no_route_tells_an_activity_out_of_reach_from_an_unknown_id(stack, org):
         assert r.status_code == 403 and "管理" in r.json()["Message"], path
 
 
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ('{"member_no": "71000005", "evil": "x"}', "不支持的字段：evil、member_no"),
+        ("[]", "JSON 对象"),
+        ("null", "JSON 对象"),
+        ("not json", "JSON"),
+    ],
+)
+def test_routes_without_a_body_refuse_one(stack, org, raw, says):
+    """Sign-up, cancel and confirm take no body: none or {} is fine; fields (a member number
+    that would mean nothing here) or anything else is a 400 in Chinese, and nothing is done."""
+    aid = publish(stack, org["g1"])["id"]
+    for path, who in (("signup", "a"), ("cancel", "a"), ("confirm", "g1")):
+        headers = {**bearer(org[who]), "Content-Type": "application/json"}
+        url = f"{stack.url}/api/volunteer-activities/{aid}/{path}"
+        r = requests.post(url, data=raw, headers=headers, timeout=60)
+        assert r.status_code == 400 and says in r.json()["Message"], (path, r.text)
+    assert rows(aid) == [] and taken(aid) == 0
+    for data in ("{}", " ", ""):
+        r = requests.post(f"{stack.url}/api/volunteer-activities/{aid}/signup", data=data,
+                          headers={**bearer(org["a"]), "Content-Type": "application/json"},
+                          timeout=60)  # fmt: skip
+        assert r.status_code in (200, 201), (data, r.text)
+        r = call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["a"], json={})
+        assert r.status_code == 200, r.text
+    assert taken(aid) == 0
+
+
 def test_publish_again_with_the_same_request_key_is_one_activity(stack, org):
     b = body()
     first = call(stack, "POST", "/volunteer-activities", org["g1"], json=b)
