@@ -21,11 +21,13 @@ Exact under parallel requests and retries (the points of the issue):
 - Hours are half-hour steps kept as integers (`*_half`). A checked-in member gets the
   activity's hours unless staff set hers (0–24); a member signed up but not checked in gets 0
   unless staff set hers. Confirming (after the end) writes each row's `confirmed_half`
-  (conditional: not confirmed yet) and then awards `volunteer_service` through the points
-  ledger, 2 points an hour (1 per half hour), keyed by the activity: a second or parallel
-  confirm, or the retry after a failure between the writes, awards nothing twice. The activity
-  is marked confirmed last. A later change of a member's hours is a correction kept on her row,
-  with a `points.adjust` line keyed by the correction's number.
+  (conditional: not confirmed yet, and her set hours and check-in still as read, else read
+  again: hours set while confirming are the hours awarded) and then awards
+  `volunteer_service` through the points ledger, 2 points an hour (1 per half hour), keyed by
+  the activity: a second or parallel confirm, or the retry after a failure between the writes,
+  awards nothing twice. The activity is marked confirmed last. A later change of a member's
+  hours is a correction kept on her row, with a `points.adjust` line keyed by the correction's
+  number.
 """
 
 from __future__ import annotations
@@ -781,6 +783,38 @@ def _correct(
     return _row_view(a, row)
 
 
+def _unchanged(attr: Any, value: Any) -> Any:
+    return attr.does_not_exist() if value is None else attr == value
+
+
+def _fix_hours(a: VolunteerActivity, row: VolunteerSignup) -> VolunteerSignup | None:
+    """Her row's `confirmed_half`, computed from the row as read and written only if what it
+    comes from is still what was read: hours staff set (set_hours) or a check-in landing
+    between the read and this write fails it, and the row is read again and computed afresh.
+    So the hours staff were told they set (or her check-in) are the hours awarded, exactly.
+    None: the row is gone (not possible after the deadline; kept safe)."""
+    for _ in range(TX_ATTEMPTS):
+        if row.confirmed_half is not None:  # a parallel confirm fixed it first
+            return row
+        try:
+            row.update(
+                actions=[VolunteerSignup.confirmed_half.set(_awarded_half(a, row))],
+                condition=VolunteerSignup.member_no.exists()
+                & VolunteerSignup.confirmed_half.does_not_exist()
+                & _unchanged(VolunteerSignup.hours_half, row.hours_half)
+                & _unchanged(VolunteerSignup.checked_in_at, row.checked_in_at),
+            )
+            return row
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+        fresh = _signup(a.activity_id, row.member_no)
+        if fresh is None:
+            return None
+        row = fresh
+    raise busy()
+
+
 def confirm(caller: Caller, activity_id: str) -> dict[str, Any]:
     """Confirm the hours after the end (manage scope): each row's hours fixed (conditional),
     then 奉献分 awarded through the ledger (keyed by the activity: once per member), then the
@@ -791,19 +825,8 @@ def confirm(caller: Caller, activity_id: str) -> dict[str, Any]:
     now = clock.now()
     if now < float(a.ends_ts):
         raise ConflictError(f"活动结束（{_when(float(a.ends_ts))}）后才能确认工时")
-    rows = list(VolunteerSignup.query(a.activity_id, consistent_read=True))
-    for row in rows:
-        if row.confirmed_half is None:
-            try:
-                row.update(
-                    actions=[VolunteerSignup.confirmed_half.set(_awarded_half(a, row))],
-                    condition=VolunteerSignup.member_no.exists()
-                    & VolunteerSignup.confirmed_half.does_not_exist(),
-                )
-            except UpdateError as exc:
-                if not condition_failed(exc):
-                    raise
-                row.refresh(consistent_read=True)  # a parallel confirm fixed it first
+    read = VolunteerSignup.query(a.activity_id, consistent_read=True)
+    rows = [fixed for row in read if (fixed := _fix_hours(a, row)) is not None]
     for row in rows:  # every row's hours fixed first: what is awarded no longer moves
         if row.confirmed_half and not row.corrections:
             points.award(

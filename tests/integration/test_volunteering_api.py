@@ -404,6 +404,41 @@ def test_hours_confirm_once_in_parallel_and_corrections(stack, org):
     assert r.status_code == 409
 
 
+def test_hours_set_and_a_check_in_landing_while_confirming_are_what_is_awarded(
+    stack, org, monkeypatch
+):
+    """In-process, an injected interleaving: confirm has read the rows; then staff set a's hours
+    (told: 5 h) and b's slow check-in lands. Confirm's writes see both: a gets the 5 h she was
+    told, b the activity's 2 h for her check-in, in the rows and in the ledger."""
+    from chalicelib import registry
+
+    aid = _held(stack, org)
+    move(aid, start_minutes=-180, length=120)  # ended an hour ago
+    staff = registry.caller_for(org["g1"])
+    real = VolunteerSignup.query
+    told = {}
+
+    def query(*args, **kw):
+        read = list(real(*args, **kw))
+        monkeypatch.setattr(VolunteerSignup, "query", real)
+        told["a"] = volunteering.set_hours(staff, aid, "71000004", 5)
+        move(aid, start_minutes=-60, length=120)  # b's request read the activity while open
+        told["b"] = volunteering.check_in(
+            registry.caller_for(org["b"]), org["b"], aid, code_now(aid)
+        )
+        return iter(read)
+
+    monkeypatch.setattr(VolunteerSignup, "query", query)
+    out = volunteering.confirm(staff, aid)
+    assert told["a"]["hours"] == 5 and told["b"]["mine"]["checked_in"]
+    got = {r.member_no: r for r in rows(aid)}
+    assert got["71000004"].confirmed_half == got["71000004"].hours_half == 10
+    assert got["71000005"].confirmed_half == 4
+    assert out["points"] == 14 and out["participants"] == 2
+    assert ledger("71000004") == {f"volunteer_service#{aid}": 10}
+    assert ledger("71000005") == {f"volunteer_service#{aid}": 4}
+
+
 def test_a_failure_between_the_confirmation_writes_is_completed_by_the_retry(
     stack, org, fails_once
 ):
