@@ -16,8 +16,8 @@ Exact under parallel requests and retries (the points of the issue):
   up, not checked in) and `taken - 1` (before the deadline); the place goes back.
 - Check-in shares meetings' mechanism (checkin_screen.py over checkin_codes.py): the
   activity's own secret, a 6-digit code that turns every 30 s, a guess budget per member and
-  activity; only a signed-up member, from 30 minutes before the start to the end, once (the
-  write is conditional on no check-in yet).
+  activity (of wrong codes: a right code's unit is given back); only a signed-up member, from
+  30 minutes before the start to the end, once (the write is conditional on no check-in yet).
 - Hours are half-hour steps kept as integers (`*_half`). A checked-in member gets the
   activity's hours unless staff set hers (0–24); a member signed up but not checked in gets 0
   unless staff set hers. Confirming (after the end) writes each row's `confirmed_half`
@@ -45,7 +45,14 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from . import checkin_codes, checkin_screen, clock, points, registry, scope
-from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, busy
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    busy,
+)
 from .identifiers import is_client_key, is_member_no, is_unit_id
 from .meetings import parse_time
 from .models import Member
@@ -679,11 +686,10 @@ def check_in(caller: Caller, member: Member, activity_id: str, code: str) -> dic
         raise ConflictError(CONFIRMED)
     now = clock.now()
     _require_window(a, now)
-    opens, closes = window(a)
-    key = f"volcheckin#{a.activity_id}#{member.member_no}"
-    checkin_screen.guess_budget(key, opens, closes, now, TOO_MANY)
+    unit = _take_guess(a, member.member_no, now)
     if not checkin_screen.verify(a.checkin_secret, code, now):
         raise BadRequestError(checkin_screen.BAD_CODE)
+    checkin_screen.give_back(unit)  # only wrong codes count
     try:
         row.update(
             actions=[VolunteerSignup.checked_in_at.set(int(now))],
@@ -701,6 +707,29 @@ def check_in(caller: Caller, member: Member, activity_id: str, code: str) -> dic
             raise ConflictError(f"您已签到（{_when(float(current.checked_in_at))}）") from None
         raise ConflictError(CONFIRMED) from None
     return _member_view(caller, member, a, row)
+
+
+GUESS_TRIES = 3
+
+
+def _take_guess(a: VolunteerActivity, member_no: str, now: float) -> Any:
+    """A unit of her guess budget, taken before the code is looked at (parallel guesses cannot
+    slip past it). A refusal may be her own right code in flight in a parallel tap (its unit is
+    given back, or her check-in written, a moment later): she is told her check-in then, after
+    a short wait and a second try; her own row says nothing about the code."""
+    opens, closes = window(a)
+    key = f"volcheckin#{a.activity_id}#{member_no}"
+    for attempt in range(GUESS_TRIES):
+        try:
+            return checkin_screen.guess_budget(key, opens, closes, now, TOO_MANY)
+        except TooManyRequestsError:
+            current = _signup(a.activity_id, member_no)
+            if current is not None and current.checked_in_at is not None:
+                raise ConflictError(f"您已签到（{_when(float(current.checked_in_at))}）") from None
+            if attempt == GUESS_TRIES - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 # --- staff: hours and confirmation ------------------------------------------------------------

@@ -334,6 +334,37 @@ def test_the_guess_budget_stops_guessing(stack, org):
     assert rows(aid)[0].checked_in_at is None
 
 
+def test_right_codes_do_not_use_up_the_guess_budget(stack, org):
+    """One guess left: her parallel taps of the right code check her in once; the others are
+    told she is checked in (409), never 429. Only wrong codes count: the right code's unit is
+    given back."""
+    from chalicelib.models.sessions import LoginThrottle
+
+    aid = publish(stack, org["g1"])["id"]
+    assert signup(stack, org["a"], aid).status_code == 201
+    move(aid, start_minutes=5)
+    right = code_now(aid)
+    limit = get_settings().checkin_max_wrong
+    wrong = [f"{n:06d}" for n in range(100) if f"{n:06d}" != right][: limit - 1]
+    for code in wrong:
+        r = call(
+            stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"], json={"code": code}
+        )
+        assert r.status_code == 400
+
+    def tap(_: int) -> requests.Response:
+        path = f"/volunteer-activities/{aid}/checkin"
+        return call(stack, "POST", path, org["a"], json={"code": code_now(aid)})
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(tap, range(4)))
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [200, 409, 409, 409], [r.text for r in answers]
+    assert all("已签到" in r.json()["Message"] for r in answers if r.status_code == 409)
+    counted = [t.count for t in LoginThrottle.scan() if t.key.startswith(f"volcheckin#{aid}#")]
+    assert counted == [limit - 1]
+
+
 def _held(stack, org, *, places: int = 3) -> str:
     """An activity that took place: a and b signed up, a checked in, it has ended."""
     aid = publish(stack, org["g1"], places=places, hours=2)["id"]
