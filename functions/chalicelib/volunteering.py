@@ -807,7 +807,12 @@ def _correct(
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
-        raise ConflictError("工时刚被他人更正，请刷新后再试") from None
+        current = _signup(a.activity_id, row.member_no)
+        if current is None or current.confirmed_half is None or int(current.confirmed_half) != half:
+            raise ConflictError("工时刚被他人更正，请刷新后再试") from None
+        # The same hours were set meanwhile (her retry, a double tap): the first outcome.
+        _adjust_for(a, current, len(current.corrections or []))
+        return _row_view(a, current)
     _adjust_for(a, row, count + 1)
     return _row_view(a, row)
 

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from chalicelib import checkin_codes, clock, points, points_ledger, volunteering
+from chalicelib.errors import ConflictError
 from chalicelib.models import VolunteerActivity, VolunteerSignup
 from chalicelib.settings import get_settings
 from tools.fixtures import bearer, make_member, make_tree, rid
@@ -509,6 +510,41 @@ def test_a_failure_between_a_correction_and_its_points_is_completed_by_the_retry
         f"volunteer_service#{aid}": 4,
         f"volunteer_service#{aid}:correction:1": 4,
     }
+
+
+def test_the_same_correction_sent_twice_at_once_is_one_correction(stack, org, monkeypatch):
+    """In-process, an injected interleaving: a correction's first send lands after its retry
+    read her row; the retry gets the first outcome (200, the same row), not a 409, and there is
+    one correction and one adjustment line."""
+    from chalicelib import registry
+
+    aid = _held(stack, org)
+    move(aid, start_minutes=-130)
+    staff = registry.caller_for(org["g1"])
+    volunteering.confirm(staff, aid)
+    real = volunteering._signup
+
+    def landing(hours):
+        def stale(activity_id, member_no):
+            row = real(activity_id, member_no)
+            monkeypatch.setattr(volunteering, "_signup", real)
+            volunteering.set_hours(staff, aid, "71000004", hours)  # lands meanwhile
+            return row
+
+        monkeypatch.setattr(volunteering, "_signup", stale)
+
+    landing(3)  # the first send of the same correction
+    again = volunteering.set_hours(staff, aid, "71000004", 3)
+    assert again["hours"] == 3 and len(again["corrections"]) == 1
+    assert ledger("71000004") == {
+        f"volunteer_service#{aid}": 4,
+        f"volunteer_service#{aid}:correction:1": 2,
+    }
+    # Different hours meanwhile are still a conflict: she must look again.
+    landing(5)
+    with pytest.raises(ConflictError):
+        volunteering.set_hours(staff, aid, "71000004", 4)
+    assert {r.member_no: r.confirmed_half for r in rows(aid)}["71000004"] == 10
 
 
 BAD = [
