@@ -67,17 +67,24 @@ def verify(secret: str, code: str, now: float) -> bool:
     return checkin_codes.verify(secret, code, now, get_settings().checkin_step_seconds)
 
 
-def guess_budget(key: str, opens: float, closes: float, now: float, refusal: str) -> None:
+def guess_budget(key: str, opens: float, closes: float, now: float, refusal: str) -> Any:
     """One budget per event and member for the whole check-in window: throttle's fixed-window
     counter, counted as at the window's opening (so every guess lands in the one counter,
     whatever the hour) with a window as long as check-in's (the counter expires after check-in
     closes). Taken before the code is looked at, so parallel guesses cannot slip past it; a
-    refused guess waits for nothing (`refusal` says who records her check-in now)."""
+    refused guess waits for nothing (`refusal` says who records her check-in now). Returns the
+    unit taken, for `give_back` when the code proves right."""
     length = max(60, math.ceil(closes - opens))
     try:
-        throttle.reserve_window(key, get_settings().checkin_max_wrong, length, opens)
+        return throttle.reserve_window(key, get_settings().checkin_max_wrong, length, opens)
     except TooManyRequestsError:
         raise TooManyRequestsError(refusal, max(1, math.ceil(closes - now))) from None
+
+
+def give_back(unit: Any) -> None:
+    """A right code's unit back: the budget counts wrong codes only (so her parallel taps of the
+    right code never use it up)."""
+    throttle.give_back(unit)
 
 
 def site_origin(headers: Any) -> str:

@@ -16,16 +16,18 @@ Exact under parallel requests and retries (the points of the issue):
   up, not checked in) and `taken - 1` (before the deadline); the place goes back.
 - Check-in shares meetings' mechanism (checkin_screen.py over checkin_codes.py): the
   activity's own secret, a 6-digit code that turns every 30 s, a guess budget per member and
-  activity; only a signed-up member, from 30 minutes before the start to the end, once (the
-  write is conditional on no check-in yet).
+  activity (of wrong codes: a right code's unit is given back); only a signed-up member, from
+  30 minutes before the start to the end, once (the write is conditional on no check-in yet).
 - Hours are half-hour steps kept as integers (`*_half`). A checked-in member gets the
   activity's hours unless staff set hers (0–24); a member signed up but not checked in gets 0
   unless staff set hers. Confirming (after the end) writes each row's `confirmed_half`
-  (conditional: not confirmed yet) and then awards `volunteer_service` through the points
-  ledger, 2 points an hour (1 per half hour), keyed by the activity: a second or parallel
-  confirm, or the retry after a failure between the writes, awards nothing twice. The activity
-  is marked confirmed last. A later change of a member's hours is a correction kept on her row,
-  with a `points.adjust` line keyed by the correction's number.
+  (conditional: not confirmed yet, and her set hours and check-in still as read, else read
+  again: hours set while confirming are the hours awarded) and then awards
+  `volunteer_service` through the points ledger, 2 points an hour (1 per half hour), keyed by
+  the activity: a second or parallel confirm, or the retry after a failure between the writes,
+  awards nothing twice. The activity is marked confirmed last. A later change of a member's
+  hours is a correction kept on her row, with a `points.adjust` line keyed by the correction's
+  number.
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from . import checkin_codes, checkin_screen, clock, points, registry, scope
-from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, busy
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    busy,
+)
 from .identifiers import is_client_key, is_member_no, is_unit_id
 from .meetings import parse_time
 from .models import Member
@@ -129,9 +138,19 @@ def _has_emoji(text: str) -> bool:
     return any(_is_emoji(ch) for ch in text)
 
 
+# Letters (Lo) that draw nothing: the Hangul fillers; with the format characters (Cf: zero-width
+# spaces and joiners, bidi overrides and isolates, the BOM, tags) they make a text look other
+# than it reads (「社区\u202e务服诊义」 shows as 「社区义诊服务」) or look empty.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def _invisible(ch: str) -> bool:
+    return ch in _FILLERS or unicodedata.category(ch) == "Cf"
+
+
 def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = False) -> str:
-    """Trimmed text within bounds; one line unless `lines`; no control characters, no emoji;
-    a non-empty text must say something (a letter or digit)."""
+    """Trimmed text within bounds; one line unless `lines`; no control characters, no emoji,
+    no invisible characters; a non-empty text must say something (a letter or digit)."""
     low, high = bounds
     if value is None:
         value = ""
@@ -142,8 +161,10 @@ def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = Fals
         raise BadRequestError(f"{field}须为 {low}–{high} 个字（现在 {len(text)} 字）")
     if _CONTROL.search(text) or (not lines and _LINE_BREAK.search(text)):
         raise BadRequestError(f"{field}不能包含换行或控制字符")
-    if _has_emoji(text):
+    if _has_emoji(text):  # before the check below: an emoji's joiner (Cf) is told as emoji
         raise BadRequestError(f"{field}不能包含表情符号")
+    if any(_invisible(ch) for ch in text):
+        raise BadRequestError(f"{field}不能包含零宽字符、文字方向控制符等不可见字符")
     if text and not any(ch.isalnum() for ch in text):
         raise BadRequestError(f"{field}须包含文字或数字")
     return text
@@ -197,9 +218,12 @@ def load_visible(
 def load_managed(
     caller: Caller, activity_id: str, *, consistent: bool = False
 ) -> VolunteerActivity:
-    a = _get(activity_id, consistent=consistent)
-    if a is None or _staff_access(caller, a) != "manage":
-        raise ForbiddenError(NOT_FOUND if a is None else NOT_MANAGED)
+    """An activity she manages. One who cannot even read it gets exactly the answer of an
+    unknown id (no oracle of which ids exist); only one who can read it is told she may not
+    manage it."""
+    a = load_visible(caller, activity_id, consistent=consistent)
+    if _staff_access(caller, a) != "manage":
+        raise ForbiddenError(NOT_MANAGED)
     return a
 
 
@@ -662,11 +686,10 @@ def check_in(caller: Caller, member: Member, activity_id: str, code: str) -> dic
         raise ConflictError(CONFIRMED)
     now = clock.now()
     _require_window(a, now)
-    opens, closes = window(a)
-    key = f"volcheckin#{a.activity_id}#{member.member_no}"
-    checkin_screen.guess_budget(key, opens, closes, now, TOO_MANY)
+    unit = _take_guess(a, member.member_no, now)
     if not checkin_screen.verify(a.checkin_secret, code, now):
         raise BadRequestError(checkin_screen.BAD_CODE)
+    checkin_screen.give_back(unit)  # only wrong codes count
     try:
         row.update(
             actions=[VolunteerSignup.checked_in_at.set(int(now))],
@@ -684,6 +707,29 @@ def check_in(caller: Caller, member: Member, activity_id: str, code: str) -> dic
             raise ConflictError(f"您已签到（{_when(float(current.checked_in_at))}）") from None
         raise ConflictError(CONFIRMED) from None
     return _member_view(caller, member, a, row)
+
+
+GUESS_TRIES = 3
+
+
+def _take_guess(a: VolunteerActivity, member_no: str, now: float) -> Any:
+    """A unit of her guess budget, taken before the code is looked at (parallel guesses cannot
+    slip past it). A refusal may be her own right code in flight in a parallel tap (its unit is
+    given back, or her check-in written, a moment later): she is told her check-in then, after
+    a short wait and a second try; her own row says nothing about the code."""
+    opens, closes = window(a)
+    key = f"volcheckin#{a.activity_id}#{member_no}"
+    for attempt in range(GUESS_TRIES):
+        try:
+            return checkin_screen.guess_budget(key, opens, closes, now, TOO_MANY)
+        except TooManyRequestsError:
+            current = _signup(a.activity_id, member_no)
+            if current is not None and current.checked_in_at is not None:
+                raise ConflictError(f"您已签到（{_when(float(current.checked_in_at))}）") from None
+            if attempt == GUESS_TRIES - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 # --- staff: hours and confirmation ------------------------------------------------------------
@@ -761,9 +807,46 @@ def _correct(
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
-        raise ConflictError("工时刚被他人更正，请刷新后再试") from None
+        current = _signup(a.activity_id, row.member_no)
+        if current is None or current.confirmed_half is None or int(current.confirmed_half) != half:
+            raise ConflictError("工时刚被他人更正，请刷新后再试") from None
+        # The same hours were set meanwhile (her retry, a double tap): the first outcome.
+        _adjust_for(a, current, len(current.corrections or []))
+        return _row_view(a, current)
     _adjust_for(a, row, count + 1)
     return _row_view(a, row)
+
+
+def _unchanged(attr: Any, value: Any) -> Any:
+    return attr.does_not_exist() if value is None else attr == value
+
+
+def _fix_hours(a: VolunteerActivity, row: VolunteerSignup) -> VolunteerSignup | None:
+    """Her row's `confirmed_half`, computed from the row as read and written only if what it
+    comes from is still what was read: hours staff set (set_hours) or a check-in landing
+    between the read and this write fails it, and the row is read again and computed afresh.
+    So the hours staff were told they set (or her check-in) are the hours awarded, exactly.
+    None: the row is gone (not possible after the deadline; kept safe)."""
+    for _ in range(TX_ATTEMPTS):
+        if row.confirmed_half is not None:  # a parallel confirm fixed it first
+            return row
+        try:
+            row.update(
+                actions=[VolunteerSignup.confirmed_half.set(_awarded_half(a, row))],
+                condition=VolunteerSignup.member_no.exists()
+                & VolunteerSignup.confirmed_half.does_not_exist()
+                & _unchanged(VolunteerSignup.hours_half, row.hours_half)
+                & _unchanged(VolunteerSignup.checked_in_at, row.checked_in_at),
+            )
+            return row
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+        fresh = _signup(a.activity_id, row.member_no)
+        if fresh is None:
+            return None
+        row = fresh
+    raise busy()
 
 
 def confirm(caller: Caller, activity_id: str) -> dict[str, Any]:
@@ -776,19 +859,8 @@ def confirm(caller: Caller, activity_id: str) -> dict[str, Any]:
     now = clock.now()
     if now < float(a.ends_ts):
         raise ConflictError(f"活动结束（{_when(float(a.ends_ts))}）后才能确认工时")
-    rows = list(VolunteerSignup.query(a.activity_id, consistent_read=True))
-    for row in rows:
-        if row.confirmed_half is None:
-            try:
-                row.update(
-                    actions=[VolunteerSignup.confirmed_half.set(_awarded_half(a, row))],
-                    condition=VolunteerSignup.member_no.exists()
-                    & VolunteerSignup.confirmed_half.does_not_exist(),
-                )
-            except UpdateError as exc:
-                if not condition_failed(exc):
-                    raise
-                row.refresh(consistent_read=True)  # a parallel confirm fixed it first
+    read = VolunteerSignup.query(a.activity_id, consistent_read=True)
+    rows = [fixed for row in read if (fixed := _fix_hours(a, row)) is not None]
     for row in rows:  # every row's hours fixed first: what is awarded no longer moves
         if row.confirmed_half and not row.corrections:
             points.award(

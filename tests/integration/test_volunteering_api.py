@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from chalicelib import checkin_codes, clock, points, points_ledger, volunteering
+from chalicelib.errors import ConflictError
 from chalicelib.models import VolunteerActivity, VolunteerSignup
 from chalicelib.settings import get_settings
 from tools.fixtures import bearer, make_member, make_tree, rid
@@ -157,6 +158,63 @@ def test_publish_sign_up_cancel_and_scope(stack, org):
     assert r.status_code == 403 and "管理" in r.json()["Message"]
 
 
+STAFF_ROUTES = [
+    ("GET", "", None),
+    ("GET", "/signups", None),
+    ("GET", "/checkin-code", None),
+    ("POST", "/confirm", None),
+    ("POST", "/hours/71000004", {"hours": 2}),
+    ("POST", "/signup", None),
+    ("POST", "/cancel", None),
+    ("POST", "/checkin", {"code": "123456"}),
+]
+
+
+def test_no_route_tells_an_activity_out_of_reach_from_an_unknown_id(stack, org):
+    """B3's secretary reaches neither G1's activity nor an unknown id: every route answers both
+    alike (no oracle of which ids exist). A member of G1's subtree, who can read it, is told she
+    may not manage it."""
+    aid = publish(stack, org["g1"])["id"]
+    fake = "va_" + "A" * 24
+    for method, path, js in STAFF_ROUTES:
+        got = call(stack, method, f"/volunteer-activities/{aid}{path}", org["sec3"], json=js)
+        none = call(stack, method, f"/volunteer-activities/{fake}{path}", org["sec3"], json=js)
+        assert (got.status_code, got.json()) == (none.status_code, none.json()), path
+        assert got.status_code == 403 and got.json()["Message"] == "活动不存在或您无权查看"
+    for method, path, js in STAFF_ROUTES[2:5]:
+        r = call(stack, method, f"/volunteer-activities/{aid}{path}", org["a"], json=js)
+        assert r.status_code == 403 and "管理" in r.json()["Message"], path
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ('{"member_no": "71000005", "evil": "x"}', "不支持的字段：evil、member_no"),
+        ("[]", "JSON 对象"),
+        ("null", "JSON 对象"),
+        ("not json", "JSON"),
+    ],
+)
+def test_routes_without_a_body_refuse_one(stack, org, raw, says):
+    """Sign-up, cancel and confirm take no body: none or {} is fine; fields (a member number
+    that would mean nothing here) or anything else is a 400 in Chinese, and nothing is done."""
+    aid = publish(stack, org["g1"])["id"]
+    for path, who in (("signup", "a"), ("cancel", "a"), ("confirm", "g1")):
+        headers = {**bearer(org[who]), "Content-Type": "application/json"}
+        url = f"{stack.url}/api/volunteer-activities/{aid}/{path}"
+        r = requests.post(url, data=raw, headers=headers, timeout=60)
+        assert r.status_code == 400 and says in r.json()["Message"], (path, r.text)
+    assert rows(aid) == [] and taken(aid) == 0
+    for data in ("{}", " ", ""):
+        r = requests.post(f"{stack.url}/api/volunteer-activities/{aid}/signup", data=data,
+                          headers={**bearer(org["a"]), "Content-Type": "application/json"},
+                          timeout=60)  # fmt: skip
+        assert r.status_code in (200, 201), (data, r.text)
+        r = call(stack, "POST", f"/volunteer-activities/{aid}/cancel", org["a"], json={})
+        assert r.status_code == 200, r.text
+    assert taken(aid) == 0
+
+
 def test_publish_again_with_the_same_request_key_is_one_activity(stack, org):
     b = body()
     first = call(stack, "POST", "/volunteer-activities", org["g1"], json=b)
@@ -277,6 +335,37 @@ def test_the_guess_budget_stops_guessing(stack, org):
     assert rows(aid)[0].checked_in_at is None
 
 
+def test_right_codes_do_not_use_up_the_guess_budget(stack, org):
+    """One guess left: her parallel taps of the right code check her in once; the others are
+    told she is checked in (409), never 429. Only wrong codes count: the right code's unit is
+    given back."""
+    from chalicelib.models.sessions import LoginThrottle
+
+    aid = publish(stack, org["g1"])["id"]
+    assert signup(stack, org["a"], aid).status_code == 201
+    move(aid, start_minutes=5)
+    right = code_now(aid)
+    limit = get_settings().checkin_max_wrong
+    wrong = [f"{n:06d}" for n in range(100) if f"{n:06d}" != right][: limit - 1]
+    for code in wrong:
+        r = call(
+            stack, "POST", f"/volunteer-activities/{aid}/checkin", org["a"], json={"code": code}
+        )
+        assert r.status_code == 400
+
+    def tap(_: int) -> requests.Response:
+        path = f"/volunteer-activities/{aid}/checkin"
+        return call(stack, "POST", path, org["a"], json={"code": code_now(aid)})
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(tap, range(4)))
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [200, 409, 409, 409], [r.text for r in answers]
+    assert all("已签到" in r.json()["Message"] for r in answers if r.status_code == 409)
+    counted = [t.count for t in LoginThrottle.scan() if t.key.startswith(f"volcheckin#{aid}#")]
+    assert counted == [limit - 1]
+
+
 def _held(stack, org, *, places: int = 3) -> str:
     """An activity that took place: a and b signed up, a checked in, it has ended."""
     aid = publish(stack, org["g1"], places=places, hours=2)["id"]
@@ -347,6 +436,41 @@ def test_hours_confirm_once_in_parallel_and_corrections(stack, org):
     assert r.status_code == 409
 
 
+def test_hours_set_and_a_check_in_landing_while_confirming_are_what_is_awarded(
+    stack, org, monkeypatch
+):
+    """In-process, an injected interleaving: confirm has read the rows; then staff set a's hours
+    (told: 5 h) and b's slow check-in lands. Confirm's writes see both: a gets the 5 h she was
+    told, b the activity's 2 h for her check-in, in the rows and in the ledger."""
+    from chalicelib import registry
+
+    aid = _held(stack, org)
+    move(aid, start_minutes=-180, length=120)  # ended an hour ago
+    staff = registry.caller_for(org["g1"])
+    real = VolunteerSignup.query
+    told = {}
+
+    def query(*args, **kw):
+        read = list(real(*args, **kw))
+        monkeypatch.setattr(VolunteerSignup, "query", real)
+        told["a"] = volunteering.set_hours(staff, aid, "71000004", 5)
+        move(aid, start_minutes=-60, length=120)  # b's request read the activity while open
+        told["b"] = volunteering.check_in(
+            registry.caller_for(org["b"]), org["b"], aid, code_now(aid)
+        )
+        return iter(read)
+
+    monkeypatch.setattr(VolunteerSignup, "query", query)
+    out = volunteering.confirm(staff, aid)
+    assert told["a"]["hours"] == 5 and told["b"]["mine"]["checked_in"]
+    got = {r.member_no: r for r in rows(aid)}
+    assert got["71000004"].confirmed_half == got["71000004"].hours_half == 10
+    assert got["71000005"].confirmed_half == 4
+    assert out["points"] == 14 and out["participants"] == 2
+    assert ledger("71000004") == {f"volunteer_service#{aid}": 10}
+    assert ledger("71000005") == {f"volunteer_service#{aid}": 4}
+
+
 def test_a_failure_between_the_confirmation_writes_is_completed_by_the_retry(
     stack, org, fails_once
 ):
@@ -388,6 +512,41 @@ def test_a_failure_between_a_correction_and_its_points_is_completed_by_the_retry
     }
 
 
+def test_the_same_correction_sent_twice_at_once_is_one_correction(stack, org, monkeypatch):
+    """In-process, an injected interleaving: a correction's first send lands after its retry
+    read her row; the retry gets the first outcome (200, the same row), not a 409, and there is
+    one correction and one adjustment line."""
+    from chalicelib import registry
+
+    aid = _held(stack, org)
+    move(aid, start_minutes=-130)
+    staff = registry.caller_for(org["g1"])
+    volunteering.confirm(staff, aid)
+    real = volunteering._signup
+
+    def landing(hours):
+        def stale(activity_id, member_no):
+            row = real(activity_id, member_no)
+            monkeypatch.setattr(volunteering, "_signup", real)
+            volunteering.set_hours(staff, aid, "71000004", hours)  # lands meanwhile
+            return row
+
+        monkeypatch.setattr(volunteering, "_signup", stale)
+
+    landing(3)  # the first send of the same correction
+    again = volunteering.set_hours(staff, aid, "71000004", 3)
+    assert again["hours"] == 3 and len(again["corrections"]) == 1
+    assert ledger("71000004") == {
+        f"volunteer_service#{aid}": 4,
+        f"volunteer_service#{aid}:correction:1": 2,
+    }
+    # Different hours meanwhile are still a conflict: she must look again.
+    landing(5)
+    with pytest.raises(ConflictError):
+        volunteering.set_hours(staff, aid, "71000004", 4)
+    assert {r.member_no: r.confirmed_half for r in rows(aid)}["71000004"] == 10
+
+
 BAD = [
     ({"topic": "😀😀😀"}, "表情"),
     ({"topic": "义诊🎉"}, "表情"),
@@ -417,6 +576,10 @@ BAD = [
     ({"unit_id": "NOPE"}, "管理"),
     ({"request_key": "short"}, "请求编号"),
     ({"extra": 1}, "不支持的字段"),
+    ({"topic": "社区\u202e务服诊义"}, "不可见"),
+    ({"place": "服务中心\u200b\u2066"}, "不可见"),
+    ({"description": "为老人\u2067测血压\u2069。"}, "不可见"),
+    ({"description": "\u200b\u200b"}, "不可见"),
 ]
 
 

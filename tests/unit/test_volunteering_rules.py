@@ -35,6 +35,26 @@ def test_rare_characters_and_common_symbols_are_allowed(text):
     assert volunteering._text(text, "活动主题", (1, 40)) == text
 
 
+INVISIBLE = [
+    "社区\u202e务服诊义",  # a right-to-left override: shows as 社区义诊服务
+    "服务中心\u200b\u2066",  # a zero-width space and a bidi isolate
+    "\u2067义诊\u2069服务",
+    "\ufeff义诊服务",
+    "义诊\u2060服务",
+    "义\u00ad诊服务",  # a soft hyphen
+    "义诊服务\U000e0041",  # a tag character
+    "\u3164\u3164",  # Hangul fillers: letters that draw nothing
+    "义诊\uffa0服务",
+]
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+@pytest.mark.parametrize("lines", [False, True])
+def test_invisible_characters_are_refused_in_every_text(text, lines):
+    with pytest.raises(BadRequestError, match="不可见字符"):
+        volunteering._text(text, "活动主题", (0, 40), lines=lines)
+
+
 def test_a_text_must_say_something():
     with pytest.raises(BadRequestError, match="文字或数字"):
         volunteering._text("……！", "活动主题", (1, 40))
