@@ -96,6 +96,20 @@ def _emoji(ch: str) -> bool:
     )
 
 
+# Letters that render as nothing (the Hangul fillers); with the format characters (Cf:
+# zero-width spaces, joiners, direction overrides) they hide or reorder text.
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def _invisible(ch: str) -> bool:
+    """Control, unassigned, private, surrogate, format (Cf), line/paragraph separator or filler
+    characters; LF allowed. (The emoji joiner U+200D is Cf: an emoji around it is refused
+    first, with the emoji message.)"""
+    if ch == "\n":
+        return False
+    return ch in FILLERS or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
 def clean_text(value: Any, label: str, low: int, high: int, *, required: bool = True) -> str | None:
     """Plain text: LF line ends, no surrounding blanks, no control characters nor emoji,
     `low`–`high` characters; a clear Chinese message otherwise."""
@@ -106,12 +120,16 @@ def clean_text(value: Any, label: str, low: int, high: int, *, required: bool = 
     if not isinstance(value, str):
         raise BadRequestError(f"{label}须为文字")
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c != "\n" for c in text):
-        raise BadRequestError(f"{label}含有无效字符")
-    if any(_emoji(c) for c in text):
+    if any(_emoji(c) and c != "\u200d" for c in text):
         raise BadRequestError(f"{label}不能包含表情符号，请用文字表述")
-    if not low <= len(text) <= high:
+    if any(_invisible(c) for c in text):
+        raise BadRequestError(f"{label}含有无效字符（控制字符、不可见字符或改变文字方向的字符）")
+    if not len(text) <= high:
         raise BadRequestError(f"{label}须为 {low}–{high} 字（现在 {len(text)} 字）")
+    # The minimum counts what a reader sees: blanks inside do not make a text long enough.
+    seen = sum(1 for c in text if not c.isspace())
+    if seen < low:
+        raise BadRequestError(f"{label}须为 {low}–{high} 字（现在 {seen} 个可见字）")
     return text
 
 
