@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import registry
+from chalicelib import registry, service_requests
 from tests.integration import test_service_requests_api as api
 from tests.integration.test_service_requests_api import call, items, step, submit
+from tools.fixtures import rid
 
 org = api.org  # the same people and tree
 
@@ -64,3 +65,26 @@ def test_plain_text_with_blanks_inside_and_line_breaks_still_passes(stack, org):
     assert spaced.status_code == 400 and "可见" in spaced.json()["Message"], spaced.text
     r = submit(stack, org["a"], text="第一行内容\n第二行 内容")
     assert r.status_code == 201, r.text
+
+
+def test_the_overdue_reminder_never_goes_to_the_submitter_of_her_own_request(stack, org, at):
+    from datetime import UTC, datetime
+
+    from chalicelib import audiences
+
+    sec1, sec2 = org["sec1"], org["sec2"]
+    at("2026-11-01T00:00:00")
+    body = {"category": "branch_life", "text": "书记本人提出的诉求", "request_key": rid(),
+            "anonymous": True}  # fmt: skip
+    service_requests.submit(_caller(sec1), sec1, body)
+    at("2026-11-05T00:00:00")
+    ctx = audiences.Context(datetime(2026, 11, 5, tzinfo=UTC))
+    got = {d.member_no: d.fields for d in audiences.request_overdue(ctx, {})}
+    assert sec1.member_no not in got
+    assert org["com1"].member_no in got and org["g1"].member_no in got  # the others still hear
+    # A late request of somebody else's still reaches her.
+    service_requests.submit(_caller(org["a"]), org["a"], {**body, "request_key": rid()})
+    at("2026-11-09T00:00:00")
+    ctx = audiences.Context(datetime(2026, 11, 9, tzinfo=UTC))
+    got = {d.member_no: d.fields for d in audiences.request_overdue(ctx, {})}
+    assert sec1.member_no in got and sec2.member_no not in got
