@@ -54,6 +54,11 @@ LISTED = 50
 NOT_FOUND = "诉求不存在或您无权查看"
 CHANGED = "该诉求刚刚已被他人办理或已发生变化，请刷新后查看"
 OWN = "不能办理本人提出的诉求"
+TOO_MANY_TRANSFERS = "移交次数已达上限，请办结或报上级党组织协调"
+TOO_LONG = "该诉求的办理记录已达上限，请办结或报上级党组织协调"
+# Every step is kept on the request's one item: transfers are capped (the rules file), so the
+# timeline is at most ~3 steps per transfer plus 5; this is the backstop of that bound.
+STEPS_MAX = 80
 NOT_HANDLER = "只有诉求当前所在单位的党务工作人员可以办理；上级党组织可查看、督办"
 ANONYMOUS_NAME = "匿名党员"
 STATE_LABELS = {
@@ -281,7 +286,10 @@ def allowed(caller: Caller, r: ServiceRequest, rel: str) -> list[str]:
         return []
     if rel != "handler" or r.member_no == caller.member_no:
         return []
-    return [act for act, states in STAFF_ACTS.items() if r.state in states]
+    acts = [act for act, states in STAFF_ACTS.items() if r.state in states]
+    if int(r.transfers or 0) >= rules().max_transfers:
+        acts = [act for act in acts if act != "transfer"]
+    return acts
 
 
 def detail(caller: Caller, request_id: str) -> dict[str, Any]:
@@ -542,10 +550,19 @@ def _write(r: ServiceRequest, states: tuple[str, ...], actions: list[Any], step:
             condition=cond,
         )
     except UpdateError as exc:
+        if _too_large(exc):
+            raise ConflictError(TOO_LONG) from None  # the backstop: never a 500 ever after
         if not condition_failed(exc):
             raise
         return False
     return True
+
+
+def _too_large(exc: Exception) -> bool:
+    """DynamoDB refused the write because the item would pass its 400 KB limit."""
+    code = getattr(exc, "cause_response_code", None)
+    message = getattr(exc, "cause_response_message", None) or ""
+    return code == "ValidationException" and "size" in message.lower()
 
 
 def _retried(r: ServiceRequest, act: str, who: str) -> bool:
@@ -585,6 +602,10 @@ def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) ->
             _tell(r, name)  # a retry after a failure past the write: what followed, once
             return view(r, relation(caller, r), caller)
         raise ConflictError(_refusal(r, name))
+    if name == "transfer" and int(r.transfers or 0) >= rules().max_transfers:
+        raise ConflictError(TOO_MANY_TRANSFERS)
+    if name != "close" and len(r.steps or []) >= STEPS_MAX:
+        raise ConflictError(TOO_LONG)
     now = clock.now()
     unit = OrgUnit(r.unit_id, name=r.unit_name)
     actions: list[Any]

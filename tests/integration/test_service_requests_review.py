@@ -88,3 +88,71 @@ def test_the_overdue_reminder_never_goes_to_the_submitter_of_her_own_request(sta
     ctx = audiences.Context(datetime(2026, 11, 9, tzinfo=UTC))
     got = {d.member_no: d.fields for d in audiences.request_overdue(ctx, {})}
     assert sec1.member_no in got and sec2.member_no not in got
+
+
+def _ping_pong(org, request_id: str, times: int) -> None:
+    """移交 back and forth between the two branches, each accepting it again."""
+    for i in range(times):
+        who, to, taker = (
+            (org["sec1"], "B2", org["sec2"]) if i % 2 == 0 else (org["sec2"], "B1", org["sec1"])
+        )
+        service_requests.act(_caller(who), who, request_id,
+                             {"act": "transfer", "to_unit": to, "note": "移" * 200})  # fmt: skip
+        service_requests.act(_caller(taker), taker, request_id, {"act": "accept"})
+
+
+def test_transfers_are_capped_and_the_request_can_still_be_answered(stack, org):
+    a, sec1 = org["a"], org["sec1"]
+    req = submit(stack, a).json()
+    assert step(stack, sec1, req["id"], "accept").status_code == 200
+    limit = service_requests.rules().max_transfers
+    assert limit == 10
+    _ping_pong(org, req["id"], limit)
+    holder = sec1 if limit % 2 == 0 else org["sec2"]
+    shown = call(stack, "GET", f"/service-requests/{req['id']}", holder).json()
+    assert shown["transfers"] == limit and "transfer" not in shown["may"], shown["may"]
+    before = items()[0]
+    refused = step(stack, holder, req["id"], "transfer", to_unit="B3", note="再移交一次")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["Message"] == "移交次数已达上限，请办结或报上级党组织协调"
+    after = items()[0]
+    assert (after.version, len(after.steps), after.unit_id) == (
+        before.version, len(before.steps), before.unit_id,
+    )  # fmt: skip
+    assert step(stack, holder, req["id"], "handle").status_code == 200
+    closed = step(stack, holder, req["id"], "close", answer="已协调办结")
+    assert closed.status_code == 200, closed.text
+    rated = call(stack, "POST", f"/service-requests/{req['id']}/rating", a,
+                 json={"rating": "basic"})  # fmt: skip
+    assert rated.status_code == 200, rated.text
+
+
+def test_an_item_past_dynamodbs_size_limit_is_a_409_not_a_500(stack, org):
+    """The backstop: a timeline grown by other means (an older rules file) still answers."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models.service_requests import RequestStep, ServiceRequest
+
+    a, sec1 = org["a"], org["sec1"]
+    req = submit(stack, a).json()
+    assert step(stack, sec1, req["id"], "accept").status_code == 200
+    item = ServiceRequest.get(req["id"], consistent_read=True)
+
+    def pad(chars: int) -> RequestStep:
+        return RequestStep(act="handle", by=sec1.member_no, by_name="一支书记", at=1.0,
+                           note="记" * chars, unit_id="B1", unit_name="一支部")  # fmt: skip
+
+    kept = list(item.steps) + [pad(4000) for _ in range(32)]  # ~384 KB
+    item.steps = kept
+    item.save()
+    while True:  # grow to just under DynamoDB's 400 KB
+        item.steps = [*kept, pad(300)]
+        try:
+            item.save()
+        except PutError:
+            break
+        kept = item.steps
+    got = step(stack, sec1, req["id"], "close", answer="答" * 1000)
+    assert got.status_code == 409, got.text[:300]
+    assert "上限" in got.json()["Message"]
+    assert items()[0].state == "accepted"

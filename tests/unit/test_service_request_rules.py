@@ -33,6 +33,7 @@ def _problem(tmp_path: Path, text: str) -> str:
 
 def test_the_shipped_file_loads() -> None:
     found = load()
+    assert found.max_transfers == 10
     assert found.categories and all(c.accept_hours > 0 for c in found.categories.values())
     assert {c.route for c in found.categories.values()} <= {
         "branch", "general_branch", "committee", "root",
@@ -51,6 +52,9 @@ def test_the_shipped_file_loads() -> None:
         (("publish_answered = false", 'publish_answered = "yes"'), 2, "publish_answered"),
         (("accept_hours = 24", "accept_hours = 99999"), 3, "accept_hours"),
         (("handle_hours = 120", "handle_hours = 120\nspeed = 1"), 5, "speed"),
+        (("handle_hours = 120", "handle_hours = 120\nmax_transfers = 0"), 5, "max_transfers"),
+        (("handle_hours = 120", "handle_hours = 120\nmax_transfers = 500"), 5, "max_transfers"),
+        (("handle_hours = 120", "handle_hours = 120\nmax_transfers = true"), 5, "max_transfers"),
     ],
 )
 def test_every_mistake_is_named_with_file_line_and_field(tmp_path, change, line, needle) -> None:
