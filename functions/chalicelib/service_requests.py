@@ -565,10 +565,33 @@ def _too_large(exc: Exception) -> bool:
     return code == "ValidationException" and "size" in message.lower()
 
 
-def _retried(r: ServiceRequest, act: str, who: str) -> bool:
-    """The last step is this very act by this person: a retry of a step that went through."""
+def _retried(
+    r: ServiceRequest, act: str, who: str, note: str | None, to_unit: str | None = None
+) -> bool:
+    """The last step is this very act by this person with the same note (the answer of 办结)
+    and, for 移交, the same receiving unit: a retry of a step that went through. A step that
+    differs in any of them is another step, not a retry."""
     last = (r.steps or [])[-1] if r.steps else None
-    return last is not None and last.act == act and last.by == who
+    return (
+        last is not None
+        and last.act == act
+        and last.by == who
+        and (last.note or None) == (note or None)
+        and (to_unit is None or last.unit_id == to_unit)
+    )
+
+
+def _held_by(r: ServiceRequest, version: int | None) -> set[str]:
+    """The unit(s) that had the request in hand at `version` (every step raises it by one from
+    1 at submission), or every unit that ever had it when no version was sent."""
+    held = [(1, r.origin_unit)]
+    for n, s in enumerate(r.steps or [], start=1):
+        if s.act == "transfer" and s.unit_id:
+            held.append((n + 1, s.unit_id))
+    if version is None:
+        return {unit for _, unit in held}
+    at = [unit for since, unit in held if since <= version]
+    return {at[-1]} if at else set()
 
 
 def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -578,27 +601,33 @@ def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) ->
         raise BadRequestError(
             "办理操作须为受理、移交、办理或办结（accept、transfer、handle、close）"
         )
-    r, rel = visible(caller, request_id, consistent=True)
-    if rel != "handler" and _retried(r, name, caller.member_no):
-        return view(r, rel, caller)  # a retried 移交: the request has left her unit
-    if rel != "handler":
-        raise ForbiddenError(OWN if rel == "owner" else NOT_HANDLER)
-    if r.member_no == caller.member_no:
-        raise ForbiddenError(OWN)
     version = _version(body.get("version"))
     note = clean_text(body.get("note"), "说明", 1, NOTE_MAX, required=name == "transfer")
     answer = None
-    target = None
     if name == "close":
         answer = clean_text(body.get("answer"), "答复内容", ANSWER_MIN, ANSWER_MAX)
     elif body.get("answer") is not None:
         raise BadRequestError("只有办结时填写答复内容")
-    if name == "transfer":
-        target = _transfer_target(r, body.get("to_unit"))
-    elif body.get("to_unit") is not None:
+    if name != "transfer" and body.get("to_unit") is not None:
         raise BadRequestError("只有移交时选择接收单位")
+    step_note = answer if name == "close" else note
+    to_unit = body.get("to_unit") if name == "transfer" else None
+    r = load(request_id, consistent=True)
+    rel = relation(caller, r)
+    if rel in ("supervisor", "none") and r.member_no != caller.member_no:
+        if rel != "none" and _retried(r, name, caller.member_no, step_note, to_unit):
+            return view(r, rel, caller)  # a retried 移交: the request has left her unit
+        if _held_by(r, version) & set(handled_units(caller)):
+            raise ConflictError(CHANGED)  # a 移交 won the race: it left her unit's hands
+    if rel == "none":
+        raise ForbiddenError(NOT_FOUND)
+    if rel != "handler":
+        raise ForbiddenError(OWN if rel == "owner" else NOT_HANDLER)
+    if r.member_no == caller.member_no:
+        raise ForbiddenError(OWN)
+    target = _transfer_target(r, to_unit) if name == "transfer" else None
     if r.state not in STAFF_ACTS[name] or (version is not None and version != r.version):
-        if _retried(r, name, caller.member_no):
+        if _retried(r, name, caller.member_no, step_note, to_unit):
             _tell(r, name)  # a retry after a failure past the write: what followed, once
             return view(r, relation(caller, r), caller)
         raise ConflictError(_refusal(r, name))
@@ -653,11 +682,10 @@ def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) ->
                 ServiceRequest.public_org.set(r.org),
                 ServiceRequest.closed_sort.set(f"{int(now * 1000):013d}#{r.request_id}"),
             ]
-    step_note = answer if name == "close" else note
     step = _step(name, staff.member_no, staff.name, now, step_note, unit)
     if not _write(r, STAFF_ACTS[name], actions, step):
         fresh = load(request_id, consistent=True)
-        if _retried(fresh, name, caller.member_no):
+        if _retried(fresh, name, caller.member_no, step_note, to_unit):
             _tell(fresh, name)
             return view(fresh, relation(caller, fresh), caller)
         raise ConflictError(CHANGED)
@@ -702,7 +730,7 @@ def withdraw(
         raise ForbiddenError("只有提出人可以撤回诉求")
     note = clean_text(body.get("note"), "撤回原因", 1, NOTE_MAX, required=False)
     if r.state != "waiting" or r.accepted_at:
-        if _retried(r, "withdraw", caller.member_no):
+        if _retried(r, "withdraw", caller.member_no, note):
             return view(r, "owner", caller)
         if r.state == "withdrawn":
             raise ConflictError("该诉求已撤回")
@@ -717,7 +745,7 @@ def withdraw(
     step = _step("withdraw", member.member_no, member.name, now, note)
     if not _write(r, ("waiting",), actions, step, ServiceRequest.accepted_at.does_not_exist()):
         fresh = load(request_id, consistent=True)
-        if _retried(fresh, "withdraw", caller.member_no):
+        if _retried(fresh, "withdraw", caller.member_no, note):
             return view(fresh, "owner", caller)
         raise ConflictError("该诉求刚刚已被受理，不能撤回")
     return view(load(request_id, consistent=True), rel, caller)

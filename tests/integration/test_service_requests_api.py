@@ -112,7 +112,9 @@ def test_a_request_from_submission_to_rating(stack, org):
     assert step(stack, com1, rid_, "handle", note="已联系后勤").status_code == 200
     closed = step(stack, sec1, rid_, "close", answer="空调已于今日维修完毕，感谢您的反映。")
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
-    assert step(stack, sec1, rid_, "close", answer="再次答复").status_code == 200  # a retry
+    retry = step(stack, sec1, rid_, "close", answer="空调已于今日维修完毕，感谢您的反映。")
+    assert retry.status_code == 200  # a retry: the very same step
+    assert step(stack, sec1, rid_, "close", answer="再次答复").status_code == 409  # not a retry
     assert step(stack, com1, rid_, "close", answer="再次答复").status_code == 409
     # She reads the answer and rates it once.
     seen = call(stack, "GET", f"/service-requests/{rid_}", a).json()
@@ -200,7 +202,13 @@ def test_transfer_then_the_new_unit_accepts(stack, org):
         step(stack, sec1, req["id"], "transfer", to_unit="B3", note="属机关支部职责").status_code
         == 200
     )
-    assert step(stack, sec1, req["id"], "close", answer="已答复").status_code == 403
+    # It left her unit's hands: 409 (changed), not 403; a different 移交 is no retry.
+    assert step(stack, sec1, req["id"], "close", answer="已答复").status_code == 409
+    assert (
+        step(stack, sec1, req["id"], "transfer", to_unit="B2", note="另一理由").status_code == 409
+    )
+    assert step(stack, org["com1"], req["id"], "accept", version=2).status_code == 409
+    assert step(stack, org["g1"], req["id"], "accept", version=2).status_code == 403
     assert step(stack, org["sec3"], req["id"], "close", answer="已答复").status_code == 409
     assert step(stack, sec3, req["id"], "accept").status_code == 200
     done = step(stack, sec3, req["id"], "close", answer="已协调机关处理。")

@@ -156,3 +156,41 @@ def test_an_item_past_dynamodbs_size_limit_is_a_409_not_a_500(stack, org):
     assert got.status_code == 409, got.text[:300]
     assert "上限" in got.json()["Message"]
     assert items()[0].state == "accepted"
+
+
+def test_the_loser_of_a_race_against_a_transfer_gets_409(stack, org):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sec1, com1 = org["sec1"], org["com1"]
+    req = submit(stack, org["a"]).json()
+    assert step(stack, sec1, req["id"], "accept").status_code == 200
+    with ThreadPoolExecutor(2) as pool:
+        moved = pool.submit(step, stack, sec1, req["id"], "transfer", to_unit="B3", note="转办")
+        closed = pool.submit(step, stack, com1, req["id"], "close", answer="已答复", version=2)
+        codes = sorted([moved.result().status_code, closed.result().status_code])
+    assert codes == [200, 409], codes
+    # After a 移交, at the version the page showed: 409 with the Chinese message.
+    req = submit(stack, org["a"]).json()
+    assert step(stack, sec1, req["id"], "accept").status_code == 200
+    assert step(stack, sec1, req["id"], "transfer", to_unit="B3", note="转办").status_code == 200
+    late = step(stack, com1, req["id"], "handle", version=2)
+    assert late.status_code == 409 and "变化" in late.json()["Message"], late.text
+    # Somebody who never had it in hand: the same 403 as for an unknown id.
+    assert step(stack, org["sec2"], req["id"], "accept", version=3).status_code == 403
+
+
+def test_a_retry_must_be_the_same_step(stack, org):
+    sec1 = org["sec1"]
+    req = submit(stack, org["a"]).json()
+    assert step(stack, sec1, req["id"], "accept").status_code == 200
+    assert step(stack, sec1, req["id"], "close", answer="第一次的答复").status_code == 200
+    assert step(stack, sec1, req["id"], "close", answer="第一次的答复").status_code == 200
+    other = step(stack, sec1, req["id"], "close", answer="改过的答复")
+    assert other.status_code == 409, other.text
+    item = items()[0]
+    assert item.answer == "第一次的答复" and len(item.steps) == 3
+    moved = submit(stack, org["a"]).json()
+    step(stack, sec1, moved["id"], "accept")
+    assert step(stack, sec1, moved["id"], "transfer", to_unit="B3", note="转").status_code == 200
+    assert step(stack, sec1, moved["id"], "transfer", to_unit="B3", note="转").status_code == 200
+    assert step(stack, sec1, moved["id"], "transfer", to_unit="B2", note="转").status_code == 409
