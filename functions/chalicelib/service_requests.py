@@ -34,7 +34,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, outbox, registry, scope, uploads
+from . import clock, cursors, outbox, registry, scope, uploads
 from .errors import BadRequestError, ConflictError, ForbiddenError
 from .identifiers import is_client_key, is_unit_id
 from .models import Member, OrgUnit
@@ -297,10 +297,24 @@ def detail(caller: Caller, request_id: str) -> dict[str, Any]:
     return view(r, rel, caller)
 
 
-def mine(caller: Caller) -> dict[str, Any]:
-    """Her own requests, newest first (the latest LISTED)."""
-    rows = ServiceRequest.by_member.query(caller.member_no, scan_index_forward=False, limit=LISTED)
-    return {"requests": [view(r, "owner", caller) for r in rows]}
+def mine(caller: Caller, cursor: str | None = None) -> dict[str, Any]:
+    """Her own requests, newest first, LISTED a page; `next` opens the following page (one
+    Query each), so every request — one still to rate among them — stays reachable."""
+    last = None
+    if cursor:
+        last = cursors.decode(
+            cursor,
+            {"request_id": lambda v: v.startswith("sr_") and is_client_key(v[3:]),
+             "member_no": lambda v: v == caller.member_no, "sort": bool},  # type: ignore[dict-item]
+        )  # fmt: skip
+    query = ServiceRequest.by_member.query(
+        caller.member_no, scan_index_forward=False, limit=LISTED, last_evaluated_key=last
+    )
+    rows = list(query)
+    return {
+        "requests": [view(r, "owner", caller) for r in rows],
+        "next": cursors.encode(query.last_evaluated_key),
+    }
 
 
 def categories() -> dict[str, Any]:

@@ -194,3 +194,26 @@ def test_a_retry_must_be_the_same_step(stack, org):
     assert step(stack, sec1, moved["id"], "transfer", to_unit="B3", note="转").status_code == 200
     assert step(stack, sec1, moved["id"], "transfer", to_unit="B3", note="转").status_code == 200
     assert step(stack, sec1, moved["id"], "transfer", to_unit="B2", note="转").status_code == 409
+
+
+def test_her_list_is_paged_and_a_request_to_rate_stays_reachable(stack, org):
+    a, sec1 = org["a"], org["sec1"]
+    body = {"category": "branch_life", "text": "最早的一条诉求", "request_key": rid()}
+    oldest = service_requests.submit(_caller(a), a, body)[0]
+    service_requests.act(_caller(sec1), sec1, oldest["id"], {"act": "accept"})
+    service_requests.act(_caller(sec1), sec1, oldest["id"], {"act": "close", "answer": "已答复"})
+    for n in range(service_requests.LISTED + 5):
+        service_requests.submit(_caller(a), a, {"category": "branch_life",
+                                "text": f"第{n}条诉求的内容", "request_key": rid()})  # fmt: skip
+    first = call(stack, "GET", "/me/service-requests", a).json()
+    assert len(first["requests"]) == service_requests.LISTED and first["next"]
+    seen = [r["id"] for r in first["requests"]]
+    page = call(stack, "GET", f"/me/service-requests?cursor={first['next']}", a).json()
+    seen += [r["id"] for r in page["requests"]]
+    assert len(seen) == len(set(seen)) == service_requests.LISTED + 6
+    last = [r for r in page["requests"] if r["id"] == oldest["id"]]
+    assert last and last[0]["may"] == ["rate"]
+    # Another member's cursor (or a forged one) is refused, not read.
+    forged = call(stack, "GET", f"/me/service-requests?cursor={first['next']}", org["b"])
+    assert forged.status_code == 400
+    assert call(stack, "GET", "/me/service-requests?cursor=abc", a).status_code == 400
