@@ -198,6 +198,23 @@ USAGE = (
     Action("item added (staff)", 1 / 30, _READ_MS),
     Action("order handed over (fulfilment)", 1 / 3, _READ_MS),
     Action("order cancelled (refund, stock, wallet: one transaction)", 1 / 100, _READ_MS),
+    # 诉求: about one request a month from every tenth member, each accepted, handled, closed
+    # with an answer and (seven in ten) rated, one in ten transferred and accepted again; she
+    # opens her list about twice a month and a request's timeline once; staff (one member in
+    # ten) open the desk and a unit's queue about 4 times a month each, and a committee's rates
+    # about twice a month for ~300 members.
+    Action("request submitted", 0.1, _READ_MS),
+    Action("request accepted (her message)", 0.1, _READ_MS),
+    Action("request transferred to another unit", 0.1 * 0.1, _READ_MS),
+    Action("request accepted by the new unit (her message)", 0.1 * 0.1, _READ_MS),
+    Action("request handled", 0.1, _READ_MS),
+    Action("request closed with an answer (her message)", 0.1, _READ_MS),
+    Action("request rated", 0.1 * 0.7, _READ_MS),
+    Action("my requests (61: a page of 50)", 2, _READ_MS),
+    Action("a request read (its timeline)", 1, _READ_MS),
+    Action("the desk (her unit's queue, the organisation's units)", 0.1 * 4, _READ_MS),
+    Action("a unit's open queue", 0.1 * 4, _READ_MS),
+    Action("the four rates of a committee's subtree (5 units, 61 requests)", 2 / 300, _READ_MS),
 )
 
 

@@ -33,7 +33,8 @@ def categories(member: Member) -> Response:
 @bp.route("/me/service-requests", methods=["GET"])
 @web.signed_in(bp)
 def my_requests(member: Member) -> Response:
-    return web.json_response(service_requests.mine(registry.caller_for(member)))
+    caller = registry.caller_for(member)
+    return web.json_response(service_requests.mine(caller, _query("cursor")))
 
 
 @bp.route("/service-requests/photo-uploads", methods=["POST"])

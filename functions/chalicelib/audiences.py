@@ -364,7 +364,8 @@ def request_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
     """The handling staff (a role applying at the unit a request is routed to now) and the
     staff of the unit above it, for every open request whose current step (受理 or 办理) is past
     its limit (service_requests.is_overdue): each unit's open queue, the overdue part only (one
-    Query per unit, by due time). One message per recipient: the most overdue request."""
+    Query per unit, by due time). One message per recipient: the most overdue request, never
+    one she submitted herself."""
     from .models.service_requests import ServiceRequest
     from .service_requests import current_step, handlers_of, step_hours
 
@@ -380,6 +381,8 @@ def request_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
         wanted = {unit_id} | ({unit.parent_id} if unit.parent_id else set())
         for member_no in handlers_of(ctx.staff(), units, wanted):
             for r in late:
+                if r.member_no == member_no:
+                    continue  # her own request: she does not handle it (nor hear it is late)
                 text = r.text.replace("\n", " ")
                 title = text if len(text) <= 20 else text[:19] + "…"
                 per.setdefault(member_no, []).append(

@@ -5,15 +5,18 @@ of its submission time (Beijing): month "2026-12", quarter "2026-Q4", year "2026
 requests of a unit and period, withdrawn ones left out:
 
 - 受理率 = requests accepted within their 受理 limit (first 受理 − submission ≤ accept_hours)
-  / requests submitted;
+  / requests decided: accepted, or not accepted and past their 受理 limit at the time of
+  reading (one still waiting within its limit is counted in neither);
 - 导办率 = transferred requests whose new unit accepted them within its 受理 limit (after the
   last 移交: re-acceptance − last transfer ≤ accept_hours) / transferred requests; "—" when
   none was transferred;
 - 办结率 = closed requests / accepted requests;
 - 满意率 = (满意 + 基本满意) / rated requests.
-A rate with no denominator is shown as "—". The limits are those copied onto each request at
-submission. Reading never Scans: one range Query of the `by-origin` index per unit of the
-subtree (the subtree itself read by parent, one Query per unit above the branches).
+A rate with no denominator is shown as "—". A unit's row covers its whole subtree (its own
+requests and those of every unit below it), like the total. The limits are those copied onto
+each request at submission. Reading never Scans: one range Query of the `by-origin` index per
+unit of the subtree (the subtree itself read by parent, one Query per unit above the
+branches); the rows are summed from those reads in memory.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ RATE_LABELS = {
 @dataclass
 class Counts:
     submitted: int = 0
+    decided: int = 0
     accepted_in_time: int = 0
     transferred: int = 0
     reaccepted_in_time: int = 0
@@ -49,16 +53,19 @@ class Counts:
     rated: int = 0
     satisfied: int = 0
 
-    def add(self, r: ServiceRequest) -> None:
-        """One request into the counts (the definitions above, nowhere else)."""
+    def add(self, r: ServiceRequest, now: float) -> None:
+        """One request into the counts (the definitions above, nowhere else), read at `now`."""
         if r.state == "withdrawn":
             return
         self.submitted += 1
         limit = float(r.accept_hours) * 3600
         if r.accepted_at is not None:
             self.accepted += 1
+            self.decided += 1
             if float(r.accepted_at) - float(r.submitted_at) <= limit:
                 self.accepted_in_time += 1
+        elif now - float(r.submitted_at) > limit:
+            self.decided += 1  # late already: it cannot be accepted in time any more
         if int(r.transfers or 0) > 0:
             self.transferred += 1
             if (
@@ -75,13 +82,13 @@ class Counts:
                 self.satisfied += 1
 
     def merge(self, other: Counts) -> None:
-        for name in ("submitted", "accepted_in_time", "transferred", "reaccepted_in_time",
-                     "accepted", "closed", "rated", "satisfied"):  # fmt: skip
+        for name in ("submitted", "decided", "accepted_in_time", "transferred",
+                     "reaccepted_in_time", "accepted", "closed", "rated", "satisfied"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def rates(self) -> dict[str, dict[str, Any]]:
         pairs = {
-            "accept": (self.accepted_in_time, self.submitted),
+            "accept": (self.accepted_in_time, self.decided),
             "transfer": (self.reaccepted_in_time, self.transferred),
             "close": (self.closed, self.accepted),
             "satisfy": (self.satisfied, self.rated),
@@ -125,24 +132,35 @@ def period_bounds(period: str | None) -> tuple[str, float, float]:
     return period, start.timestamp(), end.timestamp()
 
 
-def unit_counts(unit_id: str, start: float, end: float) -> Counts:
+def unit_counts(unit_id: str, start: float, end: float, now: float | None = None) -> Counts:
+    """The unit's own requests of [start, end), read at `now` (the clock by default)."""
+    now = clock.now() if now is None else now
     counts = Counts()
     low, high = f"{int(start * 1000):013d}", f"{int(end * 1000):013d}"
     for r in ServiceRequest.by_origin.query(unit_id, ServiceRequest.sort.between(low, high)):
         if start <= float(r.submitted_at) < end:
-            counts.add(r)
+            counts.add(r, now)
     return counts
 
 
 def report(caller: Caller, unit_id: str, period: str | None) -> dict[str, Any]:
-    """Each unit of the subtree (its own requests) and the subtree's total."""
+    """Each unit of the subtree with the figures of ITS whole subtree (its own requests and
+    those of every unit below it), and the total (the top row's). Each unit's requests are
+    read once; the rows are summed in memory."""
     unit = _unit_in_scope(caller, unit_id)
     key, start, end = period_bounds(period)
+    units = subtree(unit)
+    now = clock.now()
+    own = {u.unit_id: unit_counts(u.unit_id, start, end, now) for u in units}
     total = Counts()
-    rows = []
-    for u in subtree(unit):
-        counts = unit_counts(u.unit_id, start, end)
+    for counts in own.values():
         total.merge(counts)
+    rows = []
+    for u in units:
+        counts = Counts()
+        for other in units:
+            if u.unit_id in other.path:  # `path` holds the unit itself and those above it
+                counts.merge(own[other.unit_id])
         rows.append(
             {
                 "unit": {

@@ -18,6 +18,9 @@ from .org import UNIT_KINDS
 DEFAULT_FILE = Path(__file__).with_name("service_request_rules.toml")
 KEY = re.compile(r"[a-z0-9_]{1,32}")
 MAX_HOURS = 2160  # 90 days
+# 移交 per request: each one adds steps to the request's one item (its timeline), which must
+# stay far below DynamoDB's 400 KB item limit.
+MAX_TRANSFERS = 20
 # Levels a category may be routed to: the unit kinds below the top, then the top unit itself.
 LEVELS: dict[str, str] = {
     "branch": UNIT_KINDS["branch"],
@@ -27,7 +30,7 @@ LEVELS: dict[str, str] = {
 }
 # From the branch up: a level missing above a branch falls to the next one up.
 _UPWARDS = ("branch", "general_branch", "committee")
-SETTINGS = {"publish_answered", "accept_hours", "handle_hours"}
+SETTINGS = {"publish_answered", "accept_hours", "handle_hours", "max_transfers"}
 CATEGORY_FIELDS = {"key", "label", "route", "accept_hours", "handle_hours"}
 
 
@@ -50,6 +53,7 @@ class Rules:
     accept_hours: int
     handle_hours: int
     categories: dict[str, Category]
+    max_transfers: int = 10
 
 
 def route_unit(route: str, path: tuple[str, ...], kinds: tuple[str, ...]) -> str:
@@ -102,6 +106,13 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
         fail_setting("publish_answered", "须为 true 或 false")
     accept = _hours(settings.get("accept_hours", 24), fail_setting, "accept_hours")
     handle = _hours(settings.get("handle_hours", 120), fail_setting, "handle_hours")
+    transfers = settings.get("max_transfers", 10)
+    if (
+        isinstance(transfers, bool)
+        or not isinstance(transfers, int)
+        or not 1 <= transfers <= MAX_TRANSFERS
+    ):
+        fail_setting("max_transfers", f"须为 1–{MAX_TRANSFERS} 的整数（每个诉求可移交的次数）")
     categories: dict[str, Category] = {}
     for entry, head in entries.entries:
 
@@ -131,7 +142,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
         )
     if not categories:
         raise RulesFileError(f"{path}:1: 至少须有一个 [[category]]")
-    return Rules(publish, accept, handle, categories)
+    return Rules(publish, accept, handle, categories, int(transfers))
 
 
 @cache

@@ -34,7 +34,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, outbox, registry, scope, uploads
+from . import clock, cursors, outbox, registry, scope, uploads
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_client_key, is_unit_id
 from .models import Member, OrgUnit
@@ -54,6 +54,11 @@ LISTED = 50
 NOT_FOUND = "诉求不存在或您无权查看"
 CHANGED = "该诉求刚刚已被他人办理或已发生变化，请刷新后查看"
 OWN = "不能办理本人提出的诉求"
+TOO_MANY_TRANSFERS = "移交次数已达上限，请办结或报上级党组织协调"
+TOO_LONG = "该诉求的办理记录已达上限，请办结或报上级党组织协调"
+# Every step is kept on the request's one item: transfers are capped (the rules file), so the
+# timeline is at most ~3 steps per transfer plus 5; this is the backstop of that bound.
+STEPS_MAX = 80
 NOT_HANDLER = "只有诉求当前所在单位的党务工作人员可以办理；上级党组织可查看、督办"
 ANONYMOUS_NAME = "匿名党员"
 STATE_LABELS = {
@@ -96,6 +101,20 @@ def _emoji(ch: str) -> bool:
     )
 
 
+# Letters that render as nothing (the Hangul fillers); with the format characters (Cf:
+# zero-width spaces, joiners, direction overrides) they hide or reorder text.
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def _invisible(ch: str) -> bool:
+    """Control, unassigned, private, surrogate, format (Cf), line/paragraph separator or filler
+    characters; LF allowed. (The emoji joiner U+200D is Cf: an emoji around it is refused
+    first, with the emoji message.)"""
+    if ch == "\n":
+        return False
+    return ch in FILLERS or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
 def clean_text(value: Any, label: str, low: int, high: int, *, required: bool = True) -> str | None:
     """Plain text: LF line ends, no surrounding blanks, no control characters nor emoji,
     `low`–`high` characters; a clear Chinese message otherwise."""
@@ -106,12 +125,16 @@ def clean_text(value: Any, label: str, low: int, high: int, *, required: bool = 
     if not isinstance(value, str):
         raise BadRequestError(f"{label}须为文字")
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c != "\n" for c in text):
-        raise BadRequestError(f"{label}含有无效字符")
-    if any(_emoji(c) for c in text):
+    if any(_emoji(c) and c != "\u200d" for c in text):
         raise BadRequestError(f"{label}不能包含表情符号，请用文字表述")
-    if not low <= len(text) <= high:
+    if any(_invisible(c) for c in text):
+        raise BadRequestError(f"{label}含有无效字符（控制字符、不可见字符或改变文字方向的字符）")
+    if not len(text) <= high:
         raise BadRequestError(f"{label}须为 {low}–{high} 字（现在 {len(text)} 字）")
+    # The minimum counts what a reader sees: blanks inside do not make a text long enough.
+    seen = sum(1 for c in text if not c.isspace())
+    if seen < low:
+        raise BadRequestError(f"{label}须为 {low}–{high} 字（现在 {seen} 个可见字）")
     return text
 
 
@@ -263,7 +286,10 @@ def allowed(caller: Caller, r: ServiceRequest, rel: str) -> list[str]:
         return []
     if rel != "handler" or r.member_no == caller.member_no:
         return []
-    return [act for act, states in STAFF_ACTS.items() if r.state in states]
+    acts = [act for act, states in STAFF_ACTS.items() if r.state in states]
+    if int(r.transfers or 0) >= rules().max_transfers:
+        acts = [act for act in acts if act != "transfer"]
+    return acts
 
 
 def detail(caller: Caller, request_id: str) -> dict[str, Any]:
@@ -271,10 +297,24 @@ def detail(caller: Caller, request_id: str) -> dict[str, Any]:
     return view(r, rel, caller)
 
 
-def mine(caller: Caller) -> dict[str, Any]:
-    """Her own requests, newest first (the latest LISTED)."""
-    rows = ServiceRequest.by_member.query(caller.member_no, scan_index_forward=False, limit=LISTED)
-    return {"requests": [view(r, "owner", caller) for r in rows]}
+def mine(caller: Caller, cursor: str | None = None) -> dict[str, Any]:
+    """Her own requests, newest first, LISTED a page; `next` opens the following page (one
+    Query each), so every request — one still to rate among them — stays reachable."""
+    last = None
+    if cursor:
+        last = cursors.decode(
+            cursor,
+            {"request_id": lambda v: v.startswith("sr_") and is_client_key(v[3:]),
+             "member_no": lambda v: v == caller.member_no, "sort": bool},  # type: ignore[dict-item]
+        )  # fmt: skip
+    query = ServiceRequest.by_member.query(
+        caller.member_no, scan_index_forward=False, limit=LISTED, last_evaluated_key=last
+    )
+    rows = list(query)
+    return {
+        "requests": [view(r, "owner", caller) for r in rows],
+        "next": cursors.encode(query.last_evaluated_key),
+    }
 
 
 def categories() -> dict[str, Any]:
@@ -532,16 +572,48 @@ def _write(r: ServiceRequest, states: tuple[str, ...], actions: list[Any], step:
             condition=cond,
         )
     except UpdateError as exc:
+        if _too_large(exc):
+            raise ConflictError(TOO_LONG) from None  # the backstop: never a 500 ever after
         if not condition_failed(exc):
             raise
         return False
     return True
 
 
-def _retried(r: ServiceRequest, act: str, who: str) -> bool:
-    """The last step is this very act by this person: a retry of a step that went through."""
+def _too_large(exc: Exception) -> bool:
+    """DynamoDB refused the write because the item would pass its 400 KB limit."""
+    code = getattr(exc, "cause_response_code", None)
+    message = getattr(exc, "cause_response_message", None) or ""
+    return code == "ValidationException" and "size" in message.lower()
+
+
+def _retried(
+    r: ServiceRequest, act: str, who: str, note: str | None, to_unit: str | None = None
+) -> bool:
+    """The last step is this very act by this person with the same note (the answer of 办结)
+    and, for 移交, the same receiving unit: a retry of a step that went through. A step that
+    differs in any of them is another step, not a retry."""
     last = (r.steps or [])[-1] if r.steps else None
-    return last is not None and last.act == act and last.by == who
+    return (
+        last is not None
+        and last.act == act
+        and last.by == who
+        and (last.note or None) == (note or None)
+        and (to_unit is None or last.unit_id == to_unit)
+    )
+
+
+def _held_by(r: ServiceRequest, version: int | None) -> set[str]:
+    """The unit(s) that had the request in hand at `version` (every step raises it by one from
+    1 at submission), or every unit that ever had it when no version was sent."""
+    held = [(1, r.origin_unit)]
+    for n, s in enumerate(r.steps or [], start=1):
+        if s.act == "transfer" and s.unit_id:
+            held.append((n + 1, s.unit_id))
+    if version is None:
+        return {unit for _, unit in held}
+    at = [unit for since, unit in held if since <= version]
+    return {at[-1]} if at else set()
 
 
 def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -551,30 +623,40 @@ def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) ->
         raise BadRequestError(
             "办理操作须为受理、移交、办理或办结（accept、transfer、handle、close）"
         )
-    r, rel = visible(caller, request_id, consistent=True)
-    if rel != "handler" and _retried(r, name, caller.member_no):
-        return view(r, rel, caller)  # a retried 移交: the request has left her unit
-    if rel != "handler":
-        raise ForbiddenError(OWN if rel == "owner" else NOT_HANDLER)
-    if r.member_no == caller.member_no:
-        raise ForbiddenError(OWN)
     version = _version(body.get("version"))
     note = clean_text(body.get("note"), "说明", 1, NOTE_MAX, required=name == "transfer")
     answer = None
-    target = None
     if name == "close":
         answer = clean_text(body.get("answer"), "答复内容", ANSWER_MIN, ANSWER_MAX)
     elif body.get("answer") is not None:
         raise BadRequestError("只有办结时填写答复内容")
-    if name == "transfer":
-        target = _transfer_target(r, body.get("to_unit"))
-    elif body.get("to_unit") is not None:
+    if name != "transfer" and body.get("to_unit") is not None:
         raise BadRequestError("只有移交时选择接收单位")
+    step_note = answer if name == "close" else note
+    to_unit = body.get("to_unit") if name == "transfer" else None
+    r = load(request_id, consistent=True)
+    rel = relation(caller, r)
+    if rel in ("supervisor", "none") and r.member_no != caller.member_no:
+        if rel != "none" and _retried(r, name, caller.member_no, step_note, to_unit):
+            return view(r, rel, caller)  # a retried 移交: the request has left her unit
+        if _held_by(r, version) & set(handled_units(caller)):
+            raise ConflictError(CHANGED)  # a 移交 won the race: it left her unit's hands
+    if rel == "none":
+        raise ForbiddenError(NOT_FOUND)
+    if rel != "handler":
+        raise ForbiddenError(OWN if rel == "owner" else NOT_HANDLER)
+    if r.member_no == caller.member_no:
+        raise ForbiddenError(OWN)
+    target = _transfer_target(r, to_unit) if name == "transfer" else None
     if r.state not in STAFF_ACTS[name] or (version is not None and version != r.version):
-        if _retried(r, name, caller.member_no):
+        if _retried(r, name, caller.member_no, step_note, to_unit):
             _tell(r, name)  # a retry after a failure past the write: what followed, once
             return view(r, relation(caller, r), caller)
         raise ConflictError(_refusal(r, name))
+    if name == "transfer" and int(r.transfers or 0) >= rules().max_transfers:
+        raise ConflictError(TOO_MANY_TRANSFERS)
+    if name != "close" and len(r.steps or []) >= STEPS_MAX:
+        raise ConflictError(TOO_LONG)
     now = clock.now()
     unit = OrgUnit(r.unit_id, name=r.unit_name)
     actions: list[Any]
@@ -622,11 +704,10 @@ def act(caller: Caller, staff: Member, request_id: str, body: dict[str, Any]) ->
                 ServiceRequest.public_org.set(r.org),
                 ServiceRequest.closed_sort.set(f"{int(now * 1000):013d}#{r.request_id}"),
             ]
-    step_note = answer if name == "close" else note
     step = _step(name, staff.member_no, staff.name, now, step_note, unit)
     if not _write(r, STAFF_ACTS[name], actions, step):
         fresh = load(request_id, consistent=True)
-        if _retried(fresh, name, caller.member_no):
+        if _retried(fresh, name, caller.member_no, step_note, to_unit):
             _tell(fresh, name)
             return view(fresh, relation(caller, fresh), caller)
         raise ConflictError(CHANGED)
@@ -671,7 +752,7 @@ def withdraw(
         raise ForbiddenError("只有提出人可以撤回诉求")
     note = clean_text(body.get("note"), "撤回原因", 1, NOTE_MAX, required=False)
     if r.state != "waiting" or r.accepted_at:
-        if _retried(r, "withdraw", caller.member_no):
+        if _retried(r, "withdraw", caller.member_no, note):
             return view(r, "owner", caller)
         if r.state == "withdrawn":
             raise ConflictError("该诉求已撤回")
@@ -686,7 +767,7 @@ def withdraw(
     step = _step("withdraw", member.member_no, member.name, now, note)
     if not _write(r, ("waiting",), actions, step, ServiceRequest.accepted_at.does_not_exist()):
         fresh = load(request_id, consistent=True)
-        if _retried(fresh, "withdraw", caller.member_no):
+        if _retried(fresh, "withdraw", caller.member_no, note):
             return view(fresh, "owner", caller)
         raise ConflictError("该诉求刚刚已被受理，不能撤回")
     return view(load(request_id, consistent=True), rel, caller)

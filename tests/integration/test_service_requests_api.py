@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from chalicelib import audiences, clock, service_requests
+from chalicelib import audiences, clock, service_request_rates, service_requests
 from chalicelib.models import Message
 from chalicelib.models.service_requests import ServiceRequest
 from tools.bench_routes import Routes
@@ -112,7 +112,9 @@ def test_a_request_from_submission_to_rating(stack, org):
     assert step(stack, com1, rid_, "handle", note="已联系后勤").status_code == 200
     closed = step(stack, sec1, rid_, "close", answer="空调已于今日维修完毕，感谢您的反映。")
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
-    assert step(stack, sec1, rid_, "close", answer="再次答复").status_code == 200  # a retry
+    retry = step(stack, sec1, rid_, "close", answer="空调已于今日维修完毕，感谢您的反映。")
+    assert retry.status_code == 200  # a retry: the very same step
+    assert step(stack, sec1, rid_, "close", answer="再次答复").status_code == 409  # not a retry
     assert step(stack, com1, rid_, "close", answer="再次答复").status_code == 409
     # She reads the answer and rates it once.
     seen = call(stack, "GET", f"/service-requests/{rid_}", a).json()
@@ -200,7 +202,13 @@ def test_transfer_then_the_new_unit_accepts(stack, org):
         step(stack, sec1, req["id"], "transfer", to_unit="B3", note="属机关支部职责").status_code
         == 200
     )
-    assert step(stack, sec1, req["id"], "close", answer="已答复").status_code == 403
+    # It left her unit's hands: 409 (changed), not 403; a different 移交 is no retry.
+    assert step(stack, sec1, req["id"], "close", answer="已答复").status_code == 409
+    assert (
+        step(stack, sec1, req["id"], "transfer", to_unit="B2", note="另一理由").status_code == 409
+    )
+    assert step(stack, org["com1"], req["id"], "accept", version=2).status_code == 409
+    assert step(stack, org["g1"], req["id"], "accept", version=2).status_code == 403
     assert step(stack, org["sec3"], req["id"], "close", answer="已答复").status_code == 409
     assert step(stack, sec3, req["id"], "accept").status_code == 200
     done = step(stack, sec3, req["id"], "close", answer="已协调机关处理。")
@@ -447,12 +455,16 @@ def test_rates_views_and_periods_are_checked(stack, org):
 # --- the four rates against an oracle ----------------------------------------------------------
 
 
-def _oracle(log: list[dict], units: set[str], start: float, end: float) -> dict[str, tuple]:
-    """The rates computed from what the test did (not from the stored items)."""
+def _oracle(log: list[dict], units: set[str], start: float, end: float, now: float
+            ) -> dict[str, tuple]:  # fmt: skip
+    """The rates computed from what the test did (not from the stored items), read at `now`:
+    受理率 counts a request once it was accepted or its 受理 limit has passed."""
     mine = [e for e in log if e["origin"] in units and start <= e["submitted"] < end
             and not e["withdrawn"]]  # fmt: skip
     acc = sum(1 for e in mine if e["accepted"] is not None
               and e["accepted"] - e["submitted"] <= e["limit"] * 3600)  # fmt: skip
+    decided = [e for e in mine if e["accepted"] is not None
+               or now - e["submitted"] > e["limit"] * 3600]  # fmt: skip
     moved = [e for e in mine if e["transferred"] is not None]
     re_ok = sum(1 for e in moved if e["reaccepted"] is not None
                 and e["reaccepted"] - e["transferred"] <= e["limit"] * 3600)  # fmt: skip
@@ -461,7 +473,7 @@ def _oracle(log: list[dict], units: set[str], start: float, end: float) -> dict[
     rated = [e for e in mine if e["rating"]]
     good = sum(1 for e in rated if e["rating"] in ("satisfied", "basic"))
     return {
-        "accept": (acc, len(mine)),
+        "accept": (acc, len(decided)),
         "transfer": (re_ok, len(moved)),
         "close": (closed, len(accepted)),
         "satisfy": (good, len(rated)),
@@ -534,7 +546,10 @@ def test_the_four_rates_match_an_oracle(stack, org, at):
                 rating = rng.choice(["satisfied", "basic", "unsatisfied"])
                 service_requests.rate(_caller(member), member, path, {"rating": rating})
                 entry["rating"] = rating
-    at(datetime.now(UTC).replace(tzinfo=None).isoformat())  # the tokens: now
+    # Read 2 hours after the last never-accepted submission: it is still within its 受理 limit
+    # (left out of 受理率), the older never-accepted ones are late (counted).
+    now = max(e["submitted"] for e in log if e["accepted"] is None and not e["withdrawn"]) + 7200
+    at(datetime.fromtimestamp(now, UTC).replace(tzinfo=None).isoformat())
     tz = clock.TZ
     periods = {
         "2027-02": (datetime(2027, 2, 1, tzinfo=tz), datetime(2027, 3, 1, tzinfo=tz)),
@@ -542,23 +557,41 @@ def test_the_four_rates_match_an_oracle(stack, org, at):
         "2027-Q1": (datetime(2027, 1, 1, tzinfo=tz), datetime(2027, 4, 1, tzinfo=tz)),
         "2027": (datetime(2027, 1, 1, tzinfo=tz), datetime(2028, 1, 1, tzinfo=tz)),
     }
-    subtrees = {"C1": {"C1", "G1", "B1", "B2", "B3"}, "G1": {"G1", "B1", "B2"}, "B1": {"B1"}}
+    subtrees = {"C1": {"C1", "G1", "B1", "B2", "B3"}, "G1": {"G1", "B1", "B2"}, "B1": {"B1"},
+                "B2": {"B2"}, "B3": {"B3"}}  # fmt: skip
     viewer = {"C1": org["pc"], "G1": org["g1"], "B1": org["sec1"]}
     checked = 0
     for key, (start, end) in periods.items():
-        for unit, inside in subtrees.items():
-            got = call(stack, "GET", f"/units/{unit}/service-request-rates?period={key}",
-                       viewer[unit]).json()  # fmt: skip
-            want = _oracle(log, inside, start.timestamp(), end.timestamp())
+        for unit in viewer:
+            got = service_request_rates.report(_caller(viewer[unit]), unit, key)
+            want = _oracle(log, subtrees[unit], start.timestamp(), end.timestamp(), now)
             have = {k: (v["num"], v["den"]) for k, v in got["total"]["rates"].items()}
             assert have == want, (key, unit)
+            # Each row: its own unit's whole subtree (README: a unit's figures cover it).
             for row in got["units"]:
-                mine = _oracle(log, {row["unit"]["id"]}, start.timestamp(), end.timestamp())
-                assert {k: (v["num"], v["den"]) for k, v in row["rates"].items()} == mine
+                inside = subtrees[row["unit"]["id"]]
+                mine = _oracle(log, inside, start.timestamp(), end.timestamp(), now)
+                assert {k: (v["num"], v["den"]) for k, v in row["rates"].items()} == mine, (
+                    key, unit, row["unit"]["id"],
+                )  # fmt: skip
+                assert row["submitted"] == sum(
+                    1 for e in log if e["origin"] in inside and not e["withdrawn"]
+                    and start.timestamp() <= e["submitted"] < end.timestamp()
+                )  # fmt: skip
             checked += 1
+    at(datetime.now(UTC).replace(tzinfo=None).isoformat())  # the tokens: now
+    over_http = call(stack, "GET", "/units/C1/service-request-rates?period=2027-Q1", org["pc"])
+    assert over_http.status_code == 200, over_http.text
+    shown = {row["unit"]["id"]: row["submitted"] for row in over_http.json()["units"]}
+    assert shown["C1"] == over_http.json()["total"]["submitted"]
+    assert shown["G1"] >= shown["B1"] + shown["B2"] > 0
+    assert shown["C1"] >= shown["G1"] + shown["B3"]
     total = _oracle(
-        log, subtrees["C1"], periods["2027"][0].timestamp(), periods["2027"][1].timestamp()
+        log, subtrees["C1"], periods["2027"][0].timestamp(), periods["2027"][1].timestamp(), now
     )
+    late_waiting = [e for e in log if e["accepted"] is None and not e["withdrawn"]
+                    and now - e["submitted"] <= e["limit"] * 3600]  # fmt: skip
+    assert late_waiting, "some requests still within their 受理 limit at the reading"
     assert all(den > 0 for _, den in total.values())  # every rate exercised
     assert 0 < total["accept"][0] < total["accept"][1]  # some late, some in time
     assert checked == 12

@@ -33,6 +33,7 @@ def _problem(tmp_path: Path, text: str) -> str:
 
 def test_the_shipped_file_loads() -> None:
     found = load()
+    assert found.max_transfers == 10
     assert found.categories and all(c.accept_hours > 0 for c in found.categories.values())
     assert {c.route for c in found.categories.values()} <= {
         "branch", "general_branch", "committee", "root",
@@ -51,6 +52,9 @@ def test_the_shipped_file_loads() -> None:
         (("publish_answered = false", 'publish_answered = "yes"'), 2, "publish_answered"),
         (("accept_hours = 24", "accept_hours = 99999"), 3, "accept_hours"),
         (("handle_hours = 120", "handle_hours = 120\nspeed = 1"), 5, "speed"),
+        (("handle_hours = 120", "handle_hours = 120\nmax_transfers = 0"), 5, "max_transfers"),
+        (("handle_hours = 120", "handle_hours = 120\nmax_transfers = 500"), 5, "max_transfers"),
+        (("handle_hours = 120", "handle_hours = 120\nmax_transfers = true"), 5, "max_transfers"),
     ],
 )
 def test_every_mistake_is_named_with_file_line_and_field(tmp_path, change, line, needle) -> None:
@@ -93,19 +97,23 @@ def _r(**kw):
 
 
 def test_the_definitions_at_their_boundaries() -> None:
+    now = 48 * 3600.0
     counts = rates.Counts()
-    counts.add(_r(accepted_at=24 * 3600.0))  # exactly at the limit: in time
-    counts.add(_r(accepted_at=24 * 3600.0 + 1, state="accepted"))  # one second late
-    counts.add(_r(state="withdrawn"))  # left out
-    counts.add(_r(state="waiting"))
+    counts.add(_r(accepted_at=24 * 3600.0), now)  # exactly at the limit: in time
+    counts.add(_r(accepted_at=24 * 3600.0 + 1, state="accepted"), now)  # one second late
+    counts.add(_r(state="withdrawn"), now)  # left out
+    counts.add(_r(state="waiting"), now)  # never accepted, past its limit: counted, late
+    # Still waiting within (or exactly at) its limit: not decided yet, left out of 受理率.
+    counts.add(_r(state="waiting", submitted_at=now - 24 * 3600), now)
+    counts.add(_r(state="waiting", submitted_at=now - 24 * 3600 - 1), now)  # a second past
     counts.add(_r(accepted_at=10.0, transfers=1, transferred_at=100.0,
-                  reaccepted_at=100.0 + 24 * 3600, rating="basic"))  # fmt: skip
+                  reaccepted_at=100.0 + 24 * 3600, rating="basic"), now)  # fmt: skip
     counts.add(_r(accepted_at=10.0, transfers=2, transferred_at=100.0, reaccepted_at=None,
-                  state="waiting", rating=None))  # fmt: skip
-    counts.add(_r(accepted_at=10.0, rating="unsatisfied"))
+                  state="waiting", rating=None), now)  # fmt: skip
+    counts.add(_r(accepted_at=10.0, rating="unsatisfied"), now)
     got = {k: (v["num"], v["den"], v["text"]) for k, v in counts.rates().items()}
     assert got == {
-        "accept": (4, 6, "66.7%"),
+        "accept": (4, 7, "57.1%"),
         "transfer": (1, 2, "50.0%"),
         "close": (3, 5, "60.0%"),
         "satisfy": (1, 2, "50.0%"),

@@ -96,11 +96,17 @@ function mine(r) {
   return li;
 }
 
-async function loadMine() {
-  const { requests } = await api('/api/me/service-requests');
-  $('rq-list').replaceChildren(...requests.map(mine));
+let nextMine = null; // the cursor of her next page of requests (50 a page)
+
+async function loadMine(more = false) {
+  const query = more && nextMine ? `?cursor=${encodeURIComponent(nextMine)}` : '';
+  const { requests, next } = await api(`/api/me/service-requests${query}`);
+  if (more) $('rq-list').append(...requests.map(mine));
+  else $('rq-list').replaceChildren(...requests.map(mine));
+  nextMine = next || null;
+  $('rq-more').hidden = !nextMine;
   $('rq-list').setAttribute('aria-busy', 'false');
-  $('rq-empty').hidden = requests.length > 0;
+  $('rq-empty').hidden = $('rq-list').children.length > 0;
 }
 
 async function loadPublic() {
@@ -173,6 +179,16 @@ async function main() {
     login.hidden = false;
     return;
   }
+  $('rq-more').addEventListener('click', async () => {
+    $('rq-more').disabled = true;
+    try {
+      await loadMine(true);
+    } catch (error) {
+      showError($('rq-error'), `暂时无法显示：${error.message}`);
+    } finally {
+      $('rq-more').disabled = false;
+    }
+  });
   try {
     await Promise.all([setUpForm(), loadMine()]);
     await loadPublic();
