@@ -90,6 +90,7 @@ def edit_post(member: Member, post_id: str, *, body: dict[str, Any]) -> Response
 @bp.route("/branch-posts/{post_id}/withdraw", methods=["POST"])
 @web.signed_in(bp)
 def withdraw_post(member: Member, post_id: str) -> Response:
+    web.no_body(bp.current_request)
     return web.json_response(branch_posts.withdraw(member, post_id))
 
 

@@ -58,12 +58,14 @@ def edit_survey(member: Member, survey_id: str, *, body: dict[str, Any]) -> Resp
 @bp.route("/surveys/{survey_id}/publish", methods=["POST"])
 @web.signed_in(bp)
 def publish_survey(member: Member, survey_id: str) -> Response:
+    web.no_body(bp.current_request)
     return web.json_response(surveys.publish(registry.caller_for(member), member, survey_id))
 
 
 @bp.route("/surveys/{survey_id}/close", methods=["POST"])
 @web.signed_in(bp)
 def close_survey(member: Member, survey_id: str) -> Response:
+    web.no_body(bp.current_request)
     return web.json_response(surveys.close(registry.caller_for(member), member, survey_id))
 
 

@@ -5,36 +5,15 @@ list, a participant's hours, confirming the hours. The logic and every scope dec
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice import Blueprint, Response
 
 from . import checkin_screen, registry, volunteering, web
-from .errors import BadRequestError
 from .models import Member
 from .web import Field
 
 bp = Blueprint(__name__)
-
-
-def _no_body() -> None:
-    """A route that takes no body (sign-up, cancel, confirm): an empty body or {} only. Fields
-    sent along (a member number, anything) would mean nothing here, so they are refused rather
-    than silently ignored, as every route with a body refuses fields it does not take."""
-    raw = bp.current_request.raw_body or b""
-    if not raw.strip():
-        return
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequestError("请求内容不是有效的 JSON") from None
-    except RecursionError:
-        raise BadRequestError("请求内容嵌套过深") from None
-    if not isinstance(data, dict):
-        raise BadRequestError("请求内容须为 JSON 对象")
-    if data:
-        raise BadRequestError("不支持的字段：" + "、".join(sorted(data)))
 
 
 @bp.route("/volunteer-activities", methods=["POST"])
@@ -82,7 +61,7 @@ def activity(member: Member, activity_id: str) -> Response:
 @bp.route("/volunteer-activities/{activity_id}/signup", methods=["POST"])
 @web.signed_in(bp)
 def sign_up(member: Member, activity_id: str) -> Response:
-    _no_body()
+    web.no_body(bp.current_request)
     caller = registry.caller_for(member)
     answer, created = volunteering.sign_up(caller, member, activity_id)
     return web.json_response(answer, status=201 if created else 200)
@@ -91,7 +70,7 @@ def sign_up(member: Member, activity_id: str) -> Response:
 @bp.route("/volunteer-activities/{activity_id}/cancel", methods=["POST"])
 @web.signed_in(bp)
 def cancel(member: Member, activity_id: str) -> Response:
-    _no_body()
+    web.no_body(bp.current_request)
     caller = registry.caller_for(member)
     return web.json_response(volunteering.cancel(caller, member, activity_id))
 
@@ -132,5 +111,5 @@ def set_hours(
 @bp.route("/volunteer-activities/{activity_id}/confirm", methods=["POST"])
 @web.signed_in(bp)
 def confirm(member: Member, activity_id: str) -> Response:
-    _no_body()
+    web.no_body(bp.current_request)
     return web.json_response(volunteering.confirm(registry.caller_for(member), activity_id))

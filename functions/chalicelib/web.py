@@ -290,6 +290,14 @@ def _holds_bad_number(value: Any) -> bool:
     return False
 
 
+def no_body(request: Request) -> None:
+    """A route that takes no body (a sign-up, a withdrawal, a publish): none, or {}. Fields sent
+    along would mean nothing there, so they are refused as every route refuses fields it does
+    not take, with json_body's messages."""
+    if (request.raw_body or b"").strip():
+        json_body(request, {})
+
+
 def json_body(request: Request, fields: tuple[str, ...] | dict[str, Field]) -> dict[str, Any]:
     """Parse a JSON object whose keys are exactly the given fields (a tuple means short strings)."""
     spec = {name: Field() for name in fields} if isinstance(fields, tuple) else fields

@@ -53,3 +53,27 @@ def test_a_key_given_twice_is_a_chinese_400(stack) -> None:
     assert reply.status_code == 400, reply.text
     assert reply.json()["Message"] == "字段重复：数额（amount）"
     assert list(RedEnergyMovement.scan()) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/branch-posts/p-1/withdraw",
+        "/surveys/s-1/publish",
+        "/surveys/s-1/close",
+        "/volunteer-activities/va-1/signup",
+    ],
+)
+def test_a_route_without_a_body_refuses_one(stack, path: str) -> None:
+    """Fields sent to a route that takes none mean nothing there: refused, like unknown fields
+    anywhere, before anything is looked up (web.no_body)."""
+    make_tree()
+    member = make_member("81000002", "B1", name="王芳")
+    reply = requests.post(
+        f"{stack.url}/api{path}",
+        json={"member_no": "81000009"},
+        headers=bearer(member),
+        timeout=60,
+    )
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["Message"] == "不支持的字段：member_no"
