@@ -179,7 +179,7 @@ USAGE = (
     # and answers it; staff read the results of a survey of ~300 about 3 times.
     Action("her surveys (her list)", 1, _READ_MS),
     Action("a survey read by a respondent", 0.5, _READ_MS),
-    Action("survey answered (one conditional put)", 0.5, _READ_MS),
+    Action("survey answered (one transaction: the open check and the put)", 0.5, _READ_MS),
     Action("survey results (300 respondents)", 0.5 * 3 / 300, _READ_MS),
     # 支部家园: about one post a month from every fifth member, each approved once; she opens
     # her branch's page and the committee's feed about twice a month each.
