@@ -241,6 +241,11 @@ def main() -> None:
         print("== DynamoDB Local (data in var/dynamodb/)")
         stack.start_database()
         RUNNING.write_text(json.dumps(PORTS))
+        # Before the demo data: 支部家园's demo posts carry photos (in memory: put back each run).
+        print(f"== S3 stand-in (infra/s3_standin.py: moto's server) on port {PORTS['s3']}")
+        from infra import s3_standin
+
+        s3_standin.serve(PORTS["s3"], env["SITE_ORIGINS"].split(","), bucket=env["UPLOADS_BUCKET"])
         from tools import seed_demo, tables
 
         tables.create_all()
@@ -337,10 +342,6 @@ def main() -> None:
             mp_app_id=env["WECHAT_MP_APP_ID"],
             mp_secret=env["WECHAT_MP_SECRET"],
         )
-        print(f"== S3 stand-in (infra/s3_standin.py: moto's server) on port {PORTS['s3']}")
-        from infra import s3_standin
-
-        s3_standin.serve(PORTS["s3"], env["SITE_ORIGINS"].split(","), bucket=env["UPLOADS_BUCKET"])
         print("== API (chalice local) and the site on one origin")
         stack.start_api()
         stack.start_web()
