@@ -10,7 +10,8 @@ import time
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tools.fixtures import PASSWORD, make_member, make_tree
+from tests.e2e.signing import sign_in
+from tools.fixtures import make_member, make_tree
 from tools.publish_quizzes import publish
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -37,14 +38,10 @@ def _slow(route: Route) -> None:
 
 
 def _returning_member(site, phone: Page, next_path: str) -> Page:
-    """Signs in on `phone`, then opens a new tab of the same WeChat (cookie and mark kept)."""
-    phone.goto(f"{site.url}/login.html?next={next_path}")
-    phone.fill("#member_no", "76000001")
-    phone.fill("#password", PASSWORD)
-    phone.click("#login-submit")
-    # The page she lands on, not the login page whose `?next=` also names it: the sign-in done
-    # (its refresh cookie set) before the new tab opens.
-    expect(phone).to_have_url(f"{site.url}{next_path}")
+    """Signs in on `phone`, then opens a new tab of the same WeChat (cookie and mark kept): the
+    tab opens once she has landed (the sign-in done, its refresh cookie set), whatever query the
+    landed page then adds to its own address (the dues desk adds its month and quarter)."""
+    sign_in(phone, site.url, "76000001", next_path)
     context: BrowserContext = phone.context
     tab = context.new_page()
     tab.add_init_script(WATCH_SHIFTS)
