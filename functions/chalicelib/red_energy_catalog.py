@@ -20,7 +20,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, registry, scope
+from . import clock, registry, scope, text_chars
 from .errors import BadRequestError, ConflictError, ForbiddenError
 from .identifiers import is_client_key, is_unit_id
 from .models import Member, OrgUnit
@@ -76,19 +76,11 @@ def text(value: Any, label: str, max_chars: int, *, required: bool = True) -> st
 
 
 def _refused(ch: str) -> bool:
-    """Emoji (the rule of `volunteering._is_emoji`: symbols, unassigned and private-use code
-    points beyond the BMP; the BMP's pictograph blocks U+2190–U+2BFF; joiners, variation
-    selectors, keycaps), control and format characters (bidi overrides, zero-width ones), lone
-    surrogates, and the BMP's unassigned and private-use points. Rare ideographs beyond the
-    BMP (「𠮷」, Lo) and symbols such as ℃ pass."""
-    if ch in "\u200d\ufe0f\u20e3":
-        return True
-    category, code = unicodedata.category(ch), ord(ch)
-    if category in {"Cc", "Cf", "Cs"}:
-        return True
-    if code > 0xFFFF:
-        return category in {"So", "Sk", "Cn", "Co"}
-    return category in {"Cn", "Co"} or (category == "So" and 0x2190 <= code <= 0x2BFF)
+    """Emoji (`text_chars.is_emoji`), control and format characters (bidi overrides,
+    zero-width ones), lone surrogates, and the BMP's unassigned and private-use points. Rare
+    ideographs beyond the BMP (「𠮷」, Lo) and symbols such as ℃ pass."""
+    category = unicodedata.category(ch)
+    return text_chars.is_emoji(ch) or category in {"Cc", "Cf", "Cs", "Cn", "Co"}
 
 
 def whole(value: Any, label: str, low: int, high: int) -> int:

@@ -34,7 +34,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import clock, cursors, outbox, registry, scope, uploads
+from . import clock, cursors, outbox, registry, scope, text_chars, uploads
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_client_key, is_unit_id
 from .models import Member, OrgUnit
@@ -91,19 +91,7 @@ OPEN = ("waiting", "accepted", "handling")
 # --- input ------------------------------------------------------------------------------------
 
 
-def _emoji(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        code >= 0x1F000
-        or 0x2600 <= code <= 0x27BF
-        or code in (0x200D, 0xFE0F, 0x20E3)
-        or unicodedata.category(ch) == "So"
-    )
-
-
-# Letters that render as nothing (the Hangul fillers); with the format characters (Cf:
-# zero-width spaces, joiners, direction overrides) they hide or reorder text.
-FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+_UNPRINTED = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 def _invisible(ch: str) -> bool:
@@ -112,7 +100,7 @@ def _invisible(ch: str) -> bool:
     first, with the emoji message.)"""
     if ch == "\n":
         return False
-    return ch in FILLERS or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    return text_chars.is_invisible(ch) or unicodedata.category(ch) in _UNPRINTED
 
 
 def clean_text(value: Any, label: str, low: int, high: int, *, required: bool = True) -> str | None:
@@ -125,7 +113,7 @@ def clean_text(value: Any, label: str, low: int, high: int, *, required: bool = 
     if not isinstance(value, str):
         raise BadRequestError(f"{label}须为文字")
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(_emoji(c) and c != "\u200d" for c in text):
+    if any(text_chars.is_emoji(c) and c != "\u200d" for c in text):
         raise BadRequestError(f"{label}不能包含表情符号，请用文字表述")
     if any(_invisible(c) for c in text):
         raise BadRequestError(f"{label}含有无效字符（控制字符、不可见字符或改变文字方向的字符）")

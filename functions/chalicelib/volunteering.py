@@ -38,13 +38,12 @@ import math
 import random
 import re
 import time
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from . import checkin_codes, checkin_screen, clock, points, registry, scope
+from . import checkin_codes, checkin_screen, clock, points, registry, scope, text_chars
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -121,31 +120,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 
 
-def _is_emoji(ch: str) -> bool:
-    """A pictograph: a symbol (So) beyond the BMP or in the BMP's emoji blocks (U+2190–U+2BFF:
-    arrows, ☀, ✅, ⭐), or an emoji joiner / variation selector / keycap. Letters beyond the BMP
-    (rare characters of names and places, Lo) and symbols such as ℃ stay allowed."""
-    if ch in "\u200d\ufe0f\u20e3":
-        return True
-    category, code = unicodedata.category(ch), ord(ch)
-    if code > 0xFFFF:
-        return category in {"So", "Sk", "Cn", "Co"}
-    return category == "So" and 0x2190 <= code <= 0x2BFF
-
-
 def _has_emoji(text: str) -> bool:
     """A title or a place of emoji says nothing; emoji anywhere are refused alike."""
-    return any(_is_emoji(ch) for ch in text)
-
-
-# Letters (Lo) that draw nothing: the Hangul fillers; with the format characters (Cf: zero-width
-# spaces and joiners, bidi overrides and isolates, the BOM, tags) they make a text look other
-# than it reads (「社区\u202e务服诊义」 shows as 「社区义诊服务」) or look empty.
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
-
-
-def _invisible(ch: str) -> bool:
-    return ch in _FILLERS or unicodedata.category(ch) == "Cf"
+    return any(text_chars.is_emoji(ch) for ch in text)
 
 
 def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = False) -> str:
@@ -163,7 +140,7 @@ def _text(value: Any, field: str, bounds: tuple[int, int], *, lines: bool = Fals
         raise BadRequestError(f"{field}不能包含换行或控制字符")
     if _has_emoji(text):  # before the check below: an emoji's joiner (Cf) is told as emoji
         raise BadRequestError(f"{field}不能包含表情符号")
-    if any(_invisible(ch) for ch in text):
+    if any(text_chars.is_invisible(ch) for ch in text):
         raise BadRequestError(f"{field}不能包含零宽字符、文字方向控制符等不可见字符")
     if text and not any(ch.isalnum() for ch in text):
         raise BadRequestError(f"{field}须包含文字或数字")

@@ -67,6 +67,15 @@ def test_plain_text_with_blanks_inside_and_line_breaks_still_passes(stack, org):
     assert r.status_code == 201, r.text
 
 
+def test_rare_characters_and_symbols_are_text_emoji_are_not(stack, org):
+    """The one emoji rule (text_chars): a rare ideograph beyond the BMP in a name or place
+    (「𠮷」) and ℃ are text; a pictograph is still refused."""
+    r = submit(stack, org["a"], text="𠮷家村的路灯坏了，夜里只有五℃")
+    assert r.status_code == 201, r.text
+    r = submit(stack, org["a"], text="路灯坏了，请尽快修理🙏")
+    assert r.status_code == 400 and "表情" in r.json()["Message"], r.text
+
+
 def test_the_overdue_reminder_never_goes_to_the_submitter_of_her_own_request(stack, org, at):
     from datetime import UTC, datetime
 
