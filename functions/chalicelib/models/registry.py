@@ -79,6 +79,10 @@ class Member(Model):
     status = UnicodeAttribute()  # full / probationary
     roles = ListAttribute(of=UnicodeAttribute, default=list)
     joined_on = UnicodeAttribute(null=True)  # YYYY-MM-DD, the political birthday
+    # Member structure (seed 004: 年龄结构、文化职业), from the import or the console: optional.
+    birth_date = UnicodeAttribute(null=True)  # YYYY-MM-DD
+    education = UnicodeAttribute(null=True)  # 学历, one of the import's values
+    occupation = UnicodeAttribute(null=True)  # 职业, one of the import's values
     active = BooleanAttribute(default=True)
     password_hash = UnicodeAttribute(null=True)
     # Bumped by a password change: refresh-token families of an older epoch stop working.
