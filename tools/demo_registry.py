@@ -1,9 +1,10 @@
 """A deterministic demo organisation: `python -m tools.demo_registry OUTDIR` writes units.csv and
 members.csv in the importers' formats.
 
-One committee, 4 general branches, 8 branches and 178 synthetic members. A few data-quality issues
-are planted on purpose (see `PLANTED`) so that the data-quality report has something to show; every
-row still passes import validation.
+One committee, 4 general branches, 8 branches and 178 synthetic members, with 出生日期, 学历 and
+职业 (drawn per member from her own seed, so they leave every other value as it was).
+A few data-quality issues are planted on purpose (see `PLANTED`) so that the data-quality report
+has something to show; every row still passes import validation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from chalicelib.org import ROLES, STATUS_LABELS
+from chalicelib.registry_fields import EDUCATION, OCCUPATIONS
 from tools.registry_import import MEMBER_HEADERS, UNIT_HEADERS
 
 SEED = 20210701
@@ -128,6 +130,28 @@ def _roles() -> dict[str, list[str]]:
     return roles
 
 
+# 学历 and 职业 weights for a power-supply company's membership (more graduates and
+# technicians than the national mix); the last members of some branches leave them blank.
+_EDUCATION_WEIGHTS = (12, 48, 22, 8, 6, 4)
+_OCCUPATION_WEIGHTS = (30, 0, 34, 16, 4, 0, 0, 12, 4)
+
+
+def _structure(no: str, joined: date | None, as_of: date) -> tuple[str, str, str]:
+    """出生日期, 学历, 职业 of one member, from a generator of her own (seeded by her number), so
+    adding these columns changed no other generated value."""
+    rng = random.Random(f"{SEED}#{no}")
+    if joined is not None:  # joined at 18 to 40
+        born = joined - timedelta(days=rng.randrange(18 * 366, 40 * 365))
+    else:
+        born = _day_between(rng, date(1962, 1, 1), date(2000, 12, 31))
+    born = min(born, as_of - timedelta(days=19 * 366))
+    education = rng.choices(EDUCATION, _EDUCATION_WEIGHTS)[0]
+    occupation = rng.choices(OCCUPATIONS, _OCCUPATION_WEIGHTS)[0]
+    if int(no) % 29 == 0:  # a few blanks: the structure figures show 未填写
+        return born.isoformat(), "", ""
+    return born.isoformat(), education, occupation
+
+
 def generate(as_of: date = AS_OF) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """The units rows and member rows, keyed by the importers' Chinese headers."""
     rng = random.Random(SEED)
@@ -182,6 +206,7 @@ def generate(as_of: date = AS_OF) -> tuple[list[dict[str, str]], list[dict[str, 
                 STATUS_LABELS[status],
                 "、".join(ROLES[k].label for k in roles.get(no, [])),
                 joined.isoformat() if joined else "",
+                *_structure(no, joined, as_of),
             )
             members.append(dict(zip(MEMBER_HEADERS, values, strict=True)))
     return _unit_rows(), members

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 
 def check() -> int:
@@ -37,18 +36,9 @@ def check() -> int:
 
 def rebuild() -> int:
     """Every active member's entry, from one Scan of the members table; returns how many."""
-    from chalicelib import directory
-    from chalicelib.models import Member
+    from chalicelib.registry_import import rebuild_directory
 
-    entries = {}
-    for member in Member.scan(
-        attributes_to_get=["member_no", "name", "branch_id", "active", "status"]
-    ):
-        value = directory.entry_of(member)
-        if value is not None:
-            entries[member.member_no] = value
-    directory.write_all(entries, datetime.now(UTC).isoformat(timespec="seconds"))
-    return len(entries)
+    return rebuild_directory()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tools.registry_import import (
     MEMBER_HEADERS,
+    MEMBER_REQUIRED,
     MemberPlan,
     apply_member_import,
     format_errors,
@@ -32,6 +33,9 @@ FIELD_LABELS = {
     "roles": "职务",
     "joined_on": "入党日期",
     "active": "启用",
+    "birth_date": "出生日期",
+    "education": "学历",
+    "occupation": "职业",
     "placed_by": "确认转接或发展后的所在支部",
 }
 
@@ -71,7 +75,10 @@ def summary(plan: MemberPlan, deactivate_missing: bool, dry_run: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="从 CSV/XLSX 导入党员名册")
-    parser.add_argument("file", help="表头：" + ",".join(MEMBER_HEADERS))
+    parser.add_argument(
+        "file",
+        help=f"表头：{','.join(MEMBER_REQUIRED)}（可选：{','.join(MEMBER_HEADERS[8:])}）",
+    )
     parser.add_argument(
         "--deactivate-missing",
         action="store_true",
@@ -80,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="只检查并显示变化，不写入")
     args = parser.parse_args(argv)
     try:
-        rows = read_table(args.file, MEMBER_HEADERS)
+        rows = read_table(args.file, MEMBER_HEADERS, MEMBER_REQUIRED)
     except (TableError, OSError) as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 1

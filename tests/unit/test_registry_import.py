@@ -7,9 +7,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from tools import registry_import
 from tools.registry_import import (
-    MEMBER_HEADERS,
+    MEMBER_REQUIRED,
     UNIT_HEADERS,
     MemberRecord,
     RowError,
@@ -121,7 +120,9 @@ def test_kind_change_must_fit_stored_children():
 
 
 def test_depth_limit(monkeypatch):
-    monkeypatch.setattr(registry_import, "MAX_TREE_DEPTH", 2)
+    from chalicelib import registry_import as rules  # where the rules live
+
+    monkeypatch.setattr(rules, "MAX_TREE_DEPTH", 2)
     _, errors = validate_units(unit_rows(), [])
     assert [(e.row, e.field) for e in errors] == [(4, "上级单位编号")]
     assert "层级超过 2 级" in errors[0].message
@@ -228,9 +229,9 @@ def _write_csv(path, text: str, encoding: str) -> None:
 
 def test_read_gb18030_csv(tmp_path):
     path = tmp_path / "members.csv"
-    body = ",".join(MEMBER_HEADERS) + "\r\n" + ",".join(GOOD_MEMBER.values()) + "\r\n"
+    body = ",".join(MEMBER_REQUIRED) + "\r\n" + ",".join(GOOD_MEMBER.values()) + "\r\n"
     _write_csv(path, body, "gb18030")
-    rows = read_table(path, MEMBER_HEADERS)
+    rows = read_table(path, MEMBER_REQUIRED)
     assert rows == [Row(2, GOOD_MEMBER)]
 
 
@@ -252,7 +253,7 @@ def test_read_xlsx_with_date_and_number_cells(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     # Columns in another order than the template: matched by header text.
-    headers = list(reversed(MEMBER_HEADERS))
+    headers = list(reversed(MEMBER_REQUIRED))
     sheet.append(headers)
     values = {
         **GOOD_MEMBER,
@@ -264,7 +265,7 @@ def test_read_xlsx_with_date_and_number_cells(tmp_path):
     sheet.append([None] * len(headers))
     sheet.append([values[h] if h != "党员编号" else "20000002" for h in headers])
     book.save(path)
-    rows = read_table(path, MEMBER_HEADERS)
+    rows = read_table(path, MEMBER_REQUIRED)
     assert [r.number for r in rows] == [2, 4]
     assert rows[0].values == {**GOOD_MEMBER, "手机号": "13800138000", "入党日期": "2001-07-01"}
     records, errors = validate_members(rows, units(), today=TODAY)
@@ -273,10 +274,10 @@ def test_read_xlsx_with_date_and_number_cells(tmp_path):
 
 def test_unknown_and_missing_headers_are_named(tmp_path):
     path = tmp_path / "members.csv"
-    headers = [h for h in MEMBER_HEADERS if h != "手机号"] + ["电话"]
+    headers = [h for h in MEMBER_REQUIRED if h != "手机号"] + ["电话"]
     _write_csv(path, ",".join(headers) + "\n", "utf-8")
     with pytest.raises(TableError) as info:
-        read_table(path, MEMBER_HEADERS)
+        read_table(path, MEMBER_REQUIRED)
     assert "缺少列 手机号" in str(info.value) and "无法识别的列 电话" in str(info.value)
 
 
@@ -318,3 +319,56 @@ def test_member_plan_added_updated_unchanged_missing():
     ]
     assert [m.member_no for m in plan.unchanged] == ["1"]
     assert [m.member_no for m in plan.missing] == ["4", "5"]
+
+
+# --- member structure (出生日期, 学历, 职业): optional columns, fixed lists ----------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("出生日期", "1980-13-01", "日期格式不正确"),
+        ("出生日期", "1899-12-31", "不能早于 1900-01-01"),
+        ("出生日期", "2027-01-01", "不能晚于今天"),
+        ("出生日期", "2010-01-01", "未满 18 岁"),
+        ("出生日期", "1990-01-01", "入党时未满 18 岁"),  # joined 2001-07-01 at 11
+        ("学历", "博士", "应为 研究生、大学本科"),
+        ("职业", "公务员", "应为 工人、农牧渔民"),
+    ],
+)
+def test_structure_columns_are_checked_with_row_and_field(column, value, message):
+    _, errors = validate_members(member_rows({column: value}), units(), today=TODAY)
+    assert [(e.row, e.field) for e in errors] == [(3, column)]
+    assert message in errors[0].message and errors[0].value == value
+
+
+def test_structure_columns_are_stored_and_optional():
+    good = {"出生日期": "1975/3/8", "学历": "大学本科", "职业": "专业技术人员"}
+    records, errors = validate_members(member_rows(good), units(), today=TODAY)
+    assert errors == []
+    assert records[0].birth_date is None and records[0].absent == (
+        "birth_date",
+        "education",
+        "occupation",
+    )
+    assert (records[1].birth_date, records[1].education, records[1].occupation) == (
+        "1975-03-08",
+        "大学本科",
+        "专业技术人员",
+    )
+
+
+def test_a_file_without_the_structure_columns_keeps_what_is_stored():
+    stored = MemberRecord(
+        "20000001", "王芳", "女", "13800138000", "B1", "full", ("branch_committee",),
+        "2001-07-01", birth_date="1975-03-08", education="研究生", occupation="工人",
+    )  # fmt: skip
+    records, _ = validate_members(member_rows(), units(), today=TODAY)
+    plan = plan_member_import(records[:1], [stored])
+    assert plan.unchanged and not plan.updated
+    # An empty cell in a present column clears the field.
+    rows = member_rows()
+    rows[0].values.update({"出生日期": "", "学历": "", "职业": ""})
+    records, _ = validate_members(rows, units(), today=TODAY)
+    plan = plan_member_import(records, [stored])
+    assert plan.updated[0].changed == ("birth_date", "education", "occupation")

@@ -37,6 +37,9 @@ class OrgUnit(Model):
     path = ListAttribute(of=UnicodeAttribute)
     path_kinds = ListAttribute(of=UnicodeAttribute)  # the kind of each unit in `path`
     sort_order = NumberAttribute(default=0)
+    # Bumped by every console edit (registry_upkeep.py) and the import: a form's write is
+    # conditioned on the `rev` it read, so of two staff editing at once one wins.
+    rev = NumberAttribute(null=True)
     children = ChildrenIndex()
 
 
@@ -95,6 +98,7 @@ class Member(Model):
     # activation check (name and phone) can no longer give it a password.
     bound_to = UnicodeSetAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+    rev = NumberAttribute(null=True)  # as OrgUnit.rev: console edits and imports bump it
     by_branch = BranchIndex()
     remind_key = UnicodeAttribute(null=True)  # remind_key(); absent: in no reminder's index
     reminders = RemindIndex()

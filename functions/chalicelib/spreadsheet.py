@@ -1,0 +1,123 @@
+"""Spreadsheets as party-affairs staff keep them: CSV (UTF-8, UTF-16 or GB18030, as Excel in
+China saves it) or XLSX, first row the headers. Used by every importer (registry, question banks)
+and by the console's registry upload (`read_upload`: the same reading from bytes). openpyxl is
+imported only when an XLSX file is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (format, encoding, headers); the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its spreadsheet row number (header = row 1) and its cells as text."""
+
+    number: int
+    values: dict[str, str]
+
+    def get(self, header: str) -> str:
+        return self.values.get(header, "")
+
+
+def read_table(
+    path: str | Path, headers: Sequence[str], required: Sequence[str] | None = None
+) -> list[Row]:
+    """Read a CSV or XLSX file whose first row names its columns (any order): every header in
+    `required` (default: all of `headers`) must be there, and nothing outside `headers`."""
+    path = Path(path)
+    if not path.is_file():
+        raise TableError("找不到文件")
+    return read_upload(path.read_bytes(), path.name, headers, required)
+
+
+def read_upload(
+    data: bytes, filename: str, headers: Sequence[str], required: Sequence[str] | None = None
+) -> list[Row]:
+    """`read_table` over a file's bytes; its name's extension says CSV or XLSX."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        raw = _read_csv(data)
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = _read_xlsx(data)
+    else:
+        raise TableError(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx")
+    if not raw:
+        raise TableError("文件是空的：第 1 行应为表头")
+    names = [cell_text(c) for c in raw[0]]
+    _check_headers(names, headers, headers if required is None else required)
+    index = {name: i for i, name in enumerate(names) if name}
+    rows = []
+    for number, cells in enumerate(raw[1:], start=2):
+        values = {h: cell_text(cells[i]) if i < len(cells) else "" for h, i in index.items()}
+        if any(values.values()):  # blank lines are common at the end of spreadsheets
+            rows.append(Row(number, values))
+    return rows
+
+
+def _check_headers(names: list[str], headers: Sequence[str], required: Sequence[str]) -> None:
+    present = [n for n in names if n]
+    problems = []
+    if missing := [h for h in required if h not in present]:
+        problems.append("缺少列 " + "、".join(missing))
+    if unknown := [n for n in present if n not in headers]:
+        problems.append("无法识别的列 " + "、".join(unknown))
+    if repeated := sorted({n for n in present if present.count(n) > 1}):
+        problems.append("重复的列 " + "、".join(repeated))
+    if problems:
+        raise TableError(f"表头错误：{'; '.join(problems)}。应为：{','.join(headers)}")
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel on Chinese Windows saves CSV in the ANSI code page (GBK ⊂ GB18030).
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise TableError("无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV") from None
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _read_xlsx(data: bytes) -> list[list[object]]:
+    import openpyxl  # only XLSX needs it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError(f"无法打开 Excel 文件：{exc}") from None
+    try:
+        # The first sheet, not the active one: which sheet was last viewed is not a choice.
+        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()  # read-only mode keeps the file open until closed
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text; spreadsheet numbers and dates become what the user typed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phone and member numbers typed as numbers
+    return str(value).strip()
