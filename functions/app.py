@@ -23,6 +23,8 @@ from chalicelib import (
     api_reading,
     api_recruitment,
     api_red_energy,
+    api_registry_members,
+    api_registry_units,
     api_review,
     api_service_requests,
     api_share,
@@ -66,5 +68,7 @@ app.register_blueprint(api_surveys.bp)
 app.register_blueprint(api_red_energy.bp)
 app.register_blueprint(api_branch_posts.bp)
 app.register_blueprint(api_service_requests.bp)
+app.register_blueprint(api_registry_members.bp)
+app.register_blueprint(api_registry_units.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -63,6 +63,7 @@ from chalicelib.models.red_energy import (
     RedEnergyOrder,
     RedEnergyWallet,
 )
+from chalicelib.models.registry_audit import AuditEntry
 from chalicelib.models.service_requests import ServiceRequest
 from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.transfers import LetterCounter, Transfer
@@ -72,12 +73,16 @@ from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
 ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     "api": {
-        (OrgUnit, None): ("BatchGetItem", "GetItem"),
+        # (BatchWriteItem, PutItem, UpdateItem: 党务工作台's unit forms and import upload,
+        # registry_units.py / registry_upload.py)
+        (OrgUnit, None): ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem", "UpdateItem"),
         # (PutItem, ConditionCheckItem: 党员发展's admission creates her member item, the
         # conversion checks it, in the transaction with the record: recruitment.py; a transfer in
         # creates hers: transfers.py)
+        # (BatchWriteItem: 党务工作台's import upload adds members in batches: registry_upload.py)
         (Member, None): (
             "BatchGetItem",
+            "BatchWriteItem",
             "ConditionCheckItem",
             "GetItem",
             "PutItem",
@@ -223,6 +228,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (ServiceRequest, "queue"): ("Query",),
         (ServiceRequest, "by-origin"): ("Query",),
         (ServiceRequest, "answered"): ("Query",),
+        # 党务工作台's registry audit log (registry_audit.py): entries and the request's mark
+        # put in each change's transaction, a request's mark read by key, a unit's log one Query.
+        (AuditEntry, None): ("GetItem", "PutItem", "Query"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 
 def check() -> int:
@@ -36,9 +37,18 @@ def check() -> int:
 
 def rebuild() -> int:
     """Every active member's entry, from one Scan of the members table; returns how many."""
-    from chalicelib.registry_import import rebuild_directory
+    from chalicelib import directory
+    from chalicelib.models import Member
 
-    return rebuild_directory()
+    entries = {}
+    for member in Member.scan(
+        attributes_to_get=["member_no", "name", "branch_id", "active", "status"]
+    ):
+        value = directory.entry_of(member)
+        if value is not None:
+            entries[member.member_no] = value
+    directory.write_all(entries, datetime.now(UTC).isoformat(timespec="seconds"))
+    return len(entries)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

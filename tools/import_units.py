@@ -16,19 +16,14 @@ from tools.registry_import import (
     format_errors,
     load_units,
     plan_unit_import,
+    unit_summary,
     validate_units,
 )
 from tools.spreadsheet import TableError, read_table
 
 
 def summary(plan: UnitPlan, dry_run: bool) -> str:
-    counts = (len(plan.added), len(plan.updated), len(plan.unchanged))
-    lines = ["新增 {} 个单位，更新 {} 个，未变 {} 个。".format(*counts)]
-    lines += [f"  新增 {u.unit_id} {u.name}" for u in plan.added]
-    lines += [f"  更新 {u.unit_id} {u.name}" for u in plan.updated]
-    if dry_run:
-        lines.append("试运行（--dry-run）：未写入数据库。")
-    return "\n".join(lines)
+    return "\n".join(unit_summary(plan, dry_run))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

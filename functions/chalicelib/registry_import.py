@@ -5,7 +5,8 @@ The one definition of the registry's rules: the offline importers (`tools/import
 (`registry_upkeep.py`) all check rows here.
 
 Reading, validation and planning are pure functions over plain records, so the rules are testable
-without a database. Only `load_*` and `apply_*` touch DynamoDB, and they import the models when
+without a database. Only `apply_*` (and the command's `load_*`, in tools/registry_import.py: a
+Scan, which the API never runs) touch DynamoDB, and they import the models when
 called: PynamoDB fixes host and table names when the model classes are created, so the caller's
 environment must be complete first.
 """
@@ -13,7 +14,7 @@ environment must be complete first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -131,12 +132,13 @@ class MemberRecord:
 
 
 def validate_units(
-    rows: Sequence[Row], existing: Iterable[UnitRecord]
+    rows: Sequence[Row], existing: Iterable[UnitRecord], *, leaf_ok: bool = False
 ) -> tuple[list[UnitRecord], list[RowError]]:
     """Check every row against the file and the units already stored.
 
     Returns the units to store: the file's rows with `path` and `sort_order` computed, plus stored
-    units whose `path` changes because an ancestor moved.
+    units whose `path` changes because an ancestor moved. `leaf_ok`: a 党委 or 党总支 without
+    units below is allowed (the console adds a unit before its branches).
     """
     errors: list[RowError] = []
     stored = {u.unit_id: u for u in existing}
@@ -154,7 +156,11 @@ def validate_units(
             children.setdefault(unit.parent_id, []).append(unit.unit_id)
 
     for unit in parsed.values():
-        errors.extend(_unit_tree_errors(unit, merged, paths[unit.unit_id], children, parsed))
+        found = _unit_tree_errors(unit, merged, paths[unit.unit_id], children, parsed)
+        if leaf_ok:
+            found = [e for e in found if not e.message.endswith("只有党支部可以是末级单位")]
+        errors.extend(found)
+    errors.extend(_moved_too_deep(parsed, paths))
     errors.sort(key=lambda e: e.row)
 
     records = [_placed(u, paths[u.unit_id], merged) for u in parsed.values()]
@@ -164,6 +170,22 @@ def validate_units(
             if moved != unit:
                 records.append(moved)
     return records, errors
+
+
+def _moved_too_deep(
+    parsed: dict[str, UnitRecord], paths: dict[str, tuple[str, ...] | None]
+) -> list[RowError]:
+    """A row that moves a unit moves its stored subtree too: no unit below may end up deeper
+    than MAX_TREE_DEPTH (reported once, at the row of the moved unit nearest the top)."""
+    errors: dict[str, RowError] = {}
+    for uid, path in paths.items():
+        if uid in parsed or path is None or len(path) <= MAX_TREE_DEPTH:
+            continue
+        moved = next((u for u in path if u in parsed), None)
+        if moved is not None and moved not in errors:
+            message = f"下级单位 {uid} 的层级将超过 {MAX_TREE_DEPTH} 级"
+            errors[moved] = RowError(parsed[moved].row, "上级单位编号", message, " > ".join(path))
+    return list(errors.values())
 
 
 def _placed(
@@ -418,6 +440,45 @@ def _parse_member(
     )
 
 
+# The API's field names of the member columns (the console's forms show an error at its field).
+FIELD_OF_HEADER: dict[str, str] = {
+    "党员编号": "member_no",
+    "姓名": "name",
+    "性别": "gender",
+    "手机号": "phone",
+    "所在支部": "branch_id",
+    "人员类别": "status",
+    "职务": "roles",
+    "入党日期": "joined_on",
+    **{label: name for name, label in LABELS.items()},
+    "单位编号": "unit_id",
+    "单位名称": "name",
+    "单位类型": "kind",
+    "上级单位编号": "parent_id",
+}
+
+
+def check_member(
+    values: dict[str, str], units: Iterable[UnitRecord], today: date | None = None
+) -> tuple[MemberRecord | None, list[RowError]]:
+    """One member's values (keyed by the column headers) checked exactly as an import row."""
+    records, errors = validate_members([Row(0, values)], units, today)
+    return (records[0] if records and not errors else None), errors
+
+
+def unit_record(unit) -> UnitRecord:
+    """An `OrgUnit` item as the rules see it."""
+    return UnitRecord(
+        unit.unit_id,
+        unit.name,
+        unit.kind,
+        unit.parent_id,
+        tuple(unit.path or ()),
+        tuple(unit.path_kinds or ()),
+        int(unit.sort_order or 0),
+    )
+
+
 def _find_branch(text, units, branches_by_name, bad) -> UnitRecord | None:
     """A branch by unit id, or else by name when exactly one branch has that name."""
     if not text:
@@ -489,6 +550,8 @@ class MemberPlan:
 #   another branch keeps her branch and roles (a note says so); a row naming her branch
 #   confirms her (`placed_by` cleared: from then on the file governs her again).
 # - A member transferred out of the organisation is never made active again by a row.
+# - The console (registry_upkeep.py) is the platform too: a member it added or moved carries
+#   `placed_by="console"` and is kept like a transferred one; one it deactivated stays so.
 # - `--deactivate-missing` never deactivates a member with `placed_by` or an open transfer.
 def plan_member_import(
     records: Iterable[MemberRecord], existing: Iterable[MemberRecord]
@@ -536,11 +599,20 @@ def _as_platform_left_her(
             active=False,
             placed_by=before.placed_by,
         )
+    if before.placed_by == "console" and not before.active:
+        plan.notes.append(f"  {who}：已在党务工作台停用，导入不恢复其在册状态")
+        return replace(
+            record,
+            branch_id=before.branch_id,
+            roles=before.roles,
+            active=False,
+            placed_by=before.placed_by,
+        )
     if before.placed_by is None:
         return replace(record, transfer_id=before.transfer_id)
     if record.branch_id == before.branch_id:
         return replace(record, transfer_id=before.transfer_id, placed_by=None)
-    how = "组织关系转接" if before.placed_by == "transfer" else "党员发展"
+    how = {"transfer": "组织关系转接", "console": "党务工作台"}.get(before.placed_by, "党员发展")
     plan.notes.append(
         f"  {who}：所在支部由{how}确定为 {before.branch_id}，文件中为 {record.branch_id}，"
         "保留现所在支部和职务；请更新名册文件"
@@ -559,48 +631,6 @@ def _no_key(member: MemberRecord) -> str:
 
 
 # --- database --------------------------------------------------------------------------------
-
-
-def load_units() -> list[UnitRecord]:
-    from chalicelib.models import OrgUnit
-
-    return [
-        UnitRecord(
-            u.unit_id,
-            u.name,
-            u.kind,
-            u.parent_id,
-            tuple(u.path or ()),
-            tuple(u.path_kinds or ()),
-            int(u.sort_order or 0),
-        )
-        for u in OrgUnit.scan()
-    ]
-
-
-def load_members() -> list[MemberRecord]:
-    from chalicelib.models import Member
-
-    return [
-        MemberRecord(
-            m.member_no,
-            m.name,
-            m.gender,
-            m.phone,
-            m.branch_id,
-            m.status,
-            tuple(m.roles or ()),
-            m.joined_on,
-            bool(m.active),
-            birth_date=m.birth_date,
-            education=m.education,
-            occupation=m.occupation,
-            transfer_id=m.transfer_id,
-            placed_by=m.placed_by,
-            transferred_out=m.transferred_out_at is not None,
-        )
-        for m in Member.scan(consistent_read=True)
-    ]
 
 
 def apply_unit_import(plan: UnitPlan) -> None:
@@ -628,7 +658,12 @@ def apply_unit_import(plan: UnitPlan) -> None:
     registry_changed()  # the ranking job re-reads the registry
 
 
-def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> list[str]:
+def apply_member_import(
+    plan: MemberPlan,
+    deactivate_missing: bool = False,
+    *,
+    rebuild_directory: Callable[[], object] | None = None,
+) -> list[str]:
     """Write the plan; returns the member numbers deactivated.
 
     Updates touch only the registry fields, so an activated account keeps its `password_hash`
@@ -692,24 +727,21 @@ def apply_member_import(plan: MemberPlan, deactivate_missing: bool = False) -> l
             if _write_unless_moved(Member(m.member_no), actions, m):
                 deactivated.append(m.member_no)
     registry_changed()  # the ranking job re-reads the registry
-    rebuild_directory()  # 通讯录's name index, whole (a few writes, not one per member)
+    if rebuild_directory is not None:  # the command: 通讯录's index whole (a Scan, few writes)
+        rebuild_directory()
+    else:  # the console: no Scan on a request; one write per member written
+        _directory_entries(plan)
     return deactivated
 
 
-def rebuild_directory() -> int:
-    """通讯录's name index from one Scan of the members table; returns how many entries."""
+def _directory_entries(plan: MemberPlan) -> None:
     from chalicelib import directory
     from chalicelib.models import Member
 
-    entries = {}
-    for member in Member.scan(
-        attributes_to_get=["member_no", "name", "branch_id", "active", "status"]
-    ):
-        value = directory.entry_of(member)
-        if value is not None:
-            entries[member.member_no] = value
-    directory.write_all(entries, datetime.now(UTC).isoformat(timespec="seconds"))
-    return len(entries)
+    for r in [*plan.added, *(c.record for c in plan.updated)]:
+        member = Member(r.member_no, name=r.name, branch_id=r.branch_id, status=r.status)
+        member.active = r.active
+        directory.member_changed(member)
 
 
 def _write_unless_moved(item, actions: list, before: MemberRecord | None) -> bool:
@@ -732,6 +764,69 @@ def _write_unless_moved(item, actions: list, before: MemberRecord | None) -> boo
             return False
         raise
     return True
+
+
+SUMMARY_LABELS = {
+    "name": "姓名",
+    "gender": "性别",
+    "phone": "手机号",
+    "branch_id": "所在支部",
+    "status": "人员类别",
+    "roles": "职务",
+    "joined_on": "入党日期",
+    "active": "启用",
+    "birth_date": "出生日期",
+    "education": "学历",
+    "occupation": "职业",
+    "placed_by": "确认转接、发展或党务工作台调整后的所在支部",
+}
+
+
+def missing_state(m: MemberRecord, deactivate_missing: bool) -> str:
+    if not m.active:
+        return "已停用"
+    if m.transfer_id:
+        return "组织关系转接办理中，不停用"
+    if m.placed_by:
+        how = {
+            "transfer": "组织关系转接转入",
+            "console": "党务工作台调整",
+        }.get(m.placed_by, "党员发展接收")
+        return f"经{how}，不停用"
+    return "将停用" if deactivate_missing else "未处理"
+
+
+def member_summary(plan: MemberPlan, deactivate_missing: bool, dry_run: bool) -> list[str]:
+    """The import's report, line by line (the command prints it, the console shows it)."""
+    lines = [
+        f"新增 {len(plan.added)} 人，更新 {len(plan.updated)} 人，未变 {len(plan.unchanged)} 人；"
+        f"数据库中有而文件中没有 {len(plan.missing)} 人。"
+    ]
+    for change in plan.updated:
+        fields = "、".join(SUMMARY_LABELS[f] for f in change.changed)
+        lines.append(f"  更新 {change.record.member_no} {change.record.name}：{fields}")
+    for m in plan.missing:
+        lines.append(
+            f"  文件中没有 {m.member_no} {m.name}（{missing_state(m, deactivate_missing)}）"
+        )
+    if plan.notes:
+        lines.append("未按文件处理：")
+        lines.extend(plan.notes)
+    if plan.missing and not deactivate_missing:
+        lines.append("如需停用这些党员（并结束其登录），请加 --deactivate-missing 重新导入。")
+    if dry_run:
+        lines.append("试运行（--dry-run）：未写入数据库。")
+    return lines
+
+
+def unit_summary(plan: UnitPlan, dry_run: bool) -> list[str]:
+    counts = (len(plan.added), len(plan.updated), len(plan.unchanged))
+    lines = ["新增 {} 个单位，更新 {} 个，未变 {} 个。".format(*counts)]
+    lines += [f"  新增 {u.unit_id} {u.name}" for u in plan.added]
+    lines += [f"  更新 {u.unit_id} {u.name}" for u in plan.updated]
+    if dry_run:
+        lines.append("试运行（--dry-run）：未写入数据库。")
+    return lines
 
 
 def format_errors(path: str | Path, errors: Sequence[RowError]) -> str:

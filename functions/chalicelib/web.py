@@ -129,6 +129,17 @@ FIELD_LABELS = {
     "comment": "评价意见",
     "content_type": "文件类型",
     "size": "文件大小",
+    # 党务工作台: registry upkeep (registry_upkeep.py, registry_units.py, registry_upload.py)
+    "education": "学历",
+    "occupation": "职业",
+    "roles": "职务",
+    "rev": "版本号",
+    "kind": "类型",
+    "parent_id": "上级单位编号",
+    "filename": "文件名",
+    "content": "文件内容",
+    "apply": "是否导入",
+    "q": "搜索",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when
@@ -138,6 +149,8 @@ LARGE_BODY_ROUTES = {
     "/meetings/{meeting_id}/corrections": 128 * 1024,
     # 问卷: up to 50 questions of 20 options, and 50 text answers of 200 characters.
     "/surveys": 256 * 1024,
+    # 党务工作台: a registry spreadsheet as base64 (registry_upload.UPLOAD_MAX_BYTES of file).
+    "/registry/import": 2_100_000,
     "/surveys/{survey_id}": 256 * 1024,
     "/surveys/{survey_id}/answers": 64 * 1024,
 }

@@ -25,6 +25,7 @@ from . import (
     recruitment,
     red_energy,
     registry,
+    registry_audit,
     reminders,
     review,
     service_requests,
@@ -84,6 +85,7 @@ _AREAS = (
     red_energy,
     branch_posts,
     service_requests,
+    registry_audit,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
