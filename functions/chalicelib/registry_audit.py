@@ -105,7 +105,7 @@ def write(
 def _view(e: AuditEntry) -> dict[str, Any]:
     return {
         "id": e.entry_id,
-        "at": int(e.at),
+        "time": int(e.at),
         "actor": {"member_no": e.actor_no, "name": e.actor_name},
         "action": e.action,
         "action_label": ACTIONS.get(e.action, e.action),
@@ -157,7 +157,7 @@ def export_rows(caller: Caller, unit_id: str) -> list[dict[str, Any]]:
         v = _view(e)
         rows.append(
             {
-                "at": datetime.fromtimestamp(v["at"], clock.TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                "at": datetime.fromtimestamp(v["time"], clock.TZ).strftime("%Y-%m-%d %H:%M:%S"),
                 "actor": f"{e.actor_name}（{e.actor_no}）",
                 "action": v["action_label"],
                 "target": f"{e.target_name}（{e.target_id}）",
