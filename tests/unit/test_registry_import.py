@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import openpyxl
@@ -372,3 +373,38 @@ def test_a_file_without_the_structure_columns_keeps_what_is_stored():
     records, _ = validate_members(rows, units(), today=TODAY)
     plan = plan_member_import(records, [stored])
     assert plan.updated[0].changed == ("birth_date", "education", "occupation")
+
+
+def test_moving_a_unit_may_not_push_its_stored_subtree_too_deep():
+    # C1 → G1 → B1 stored; a row for G1 alone leaves B1 at depth 3: with a limit of 2 the row
+    # of G1 is refused for B1's sake (before, only the rows' own depth was checked).
+    from chalicelib import registry_import as rules
+
+    stored = units()
+    rows = unit_rows([("G1", "第一党总支", "党总支", "C1")])
+    assert validate_units(rows, stored)[1] == []
+    original = rules.MAX_TREE_DEPTH
+    rules.MAX_TREE_DEPTH = 2
+    try:
+        _, errors = validate_units(rows, stored)
+    finally:
+        rules.MAX_TREE_DEPTH = original
+    assert [(e.row, e.field) for e in errors] == [(2, "上级单位编号")]
+    assert "下级单位 B1 的层级将超过 2 级" in errors[0].message
+
+
+def _stored(**kw) -> MemberRecord:
+    return MemberRecord(
+        "20000001", "王芳", "女", "13800138000", "B3", "full", (), "2001-07-01", **kw
+    )
+
+
+def test_the_import_keeps_what_the_console_did():
+    records, _ = validate_members(member_rows(), units(), today=TODAY)  # names branch B1
+    plan = plan_member_import(records[:1], [_stored(placed_by="console")])
+    assert plan.unchanged and "党务工作台" in plan.notes[0]  # moved in the console: kept in B3
+    off = _stored(placed_by="console", active=False)
+    plan = plan_member_import(records[:1], [off])
+    assert not plan.updated and "已在党务工作台停用" in plan.notes[0]
+    plan = plan_member_import(records[:1], [replace(off, branch_id="B1")])
+    assert not plan.updated or not plan.updated[0].record.active
