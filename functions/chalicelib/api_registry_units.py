@@ -36,7 +36,7 @@ def registry_tree(member: Member) -> Response:
     {
         "request_key": _KEY,
         "unit_id": Field(str, max_chars=32),
-        "name": Field(str, max_chars=60),
+        "name": Field(str, max_chars=200),
         "kind": Field(str, max_chars=20),
         "parent_id": Field(str, max_chars=32),
     },
@@ -47,7 +47,7 @@ def registry_add_unit(member: Member, *, body: dict[str, Any]) -> Response:
 
 @bp.route("/registry/units/{unit_id}/rename", methods=["POST"])
 @web.signed_in(bp)
-@web.body(bp, {"request_key": _KEY, "rev": _REV, "name": Field(str, max_chars=60)})
+@web.body(bp, {"request_key": _KEY, "rev": _REV, "name": Field(str, max_chars=200)})
 def registry_rename_unit(member: Member, unit_id: str, *, body: dict[str, Any]) -> Response:
     caller = registry.caller_for(member)
     return _answer(registry_units.rename_unit(caller, member, unit_id, body))

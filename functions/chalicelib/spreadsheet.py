@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -95,15 +94,18 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 def _read_xlsx(data: bytes) -> list[list[object]]:
     import openpyxl  # only XLSX needs it
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    # A file uploaded in the console may be anything: whatever openpyxl trips over (a broken zip,
+    # XML or sheet) is a file that cannot be read, never a server error.
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError(f"无法打开 Excel 文件：{exc}") from None
+    except Exception as exc:  # any failure to parse: see above
+        raise TableError(f"无法打开 Excel 文件：{type(exc).__name__}") from None
     try:
         # The first sheet, not the active one: which sheet was last viewed is not a choice.
         return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:  # as above, for a sheet read lazily
+        raise TableError(f"无法读取 Excel 文件：{type(exc).__name__}") from None
     finally:
         book.close()  # read-only mode keeps the file open until closed
 

@@ -356,7 +356,7 @@ BAD = [
     (COMMITTEE, "/registry/units/G01/move", {"parent_id": "G02"}, 400, "parent_id", "上级"),
     (COMMITTEE, "/registry/units/B0101/move", {"parent_id": "B0102"}, 400, "parent_id", "上级"),
     (COMMITTEE, "/registry/units/C01/move", {"parent_id": "G01"}, 403, None, "上级"),
-    (COMMITTEE, "/registry/units/G01/rename", {"name": "长" * 61}, 400, None, "name"),
+    (COMMITTEE, "/registry/units/G01/rename", {"name": "长" * 61}, 400, "name", "超过 60 个字"),
     (SECRETARY, "/registry/units/G01/rename", {"name": "  "}, 400, "name", "单位名称"),
 ]
 
