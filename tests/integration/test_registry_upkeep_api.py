@@ -620,3 +620,27 @@ def test_the_scope_of_every_route_for_every_caller(demo):
                     "仅党务工作人员可使用工作台",
                 ), (kind, name)
     assert tables() == before
+
+
+def test_what_a_move_and_a_log_page_cost(demo, capsys):
+    """AWS-billed units, in-process: a move is ONE transaction (member, audit items, mark,
+    registry version) and a page of the log ONE Query of the unit's partition."""
+    from chalicelib import registry, registry_audit, registry_upkeep
+    from tests.aws_units import billed
+
+    actor = Member.get(COMMITTEE)
+    caller = registry.caller_for(actor)
+    with billed() as move:
+        registry_upkeep.move_member(
+            caller, actor, TARGET, {"request_key": key(), "branch_id": "B0201"}
+        )
+    with billed() as page:
+        registry_audit.page(caller, "C01")
+    with capsys.disabled():
+        print(
+            f"\nmove: {move.read_units} RRU + {move.write_units} WRU; "
+            f"log page: {page.read_units} RRU + {page.write_units} WRU"
+        )
+    assert move.count("TransactWriteItems", "members") == 1
+    assert page.count("Query", "registry-audit") == 1 and page.count("Scan", "") == 0
+    assert move.write_units <= 24 and page.read_units <= 2
