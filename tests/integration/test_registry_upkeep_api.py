@@ -644,3 +644,54 @@ def test_what_a_move_and_a_log_page_cost(demo, capsys):
     assert move.count("TransactWriteItems", "members") == 1
     assert page.count("Query", "registry-audit") == 1 and page.count("Scan", "") == 0
     assert move.write_units <= 24 and page.read_units <= 2
+
+
+UNIT_HEADERS = ["单位编号", "单位名称", "单位类型", "上级单位编号"]
+
+
+def test_the_units_upload_within_scope(demo):
+    rows = [["G05", "新设党总支", "党总支", "C01"], ["B0501", "新设第一党支部", "党支部", "G05"]]
+    upload = {"kind": "units", "filename": "units.csv", "content": _upload(rows, UNIT_HEADERS)}
+    before = tables()
+    # A secretary of G01 manages no parent for them: row errors, nothing written.
+    r = call(demo, SECRETARY, "POST", "/registry/import", {"request_key": key(), **upload})
+    assert r.status_code == 400 and r.json()["Errors"][0]["field"] == "上级单位编号", r.text
+    # Nor may she take a unit of another general branch, or touch one above her.
+    other = _upload([["B0201", "改名", "党支部", "G01"], ["C01", "改名", "党委", ""]], UNIT_HEADERS)
+    r = call(
+        demo,
+        SECRETARY,
+        "POST",
+        "/registry/import",
+        {"request_key": key(), **upload, "content": other},
+    )
+    assert r.status_code == 400
+    assert {(e["row"], e["field"]) for e in r.json()["Errors"]} >= {
+        (2, "单位编号"),
+        (3, "单位编号"),
+    }
+    assert tables() == before
+    r = call(demo, COMMITTEE, "POST", "/registry/import", {"request_key": key(), **upload})
+    assert r.status_code == 200 and r.json()["counts"] == {"added": 2, "updated": 0, "unchanged": 0}
+    assert tables() == before
+    r = call(
+        demo, COMMITTEE, "POST", "/registry/import", {"request_key": key(), **upload, "apply": True}
+    )
+    assert r.status_code == 201, r.text
+    assert OrgUnit.get("B0501").path == ["C01", "G05", "B0501"]
+    log = call(demo, COMMITTEE, "GET", "/registry/units/G05/audit").json()["entries"]
+    assert [e["action"] for e in log] == ["import_units"]
+
+
+def test_two_renames_of_one_unit_at_once_one_wins(demo):
+    rev = int(OrgUnit.get("B0102").rev or 0)
+
+    def rename(name: str) -> requests.Response:
+        body = {"request_key": key(), "rev": rev, "name": name}
+        return call(demo, COMMITTEE, "POST", "/registry/units/B0102/rename", body)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(rename, ["机关二支部", "机关第二支部"]))
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    won = next(r for r in answers if r.status_code == 201).json()["unit"]["name"]
+    assert OrgUnit.get("B0102").name == won
