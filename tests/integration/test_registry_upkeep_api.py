@@ -95,6 +95,12 @@ def test_a_committee_member_moves_a_member_and_both_sides_see_the_entry(demo):
     assert m.branch_id == "B0201" and m.prior_branch_id == "B0101" and m.placed_by == "console"
     assert m.branch_since == clock.local_now().strftime("%Y-%m") and m.rev == 1
     assert registry_version() == version + 1  # the ranking job re-reads the registry
+    # 通讯录's name index follows her (the move's follow-up).
+    from chalicelib import directory
+    from chalicelib.models.directory import DirectoryShard
+
+    shard = DirectoryShard.get(directory.shard_of(TARGET), consistent_read=True)
+    assert "B0201" in shard.entries.as_dict()[TARGET]
     again = call(demo, COMMITTEE, "POST", f"/registry/members/{TARGET}/move", body)
     assert again.status_code == 200 and again.json() == r.json()  # a retry: no second change
     assert Member.get(TARGET).rev == 1
