@@ -16,6 +16,7 @@ from . import (
     directory,
     dues,
     dues_collection,
+    inspections,
     interaction,
     meetings,
     notify,
@@ -84,6 +85,7 @@ _AREAS = (
     red_energy,
     branch_posts,
     service_requests,
+    inspections,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
