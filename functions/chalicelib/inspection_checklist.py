@@ -92,6 +92,8 @@ def tenths(value: Any) -> int | None:
     """A number of points as tenths, or None when it is not one (bool, text, 0.25, NaN)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if not -1e6 <= value <= 1e6:  # 1e308 * 10 is inf: no score is near either
+        return None
     scaled = round(value * 10)
     if abs(value * 10 - scaled) > 1e-6:
         return None

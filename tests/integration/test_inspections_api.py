@@ -245,6 +245,8 @@ def test_bad_scores_refused_naming_the_field_nothing_changed(stack, org):
         (dict(value=0.3), "score"),
         (dict(value=True), "score"),
         (dict(value="5"), "score"),
+        (dict(value=1e308), "score"),  # ×10 would overflow
+        (dict(value=10**29), "score"),
         (dict(value=1, comment=None), "comment"),  # a deduction needs its reason
         (dict(value=1, comment="扣分😀"), "comment"),
         (dict(value=1, comment="扣\u200b分原因"), "comment"),

@@ -65,6 +65,8 @@ def test_points_and_tenths() -> None:
         None,
     )
     assert (points(15), points(20)) == (1.5, 2)
+    # Far beyond any score: refused, never an overflow (1e308 * 10 is inf).
+    assert (tenths(1e308), tenths(-1e308), tenths(10**29)) == (None, None, None)
 
 
 @pytest.mark.parametrize(
