@@ -280,6 +280,12 @@ async function loadGrid() {
   const state = view.state === 'published' ? `已于 ${fmtDate(view.published_at)} 发布通报` : `评分中，还有 ${view.missing} 项未评分`;
   $('ci-grid-meta').textContent = `${view.owner.name} · ${view.quarter_label} · ${state}`;
   $('ci-publish').hidden = !view.may.publish;
+  if (view.state === 'published') {
+    // Locked: drafts of its cells left in this browser mean nothing any more.
+    Object.keys(localStorage)
+      .filter((key) => key.startsWith(`ci-draft:${id}:`))
+      .forEach((key) => localStorage.removeItem(key));
+  }
   $('ci-published').hidden = view.state !== 'published';
   $('ci-summary-text').textContent = view.summary || '';
   const link = $('ci-bulletin-link');
@@ -384,7 +390,8 @@ async function main() {
       $('ci').hidden = true;
       login.hidden = false;
     } else {
-      showError($('ci-error'), `暂时无法显示：${error.message}`);
+      // 403: not hers (a branch's staff, a member) — the reason in words, as it is.
+      showError($('ci-error'), error.status === 403 ? error.message : `暂时无法显示：${error.message}`);
     }
   }
 }
