@@ -478,8 +478,7 @@ def score(
         ):  # fmt: skip
             raise ConflictError(CHANGED) from None
         row = now_row
-    else:
-        row = Inspection.get(head.inspection_id, f"unit#{unit_id}", consistent_read=True)
+    # (else: the update answered the row as it left it, ALL_NEW: no read back)
     return {
         "unit_id": unit_id,
         "item": item.key,

@@ -84,6 +84,12 @@ def test_a_committee_member_scores_and_publishes_a_secretary_reads_it(site, brow
     comment.fill("旬沟通记录缺两次，请补齐。")
     desk.get_by_role("button", name=f"保存机关党总支「{first.label}」").click()
     expect(desk.locator(".ci-cell .ci-status").first).to_contain_text("已保存")
+    # A score typed but not saved stays in this browser (a reload, a lost connection).
+    second = checklist().items[1]
+    desk.get_by_label(re.compile(f"机关党总支「{second.label}」得分")).fill("15")
+    desk.reload()
+    expect(desk.get_by_label(re.compile(f"机关党总支「{second.label}」得分"))).to_have_value("15")
+    expect(desk.locator(".ci-cell .ci-status").nth(1)).to_have_text("未保存")
     # The other cells through the API (the same domain function the route calls).
     member = Member.get(COMMITTEE)
     caller = registry.caller_for(member)
