@@ -283,6 +283,8 @@ def open_inspection(
         body.get("title") or f"{quarter_label(quarter)}党建工作检查",
         "检查名称（title）", TITLE_MIN, TITLE_MAX,
     )  # fmt: skip
+    if title and "\n" in title:
+        raise BadRequestError("检查名称（title）须写在一行内")
     owner = registry.get_unit(owner_id)
     targets = _targets(owner, body.get("units"))
     iid = inspection_id_for(owner_id, key)

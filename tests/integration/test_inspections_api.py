@@ -214,6 +214,7 @@ def test_who_opens_over_which_units(stack, org):
         ({"title": "😀季度检查"}, "title"),
         ({"title": "检查"}, "title"),
         ({"title": "第三季度\u202e检查"}, "title"),
+        ({"title": "第三季度\n党建检查"}, "title"),
         ({"units": "G1"}, "units"),
         ({"units": []}, "units"),
         ({"units": ["B1", "B1"]}, "units"),
@@ -367,3 +368,31 @@ def test_a_score_landing_while_publishing_stops_the_publish(stack, org, monkeypa
         inspections.publish(caller, Member.get(pc.member_no), iid, {"summary": SUMMARY})
     monkeypatch.setattr(inspections, "_rows", real)
     assert Inspection.get(iid, "head", consistent_read=True).state == "open"
+
+
+def test_an_organisation_without_rankings_gets_grades_only(stack, org, monkeypatch):
+    """show_rank = false (some provinces forbid rankings): the 通报 grades the units, ranks
+    none — the choice is the checklist's as it was when the inspection was opened."""
+    from dataclasses import replace
+
+    from chalicelib import registry
+    from chalicelib.models import Member
+
+    monkeypatch.setattr(inspections, "checklist", lambda: replace(checklist(), show_rank=False))
+    pc = Member.get(org["pc"].member_no)
+    caller = registry.caller_for(pc)
+    made, _ = inspections.open_inspection(
+        caller, pc, {"unit_id": "C1", "quarter": PAST, "request_key": rid()}
+    )
+    monkeypatch.undo()  # the file's own checklist again: the inspection keeps its copy
+    for unit in made["units"]:
+        for item in made["checklist"]["items"]:
+            body = {"unit_id": unit["id"], "item": item["key"], "score": item["max"]}
+            inspections.score(caller, pc, made["id"], body)
+    done = inspections.publish(caller, pc, made["id"], {"summary": SUMMARY})
+    assert [(u["rank"], u["grade"]) for u in done["units"]] == [(None, "优秀"), (None, "优秀")]
+    read = call(stack, "GET", f"/bulletins/{made['id']}", org["a"]).json()
+    assert [u["rank"] for u in read["units"]] == [None, None]
+    assert read["checklist"]["show_rank"] is False
+    listed = call(stack, "GET", "/bulletins", org["a"]).json()["bulletins"]
+    assert listed[0]["unit"]["rank"] is None
