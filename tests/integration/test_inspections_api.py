@@ -396,3 +396,35 @@ def test_an_organisation_without_rankings_gets_grades_only(stack, org, monkeypat
     assert read["checklist"]["show_rank"] is False
     listed = call(stack, "GET", "/bulletins", org["a"]).json()["bulletins"]
     assert listed[0]["unit"]["rank"] is None
+
+
+def test_no_route_scans_a_table(stack, org, monkeypatch):
+    """Every step and read — open, score, the grid, publish (with the staff told), the 通报 and
+    the lists — runs on GetItem, Query and transactions only: a Scan anywhere fails it."""
+    from pynamodb.connection.base import Connection
+
+    from chalicelib import registry
+    from chalicelib.models import Member
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("a Scan on the request path")
+
+    monkeypatch.setattr(Connection, "scan", no_scan)
+    pc = Member.get(org["pc"].member_no)
+    caller = registry.caller_for(pc)
+    made, _ = inspections.open_inspection(
+        caller, pc, {"unit_id": "C1", "quarter": PAST, "request_key": rid()}
+    )
+    for unit in made["units"]:
+        for item in made["checklist"]["items"]:
+            body = {"unit_id": unit["id"], "item": item["key"], "score": item["max"]}
+            inspections.score(caller, pc, made["id"], body)
+    inspections.detail(caller, made["id"])
+    inspections.export_rows(caller, made["id"])
+    inspections.listing(caller, None)
+    inspections.publish(caller, pc, made["id"], {"summary": SUMMARY})
+    reader = registry.caller_for(Member.get(org["a"].member_no))
+    assert inspections.bulletins(reader)["bulletins"]
+    assert inspections.bulletin(reader, made["id"])["units"]
+    with pytest.raises(AssertionError, match="Scan"):
+        list(Inspection.scan())  # the guard itself holds
