@@ -12,6 +12,7 @@ from chalicelib import (
     api_dues,
     api_dues_assessment,
     api_inbox,
+    api_inspection,
     api_me,
     api_meeting_book,
     api_meeting_plans,
@@ -70,5 +71,6 @@ app.register_blueprint(api_branch_posts.bp)
 app.register_blueprint(api_service_requests.bp)
 app.register_blueprint(api_registry_members.bp)
 app.register_blueprint(api_registry_units.bp)
+app.register_blueprint(api_inspection.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

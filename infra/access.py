@@ -56,6 +56,7 @@ from chalicelib.models import (
 )
 from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
+from chalicelib.models.inspections import Inspection
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.red_energy import (
     RedEnergyMovement,
@@ -231,6 +232,12 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         # 党务工作台's registry audit log (registry_audit.py): entries and the request's mark
         # put in each change's transaction, a request's mark read by key, a unit's log one Query.
         (AuditEntry, None): ("GetItem", "PutItem", "Query"),
+        # 季度检查 (inspections.py): the head by key; opening and publishing are transactions of
+        # puts / conditional updates; a score one conditional update; the grid one Query of the
+        # inspection's partition; a unit's inspections and the 通报 naming a unit, one Query each.
+        (Inspection, None): ("GetItem", "PutItem", "UpdateItem", "Query"),
+        (Inspection, "by-owner"): ("Query",),
+        (Inspection, "by-unit"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

@@ -331,6 +331,10 @@ def main() -> None:
         # After the activity: members spend points they earned there.
         re_added, re_spends = demo_red_energy.seed()
         print(f"   示范红能量：新增物品和项目 {re_added} 个，兑换和捐赠 {re_spends} 笔")
+        print("== Demo 季度检查: last quarter's 通报 published, this quarter's in progress")
+        from tools import demo_inspections
+
+        print(f"   示范季度检查：新写入 {demo_inspections.seed()} 次（已有的不变）")
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")
         from infra import wecom_standin
 

@@ -215,6 +215,17 @@ USAGE = (
     Action("the desk (her unit's queue, the organisation's units)", 0.1 * 4, _READ_MS),
     Action("a unit's open queue", 0.1 * 4, _READ_MS),
     Action("the four rates of a committee's subtree (5 units, 61 requests)", 2 / 300, _READ_MS),
+    # 季度检查: each quarter a committee (~300 members) inspects its units (~10 per inspection, 8
+    # items each: 80 cells, about one change in four), its inspectors open the grid ~40 times,
+    # and publish once (opening and publishing grow with the units: the 2-unit figures × 5);
+    # every member reads her 通报 list and one 通报 about once a quarter.
+    Action("inspection opened (2 units)", 5 / 300 / 3, _READ_MS),
+    Action("item scored (one cell)", 80 / 300 / 3, _READ_MS),
+    Action("item score changed (one cell)", 20 / 300 / 3, _READ_MS),
+    Action("inspection grid read (2 units × 8 items)", 40 / 300 / 3, _READ_MS),
+    Action("bulletin published (2 units, their staff told)", 5 / 300 / 3, _READ_MS),
+    Action("bulletins listed (a member)", 1 / 3, _READ_MS),
+    Action("bulletin read (a member)", 1 / 3, _READ_MS),
 )
 
 

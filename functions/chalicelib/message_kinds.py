@@ -24,6 +24,8 @@ KINDS: dict[str, Kind] = {
     "moderation_request": Kind("待处理评论提醒"),
     "request_reply": Kind("诉求答复"),
     "system": Kind("系统消息", mutable=False),
+    # 季度检查 (issue 17): the 通报 reaches the inspected units' staff; an official document.
+    "inspection_bulletin": Kind("检查通报", mutable=False),
 }
 
 # Why a kind that is not mutable cannot be muted (the 消息设置 page and the API say it).

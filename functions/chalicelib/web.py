@@ -140,6 +140,11 @@ FIELD_LABELS = {
     "content": "文件内容",
     "apply": "是否导入",
     "q": "搜索",
+    # 季度检查 (issue 17)
+    "units": "检查对象",
+    "item": "检查项目",
+    "score": "得分",
+    "summary": "通报正文",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when

@@ -146,3 +146,16 @@ def test_identifier_patterns_are_the_ones_the_code_uses():
         wanted = _PATTERNS.get(name)
         if pattern is not None and wanted is not None:
             assert pattern == f"^{wanted.pattern}$", f"{where}: {name}"
+
+
+def test_every_reference_resolves() -> None:
+    """A `$ref` names a component that exists in its own section (a schema merged under
+    `parameters` leaves every reference to it dangling)."""
+    text = (Path(__file__).resolve().parents[2] / "functions/openapi.yaml").read_text()
+    refs = set(re.findall(r"#/components/(\w+)/(\w+)", text))
+    dangling = sorted(
+        f"{section}/{name}"
+        for section, name in refs
+        if name not in SPEC["components"].get(section, {})
+    )
+    assert not dangling

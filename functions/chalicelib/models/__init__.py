@@ -16,6 +16,7 @@ from . import (
     directory,
     dues,
     dues_collection,
+    inspections,
     interaction,
     meetings,
     notify,
@@ -86,6 +87,7 @@ _AREAS = (
     branch_posts,
     service_requests,
     registry_audit,
+    inspections,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
