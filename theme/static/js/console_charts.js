@@ -1,0 +1,94 @@
+// The console's charts: Apache ECharts (our custom build, theme/static/vendor/echarts.js, made by
+// plugins/echarts_bundle: bar and line, SVG renderer) — only console pages import this module.
+// Every chart is drawn without animation (what prints is what is on screen) and sits beside a
+// table of the same figures (console_kit.table), which screen readers and the print read.
+import { getInstanceByDom, init } from '../vendor/echarts.js';
+import { el } from './dom.js';
+
+export const COLORS = ['#c8161d', '#4a5d85', '#e09a2b', '#07a35a', '#8e5bb5', '#2f8fb3', '#b5654a', '#6b7a2a'];
+
+const charts = new Set();
+
+function fontSize(box) {
+  return parseFloat(getComputedStyle(box).fontSize) || 12;
+}
+
+// A chart box (role img, named by `label`) with its height.
+export function chartBox(label, height = 280) {
+  const box = el('div', 'console-chart');
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', label);
+  box.style.height = `${height}px`;
+  return box;
+}
+
+// Draw `option` into `box` (already in the document, so it has a width).
+export function draw(box, option) {
+  const size = fontSize(box);
+  const chart = getInstanceByDom(box) || init(box, null, { renderer: 'svg' });
+  chart.setOption(
+    {
+      animation: false,
+      color: COLORS,
+      textStyle: { fontSize: size, fontFamily: getComputedStyle(box).fontFamily },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
+      ...option,
+    },
+    true,
+  );
+  charts.add(chart);
+  return chart;
+}
+
+// Horizontal bars, one row per name (long Chinese unit names read on the axis); `series` is
+// [{name, data, stack?}]. The box grows with the rows.
+export function barRows(box, names, series, { legend = series.length > 1 } = {}) {
+  const size = fontSize(box);
+  box.style.height = `${Math.max(160, names.length * (size * 2.4) + (legend ? 3 : 1.5) * size * 2)}px`;
+  return draw(box, {
+    legend: legend ? { top: 0, itemGap: size, textStyle: { fontSize: size } } : undefined,
+    grid: { left: 4, right: size * 3, top: legend ? size * 2.5 : size, bottom: 4, containLabel: true },
+    xAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: size } },
+    yAxis: { type: 'category', data: names, inverse: true, axisLabel: { fontSize: size } },
+    series: series.map((s) => ({
+      type: 'bar',
+      barMaxWidth: size * 1.6,
+      label: { show: !s.stack, position: 'right', fontSize: size },
+      ...s,
+    })),
+  });
+}
+
+// Vertical bars over categories (a distribution).
+export function barColumns(box, names, series) {
+  const size = fontSize(box);
+  return draw(box, {
+    grid: { left: 4, right: 8, top: size * 2, bottom: 4, containLabel: true },
+    xAxis: { type: 'category', data: names, axisLabel: { fontSize: size, interval: 0 } },
+    yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: size } },
+    series: series.map((s) => ({ type: 'bar', barMaxWidth: size * 3, label: { show: true, position: 'top', fontSize: size }, ...s })),
+  });
+}
+
+// Lines over periods (纵向).
+export function lines(box, labels, series) {
+  const size = fontSize(box);
+  return draw(box, {
+    tooltip: { trigger: 'axis', confine: true },
+    legend: series.length > 1 ? { top: 0, type: 'scroll', textStyle: { fontSize: size } } : undefined,
+    grid: { left: 4, right: size * 2, top: size * 3, bottom: 4, containLabel: true },
+    xAxis: { type: 'category', data: labels, boundaryGap: false, axisLabel: { fontSize: size } },
+    yAxis: { type: 'value', axisLabel: { fontSize: size } },
+    series: series.map((s, i) => ({ type: 'line', symbolSize: size * 0.5, lineStyle: { width: i ? 1.5 : 3 }, ...s })),
+  });
+}
+
+// Charts follow their box: a window resize, the print layout (A4), the end of printing.
+export function resizeAll(width) {
+  for (const chart of charts) {
+    if (chart.isDisposed()) charts.delete(chart);
+    else chart.resize(width ? { width } : undefined);
+  }
+}
+
+window.addEventListener('resize', () => resizeAll());
