@@ -15,6 +15,7 @@ import {
   periodKind,
   periodLabel,
   periodStart,
+  shortLabels,
   refusal,
   shiftPeriod,
   showError,
@@ -344,11 +345,13 @@ function renderSeries() {
   }
   const key = select.value;
   const labels = series.periods.map((p) => p.label || periodLabel(p.key));
+  // On the axis without the year when all share it (the table keeps the whole label).
+  const axis = shortLabels(labels);
   const children = series.children || [];
   const byChild = children.map((c) => new Map(c.periods.map((p) => [p.key, p.figures[key]])));
   const { figure, chart, data } = figureSection('cs-series-fig', `${series.unit.name || state.dash.unit.name}${label(key)}变化`, `${label(key)}折线图`);
   $('cs-series-box').replaceChildren(figure);
-  lines(chart, labels, [
+  lines(chart, axis, [
     { name: series.unit.name || '本单位', data: series.periods.map((p) => orNull(p.figures[key])) },
     ...children.map((c, i) => ({ name: c.name, data: series.periods.map((p) => orNull(byChild[i].get(p.key))) })),
   ]);

@@ -7,7 +7,12 @@ import { el } from './dom.js';
 
 export const COLORS = ['#c8161d', '#4a5d85', '#e09a2b', '#07a35a', '#8e5bb5', '#2f8fb3', '#b5654a', '#6b7a2a'];
 
-const charts = new Set();
+// How each chart was drawn, to draw it again when its text size changes (large text switched).
+const drawings = new Map();
+
+function remember(box, render) {
+  drawings.set(box, { render, font: fontSize(box) });
+}
 
 function fontSize(box) {
   return parseFloat(getComputedStyle(box).fontSize) || 12;
@@ -36,13 +41,13 @@ export function draw(box, option) {
     },
     true,
   );
-  charts.add(chart);
   return chart;
 }
 
 // Horizontal bars, one row per name (long Chinese unit names read on the axis); `series` is
 // [{name, data, stack?}]. The box grows with the rows.
 export function barRows(box, names, series, { legend = series.length > 1 } = {}) {
+  remember(box, () => barRows(box, names, series, { legend }));
   const size = fontSize(box);
   box.style.height = `${Math.max(160, names.length * (size * 2.4) + (legend ? 3 : 1.5) * size * 2)}px`;
   return draw(box, {
@@ -61,34 +66,57 @@ export function barRows(box, names, series, { legend = series.length > 1 } = {})
 
 // Vertical bars over categories (a distribution).
 export function barColumns(box, names, series) {
+  remember(box, () => barColumns(box, names, series));
   const size = fontSize(box);
   return draw(box, {
     grid: { left: 4, right: 8, top: size * 2, bottom: 4, containLabel: true },
-    xAxis: { type: 'category', data: names, axisLabel: { fontSize: size, interval: 0 } },
+    xAxis: { type: 'category', data: names, axisLabel: { fontSize: size } },
     yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: size } },
     series: series.map((s) => ({ type: 'bar', barMaxWidth: size * 3, label: { show: true, position: 'top', fontSize: size }, ...s })),
   });
 }
 
-// Lines over periods (纵向).
+// Lines over periods (纵向). The legend wraps (no scrolling pager on a phone): the plot starts
+// below as many rows as the names take at this width.
 export function lines(box, labels, series) {
+  remember(box, () => lines(box, labels, series));
   const size = fontSize(box);
+  const width = (box.clientWidth || 300) - 10; // the legend's padding
+  let rows = 1;
+  let used = 0;
+  for (const s of series) {
+    const item = 25 + 5 + String(s.name).length * size * 1.05 + 10; // icon, gap, text, item gap
+    if (used && used + item > width) {
+      rows += 1;
+      used = 0;
+    }
+    used += item;
+  }
+  const legend = series.length > 1;
   return draw(box, {
     tooltip: { trigger: 'axis', confine: true },
-    legend: series.length > 1 ? { top: 0, type: 'scroll', textStyle: { fontSize: size } } : undefined,
-    grid: { left: 4, right: size * 2, top: size * 3, bottom: 4, containLabel: true },
+    legend: legend ? { top: 0, left: 0, right: 0, itemGap: 10, textStyle: { fontSize: size } } : undefined,
+    grid: { left: 4, right: size * 3, top: legend ? rows * (size * 1.3 + 10) + 5 + size : size, bottom: 4, containLabel: true },
     xAxis: { type: 'category', data: labels, boundaryGap: false, axisLabel: { fontSize: size } },
     yAxis: { type: 'value', axisLabel: { fontSize: size } },
     series: series.map((s, i) => ({ type: 'line', symbolSize: size * 0.5, lineStyle: { width: i ? 1.5 : 3 }, ...s })),
   });
 }
 
-// Charts follow their box: a window resize, the print layout (A4), the end of printing.
+// Charts follow their box: a window resize, the print layout (A4), the end of printing; one
+// whose text size changed (large text) is drawn again with the new sizes.
 export function resizeAll(width) {
-  for (const chart of charts) {
-    if (chart.isDisposed()) charts.delete(chart);
-    else chart.resize(width ? { width } : undefined);
+  for (const [box, drawing] of drawings) {
+    const chart = getInstanceByDom(box);
+    if (!box.isConnected || !chart || chart.isDisposed()) {
+      drawings.delete(box);
+    } else if (!width && fontSize(box) !== drawing.font) {
+      drawing.render();
+    } else {
+      chart.resize(width ? { width } : undefined);
+    }
   }
 }
 
 window.addEventListener('resize', () => resizeAll());
+new MutationObserver(() => resizeAll()).observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });

@@ -95,6 +95,13 @@ export function periodLabel(key) {
   return `${match[1]}年`;
 }
 
+// Period labels without their year when all share one ("2026年11月" -> "11月"), for an axis.
+export function shortLabels(labels) {
+  const years = new Set(labels.map((text) => (text.match(/^(\d{4})年/) || [])[1]));
+  if (years.size !== 1 || years.has(undefined)) return labels;
+  return labels.map((text) => text.replace(/^\d{4}年/, '') || text);
+}
+
 // --- figures: their labels when the API gives none, and their decimals ---------------------
 
 export const FIGURE_LABELS = {

@@ -15,6 +15,7 @@ import {
   periodKind,
   periodLabel,
   periodStart,
+  shortLabels,
   refusal,
   shiftPeriod,
   table,
@@ -194,13 +195,15 @@ function renderTrend(series, kind) {
   }
   Object.assign(state.labels, series.figure_labels || {});
   const labels = series.periods.map((p) => p.label || periodLabel(p.key));
+  // On the axis without the year when all share it (the table keeps the whole label).
+  const axis = shortLabels(labels);
   const word = { week: '各周', month: '各月', quarter: '各季度', year: '各年' }[kind];
   const keys = ['active', 'points', 'readers', 'quiz_participants'];
   const one = figure('cr-trend-fig', `${word}活跃与学习人数`, `${word}活跃与学习人数折线图`);
   const two = figure('cr-trend-points-fig', `${word}积分`, `${word}积分折线图`);
   grid.replaceChildren(one.box, two.box);
-  lines(one.chart, labels, ['active', 'readers', 'quiz_participants'].map((k) => ({ name: label(k), data: series.periods.map((p) => p.figures[k]) })));
-  lines(two.chart, labels, [{ name: label('points'), data: series.periods.map((p) => p.figures.points) }]);
+  lines(one.chart, axis, ['active', 'readers', 'quiz_participants'].map((k) => ({ name: label(k), data: series.periods.map((p) => p.figures[k]) })));
+  lines(two.chart, axis, [{ name: label('points'), data: series.periods.map((p) => p.figures.points) }]);
   const columns = [{ key: 'period', label: '统计周期' }, ...keys.map((key) => ({ key, label: label(key), number: true }))];
   const rows = series.periods.map((p, i) => ({ period: labels[i], ...p.figures }));
   const path = unitPath(`/series?${new URLSearchParams({ kind, year: state.period.slice(0, 4) })}`);
