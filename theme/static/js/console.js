@@ -72,11 +72,15 @@ function refuse(error) {
 
 function renderUnits(units) {
   const select = $('cs-root');
-  select.replaceChildren(...units.map((u) => Object.assign(el('option', '', u.name), { value: u.id })));
+  const options = units.map((u) => Object.assign(el('option', '', u.name), { value: u.id }));
+  const isRoot = units.some((u) => u.id === state.unit);
+  // Below a root (drilled down): the picker says so rather than naming another unit.
+  if (!isRoot) options.unshift(Object.assign(el('option', '', '（下级单位）'), { value: '' }));
+  select.replaceChildren(...options);
   $('cs-root-field').hidden = units.length < 2;
-  select.value = units.some((u) => u.id === state.unit) ? state.unit : '';
+  select.value = isRoot ? state.unit : '';
   select.addEventListener('change', () => {
-    location.assign(href({ unit: select.value, period: state.period }));
+    if (select.value) location.assign(href({ unit: select.value, period: state.period }));
   });
 }
 
