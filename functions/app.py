@@ -8,6 +8,7 @@ from chalicelib import (
     api_branch_posts,
     api_checkin,
     api_comments,
+    api_console,
     api_directory,
     api_dues,
     api_dues_assessment,
@@ -66,5 +67,6 @@ app.register_blueprint(api_surveys.bp)
 app.register_blueprint(api_red_energy.bp)
 app.register_blueprint(api_branch_posts.bp)
 app.register_blueprint(api_service_requests.bp)
+app.register_blueprint(api_console.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

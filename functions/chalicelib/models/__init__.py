@@ -13,6 +13,7 @@ from pynamodb.models import Model
 from . import (
     base,
     branch_posts,
+    console,
     directory,
     dues,
     dues_collection,
@@ -36,6 +37,7 @@ from . import (
     wecom,
 )
 from .branch_posts import BranchPost
+from .console import ConsoleFigure
 from .dues import DuesAssessment
 from .dues_collection import DuesMonth, DuesPayment, DuesRun
 from .interaction import (
@@ -84,6 +86,7 @@ _AREAS = (
     red_energy,
     branch_posts,
     service_requests,
+    console,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -106,6 +109,7 @@ __all__ = [
     "CommentDecision",
     "CommentLimit",
     "CommentStats",
+    "ConsoleFigure",
     "DuesAssessment",
     "DuesMonth",
     "DuesPayment",
