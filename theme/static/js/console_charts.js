@@ -53,7 +53,13 @@ export function barRows(box, names, series, { legend = series.length > 1 } = {})
   return draw(box, {
     legend: legend ? { top: 0, itemGap: size, textStyle: { fontSize: size } } : undefined,
     grid: { left: 4, right: size * 3, top: legend ? size * 2.5 : size, bottom: 4, containLabel: true },
-    xAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: size } },
+    // Ticks far enough apart for their numbers at this text size (a phone, large text).
+    xAxis: {
+      type: 'value',
+      minInterval: 1,
+      splitNumber: Math.max(2, Math.floor((box.clientWidth || 300) / (size * 6))),
+      axisLabel: { fontSize: size, hideOverlap: true },
+    },
     yAxis: { type: 'category', data: names, inverse: true, axisLabel: { fontSize: size } },
     series: series.map((s) => ({
       type: 'bar',
@@ -70,7 +76,7 @@ export function barColumns(box, names, series) {
   const size = fontSize(box);
   return draw(box, {
     grid: { left: 4, right: 8, top: size * 2, bottom: 4, containLabel: true },
-    xAxis: { type: 'category', data: names, axisLabel: { fontSize: size } },
+    xAxis: { type: 'category', data: names, axisLabel: { fontSize: size, hideOverlap: true } },
     yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: size } },
     series: series.map((s) => ({ type: 'bar', barMaxWidth: size * 3, label: { show: true, position: 'top', fontSize: size }, ...s })),
   });
@@ -97,7 +103,7 @@ export function lines(box, labels, series) {
     tooltip: { trigger: 'axis', confine: true },
     legend: legend ? { top: 0, left: 0, right: 0, itemGap: 10, textStyle: { fontSize: size } } : undefined,
     grid: { left: 4, right: size * 3, top: legend ? rows * (size * 1.3 + 10) + 5 + size : size, bottom: 4, containLabel: true },
-    xAxis: { type: 'category', data: labels, boundaryGap: false, axisLabel: { fontSize: size } },
+    xAxis: { type: 'category', data: labels, boundaryGap: false, axisLabel: { fontSize: size, hideOverlap: true } },
     yAxis: { type: 'value', axisLabel: { fontSize: size } },
     series: series.map((s, i) => ({ type: 'line', symbolSize: size * 0.5, lineStyle: { width: i ? 1.5 : 3 }, ...s })),
   });

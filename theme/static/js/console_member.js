@@ -93,7 +93,8 @@ async function start() {
     { key: 'points', label: '积分', number: true },
     { key: 'object', label: '内容' },
   ];
-  $('cm-log-box').replaceChildren(tableBox(table(columns, log, { id: 'cm-log', caption: `${year}年积分明细` })));
+  const path = `/api/console/members/${encodeURIComponent(no)}?year=${year}`;
+  $('cm-log-box').replaceChildren(tableBox(table(columns, log, { id: 'cm-log', caption: `${year}年积分明细` }), path, { fallbackName: 'member.xlsx' }));
   $('cm-log-empty').hidden = log.length > 0;
   view.setAttribute('aria-busy', 'false');
 }
