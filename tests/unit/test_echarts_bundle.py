@@ -16,6 +16,7 @@ from pelican import Pelican
 from pelican.settings import read_settings
 
 import plugins.echarts_bundle as bundle
+from infra.publish import IMMUTABLE, cache_control
 from tools.page_weight import page_weight
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +94,11 @@ def test_only_console_pages_load_echarts(tmp_path: Path) -> None:
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
     loads = {page for page in pages if shipped[0] in page_weight(out, page).assets}
     assert loads == CONSOLE_PAGES
-    # Nor on demand (a dynamic import) from any other page.
+    # Nor on demand (a dynamic import) from any other page, nor the console's own modules and
+    # styles: a member page weighs what it did before the console.
     for page in set(pages) - CONSOLE_PAGES:
-        assert shipped[0] not in page_weight(out, page).on_demand, page
+        weight = page_weight(out, page)
+        assert shipped[0] not in weight.on_demand, page
+        assert not [a for a in [*weight.assets, *weight.on_demand] if "console" in a], page
+    # Published as an immutable, content-hashed asset (infra/publish.py, the dev server).
+    assert cache_control(shipped[0]) == IMMUTABLE
