@@ -255,6 +255,23 @@ def test_compare_branches_and_export(screen: Page, site, demo) -> None:
     assert book == {r[0]: r[1] for r in page_rows}
     no_layout_problems(page)
 
+    # Every kind of period, the picker's keys as the API takes them; the series by each kind.
+    for kind, label in (
+        ("week", r"年第\d+周"),
+        ("quarter", r"年第[1-4一二三四]季度"),
+        ("year", r"^\d{4}年$"),
+    ):
+        page.click(f"[data-period-kind='{kind}']")
+        expect(page.locator("#cs-period-label")).to_have_text(re.compile(label))
+        expect(page.locator(f"[data-period-kind='{kind}']")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        expect(page.locator("#cs-series-table")).to_be_visible()
+        assert page.locator("#cs-series-error").is_hidden()
+    page.click("#cs-prev")
+    expect(page).to_have_url(re.compile(r"period=\d{4}$"))
+    expect(page.locator("#cs-next")).to_be_visible()
+
 
 def test_a_plain_member_is_told_the_console_is_for_staff(browser: Browser, site, demo) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
