@@ -175,11 +175,18 @@ def test_drill_down_to_a_member_and_the_report(screen: Page, site, demo) -> None
     expect(page.locator("#cm-name")).to_have_text("李明（10000009）")
     expect(page.locator("#cm-points-fig svg")).to_be_visible()
     assert len(table_rows(page, "#cm-points")) == 12
+    no_layout_problems(page)
     # The trail steps back up: the branch, then (back button) the same.
     page.go_back()
     expect(page.locator("#cs-title")).to_have_text(demo["B0101"])
     page.locator("#cs-trail a", has_text=demo["C01"]).click()
     expect(page.locator("#cs-title")).to_have_text(demo["C01"])
+    # The data-quality card opens its list (the demo registry plants a few problems).
+    problems = page.locator("#cs-cards [data-figure='data_quality'] .console-card-value")
+    assert int(problems.inner_text()) > 0
+    problems.click()
+    expect(page.locator("#cs-quality tbody tr").first).to_be_visible()
+    expect(page.locator("#cs-quality-note")).to_contain_text("共 ")
     no_layout_problems(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"dashboard-{shot_name(page)}.png"), full_page=True)
@@ -193,6 +200,7 @@ def test_drill_down_to_a_member_and_the_report(screen: Page, site, demo) -> None
     for i in range(charts.count()):
         expect(charts.nth(i).locator("svg")).to_be_attached()
     assert len(table_rows(page, "#cr-compare")) == 4  # the four general branches
+    no_layout_problems(page)
     page.emulate_media(media="print")
     for hidden in (".console-nav", ".topbar", ".tabbar", "#cr-print", ".console-export"):
         expect(page.locator(hidden).first).to_be_hidden()

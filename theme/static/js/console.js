@@ -428,6 +428,8 @@ async function loadQuality() {
   const t = table(columns, data.problems, { id: 'cs-quality', caption: '数据质量问题' });
   $('cs-quality-box').replaceChildren(tableBox(t, unitPath('/data-quality'), { fallbackName: 'data-quality.xlsx' }));
   $('cs-quality-empty').hidden = data.problems.length > 0;
+  const total = Number(data.total) || data.problems.length;
+  $('cs-quality-note').textContent = total > data.problems.length ? `共 ${total} 条，显示前 ${data.problems.length} 条；导出 Excel 同此。` : `共 ${total} 条。`;
 }
 
 // --- controls ---------------------------------------------------------------------------------

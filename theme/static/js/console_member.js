@@ -9,6 +9,13 @@ import { barColumns, chartBox } from './console_charts.js';
 requireLogin();
 
 const STATUS = { full: '正式党员', probationary: '预备党员' };
+const ROLES = {
+  branch_secretary: '支部书记',
+  branch_committee: '支部委员',
+  general_branch_committee: '党总支委员',
+  party_committee: '党委委员',
+  admin: '管理员',
+};
 const view = $('cm-view');
 
 function refuse(message) {
@@ -61,13 +68,13 @@ async function start() {
   $('cm-next').hidden = year >= thisYear;
   $('cm-facts').replaceChildren(
     fact('所在支部', branch.name),
-    fact('党员类别', STATUS[m.status] || m.status),
+    fact('党员类别', m.status_label || STATUS[m.status] || m.status),
     fact('入党日期', m.joined_on),
     fact('性别', m.gender),
     fact('出生日期', m.birth_date),
     fact('学历', m.education),
     fact('职业', m.occupation),
-    fact('职务', (m.roles || []).join('、')),
+    fact('党务角色', (m.roles || []).map((r) => ROLES[r] || r).join('、') || '无'),
   );
   const s = data.study || {};
   $('cm-study').replaceChildren(
