@@ -49,7 +49,10 @@ export function draw(box, option) {
 export function barRows(box, names, series, { legend = series.length > 1 } = {}) {
   remember(box, () => barRows(box, names, series, { legend }));
   const size = fontSize(box);
-  box.style.height = `${Math.max(160, names.length * (size * 2.4) + (legend ? 3 : 1.5) * size * 2)}px`;
+  // Each row holds its bars side by side (stacked bars count once), each with room for its label.
+  const groups = series.some((s) => s.stack) ? 1 : series.length;
+  const row = size * (1 + 1.5 * groups);
+  box.style.height = `${Math.max(160, names.length * row + (legend ? 3 : 1.5) * size * 2)}px`;
   return draw(box, {
     legend: legend ? { top: 0, itemGap: size, textStyle: { fontSize: size } } : undefined,
     grid: { left: 4, right: size * 3, top: legend ? size * 2.5 : size, bottom: 4, containLabel: true },
