@@ -280,14 +280,3 @@ export function refusal(error) {
   if (error.status === 403 || error.status === 404) return error.message || '无权查看该单位';
   return error.message || '加载失败，请稍后重试';
 }
-
-// A section: a heading, then its body.
-export function section(id, title, ...children) {
-  const s = el('section', 'console-section');
-  s.id = id;
-  const h = el('h2', 'console-h2', title);
-  h.id = `${id}-title`;
-  s.setAttribute('aria-labelledby', h.id);
-  s.append(h, ...children);
-  return s;
-}
