@@ -300,5 +300,8 @@ def run(stack: LocalStack) -> list[Row]:
     rows: list[Row] = []
     for members in SIZES:
         truncate_all()
-        rows += _size_rows(members, stack)
+        found = _size_rows(members, stack)
+        for row in found:
+            print(f"   {row[0]}: {row[1]} {row[2]}", flush=True)
+        rows += found
     return rows
