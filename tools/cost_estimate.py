@@ -215,6 +215,20 @@ USAGE = (
     Action("the desk (her unit's queue, the organisation's units)", 0.1 * 4, _READ_MS),
     Action("a unit's open queue", 0.1 * 4, _READ_MS),
     Action("the four rates of a committee's subtree (5 units, 61 requests)", 2 / 300, _READ_MS),
+    # 党务工作台 (issue 17): staff (one member in ten) open about 20 dashboards a month; the
+    # precompute job runs hourly (720 runs a month), priced per member from a run after an
+    # hour's activity of one member in ten at 10,000 members (tools/benches/console.py).
+    Action(
+        "console dashboard, a general branch of 1,000 members",
+        0.1 * 20,
+        "console dashboard, a general branch of 1,000 members, p50",
+    ),
+    Action(
+        "console figures job, an hourly run after an hour's activity, per member",
+        720,
+        "",
+        request=False,
+    ),
 )
 
 

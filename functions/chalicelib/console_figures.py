@@ -24,6 +24,7 @@ the monthly check's rows) and dues_unpaid (members whose dues of this month are 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zlib
@@ -132,51 +133,82 @@ def _vec() -> list[int]:
     return [0] * 7
 
 
-def member_periods(items: Iterable[dict[str, Any]], year: int) -> dict[str, list[int]]:
-    """Period key → the member's vector, for every period of `year` in which she has lines."""
-    out: dict[str, list[int]] = defaultdict(_vec)
-    active_dates: set[date] = set()
+@functools.lru_cache(maxsize=4096)
+def _week_of(year: int, month: int, day: int) -> str:
+    y, w, _ = date(year, month, day).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _month_keys(year: int, mm: str) -> tuple[str, str, str]:
+    return (f"{year}-{mm}", f"{year}-Q{(int(mm) - 1) // 3 + 1}", str(year))
+
+
+def _vector(c: dict[str, Any]) -> tuple[int, int, int, int, int]:
+    """Reads, constitution, quiz lines, comments, votes from a counts map."""
+    get = c.get
+    return (
+        int(get("article_read", 0)),
+        int(get("constitution_read", 0)),
+        sum(int(get(r, 0)) for r in QUIZ_RULES),
+        int(get("comment", 0)),
+        int(get("vote", 0)),
+    )
+
+
+def member_periods(items: Iterable[dict[str, Any]], years: Iterable[int]) -> dict[str, list[int]]:
+    """Period key → the member's vector, for every period of `years` in which she has lines
+    (a week belongs to its ISO year: a day of 29 December may count in the next year's W01)."""
+    wanted = {str(y) for y in years}
+    out: dict[str, list[int]] = {}
+
+    def add(key: str, vec: tuple[int, ...]) -> None:
+        t = out.get(key)
+        if t is None:
+            out[key] = list(vec)
+        else:  # unrolled: this runs a few hundred times per member
+            t[0] += vec[0]
+            t[1] += vec[1]
+            t[2] += vec[2]
+            t[3] += vec[3]
+            t[4] += vec[4]
+            t[5] += vec[5]
+            t[6] += vec[6]
+
     for item in items:
         y = int(str(item["period"])[1:])
-        for mm, days in (item.get("days") or {}).items():
+        days_of = item.get("days") or {}
+        for mm, days in days_of.items():
+            m = int(mm)
             for d in days:
-                active_dates.add(date(y, int(mm), int(d)))
-        if y == year:
+                wk = _week_of(y, m, int(d))
+                if wk[:4] in wanted:
+                    if wk in out:
+                        out[wk][6] += 1
+                    else:
+                        out[wk] = [0, 0, 0, 0, 0, 0, 1]
+        if str(y) in wanted:
             months = item.get("months") or {}
             counts = item.get("counts") or {}
-            days_of = item.get("days") or {}
             for mm in set(months) | set(counts) | set(days_of):
-                c = counts.get(mm) or {}
-                vec = [
+                vec = (
                     int(months.get(mm, 0)),
-                    int(c.get("article_read", 0)),
-                    int(c.get("constitution_read", 0)),
-                    sum(int(c.get(r, 0)) for r in QUIZ_RULES),
-                    int(c.get("comment", 0)),
-                    int(c.get("vote", 0)),
+                    *_vector(counts.get(mm) or {}),
                     len(days_of.get(mm) or ()),
-                ]
-                q = (int(mm) - 1) // 3 + 1
-                for key in (f"{year}-{mm}", f"{year}-Q{q}", str(year)):
-                    target = out[key]
-                    for i, v in enumerate(vec):
-                        target[i] += v
+                )
+                for key in _month_keys(y, mm):
+                    add(key, vec)
         for wk, v in (item.get("weeks") or {}).items():
-            if not wk.startswith(f"{year}-W"):
-                continue
-            c = v.get("c") or {}
-            target = out[wk]
-            target[P] += int(v.get("p", 0))
-            target[R] += int(c.get("article_read", 0))
-            target[C] += int(c.get("constitution_read", 0))
-            target[Q] += sum(int(c.get(r, 0)) for r in QUIZ_RULES)
-            target[M] += int(c.get("comment", 0))
-            target[V] += int(c.get("vote", 0))
-    for d in active_dates:
-        y, w, _ = d.isocalendar()
-        if y == year:
-            out[f"{y}-W{w:02d}"][A] += 1
+            if wk[:4] in wanted:
+                add(wk, (int(v.get("p", 0)), *_vector(v.get("c") or {}), 0))
     return {k: v for k, v in out.items() if any(v)}
+
+
+def _kind_of(key: str) -> str:
+    if "-W" in key:
+        return "week"
+    if "-Q" in key:
+        return "quarter"
+    return "month" if "-" in key else "year"
 
 
 def _all_time_constitution(items: Iterable[dict[str, Any]]) -> int:
@@ -262,12 +294,16 @@ def compute(inputs: Inputs) -> dict[tuple[str, str], Any]:
     # data-quality problems
     structure: dict[str, list[dict[str, str]]] = defaultdict(list)
     vectors: dict[str, dict[str, list[int]]] = {}
+    # A branch's member rows, per (year, kind) of the items they go in.
+    member_rows: dict[str, dict[tuple[str, str], dict[str, list[int]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
     for m in members:
         items = inputs.totals.get(m.member_no, [])
-        per: dict[str, list[int]] = {}
-        for y in inputs.years:
-            per.update(member_periods(items, y))
-        vectors[m.member_no] = per
+        vectors[m.member_no] = per = member_periods(items, inputs.years)
+        rows = member_rows[m.member_no]
+        for k, v in per.items():
+            rows[(k[:4], _kind_of(k))][k] = [v[P], v[R], v[C], v[Q], v[A]]
         bands = member_structure.bands_of(m, today)
         scores = inputs.exam_scores.get(m.member_no, [])
         const = _all_time_constitution(items)
@@ -413,11 +449,7 @@ def compute(inputs: Inputs) -> dict[tuple[str, str], Any]:
                 }
                 if u.kind == "branch":
                     data["members"] = {
-                        m.member_no: {
-                            k: [v[P], v[R], v[C], v[Q], v[A]]
-                            for k, v in vectors[m.member_no].items()
-                            if k in keys
-                        }
+                        m.member_no: member_rows[m.member_no].get((str(year), kind), {})
                         for m in own_members
                     }
                 out[(uid, f"{year}#{kind}")] = data

@@ -17,6 +17,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from . import clock, console_figures, console_periods
@@ -24,6 +25,7 @@ from .console_figures import DIGEST_UNIT, pack, unpack
 from .models import ConsoleFigure, DuesMonth, Member, OrgUnit, PointTotal, QuizScore, UnitMonth
 
 SEGMENTS = 4
+PAGE = 250  # items a Scan page: short calls (a page of 1 MB can outlast a client's read timeout)
 DIGEST_SHARDS = 16
 
 
@@ -32,7 +34,7 @@ def _scan(read: Callable[..., Iterable[Any]]) -> list[Any]:
     the model's scan (named at the call, so the policy test sees which tables are scanned)."""
 
     def segment(i: int) -> list[Any]:
-        return list(read(segment=i, total_segments=SEGMENTS, consistent_read=True))
+        return list(read(segment=i, total_segments=SEGMENTS, consistent_read=True, page_size=PAGE))
 
     with ThreadPoolExecutor(max_workers=SEGMENTS) as pool:
         return [item for part in pool.map(segment, range(SEGMENTS)) for item in part]
@@ -82,12 +84,47 @@ def _meetings_overdue(month: str) -> dict[str, int]:
     return {r.unit_id: len(r.overdue or ()) for r in UnitMonth.tree_month.query(month) if r.overdue}
 
 
+@dataclass(slots=True)
+class Person:
+    """What the figures read of a member (plain attributes: read many times per member)."""
+
+    member_no: str
+    name: str
+    gender: str | None
+    phone: str | None
+    branch_id: str
+    status: str
+    roles: list[str]
+    joined_on: str | None
+    birth_date: str | None
+    education: str | None
+    occupation: str | None
+    active: bool
+
+
+def _person(m: Member) -> Person:
+    return Person(
+        m.member_no,
+        m.name,
+        m.gender,
+        m.phone,
+        m.branch_id,
+        m.status,
+        list(m.roles or ()),
+        m.joined_on,
+        m.birth_date,
+        m.education,
+        m.occupation,
+        bool(m.active),
+    )
+
+
 def gather() -> console_figures.Inputs:
     """Every row the figures need (the job's reads)."""
     today = clock.today()
     month = console_periods.containing(today, "month").key
     units = _scan(lambda **kw: OrgUnit.scan(**kw))
-    members = _scan(lambda **kw: Member.scan(**kw))
+    members = [_person(m) for m in _scan(lambda **kw: Member.scan(**kw))]
     return console_figures.Inputs(
         today=today,
         years=(today.year - 1, today.year),

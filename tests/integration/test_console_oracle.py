@@ -384,3 +384,32 @@ def test_structure_and_quality_equal_the_registry(world) -> None:
     assert not listed - {m.member_no for m in active}  # left members are no problem of the unit
     assert quality["total"] == len(quality["problems"])
     assert date.today() - timedelta(days=1) <= date.today()  # the clock is restored
+
+
+def test_the_member_view_equals_her_ledger(world) -> None:
+    units, members, admin, http = world
+    _, per_member, _ = _oracle(units, members)
+    for m in [m for m in members if m.active][:6]:
+        body = json.loads(
+            http.get(f"/console/members/{m.member_no}?year=2026", headers=_auth(admin)).body
+        )
+        year = per_member[m.member_no].get("2026", {})
+        assert body["study"] == {
+            "reads": year.get("article_read", 0),
+            "constitution": year.get("constitution_read", 0),
+            "quiz_participations": year.get("quiz", 0),
+            "active_days": year.get("days", 0),
+        }
+        assert body["points"]["total"] == year.get("points", 0)
+        lines = [
+            (d.day, ln.amount)
+            for d in points_ledger.days(m.member_no, since="2026-01-01", until="2026-12-31")
+            for ln in d.lines.values()
+            if ln.amount
+        ]
+        assert sorted((r["day"], r["points"]) for r in body["log"]) == sorted(lines)
+        assert [r["day"] for r in body["log"]] == sorted(
+            (r["day"] for r in body["log"]), reverse=True
+        )
+        assert body["member"]["branch"]["id"] == m.branch_id
+        assert body["attendance"] == {"meetings": 0, "present": 0, "leave": 0, "absent": 0}
