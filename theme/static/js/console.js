@@ -139,7 +139,9 @@ function renderHead(dash) {
   $('cs-next').href = href({ unit: state.unit, period: next });
   $('cs-report').href = `/console-report.html?${new URLSearchParams({ unit: state.unit, period: state.period })}`;
   const at = dash.computed_at ? new Date(dash.computed_at * 1000 + 8 * 3600 * 1000).toISOString() : '';
-  $('cs-computed').textContent = at ? `数据更新于 ${at.slice(0, 16).replace('T', ' ')}` : '';
+  $('cs-computed').textContent = at
+    ? `数据更新于 ${at.slice(0, 16).replace('T', ' ')}`
+    : '统计数据尚未生成（工作台的数据每小时计算一次），请稍后再看。';
 }
 
 function choosePeriodKind(kind) {
@@ -188,7 +190,7 @@ function renderCards(dash) {
     .filter((key) => pending[key] !== undefined && pending[key] !== null)
     .map((key) => {
       const c = card(key, num(pending[key]), '去处理', pendingLinks[key]);
-      c.firstChild.textContent = PENDING[key];
+      c.firstChild.textContent = (dash.pending_labels || {})[key] || PENDING[key];
       c.classList.toggle('is-due', Number(pending[key]) > 0);
       return c;
     });
@@ -222,15 +224,16 @@ function renderLists(dash) {
   }
   $('cs-members-sec').hidden = !members;
   if (members) {
+    const named = dash.member_labels || {};
     const columns = [
-      { key: 'member_no', label: '党员编号' },
-      { key: 'name', label: '姓名', href: (row) => `/console-member.html?${new URLSearchParams({ no: row.member_no })}` },
-      { key: 'status', label: '类别', text: (row) => STATUS[row.status] || row.status || '' },
-      { key: 'points', label: '本期积分', number: true },
-      { key: 'reads', label: '阅读', number: true },
-      { key: 'constitution', label: '党章', number: true },
-      { key: 'quiz', label: '答题', number: true },
-      { key: 'active_days', label: '活跃天数', number: true },
+      { key: 'member_no', label: named.member_no || '党员编号' },
+      { key: 'name', label: named.name || '姓名', href: (row) => `/console-member.html?${new URLSearchParams({ no: row.member_no })}` },
+      { key: 'status', label: named.status || '党员类别', text: (row) => STATUS[row.status] || row.status || '' },
+      { key: 'points', label: named.points || '积分', number: true },
+      { key: 'reads', label: named.reads || '阅读篇次', number: true },
+      { key: 'constitution', label: named.constitution || '党章学习篇次', number: true },
+      { key: 'quiz', label: named.quiz || '答题次数', number: true },
+      { key: 'active_days', label: named.active_days || '活跃天数', number: true },
     ];
     const t = table(columns, members, { id: 'cs-members', caption: `${dash.unit.name}的党员` });
     $('cs-members-box').replaceChildren(tableBox(t, exportPath, { fallbackName: 'members.xlsx' }));
