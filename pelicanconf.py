@@ -34,6 +34,7 @@ PLUGINS = [
     "plugins.content_check",
     "plugins.quiz_check",  # content/quizzes/: banks and quizzes checked; never copied to output/
     "plugins.search_index",
+    "plugins.echarts_bundle",  # the console's ECharts build, before asset_hash publishes it
     "plugins.asset_hash",
     "plugins.icons",  # the icon sprite: icon names checked, hashed URL (after asset_hash)
     "plugins.catalog",

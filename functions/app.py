@@ -8,6 +8,7 @@ from chalicelib import (
     api_branch_posts,
     api_checkin,
     api_comments,
+    api_console,
     api_directory,
     api_dues,
     api_dues_assessment,
@@ -72,5 +73,6 @@ app.register_blueprint(api_service_requests.bp)
 app.register_blueprint(api_registry_members.bp)
 app.register_blueprint(api_registry_units.bp)
 app.register_blueprint(api_inspection.bp)
+app.register_blueprint(api_console.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

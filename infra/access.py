@@ -19,6 +19,7 @@ from chalicelib.models import (
     CommentDecision,
     CommentLimit,
     CommentStats,
+    ConsoleFigure,
     DuesAssessment,
     DuesMonth,
     DuesPayment,
@@ -310,6 +311,18 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (SignInBinding, None): ("BatchGetItem",),  # userids / openids bound at sign-in
         # the token; the stored calls a resend repeats (`push-call#<id>`, delivery.py)
         (WeComCache, None): ("GetItem", "PutItem", "UpdateItem"),
+    },
+    # The 党务工作台's precompute job (console_job.py): the registry, the year totals and the
+    # exam best scores whole (Scans, off the request path), this month's dues rows and monthly
+    # check rows by index; its digests read and the changed items written in batches.
+    "compute_console": {
+        (OrgUnit, None): ("Scan",),
+        (Member, None): ("Scan",),
+        (PointTotal, None): ("Scan",),
+        (QuizScore, None): ("Scan",),
+        (DuesMonth, "by-month"): ("Query",),
+        (UnitMonth, "by-month"): ("Query",),
+        (ConsoleFigure, None): ("BatchGetItem", "BatchWriteItem"),
     },
     # The points aggregator reads the ledger's stream (STREAMS), keeps the year totals and logs
     # the members each batch changed for the ranking job (one PutItem a batch).

@@ -50,6 +50,9 @@ if [ "$(cat "$node_stamp" 2>/dev/null)" != "$want_node" ]; then
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   echo "$want_node" > "$node_stamp"
 fi
+# The console's ECharts bundle (plugins/echarts_bundle): generated, not committed; every site build
+# also rebuilds it when its entry or the npm lock changed.
+.venv/bin/python -m plugins.echarts_bundle >/dev/null
 
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   echo "== Chromium (end-to-end tests)"

@@ -226,6 +226,20 @@ USAGE = (
     Action("bulletin published (2 units, their staff told)", 5 / 300 / 3, _READ_MS),
     Action("bulletins listed (a member)", 1 / 3, _READ_MS),
     Action("bulletin read (a member)", 1 / 3, _READ_MS),
+    # 党务工作台 (issue 17): staff (one member in ten) open about 20 dashboards a month; the
+    # precompute job runs hourly (720 runs a month), priced per member from a run after an
+    # hour's activity of one member in ten at 10,000 members (tools/benches/console.py).
+    Action(
+        "console dashboard, a general branch of 1,000 members",
+        0.1 * 20,
+        "console dashboard, a general branch of 1,000 members, p50",
+    ),
+    Action(
+        "console figures job, an hourly run after an hour's activity, per member",
+        720,
+        "",
+        request=False,
+    ),
 )
 
 

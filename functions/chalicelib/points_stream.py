@@ -16,6 +16,20 @@ then writes the item back under its revision (optimistic lock; on a lost race it
 A redelivered or out-of-order record finds its version applied and adds nothing; a batch cut by
 a fault leaves the members written so far applied and the rest to the retry. `recent` keeps
 the last RECENT_DAYS days, longer than a stream keeps a record (24 h).
+
+Counts and active days (the 党务工作台's figures, `console_figures`): beside the sums the year
+item keeps, per month, how many ledger lines each rule has (`counts`: a reversal counts -1, so
+a removed comment is no comment), per ISO week the points and counts (`weeks`: "2026-W48" →
+{"p": points, "c": {rule: n}}), and the days with any positive line (`days`: month → sorted day
+numbers). Counts are applied exactly like the sums: `recent[day]["c"]` records the counts
+applied for that day, and a newer image adds only the difference. Active days are a set (a
+line is never removed: a reversal is a line of its own), so adding a day again changes nothing.
+
+A day in `recent` without "c" was applied before counts existed: its sums are in, its counts
+and week points are not. Its next image of the same or a newer version adds those in full
+and the sums' difference as usual; an older image still adds nothing. Days let go of before the
+change are not counted (a year item made before it counts from its recent days on; sums and
+everything after are exact).
 """
 
 from __future__ import annotations
@@ -131,11 +145,46 @@ def _horizon(recent: dict[str, Any]) -> str | None:
     return (newest - timedelta(days=RECENT_DAYS - 1)).isoformat()
 
 
+def week_key(day: str) -> str:
+    """The ISO week of a day, "2026-W48" (a week may begin in the year before)."""
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def day_counts(day: Day) -> dict[str, int]:
+    """The day's number of lines per rule, a reversal counting -1 (net of reversals); a line of
+    no points (a key voided by `points.reverse` with nothing to undo) counts nothing."""
+    out: dict[str, int] = defaultdict(int)
+    for line in day.lines.values():
+        if line.amount:
+            out[line.rule] += -1 if line.reversal else 1
+    return {r: n for r, n in out.items() if n}
+
+
+def active(day: Day) -> bool:
+    """Has the day any positive line (the member did something that earned points)?"""
+    return any(line.amount > 0 for line in day.lines.values())
+
+
+def _bump(target: dict[str, Any], key: str, delta: int) -> None:
+    value = int(target.get(key, 0)) + delta
+    if value:
+        target[key] = value
+    else:
+        target.pop(key, None)
+
+
 def _add(item: PointTotal, days: list[Day]) -> bool:
     """Add what `days` bring beyond what `item` applied; False if they bring nothing new."""
     recent: dict[str, Any] = dict(item.recent or {})
     months: dict[str, int] = dict(item.months or {})
     rules: dict[str, int] = dict(item.rules or {})
+    counts: dict[str, dict[str, int]] = {m: dict(v) for m, v in (item.counts or {}).items()}
+    weeks: dict[str, dict[str, Any]] = {
+        w: {"p": int(v.get("p", 0)), "c": dict(v.get("c") or {})}
+        for w, v in (item.weeks or {}).items()
+    }
+    active_days: dict[str, list[int]] = {m: list(v) for m, v in (item.days or {}).items()}
     total = int(item.points or 0)
     changed = False
     # A day before the oldest `recent` still covers was applied and let go of: its record can
@@ -145,20 +194,38 @@ def _add(item: PointTotal, days: list[Day]) -> bool:
     horizon = _horizon(recent)
     for day in days:
         applied = recent.get(day.day)
-        if applied and int(applied["v"]) >= day.version:
+        if applied and int(applied["v"]) > day.version:
             continue
+        if applied and int(applied["v"]) == day.version and "c" in applied:
+            continue  # a replay (a day applied before counts existed takes its counts now)
         if applied is None and horizon is not None and day.day < horizon:
             continue
         base: dict[str, int] = applied["s"] if applied else {}
+        base_counts: dict[str, int] = (applied or {}).get("c") or {}
         now = day.by_rule()
+        now_counts = day_counts(day)
         month = day.day[5:7]
+        week = weeks.setdefault(week_key(day.day), {"p": 0, "c": {}})
         for rule in set(now) | set(base):
             delta = now.get(rule, 0) - base.get(rule, 0)
             if delta:
                 total += delta
                 months[month] = months.get(month, 0) + delta
                 rules[rule] = rules.get(rule, 0) + delta
-        recent[day.day] = {"v": day.version, "s": now}
+        # The week's points are new like the counts: a day applied before them adds in full.
+        counted = sum(base.values()) if applied and "c" in applied else 0
+        week["p"] += sum(now.values()) - counted
+        month_counts = counts.setdefault(month, {})
+        for rule in set(now_counts) | set(base_counts):
+            delta = now_counts.get(rule, 0) - int(base_counts.get(rule, 0))
+            if delta:
+                _bump(month_counts, rule, delta)
+                _bump(week["c"], rule, delta)
+        if active(day):
+            on = set(active_days.get(month, ()))
+            on.add(int(day.day[8:10]))
+            active_days[month] = sorted(on)
+        recent[day.day] = {"v": day.version, "s": now, "c": now_counts}
         changed = True
     if not changed:
         return False
@@ -166,6 +233,9 @@ def _add(item: PointTotal, days: list[Day]) -> bool:
     item.recent = {d: v for d, v in sorted(recent.items()) if oldest is None or d >= oldest}
     item.months = months
     item.rules = rules
+    item.counts = {m: c for m, c in counts.items() if c}
+    item.weeks = {w: v for w, v in weeks.items() if v["p"] or v["c"]}
+    item.days = active_days
     item.points = total
     item.updated_at = clock.now()
     return True

@@ -22,7 +22,12 @@ plan items.
 `deliver_messages` (every minute, one run at a time: reserved concurrency 1; 60 s timeout) pushes
 the outbox's due messages to WeCom (chalicelib/delivery.py). Its policy: Query on the messages'
 `push-due` index and UpdateItem on the messages (the lease and the outcome), BatchGetItem on the
-members and the notification preferences, the WeCom token cache, and the WeCom secret in SSM."""
+members and the notification preferences, the WeCom token cache, and the WeCom secret in SSM.
+
+`compute_console` (every hour at :20, one run at a time: reserved concurrency 1) recomputes the
+党务工作台's figures (console_job.run). Its policy: Scan on the org units, members, point-years
+and quiz scores; Query on this month's dues rows and monthly-check rows by index;
+BatchGetItem/BatchWriteItem on its own console-figures table."""
 
 from __future__ import annotations
 
@@ -74,4 +79,14 @@ def check_meetings(event: Any) -> dict[str, Any]:
 def deliver_messages(event: Any) -> dict[str, Any]:
     stats = delivery.run()
     log.info(json.dumps({"job": "deliver_messages", **stats}))
+    return stats
+
+
+# Hourly at :20 (after the hour's reminders): the 党务工作台's figures, at most an hour old.
+@bp.schedule(Cron(20, "*", "*", "*", "?", "*"), name="compute_console")
+def compute_console(event: Any) -> dict[str, Any]:
+    from . import console_job  # here: the API's cold start does not import the job
+
+    stats = console_job.run()
+    log.info(json.dumps({"job": "compute_console", **stats}))
     return stats

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 
@@ -50,9 +51,44 @@ def _stored(member_no: str) -> tuple[int, dict[str, int]]:
     return sum(int(t.points) for t in out), {r: v for r, v in rules.items() if v}
 
 
+def _ledger_counts(member_no: str) -> tuple[dict, dict, dict]:
+    """Straight from the lines: per month and rule the lines (a reversal -1), per ISO week the
+    points and lines, per month the days with a positive line."""
+    months: dict = defaultdict(lambda: defaultdict(int))
+    weeks: dict = defaultdict(lambda: {"p": 0, "c": defaultdict(int)})
+    days: dict = defaultdict(set)
+    for line in points_figures.ledger(member_no):
+        y, w, _ = date.fromisoformat(line.day).isocalendar()
+        week = weeks[f"{y:04d}-W{w:02d}"]
+        step = -1 if line.key.endswith("#reversal") else 1
+        months[line.day[5:7]][line.rule] += step
+        week["p"] += line.amount
+        week["c"][line.rule] += step
+        if line.amount > 0:
+            days[line.day[5:7]].add(int(line.day[8:10]))
+    clean = lambda d: {k: v for k, v in d.items() if v}  # noqa: E731
+    return (
+        {m: clean(c) for m, c in months.items() if clean(c)},
+        {w: {"p": v["p"], "c": clean(v["c"])} for w, v in weeks.items() if v["p"] or clean(v["c"])},
+        {m: sorted(d) for m, d in days.items()},
+    )
+
+
+def _stored_counts(member_no: str) -> tuple[dict, dict, dict]:
+    months: dict = {}
+    weeks: dict = {}
+    days: dict = {}
+    for t in PointTotal.query(member_no, consistent_read=True):
+        months.update(t.counts or {})
+        weeks.update(t.weeks or {})
+        days.update({m: sorted(v) for m, v in (t.days or {}).items() if v})
+    return months, weeks, days
+
+
 def _assert_totals_equal_the_ledger() -> None:
     for no in MEMBERS:
         assert _stored(no) == _ledger_sums(no), no
+        assert _stored_counts(no) == _ledger_counts(no), no
 
 
 def test_totals_equal_the_ledger_after_draining_and_after_a_full_replay(stream_batches):
@@ -145,3 +181,23 @@ def _assert_totals_equal_the_ledger_of(member_no: str) -> None:
     ledger = (2 * days, {"daily_login": days, "article_read": days})
     assert _ledger_sums(member_no) == ledger
     assert _stored(member_no) == ledger
+    assert _stored_counts(member_no) == _ledger_counts(member_no)
+
+
+def test_a_day_applied_before_counts_existed_takes_its_counts_once(stream_batches):
+    """A year item written before counts were kept has days in `recent` without "c": the same
+    image delivered again adds their counts (once), not their sums."""
+    batches = stream_batches(PointDay)
+    _activity(seed=5)
+    stream_poller.drain()
+    no = MEMBERS[0]
+    year = f"y{points.clock.today().year}"
+    item = PointTotal.get(no, year)
+    item.recent = {d: {"v": v["v"], "s": v["s"]} for d, v in item.recent.items()}
+    item.counts, item.weeks, item.days = {}, {}, {}
+    item.save()
+    for _ in range(2):
+        for batch in batches:
+            points_stream.apply(batch)
+    assert _stored(no) == _ledger_sums(no)
+    assert _stored_counts(no) == _ledger_counts(no)

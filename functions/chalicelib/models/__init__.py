@@ -13,6 +13,7 @@ from pynamodb.models import Model
 from . import (
     base,
     branch_posts,
+    console,
     directory,
     dues,
     dues_collection,
@@ -38,6 +39,7 @@ from . import (
     wecom,
 )
 from .branch_posts import BranchPost
+from .console import ConsoleFigure
 from .dues import DuesAssessment
 from .dues_collection import DuesMonth, DuesPayment, DuesRun
 from .interaction import (
@@ -88,6 +90,7 @@ _AREAS = (
     service_requests,
     registry_audit,
     inspections,
+    console,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -110,6 +113,7 @@ __all__ = [
     "CommentDecision",
     "CommentLimit",
     "CommentStats",
+    "ConsoleFigure",
     "DuesAssessment",
     "DuesMonth",
     "DuesPayment",

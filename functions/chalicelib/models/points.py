@@ -54,7 +54,8 @@ class PointTotal(Model):
     request path. `period` is "y2026".
 
     `recent` maps each of the last days the aggregator applied to what it applied:
-    {"2026-12-01": {"v": the day item's version, "s": {rule: net points}}}; that makes a
+    {"2026-12-01": {"v": the day item's version, "s": {rule: net points}, "c": {rule: lines}}};
+    that makes a
     redelivered stream record a no-op, and lets 我的党建 add the lines it has not applied yet."""
 
     # "point-years": a table of its own, not the earlier per-period counters' "point-totals"
@@ -66,6 +67,11 @@ class PointTotal(Model):
     carried = NumberAttribute(default=0)  # every earlier year: all time = carried + points
     months = JSONAttribute(default=dict)  # {"01": points, ...}
     rules = JSONAttribute(default=dict)  # {"article_read": points, ...}: the year's mix
+    # For the 党务工作台 (see points_stream): lines per rule per month (net of reversals), per ISO
+    # week the points and lines, and the days of each month with a positive line.
+    counts = JSONAttribute(default=dict)  # {"11": {"article_read": 12, ...}}
+    weeks = JSONAttribute(default=dict)  # {"2026-W48": {"p": 30, "c": {"article_read": 5}}}
+    days = JSONAttribute(default=dict)  # {"11": [2, 3, 17]}
     recent = JSONAttribute(default=dict)
     updated_at = NumberAttribute(default=0)
     revision = VersionAttribute()  # optimistic lock: two aggregator batches never both apply

@@ -1,0 +1,208 @@
+"""The 党务工作台's read API over the demo organisation: every route for every caller kind
+(管理员, 党委委员, 党总支委员 + 支部书记, 支部书记, 支部委员, a plain member) against every unit
+and a member of every branch, JSON and XLSX alike — a unit out of scope answers exactly like an
+unknown one; bad input is a Chinese 400 naming the field, never a 5xx; the workbook opens with
+openpyxl and holds the JSON's figures.
+
+The expected scope is computed here from the registry, independently of scope.py: a role
+reaches the unit of its kind on the caller's branch path (管理员: the root) and everything
+below it."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from chalicelib import console_job
+from chalicelib.models import Member, OrgUnit
+from chalicelib.xlsx_export import XLSX
+from tools import seed_demo
+from tools.fixtures import bearer
+
+ROLE_KIND = {
+    "branch_secretary": "branch",
+    "branch_committee": "branch",
+    "general_branch_committee": "general_branch",
+    "party_committee": "committee",
+    "admin": None,
+}
+UNIT_ROUTES = ("dashboard", "series", "structure", "data-quality")
+REFUSED = "无权查看或管理该组织、党员的信息"
+
+
+@pytest.fixture(scope="module")
+def demo(dynamodb):
+    from infra import stream_poller
+    from tools.tables import truncate_all
+
+    truncate_all()
+    stream_poller.skip()
+    seed_demo.seed()
+    console_job.run()
+    units = {u.unit_id: u for u in OrgUnit.scan()}
+    members = list(Member.scan())
+    from chalice.test import Client
+
+    from app import app
+
+    with tempfile.TemporaryDirectory() as project:
+        yield units, members, Client(app, project_dir=project).http
+
+
+def _reach(member: Member, units: dict[str, OrgUnit]) -> set[str]:
+    """The units a member's roles reach, from the registry alone."""
+    path = list(units[member.branch_id].path)
+    tops = set()
+    for role in member.roles or []:
+        kind = ROLE_KIND.get(role, "none")
+        if kind is None:
+            tops.add(path[0])
+        else:
+            tops |= {u for u in path if units[u].kind == kind}
+    return {u for u, unit in units.items() if tops & set(unit.path)}
+
+
+def _callers(members: list[Member]) -> list[Member]:
+    """One caller of each kind of role set (and a plain member)."""
+    seen: dict[tuple[str, ...], Member] = {}
+    for m in sorted(members, key=lambda m: m.member_no):
+        if m.active:
+            seen.setdefault(tuple(sorted(m.roles or [])), m)
+    return list(seen.values())
+
+
+def _get(http, path: str, member: Member, xlsx: bool = False):
+    headers = bearer(member)
+    if xlsx:
+        headers["Accept"] = XLSX
+        path += ("&" if "?" in path else "?") + "format=xlsx"
+    return http.get(path, headers=headers)  # in-process: no /api stage prefix
+
+
+def _json(reply) -> dict:
+    return json.loads(reply.body)
+
+
+def test_every_route_for_every_caller_kind(demo) -> None:
+    units, members, http = demo
+    callers = _callers(members)
+    kinds = {tuple(sorted(c.roles or [])) for c in callers}
+    assert {(), ("admin",), ("party_committee",), ("branch_secretary",)} <= kinds
+    one_per_branch = {}
+    for m in sorted(members, key=lambda m: m.member_no):
+        one_per_branch.setdefault(m.branch_id, m)
+    for caller in callers:
+        reach = _reach(caller, units)
+        roots = _json(_get(http, "/console/units", caller)) if reach else None
+        if not reach:
+            reply = _get(http, "/console/units", caller)
+            assert reply.status_code == 403
+            assert _json(reply)["Message"] == "仅党务工作人员可使用工作台"
+        else:
+            assert {u["id"] for u in roots["units"]} <= reach
+            assert roots["default"] in reach
+        for unit_id in [*units, "NOSUCH"]:
+            for route in UNIT_ROUTES:
+                reply = _get(http, f"/console/units/{unit_id}/{route}", caller)
+                if unit_id in reach:
+                    assert reply.status_code == 200, (caller.member_no, unit_id, route)
+                else:
+                    assert reply.status_code == 403, (caller.member_no, unit_id, route)
+                    if reach:  # out of scope and unknown: the same answer
+                        assert _json(reply)["Message"] == REFUSED
+        for branch_id, m in [*one_per_branch.items(), ("?", None)]:
+            no = m.member_no if m else "99999999"
+            for xlsx in (False, True):
+                reply = _get(http, f"/console/members/{no}", caller, xlsx=xlsx)
+                expected = 200 if m and branch_id in reach else 403
+                assert reply.status_code == expected, (caller.member_no, no, xlsx)
+
+
+def test_exports_are_scoped_and_equal_the_json(demo) -> None:
+    units, members, http = demo
+    admin = next(m for m in members if "admin" in (m.roles or []))
+    secretary = next(m for m in members if m.roles == ["branch_secretary"])
+    own = secretary.branch_id
+    other = next(u for u, unit in units.items() if unit.kind == "branch" and u != own)
+    for route in UNIT_ROUTES:
+        assert (
+            _get(http, f"/console/units/{other}/{route}", secretary, xlsx=True).status_code == 403
+        )
+        reply = _get(http, f"/console/units/{own}/{route}", secretary, xlsx=True)
+        assert reply.status_code == 200, route
+        assert reply.headers["Content-Type"] == XLSX
+        load_workbook(BytesIO(reply.body))  # opens
+    root = next(u for u, unit in units.items() if unit.parent_id is None)
+    for unit_id in (root, own):
+        body = _json(_get(http, f"/console/units/{unit_id}/dashboard?period=2026", admin))
+        book = load_workbook(
+            BytesIO(
+                _get(http, f"/console/units/{unit_id}/dashboard?period=2026", admin, xlsx=True).body
+            )
+        )
+        sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
+        header_at = next(i for i, r in enumerate(sheet) if r and r[0] in ("单位", "党员编号"))
+        header, rows = sheet[header_at], sheet[header_at + 1 :]
+        if "members" in body:
+            cols = ("member_no", "name", "status", "points", "reads", "constitution", "quiz")
+            want = [[*(r[c] for c in cols), r["active_days"]] for r in body["members"]]
+        else:
+            keys = list(body["figure_labels"])[: len(header) - 1]
+            assert header[1:] == [body["figure_labels"][k] for k in keys]
+            want = [[c["name"], *(c["figures"][k] for k in keys)] for c in body["children"]]
+        assert rows == want, unit_id
+    body = _json(_get(http, f"/console/units/{root}/series?kind=month&year=2026", admin))
+    book = load_workbook(
+        BytesIO(
+            _get(http, f"/console/units/{root}/series?kind=month&year=2026", admin, xlsx=True).body
+        )
+    )
+    rows = [list(r) for r in book.active.iter_rows(values_only=True)]
+    rows = rows[next(i for i, r in enumerate(rows) if r[0] == "统计周期") + 1 :]
+    assert [r[0] for r in rows] == [p["label"] for p in body["periods"]]
+    assert [r[list(body["figure_labels"]).index("points") + 1] for r in rows] == [
+        p["figures"]["points"] for p in body["periods"]
+    ]
+
+
+BAD = [
+    ("/dashboard?period=2026-13", "统计周期"),
+    ("/dashboard?period=2026-W60", "统计周期"),
+    ("/dashboard?period=2026-Q5", "统计周期"),
+    ("/dashboard?period=abc", "统计周期"),
+    ("/dashboard?period=2019-11", "统计周期"),
+    ("/dashboard?period=2099", "统计周期"),
+    ("/dashboard?format=pdf", "format"),
+    ("/series?kind=day", "统计周期"),
+    ("/series?year=26", "年份"),
+    ("/series?year=2000", "年份"),
+    ("/structure?format=csv", "format"),
+    ("/data-quality?format=XLSX", "format"),
+]
+
+
+@pytest.mark.parametrize(("query", "field"), BAD)
+def test_bad_input_is_a_chinese_400_naming_the_field(demo, query, field) -> None:
+    units, members, http = demo
+    admin = next(m for m in members if "admin" in (m.roles or []))
+    root = next(u for u, unit in units.items() if unit.parent_id is None)
+    reply = _get(http, f"/console/units/{root}{query}", admin)
+    assert reply.status_code == 400, (query, reply.body)
+    assert field in _json(reply)["Message"]
+
+
+def test_bad_member_input(demo) -> None:
+    _, members, http = demo
+    admin = next(m for m in members if "admin" in (m.roles or []))
+    plain = next(m for m in members if not m.roles and m.active)
+    for year in ("20x6", "1999", "2999"):
+        reply = _get(http, f"/console/members/{plain.member_no}?year={year}", admin)
+        assert reply.status_code == 400 and "年份" in _json(reply)["Message"], year
+    for no in ("%E4%B8%AD", "a" * 40, "nobody"):
+        assert _get(http, f"/console/members/{no}", admin).status_code == 403
+    # Her own record is 我的党建's: the console refuses her.
+    assert _get(http, f"/console/members/{plain.member_no}", plain).status_code == 403
