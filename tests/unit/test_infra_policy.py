@@ -131,6 +131,7 @@ JOB_MODULES = {
     "run_reminders": {"schedules.py", "reminders.py", "audiences.py", "dues_months.py"},
     "check_meetings": {"schedules.py", "meeting_checks.py"},
     "deliver_messages": {"schedules.py", "delivery.py", "push_senders.py", "quiet_hours.py"},
+    "assess": {"schedules.py", "assessment_job.py"},
 }
 
 

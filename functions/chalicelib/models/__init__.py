@@ -11,6 +11,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from . import (
+    assessment,
     base,
     branch_posts,
     directory,
@@ -84,6 +85,7 @@ _AREAS = (
     red_energy,
     branch_posts,
     service_requests,
+    assessment,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
