@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import (
+    api_assessment,
     api_auth,
     api_birthday,
     api_branch_posts,
@@ -66,5 +67,6 @@ app.register_blueprint(api_surveys.bp)
 app.register_blueprint(api_red_energy.bp)
 app.register_blueprint(api_branch_posts.bp)
 app.register_blueprint(api_service_requests.bp)
+app.register_blueprint(api_assessment.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

@@ -129,6 +129,10 @@ FIELD_LABELS = {
     "comment": "评价意见",
     "content_type": "文件类型",
     "size": "文件大小",
+    # 考核评价 (issue 17): 民主评议
+    "year": "年度",
+    "grade": "评议等次",
+    "period": "统计周期",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when
