@@ -88,6 +88,7 @@ def _labels() -> dict[str, Any]:
                 "label": i.label,
                 "part": PARTS[i.part],
                 "measure": MEMBER_MEASURES[i.measure][0],
+                "measure_key": i.measure,
                 "unit": MEMBER_MEASURES[i.measure][1],
                 "amount": i.amount,
                 "cap": i.cap,
