@@ -271,6 +271,7 @@ async function loadGrades() {
   $('as-counts').textContent = `${body.year}年度：${countsText(body)}`;
   const table = $('as-grades');
   table.replaceChildren();
+  table.classList.toggle('as-grade-list', Boolean(body.members));
   if (body.members) {
     $('as-grades-note').textContent = body.can_enter
       ? '每名党员每年一个等次，保存后不能更改；平台得分为该年度截至本月的考核总分，供评议参考。'
