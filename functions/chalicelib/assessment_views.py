@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from . import clock, scope
+from . import clock, scope, text_chars
 from .assessment_rules import BRANCH_MEASURES, MEMBER_MEASURES, PARTS, rules
 from .errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from .identifiers import is_member_no, is_unit_id
@@ -320,6 +320,21 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
     return body
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def _check_text(reason: str) -> None:
+    """One line that says something: no control characters, emoji or invisible characters."""
+    if _CONTROL.search(reason):
+        raise BadRequestError("理由（reason）不能包含换行或控制字符")
+    if any(text_chars.is_emoji(ch) for ch in reason):
+        raise BadRequestError("理由（reason）不能包含表情符号")
+    if any(text_chars.is_invisible(ch) for ch in reason):
+        raise BadRequestError("理由（reason）不能包含零宽字符、文字方向控制符等不可见字符")
+    if not any(ch.isalnum() for ch in reason):
+        raise BadRequestError("理由（reason）须包含文字或数字")
+
+
 def enter_grade(
     caller: scope.Caller, by: Member, unit_id: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
@@ -356,6 +371,8 @@ def enter_grade(
         raise BadRequestError(f"理由（reason）：评为{GRADES[grade]}须写明理由（{low}–{high} 字）")
     if len(reason) > REASON_CHARS[1]:
         raise BadRequestError(f"理由（reason）过长（最多 {REASON_CHARS[1]} 字）")
+    if reason:
+        _check_text(reason)
     key = body["request_key"]
     if not _REQUEST_KEY.fullmatch(key):
         raise BadRequestError("请求编号（request_key）须为 8–64 个字母、数字、- 或 _")

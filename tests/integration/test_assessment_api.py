@@ -154,6 +154,10 @@ def _grade(no: str, grade: str = "qualified", **more) -> dict:
         (_grade("71000011", "basic"), "理由"),  # 基本合格 without a reason
         (_grade("71000011", "unqualified", reason=" 差 "), "理由"),  # too short
         (_grade("71000011", "qualified", reason="很" * 201), "理由"),
+        (_grade("71000011", "basic", reason="缺席\n多次"), "理由"),
+        (_grade("71000011", "basic", reason="缺席多次😀"), "理由"),
+        (_grade("71000011", "basic", reason="缺席\u200b多次"), "理由"),
+        (_grade("71000011", "basic", reason="。。。！"), "理由"),
         (_grade("71000011") | {"year": YEAR - 2}, "年度"),
         (_grade("71000011") | {"year": str(YEAR)}, "年度"),
         (_grade("71000011") | {"request_key": "短"}, "请求编号"),
