@@ -215,6 +215,11 @@ USAGE = (
     Action("the desk (her unit's queue, the organisation's units)", 0.1 * 4, _READ_MS),
     Action("a unit's open queue", 0.1 * 4, _READ_MS),
     Action("the four rates of a committee's subtree (5 units, 61 requests)", 2 / 300, _READ_MS),
+    # 考核评价: the nightly job reads each member's month of ledger days and her rows every night
+    # (its own Lambda, not a request of hers); her secretary opens the branch's member scores
+    # about 4 times a month (a branch of 50).
+    Action("assessment job, per member and night", 30, "", request=False),
+    Action("assessment, a branch's 50 member scores", 4 / 50, _READ_MS),
 )
 
 
