@@ -236,6 +236,24 @@ def _stored(period: str) -> tuple[dict, dict, list]:
     return members, branches, [(r["id"], r["rank"]) for r in org["ranked"]]
 
 
+def _take(rows: list[tuple[float, str]], size: int, cap: int) -> list[str]:
+    """The first `size` rows and every row tied with the last; a tie group passing `cap` out."""
+    taken = [r for r in rows if r[0] in {s for s, _ in rows[:size]}]
+    while len(taken) > cap:
+        taken = [r for r in taken if r[0] != taken[-1][0]]
+    return [b for _, b in taken]
+
+
+def _lists(branch_scores: dict, ranks: list, size: int) -> tuple[list, list]:
+    """红榜 and 黑榜 as the README states the rule, from the oracle's ranked branches."""
+    ranked = sorted(((branch_scores[b], b) for b, _ in ranks), key=lambda x: (-x[0], x[1]))
+    cap = len(ranked) // 2
+    red = _take([r for r in ranked if r[0] > 0], size, cap)
+    ceiling = min((branch_scores[b] for b in red), default=ranked[0][0] if ranked else 0)
+    worst = sorted((r for r in ranked if r[0] < ceiling), key=lambda x: (x[0], x[1]))
+    return red, _take(worst, size, cap)
+
+
 @pytest.mark.parametrize("seed", [7, 2026])
 def test_stored_scores_equal_the_oracle_for_each_month_and_the_year(seed, at) -> None:
     _records(seed)
@@ -245,6 +263,17 @@ def test_stored_scores_equal_the_oracle_for_each_month_and_the_year(seed, at) ->
     for month in MONTHS:
         assert _stored(f"m{month}") == _oracle([month]), month
     assert _stored("y2026") == _oracle(MONTHS)
+    size = tomllib.loads(assessment_rules.DEFAULT_FILE.read_text(encoding="utf-8"))["settings"][
+        "ranking_size"
+    ]
+    blacks = []
+    for month in MONTHS:
+        _, branch_scores, ranks = _oracle([month])
+        org = AssessmentItem.get(f"org#m{month}", "#").data
+        assert (org["red"], org["black"]) == _lists(branch_scores, ranks, size), month
+        blacks.append(set(org["black"]))
+    # 约谈: on the 黑榜 in each of the three months (the shipped talk_months).
+    assert org["talks"] == sorted(set.intersection(*blacks))
     again = assessment_job.run(today=TODAY, months=MONTHS)
     assert again["written"] == 0  # a recomputation with nothing changed writes nothing
 
