@@ -60,6 +60,16 @@ function cell(tag, text, className) {
   return el(tag, className, text === undefined || text === null ? '' : String(text));
 }
 
+// Each cell names its column, for the phone's cards (assessment.css: one card a row).
+function labelCells(table) {
+  const labels = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((td, i) => {
+      if (td.colSpan === 1 && labels[i]) td.dataset.label = labels[i];
+    });
+  }
+}
+
 function headRow(labels) {
   const thead = el('thead');
   const tr = el('tr');
@@ -103,6 +113,7 @@ function renderBranches(body) {
     tbody.append(tr);
   }
   table.append(tbody);
+  labelCells(table);
   table.setAttribute('aria-busy', 'false');
   $('as-branches-note').textContent = body.branches.length
     ? ranked
@@ -175,6 +186,7 @@ function renderMembers(body) {
     tbody.append(tr, detail);
   }
   table.append(tbody);
+  labelCells(table);
   $('as-members-title').textContent = `党员得分：${body.unit.name}（${body.period.label}）`;
 }
 
