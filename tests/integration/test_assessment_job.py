@@ -274,6 +274,7 @@ def test_stored_scores_equal_the_oracle_for_each_month_and_the_year(seed, at) ->
         blacks.append(set(org["black"]))
     # 约谈: on the 黑榜 in each of the three months (the shipped talk_months).
     assert org["talks"] == sorted(set.intersection(*blacks))
+    assert org["talks"], "the seed's records flag a branch: the rule is exercised"
     again = assessment_job.run(today=TODAY, months=MONTHS)
     assert again["written"] == 0  # a recomputation with nothing changed writes nothing
 
