@@ -7,7 +7,7 @@ WITH_ENV = -m infra.with_env $(if $(STAGE),--stage $(STAGE) --region $(REGION))
 
 .PHONY: setup dev test lint format build import-units import-members data-quality demo-activity reminders meeting-kinds bench clean \
 	dues-rules dues-import dues-recalculate import-dues-payments recruitment-stages directory \
-	review preview series \
+	review preview series assessment-rules \
 	package deploy publish cost stage-required
 
 setup:
@@ -87,6 +87,11 @@ dues-import: setup
 ## ARGS="--from 2027-01 [--reason rules_change] [--dry-run]"
 dues-recalculate: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.dues_recalculate $(ARGS)
+
+## 考核评价's rules (functions/chalicelib/assessment_rules.toml): the member score's items, the
+## branch score's weights, the 红黑榜, checked as the functions load them. ARGS=other.toml
+assessment-rules: setup
+	@$(PY) -m tools.assessment_rules $(ARGS)
 
 ## The stages and steps of 党员发展 with their time limits (functions/chalicelib/
 ## recruitment_stages.toml), checked as the functions load them. ARGS=other.toml

@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import (
+    api_assessment,
     api_auth,
     api_birthday,
     api_branch_posts,
@@ -74,5 +75,6 @@ app.register_blueprint(api_registry_members.bp)
 app.register_blueprint(api_registry_units.bp)
 app.register_blueprint(api_inspection.bp)
 app.register_blueprint(api_console.bp)
+app.register_blueprint(api_assessment.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

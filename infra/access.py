@@ -55,6 +55,7 @@ from chalicelib.models import (
     VoteCount,
     WeComCache,
 )
+from chalicelib.models.assessment import AssessmentGrade, AssessmentItem
 from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.inspections import Inspection
@@ -239,6 +240,12 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Inspection, None): ("GetItem", "PutItem", "UpdateItem", "Query"),
         (Inspection, "by-owner"): ("Query",),
         (Inspection, "by-unit"): ("Query",),
+        # 考核评价 (assessment_views.py): the precomputed scores by key or one Query of a
+        # subtree's prefix; the 民主评议 grades (a conditional put, its index by subtree), and a
+        # branch's members by index.
+        (AssessmentItem, None): ("GetItem", "Query"),
+        (AssessmentGrade, None): ("GetItem", "PutItem"),
+        (AssessmentGrade, "by-tree"): ("Query",),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole
@@ -333,6 +340,19 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     # The comments aggregator reads the comments' stream and keeps the items' visible counts.
     "count_comments": {
         (CommentStats, None): ("GetItem", "UpdateItem"),
+    },
+    # The nightly assessment (assessment_job.run): the registry whole (Scans, off the request
+    # path), each member's month of ledger days (one Query each), the month's locked meetings and
+    # their attendance, the month's dues rows and monthly-check rows by index; its own items.
+    "assess": {
+        (OrgUnit, None): ("Scan",),
+        (Member, None): ("Scan",),
+        (PointDay, None): ("Query",),
+        (Meeting, "by-month"): ("Query",),
+        (Attendance, None): ("Query",),
+        (DuesMonth, "by-month"): ("Query",),
+        (UnitMonth, "by-month"): ("Query",),
+        (AssessmentItem, None): ("BatchWriteItem", "GetItem", "Query"),
     },
 }
 

@@ -174,6 +174,19 @@ def start_jobs(
     threading.Thread(target=rank, daemon=True).start()
     threading.Thread(target=remind, daemon=True).start()
     threading.Thread(target=check_meetings, daemon=True).start()
+
+    def assess() -> None:
+        # 考核评价 (nightly in AWS), every five minutes here: the scores follow the demo's
+        # activity, which finishes in the background; a run with nothing changed writes nothing.
+        from chalicelib import assessment_job
+
+        while not stop.wait(ranking_every * 5):
+            try:
+                assessment_job.run()
+            except Exception as exc:  # retried, as the next night's run in AWS
+                print(f"   assessment job failed: {exc}", file=sys.stderr)
+
+    threading.Thread(target=assess, daemon=True).start()
     threading.Thread(target=deliver_loop, args=(stop, delivery_every), daemon=True).start()
     threading.Thread(target=console_loop, args=(stop, ranking_every), daemon=True).start()
 
@@ -350,6 +363,11 @@ def main() -> None:
         from tools import demo_inspections
 
         print(f"   示范季度检查：新写入 {demo_inspections.seed()} 次（已有的不变）")
+        print("== Demo 考核评价: scores of the last months, 民主评议 grades (demo_assessment.py)")
+        from tools import demo_assessment
+
+        as_months, as_grades = demo_assessment.seed()
+        print(f"   示范考核评价：计算 {as_months} 个月的得分，新录入 {as_grades} 条民主评议等次")
         print(f"== WeCom stand-in (infra/wecom_standin.py) on port {PORTS['wecom']}")
         from infra import wecom_standin
 

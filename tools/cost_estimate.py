@@ -240,6 +240,11 @@ USAGE = (
         "",
         request=False,
     ),
+    # 考核评价: the nightly job reads each member's month of ledger days and her rows every night
+    # (its own Lambda, not a request of hers); her secretary opens the branch's member scores
+    # about 4 times a month (a branch of 50).
+    Action("assessment job, per member and night", 30, "", request=False),
+    Action("assessment, a branch's 50 member scores", 4 / 50, _READ_MS),
 )
 
 

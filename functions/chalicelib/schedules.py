@@ -89,4 +89,17 @@ def compute_console(event: Any) -> dict[str, Any]:
 
     stats = console_job.run()
     log.info(json.dumps({"job": "compute_console", **stats}))
+
+
+# 考核评价 (assessment_job.py): 19:00 UTC is 03:00 in Beijing, after the monthly check of
+# organisation life (02:30) whose month rows it reads. One run at a time (reserved concurrency 1).
+# Its policy: Scan on the org units and the members, Query on the ledger days (one per member),
+# the meetings' `by-month` index and the attendance rows, the dues months' and the month rows'
+# `by-month` indexes; Query, GetItem and BatchWriteItem on its own assessment table.
+@bp.schedule(Cron(0, 19, "*", "*", "?", "*"), name="assess")
+def assess(event: Any) -> dict[str, Any]:
+    from . import assessment_job  # here: the API's cold start does not import the job
+
+    stats = assessment_job.run()
+    log.info(json.dumps({"job": "assess", **stats}, ensure_ascii=False))
     return stats

@@ -134,6 +134,9 @@ class Settings:
     scrypt_log2_n: int = field(default_factory=lambda: int(_env("SCRYPT_LOG2_N", "14")))
     # Some organisations forbid point rankings: false turns every board endpoint and page off.
     rankings_enabled: bool = field(default_factory=lambda: _bool("RANKINGS_ENABLED", True))
+    # 考核评价 (assessment.py): false switches the whole area off for this organisation (its
+    # routes answer 404, its page says so, its nightly job does nothing).
+    assessment_enabled: bool = field(default_factory=lambda: _bool("ASSESSMENT_ENABLED", True))
     board_top_n: int = field(default_factory=lambda: int(_env("BOARD_TOP_N", "50")))
     red_black_size: int = field(default_factory=lambda: int(_env("RED_BLACK_SIZE", "5")))
     # Comments: "post" (visible at once, reviewers can hide) or "pre" (held until a reviewer of

@@ -145,6 +145,10 @@ FIELD_LABELS = {
     "item": "检查项目",
     "score": "得分",
     "summary": "通报正文",
+    # 考核评价 (issue 17): 民主评议
+    "year": "年度",
+    "grade": "评议等次",
+    "period": "统计周期",
 }
 MAX_FIELD_CHARS = 200
 # Routes that take long texts (a meeting's minutes: 20,000 characters, up to 6 bytes each when

@@ -400,6 +400,7 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
     handlers = sorted(f["Handler"] for f in functions)
     assert handlers == [
         "app.app",
+        "chalicelib.schedules.assess",
         "chalicelib.schedules.check_meetings",
         "chalicelib.schedules.deliver_messages",
         "chalicelib.schedules.rank_boards",

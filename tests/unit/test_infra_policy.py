@@ -132,6 +132,7 @@ JOB_MODULES = {
     "check_meetings": {"schedules.py", "meeting_checks.py"},
     "deliver_messages": {"schedules.py", "delivery.py", "push_senders.py", "quiet_hours.py"},
     "compute_console": {"schedules.py", "console_job.py"},
+    "assess": {"schedules.py", "assessment_job.py"},
 }
 
 

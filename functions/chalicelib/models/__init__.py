@@ -11,6 +11,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from . import (
+    assessment,
     base,
     branch_posts,
     console,
@@ -91,6 +92,7 @@ _AREAS = (
     registry_audit,
     inspections,
     console,
+    assessment,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(

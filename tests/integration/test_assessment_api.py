@@ -1,0 +1,235 @@
+"""考核评价 over HTTP (chalice local on DynamoDB Local).
+
+- Scope: every route (JSON and XLSX) for every caller kind over the demo organisation, against
+  an oracle that walks parent links: staff read their subtree, an out-of-scope unit answers
+  exactly like an unknown one, a plain member gets 403; only a branch's own secretary enters
+  its grades.
+- 民主评议: validation (members of that branch only, a grade of the four, a reason for 基本合格
+  and 不合格, the year), nothing written on a refusal; two entries at once: one wins, the other
+  409; a retry answers the stored grade, no second change; the summary per unit.
+- Switches: ASSESSMENT_ENABLED=false → 404 in Chinese on every route; RANKINGS_ENABLED=false →
+  no rank and no 红黑榜, scores still shown.
+"""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from chalicelib import assessment_job, clock
+from chalicelib.models import Member, OrgUnit
+from chalicelib.models.assessment import AssessmentGrade
+from chalicelib.org import ROLES
+from chalicelib.xlsx_export import XLSX
+from tools import seed_demo
+from tools.fixtures import bearer, make_member, make_tree, rid
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+ROUTES = ("branches", "members", "red-black", "grades")
+NO_UNIT = "无权查看该单位"
+
+
+def get(stack, path: str, member, xlsx: bool = False) -> requests.Response:
+    headers = bearer(member)
+    if xlsx:
+        headers["Accept"] = XLSX
+        path += ("&" if "?" in path else "?") + "format=xlsx"
+    return requests.get(f"{stack.url}/api{path}", headers=headers, timeout=60)
+
+
+def post(stack, unit_id: str, member, body: dict) -> requests.Response:
+    return requests.post(
+        f"{stack.url}/api/assessment/units/{unit_id}/grades",
+        json=body,
+        headers=bearer(member),
+        timeout=60,
+    )
+
+
+def _access(member: Member, units: dict[str, OrgUnit], target: str) -> str:
+    """The oracle: the strongest grant of her roles whose unit is the target or above it,
+    following parent links (not the stored paths)."""
+
+    def chain(uid: str | None) -> list[str]:
+        out = []
+        while uid is not None:
+            out.append(uid)
+            uid = units[uid].parent_id
+        return out
+
+    best = "none"
+    for key in member.roles:
+        role = ROLES[key]
+        mine = chain(member.branch_id)
+        holder = (
+            mine[-1]
+            if role.unit_kind is None
+            else next((u for u in mine if units[u].kind == role.unit_kind), None)
+        )
+        if holder in chain(target) and (best == "none" or role.grant == "manage"):
+            best = role.grant
+    return best
+
+
+def test_every_route_for_every_caller_kind_over_the_demo_organisation(stack) -> None:
+    # The real clock: the API process under test checks the tokens' times against its own.
+    seed_demo.seed()
+    assessment_job.run()
+    units = {u.unit_id: u for u in OrgUnit.scan()}
+    members = [m for m in Member.scan() if m.active]
+    callers = {"member": next(m for m in members if not m.roles)}
+    for key in ROLES:
+        holders = [m for m in members if key in m.roles]
+        callers[key] = next((m for m in holders if len(m.roles) == 1), holders[0])
+    targets = [*units, "B9999", "nope!"]
+    for kind, caller in callers.items():
+        for target in targets:
+            access = _access(caller, units, target) if target in units else "none"
+            for route in ROUTES:
+                for xlsx in (False, True):
+                    r = get(stack, f"/assessment/units/{target}/{route}", caller, xlsx)
+                    where = (kind, target, route, xlsx)
+                    if kind == "member":
+                        assert r.status_code == 403, where
+                        assert r.json()["Message"] == "仅党务工作人员可使用工作台", where
+                    elif access == "none":
+                        assert (r.status_code, r.json()["Message"]) == (403, NO_UNIT), where
+                    elif route == "members" and units[target].kind != "branch":
+                        assert r.status_code == 400 and "党支部" in r.json()["Message"], where
+                    else:
+                        assert r.status_code == 200, (where, r.text[:200])
+                        if xlsx:
+                            assert r.headers["Content-Type"] == XLSX, where
+                            from openpyxl import load_workbook
+
+                            load_workbook(io.BytesIO(r.content))
+            if target in units and units[target].kind == "branch":
+                one = next(m for m in members if m.branch_id == target)
+                r = post(
+                    stack,
+                    target,
+                    caller,
+                    {"year": YEAR, "member_no": one.member_no, "grade": "qualified",
+                     "request_key": rid()},
+                )  # fmt: skip
+                own = "branch_secretary" in caller.roles and caller.branch_id == target
+                assert r.status_code in ((201, 200) if own else (403,)), (kind, target, r.text)
+
+
+@pytest.fixture
+def org(stack):
+    make_tree()
+    people = {
+        "sec": make_member("71000001", "B1", name="一支书记", roles=("branch_secretary",)),
+        "cm": make_member("71000002", "B1", name="一支委员", roles=("branch_committee",)),
+        "gb": make_member("71000003", "B2", name="总支委员", roles=("general_branch_committee",)),
+        "sec2": make_member("72000001", "B2", name="二支书记", roles=("branch_secretary",)),
+        "a": make_member("71000011", "B1", name="党员甲"),
+        "b": make_member("71000012", "B1", name="党员乙"),
+        "c": make_member("71000013", "B1", name="党员丙"),
+        "gone": make_member("71000014", "B1", name="已转出", active=False),
+        "other": make_member("72000011", "B2", name="二支党员"),
+    }
+    assessment_job.run()
+    return people
+
+
+YEAR = clock.today().year
+
+
+def _grade(no: str, grade: str = "qualified", **more) -> dict:
+    return {"year": YEAR, "member_no": no, "grade": grade, "request_key": rid(), **more}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (_grade("72000011"), "党员编号"),  # another branch's member
+        (_grade("71000014"), "党员编号"),  # no longer active
+        (_grade("79999999"), "党员编号"),  # nobody
+        (_grade("71000011", "good"), "等次"),
+        (_grade("71000011", "basic"), "理由"),  # 基本合格 without a reason
+        (_grade("71000011", "unqualified", reason=" 差 "), "理由"),  # too short
+        (_grade("71000011", "qualified", reason="很" * 201), "理由"),
+        (_grade("71000011", "basic", reason="缺席\n多次"), "理由"),
+        (_grade("71000011", "basic", reason="缺席多次😀"), "理由"),
+        (_grade("71000011", "basic", reason="缺席\u200b多次"), "理由"),
+        (_grade("71000011", "basic", reason="。。。！"), "理由"),
+        (_grade("71000011") | {"year": YEAR - 2}, "年度"),
+        (_grade("71000011") | {"year": str(YEAR)}, "年度"),
+        (_grade("71000011") | {"request_key": "短"}, "请求编号"),
+        (_grade("71000011") | {"extra": 1}, "extra"),
+    ],
+)
+def test_bad_grades_name_the_field_and_change_nothing(stack, org, body, field) -> None:
+    r = post(stack, "B1", org["sec"], body)
+    assert r.status_code == 400, r.text
+    assert field in r.json()["Message"]
+    assert list(AssessmentGrade.scan()) == []
+
+
+def test_grades_once_per_member_and_year_also_in_parallel(stack, org) -> None:
+    grades = ["excellent", "basic"] * 4  # eight different requests (each its own key)
+    bodies = [_grade("71000011", g, reason="缺席多次组织生活") for g in grades]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda b: post(stack, "B1", org["sec"], b), bodies))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] + [409] * 7, codes
+    stored = AssessmentGrade.get(str(YEAR), "71000011")
+    winner = next(r for r in answers if r.status_code == 201).json()
+    assert stored.grade == winner["grade"]
+    assert all("已评定" in r.json()["Message"] for r in answers if r.status_code == 409)
+    # A retry of the same request answers the stored grade: 200, nothing changed.
+    first = _grade("71000012", "excellent")
+    assert post(stack, "B1", org["sec"], first).status_code == 201
+    before = AssessmentGrade.get(str(YEAR), "71000012").serialize()
+    again = post(stack, "B1", org["sec"], first)
+    assert again.status_code == 200 and again.json()["grade"] == "excellent"
+    assert AssessmentGrade.get(str(YEAR), "71000012").serialize() == before
+    # Only her own branch's secretary: the committee member reads, the general branch reads.
+    assert post(stack, "B1", org["cm"], _grade("71000013")).status_code == 403
+    assert post(stack, "B1", org["gb"], _grade("71000013")).status_code == 403
+    assert post(stack, "B1", org["sec2"], _grade("71000013")).status_code == 403
+    # The branch's list: every active member, the score beside, graded or not.
+    got = get(stack, f"/assessment/units/B1/grades?year={YEAR}", org["cm"]).json()
+    rows = {m["member_no"]: m for m in got["members"]}
+    assert "71000014" not in rows and rows["71000013"].get("grade") is None
+    assert rows["71000012"]["grade_label"] == "优秀" and rows["71000012"]["score"] == 100.0
+    assert got["can_enter"] is False
+    assert get(stack, "/assessment/units/B1/grades", org["sec"]).json()["can_enter"] is True
+    # The summary per unit above.
+    top = get(stack, f"/assessment/units/C1/grades?year={YEAR}", org["gb"])
+    assert top.status_code == 403  # the general branch committee reads G1, not C1
+    g1 = get(stack, f"/assessment/units/G1/grades?year={YEAR}", org["gb"]).json()
+    assert g1["counts"]["excellent"] + g1["counts"]["basic"] == 2
+    assert [b["id"] for b in g1["branches"]] == ["B1"]
+
+
+def test_switched_off(stack, org, monkeypatch) -> None:
+    """The API process reads its settings at start: these go through the in-process views."""
+    from chalicelib import assessment_views as views
+    from chalicelib import registry, settings
+    from chalicelib.errors import NotFoundError
+
+    caller = registry.caller_for(org["sec"])
+    monkeypatch.setattr(settings, "_settings", None)
+    monkeypatch.setenv("RANKINGS_ENABLED", "false")
+    body = views.branches(caller, "B1", None)
+    assert body["rankings_enabled"] is False and body["branches"]
+    assert all("rank" not in b for b in body["branches"]) and body["branches"][0]["score"]
+    with pytest.raises(NotFoundError, match="本单位未开启积分排名"):
+        views.red_black(caller, "B1", None)
+    monkeypatch.setattr(settings, "_settings", None)
+    monkeypatch.setenv("ASSESSMENT_ENABLED", "false")
+    for call in (
+        lambda: views.branches(caller, "B1", None),
+        lambda: views.members(caller, "B1", None),
+        lambda: views.grades(caller, "B1", None),
+        lambda: views.enter_grade(caller, org["sec"], "B1", _grade("71000011")),
+    ):
+        with pytest.raises(NotFoundError, match="本组织未开启考核评价"):
+            call()
+    assert list(AssessmentGrade.scan()) == []
