@@ -93,6 +93,12 @@ def response(body: bytes, name: str, fallback: str) -> Response:
 def _put(ws: Any, row: int, col: int, value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         value = "、".join(str(v) for v in value)
+    if isinstance(value, str):
+        # Control characters a stored text may still hold (an old import) would make openpyxl
+        # refuse the whole workbook: they are dropped from the cell, not the export.
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # text stays text, never a formula (formula injection)

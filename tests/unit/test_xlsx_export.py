@@ -40,3 +40,8 @@ def test_wanted_needs_accept_and_known_format() -> None:
         xlsx_export.wanted(_Request({"format": "xlsx"}))
     with pytest.raises(Exception, match="format"):
         xlsx_export.wanted(_Request({"format": "csv"}))
+
+
+def test_a_stored_control_character_does_not_break_the_export() -> None:
+    body = xlsx_export.workbook("名册", [("name", "姓名")], [{"name": "王\x07芳"}])
+    assert load_workbook(BytesIO(body)).active["A3"].value == "王芳"
