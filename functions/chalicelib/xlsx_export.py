@@ -34,7 +34,9 @@ def wanted(request: Request) -> str:
 
 
 def content_disposition(name: str, fallback: str) -> str:
-    """An attachment with a Chinese name (RFC 5987 `filename*`) and an ASCII fallback."""
+    """An attachment with a Chinese name (RFC 5987 `filename*`) and an ASCII fallback (a
+    header is Latin-1: anything else in the fallback would fail the response, so it goes)."""
+    fallback = "".join(c for c in fallback if c.isascii() and c.isprintable() and c not in '"\\')
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -45,3 +45,9 @@ def test_wanted_needs_accept_and_known_format() -> None:
 def test_a_stored_control_character_does_not_break_the_export() -> None:
     body = xlsx_export.workbook("名册", [("name", "姓名")], [{"name": "王\x07芳"}])
     assert load_workbook(BytesIO(body)).active["A3"].value == "王芳"
+
+
+def test_the_fallback_file_name_stays_ascii() -> None:
+    header = xlsx_export.content_disposition("党员名册.xlsx", 'dashboard-C01-2026-１２"\n.xlsx')
+    header.encode("latin-1")
+    assert 'filename="dashboard-C01-2026-.xlsx"' in header
