@@ -89,6 +89,7 @@ def compute_console(event: Any) -> dict[str, Any]:
 
     stats = console_job.run()
     log.info(json.dumps({"job": "compute_console", **stats}))
+    return stats
 
 
 # 考核评价 (assessment_job.py): 19:00 UTC is 03:00 in Beijing, after the monthly check of
