@@ -404,6 +404,7 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         "chalicelib.schedules.check_meetings",
         "chalicelib.schedules.deliver_messages",
         "chalicelib.schedules.rank_boards",
+        "chalicelib.schedules.repath_units",
         "chalicelib.schedules.run_reminders",
         "chalicelib.streams.aggregate_points",
         "chalicelib.streams.count_comments",
