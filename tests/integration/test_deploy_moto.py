@@ -402,6 +402,7 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         "app.app",
         "chalicelib.schedules.assess",
         "chalicelib.schedules.check_meetings",
+        "chalicelib.schedules.compute_console",
         "chalicelib.schedules.deliver_messages",
         "chalicelib.schedules.rank_boards",
         "chalicelib.schedules.repath_units",
