@@ -71,6 +71,7 @@ from chalicelib.models.service_requests import ServiceRequest
 from chalicelib.models.surveys import Survey, SurveyAnswer
 from chalicelib.models.transfers import LetterCounter, Transfer
 from chalicelib.models.volunteering import VolunteerActivity, VolunteerSignup
+from chalicelib.unit_paths import REGISTRY as REPATHED
 
 # Function name → {(model, index name or None): actions without the "dynamodb:" prefix}.
 # "api" is the API's Lambda; the others are scheduled functions with a role of their own.
@@ -353,6 +354,14 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (DuesMonth, "by-month"): ("Query",),
         (UnitMonth, "by-month"): ("Query",),
         (AssessmentItem, None): ("BatchWriteItem", "GetItem", "Query"),
+    },
+    # Records' copies of unit paths (unit_paths.run): its version and state rows, the org units
+    # whole, and each re-pathed table whole (Scans, off the request path) with a conditional
+    # update of a stale record and the re-read of one written meanwhile.
+    "repath_units": {
+        (RankingState, None): ("GetItem", "PutItem", "UpdateItem"),
+        (OrgUnit, None): ("Scan",),
+        **{(entry.model, None): ("GetItem", "Scan", "UpdateItem") for entry in REPATHED},
     },
 }
 

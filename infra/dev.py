@@ -189,6 +189,21 @@ def start_jobs(
     threading.Thread(target=assess, daemon=True).start()
     threading.Thread(target=deliver_loop, args=(stop, delivery_every), daemon=True).start()
     threading.Thread(target=console_loop, args=(stop, ranking_every), daemon=True).start()
+    threading.Thread(target=repath_loop, args=(stop, ranking_every), daemon=True).start()
+
+
+def repath_loop(stop: threading.Event, every: float) -> None:
+    """Records' copies of unit paths (unit_paths.py; every 10 minutes in AWS), each minute here:
+    a unit moved in the console is followed by its records within a minute; a run with the unit
+    tree unchanged reads two small items."""
+    from chalicelib import unit_paths
+
+    while not stop.is_set():
+        try:
+            unit_paths.run()
+        except Exception as exc:  # retried, as the next run in AWS
+            print(f"   unit path job failed: {exc}", file=sys.stderr)
+        stop.wait(every)
 
 
 def console_loop(stop: threading.Event, every: float) -> None:

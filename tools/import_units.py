@@ -45,6 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.dry_run:
         apply_unit_import(plan)
     print(summary(plan, args.dry_run))
+    if not args.dry_run and plan.updated:
+        # Moved or renamed units: their records' copies of path and name follow now, not
+        # at the scheduled job's next run (unit_paths.py).
+        from chalicelib import unit_paths
+
+        stats = unit_paths.run(force=True)
+        print(f"记录中的单位路径已更新：{stats.get('repathed', 0)} 条")
     return 0
 
 

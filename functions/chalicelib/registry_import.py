@@ -636,6 +636,7 @@ def _no_key(member: MemberRecord) -> str:
 def apply_unit_import(plan: UnitPlan) -> None:
     import time
 
+    from chalicelib import unit_paths
     from chalicelib.models import OrgUnit
     from chalicelib.ranking_log import registry_changed
 
@@ -656,6 +657,8 @@ def apply_unit_import(plan: UnitPlan) -> None:
                 )
             )
     registry_changed()  # the ranking job re-reads the registry
+    if plan.updated:  # moved or renamed: the records' copies follow (unit_paths.run)
+        unit_paths.bump()
 
 
 def apply_member_import(

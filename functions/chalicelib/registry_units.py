@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import registry, scope
+from . import registry, scope, unit_paths
 from .errors import ConflictError, ForbiddenError
 from .identifiers import is_unit_id
 from .models import OrgUnit
@@ -217,6 +217,7 @@ def rename_unit(
     def build(tx: Transaction) -> None:
         tx.update("unit", OrgUnit(unit.unit_id), actions=actions, condition=condition)
         _bump_ranking(tx)
+        unit_paths.bump(tx)  # the records' copies of its name follow (unit_paths.run)
         write(
             tx, actor, key, "unit_rename", ("unit", unit.unit_id, name), before,
             {"name": name}, [unit.path], answer,
@@ -284,6 +285,7 @@ def move_unit(
                     condition=OrgUnit.path == list(read.path),
                 )
         _bump_ranking(tx)
+        unit_paths.bump(tx)  # the records' copies of the paths follow (unit_paths.run)
         write(
             tx, actor, key, "unit_move", ("unit", unit.unit_id, unit.name), before, after,
             [unit.path, moved.path], answer,

@@ -104,3 +104,17 @@ def assess(event: Any) -> dict[str, Any]:
     stats = assessment_job.run()
     log.info(json.dumps({"job": "assess", **stats}, ensure_ascii=False))
     return stats
+
+
+# Records' copies of unit paths (unit_paths.py): after a unit moved or was renamed, every
+# 10 minutes; a run with the unit tree unchanged is one GetItem of its version and one of its
+# state. One run at a time (reserved concurrency 1). Its policy: GetItem and PutItem on its two
+# ranking-state rows (and UpdateItem, the import's bump); Scan of the org units and of each
+# table it re-paths, GetItem (the re-read of a record written meanwhile) and UpdateItem there.
+@bp.schedule(Rate(10, unit=Rate.MINUTES), name="repath_units")
+def repath_units(event: Any) -> dict[str, Any]:
+    from . import unit_paths  # here: the API's cold start does not import the job
+
+    stats = unit_paths.run()
+    log.info(json.dumps({"job": "repath_units", **stats}))
+    return stats

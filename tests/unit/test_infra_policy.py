@@ -133,6 +133,7 @@ JOB_MODULES = {
     "deliver_messages": {"schedules.py", "delivery.py", "push_senders.py", "quiet_hours.py"},
     "compute_console": {"schedules.py", "console_job.py"},
     "assess": {"schedules.py", "assessment_job.py"},
+    "repath_units": {"schedules.py", "unit_paths.py"},
 }
 
 
