@@ -335,6 +335,8 @@ def test_compare_branches_and_export(screen: Page, site, demo) -> None:
     page.click("#cs-prev")
     expect(page).to_have_url(re.compile(r"period=\d{4}$"))
     expect(page.locator("#cs-next")).to_be_visible()
+    # A past period's counts beside today's members: the page says so.
+    expect(page.locator("#cs-computed")).to_contain_text("人均积分按目前党员人数计算")
     # Last year is the oldest the API keeps: no 上一期 there, here or in the report.
     expect(page.locator("#cs-prev")).to_be_hidden()
     from chalicelib import clock

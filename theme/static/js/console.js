@@ -143,6 +143,10 @@ function renderHead(dash) {
   $('cs-computed').textContent = at
     ? `数据更新于 ${at.slice(0, 16).replace('T', ' ')}`
     : '统计数据尚未生成（工作台的数据每小时计算一次），请稍后再看。';
+  // A past period's counts sit beside today's registry (no past roster is kept): said so.
+  if (at && !isCurrent(state.period)) {
+    $('cs-computed').textContent += '。党员人数、党章进度、考试平均分和数据问题是当前的数字，人均积分按目前党员人数计算。';
+  }
 }
 
 function choosePeriodKind(kind) {
