@@ -4,7 +4,8 @@ drills down committee → general branch → branch → member and back; compare
 chart's data equal to the table under it); exports a table as XLSX (the workbook's figures equal
 the page's); opens the 数据分析报告, whose charts are drawn and which, printed, shows no navigation
 and no buttons. The pages are served with the production CSP (infra/stack.yaml) and fail on any
-violation (ECharts draws through the DOM's style properties, never inline styles). A plain member
+violation (ECharts draws through the DOM's style properties, never inline styles), with every
+chart hovered (desktop) or tapped (phone) so its tooltip shows. A plain member
 is told in Chinese that the console is for staff, and sees no figure."""
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ CHART_DATA = """async (selector) => {
     series: option.series.map((s) => s.data.map(Number)),
     shapes: box.querySelectorAll('svg path').length,
   };
+}"""
+
+HIDE_TIPS = """async () => {
+  const url = performance.getEntriesByType('resource').map((e) => e.name)
+    .find((n) => /\\/vendor\\/echarts\\.[0-9a-f]{8}\\.js$/.test(n));
+  const echarts = await import(url);
+  for (const box of document.querySelectorAll('.console-chart')) {
+    echarts.getInstanceByDom(box)?.dispatchAction({ type: 'hideTip' });
+  }
 }"""
 
 
@@ -152,6 +162,32 @@ def no_layout_problems(page: Page) -> None:
     page.evaluate("document.documentElement.classList.remove('large-text')")
 
 
+def show_every_tooltip(page: Page) -> None:
+    """Hover (desktop) or tap (phone) across every chart on the page, as a user reading a bar's
+    figure does: the tooltip must show and draw without an inline style (the fixture fails on any
+    CSP violation)."""
+    charts = page.locator(".console-chart")
+    phone = page.viewport_size["width"] < 600
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        expect(chart.locator("svg")).to_be_attached()
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        before = chart.locator("svg text").count()
+        shown = False
+        for fx in (0.35, 0.5, 0.65, 0.8):
+            x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * 0.6
+            if phone:
+                page.touchscreen.tap(x, y)
+            else:
+                page.mouse.move(x, y)
+            page.wait_for_timeout(150)
+            shown = shown or chart.locator("svg text").count() > before
+        assert shown, f"no tooltip on chart {i} of {page.url}"
+    page.evaluate(HIDE_TIPS)  # a tapped tooltip stays until the next tap
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def test_drill_down_to_a_member_and_the_report(screen: Page, site, demo) -> None:
     page = screen
     sign_in(page, site.url, COMMITTEE_MEMBER, "/console.html")
@@ -175,6 +211,7 @@ def test_drill_down_to_a_member_and_the_report(screen: Page, site, demo) -> None
     expect(page.locator("#cm-name")).to_have_text("李明（10000009）")
     expect(page.locator("#cm-points-fig svg")).to_be_visible()
     assert len(table_rows(page, "#cm-points")) == 12
+    show_every_tooltip(page)
     no_layout_problems(page)
     # The trail steps back up: the branch, then (back button) the same.
     page.go_back()
@@ -198,6 +235,24 @@ def test_drill_down_to_a_member_and_the_report(screen: Page, site, demo) -> None
     for i in range(charts.count()):
         expect(charts.nth(i).locator("svg")).to_be_attached()
     assert len(table_rows(page, "#cr-compare")) == 4  # the four general branches
+    # The figures the API gives as they are now are 当前, never a previous period's (上期, 变化 —);
+    # a share or average over today's members says so.
+    summary = {r[0]: r for r in table_rows(page, "#cr-summary")}
+    from chalicelib.console_figures import LABELS
+
+    for key in (
+        "members",
+        "full",
+        "probationary",
+        "constitution_progress",
+        "quiz_avg_score",
+        "data_quality",
+    ):
+        assert summary[LABELS[key] + "（当前）"][2:] == ["—", "—"], summary
+    assert summary[LABELS["points"]][3] != "—"
+    assert LABELS["points_avg"] + "（按目前党员人数）" in summary
+    expect(page.locator("#cr-summary-text")).to_contain_text("占目前党员人数的")
+    show_every_tooltip(page)
     no_layout_problems(page)
     page.emulate_media(media="print")
     for hidden in (".console-nav", ".topbar", ".tabbar", "#cr-print", ".console-export"):
@@ -260,6 +315,7 @@ def test_compare_branches_and_export(screen: Page, site, demo) -> None:
     name_col = next(i for i, v in enumerate(book_headers) if v in ("单位", "单位名称", "名称"))
     book = {row[name_col]: row[members_col] for row in cells[head + 1 :] if row[name_col]}
     assert book == {r[0]: r[1] for r in page_rows}
+    show_every_tooltip(page)
     no_layout_problems(page)
 
     # Every kind of period, the picker's keys as the API takes them; the series by each kind.
@@ -275,9 +331,27 @@ def test_compare_branches_and_export(screen: Page, site, demo) -> None:
         )
         expect(page.locator("#cs-series-table")).to_be_visible()
         assert page.locator("#cs-series-error").is_hidden()
+    expect(page.locator("#cs-next")).to_be_hidden()  # this year is the current period
     page.click("#cs-prev")
     expect(page).to_have_url(re.compile(r"period=\d{4}$"))
     expect(page.locator("#cs-next")).to_be_visible()
+    # A past period's counts beside today's members: the page says so.
+    expect(page.locator("#cs-computed")).to_contain_text("人均积分按目前党员人数计算")
+    # Last year is the oldest the API keeps: no 上一期 there, here or in the report.
+    expect(page.locator("#cs-prev")).to_be_hidden()
+    from chalicelib import clock
+
+    last = clock.today().year - 1
+    page.goto(f"{site.url}/console-report.html?unit=G01&period={last}-01")
+    expect(page.locator("#cr-view")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#cr-prev")).to_be_hidden()
+    expect(page.locator("#cr-next")).to_be_visible()
+    # Last year's first week may begin in December before it: its month is January, kept.
+    page.goto(f"{site.url}/console.html?unit=G01&period={last}-W01")
+    expect(page.locator("#cs-prev")).to_be_hidden()
+    page.click("[data-period-kind='month']")
+    expect(page.locator("#cs-period-label")).to_have_text(f"{last}年1月")
+    expect(page.locator("#cs-prev")).to_be_hidden()
 
 
 def test_a_plain_member_is_told_the_console_is_for_staff(browser: Browser, site, demo) -> None:

@@ -15,6 +15,10 @@ normal and in large text (适老化 大字模式, 1.3×): the test fails on
 - text under 12 px (15.6 px in large text) — chart labels included, as drawn on the screen;
 - text colour under WCAG AA contrast against its background (4.5:1; 3:1 for large text).
 
+The 党务工作台's screens are measured at 320 and 390 px only (tests/e2e/test_console.py measures
+them at a desktop's width); text cut at the side of a wide table's own scrolling box is what
+that box is for, there.
+
 Screenshots go to var/test-output/layout/layout-<screen>-<role>-<width>[-large].png (360 and
 390 px) and their names are printed. One browser; one signed-in page per role, reused by every
 screen (the refresh cookie rotates, so a role keeps one browser context)."""
@@ -59,6 +63,8 @@ class Screen:
     path: str
     roles: tuple[str, ...]
     ready: Callable[[Page], None] | None = field(default=None, compare=False)
+    widths: tuple[int, ...] = WIDTHS
+    exempt: re.Pattern[str] | None = field(default=None, compare=False)
 
 
 def _quiz_in_progress(page: Page) -> None:
@@ -250,6 +256,19 @@ def _requests_desk_loaded(page: Page) -> None:
     expect(page.locator("#rd-table li").first).to_be_visible()
 
 
+def _console_loaded(page: Page) -> None:
+    expect(page.locator("[aria-busy='true']")).to_have_count(0)
+
+
+CONSOLE_WIDTHS = (320, 390)
+# A wide table's cells, cut at the side of its own scrolling box (as tests/e2e/test_console.py).
+SCROLLED = re.compile(r"^文字被截断：(?:t[hd]|a\.console-link)")
+
+
+def _console(name: str, path: str) -> Screen:
+    return Screen(name, path, (STAFF_ROLE,), _console_loaded, CONSOLE_WIDTHS, SCROLLED)
+
+
 SCREENS = [
     Screen("home", "/index.html", EVERYONE),
     Screen("learn", "/learn.html", EVERYONE),
@@ -303,6 +322,13 @@ SCREENS = [
     ),
     Screen("requests", "/requests.html", EVERYONE, _requests_loaded),
     Screen("requests-desk", "/requests-desk.html", (STAFF_ROLE,), _requests_desk_loaded),
+    _console("console", "/console.html"),
+    _console("console-member", f"/console-member.html?no={MEMBER[0]}"),
+    _console("console-report", "/console-report.html"),
+    _console("console-registry", "/console-registry.html"),
+    _console("console-assessment", "/console-assessment.html"),
+    _console("console-inspection", "/console-inspection.html"),
+    _console("bulletins", "/bulletins.html"),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
@@ -319,7 +345,7 @@ SETTLED = """() => Promise.all(document.getAnimations()
 def org(site) -> None:
     """The demo units, a member and a branch secretary of 机关第一党支部, the catalog with its
     vote campaign, the quiz banks, two comments (one featured), and the boards computed once."""
-    from chalicelib import ranking
+    from chalicelib import console_job, ranking
     from infra import stream_poller
     from tools import import_units
     from tools.publish_catalog import FILENAME
@@ -361,6 +387,7 @@ def org(site) -> None:
     assert r.status_code in (200, 201), r.text
     stream_poller.drain()
     ranking.compute_boards()
+    console_job.run()  # the 党务工作台's figures
     # 组织关系转接: a letter out (its printable page) and a transfer to another branch, open.
     for no, name, path, extra in (
         (
@@ -524,10 +551,13 @@ def test_layout(screen: Screen, role: str, pages, site) -> None:
     shots: list[str] = []
     spent = {"open": time.monotonic() - started, "check": 0.0, "shot": 0.0}
     for large in (False, True):
-        for width in WIDTHS:
+        for width in screen.widths:
             where = f"{width}px{' 大字' if large else ''}"
             t = time.monotonic()
-            problems += [f"[{where}] {p}" for p in measure(page, width, large)]
+            found = measure(page, width, large)
+            problems += [
+                f"[{where}] {p}" for p in found if not (screen.exempt and screen.exempt.match(p))
+            ]
             spent["check"] += time.monotonic() - t
             t = time.monotonic()
             if width in SHOT_WIDTHS:

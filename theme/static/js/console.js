@@ -6,22 +6,22 @@ import { api, requireLogin } from './api.js';
 import { el } from './dom.js';
 import {
   $,
+  isCurrent,
+  kept,
   FIGURE_DIGITS,
   FIGURE_LABELS,
   UNIT_ID,
   num,
   params,
-  periodKey,
   periodKind,
   periodLabel,
-  periodStart,
   shortLabels,
   refusal,
   shiftPeriod,
   showError,
   table,
   tableBox,
-  today,
+  switchPeriod,
 } from './console_kit.js';
 import { barColumns, barRows, chartBox, lines } from './console_charts.js';
 
@@ -132,23 +132,25 @@ function renderHead(dash) {
   for (const button of document.querySelectorAll('[data-period-kind]')) {
     button.setAttribute('aria-pressed', String(button.dataset.periodKind === kind));
   }
-  $('cs-prev').href = href({ unit: state.unit, period: shiftPeriod(state.period, -1) });
+  const prev = shiftPeriod(state.period, -1);
+  $('cs-prev').hidden = !kept(prev);
+  $('cs-prev').href = href({ unit: state.unit, period: prev });
   const next = shiftPeriod(state.period, 1);
-  const future = periodStart(next) > today();
-  $('cs-next').hidden = future;
+  $('cs-next').hidden = !kept(next);
   $('cs-next').href = href({ unit: state.unit, period: next });
   $('cs-report').href = `/console-report.html?${new URLSearchParams({ unit: state.unit, period: state.period })}`;
   const at = dash.computed_at ? new Date(dash.computed_at * 1000 + 8 * 3600 * 1000).toISOString() : '';
   $('cs-computed').textContent = at
     ? `数据更新于 ${at.slice(0, 16).replace('T', ' ')}`
     : '统计数据尚未生成（工作台的数据每小时计算一次），请稍后再看。';
+  // A past period's counts sit beside today's registry (no past roster is kept): said so.
+  if (at && !isCurrent(state.period)) {
+    $('cs-computed').textContent += '。党员人数、党章进度、考试平均分和数据问题是当前的数字，人均积分按目前党员人数计算。';
+  }
 }
 
 function choosePeriodKind(kind) {
-  // The period of that kind holding the current one's first day (or today, if sooner).
-  const start = periodStart(state.period);
-  const day = start > today() ? today() : start;
-  location.assign(href({ unit: state.unit, period: periodKey(kind, day) }));
+  location.assign(href({ unit: state.unit, period: switchPeriod(kind, state.period) }));
 }
 
 // --- figure cards ------------------------------------------------------------------------------
@@ -174,7 +176,8 @@ function renderCards(dash) {
     card('reads', num(f.reads), `${num(f.readers)} 人阅读`, list),
     card('constitution_progress', num(f.constitution_progress, 1), `本期学习 ${num(f.constitution_reads)} 次`, list),
     card('quiz_participants', num(f.quiz_participants), `平均 ${num(f.quiz_avg_score, 1)} 分`, list),
-    card('points', num(f.points), `人均 ${num(f.points_avg, 1)} 分`, '#cs-bands-fig'),
+    // A past period's points shared among today's members (no past roster is kept): said so.
+    card('points', num(f.points), `${isCurrent(state.period) ? '' : '按目前党员'}人均 ${num(f.points_avg, 1)} 分`, '#cs-bands-fig'),
     card('comments', num(f.comments), `投票 ${num(f.votes)} 次`, list),
     card('data_quality', num(f.data_quality), '查看问题清单', quality),
   ];

@@ -36,8 +36,10 @@ export function draw(box, option) {
       animation: false,
       color: COLORS,
       textStyle: { fontSize: size, fontFamily: getComputedStyle(box).fontFamily },
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true },
       ...option,
+      // Drawn inside the chart (richText), not as HTML: ECharts' HTML tooltip writes inline
+      // style attributes, which the production CSP (style-src 'self') refuses.
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, ...option.tooltip, renderMode: 'richText' },
     },
     true,
   );
@@ -103,7 +105,7 @@ export function lines(box, labels, series) {
   }
   const legend = series.length > 1;
   return draw(box, {
-    tooltip: { trigger: 'axis', confine: true },
+    tooltip: { axisPointer: { type: 'line' } },
     legend: legend ? { top: 0, left: 0, right: 0, itemGap: 10, textStyle: { fontSize: size } } : undefined,
     grid: { left: 4, right: size * 3, top: legend ? rows * (size * 1.3 + 10) + 5 + size : size, bottom: 4, containLabel: true },
     xAxis: { type: 'category', data: labels, boundaryGap: false, axisLabel: { fontSize: size, hideOverlap: true } },

@@ -49,6 +49,25 @@ function isoWeek(date) {
   return [year, week];
 }
 
+// Whether the API keeps figures for the period `key`: this year's and last year's (the year its
+// key names), none that has not begun. A stepper link to any other would open an error.
+export function kept(key) {
+  const year = Number(key.slice(0, 4));
+  const now = today();
+  return year >= now.getUTCFullYear() - 1 && year <= now.getUTCFullYear() && periodStart(key) <= now;
+}
+
+// The period of `kind` to show when the reader switches kind at period `key`: the one holding
+// its first day within its own year (a week may begin in December), or today if sooner; the
+// next one when that one is not kept (1 January in last year's week 53).
+export function switchPeriod(kind, key) {
+  const jan1 = new Date(Date.UTC(Number(key.slice(0, 4)), 0, 1));
+  let day = periodStart(key) < jan1 ? jan1 : periodStart(key);
+  if (day > today()) day = today();
+  const found = periodKey(kind, day);
+  return kept(found) || !kept(shiftPeriod(found, 1)) ? found : shiftPeriod(found, 1);
+}
+
 // The key of the period of `kind` that holds `date`.
 export function periodKey(kind, date) {
   const y = date.getUTCFullYear();
@@ -123,6 +142,15 @@ export const FIGURE_LABELS = {
   votes: '投票',
   data_quality: '数据问题',
 };
+// The figures the API gives as they are now (the registry today, 党章 progress and quiz scores
+// to date), the same for every period: never shown as a past period's nor compared with one.
+export const NOW_FIGURES = new Set(['members', 'full', 'probationary', 'active_week', 'active_month', 'constitution_progress', 'quiz_avg_score', 'data_quality']);
+
+// Whether `key` is the period holding today.
+export function isCurrent(key) {
+  return periodStart(key) <= today() && periodStart(shiftPeriod(key, 1)) > today();
+}
+
 export const FIGURE_DIGITS = { constitution_progress: 1, quiz_avg_score: 1, points_avg: 1 };
 
 // --- numbers and tables ---------------------------------------------------------------------

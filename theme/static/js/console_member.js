@@ -64,6 +64,7 @@ async function start() {
   $('cm-trail').replaceChildren(trail, here);
   $('cm-year').textContent = `${year}年`;
   $('cm-prev').href = `/console-member.html?${new URLSearchParams({ no, year: year - 1 })}`;
+  $('cm-prev').hidden = year <= 2000; // the API's first year: before it the page shows this year
   $('cm-next').href = `/console-member.html?${new URLSearchParams({ no, year: year + 1 })}`;
   $('cm-next').hidden = year >= thisYear;
   $('cm-facts').replaceChildren(

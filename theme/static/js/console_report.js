@@ -6,21 +6,21 @@ import { api, requireLogin } from './api.js';
 import { el } from './dom.js';
 import {
   $,
+  kept,
   FIGURE_DIGITS,
   FIGURE_LABELS,
+  NOW_FIGURES,
   UNIT_ID,
   num,
   params,
-  periodKey,
   periodKind,
   periodLabel,
-  periodStart,
   shortLabels,
   refusal,
   shiftPeriod,
   table,
   tableBox,
-  today,
+  switchPeriod,
 } from './console_kit.js';
 import { barColumns, barRows, chartBox, lines, resizeAll } from './console_charts.js';
 
@@ -121,9 +121,11 @@ function renderHead(dash) {
   for (const button of document.querySelectorAll('[data-period-kind]')) {
     button.setAttribute('aria-pressed', String(button.dataset.periodKind === periodKind(state.period)));
   }
-  $('cr-prev').href = here({ unit: state.unit, period: shiftPeriod(state.period, -1) });
+  const prev = shiftPeriod(state.period, -1);
+  $('cr-prev').hidden = !kept(prev);
+  $('cr-prev').href = here({ unit: state.unit, period: prev });
   const next = shiftPeriod(state.period, 1);
-  $('cr-next').hidden = periodStart(next) > today();
+  $('cr-next').hidden = !kept(next);
   $('cr-next').href = here({ unit: state.unit, period: next });
   $('cr-back').href = `/console.html?${new URLSearchParams({ unit: state.unit, period: state.period })}`;
 }
@@ -132,18 +134,24 @@ function renderSummary(dash, previous) {
   const f = dash.figures;
   const p = previous ? previous.figures : {};
   const prevLabel = previous ? previous.period.label || periodLabel(previous.period.key) : '上期';
+  const period = dash.period.label || periodLabel(state.period);
+  // Shares and averages divide the period's counts by today's members (the registry keeps no
+  // past roster): said so, as the other figures given as they are now.
   const share = f.members ? `${((100 * (f.active || 0)) / f.members).toFixed(1)}%` : '—';
   $('cr-summary-text').textContent =
-    `${dash.unit.name}共有党员 ${num(f.members)} 人，其中正式党员 ${num(f.full)} 人、预备党员 ${num(f.probationary)} 人。` +
-    `本期有学习或积分记录的党员 ${num(f.active)} 人，占 ${share}；阅读 ${num(f.reads)} 次，参加答题 ${num(f.quiz_participants)} 人，` +
-    `获得积分 ${num(f.points)} 分，人均 ${num(f.points_avg, 1)} 分。`;
-  const rows = SUMMARY.filter(([key]) => f[key] !== undefined).map(([key, fallback]) => ({
-    figure: label(key, fallback),
-    key,
-    now: f[key],
-    before: p[key],
-    change: change(f[key], p[key]),
-  }));
+    `${dash.unit.name}目前共有党员 ${num(f.members)} 人，其中正式党员 ${num(f.full)} 人、预备党员 ${num(f.probationary)} 人。` +
+    `${period}有学习或积分记录的党员 ${num(f.active)} 人，占目前党员人数的 ${share}；阅读 ${num(f.reads)} 次，参加答题 ${num(f.quiz_participants)} 人，` +
+    `获得积分 ${num(f.points)} 分，按目前党员人数人均 ${num(f.points_avg, 1)} 分。`;
+  const rows = SUMMARY.filter(([key]) => f[key] !== undefined).map(([key, fallback]) => {
+    const now = NOW_FIGURES.has(key);
+    return {
+      figure: now ? `${label(key, fallback)}（当前）` : key === 'points_avg' ? `${label(key, fallback)}（按目前党员人数）` : label(key, fallback),
+      key,
+      now: f[key],
+      before: now ? null : p[key],
+      change: now ? '—' : change(f[key], p[key]),
+    };
+  });
   const columns = [
     { key: 'figure', label: '指标' },
     { key: 'now', label: '本期', number: true, text: (row) => num(row.now, DIGITS[row.key]) },
@@ -231,9 +239,7 @@ function renderStructure(structure) {
 
 for (const button of document.querySelectorAll('[data-period-kind]')) {
   button.addEventListener('click', () => {
-    const start = periodStart(state.period);
-    const day = start > today() ? today() : start;
-    location.assign(here({ unit: state.unit, period: periodKey(button.dataset.periodKind, day) }));
+    location.assign(here({ unit: state.unit, period: switchPeriod(button.dataset.periodKind, state.period) }));
   });
 }
 $('cr-print').addEventListener('click', () => window.print());
