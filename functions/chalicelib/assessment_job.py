@@ -183,7 +183,9 @@ def period_items(
 
 
 def _write(part: str, items: dict[str, dict[str, Any]], now: int) -> int:
-    """The part's items that changed (one Query for the stored digests); returns the writes."""
+    """The part's items that changed (one Query for the stored digests), and the deletion of
+    every stored item no longer current — a branch moved elsewhere (its old path) or left
+    without members — so no view reads a stale score; returns the writes."""
     stored = {i.tree: i.digest for i in AssessmentItem.query(part)}
     written = 0
     with AssessmentItem.batch_write() as batch:
@@ -192,6 +194,9 @@ def _write(part: str, items: dict[str, dict[str, Any]], now: int) -> int:
             if stored.get(tree) != digest:
                 batch.save(AssessmentItem(part, tree, data=data, digest=digest, computed_at=now))
                 written += 1
+        for tree in stored.keys() - items.keys():
+            batch.delete(AssessmentItem(part, tree))
+            written += 1
     return written
 
 
@@ -234,7 +239,9 @@ def _get(part: str) -> dict[str, Any] | None:
 
 def compute_year(r: Rules, org: Org, year: int, until_month: str) -> tuple[dict, dict, dict]:
     """The year so far from its stored months (each month's members and org_life counts)."""
-    measures: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    # Summed by member number whichever branch a month stored her under: a member who moved
+    # keeps her earlier months, and her year stands under the branch she is in now.
+    by_member: dict[str, dict[str, float]] = {}
     org_life: dict[str, tuple[int, int]] = {}
     for mon in range(1, 13):
         month = f"{year:04d}-{mon:02d}"
@@ -242,15 +249,17 @@ def compute_year(r: Rules, org: Org, year: int, until_month: str) -> tuple[dict,
             break
         for item in AssessmentItem.query(f"members#m{month}"):
             for row in item.data["members"]:
-                branch = measures[item.data["id"]]
-                branch[row["member_no"]] = assessment.add(
-                    branch.get(row["member_no"], {}), row["measures"]
-                )
+                no = row["member_no"]
+                by_member[no] = assessment.add(by_member.get(no, {}), row["measures"])
         org_item = _get(f"org#m{month}")
         for unit_id, (held, required) in (org_item or {}).get("org_life", {}).items():
             h, q = org_life.get(unit_id, (0, 0))
             org_life[unit_id] = (h + held, q + required)
-    summaries, members, org_item = period_items(r, org, dict(measures), org_life, [])
+    measures = {
+        branch_id: {m.member_no: by_member.get(m.member_no, {}) for m in rows}
+        for branch_id, rows in org.members.items()
+    }
+    summaries, members, org_item = period_items(r, org, measures, org_life, [])
     org_item["talks"] = []
     return summaries, members, org_item
 

@@ -287,3 +287,67 @@ def test_switched_off_the_job_does_nothing(monkeypatch, at) -> None:
     monkeypatch.setattr(settings, "_settings", None)
     assert assessment_job.run(today=TODAY) == {"skipped": "ASSESSMENT_ENABLED=false"}
     assert list(AssessmentItem.scan()) == []
+
+
+def _by_id(part: str) -> dict[str, tuple[str, dict]]:
+    return {i.data["id"]: (i.tree, i.data) for i in AssessmentItem.query(part)}
+
+
+def test_moved_or_emptied_branches_leave_no_stale_rows(stack) -> None:
+    """A branch moved elsewhere is stored under its new path only (its old parent's Query no
+    longer finds it); a branch whose members all left has no score, member count or rank."""
+    from tools.fixtures import make_member, make_tree
+
+    make_tree()
+    for i in range(3):
+        make_member(f"7100000{i}", "B1")
+        make_member(f"7200000{i}", "B2")
+    assessment_job.run(today=date(2026, 11, 10))
+    assert _by_id("branches#m2026-11")["B1"][0] == "C1/G1/B1/"
+    b1 = OrgUnit.get("B1")  # as registry_units.move_unit rewrites it
+    b1.update(
+        actions=[
+            OrgUnit.parent_id.set("C1"),
+            OrgUnit.path.set(["C1", "B1"]),
+            OrgUnit.path_kinds.set(["committee", "branch"]),
+        ]
+    )
+    assessment_job.run(today=date(2026, 11, 11))
+    for part in ("branches#m2026-11", "members#m2026-11", "branches#y2026", "members#y2026"):
+        trees = [i.tree for i in AssessmentItem.query(part)]
+        assert "C1/G1/B1/" not in trees and "C1/B1/" in trees, (part, trees)
+    under_g1 = AssessmentItem.query("branches#m2026-11", AssessmentItem.tree.startswith("C1/G1/"))
+    assert "B1" not in {i.data["id"] for i in under_g1}
+    # Everyone leaves B1 for B2: B1 has no row left, B2 counts six.
+    for i in range(3):
+        Member.get(f"7100000{i}").update(actions=[Member.branch_id.set("B2")])
+    assessment_job.run(today=date(2026, 11, 12))
+    for period in ("m2026-11", "y2026"):
+        rows = _by_id(f"branches#{period}")
+        assert "B1" not in rows and rows["B2"][1]["members"] == 6, period
+        assert "B1" not in _by_id(f"members#{period}")
+        org = AssessmentItem.get(f"org#{period}", "#").data
+        assert "B1" not in [r["id"] for r in org["ranked"]]
+
+
+def test_a_member_who_moved_keeps_her_earlier_months_in_the_year(stack) -> None:
+    from tools.fixtures import make_member, make_tree
+
+    make_tree()
+    for i in range(3):
+        make_member(f"7100000{i}", "B1")
+        make_member(f"7200000{i}", "B2")
+    points_ledger.add_line(
+        "71000000", "2026-10-05", points_ledger.Line("article_read#x1", 50, 0, None)
+    )
+    points_ledger.add_line(
+        "71000000", "2026-11-05", points_ledger.Line("article_read#x2", 30, 0, None)
+    )
+    assessment_job.run(today=date(2026, 10, 20))
+    Member.get("71000000").update(actions=[Member.branch_id.set("B2")])
+    assessment_job.run(today=date(2026, 11, 15))
+    year = _by_id("members#y2026")
+    assert "71000000" not in {m["member_no"] for m in year["B1"][1]["members"]}
+    her = {m["member_no"]: m for m in year["B2"][1]["members"]}["71000000"]
+    assert her["measures"]["study_points"] == 80  # October in B1 and November in B2
+    assert _by_id("branches#y2026")["B2"][1]["members"] == 4
