@@ -259,36 +259,40 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def _grades_of(year: str, member_nos: list[str]) -> dict[str, dict[str, Any]]:
+    """The year's grades of these members (BatchGet by member number, 100 a call): read by
+    who is listed now, so a member who moved shows her grade where she is, counted once."""
+    keys = [(year, no) for no in dict.fromkeys(member_nos)]
+    return {g.member_no: _grade_row(g) for g in AssessmentGrade.batch_get(keys)} if keys else {}
+
+
 def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[str, Any]:
     """A unit's 民主评议 of a year: for a branch each active member with her grade (or none yet)
     and the platform's year score beside it; for a unit above, the counts per grade of each
-    branch below and in all. One Query of the grades' index, one of the year's scores."""
+    branch below and in all. The grades are read by member number of the members listed — a
+    branch's from the registry, a subtree's from the year's scores the nightly job stored per
+    branch (one Query) — and the counts are counted from those same rows."""
     require_enabled()
     unit = _unit(caller, unit_id)
     year = _year(year_text)
     tree = _tree(unit)
-    entered = [
-        _grade_row(g)
-        for g in AssessmentGrade.by_tree.query(year, AssessmentGrade.tree_key.startswith(tree))
-    ]
     body: dict[str, Any] = {
         "unit": _unit_info(unit),
         "year": year,
         "grades": [{"key": k, "label": v} for k, v in GRADES.items()],
         "reason_needed": sorted(REASON_NEEDED),
         "can_enter": unit.kind == "branch" and _branch_manager(caller, unit.unit_id),
-        "counts": _counts(entered),
     }
     scores: dict[str, dict[str, Any]] = {}
+    listed: dict[str, list[str]] = {}  # branch id → its members in the year's stored scores
     branch_names: dict[str, str] = {}
     for item in AssessmentItem.query(f"members#y{year}", AssessmentItem.tree.startswith(tree)):
+        listed[item.data["id"]] = [m["member_no"] for m in item.data["members"]]
         for m in item.data["members"]:
             scores[m["member_no"]] = m
-    for item in AssessmentItem.query(f"branches#y{year}", AssessmentItem.tree.startswith(tree)):
-        branch_names[item.data["id"]] = item.data["name"]
     if unit.kind == "branch":
-        by_member = {g["member_no"]: g for g in entered}
         people = sorted(Member.by_branch.query(unit.unit_id), key=lambda m: m.member_no)
+        by_member = _grades_of(year, [m.member_no for m in people])
         rows = []
         for m in people:
             if not m.active and m.member_no not in by_member:
@@ -304,19 +308,23 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
                     **{
                         k: v
                         for k, v in (by_member.get(m.member_no) or {}).items()
-                        if k not in ("member_no", "name")
+                        if k not in ("member_no", "name", "branch_id")
                     },
                 }
             )
         body["members"] = rows
-    else:
-        per: dict[str, list[dict[str, Any]]] = {}
-        for g in entered:
-            per.setdefault(g["branch_id"], []).append(g)
-        body["branches"] = [
-            {"id": b, "name": branch_names.get(b, b), "counts": _counts(rows)}
-            for b, rows in sorted(per.items())
-        ]
+        body["counts"] = _counts(rows)
+        return body
+    for item in AssessmentItem.query(f"branches#y{year}", AssessmentItem.tree.startswith(tree)):
+        branch_names[item.data["id"]] = item.data["name"]
+    entered = _grades_of(year, [no for nos in listed.values() for no in nos])
+    per = {b: [entered[no] for no in nos if no in entered] for b, nos in listed.items()}
+    body["counts"] = _counts(list(entered.values()))
+    body["branches"] = [
+        {"id": b, "name": branch_names.get(b, b), "counts": _counts(rows)}
+        for b, rows in sorted(per.items())
+        if rows
+    ]
     return body
 
 
@@ -396,6 +404,11 @@ def enter_grade(
             raise
     stored = AssessmentGrade.get(str(year), member_no, consistent_read=True)
     if stored.request_key == key:
-        return _grade_row(stored), False
+        if (stored.grade, stored.reason or None) == (grade, reason or None):
+            return _grade_row(stored), False
+        raise ConflictError(
+            f"请求编号（request_key）已用于录入{member.name} {year} 年度的"
+            f"「{GRADES.get(stored.grade, stored.grade)}」，内容不同，不能重复使用"
+        )
     shown = GRADES.get(stored.grade, stored.grade)
     raise ConflictError(f"{member.name} {year} 年度已评定为「{shown}」，不能重复录入")

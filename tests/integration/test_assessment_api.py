@@ -233,3 +233,57 @@ def test_switched_off(stack, org, monkeypatch) -> None:
         with pytest.raises(NotFoundError, match="本组织未开启考核评价"):
             call()
     assert list(AssessmentGrade.scan()) == []
+
+
+def test_a_retried_request_key_with_another_body_is_a_conflict(stack, org) -> None:
+    first = _grade("71000011", "unqualified", reason="长期不参加组织生活")
+    assert post(stack, "B1", org["sec"], first).status_code == 201
+    before = AssessmentGrade.get(str(YEAR), "71000011").serialize()
+    for changed in (
+        first | {"grade": "excellent", "reason": None},
+        first | {"reason": "另一个理由，内容不同"},
+        first | {"grade": "basic"},
+    ):
+        r = post(stack, "B1", org["sec"], {k: v for k, v in changed.items() if v is not None})
+        assert r.status_code == 409, r.text
+        assert "请求编号" in r.json()["Message"]
+    assert post(stack, "B1", org["sec"], first).status_code == 200  # the true retry
+    assert AssessmentGrade.get(str(YEAR), "71000011").serialize() == before
+
+
+def test_grades_follow_a_moved_member_and_a_moved_branch(stack, org) -> None:
+    """Counts are counted from the rows listed: a member graded in B1 who moved to B2 shows
+    her grade in B2 (and B2's counts), not in B1's; a branch moved out from under G1 leaves
+    G1's view, scores and grades alike."""
+    body = _grade("71000012", "unqualified", reason="长期不参加组织生活")
+    assert post(stack, "B1", org["sec"], body).status_code == 201
+    assert post(stack, "B1", org["sec"], _grade("71000013", "basic", reason="缺席多次")).ok
+    Member.get("71000012").update(actions=[Member.branch_id.set("B2")])
+    assessment_job.run()
+    b1 = get(stack, f"/assessment/units/B1/grades?year={YEAR}", org["sec"]).json()
+    b2 = get(stack, f"/assessment/units/B2/grades?year={YEAR}", org["sec2"]).json()
+    assert sum(b1["counts"].values()) == sum(1 for m in b1["members"] if m.get("grade")) == 1
+    her = next(m for m in b2["members"] if m["member_no"] == "71000012")
+    assert her["grade"] == "unqualified" and b2["counts"]["unqualified"] == 1
+    g1 = get(stack, f"/assessment/units/G1/grades?year={YEAR}", org["gb"]).json()
+    assert (g1["counts"]["unqualified"], g1["counts"]["basic"]) == (1, 1)
+    got = sorted(
+        (b["id"], b["counts"]["unqualified"], b["counts"]["basic"]) for b in g1["branches"]
+    )
+    assert got == [("B1", 0, 1), ("B2", 1, 0)]
+    # B1 moves directly under the committee (as registry_units.move_unit rewrites it).
+    OrgUnit.get("B1").update(
+        actions=[
+            OrgUnit.parent_id.set("C1"),
+            OrgUnit.path.set(["C1", "B1"]),
+            OrgUnit.path_kinds.set(["committee", "branch"]),
+        ]
+    )
+    assessment_job.run()
+    g1 = get(stack, f"/assessment/units/G1/grades?year={YEAR}", org["gb"]).json()
+    assert (g1["counts"]["unqualified"], g1["counts"]["basic"]) == (1, 0)
+    assert [b["id"] for b in g1["branches"]] == ["B2"]
+    ids = [
+        b["id"] for b in get(stack, "/assessment/units/G1/branches", org["gb"]).json()["branches"]
+    ]
+    assert "B1" not in ids and "B2" in ids
