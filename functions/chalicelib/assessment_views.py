@@ -32,7 +32,7 @@ GRADES: dict[str, str] = {
 }
 REASON_NEEDED = {"basic", "unqualified"}
 REASON_CHARS = (2, 200)
-_PERIOD = re.compile(r"(\d{4})(?:-(\d{2}))?")
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")  # ASCII digits: \d takes any script's
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
@@ -222,7 +222,7 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
 def _year(text: str | None) -> str:
     if not text:
         return str(clock.today().year)
-    if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+    if not re.fullmatch(r"[0-9]{4}", text) or not 2000 <= int(text) <= 2100:
         raise BadRequestError("年度（year）须为四位年份，如 2026")
     return text
 
@@ -328,19 +328,27 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
     return body
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
-def _check_text(reason: str) -> None:
-    """One line that says something: no control characters, emoji or invisible characters."""
-    if _CONTROL.search(reason):
-        raise BadRequestError("理由（reason）不能包含换行或控制字符")
-    if any(text_chars.is_emoji(ch) for ch in reason):
-        raise BadRequestError("理由（reason）不能包含表情符号")
-    if any(text_chars.is_invisible(ch) for ch in reason):
-        raise BadRequestError("理由（reason）不能包含零宽字符、文字方向控制符等不可见字符")
-    if not any(ch.isalnum() for ch in reason):
-        raise BadRequestError("理由（reason）须包含文字或数字")
+def _reason(grade: str, given: Any) -> str | None:
+    """The reason as stored, or None: one line the shared text check passes (text_chars), of
+    2–200 characters whenever one is given; a reason of only punctuation or spaces says
+    nothing and counts as none (so 基本合格 and 不合格 still need one)."""
+    reason = (given or "").strip()
+    # splitlines: text_chars.problem lets U+2028/U+2029 (line and paragraph separators) by.
+    problem = text_chars.problem(reason) or ("不能换行" if len(reason.splitlines()) > 1 else None)
+    if problem:
+        raise BadRequestError(f"理由（reason）{problem}")
+    if reason and not any(ch.isalnum() for ch in reason):
+        if grade in REASON_NEEDED:
+            raise BadRequestError(
+                f"理由（reason）：评为{GRADES[grade]}须写明理由，只有标点或空格不算理由"
+            )
+        raise BadRequestError("理由（reason）须包含文字或数字，只有标点或空格不算理由")
+    low, high = REASON_CHARS
+    if grade in REASON_NEEDED and not reason:
+        raise BadRequestError(f"理由（reason）：评为{GRADES[grade]}须写明理由（{low}–{high} 字）")
+    if reason and not low <= len(reason) <= high:
+        raise BadRequestError(f"理由（reason）须为 {low}–{high} 字，现为 {len(reason)} 字")
+    return reason or None
 
 
 def enter_grade(
@@ -373,14 +381,7 @@ def enter_grade(
     grade = body["grade"]
     if grade not in GRADES:
         raise BadRequestError("等次（grade）须为 " + "、".join(GRADES.values()) + " 之一")
-    reason = (body.get("reason") or "").strip()
-    if grade in REASON_NEEDED and not REASON_CHARS[0] <= len(reason) <= REASON_CHARS[1]:
-        low, high = REASON_CHARS
-        raise BadRequestError(f"理由（reason）：评为{GRADES[grade]}须写明理由（{low}–{high} 字）")
-    if len(reason) > REASON_CHARS[1]:
-        raise BadRequestError(f"理由（reason）过长（最多 {REASON_CHARS[1]} 字）")
-    if reason:
-        _check_text(reason)
+    reason = _reason(grade, body.get("reason"))
     key = body["request_key"]
     if not _REQUEST_KEY.fullmatch(key):
         raise BadRequestError("请求编号（request_key）须为 8–64 个字母、数字、- 或 _")
@@ -391,7 +392,7 @@ def enter_grade(
         branch_id=unit.unit_id,
         tree_key=f"{_tree(unit)}#{member_no}",
         grade=grade,
-        reason=reason or None,
+        reason=reason,
         entered_by=by.member_no,
         entered_at=int(clock.now()),
         request_key=key,
@@ -404,7 +405,7 @@ def enter_grade(
             raise
     stored = AssessmentGrade.get(str(year), member_no, consistent_read=True)
     if stored.request_key == key:
-        if (stored.grade, stored.reason or None) == (grade, reason or None):
+        if (stored.grade, stored.reason or None) == (grade, reason):
             return _grade_row(stored), False
         raise ConflictError(
             f"请求编号（request_key）已用于录入{member.name} {year} 年度的"

@@ -158,6 +158,15 @@ def _grade(no: str, grade: str = "qualified", **more) -> dict:
         (_grade("71000011", "basic", reason="缺席多次😀"), "理由"),
         (_grade("71000011", "basic", reason="缺席\u200b多次"), "理由"),
         (_grade("71000011", "basic", reason="。。。！"), "理由"),
+        (_grade("71000011", "basic", reason=" ，  、 "), "理由"),  # punctuation is no reason
+        (_grade("71000011", "qualified", reason="……"), "理由"),
+        (_grade("71000011", "qualified", reason="好"), "理由"),  # 2–200 for every reason
+        (_grade("71000011", "excellent", reason="很" * 201), "理由"),
+        (_grade("71000011", "basic", reason="多次缺席\x85组织生活"), "理由"),  # NEL
+        (_grade("71000011", "basic", reason="多次缺席\x9b组织生活"), "理由"),  # C1 CSI
+        (_grade("71000011", "basic", reason="多次缺席\ue000组织生活"), "理由"),  # private use
+        (_grade("71000011", "basic", reason="多次缺席\u034f组织生活"), "理由"),  # invisible
+        (_grade("71000011", "basic", reason="多次缺席\u2028组织生活"), "理由"),
         (_grade("71000011") | {"year": YEAR - 2}, "年度"),
         (_grade("71000011") | {"year": str(YEAR)}, "年度"),
         (_grade("71000011") | {"request_key": "短"}, "请求编号"),
@@ -287,3 +296,19 @@ def test_grades_follow_a_moved_member_and_a_moved_branch(stack, org) -> None:
         b["id"] for b in get(stack, "/assessment/units/G1/branches", org["gb"]).json()["branches"]
     ]
     assert "B1" not in ids and "B2" in ids
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("branches?period=２０２６-１１", "period"),  # full-width digits
+        ("members?period=２０２６", "period"),
+        ("red-black?period=٢٠٢٦-١١", "period"),  # Arabic-Indic digits
+        ("grades?year=٢٠٢٦", "year"),
+        ("grades?year=２０２６", "year"),
+    ],
+)
+def test_periods_and_years_take_ascii_digits_only(stack, org, query, field) -> None:
+    r = get(stack, f"/assessment/units/B1/{query}", org["sec"])
+    assert r.status_code == 400, r.text
+    assert f"（{field}）" in r.json()["Message"]
