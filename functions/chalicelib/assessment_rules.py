@@ -166,6 +166,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
     branch_items: list[BranchItem] = []
     seen = set()
     total = 0.0
+    weights_ok = True  # a sum is only worth reporting when every weight is a number
     for entry, head in branches.entries:
 
         def bad(field: str, message: str, head: int = head) -> None:
@@ -190,7 +191,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
             ok = False
         if not _number(weight) or not 0 < weight <= 100:
             bad("weight", "须为大于 0、不超过 100 的数字（权重）")
-            ok = False
+            ok = weights_ok = False
         else:
             total += weight
         if measure == "member_average":
@@ -213,7 +214,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
             )
     if not branches.entries:
         problems.append(f"{path}:1: branch：至少须有一个 [[branch]]")
-    elif not problems and abs(total - 100) > 1e-9:
+    elif weights_ok and abs(total - 100) > 1e-9:  # with every other problem, not after them
         head = branches.entries[0][1]
         problems.append(
             f"{path}:{head}: branch.weight：各项权重之和须为 100（百分制），现为 {total:g}"
