@@ -89,8 +89,9 @@ def red_black(member: Member, unit_id: str) -> Response:
         ("name", "党支部"),
         ("score", "得分"),
         ("members", "党员人数"),
-        ("talk", f"连续 {body['talk_months']} 个月在黑榜"),
     ]
+    if body["talks_shown"]:  # 约谈 is for the staff above a branch only
+        columns.append(("talk", f"连续 {body['talk_months']} 个月在黑榜"))
     data = xlsx_export.workbook("红黑榜", columns, rows, _notes(body, body["period"]["label"]))
     return xlsx_export.response(data, f"红黑榜-{body['period']['key']}.xlsx", "red-black.xlsx")
 

@@ -191,6 +191,10 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
         )
     }
     r = rules()
+    # The 约谈 flag is for the staff above a branch, never its own: shown only where the
+    # caller's access comes from a unit above that branch.
+    above = {i for i, b in names.items() if scope.unit_access(caller, b["path"][:-1]) != "none"}
+    talks = [i for i in org["talks"] if i in above]
 
     def rows(ids: list[str]) -> list[dict[str, Any]]:
         return [
@@ -200,7 +204,7 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
                 "score": names[i]["score"],
                 "rank": names[i].get("rank"),
                 "members": names[i]["members"],
-                "talk": i in org["talks"],
+                "talk": i in talks,
             }
             for i in ids
             if i in names
@@ -215,7 +219,8 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
         "ranked_branches": len(org["ranked"]),
         "red": rows(org["red"]),
         "black": rows(org["black"]),
-        "talks": rows(org["talks"]),
+        "talks_shown": bool(above),
+        "talks": rows(talks),
     }
 
 

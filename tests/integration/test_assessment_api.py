@@ -312,3 +312,29 @@ def test_periods_and_years_take_ascii_digits_only(stack, org, query, field) -> N
     r = get(stack, f"/assessment/units/B1/{query}", org["sec"])
     assert r.status_code == 400, r.text
     assert f"（{field}）" in r.json()["Message"]
+
+
+def test_the_talk_flag_is_shown_only_above_the_branch(stack, org) -> None:
+    """The 约谈 flag goes to the staff above the flagged branch (JSON and XLSX); the branch's
+    own secretary and committee read the 黑榜 without it."""
+    from openpyxl import load_workbook
+
+    from chalicelib.models.assessment import AssessmentItem
+
+    row = {"id": "B1", "name": "第一党支部", "path": ["C1", "G1", "B1"], "sort": 2}
+    row |= {"members": 5, "shares": {}, "org_life": [0, 0], "score": 40.0, "items": {}, "rank": 9}
+    AssessmentItem("branches#m2026-11", "C1/G1/B1/", data=row, digest="x", computed_at=1).save()
+    ranked = [{"id": "B1", "score": 40.0, "rank": 9}]
+    data = {"ranked": ranked, "red": [], "black": ["B1"], "talks": ["B1"], "branches": 9}
+    AssessmentItem("org#m2026-11", "#", data=data, digest="y", computed_at=1).save()
+    path = "/assessment/units/{}/red-black?period=2026-11"
+    for who, unit, shown in (("sec", "B1", False), ("cm", "B1", False), ("gb", "G1", True)):
+        body = get(stack, path.format(unit), org[who]).json()
+        assert [b["id"] for b in body["black"]] == ["B1"], who
+        assert body["talks_shown"] is shown and [t["id"] for t in body["talks"]] == (
+            ["B1"] if shown else []
+        )
+        assert [b["talk"] for b in body["black"]] == [shown], who
+        sheet = load_workbook(io.BytesIO(get(stack, path.format(unit), org[who], True).content))
+        cells = [str(c.value) for r in sheet.active.iter_rows() for c in r if c.value]
+        assert ("约谈" in cells) is shown and any("黑榜" in c for c in cells), (who, cells)

@@ -147,7 +147,8 @@ async function loadRedBlack(enabled) {
   const talks = body.talks.map((t) => t.name).join('、');
   $('as-rb-note').textContent =
     `全组织参与排名的支部 ${body.ranked_branches} 个，红榜、黑榜各取 ${body.ranking_size} 个（同分并列）。` +
-    (talks ? `连续 ${body.talk_months} 个月在黑榜、须约谈支部主要负责人：${talks}。` : `没有连续 ${body.talk_months} 个月在黑榜的支部。`);
+    // 约谈 is for the staff above a branch: its own staff are not told (talks_shown false).
+    (!body.talks_shown ? '' : talks ? `连续 ${body.talk_months} 个月在黑榜、须约谈支部主要负责人：${talks}。` : `没有连续 ${body.talk_months} 个月在黑榜的支部。`);
 }
 
 // --- member scores ------------------------------------------------------------------------------
