@@ -139,11 +139,11 @@ def period_items(
     org: Org,
     measures: dict[str, dict[str, dict[str, float]]],
     org_life: dict[str, tuple[int, int]],
-    black_before: Sequence[Sequence[str]],
+    bottom_before: Sequence[Sequence[str]],
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
     """A period's items: per branch its summary and its members, and the organisation's
-    ranking. `measures` is branch → member → measures; `black_before` the 黑榜 of the
-    months before (oldest first; empty for a year)."""
+    ranking. `measures` is branch → member → measures; `bottom_before` the bottom
+    positions (`assessment.bottom`) of the months before (oldest first; empty for a year)."""
     summaries: dict[str, dict[str, Any]] = {}
     member_items: dict[str, dict[str, Any]] = {}
     for branch_id, branch_members in org.members.items():
@@ -169,13 +169,15 @@ def period_items(
         member_items[branch_id] = {"id": branch_id, "members": rows}
     ranked = assessment.rank(r, list(summaries.values()))
     red, black = assessment.red_black_lists(r, ranked)
-    flagged = assessment.talks(r, [*black_before, black]) if black_before is not None else []
+    last = assessment.bottom(r, ranked)
+    flagged = assessment.talks(r, [*bottom_before, last])
     for row in ranked:
         summaries[row["id"]]["rank"] = row["rank"]
     org_item = {
         "ranked": ranked,
         "red": red,
         "black": black,
+        "bottom": last,
         "talks": flagged,
         "branches": len(summaries),
     }
@@ -219,13 +221,14 @@ def compute_month(r: Rules, org: Org, month: str, today: date) -> tuple[dict, di
     org_life = {
         unit_id: assessment.org_life_counts(kinds) for unit_id, kinds in rows.org_life.items()
     }
-    black_before: list[list[str]] = []
+    bottom_before: list[list[str]] = []
     back = month
     for _ in range(r.talk_months - 1):
         back = previous_month(back)
-        item = _get(f"org#m{back}")
-        black_before.insert(0, item["black"] if item else [])
-    summaries, members, org_item = period_items(r, org, measures, org_life, black_before)
+        item = _get(f"org#m{back}") or {}
+        # A month stored before "bottom" was kept: its 黑榜 (always within the bottom).
+        bottom_before.insert(0, item.get("bottom", item.get("black", [])))
+    summaries, members, org_item = period_items(r, org, measures, org_life, bottom_before)
     org_item["org_life"] = {k: list(v) for k, v in org_life.items()}
     return summaries, members, org_item, rows.queries
 

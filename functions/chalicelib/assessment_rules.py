@@ -247,7 +247,8 @@ def describe(rules: Rules) -> list[str]:
         out.append(f"  {b.label}：{BRANCH_MEASURES[b.measure]}，权重 {b.weight:g}{extra}")
     out.append(
         f"红黑榜：最好和最差的 {rules.ranking_size} 个党支部；连续 {rules.talk_months} 个月"
-        f"在黑榜的党支部，约谈支部主要负责人；不足 {rules.min_members} 名党员的支部不排名。"
+        f"排名在后 {rules.ranking_size} 位（同分并列）的党支部，约谈支部主要负责人；"
+        f"不足 {rules.min_members} 名党员的支部不排名。"
     )
     return out
 
