@@ -243,6 +243,26 @@ def _branch_manager(caller: scope.Caller, branch_id: str) -> bool:
     )
 
 
+def _manages_branch(roles: Any) -> bool:
+    """Holds a managing role at her own branch (支部书记): her grade is not hers to enter."""
+    return any(
+        key in ROLES and ROLES[key].unit_kind == "branch" and ROLES[key].grant == "manage"
+        for key in roles or ()
+    )
+
+
+def _may_enter(caller: scope.Caller, unit: OrgUnit, member_no: str, roles: Any) -> bool:
+    """民主评议 is entered by her branch's secretary, never by herself: a branch manager's own
+    grade (the secretary's) is entered by a manager above the branch (党总支 or 党委), who
+    enters no other member's grade."""
+    if member_no == caller.member_no:
+        return False
+    if _branch_manager(caller, unit.unit_id):
+        return True
+    above = scope.unit_access(caller, unit.path[:-1]) == "manage"
+    return above and _manages_branch(roles)
+
+
 def _grade_row(g: AssessmentGrade) -> dict[str, Any]:
     return {
         "member_no": g.member_no,
@@ -286,7 +306,6 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
         "year": year,
         "grades": [{"key": k, "label": v} for k, v in GRADES.items()],
         "reason_needed": sorted(REASON_NEEDED),
-        "can_enter": unit.kind == "branch" and _branch_manager(caller, unit.unit_id),
     }
     scores: dict[str, dict[str, Any]] = {}
     listed: dict[str, list[str]] = {}  # branch id → its members in the year's stored scores
@@ -310,6 +329,9 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
                     "score": score["score"] if score else None,
                     "base": score["base"] if score else None,
                     "bonus": score["bonus"] if score else None,
+                    "can_enter": m.active
+                    and m.member_no not in by_member
+                    and _may_enter(caller, unit, m.member_no, m.roles),
                     **{
                         k: v
                         for k, v in (by_member.get(m.member_no) or {}).items()
@@ -319,7 +341,11 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
             )
         body["members"] = rows
         body["counts"] = _counts(rows)
+        body["can_enter"] = _branch_manager(caller, unit.unit_id) or any(
+            r["can_enter"] for r in rows
+        )
         return body
+    body["can_enter"] = False
     for item in AssessmentItem.query(f"branches#y{year}", AssessmentItem.tree.startswith(tree)):
         branch_names[item.data["id"]] = item.data["name"]
     entered = _grades_of(year, [no for nos in listed.values() for no in nos])
@@ -364,7 +390,8 @@ def enter_grade(
     answers the stored grade, another request for a graded member a 409."""
     require_enabled()
     unit = _unit(caller, unit_id)
-    if unit.kind != "branch" or not _branch_manager(caller, unit.unit_id):
+    above = unit.kind == "branch" and scope.unit_access(caller, unit.path[:-1]) == "manage"
+    if unit.kind != "branch" or not (_branch_manager(caller, unit.unit_id) or above):
         raise ForbiddenError("只有本支部的支部书记可以录入民主评议等次")
     year = body["year"]
     this_year = clock.today().year
@@ -383,6 +410,12 @@ def enter_grade(
             member = None
     if member is None or member.branch_id != unit.unit_id or not member.active:
         raise BadRequestError("党员编号（member_no）：不是本支部的党员")
+    if member_no == caller.member_no:
+        raise ForbiddenError("不能录入本人的民主评议等次：支部书记的等次由上级党组织录入")
+    if not _may_enter(caller, unit, member_no, member.roles):
+        raise ForbiddenError(
+            "只有本支部的支部书记可以录入民主评议等次（上级党组织只录入支部书记本人的等次）"
+        )
     grade = body["grade"]
     if grade not in GRADES:
         raise BadRequestError("等次（grade）须为 " + "、".join(GRADES.values()) + " 之一")

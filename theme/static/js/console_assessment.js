@@ -288,14 +288,14 @@ async function loadGrades() {
   if (body.members) {
     $('as-grades-note').textContent = body.can_enter
       ? '每名党员每年一个等次，保存后不能更改；平台得分为该年度截至本月的考核总分，供评议参考。'
-      : '由本支部的支部书记录入；上级党组织和支部委员可查看。';
+      : '由本支部的支部书记录入（支部书记本人的等次由上级党组织录入）；上级党组织和支部委员可查看。';
     table.append(headRow(['党员编号', '姓名', '平台得分', '评议等次', '理由']));
     const tbody = el('tbody');
     for (const m of body.members) {
       const tr = el('tr');
       tr.append(cell('td', m.member_no), cell('td', m.name), cell('td', score(m.score), 'as-num as-strong'));
       if (m.grade) tr.append(cell('td', m.grade_label, 'as-grade'));
-      else if (body.can_enter) tr.append(gradeForm(m, body, tr));
+      else if (m.can_enter) tr.append(gradeForm(m, body, tr));  // never her own grade
       else tr.append(cell('td', '未评议', 'as-muted'));
       tr.append(cell('td', m.reason || ''));
       tbody.append(tr);
