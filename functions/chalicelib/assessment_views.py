@@ -144,7 +144,8 @@ def branches(caller: scope.Caller, unit_id: str, period_text: str | None) -> dic
 
 
 def members(caller: scope.Caller, unit_id: str, period_text: str | None) -> dict[str, Any]:
-    """A branch's members with their scores and each item's points (one GetItem)."""
+    """A branch's members with their scores and each item's points (one GetItem): best first
+    when rankings are on, else in the registry's order (member number), not a leaderboard."""
     require_enabled()
     unit = _unit(caller, unit_id)
     if unit.kind != "branch":
@@ -155,10 +156,12 @@ def members(caller: scope.Caller, unit_id: str, period_text: str | None) -> dict
         rows, computed = item.data["members"], int(item.computed_at)
     except AssessmentItem.DoesNotExist:
         rows, computed = [], None
-    rows = sorted(rows, key=lambda m: (-m["score"], m["member_no"]))
+    ranked = get_settings().rankings_enabled
+    rows = sorted(rows, key=lambda m: (-m["score"], m["member_no"]) if ranked else m["member_no"])
     return {
         "unit": _unit_info(unit),
         "period": {"key": period[1:], "label": label},
+        "rankings_enabled": ranked,
         "computed_at": computed,
         **_labels(),
         "members": [{k: v for k, v in m.items() if k != "measures"} | _shown(m) for m in rows],

@@ -366,3 +366,32 @@ def test_a_secretary_does_not_grade_herself_a_manager_above_does(stack, org) -> 
     assert r.status_code == 201 and r.json()["entered_by"] == "71000003", r.text
     after = get(stack, f"/assessment/units/B1/grades?year={YEAR}", org["gb"]).json()
     assert {m["member_no"]: m for m in after["members"]}["71000001"]["grade"] == "excellent"
+
+
+def test_member_scores_are_no_leaderboard_with_rankings_off(stack, org, monkeypatch) -> None:
+    """RANKINGS_ENABLED=false: the member table (JSON, and the XLSX and page built from it) is in
+    the registry's order, not best first. In-process: the API reads its settings at start."""
+    from chalicelib import assessment_views as views
+    from chalicelib import registry, settings
+    from chalicelib.models.assessment import AssessmentItem
+
+    def row(no: str, score: float) -> dict:
+        return {"member_no": no, "name": no, "measures": {}, "score": score, "base": score}
+
+    period = "2026-11"
+    members = [row("71000011", 80.0), row("71000012", 120.0), row("71000013", 95.0)]
+    AssessmentItem(
+        f"members#m{period}",
+        "C1/G1/B1/",
+        data={"id": "B1", "members": [m | {"bonus": 0, "items": {}} for m in members]},
+        digest="x",
+        computed_at=1,
+    ).save()
+    caller = registry.caller_for(org["sec"])
+    order = [m["member_no"] for m in views.members(caller, "B1", period)["members"]]
+    assert order == ["71000012", "71000013", "71000011"]  # rankings on: best first
+    monkeypatch.setattr(settings, "_settings", None)
+    monkeypatch.setenv("RANKINGS_ENABLED", "false")
+    body = views.members(caller, "B1", period)
+    assert body["rankings_enabled"] is False
+    assert [m["member_no"] for m in body["members"]] == ["71000011", "71000012", "71000013"]
