@@ -120,6 +120,15 @@ def read_month(month: str, members: Iterable[Member]) -> MonthRows:
     return rows
 
 
+def ranking_scope(unit: OrgUnit) -> str:
+    """The 基层党委 a branch is ranked in: the nearest committee above it (the root when the
+    tree has none)."""
+    for unit_id, kind in zip(reversed(unit.path), reversed(unit.path_kinds), strict=True):
+        if kind == "committee":
+            return unit_id
+    return unit.path[0]
+
+
 def _digest(data: Any) -> str:
     raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
@@ -167,9 +176,22 @@ def period_items(
             **assessment.branch_score(r, shares),
         }
         member_items[branch_id] = {"id": branch_id, "members": rows}
-    ranked = assessment.rank(r, list(summaries.values()))
-    red, black = assessment.red_black_lists(r, ranked)
-    last = assessment.bottom(r, ranked)
+    # Seed 004 ranks within each 基层党委: each committee's branches are ranked (and listed on
+    # its 红黑榜, counted for 约谈) among themselves, whatever group level stands above.
+    by_scope: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for branch_id, summary in summaries.items():
+        by_scope[ranking_scope(org.units[branch_id])].append(summary)
+    ranked: list[dict[str, Any]] = []
+    red: list[str] = []
+    black: list[str] = []
+    last: list[str] = []
+    for key in sorted(by_scope):
+        rows = assessment.rank(r, by_scope[key])
+        scope_red, scope_black = assessment.red_black_lists(r, rows)
+        ranked += [{**row, "scope": key} for row in rows]
+        red += scope_red
+        black += scope_black
+        last += assessment.bottom(r, rows)
     flagged = assessment.talks(r, [*bottom_before, last])
     for row in ranked:
         summaries[row["id"]]["rank"] = row["rank"]

@@ -198,6 +198,7 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
     # caller's access comes from a unit above that branch.
     above = {i for i, b in names.items() if scope.unit_access(caller, b["path"][:-1]) != "none"}
     talks = [i for i in org["talks"] if i in above]
+    scopes = {row["scope"] for row in org["ranked"] if row["id"] in names and "scope" in row}
 
     def rows(ids: list[str]) -> list[dict[str, Any]]:
         return [
@@ -219,7 +220,12 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
         "ranking_size": r.ranking_size,
         "talk_months": r.talk_months,
         "min_members": r.min_members,
-        "ranked_branches": len(org["ranked"]),
+        # Ranked within each 党委: the branches ranked beside those in view.
+        "ranked_branches": sum(
+            1
+            for row in org["ranked"]
+            if row.get("scope") in scopes or (not scopes and "scope" not in row)
+        ),
         "red": rows(org["red"]),
         "black": rows(org["black"]),
         "talks_shown": bool(above),

@@ -364,3 +364,45 @@ def test_a_member_who_moved_keeps_her_earlier_months_in_the_year(stack) -> None:
     her = {m["member_no"]: m for m in year["B2"][1]["members"]}["71000000"]
     assert her["measures"]["study_points"] == 80  # October in B1 and November in B2
     assert _by_id("branches#y2026")["B2"][1]["members"] == 4
+
+
+def test_branches_are_ranked_within_their_committee(stack) -> None:
+    """Seed 004 ranks within each 基层党委: with a group above two committees, each
+    committee's best branch is first of its own ranking."""
+    from tools.fixtures import make_member, make_tree
+
+    units = make_tree()
+    group = OrgUnit("GR", name="集团党委", kind="group", parent_id=None, path=["GR"])
+    group.path_kinds = ["group"]
+    group.save()
+    for unit in units.values():  # C1's tree moves under the group
+        unit.update(
+            actions=[
+                OrgUnit.path.set(["GR", *unit.path]),
+                OrgUnit.path_kinds.set(["group", *unit.path_kinds]),
+            ]
+        )
+    OrgUnit.get("C1").update(actions=[OrgUnit.parent_id.set("GR")])
+    OrgUnit(
+        "C2", name="第二党委", kind="committee", parent_id="GR", path=["GR", "C2"],
+        path_kinds=["group", "committee"],
+    ).save()  # fmt: skip
+    for b in ("B4", "B5"):
+        OrgUnit(
+            b, name=f"二委{b}", kind="branch", parent_id="C2", path=["GR", "C2", b],
+            path_kinds=["group", "committee", "branch"],
+        ).save()  # fmt: skip
+    for b in ("B1", "B2", "B3", "B4", "B5"):
+        for i in range(3):
+            make_member(f"7{b[1]}00000{i}", b)
+    for no in ("71000000", "71000001", "71000002"):  # B1 leads C1 and everyone
+        points_ledger.add_line(no, "2026-11-05", points_ledger.Line("article_read#x", 100, 0, None))
+    points_ledger.add_line(
+        "74000000", "2026-11-05", points_ledger.Line("article_read#y", 50, 0, None)
+    )
+    assessment_job.run(today=date(2026, 11, 20))
+    org = AssessmentItem.get("org#m2026-11", "#").data
+    ranks = {r["id"]: (r["scope"], r["rank"]) for r in org["ranked"]}
+    assert ranks["B1"] == ("C1", 1) and ranks["B4"] == ("C2", 1)  # org-wide B4 would be 2nd
+    assert ranks["B2"] == ranks["B3"] == ("C1", 2) and ranks["B5"] == ("C2", 2)
+    assert _by_id("branches#m2026-11")["B4"][1]["rank"] == 1

@@ -146,7 +146,7 @@ async function loadRedBlack(enabled) {
   renderList($('as-black'), body.black);
   const talks = body.talks.map((t) => t.name).join('、');
   $('as-rb-note').textContent =
-    `全组织参与排名的支部 ${body.ranked_branches} 个，红榜、黑榜各取 ${body.ranking_size} 个（同分并列）。` +
+    `本党委参与排名的支部 ${body.ranked_branches} 个（各党委内排名），红榜、黑榜各取 ${body.ranking_size} 个（同分并列）。` +
     // 约谈 is for the staff above a branch: its own staff are not told (talks_shown false).
     (!body.talks_shown ? '' : talks ? `连续 ${body.talk_months} 个月排名在后 ${body.ranking_size} 位（同分并列）、须约谈支部主要负责人：${talks}。` : `没有连续 ${body.talk_months} 个月排名在后 ${body.ranking_size} 位的支部。`);
 }
