@@ -8,7 +8,8 @@
   `digest` changes.
 - `AssessmentGrade`: one member's 民主评议 grade of one year (key: year and member, so one grade
   per member and year whichever branch enters it), written with a condition that none exists.
-  Index `by-tree` (year → "C01/G01/B0101/#member_no"): a branch's or a subtree's grades.
+  Index `by-tree` (year → "C01/G01/B0101/#member_no", the branch at entry) is kept, but the
+  views read grades by member number (BatchGet) so a member who moved is read where she is.
 """
 
 from __future__ import annotations
