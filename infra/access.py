@@ -242,11 +242,10 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (Inspection, "by-owner"): ("Query",),
         (Inspection, "by-unit"): ("Query",),
         # 考核评价 (assessment_views.py): the precomputed scores by key or one Query of a
-        # subtree's prefix; the 民主评议 grades (a conditional put, its index by subtree), and a
-        # branch's members by index.
+        # subtree's prefix; the 民主评议 grades (a conditional put; read by member number, a
+        # BatchGet of the members listed), and a branch's members by index.
         (AssessmentItem, None): ("GetItem", "Query"),
-        (AssessmentGrade, None): ("GetItem", "PutItem"),
-        (AssessmentGrade, "by-tree"): ("Query",),
+        (AssessmentGrade, None): ("BatchGetItem", "GetItem", "PutItem"),
     },
     # The ranking job: its header, state and the change log (ranking_log); the changed members'
     # registry items and year totals; on a full recompute the registry and the year totals whole

@@ -61,10 +61,14 @@ def seed() -> tuple[int, int]:
         (m for m in Member.scan() if m.active and m.branch_id in units), key=lambda m: m.member_no
     )
     secretaries = {m.branch_id: m.member_no for m in members if "branch_secretary" in m.roles}
+    # A secretary never grades herself: a 党委委员 (a manager above every branch) enters hers.
+    above = next((m.member_no for m in members if "party_committee" in m.roles), None)
     written = 0
     for m in members:
         unit = units[m.branch_id]
         by = secretaries.get(m.branch_id, m.member_no)
+        if by == m.member_no and above:
+            by = above
         roll = rng.random()
         grade = "excellent" if roll < 0.2 else "basic" if roll > 0.97 else "qualified"
         reason = rng.choice(REASONS) if grade == "basic" else None

@@ -83,14 +83,20 @@ def red_black(member: Member, unit_id: str) -> Response:
     for r in rows:
         if r["list"] == "红榜":
             r["talk"] = ""
+    on_black = {r["id"] for r in body["black"]}
+    # 约谈 counts the last positions, not the capped 黑榜: a flagged branch off the list too.
+    rows += [{**r, "list": "—", "talk": "约谈"} for r in body["talks"] if r["id"] not in on_black]
     columns = [
         ("list", "榜单"),
         ("rank", "名次"),
         ("name", "党支部"),
         ("score", "得分"),
         ("members", "党员人数"),
-        ("talk", f"连续 {body['talk_months']} 个月在黑榜"),
     ]
+    if body["talks_shown"]:  # 约谈 is for the staff above a branch only
+        columns.append(
+            ("talk", f"连续 {body['talk_months']} 个月排名在后 {body['ranking_size']} 位")
+        )
     data = xlsx_export.workbook("红黑榜", columns, rows, _notes(body, body["period"]["label"]))
     return xlsx_export.response(data, f"红黑榜-{body['period']['key']}.xlsx", "red-black.xlsx")
 

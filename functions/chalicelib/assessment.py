@@ -208,10 +208,31 @@ def red_black_lists(rules: Rules, ranked: Sequence[Mapping[str, Any]]) -> tuple[
     return [r["id"] for r in red], [r["id"] for r in black]
 
 
-def talks(rules: Rules, black_lists: Sequence[Iterable[str]]) -> list[str]:
-    """The branches flagged for 约谈: on the 黑榜 in each of the last `talk_months` months
-    (`black_lists` oldest first, ending with the month in question; fewer months: nobody)."""
-    if len(black_lists) < rules.talk_months:
+def bottom(rules: Rules, ranked: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The branches ranked in the last N positions (N = `ranking_size`, at most half the
+    ranked branches): seed 004's 「排名在后 N 名」, for 约谈. Unlike the 黑榜 (a display list
+    that leaves a tie out whole when it would pass half), a tie reaching into those positions
+    counts whole: equal scores cannot be told apart, and leaving them out would let the worst
+    branches escape. A tie that includes first place is behind nobody and is never counted."""
+    n = min(rules.ranking_size, len(ranked) // 2)
+    if n <= 0:
         return []
-    recent = [set(b) for b in black_lists[-rules.talk_months :]]
+    size: dict[int, int] = {}
+    for row in ranked:
+        size[row["rank"]] = size.get(row["rank"], 0) + 1
+    first_bottom = len(ranked) - n + 1  # 1-based position
+    return [
+        r["id"]
+        for r in reversed(ranked)
+        if r["rank"] != 1 and r["rank"] + size[r["rank"]] - 1 >= first_bottom
+    ]
+
+
+def talks(rules: Rules, bottom_lists: Sequence[Iterable[str]]) -> list[str]:
+    """The branches flagged for 约谈: in the bottom positions (`bottom`) in each of the last
+    `talk_months` months (`bottom_lists` oldest first, ending with the month in question;
+    fewer months: nobody)."""
+    if len(bottom_lists) < rules.talk_months:
+        return []
+    recent = [set(b) for b in bottom_lists[-rules.talk_months :]]
     return sorted(set.intersection(*recent))

@@ -120,6 +120,15 @@ def read_month(month: str, members: Iterable[Member]) -> MonthRows:
     return rows
 
 
+def ranking_scope(unit: OrgUnit) -> str:
+    """The 基层党委 a branch is ranked in: the nearest committee above it (the root when the
+    tree has none)."""
+    for unit_id, kind in zip(reversed(unit.path), reversed(unit.path_kinds), strict=True):
+        if kind == "committee":
+            return unit_id
+    return unit.path[0]
+
+
 def _digest(data: Any) -> str:
     raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
@@ -139,11 +148,11 @@ def period_items(
     org: Org,
     measures: dict[str, dict[str, dict[str, float]]],
     org_life: dict[str, tuple[int, int]],
-    black_before: Sequence[Sequence[str]],
+    bottom_before: Sequence[Sequence[str]],
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
     """A period's items: per branch its summary and its members, and the organisation's
-    ranking. `measures` is branch → member → measures; `black_before` the 黑榜 of the
-    months before (oldest first; empty for a year)."""
+    ranking. `measures` is branch → member → measures; `bottom_before` the bottom
+    positions (`assessment.bottom`) of the months before (oldest first; empty for a year)."""
     summaries: dict[str, dict[str, Any]] = {}
     member_items: dict[str, dict[str, Any]] = {}
     for branch_id, branch_members in org.members.items():
@@ -167,15 +176,30 @@ def period_items(
             **assessment.branch_score(r, shares),
         }
         member_items[branch_id] = {"id": branch_id, "members": rows}
-    ranked = assessment.rank(r, list(summaries.values()))
-    red, black = assessment.red_black_lists(r, ranked)
-    flagged = assessment.talks(r, [*black_before, black]) if black_before is not None else []
+    # Seed 004 ranks within each 基层党委: each committee's branches are ranked (and listed on
+    # its 红黑榜, counted for 约谈) among themselves, whatever group level stands above.
+    by_scope: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for branch_id, summary in summaries.items():
+        by_scope[ranking_scope(org.units[branch_id])].append(summary)
+    ranked: list[dict[str, Any]] = []
+    red: list[str] = []
+    black: list[str] = []
+    last: list[str] = []
+    for key in sorted(by_scope):
+        rows = assessment.rank(r, by_scope[key])
+        scope_red, scope_black = assessment.red_black_lists(r, rows)
+        ranked += [{**row, "scope": key} for row in rows]
+        red += scope_red
+        black += scope_black
+        last += assessment.bottom(r, rows)
+    flagged = assessment.talks(r, [*bottom_before, last])
     for row in ranked:
         summaries[row["id"]]["rank"] = row["rank"]
     org_item = {
         "ranked": ranked,
         "red": red,
         "black": black,
+        "bottom": last,
         "talks": flagged,
         "branches": len(summaries),
     }
@@ -183,7 +207,9 @@ def period_items(
 
 
 def _write(part: str, items: dict[str, dict[str, Any]], now: int) -> int:
-    """The part's items that changed (one Query for the stored digests); returns the writes."""
+    """The part's items that changed (one Query for the stored digests), and the deletion of
+    every stored item no longer current — a branch moved elsewhere (its old path) or left
+    without members — so no view reads a stale score; returns the writes."""
     stored = {i.tree: i.digest for i in AssessmentItem.query(part)}
     written = 0
     with AssessmentItem.batch_write() as batch:
@@ -192,6 +218,9 @@ def _write(part: str, items: dict[str, dict[str, Any]], now: int) -> int:
             if stored.get(tree) != digest:
                 batch.save(AssessmentItem(part, tree, data=data, digest=digest, computed_at=now))
                 written += 1
+        for tree in stored.keys() - items.keys():
+            batch.delete(AssessmentItem(part, tree))
+            written += 1
     return written
 
 
@@ -214,13 +243,14 @@ def compute_month(r: Rules, org: Org, month: str, today: date) -> tuple[dict, di
     org_life = {
         unit_id: assessment.org_life_counts(kinds) for unit_id, kinds in rows.org_life.items()
     }
-    black_before: list[list[str]] = []
+    bottom_before: list[list[str]] = []
     back = month
     for _ in range(r.talk_months - 1):
         back = previous_month(back)
-        item = _get(f"org#m{back}")
-        black_before.insert(0, item["black"] if item else [])
-    summaries, members, org_item = period_items(r, org, measures, org_life, black_before)
+        item = _get(f"org#m{back}") or {}
+        # A month stored before "bottom" was kept: its 黑榜 (always within the bottom).
+        bottom_before.insert(0, item.get("bottom", item.get("black", [])))
+    summaries, members, org_item = period_items(r, org, measures, org_life, bottom_before)
     org_item["org_life"] = {k: list(v) for k, v in org_life.items()}
     return summaries, members, org_item, rows.queries
 
@@ -234,7 +264,9 @@ def _get(part: str) -> dict[str, Any] | None:
 
 def compute_year(r: Rules, org: Org, year: int, until_month: str) -> tuple[dict, dict, dict]:
     """The year so far from its stored months (each month's members and org_life counts)."""
-    measures: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    # Summed by member number whichever branch a month stored her under: a member who moved
+    # keeps her earlier months, and her year stands under the branch she is in now.
+    by_member: dict[str, dict[str, float]] = {}
     org_life: dict[str, tuple[int, int]] = {}
     for mon in range(1, 13):
         month = f"{year:04d}-{mon:02d}"
@@ -242,15 +274,17 @@ def compute_year(r: Rules, org: Org, year: int, until_month: str) -> tuple[dict,
             break
         for item in AssessmentItem.query(f"members#m{month}"):
             for row in item.data["members"]:
-                branch = measures[item.data["id"]]
-                branch[row["member_no"]] = assessment.add(
-                    branch.get(row["member_no"], {}), row["measures"]
-                )
+                no = row["member_no"]
+                by_member[no] = assessment.add(by_member.get(no, {}), row["measures"])
         org_item = _get(f"org#m{month}")
         for unit_id, (held, required) in (org_item or {}).get("org_life", {}).items():
             h, q = org_life.get(unit_id, (0, 0))
             org_life[unit_id] = (h + held, q + required)
-    summaries, members, org_item = period_items(r, org, dict(measures), org_life, [])
+    measures = {
+        branch_id: {m.member_no: by_member.get(m.member_no, {}) for m in rows}
+        for branch_id, rows in org.members.items()
+    }
+    summaries, members, org_item = period_items(r, org, measures, org_life, [])
     org_item["talks"] = []
     return summaries, members, org_item
 

@@ -166,6 +166,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
     branch_items: list[BranchItem] = []
     seen = set()
     total = 0.0
+    weights_ok = True  # a sum is only worth reporting when every weight is a number
     for entry, head in branches.entries:
 
         def bad(field: str, message: str, head: int = head) -> None:
@@ -190,7 +191,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
             ok = False
         if not _number(weight) or not 0 < weight <= 100:
             bad("weight", "须为大于 0、不超过 100 的数字（权重）")
-            ok = False
+            ok = weights_ok = False
         else:
             total += weight
         if measure == "member_average":
@@ -213,7 +214,7 @@ def load(path: Path = DEFAULT_FILE) -> Rules:
             )
     if not branches.entries:
         problems.append(f"{path}:1: branch：至少须有一个 [[branch]]")
-    elif not problems and abs(total - 100) > 1e-9:
+    elif weights_ok and abs(total - 100) > 1e-9:  # with every other problem, not after them
         head = branches.entries[0][1]
         problems.append(
             f"{path}:{head}: branch.weight：各项权重之和须为 100（百分制），现为 {total:g}"
@@ -246,7 +247,8 @@ def describe(rules: Rules) -> list[str]:
         out.append(f"  {b.label}：{BRANCH_MEASURES[b.measure]}，权重 {b.weight:g}{extra}")
     out.append(
         f"红黑榜：最好和最差的 {rules.ranking_size} 个党支部；连续 {rules.talk_months} 个月"
-        f"在黑榜的党支部，约谈支部主要负责人；不足 {rules.min_members} 名党员的支部不排名。"
+        f"排名在后 {rules.ranking_size} 位（同分并列）的党支部，约谈支部主要负责人；"
+        f"不足 {rules.min_members} 名党员的支部不排名。"
     )
     return out
 

@@ -32,7 +32,7 @@ GRADES: dict[str, str] = {
 }
 REASON_NEEDED = {"basic", "unqualified"}
 REASON_CHARS = (2, 200)
-_PERIOD = re.compile(r"(\d{4})(?:-(\d{2}))?")
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")  # ASCII digits: \d takes any script's
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
@@ -144,7 +144,8 @@ def branches(caller: scope.Caller, unit_id: str, period_text: str | None) -> dic
 
 
 def members(caller: scope.Caller, unit_id: str, period_text: str | None) -> dict[str, Any]:
-    """A branch's members with their scores and each item's points (one GetItem)."""
+    """A branch's members with their scores and each item's points (one GetItem): best first
+    when rankings are on, else in the registry's order (member number), not a leaderboard."""
     require_enabled()
     unit = _unit(caller, unit_id)
     if unit.kind != "branch":
@@ -155,10 +156,12 @@ def members(caller: scope.Caller, unit_id: str, period_text: str | None) -> dict
         rows, computed = item.data["members"], int(item.computed_at)
     except AssessmentItem.DoesNotExist:
         rows, computed = [], None
-    rows = sorted(rows, key=lambda m: (-m["score"], m["member_no"]))
+    ranked = get_settings().rankings_enabled
+    rows = sorted(rows, key=lambda m: (-m["score"], m["member_no"]) if ranked else m["member_no"])
     return {
         "unit": _unit_info(unit),
         "period": {"key": period[1:], "label": label},
+        "rankings_enabled": ranked,
         "computed_at": computed,
         **_labels(),
         "members": [{k: v for k, v in m.items() if k != "measures"} | _shown(m) for m in rows],
@@ -191,6 +194,11 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
         )
     }
     r = rules()
+    # The 约谈 flag is for the staff above a branch, never its own: shown only where the
+    # caller's access comes from a unit above that branch.
+    above = {i for i, b in names.items() if scope.unit_access(caller, b["path"][:-1]) != "none"}
+    talks = [i for i in org["talks"] if i in above]
+    scopes = {row["scope"] for row in org["ranked"] if row["id"] in names and "scope" in row}
 
     def rows(ids: list[str]) -> list[dict[str, Any]]:
         return [
@@ -200,7 +208,7 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
                 "score": names[i]["score"],
                 "rank": names[i].get("rank"),
                 "members": names[i]["members"],
-                "talk": i in org["talks"],
+                "talk": i in talks,
             }
             for i in ids
             if i in names
@@ -212,17 +220,23 @@ def red_black(caller: scope.Caller, unit_id: str, month: str | None) -> dict[str
         "ranking_size": r.ranking_size,
         "talk_months": r.talk_months,
         "min_members": r.min_members,
-        "ranked_branches": len(org["ranked"]),
+        # Ranked within each 党委: the branches ranked beside those in view.
+        "ranked_branches": sum(
+            1
+            for row in org["ranked"]
+            if row.get("scope") in scopes or (not scopes and "scope" not in row)
+        ),
         "red": rows(org["red"]),
         "black": rows(org["black"]),
-        "talks": rows(org["talks"]),
+        "talks_shown": bool(above),
+        "talks": rows(talks),
     }
 
 
 def _year(text: str | None) -> str:
     if not text:
         return str(clock.today().year)
-    if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+    if not re.fullmatch(r"[0-9]{4}", text) or not 2000 <= int(text) <= 2100:
         raise BadRequestError("年度（year）须为四位年份，如 2026")
     return text
 
@@ -236,6 +250,26 @@ def _branch_manager(caller: scope.Caller, branch_id: str) -> bool:
         and scope.role_unit(caller, key) == branch_id
         for key in caller.roles
     )
+
+
+def _manages_branch(roles: Any) -> bool:
+    """Holds a managing role at her own branch (支部书记): her grade is not hers to enter."""
+    return any(
+        key in ROLES and ROLES[key].unit_kind == "branch" and ROLES[key].grant == "manage"
+        for key in roles or ()
+    )
+
+
+def _may_enter(caller: scope.Caller, unit: OrgUnit, member_no: str, roles: Any) -> bool:
+    """民主评议 is entered by her branch's secretary, never by herself: a branch manager's own
+    grade (the secretary's) is entered by a manager above the branch (党总支 or 党委), who
+    enters no other member's grade."""
+    if member_no == caller.member_no:
+        return False
+    if _branch_manager(caller, unit.unit_id):
+        return True
+    above = scope.unit_access(caller, unit.path[:-1]) == "manage"
+    return above and _manages_branch(roles)
 
 
 def _grade_row(g: AssessmentGrade) -> dict[str, Any]:
@@ -259,36 +293,39 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def _grades_of(year: str, member_nos: list[str]) -> dict[str, dict[str, Any]]:
+    """The year's grades of these members (BatchGet by member number, 100 a call): read by
+    who is listed now, so a member who moved shows her grade where she is, counted once."""
+    keys = [(year, no) for no in dict.fromkeys(member_nos)]
+    return {g.member_no: _grade_row(g) for g in AssessmentGrade.batch_get(keys)} if keys else {}
+
+
 def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[str, Any]:
     """A unit's 民主评议 of a year: for a branch each active member with her grade (or none yet)
     and the platform's year score beside it; for a unit above, the counts per grade of each
-    branch below and in all. One Query of the grades' index, one of the year's scores."""
+    branch below and in all. The grades are read by member number of the members listed — a
+    branch's from the registry, a subtree's from the year's scores the nightly job stored per
+    branch (one Query) — and the counts are counted from those same rows."""
     require_enabled()
     unit = _unit(caller, unit_id)
     year = _year(year_text)
     tree = _tree(unit)
-    entered = [
-        _grade_row(g)
-        for g in AssessmentGrade.by_tree.query(year, AssessmentGrade.tree_key.startswith(tree))
-    ]
     body: dict[str, Any] = {
         "unit": _unit_info(unit),
         "year": year,
         "grades": [{"key": k, "label": v} for k, v in GRADES.items()],
         "reason_needed": sorted(REASON_NEEDED),
-        "can_enter": unit.kind == "branch" and _branch_manager(caller, unit.unit_id),
-        "counts": _counts(entered),
     }
     scores: dict[str, dict[str, Any]] = {}
+    listed: dict[str, list[str]] = {}  # branch id → its members in the year's stored scores
     branch_names: dict[str, str] = {}
     for item in AssessmentItem.query(f"members#y{year}", AssessmentItem.tree.startswith(tree)):
+        listed[item.data["id"]] = [m["member_no"] for m in item.data["members"]]
         for m in item.data["members"]:
             scores[m["member_no"]] = m
-    for item in AssessmentItem.query(f"branches#y{year}", AssessmentItem.tree.startswith(tree)):
-        branch_names[item.data["id"]] = item.data["name"]
     if unit.kind == "branch":
-        by_member = {g["member_no"]: g for g in entered}
         people = sorted(Member.by_branch.query(unit.unit_id), key=lambda m: m.member_no)
+        by_member = _grades_of(year, [m.member_no for m in people])
         rows = []
         for m in people:
             if not m.active and m.member_no not in by_member:
@@ -301,38 +338,57 @@ def grades(caller: scope.Caller, unit_id: str, year_text: str | None) -> dict[st
                     "score": score["score"] if score else None,
                     "base": score["base"] if score else None,
                     "bonus": score["bonus"] if score else None,
+                    "can_enter": m.active
+                    and m.member_no not in by_member
+                    and _may_enter(caller, unit, m.member_no, m.roles),
                     **{
                         k: v
                         for k, v in (by_member.get(m.member_no) or {}).items()
-                        if k not in ("member_no", "name")
+                        if k not in ("member_no", "name", "branch_id")
                     },
                 }
             )
         body["members"] = rows
-    else:
-        per: dict[str, list[dict[str, Any]]] = {}
-        for g in entered:
-            per.setdefault(g["branch_id"], []).append(g)
-        body["branches"] = [
-            {"id": b, "name": branch_names.get(b, b), "counts": _counts(rows)}
-            for b, rows in sorted(per.items())
-        ]
+        body["counts"] = _counts(rows)
+        body["can_enter"] = _branch_manager(caller, unit.unit_id) or any(
+            r["can_enter"] for r in rows
+        )
+        return body
+    body["can_enter"] = False
+    for item in AssessmentItem.query(f"branches#y{year}", AssessmentItem.tree.startswith(tree)):
+        branch_names[item.data["id"]] = item.data["name"]
+    entered = _grades_of(year, [no for nos in listed.values() for no in nos])
+    per = {b: [entered[no] for no in nos if no in entered] for b, nos in listed.items()}
+    body["counts"] = _counts(list(entered.values()))
+    body["branches"] = [
+        {"id": b, "name": branch_names.get(b, b), "counts": _counts(rows)}
+        for b, rows in sorted(per.items())
+        if rows
+    ]
     return body
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
-def _check_text(reason: str) -> None:
-    """One line that says something: no control characters, emoji or invisible characters."""
-    if _CONTROL.search(reason):
-        raise BadRequestError("理由（reason）不能包含换行或控制字符")
-    if any(text_chars.is_emoji(ch) for ch in reason):
-        raise BadRequestError("理由（reason）不能包含表情符号")
-    if any(text_chars.is_invisible(ch) for ch in reason):
-        raise BadRequestError("理由（reason）不能包含零宽字符、文字方向控制符等不可见字符")
-    if not any(ch.isalnum() for ch in reason):
-        raise BadRequestError("理由（reason）须包含文字或数字")
+def _reason(grade: str, given: Any) -> str | None:
+    """The reason as stored, or None: one line the shared text check passes (text_chars), of
+    2–200 characters whenever one is given; a reason of only punctuation or spaces says
+    nothing and counts as none (so 基本合格 and 不合格 still need one)."""
+    reason = (given or "").strip()
+    # splitlines: text_chars.problem lets U+2028/U+2029 (line and paragraph separators) by.
+    problem = text_chars.problem(reason) or ("不能换行" if len(reason.splitlines()) > 1 else None)
+    if problem:
+        raise BadRequestError(f"理由（reason）{problem}")
+    if reason and not any(ch.isalnum() for ch in reason):
+        if grade in REASON_NEEDED:
+            raise BadRequestError(
+                f"理由（reason）：评为{GRADES[grade]}须写明理由，只有标点或空格不算理由"
+            )
+        raise BadRequestError("理由（reason）须包含文字或数字，只有标点或空格不算理由")
+    low, high = REASON_CHARS
+    if grade in REASON_NEEDED and not reason:
+        raise BadRequestError(f"理由（reason）：评为{GRADES[grade]}须写明理由（{low}–{high} 字）")
+    if reason and not low <= len(reason) <= high:
+        raise BadRequestError(f"理由（reason）须为 {low}–{high} 字，现为 {len(reason)} 字")
+    return reason or None
 
 
 def enter_grade(
@@ -343,7 +399,8 @@ def enter_grade(
     answers the stored grade, another request for a graded member a 409."""
     require_enabled()
     unit = _unit(caller, unit_id)
-    if unit.kind != "branch" or not _branch_manager(caller, unit.unit_id):
+    above = unit.kind == "branch" and scope.unit_access(caller, unit.path[:-1]) == "manage"
+    if unit.kind != "branch" or not (_branch_manager(caller, unit.unit_id) or above):
         raise ForbiddenError("只有本支部的支部书记可以录入民主评议等次")
     year = body["year"]
     this_year = clock.today().year
@@ -362,17 +419,16 @@ def enter_grade(
             member = None
     if member is None or member.branch_id != unit.unit_id or not member.active:
         raise BadRequestError("党员编号（member_no）：不是本支部的党员")
+    if member_no == caller.member_no:
+        raise ForbiddenError("不能录入本人的民主评议等次：支部书记的等次由上级党组织录入")
+    if not _may_enter(caller, unit, member_no, member.roles):
+        raise ForbiddenError(
+            "只有本支部的支部书记可以录入民主评议等次（上级党组织只录入支部书记本人的等次）"
+        )
     grade = body["grade"]
     if grade not in GRADES:
         raise BadRequestError("等次（grade）须为 " + "、".join(GRADES.values()) + " 之一")
-    reason = (body.get("reason") or "").strip()
-    if grade in REASON_NEEDED and not REASON_CHARS[0] <= len(reason) <= REASON_CHARS[1]:
-        low, high = REASON_CHARS
-        raise BadRequestError(f"理由（reason）：评为{GRADES[grade]}须写明理由（{low}–{high} 字）")
-    if len(reason) > REASON_CHARS[1]:
-        raise BadRequestError(f"理由（reason）过长（最多 {REASON_CHARS[1]} 字）")
-    if reason:
-        _check_text(reason)
+    reason = _reason(grade, body.get("reason"))
     key = body["request_key"]
     if not _REQUEST_KEY.fullmatch(key):
         raise BadRequestError("请求编号（request_key）须为 8–64 个字母、数字、- 或 _")
@@ -383,7 +439,7 @@ def enter_grade(
         branch_id=unit.unit_id,
         tree_key=f"{_tree(unit)}#{member_no}",
         grade=grade,
-        reason=reason or None,
+        reason=reason,
         entered_by=by.member_no,
         entered_at=int(clock.now()),
         request_key=key,
@@ -396,6 +452,11 @@ def enter_grade(
             raise
     stored = AssessmentGrade.get(str(year), member_no, consistent_read=True)
     if stored.request_key == key:
-        return _grade_row(stored), False
+        if (stored.grade, stored.reason or None) == (grade, reason):
+            return _grade_row(stored), False
+        raise ConflictError(
+            f"请求编号（request_key）已用于录入{member.name} {year} 年度的"
+            f"「{GRADES.get(stored.grade, stored.grade)}」，内容不同，不能重复使用"
+        )
     shown = GRADES.get(stored.grade, stored.grade)
     raise ConflictError(f"{member.name} {year} 年度已评定为「{shown}」，不能重复录入")

@@ -64,6 +64,10 @@ def test_secretary_enters_grades_beside_the_scores(demo, browser, viewport, tmp_
     expect(page.locator("#as-branches tbody tr")).to_have_count(1)
     expect(page.locator("#as-members tbody tr").first).to_contain_text(re.compile(r"\d+\.\d"))
     expect(page.locator("#as-counts")).to_contain_text("优秀")
+    # Never her own grade: her row has no form (a manager above enters it).
+    own = page.locator("#as-grades tbody tr", has_text=SECRETARY)
+    expect(own).to_have_count(1)
+    expect(own.locator("select")).to_have_count(0)
     row = page.locator("#as-grades tbody tr", has=page.locator("select")).first
     name = row.locator("td").nth(1).inner_text()
     score = row.locator("td").nth(2).inner_text()

@@ -93,3 +93,30 @@ def test_measures_from_rows():
     assert (got["meetings_attended"], got["meetings_absent"]) == (1, 1)
     assert (got["dues_paid_months"], got["dues_unpaid_months"]) == (1, 1)
     assert (got["dues_expected_fen"], got["dues_collected_fen"]) == (3000, 1400)
+
+
+def test_talks_count_the_bottom_positions_with_ties_whole():
+    """Seed 004 「连续三个月排名在后 N 名」: the last N positions, not who made the capped
+    黑榜 — four branches tied at the bottom of seven are too many for the 黑榜 (more than
+    half) yet every one of them ranks in the last three positions."""
+    three = replace(RULES, ranking_size=3)
+    ranked = assessment.rank(
+        three, _branches({"A": 95, "B": 90, "C": 85, "D": 40, "E": 40, "F": 40, "G": 40})
+    )
+    _, black = assessment.red_black_lists(three, ranked)
+    assert black == []  # the 黑榜's display rule is unchanged
+    last = assessment.bottom(three, ranked)
+    assert sorted(last) == ["D", "E", "F", "G"]
+    assert assessment.talks(three, [last, last, last]) == ["D", "E", "F", "G"]
+    # A tie across the boundary counts whole; one just above it does not.
+    ranked = assessment.rank(RULES, _branches({"A": 90, "B": 80, "C": 70, "D": 60, "E": 60}))
+    assert sorted(assessment.bottom(RULES, ranked)) == ["D", "E"]
+    ranked = assessment.rank(RULES, _branches({"A": 90, "B": 80, "C": 70, "D": 70, "E": 60}))
+    assert sorted(assessment.bottom(RULES, ranked)) == ["C", "D", "E"]
+    # Everyone equal: nobody is behind; one branch alone is not compared.
+    ranked = assessment.rank(RULES, _branches({"A": 80, "B": 80, "C": 80, "D": 80}))
+    assert assessment.bottom(RULES, ranked) == []
+    assert assessment.bottom(RULES, assessment.rank(RULES, _branches({"A": 1}))) == []
+    # Never more positions than half the ranked branches: two of five, not three.
+    ranked = assessment.rank(three, _branches({"A": 90, "B": 80, "C": 70, "D": 60, "E": 50}))
+    assert sorted(assessment.bottom(three, ranked)) == ["D", "E"]

@@ -102,3 +102,11 @@ def test_the_tool_prints_the_rules_or_the_problems(tmp_path, capsys):
     line = _line_of(bad.read_text(), 'measure = "x"')
     assert f"{bad}:{line}: branch.measure：" in err
     assert "整个文件不生效" in err
+
+
+def test_the_weights_sum_is_reported_with_the_other_problems(tmp_path):
+    text = SHIPPED.replace("weight = 30", "weight = 20", 1)  # the weights now sum to 90
+    text = text.replace('measure = "meetings_absent"', 'measure = "meetings_skipped"', 1)
+    message = _load(tmp_path, text)
+    assert "member.measure" in message
+    assert "branch.weight：各项权重之和须为 100（百分制），现为 90" in message

@@ -4,11 +4,12 @@
   "y2026"), read by the console with one Query: `part` "branches#<period>" (one item per
   branch, `tree` its path "C01/G01/B0101/": a subtree is a `begins_with`), "members#<period>"
   (a branch's members with their measures and scores, same `tree`), "org#<period>" (tree "#":
-  the ranking, 红黑榜 and 约谈 flags of the whole organisation). Rewritten only when its
+  the ranking within each 党委, 红黑榜, bottom positions and 约谈 flags). Rewritten only when its
   `digest` changes.
 - `AssessmentGrade`: one member's 民主评议 grade of one year (key: year and member, so one grade
   per member and year whichever branch enters it), written with a condition that none exists.
-  Index `by-tree` (year → "C01/G01/B0101/#member_no"): a branch's or a subtree's grades.
+  Index `by-tree` (year → "C01/G01/B0101/#member_no", the branch at entry) is kept, but the
+  views read grades by member number (BatchGet) so a member who moved is read where she is.
 """
 
 from __future__ import annotations

@@ -146,8 +146,9 @@ async function loadRedBlack(enabled) {
   renderList($('as-black'), body.black);
   const talks = body.talks.map((t) => t.name).join('、');
   $('as-rb-note').textContent =
-    `全组织参与排名的支部 ${body.ranked_branches} 个，红榜、黑榜各取 ${body.ranking_size} 个（同分并列）。` +
-    (talks ? `连续 ${body.talk_months} 个月在黑榜、须约谈支部主要负责人：${talks}。` : `没有连续 ${body.talk_months} 个月在黑榜的支部。`);
+    `本党委参与排名的支部 ${body.ranked_branches} 个（各党委内排名），红榜、黑榜各取 ${body.ranking_size} 个（同分并列）。` +
+    // 约谈 is for the staff above a branch: its own staff are not told (talks_shown false).
+    (!body.talks_shown ? '' : talks ? `连续 ${body.talk_months} 个月排名在后 ${body.ranking_size} 位（同分并列）、须约谈支部主要负责人：${talks}。` : `没有连续 ${body.talk_months} 个月排名在后 ${body.ranking_size} 位的支部。`);
 }
 
 // --- member scores ------------------------------------------------------------------------------
@@ -287,14 +288,14 @@ async function loadGrades() {
   if (body.members) {
     $('as-grades-note').textContent = body.can_enter
       ? '每名党员每年一个等次，保存后不能更改；平台得分为该年度截至本月的考核总分，供评议参考。'
-      : '由本支部的支部书记录入；上级党组织和支部委员可查看。';
+      : '由本支部的支部书记录入（支部书记本人的等次由上级党组织录入）；上级党组织和支部委员可查看。';
     table.append(headRow(['党员编号', '姓名', '平台得分', '评议等次', '理由']));
     const tbody = el('tbody');
     for (const m of body.members) {
       const tr = el('tr');
       tr.append(cell('td', m.member_no), cell('td', m.name), cell('td', score(m.score), 'as-num as-strong'));
       if (m.grade) tr.append(cell('td', m.grade_label, 'as-grade'));
-      else if (body.can_enter) tr.append(gradeForm(m, body, tr));
+      else if (m.can_enter) tr.append(gradeForm(m, body, tr));  // never her own grade
       else tr.append(cell('td', '未评议', 'as-muted'));
       tr.append(cell('td', m.reason || ''));
       tbody.append(tr);
