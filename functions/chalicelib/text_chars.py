@@ -51,6 +51,8 @@ def problem(text: str, newlines: bool = False) -> str | None:
         if ch in "\r\n":
             if not newlines:
                 return "不能换行"
+        elif ch in "\u2028\u2029":  # line and paragraph separators: breaks a textarea never sends
+            return "不能换行" if not newlines else "不能包含控制字符或不可见字符"
         elif is_emoji(ch):
             return "不能包含表情符号"
         elif is_unprinted(ch) or is_invisible(ch):

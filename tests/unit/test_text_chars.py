@@ -27,6 +27,8 @@ def test_unprinted_and_invisible_are_refused(text: str) -> None:
 
 def test_line_breaks_only_where_allowed_and_emoji_named() -> None:
     assert text_chars.problem("第一行\n第二行") == "不能换行"
+    assert text_chars.problem("第一行\u2028第二行") == "不能换行"
+    assert text_chars.problem("第一行\u2029第二行", newlines=True) is not None
     assert text_chars.problem("第一行\r\n第二行", newlines=True) is None
     assert text_chars.problem("按时参加⭐") == "不能包含表情符号"
     assert text_chars.problem("气温 25℃，「𠮷」字，Ａ－１") is None
