@@ -120,19 +120,18 @@ def run(caller: Caller, actor: Member, body: dict[str, Any]) -> tuple[dict[str, 
         raise FieldError("kind", "导入类型：应为 members（党员名册）或 units（组织单位）")
     apply = body.get("apply") is True
     key = request_key(body.get("request_key"))
+    # Scope first: a caller who manages nothing is refused before her file is even decoded.
+    units, managed = _managed_units(caller)
     if apply and (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     name, data = _file(body)
     try:
         if kind == "members":
-            rows = read_upload(data, name, MEMBER_HEADERS, MEMBER_REQUIRED)
+            rows = read_upload(data, name, MEMBER_HEADERS, MEMBER_REQUIRED, MAX_ROWS)
         else:
-            rows = read_upload(data, name, UNIT_HEADERS)
+            rows = read_upload(data, name, UNIT_HEADERS, max_rows=MAX_ROWS)
     except TableError as exc:
         raise FieldError("content", f"文件：{exc}") from None
-    if len(rows) > MAX_ROWS:
-        raise FieldError("content", f"文件：超过 {MAX_ROWS} 行，请分批导入")
-    units, managed = _managed_units(caller)
     if kind == "members":
         return _members(caller, actor, key, rows, units, managed, apply)
     return _units(caller, actor, key, rows, units, managed, apply)

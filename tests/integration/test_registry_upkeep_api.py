@@ -542,6 +542,21 @@ def test_the_import_upload_refuses_a_bad_file(demo):
     assert r.status_code == 400 and r.json()["Field"] == "kind"
 
 
+def test_the_upload_checks_scope_before_reading_and_bounds_a_csv_cell(demo):
+    """A plain member is refused (403) before her file is read, whatever it holds; a CSV cell
+    over the csv module's field limit is a 400 at the file naming the line, not a 500."""
+    wrong = base64.b64encode(b"foo,bar\n1,2\n").decode()
+    body = {"request_key": key(), "kind": "members", "filename": "a.csv", "content": wrong}
+    assert call(demo, MEMBER, "POST", "/registry/import", body).status_code == 403
+    text = ",".join(MEMBER_HEADERS) + "\n20269001," + "甲" * 140_000 + "\n"
+    body["content"] = base64.b64encode(text.encode()).decode()
+    before = tables()
+    r = call(demo, SECRETARY, "POST", "/registry/import", body)
+    assert r.status_code == 400 and r.json()["Field"] == "content", r.text[:300]
+    assert "第 2 行" in r.json()["Message"]
+    assert tables() == before
+
+
 # --- the scope of every route for every caller kind ------------------------------------------
 
 CALLERS = {
