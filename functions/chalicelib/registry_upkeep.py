@@ -449,6 +449,7 @@ def edit_member(
     before, after = _diff(member, after_all)
     if not after:
         return {"member": member_view(member, "manage"), "unchanged": True}, False
+    _may_act_on_holder(caller, member, branch, "修改该党员的信息")
     actions = [Member.updated_at.set(_stamp()), Member.rev.add(1)]
     for field, value in after.items():
         attr = getattr(Member, field)

@@ -45,7 +45,7 @@ from .registry_import import (
     validate_units,
 )
 from .registry_units import subtree
-from .registry_upkeep import FieldError, check_grant
+from .registry_upkeep import EDITABLE, FieldError, check_grant
 from .scope import Caller
 from .spreadsheet import TableError, read_upload
 
@@ -188,10 +188,20 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
 
 
 def _row_grants(caller, record, before, units, errors) -> None:
-    """A row's roles as the console's role form allows them (nobody grants beyond her scope)."""
+    """A row's roles as the console's role form allows them (nobody grants beyond her scope);
+    and a role holder is brought back or edited only by whoever could withdraw each of her
+    roles (the console's rule for acting on a holder)."""
     old_roles = list(before.roles) if before is not None else []
     moved = before is not None and before.branch_id != record.branch_id
     branch = _as_unit(units[record.branch_id])
+    if before is not None and old_roles and (_revives(record, before) or _edits(record, before)):
+        try:
+            check_grant(caller, "", _as_unit(units[before.branch_id]), old_roles, [])
+        except FieldError:
+            what = "恢复其在册状态" if _revives(record, before) else "修改其信息"
+            message = f"该党员担任的职务不在您的管理范围内，您不能{what}"
+            errors.append(RowError(record.row, "职务", message))
+            return
     try:
         if moved:
             check_grant(caller, record.member_no, _as_unit(units[before.branch_id]), old_roles, [])
@@ -201,6 +211,18 @@ def _row_grants(caller, record, before, units, errors) -> None:
     except FieldError as exc:
         message = exc.message.removeprefix("职务：")
         errors.append(RowError(record.row, "职务", message))
+
+
+def _revives(record: MemberRecord, before: MemberRecord) -> bool:
+    """The row makes an inactive member active again (the plan keeps inactive whoever was
+    transferred out or deactivated in the console)."""
+    kept = before.transferred_out or before.placed_by == "console"
+    return record.active and not before.active and not kept
+
+
+def _edits(record: MemberRecord, before: MemberRecord) -> bool:
+    fields = [f for f in EDITABLE if f not in record.absent]
+    return any(getattr(record, f) != getattr(before, f) for f in fields)
 
 
 def _as_unit(record: UnitRecord) -> OrgUnit:

@@ -716,3 +716,50 @@ def test_two_renames_of_one_unit_at_once_one_wins(demo):
     assert sorted(r.status_code for r in answers) == [201, 409]
     won = next(r for r in answers if r.status_code == 201).json()["unit"]["name"]
     assert OrgUnit.get("B0102").name == won
+
+
+_LABELS = {
+    "party_committee": "党委委员",
+    "branch_committee": "支部委员",
+    "branch_secretary": "支部书记",
+    "general_branch_committee": "党总支委员",
+    "admin": "管理员",
+}
+
+
+def _row_of(m: Member, **changes: str) -> list[str]:
+    row = {
+        "党员编号": m.member_no, "姓名": m.name, "性别": m.gender or "", "手机号": m.phone or "",
+        "所在支部": m.branch_id, "人员类别": "正式党员" if m.status == "full" else "预备党员",
+        "职务": "、".join(_LABELS[r] for r in m.roles or ()), "入党日期": m.joined_on or "",
+        "学历": m.education or "",
+    }  # fmt: skip
+    row.update(changes)
+    return [row[h] for h in MEMBER_HEADERS]
+
+
+@pytest.mark.parametrize("who", [COMMITTEE, ADMIN])
+def test_a_branch_upload_neither_revives_nor_edits_a_holder_of_roles_above_it(demo, who):
+    """A 党委委员 / 管理员 of B0101 made inactive by `--deactivate-missing`: the 支部书记's upload
+    does not bring her back with her roles (a row error at 职务), nor edits her phone; the
+    console's edit form refuses the same edit (403)."""
+    m = Member.get(who)
+    assert m.roles and m.branch_id == "B0101"
+    Member(who).update(actions=[Member.active.set(False), Member.session_epoch.add(1)])
+    before = tables()
+    for row in (_row_of(m), _row_of(m, 手机号="13900001111")):
+        body = {"request_key": key(), "kind": "members", "filename": "a.csv", "apply": True,
+                "content": _upload([row], MEMBER_HEADERS)}  # fmt: skip
+        r = call(demo, SECRETARY, "POST", "/registry/import", body)
+        assert r.status_code == 400, r.text[:300]
+        assert [e["field"] for e in r.json()["Errors"]] == ["职务"], r.text[:300]
+        assert tables() == before
+    Member(who).update(actions=[Member.active.set(True)])
+    body = {"request_key": key(), "kind": "members", "filename": "a.csv", "apply": True,
+            "content": _upload([_row_of(m, 手机号="13900001111")], MEMBER_HEADERS)}  # fmt: skip
+    r = call(demo, SECRETARY, "POST", "/registry/import", body)
+    assert r.status_code == 400 and r.json()["Errors"][0]["field"] == "职务", r.text[:300]
+    body = {"request_key": key(), "phone": "13900001111"}
+    r = call(demo, SECRETARY, "POST", f"/registry/members/{who}", body)
+    assert r.status_code == 403, r.text[:300]
+    assert Member.get(who).phone == m.phone
