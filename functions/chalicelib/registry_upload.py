@@ -25,7 +25,7 @@ from typing import Any
 from . import registry, scope
 from .errors import BadRequestError, PayloadTooLargeError
 from .models import Member, OrgUnit
-from .models.base import Transaction
+from .models.base import Transaction, TransactionCancelled
 from .registry_audit import answer_of, request_key, write
 from .registry_import import (
     MEMBER_HEADERS,
@@ -36,6 +36,7 @@ from .registry_import import (
     UnitRecord,
     apply_member_import,
     apply_unit_import,
+    kind_change_errors,
     member_summary,
     plan_member_import,
     plan_unit_import,
@@ -119,7 +120,7 @@ def run(caller: Caller, actor: Member, body: dict[str, Any]) -> tuple[dict[str, 
     if kind not in ("members", "units"):
         raise FieldError("kind", "导入类型：应为 members（党员名册）或 units（组织单位）")
     apply = body.get("apply") is True
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "import", "", body)
     # Scope first: a caller who manages nothing is refused before her file is even decoded.
     units, managed = _managed_units(caller)
     if apply and (done := answer_of(actor.member_no, key)) is not None:
@@ -163,6 +164,7 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
             birth_date=m.birth_date, education=m.education, occupation=m.occupation,
             transfer_id=m.transfer_id, placed_by=m.placed_by,
             transferred_out=m.transferred_out_at is not None,
+            rev=None if m.rev is None else int(m.rev),
         )  # fmt: skip
         existing.append(before)
         _row_grants(caller, r, before, units, errors)
@@ -171,20 +173,29 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
     plan = plan_member_import(records, existing)
     if plan.errors:
         raise ReportError(plan.errors)
-    report = {"kind": "members", "applied": apply, "lines": member_summary(plan, False, False)}
-    report["counts"] = {
-        "added": len(plan.added),
-        "updated": len(plan.updated),
-        "unchanged": len(plan.unchanged),
-    }
     if not apply:
-        return report, False
+        return _member_report(plan, False), False
     apply_member_import(plan)  # 通讯录: one entry per member written, no Scan
+    report = _member_report(plan, True)  # what was written: skipped rows are in its notes
     branches = {r.branch_id for r in plan.added} | {c.record.branch_id for c in plan.updated}
     branches |= {c.before.branch_id for c in plan.updated if c.before is not None}
     after = {"added": len(plan.added), "updated": len(plan.updated)}
     _audit(actor, key, "import_members", after, [units[b].path for b in branches], report)
     return report, True
+
+
+def _member_report(plan, applied: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    counts = {"added": len(plan.added), "updated": len(plan.updated)}
+    counts["unchanged"] = len(plan.unchanged)
+    lines = member_summary(plan, False, False)
+    return {"kind": "members", "applied": applied, "lines": lines, "counts": counts}
+
+
+def _unit_report(plan, applied: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    counts = {"added": len(plan.added), "updated": len(plan.updated)}
+    counts["unchanged"] = len(plan.unchanged)
+    lines = unit_summary(plan, False)
+    return {"kind": "units", "applied": applied, "lines": lines, "counts": counts}
 
 
 def _row_grants(caller, record, before, units, errors) -> None:
@@ -254,18 +265,14 @@ def _units(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str, A
         if not (new_ok and old_ok):
             message = "上级单位不在您的管理范围内（调整上级单位须同时管理原上级和新上级）"
             errors.append(RowError(r.row, "上级单位编号", message, r.parent_id))
+    errors += kind_change_errors(records, units.values())
     if errors:
         raise ReportError(sorted(errors, key=lambda e: e.row))
     plan = plan_unit_import(records, units.values())
-    report = {"kind": "units", "applied": apply, "lines": unit_summary(plan, False)}
-    report["counts"] = {
-        "added": len(plan.added),
-        "updated": len(plan.updated),
-        "unchanged": len(plan.unchanged),
-    }
     if not apply:
-        return report, False
+        return _unit_report(plan, False), False
     apply_unit_import(plan)
+    report = _unit_report(plan, True)  # what was written: skipped rows are in its notes
     changed = [*plan.added, *plan.updated]
     after = {"added": len(plan.added), "updated": len(plan.updated)}
     _audit(actor, key, "import_units", after, [u.path for u in changed], report)
@@ -280,6 +287,12 @@ def _audit(actor, key, action, after, paths, report) -> None:
     chunks = [units[i : i + 90] for i in range(0, len(units), 90)] or [[]]
     target = ("import", key, "党员名册" if action == "import_members" else "组织单位")
     for i, chunk in enumerate(chunks):
-        with Transaction() as tx:
-            write(tx, actor, key if i == len(chunks) - 1 else f"{key}~{i}", action, target,
-                  None, after, [chunk], report)  # fmt: skip
+        last = i == len(chunks) - 1
+        try:
+            with Transaction() as tx:
+                write(tx, actor, key if last else f"{key}~{i}", action, target,
+                      None, after, [chunk], report)  # fmt: skip
+        except TransactionCancelled as exc:
+            # A retry after a failure between batches: the batch written then stays as it is.
+            if last or not exc.failed("mark"):
+                raise

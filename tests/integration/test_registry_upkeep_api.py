@@ -763,3 +763,90 @@ def test_a_branch_upload_neither_revives_nor_edits_a_holder_of_roles_above_it(de
     r = call(demo, SECRETARY, "POST", f"/registry/members/{who}", body)
     assert r.status_code == 403, r.text[:300]
     assert Member.get(who).phone == m.phone
+
+
+def test_a_unit_rev_is_exact_in_javascript_after_an_import(demo):
+    """The page reads `rev` with JSON.parse (doubles) and sends it back: after a units upload,
+    and for a unit an older import stamped with time.time_ns(), it is below 2**53 and a rename
+    with it succeeds."""
+    rows = [["B0101", "机关第一党支部（导入）", "党支部", "G01"]]
+    headers = ["单位编号", "单位名称", "单位类型", "上级单位编号"]
+    body = {"request_key": key(), "kind": "units", "filename": "u.csv", "apply": True}
+    parent = OrgUnit.get("B0101").parent_id
+    rows[0][3] = parent
+    body["content"] = _upload(rows, headers)
+    assert call(demo, COMMITTEE, "POST", "/registry/import", body).status_code in (200, 201)
+    OrgUnit("B0102").update(actions=[OrgUnit.rev.set(1_764_662_400_123_456_789)])
+    for unit_id in ("B0101", "B0102"):
+        tree = call(demo, COMMITTEE, "GET", "/registry/tree").json()["units"]
+        rev = next(u["rev"] for u in tree if u["id"] == unit_id)
+        assert rev < 2**53 and float(rev) == rev
+        sent = {"request_key": key(), "rev": int(float(rev)), "name": f"更名{unit_id}"}
+        r = call(demo, COMMITTEE, "POST", f"/registry/units/{unit_id}/rename", sent)
+        assert r.status_code == 201, r.text[:300]
+        assert OrgUnit.get(unit_id).name == f"更名{unit_id}"
+
+
+def test_a_units_upload_keeps_the_kind_of_a_unit_others_depend_on(demo):
+    """A 党支部 holding members does not become a 党总支 (its members would be outside any
+    党支部, its 支部书记's role would apply nowhere); a 党总支 with branches keeps its kind."""
+    r = call(demo, COMMITTEE, "POST", "/registry/units/B0102/move",
+             {"request_key": key(), "parent_id": "C01"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    headers = ["单位编号", "单位名称", "单位类型", "上级单位编号"]
+    g01 = OrgUnit.get("G01")
+    for rows in (
+        [["B0102", "机关第二党支部", "党总支", "C01"], ["B0199", "新设党支部", "党支部", "B0102"]],
+        [[g01.unit_id, g01.name, "党委", g01.parent_id]],
+    ):
+        before = tables()
+        body = {"request_key": key(), "kind": "units", "filename": "u.csv", "apply": True,
+                "content": _upload(rows, headers)}  # fmt: skip
+        r = call(demo, COMMITTEE, "POST", "/registry/import", body)
+        assert r.status_code == 400, r.text[:400]
+        assert "单位类型" in [e["field"] for e in r.json()["Errors"]], r.text[:400]
+        assert tables() == before
+
+
+def test_a_request_key_reused_for_another_operation_is_a_409(demo):
+    """A key answers the earlier result only for the same route, target and body: another
+    member, another body or another unit with it is 409 「请求编号已用于其他操作」, nothing done."""
+    other = next(
+        m.member_no
+        for m in Member.by_branch.query("B0101")
+        if m.member_no not in (TARGET, SECRETARY) and not m.roles and m.active
+    )
+    k = key()
+    r = call(
+        demo, SECRETARY, "POST", f"/registry/members/{TARGET}", {"request_key": k, "name": "王甲"}
+    )
+    assert r.status_code == 201, r.text
+    again = call(
+        demo, SECRETARY, "POST", f"/registry/members/{TARGET}", {"request_key": k, "name": "王甲"}
+    )
+    assert again.status_code == 200 and again.json() == r.json()
+    before = tables()
+    for path, body in (
+        (f"/registry/members/{other}", {"request_key": k, "name": "李乙"}),
+        (f"/registry/members/{TARGET}", {"request_key": k, "name": "王丙"}),
+        (f"/registry/members/{other}/move", {"request_key": k, "branch_id": "B0102"}),
+        ("/registry/units/B0101/rename", {"request_key": k, "name": "改名"}),
+    ):
+        r2 = call(demo, SECRETARY, "POST", path, body)
+        assert r2.status_code == 409 and r2.json()["Message"] == "请求编号已用于其他操作", r2.text
+    assert tables() == before
+
+
+@pytest.mark.parametrize("text", ["王\u202e芳", "\u200b\u200b", "王\x07芳", "\u3164"])
+def test_the_forms_refuse_invisible_and_control_characters(demo, text):
+    before = tables()
+    r = call(demo, SECRETARY, "POST", f"/registry/members/{TARGET}",
+             {"request_key": key(), "name": text})  # fmt: skip
+    assert r.status_code == 400 and r.json()["Field"] == "name", r.text[:300]
+    r = call(demo, COMMITTEE, "POST", "/registry/units/B0101/rename",
+             {"request_key": key(), "name": "机关" + text})  # fmt: skip
+    assert r.status_code == 400 and r.json()["Field"] == "name", r.text[:300]
+    r = call(demo, SECRETARY, "POST", f"/registry/members/{TARGET}/deactivate",
+             {"request_key": key(), "reason": "调离" + text})  # fmt: skip
+    assert r.status_code == 400 and r.json()["Field"] == "reason", r.text[:300]
+    assert tables() == before

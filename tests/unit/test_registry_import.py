@@ -499,3 +499,20 @@ def test_the_import_keeps_what_the_console_did():
     assert not plan.updated and "已在党务工作台停用" in plan.notes[0]
     plan = plan_member_import(records[:1], [replace(off, branch_id="B1")])
     assert not plan.updated or not plan.updated[0].record.active
+
+
+BAD_TEXT = ["王\u202e芳", "\u200b\u200b", "王\n芳", "王\x07芳", "\u3164", "王\ufeff芳"]
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_invisible_and_control_characters_are_row_errors(text):
+    """Names and every other text cell: bidi overrides, zero-width, control characters and
+    fillers are a row error at their column (text_chars.problem), for members and units."""
+    _, errors = validate_members(
+        member_rows({"姓名": text}, {"职务": text}, {"所在支部": "B1" + text}), units(), today=TODAY
+    )
+    assert [(e.row, e.field) for e in errors] == [(3, "姓名"), (4, "职务"), (5, "所在支部")]
+    assert all("字符" in e.message or "换行" in e.message for e in errors)
+    rows = unit_rows([*UNIT_ROWS, ("B9", "机关" + text, "党支部", "C1")])
+    _, errors = validate_units(rows, [])
+    assert [(e.row, e.field) for e in errors] == [(6, "单位名称")]
