@@ -14,6 +14,7 @@ from tools.registry_import import (
     UnitPlan,
     apply_unit_import,
     format_errors,
+    kind_change_errors,
     load_units,
     plan_unit_import,
     unit_summary,
@@ -38,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     existing = load_units()
     records, errors = validate_units(rows, existing)
+    errors = errors or kind_change_errors(records, existing)
     if errors:
         print(format_errors(args.file, errors), file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from . import clock, cursors, registry, scope
-from .errors import BadRequestError
+from .errors import BadRequestError, ConflictError
 from .identifiers import is_client_key, is_unit_id
 from .models import Member
 from .models.base import Transaction
@@ -37,10 +37,28 @@ BAD_KEY = "请求编号（request_key）应为 8 至 64 位字母、数字、- �
 _SORT_RE = re.compile(r"[0-9]{13}#[0-9a-f]{20}")
 
 
-def request_key(value: Any) -> str:
+KEY_REUSED = "请求编号已用于其他操作"
+
+
+class RequestKey(str):
+    """A request key with the fingerprint of what it asks (route, target, body): its mark keeps
+    the fingerprint, so the key reused for another operation is a 409, never the earlier
+    answer."""
+
+    fingerprint: str | None = None
+
+
+def request_key(
+    value: Any, route: str | None = None, target: str = "", body: dict[str, Any] | None = None
+) -> str:
     if not is_client_key(value):
         raise BadRequestError(BAD_KEY)
-    return value
+    key = RequestKey(value)
+    if route is not None:
+        rest = {k: v for k, v in (body or {}).items() if k != "request_key"}
+        text = json.dumps([route, target, rest], sort_keys=True, ensure_ascii=False, default=str)
+        key.fingerprint = hashlib.sha256(text.encode()).hexdigest()
+    return key
 
 
 def _mark(actor_no: str, key: str) -> AuditEntry:
@@ -48,12 +66,16 @@ def _mark(actor_no: str, key: str) -> AuditEntry:
 
 
 def answer_of(actor_no: str, key: str) -> dict[str, Any] | None:
-    """What the request `key` of this staff member answered, if it was done."""
+    """What the request `key` of this staff member answered, if it was done; 409 when the key
+    was used for another operation (another route, target or body)."""
     mark = _mark(actor_no, key)
     try:
         mark.refresh(consistent_read=True)
     except AuditEntry.DoesNotExist:
         return None
+    wanted = getattr(key, "fingerprint", None)
+    if wanted is not None and mark.fingerprint is not None and mark.fingerprint != wanted:
+        raise ConflictError(KEY_REUSED)
     return json.loads(mark.after or "{}")
 
 
@@ -96,6 +118,7 @@ def write(
     mark = _mark(actor.member_no, key)
     for name, value in {**fields, "after": json.dumps(answer, ensure_ascii=False)}.items():
         setattr(mark, name, value)
+    mark.fingerprint = getattr(key, "fingerprint", None)
     tx.save("mark", mark, condition=AuditEntry.unit_id.does_not_exist())
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from . import text_chars
 from .identifiers import is_member_no, is_unit_id
 from .org import (
     GENDERS,
@@ -126,6 +127,9 @@ class MemberRecord:
     transfer_id: str | None = field(default=None, compare=False)  # her open transfer
     placed_by: str | None = field(default=None, compare=False)  # "transfer" / "recruitment"
     transferred_out: bool = field(default=False, compare=False)
+    # Her `rev` as read (None: the item has none), or NOT_READ: a write is conditioned on it, so
+    # a console change made meanwhile (roles, a move) is not overwritten by the import's row.
+    rev: int | str | None = field(default="not read", compare=False)
 
 
 # --- org units -------------------------------------------------------------------------------
@@ -196,10 +200,26 @@ def _placed(
     return replace(unit, path=path, path_kinds=kinds)
 
 
+def _char_errors(row: Row, errors: list[RowError]) -> bool:
+    """Every cell is plain text of one line (text_chars: no control, invisible or bidi
+    characters, fillers or emoji): a name that reads other than it looks is refused."""
+    found = False
+    for header, value in row.values.items():
+        if value and (problem := text_chars.problem(value)):
+            shown = "".join(
+                c if text_chars.problem(c) is None else f"\\u{ord(c):04x}" for c in value
+            )
+            errors.append(RowError(row.number, header, problem, shown))
+            found = True
+    return found
+
+
 def _parse_unit(
     row: Row, order: int, first_row: dict[str, int], errors: list[RowError]
 ) -> UnitRecord | None:
     n = row.number
+    if _char_errors(row, errors):
+        return None
     uid, name = row.get("单位编号"), row.get("单位名称")
     kind_text, parent = row.get("单位类型"), row.get("上级单位编号")
     if not uid:
@@ -301,6 +321,7 @@ class UnitPlan:
     added: list[UnitRecord] = field(default_factory=list)
     updated: list[UnitRecord] = field(default_factory=list)
     unchanged: list[UnitRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the file said and was not done
 
 
 def plan_unit_import(records: Iterable[UnitRecord], existing: Iterable[UnitRecord]) -> UnitPlan:
@@ -350,6 +371,8 @@ def _parse_member(
 ) -> MemberRecord | None:
     n = row.number
     before = len(errors)
+    if _char_errors(row, errors):
+        return None
 
     def bad(field_name: str, message: str, value: str = "") -> None:
         errors.append(RowError(n, field_name, message, value))
@@ -634,31 +657,83 @@ def _no_key(member: MemberRecord) -> str:
 
 
 def apply_unit_import(plan: UnitPlan) -> None:
-    import time
-
+    """Write the plan, one conditional write per unit: a unit added meanwhile (by the console)
+    is not overwritten, and `plan.added` / `plan.updated` keep only what was written (the rest
+    is named in `plan.notes`). `rev` is a small counter (JavaScript's exact integers), bumped by
+    every write, so a console form that read the unit before the import fails."""
     from chalicelib import unit_paths
     from chalicelib.models import OrgUnit
+    from chalicelib.models.base import condition_failed
     from chalicelib.ranking_log import registry_changed
 
-    # A new `rev` (never one a console form read), so a console edit racing the import fails.
-    rev = time.time_ns()
-    with OrgUnit.batch_write() as batch:
-        for u in [*plan.added, *plan.updated]:
-            batch.save(
-                OrgUnit(
-                    u.unit_id,
-                    name=u.name,
-                    kind=u.kind,
-                    parent_id=u.parent_id,
-                    path=list(u.path),
-                    path_kinds=list(u.path_kinds),
-                    sort_order=u.sort_order,
-                    rev=rev,
-                )
-            )
+    written_added, written_updated = [], []
+    for u in plan.added:
+        unit = OrgUnit(
+            u.unit_id,
+            name=u.name,
+            kind=u.kind,
+            parent_id=u.parent_id,
+            path=list(u.path),
+            path_kinds=list(u.path_kinds),
+            sort_order=u.sort_order,
+            rev=1,
+        )
+        try:
+            unit.save(condition=OrgUnit.unit_id.does_not_exist())
+        except Exception as exc:
+            if not condition_failed(exc):
+                raise
+            plan.notes.append(f"  {_row_of(u)}{u.unit_id} {u.name}：该单位编号刚被他人使用，未写入")
+            continue
+        written_added.append(u)
+    for u in plan.updated:
+        actions = [
+            OrgUnit.name.set(u.name),
+            OrgUnit.kind.set(u.kind),
+            OrgUnit.parent_id.remove()
+            if u.parent_id is None
+            else OrgUnit.parent_id.set(u.parent_id),
+            OrgUnit.path.set(list(u.path)),
+            OrgUnit.path_kinds.set(list(u.path_kinds)),
+            OrgUnit.sort_order.set(u.sort_order),
+            OrgUnit.rev.add(1),
+        ]
+        OrgUnit(u.unit_id).update(actions=actions)
+        written_updated.append(u)
+    plan.added, plan.updated = written_added, written_updated
     registry_changed()  # the ranking job re-reads the registry
     if plan.updated:  # moved or renamed: the records' copies follow (unit_paths.run)
         unit_paths.bump()
+
+
+def kind_change_errors(
+    records: Iterable[UnitRecord], existing: Iterable[UnitRecord]
+) -> list[RowError]:
+    """A stored unit's kind changes only while nothing depends on it: a 党支部 holding members
+    stays a 党支部 (only a 党支部 has members; her roles there would apply nowhere), and a
+    党委 / 党总支 with units below keeps its kind (the roles of its committee would move to
+    another level). One Query per changed 党支部, one per changed unit above."""
+    from chalicelib.models import Member, OrgUnit
+
+    stored = {u.unit_id: u for u in existing}
+    errors = []
+    for r in records:
+        before = stored.get(r.unit_id)
+        if r.row == 0 or before is None or before.kind == r.kind:
+            continue
+        label = UNIT_KINDS.get(before.kind, before.kind)
+        if before.kind == "branch":
+            if next(iter(Member.by_branch.query(r.unit_id, limit=1)), None) is not None:
+                message = f"该{label}有党员（只有党支部可以有党员），不能改变单位类型"
+                errors.append(RowError(r.row, "单位类型", message, r.kind))
+        elif next(iter(OrgUnit.children.query(r.unit_id, limit=1)), None) is not None:
+            message = f"该{label}下有下级单位，不能改变单位类型"
+            errors.append(RowError(r.row, "单位类型", message, r.kind))
+    return errors
+
+
+def _row_of(record: UnitRecord | MemberRecord) -> str:
+    return f"第 {record.row} 行 " if getattr(record, "row", 0) else ""
 
 
 def apply_member_import(
@@ -675,31 +750,40 @@ def apply_member_import(
     started meanwhile is not undone (that member is skipped and named in `plan.notes`).
     """
     from chalicelib.models import Member
+    from chalicelib.models.base import condition_failed
     from chalicelib.models.registry import remind_key
     from chalicelib.ranking_log import registry_changed
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with Member.batch_write() as batch:
-        for r in plan.added:
-            batch.save(
-                Member(
-                    r.member_no,
-                    name=r.name,
-                    gender=r.gender,
-                    phone=r.phone,
-                    branch_id=r.branch_id,
-                    status=r.status,
-                    roles=list(r.roles),
-                    joined_on=r.joined_on,
-                    birth_date=r.birth_date,
-                    education=r.education,
-                    occupation=r.occupation,
-                    active=True,
-                    remind_key=remind_key(r.roles, r.joined_on, True),
-                    session_epoch=0,
-                    updated_at=now,
-                )
-            )
+    written = []
+    for r in plan.added:  # one conditional put each: a member added meanwhile is not overwritten
+        try:
+            Member(
+                r.member_no,
+                name=r.name,
+                gender=r.gender,
+                phone=r.phone,
+                branch_id=r.branch_id,
+                status=r.status,
+                roles=list(r.roles),
+                joined_on=r.joined_on,
+                birth_date=r.birth_date,
+                education=r.education,
+                occupation=r.occupation,
+                active=True,
+                remind_key=remind_key(r.roles, r.joined_on, True),
+                session_epoch=0,
+                updated_at=now,
+            ).save(condition=Member.member_no.does_not_exist())
+        except Exception as exc:
+            if not condition_failed(exc):
+                raise
+            who = f"第 {r.row} 行 {r.member_no} {r.name}"
+            plan.notes.append(f"  {who}：该党员编号刚被他人使用，未写入，请重新导入")
+            continue
+        written.append(r)
+    plan.added = written
+    kept = []
     for change in plan.updated:
         r = change.record
         actions = [Member.updated_at.set(now), Member.rev.add(1)]
@@ -714,7 +798,10 @@ def apply_member_import(
             actions.append(Member.placed_by.remove())
         if not _write_unless_moved(Member(r.member_no), actions, change.before):
             who = f"第 {r.row} 行 {r.member_no} {r.name}"
-            plan.notes.append(f"  {who}：导入期间其组织关系有变化，未更新，请重新导入")
+            plan.notes.append(f"  {who}：导入期间其信息有变化，未更新，请重新导入")
+            continue
+        kept.append(change)
+    plan.updated = kept  # the report and the audit say what was written
     deactivated = []
     if deactivate_missing:
         for m in plan.missing:
@@ -755,6 +842,10 @@ def _write_unless_moved(item, actions: list, before: MemberRecord | None) -> boo
     condition = Member.member_no.exists()
     if before is not None:
         condition &= Member.branch_id == before.branch_id
+        if before.rev is None:
+            condition &= Member.rev.does_not_exist()
+        elif isinstance(before.rev, int):
+            condition &= Member.rev == before.rev
         for attr, value in (
             (Member.transfer_id, before.transfer_id),
             (Member.placed_by, before.placed_by),
@@ -827,6 +918,9 @@ def unit_summary(plan: UnitPlan, dry_run: bool) -> list[str]:
     lines = ["新增 {} 个单位，更新 {} 个，未变 {} 个。".format(*counts)]
     lines += [f"  新增 {u.unit_id} {u.name}" for u in plan.added]
     lines += [f"  更新 {u.unit_id} {u.name}" for u in plan.updated]
+    if plan.notes:
+        lines.append("未按文件处理：")
+        lines.extend(plan.notes)
     if dry_run:
         lines.append("试运行（--dry-run）：未写入数据库。")
     return lines

@@ -107,7 +107,7 @@ def tree(caller: Caller) -> dict[str, Any]:
                     "path": list(unit.path),
                     "sort_order": int(unit.sort_order or 0),
                     "access": scope.unit_access(caller, unit.path),
-                    "rev": int(unit.rev or 0),
+                    "rev": shown_rev(unit),
                 }
             )
     if not units:
@@ -122,13 +122,26 @@ def _view(unit: OrgUnit) -> dict[str, Any]:
         "kind": unit.kind,
         "parent_id": unit.parent_id,
         "path": list(unit.path),
-        "rev": int(unit.rev or 0),
+        "rev": shown_rev(unit),
     }
+
+
+# JavaScript's exact integers: a page reads `rev` with JSON.parse and sends it back.
+_JS_EXACT = 2**53
+
+
+def shown_rev(unit: OrgUnit) -> int:
+    """The `rev` a page sees: the stored counter, or for a unit an older import stamped with
+    time.time_ns() (beyond 2**53), that stamp folded below 2**53 (the write's own condition
+    stays on the stored value)."""
+    return int(unit.rev or 0) % _JS_EXACT
 
 
 def _rev_condition(unit: OrgUnit, client_rev: Any) -> Any:
     if client_rev is not None and (
-        not isinstance(client_rev, int) or client_rev != int(unit.rev or 0)
+        not isinstance(client_rev, int)
+        or isinstance(client_rev, bool)
+        or client_rev != shown_rev(unit)
     ):
         raise ConflictError(STALE)
     rev = OrgUnit.rev.does_not_exist() if unit.rev is None else OrgUnit.rev == unit.rev
@@ -143,7 +156,7 @@ def _commit_unit(build, actor_no: str, key: str) -> dict[str, Any] | None:
 
 
 def add_unit(caller: Caller, actor, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "unit_add", "", body)
     if (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     parent = _managed_parent(caller, body.get("parent_id"))
@@ -196,7 +209,7 @@ def add_unit(caller: Caller, actor, body: dict[str, Any]) -> tuple[dict[str, Any
 def rename_unit(
     caller: Caller, actor, unit_id: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "unit_rename", unit_id, body)
     if (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     unit = _managed(caller, unit_id)
@@ -230,7 +243,7 @@ def rename_unit(
 def move_unit(
     caller: Caller, actor, unit_id: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "unit_move", unit_id, body)
     if (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     unit = _managed(caller, unit_id)

@@ -23,7 +23,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from . import clock, directory, recruitment, registry, scope, transfers
+from . import clock, directory, recruitment, registry, scope, text_chars, transfers
 from .errors import BadRequestError, ConflictError, ForbiddenError
 from .identifiers import is_member_no, is_unit_id
 from .models import Member, OrgUnit, RankingState
@@ -376,7 +376,7 @@ def _diff(member: Member | None, after: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 def add_member(caller: Caller, actor: Member, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "member_add", "", body)
     if (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     branch = _managed_branch(caller, body.get("branch_id"))
@@ -438,7 +438,7 @@ def add_member(caller: Caller, actor: Member, body: dict[str, Any]) -> tuple[dic
 def edit_member(
     caller: Caller, actor: Member, member_no: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "member_edit", member_no, body)
     if (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     member, branch = _managed_member(caller, member_no)
@@ -449,6 +449,7 @@ def edit_member(
     before, after = _diff(member, after_all)
     if not after:
         return {"member": member_view(member, "manage"), "unchanged": True}, False
+    _may_act_on_holder(caller, member, branch, "修改该党员的信息")
     actions = [Member.updated_at.set(_stamp()), Member.rev.add(1)]
     for field, value in after.items():
         attr = getattr(Member, field)
@@ -487,7 +488,7 @@ def edit_member(
 def move_member(
     caller: Caller, actor: Member, member_no: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "member_move", member_no, body)
     if (done := answer_of(actor.member_no, key)) is not None:
         _move_follow_ups(member_no)
         return done, False
@@ -568,7 +569,7 @@ def _move_follow_ups(member_no: str) -> None:
 def change_roles(
     caller: Caller, actor: Member, member_no: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "member_roles", member_no, body)
     if (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     member, branch = _managed_member(caller, member_no)
@@ -604,7 +605,7 @@ def change_roles(
 def deactivate_member(
     caller: Caller, actor: Member, member_no: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "member_deactivate", member_no, body)
     if (done := answer_of(actor.member_no, key)) is not None:
         _move_follow_ups(member_no)
         return done, False
@@ -616,6 +617,8 @@ def deactivate_member(
     reason = body.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason.strip()) > 200):
         raise FieldError("reason", "理由：最多 200 个字")
+    if reason and (problem := text_chars.problem(reason.strip())):
+        raise FieldError("reason", f"理由：{problem}")
     actions = [
         Member.active.set(False),
         Member.remind_key.remove(),

@@ -25,7 +25,7 @@ from typing import Any
 from . import registry, scope
 from .errors import BadRequestError, PayloadTooLargeError
 from .models import Member, OrgUnit
-from .models.base import Transaction
+from .models.base import Transaction, TransactionCancelled
 from .registry_audit import answer_of, request_key, write
 from .registry_import import (
     MEMBER_HEADERS,
@@ -36,6 +36,7 @@ from .registry_import import (
     UnitRecord,
     apply_member_import,
     apply_unit_import,
+    kind_change_errors,
     member_summary,
     plan_member_import,
     plan_unit_import,
@@ -45,7 +46,7 @@ from .registry_import import (
     validate_units,
 )
 from .registry_units import subtree
-from .registry_upkeep import FieldError, check_grant
+from .registry_upkeep import EDITABLE, FieldError, check_grant
 from .scope import Caller
 from .spreadsheet import TableError, read_upload
 
@@ -119,20 +120,19 @@ def run(caller: Caller, actor: Member, body: dict[str, Any]) -> tuple[dict[str, 
     if kind not in ("members", "units"):
         raise FieldError("kind", "导入类型：应为 members（党员名册）或 units（组织单位）")
     apply = body.get("apply") is True
-    key = request_key(body.get("request_key"))
+    key = request_key(body.get("request_key"), "import", "", body)
+    # Scope first: a caller who manages nothing is refused before her file is even decoded.
+    units, managed = _managed_units(caller)
     if apply and (done := answer_of(actor.member_no, key)) is not None:
         return done, False
     name, data = _file(body)
     try:
         if kind == "members":
-            rows = read_upload(data, name, MEMBER_HEADERS, MEMBER_REQUIRED)
+            rows = read_upload(data, name, MEMBER_HEADERS, MEMBER_REQUIRED, MAX_ROWS)
         else:
-            rows = read_upload(data, name, UNIT_HEADERS)
+            rows = read_upload(data, name, UNIT_HEADERS, max_rows=MAX_ROWS)
     except TableError as exc:
         raise FieldError("content", f"文件：{exc}") from None
-    if len(rows) > MAX_ROWS:
-        raise FieldError("content", f"文件：超过 {MAX_ROWS} 行，请分批导入")
-    units, managed = _managed_units(caller)
     if kind == "members":
         return _members(caller, actor, key, rows, units, managed, apply)
     return _units(caller, actor, key, rows, units, managed, apply)
@@ -164,6 +164,7 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
             birth_date=m.birth_date, education=m.education, occupation=m.occupation,
             transfer_id=m.transfer_id, placed_by=m.placed_by,
             transferred_out=m.transferred_out_at is not None,
+            rev=None if m.rev is None else int(m.rev),
         )  # fmt: skip
         existing.append(before)
         _row_grants(caller, r, before, units, errors)
@@ -172,15 +173,10 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
     plan = plan_member_import(records, existing)
     if plan.errors:
         raise ReportError(plan.errors)
-    report = {"kind": "members", "applied": apply, "lines": member_summary(plan, False, False)}
-    report["counts"] = {
-        "added": len(plan.added),
-        "updated": len(plan.updated),
-        "unchanged": len(plan.unchanged),
-    }
     if not apply:
-        return report, False
+        return _member_report(plan, False), False
     apply_member_import(plan)  # 通讯录: one entry per member written, no Scan
+    report = _member_report(plan, True)  # what was written: skipped rows are in its notes
     branches = {r.branch_id for r in plan.added} | {c.record.branch_id for c in plan.updated}
     branches |= {c.before.branch_id for c in plan.updated if c.before is not None}
     after = {"added": len(plan.added), "updated": len(plan.updated)}
@@ -188,11 +184,35 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
     return report, True
 
 
+def _member_report(plan, applied: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    counts = {"added": len(plan.added), "updated": len(plan.updated)}
+    counts["unchanged"] = len(plan.unchanged)
+    lines = member_summary(plan, False, False)
+    return {"kind": "members", "applied": applied, "lines": lines, "counts": counts}
+
+
+def _unit_report(plan, applied: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    counts = {"added": len(plan.added), "updated": len(plan.updated)}
+    counts["unchanged"] = len(plan.unchanged)
+    lines = unit_summary(plan, False)
+    return {"kind": "units", "applied": applied, "lines": lines, "counts": counts}
+
+
 def _row_grants(caller, record, before, units, errors) -> None:
-    """A row's roles as the console's role form allows them (nobody grants beyond her scope)."""
+    """A row's roles as the console's role form allows them (nobody grants beyond her scope);
+    and a role holder is brought back or edited only by whoever could withdraw each of her
+    roles (the console's rule for acting on a holder)."""
     old_roles = list(before.roles) if before is not None else []
     moved = before is not None and before.branch_id != record.branch_id
     branch = _as_unit(units[record.branch_id])
+    if before is not None and old_roles and (_revives(record, before) or _edits(record, before)):
+        try:
+            check_grant(caller, "", _as_unit(units[before.branch_id]), old_roles, [])
+        except FieldError:
+            what = "恢复其在册状态" if _revives(record, before) else "修改其信息"
+            message = f"该党员担任的职务不在您的管理范围内，您不能{what}"
+            errors.append(RowError(record.row, "职务", message))
+            return
     try:
         if moved:
             check_grant(caller, record.member_no, _as_unit(units[before.branch_id]), old_roles, [])
@@ -202,6 +222,18 @@ def _row_grants(caller, record, before, units, errors) -> None:
     except FieldError as exc:
         message = exc.message.removeprefix("职务：")
         errors.append(RowError(record.row, "职务", message))
+
+
+def _revives(record: MemberRecord, before: MemberRecord) -> bool:
+    """The row makes an inactive member active again (the plan keeps inactive whoever was
+    transferred out or deactivated in the console)."""
+    kept = before.transferred_out or before.placed_by == "console"
+    return record.active and not before.active and not kept
+
+
+def _edits(record: MemberRecord, before: MemberRecord) -> bool:
+    fields = [f for f in EDITABLE if f not in record.absent]
+    return any(getattr(record, f) != getattr(before, f) for f in fields)
 
 
 def _as_unit(record: UnitRecord) -> OrgUnit:
@@ -233,18 +265,14 @@ def _units(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str, A
         if not (new_ok and old_ok):
             message = "上级单位不在您的管理范围内（调整上级单位须同时管理原上级和新上级）"
             errors.append(RowError(r.row, "上级单位编号", message, r.parent_id))
+    errors += kind_change_errors(records, units.values())
     if errors:
         raise ReportError(sorted(errors, key=lambda e: e.row))
     plan = plan_unit_import(records, units.values())
-    report = {"kind": "units", "applied": apply, "lines": unit_summary(plan, False)}
-    report["counts"] = {
-        "added": len(plan.added),
-        "updated": len(plan.updated),
-        "unchanged": len(plan.unchanged),
-    }
     if not apply:
-        return report, False
+        return _unit_report(plan, False), False
     apply_unit_import(plan)
+    report = _unit_report(plan, True)  # what was written: skipped rows are in its notes
     changed = [*plan.added, *plan.updated]
     after = {"added": len(plan.added), "updated": len(plan.updated)}
     _audit(actor, key, "import_units", after, [u.path for u in changed], report)
@@ -259,6 +287,12 @@ def _audit(actor, key, action, after, paths, report) -> None:
     chunks = [units[i : i + 90] for i in range(0, len(units), 90)] or [[]]
     target = ("import", key, "党员名册" if action == "import_members" else "组织单位")
     for i, chunk in enumerate(chunks):
-        with Transaction() as tx:
-            write(tx, actor, key if i == len(chunks) - 1 else f"{key}~{i}", action, target,
-                  None, after, [chunk], report)  # fmt: skip
+        last = i == len(chunks) - 1
+        try:
+            with Transaction() as tx:
+                write(tx, actor, key if last else f"{key}~{i}", action, target,
+                      None, after, [chunk], report)  # fmt: skip
+        except TransactionCancelled as exc:
+            # A retry after a failure between batches: the batch written then stays as it is.
+            if last or not exc.failed("mark"):
+                raise

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+# Bounds of every reading: a tiny XLSX may claim a sheet of 1,048,576 × 16,384 cells (read-only
+# openpyxl pads every row to the claimed width), and a CSV cell may exceed the csv module's limit.
+MAX_ROWS = 50_000  # data rows of a file; callers may ask for fewer
+MAX_COLS = 50  # columns read; a value in the next one is refused, further right is not read
+_BLANK_TAIL = 10_000  # blank rows tolerated after the last allowed row (formatted, empty)
+
 
 class TableError(ValueError):
     """The file as a whole cannot be read (format, encoding, headers); the message is Chinese."""
@@ -30,25 +36,33 @@ class Row:
 
 
 def read_table(
-    path: str | Path, headers: Sequence[str], required: Sequence[str] | None = None
+    path: str | Path,
+    headers: Sequence[str],
+    required: Sequence[str] | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> list[Row]:
     """Read a CSV or XLSX file whose first row names its columns (any order): every header in
-    `required` (default: all of `headers`) must be there, and nothing outside `headers`."""
+    `required` (default: all of `headers`) must be there, and nothing outside `headers`; more
+    than `max_rows` data rows is a TableError (read no further)."""
     path = Path(path)
     if not path.is_file():
         raise TableError("找不到文件")
-    return read_upload(path.read_bytes(), path.name, headers, required)
+    return read_upload(path.read_bytes(), path.name, headers, required, max_rows)
 
 
 def read_upload(
-    data: bytes, filename: str, headers: Sequence[str], required: Sequence[str] | None = None
+    data: bytes,
+    filename: str,
+    headers: Sequence[str],
+    required: Sequence[str] | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> list[Row]:
     """`read_table` over a file's bytes; its name's extension says CSV or XLSX."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        raw = _read_csv(data)
+        raw = _read_csv(data, max_rows)
     elif suffix in (".xlsx", ".xlsm"):
-        raw = _read_xlsx(data)
+        raw = _read_xlsx(data, max_rows)
     else:
         raise TableError(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .csv 或 .xlsx")
     if not raw:
@@ -64,6 +78,31 @@ def read_upload(
     return rows
 
 
+def _too_many_rows(max_rows: int) -> TableError:
+    return TableError(f"超过 {max_rows} 行，请分批导入")
+
+
+def _bounded(rows, max_rows: int) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    """The first rows of a sheet, read lazily: at most `max_rows` non-blank data rows (and some
+    blank ones after them), at most MAX_COLS columns — never the whole of what a file claims."""
+    out: list[list[object]] = []
+    filled = 0
+    for number, row in enumerate(rows, start=1):
+        cells = list(row)
+        if len(cells) > MAX_COLS and any(cell_text(c) for c in cells[MAX_COLS:]):
+            raise TableError(f"第 {number} 行：超过 {MAX_COLS} 列，请只保留名册的各列")
+        cells = cells[:MAX_COLS]
+        if number > 1 and any(cell_text(c) for c in cells):
+            filled += 1
+            if filled > max_rows:
+                raise _too_many_rows(max_rows)
+        if number > max_rows + 1 + _BLANK_TAIL:
+            # a row this far down exists in the file (rows are only filled in up to a real one)
+            raise TableError(f"第 {max_rows + 1 + _BLANK_TAIL} 行之后仍有内容：请删除多余的行")
+        out.append(cells)
+    return out
+
+
 def _check_headers(names: list[str], headers: Sequence[str], required: Sequence[str]) -> None:
     present = [n for n in names if n]
     problems = []
@@ -77,7 +116,7 @@ def _check_headers(names: list[str], headers: Sequence[str], required: Sequence[
         raise TableError(f"表头错误：{'; '.join(problems)}。应为：{','.join(headers)}")
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes, max_rows: int) -> list[list[object]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16")
     else:
@@ -89,10 +128,14 @@ def _read_csv(data: bytes) -> list[list[str]]:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
                 raise TableError("无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV") from None
-    return list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _bounded(reader, max_rows)
+    except csv.Error:  # e.g. a cell over the csv module's field size limit
+        raise TableError(f"第 {reader.line_num} 行无法读取（单元格过长或引号不配对）") from None
 
 
-def _read_xlsx(data: bytes) -> list[list[object]]:
+def _read_xlsx(data: bytes, max_rows: int) -> list[list[object]]:
     import openpyxl  # only XLSX needs it
 
     # A file uploaded in the console may be anything: whatever openpyxl trips over (a broken zip,
@@ -103,7 +146,13 @@ def _read_xlsx(data: bytes) -> list[list[object]]:
         raise TableError(f"无法打开 Excel 文件：{type(exc).__name__}") from None
     try:
         # The first sheet, not the active one: which sheet was last viewed is not a choice.
-        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # the file's <dimension> is a claim, not a size to allocate
+        rows = sheet.iter_rows(max_col=MAX_COLS + 1, values_only=True)
+        return _bounded(rows, max_rows)
+    except TableError:
+        raise
     except Exception as exc:  # as above, for a sheet read lazily
         raise TableError(f"无法读取 Excel 文件：{type(exc).__name__}") from None
     finally:

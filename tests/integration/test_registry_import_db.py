@@ -161,3 +161,54 @@ def test_demo_registry_imports_and_reports(tmp_path, capsys):
         assert found == set(numbers), key
     assert data_quality.main([]) == 0
     assert "党员信息数据质量报告" in capsys.readouterr().out
+
+
+def test_the_import_writes_only_what_is_as_it_read_it(tmp_path, capsys):
+    """A member or unit added meanwhile is not overwritten by the plan's add; a member whose
+    roles changed meanwhile (her rev) is not overwritten by the plan's update; the plan then
+    reports only what was written, the rest in its notes. `rev` stays a small counter."""
+    from tools.registry_import import (
+        apply_member_import,
+        apply_unit_import,
+        load_members,
+        load_units,
+        plan_member_import,
+        plan_unit_import,
+        validate_members,
+        validate_units,
+    )
+    from tools.spreadsheet import read_table
+
+    _setup(tmp_path, capsys)
+    units_file = _write(tmp_path, "u.csv", UNITS_CSV + "B4,新设党支部,党支部,C1\n")
+    records, errors = validate_units(read_table(units_file, UNIT_HEADERS), load_units())
+    assert not errors
+    plan = plan_unit_import(records, load_units())
+    assert [u.unit_id for u in plan.added] == ["B4"]
+    OrgUnit("B4", name="工作台新增", kind="branch", parent_id="C1", path=["C1", "B4"],
+            path_kinds=["committee", "branch"], rev=1).save()  # fmt: skip
+    apply_unit_import(plan)
+    assert OrgUnit.get("B4").name == "工作台新增" and plan.added == []
+    assert any("B4" in n for n in plan.notes)
+    assert all(0 < int(u.rev) < 2**53 for u in OrgUnit.scan())
+
+    lines = [*MEMBERS, "30000009,新来的,男,13800138009,B3,正式党员,,2001-07-01"]
+    lines[2] = lines[2].replace("13800138002", "13800138222")
+    rows = read_table(_write(tmp_path, "m.csv", lines), MEMBER_HEADERS_ALL[:8])
+    records, errors = validate_members(rows, load_units())
+    assert not errors
+    plan = plan_member_import(records, load_members())
+    assert [r.member_no for r in plan.added] == ["30000009"]
+    assert [c.record.member_no for c in plan.updated] == ["30000002"]
+    Member("30000009", name="工作台新增", branch_id="B3", status="full", active=True).save()
+    Member("30000002").update(actions=[Member.roles.set(["branch_committee"]), Member.rev.add(1)])
+    apply_member_import(plan)
+    assert Member.get("30000009").name == "工作台新增"
+    m = Member.get("30000002")
+    assert m.roles == ["branch_committee"] and m.phone == "13800138002"
+    assert plan.added == [] and plan.updated == []
+    assert len(plan.notes) == 2
+
+
+MEMBER_HEADERS_ALL = MEMBERS[0].split(",")
+UNIT_HEADERS = UNITS_CSV.splitlines()[0].split(",")

@@ -542,6 +542,21 @@ def test_the_import_upload_refuses_a_bad_file(demo):
     assert r.status_code == 400 and r.json()["Field"] == "kind"
 
 
+def test_the_upload_checks_scope_before_reading_and_bounds_a_csv_cell(demo):
+    """A plain member is refused (403) before her file is read, whatever it holds; a CSV cell
+    over the csv module's field limit is a 400 at the file naming the line, not a 500."""
+    wrong = base64.b64encode(b"foo,bar\n1,2\n").decode()
+    body = {"request_key": key(), "kind": "members", "filename": "a.csv", "content": wrong}
+    assert call(demo, MEMBER, "POST", "/registry/import", body).status_code == 403
+    text = ",".join(MEMBER_HEADERS) + "\n20269001," + "甲" * 140_000 + "\n"
+    body["content"] = base64.b64encode(text.encode()).decode()
+    before = tables()
+    r = call(demo, SECRETARY, "POST", "/registry/import", body)
+    assert r.status_code == 400 and r.json()["Field"] == "content", r.text[:300]
+    assert "第 2 行" in r.json()["Message"]
+    assert tables() == before
+
+
 # --- the scope of every route for every caller kind ------------------------------------------
 
 CALLERS = {
@@ -701,3 +716,137 @@ def test_two_renames_of_one_unit_at_once_one_wins(demo):
     assert sorted(r.status_code for r in answers) == [201, 409]
     won = next(r for r in answers if r.status_code == 201).json()["unit"]["name"]
     assert OrgUnit.get("B0102").name == won
+
+
+_LABELS = {
+    "party_committee": "党委委员",
+    "branch_committee": "支部委员",
+    "branch_secretary": "支部书记",
+    "general_branch_committee": "党总支委员",
+    "admin": "管理员",
+}
+
+
+def _row_of(m: Member, **changes: str) -> list[str]:
+    row = {
+        "党员编号": m.member_no, "姓名": m.name, "性别": m.gender or "", "手机号": m.phone or "",
+        "所在支部": m.branch_id, "人员类别": "正式党员" if m.status == "full" else "预备党员",
+        "职务": "、".join(_LABELS[r] for r in m.roles or ()), "入党日期": m.joined_on or "",
+        "学历": m.education or "",
+    }  # fmt: skip
+    row.update(changes)
+    return [row[h] for h in MEMBER_HEADERS]
+
+
+@pytest.mark.parametrize("who", [COMMITTEE, ADMIN])
+def test_a_branch_upload_neither_revives_nor_edits_a_holder_of_roles_above_it(demo, who):
+    """A 党委委员 / 管理员 of B0101 made inactive by `--deactivate-missing`: the 支部书记's upload
+    does not bring her back with her roles (a row error at 职务), nor edits her phone; the
+    console's edit form refuses the same edit (403)."""
+    m = Member.get(who)
+    assert m.roles and m.branch_id == "B0101"
+    Member(who).update(actions=[Member.active.set(False), Member.session_epoch.add(1)])
+    before = tables()
+    for row in (_row_of(m), _row_of(m, 手机号="13900001111")):
+        body = {"request_key": key(), "kind": "members", "filename": "a.csv", "apply": True,
+                "content": _upload([row], MEMBER_HEADERS)}  # fmt: skip
+        r = call(demo, SECRETARY, "POST", "/registry/import", body)
+        assert r.status_code == 400, r.text[:300]
+        assert [e["field"] for e in r.json()["Errors"]] == ["职务"], r.text[:300]
+        assert tables() == before
+    Member(who).update(actions=[Member.active.set(True)])
+    body = {"request_key": key(), "kind": "members", "filename": "a.csv", "apply": True,
+            "content": _upload([_row_of(m, 手机号="13900001111")], MEMBER_HEADERS)}  # fmt: skip
+    r = call(demo, SECRETARY, "POST", "/registry/import", body)
+    assert r.status_code == 400 and r.json()["Errors"][0]["field"] == "职务", r.text[:300]
+    body = {"request_key": key(), "phone": "13900001111"}
+    r = call(demo, SECRETARY, "POST", f"/registry/members/{who}", body)
+    assert r.status_code == 403, r.text[:300]
+    assert Member.get(who).phone == m.phone
+
+
+def test_a_unit_rev_is_exact_in_javascript_after_an_import(demo):
+    """The page reads `rev` with JSON.parse (doubles) and sends it back: after a units upload,
+    and for a unit an older import stamped with time.time_ns(), it is below 2**53 and a rename
+    with it succeeds."""
+    rows = [["B0101", "机关第一党支部（导入）", "党支部", "G01"]]
+    headers = ["单位编号", "单位名称", "单位类型", "上级单位编号"]
+    body = {"request_key": key(), "kind": "units", "filename": "u.csv", "apply": True}
+    parent = OrgUnit.get("B0101").parent_id
+    rows[0][3] = parent
+    body["content"] = _upload(rows, headers)
+    assert call(demo, COMMITTEE, "POST", "/registry/import", body).status_code in (200, 201)
+    OrgUnit("B0102").update(actions=[OrgUnit.rev.set(1_764_662_400_123_456_789)])
+    for unit_id in ("B0101", "B0102"):
+        tree = call(demo, COMMITTEE, "GET", "/registry/tree").json()["units"]
+        rev = next(u["rev"] for u in tree if u["id"] == unit_id)
+        assert rev < 2**53 and float(rev) == rev
+        sent = {"request_key": key(), "rev": int(float(rev)), "name": f"更名{unit_id}"}
+        r = call(demo, COMMITTEE, "POST", f"/registry/units/{unit_id}/rename", sent)
+        assert r.status_code == 201, r.text[:300]
+        assert OrgUnit.get(unit_id).name == f"更名{unit_id}"
+
+
+def test_a_units_upload_keeps_the_kind_of_a_unit_others_depend_on(demo):
+    """A 党支部 holding members does not become a 党总支 (its members would be outside any
+    党支部, its 支部书记's role would apply nowhere); a 党总支 with branches keeps its kind."""
+    r = call(demo, COMMITTEE, "POST", "/registry/units/B0102/move",
+             {"request_key": key(), "parent_id": "C01"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    headers = ["单位编号", "单位名称", "单位类型", "上级单位编号"]
+    g01 = OrgUnit.get("G01")
+    for rows in (
+        [["B0102", "机关第二党支部", "党总支", "C01"], ["B0199", "新设党支部", "党支部", "B0102"]],
+        [[g01.unit_id, g01.name, "党委", g01.parent_id]],
+    ):
+        before = tables()
+        body = {"request_key": key(), "kind": "units", "filename": "u.csv", "apply": True,
+                "content": _upload(rows, headers)}  # fmt: skip
+        r = call(demo, COMMITTEE, "POST", "/registry/import", body)
+        assert r.status_code == 400, r.text[:400]
+        assert "单位类型" in [e["field"] for e in r.json()["Errors"]], r.text[:400]
+        assert tables() == before
+
+
+def test_a_request_key_reused_for_another_operation_is_a_409(demo):
+    """A key answers the earlier result only for the same route, target and body: another
+    member, another body or another unit with it is 409 「请求编号已用于其他操作」, nothing done."""
+    other = next(
+        m.member_no
+        for m in Member.by_branch.query("B0101")
+        if m.member_no not in (TARGET, SECRETARY) and not m.roles and m.active
+    )
+    k = key()
+    r = call(
+        demo, SECRETARY, "POST", f"/registry/members/{TARGET}", {"request_key": k, "name": "王甲"}
+    )
+    assert r.status_code == 201, r.text
+    again = call(
+        demo, SECRETARY, "POST", f"/registry/members/{TARGET}", {"request_key": k, "name": "王甲"}
+    )
+    assert again.status_code == 200 and again.json() == r.json()
+    before = tables()
+    for path, body in (
+        (f"/registry/members/{other}", {"request_key": k, "name": "李乙"}),
+        (f"/registry/members/{TARGET}", {"request_key": k, "name": "王丙"}),
+        (f"/registry/members/{other}/move", {"request_key": k, "branch_id": "B0102"}),
+        ("/registry/units/B0101/rename", {"request_key": k, "name": "改名"}),
+    ):
+        r2 = call(demo, SECRETARY, "POST", path, body)
+        assert r2.status_code == 409 and r2.json()["Message"] == "请求编号已用于其他操作", r2.text
+    assert tables() == before
+
+
+@pytest.mark.parametrize("text", ["王\u202e芳", "\u200b\u200b", "王\x07芳", "\u3164"])
+def test_the_forms_refuse_invisible_and_control_characters(demo, text):
+    before = tables()
+    r = call(demo, SECRETARY, "POST", f"/registry/members/{TARGET}",
+             {"request_key": key(), "name": text})  # fmt: skip
+    assert r.status_code == 400 and r.json()["Field"] == "name", r.text[:300]
+    r = call(demo, COMMITTEE, "POST", "/registry/units/B0101/rename",
+             {"request_key": key(), "name": "机关" + text})  # fmt: skip
+    assert r.status_code == 400 and r.json()["Field"] == "name", r.text[:300]
+    r = call(demo, SECRETARY, "POST", f"/registry/members/{TARGET}/deactivate",
+             {"request_key": key(), "reason": "调离" + text})  # fmt: skip
+    assert r.status_code == 400 and r.json()["Field"] == "reason", r.text[:300]
+    assert tables() == before

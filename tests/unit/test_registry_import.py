@@ -290,6 +290,97 @@ def test_unreadable_files(tmp_path, name, content):
         read_table(path, UNIT_HEADERS)
 
 
+_BOMB_CHILD = r"""
+import io, json, resource, sys, time, zipfile
+resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+from tools.spreadsheet import TableError, read_table
+from tools.registry_import import MEMBER_REQUIRED
+ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+typ = "http://schemas.openxmlformats.org/package/2006/content-types"
+cells = "".join(
+    f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+    for i, h in enumerate(MEMBER_REQUIRED)
+)
+sheet = (f'<worksheet xmlns="{ns}"><dimension ref="A1:XFD1048576"/><sheetData>'
+         f'<row r="1">{cells}</row><row r="1048576"><c r="A1048576" t="inlineStr">'
+         '<is><t>x</t></is></c></row></sheetData></worksheet>')
+main = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", f'<Types xmlns="{typ}"><Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{main}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{main}.worksheet+xml"/>'
+        '</Types>')
+    z.writestr("_rels/.rels", f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    z.writestr("xl/workbook.xml", f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
+        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{pkg}"><Relationship '
+        f'Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    z.writestr("xl/worksheets/sheet1.xml", sheet)
+path = sys.argv[1]
+open(path, "wb").write(buf.getvalue())
+started = time.time()
+try:
+    read_table(path, MEMBER_REQUIRED, max_rows=5000)
+    out = {"read": True}
+except TableError as exc:
+    out = {"error": str(exc)}
+except BaseException as exc:
+    out = {"other": type(exc).__name__}
+out["seconds"] = time.time() - started
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_an_xlsx_claiming_a_huge_sheet_is_refused_cheaply(tmp_path):
+    """A 2 KB XLSX whose <dimension> claims A1:XFD1048576 (and has a cell in the last row):
+    read in a child process capped at 1.5 GB, it is a quick TableError, never MemoryError."""
+    import json
+    import subprocess
+    import sys
+
+    child = subprocess.run(
+        [sys.executable, "-c", _BOMB_CHILD, str(tmp_path / "bomb.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr[-500:]
+    out = json.loads(child.stdout.strip().splitlines()[-1])
+    assert "error" in out and "之后仍有内容" in out["error"], out
+    assert out["seconds"] < 5, out
+
+
+def test_rows_and_columns_beyond_the_bounds_are_refused(tmp_path):
+    path = tmp_path / "many.csv"
+    body = "".join(f"2000{i:04d},张三\n" for i in range(4))
+    _write_csv(path, "单位编号,单位名称\n" + body, "utf-8")
+    with pytest.raises(TableError, match="超过 3 行"):
+        read_table(path, ["单位编号", "单位名称"], max_rows=3)
+    assert len(read_table(path, ["单位编号", "单位名称"], max_rows=4)) == 4
+    wide = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(list(UNIT_HEADERS))
+    book.active.cell(row=2, column=51, value="x")
+    book.save(wide)
+    with pytest.raises(TableError, match="超过 50 列"):
+        read_table(wide, UNIT_HEADERS)
+
+
+def test_a_csv_cell_over_the_field_limit_names_its_line(tmp_path):
+    path = tmp_path / "units.csv"
+    _write_csv(
+        path, ",".join(UNIT_HEADERS) + "\nC9,x,党委,\nC8," + "甲" * 140_000 + ",党委,\n", "utf-8"
+    )
+    with pytest.raises(TableError, match="第 3 行"):
+        read_table(path, UNIT_HEADERS)
+
+
 # --- planning --------------------------------------------------------------------------------
 
 
@@ -408,3 +499,20 @@ def test_the_import_keeps_what_the_console_did():
     assert not plan.updated and "已在党务工作台停用" in plan.notes[0]
     plan = plan_member_import(records[:1], [replace(off, branch_id="B1")])
     assert not plan.updated or not plan.updated[0].record.active
+
+
+BAD_TEXT = ["王\u202e芳", "\u200b\u200b", "王\n芳", "王\x07芳", "\u3164", "王\ufeff芳"]
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_invisible_and_control_characters_are_row_errors(text):
+    """Names and every other text cell: bidi overrides, zero-width, control characters and
+    fillers are a row error at their column (text_chars.problem), for members and units."""
+    _, errors = validate_members(
+        member_rows({"姓名": text}, {"职务": text}, {"所在支部": "B1" + text}), units(), today=TODAY
+    )
+    assert [(e.row, e.field) for e in errors] == [(3, "姓名"), (4, "职务"), (5, "所在支部")]
+    assert all("字符" in e.message or "换行" in e.message for e in errors)
+    rows = unit_rows([*UNIT_ROWS, ("B9", "机关" + text, "党支部", "C1")])
+    _, errors = validate_units(rows, [])
+    assert [(e.row, e.field) for e in errors] == [(6, "单位名称")]

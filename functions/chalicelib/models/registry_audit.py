@@ -34,3 +34,5 @@ class AuditEntry(Model):
     before = UnicodeAttribute(null=True)  # JSON object of the fields changed, as they were
     after = UnicodeAttribute(null=True)  # ... and as they are
     units = ListAttribute(of=UnicodeAttribute, default=list)  # the units concerned
+    # A request mark's: hash of its route, target and body (registry_audit.request_key).
+    fingerprint = UnicodeAttribute(null=True)

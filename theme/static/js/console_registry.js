@@ -146,6 +146,13 @@ function onSubmit(form, action) {
   });
 }
 
+// Another member or unit opened: a key kept for a retry belongs to the one left, never reused.
+function dropKeys() {
+  document.querySelectorAll('form').forEach((form) => {
+    if (!form.dataset.busy) delete form.dataset.key;
+  });
+}
+
 function val(form, name) {
   return form.elements[name].value.trim();
 }
@@ -272,6 +279,7 @@ function memberForm(mode, member) {
 }
 
 async function openMember(memberNo) {
+  dropKeys();
   const data = await call(`/api/registry/members/${encodeURIComponent(memberNo)}`);
   state.member = data.member;
   memberForm('edit', state.member);
@@ -317,7 +325,7 @@ function setUpMemberForms() {
   });
   $('rg-member-form').elements.branch_id.addEventListener('change', (event) => setRoles($('rg-roles-add'), checkedRoles($('rg-roles-add')), event.target.value));
   $('rg-member-cancel').addEventListener('click', closeMember);
-  $('rg-add-open').addEventListener('click', () => memberForm('add', null));
+  $('rg-add-open').addEventListener('click', () => { dropKeys(); memberForm('add', null); });
   onSubmit($('rg-move-form'), async (key) => {
     const body = { request_key: key, rev: state.member.rev, branch_id: val($('rg-move-form'), 'branch_id') };
     await call(`/api/registry/members/${encodeURIComponent(state.member.member_no)}/move`, { method: 'POST', body });
@@ -517,6 +525,7 @@ function showTab(name) {
 
 async function selectUnit(unitId, reload = false) {
   hideError($('rg-error'));
+  dropKeys();
   if (reload) await reloadTree(unitId);
   state.unit = unitById(unitId) || state.units[0];
   history.replaceState(null, '', `/console-registry.html?unit=${encodeURIComponent(state.unit.id)}`);
