@@ -322,10 +322,12 @@ def _member(caller: scope.Caller, member_no: str) -> tuple[Member, OrgUnit]:
     return member, branch
 
 
-def _log(member_no: str, year: int) -> list[dict[str, Any]]:
+def _log(member_no: str, year: int, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
+    """Her ledger lines of the year, newest first: at most `limit` (and whether older ones were
+    left out), or the whole year with None — Queries of 31 days, at most 12 for a year."""
     out: list[dict[str, Any]] = []
     until = f"{year:04d}-12-31"
-    while len(out) < LOG_LIMIT:
+    while limit is None or len(out) <= limit:
         days = points_ledger.days(
             member_no,
             since=f"{year:04d}-01-01",
@@ -349,7 +351,9 @@ def _log(member_no: str, year: int) -> list[dict[str, Any]]:
         if len(days) < 31:
             break
         until = _day_before(days[-1].day)
-    return out[:LOG_LIMIT]
+    if limit is None:
+        return out, False
+    return out[:limit], len(out) > limit
 
 
 def _day_before(day: str) -> str:
@@ -380,7 +384,11 @@ def _attendance(member_no: str, year: int) -> dict[str, int]:
     return out
 
 
-def member_view(caller: scope.Caller, member_no: str, year_text: str | None) -> dict[str, Any]:
+def member_view(
+    caller: scope.Caller, member_no: str, year_text: str | None, whole_log: bool = False
+) -> dict[str, Any]:
+    """The staff view of one member; `log` holds her newest LOG_LIMIT lines of the year
+    (`log_more` says older ones were left out), or all of them with `whole_log` (the XLSX)."""
     member, branch = _member(caller, member_no)
     year = console_periods.parse_year(year_text)
     if year < console_periods.FIRST_YEAR or year > console_periods.clock.today().year:
@@ -389,6 +397,8 @@ def member_view(caller: scope.Caller, member_no: str, year_text: str | None) -> 
     found = list(PointTotal.query(member_no, PointTotal.period == f"y{year:04d}"))
     counts = (found[0].counts or {}) if found else {}
     days = (found[0].days or {}) if found else {}
+
+    log, more = _log(member_no, year, None if whole_log else LOG_LIMIT)
 
     def lines(rules: tuple[str, ...]) -> int:
         return sum(int(c.get(r, 0)) for c in counts.values() for r in rules)
@@ -422,6 +432,8 @@ def member_view(caller: scope.Caller, member_no: str, year_text: str | None) -> 
                 r["key"]: {"label": r["label"], "points": r["points"]} for r in report["rules"]
             },
         },
-        "log": _log(member_no, year),
+        "log": log,
+        "log_limit": None if whole_log else LOG_LIMIT,
+        "log_more": more,
         "attendance": _attendance(member_no, year),
     }

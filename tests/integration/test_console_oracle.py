@@ -419,8 +419,43 @@ def test_the_member_view_equals_her_ledger(world) -> None:
             if ln.amount
         ]
         assert sorted((r["day"], r["points"]) for r in body["log"]) == sorted(lines)
+        assert body["log_more"] is False and len(lines) <= 200
         assert [r["day"] for r in body["log"]] == sorted(
             (r["day"] for r in body["log"]), reverse=True
         )
         assert body["member"]["branch"]["id"] == m.branch_id
         assert body["attendance"] == {"meetings": 0, "present": 0, "leave": 0, "absent": 0}
+
+
+def test_the_member_export_is_the_whole_year(world, at) -> None:
+    """The page shows her newest 200 lines and says more exist; the XLSX is the whole year."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from chalicelib.xlsx_export import XLSX
+
+    _, members, admin, http = world
+    m = [m for m in members if m.active and not m.roles][-1]
+    start = date(2026, 6, 1)
+    for i in range(40):  # 40 days of 7 lines: 280 lines beyond what the world gave her
+        day = start + timedelta(days=i)
+        at(f"{day}T02:00:00")
+        points.award(m.member_no, "daily_login", "login")
+        for k in range(6):
+            points.award(m.member_no, "article_read", f"x{day}-{k}")
+    lines = sorted(
+        (d.day, ln.amount)
+        for d in points_ledger.days(m.member_no, since="2026-01-01", until="2026-12-31")
+        for ln in d.lines.values()
+        if ln.amount
+    )
+    assert len(lines) > 280
+    path = f"/console/members/{m.member_no}?year=2026"
+    reply = http.get(f"{path}&format=xlsx", headers={**_auth(admin), "Accept": XLSX})
+    assert reply.status_code == 200
+    rows = list(load_workbook(BytesIO(reply.body)).active.iter_rows(values_only=True))
+    rows = rows[next(i for i, r in enumerate(rows) if r[0] == "日期") + 1 :]
+    assert sorted((r[0], r[2]) for r in rows) == lines
+    body = json.loads(http.get(path, headers=_auth(admin)).body)
+    assert len(body["log"]) == 200 and body["log_limit"] == 200 and body["log_more"] is True
