@@ -216,8 +216,10 @@ def _member_rows(now: dict[str, Any], data: dict[str, Any], key: str) -> list[di
 def _period(text: str | None) -> console_periods.Period:
     period = console_periods.current() if not text else console_periods.parse(text)
     _check_year(period.year, console_periods.FIELD)
-    if period.start > console_periods.current("week").end:
-        raise BadRequestError(f"{console_periods.FIELD}不能晚于本期")
+    # Each kind stops at its own current period: on Monday 30 November the week runs into
+    # December, yet December has not begun.
+    if period.start > console_periods.clock.today():
+        raise BadRequestError(f"{console_periods.FIELD}：{period.label}尚未开始")
     return period
 
 
@@ -238,9 +240,8 @@ def series(
     found, computed_at = _items(unit_id, ["now", view])
     now = found.get("now") or {}
     data = found.get(view) or {}
-    periods = [p for p in console_periods.of_year(year, kind)]
-    last = console_periods.current("week").end
-    periods = [p for p in periods if p.start <= last]
+    today = console_periods.clock.today()
+    periods = [p for p in console_periods.of_year(year, kind) if p.start <= today]
 
     def over_time(now_figures: dict[str, Any] | None, rows: list[Any] | None) -> list[Any]:
         return [

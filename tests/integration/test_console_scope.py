@@ -219,3 +219,30 @@ def test_bad_member_input(demo) -> None:
         assert _get(http, f"/console/members/{no}", admin).status_code == 403
     # Her own record is 我的党建's: the console refuses her.
     assert _get(http, f"/console/members/{plain.member_no}", plain).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("now", "kind", "last", "future"),
+    [
+        ("2026-11-30T04:00:00", "month", "2026-11", "2026-12"),  # Monday: the week ends 6 Dec
+        ("2026-12-31T04:00:00", "week", "2026-W53", None),
+        ("2026-09-28T04:00:00", "quarter", "2026-Q3", "2026-Q4"),  # the week runs into Q4
+        ("2026-12-27T04:00:00", "week", "2026-W52", "2026-W53"),  # Sunday
+        ("2026-11-30T04:00:00", "week", "2026-W49", "2026-W50"),
+    ],
+)
+def test_periods_stop_at_the_current_one_of_their_kind(demo, at, now, kind, last, future) -> None:
+    """Called in-process (a token made now is not yet valid at a moved clock)."""
+    from chalicelib import console, registry
+    from chalicelib.errors import BadRequestError
+
+    units, members, _ = demo
+    admin = next(m for m in members if "admin" in (m.roles or []))
+    root = next(u for u, unit in units.items() if unit.parent_id is None)
+    caller = registry.caller_for(admin)
+    at(now)
+    assert console.series(caller, root, kind, "2026")["periods"][-1]["key"] == last
+    assert console.dashboard(caller, root, last)["period"]["key"] == last
+    if future:
+        with pytest.raises(BadRequestError, match="统计周期"):
+            console.dashboard(caller, root, future)
