@@ -108,7 +108,11 @@ def _trail(caller: scope.Caller, unit: OrgUnit, names: dict[str, str]) -> list[d
         (i for i in range(len(path)) if scope.unit_access(caller, path[: i + 1]) != "none"),
         len(path) - 1,
     )
-    return [{"id": u, "name": names.get(u, u)} for u in path[start:]]
+    shown = path[start:]
+    missing = [u for u in shown if u not in names]
+    if missing:  # a unit made since the job's last run has no "now" item yet: one BatchGet
+        names = {**names, **{u.unit_id: u.name for u in OrgUnit.batch_get(missing)}}
+    return [{"id": u, "name": names.get(u, u)} for u in shown]
 
 
 def _period_row(data: dict[str, Any], key: str, which: list[Any] | None) -> list[Any] | None:

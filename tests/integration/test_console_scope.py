@@ -246,3 +246,28 @@ def test_periods_stop_at_the_current_one_of_their_kind(demo, at, now, kind, last
     if future:
         with pytest.raises(BadRequestError, match="统计周期"):
             console.dashboard(caller, root, future)
+
+
+def test_a_unit_made_after_the_job_is_named_in_its_trail(demo) -> None:
+    """Its "now" item (which carries the path's names) is missing until the job runs."""
+    units, members, http = demo
+    admin = next(m for m in members if "admin" in (m.roles or []))
+    general = next(u for u in units.values() if u.kind == "general_branch")
+    new = OrgUnit(
+        "BNEWTRAIL",
+        name="新建党支部",
+        kind="branch",
+        parent_id=general.unit_id,
+        path=[*general.path, "BNEWTRAIL"],
+        path_kinds=[*general.path_kinds, "branch"],
+        sort_order=99,
+    )
+    new.save()
+    try:
+        for route in UNIT_ROUTES:
+            assert _get(http, f"/console/units/BNEWTRAIL/{route}", admin).status_code == 200
+        trail = _json(_get(http, "/console/units/BNEWTRAIL/dashboard", admin))["trail"]
+        want = [units[u].name for u in general.path] + ["新建党支部"]
+        assert [t["name"] for t in trail] == want
+    finally:
+        new.delete()
