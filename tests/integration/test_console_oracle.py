@@ -386,9 +386,15 @@ def test_structure_and_quality_equal_the_registry(world) -> None:
         bool(m.birth_date) and age(m.birth_date) >= 61 for m in active
     )
     assert dims["age"]["未填写"] == sum(not m.birth_date for m in active)
+    # 党龄 (党章 第七条): from 转正, taken as 入党日期 + 1 year; a 预备党员 has none yet.
+    full = [m for m in active if m.status == "full"]
     assert dims["years"]["51年及以上"] == sum(
-        bool(m.joined_on) and age(m.joined_on) >= 51 for m in active
+        bool(m.joined_on) and age(m.joined_on) - 1 >= 51 for m in full
     )
+    assert dims["years"]["5年及以下"] == sum(
+        bool(m.joined_on) and age(m.joined_on) - 1 <= 5 for m in full
+    )
+    assert dims["years"]["预备党员（无党龄）"] == sum(m.status == "probationary" for m in active)
     quality = json.loads(http.get("/console/units/C1/data-quality", headers=_auth(admin)).body)
     listed = {r["member_no"] for r in quality["problems"] if r["member_no"]}
     assert {m.member_no for m in active if not m.phone} <= listed
