@@ -163,6 +163,9 @@ def run() -> dict[str, Any]:
     digests = _read_digests()
     changed_shards: set[str] = set()
     written = 0
+    # The figure items first, their digests after them in their own batches: a BatchWriteItem
+    # is not atomic, so a crash between them may leave a figure written with its old digest
+    # (rewritten next run), never a new digest over an item that was not written.
     with ConsoleFigure.batch_write() as batch:
         for (unit_id, view), data in items.items():
             d = console_figures.digest(data)
@@ -176,6 +179,7 @@ def run() -> dict[str, Any]:
             digests[shard][key] = d
             changed_shards.add(shard)
             written += 1
+    with ConsoleFigure.batch_write() as batch:
         for shard in sorted(changed_shards):
             batch.save(
                 ConsoleFigure(

@@ -16,9 +16,10 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from pynamodb.exceptions import PutError
 
 from chalicelib import console_job
-from chalicelib.models import Member, OrgUnit
+from chalicelib.models import ConsoleFigure, Member, OrgUnit
 from chalicelib.xlsx_export import XLSX
 from tools import seed_demo
 from tools.fixtures import bearer
@@ -271,3 +272,43 @@ def test_a_unit_made_after_the_job_is_named_in_its_trail(demo) -> None:
         assert [t["name"] for t in trail] == want
     finally:
         new.delete()
+
+
+def test_a_job_crash_mid_write_leaves_no_item_stale(demo, monkeypatch) -> None:
+    """BatchWriteItem is not atomic: a run that dies after DynamoDB took a digest shard but left
+    the figure item it covers unprocessed must not keep the next run from rewriting that item."""
+    from chalicelib.console_figures import DIGEST_UNIT
+
+    units, members, http = demo
+    admin = next(m for m in members if "admin" in (m.roles or []))
+    branch = next(u for u in units.values() if u.kind == "branch")
+    connection = ConsoleFigure._get_connection()
+    real = connection.batch_write_item
+    calls = []
+
+    def flaky(put_items=None, delete_items=None, **kw):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("the job's Lambda died here")
+        digests = [i for i in put_items if i["unit_id"]["S"] == DIGEST_UNIT]
+        figures = [i for i in put_items if i["unit_id"]["S"] != DIGEST_UNIT]
+        if digests:
+            real(put_items=digests)
+        table = ConsoleFigure.Meta.table_name
+        return {"UnprocessedItems": {table: [{"PutRequest": {"Item": i}} for i in figures]}}
+
+    OrgUnit(branch.unit_id).update(actions=[OrgUnit.name.set("改名后的支部")])
+    try:
+        monkeypatch.setattr(connection, "batch_write_item", flaky)
+        with pytest.raises((RuntimeError, PutError)):  # dies, or gives up on the retries
+            console_job.run()
+        monkeypatch.setattr(connection, "batch_write_item", real)
+        console_job.run()
+        body = _json(_get(http, f"/console/units/{branch.unit_id}/dashboard", admin))
+        assert body["trail"][-1]["name"] == "改名后的支部"
+        parent = _json(_get(http, f"/console/units/{branch.parent_id}/dashboard", admin))
+        assert "改名后的支部" in [c["name"] for c in parent["children"]]
+    finally:
+        monkeypatch.setattr(connection, "batch_write_item", real)
+        OrgUnit(branch.unit_id).update(actions=[OrgUnit.name.set(branch.name)])
+        console_job.run()
