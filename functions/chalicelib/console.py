@@ -18,10 +18,11 @@ from . import console_figures as cf
 from . import console_periods, points_figures, points_ledger, scope
 from .console_figures import DIGEST_UNIT, unpack
 from .errors import BadRequestError, ForbiddenError
-from .identifiers import is_member_no, is_unit_id
+from .identifiers import is_member_no, is_slug, is_unit_id
 from .member_structure import view as structure_view
 from .models import (
     Attendance,
+    CatalogItem,
     Comment,
     ConsoleFigure,
     Member,
@@ -351,14 +352,41 @@ def _log(member_no: str, year: int, limit: int | None) -> tuple[list[dict[str, A
                             "label": RULES[line.rule].label if line.rule in RULES else line.rule,
                             "points": line.amount,
                             "object": line.object_id,
+                            "note": line.note,
                         }
                     )
         if len(days) < 31:
             break
         until = _day_before(days[-1].day)
+    out = out if limit is None else out[: limit + 1]
+    _label_objects(out)
     if limit is None:
         return out, False
     return out[:limit], len(out) > limit
+
+
+_CATALOG_RULES = ("article_read", "constitution_read", "vote")
+
+
+def _label_objects(rows: list[dict[str, Any]]) -> None:
+    """对象 in Chinese: the line's note (a meeting's, an activity's topic), the article's title
+    from the catalog (one BatchGet of the distinct slugs), 登录, 政治生日; else the id."""
+    slugs = sorted(
+        {r["object"] for r in rows if r["rule"] in _CATALOG_RULES and is_slug(r["object"])}
+    )
+    titles: dict[str, str] = {}
+    for i in range(0, len(slugs), 100):
+        titles.update({c.slug: str(c.title) for c in CatalogItem.batch_get(slugs[i : i + 100])})
+    for r in rows:
+        note, obj = r.pop("note", None), r["object"]
+        if r["rule"] == "daily_login":
+            r["object"] = "登录"
+        elif r["rule"] == "political_birthday":
+            r["object"] = f"{obj}年政治生日"
+        elif note:
+            r["object"] = str(note)
+        elif obj in titles:
+            r["object"] = titles[obj]
 
 
 def _day_before(day: str) -> str:

@@ -465,3 +465,5 @@ def test_the_member_export_is_the_whole_year(world, at) -> None:
     assert sorted((r[0], r[2]) for r in rows) == lines
     body = json.loads(http.get(path, headers=_auth(admin)).body)
     assert len(body["log"]) == 200 and body["log_limit"] == 200 and body["log_more"] is True
+    # 对象 in Chinese where the line says what it is (a login is 登录, not "login").
+    assert {r["object"] for r in body["log"] if r["rule"] == "daily_login"} == {"登录"}
