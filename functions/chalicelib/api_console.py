@@ -142,6 +142,7 @@ def _member_table(body: dict[str, Any]) -> tuple:
 @bp.route("/console/members/{member_no}", methods=["GET"])
 @web.signed_in(bp)
 def console_member(member: Member, member_no: str) -> Response:
-    xlsx_export.wanted(bp.current_request)
-    body = console.member_view(registry.caller_for(member), member_no, _query("year"))
+    # The download is the whole year's log (the page shows the newest LOG_LIMIT lines).
+    whole = xlsx_export.wanted(bp.current_request) == "xlsx"
+    body = console.member_view(registry.caller_for(member), member_no, _query("year"), whole)
     return _answer(body, _member_table)

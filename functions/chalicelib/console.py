@@ -18,10 +18,11 @@ from . import console_figures as cf
 from . import console_periods, points_figures, points_ledger, scope
 from .console_figures import DIGEST_UNIT, unpack
 from .errors import BadRequestError, ForbiddenError
-from .identifiers import is_member_no, is_unit_id
+from .identifiers import is_member_no, is_slug, is_unit_id
 from .member_structure import view as structure_view
 from .models import (
     Attendance,
+    CatalogItem,
     Comment,
     ConsoleFigure,
     Member,
@@ -108,7 +109,11 @@ def _trail(caller: scope.Caller, unit: OrgUnit, names: dict[str, str]) -> list[d
         (i for i in range(len(path)) if scope.unit_access(caller, path[: i + 1]) != "none"),
         len(path) - 1,
     )
-    return [{"id": u, "name": names.get(u, u)} for u in path[start:]]
+    shown = path[start:]
+    missing = [u for u in shown if u not in names]
+    if missing:  # a unit made since the job's last run has no "now" item yet: one BatchGet
+        names = {**names, **{u.unit_id: u.name for u in OrgUnit.batch_get(missing)}}
+    return [{"id": u, "name": names.get(u, u)} for u in shown]
 
 
 def _period_row(data: dict[str, Any], key: str, which: list[Any] | None) -> list[Any] | None:
@@ -216,8 +221,10 @@ def _member_rows(now: dict[str, Any], data: dict[str, Any], key: str) -> list[di
 def _period(text: str | None) -> console_periods.Period:
     period = console_periods.current() if not text else console_periods.parse(text)
     _check_year(period.year, console_periods.FIELD)
-    if period.start > console_periods.current("week").end:
-        raise BadRequestError(f"{console_periods.FIELD}不能晚于本期")
+    # Each kind stops at its own current period: on Monday 30 November the week runs into
+    # December, yet December has not begun.
+    if period.start > console_periods.clock.today():
+        raise BadRequestError(f"{console_periods.FIELD}：{period.label}尚未开始")
     return period
 
 
@@ -238,9 +245,8 @@ def series(
     found, computed_at = _items(unit_id, ["now", view])
     now = found.get("now") or {}
     data = found.get(view) or {}
-    periods = [p for p in console_periods.of_year(year, kind)]
-    last = console_periods.current("week").end
-    periods = [p for p in periods if p.start <= last]
+    today = console_periods.clock.today()
+    periods = [p for p in console_periods.of_year(year, kind) if p.start <= today]
 
     def over_time(now_figures: dict[str, Any] | None, rows: list[Any] | None) -> list[Any]:
         return [
@@ -322,10 +328,12 @@ def _member(caller: scope.Caller, member_no: str) -> tuple[Member, OrgUnit]:
     return member, branch
 
 
-def _log(member_no: str, year: int) -> list[dict[str, Any]]:
+def _log(member_no: str, year: int, limit: int | None) -> tuple[list[dict[str, Any]], bool]:
+    """Her ledger lines of the year, newest first: at most `limit` (and whether older ones were
+    left out), or the whole year with None — Queries of 31 days, at most 12 for a year."""
     out: list[dict[str, Any]] = []
     until = f"{year:04d}-12-31"
-    while len(out) < LOG_LIMIT:
+    while limit is None or len(out) <= limit:
         days = points_ledger.days(
             member_no,
             since=f"{year:04d}-01-01",
@@ -344,12 +352,41 @@ def _log(member_no: str, year: int) -> list[dict[str, Any]]:
                             "label": RULES[line.rule].label if line.rule in RULES else line.rule,
                             "points": line.amount,
                             "object": line.object_id,
+                            "note": line.note,
                         }
                     )
         if len(days) < 31:
             break
         until = _day_before(days[-1].day)
-    return out[:LOG_LIMIT]
+    out = out if limit is None else out[: limit + 1]
+    _label_objects(out)
+    if limit is None:
+        return out, False
+    return out[:limit], len(out) > limit
+
+
+_CATALOG_RULES = ("article_read", "constitution_read", "vote")
+
+
+def _label_objects(rows: list[dict[str, Any]]) -> None:
+    """对象 in Chinese: the line's note (a meeting's, an activity's topic), the article's title
+    from the catalog (one BatchGet of the distinct slugs), 登录, 政治生日; else the id."""
+    slugs = sorted(
+        {r["object"] for r in rows if r["rule"] in _CATALOG_RULES and is_slug(r["object"])}
+    )
+    titles: dict[str, str] = {}
+    for i in range(0, len(slugs), 100):
+        titles.update({c.slug: str(c.title) for c in CatalogItem.batch_get(slugs[i : i + 100])})
+    for r in rows:
+        note, obj = r.pop("note", None), r["object"]
+        if r["rule"] == "daily_login":
+            r["object"] = "登录"
+        elif r["rule"] == "political_birthday":
+            r["object"] = f"{obj}年政治生日"
+        elif note:
+            r["object"] = str(note)
+        elif obj in titles:
+            r["object"] = titles[obj]
 
 
 def _day_before(day: str) -> str:
@@ -380,7 +417,11 @@ def _attendance(member_no: str, year: int) -> dict[str, int]:
     return out
 
 
-def member_view(caller: scope.Caller, member_no: str, year_text: str | None) -> dict[str, Any]:
+def member_view(
+    caller: scope.Caller, member_no: str, year_text: str | None, whole_log: bool = False
+) -> dict[str, Any]:
+    """The staff view of one member; `log` holds her newest LOG_LIMIT lines of the year
+    (`log_more` says older ones were left out), or all of them with `whole_log` (the XLSX)."""
     member, branch = _member(caller, member_no)
     year = console_periods.parse_year(year_text)
     if year < console_periods.FIRST_YEAR or year > console_periods.clock.today().year:
@@ -389,6 +430,8 @@ def member_view(caller: scope.Caller, member_no: str, year_text: str | None) -> 
     found = list(PointTotal.query(member_no, PointTotal.period == f"y{year:04d}"))
     counts = (found[0].counts or {}) if found else {}
     days = (found[0].days or {}) if found else {}
+
+    log, more = _log(member_no, year, None if whole_log else LOG_LIMIT)
 
     def lines(rules: tuple[str, ...]) -> int:
         return sum(int(c.get(r, 0)) for c in counts.values() for r in rules)
@@ -422,6 +465,8 @@ def member_view(caller: scope.Caller, member_no: str, year_text: str | None) -> 
                 r["key"]: {"label": r["label"], "points": r["points"]} for r in report["rules"]
             },
         },
-        "log": _log(member_no, year),
+        "log": log,
+        "log_limit": None if whole_log else LOG_LIMIT,
+        "log_more": more,
         "attendance": _attendance(member_no, year),
     }

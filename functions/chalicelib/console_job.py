@@ -4,11 +4,11 @@ request path and writes every unit's figures (`console_figures.compute`) to `con
 
 Reads, strongly consistent: the org units, the members and the point-years WHOLE (Scans, in
 SEGMENTS parallel segments: the point-years table holds only year items, so every earlier year
-comes along for 党章 progress at no extra cost), the exam best scores (a Scan of quiz-scores),
-this month's dues rows (one Query of the `by-month` index) and the monthly check's rows of this
-month (one Query). Writes: only the items whose digest changed, in batches; the digests
-themselves are kept in DIGEST_SHARDS items beside the figures, so the job never reads its
-figures back.
+comes along for 党章 progress at no extra cost), the exam best scores (a Scan of quiz-scores,
+the best per member and exam), this month's dues rows (one Query of the `by-month` index) and
+the monthly check's rows of this month (one Query). Writes: only the items whose digest
+changed, in batches; the digests themselves are kept in DIGEST_SHARDS items beside the
+figures, so the job never reads its figures back.
 """
 
 from __future__ import annotations
@@ -60,13 +60,19 @@ def _totals() -> dict[str, list[dict[str, Any]]]:
 
 
 def _exam_scores(members: list[Any]) -> dict[str, list[int]]:
-    """Each member's best score per exam: the row kept for her branch (one per unit on her
-    path is written; the branch's is the one that follows her)."""
-    branch = {m.member_no: m.branch_id for m in members}
-    out: dict[str, list[int]] = defaultdict(list)
+    """Each active member's best score per exam, by member: the best of her rows of the exam
+    (one is written per unit on her branch's path at the time; a member who moved keeps rows
+    under her old branch, and they are hers wherever she counts now)."""
+    wanted = {m.member_no for m in members if m.active}
+    best: dict[tuple[str, str], int] = {}
     for s in _scan(lambda **kw: QuizScore.scan(**kw)):
-        if branch.get(s.member_no) and s.unit_key.endswith("#" + branch[s.member_no]):
-            out[s.member_no].append(int(s.score))
+        if s.member_no not in wanted:
+            continue
+        key = (s.member_no, str(s.unit_key).rsplit("#", 1)[0])
+        best[key] = max(best.get(key, 0), int(s.score))
+    out: dict[str, list[int]] = defaultdict(list)
+    for (member_no, _), score in sorted(best.items()):
+        out[member_no].append(score)
     return out
 
 
@@ -157,6 +163,9 @@ def run() -> dict[str, Any]:
     digests = _read_digests()
     changed_shards: set[str] = set()
     written = 0
+    # The figure items first, their digests after them in their own batches: a BatchWriteItem
+    # is not atomic, so a crash between them may leave a figure written with its old digest
+    # (rewritten next run), never a new digest over an item that was not written.
     with ConsoleFigure.batch_write() as batch:
         for (unit_id, view), data in items.items():
             d = console_figures.digest(data)
@@ -170,6 +179,7 @@ def run() -> dict[str, Any]:
             digests[shard][key] = d
             changed_shards.add(shard)
             written += 1
+    with ConsoleFigure.batch_write() as batch:
         for shard in sorted(changed_shards):
             batch.save(
                 ConsoleFigure(

@@ -18,7 +18,9 @@ from .errors import BadRequestError
 KINDS = ("week", "month", "quarter", "year")
 KIND_LABELS = {"week": "周", "month": "月", "quarter": "季度", "year": "年"}
 FIELD = "统计周期"
-_RE = re.compile(r"^(\d{4})(?:-(W\d{2}|\d{2}|Q[1-4]))?$")
+# ASCII digits only, the whole text (Python's \d is any Unicode digit, and `$` allows a final
+# newline: "2026-１１" or "2026-11\n" would parse, key nothing stored and answer zeros).
+_RE = re.compile(r"\A([0-9]{4})(?:-(W[0-9]{2}|[0-9]{2}|Q[1-4]))?\Z", re.ASCII)
 FIRST_YEAR = 2000
 
 
@@ -56,7 +58,7 @@ def _weeks_in(year: int) -> int:
 
 def parse(text: object) -> Period:
     """A period from its key; a 400 naming 统计周期 for anything else."""
-    found = _RE.match(text) if isinstance(text, str) else None
+    found = _RE.fullmatch(text) if isinstance(text, str) else None
     if not found:
         raise BadRequestError(f"{FIELD}格式应为 2026-W48、2026-11、2026-Q4 或 2026")
     year = int(found[1])
@@ -125,6 +127,6 @@ def parse_year(text: object, field: str = "年份") -> int:
     this = clock.today().year
     if text is None or text == "":
         return this
-    if not isinstance(text, str) or not text.isdigit() or len(text) != 4:
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}", text, re.ASCII):
         raise BadRequestError(f"{field}格式应为四位数字，如 {this}")
     return int(text)

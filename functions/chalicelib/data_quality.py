@@ -8,12 +8,13 @@ with their attributes) so that it is testable without a database.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Protocol
+
+from .registry_import import parse_date  # the registry's one date parser (the import's)
 
 
 class MemberRecord(Protocol):
@@ -38,21 +39,6 @@ class UnitRecord(Protocol):
 
     @property
     def path(self) -> Sequence[str]: ...
-
-
-_DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
-_EXCEL_SERIAL_RE = re.compile(r"^\d{4,5}$")
-
-
-def parse_date(text: str) -> date:
-    """YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit), or an Excel serial number:
-    what the importer accepts (the registry stores YYYY-MM-DD)."""
-    if _EXCEL_SERIAL_RE.fullmatch(text):
-        return date(1899, 12, 30) + timedelta(days=int(text))
-    match = _DATE_RE.fullmatch(text)
-    if match is None:
-        raise ValueError(text)
-    return date(*(int(g) for g in match.groups()))
 
 
 # Problems counted per branch, in column order.

@@ -3,13 +3,16 @@
 
 Every dimension ends with 「未填写」 for a member whose registry lacks the field (or holds an
 unreadable value), so the bands of each dimension add up to the unit's members. Ages and 党龄
-are whole years on the day the job runs (Beijing)."""
+are whole years on the day the job runs (Beijing); 党龄 as 党章 第七条 counts it (below)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
+
+from .registry_fields import EDUCATION, OCCUPATIONS
+from .registry_import import parse_date
 
 MISSING = "未填写"
 
@@ -33,19 +36,11 @@ YEARS_BANDS: tuple[tuple[str, int, int], ...] = (
 )
 STATUS = {"full": "正式党员", "probationary": "预备党员"}
 GENDERS = ("男", "女")
-# The registry's lists (学历, 职业: the import refuses other values).
-EDUCATION: tuple[str, ...] = ("研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下")
-OCCUPATIONS: tuple[str, ...] = (
-    "工人",
-    "农牧渔民",
-    "专业技术人员",
-    "企事业单位管理人员",
-    "党政机关工作人员",
-    "学生",
-    "军人武警",
-    "离退休人员",
-    "其他",
-)
+# 党章 第七条: 预备党员的党龄从转为正式党员之日算起 — a probationary member has none yet.
+NO_PARTY_AGE = "预备党员（无党龄）"
+# The registry keeps no 转正 date: a full member's 党龄 counts from 入党日期 plus the usual
+# one-year probation (党章 第七条), a year late for one whose probation was extended.
+PROBATION_YEARS = 1
 
 DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("age", "年龄结构"),
@@ -66,14 +61,29 @@ class Person(Protocol):
     occupation: str | None
 
 
-def _years(since: str | None, today: date) -> int | None:
+def _date(text: str | None) -> date | None:
     try:
-        d = date.fromisoformat(since) if since else None
+        return parse_date(text) if text else None
     except ValueError:
         return None
-    if d is None or d > today:
+
+
+def _years(since: date | None, today: date) -> int | None:
+    if since is None or since > today:
         return None
-    return today.year - d.year - ((today.month, today.day) < (d.month, d.day))
+    return today.year - since.year - ((today.month, today.day) < (since.month, since.day))
+
+
+def _party_age(m: Person, today: date) -> str:
+    """党龄's band: none for a 预备党员; for a full member, whole years since 入党日期 plus the
+    probation (at least 0: a full member who joined less than a year ago is still counted)."""
+    if m.status == "probationary":
+        return NO_PARTY_AGE
+    joined = _date(m.joined_on)
+    if joined is None or joined > today:
+        return MISSING
+    years = _years(joined, today)
+    return _band(max(0, (years or 0) - PROBATION_YEARS), YEARS_BANDS)
 
 
 def _band(value: int | None, bands: tuple[tuple[str, int, int], ...]) -> str:
@@ -87,7 +97,7 @@ def labels(key: str) -> list[str]:
     if key == "age":
         out = [b[0] for b in AGE_BANDS]
     elif key == "years":
-        out = [b[0] for b in YEARS_BANDS]
+        out = [b[0] for b in YEARS_BANDS] + [NO_PARTY_AGE]
     elif key == "status":
         out = list(STATUS.values())
     elif key == "gender":
@@ -102,8 +112,8 @@ def labels(key: str) -> list[str]:
 def bands_of(m: Person, today: date) -> dict[str, str]:
     """The band of each dimension a member falls in."""
     return {
-        "age": _band(_years(m.birth_date, today), AGE_BANDS),
-        "years": _band(_years(m.joined_on, today), YEARS_BANDS),
+        "age": _band(_years(_date(m.birth_date), today), AGE_BANDS),
+        "years": _party_age(m, today),
         "status": STATUS.get(m.status, MISSING),
         "gender": m.gender if m.gender in GENDERS else MISSING,
         "education": m.education if m.education in EDUCATION else MISSING,
