@@ -94,7 +94,9 @@ async function start() {
     card('缺席', num(a.absent), '次'),
   );
   const log = data.log || [];
-  $('cm-log-note').textContent = log.length >= 200 ? '显示最近 200 条。' : `共 ${log.length} 条。`;
+  $('cm-log-note').textContent = data.log_more
+    ? `显示最近 ${log.length} 条；导出 Excel 可得全年明细。`
+    : `共 ${log.length} 条。`;
   const columns = [
     { key: 'day', label: '日期' },
     { key: 'label', label: '事项', text: (row) => row.label || row.rule },
