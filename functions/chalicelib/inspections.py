@@ -119,15 +119,49 @@ def _list_of(head: Inspection) -> Checklist:
     return Checklist.from_dict(json.loads(head.checklist or "{}"))
 
 
-def _access(caller: Caller, head: Inspection) -> scope.Access:
-    return scope.unit_access(caller, list(head.owner_path or ()))
+class Paths(dict[str, list[str]]):
+    """Unit id → its current registry path; `names`: unit id → its current name."""
+
+    names: dict[str, str]
 
 
-def _require(caller: Caller, head: Inspection, need: scope.Access) -> None:
-    if _access(caller, head) == "none":
+def _paths(head: Inspection, units: list[str] | None = None) -> Paths:
+    """The CURRENT registry paths of the inspecting unit and the inspected units (one BatchGet):
+    every access is decided on them, so a unit that moved answers to its new superiors at once.
+    The paths stored when the inspection was opened (`owner_path`, `unit_path`) are history;
+    a unit gone from the registry keeps its last stored path. `units`: only these inspected
+    units (a score reads the owner and its one unit)."""
+    wanted = sorted({str(head.owner_unit), *(head.unit_ids or () if units is None else units)})
+    units = list(OrgUnit.batch_get(wanted))
+    found = Paths({u.unit_id: list(u.path) for u in units})
+    found.names = {u.unit_id: u.name for u in units}
+    found.setdefault(str(head.owner_unit), list(head.owner_path or ()))
+    return found
+
+
+def _unit_path(paths: Paths, row: Inspection) -> list[str]:
+    return paths.get(str(row.unit_id)) or list(row.unit_path or ())
+
+
+def _access(caller: Caller, head: Inspection, paths: Paths) -> scope.Access:
+    return scope.unit_access(caller, paths[str(head.owner_unit)])
+
+
+def _require(
+    caller: Caller, head: Inspection, need: scope.Access, units: list[str] | None = None
+) -> Paths:
+    paths = _paths(head, units)
+    access = _access(caller, head, paths)
+    if access == "none":
         raise ForbiddenError(NOT_FOUND)
-    if need == "manage" and _access(caller, head) != "manage":
+    if need == "manage" and access != "manage":
         raise ForbiddenError("只有组织检查的单位及其上级的管理人员可以评分、发布")
+    return paths
+
+
+def _moved_away(head: Inspection, paths: Paths) -> list[str]:
+    """The inspected units no longer below the inspecting unit in the registry."""
+    return [u for u in head.unit_ids or () if str(head.owner_unit) not in paths.get(u, ())[:-1]]
 
 
 def _cell(raw: Any) -> dict[str, Any]:
@@ -374,9 +408,13 @@ def _ranks(totals: dict[str, int]) -> dict[str, int]:
     return {u: ordered.index(t) + 1 for u, t in totals.items()}
 
 
-def detail(caller: Caller, inspection_id: Any) -> dict[str, Any]:
+def detail(caller: Caller, inspection_id: Any, paths: Paths | None = None) -> dict[str, Any]:
+    """The grid. `paths`: the registry paths a caller (publish) already read for this request."""
     head = _head(inspection_id)
-    _require(caller, head, "read")
+    if paths is None:
+        paths = _require(caller, head, "read")
+    elif _access(caller, head, paths) == "none":
+        raise ForbiddenError(NOT_FOUND)
     items = _list_of(head)
     rows = _ordered(head, _rows(head.inspection_id))
     units = []
@@ -395,7 +433,8 @@ def detail(caller: Caller, inspection_id: Any) -> dict[str, Any]:
                 "grade": row.grade,
             }
         )
-    access = _access(caller, head)
+    access = _access(caller, head, paths)
+    moved = _moved_away(head, paths)
     return {
         **_summary_row(head),
         "summary": head.summary,
@@ -406,7 +445,7 @@ def detail(caller: Caller, inspection_id: Any) -> dict[str, Any]:
         "missing": missing,
         "may": {
             "score": access == "manage" and head.state == "open",
-            "publish": access == "manage" and head.state == "open",
+            "publish": access == "manage" and head.state == "open" and not moved,
         },
     }
 
@@ -426,13 +465,16 @@ def score(
     """One cell: ONE conditional update of the unit's row, on the cell's version and on the
     unit not being published. A retry of the very same score answers 200."""
     head = _head(inspection_id)
-    _require(caller, head, "manage")
+    unit_id = body.get("unit_id")
+    known = unit_id in (head.unit_ids or ())
+    paths = _require(caller, head, "manage", [unit_id] if known else [])
     if head.state != "open":
         raise ConflictError(LOCKED)
     items = _list_of(head)
-    unit_id = body.get("unit_id")
-    if unit_id not in (head.unit_ids or ()):
+    if not known:
         raise BadRequestError("检查单位（unit_id）不在本次检查中")
+    if str(head.owner_unit) not in paths.get(unit_id, ())[:-1]:
+        raise ConflictError(_left_message(head, [unit_id], paths))
     item = items.item(body.get("item")) if isinstance(body.get("item"), str) else None
     if item is None:
         raise BadRequestError("检查项目（item）不在本次检查的检查表中")
@@ -505,13 +547,16 @@ def publish(
     after the read makes it 409). A retry with the same summary answers the published 通报 (and
     posts what a failure after the write left unposted: the outbox posts each message once)."""
     head = _head(inspection_id)
-    _require(caller, head, "manage")
+    paths = _require(caller, head, "manage")
     summary = clean_text(body.get("summary"), "通报正文（summary）", SUMMARY_MIN, SUMMARY_MAX)
     if head.state == "published":
         if head.summary != summary:
             raise ConflictError(ALREADY)
         _tell_units(head)
-        return detail(caller, head.inspection_id)
+        return detail(caller, head.inspection_id, paths)
+    moved = _moved_away(head, paths)
+    if moved:
+        raise ConflictError(_left_message(head, moved, paths))
     items = _list_of(head)
     rows = _ordered(head, _rows(head.inspection_id))
     gaps = [
@@ -565,13 +610,22 @@ def publish(
             again = _head(head.inspection_id)
             if again.state == "published" and again.summary == summary:
                 _tell_units(again)
-                return detail(caller, head.inspection_id)
+                return detail(caller, head.inspection_id, paths)
             if exc.conflict:
                 raise  # a write crossed ours: 503, the page sends the same again
             raise ConflictError("该检查刚刚已由他人发布通报") from None
         raise ConflictError(RESCORED) from None
     _tell_units(_head(head.inspection_id))
-    return detail(caller, head.inspection_id)
+    return detail(caller, head.inspection_id, paths)
+
+
+def _left_message(head: Inspection, moved: list[str], paths: Paths) -> str:
+    shown = [paths.names.get(u, u) for u in moved[:3]]
+    names = "、".join(shown) + ("等" if len(moved) > 3 else "")
+    return (
+        f"{names} 已不在{head.owner_name}之下（组织关系已调整），本次检查不能再评分或发布；"
+        "如需检查，请另行组织一次检查"
+    )
 
 
 def unit_staff(unit_ids: set[str]) -> list[str]:
@@ -663,10 +717,11 @@ def export_rows(caller: Caller, inspection_id: Any) -> tuple[dict[str, Any], lis
 # --- the 通报, for the units --------------------------------------------------------------------
 
 
-def _sees_comments(caller: Caller, row: Inspection) -> bool:
-    """Her own unit (on her branch's path: its staff and members) or a unit she has a role over."""
+def _sees_comments(caller: Caller, row: Inspection, paths: Paths) -> bool:
+    """Her own unit (on her branch's path: its staff and members) or a unit she has a role over
+    where it is in the registry now."""
     return row.unit_id in caller.path or (
-        scope.unit_access(caller, list(row.unit_path or ())) != "none"
+        scope.unit_access(caller, _unit_path(paths, row)) != "none"
     )
 
 
@@ -675,8 +730,9 @@ def bulletin(caller: Caller, inspection_id: Any) -> dict[str, Any]:
     if head.state != "published":
         raise ForbiddenError(BULLETIN_NOT_FOUND)
     rows = _ordered(head, _rows(head.inspection_id))
-    everything = _access(caller, head) != "none"
-    visible = {r.unit_id for r in rows if everything or _sees_comments(caller, r)}
+    paths = _paths(head)
+    everything = _access(caller, head, paths) != "none"
+    visible = {r.unit_id for r in rows if everything or _sees_comments(caller, r, paths)}
     if not visible:
         raise ForbiddenError(BULLETIN_NOT_FOUND)
     items = _list_of(head)

@@ -428,3 +428,86 @@ def test_no_route_scans_a_table(stack, org, monkeypatch):
     assert inspections.bulletin(reader, made["id"])["units"]
     with pytest.raises(AssertionError, match="Scan"):
         list(Inspection.scan())  # the guard itself holds
+
+
+def _second_committee():
+    """A second committee C2 with its branch B4 and a 党委委员 there (the tree's other root)."""
+    from chalicelib.models import OrgUnit
+
+    OrgUnit("C2", name="第二党委", kind="committee", parent_id=None, path=["C2"],
+            path_kinds=["committee"], sort_order=9).save()  # fmt: skip
+    OrgUnit("B4", name="第四党支部", kind="branch", parent_id="C2", path=["C2", "B4"],
+            path_kinds=["committee", "branch"], sort_order=10).save()  # fmt: skip
+    return make_member("94000001", "B4", name="二委委员", roles=("party_committee",))
+
+
+def _move(unit_id: str, parent: str) -> None:
+    """Move a unit (and its subtree) as registry_units.move_unit rewrites the registry's paths;
+    the inspections table keeps the paths stored when the inspection was opened."""
+    from chalicelib.models import OrgUnit
+
+    base = OrgUnit.get(parent)
+    for u in OrgUnit.scan():
+        if unit_id in u.path:
+            at = u.path.index(unit_id)
+            u.path = [*base.path, *u.path[at:]]
+            u.path_kinds = [*base.path_kinds, *u.path_kinds[at:]]
+            if u.unit_id == unit_id:
+                u.parent_id = parent
+            u.save()
+
+
+def test_access_follows_the_registry_when_the_inspecting_unit_moves(stack, org):
+    """G1 inspects its branches, then moves from C1 to C2: from then on C2's staff read, score,
+    export and publish it, and C1's staff (beside now) read nothing of it — not the stored path."""
+    pc, g1 = org["pc"], org["g1"]
+    pc_c2 = _second_committee()
+    grid = open_(stack, g1, unit_id="G1").json()
+    iid = grid["id"]
+    assert call(stack, "GET", f"/inspections/{iid}", pc).status_code == 200  # C1 above, so far
+    _move("G1", "C2")
+    item = grid["checklist"]["items"][0]
+    assert score(stack, pc, iid, "B1", item["key"], item["max"]).status_code == 403
+    assert call(stack, "GET", f"/inspections/{iid}", pc).status_code == 403
+    xl = call(stack, "GET", f"/inspections/{iid}?format=xlsx", pc, headers={"Accept": XLSX})
+    assert xl.status_code == 403
+    publish = call(stack, "POST", f"/inspections/{iid}/publish", pc, json={"summary": SUMMARY})
+    assert publish.status_code == 403
+    seen = call(stack, "GET", f"/inspections/{iid}", pc_c2)
+    assert seen.status_code == 200 and seen.json()["may"] == {"score": True, "publish": True}
+    score_all(stack, pc_c2, seen.json())
+    done = call(stack, "POST", f"/inspections/{iid}/publish", pc_c2, json={"summary": SUMMARY})
+    assert done.status_code == 200, done.text
+    assert call(stack, "GET", f"/bulletins/{iid}", pc).status_code == 403
+    assert call(stack, "GET", f"/bulletins/{iid}", pc_c2).json()["scope"] == "all"
+
+
+def test_access_follows_the_registry_when_an_inspected_unit_moves(stack, org):
+    """B1 (inspected by C1) moves to C2: C2's staff read B1's comments in the published 通报;
+    C1 no longer scores B1 nor publishes an open inspection that holds it (409, naming it)."""
+    pc = org["pc"]
+    pc_c2 = _second_committee()
+    done = open_(stack, pc, units=["B1", "B3"]).json()
+    score_all(stack, pc, done, {("B1", done["checklist"]["items"][0]["key"]): 1})
+    assert (
+        call(
+            stack, "POST", f"/inspections/{done['id']}/publish", pc, json={"summary": SUMMARY}
+        ).status_code
+        == 200
+    )
+    grid = open_(stack, pc, units=["B1", "B3"]).json()
+    assert call(stack, "GET", f"/bulletins/{done['id']}", pc_c2).status_code == 403
+    _move("B1", "C2")
+    read = call(stack, "GET", f"/bulletins/{done['id']}", pc_c2)
+    assert read.status_code == 200, read.text
+    units = {u["id"]: u for u in read.json()["units"]}
+    assert read.json()["scope"] == "own" and "items" in units["B1"] and "items" not in units["B3"]
+    assert units["B1"]["items"][0]["comment"] == "记录不完整，请补齐。"
+    item = grid["checklist"]["items"][0]
+    moved = score(stack, pc, grid["id"], "B1", item["key"], item["max"])
+    assert moved.status_code == 409 and "第一党支部" in moved.json()["Message"]
+    assert score(stack, pc, grid["id"], "B3", item["key"], item["max"]).status_code == 200
+    now = call(stack, "GET", f"/inspections/{grid['id']}", pc).json()
+    assert now["may"] == {"score": True, "publish": False}
+    stop = call(stack, "POST", f"/inspections/{grid['id']}/publish", pc, json={"summary": SUMMARY})
+    assert stop.status_code == 409 and "第一党支部" in stop.json()["Message"]
