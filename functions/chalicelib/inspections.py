@@ -24,11 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from . import clock, outbox, registry, scope
+from . import clock, outbox, registry, scope, text_chars
 from .errors import BadRequestError, ConflictError, ForbiddenError
 from .identifiers import is_client_key, is_unit_id
 from .inspection_checklist import Checklist, checklist, points, tenths
@@ -38,7 +39,6 @@ from .models.inspections import Inspection
 from .models.registry import STAFF_KEY
 from .org import ROLES
 from .scope import Caller
-from .service_requests import clean_text
 
 HEAD = "head"
 MAX_UNITS = 50  # the open and publish transactions: the head + one row per unit (≤ 100)
@@ -77,6 +77,30 @@ def parse_quarter(value: Any) -> str:
     if value > current_quarter():
         raise BadRequestError("检查季度（quarter）不能晚于本季度")
     return value
+
+
+def clean_text(
+    value: Any, label: str, low: int, high: int, *, required: bool = True, newlines: bool = True
+) -> str | None:
+    """A plain-text field (title, comment, summary): the project's one character check
+    (`text_chars.problem`), at most `high` characters, and at least `low` letters or digits —
+    punctuation and blanks alone say nothing (「。。。」 is no reason for a deduction)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise BadRequestError(f"请填写{label}")
+        return None
+    if not isinstance(value, str):
+        raise BadRequestError(f"{label}须为文字")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    problem = text_chars.problem(text, newlines=newlines)
+    if problem:
+        raise BadRequestError(f"{label}{problem}")
+    if len(text) > high:
+        raise BadRequestError(f"{label}须为 {low}–{high} 字（现在 {len(text)} 字）")
+    said = sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+    if said < low:
+        raise BadRequestError(f"{label}须写明内容，至少 {low} 个文字（标点、空格不计）")
+    return text
 
 
 def inspection_id_for(owner: str, request_key: str) -> str:
@@ -315,10 +339,8 @@ def open_inspection(
         raise BadRequestError("请求编号（request_key）须为 8–64 位字母、数字、-、_")
     title = clean_text(
         body.get("title") or f"{quarter_label(quarter)}党建工作检查",
-        "检查名称（title）", TITLE_MIN, TITLE_MAX,
+        "检查名称（title）", TITLE_MIN, TITLE_MAX, newlines=False,
     )  # fmt: skip
-    if title and "\n" in title:
-        raise BadRequestError("检查名称（title）须写在一行内")
     owner = registry.get_unit(owner_id)
     targets = _targets(owner, body.get("units"))
     iid = inspection_id_for(owner_id, key)

@@ -215,6 +215,11 @@ def test_who_opens_over_which_units(stack, org):
         ({"title": "检查"}, "title"),
         ({"title": "第三季度\u202e检查"}, "title"),
         ({"title": "第三季度\n党建检查"}, "title"),
+        ({"title": "第三季度\u034f党建检查"}, "title"),  # combining grapheme joiner: invisible
+        ({"title": "第三季度\ufffc党建检查"}, "title"),  # object replacement
+        ({"title": "第三季度\ue000党建检查"}, "title"),  # private use
+        ({"title": "第三季度\x85党建检查"}, "title"),  # NEL: a line break
+        ({"title": "……——！！"}, "title"),  # punctuation only
         ({"units": "G1"}, "units"),
         ({"units": []}, "units"),
         ({"units": ["B1", "B1"]}, "units"),
@@ -252,6 +257,13 @@ def test_bad_scores_refused_naming_the_field_nothing_changed(stack, org):
         (dict(value=1, comment="扣分😀"), "comment"),
         (dict(value=1, comment="扣\u200b分原因"), "comment"),
         (dict(value=1, comment="很" * 301), "comment"),
+        (dict(value=1, comment="记录\u034f不完整"), "comment"),
+        (dict(value=1, comment="记录\ufffc不完整"), "comment"),
+        (dict(value=1, comment="记录\ue000不完整"), "comment"),
+        (dict(value=1, comment="记录\x9b不完整"), "comment"),
+        (dict(value=1, comment="记录\u180b不完整"), "comment"),  # Mongolian variation selector
+        (dict(value=1, comment="。。。"), "comment"),  # no reason for a deduction
+        (dict(value=1, comment="！ ？ …… —"), "comment"),
         (dict(version=-1), "version"),
         (dict(version=True), "version"),
     ]
@@ -281,6 +293,13 @@ def test_bad_scores_refused_naming_the_field_nothing_changed(stack, org):
     assert early.status_code == 409 and "未评分" in early.json()["Message"]
     short = call(stack, "POST", f"/inspections/{iid}/publish", pc, json={"summary": "好"})
     assert short.status_code == 400 and "summary" in short.json()["Message"]
+    for bad in (
+        "。" * 12,
+        "本季度检查\u034f情况总体良好，请各单位整改。",
+        "本季度检查\ufffc情况良好，请整改。",
+    ):
+        refused = call(stack, "POST", f"/inspections/{iid}/publish", pc, json={"summary": bad})
+        assert refused.status_code == 400 and "summary" in refused.json()["Message"], bad
     assert table() == before
     # Bulletins of an unpublished inspection: nobody reads them yet.
     assert call(stack, "GET", f"/bulletins/{iid}", pc).status_code == 403
