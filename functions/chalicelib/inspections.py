@@ -39,6 +39,7 @@ from .models.inspections import Inspection
 from .models.registry import STAFF_KEY
 from .org import ROLES
 from .scope import Caller
+from .settings import get_settings
 
 HEAD = "head"
 MAX_UNITS = 50  # the open and publish transactions: the head + one row per unit (≤ 100)
@@ -399,11 +400,21 @@ def open_inspection(
 # --- the grid ---------------------------------------------------------------------------------
 
 
+def _ranked(items: Checklist) -> bool:
+    """Ranks in a 通报: the checklist's `show_rank` as it was when opened AND the organisation's
+    RANKINGS_ENABLED now (an organisation that forbids rankings shows none, not even old ones)."""
+    return items.show_rank and get_settings().rankings_enabled
+
+
+def _rank(items: Checklist, row: Inspection) -> int | None:
+    return int(row.rank) if _ranked(items) and row.rank is not None else None
+
+
 def _checklist_view(items: Checklist) -> dict[str, Any]:
     return {
         "step": points(items.step_tenths),
         "full_marks": points(items.full_tenths),
-        "show_rank": items.show_rank,
+        "show_rank": _ranked(items),
         "comment_max": items.comment_max,
         "deduct_comment": items.deduct_comment,
         "grades": [{"label": g.label, "min_percent": g.min_percent} for g in items.grades],
@@ -451,7 +462,7 @@ def detail(caller: Caller, inspection_id: Any, paths: Paths | None = None) -> di
                 "cells": cells,
                 "scored": len(cells),
                 "total": points(_total(row)),
-                "rank": int(row.rank) if row.rank is not None else None,
+                "rank": _rank(items, row),
                 "grade": row.grade,
             }
         )
@@ -617,7 +628,7 @@ def publish(
                     Inspection.bulletin_unit.set(row.unit_id),
                     Inspection.bulletin_sort.set(sort),
                 ]
-                if items.show_rank:  # no rank where the organisation forbids rankings
+                if _ranked(items):  # no rank where the organisation forbids rankings
                     actions.append(Inspection.rank.set(ranks[row.unit_id]))
                 tx.update(
                     f"unit:{row.unit_id}",
@@ -675,10 +686,11 @@ def _fit(text: str, limit: int) -> str:
 
 def _tell_units(head: Inspection) -> None:
     recipients = unit_staff(set(head.unit_ids or ()))
+    result = "得分、排名" if _ranked(_list_of(head)) else "得分、等次"
     title = f"{head.owner_name}：{quarter_label(head.quarter)}检查通报"
     title = _fit(title, outbox.TITLE_MAX_BYTES)
     text = _fit(
-        f"「{head.title}」已发布通报，请查看本单位的得分、排名和检查意见，对照整改。",
+        f"「{head.title}」已发布通报，请查看本单位的{result}和检查意见，对照整改。",
         outbox.BODY_MAX_BYTES,
     )
     outbox.post(
@@ -722,7 +734,7 @@ def export_rows(caller: Caller, inspection_id: Any) -> tuple[dict[str, Any], lis
                     "by": cell["by_name"] if cell else "",
                 }
             )
-        extra = f"第 {unit['rank']} 名，{unit['grade']}" if unit["rank"] else ""
+        extra = (f"第 {unit['rank']} 名，" if unit["rank"] else "") + (unit["grade"] or "")
         out.append(
             {
                 "unit": unit["name"],
@@ -760,13 +772,18 @@ def bulletin(caller: Caller, inspection_id: Any) -> dict[str, Any]:
     items = _list_of(head)
     units = []
     order = list(head.unit_ids or ())
-    for row in sorted(rows, key=lambda r: (-int(r.total or 0), order.index(r.unit_id))):
+    ranked = _ranked(items)  # without ranks, the inspection's own order: no order by score
+
+    def place(r: Inspection) -> tuple[int, int]:
+        return (-int(r.total or 0) if ranked else 0, order.index(str(r.unit_id)))
+
+    for row in sorted(rows, key=place):
         unit: dict[str, Any] = {
             "id": row.unit_id,
             "name": row.unit_name,
             "total": points(int(row.total or 0)),
             "grade": row.grade,
-            "rank": int(row.rank) if row.rank is not None else None,
+            "rank": _rank(items, row),
             "mine": row.unit_id in caller.path,
         }
         if row.unit_id in visible:
@@ -799,6 +816,7 @@ def bulletins(caller: Caller) -> dict[str, Any]:
     """The 通报 naming a unit on her branch's path (one Query each: at most 4), and those her
     own units issued (staff: one Query per unit where a role applies), newest first."""
     found: dict[str, dict[str, Any]] = {}
+    ranked = get_settings().rankings_enabled
     for unit_id in caller.path:
         for row in Inspection.by_unit.query(unit_id, scan_index_forward=False):
             found.setdefault(
@@ -814,7 +832,7 @@ def bulletins(caller: Caller) -> dict[str, Any]:
                         "id": row.unit_id,
                         "name": row.unit_name,
                         "total": points(int(row.total or 0)),
-                        "rank": int(row.rank) if row.rank is not None else None,
+                        "rank": int(row.rank) if ranked and row.rank is not None else None,
                         "grade": row.grade,
                     },
                 },

@@ -6,6 +6,7 @@ staff, the bulletin as each reader may see it, and the XLSX."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
@@ -530,3 +531,67 @@ def test_access_follows_the_registry_when_an_inspected_unit_moves(stack, org):
     assert now["may"] == {"score": True, "publish": False}
     stop = call(stack, "POST", f"/inspections/{grid['id']}/publish", pc, json={"summary": SUMMARY})
     assert stop.status_code == 409 and "第一党支部" in stop.json()["Message"]
+
+
+def test_rankings_switched_off_keep_ranks_out_of_every_bulletin(stack, org, monkeypatch):
+    """RANKINGS_ENABLED=false: whatever the checklist's show_rank, no 通报 shows a rank — not the
+    grid, the XLSX, a 通报, the list, nor one published while rankings were on — and the units
+    come in the inspection's order, not by score; a publish while off stores no rank."""
+    from chalice.test import Client
+    from openpyxl import load_workbook
+
+    from app import app
+    from chalicelib import settings
+
+    pc = org["pc"]
+    first = open_(stack, pc).json()  # G1, B3; B3 scores higher
+    score_all(stack, pc, first, {("G1", first["checklist"]["items"][0]["key"]): 2})
+    published = call(
+        stack, "POST", f"/inspections/{first['id']}/publish", pc, json={"summary": SUMMARY}
+    )
+    assert [u["rank"] for u in published.json()["units"]] == [2, 1]  # rankings on: ranked
+    second = open_(stack, pc).json()
+    score_all(stack, pc, second, {("G1", second["checklist"]["items"][0]["key"]): 2})
+    monkeypatch.setenv("RANKINGS_ENABLED", "false")
+    settings.reset_for_tests()
+    try:
+        with Client(app) as client:
+
+            def get(path: str, who, **headers):
+                return client.http.get(path, headers={**bearer(who), **headers})
+
+            done = client.http.post(
+                f"/inspections/{second['id']}/publish",
+                headers={**bearer(pc), "Content-Type": "application/json"},
+                body=json.dumps({"summary": SUMMARY}),
+            )
+            assert done.status_code == 200, done.body
+            assert {r.rank for r in Inspection.query(second["id"]) if r.part != "head"} == {None}
+            [told] = [m for m in inbox(org["g1"].member_no) if second["id"] in (m.url or "")]
+            assert "排名" not in told.body and "等次" in told.body
+            for iid in (first["id"], second["id"]):
+                grid = get(f"/inspections/{iid}", pc).json_body
+                assert grid["checklist"]["show_rank"] is False
+                assert [(u["rank"], u["grade"]) for u in grid["units"]] == [
+                    (None, "优秀"),
+                    (None, "优秀"),
+                ]
+                for who in (org["a"], org["pc2"]):
+                    read = get(f"/bulletins/{iid}", who).json_body
+                    assert read["checklist"]["show_rank"] is False
+                    assert [(u["id"], u["rank"]) for u in read["units"]] == [
+                        ("G1", None),
+                        ("B3", None),
+                    ]
+                xl = get(f"/inspections/{iid}?format=xlsx", pc, Accept=XLSX)
+                assert xl.status_code == 200
+                ws = load_workbook(BytesIO(xl.body)).active
+                cells = [str(c.value) for r in ws.iter_rows() for c in r if c.value is not None]
+                assert not [c for c in cells if "名" in c and "第" in c], cells
+                assert "优秀" in cells
+            listed = get("/bulletins", org["a"]).json_body["bulletins"]
+            assert [b["unit"]["rank"] for b in listed] == [None, None]
+            assert get("/inspections/checklist", pc).json_body["show_rank"] is False
+    finally:
+        monkeypatch.delenv("RANKINGS_ENABLED")
+        settings.reset_for_tests()
