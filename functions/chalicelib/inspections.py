@@ -817,7 +817,9 @@ def bulletins(caller: Caller) -> dict[str, Any]:
     own units issued (staff: one Query per unit where a role applies), newest first."""
     found: dict[str, dict[str, Any]] = {}
     ranked = get_settings().rankings_enabled
-    for unit_id in caller.path:
+    # Nearest unit first: when a general branch and its branch were both inspected, a branch
+    # member's row is her own branch's.
+    for unit_id in reversed(caller.path):
         for row in Inspection.by_unit.query(unit_id, scan_index_forward=False):
             found.setdefault(
                 row.inspection_id,

@@ -595,3 +595,17 @@ def test_rankings_switched_off_keep_ranks_out_of_every_bulletin(stack, org, monk
     finally:
         monkeypatch.delenv("RANKINGS_ENABLED")
         settings.reset_for_tests()
+
+
+def test_bulletin_list_shows_her_nearest_inspected_unit(stack, org):
+    """C1 inspects G1 and its branch B1 in one inspection: a member of B1 lists the 通报 with
+    B1's row (the nearest inspected unit on her path), a member of B2 with G1's."""
+    pc = org["pc"]
+    grid = open_(stack, pc, units=["G1", "B1"]).json()
+    score_all(stack, pc, grid, {("G1", grid["checklist"]["items"][0]["key"]): 2})
+    done = call(stack, "POST", f"/inspections/{grid['id']}/publish", pc, json={"summary": SUMMARY})
+    assert done.status_code == 200, done.text
+    [mine] = call(stack, "GET", "/bulletins", org["a"]).json()["bulletins"]
+    assert (mine["id"], mine["unit"]["id"], mine["unit"]["rank"]) == (grid["id"], "B1", 1)
+    [theirs] = call(stack, "GET", "/bulletins", org["b2"]).json()["bulletins"]
+    assert (theirs["unit"]["id"], theirs["unit"]["rank"]) == ("G1", 2)
