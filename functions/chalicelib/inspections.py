@@ -24,11 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from . import clock, outbox, registry, scope
+from . import clock, outbox, registry, scope, text_chars
 from .errors import BadRequestError, ConflictError, ForbiddenError
 from .identifiers import is_client_key, is_unit_id
 from .inspection_checklist import Checklist, checklist, points, tenths
@@ -38,7 +39,7 @@ from .models.inspections import Inspection
 from .models.registry import STAFF_KEY
 from .org import ROLES
 from .scope import Caller
-from .service_requests import clean_text
+from .settings import get_settings
 
 HEAD = "head"
 MAX_UNITS = 50  # the open and publish transactions: the head + one row per unit (≤ 100)
@@ -77,6 +78,30 @@ def parse_quarter(value: Any) -> str:
     if value > current_quarter():
         raise BadRequestError("检查季度（quarter）不能晚于本季度")
     return value
+
+
+def clean_text(
+    value: Any, label: str, low: int, high: int, *, required: bool = True, newlines: bool = True
+) -> str | None:
+    """A plain-text field (title, comment, summary): the project's one character check
+    (`text_chars.problem`), at most `high` characters, and at least `low` letters or digits —
+    punctuation and blanks alone say nothing (「。。。」 is no reason for a deduction)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise BadRequestError(f"请填写{label}")
+        return None
+    if not isinstance(value, str):
+        raise BadRequestError(f"{label}须为文字")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    problem = text_chars.problem(text, newlines=newlines)
+    if problem:
+        raise BadRequestError(f"{label}{problem}")
+    if len(text) > high:
+        raise BadRequestError(f"{label}须为 {low}–{high} 字（现在 {len(text)} 字）")
+    said = sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+    if said < low:
+        raise BadRequestError(f"{label}须写明内容，至少 {low} 个文字（标点、空格不计）")
+    return text
 
 
 def inspection_id_for(owner: str, request_key: str) -> str:
@@ -119,15 +144,49 @@ def _list_of(head: Inspection) -> Checklist:
     return Checklist.from_dict(json.loads(head.checklist or "{}"))
 
 
-def _access(caller: Caller, head: Inspection) -> scope.Access:
-    return scope.unit_access(caller, list(head.owner_path or ()))
+class Paths(dict[str, list[str]]):
+    """Unit id → its current registry path; `names`: unit id → its current name."""
+
+    names: dict[str, str]
 
 
-def _require(caller: Caller, head: Inspection, need: scope.Access) -> None:
-    if _access(caller, head) == "none":
+def _paths(head: Inspection, units: list[str] | None = None) -> Paths:
+    """The CURRENT registry paths of the inspecting unit and the inspected units (one BatchGet):
+    every access is decided on them, so a unit that moved answers to its new superiors at once.
+    The paths stored when the inspection was opened (`owner_path`, `unit_path`) are history;
+    a unit gone from the registry keeps its last stored path. `units`: only these inspected
+    units (a score reads the owner and its one unit)."""
+    wanted = sorted({str(head.owner_unit), *(head.unit_ids or () if units is None else units)})
+    units = list(OrgUnit.batch_get(wanted))
+    found = Paths({u.unit_id: list(u.path) for u in units})
+    found.names = {u.unit_id: u.name for u in units}
+    found.setdefault(str(head.owner_unit), list(head.owner_path or ()))
+    return found
+
+
+def _unit_path(paths: Paths, row: Inspection) -> list[str]:
+    return paths.get(str(row.unit_id)) or list(row.unit_path or ())
+
+
+def _access(caller: Caller, head: Inspection, paths: Paths) -> scope.Access:
+    return scope.unit_access(caller, paths[str(head.owner_unit)])
+
+
+def _require(
+    caller: Caller, head: Inspection, need: scope.Access, units: list[str] | None = None
+) -> Paths:
+    paths = _paths(head, units)
+    access = _access(caller, head, paths)
+    if access == "none":
         raise ForbiddenError(NOT_FOUND)
-    if need == "manage" and _access(caller, head) != "manage":
+    if need == "manage" and access != "manage":
         raise ForbiddenError("只有组织检查的单位及其上级的管理人员可以评分、发布")
+    return paths
+
+
+def _moved_away(head: Inspection, paths: Paths) -> list[str]:
+    """The inspected units no longer below the inspecting unit in the registry."""
+    return [u for u in head.unit_ids or () if str(head.owner_unit) not in paths.get(u, ())[:-1]]
 
 
 def _cell(raw: Any) -> dict[str, Any]:
@@ -281,10 +340,8 @@ def open_inspection(
         raise BadRequestError("请求编号（request_key）须为 8–64 位字母、数字、-、_")
     title = clean_text(
         body.get("title") or f"{quarter_label(quarter)}党建工作检查",
-        "检查名称（title）", TITLE_MIN, TITLE_MAX,
+        "检查名称（title）", TITLE_MIN, TITLE_MAX, newlines=False,
     )  # fmt: skip
-    if title and "\n" in title:
-        raise BadRequestError("检查名称（title）须写在一行内")
     owner = registry.get_unit(owner_id)
     targets = _targets(owner, body.get("units"))
     iid = inspection_id_for(owner_id, key)
@@ -343,11 +400,21 @@ def open_inspection(
 # --- the grid ---------------------------------------------------------------------------------
 
 
+def _ranked(items: Checklist) -> bool:
+    """Ranks in a 通报: the checklist's `show_rank` as it was when opened AND the organisation's
+    RANKINGS_ENABLED now (an organisation that forbids rankings shows none, not even old ones)."""
+    return items.show_rank and get_settings().rankings_enabled
+
+
+def _rank(items: Checklist, row: Inspection) -> int | None:
+    return int(row.rank) if _ranked(items) and row.rank is not None else None
+
+
 def _checklist_view(items: Checklist) -> dict[str, Any]:
     return {
         "step": points(items.step_tenths),
         "full_marks": points(items.full_tenths),
-        "show_rank": items.show_rank,
+        "show_rank": _ranked(items),
         "comment_max": items.comment_max,
         "deduct_comment": items.deduct_comment,
         "grades": [{"label": g.label, "min_percent": g.min_percent} for g in items.grades],
@@ -374,9 +441,13 @@ def _ranks(totals: dict[str, int]) -> dict[str, int]:
     return {u: ordered.index(t) + 1 for u, t in totals.items()}
 
 
-def detail(caller: Caller, inspection_id: Any) -> dict[str, Any]:
+def detail(caller: Caller, inspection_id: Any, paths: Paths | None = None) -> dict[str, Any]:
+    """The grid. `paths`: the registry paths a caller (publish) already read for this request."""
     head = _head(inspection_id)
-    _require(caller, head, "read")
+    if paths is None:
+        paths = _require(caller, head, "read")
+    elif _access(caller, head, paths) == "none":
+        raise ForbiddenError(NOT_FOUND)
     items = _list_of(head)
     rows = _ordered(head, _rows(head.inspection_id))
     units = []
@@ -391,11 +462,12 @@ def detail(caller: Caller, inspection_id: Any) -> dict[str, Any]:
                 "cells": cells,
                 "scored": len(cells),
                 "total": points(_total(row)),
-                "rank": int(row.rank) if row.rank is not None else None,
+                "rank": _rank(items, row),
                 "grade": row.grade,
             }
         )
-    access = _access(caller, head)
+    access = _access(caller, head, paths)
+    moved = _moved_away(head, paths)
     return {
         **_summary_row(head),
         "summary": head.summary,
@@ -406,7 +478,7 @@ def detail(caller: Caller, inspection_id: Any) -> dict[str, Any]:
         "missing": missing,
         "may": {
             "score": access == "manage" and head.state == "open",
-            "publish": access == "manage" and head.state == "open",
+            "publish": access == "manage" and head.state == "open" and not moved,
         },
     }
 
@@ -426,13 +498,16 @@ def score(
     """One cell: ONE conditional update of the unit's row, on the cell's version and on the
     unit not being published. A retry of the very same score answers 200."""
     head = _head(inspection_id)
-    _require(caller, head, "manage")
+    unit_id = body.get("unit_id")
+    known = unit_id in (head.unit_ids or ())
+    paths = _require(caller, head, "manage", [unit_id] if known else [])
     if head.state != "open":
         raise ConflictError(LOCKED)
     items = _list_of(head)
-    unit_id = body.get("unit_id")
-    if unit_id not in (head.unit_ids or ()):
+    if not known:
         raise BadRequestError("检查单位（unit_id）不在本次检查中")
+    if str(head.owner_unit) not in paths.get(unit_id, ())[:-1]:
+        raise ConflictError(_left_message(head, [unit_id], paths))
     item = items.item(body.get("item")) if isinstance(body.get("item"), str) else None
     if item is None:
         raise BadRequestError("检查项目（item）不在本次检查的检查表中")
@@ -505,13 +580,16 @@ def publish(
     after the read makes it 409). A retry with the same summary answers the published 通报 (and
     posts what a failure after the write left unposted: the outbox posts each message once)."""
     head = _head(inspection_id)
-    _require(caller, head, "manage")
+    paths = _require(caller, head, "manage")
     summary = clean_text(body.get("summary"), "通报正文（summary）", SUMMARY_MIN, SUMMARY_MAX)
     if head.state == "published":
         if head.summary != summary:
             raise ConflictError(ALREADY)
         _tell_units(head)
-        return detail(caller, head.inspection_id)
+        return detail(caller, head.inspection_id, paths)
+    moved = _moved_away(head, paths)
+    if moved:
+        raise ConflictError(_left_message(head, moved, paths))
     items = _list_of(head)
     rows = _ordered(head, _rows(head.inspection_id))
     gaps = [
@@ -550,7 +628,7 @@ def publish(
                     Inspection.bulletin_unit.set(row.unit_id),
                     Inspection.bulletin_sort.set(sort),
                 ]
-                if items.show_rank:  # no rank where the organisation forbids rankings
+                if _ranked(items):  # no rank where the organisation forbids rankings
                     actions.append(Inspection.rank.set(ranks[row.unit_id]))
                 tx.update(
                     f"unit:{row.unit_id}",
@@ -565,13 +643,22 @@ def publish(
             again = _head(head.inspection_id)
             if again.state == "published" and again.summary == summary:
                 _tell_units(again)
-                return detail(caller, head.inspection_id)
+                return detail(caller, head.inspection_id, paths)
             if exc.conflict:
                 raise  # a write crossed ours: 503, the page sends the same again
             raise ConflictError("该检查刚刚已由他人发布通报") from None
         raise ConflictError(RESCORED) from None
     _tell_units(_head(head.inspection_id))
-    return detail(caller, head.inspection_id)
+    return detail(caller, head.inspection_id, paths)
+
+
+def _left_message(head: Inspection, moved: list[str], paths: Paths) -> str:
+    shown = [paths.names.get(u, u) for u in moved[:3]]
+    names = "、".join(shown) + ("等" if len(moved) > 3 else "")
+    return (
+        f"{names} 已不在{head.owner_name}之下（组织关系已调整），本次检查不能再评分或发布；"
+        "如需检查，请另行组织一次检查"
+    )
 
 
 def unit_staff(unit_ids: set[str]) -> list[str]:
@@ -599,10 +686,11 @@ def _fit(text: str, limit: int) -> str:
 
 def _tell_units(head: Inspection) -> None:
     recipients = unit_staff(set(head.unit_ids or ()))
+    result = "得分、排名" if _ranked(_list_of(head)) else "得分、等次"
     title = f"{head.owner_name}：{quarter_label(head.quarter)}检查通报"
     title = _fit(title, outbox.TITLE_MAX_BYTES)
     text = _fit(
-        f"「{head.title}」已发布通报，请查看本单位的得分、排名和检查意见，对照整改。",
+        f"「{head.title}」已发布通报，请查看本单位的{result}和检查意见，对照整改。",
         outbox.BODY_MAX_BYTES,
     )
     outbox.post(
@@ -646,7 +734,7 @@ def export_rows(caller: Caller, inspection_id: Any) -> tuple[dict[str, Any], lis
                     "by": cell["by_name"] if cell else "",
                 }
             )
-        extra = f"第 {unit['rank']} 名，{unit['grade']}" if unit["rank"] else ""
+        extra = (f"第 {unit['rank']} 名，" if unit["rank"] else "") + (unit["grade"] or "")
         out.append(
             {
                 "unit": unit["name"],
@@ -663,10 +751,11 @@ def export_rows(caller: Caller, inspection_id: Any) -> tuple[dict[str, Any], lis
 # --- the 通报, for the units --------------------------------------------------------------------
 
 
-def _sees_comments(caller: Caller, row: Inspection) -> bool:
-    """Her own unit (on her branch's path: its staff and members) or a unit she has a role over."""
+def _sees_comments(caller: Caller, row: Inspection, paths: Paths) -> bool:
+    """Her own unit (on her branch's path: its staff and members) or a unit she has a role over
+    where it is in the registry now."""
     return row.unit_id in caller.path or (
-        scope.unit_access(caller, list(row.unit_path or ())) != "none"
+        scope.unit_access(caller, _unit_path(paths, row)) != "none"
     )
 
 
@@ -675,20 +764,26 @@ def bulletin(caller: Caller, inspection_id: Any) -> dict[str, Any]:
     if head.state != "published":
         raise ForbiddenError(BULLETIN_NOT_FOUND)
     rows = _ordered(head, _rows(head.inspection_id))
-    everything = _access(caller, head) != "none"
-    visible = {r.unit_id for r in rows if everything or _sees_comments(caller, r)}
+    paths = _paths(head)
+    everything = _access(caller, head, paths) != "none"
+    visible = {r.unit_id for r in rows if everything or _sees_comments(caller, r, paths)}
     if not visible:
         raise ForbiddenError(BULLETIN_NOT_FOUND)
     items = _list_of(head)
     units = []
     order = list(head.unit_ids or ())
-    for row in sorted(rows, key=lambda r: (-int(r.total or 0), order.index(r.unit_id))):
+    ranked = _ranked(items)  # without ranks, the inspection's own order: no order by score
+
+    def place(r: Inspection) -> tuple[int, int]:
+        return (-int(r.total or 0) if ranked else 0, order.index(str(r.unit_id)))
+
+    for row in sorted(rows, key=place):
         unit: dict[str, Any] = {
             "id": row.unit_id,
             "name": row.unit_name,
             "total": points(int(row.total or 0)),
             "grade": row.grade,
-            "rank": int(row.rank) if row.rank is not None else None,
+            "rank": _rank(items, row),
             "mine": row.unit_id in caller.path,
         }
         if row.unit_id in visible:
@@ -721,7 +816,10 @@ def bulletins(caller: Caller) -> dict[str, Any]:
     """The 通报 naming a unit on her branch's path (one Query each: at most 4), and those her
     own units issued (staff: one Query per unit where a role applies), newest first."""
     found: dict[str, dict[str, Any]] = {}
-    for unit_id in caller.path:
+    ranked = get_settings().rankings_enabled
+    # Nearest unit first: when a general branch and its branch were both inspected, a branch
+    # member's row is her own branch's.
+    for unit_id in reversed(caller.path):
         for row in Inspection.by_unit.query(unit_id, scan_index_forward=False):
             found.setdefault(
                 row.inspection_id,
@@ -736,7 +834,7 @@ def bulletins(caller: Caller) -> dict[str, Any]:
                         "id": row.unit_id,
                         "name": row.unit_name,
                         "total": points(int(row.total or 0)),
-                        "rank": int(row.rank) if row.rank is not None else None,
+                        "rank": int(row.rank) if ranked and row.rank is not None else None,
                         "grade": row.grade,
                     },
                 },

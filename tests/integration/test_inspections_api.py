@@ -6,6 +6,7 @@ staff, the bulletin as each reader may see it, and the XLSX."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
@@ -215,6 +216,11 @@ def test_who_opens_over_which_units(stack, org):
         ({"title": "检查"}, "title"),
         ({"title": "第三季度\u202e检查"}, "title"),
         ({"title": "第三季度\n党建检查"}, "title"),
+        ({"title": "第三季度\u034f党建检查"}, "title"),  # combining grapheme joiner: invisible
+        ({"title": "第三季度\ufffc党建检查"}, "title"),  # object replacement
+        ({"title": "第三季度\ue000党建检查"}, "title"),  # private use
+        ({"title": "第三季度\x85党建检查"}, "title"),  # NEL: a line break
+        ({"title": "……——！！"}, "title"),  # punctuation only
         ({"units": "G1"}, "units"),
         ({"units": []}, "units"),
         ({"units": ["B1", "B1"]}, "units"),
@@ -252,6 +258,13 @@ def test_bad_scores_refused_naming_the_field_nothing_changed(stack, org):
         (dict(value=1, comment="扣分😀"), "comment"),
         (dict(value=1, comment="扣\u200b分原因"), "comment"),
         (dict(value=1, comment="很" * 301), "comment"),
+        (dict(value=1, comment="记录\u034f不完整"), "comment"),
+        (dict(value=1, comment="记录\ufffc不完整"), "comment"),
+        (dict(value=1, comment="记录\ue000不完整"), "comment"),
+        (dict(value=1, comment="记录\x9b不完整"), "comment"),
+        (dict(value=1, comment="记录\u180b不完整"), "comment"),  # Mongolian variation selector
+        (dict(value=1, comment="。。。"), "comment"),  # no reason for a deduction
+        (dict(value=1, comment="！ ？ …… —"), "comment"),
         (dict(version=-1), "version"),
         (dict(version=True), "version"),
     ]
@@ -281,6 +294,13 @@ def test_bad_scores_refused_naming_the_field_nothing_changed(stack, org):
     assert early.status_code == 409 and "未评分" in early.json()["Message"]
     short = call(stack, "POST", f"/inspections/{iid}/publish", pc, json={"summary": "好"})
     assert short.status_code == 400 and "summary" in short.json()["Message"]
+    for bad in (
+        "。" * 12,
+        "本季度检查\u034f情况总体良好，请各单位整改。",
+        "本季度检查\ufffc情况良好，请整改。",
+    ):
+        refused = call(stack, "POST", f"/inspections/{iid}/publish", pc, json={"summary": bad})
+        assert refused.status_code == 400 and "summary" in refused.json()["Message"], bad
     assert table() == before
     # Bulletins of an unpublished inspection: nobody reads them yet.
     assert call(stack, "GET", f"/bulletins/{iid}", pc).status_code == 403
@@ -428,3 +448,164 @@ def test_no_route_scans_a_table(stack, org, monkeypatch):
     assert inspections.bulletin(reader, made["id"])["units"]
     with pytest.raises(AssertionError, match="Scan"):
         list(Inspection.scan())  # the guard itself holds
+
+
+def _second_committee():
+    """A second committee C2 with its branch B4 and a 党委委员 there (the tree's other root)."""
+    from chalicelib.models import OrgUnit
+
+    OrgUnit("C2", name="第二党委", kind="committee", parent_id=None, path=["C2"],
+            path_kinds=["committee"], sort_order=9).save()  # fmt: skip
+    OrgUnit("B4", name="第四党支部", kind="branch", parent_id="C2", path=["C2", "B4"],
+            path_kinds=["committee", "branch"], sort_order=10).save()  # fmt: skip
+    return make_member("94000001", "B4", name="二委委员", roles=("party_committee",))
+
+
+def _move(unit_id: str, parent: str) -> None:
+    """Move a unit (and its subtree) as registry_units.move_unit rewrites the registry's paths;
+    the inspections table keeps the paths stored when the inspection was opened."""
+    from chalicelib.models import OrgUnit
+
+    base = OrgUnit.get(parent)
+    for u in OrgUnit.scan():
+        if unit_id in u.path:
+            at = u.path.index(unit_id)
+            u.path = [*base.path, *u.path[at:]]
+            u.path_kinds = [*base.path_kinds, *u.path_kinds[at:]]
+            if u.unit_id == unit_id:
+                u.parent_id = parent
+            u.save()
+
+
+def test_access_follows_the_registry_when_the_inspecting_unit_moves(stack, org):
+    """G1 inspects its branches, then moves from C1 to C2: from then on C2's staff read, score,
+    export and publish it, and C1's staff (beside now) read nothing of it — not the stored path."""
+    pc, g1 = org["pc"], org["g1"]
+    pc_c2 = _second_committee()
+    grid = open_(stack, g1, unit_id="G1").json()
+    iid = grid["id"]
+    assert call(stack, "GET", f"/inspections/{iid}", pc).status_code == 200  # C1 above, so far
+    _move("G1", "C2")
+    item = grid["checklist"]["items"][0]
+    assert score(stack, pc, iid, "B1", item["key"], item["max"]).status_code == 403
+    assert call(stack, "GET", f"/inspections/{iid}", pc).status_code == 403
+    xl = call(stack, "GET", f"/inspections/{iid}?format=xlsx", pc, headers={"Accept": XLSX})
+    assert xl.status_code == 403
+    publish = call(stack, "POST", f"/inspections/{iid}/publish", pc, json={"summary": SUMMARY})
+    assert publish.status_code == 403
+    seen = call(stack, "GET", f"/inspections/{iid}", pc_c2)
+    assert seen.status_code == 200 and seen.json()["may"] == {"score": True, "publish": True}
+    score_all(stack, pc_c2, seen.json())
+    done = call(stack, "POST", f"/inspections/{iid}/publish", pc_c2, json={"summary": SUMMARY})
+    assert done.status_code == 200, done.text
+    assert call(stack, "GET", f"/bulletins/{iid}", pc).status_code == 403
+    assert call(stack, "GET", f"/bulletins/{iid}", pc_c2).json()["scope"] == "all"
+
+
+def test_access_follows_the_registry_when_an_inspected_unit_moves(stack, org):
+    """B1 (inspected by C1) moves to C2: C2's staff read B1's comments in the published 通报;
+    C1 no longer scores B1 nor publishes an open inspection that holds it (409, naming it)."""
+    pc = org["pc"]
+    pc_c2 = _second_committee()
+    done = open_(stack, pc, units=["B1", "B3"]).json()
+    score_all(stack, pc, done, {("B1", done["checklist"]["items"][0]["key"]): 1})
+    assert (
+        call(
+            stack, "POST", f"/inspections/{done['id']}/publish", pc, json={"summary": SUMMARY}
+        ).status_code
+        == 200
+    )
+    grid = open_(stack, pc, units=["B1", "B3"]).json()
+    assert call(stack, "GET", f"/bulletins/{done['id']}", pc_c2).status_code == 403
+    _move("B1", "C2")
+    read = call(stack, "GET", f"/bulletins/{done['id']}", pc_c2)
+    assert read.status_code == 200, read.text
+    units = {u["id"]: u for u in read.json()["units"]}
+    assert read.json()["scope"] == "own" and "items" in units["B1"] and "items" not in units["B3"]
+    assert units["B1"]["items"][0]["comment"] == "记录不完整，请补齐。"
+    item = grid["checklist"]["items"][0]
+    moved = score(stack, pc, grid["id"], "B1", item["key"], item["max"])
+    assert moved.status_code == 409 and "第一党支部" in moved.json()["Message"]
+    assert score(stack, pc, grid["id"], "B3", item["key"], item["max"]).status_code == 200
+    now = call(stack, "GET", f"/inspections/{grid['id']}", pc).json()
+    assert now["may"] == {"score": True, "publish": False}
+    stop = call(stack, "POST", f"/inspections/{grid['id']}/publish", pc, json={"summary": SUMMARY})
+    assert stop.status_code == 409 and "第一党支部" in stop.json()["Message"]
+
+
+def test_rankings_switched_off_keep_ranks_out_of_every_bulletin(stack, org, monkeypatch):
+    """RANKINGS_ENABLED=false: whatever the checklist's show_rank, no 通报 shows a rank — not the
+    grid, the XLSX, a 通报, the list, nor one published while rankings were on — and the units
+    come in the inspection's order, not by score; a publish while off stores no rank."""
+    from chalice.test import Client
+    from openpyxl import load_workbook
+
+    from app import app
+    from chalicelib import settings
+
+    pc = org["pc"]
+    first = open_(stack, pc).json()  # G1, B3; B3 scores higher
+    score_all(stack, pc, first, {("G1", first["checklist"]["items"][0]["key"]): 2})
+    published = call(
+        stack, "POST", f"/inspections/{first['id']}/publish", pc, json={"summary": SUMMARY}
+    )
+    assert [u["rank"] for u in published.json()["units"]] == [2, 1]  # rankings on: ranked
+    second = open_(stack, pc).json()
+    score_all(stack, pc, second, {("G1", second["checklist"]["items"][0]["key"]): 2})
+    monkeypatch.setenv("RANKINGS_ENABLED", "false")
+    settings.reset_for_tests()
+    try:
+        with Client(app) as client:
+
+            def get(path: str, who, **headers):
+                return client.http.get(path, headers={**bearer(who), **headers})
+
+            done = client.http.post(
+                f"/inspections/{second['id']}/publish",
+                headers={**bearer(pc), "Content-Type": "application/json"},
+                body=json.dumps({"summary": SUMMARY}),
+            )
+            assert done.status_code == 200, done.body
+            assert {r.rank for r in Inspection.query(second["id"]) if r.part != "head"} == {None}
+            [told] = [m for m in inbox(org["g1"].member_no) if second["id"] in (m.url or "")]
+            assert "排名" not in told.body and "等次" in told.body
+            for iid in (first["id"], second["id"]):
+                grid = get(f"/inspections/{iid}", pc).json_body
+                assert grid["checklist"]["show_rank"] is False
+                assert [(u["rank"], u["grade"]) for u in grid["units"]] == [
+                    (None, "优秀"),
+                    (None, "优秀"),
+                ]
+                for who in (org["a"], org["pc2"]):
+                    read = get(f"/bulletins/{iid}", who).json_body
+                    assert read["checklist"]["show_rank"] is False
+                    assert [(u["id"], u["rank"]) for u in read["units"]] == [
+                        ("G1", None),
+                        ("B3", None),
+                    ]
+                xl = get(f"/inspections/{iid}?format=xlsx", pc, Accept=XLSX)
+                assert xl.status_code == 200
+                ws = load_workbook(BytesIO(xl.body)).active
+                cells = [str(c.value) for r in ws.iter_rows() for c in r if c.value is not None]
+                assert not [c for c in cells if "名" in c and "第" in c], cells
+                assert "优秀" in cells
+            listed = get("/bulletins", org["a"]).json_body["bulletins"]
+            assert [b["unit"]["rank"] for b in listed] == [None, None]
+            assert get("/inspections/checklist", pc).json_body["show_rank"] is False
+    finally:
+        monkeypatch.delenv("RANKINGS_ENABLED")
+        settings.reset_for_tests()
+
+
+def test_bulletin_list_shows_her_nearest_inspected_unit(stack, org):
+    """C1 inspects G1 and its branch B1 in one inspection: a member of B1 lists the 通报 with
+    B1's row (the nearest inspected unit on her path), a member of B2 with G1's."""
+    pc = org["pc"]
+    grid = open_(stack, pc, units=["G1", "B1"]).json()
+    score_all(stack, pc, grid, {("G1", grid["checklist"]["items"][0]["key"]): 2})
+    done = call(stack, "POST", f"/inspections/{grid['id']}/publish", pc, json={"summary": SUMMARY})
+    assert done.status_code == 200, done.text
+    [mine] = call(stack, "GET", "/bulletins", org["a"]).json()["bulletins"]
+    assert (mine["id"], mine["unit"]["id"], mine["unit"]["rank"]) == (grid["id"], "B1", 1)
+    [theirs] = call(stack, "GET", "/bulletins", org["b2"]).json()["bulletins"]
+    assert (theirs["unit"]["id"], theirs["unit"]["rank"]) == ("G1", 2)
