@@ -43,6 +43,7 @@ from .scope import Caller
 
 FORBIDDEN = "无权查看或管理该组织、党员的信息"  # scope._require's: unknown and out of scope alike
 STALE = "该党员的信息刚被他人修改，请刷新后重试"
+INACTIVE = "该党员已停用，请刷新后再试"
 IN_TRANSFER = "该党员的组织关系转接正在办理中，办结前不能在此调整"
 EDITABLE = (
     "name",
@@ -84,14 +85,17 @@ def field_error(error: RowError) -> FieldError:
 
 
 def _managed_member(caller: Caller, member_no: Any) -> tuple[Member, OrgUnit]:
-    """The member and her branch, when the caller manages that branch; otherwise (unknown,
-    inactive or out of scope) one 403."""
+    """The member and her branch, when the caller manages that branch; otherwise (unknown or
+    out of scope) one 403. An inactive member in scope is a 409: the form was read before
+    someone deactivated her, so the answer is to refresh, as for any other lost race."""
     member = registry.get_member(member_no, consistent=True) if is_member_no(member_no) else None
-    if member is None or not member.active:
+    if member is None:
         raise ForbiddenError(FORBIDDEN)
     branch = registry.get_unit(member.branch_id)
     if scope.unit_access(caller, branch.path) != "manage":
         raise ForbiddenError(FORBIDDEN)
+    if not member.active:
+        raise ConflictError(INACTIVE)
     return member, branch
 
 
