@@ -35,6 +35,7 @@ from chalicelib import (
     api_transfers,
     api_volunteering,
     api_votes,
+    observe,
     schedules,
     streams,
     web,
@@ -43,7 +44,13 @@ from chalicelib import (
 app = Chalice(app_name="dangjian")
 # The 记录本 workbook is a binary body (api_meeting_book.py says how it reaches the browser).
 app.api.binary_types.append(api_meeting_book.XLSX)
+# Logs as JSON lines, and the request line with its metrics (observe.py); registered first, so
+# it sees what the client gets, the error middleware's answers included.
+observe.configure(app)
+app.register_middleware(observe.http_middleware, "http")
 app.register_middleware(web.error_middleware, "http")
+app.register_middleware(observe.event_middleware, "scheduled")
+app.register_middleware(observe.event_middleware, "dynamodb")
 app.register_blueprint(api_auth.bp)
 app.register_blueprint(api_me.bp)
 app.register_blueprint(api_inbox.bp)

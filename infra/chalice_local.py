@@ -6,6 +6,10 @@ send 100 at once), which API Gateway and Lambda absorb but a single local proces
 - the process's one DynamoDB client built before serving. A Lambda container serves one request
   at a time; here the first burst would otherwise wait for it on the lock that builds it, which
   on a busy machine takes longer than the proxy waits.
+
+And one about its output: no access-log line of http.server (the sent path with its query
+string, in a format of its own). The app's JSON request line (chalicelib/observe.py) says what
+happened, as it does in Lambda.
 """
 
 from __future__ import annotations
@@ -23,8 +27,13 @@ def warm_clients() -> None:
     dynamodb_client()
 
 
+def _no_access_log(*_args: object) -> None:
+    pass
+
+
 if __name__ == "__main__":
     chalice.local.ThreadedHTTPServer.request_queue_size = 128
+    chalice.local.ChaliceRequestHandler.log_message = _no_access_log  # type: ignore[method-assign]
     warm_clients()
     sys.argv[0] = "chalice"
     sys.exit(chalice.cli.main())

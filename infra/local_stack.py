@@ -46,6 +46,8 @@ class LocalStack:
     data_dir: Path | None = None  # None: DynamoDB Local in memory (tests)
     procs: list[subprocess.Popen] = field(default_factory=list)
     server: object = None
+    # Where the API's output (its JSON log lines) goes; None: this process's own stdout.
+    output: Path | None = None
 
     @property
     def url(self) -> str:
@@ -55,6 +57,8 @@ class LocalStack:
         self.procs.append(dynamodb_local.start(self.ddb_port, self.data_dir))
 
     def start_api(self) -> None:
+        quiet = os.environ.get("CI")
+        sink = self.output.open("ab") if self.output else None
         proc = subprocess.Popen(
             [
                 *(sys.executable, str(_CHALICE_LOCAL)),
@@ -63,9 +67,11 @@ class LocalStack:
             ],
             cwd=FUNCTIONS,
             env={**os.environ, **self.env},
-            stdout=subprocess.DEVNULL if os.environ.get("CI") else None,
-            stderr=subprocess.STDOUT if os.environ.get("CI") else None,
+            stdout=sink or (subprocess.DEVNULL if quiet else None),
+            stderr=subprocess.STDOUT if sink or quiet else None,
         )
+        if sink:
+            sink.close()  # the child holds its own descriptor
         self.procs.append(proc)
         dynamodb_local.wait_for_port(self.api_port, timeout=60, proc=proc)
 

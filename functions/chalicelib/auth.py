@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import UpdateError
 
-from . import clock, passwords, throttle, tokens
-from .errors import BadRequestError, ConflictError, UnauthorizedError, UnprocessableError
+from . import clock, metric_names, observe, passwords, throttle, tokens
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    TooManyRequestsError,
+    UnauthorizedError,
+    UnprocessableError,
+)
 from .identifiers import is_member_no
 from .models import Member, RefreshToken, SessionFamily
 from .models.base import Transaction, TransactionCancelled
@@ -122,6 +129,16 @@ def _with_device(session: Session, member: Member, client: Client) -> Session:
     return Session(**{**session.__dict__, "device": cookie})
 
 
+@contextlib.contextmanager
+def _counting_refusals() -> Iterator[None]:
+    """A sign-in refused by its guess budgets (a 429) is counted: the metric ThrottledLogins."""
+    try:
+        yield
+    except TooManyRequestsError:
+        observe.count(metric_names.THROTTLED_LOGINS)
+        raise
+
+
 def check_activation(
     member_no: str, name: str, phone_last4: str, client: Client, *, bound_ok: bool = False
 ) -> Member:
@@ -134,14 +151,15 @@ def check_activation(
     settings = get_settings()
     window = settings.activation_window_seconds
     # The account's own 5, then the client's and the organisation's budgets of failures.
-    attempts = throttle.reserve_all(
-        now,
-        throttle.Budget(f"activate#{member_no}"),
-        throttle.Budget(
-            f"activate-client#{client.address}", settings.activation_client_failures, window
-        ),
-        throttle.Budget("activate-org", settings.activation_org_failures, window),
-    )
+    with _counting_refusals():
+        attempts = throttle.reserve_all(
+            now,
+            throttle.Budget(f"activate#{member_no}"),
+            throttle.Budget(
+                f"activate-client#{client.address}", settings.activation_client_failures, window
+            ),
+            throttle.Budget("activate-org", settings.activation_org_failures, window),
+        )
     member = get_member(member_no)
     phone = (member.phone or "") if member else ""
     if (
@@ -185,7 +203,8 @@ def check_password(member_no: str, password: str, client: Client) -> Member:
     epoch = int(member.session_epoch) if member else 0
     device = tokens.device_for(member_no, epoch, client.device)
     key = f"login#{member_no}" + (f"#device#{device}" if device else "")
-    attempt = throttle.reserve(key, now)
+    with _counting_refusals():
+        attempt = throttle.reserve(key, now)
     stored = member.password_hash if member and member.active else None
     if not passwords.verify_password(password, stored):
         raise UnauthorizedError(LOGIN_FAILED)
@@ -198,8 +217,11 @@ def login(member_no: str, password: str, client: Client = Client()) -> Session:
 
 
 def sign_in(member: Member, client: Client = Client()) -> Session:
-    """A new login of a member whose identity is proven (password, activation, WeCom)."""
-    return _with_device(_start_session(member, clock.now()), member, client)
+    """A new login of a member whose identity is proven (password, activation, WeCom); counted
+    as the metric Logins."""
+    session = _with_device(_start_session(member, clock.now()), member, client)
+    observe.count(metric_names.LOGINS)
+    return session
 
 
 def end_session(member_no: str, family_id: str) -> None:

@@ -45,7 +45,7 @@ from datetime import date, timedelta
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from . import clock, points_ledger
+from . import clock, metric_names, observe, points_ledger
 from .errors import busy
 from .models import Member, PointClaim
 from .models.base import condition_failed
@@ -194,6 +194,7 @@ def award(
     got = _credit(member_no, rule, key, amount, day, note, forever=rule.unique == "object")
     if got is None:
         return None
+    observe.count(metric_names.AWARDS)
     return Award(member_no, rule.key, object_id, got, day.isoformat(), key)
 
 

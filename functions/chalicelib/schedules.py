@@ -37,7 +37,7 @@ from typing import Any
 
 from chalice import Blueprint, Cron, Rate
 
-from . import delivery, ranking
+from . import clock, delivery, metric_names, observe, ranking
 
 bp = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -78,7 +78,10 @@ def check_meetings(event: Any) -> dict[str, Any]:
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="deliver_messages")
 def deliver_messages(event: Any) -> dict[str, Any]:
     stats = delivery.run()
-    log.info(json.dumps({"job": "deliver_messages", **stats}))
+    waiting, oldest = delivery.backlog(int(clock.now()))
+    observe.count(metric_names.OUTBOX_BACKLOG, waiting)
+    observe.count(metric_names.OUTBOX_OLDEST_SECONDS, oldest)
+    log.info(json.dumps({"job": "deliver_messages", **stats, "backlog": waiting}))
     return stats
 
 

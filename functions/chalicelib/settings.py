@@ -240,6 +240,12 @@ class Settings:
         default_factory=lambda: int(_env("CHECKIN_STEP_SECONDS", "30"))
     )
     checkin_max_wrong: int = field(default_factory=lambda: int(_env("CHECKIN_MAX_WRONG", "10")))
+    # The per-member write budget (write_budget.py; README: Limits): at most this many
+    # POST/PUT/PATCH/DELETE requests by one signed-in member per fixed window of seconds.
+    write_budget_limit: int = field(default_factory=lambda: int(_env("WRITE_BUDGET_LIMIT", "120")))
+    write_budget_window_seconds: int = field(
+        default_factory=lambda: int(_env("WRITE_BUDGET_WINDOW_SECONDS", "60"))
+    )
 
     def __post_init__(self) -> None:
         # Only plain-HTTP local development may send the refresh cookie without Secure.

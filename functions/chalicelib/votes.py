@@ -58,7 +58,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from . import campaign_rules, clock, points, registry, scope
+from . import campaign_rules, clock, metric_names, observe, points, registry, scope
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -272,6 +272,7 @@ def cast(member: Member, campaign_id: str, candidate: str, request_id: str) -> d
             # (replay, already voted, quota used). Jittered exponential backoff, < 1 s in all.
             time.sleep(random.uniform(0, min(0.2, 0.01 * 2**attempt)))
             continue
+        observe.count(metric_names.VOTES)
         award = points.award(member_no, "vote", campaign_id)
         return _answer(campaign, Mine(mine.version + 1, records), request_id, award=award)
     raise busy()

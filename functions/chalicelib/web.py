@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Blueprint, Request, Response
 
-from . import auth, tokens
+from . import auth, metric_names, observe, tokens, write_budget
 from .errors import (
     ApiError,
     BadRequestError,
@@ -186,6 +186,13 @@ _UNAVAILABLE_CODES = {
     "TransactionInProgressException",
 }
 _UNAVAILABLE_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+# Of those, DynamoDB's throttling (counted as the metric DatabaseThrottles).
+_THROTTLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+_THROTTLE_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded"}
 RETRY_AFTER_SECONDS = 3
 
 
@@ -205,16 +212,21 @@ def database_trouble(exc: BaseException) -> ApiError | None:
     """The answer for a failure of the database rather than of the request: 503 with
     Retry-After when it is unreachable, slow or throttling (the page keeps what the member did
     and tries again); 400 when DynamoDB refused a value as invalid — a key no validation caught
-    must still not be a 5xx. None when it is not a database failure."""
+    must still not be a 5xx. None when it is not a database failure. Throttling that reaches
+    here (botocore's retries did not absorb it) is counted: the metric DatabaseThrottles."""
     causes = _causes(exc)
     for cause in causes:
         if isinstance(cause, TransactionCancelled) and (
             set(cause.reasons.values()) & _UNAVAILABLE_REASONS
         ):
+            if set(cause.reasons.values()) & _THROTTLE_REASONS:
+                observe.count(metric_names.DATABASE_THROTTLES)
             return _unavailable()
         if isinstance(cause, ClientError):
             code = cause.response.get("Error", {}).get("Code", "")
             if code in _UNAVAILABLE_CODES:
+                if code in _THROTTLE_CODES:
+                    observe.count(metric_names.DATABASE_THROTTLES)
                 return _unavailable()
             if code == "ValidationException":
                 return BadRequestError("请求参数不正确")
@@ -449,12 +461,20 @@ def _guard(handler: Handler) -> Handler:
 def _injecting(
     bp: Blueprint, caller: Callable[[Request], Member | None], auth: str
 ) -> Callable[[Handler], Handler]:
-    """A decorator that hands the handler `caller(request)` first and marks who may call."""
+    """A decorator that hands the handler `caller(request)` first and marks who may call. A
+    signed-in caller's writes take her write budget first (write_budget.py): after the token
+    check, so nobody can spend another member's budget, and before the route's own work."""
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def view(*args: Any, **kwargs: Any) -> Response:
-            return handler(caller(bp.current_request), *args, **kwargs)
+            request = bp.current_request
+            member = caller(request)
+            if member is not None:
+                observe.note_member(member.member_no)
+                if request.method in write_budget.METHODS:
+                    write_budget.take(member.member_no)
+            return handler(member, *args, **kwargs)
 
         view = _guard(view)
         view.auth = auth  # type: ignore[attr-defined]

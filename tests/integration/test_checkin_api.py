@@ -469,8 +469,8 @@ def _at_epoch(at):
 
 def test_what_a_check_in_costs(meeting, people):
     """POST /meetings/{id}/checkin, AWS-billed: the token check (1), the meeting and her row
-    (0.5 each); the guess budget's conditional counter (a right code keeps its unit: no
-    give-back write) and her row's conditional update."""
+    (0.5 each); her write budget's counter (write_budget.py), the guess budget's conditional
+    counter (a right code keeps its unit: no give-back write) and her row's conditional update."""
     routes = Routes()
     code = send(routes, "GET", f"/meetings/{meeting.meeting_id}/checkin-code", people["secretary"])[
         1
@@ -479,9 +479,9 @@ def test_what_a_check_in_costs(meeting, people):
         status, _ = send(routes, "POST", f"/meetings/{meeting.meeting_id}/checkin", people["a"],
                          {"code": code})  # fmt: skip
     assert status == 200
-    assert m.calls == {"GetItem": 3, "UpdateItem": 2}, m.calls
+    assert m.calls == {"GetItem": 3, "UpdateItem": 3}, m.calls
     assert m.read_units == 2.0, m.read_units
-    assert m.write_units == 2.0, m.write_units
+    assert m.write_units == 3.0, m.write_units
 
 
 # --- a correction after the lock whose points adjustment failed ----------------------------------

@@ -256,10 +256,11 @@ def test_what_the_badge_costs(stack, members):
     assert reply.json_body == {"unread": 99, "more": True}
     assert m.calls == {"GetItem": 1, "Query": 1}
     assert m.read_units == 3.0, m.read_units  # one page of 100 entries (~15 KB), halved
-    # Marking one read: the row and its two index entries written (it leaves `unread`, its
-    # `by-time` copy changes), then the consistent count the page's badge takes.
+    # Marking one read: her write budget's counter (1), the row and its two index entries
+    # written (it leaves `unread`, its `by-time` copy changes), then the consistent count the
+    # page's badge takes.
     [mid] = [r.message_id for r in Message.unread.query("79000001", limit=1)]
     with metered() as m:
         routes.send("POST", f"/me/messages/{mid}/read", member=members["a"])
-    assert m.calls == {"GetItem": 1, "UpdateItem": 1, "Query": 1}
-    assert m.write_units == 3.0 and m.read_units == 5.0, (m.write_units, m.read_units)
+    assert m.calls == {"GetItem": 1, "UpdateItem": 2, "Query": 1}
+    assert m.write_units == 4.0 and m.read_units == 5.0, (m.write_units, m.read_units)
