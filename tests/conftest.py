@@ -49,6 +49,10 @@ WECOM_OAUTH = {
 S3_PORT = dynamodb_local.free_port()
 S3_ENV = {"S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "UPLOADS_BUCKET": "dangjian-test-uploads"}
 WECOM_ENV.update(S3_ENV)
+# The suite's API takes a write budget no test's pace reaches: the fuzz test sends dozens of
+# writes a second as one member. tests/integration/test_observability.py tests the budget on
+# an API of its own with a small one.
+WECOM_ENV["WRITE_BUDGET_LIMIT"] = "1000000"
 os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS, **WECOM_ENV))
 
 

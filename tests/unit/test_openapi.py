@@ -159,3 +159,14 @@ def test_every_reference_resolves() -> None:
         if name not in SPEC["components"].get(section, {})
     )
     assert not dangling
+
+
+def test_every_signed_in_write_documents_the_write_budget():
+    """A signed-in member's POST/PUT/PATCH/DELETE may meet her write budget (write_budget.py):
+    its 429 is declared, with Retry-After."""
+    for path, method, op in OPERATIONS:
+        if method == "get" or not any("bearer" in s for s in op.get("security", [])):
+            continue
+        refused = _resolve(op["responses"].get("429", {}))
+        assert "Retry-After" in refused.get("headers", {}), f"{method} {path}"
+        assert "write budget" in refused.get("description", ""), f"{method} {path}"
