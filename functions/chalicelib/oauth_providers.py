@@ -84,7 +84,9 @@ def _wecom_exchange(code: str) -> Identity:
     userid = body.get("userid") or body.get("UserId")  # the older documentation's spelling
     if userid:
         if not identifiers.WECOM_USERID.fullmatch(str(userid)):
-            raise WeComError(-1, f"unexpected userid {userid!r}", "/cgi-bin/auth/getuserinfo")
+            # Not the userid itself: the error is logged, and a userid may be a name or a phone.
+            what = f"unexpected userid ({len(str(userid))} characters)"
+            raise WeComError(-1, what, "/cgi-bin/auth/getuserinfo")
         return Identity(str(userid), member=True)
     openid = body.get("openid") or body.get("OpenId") or ""
     return Identity(str(openid), member=False)
