@@ -348,7 +348,7 @@ def api_alarms(stage: str, api_name: str) -> dict[str, Any]:
             "throttled-logins",
             f"At least {THROTTLED_LOGINS} logins were refused in 5 minutes by the per-account"
             " login throttle: someone is guessing passwords at scale (members mistyping make a"
-            " few). The throttle already holds; first: the API's log lines of refused logins"
+            " few). The throttle already holds. First: the API's log lines of refused logins"
             " (which member numbers, how spread), and tell the members concerned.",
             ours(mn.THROTTLED_LOGINS, "Sum"),
             Threshold=THROTTLED_LOGINS,
