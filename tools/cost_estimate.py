@@ -32,6 +32,7 @@ PRICES = {
     "dynamodb_write_per_million": 0.625,  # write request units, on demand
     "dynamodb_read_per_million": 0.125,  # read request units, on demand
     "lambda_gb_second": 0.0000166667,  # x86_64
+    "lambda_gb_second_arm64": 0.0000133334,  # Graviton: the functions' architecture (issue 18)
     "lambda_per_million_requests": 0.20,
     "api_gateway_rest_per_million": 3.50,  # REST API, first 333 million
     "cloudfront_per_gb_asia": 0.120,  # data transfer out, Hong Kong/Asia tier
@@ -435,7 +436,7 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
             "requests",
             requests / 1e6 * p["lambda_per_million_requests"],
         ),
-        ("Lambda compute", gb_seconds, "GB-s", gb_seconds * p["lambda_gb_second"]),
+        ("Lambda compute", gb_seconds, "GB-s", gb_seconds * p["lambda_gb_second_arm64"]),
         (
             "API Gateway",
             requests,
@@ -469,7 +470,10 @@ def render(rows: list[tuple], skipped: list[str], members: int, markdown: bool) 
         lines = [f"{n:<22}{q:>14,.1f} {u:<9}{c:>10.4f} USD" for n, q, u, c in rows]
         lines.append(f"{'total':<22}{'':>24}{total:>10.2f} USD / month / {members:,} members")
         lines.append(f"of which {fixed:.2f} USD per stage, whatever the members")
-    lines.append(f"Prices: {PRICES_AS_OF}. Lambda {LAMBDA_MEMORY_MB} MB, CPU x{CPU_STRETCH:.2f}.")
+    lines.append(
+        f"Prices: {PRICES_AS_OF}. Lambda {LAMBDA_MEMORY_MB} MB arm64 (the bench's x86 timings"
+        f" taken as they are), CPU x{CPU_STRETCH:.2f}."
+    )
     if skipped:
         lines.append(f"Not in the bench file yet, left out: {', '.join(skipped)}.")
     return "\n".join(lines)

@@ -187,3 +187,12 @@ def test_alarms_metrics_and_the_dashboard_are_per_stage_and_from_the_template() 
     assert large["Daily table exports"][1] == pytest.approx(10 * small["Daily table exports"][1])
     table_gb = 1000 * cost_estimate.TABLE_KB_PER_MEMBER_MONTH * cost_estimate.HISTORY_MONTHS / 1e6
     assert small["Daily table exports"][1] == pytest.approx(30 * table_gb)
+
+
+def test_lambda_is_priced_on_arm64_like_the_functions() -> None:
+    rows = _rows(FIGURES)
+    assert rows["Lambda compute"][3] == pytest.approx(rows["Lambda compute"][1] * 0.0000133334)
+    config = json.loads(
+        Path(cost_estimate.ROOT, "functions", ".chalice", "config.json").read_text()
+    )
+    assert config["lambda_architecture"] == "arm64"
