@@ -44,6 +44,8 @@ PRICES = {
     "cloudwatch_alarm_metric_per_month": 0.10,  # standard resolution, per metric an alarm reads
     "cloudwatch_dashboard_per_month": 3.00,  # beyond an account's 3 free (not subtracted)
     "dynamodb_export_per_gb": 0.10,  # full export to S3, per GB of table (with its LSIs)
+    "dynamodb_storage_per_gb_month": 0.25,  # the tables themselves (the export sizes them)
+    "dynamodb_pitr_per_gb_month": 0.20,  # point-in-time recovery, on every table
     "s3_standard_per_gb_month": 0.023,
     "sns_email_per_100k": 2.00,  # after the first 1,000 a month: alarms are a handful
     "budgets_per_day": 0.02,  # each budget beyond an account's first two (one per stage: free)
@@ -383,6 +385,12 @@ def operations_rows(requests: float, members: int) -> list[tuple]:
             dashboards,
             "dashboards",
             dashboards * p["cloudwatch_dashboard_per_month"],
+        ),
+        (
+            "Table storage and PITR",
+            table_gb,
+            "GB-month",
+            table_gb * (p["dynamodb_storage_per_gb_month"] + p["dynamodb_pitr_per_gb_month"]),
         ),
         ("Daily table exports", exported_gb, "GB", exported_gb * p["dynamodb_export_per_gb"]),
         (

@@ -187,6 +187,7 @@ def test_alarms_metrics_and_the_dashboard_are_per_stage_and_from_the_template() 
     assert large["Daily table exports"][1] == pytest.approx(10 * small["Daily table exports"][1])
     table_gb = 1000 * cost_estimate.TABLE_KB_PER_MEMBER_MONTH * cost_estimate.HISTORY_MONTHS / 1e6
     assert small["Daily table exports"][1] == pytest.approx(30 * table_gb)
+    assert small["Table storage and PITR"][3] == pytest.approx(table_gb * 0.45)
 
 
 def test_lambda_is_priced_on_arm64_like_the_functions() -> None:
