@@ -397,11 +397,17 @@ def _widget(title: str, metrics: list[list[Any] | dict[str, Any]], **view: Any) 
     }
 
 
-def dashboard(fns: list[Function], streams: list[str], stage: str, api_name: str,
-              table_prefix: str, alarms: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def dashboard(
+    fns: list[Function],
+    streams: list[str],
+    stage: str,
+    api_name: str,
+    table_prefix: str,
+    alarms: dict[str, Any],
+) -> dict[str, Any]:
     """One dashboard: the API's requests, errors and latency, the members' activity, each
     function, DynamoDB, the outbox, and every alarm's state. Its body is JSON under `Fn::Sub`,
-    so `${Function}` names and `${Alarm.Arn}` resolve at deploy time."""
+    so the `${Function}` names and the `${AWS::...}` parts resolve at deploy time."""
 
     def ours(metric: str, stat: str = "Sum", **extra: Any) -> list[Any]:
         _ours(metric, stage)  # refuses a name not in metric_names.ALL
@@ -609,9 +615,9 @@ def add(template: dict[str, Any], stage: str) -> None:
         ),
         **budget(ops.budget_monthly_usd),
     }
-    # The budget's own function logs too (on deploys only); it is not watched by alarms.
-    new.update(log_groups([Function("BudgetFunction", "BudgetFunction", 60, False)],
-                          ops.log_retention_days))  # fmt: skip
+    # The budget's own function logs too (it runs on deploys only: no alarms watch it).
+    budget_fn = Function("BudgetFunction", "BudgetFunction", 60, False)
+    new.update(log_groups([budget_fn], ops.log_retention_days))
     clash = set(new) & set(resources)
     if clash:
         raise ValueError(f"the template already declares {sorted(clash)}")
