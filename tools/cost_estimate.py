@@ -15,6 +15,7 @@ means adding its actions to `USAGE` once its bench module reports them.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -328,6 +329,7 @@ WRITE_BUDGETED = (
 )
 
 
+@functools.cache
 def _template_counts() -> tuple[int, int]:
     """(metrics the stage's alarms read, dashboards), from the template `make package` builds:
     a metric-math alarm is priced per metric it reads."""
