@@ -24,7 +24,11 @@ the table, bucket, role and permission resources are created by moto's own handl
 - `AWS::Lambda::Url` has no moto handler: a stand-in gives its `FunctionUrl` (the shape Lambda
   gives, which the distribution's `not-found` origin takes its host from); the distribution's
   stand-in checks the site's behaviours go through the `site-or-404` origin group.
-- `AWS::S3::BucketPolicy` has no moto handler: not created.
+- `AWS::S3::BucketPolicy` has no moto handler: not created. Nor have the alarms, the dashboard
+  and the SNS topic's policy (infra/monitoring.py; tests/unit/test_infra_monitoring.py reads
+  them); the log groups, the topic and its subscriptions are moto's own.
+- The monthly budget's custom resource (`Custom::MonthlyBudget`): moto would run its function in
+  Docker; a stand-in makes the same budget in moto's Budgets backend.
 - moto (5.2.5) does not recompute a stack's outputs when it executes a change set; the test
   wraps moto's `ChangeSet.apply` to recompute them as CloudFormation does.
 """
