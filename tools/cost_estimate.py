@@ -15,6 +15,7 @@ means adding its actions to `USAGE` once its bench module reports them.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -32,11 +33,23 @@ PRICES = {
     "dynamodb_write_per_million": 0.625,  # write request units, on demand
     "dynamodb_read_per_million": 0.125,  # read request units, on demand
     "lambda_gb_second": 0.0000166667,  # x86_64
+    "lambda_gb_second_arm64": 0.0000133334,  # Graviton: the functions' architecture (issue 18)
     "lambda_per_million_requests": 0.20,
     "api_gateway_rest_per_million": 3.50,  # REST API, first 333 million
     "cloudfront_per_gb_asia": 0.120,  # data transfer out, Hong Kong/Asia tier
     "cloudfront_https_per_10k": 0.0120,
     "cloudwatch_logs_per_gb": 0.50,  # ingestion
+    # Operations (README: Operations), the same convention: us-east-1 list prices, assumed.
+    "cloudwatch_logs_storage_per_gb_month": 0.03,  # archived (billed compressed; we count raw)
+    "cloudwatch_metric_per_month": 0.30,  # a custom metric (name x dimension value), first 10,000
+    "cloudwatch_alarm_metric_per_month": 0.10,  # standard resolution, per metric an alarm reads
+    "cloudwatch_dashboard_per_month": 3.00,  # beyond an account's 3 free (not subtracted)
+    "dynamodb_export_per_gb": 0.10,  # full export to S3, per GB of table (with its LSIs)
+    "dynamodb_storage_per_gb_month": 0.25,  # the tables themselves (the export sizes them)
+    "dynamodb_pitr_per_gb_month": 0.20,  # point-in-time recovery, on every table
+    "s3_standard_per_gb_month": 0.023,
+    "sns_email_per_100k": 2.00,  # after the first 1,000 a month: alarms are a handful
+    "budgets_per_day": 0.02,  # each budget beyond an account's first two (one per stage: free)
 }
 PRICES_AS_OF = "us-east-1 list prices, early 2025 (assumed, not fetched)"
 
@@ -44,7 +57,32 @@ LAMBDA_MEMORY_MB = 512  # functions/.chalice/config.json lambda_memory_size
 # Lambda gives one full vCPU at 1,769 MB; below that CPU time stretches in proportion. The bench
 # machine's figures are single-core timings, so they are scaled by this factor.
 CPU_STRETCH = max(1.0, 1769 / LAMBDA_MEMORY_MB)
-LOG_BYTES_PER_REQUEST = 400  # Lambda's START/END/REPORT lines; our handlers log no more
+LOG_BYTES_PER_REQUEST = 400  # Lambda's START/END/REPORT lines
+# Issue 18's logs, ASSUMPTIONS: one JSON line per request (request id, route, status, latency,
+# at most a member number) of about 300 bytes, and one Embedded Metric Format line of about 350
+# (the _aws block naming 4 or 5 metrics with the Stage dimension, and their values).
+REQUEST_LINE_BYTES = 300
+EMF_LINE_BYTES = 350
+# The scheduled jobs, per stage whatever the members (functions/chalicelib/schedules.py): runs a
+# month, each Lambda's lines, the job's own line and at most one EMF line.
+JOB_RUNS_PER_MONTH = {
+    "rank_boards": 30 * 24 * 6,
+    "run_reminders": 30 * 24,
+    "check_meetings": 30,
+    "deliver_messages": 30 * 24 * 60,
+    "compute_console": 30 * 24,
+    "assess": 30,
+    "repath_units": 30 * 24 * 6,
+}
+JOB_LOG_BYTES_PER_RUN = LOG_BYTES_PER_REQUEST + 200 + EMF_LINE_BYTES
+# The tables' size, ASSUMPTION (no bench measures storage): what an active member's month leaves
+# behind, mostly ~1 KB items or less: 8 messages (with their LSI copy, ~10 KB), 25 ledger days
+# and their claims (~14 KB), 40 read marks (~6 KB), 21 quiz attempts (~21 KB), attendance,
+# comments, ballots, payments, sign-ups, answers (~6 KB): about 60 KB, kept a year of history.
+TABLE_KB_PER_MEMBER_MONTH = 60
+HISTORY_MONTHS = 12
+EXPORT_COMPRESSION = 0.3  # DynamoDB JSON (~1.5x the items) gzipped (~1/5): the S3 objects
+OPERATIONS_STAGE = "prod"  # whose operations.toml values (retention, exports kept) are priced
 PAGE_VIEWS = 60  # per active member per month (a daily constitution installment, some articles)
 BYTES_PER_PAGE_VIEW = 25_000  # compressed HTML; hashed CSS/JS are cached in the phone for a year
 
@@ -247,6 +285,125 @@ USAGE = (
     Action("assessment, a branch's 50 member scores", 4 / 50, _READ_MS),
 )
 
+# The per-member write budget (issue 18: a 429 beyond it) counts each write request of a signed-in
+# member in one small item: one more write unit per request. ASSUMPTION: every member write
+# route but login and token refresh (which have their own throttle) is budgeted.
+WRITE_BUDGETED = (
+    "heartbeat",
+    "heartbeat that completes a read, with its award",
+    "comment post, with its award",
+    "vote, with its award",
+    "daily quiz start (5 questions drawn)",
+    "quiz answer saved",
+    "daily quiz submit",
+    "exam start (10 questions shuffled)",
+    "exam submit",
+    "self-check start (8 items)",
+    "self-check submit",
+    "meeting created (branch, 30 attendees)",
+    "check-in",
+    "cash payment recorded (one month)",
+    "sign-up (row + count, one transaction)",
+    "check-in (budget + row)",
+    "activity published",
+    "hours confirmed, 奉献分 awarded (10 participants)",
+    "survey answered (one transaction: the open check and the put)",
+    "post made (waiting for review)",
+    "post approved",
+    "redemption (movement, order, wallet, stock: one transaction)",
+    "donation (movement, wallet, project: one transaction)",
+    "item added (staff)",
+    "order handed over (fulfilment)",
+    "order cancelled (refund, stock, wallet: one transaction)",
+    "request submitted",
+    "request accepted (her message)",
+    "request transferred to another unit",
+    "request accepted by the new unit (her message)",
+    "request handled",
+    "request closed with an answer (her message)",
+    "request rated",
+    "inspection opened (2 units)",
+    "item scored (one cell)",
+    "item score changed (one cell)",
+    "bulletin published (2 units, their staff told)",
+)
+
+
+@functools.cache
+def _template_counts() -> tuple[int, int]:
+    """(metrics the stage's alarms read, dashboards), from the template `make package` builds:
+    a metric-math alarm is priced per metric it reads."""
+    from infra.template import merge_template
+
+    resources = merge_template(OPERATIONS_STAGE)["Resources"].values()
+    metrics = dashboards = 0
+    for resource in resources:
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            fetched = resource["Properties"].get("Metrics")
+            metrics += sum("MetricStat" in m for m in fetched) if fetched else 1
+        dashboards += resource.get("Type") == "AWS::CloudWatch::Dashboard"
+    return metrics, dashboards
+
+
+def operations_rows(requests: float, members: int) -> list[tuple]:
+    """Logs, metrics, alarms, the dashboard, the daily exports, SNS and Budgets. Rows named
+    `(per stage)` do not grow with the members."""
+    from chalicelib.metric_names import ALL
+    from infra import operations
+
+    ops = operations.load(OPERATIONS_STAGE)
+    p = PRICES
+    ingest_gb = requests * (LOG_BYTES_PER_REQUEST + REQUEST_LINE_BYTES + EMF_LINE_BYTES) / 1e9
+    jobs_gb = sum(JOB_RUNS_PER_MONTH.values()) * JOB_LOG_BYTES_PER_RUN / 1e9
+    # Kept `log_retention_days`: in the steady state that many days of lines are stored.
+    stored_gb = (ingest_gb + jobs_gb) * ops.log_retention_days / 30
+    alarm_metrics, dashboards = _template_counts()
+    table_gb = members * TABLE_KB_PER_MEMBER_MONTH * HISTORY_MONTHS / 1e6
+    exported_gb = table_gb * 30  # a full export of every table each day
+    kept_gb = table_gb * EXPORT_COMPRESSION * ops.export_keep_days
+    return [
+        ("CloudWatch Logs", ingest_gb, "GB", ingest_gb * p["cloudwatch_logs_per_gb"]),
+        ("Logs, jobs (per stage)", jobs_gb, "GB", jobs_gb * p["cloudwatch_logs_per_gb"]),
+        (
+            f"Logs kept {ops.log_retention_days} d",
+            stored_gb,
+            "GB-month",
+            stored_gb * p["cloudwatch_logs_storage_per_gb_month"],
+        ),
+        (
+            "Metrics (per stage)",
+            len(ALL),
+            "metrics",
+            len(ALL) * p["cloudwatch_metric_per_month"],
+        ),
+        (
+            "Alarms (per stage)",
+            alarm_metrics,
+            "metrics",
+            alarm_metrics * p["cloudwatch_alarm_metric_per_month"],
+        ),
+        (
+            "Dashboard (per stage)",
+            dashboards,
+            "dashboards",
+            dashboards * p["cloudwatch_dashboard_per_month"],
+        ),
+        (
+            "Table storage and PITR",
+            table_gb,
+            "GB-month",
+            table_gb * (p["dynamodb_storage_per_gb_month"] + p["dynamodb_pitr_per_gb_month"]),
+        ),
+        ("Daily table exports", exported_gb, "GB", exported_gb * p["dynamodb_export_per_gb"]),
+        (
+            f"Exports kept {ops.export_keep_days} d",
+            kept_gb,
+            "GB-month",
+            kept_gb * p["s3_standard_per_gb_month"],
+        ),
+        ("SNS, Budgets (per stage)", 0, "", 0.0),  # a few alarm mails; one budget of two free
+    ]
+
 
 def load_figures(path: Path) -> dict[str, float]:
     data = json.loads(path.read_text())
@@ -255,7 +412,7 @@ def load_figures(path: Path) -> dict[str, float]:
 
 def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple], list[str]]:
     """Rows of (item, quantity, unit, USD) per month for `members` active members."""
-    reads = writes = requests = gb_seconds = 0.0
+    reads = writes = requests = gb_seconds = budget_writes = 0.0
     skipped = []
     for action in USAGE:
         units = action.read_write(figures)
@@ -267,15 +424,21 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
         writes += units[1] * count
         if not action.request:
             continue
+        budget_writes += count if action.name in WRITE_BUDGETED else 0.0
         requests += count
         seconds = figures[action.latency_figure] / 1000 * CPU_STRETCH
         gb_seconds += count * seconds * LAMBDA_MEMORY_MB / 1024
     page_views = PAGE_VIEWS * members
     transfer_gb = page_views * BYTES_PER_PAGE_VIEW / 1e9
-    log_gb = requests * LOG_BYTES_PER_REQUEST / 1e9
     p = PRICES
     rows = [
         ("DynamoDB writes", writes, "WRU", writes / 1e6 * p["dynamodb_write_per_million"]),
+        (
+            "Write budget",
+            budget_writes,
+            "WRU",
+            budget_writes / 1e6 * p["dynamodb_write_per_million"],
+        ),
         ("DynamoDB reads", reads, "RRU", reads / 1e6 * p["dynamodb_read_per_million"]),
         (
             "Lambda requests",
@@ -283,7 +446,7 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
             "requests",
             requests / 1e6 * p["lambda_per_million_requests"],
         ),
-        ("Lambda compute", gb_seconds, "GB-s", gb_seconds * p["lambda_gb_second"]),
+        ("Lambda compute", gb_seconds, "GB-s", gb_seconds * p["lambda_gb_second_arm64"]),
         (
             "API Gateway",
             requests,
@@ -297,13 +460,14 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
             (page_views + requests) / 1e4 * p["cloudfront_https_per_10k"],
         ),
         ("CloudFront transfer", transfer_gb, "GB", transfer_gb * p["cloudfront_per_gb_asia"]),
-        ("CloudWatch Logs", log_gb, "GB", log_gb * p["cloudwatch_logs_per_gb"]),
+        *operations_rows(requests, members),
     ]
     return rows, skipped
 
 
 def render(rows: list[tuple], skipped: list[str], members: int, markdown: bool) -> str:
     total = sum(r[3] for r in rows)
+    fixed = sum(r[3] for r in rows if "(per stage)" in r[0])
     if markdown:
         lines = [
             f"| per month, {members:,} active members | quantity | unit | USD |",
@@ -311,10 +475,15 @@ def render(rows: list[tuple], skipped: list[str], members: int, markdown: bool) 
         ]
         lines += [f"| {n} | {q:,.1f} | {u} | {c:.4f} |" for n, q, u, c in rows]
         lines.append(f"| **total** | | | **{total:.2f}** |")
+        lines.append(f"Of the total, {fixed:.2f} USD is per stage, whatever the members.")
     else:
         lines = [f"{n:<22}{q:>14,.1f} {u:<9}{c:>10.4f} USD" for n, q, u, c in rows]
         lines.append(f"{'total':<22}{'':>24}{total:>10.2f} USD / month / {members:,} members")
-    lines.append(f"Prices: {PRICES_AS_OF}. Lambda {LAMBDA_MEMORY_MB} MB, CPU x{CPU_STRETCH:.2f}.")
+        lines.append(f"of which {fixed:.2f} USD per stage, whatever the members")
+    lines.append(
+        f"Prices: {PRICES_AS_OF}. Lambda {LAMBDA_MEMORY_MB} MB arm64 (the bench's x86 timings"
+        f" taken as they are), CPU x{CPU_STRETCH:.2f}."
+    )
     if skipped:
         lines.append(f"Not in the bench file yet, left out: {', '.join(skipped)}.")
     return "\n".join(lines)

@@ -24,7 +24,11 @@ the table, bucket, role and permission resources are created by moto's own handl
 - `AWS::Lambda::Url` has no moto handler: a stand-in gives its `FunctionUrl` (the shape Lambda
   gives, which the distribution's `not-found` origin takes its host from); the distribution's
   stand-in checks the site's behaviours go through the `site-or-404` origin group.
-- `AWS::S3::BucketPolicy` has no moto handler: not created.
+- `AWS::S3::BucketPolicy` has no moto handler: not created. Nor have the alarms, the dashboard
+  and the SNS topic's policy (infra/monitoring.py; tests/unit/test_infra_monitoring.py reads
+  them); the log groups, the topic and its subscriptions are moto's own.
+- The monthly budget's custom resource (`Custom::MonthlyBudget`): moto would run its function in
+  Docker; a stand-in makes the same budget in moto's Budgets backend.
 - moto (5.2.5) does not recompute a stack's outputs when it executes a change set; the test
   wraps moto's `ChangeSet.apply` to recompute them as CloudFormation does.
 """
@@ -49,13 +53,14 @@ import botocore.session
 import pytest
 from moto.apigateway.models import apigateway_backends
 from moto.awslambda.models import LambdaFunction
+from moto.budgets.models import budgets_backends
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudfront.models import cloudfront_backends
 from moto.core.common_models import CloudFormationModel
 from moto.server import ThreadedMotoServer
 
-from infra import deploy, publish
+from infra import budget_resource, deploy, publish
 from infra import package as pkg
 
 # moto warns once per resource type it has no handler for; the docstring lists them.
@@ -258,6 +263,48 @@ class CloudFrontDistribution(CloudFormationModel):
         )
 
 
+class MonthlyBudget(CloudFormationModel):
+    """The budget's custom resource (infra/budget_resource.py): moto would run its function in
+    Docker; the stand-in makes the same budget and notifications in moto's Budgets backend
+    (tests/unit/test_infra_monitoring.py runs the function's code itself)."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "Custom::MonthlyBudget"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict, account_id: str, region_name: str, **kw
+    ) -> _Made:
+        props = cloudformation_json["Properties"]
+        backend = budgets_backends[account_id]["aws"]
+        with contextlib.suppress(Exception):
+            backend.delete_budget(account_id, props["BudgetName"])
+        backend.create_budget(
+            account_id,
+            budget_resource.budget(props["BudgetName"], props["AmountUsd"]),
+            budget_resource.notifications(props["TopicArn"]),
+        )
+        return _Made(props["BudgetName"], {})
+
+
+def _resource_class(resource_type: str) -> Any:
+    """moto sends every `Custom::` type to its Docker-run handler; the budget's to the stand-in."""
+    if resource_type == MonthlyBudget.cloudformation_type():
+        return MonthlyBudget
+    return _moto_resource_class(resource_type)
+
+
+_moto_resource_class = cfn_parsing.resource_class_from_type
+
 # moto looks its handlers up once per process from CloudFormationModel's subclasses.
 cfn_parsing.get_model_map.cache_clear()
 cfn_parsing.get_name_type_map.cache_clear()
@@ -299,6 +346,7 @@ def moto_endpoint() -> Iterator[str]:
         env.setenv("AWS_DEFAULT_REGION", REGION)
         env.setenv("AWS_REGION", REGION)
         env.setattr(cfn_models.ChangeSet, "apply", _apply_and_refresh_outputs)
+        env.setattr(cfn_parsing, "resource_class_from_type", _resource_class)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
@@ -409,11 +457,25 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         "chalicelib.schedules.run_reminders",
         "chalicelib.streams.aggregate_points",
         "chalicelib.streams.count_comments",
-        "index.handler",
+        "index.handler",  # the budget's custom resource (inline code)
+        "index.handler",  # the 404 page (inline code)
     ]
     functions = [f for f in functions if f["Handler"] != "index.handler"]
     for function in functions:
         assert function["CodeSha256"] == _code_sha256(deployed.second_zip) != deployed.first_code
+    # The operations resources moto can make: every function's log group with the stage's
+    # retention, the alarm topic, the monthly budget notifying it.
+    from infra import operations
+
+    ops = operations.load(STAGE)
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}-")
+    retention = {g["logGroupName"]: g.get("retentionInDays") for g in groups["logGroups"]}
+    assert len(retention) == len(handlers) and set(retention.values()) == {ops.log_retention_days}
+    account = stack["StackId"].split(":")[4]
+    budget = client("budgets").describe_budget(AccountId=account, BudgetName=f"{STACK}-monthly")
+    assert float(budget["Budget"]["BudgetLimit"]["Amount"]) == ops.budget_monthly_usd
+    topics = [t["TopicArn"] for t in client("sns").list_topics()["Topics"]]
+    assert [t for t in topics if t.endswith(f":{STACK}-alarms")]
     # What the stack made is real (in moto): the tables from the models, the bucket, the CDN.
     from chalicelib.models import ALL_MODELS
 

@@ -125,3 +125,75 @@ def test_unmeasured_actions_are_left_out_and_named(tmp_path: Path, capsys) -> No
     cost_estimate.main([str(bench)])
     out = capsys.readouterr().out
     assert "token refresh" in out.split("left out:")[1] and "total" in out
+
+
+HEARTBEAT = {
+    **units("heartbeat", 0.0, 2.0),
+    "POST /reading/heartbeat over HTTP, p50": 10.0,
+}
+
+
+def test_the_write_budget_adds_a_write_unit_per_budgeted_write_request() -> None:
+    rows, plain = _rows({**FIGURES, **HEARTBEAT}), _rows(FIGURES)
+    assert plain["Write budget"][1] == 0  # logins, refreshes and reads are not budgeted
+    assert rows["Write budget"][1] == pytest.approx(1000 * 215)
+    assert rows["Write budget"][3] == pytest.approx(1000 * 215 / 1e6 * 0.625)
+    names = {a.name for a in cost_estimate.USAGE}
+    assert set(cost_estimate.WRITE_BUDGETED) <= names
+    assert not {FIRST_LOGIN, "token refresh", "GET /me"} & set(cost_estimate.WRITE_BUDGETED)
+
+
+def test_logs_are_priced_per_request_line_and_kept_as_operations_toml_says() -> None:
+    from infra import operations
+
+    ops = operations.load(cost_estimate.OPERATIONS_STAGE)
+    rows = _rows(FIGURES)
+    requests = rows["API Gateway"][1]
+    per_request = 400 + cost_estimate.REQUEST_LINE_BYTES + cost_estimate.EMF_LINE_BYTES
+    assert rows["CloudWatch Logs"][1] == pytest.approx(requests * per_request / 1e9)
+    assert rows["CloudWatch Logs"][3] == pytest.approx(rows["CloudWatch Logs"][1] * 0.50)
+    jobs = rows["Logs, jobs (per stage)"][1]
+    assert jobs == pytest.approx(sum(cost_estimate.JOB_RUNS_PER_MONTH.values()) * 950 / 1e9)
+    kept = rows[f"Logs kept {ops.log_retention_days} d"]
+    assert kept[1] == pytest.approx(
+        (rows["CloudWatch Logs"][1] + jobs) * ops.log_retention_days / 30
+    )
+
+
+def test_the_jobs_priced_are_the_scheduled_functions() -> None:
+    import re
+
+    source = Path(cost_estimate.ROOT, "functions", "chalicelib", "schedules.py").read_text()
+    scheduled = set(re.findall(r'@bp\.schedule\(.*name="(\w+)"\)', source))
+    assert scheduled == set(cost_estimate.JOB_RUNS_PER_MONTH)
+
+
+def test_alarms_metrics_and_the_dashboard_are_per_stage_and_from_the_template() -> None:
+    from chalicelib.metric_names import ALL
+    from infra.template import merge_template
+
+    small, large = _rows(FIGURES, 1000), _rows(FIGURES, 10_000)
+    resources = merge_template(cost_estimate.OPERATIONS_STAGE)["Resources"].values()
+    alarms = [r for r in resources if r.get("Type") == "AWS::CloudWatch::Alarm"]
+    # the 5xx rate reads two metrics: one more than the number of alarms
+    assert small["Alarms (per stage)"][1] == len(alarms) + 1
+    assert small["Alarms (per stage)"][3] == pytest.approx((len(alarms) + 1) * 0.10)
+    assert small["Metrics (per stage)"][1] == len(ALL)
+    assert small["Dashboard (per stage)"][3] == pytest.approx(3.0)
+    for name, row in small.items():
+        if "(per stage)" in name:
+            assert large[name] == row, name
+    # The exports grow with the members' tables, and are kept export_keep_days.
+    assert large["Daily table exports"][1] == pytest.approx(10 * small["Daily table exports"][1])
+    table_gb = 1000 * cost_estimate.TABLE_KB_PER_MEMBER_MONTH * cost_estimate.HISTORY_MONTHS / 1e6
+    assert small["Daily table exports"][1] == pytest.approx(30 * table_gb)
+    assert small["Table storage and PITR"][3] == pytest.approx(table_gb * 0.45)
+
+
+def test_lambda_is_priced_on_arm64_like_the_functions() -> None:
+    rows = _rows(FIGURES)
+    assert rows["Lambda compute"][3] == pytest.approx(rows["Lambda compute"][1] * 0.0000133334)
+    config = json.loads(
+        Path(cost_estimate.ROOT, "functions", ".chalice", "config.json").read_text()
+    )
+    assert config["lambda_architecture"] == "arm64"

@@ -249,3 +249,60 @@ def test_every_immutable_prefix_is_cached_as_an_asset_by_cloudfront(built: pkg.P
         assert b is not None, prefix
         assert b["CachePolicyId"] == {"Ref": "AssetCachePolicy"}, prefix
         assert b["TargetOriginId"] == "site-or-404" and b["Compress"] is True, prefix
+
+
+def test_every_packaged_function_is_watched_kept_and_on_arm64(built: pkg.Package) -> None:
+    """Chalice's functions and ours, as packaged (a function Chalice adds without config.json
+    would show here): its log group with the stage's retention, its Errors, Throttles and
+    Duration alarms (the last at 80 % of its own timeout), Graviton; the API's reserved
+    concurrency and the stage's throttling from operations.toml (infra/monitoring.py)."""
+    from infra import monitoring, operations
+
+    ops = operations.load("prod")
+    resources = built.template["Resources"]
+    functions = {
+        **_resources(built.template, "AWS::Serverless::Function"),
+        **_resources(built.template, "AWS::Lambda::Function"),
+    }
+    assert len(functions) >= 12  # the API, the jobs, the streams, the 404 page, the budget's
+    alarms = _resources(built.template, "AWS::CloudWatch::Alarm")
+    watched = {
+        (a["Properties"].get("MetricName"), a["Properties"]["Dimensions"][0]["Value"]["Ref"])
+        for a in alarms.values()
+        if a["Properties"].get("Namespace") == "AWS/Lambda"
+    }
+    for name, function in functions.items():
+        props = function["Properties"]
+        assert props["Architectures"] == ["arm64"], name
+        group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
+        assert group["RetentionInDays"] == ops.log_retention_days, name
+        if name == "BudgetFunction":  # runs on deploys only: not alarmed
+            continue
+        for metric in ("Errors", "Throttles", "Duration"):
+            assert (metric, name) in watched, f"{name}: no {metric} alarm"
+        duration = alarms[f"{name}DurationAlarm"]["Properties"]
+        assert duration["Threshold"] == int(props["Timeout"] * 1000 * monitoring.DURATION_SHARE)
+    api = resources["APIHandler"]["Properties"]
+    assert api["ReservedConcurrentExecutions"] == ops.api_reserved_concurrency
+    (setting,) = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (
+        ops.api_rate_per_second,
+        ops.api_burst,
+    )
+    # API Gateway's metrics are keyed by the API's name: one per stage, as the alarm says.
+    gateway = alarms["ApiGateway5xxAlarm"]["Properties"]["Dimensions"][0]
+    assert resources["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"] == gateway["Value"]
+
+
+def test_the_package_has_no_native_code_so_arm64_runs_it(built: pkg.Package) -> None:
+    """Graviton needs every file to run on arm64: the zip has pure-Python wheels only."""
+    import zipfile
+
+    with zipfile.ZipFile(built.zip_path) as archive:
+        names = archive.namelist()
+        wheels = [archive.read(n).decode() for n in names if n.endswith(".dist-info/WHEEL")]
+    native = [n for n in names if n.endswith((".so", ".pyd", ".dylib")) or ".so." in n]
+    assert native == []
+    assert wheels and all("Root-Is-Purelib: true" in w for w in wheels)
+    tags = {line for w in wheels for line in w.splitlines() if line.startswith("Tag:")}
+    assert tags and all(t.endswith("-none-any") for t in tags), tags
