@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from infra import backups
+
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_CONFIG = ROOT / "functions" / ".chalice" / "config.json"
 STACK = Path(__file__).resolve().parent / "stack.yaml"
@@ -191,6 +193,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     template["Resources"].update(tables)
     template["Resources"].update(stream_sources())
     template["Resources"]["NotFoundPage"]["Properties"]["Code"]["ZipFile"] = not_found_code()
+    backups.add(template, stage)  # the exports bucket (infra/backups.py)
     for key, resource in tables.items():
         template["Outputs"][key + "Name"] = {"Value": resource["Properties"]["TableName"]}
     return template
