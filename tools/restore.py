@@ -489,14 +489,23 @@ def set_prefix(stage: str, prefix: str, path: Path = CONFIG) -> str:
     return old
 
 
+def remaining_steps(template: dict[str, Any], old: str, new: str) -> list[int]:
+    """Which of the switch's three steps are still to do: a switch cut short (a failed deploy,
+    a closed terminal) is finished by running it again."""
+    has_tables = any(
+        r.get("Type") == "AWS::DynamoDB::Table" for r in template["Resources"].values()
+    )
+    if has_tables and old == new:
+        raise SystemExit(f"已在使用 {new}，无需切换")
+    return [1] * has_tables + [2] * (old != new) + [3]
+
+
 def switch(stage: str, prefix: str, region: str, artifacts: str, dry_run: bool) -> None:
     import botocore.session
 
     from infra import deploy
 
     old = stage_prefix(stage)
-    if prefix == old:
-        raise SystemExit(f"{stage} 已在使用 {prefix}")
     session = botocore.session.get_session()
     client = session.create_client("dynamodb", region_name=region)
     names = [f"{prefix}{suffix(m)}" for m in models()]
@@ -509,32 +518,37 @@ def switch(stage: str, prefix: str, region: str, artifacts: str, dry_run: bool) 
     stack = deploy.stack_name(stage)
     body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else body
+    steps = remaining_steps(template, old, prefix)
     plain, dropped = detached(template)
     print("\n".join(switch_lines(stage, old, prefix)))
-    print(f"第 1 步从栈中移除：{', '.join(dropped)}")
+    print(f"待执行的步骤：{', '.join(map(str, steps))}")
+    if 1 in steps:
+        print(f"第 1 步从栈中移除：{', '.join(dropped)}")
     if dry_run:
         return
-    path = ROOT / ".cache" / "restore" / f"{stack}-detached.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(plain, ensure_ascii=False))
-    s3 = session.create_client("s3", region_name=region)
-    key = deploy.upload(s3, artifacts, path, stage)
-    change_set = cfn.create_change_set(
-        StackName=stack,
-        ChangeSetName=f"detach-tables-{datetime.now():%Y%m%d%H%M%S}",
-        ChangeSetType="UPDATE",
-        TemplateURL=deploy.s3_url(region, artifacts, key),
-        Capabilities=deploy.CAPABILITIES,
-    )["Id"]
-    cfn.get_waiter("change_set_create_complete").wait(
-        ChangeSetName=change_set, WaiterConfig={"Delay": 5}
-    )
-    cfn.execute_change_set(ChangeSetName=change_set)
-    cfn.get_waiter("stack_update_complete").wait(
-        StackName=stack, WaiterConfig={"Delay": 15, "MaxAttempts": 240}
-    )
-    set_prefix(stage, prefix)
-    print(f"config.json：{stage} 的 TABLE_PREFIX 改为 {prefix}（请提交）")
+    if 1 in steps:
+        path = ROOT / ".cache" / "restore" / f"{stack}-detached.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(plain, ensure_ascii=False))
+        s3 = session.create_client("s3", region_name=region)
+        key = deploy.upload(s3, artifacts, path, stage)
+        change_set = cfn.create_change_set(
+            StackName=stack,
+            ChangeSetName=f"detach-tables-{datetime.now():%Y%m%d%H%M%S}",
+            ChangeSetType="UPDATE",
+            TemplateURL=deploy.s3_url(region, artifacts, key),
+            Capabilities=deploy.CAPABILITIES,
+        )["Id"]
+        cfn.get_waiter("change_set_create_complete").wait(
+            ChangeSetName=change_set, WaiterConfig={"Delay": 5}
+        )
+        cfn.execute_change_set(ChangeSetName=change_set)
+        cfn.get_waiter("stack_update_complete").wait(
+            StackName=stack, WaiterConfig={"Delay": 15, "MaxAttempts": 240}
+        )
+    if 2 in steps:
+        set_prefix(stage, prefix)
+        print(f"config.json：{stage} 的 TABLE_PREFIX 改为 {prefix}（请提交）")
     for k, v in sorted(deploy.deploy(stage, region, artifacts, import_existing=True).items()):
         print(f"{k}: {v}")
 

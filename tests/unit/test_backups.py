@@ -256,3 +256,14 @@ def test_the_switch_changes_only_the_stages_prefix_in_config_json(tmp_path: Path
             if r.get("Type") == "AWS::DynamoDB::Table"
         }
     assert names == {f"dangjian-prod-r20261202-{table_suffix(m)}" for m in ALL_MODELS}
+
+
+def test_a_switch_cut_short_is_finished_by_running_it_again() -> None:
+    template = _deployed()
+    plain, _ = restore.detached(template)
+    new = "dangjian-dev-r20261202-"
+    assert restore.remaining_steps(template, "dangjian-dev-", new) == [1, 2, 3]
+    assert restore.remaining_steps(plain, "dangjian-dev-", new) == [2, 3]  # detached
+    assert restore.remaining_steps(plain, new, new) == [3]  # config changed, not deployed
+    with pytest.raises(SystemExit, match="无需切换"):
+        restore.remaining_steps(template, new, new)  # done
