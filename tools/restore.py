@@ -480,8 +480,9 @@ def detached(template: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return out, sorted(gone)
 
 
-def set_prefix(stage: str, prefix: str, path: Path = CONFIG) -> str:
+def set_prefix(stage: str, prefix: str, path: Path | None = None) -> str:
     """config.json's TABLE_PREFIX of the stage set to `prefix`; the old one."""
+    path = path or CONFIG
     config = json.loads(path.read_text())
     variables = config["stages"][stage]["environment_variables"]
     old, variables["TABLE_PREFIX"] = variables["TABLE_PREFIX"], prefix

@@ -267,3 +267,89 @@ def test_a_switch_cut_short_is_finished_by_running_it_again() -> None:
     assert restore.remaining_steps(plain, new, new) == [3]  # config changed, not deployed
     with pytest.raises(SystemExit, match="无需切换"):
         restore.remaining_steps(template, new, new)  # done
+
+
+def test_the_switch_makes_these_aws_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The switch's calls, in order, with parameters botocore validates (a Stubber: moto's
+    CloudFormation deletes a retained resource an update removes, so it cannot stand in)."""
+    import botocore.session
+    from botocore.stub import ANY, Stubber
+
+    from infra import deploy
+
+    config = tmp_path / "config.json"
+    config.write_text(restore.CONFIG.read_text())
+    monkeypatch.setattr(restore, "CONFIG", config)
+    monkeypatch.setattr(restore, "ROOT", tmp_path)
+    new = "dangjian-prod-r20261202-"
+    session = botocore.session.get_session()
+    clients = {
+        name: session.create_client(
+            name, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        for name in ("dynamodb", "cloudformation", "s3")
+    }
+    stubs = {name: Stubber(c) for name, c in clients.items()}
+    names = [f"{new}{table_suffix(m)}" for m in ALL_MODELS]
+    active = {"TableStatus": "ACTIVE", "TableName": "restored"}
+    for name in names:  # every new table there ...
+        stubs["dynamodb"].add_response("describe_table", {"Table": active}, {"TableName": name})
+    for name in names:  # ... and ready
+        stubs["dynamodb"].add_response("describe_table", {"Table": active}, {"TableName": name})
+    template = _deployed()
+    cfn = stubs["cloudformation"]
+    cfn.add_response(
+        "get_template",
+        {"TemplateBody": json.dumps(template)},
+        {"StackName": "dangjian-prod", "TemplateStage": "Original"},
+    )
+    stubs["s3"].add_response("put_object", {}, {"Bucket": "artifacts", "Key": ANY, "Body": ANY})
+    change_set = "arn:aws:cloudformation:ap-east-1:123456789012:changeSet/detach/1"
+    cfn.add_response(
+        "create_change_set",
+        {"Id": change_set},
+        {
+            "StackName": "dangjian-prod",
+            "ChangeSetName": ANY,
+            "ChangeSetType": "UPDATE",
+            "TemplateURL": ANY,
+            "Capabilities": deploy.CAPABILITIES,
+        },
+    )
+    cfn.add_response(
+        "describe_change_set", {"Status": "CREATE_COMPLETE"}, {"ChangeSetName": change_set}
+    )
+    cfn.add_response("execute_change_set", {}, {"ChangeSetName": change_set})
+    stack = {"StackName": "dangjian-prod", "CreationTime": "2026-01-01", "StackStatus": ""}
+    cfn.add_response(
+        "describe_stacks",
+        {"Stacks": [{**stack, "StackStatus": "UPDATE_COMPLETE"}]},
+        {"StackName": "dangjian-prod"},
+    )
+    deployed: list[dict[str, Any]] = []
+
+    def fake_deploy(stage: str, region: str, artifacts: str, **kw: Any) -> dict[str, str]:
+        deployed.append({"stage": stage, "prefix": restore.stage_prefix(stage), **kw})
+        return {}
+
+    monkeypatch.setattr(deploy, "deploy", fake_deploy)
+    monkeypatch.setattr(
+        botocore.session.Session, "create_client", lambda self, name, **kw: clients[name]
+    )
+    for stub in stubs.values():
+        stub.activate()
+    restore.switch("prod", new, REGION, "artifacts", dry_run=False)
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+    # The template uploaded for step 1 has no table; config.json names the new prefix; the
+    # deploy imports the existing tables.
+    (uploaded,) = (tmp_path / ".cache" / "restore").glob("*.json")
+    assert not [
+        r
+        for r in json.loads(uploaded.read_text())["Resources"].values()
+        if r.get("Type") == "AWS::DynamoDB::Table"
+    ]
+    assert deployed == [{"stage": "prod", "prefix": new, "import_existing": True}]
+    assert "待执行的步骤：1, 2, 3" in capsys.readouterr().out
