@@ -130,4 +130,7 @@ def export_tables(event: Any) -> dict[str, Any]:
 
     stats = backups.run(event.context.invoked_function_arn)
     log.info(json.dumps({"job": "export_tables", **stats}))
+    if stats["failed"]:  # a Lambda error: the alarms hear it, and Lambda's retry (an hour at
+        # most) exports only the tables refused, the others having their markers
+        raise RuntimeError(f"export_tables: {len(stats['failed'])} tables refused")
     return stats

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from chalicelib import backups, clock
+from chalicelib import backups, clock, schedules
 from chalicelib.models import ALL_MODELS
 from infra import operations
 from infra.template import merge_template, table_suffix
@@ -106,6 +106,39 @@ def test_every_table_is_exported_once_a_day(aws, monkeypatch: pytest.MonkeyPatch
     ]
     tokens = {c["ClientToken"] for c in calls[len(ALL_MODELS) :]}
     assert not tokens & {c["ClientToken"] for c in calls[: len(ALL_MODELS)]}
+
+    # The scheduled function (as EventBridge calls it, with the Lambda's context) fails when a
+    # table was refused, so the Lambda error alarm hears it and Lambda retries; the retry asks
+    # only for the refused table.
+    monkeypatch.setattr(backups, "aws_session", _Clients(ddb, s3))
+    with pytest.raises(RuntimeError, match="1 tables refused"):
+        schedules.export_tables(_SCHEDULED, _Context())
+    assert [c["S3Prefix"] for c in calls[2 * len(ALL_MODELS) :]] == ["2026-12-03/members"]
+
+
+class _Context:
+    invoked_function_arn = FUNCTION
+
+
+class _Clients:
+    def __init__(self, ddb: Any, s3: Any) -> None:
+        self.clients = {"dynamodb": ddb, "s3": s3}
+
+    def aws_client(self, name: str) -> Any:
+        return self.clients[name]
+
+
+_SCHEDULED = {
+    "version": "0",
+    "account": ACCOUNT,
+    "region": REGION,
+    "detail": {},
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "time": "2026-12-03T19:30:00Z",
+    "id": "e1",
+    "resources": [],
+}
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
