@@ -143,3 +143,11 @@ cost:
 
 clean:
 	rm -rf output cache .pytest_cache
+
+## Backups (README: Operations → Backups and restore): rebuild a stage's tables into new ones,
+## then switch the stage to them. ARGS="export s3://BUCKET/DAY [--dry-run]" |
+## "point-in-time 2026-12-02T03:30:00+08:00|latest [--dry-run]" | "switch PREFIX [--dry-run]"
+## with STAGE=dev|prod (and ARTIFACT_BUCKET for the switch); without STAGE, make dev's tables.
+.PHONY: restore
+restore: setup
+	@$(PY) $(WITH_ENV) $(PY) -m tools.restore $(ARGS) $(if $(STAGE),--stage $(STAGE) --region $(REGION)) $(if $(ARTIFACT_BUCKET),--artifacts $(ARTIFACT_BUCKET))

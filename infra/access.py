@@ -393,3 +393,15 @@ UPLOAD_PREFIXES = ("meetings",)
 UPLOAD_PREFIXES += ("posts",)  # 支部家园 (branch_posts.py)
 UPLOAD_PREFIXES += ("requests",)  # 诉求 photos (service_requests.py)
 UPLOAD_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+
+# The daily export (schedules.export_tables, chalicelib/backups.py): DynamoDB's export of each
+# of the stage's tables (it reads the point-in-time backup, not the table: no item access).
+from chalicelib.models import ALL_MODELS  # noqa: E402
+
+ACCESS["export_tables"] = {(m, None): ("ExportTableToPointInTime",) for m in ALL_MODELS}
+# Its bucket (infra/backups.py names it from the stack, `dangjian-<stage>`): the job lists the
+# day's markers (ListBucket) and writes them (PutObject); DynamoDB writes the export with the
+# caller's rights, which must include PutObject, AbortMultipartUpload and PutObjectAcl.
+EXPORTS_BUCKET = "dangjian-{stage}-exports-${{AWS::AccountId}}-${{AWS::Region}}"
+EXPORTERS = ("export_tables",)
+EXPORT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl")

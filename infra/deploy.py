@@ -100,9 +100,15 @@ def change_set_name(code_key: str, template_key: str) -> str:
 
 
 def deploy(
-    stage: str, region: str, artifacts: str, built: pkg.Package | None = None
+    stage: str,
+    region: str,
+    artifacts: str,
+    built: pkg.Package | None = None,
+    import_existing: bool = False,
 ) -> dict[str, str]:
-    """Package (unless `built` is given), upload, apply one change set; the stack's outputs."""
+    """Package (unless `built` is given), upload, apply one change set; the stack's outputs.
+    `import_existing`: CloudFormation imports the template's named resources that exist and
+    belong to no stack instead of creating them (tools/restore.py's switch: restored tables)."""
     if built is None:
         built = pkg.package(stage, region)
     print(built.report())
@@ -129,6 +135,7 @@ def deploy(
         TemplateURL=s3_url(region, artifacts, template_key),
         Capabilities=CAPABILITIES,
         Tags=[{"Key": "app", "Value": "dangjian"}, {"Key": "stage", "Value": stage}],
+        **({"ImportExistingResources": True} if import_existing else {}),
     )["Id"]
     try:
         cfn.get_waiter("change_set_create_complete").wait(

@@ -14,6 +14,9 @@ from typing import Any
 from chalicelib.settings import get_settings
 from infra.access import (
     ACCESS,
+    EXPORT_ACTIONS,
+    EXPORTERS,
+    EXPORTS_BUCKET,
     JWT_PARAMETER,
     STREAMS,
     UPLOAD_ACTIONS,
@@ -107,6 +110,24 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                     for area in UPLOAD_PREFIXES
                     for where in ("incoming/", "")
                 ],
+            }
+        )
+    if function in EXPORTERS:  # the daily export: its markers, and DynamoDB's files
+        bucket = f"{_ARN}:s3:::" + EXPORTS_BUCKET.format(stage=stage)
+        statements.append(
+            {
+                "Sid": "ExportsList",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket"],
+                "Resource": [{"Fn::Sub": bucket}],
+            }
+        )
+        statements.append(
+            {
+                "Sid": "ExportsWrite",
+                "Effect": "Allow",
+                "Action": list(EXPORT_ACTIONS),
+                "Resource": [{"Fn::Sub": f"{bucket}/*"}],
             }
         )
     for (model, index), actions in ACCESS[function].items():

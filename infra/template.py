@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from infra import monitoring
+from infra import backups, monitoring
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALICE_CONFIG = ROOT / "functions" / ".chalice" / "config.json"
@@ -193,6 +193,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     template["Resources"].update(tables)
     template["Resources"].update(stream_sources())
     template["Resources"]["NotFoundPage"]["Properties"]["Code"]["ZipFile"] = not_found_code()
+    backups.add(template, stage)  # the exports bucket (infra/backups.py)
     monitoring.add(template, stage)  # logs' retention, alarms, dashboard, budget, API limits
     for key, resource in tables.items():
         template["Outputs"][key + "Name"] = {"Value": resource["Properties"]["TableName"]}

@@ -16,8 +16,13 @@ from infra.dev import running_environment
 
 
 def stage_environment(stage: str, region: str) -> dict[str, str]:
+    """The stage's tables: its TABLE_PREFIX as config.json says (after a restore's switch, the
+    restored tables' prefix, e.g. `dangjian-prod-r20261202-`)."""
+    from infra.template import stage_environment as chalice_environment
+
     env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_HOST"}
-    return {**env, "TABLE_PREFIX": f"dangjian-{stage}-", "AWS_DEFAULT_REGION": region}
+    prefix = chalice_environment(stage)["TABLE_PREFIX"]
+    return {**env, "TABLE_PREFIX": prefix, "AWS_DEFAULT_REGION": region}
 
 
 if __name__ == "__main__":

@@ -21,7 +21,12 @@ from infra.local_stack import LocalStack, api_environment
 ROOT = Path(__file__).resolve().parent.parent
 
 TEST_JWT_KEYS = json.dumps({"test-1": "t" * 48})
-DDB_PORT = dynamodb_local.free_port()
+# `pytest -m smoke` against tables that exist already (tests/integration/test_restore_round_trip.py
+# runs it against a restored copy): the DynamoDB Local listening on TEST_DYNAMODB_PORT, tables
+# named with TEST_TABLE_PREFIX. Nothing is started or created there.
+TARGET_PORT = os.environ.get("TEST_DYNAMODB_PORT")
+TABLE_ENV = {"TABLE_PREFIX": os.environ.get("TEST_TABLE_PREFIX", "dangjian-dev-")}
+DDB_PORT = int(TARGET_PORT) if TARGET_PORT else dynamodb_local.free_port()
 WEB_PORT = dynamodb_local.free_port()
 # The WeCom stand-in (infra/wecom_standin.py, fixture `wecom`) and the site's own origin.
 WECOM_PORT = dynamodb_local.free_port()
@@ -49,6 +54,7 @@ WECOM_OAUTH = {
 S3_PORT = dynamodb_local.free_port()
 S3_ENV = {"S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "UPLOADS_BUCKET": "dangjian-test-uploads"}
 WECOM_ENV.update(S3_ENV)
+WECOM_ENV.update(TABLE_ENV)
 # The suite's API takes a write budget no test's pace reaches: the fuzz test sends dozens of
 # writes a second as one member. tests/integration/test_observability.py tests the budget on
 # an API of its own with a small one.
@@ -59,6 +65,9 @@ os.environ.update(api_environment(DDB_PORT, TEST_JWT_KEYS, **WECOM_ENV))
 @pytest.fixture(scope="session")
 def dynamodb() -> Iterator[int]:
     """DynamoDB Local in memory, with every table created from the models."""
+    if TARGET_PORT:  # the tables of another run (a restored copy): used as they are
+        yield DDB_PORT
+        return
     proc = dynamodb_local.start(DDB_PORT)
     from tools.tables import create_all
 

@@ -121,3 +121,19 @@ def repath_units(event: Any) -> dict[str, Any]:
     stats = unit_paths.run()
     log.info(json.dumps({"job": "repath_units", **stats}))
     return stats
+
+
+# The daily export of every table (backups.py): 19:30 UTC is 03:30 in Beijing, the quietest hour,
+# after the nightly assessment. Its policy: ExportTableToPointInTime on each of the stage's
+# tables; ListBucket on the exports bucket, PutObject (and the two actions DynamoDB's export
+# needs beside it) on its objects.
+@bp.schedule(Cron(30, 19, "*", "*", "?", "*"), name="export_tables")
+def export_tables(event: Any) -> dict[str, Any]:
+    from . import backups  # here: the API's cold start does not import the job
+
+    stats = backups.run(event.context.invoked_function_arn)
+    log.info(json.dumps({"job": "export_tables", **stats}))
+    if stats["failed"]:  # a Lambda error: the alarms hear it, and Lambda's retry (an hour at
+        # most) exports only the tables refused, the others having their markers
+        raise RuntimeError(f"export_tables: {len(stats['failed'])} tables refused")
+    return stats

@@ -38,6 +38,7 @@ def snapshot() -> list[dict]:
     return sorted((m.to_simple_dict() for m in Member.scan()), key=lambda d: d["member_no"])
 
 
+@pytest.mark.smoke
 def test_activate_then_me_shows_profile(api):
     make_tree()
     make_member(

@@ -249,6 +249,7 @@ def test_periods_stop_at_the_current_one_of_their_kind(demo, at, now, kind, last
             console.dashboard(caller, root, future)
 
 
+@pytest.mark.smoke
 def test_a_unit_made_after_the_job_is_named_in_its_trail(demo) -> None:
     """Its "now" item (which carries the path's names) is missing until the job runs."""
     units, members, http = demo

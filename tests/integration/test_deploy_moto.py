@@ -452,6 +452,7 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
         "chalicelib.schedules.check_meetings",
         "chalicelib.schedules.compute_console",
         "chalicelib.schedules.deliver_messages",
+        "chalicelib.schedules.export_tables",
         "chalicelib.schedules.rank_boards",
         "chalicelib.schedules.repath_units",
         "chalicelib.schedules.run_reminders",
@@ -494,6 +495,11 @@ def test_deploy_creates_then_updates_the_stack_through_change_sets(deployed: Dep
     assert ledger["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert ledger["LatestStreamArn"]
     client("s3").head_bucket(Bucket=deployed.outputs["SiteBucketName"])
+    # The nightly export's bucket (infra/backups.py), its name in the export function's settings.
+    exports = deployed.outputs["ExportsBucketName"]
+    client("s3").head_bucket(Bucket=exports)
+    (job,) = [f for f in functions if f["Handler"].endswith(".export_tables")]
+    assert job["Environment"]["Variables"]["EXPORTS_BUCKET"] == exports
     dist = client("cloudfront").get_distribution(Id=deployed.outputs["DistributionId"])
     assert deployed.outputs["SiteURL"] == f"https://{dist['Distribution']['DomainName']}/"
     # The template CloudFormation holds is the uploaded one, its code in the artifacts bucket.

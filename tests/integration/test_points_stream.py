@@ -91,6 +91,7 @@ def _assert_totals_equal_the_ledger() -> None:
         assert _stored_counts(no) == _ledger_counts(no), no
 
 
+@pytest.mark.smoke
 def test_totals_equal_the_ledger_after_draining_and_after_a_full_replay(stream_batches):
     batches = stream_batches(PointDay)
     _activity(seed=1)

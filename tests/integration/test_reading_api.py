@@ -105,6 +105,7 @@ def test_parallel_completions_give_exactly_the_daily_cap(stack):
     assert (article["today"], article["daily_cap"]) == (6, 6)
 
 
+@pytest.mark.smoke
 def test_constitution_progress_lists_the_days_read(stack):
     make_tree()
     member = make_member("71000004", "B1", password=None)

@@ -60,6 +60,7 @@ def test_100_parallel_identical_votes_count_exactly_once(stack, org):
     assert [e.rule for e in points_figures.ledger("62000001")] == ["vote"]
 
 
+@pytest.mark.smoke
 def test_a_retried_vote_returns_the_same_answer_and_counts_once(stack, org):
     make_campaign(votes_per_member=3)
     request_id = rid()
