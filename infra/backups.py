@@ -1,4 +1,4 @@
-"""The exports bucket in the template: where `schedules.export_tables` puts the daily export of
+"""The exports bucket in the template: where `schedules.export_tables` puts the weekly export of
 every table (chalicelib/backups.py), and the bucket's name in that function's environment.
 
 Private (public access blocked, bucket-owner-enforced), SSE-S3, TLS only, not versioned (an

@@ -65,6 +65,8 @@ REQUEST_LINE_BYTES = 300
 EMF_LINE_BYTES = 350
 # The scheduled jobs, per stage whatever the members (functions/chalicelib/schedules.py): runs a
 # month, each Lambda's lines, the job's own line and at most one EMF line.
+# The full export of every table, weekly (schedules.export_tables): 52 a year.
+EXPORTS_PER_MONTH = 52 / 12
 JOB_RUNS_PER_MONTH = {
     "rank_boards": 30 * 24 * 6,
     "run_reminders": 30 * 24,
@@ -73,6 +75,7 @@ JOB_RUNS_PER_MONTH = {
     "compute_console": 30 * 24,
     "assess": 30,
     "repath_units": 30 * 24 * 6,
+    "export_tables": EXPORTS_PER_MONTH,
 }
 JOB_LOG_BYTES_PER_RUN = LOG_BYTES_PER_REQUEST + 200 + EMF_LINE_BYTES
 # The tables' size, ASSUMPTION (no bench measures storage): what an active member's month leaves
@@ -346,7 +349,7 @@ def _template_counts() -> tuple[int, int]:
 
 
 def operations_rows(requests: float, members: int) -> list[tuple]:
-    """Logs, metrics, alarms, the dashboard, the daily exports, SNS and Budgets. Rows named
+    """Logs, metrics, alarms, the dashboard, the weekly exports, SNS and Budgets. Rows named
     `(per stage)` do not grow with the members."""
     from chalicelib.metric_names import ALL
     from infra import operations
@@ -359,8 +362,8 @@ def operations_rows(requests: float, members: int) -> list[tuple]:
     stored_gb = (ingest_gb + jobs_gb) * ops.log_retention_days / 30
     alarm_metrics, dashboards = _template_counts()
     table_gb = members * TABLE_KB_PER_MEMBER_MONTH * HISTORY_MONTHS / 1e6
-    exported_gb = table_gb * 30  # a full export of every table each day
-    kept_gb = table_gb * EXPORT_COMPRESSION * ops.export_keep_days
+    exported_gb = table_gb * EXPORTS_PER_MONTH  # a full export of every table each week
+    kept_gb = table_gb * EXPORT_COMPRESSION * ops.export_keep_days / 7  # the exports kept
     return [
         ("CloudWatch Logs", ingest_gb, "GB", ingest_gb * p["cloudwatch_logs_per_gb"]),
         ("Logs, jobs (per stage)", jobs_gb, "GB", jobs_gb * p["cloudwatch_logs_per_gb"]),
@@ -394,7 +397,7 @@ def operations_rows(requests: float, members: int) -> list[tuple]:
             "GB-month",
             table_gb * (p["dynamodb_storage_per_gb_month"] + p["dynamodb_pitr_per_gb_month"]),
         ),
-        ("Daily table exports", exported_gb, "GB", exported_gb * p["dynamodb_export_per_gb"]),
+        ("Weekly table exports", exported_gb, "GB", exported_gb * p["dynamodb_export_per_gb"]),
         (
             f"Exports kept {ops.export_keep_days} d",
             kept_gb,

@@ -1,4 +1,4 @@
-"""The daily export of every table to S3 (`schedules.export_tables`), DynamoDB's own
+"""The weekly export of every table to S3 (`schedules.export_tables`), DynamoDB's own
 `ExportTableToPointInTime` (a full export, DYNAMODB_JSON): it reads the table's point-in-time
 backup, not the table, so it costs no read capacity and never slows a request.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from infra import operations
 from tools import cost_estimate
 from tools.bench import AGGREGATOR, units_figure, units_table
 from tools.cost_estimate import BIRTHDAY_LOGIN, FIRST_LOGIN
@@ -184,9 +185,12 @@ def test_alarms_metrics_and_the_dashboard_are_per_stage_and_from_the_template() 
         if "(per stage)" in name:
             assert large[name] == row, name
     # The exports grow with the members' tables, and are kept export_keep_days.
-    assert large["Daily table exports"][1] == pytest.approx(10 * small["Daily table exports"][1])
+    assert large["Weekly table exports"][1] == pytest.approx(10 * small["Weekly table exports"][1])
     table_gb = 1000 * cost_estimate.TABLE_KB_PER_MEMBER_MONTH * cost_estimate.HISTORY_MONTHS / 1e6
-    assert small["Daily table exports"][1] == pytest.approx(30 * table_gb)
+    assert small["Weekly table exports"][1] == pytest.approx(52 / 12 * table_gb)
+    keep = operations.load(cost_estimate.OPERATIONS_STAGE).export_keep_days
+    kept = small[f"Exports kept {keep} d"][1]
+    assert kept == pytest.approx(table_gb * 0.3 * keep / 7)  # one export a week is kept
     assert small["Table storage and PITR"][3] == pytest.approx(table_gb * 0.45)
 
 

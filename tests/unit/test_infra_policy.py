@@ -136,7 +136,7 @@ JOB_MODULES = {
     "repath_units": {"schedules.py", "unit_paths.py"},
     "export_tables": {"schedules.py", "backups.py"},
 }
-# Beyond item access: the daily export asks DynamoDB to export each table (tests/unit/
+# Beyond item access: the weekly export asks DynamoDB to export each table (tests/unit/
 # test_backups.py checks it has exactly that).
 JOB_TABLE_ACTIONS = {"export_tables": {"dynamodb:ExportTableToPointInTime"}}
 
