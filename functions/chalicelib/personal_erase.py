@@ -31,7 +31,7 @@ from pynamodb.models import Model
 from . import clock, directory, personal_records, registry, scope
 from .errors import ConflictError, ForbiddenError
 from .identifiers import is_member_no
-from .models.assessment import AssessmentGrade
+from .models.assessment import AssessmentGrade, AssessmentItem
 from .models.base import Transaction, TransactionCancelled
 from .models.branch_posts import BranchPost
 from .models.directory import DirectoryShard
@@ -116,6 +116,17 @@ def _audit_writes(entry: AuditEntry) -> list[Write]:
     return out
 
 
+def _without_name(data: Any, member_no: str) -> Any:
+    if isinstance(data, dict):
+        out = {k: _without_name(v, member_no) for k, v in data.items()}
+        if out.get("member_no") == member_no and out.get("name"):
+            out["name"] = ERASED_NAME
+        return out
+    if isinstance(data, list):
+        return [_without_name(v, member_no) for v in data]
+    return data
+
+
 def plan(found: personal_records.Found) -> list[Write]:
     """The writes, in an order that is safe to cut anywhere and run again (see the module)."""
     no = found.member.member_no
@@ -198,6 +209,9 @@ def plan(found: personal_records.Found) -> list[Write]:
         w.append(
             _update(g, [AssessmentGrade.name.set(ERASED_NAME), AssessmentGrade.reason.remove()])
         )
+    for item in found.assessed:
+        data = _without_name(item.data, no)
+        w.append(_update(item, [AssessmentItem.data.set(data)]))
     for e in found.of(AuditEntry):
         w.extend(_audit_writes(e))
     if found.of(DirectoryShard):
@@ -218,6 +232,7 @@ def plan(found: personal_records.Found) -> list[Write]:
         QuizAttempt,
     ):
         w.extend(_delete(item) for item in found.of(model))
+    w.extend(_delete(m) for m in found.about)
     return w
 
 
@@ -271,7 +286,7 @@ def erase(
         raise ConflictError(ALREADY)
     if body.get("confirm") != member.member_no:
         raise FieldError("confirm", CONFIRM)
-    found = personal_records.find(member)
+    found = personal_records.find(member, assessed=True)
     writes = plan(found)
     for fn in writes:
         write_one(fn)

@@ -20,7 +20,7 @@ from typing import Any
 from pynamodb.models import Model
 
 from . import clock, directory, points_ledger
-from .models.assessment import AssessmentGrade
+from .models.assessment import AssessmentGrade, AssessmentItem
 from .models.branch_posts import BranchPost
 from .models.directory import DirectoryShard
 from .models.dues import DuesAssessment
@@ -52,6 +52,12 @@ class Found:
     member: Member
     items: dict[type[Model], list[Any]] = field(default_factory=dict)
     ledger: list[points_ledger.Day] = field(default_factory=list)
+    # Messages to staff about her (her leave request to the organiser, her transfer to the
+    # managers): theirs, so not in her download, but they repeat her name and her reason.
+    about: list[Message] = field(default_factory=list)
+    # 考核评价's stored periods that list her (a job's rows: rewritten with her name blanked;
+    # read only for a deletion).
+    assessed: list[AssessmentItem] = field(default_factory=list)
 
     def add(self, model: type[Model], found: Iterable[Any]) -> None:
         self.items.setdefault(model, []).extend(found)
@@ -71,8 +77,44 @@ def _batch(model: type[Model], keys: Iterable[Any]) -> list[Any]:
     return list(model.batch_get(keys, consistent_read=True)) if keys else []
 
 
-def find(member: Member, *, ledger: bool = False) -> Found:
-    """Every item of hers the map names (the ledger's days read only when `ledger`)."""
+def _messages_about(member_no: str) -> list[Message]:
+    """The messages staff received about her (her leave requests told to the organiser, her
+    transfers told to the managers: `outbox.post`'s `about`), by the sparse index."""
+    keys = [(m.member_no, m.message_id) for m in Message.about_index.query(member_no)]
+    return _batch(Message, keys)
+
+
+def names_her(data: Any, member_no: str) -> bool:
+    """Does a job's stored JSON hold a row of hers ({"member_no": ..., "name": ...})?"""
+    if isinstance(data, dict):
+        if data.get("member_no") == member_no and data.get("name"):
+            return True
+        return any(names_her(v, member_no) for v in data.values())
+    if isinstance(data, list):
+        return any(names_her(v, member_no) for v in data)
+    return False
+
+
+def _assessed(member: Member, paths: list[list[str]]) -> list[AssessmentItem]:
+    """The stored 考核评价 periods (every month and year the platform can hold) of her branches,
+    and the organisation's, that list her: BatchGets by key, no Query of other units."""
+    today = clock.today()
+    periods = [f"y{y}" for y in range(FIRST_YEAR, today.year + 1)]
+    periods += [
+        f"m{y:04d}-{m:02d}"
+        for y in range(FIRST_YEAR, today.year + 1)
+        for m in range(1, 13)
+        if (y, m) <= (today.year, today.month)
+    ]
+    trees = ["/".join(p) + "/" for p in paths if p]
+    keys = [(f"members#{p}", t) for p in periods for t in trees]
+    keys += [(f"org#{p}", "#") for p in periods]
+    return [i for i in _batch(AssessmentItem, keys) if names_her(i.data, member.member_no)]
+
+
+def find(member: Member, *, ledger: bool = False, assessed: bool = False) -> Found:
+    """Every item of hers the map names (the ledger's days read only when `ledger`, the stored
+    考核评价 periods only when `assessed`)."""
     no = member.member_no
     out = Found(member)
     out.add(Member, [member])
@@ -154,6 +196,10 @@ def find(member: Member, *, ledger: bool = False) -> Found:
             )
         )
     out.add(AuditEntry, entries)
+
+    out.about = _messages_about(no)
+    if assessed:
+        out.assessed = _assessed(member, paths)
 
     years = range(FIRST_YEAR, clock.today().year + 1)
     out.add(AssessmentGrade, _batch(AssessmentGrade, ((str(y), no) for y in years)))
