@@ -28,7 +28,7 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from . import clock, directory, personal_records, registry, scope
+from . import clock, directory, personal_records, registry, scope, uploads
 from .errors import ConflictError, ForbiddenError
 from .identifiers import is_member_no
 from .models.assessment import AssessmentGrade, AssessmentItem
@@ -131,6 +131,11 @@ def plan(found: personal_records.Found) -> list[Write]:
     """The writes, in an order that is safe to cut anywhere and run again (see the module)."""
     no = found.member.member_no
     w: list[Write] = []
+    # Her photos in the uploads bucket (支部家园, 诉求), before the items that name them; deleting
+    # a key that is gone already is no error, so a rerun repeats them harmlessly.
+    photos = {k for p in found.of(BranchPost) for k in (*(p.photos or ()), *(p.shown_photos or ()))}
+    photos |= {f.key for r in found.of(ServiceRequest) for f in (r.photos or ())}
+    w.extend((lambda key=key: uploads.discard(key)) for key in sorted(photos))
     # Blanked: figures the units count, her name and texts gone.
     for s in found.of(QuizScore):
         w.append(_update(s, [QuizScore.name.set(ERASED_NAME)]))
