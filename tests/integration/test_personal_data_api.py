@@ -238,6 +238,12 @@ def test_her_download_is_hers_alone(org, stack) -> None:
     assert json.loads(f.content)["sections"] == data["sections"]
     bad = call(stack, HER, "GET", "/me/data", params={"format": "xml"})
     assert bad.status_code == 400 and "format" in bad.json()["Message"]
+    # Ten downloads an hour: the eleventh waits.
+    codes = [call(stack, HER, "GET", "/me/data").status_code for _ in range(my_data.LIMIT - 1)]
+    assert codes == [200] * (my_data.LIMIT - 2) + [429]
+    late = call(stack, HER, "GET", "/me/data")
+    assert late.status_code == 429 and "下载次数过多" in late.json()["Message"]
+    assert int(late.headers["Retry-After"]) > 0
 
 
 def test_what_a_download_reads(org) -> None:
@@ -357,3 +363,21 @@ def test_the_deletion_resumes_and_leaves_nothing_personal(org, stack) -> None:
 
     entries = [e for e in left["AuditEntry"] if e.get("action") == "member_erase"]
     assert entries and all(e["target_name"] == personal_data.ERASED_NAME for e in entries)
+
+
+def test_the_operators_command(org, stack, capsys) -> None:
+    """`make erase-member`: the same checks (an admin, a departed member), resumable by running
+    it again, which then only says it was done."""
+    from tools import erase_member
+
+    assert erase_member.main([OTHER, "--by", SECRETARY]) == 1
+    assert "管理员" in capsys.readouterr().err
+    assert erase_member.main([OTHER, "--by", ADMIN]) == 1
+    assert "停用" in capsys.readouterr().err
+    r = call(stack, ADMIN, "POST", f"/registry/members/{OTHER}/deactivate", {"request_key": rid()})
+    assert r.status_code == 201, r.text
+    assert erase_member.main([OTHER, "--by", ADMIN]) == 0
+    assert "已删除" in capsys.readouterr().out
+    assert erase_member.main([OTHER, "--by", ADMIN]) == 0
+    assert "此前已删除" in capsys.readouterr().out
+    assert Member.get(OTHER).name == personal_data.ERASED_NAME
