@@ -291,7 +291,7 @@ def erase(
         raise ConflictError(ALREADY)
     if body.get("confirm") != member.member_no:
         raise FieldError("confirm", CONFIRM)
-    found = personal_records.find(member, assessed=True)
+    found = personal_records.find(member, erase=True)
     writes = plan(found)
     for fn in writes:
         write_one(fn)

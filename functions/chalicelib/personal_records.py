@@ -112,9 +112,10 @@ def _assessed(member: Member, paths: list[list[str]]) -> list[AssessmentItem]:
     return [i for i in _batch(AssessmentItem, keys) if names_her(i.data, member.member_no)]
 
 
-def find(member: Member, *, ledger: bool = False, assessed: bool = False) -> Found:
-    """Every item of hers the map names (the ledger's days read only when `ledger`, the stored
-    考核评价 periods only when `assessed`)."""
+def find(member: Member, *, ledger: bool = False, erase: bool = False) -> Found:
+    """Every item of hers the map names (the ledger's days read only when `ledger`; for a
+    deletion, `erase`, also the messages staff got about her and the stored 考核评价 periods
+    that list her, which are not hers to download)."""
     no = member.member_no
     out = Found(member)
     out.add(Member, [member])
@@ -197,8 +198,8 @@ def find(member: Member, *, ledger: bool = False, assessed: bool = False) -> Fou
         )
     out.add(AuditEntry, entries)
 
-    out.about = _messages_about(no)
-    if assessed:
+    if erase:
+        out.about = _messages_about(no)
         out.assessed = _assessed(member, paths)
 
     years = range(FIRST_YEAR, clock.today().year + 1)
