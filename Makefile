@@ -151,3 +151,10 @@ clean:
 .PHONY: restore
 restore: setup
 	@$(PY) $(WITH_ENV) $(PY) -m tools.restore $(ARGS) $(if $(STAGE),--stage $(STAGE) --region $(REGION)) $(if $(ARTIFACT_BUCKET),--artifacts $(ARTIFACT_BUCKET))
+
+.PHONY: erase-member
+## Delete a departed (deactivated) member's personal data, as the 管理员's button does:
+## NO=<her member number> BY=<the admin's member number>. Run again after a failure: it resumes.
+erase-member: setup
+	@[ -n "$(NO)" ] && [ -n "$(BY)" ] || { echo "NO=<member number> BY=<admin's member number>" >&2; exit 2; }
+	@$(PY) $(WITH_ENV) $(PY) -m tools.erase_member $(NO) --by $(BY)

@@ -77,6 +77,7 @@ SCREENS = (
     "messages",
     "moderation",
     "my-dangjian",
+    "my-data",
     "quiz",
     "quiz-play",
     "recruitment",

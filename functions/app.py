@@ -21,6 +21,7 @@ from chalicelib import (
     api_meeting_records,
     api_meetings,
     api_oauth,
+    api_personal_data,
     api_points,
     api_quizzes,
     api_reading,
@@ -83,5 +84,6 @@ app.register_blueprint(api_registry_units.bp)
 app.register_blueprint(api_inspection.bp)
 app.register_blueprint(api_console.bp)
 app.register_blueprint(api_assessment.bp)
+app.register_blueprint(api_personal_data.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)

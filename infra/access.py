@@ -364,6 +364,60 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
     },
 }
 
+# 个人信息 (my_data.py: her download; personal_erase.py: a departed member's deletion by the
+# 管理员): her items read by key or by her index, never a Scan; the deletion's blanking updates
+# and deletes of those items. Merged into the API's grants (a table already granted keeps its
+# actions and gains these).
+PERSONAL_DATA: dict[tuple[type, str | None], tuple[str, ...]] = {
+    (ReadingState, None): ("DeleteItem", "GetItem"),
+    (NotifyPrefs, None): ("DeleteItem", "GetItem"),
+    (RedEnergyWallet, None): ("DeleteItem", "GetItem"),
+    (ReadMark, None): ("DeleteItem", "Query"),
+    (PointClaim, None): ("Query",),
+    (PointTotal, None): ("Query",),
+    (QuizAttempt, None): ("DeleteItem", "Query"),
+    (Message, None): ("BatchGetItem", "DeleteItem", "Query"),
+    (Message, "about"): ("Query",),
+    (DuesAssessment, None): ("Query", "UpdateItem"),
+    (DuesMonth, None): ("Query", "UpdateItem"),
+    (RedEnergyMovement, None): ("DeleteItem", "Query"),
+    (Comment, None): ("BatchGetItem", "DeleteItem"),
+    (Comment, "by-member"): ("Query",),
+    (CommentDecision, None): ("DeleteItem", "Query"),
+    (Ballot, None): ("BatchGetItem",),
+    (QuizScore, None): ("BatchGetItem", "UpdateItem"),
+    (Attendance, None): ("BatchGetItem", "UpdateItem"),
+    (Attendance, "by-member"): ("Query",),
+    (DuesPayment, None): ("UpdateItem",),
+    (DuesPayment, "by-member"): ("Query",),
+    (VolunteerSignup, None): ("BatchGetItem", "UpdateItem"),
+    (VolunteerSignup, "by-member"): ("Query",),
+    (RedEnergyOrder, None): ("UpdateItem",),
+    (RedEnergyOrder, "by-member"): ("Query",),
+    (BranchPost, None): ("DeleteItem",),
+    (BranchPost, "by-author"): ("Query",),
+    (ServiceRequest, None): ("UpdateItem",),
+    (ServiceRequest, "by-member"): ("Query",),
+    (Survey, None): ("GetItem",),
+    (Survey, "by-unit"): ("Query",),
+    (SurveyAnswer, None): ("BatchGetItem", "UpdateItem"),
+    (Transfer, None): ("UpdateItem",),
+    (Transfer, "by-org"): ("Query",),
+    (Recruit, None): ("UpdateItem",),
+    (Recruit, "by-tree"): ("Query",),
+    (AuditEntry, None): ("Query", "UpdateItem"),
+    (AssessmentGrade, None): ("BatchGetItem", "UpdateItem"),
+    (AssessmentItem, None): ("BatchGetItem", "UpdateItem"),
+    (DirectoryShard, None): ("GetItem", "UpdateItem"),
+    (SignInBinding, None): ("DeleteItem", "GetItem"),
+    (Member, None): ("GetItem", "UpdateItem"),
+    (OrgUnit, None): ("BatchGetItem", "GetItem"),
+    (RankingState, None): ("UpdateItem",),
+    (LoginThrottle, None): ("UpdateItem",),
+}
+for _key, _actions in PERSONAL_DATA.items():
+    ACCESS["api"][_key] = tuple(sorted(set(ACCESS["api"].get(_key, ())) | set(_actions)))
+
 # Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
 # with the function's role).
 STREAMS: dict[str, tuple[type, ...]] = {

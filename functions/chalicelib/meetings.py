@@ -771,6 +771,7 @@ def _tell_organiser(meeting: Meeting, name: str, member_no: str, reason: str) ->
         _fit(body, outbox.BODY_MAX_BYTES),
         url=f"/meeting-desk.html?unit={meeting.unit_id}&id={meeting.meeting_id}",
         urgent=False,
+        about=member_no,
     )
 
 

@@ -88,6 +88,7 @@ def build(
     urgent: bool | None = None,
     created: float | None = None,
     channels: tuple[str, ...] | None = None,
+    about: str | None = None,
 ) -> Message:
     """The row `post` writes for one recipient (not saved)."""
     spec = kind_of(kind)
@@ -107,6 +108,7 @@ def build(
         created_at=created,
         sort_key=sort_key,
         unread_at=sort_key,
+        about=about,
     )
     owed = push_channels() if channels is None else channels
     for name in owed:
@@ -126,15 +128,17 @@ def post(
     url: str | None = None,
     *,
     urgent: bool | None = None,
+    about: str | None = None,
 ) -> PostResult:
-    """Write the message once for each recipient; rows that exist already are left as they are."""
+    """Write the message once for each recipient; rows that exist already are left as they are.
+    `about`: the member a message to staff concerns (her data's deletion finds it by that)."""
     created = existing = 0
     now = clock.now()
     channels = push_channels()
     for member_no in dict.fromkeys(recipients):  # once each, in order
         row = build(
             event_key, kind, member_no, title, body, url,
-            urgent=urgent, created=now, channels=channels,
+            urgent=urgent, created=now, channels=channels, about=about,
         )  # fmt: skip
         try:
             row.save(condition=Message.message_id.does_not_exist())

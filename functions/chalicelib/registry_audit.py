@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "unit_move": "调整上级单位",
     "import_members": "导入党员名册",
     "import_units": "导入组织单位",
+    "member_erase": "删除个人信息",
 }
 PAGE = 30
 EXPORT_MAX = 5000
@@ -111,6 +112,7 @@ def write(
         "before": json.dumps(before, ensure_ascii=False) if before is not None else None,
         "after": json.dumps(after, ensure_ascii=False) if after is not None else None,
         "units": units,
+        "mark_key": _mark(actor.member_no, key).unit_id,
     }
     sort = f"{int(now * 1000):013d}#{eid}"
     for i, unit_id in enumerate(units):

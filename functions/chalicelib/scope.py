@@ -131,3 +131,15 @@ def require_own_or_branch_staff(caller: Caller, member_no: str, branch_id: str |
     ):
         return
     raise ForbiddenError(BRANCH_PRIVATE)
+
+
+ADMIN_ONLY = "仅管理员可以删除党员的个人信息"
+
+
+def require_admin(caller: Caller, target_path: Sequence[str]) -> None:
+    """Acts only the organisation's 管理员 may take (deleting a departed member's personal data):
+    the admin role, applying to the root of the target's tree. Other staff, however far their
+    MANAGE reaches, are refused."""
+    if "admin" in caller.roles and target_path and role_unit(caller, "admin") == target_path[0]:
+        return
+    raise ForbiddenError(ADMIN_ONLY)

@@ -787,6 +787,7 @@ def _tell_managers(t: Transfer, path: list[str], title: str) -> None:
             title,
             f"{t.member_name}同志的组织关系由{t.from_name}转入{t.to_name}，请在党务工作›组织关系转接中办理。",
             "/transfers.html",
+            about=t.member_no,
         )
 
 

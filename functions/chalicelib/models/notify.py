@@ -60,6 +60,18 @@ class PushDueIndex(GlobalSecondaryIndex["Message"]):
     push_due = NumberAttribute(range_key=True)
 
 
+class AboutIndex(GlobalSecondaryIndex["Message"]):
+    """Sparse: messages to staff about a member (her leave request, her transfer), so the
+    deletion of a departed member's data finds them (personal_records.py). Keys only."""
+
+    class Meta:
+        index_name = "about"
+        projection = KeysOnlyProjection()
+
+    about = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+
+
 class Channel(MapAttribute):
     """One push channel's state for one message: `pending`, `sent`, `skipped` (no such channel
     for her, or muted) or `failed` (given up); attempts so far and the last error."""
@@ -99,9 +111,12 @@ class Message(Model):
     push_due = NumberAttribute(null=True)
     # Set by the worker that is delivering the row, so a second worker leaves it alone.
     lease_until = NumberAttribute(null=True)
+    # The member a message to staff is about (outbox.post's `about`); absent otherwise.
+    about = UnicodeAttribute(null=True)
     by_time = ByTimeIndex()
     unread = UnreadIndex()
     push_due_index = PushDueIndex()
+    about_index = AboutIndex()
 
 
 class NotifyPrefs(Model):

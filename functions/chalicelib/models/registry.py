@@ -114,6 +114,9 @@ class Member(Model):
     # import keeps such a member's branch and never deactivates her until a spreadsheet names
     # her current branch (tools/registry_import.py), which clears it.
     placed_by = UnicodeAttribute(null=True)
+    # Her personal data was deleted (personal_erase.py): the item is an anonymised placeholder
+    # (number, branch, status) that keeps the units' figures adding up.
+    erased_at = NumberAttribute(null=True)
 
 
 STAFF_KEY = "staff"

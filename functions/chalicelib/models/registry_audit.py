@@ -36,3 +36,6 @@ class AuditEntry(Model):
     units = ListAttribute(of=UnicodeAttribute, default=list)  # the units concerned
     # A request mark's: hash of its route, target and body (registry_audit.request_key).
     fingerprint = UnicodeAttribute(null=True)
+    # An entry's request mark ("req#<staff>#<request key>"): the mark repeats the entry (names,
+    # the answer), so the deletion of a departed member's data finds it through her entries.
+    mark_key = UnicodeAttribute(null=True)

@@ -226,6 +226,13 @@ async function loadMembers() {
       edit.addEventListener('click', () => openMember(m.member_no));
       td.append(edit);
     }
+    if (m.access === 'manage' && !m.active && m.name !== ERASED) {
+      const erase = el('button', 'btn btn-mini btn-plain', '删除个人信息');
+      erase.type = 'button';
+      erase.setAttribute('aria-label', `删除 ${m.name} 的个人信息`);
+      erase.addEventListener('click', () => openErase(m));
+      td.append(erase);
+    }
     tr.append(td);
     return tr;
   }));
@@ -291,6 +298,34 @@ async function openMember(memberNo) {
   setRoles(roles.querySelector('.rg-roles'), state.member.roles, state.member.branch_id);
   clearErrors($('rg-off-form'));
   $('rg-off-form').elements.reason.value = '';
+}
+
+// 删除个人信息 (the 管理员, a departed member): her number typed again; the API decides.
+const ERASED = '（已删除）';
+
+function openErase(m) {
+  dropKeys();
+  const form = $('rg-erase-form');
+  clearErrors(form);
+  form.dataset.member = m.member_no;
+  $('rg-erase-note').textContent = `将删除 ${m.name}（${m.member_no}）的姓名、电话、出生日期和她写下的内容等个人信息，`
+    + '保留不含个人信息的积分、出勤等统计数字。此操作不能撤销。';
+  form.elements.confirm.value = '';
+  form.hidden = false;
+  form.elements.confirm.focus();
+}
+
+function setUpErase() {
+  const form = $('rg-erase-form');
+  onSubmit(form, async (key) => {
+    const no = form.dataset.member;
+    const body = { request_key: key, confirm: val(form, 'confirm') };
+    await call(`/api/registry/members/${encodeURIComponent(no)}/erase`, { method: 'POST', body });
+    form.hidden = true;
+    toast('已删除个人信息');
+    await Promise.all([loadMembers(), loadAudit(true)]);
+  });
+  $('rg-erase-cancel').addEventListener('click', () => { form.hidden = true; });
 }
 
 function closeMember() {
@@ -549,6 +584,7 @@ async function main() {
   $('rg').hidden = false;
   for (const tab of ['members', 'unit', 'audit', 'import']) $(`rg-tab-${tab}`).addEventListener('click', () => showTab(tab));
   setUpMemberForms();
+  setUpErase();
   setUpUnitForms();
   setUpImport();
   $('rg-audit-more').addEventListener('click', () => loadAudit(false).catch((error) => showError($('rg-error'), error.message)));
