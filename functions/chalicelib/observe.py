@@ -42,6 +42,7 @@ for _name in (REQUEST_LOGGER, METRICS_LOGGER):
 UNITS = {m.LATENCY: "Milliseconds", m.OUTBOX_OLDEST_SECONDS: "Seconds"}  # else "Count"
 # Answers whose line names the caller (README: Logs and metrics says why these).
 MEMBER_STATUSES = frozenset({403, 429})
+QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "pynamodb")
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _member: contextvars.ContextVar[str | None] = contextvars.ContextVar("member", default=None)
@@ -123,6 +124,10 @@ def configure(app: Any) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # The libraries' INFO lines ("Found credentials in environment variables." at every cold
+    # start) say nothing an operator acts on: their warnings and errors still come through.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     chalice_log = getattr(app, "log", None)
     if isinstance(chalice_log, logging.Logger):
         for handler in list(chalice_log.handlers):

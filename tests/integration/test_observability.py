@@ -314,6 +314,10 @@ def test_every_metric_the_alarms_may_name_is_emitted_by_the_code(api, org, proxy
 
     outbox.post("obs#outbox", "dues_reminder", [voter.member_no], "提醒", "请交党费")
     collect = _Collect()
+    # Pelican (imported by the site's tests in the same worker) makes every logger created
+    # after it drop a message it has seen before; the job's line is always "metrics". Lambda
+    # holds no Pelican.
+    logging.getLogger(observe.METRICS_LOGGER).filters.clear()
     logging.getLogger().addHandler(collect)
     try:
         schedules.deliver_messages(SCHEDULED_EVENT, None)
