@@ -277,3 +277,18 @@ def test_the_rollback_of_a_failed_create_deletes_nothing(resources: dict[str, An
     assert fn.replies[-1]["Status"] == "SUCCESS" and calls == []
     fn.handler(_event("Delete", PhysicalResourceId="dangjian-prod-monthly"), None, Budgets())
     assert fn.replies[-1]["Status"] == "SUCCESS" and calls == ["dangjian-prod-monthly"]
+
+
+def test_every_scheduled_job_reserves_one_run_in_both_stages() -> None:
+    """A reservation of 1: a run never overlaps the next (README: Limits counts 8 per stage)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "functions"
+    source = (root / "chalicelib" / "schedules.py").read_text()
+    jobs = re.findall(r'@bp\.schedule\(.*name="(\w+)"\)', source)
+    assert len(jobs) == 8
+    config = json.loads((root / ".chalice" / "config.json").read_text())
+    for stage in ("dev", "prod"):
+        functions = config["stages"][stage]["lambda_functions"]
+        for job in jobs:
+            assert functions[job].get("reserved_concurrency") == 1, (stage, job)
