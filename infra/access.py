@@ -448,7 +448,7 @@ UPLOAD_PREFIXES += ("posts",)  # 支部家园 (branch_posts.py)
 UPLOAD_PREFIXES += ("requests",)  # 诉求 photos (service_requests.py)
 UPLOAD_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
 
-# The daily export (schedules.export_tables, chalicelib/backups.py): DynamoDB's export of each
+# The weekly export (schedules.export_tables, chalicelib/backups.py): DynamoDB's export of each
 # of the stage's tables (it reads the point-in-time backup, not the table: no item access).
 from chalicelib.models import ALL_MODELS  # noqa: E402
 
@@ -459,3 +459,8 @@ ACCESS["export_tables"] = {(m, None): ("ExportTableToPointInTime",) for m in ALL
 EXPORTS_BUCKET = "dangjian-{stage}-exports-${{AWS::AccountId}}-${{AWS::Region}}"
 EXPORTERS = ("export_tables",)
 EXPORT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl")
+# The daily check reads the job's own markers back (GetObject on them only: not the items), and
+# asks DynamoDB how each export ended (DescribeExport on the stage's tables' exports).
+from chalicelib.backups import MARKER  # noqa: E402
+
+EXPORT_MARKER = MARKER

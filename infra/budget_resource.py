@@ -56,8 +56,12 @@ def apply(client: Any, event: dict[str, Any]) -> str:
     account = event["StackId"].split(":")[4]
     name = props["BudgetName"]
     if event["RequestType"] == "Delete":
-        _delete(client, account, event.get("PhysicalResourceId", name))
-        return event.get("PhysicalResourceId", name)
+        made = event.get("PhysicalResourceId", name)
+        # A Create that failed answered "none" (no budget made): its rollback's Delete must
+        # succeed without asking Budgets, whose policy allows this stack's budget name only.
+        if made == name:
+            _delete(client, account, made)
+        return made
     # A renamed budget: CloudFormation deletes the old one (its old physical id) afterwards.
     _delete(client, account, name)
     client.create_budget(

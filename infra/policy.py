@@ -15,6 +15,7 @@ from chalicelib.settings import get_settings
 from infra.access import (
     ACCESS,
     EXPORT_ACTIONS,
+    EXPORT_MARKER,
     EXPORTERS,
     EXPORTS_BUCKET,
     JWT_PARAMETER,
@@ -112,7 +113,7 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 ],
             }
         )
-    if function in EXPORTERS:  # the daily export: its markers, and DynamoDB's files
+    if function in EXPORTERS:  # the weekly export: its markers, and DynamoDB's files
         bucket = f"{_ARN}:s3:::" + EXPORTS_BUCKET.format(stage=stage)
         statements.append(
             {
@@ -128,6 +129,30 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": list(EXPORT_ACTIONS),
                 "Resource": [{"Fn::Sub": f"{bucket}/*"}],
+            }
+        )
+        # The daily check of the week's exports (chalicelib/backups.check): the markers only
+        # (not the exported items), and DescribeExport on the stage's tables' exports.
+        statements.append(
+            {
+                "Sid": "ExportsMarkers",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [{"Fn::Sub": f"{bucket}/*/{EXPORT_MARKER}"}],
+            }
+        )
+        prefix = _config()["stages"][stage]["environment_variables"]["TABLE_PREFIX"]
+        statements.append(
+            {
+                "Sid": "ExportsCheck",
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeExport"],
+                "Resource": [
+                    {
+                        "Fn::Sub": f"{_ARN}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}"
+                        f":table/{prefix}*/export/*"
+                    }
+                ],
             }
         )
     for (model, index), actions in ACCESS[function].items():

@@ -75,7 +75,7 @@ JOB_RUNS_PER_MONTH = {
     "compute_console": 30 * 24,
     "assess": 30,
     "repath_units": 30 * 24 * 6,
-    "export_tables": EXPORTS_PER_MONTH,
+    "export_tables": 30,  # daily: checks the week's exports, exports on Sunday (backups.py)
 }
 JOB_LOG_BYTES_PER_RUN = LOG_BYTES_PER_REQUEST + 200 + EMF_LINE_BYTES
 # The tables' size, ASSUMPTION (no bench measures storage): what an active member's month leaves

@@ -144,10 +144,16 @@ def read_manifests(store: Folder | Bucket, day_prefix: str) -> dict[str, TableEx
         old = found.get(parts[0])
         if old and old.summary["exportTime"] >= summary["exportTime"]:
             continue
-        raw = store.read(summary["manifestFilesS3Key"]).decode()
-        files = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        files = [json.loads(line) for line in lines(store.read(summary["manifestFilesS3Key"]))]
         found[parts[0]] = TableExport(parts[0], summary, files)
     return found
+
+
+def lines(body: bytes) -> list[bytes]:
+    """The export's JSON lines, split on the newline byte only: an item's text may hold U+2028,
+    U+2029 or U+0085 unescaped (AWS's writer and tools/table_export.py leave them raw), which
+    `str.splitlines()` takes for line ends. The dry run's check and the restore read alike."""
+    return [line for line in body.split(b"\n") if line.strip()]
 
 
 def check_files(store: Folder | Bucket, export: TableExport) -> None:
@@ -156,7 +162,7 @@ def check_files(store: Folder | Bucket, export: TableExport) -> None:
     total = 0
     for entry in export.files:
         body = gzip.decompress(store.read(entry["dataFileS3Key"]))
-        count = sum(1 for line in body.splitlines() if line.strip())
+        count = len(lines(body))
         if count != int(entry["itemCount"]):
             raise SystemExit(
                 f"{entry['dataFileS3Key']}：{count} 条，清单说 {entry['itemCount']} 条"
@@ -170,9 +176,8 @@ def read_items(store: Folder | Bucket, export: TableExport) -> list[dict[str, An
     """Every item of one table's export; each file's count checked against the manifest."""
     items: list[dict[str, Any]] = []
     for entry in export.files:
-        body = gzip.decompress(store.read(entry["dataFileS3Key"])).decode()
-        lines = [line for line in body.splitlines() if line.strip()]
-        got = [item_from_json(json.loads(line)["Item"]) for line in lines]
+        body = gzip.decompress(store.read(entry["dataFileS3Key"]))
+        got = [item_from_json(json.loads(line)["Item"]) for line in lines(body)]
         if len(got) != int(entry["itemCount"]):
             raise SystemExit(
                 f"{entry['dataFileS3Key']}：{len(got)} 条，清单说 {entry['itemCount']} 条"
@@ -200,7 +205,7 @@ def suffix(model: type) -> str:
 
 def create_params(model: type, prefix: str) -> dict[str, Any]:
     """CreateTable's parameters for the model under `prefix`, from the template's one
-    definition of its table (infra/template.table_resource)."""
+    definition of its table (infra/template.table_resource), but for the stream."""
     from infra.template import table_resource
 
     props = copy.deepcopy(table_resource(model, prefix)["Properties"])
@@ -218,14 +223,15 @@ def create_params(model: type, prefix: str) -> dict[str, Any]:
         if k in props
     }
     params["SSESpecification"] = {"Enabled": True, "SSEType": props["SSESpecification"]["SSEType"]}
-    if "StreamSpecification" in props:
-        params["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-    return params
+    return params  # no stream yet: finish_table turns it on once the items are in
 
 
 def finish_table(client: Any, model: type, name: str, local: bool) -> None:
-    """What CreateTable (or a point-in-time restore) does not set: TTL, point-in-time recovery
-    (DynamoDB Local has none), and after a restore the stream and deletion protection."""
+    """What CreateTable (or a point-in-time restore) does not set: the stream, deletion
+    protection, TTL and point-in-time recovery (DynamoDB Local has none). Called once the items
+    are in: a stream on while they are written would hold an INSERT per restored item, which the
+    stream's function, attached at TRIM_HORIZON by the switch, would apply again (the restored
+    counts already include them)."""
     from infra.template import table_resource
 
     props = table_resource(model, "")["Properties"]
@@ -245,6 +251,34 @@ def finish_table(client: Any, model: type, name: str, local: bool) -> None:
             TableName=name,
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
         )
+
+
+# Attributes that record a position in ANOTHER table's stream (model name → attributes): after a
+# restore that stream is the old table's, and the new table's sequence numbers do not compare
+# with it (comment_stream's replay guard would skip new comments whose numbers sort lower).
+STREAM_POSITIONS = {"CommentStats": ("applied",)}
+
+
+def forget_stream_positions(client: Any, model: type, name: str) -> int:
+    """Remove the old stream's positions from the restored items; how many items had one."""
+    attrs = STREAM_POSITIONS.get(model.__name__)
+    if not attrs:
+        return 0
+    keys = [k["AttributeName"] for k in client.describe_table(TableName=name)["Table"]["KeySchema"]]
+    names = {f"#a{n}": a for n, a in enumerate(attrs)}
+    done = 0
+    for page in client.get_paginator("scan").paginate(TableName=name, ConsistentRead=True):
+        for item in page["Items"]:
+            if not any(a in item for a in attrs):
+                continue
+            client.update_item(
+                TableName=name,
+                Key={k: item[k] for k in keys},
+                UpdateExpression="REMOVE " + ", ".join(names),
+                ExpressionAttributeNames=names,
+            )
+            done += 1
+    return done
 
 
 def wait_active(client: Any, name: str, seconds: float = 3600) -> None:
@@ -348,6 +382,34 @@ def _check_free(client: Any, plan: Plan) -> None:
         raise SystemExit(f"这些表已存在，未做任何改动：{', '.join(taken)}")
 
 
+def _all_or_advice(client: Any, plan: Plan, work: Any) -> dict[str, int]:
+    """Run the restore's table work; if it stops midway, say exactly what the operator does:
+    the tables made so far are used by nothing (the stage still runs on its own), some are
+    deletion-protected, and a restore is never resumed into them (a half-written table cannot
+    be told from a whole one): restore again under another prefix, and delete these."""
+    try:
+        return work()
+    except (Exception, SystemExit) as error:
+        made = existing(client, [name for _, name, _ in plan.tables])
+        raise SystemExit("\n".join(failure_advice(plan, made, error))) from error
+
+
+def failure_advice(plan: Plan, made: list[str], error: BaseException) -> list[str]:
+    again = plan.prefix.rstrip("-") + "b-"
+    out = [
+        f"恢复未完成：{type(error).__name__}: {error}",
+        f"已建的 {len(made)} 张表（前缀 {plan.prefix}）未被任何服务使用，{plan.stage} 仍用原表。",
+        f"1. 换一个前缀重新恢复：加 --prefix {again}（同一前缀不会续做）",
+        "2. 删除这些半成品表（先关删除保护再删）：",
+    ]
+    out += [
+        f"   aws dynamodb update-table --table-name {n} --no-deletion-protection-enabled"
+        f" && aws dynamodb delete-table --table-name {n}"
+        for n in made
+    ]
+    return out
+
+
 def from_export(
     client: Any,
     store: Folder | Bucket,
@@ -372,15 +434,16 @@ def from_export(
         name = f"{plan.prefix}{suffix(model)}"
         client.create_table(**create_params(model, plan.prefix))
         wait_active(client, name)
-        finish_table(client, model, name, local)
         export = exports[suffix(model)]
         written = write_items(client, name, read_items(store, export))
         if written != export.items:
             raise SystemExit(f"{name}：写入 {written} 条，导出有 {export.items} 条")
+        forget_stream_positions(client, model, name)
+        finish_table(client, model, name, local)  # the stream only now: see its docstring
         return suffix(model), written
 
     with ThreadPoolExecutor(PARALLEL) as pool:
-        done = dict(pool.map(one, models()))
+        done = _all_or_advice(client, plan, lambda: dict(pool.map(one, models())))
     print(f"已恢复 {len(done)} 张表，{sum(done.values())} 条记录")
     return done
 
@@ -415,11 +478,12 @@ def from_point_in_time(
     def one(entry: tuple[type, str, int]) -> tuple[str, int]:
         model, name, _ = entry
         wait_active(client, name)
+        forget_stream_positions(client, model, name)
         finish_table(client, model, name, local=False)
         return suffix(model), int(client.describe_table(TableName=name)["Table"]["ItemCount"])
 
     with ThreadPoolExecutor(PARALLEL) as pool:
-        done = dict(pool.map(one, plan.tables))
+        done = _all_or_advice(client, plan, lambda: dict(pool.map(one, plan.tables)))
     print(f"已恢复 {len(done)} 张表（时间点恢复）")
     return done
 

@@ -11,6 +11,14 @@ Once a day per table, however often the job runs: each request carries a client 
 the table and the day (a Lambda retry within AWS's 8 hours of token memory starts nothing new),
 and after AWS accepted it the job writes a marker, `<day>/<table>/export.json`; a later run
 that day lists the day's markers first and skips those tables.
+
+AWS may accept an export and fail it later (ExportStatus FAILED): the job runs DAILY and first
+checks, with DescribeExport, each table's latest export among the last `CHECK_DAYS` days of
+markers. A failed one is reported (the run fails: the function's Errors alarm) and that table
+exported again the same day; a table without an export in the window is exported too (a new
+table, a refusal). Otherwise a table is exported only on `EXPORT_WEEKDAY`. So a failure is heard
+within a day of the run that started it, and each run costs a few S3 requests and free
+DescribeExport calls.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,6 +34,8 @@ from botocore.exceptions import ClientError
 from . import aws_session, clock
 
 MARKER = "export.json"
+EXPORT_WEEKDAY = 6  # Sunday in Beijing: the run at 03:30 (Saturday 19:30 UTC) exports every table
+CHECK_DAYS = 7  # the window of markers checked: the week since the last export day
 
 
 def day_prefix(day: date) -> str:
@@ -63,9 +73,43 @@ def _done(s3: Any, bucket: str, day: date) -> set[str]:
         kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
 
+def _latest(s3: Any, bucket: str, today: date) -> dict[str, date]:
+    """Each table (suffix) → the day of its latest marker among the last CHECK_DAYS days."""
+    latest: dict[str, date] = {}
+    for back in range(CHECK_DAYS - 1, -1, -1):  # oldest first: a later day replaces it
+        day = today - timedelta(days=back)
+        latest |= dict.fromkeys(_done(s3, bucket, day), day)
+    return latest
+
+
+def check(dynamodb: Any, s3: Any, bucket: str, latest: dict[str, date]) -> list[dict[str, str]]:
+    """The tables whose latest export AWS failed (or whose state cannot be read): table, day,
+    and AWS's reason."""
+    failed = []
+    for suffix, day in sorted(latest.items()):
+        key = f"{table_prefix(day, suffix)}/{MARKER}"
+        try:
+            arn = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["export_arn"]
+            described = dynamodb.describe_export(ExportArn=arn)["ExportDescription"]
+        except ClientError as exc:
+            failed.append({"table": suffix, "day": day.isoformat(), "error": _code(exc)})
+            continue
+        if described["ExportStatus"] == "FAILED":
+            reason = described.get("FailureCode") or described.get("FailureMessage") or "FAILED"
+            failed.append({"table": suffix, "day": day.isoformat(), "error": reason})
+    return failed
+
+
+def _code(exc: ClientError) -> str:
+    return exc.response["Error"]["Code"]
+
+
 def run(function_arn: str, dynamodb: Any = None, s3: Any = None) -> dict[str, Any]:
-    """Start today's export of every table not exported yet today; what was started, skipped
-    and refused (a refusal is logged and the others still go: the next run tries it again)."""
+    """Check the exports of the last CHECK_DAYS days, then start today's export of every table
+    due (every table on EXPORT_WEEKDAY; any day, a table whose latest export failed or that has
+    none in the window) and not exported yet today: what was started, skipped, refused
+    (`failed`) and found failed (`export_failed`). A refusal is logged and the others still go:
+    the next run tries it again."""
     from .models import ALL_MODELS
     from .settings import get_settings
 
@@ -74,12 +118,16 @@ def run(function_arn: str, dynamodb: Any = None, s3: Any = None) -> dict[str, An
     dynamodb = dynamodb or aws_session.aws_client("dynamodb")
     s3 = s3 or aws_session.aws_client("s3")
     day = clock.today()
-    done = _done(s3, bucket, day)
+    latest = _latest(s3, bucket, day)
+    export_failed = check(dynamodb, s3, bucket, latest)
+    redo = {f["table"] for f in export_failed}
+    every = day.weekday() == EXPORT_WEEKDAY
     started, skipped, failed = [], [], []
     for model in ALL_MODELS:
         table = model.Meta.table_name
         suffix = table.removeprefix(prefix)
-        if suffix in done:
+        due = every or suffix not in latest or suffix in redo
+        if not due or latest.get(suffix) == day:
             skipped.append(suffix)
             continue
         try:
@@ -93,7 +141,7 @@ def run(function_arn: str, dynamodb: Any = None, s3: Any = None) -> dict[str, An
                 ExportType="FULL_EXPORT",
             )
         except ClientError as exc:
-            failed.append({"table": suffix, "error": exc.response["Error"]["Code"]})
+            failed.append({"table": suffix, "error": _code(exc)})
             continue
         described = reply["ExportDescription"]
         marker = {"table": table, "export_arn": described["ExportArn"], "day": day.isoformat()}
@@ -106,7 +154,9 @@ def run(function_arn: str, dynamodb: Any = None, s3: Any = None) -> dict[str, An
         started.append(suffix)
     return {
         "day": day.isoformat(),
+        "checked": len(latest),
         "started": len(started),
         "skipped": len(skipped),
         "failed": failed,
+        "export_failed": export_failed,
     }

@@ -54,19 +54,41 @@ _batch: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar
 
 _JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+")
-# An 11-digit mainland mobile number, with or without +86 / 86 before it.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)")
-# `"password": "x"`, `password=x`, `'access_token': 'x'`, `dj_rt=x` (the refresh cookie), ...
-_SECRET_KEY = re.compile(
-    r"(?i)(\b(?:\w*password|\w*passwd|\w*token|\w*secret|\w*ticket|code|dj_rt|dj_dev)\b"
-    r"[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&}\]]+)"
+# `Basic <base64 of user:password>`: taken out only when it decodes to text with a colon, so
+# "basic information" and the like stay.
+_BASIC = re.compile(r"(?i)\b(basic)\s+([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
+# An 11-digit mainland mobile number, with or without +86 / 86 before it, written whole or in
+# 3-4-4 groups with a space or a dash (138 1234 5678, 138-1234-5678). Digits on either side
+# keep it off longer figures (timestamps, ids); member numbers have 8 digits.
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d([ -]?)\d{4}\1\d{4}(?!\d)")
+# `"password": "x"`, `password=x`, `'access_token': 'x'`, `dj_rt=x` (the refresh cookie),
+# `activation_code=x`, `state=x` (OAuth), and the same inside escaped JSON (`\"password\": \"x\"`).
+_KEYS = (
+    r"\w*password|\w*passwd|\w*token|\w*secret\w*|\w*ticket|\w*credentials?|api_?key"
+    r"|(?!(?:error|status|response)_code\b)\w*_code|code|state|dj_rt|dj_dev"
 )
+_SECRET_KEY = re.compile(
+    rf"(?i)(\b(?:{_KEYS})\b(?:\\?[\"'])?\s*[:=]\s*)"
+    r"(\\\"(?:(?!\\\").)*\\\"|\"[^\"]*\"|'[^']*'|[^\s,;&}\]]+)"
+)
+
+
+def _basic(match: re.Match[str]) -> str:
+    import base64
+    import binascii
+
+    try:
+        plain = base64.b64decode(match.group(2) + "==", validate=False).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return match.group(0)
+    return f"{match.group(1)} [redacted]" if ":" in plain else match.group(0)
 
 
 def redact(text: str) -> str:
     """`text` without anything that looks like a token, a password's value or a phone number."""
     text = _JWT.sub("[jwt]", text)
     text = _BEARER.sub(r"\1 [redacted]", text)
+    text = _BASIC.sub(_basic, text)
     text = _SECRET_KEY.sub(r'\1"[redacted]"', text)
     return _PHONE.sub("[phone]", text)
 

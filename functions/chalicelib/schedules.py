@@ -123,20 +123,28 @@ def repath_units(event: Any) -> dict[str, Any]:
     return stats
 
 
-# The weekly export of every table (backups.py): Saturday 19:30 UTC is Sunday 03:30 in Beijing,
-# the quietest hour, after the nightly assessment. Weekly, not daily: point-in-time recovery
-# already covers every second of 35 days; the export is the copy outside the tables, and a
-# full one a day would cost more than all the members' reads and writes (README: Cost). Its
-# policy: ExportTableToPointInTime on each of the stage's
-# tables; ListBucket on the exports bucket, PutObject (and the two actions DynamoDB's export
-# needs beside it) on its objects.
-@bp.schedule(Cron(30, 19, "?", "*", "SAT", "*"), name="export_tables")
+# The weekly export of every table (backups.py), by a DAILY run at 19:30 UTC, 03:30 in Beijing,
+# the quietest hour, after the nightly assessment: each run checks the week's exports (AWS may
+# fail one after accepting it) and re-exports a failed table; on Sunday (Beijing) it exports
+# every table. Weekly, not daily, exports: point-in-time recovery already covers every second
+# of 35 days; the export is the copy outside the tables, and a full one a day would cost more
+# than all the members' reads and writes (README: Cost). Its policy: ExportTableToPointInTime
+# on each of the stage's tables, DescribeExport on their exports; ListBucket on the exports
+# bucket, GetObject and PutObject (and the two actions DynamoDB's export needs beside it) on its
+# objects.
+@bp.schedule(Cron(30, 19, "*", "*", "?", "*"), name="export_tables")
 def export_tables(event: Any) -> dict[str, Any]:
     from . import backups  # here: the API's cold start does not import the job
 
     stats = backups.run(event.context.invoked_function_arn)
     log.info(json.dumps({"job": "export_tables", **stats}))
-    if stats["failed"]:  # a Lambda error: the alarms hear it, and Lambda's retry (an hour at
-        # most) exports only the tables refused, the others having their markers
-        raise RuntimeError(f"export_tables: {len(stats['failed'])} tables refused")
+    if stats["failed"] or stats["export_failed"]:  # a Lambda error: the alarms hear it, and
+        # Lambda's retry (an hour at most) asks only for the tables refused, the others having
+        # their markers (a failed export found is exported again by this run already)
+        refused = [f["table"] for f in stats["failed"]]
+        lost = [f"{f['table']} ({f['day']}: {f['error']})" for f in stats["export_failed"]]
+        raise RuntimeError(
+            f"export_tables: {len(refused)} tables refused {refused}; "
+            f"{len(lost)} exports failed {lost}"
+        )
     return stats

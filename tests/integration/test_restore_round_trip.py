@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
-from chalicelib.models import ALL_MODELS
+from chalicelib.models import ALL_MODELS, Comment
 from infra import dynamodb_local, stream_poller
 from infra.template import table_suffix
 from tools import demo_activity, publish_quizzes, restore, seed_demo, table_export
@@ -65,16 +65,37 @@ def _ttl(model: type) -> str | None:
     return found[0] if found else None
 
 
-def _items(client: Any, table: str, ttl: str | None) -> list[str]:
-    """The table's items, canonical; those past their TTL left out: DynamoDB (Local too)
-    deletes them in the background, in each instance at its own moment."""
+def _items(client: Any, table: str, ttl: str | None, drop: tuple[str, ...] = ()) -> list[str]:
+    """The table's items, canonical, without the attributes `drop`; those past their TTL left
+    out: DynamoDB (Local too) deletes them in the background, in each instance at its own
+    moment."""
     now = time.time() + 60
     rows = [
-        i
+        {k: v for k, v in i.items() if k not in drop}
         for i in table_export.scan(client, table)
         if ttl is None or ttl not in i or float(i[ttl]["N"]) > now
     ]
     return sorted(json.dumps(_canonical(table_export.to_json(i)), sort_keys=True) for i in rows)
+
+
+def _stream_records(endpoint: str, client: Any, table: str) -> list[dict[str, Any]]:
+    """Every record of the table's stream from its start (TRIM_HORIZON, as the switch attaches)."""
+    import botocore.session
+
+    streams = botocore.session.get_session().create_client(
+        "dynamodbstreams", region_name="ap-east-1", endpoint_url=endpoint
+    )
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    out: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while it:
+            page = streams.get_records(ShardIterator=it)
+            out += page["Records"]
+            it = page.get("NextShardIterator") if page["Records"] else None
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +114,9 @@ def source(dynamodb: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     publish_quizzes.publish()
     counts = demo_activity.run(days=DAYS)
     assert counts.sessions and counts.reads and counts.points
+    # Text that str.splitlines() would cut (U+2028, U+2029, U+0085): raw in the export's lines.
+    comment = next(Comment.scan(limit=1))
+    comment.update(actions=[Comment.text.set(f"{comment.text}\u2028第二行\u2029第三段\u0085完")])
     folder = tmp_path_factory.mktemp("exports")
     day = clock.today()
     here = restore.dynamodb(os.environ["DYNAMODB_HOST"], "ap-east-1")
@@ -136,14 +160,29 @@ def test_restore_rebuilds_every_item_and_the_smoke_tests_pass_on_it(
     # Every item of every table, equal (the source is untouched: nothing ran since the export).
     here = restore.dynamodb(os.environ["DYNAMODB_HOST"], "ap-east-1")
     total = 0
+    positions = 0
     for model in ALL_MODELS:
         suffix = table_suffix(model)
-        want = _items(here, model.Meta.table_name, _ttl(model))
+        # Positions in the old table's stream are left behind (restore.STREAM_POSITIONS).
+        old_stream = restore.STREAM_POSITIONS.get(model.__name__, ())
+        want = _items(here, model.Meta.table_name, _ttl(model), drop=old_stream)
         got = _items(target, f"{PREFIX}{suffix}", _ttl(model))
         assert got == want, suffix
+        positions += sum(
+            1 for i in table_export.scan(here, model.Meta.table_name) if set(old_stream) & set(i)
+        )
         assert len(got) == source["counts"][suffix] or _ttl(model), suffix
         total += len(got)
     assert total > 500  # the demo organisation and its activity, not a handful of rows
+    assert positions  # the source's comment counters had applied stream records
+    restored = table_export.scan(target, f"{PREFIX}comments")
+    assert any("\u2028第二行\u2029" in i["text"]["S"] for i in restored)
+    # The new streams hold no record of the restored items: the stream's function, attached at
+    # TRIM_HORIZON by the switch, would count every restored comment a second time.
+    for model in ALL_MODELS:
+        if getattr(model.Meta, "stream_view_type", None):
+            name = f"{PREFIX}{table_suffix(model)}"
+            assert _stream_records(endpoint, target, name) == [], name
     # The restored tables are the models' tables: indexes, streams, TTL, deletion protection.
     members = target.describe_table(TableName=f"{PREFIX}members")["Table"]
     assert {i["IndexName"] for i in members["GlobalSecondaryIndexes"]} >= {"by-branch"}
@@ -223,3 +262,26 @@ def test_binary_and_nested_values_survive_the_format() -> None:
 
 def test_the_day_of_an_export_names_the_default_prefix() -> None:
     assert restore.new_prefix("prod", date(2026, 12, 2)) == "dangjian-prod-r20261202-"
+
+
+def test_lines_split_on_the_newline_byte_only() -> None:
+    """U+2028, U+2029 and U+0085 inside an item's text stay in its line (str.splitlines() cut
+    them), in the dry run's check and in the read alike."""
+    text = "第一段\u2028第二段\u2029第三段\u0085完"
+    body = "".join(
+        json.dumps({"Item": {"k": {"S": f"{n}"}, "t": {"S": text}}}, ensure_ascii=False) + "\n"
+        for n in range(3)
+    ).encode()
+    assert [json.loads(line)["Item"]["t"]["S"] for line in restore.lines(body)] == [text] * 3
+    assert restore.lines(b"\n\n") == []
+
+
+def test_a_restore_stopped_midway_says_what_to_do() -> None:
+    plan = restore.Plan("export", "prod", "dangjian-prod-r20261202-", "dangjian-prod-")
+    made = ["dangjian-prod-r20261202-members", "dangjian-prod-r20261202-comments"]
+    text = "\n".join(restore.failure_advice(plan, made, RuntimeError("throttled")))
+    assert "RuntimeError: throttled" in text
+    assert "--prefix dangjian-prod-r20261202b-" in text
+    for name in made:
+        assert f"update-table --table-name {name} --no-deletion-protection-enabled" in text
+        assert f"delete-table --table-name {name}" in text

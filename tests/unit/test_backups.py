@@ -64,9 +64,17 @@ def _calls(client: Any) -> list[dict[str, Any]]:
 def test_every_table_is_exported_once_a_day(aws, monkeypatch: pytest.MonkeyPatch) -> None:
     ddb, s3 = aws
     calls = _calls(ddb)
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 2))
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 2))  # a Wednesday
     first = backups.run(FUNCTION, ddb, s3)
-    assert first == {"day": "2026-12-02", "started": len(ALL_MODELS), "skipped": 0, "failed": []}
+    # No export in the window (a new stage): every table, whatever the day.
+    assert first == {
+        "day": "2026-12-02",
+        "checked": 0,
+        "started": len(ALL_MODELS),
+        "skipped": 0,
+        "failed": [],
+        "export_failed": [],
+    }
     assert len(calls) == len(ALL_MODELS)
     suffixes = {table_suffix(m) for m in ALL_MODELS}
     assert {c["S3Prefix"] for c in calls} == {f"2026-12-02/{s}" for s in suffixes}
@@ -78,6 +86,7 @@ def test_every_table_is_exported_once_a_day(aws, monkeypatch: pytest.MonkeyPatch
             table, date(2026, 12, 2)
         )
     assert len({c["ClientToken"] for c in calls}) == len(calls)
+    _settled()
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, MaxKeys=1000)["Contents"]]
     # moto wrote each table's data under its prefix; the job wrote each table's marker.
     for s in suffixes:
@@ -92,28 +101,68 @@ def test_every_table_is_exported_once_a_day(aws, monkeypatch: pytest.MonkeyPatch
     assert again["started"] == 0 and again["skipped"] == len(ALL_MODELS)
     assert len(calls) == len(ALL_MODELS)
 
-    # The next day: every table again, under the new day, with new tokens. A table AWS refuses
-    # (here: its point-in-time recovery was turned off) is reported; the others still go.
+    # The next days the run checks the week's exports and starts nothing while they are fine.
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 3))
+    checked = backups.run(FUNCTION, ddb, s3)
+    assert (checked["checked"], checked["started"], checked["export_failed"]) == (
+        len(ALL_MODELS),
+        0,
+        [],
+    )
+
+    # AWS fails an export it had accepted: the next run names the table and exports it again.
+    comments = json.loads(
+        s3.get_object(Bucket=BUCKET, Key="2026-12-02/comments/export.json")["Body"].read()
+    )["export_arn"]
+
+    def failed(parsed: dict[str, Any], **_: Any) -> None:
+        export = parsed.get("ExportDescription", {})
+        if export.get("ExportArn") == comments:
+            export.update(ExportStatus="FAILED", FailureCode="S3NoSuchBucket")
+
+    ddb.meta.events.register("after-call.dynamodb.DescribeExport", failed)
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 4))
+    monkeypatch.setattr(backups, "aws_session", _Clients(ddb, s3))
+    with pytest.raises(RuntimeError, match=r"1 exports failed \['comments \(2026-12-02: S3NoSuch"):
+        schedules.export_tables(_SCHEDULED, _Context())
+    assert [c["S3Prefix"] for c in calls[len(ALL_MODELS) :]] == ["2026-12-04/comments"]
+    # Lambda's retry of that run, and the next day: the table's latest export is the new one.
+    assert backups.run(FUNCTION, ddb, s3)["export_failed"] == []
+    ddb.meta.events.unregister("after-call.dynamodb.DescribeExport", failed)
+
+    # Sunday in Beijing: every table again, under the new day, with new tokens. A table AWS
+    # refuses (here: its point-in-time recovery was turned off) is reported; the others go.
     ddb.update_continuous_backups(
         TableName="dangjian-dev-members",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
     )
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 3))
-    next_day = backups.run(FUNCTION, ddb, s3)
-    assert next_day["started"] == len(ALL_MODELS) - 1
-    assert next_day["failed"] == [
+    before = len(calls)
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 6))
+    sunday = backups.run(FUNCTION, ddb, s3)
+    assert sunday["started"] == len(ALL_MODELS) - 1
+    assert sunday["failed"] == [
         {"table": "members", "error": "PointInTimeRecoveryUnavailableException"}
     ]
-    tokens = {c["ClientToken"] for c in calls[len(ALL_MODELS) :]}
-    assert not tokens & {c["ClientToken"] for c in calls[: len(ALL_MODELS)]}
+    tokens = {c["ClientToken"] for c in calls[before:]}
+    assert not tokens & {c["ClientToken"] for c in calls[:before]}
 
     # The scheduled function (as EventBridge calls it, with the Lambda's context) fails when a
     # table was refused, so the Lambda error alarm hears it and Lambda retries; the retry asks
     # only for the refused table.
-    monkeypatch.setattr(backups, "aws_session", _Clients(ddb, s3))
     with pytest.raises(RuntimeError, match="1 tables refused"):
         schedules.export_tables(_SCHEDULED, _Context())
-    assert [c["S3Prefix"] for c in calls[2 * len(ALL_MODELS) :]] == ["2026-12-03/members"]
+    assert [c["S3Prefix"] for c in calls[before + len(ALL_MODELS) :]] == ["2026-12-06/members"]
+
+
+def _settled() -> None:
+    """moto writes each export's data in a thread of its own: wait for them."""
+    import threading
+
+    from moto.dynamodb.models import TableExport
+
+    for thread in threading.enumerate():
+        if isinstance(thread, TableExport):
+            thread.join()
 
 
 class _Context:
@@ -180,8 +229,17 @@ def test_the_export_policy_is_exactly_the_export(stage: str) -> None:
     assert tables == {f"{prefix}{table_suffix(m)}" for m in ALL_MODELS}
     actions = {a for s in statements for a in s["Action"]}
     assert {a for a in actions if a.startswith("dynamodb:")} == {
-        "dynamodb:ExportTableToPointInTime"
+        "dynamodb:ExportTableToPointInTime",
+        "dynamodb:DescribeExport",
     }
+    # The check: DescribeExport on this stage's tables' exports only, GetObject on the markers.
+    assert by_sid["ExportsCheck"]["Action"] == ["dynamodb:DescribeExport"]
+    assert by_sid["ExportsCheck"]["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}"
+            f":table/{prefix}*/export/*"
+        }
+    ]
     # The bucket the template makes (named from the stack, `dangjian-<stage>`), and only it.
     name = f"dangjian-{stage}-exports-${{AWS::AccountId}}-${{AWS::Region}}"
     assert by_sid["ExportsList"]["Resource"] == [
@@ -195,15 +253,24 @@ def test_the_export_policy_is_exactly_the_export(stage: str) -> None:
         "s3:PutObject",
         "s3:PutObjectAcl",
     }
+    assert by_sid["ExportsMarkers"] == {
+        "Sid": "ExportsMarkers",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject"],
+        "Resource": [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{name}/*/export.json"}],
+    }
 
 
-def test_the_job_runs_weekly_in_the_quiet_hour() -> None:
+def test_the_job_runs_daily_in_the_quiet_hour_and_exports_on_sunday() -> None:
     config = json.loads(restore.CONFIG.read_text())
     for stage in config["stages"].values():
         assert "iam_policy_file" in stage["lambda_functions"]["export_tables"]
+        assert stage["lambda_functions"]["export_tables"]["reserved_concurrency"] == 1
     source = (Path(backups.__file__).parent / "schedules.py").read_text()
-    # Saturday 19:30 UTC is Sunday 03:30 in Beijing (tools/cost_estimate.py prices it weekly).
-    assert '@bp.schedule(Cron(30, 19, "?", "*", "SAT", "*"), name="export_tables")' in source
+    # 19:30 UTC is 03:30 in Beijing; Saturday's run is Sunday's in Beijing, the export day
+    # (tools/cost_estimate.py prices 30 runs and 52/12 exports a month).
+    assert '@bp.schedule(Cron(30, 19, "*", "*", "?", "*"), name="export_tables")' in source
+    assert date(2026, 12, 6).weekday() == backups.EXPORT_WEEKDAY  # a Sunday
 
 
 def test_a_point_in_time_restore_makes_the_models_tables(
@@ -211,6 +278,8 @@ def test_a_point_in_time_restore_makes_the_models_tables(
 ) -> None:
     ddb, _ = aws
     ddb.put_item(TableName="dangjian-dev-members", Item={"member_no": {"S": "10000001"}})
+    stats = {"slug": {"S": "a1"}, "visible": {"N": "3"}, "applied": {"S": "0" * 39 + "9"}}
+    ddb.put_item(TableName="dangjian-dev-comment-stats", Item=stats)
     plan = restore.Plan("point-in-time", "dev", "dangjian-dev-r20261202-", "dangjian-dev-")
     restore.from_point_in_time(ddb, None, plan, dry_run=True)
     assert "dangjian-dev-r20261202-members" in capsys.readouterr().out
@@ -226,13 +295,17 @@ def test_a_point_in_time_restore_makes_the_models_tables(
         assert {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])} == {
             i["IndexName"] for i in want.get("GlobalSecondaryIndexes", [])
         }
-        assert table.get("StreamSpecification", {}).get("StreamEnabled", False) == (
-            "StreamSpecification" in want
+        assert table.get("StreamSpecification", {}).get("StreamEnabled", False) == bool(
+            getattr(model.Meta, "stream_view_type", None)
         ), name
         backups_on = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         assert backups_on["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == (
             "ENABLED"
         )
+    # The old comments stream's position is left behind (restore.STREAM_POSITIONS): the new
+    # stream's sequence numbers do not compare with it.
+    got = ddb.get_item(TableName="dangjian-dev-r20261202-comment-stats", Key={"slug": {"S": "a1"}})
+    assert got["Item"] == {"slug": {"S": "a1"}, "visible": {"N": "3"}}
     with pytest.raises(SystemExit, match="已存在"):
         restore.from_point_in_time(ddb, None, plan, dry_run=False)
 

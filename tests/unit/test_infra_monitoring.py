@@ -244,3 +244,51 @@ def test_the_budget_function_creates_updates_and_deletes(
         fn.handler(_event("Create", amount=None), None)
         assert fn.replies[-1]["Status"] == "FAILED" and "AmountUsd" in fn.replies[-1]["Reason"]
     assert {r["url"] for r in fn.replies} == {"https://example.invalid/reply"}
+
+
+def test_the_rollback_of_a_failed_create_deletes_nothing(resources: dict[str, Any]) -> None:
+    """A Create that fails answers a placeholder id; the rollback's Delete of it succeeds without
+    calling DeleteBudget (the role may touch only the stack's budget: "none" would be refused,
+    and the stack would end in ROLLBACK_FAILED)."""
+    fn = _budget_function(resources)
+    calls: list[str] = []
+
+    class RefusedError(Exception):
+        pass
+
+    class Budgets:
+        exceptions = types.SimpleNamespace(NotFoundException=LookupError)
+
+        def create_budget(self, **_: Any) -> None:
+            raise RefusedError("create refused")
+
+        def delete_budget(self, **kwargs: str) -> None:
+            calls.append(kwargs["BudgetName"])
+            if kwargs["BudgetName"] != "dangjian-prod-monthly":
+                raise RefusedError(f"not authorized on budget/{kwargs['BudgetName']}")
+            raise LookupError(kwargs["BudgetName"])
+
+    fn.handler(_event("Create"), None, Budgets())
+    failed = fn.replies[-1]
+    assert failed["Status"] == "FAILED"
+    assert failed["PhysicalResourceId"] != "dangjian-prod-monthly"
+    calls.clear()
+    fn.handler(_event("Delete", PhysicalResourceId=failed["PhysicalResourceId"]), None, Budgets())
+    assert fn.replies[-1]["Status"] == "SUCCESS" and calls == []
+    fn.handler(_event("Delete", PhysicalResourceId="dangjian-prod-monthly"), None, Budgets())
+    assert fn.replies[-1]["Status"] == "SUCCESS" and calls == ["dangjian-prod-monthly"]
+
+
+def test_every_scheduled_job_reserves_one_run_in_both_stages() -> None:
+    """A reservation of 1: a run never overlaps the next (README: Limits counts 8 per stage)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "functions"
+    source = (root / "chalicelib" / "schedules.py").read_text()
+    jobs = re.findall(r'@bp\.schedule\(.*name="(\w+)"\)', source)
+    assert len(jobs) == 8
+    config = json.loads((root / ".chalice" / "config.json").read_text())
+    for stage in ("dev", "prod"):
+        functions = config["stages"][stage]["lambda_functions"]
+        for job in jobs:
+            assert functions[job].get("reserved_concurrency") == 1, (stage, job)

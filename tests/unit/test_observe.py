@@ -25,14 +25,34 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3NjAwMDAwMSJ9.c2lnbmF0dXJl"
         ("url?access_token=AbC123&x=1", "AbC123"),
         ("Cookie: dj_rt=opaque-refresh-token", "opaque-refresh-token"),
         ("oauth code=081Xyz redirect", "081Xyz"),
+        ("call 138 1234 5678 now", "1234 5678"),
+        ("call 138-1234-5678 now", "1234-5678"),
+        ("tel +86 139-1234-5678", "1234-5678"),
+        ("user-13812345678-x", "13812345678"),
+        ("body activation_code=AB12CD&member=76000001", "AB12CD"),
+        ('{"sms_code": "482913"}', "482913"),
+        ("callback?code=x&state=Zq81xKp", "Zq81xKp"),
+        ("Authorization: Basic ZGFuZ2ppYW46c2VjcmV0MjAyNg==", "ZGFuZ2ppYW46c2VjcmV0MjAyNg"),
+        ('payload "{\\"password\\": \\"hunter2 x\\", \\"a\\": 1}"', "hunter2"),
+        ("config client_secret_value=Xy9", "Xy9"),
+        ("aws api_key: AKIAxyz", "AKIAxyz"),
     ],
 )
 def test_redaction_takes_out_secrets_and_phone_numbers(text: str, gone: str) -> None:
     assert gone not in observe.redact(text)
 
 
-def test_redaction_leaves_ordinary_figures_alone() -> None:
-    text = 'member 76000001 errcode: 40014 at 1796208026370 {"sent": 3, "tokens": 2}'
+@pytest.mark.parametrize(
+    "text",
+    [
+        'member 76000001 errcode: 40014 at 1796208026370 {"sent": 3, "tokens": 2}',
+        "members 76000001 76000002 7600 0001, latency_ms 138.5, took 1381 ms",
+        "at 2026-12-02 13:12:45.123 timestamp 1796208026370 id 13812345678901",
+        '{"error_code": "ConditionalCheckFailed", "status_code": 400}',
+        "basic information about the branch; Basic setup done",
+    ],
+)
+def test_redaction_leaves_ordinary_figures_alone(text: str) -> None:
     assert observe.redact(text) == text
 
 
