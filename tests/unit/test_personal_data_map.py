@@ -57,7 +57,7 @@ def test_every_attribute_is_classified() -> None:
 
 
 def test_a_new_attribute_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.models import Transfer
+    from chalicelib.models.transfers import Transfer
 
     attrs = dict(Transfer.get_attributes())
     attrs["remark"] = attrs["reason"]

@@ -50,13 +50,13 @@ function section(s) {
 
 // Why each kind of record is kept and for how long (the map's, sent with the data).
 function purposes(list) {
-  const box = el('section', 'md-section');
+  const box = el('section', 'md-purposes'); // not a .md-section: none of her records
   box.id = 'md-purposes';
   box.append(el('h2', 'cells-title', '用途和保存期限'));
   for (const p of list) {
     const dl = el('dl', 'md-item');
     for (const [key, value] of [['类别', p.label], ['用途', p.purpose], ['保存期限', p.keep]]) {
-      const row = el('div', 'md-row');
+      const row = el('div', 'md-prow'); // styled as .md-row, not one of her records
       row.append(el('dt', 'md-key', key), el('dd', 'md-value', value));
       dl.append(row);
     }
