@@ -401,6 +401,7 @@ PERSONAL_DATA: dict[tuple[type, str | None], tuple[str, ...]] = {
     (Survey, None): ("GetItem",),
     (Survey, "by-unit"): ("Query",),
     (SurveyAnswer, None): ("BatchGetItem", "UpdateItem"),
+    (SurveyAnswer, "by-member"): ("Query",),
     (Transfer, None): ("UpdateItem",),
     (Transfer, "by-org"): ("Query",),
     (Recruit, None): ("UpdateItem",),

@@ -3,7 +3,8 @@
 (`make erase-member NO=… BY=…`).
 
 The same code and the same checks as `POST /api/registry/members/{no}/erase`
-(`chalicelib.personal_erase`): BY must hold the 管理员 role over her tree, she must be
+(`chalicelib.personal_erase`): BY must be in the registry (not deactivated) and hold the
+管理员 role over her tree, she must be
 deactivated, and the request key is derived from both numbers, so running the command again after
 a failure halfway completes the deletion, and after success only prints what was done.
 """
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     actor = registry.get_member(args.by, consistent=True)
     if actor is None:
         print(f"没有党员编号为 {args.by} 的管理员", file=sys.stderr)
+        return 2
+    if not actor.active:  # her roles stay on the item after she left: not an admin any more
+        print(f"党员编号为 {args.by} 的党员已停用，不能执行删除", file=sys.stderr)
         return 2
     body = {
         "request_key": f"erase-{args.member_no}-by-{actor.member_no}",

@@ -33,6 +33,7 @@ def load_members() -> list[MemberRecord]:
             transfer_id=m.transfer_id,
             placed_by=m.placed_by,
             transferred_out=m.transferred_out_at is not None,
+            erased=m.erased_at is not None,
             rev=None if m.rev is None else int(m.rev),
         )
         for m in Member.scan(consistent_read=True)

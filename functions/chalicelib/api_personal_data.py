@@ -16,6 +16,7 @@ from .web import Field
 from .xlsx_export import content_disposition
 
 bp = Blueprint(__name__)
+TOO_LARGE = "数据过多，无法一次下载，请联系组织的管理员"
 
 
 @bp.route("/me/data", methods=["GET"])
@@ -25,8 +26,8 @@ def my_data_route(member: Member) -> Response:
     if fmt not in ("json", "file"):
         raise BadRequestError("format 须为 json 或 file")
     data = my_data.download(member)
-    if fmt == "json":
-        return web.json_response(data)
+    if fmt == "json":  # UTF-8, not Chalice's escaped JSON (bounded: my_data.BUDGET)
+        return web.large_json_response(data, TOO_LARGE)
     text, name = my_data.as_file(data)
     return Response(
         body=text,

@@ -37,6 +37,9 @@ Fields = dict[str, Any]
 class Delivery:
     member_no: str
     fields: Fields
+    # The member a message to staff names (her name, her request's text): the deletion of her
+    # personal data finds the message by it (outbox.post `about`, the sparse index).
+    about: str | None = None
 
 
 class Context:
@@ -137,7 +140,7 @@ def transfer_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
     from .transfers import is_overdue, waiting_step
 
     days = int(params["days"])
-    per: dict[str, list[tuple[float, str, str]]] = {}
+    per: dict[str, list[tuple[float, str, str, str]]] = {}
     for root in ctx.roots():
         for t in Transfer.by_org.query(root, filter_condition=Transfer.state == "pending"):
             if not is_overdue(t, ctx.day, days):
@@ -148,12 +151,15 @@ def transfer_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
                 if u
             ]
             for member_no in dict.fromkeys(m for path in sides for m in ctx.managers_of(path)):
-                per.setdefault(member_no, []).append((t.started_at, t.member_name, waiting_step(t)))
+                per.setdefault(member_no, []).append(
+                    (t.started_at, t.member_name, waiting_step(t), t.member_no)
+                )
     for member_no, found in sorted(per.items()):
         found.sort()
-        names = [name for _, name, _ in found]
-        name = names[0] if len(names) == 1 else f"{'、'.join(names[:2])}等{len(names)}名"
-        yield Delivery(member_no, {"name": name, "step": found[0][2], "days": days})
+        # One name only (the longest waiting), the one `about` points to.
+        first, step, about = found[0][1], found[0][2], found[0][3]
+        name = first if len(found) == 1 else f"{first}等{len(found)}名"
+        yield Delivery(member_no, {"name": name, "step": step, "days": days}, about)
 
 
 # --- 审核、评论 ---------------------------------------------------------------------------------
@@ -316,7 +322,7 @@ def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
     (the outbox keeps one per recipient and day): the most urgent person, how many, and the
     nearest unit above all of them (the link's list)."""
     days = int(params["days_ahead"])
-    per: dict[str, list[tuple[str, str, str, tuple[str, ...]]]] = {}
+    per: dict[str, list[tuple[str, str, str, tuple[str, ...], str]]] = {}
     for root in ctx.roots():
         for person in Recruit.by_tree.query(root):  # each root's people, one Query
             found = recruitment.due_steps(person, ctx.day, days)
@@ -326,10 +332,12 @@ def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
             first = min(found, key=lambda n: n.latest or date.max)
             latest = first.latest.isoformat() if first.latest else ""
             for member_no in ctx.managers_of(path):
-                per.setdefault(member_no, []).append((latest, person.name, first.step.label, path))
+                per.setdefault(member_no, []).append(
+                    (latest, person.name, first.step.label, path, person.member_no or "")
+                )
     for member_no, items in sorted(per.items()):
         items.sort()
-        latest, name, step, _ = items[0]
+        latest, name, step, _, about = items[0]
         common = _common_path([item[3] for item in items])
         yield Delivery(
             member_no,
@@ -340,6 +348,7 @@ def recruitment_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
                 "count": len(items),
                 "unit_id": common[-1] if common else items[0][3][-1],
             },
+            about or None,
         )
 
 
@@ -370,7 +379,7 @@ def request_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
     from .service_requests import current_step, handlers_of, step_hours
 
     now = ctx.now.timestamp()
-    per: dict[str, list[tuple[float, str, str, int]]] = {}
+    per: dict[str, list[tuple[float, str, str, int, str]]] = {}
     units = ctx.units()
     for unit_id, unit in sorted(units.items()):
         late = list(
@@ -386,12 +395,12 @@ def request_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
                 text = r.text.replace("\n", " ")
                 title = text if len(text) <= 20 else text[:19] + "…"
                 per.setdefault(member_no, []).append(
-                    (float(r.due_at or 0), title, current_step(r) or "", step_hours(r))
+                    (float(r.due_at or 0), title, current_step(r) or "", step_hours(r), r.member_no)
                 )
     for member_no, items in sorted(per.items()):
         items.sort()
-        _, title, step, hours = items[0]
-        yield Delivery(member_no, {"title": title, "step": step, "hours": hours})
+        _, title, step, hours, about = items[0]
+        yield Delivery(member_no, {"title": title, "step": step, "hours": hours}, about)
 
 
 # --- the declarations -------------------------------------------------------------------------

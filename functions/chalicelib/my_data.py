@@ -5,6 +5,12 @@ One section per table that holds something of hers, in the map's order, with the
 the fields' Chinese labels; only the fields the map lists are shown (never a password's hash,
 a check-in secret or an index key). Rate-limited (`LIMIT` downloads per hour): a download reads
 every table once, a few dozen read units for a year's activity.
+
+Bounded, so the answer stays well under Lambda's 6 MB response for any member: her messages are
+the newest `MESSAGES` (older ones are in the 消息 centre), and should the whole still exceed
+`BUDGET` bytes of UTF-8 JSON, the largest sections are cut to their first rows until it fits.
+Each cut section says how many rows it had and what was left out (`omitted`, `note`), and the
+answer lists those notes (`notes`), which the page shows.
 """
 
 from __future__ import annotations
@@ -17,12 +23,45 @@ from pynamodb.attributes import MapAttribute
 
 from . import clock, personal_data, personal_records, throttle
 from .errors import TooManyRequestsError
+from .models.notify import Message
 from .models.points import PointDay
 from .models.registry import Member
 
 LIMIT = 10
 WINDOW = 3600
 FORMAT_VERSION = 1
+MESSAGES = 500  # the newest messages shown; the 消息 centre pages through all of them
+BUDGET = 3_000_000  # bytes of compact UTF-8 JSON: the file's indentation stays under 6 MB too
+MESSAGES_NOTE = "只列出最近 {shown} 条消息（共 {total} 条），更早的消息请在「我的 → 消息」中查看"
+CUT_NOTE = "「{label}」内容过多，只列出前 {shown} 条（共 {total} 条）；如需全部，请联系组织的管理员"
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _cut(section: dict[str, Any], shown: int, note: str) -> None:
+    total = section.get("total", len(section["items"]))
+    section["items"] = section["items"][:shown]
+    section.update(total=total, omitted=total - shown, note=note.format(
+        label=section["label"], shown=shown, total=total))  # fmt: skip
+
+
+def _bound(sections: list[dict[str, Any]]) -> None:
+    """Her messages to the newest MESSAGES; then the largest section halved until the whole
+    fits BUDGET (rows of a few hundred bytes: a handful of rounds at most)."""
+    for section in sections:
+        if section["table"] == personal_data.place(Message).table:
+            section["items"].sort(key=lambda r: r.get("created_at", 0), reverse=True)
+            if len(section["items"]) > MESSAGES:
+                _cut(section, MESSAGES, MESSAGES_NOTE)
+    sizes = {id(s): _size(s) for s in sections}
+    while sum(sizes.values()) > BUDGET:
+        largest = max(sections, key=lambda s: sizes[id(s)])
+        if not largest["items"]:
+            break
+        _cut(largest, len(largest["items"]) // 2, CUT_NOTE)
+        sizes[id(largest)] = _size(largest)
 
 
 def _plain(value: Any) -> Any:
@@ -78,11 +117,19 @@ def collect(member: Member) -> dict[str, Any]:
         sections.append(
             {"table": place.table, "label": place.label, "fields": fields, "items": rows}
         )
+    _bound(sections)
     return {
         "format": FORMAT_VERSION,
         "member_no": member.member_no,
         "generated_at": int(clock.now()),
         "sections": sections,
+        "notes": [s["note"] for s in sections if s.get("note")],
+        # What each table is for and how long it is kept (the README's table, from the map).
+        "purposes": [
+            {"table": p.table, "label": p.label, "purpose": p.purpose, "keep": p.keep}
+            for p in personal_data.PLACES
+            if p.holds == "member" and p.fields
+        ],
     }
 
 

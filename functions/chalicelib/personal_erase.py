@@ -26,32 +26,29 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pynamodb.attributes import ListAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from . import clock, directory, personal_records, registry, scope, uploads
+from . import clock, directory, personal_data, personal_records, registry, scope, uploads
 from .errors import ConflictError, ForbiddenError
 from .identifiers import is_member_no
-from .models.assessment import AssessmentGrade, AssessmentItem
+from .models.assessment import AssessmentItem
 from .models.base import Transaction, TransactionCancelled
 from .models.branch_posts import BranchPost
 from .models.directory import DirectoryShard
-from .models.dues import DuesAssessment
-from .models.dues_collection import DuesMonth, DuesPayment
 from .models.interaction import Comment, CommentDecision
-from .models.meetings import Attendance
 from .models.notify import Message, NotifyPrefs
 from .models.points import RankingState
-from .models.quizzes import QuizAttempt, QuizScore
+from .models.quizzes import QuizAttempt
 from .models.reading import ReadingState, ReadMark
 from .models.recruitment import Recruit
-from .models.red_energy import RedEnergyMovement, RedEnergyOrder, RedEnergyWallet
+from .models.red_energy import RedEnergyMovement, RedEnergyWallet
 from .models.registry import Member
 from .models.registry_audit import AuditEntry
 from .models.service_requests import ServiceRequest
 from .models.signin import SignInBinding
 from .models.surveys import Survey, SurveyAnswer
 from .models.transfers import Transfer
-from .models.volunteering import VolunteerSignup
 from .personal_data import ERASED_NAME
 from .registry_audit import answer_of, request_key, write
 from .registry_upkeep import FORBIDDEN, FieldError
@@ -127,6 +124,61 @@ def _without_name(data: Any, member_no: str) -> Any:
     return data
 
 
+def _notes_gone(steps: list[Any]) -> list[Any]:
+    """A record's steps (转接, 党员发展) without their free-text notes: who acted and when stay."""
+    for step in steps or []:
+        step.note = None
+    return list(steps or [])
+
+
+# Personal attributes not simply removed (or, where the model requires a value, replaced by
+# `ERASED_NAME`): what else stays of them.
+_SPECIAL: dict[tuple[type[Model], str], Callable[[Any, str], Any]] = {
+    (ServiceRequest, "steps"): lambda r, no: ServiceRequest.steps.set(_request_steps(r, no)),
+    (Transfer, "steps"): lambda t, no: Transfer.steps.set(_notes_gone(t.steps)),
+    (Recruit, "records"): lambda r, no: Recruit.records.set(_notes_gone(r.records)),
+}
+
+
+def blank_actions(model: type[Model], item: Any, member_no: str) -> list[Any]:
+    """The update that blanks one of her items: every attribute the map calls personal."""
+    actions = []
+    for name in personal_data.place(model).personal:
+        if (special := _SPECIAL.get((model, name))) is not None:
+            actions.append(special(item, member_no))
+            continue
+        attr = getattr(model, name)
+        if isinstance(attr, ListAttribute) and not attr.null:
+            actions.append(attr.set([]))
+        elif attr.null and not name.endswith("name"):
+            actions.append(attr.remove())
+        elif isinstance(attr, UnicodeAttribute):
+            actions.append(attr.set(ERASED_NAME))
+        else:  # a required number or map: the map's author must say what stays (_SPECIAL)
+            raise TypeError(f"{model.__name__}.{name}: no way to blank it")
+    return actions
+
+
+# Blanked by `blank_actions`: every "blank" place of the map but these, each handled below.
+BLANK_APART = (Member, AuditEntry, SurveyAnswer)
+# Deleted, in this order: what other lookups start from (her comments, her attempts) after what
+# is found through it. A unit test holds it equal to the map's "delete" places.
+DELETE_ORDER: tuple[type[Model], ...] = (
+    CommentDecision,
+    SignInBinding,
+    ReadingState,
+    ReadMark,
+    Message,
+    NotifyPrefs,
+    RedEnergyWallet,
+    RedEnergyMovement,
+    BranchPost,
+    Comment,
+    QuizAttempt,
+)
+DELETE_APART = (DirectoryShard,)  # one entry of a shared item: removed, not the item
+
+
 def plan(found: personal_records.Found) -> list[Write]:
     """The writes, in an order that is safe to cut anywhere and run again (see the module)."""
     no = found.member.member_no
@@ -136,84 +188,13 @@ def plan(found: personal_records.Found) -> list[Write]:
     photos = {k for p in found.of(BranchPost) for k in (*(p.photos or ()), *(p.shown_photos or ()))}
     photos |= {f.key for r in found.of(ServiceRequest) for f in (r.photos or ())}
     w.extend((lambda key=key: uploads.discard(key)) for key in sorted(photos))
-    # Blanked: figures the units count, her name and texts gone.
-    for s in found.of(QuizScore):
-        w.append(_update(s, [QuizScore.name.set(ERASED_NAME)]))
-    for a in found.of(Attendance):
-        w.append(
-            _update(
-                a,
-                [
-                    Attendance.name.set(ERASED_NAME),
-                    Attendance.leave_reason.remove(),
-                    Attendance.leave_note.remove(),
-                    Attendance.corrections.remove(),
-                ],
-            )
-        )
-    for d in found.of(DuesAssessment):
-        w.append(
-            _update(
-                d,
-                [
-                    DuesAssessment.base_fen.remove(),
-                    DuesAssessment.note.remove(),
-                    DuesAssessment.source.remove(),
-                    DuesAssessment.replaced.remove(),
-                ],
-            )
-        )
-    for m in found.of(DuesMonth):
-        w.append(_update(m, [DuesMonth.name.set(ERASED_NAME)]))
-    for p in found.of(DuesPayment):
-        w.append(_update(p, [DuesPayment.name.set(ERASED_NAME), DuesPayment.note.remove()]))
-    for t in found.of(Transfer):
-        w.append(
-            _update(
-                t,
-                [
-                    Transfer.member_name.set(ERASED_NAME),
-                    Transfer.phone.remove(),
-                    Transfer.joined_on.remove(),
-                ],
-            )
-        )
-    for r in found.of(Recruit):
-        w.append(
-            _update(
-                r,
-                [
-                    Recruit.name.set(ERASED_NAME),
-                    Recruit.gender.remove(),
-                    Recruit.birth_date.remove(),
-                    Recruit.phone.remove(),
-                ],
-            )
-        )
-    for v in found.of(VolunteerSignup):
-        w.append(_update(v, [VolunteerSignup.name.set(ERASED_NAME)]))
+    # Blanked: figures the units count, her name and texts gone (the map's personal attributes).
+    for place in personal_data.PLACES:
+        if place.erase == "blank" and place.model not in BLANK_APART:
+            for item in found.of(place.model):
+                w.append(_update(item, blank_actions(place.model, item, no)))
     for a in found.of(SurveyAnswer):
         w.append(_blank_answers(a))
-    for o in found.of(RedEnergyOrder):
-        w.append(_update(o, [RedEnergyOrder.member_name.set(ERASED_NAME)]))
-    for req in found.of(ServiceRequest):
-        w.append(
-            _update(
-                req,
-                [
-                    ServiceRequest.member_name.set(ERASED_NAME),
-                    ServiceRequest.text.set(ERASED_NAME),
-                    ServiceRequest.photos.set([]),
-                    ServiceRequest.answer.remove(),
-                    ServiceRequest.rating_note.remove(),
-                    ServiceRequest.steps.set(_request_steps(req, no)),
-                ],
-            )
-        )
-    for g in found.of(AssessmentGrade):
-        w.append(
-            _update(g, [AssessmentGrade.name.set(ERASED_NAME), AssessmentGrade.reason.remove()])
-        )
     for item in found.assessed:
         data = _without_name(item.data, no)
         w.append(_update(item, [AssessmentItem.data.set(data)]))
@@ -223,19 +204,7 @@ def plan(found: personal_records.Found) -> list[Write]:
         shard = DirectoryShard(directory.shard_of(no))
         w.append(_update(shard, [DirectoryShard.entries[no].remove()]))
     # Deleted: hers alone; what other lookups start from comes after what is found through it.
-    for model in (
-        CommentDecision,
-        SignInBinding,
-        ReadingState,
-        ReadMark,
-        Message,
-        NotifyPrefs,
-        RedEnergyWallet,
-        RedEnergyMovement,
-        BranchPost,
-        Comment,
-        QuizAttempt,
-    ):
+    for model in DELETE_ORDER:
         w.extend(_delete(item) for item in found.of(model))
     w.extend(_delete(m) for m in found.about)
     return w
@@ -263,12 +232,34 @@ def _tombstone_actions(now: float) -> list[Any]:
 
 
 def _member(caller: Caller, member_no: Any) -> tuple[Member, list[str]]:
+    """Her item and her branch's path, for an admin of her tree. The answer to anyone else
+    does not depend on whether the number exists: a caller without the admin role gets the
+    admin-only message before any read, and an admin the same 403 for an unknown number as for
+    one of another organisation."""
+    if "admin" not in caller.roles:
+        raise ForbiddenError(scope.ADMIN_ONLY)
     member = registry.get_member(member_no, consistent=True) if is_member_no(member_no) else None
-    if member is None:
-        raise ForbiddenError(FORBIDDEN)
-    path = list(registry.get_unit(member.branch_id).path)
-    scope.require_admin(caller, path)
+    path = list(registry.get_unit(member.branch_id).path) if member is not None else []
+    try:
+        scope.require_admin(caller, path)
+    except ForbiddenError:
+        raise ForbiddenError(FORBIDDEN) from None
+    assert member is not None  # require_admin refuses an empty path
     return member, path
+
+
+def personal_left(member: Member) -> list[str]:
+    """The personal attributes her registry item still holds (the map's): none once the
+    deletion completed. Decides "already deleted", not `erased_at` alone, so a deletion whose
+    placeholder was written over (a bug, an old tool) can always be run again to completion."""
+    left = []
+    for name in personal_data.place(Member).personal:
+        value = getattr(member, name)
+        if name == "name":
+            value = None if value == ERASED_NAME else value
+        if value not in (None, "", [], set(), {}):
+            left.append(name)
+    return left
 
 
 def erase(
@@ -287,7 +278,7 @@ def erase(
     member, path = _member(caller, member_no)
     if member.active:
         raise ConflictError(STILL_ACTIVE)
-    if member.erased_at is not None:
+    if member.erased_at is not None and not personal_left(member):
         raise ConflictError(ALREADY)
     if body.get("confirm") != member.member_no:
         raise FieldError("confirm", CONFIRM)
@@ -303,12 +294,16 @@ def erase(
         "tables": sorted({m.__name__ for m, items in found.items.items() if items}),
     }
 
+    # Conditioned on her item as read: a write meanwhile (an import racing) fails the deletion,
+    # whose retry then finds what that write put back.
+    rev = Member.rev.does_not_exist() if member.rev is None else Member.rev == member.rev
+
     def build(tx: Transaction) -> None:
         tx.update(
             "member",
             Member(member.member_no),
             actions=_tombstone_actions(now),
-            condition=(Member.active == False) & Member.erased_at.does_not_exist(),  # noqa: E712
+            condition=(Member.active == False) & rev,  # noqa: E712
         )
         tx.update(
             "ranking", RankingState("meta", "registry"), actions=[RankingState.version.add(1)]
@@ -325,7 +320,10 @@ def erase(
         if exc.failed("mark"):
             return answer_of(actor.member_no, key) or answer, False
         if exc.failed("member"):
-            raise ConflictError(ALREADY) from None
+            now_item = registry.get_member(member.member_no, consistent=True)
+            if now_item is not None and now_item.erased_at and not personal_left(now_item):
+                raise ConflictError(ALREADY) from None
+            raise ConflictError(RACE) from None
         if exc.conflict:
             raise ConflictError(RACE) from None
         raise

@@ -4,8 +4,9 @@ and GetItems on her keys only (never a Scan: this runs on a request path) — fo
 
 How each table is reached: her number is the partition key (most), or an index's (`by-member`,
 `by-author`, `by-time`), or the key is derived from something of hers (her WeCom bindings from
-`Member.bound_to`, her ballots from her vote claims, her exam scores from her attempts and her
-branch's path, her survey answers from the surveys of her units, her grades by year). Records
+`Member.bound_to`, her ballots from her vote claims, her exam scores from each of her attempts
+and the path of the branch it was made in, her survey answers by `by-member` in whatever unit she
+was in then, her grades by year). Records
 kept per organisation (transfers, 党员发展, the registry's log) are one Query of her root's or
 branch's partition with a filter on her number.
 """
@@ -13,6 +14,7 @@ branch's partition with a filter on her number.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +39,7 @@ from .models.registry import Member, OrgUnit
 from .models.registry_audit import AuditEntry
 from .models.service_requests import ServiceRequest
 from .models.signin import SignInBinding, member_binding_key
-from .models.surveys import Survey, SurveyAnswer
+from .models.surveys import SurveyAnswer
 from .models.transfers import Transfer
 from .models.volunteering import VolunteerSignup
 
@@ -70,6 +72,11 @@ def _paths(member: Member) -> list[list[str]]:
     """The paths of her branch and of the branch she was in before her last move."""
     ids = [u for u in dict.fromkeys([member.branch_id, member.prior_branch_id]) if u]
     return [list(u.path) for u in OrgUnit.batch_get(ids)]
+
+
+def _units(ids: Iterable[str]) -> list[OrgUnit]:
+    ids = sorted({u for u in ids if u})
+    return list(OrgUnit.batch_get(ids)) if ids else []
 
 
 def _batch(model: type[Model], keys: Iterable[Any]) -> list[Any]:
@@ -112,6 +119,26 @@ def _assessed(member: Member, paths: list[list[str]]) -> list[AssessmentItem]:
     return [i for i in _batch(AssessmentItem, keys) if names_her(i.data, member.member_no)]
 
 
+def _audit_entries(member_no: str, branches: set[str | None]) -> list[AuditEntry]:
+    """The registry log's entries about her, in every branch she was ever in: each branch's
+    log holds the console's moves into it (`member_move`, the branch she came from in
+    `before`), so the moves are followed back one Query per branch, however many there were."""
+    entries: dict[str, AuditEntry] = {}
+    todo, seen = sorted(u for u in branches if u), set()
+    while todo:
+        unit = todo.pop()
+        if not unit or unit in seen:
+            continue
+        seen.add(unit)
+        cond = AuditEntry.target_id == member_no
+        for e in AuditEntry.query(unit, filter_condition=cond, consistent_read=True):
+            entries.setdefault(e.sort, e)
+            if e.action == "member_move" and e.before:
+                with contextlib.suppress(ValueError, AttributeError):
+                    todo.append(json.loads(e.before).get("branch_id"))
+    return [entries[k] for k in sorted(entries)]
+
+
 def find(member: Member, *, ledger: bool = False, erase: bool = False) -> Found:
     """Every item of hers the map names (the ledger's days read only when `ledger`; for a
     deletion, `erase`, also the messages staff got about her and the stored 考核评价 periods
@@ -121,7 +148,6 @@ def find(member: Member, *, ledger: bool = False, erase: bool = False) -> Found:
     out.add(Member, [member])
     paths = _paths(member)
     roots = sorted({p[0] for p in paths if p})
-    units = sorted({u for p in paths for u in p})
 
     bindings = []
     for bound in sorted(member.bound_to or ()):
@@ -169,8 +195,12 @@ def find(member: Member, *, ledger: bool = False, erase: bool = False) -> Found:
     campaigns = [c.key.split("#", 1)[1] for c in out.of(PointClaim) if c.key.startswith("vote#")]
     out.add(Ballot, _batch(Ballot, ((cid, no) for cid in campaigns)))
 
-    exams = sorted({a.quiz_id for a in out.of(QuizAttempt) if a.kind == "exam"})
-    out.add(QuizScore, _batch(QuizScore, ((f"{q}#{u}", no) for q in exams for u in units)))
+    # A score is written under the path of the branch the attempt was made in (quizzes.py
+    # `_record_best`), which may be a branch she has since left, more than one move ago.
+    exams = [a for a in out.of(QuizAttempt) if a.kind == "exam"]
+    branches = {u.unit_id: list(u.path) for u in _units({a.branch_id for a in exams})}
+    score_keys = {(f"{a.quiz_id}#{u}", no) for a in exams for u in branches.get(a.branch_id, ())}
+    out.add(QuizScore, _batch(QuizScore, sorted(score_keys)))
 
     meetings = [(a.meeting_id, no) for a in Attendance.by_member.query(no)]
     out.add(Attendance, _batch(Attendance, meetings))
@@ -183,20 +213,14 @@ def find(member: Member, *, ledger: bool = False, erase: bool = False) -> Found:
     out.add(BranchPost, BranchPost.by_author.query(no))
     out.add(ServiceRequest, ServiceRequest.by_member.query(no))
 
-    surveys = sorted({s.survey_id for u in units for s in Survey.by_unit.query(u)})
+    surveys = [a.survey_id for a in SurveyAnswer.by_member.query(no)]
     out.add(SurveyAnswer, _batch(SurveyAnswer, ((sid, no) for sid in surveys)))
 
     for root in roots:
         out.add(Transfer, Transfer.by_org.query(root, filter_condition=Transfer.member_no == no))
         out.add(Recruit, Recruit.by_tree.query(root, filter_condition=Recruit.member_no == no))
-    entries = []
-    for unit in sorted({p[-1] for p in paths if p}):
-        entries.extend(
-            AuditEntry.query(
-                unit, filter_condition=AuditEntry.target_id == no, consistent_read=True
-            )
-        )
-    out.add(AuditEntry, entries)
+    transfer_units = {u for t in out.of(Transfer) for u in (t.from_unit, t.to_unit)}
+    out.add(AuditEntry, _audit_entries(no, {p[-1] for p in paths if p} | transfer_units))
 
     if erase:
         out.about = _messages_about(no)

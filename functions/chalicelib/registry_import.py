@@ -127,6 +127,7 @@ class MemberRecord:
     transfer_id: str | None = field(default=None, compare=False)  # her open transfer
     placed_by: str | None = field(default=None, compare=False)  # "transfer" / "recruitment"
     transferred_out: bool = field(default=False, compare=False)
+    erased: bool = field(default=False, compare=False)  # her personal data deleted (erased_at)
     # Her `rev` as read (None: the item has none), or NOT_READ: a write is conditioned on it, so
     # a console change made meanwhile (roles, a move) is not overwritten by the import's row.
     rev: int | str | None = field(default="not read", compare=False)
@@ -567,6 +568,14 @@ class MemberPlan:
     notes: list[str] = field(default_factory=list)  # what the file said and was not done
 
 
+# A member whose personal data the 管理员 deleted (个人信息保护法, personal_erase.py) is an
+# anonymised placeholder: a row for her is an error (nothing of the file is written), never
+# applied or skipped with a note, so her name and phone are not written back and she is not
+# made active again, and whoever imports learns the source file still holds her and must drop
+# the row (README: Personal data).
+ERASED = "该党员的个人信息已按规定删除，不能再导入；请从文件中删去此行"
+
+
 # Transfers and recruitment: the platform, not the spreadsheet, moved these members.
 # - A member in an open transfer: a row moving her is an error (the whole file is refused).
 # - A member placed by a completed transfer or by recruitment (`placed_by`): a row naming
@@ -609,6 +618,9 @@ def _as_platform_left_her(
 ) -> MemberRecord | None:
     """The row as it may be applied to a member the platform moved (rules above), or None."""
     who = f"第 {record.row} 行 {record.member_no} {record.name}"
+    if before.erased:
+        plan.errors.append(RowError(record.row, "党员编号", ERASED, record.member_no))
+        return None
     if before.transfer_id and record.branch_id != before.branch_id:
         message = "该党员的组织关系转接正在办理中，办结前不能由导入改变所在支部"
         plan.errors.append(RowError(record.row, "所在支部", message, record.branch_id))

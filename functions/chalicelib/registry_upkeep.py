@@ -184,6 +184,8 @@ def unit_members(caller: Caller, unit_id: str, query: str | None = None) -> dict
     return {
         "unit": {"id": unit.unit_id, "name": unit.name, "kind": unit.kind},
         "access": access,
+        # The 删除个人信息 button is offered only to whom the deletion would not refuse.
+        "can_erase": "admin" in caller.roles and scope.role_unit(caller, "admin") == unit.path[0],
         "members": out[:MAX_LISTED],
         "truncated": len(out) >= MAX_LISTED,
     }

@@ -28,6 +28,7 @@ from .models import Member, OrgUnit
 from .models.base import Transaction, TransactionCancelled
 from .registry_audit import answer_of, request_key, write
 from .registry_import import (
+    ERASED,
     MEMBER_HEADERS,
     MEMBER_REQUIRED,
     UNIT_HEADERS,
@@ -158,12 +159,16 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
             message = "该党员编号已被使用，或该党员不在您的管理范围内"
             errors.append(RowError(r.row, "党员编号", message, r.member_no))
             continue
+        if m.erased_at is not None:  # an anonymised placeholder: never written by a file
+            errors.append(RowError(r.row, "党员编号", ERASED, r.member_no))
+            continue
         before = MemberRecord(
             m.member_no, m.name, m.gender, m.phone, m.branch_id, m.status,
             tuple(m.roles or ()), m.joined_on, bool(m.active),
             birth_date=m.birth_date, education=m.education, occupation=m.occupation,
             transfer_id=m.transfer_id, placed_by=m.placed_by,
             transferred_out=m.transferred_out_at is not None,
+            erased=m.erased_at is not None,
             rev=None if m.rev is None else int(m.rev),
         )  # fmt: skip
         existing.append(before)
@@ -180,8 +185,24 @@ def _members(caller, actor, key, rows, units, managed, apply) -> tuple[dict[str,
     branches = {r.branch_id for r in plan.added} | {c.record.branch_id for c in plan.updated}
     branches |= {c.before.branch_id for c in plan.updated if c.before is not None}
     after = {"added": len(plan.added), "updated": len(plan.updated)}
-    _audit(actor, key, "import_members", after, [units[b].path for b in branches], report)
+    named = [*records, *existing, *plan.missing]
+    kept = _numbers_only(report, named)  # the mark a retry answers from: no member's name
+    _audit(actor, key, "import_members", after, [units[b].path for b in branches], kept)
     return report, True
+
+
+def _numbers_only(report: dict[str, Any], named: list[MemberRecord]) -> dict[str, Any]:
+    """The report as stored in the request's mark: each "<number> <name>" of its lines (更新…,
+    文件中没有…, 第 n 行…) without the name. A mark outlives a member's deletion of personal
+    data, which finds her items by her number, not the imports that named her; so the names
+    are only in the live response (a retry of the request answers the numbers)."""
+    pairs = sorted({(m.member_no, m.name) for m in named if m.name}, key=lambda p: -len(p[1]))
+    lines = []
+    for line in report["lines"]:
+        for no, name in pairs:
+            line = line.replace(f"{no} {name}", no)
+        lines.append(line)
+    return {**report, "lines": lines}
 
 
 def _member_report(plan, applied: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]

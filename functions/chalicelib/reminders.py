@@ -69,7 +69,7 @@ def run_one(
         if dry_run:
             out.previews.append((d.member_no, title, body, url))
             continue
-        got = outbox.post(key, reminder.kind, [d.member_no], title, body, url)
+        got = outbox.post(key, reminder.kind, [d.member_no], title, body, url, about=d.about)
         out.created += got.created
         out.existing += got.existing
     if not dry_run:

@@ -49,6 +49,9 @@ def test_her_data_on_a_phone(site, org, phone: Page) -> None:
     expect(phone.locator(".md-section", has_text="学习点评")).to_contain_text(COMMENT)
     expect(phone.locator(".md-row", has_text="姓名")).to_contain_text("赵丽")
     assert "钱进" not in phone.locator("#md-sections").inner_text()
+    # The intro points to the foot: each kind of record's purpose and retention (the map's).
+    expect(phone.locator("#md-purposes")).to_contain_text("用途和保存期限")
+    expect(phone.locator("#md-purposes .md-item", has_text="学习点评")).to_contain_text("保存期限")
     button = phone.locator("#md-download")
     expect(button).to_be_enabled()
     box = button.bounding_box()

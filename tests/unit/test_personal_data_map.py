@@ -48,3 +48,58 @@ def test_the_readme_table_is_the_maps() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for row in personal_data.readme_rows():
         assert row in readme, f"README.md lacks: {row}"
+
+
+def test_every_attribute_is_classified() -> None:
+    """Each attribute of a table holding a member's items or staff's records is hers (the key),
+    personal (the deletion removes it), or listed as not personal with its reason."""
+    assert personal_data.unclassified_attributes() == []
+
+
+def test_a_new_attribute_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.models.transfers import Transfer
+
+    attrs = dict(Transfer.get_attributes())
+    attrs["remark"] = attrs["reason"]
+    monkeypatch.setattr(Transfer, "get_attributes", classmethod(lambda cls: attrs))
+    assert personal_data.unclassified_attributes() == ["Transfer.remark"]
+
+
+def test_the_free_texts_are_personal() -> None:
+    """Texts staff or she wrote about her own case go with her data (review of issue 18)."""
+    personal = {(p.model.__name__, a) for p in personal_data.PLACES for a in p.personal}
+    for pair in [
+        ("Transfer", "reason"),
+        ("Transfer", "steps"),
+        ("Recruit", "records"),
+        ("RedEnergyOrder", "reason"),
+        ("DuesPayment", "reverse_reason"),
+    ]:
+        assert pair in personal, pair
+
+
+def test_the_deletion_handles_every_place_of_the_map() -> None:
+    """`personal_erase.plan` deletes exactly the map's "delete" places and blanks its "blank"
+    places by their personal attributes (each of which it knows how to blank)."""
+    from chalicelib import personal_erase
+
+    deleted = {*personal_erase.DELETE_ORDER, *personal_erase.DELETE_APART}
+    assert deleted == {p.model for p in personal_data.PLACES if p.erase == "delete"}
+    for p in personal_data.PLACES:
+        if p.erase == "blank" and p.model not in personal_erase.BLANK_APART:
+            actions = personal_erase.blank_actions(p.model, p.model(), "10000001")
+            assert len(actions) == len(p.personal), p.model.__name__
+
+
+def test_the_readme_table_has_no_stale_row() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = personal_data.readme_rows()
+    start = readme.index(rows[0])
+    table = []
+    for line in readme[start:].splitlines():
+        if not line.startswith("|"):
+            break
+        table.append(line)
+    assert table == rows
+    counted = sum(1 for p in personal_data.PLACES if p.holds != "none")
+    assert f"{counted} 个表" in readme, "the README states how many tables hold a member"

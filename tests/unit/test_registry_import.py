@@ -466,6 +466,20 @@ def test_a_file_without_the_structure_columns_keeps_what_is_stored():
     assert plan.updated[0].changed == ("birth_date", "education", "occupation")
 
 
+def test_a_row_for_an_erased_member_is_an_error_at_her_row():
+    """Her personal data deleted (个人信息保护法): the file's row would write her name and phone
+    back and make her active again; it is refused, so nothing of the file is written."""
+    stored = MemberRecord(
+        "20000001", "（已删除）", None, None, "B1", "full", (), None, False, erased=True,
+    )  # fmt: skip
+    records, _ = validate_members(member_rows(), units(), today=TODAY)
+    plan = plan_member_import(records[:1], [stored])
+    assert not plan.updated and not plan.unchanged
+    [error] = plan.errors
+    assert (error.row, error.field) == (records[0].row, "党员编号")
+    assert "已按规定删除" in error.message
+
+
 def test_moving_a_unit_may_not_push_its_stored_subtree_too_deep():
     # C1 → G1 → B1 stored; a row for G1 alone leaves B1 at depth 3: with a limit of 2 the row
     # of G1 is refused for B1's sake (before, only the rows' own depth was checked).

@@ -12,13 +12,15 @@
 - `SurveyAnswer`: one member's answer to one survey, key (survey, member number). The put is
   conditioned on the key not existing: a parallel or retried submit counts once. All answers of
   a survey are one partition, so the results are one Query (no Scan, no hot tally item). The
-  member number is kept only for that condition: no route ever returns it.
+  member number is kept only for that condition and for `by-member` (keys only): her answers,
+  in any unit she was ever in, for her download and the deletion of her data (personal_records);
+  no route shows it to anyone else.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from .base import table_meta
@@ -75,6 +77,15 @@ class Survey(Model):
     by_unit = SurveyUnitIndex()
 
 
+class AnswerMemberIndex(GlobalSecondaryIndex["SurveyAnswer"]):
+    class Meta:
+        index_name = "by-member"
+        projection = KeysOnlyProjection()
+
+    member_no = UnicodeAttribute(hash_key=True)
+    survey_id = UnicodeAttribute(range_key=True)
+
+
 class SurveyAnswer(Model):
     """`group`: the child unit of the survey's unit on the member's path (the breakdown's
     group), absent when she belongs to the survey's unit itself (a branch's survey)."""
@@ -85,3 +96,4 @@ class SurveyAnswer(Model):
     group = UnicodeAttribute(null=True)
     answers = UnicodeAttribute()  # JSON object: question id -> value
     at = NumberAttribute()
+    by_member = AnswerMemberIndex()

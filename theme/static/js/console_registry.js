@@ -226,7 +226,7 @@ async function loadMembers() {
       edit.addEventListener('click', () => openMember(m.member_no));
       td.append(edit);
     }
-    if (m.access === 'manage' && !m.active && m.name !== ERASED) {
+    if (data.can_erase && !m.active && m.name !== ERASED) { // the 管理员 only: others get 403
       const erase = el('button', 'btn btn-mini btn-plain', '删除个人信息');
       erase.type = 'button';
       erase.setAttribute('aria-label', `删除 ${m.name} 的个人信息`);

@@ -30,8 +30,9 @@ function text(value) {
 
 function section(s) {
   const box = el('section', 'md-section');
-  const title = el('h2', 'cells-title', `${s.label}（${s.items.length}）`);
+  const title = el('h2', 'cells-title', `${s.label}（${s.total === undefined ? s.items.length : s.total}）`);
   box.append(title);
+  if (s.note) box.append(el('p', 'md-more', s.note)); // what the server left out, and where it is
   for (const item of s.items.slice(0, SHOWN)) {
     const dl = el('dl', 'md-item');
     for (const [name, value] of Object.entries(item)) {
@@ -43,6 +44,23 @@ function section(s) {
   }
   if (s.items.length > SHOWN) {
     box.append(el('p', 'md-more', `另有 ${s.items.length - SHOWN} 条，见下载的文件。`));
+  }
+  return box;
+}
+
+// Why each kind of record is kept and for how long (the map's, sent with the data).
+function purposes(list) {
+  const box = el('section', 'md-purposes'); // not a .md-section: none of her records
+  box.id = 'md-purposes';
+  box.append(el('h2', 'cells-title', '用途和保存期限'));
+  for (const p of list) {
+    const dl = el('dl', 'md-item');
+    for (const [key, value] of [['类别', p.label], ['用途', p.purpose], ['保存期限', p.keep]]) {
+      const row = el('div', 'md-prow'); // styled as .md-row, not one of her records
+      row.append(el('dt', 'md-key', key), el('dd', 'md-value', value));
+      dl.append(row);
+    }
+    box.append(dl);
   }
   return box;
 }
@@ -79,7 +97,8 @@ async function main() {
   try {
     const data = await api('/api/me/data');
     hideError($('md-error'));
-    list.replaceChildren(...data.sections.map(section));
+    const notes = (data.notes || []).map((n) => el('p', 'md-more md-note', n));
+    list.replaceChildren(...notes, ...data.sections.map(section), purposes(data.purposes || []));
     const rows = data.sections.reduce((n, s) => n + s.items.length, 0);
     $('md-status').textContent = `共 ${data.sections.length} 类、${rows} 条记录`;
     offerFile(data);
