@@ -21,6 +21,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.e2e import layout_settled
 from tests.e2e.signing import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,6 @@ VIEWPORTS = {"desktop": (1366, 768), "phone": (390, 844)}
 COMMITTEE_MEMBER = "10000005"  # 刘志强, 党委委员 of C01
 PLAIN_MEMBER = "10000009"  # 李明, of 机关第一党支部 (B0101)
 SHOTS = ROOT / "var" / "test-output" / "console"
-MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
 # Text cut at the side of a wide table's own scrolling box is what that box is for.
 SCROLLED = re.compile(r"^文字被截断：(?:t[hd]|a\.console-link)")
 # The vendor module as the page loaded it (its hashed name), so the test reads the same charts.
@@ -135,16 +135,9 @@ def table_rows(page: Page, selector: str) -> list[list[str]]:
     )
 
 
-# The screen as it settles: a toast fading in is measured at its full contrast.
-SETTLED = """() => Promise.all(document.getAnimations()
-  .filter((a) => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime))
-  .map((a) => a.finished.catch(() => null)))"""
-
-
 def no_layout_problems(page: Page) -> None:
     """tests/e2e/test_layout.py's rules (edges, 44 px targets, text size, contrast, overlaps),
     in normal and (on the phone) large text."""
-    page.evaluate(SETTLED)
     width = page.viewport_size["width"]
     for large in (False, True) if width < 600 else (False,):
         page.evaluate("l => document.documentElement.classList.toggle('large-text', l)", large)
@@ -155,7 +148,7 @@ def no_layout_problems(page: Page) -> None:
             "minFont": 15.6 if large else 12,
             "overflowOnly": False,
         }
-        problems = [p for p in page.evaluate(MEASURE, options) if not SCROLLED.match(p)]
+        problems = layout_settled.problems(page, options, lambda p: not SCROLLED.match(p))
         assert not problems, f"{page.url} at {width}px{' 大字' if large else ''}:\n" + "\n".join(
             problems[:40]
         )

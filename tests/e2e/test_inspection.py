@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -17,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from chalicelib import inspections, registry
 from chalicelib.inspection_checklist import checklist, points
 from chalicelib.models import Member
+from tests.e2e import layout_settled
 from tests.e2e.conftest import _wechat_phone
 from tests.e2e.signing import sign_in
 from tools import seed_demo
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.usefixtures("clean_tables")
 COMMITTEE, SECRETARY = "10000005", "10000001"
 # The layout rules every screen keeps (tests/e2e/test_layout.py): nothing at the edge, 44 px
 # targets, no text under 12 px (1.3× in 大字模式), no overflow.
-MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
 
 
 def layout_problems(page: Page, width: int, large: bool) -> list[str]:
@@ -40,10 +39,9 @@ def layout_problems(page: Page, width: int, large: bool) -> list[str]:
         "minFont": 15.6 if large else 12,
         "overflowOnly": width > 600,
     }
-    found = page.evaluate(MEASURE, options)
     # The console's tab row (_console.html, not this page's) scrolls sideways: its last tab
     # at the edge is the skeleton's to settle.
-    found = [p for p in found if "console-nav-item" not in p]
+    found = layout_settled.problems(page, options, lambda p: "console-nav-item" not in p)
     return [f"[{width}px{' 大字' if large else ''}] {p}" for p in found]
 
 
