@@ -4,7 +4,7 @@
 // year's 民主评议 with the platform's score beside each grade — the entry form for the branch's
 // own secretary, each error at its field. Every table downloads as XLSX.
 import { api, getToken, isSignedIn, refresh } from './api.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 import { hideError, showError } from './form.js';
 
 const $ = (id) => document.getElementById(id);
@@ -366,14 +366,7 @@ async function download(table) {
       }
       throw new Error(message);
     }
-    const url = URL.createObjectURL(await response.blob());
-    const link = el('a');
-    link.href = url;
-    link.download = `考核评价-${table}-${state.period}.xlsx`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(await response.blob(), `考核评价-${table}-${state.period}.xlsx`);
     return;
   }
   throw new Error('登录已过期，请重新登录');

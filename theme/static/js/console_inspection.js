@@ -6,7 +6,7 @@
 // confirmation (dialog.js), the workbook downloaded (?format=xlsx).
 import { api, getToken, isSignedIn, refresh } from './api.js';
 import { confirmDialog } from './dialog.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 import { hideError, showError } from './form.js';
 import { toast } from './toast.js';
 
@@ -350,14 +350,7 @@ async function download() {
       }
       throw new Error(message);
     }
-    const url = URL.createObjectURL(await response.blob());
-    const link = el('a');
-    link.href = url;
-    link.download = `${view.title}.xlsx`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(await response.blob(), `${view.title}.xlsx`);
     toast('已开始下载');
   } catch (error) {
     showError($('ci-error'), error.message);

@@ -2,7 +2,7 @@
 // keys the console API takes, tables built from column lists, the XLSX download of a table's
 // route, and the error line. Text from the API is set with textContent only.
 import { getToken, refresh } from './api.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 
 export const $ = (id) => document.getElementById(id);
 export const params = new URLSearchParams(location.search);
@@ -274,14 +274,7 @@ export async function downloadXlsx(path, button, { fallbackName, errorArea } = {
   button.textContent = '正在导出…';
   try {
     const { blob, name } = await fetchWorkbook(path, fallbackName);
-    const url = URL.createObjectURL(blob);
-    const link = el('a');
-    link.href = url;
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(blob, name);
     const inWeChat = /MicroMessenger/i.test(navigator.userAgent);
     const message = inWeChat ? '如未开始下载，请点右上角“…”选择在浏览器中打开后再下载' : '已开始下载';
     import('./toast.js').then((m) => m.toast(message, { icon: !inWeChat })).catch(() => {});

@@ -5,7 +5,7 @@
 // Each submission carries a request key kept until it is answered: a retry after a lost reply
 // is the same request, never a second change.
 import { getToken, isSignedIn, refresh } from './api.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 import { hideError, showError } from './form.js';
 import { toast } from './toast.js';
 
@@ -80,13 +80,7 @@ async function download(path, button, errorArea) {
         throw new Error(message);
       }
       const star = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get('Content-Disposition') || '');
-      const link = el('a');
-      link.href = URL.createObjectURL(await response.blob());
-      link.download = star ? decodeURIComponent(star[1]) : 'registry.xlsx';
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+      saveFile(await response.blob(), star ? decodeURIComponent(star[1]) : 'registry.xlsx');
       return;
     }
   } catch (error) {

@@ -12,3 +12,15 @@ export function el(tag, className, text) {
 export function when(iso) {
   return iso ? iso.slice(0, 16).replace('T', ' ') : '';
 }
+
+// Hand a file the page holds (a fetched workbook, her data) to the browser's download.
+export function saveFile(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

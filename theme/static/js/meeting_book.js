@@ -4,7 +4,7 @@
 // the workbook (its Accept names the type: a binary answer needs it) and saves it; 打印 / 存为 PDF
 // is the browser's print (meeting_book.css lays it out on A4). Without `unit`: her own branch.
 import { api, getToken, isSignedIn, refresh } from './api.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 import { hideError, showError } from './form.js';
 
 const $ = (id) => document.getElementById(id);
@@ -182,14 +182,7 @@ async function download() {
   hideError($('mb-error'));
   try {
     const { blob, name } = await fetchWorkbook();
-    const url = URL.createObjectURL(blob);
-    const link = el('a');
-    link.href = url;
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(blob, name);
     // WeChat's browser does not save files: say where it can be done.
     const inWeChat = /MicroMessenger/i.test(navigator.userAgent);
     const message = inWeChat ? '如未开始下载，请点右上角“…”选择在浏览器中打开后再下载' : '已开始下载';

@@ -2,7 +2,7 @@
 // section per kind of record with the labels the server sends, and the same JSON as a file.
 // Member text is set as text, never parsed as HTML. Signed out, the page keeps its 请先登录.
 import { api, getToken, isSignedIn, refresh } from './api.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 import { hideError, showError } from './form.js';
 
 const $ = (id) => document.getElementById(id);
@@ -70,13 +70,7 @@ function offerFile(data) {
   button.disabled = false;
   button.addEventListener('click', () => {
     const blob = new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' });
-    const link = el('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = `我的数据-${new Date().toISOString().slice(0, 10)}.json`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    saveFile(blob, `我的数据-${new Date().toISOString().slice(0, 10)}.json`);
   });
 }
 

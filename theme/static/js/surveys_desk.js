@@ -6,7 +6,7 @@
 import { api, getToken, isSignedIn, refresh } from './api.js';
 import { barChart } from './charts.js';
 import { confirmDialog } from './dialog.js';
-import { el } from './dom.js';
+import { el, saveFile } from './dom.js';
 import { hideError, showError } from './form.js';
 import { toast } from './toast.js';
 
@@ -314,14 +314,7 @@ async function download() {
       }
       throw new Error(message);
     }
-    const url = URL.createObjectURL(await response.blob());
-    const link = el('a');
-    link.href = url;
-    link.download = `问卷结果-${$('sd-title').textContent}.xlsx`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveFile(await response.blob(), `问卷结果-${$('sd-title').textContent}.xlsx`);
     const inWeChat = /MicroMessenger/i.test(navigator.userAgent);
     toast(inWeChat ? '如未开始下载，请点右上角“…”选择在浏览器中打开后再下载' : '已开始下载', { icon: !inWeChat });
   } catch (error) {
