@@ -268,6 +268,10 @@ def test_a_comment_award_toasts_and_a_note_gives_way_to_a_later_error(site, phon
     make_member("77000041", "B1", name="郑评论")
     publish_catalog(site.site / FILENAME)
     log_in(phone, site, "77000041", f"/articles/{ARTICLE}.html")
+    # The per-minute limit counts by the clock's minute: the three posts must fall in one.
+    left = 60 - time.time() % 60
+    if left < 25:
+        phone.wait_for_timeout((left + 0.5) * 1000)
     phone.fill("#comment-text", "学习体会：理论联系实际。")
     phone.click("#comment-submit")
     expect_toast(phone, "评论已发表，积分 +1")
