@@ -45,6 +45,7 @@ from .models.interaction import (
     CommentStats,
     VoteCount,
 )
+from .models.lessons import LessonAssignment, WatchProgress
 from .models.meetings import Attendance, Meeting, PlanItem, UnitMonth
 from .models.notify import Message, NotifyPrefs
 from .models.points import Board, PointClaim, PointDay, PointTotal, RankingState
@@ -266,6 +267,26 @@ PLACES: tuple[Place, ...] = (
         member=("member_no",),
         fields={"item": "文章", "read_on": "读完日期"},
         personal=("item",),
+    ),
+    Place(
+        WatchProgress,
+        "微党课学习进度",
+        "member",
+        "续播位置、已看部分与视听学习时长（积分规则）",
+        UNTIL_DELETED,
+        "delete",
+        member=("member_no",),
+        fields={
+            "slug": "党课",
+            "position": "续播位置（秒）",
+            "covered_seconds": "已看时长（秒）",
+            "seconds": "计入的观看时长（秒）",
+            "watched_on": "看完日期",
+        },
+        personal=("slug",),
+    ),
+    Place(
+        LessonAssignment, "党课学习安排", "staff", "要求支部党员观看的党课（安排人）", ORG_RECORD
     ),
     Place(
         PointDay,
@@ -700,12 +721,24 @@ NOT_PERSONAL: dict[type[Model], dict[str, tuple[str, ...]]] = {
         TIMES: ("bound_at",),
     },
     ReadingState: {
-        TIMES: ("until",),
+        TIMES: ("until", "watch_day"),
         STATE: ("version",),
+        FIGURES: ("watch_seconds",),
     },
     ReadMark: {
         KEYS: ("series_day",),
         TIMES: ("read_on",),
+    },
+    WatchProgress: {
+        TIMES: ("updated", "watched_on"),
+        FIGURES: ("covered", "covered_seconds", "duration", "position", "seconds"),
+    },
+    LessonAssignment: {
+        KEYS: ("slug", "unit_id"),
+        UNITS: ("unit_path",),
+        TIMES: ("assigned_at", "due_on"),
+        STAFF: ("assigned_by",),
+        RECORD: ("note", "title"),
     },
     PointDay: {
         TIMES: ("day",),

@@ -37,6 +37,7 @@ from .models.base import Transaction, TransactionCancelled
 from .models.branch_posts import BranchPost
 from .models.directory import DirectoryShard
 from .models.interaction import Comment, CommentDecision
+from .models.lessons import WatchProgress
 from .models.notify import Message, NotifyPrefs
 from .models.points import RankingState
 from .models.quizzes import QuizAttempt
@@ -168,6 +169,7 @@ DELETE_ORDER: tuple[type[Model], ...] = (
     SignInBinding,
     ReadingState,
     ReadMark,
+    WatchProgress,
     Message,
     NotifyPrefs,
     RedEnergyWallet,

@@ -28,6 +28,7 @@ from .models.directory import DirectoryShard
 from .models.dues import DuesAssessment
 from .models.dues_collection import DuesMonth, DuesPayment
 from .models.interaction import Ballot, Comment, CommentDecision
+from .models.lessons import WatchProgress
 from .models.meetings import Attendance
 from .models.notify import Message, NotifyPrefs
 from .models.points import PointClaim, PointDay, PointTotal
@@ -172,6 +173,7 @@ def find(member: Member, *, ledger: bool = False, erase: bool = False) -> Found:
             out.add(model, [])
     for model in (
         ReadMark,
+        WatchProgress,
         PointClaim,
         PointTotal,
         QuizAttempt,

@@ -26,7 +26,7 @@ Unique = Literal["object", "object_day"]
 class Rule:
     key: str
     label: str  # shown to members
-    activity: str  # the mix group on 我的党建: reading, quiz, comment, vote, meeting, other
+    activity: str  # the mix group on 我的党建: reading, media, quiz, comment, vote, meeting, other
     points: int  # one award's default amount (negative: a deduction, points.deduct)
     daily_cap: int | None  # points per member per day; None: no daily cap
     unique: Unique
@@ -39,6 +39,10 @@ RULES: dict[str, Rule] = {
         Rule("daily_login", "每日登录", "other", 1, 1, "object_day", 1),
         Rule("article_read", "阅读文章", "reading", 1, 6, "object", 1),
         Rule("constitution_read", "党章百日学", "reading", 2, 2, "object", 2),
+        # 微党课 (lesson_rules.py), after 学习强国's 视听学习: a lesson watched (object = its slug),
+        # and each whole minute of watching time in a day (object = "<YYYY-MM-DD>#<n>").
+        Rule("lesson_watched", "视听学习", "media", 1, 6, "object", 1),
+        Rule("watch_time", "视听学习时长", "media", 1, 6, "object", 1),
         Rule("comment", "发表评论", "comment", 1, 2, "object", 1),
         Rule("vote", "参与投票", "vote", 1, 1, "object", 1),
         Rule("daily_quiz", "每日答题", "quiz", 1, 5, "object_day", 5),
@@ -59,6 +63,7 @@ RULES: dict[str, Rule] = {
 
 ACTIVITY_LABELS: dict[str, str] = {
     "reading": "阅读学习",
+    "media": "视听学习",
     "quiz": "答题考试",
     "comment": "学习点评",
     "vote": "投票",

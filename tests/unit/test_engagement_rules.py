@@ -18,6 +18,8 @@ def test_the_rules_table_follows_the_issue():
     assert caps == {
         "daily_login": (1, 1),
         "article_read": (1, 6),
+        "lesson_watched": (1, 6),  # issue 19: 学习强国 视听学习, 6 a day
+        "watch_time": (1, 6),  # a point a whole minute watched, 6 a day
         "constitution_read": (2, 2),
         "comment": (1, 2),
         "vote": (1, 1),

@@ -20,6 +20,7 @@ from . import (
     dues_collection,
     inspections,
     interaction,
+    lessons,
     meetings,
     notify,
     points,
@@ -52,6 +53,7 @@ from .interaction import (
     CommentStats,
     VoteCount,
 )
+from .lessons import LessonAssignment, WatchProgress
 from .meetings import Attendance, Meeting, PlanItem, UnitMonth
 from .notify import Message, NotifyPrefs
 from .points import Board, PointClaim, PointDay, PointTotal, RankingState
@@ -93,6 +95,7 @@ _AREAS = (
     inspections,
     console,
     assessment,
+    lessons,
 )
 
 ALL_MODELS: tuple[type[Model], ...] = tuple(
@@ -120,6 +123,7 @@ __all__ = [
     "DuesMonth",
     "DuesPayment",
     "DuesRun",
+    "LessonAssignment",
     "LoginThrottle",
     "Meeting",
     "Member",
@@ -155,5 +159,6 @@ __all__ = [
     "VolunteerActivity",
     "VolunteerSignup",
     "VoteCount",
+    "WatchProgress",
     "WeComCache",
 ]

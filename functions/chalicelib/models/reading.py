@@ -22,11 +22,18 @@ class CatalogItem(Model):
     title = UnicodeAttribute()
     url = UnicodeAttribute()
     category = UnicodeAttribute()
-    kind = UnicodeAttribute()  # "article" or "constitution"
+    kind = UnicodeAttribute()  # "article", "constitution" or "lesson"
     series_day = NumberAttribute(null=True)  # Day: N of a constitution installment
     reading_minutes = NumberAttribute()
     chars = NumberAttribute()  # Han characters + words of other scripts
     published = BooleanAttribute(default=True)  # False once it left the site
+    # Lessons (微党课) only: the media (`<sha256>.<ext>`, lesson_rules.MEDIA_NAME), "video" or
+    # "audio", its duration in seconds, the speaker and the lesson series.
+    media = UnicodeAttribute(null=True)
+    media_kind = UnicodeAttribute(null=True)
+    duration = NumberAttribute(null=True)
+    speaker = UnicodeAttribute(null=True)
+    lesson_series = UnicodeAttribute(null=True)
 
 
 class ReadingState(Model):
@@ -45,6 +52,10 @@ class ReadingState(Model):
     until = NumberAttribute(null=True)
     views = MapAttribute(null=True)
     version = NumberAttribute(null=True)
+    # Lessons' watching time today (for the daily watching-time points): the day (YYYY-MM-DD,
+    # Asia/Shanghai) and the wall-clock seconds credited on lessons that day.
+    watch_day = UnicodeAttribute(null=True)
+    watch_seconds = NumberAttribute(null=True)
 
 
 class ReadMark(Model):
