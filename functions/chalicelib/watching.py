@@ -227,7 +227,9 @@ def step(
     if budget > 0 and play.ranges:
         bitmap = cover(bitmap, length, truncate(play.ranges, budget), budget)
     position = float(old.position or 0) if old else 0.0
-    if play.position is not None and not late:
+    # A page that just opened reports 0 before it resumes: that must not undo where she left
+    # off on another device. Restarting from the start moves it as soon as something plays.
+    if play.position is not None and not late and (play.position > 0 or play.ranges):
         position = play.position
     covered = covered_seconds(bitmap, length)
     keep = old is not None or grant > 0 or position > 0 or covered > 0
