@@ -15,6 +15,7 @@ from chalicelib import (
     api_dues_assessment,
     api_inbox,
     api_inspection,
+    api_lessons,
     api_me,
     api_meeting_book,
     api_meeting_plans,
@@ -87,3 +88,5 @@ app.register_blueprint(api_assessment.bp)
 app.register_blueprint(api_personal_data.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
+# 微党课 (issue 19): the member's own lesson progress (the heartbeat is api_reading's).
+app.register_blueprint(api_lessons.bp)
