@@ -87,3 +87,8 @@ app.register_blueprint(api_assessment.bp)
 app.register_blueprint(api_personal_data.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
+
+# 微党课 media uploads (issue 19: chalicelib/media_uploads.py), in a block of its own.
+from chalicelib import api_media  # noqa: E402
+
+app.register_blueprint(api_media.bp)
