@@ -17,6 +17,7 @@ from chalicelib import (
     api_inspection,
     api_lessons,
     api_me,
+    api_media,
     api_meeting_book,
     api_meeting_plans,
     api_meeting_records,
@@ -90,3 +91,5 @@ app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
 # 微党课 (issue 19): the member's own lesson progress (the heartbeat is api_reading's).
 app.register_blueprint(api_lessons.bp)
+# 微党课 media uploads (chalicelib/media_uploads.py).
+app.register_blueprint(api_media.bp)
