@@ -59,6 +59,7 @@ from chalicelib.models.assessment import AssessmentGrade, AssessmentItem
 from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.inspections import Inspection
+from chalicelib.models.lessons import LessonAssignment, WatchProgress
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.red_energy import (
     RedEnergyMovement,
@@ -417,6 +418,28 @@ PERSONAL_DATA: dict[tuple[type, str | None], tuple[str, ...]] = {
     (LoginThrottle, None): ("UpdateItem",),
 }
 for _key, _actions in PERSONAL_DATA.items():
+    ACCESS["api"][_key] = tuple(sorted(set(ACCESS["api"].get(_key, ())) | set(_actions)))
+
+# 微党课 for staff (lesson_assignments.py): an assignment by key (conditional put, update,
+# delete), a unit's by its key (Query), those of a unit's path in one BatchGet; the lesson in the
+# catalog; the read marks and watch progress of a unit's members by key in batches. Merged as
+# above (another area's grants on the same tables are kept).
+LESSON_ASSIGNMENTS: dict[tuple[type, str | None], tuple[str, ...]] = {
+    (LessonAssignment, None): (
+        "BatchGetItem",
+        "DeleteItem",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "UpdateItem",
+    ),
+    (CatalogItem, None): ("BatchGetItem", "GetItem"),
+    (ReadMark, None): ("BatchGetItem",),
+    (WatchProgress, None): ("BatchGetItem",),
+    (OrgUnit, "by-parent"): ("Query",),
+    (Member, "by-branch"): ("Query",),
+}
+for _key, _actions in LESSON_ASSIGNMENTS.items():
     ACCESS["api"][_key] = tuple(sorted(set(ACCESS["api"].get(_key, ())) | set(_actions)))
 
 # Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
