@@ -115,9 +115,10 @@ def test_assign_tell_change_withdraw(stack, org):
     assert r.status_code == 200 and r.json()["outcome"] == "rescheduled"
     assert {k: len(v) for k, v in messages().items()} == dict.fromkeys(G1_MEMBERS, 2)
     assert any(x.title == "微党课学习安排有变更" for x in messages()["72000001"])
-    assert assign(stack, org["g1"], due_on=day(10), note="结合岗位实际谈体会。").json()[
-        "outcome"
-    ] == "unchanged"
+    assert (
+        assign(stack, org["g1"], due_on=day(10), note="结合岗位实际谈体会。").json()["outcome"]
+        == "unchanged"
+    )
     assert {k: len(v) for k, v in messages().items()} == dict.fromkeys(G1_MEMBERS, 2)
 
     # B1's list shows G1's assignment (from above: its secretary may not withdraw it).
@@ -128,8 +129,10 @@ def test_assign_tell_change_withdraw(stack, org):
     assert listed["manage"] is True
     mine = call(stack, "GET", "/lessons/assigned", org["a"]).json()
     assert mine["to_watch"] == 1 and mine["lessons"][0]["due_on"] == day(10)
-    assert mine["lessons"][0]["watched"] is False and mine["lessons"][0]["unit_name"] == "第一党总支"
-    assert call(stack, "GET", "/lessons/assigned", org["c"]).json() == {"lessons": [], "to_watch": 0}
+    first = mine["lessons"][0]
+    assert first["watched"] is False and first["unit_name"] == "第一党总支"
+    none = call(stack, "GET", "/lessons/assigned", org["c"]).json()
+    assert none == {"lessons": [], "to_watch": 0}
 
     # Withdraw, again; then assigned afresh: announced again (a new event).
     r = call(stack, "DELETE", "/lessons/assignments/G1/lesson-demo", org["g1"])
@@ -174,12 +177,11 @@ def test_a_failure_between_the_write_and_the_messages_is_repaired(stack, org, fa
 
 def test_a_failure_after_some_messages_posts_the_rest_once(stack, org, fails_once):
     from chalicelib import registry
-    from chalicelib.models import Message as M
 
     lesson()
     caller = registry.caller_for(org["g1"])
     body = {"unit_id": "G1", "slug": "lesson-demo", "due_on": day(7)}
-    real_save = M.save
+    real_save = Message.save
     seen = {"n": 0}
 
     def dies_on_the_third(self, *args, **kwargs):
@@ -188,12 +190,12 @@ def test_a_failure_after_some_messages_posts_the_rest_once(stack, org, fails_onc
             raise RuntimeError("Lambda ended mid-way")
         return real_save(self, *args, **kwargs)
 
-    M.save = dies_on_the_third  # type: ignore[method-assign]
+    Message.save = dies_on_the_third  # type: ignore[method-assign]
     try:
         with pytest.raises(RuntimeError):
             lesson_assignments.assign(caller, body)
     finally:
-        M.save = real_save  # type: ignore[method-assign]
+        Message.save = real_save  # type: ignore[method-assign]
     assert sum(len(v) for v in messages().values()) == 2
     lesson_assignments.assign(caller, body)
     assert {k: len(v) for k, v in messages().items()} == dict.fromkeys(G1_MEMBERS, 1)
@@ -253,7 +255,11 @@ def test_scope_on_every_route(stack, org):
     assert assign(stack, org["g1"]).status_code == 201
     before = {k: len(v) for k, v in messages().items()}
     routes = [
-        ("POST", "/lessons/assignments", {"unit_id": "G1", "slug": "lesson-demo", "due_on": day(3)}),
+        (
+            "POST",
+            "/lessons/assignments",
+            {"unit_id": "G1", "slug": "lesson-demo", "due_on": day(3)},
+        ),
         ("GET", "/lessons/assignments?unit_id=G1", None),
         ("GET", "/lessons/assignments/G1/lesson-demo", None),
         ("GET", "/lessons/assignments/G1/lesson-demo?branch=B1", None),
@@ -271,11 +277,12 @@ def test_scope_on_every_route(stack, org):
     r = call(stack, "GET", "/lessons/assignments?unit_id=NOPE", org["sec3"])
     assert r.status_code == 403 and r.json()["Message"] == lesson_assignments.NOT_VISIBLE
     # A 支部委员 reads her branch's figures, but may not assign or withdraw.
-    assert call(stack, "GET", "/lessons/assignments/B1/lesson-demo", org["com1"]).status_code == 200
+    path = "/lessons/assignments/{}/lesson-demo"
+    assert call(stack, "GET", path.format("B1"), org["com1"]).status_code == 200
     assert assign(stack, org["com1"], unit_id="B1").status_code == 403
-    assert call(stack, "DELETE", "/lessons/assignments/B1/lesson-demo", org["com1"]).status_code == 403
+    assert call(stack, "DELETE", path.format("B1"), org["com1"]).status_code == 403
     # B1's secretary cannot withdraw G1's assignment (above her).
-    assert call(stack, "DELETE", "/lessons/assignments/G1/lesson-demo", org["sec1"]).status_code == 403
+    assert call(stack, "DELETE", path.format("G1"), org["sec1"]).status_code == 403
     assert len(stored()) == 1 and stored()[0].due_on == day(7)
     assert {k: len(v) for k, v in messages().items()} == before
     assert call(stack, "GET", "/lessons/assigned").status_code == 401
