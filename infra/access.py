@@ -441,6 +441,16 @@ LESSON_ASSIGNMENTS: dict[tuple[type, str | None], tuple[str, ...]] = {
 }
 for _key, _actions in LESSON_ASSIGNMENTS.items():
     ACCESS["api"][_key] = tuple(sorted(set(ACCESS["api"].get(_key, ())) | set(_actions)))
+# The reminder before the due day (audiences.lesson_due): each unit's assignments (one Query a
+# unit), the lesson, the branches' members by index, their read marks in batches.
+for _key, _actions in {
+    (LessonAssignment, None): ("Query",),
+    (CatalogItem, None): ("GetItem",),
+    (ReadMark, None): ("BatchGetItem",),
+    (Member, "by-branch"): ("Query",),
+}.items():
+    _job = ACCESS["run_reminders"]
+    _job[_key] = tuple(sorted(set(_job.get(_key, ())) | set(_actions)))
 
 # Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
 # with the function's role).

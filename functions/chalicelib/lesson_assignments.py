@@ -457,3 +457,55 @@ def assigned(caller: Caller) -> dict[str, Any]:
         )
     lessons.sort(key=lambda x: (x["watched"], x["due_on"], x["slug"]))
     return {"lessons": lessons, "to_watch": sum(1 for x in lessons if not x["watched"])}
+
+
+# --- the reminder before the due day (reminders.toml `lesson_due`, audiences.lesson_due) --------
+
+
+def _branches_below(units: dict[str, OrgUnit], unit_id: str) -> list[str]:
+    """The branches of the unit's subtree, from the org units the run read whole (no Query)."""
+    children: dict[str, list[str]] = {}
+    for u in units.values():
+        if u.parent_id:
+            children.setdefault(u.parent_id, []).append(u.unit_id)
+    out, todo = [], [unit_id]
+    while todo:
+        uid = todo.pop()
+        if uid in units and units[uid].kind == "branch":
+            out.append(uid)
+        todo.extend(children.get(uid, []))
+    return sorted(out)
+
+
+def not_watched_by(
+    units: dict[str, OrgUnit], due_on: date
+) -> dict[str, list[tuple[LessonAssignment, str]]]:
+    """Member → [(assignment, lesson url)] of the assignments due on `due_on` she has not
+    watched yet: each unit's assignments (one Query a unit, off the request path), then for
+    each one due that day its branches' active members (a Query a branch) and their read marks
+    (a BatchGet per 100)."""
+    per: dict[str, list[tuple[LessonAssignment, str]]] = {}
+    wanted = due_on.isoformat()
+    for unit_id in sorted(units):
+        for a in LessonAssignment.query(
+            unit_id, filter_condition=LessonAssignment.due_on == wanted
+        ):
+            try:
+                item = CatalogItem.get(a.slug)
+            except CatalogItem.DoesNotExist:
+                continue
+            if not item.published:
+                continue
+            people = [
+                m.member_no
+                for b in _branches_below(units, unit_id)
+                for m in Member.by_branch.query(b)
+                if m.active
+            ]
+            marks = {
+                m.member_no for m in _batch(ReadMark, [(n, f"lesson#{a.slug}") for n in people])
+            }
+            for no in people:
+                if no not in marks:
+                    per.setdefault(no, []).append((a, item.url))
+    return per

@@ -21,20 +21,24 @@ from tools.fixtures import bearer, make_member, make_tree
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 
+def member(no: str, branch: str, **kw):
+    return make_member(no, branch, password=None, **kw)  # tokens are made in process
+
+
 @pytest.fixture
 def org(stack):
     make_tree()  # C1 → G1 → B1, B2; C1 → B3
     return {
-        "admin": make_member("70000001", "B3", name="党委委员", roles=("party_committee",)),
-        "g1": make_member("71000001", "B1", name="总支委员", roles=("general_branch_committee",)),
-        "sec1": make_member("71000002", "B1", name="一支书记", roles=("branch_secretary",)),
-        "com1": make_member("71000003", "B1", name="一支委员", roles=("branch_committee",)),
-        "a": make_member("71000004", "B1", name="王芳"),
-        "b": make_member("72000001", "B2", name="李强"),
-        "b2": make_member("72000002", "B2", name="周敏"),
-        "gone": make_member("72000003", "B2", name="已调离", active=False),
-        "sec3": make_member("73000001", "B3", name="机关书记", roles=("branch_secretary",)),
-        "c": make_member("73000002", "B3", name="赵敏"),
+        "admin": member("70000001", "B3", name="党委委员", roles=("party_committee",)),
+        "g1": member("71000001", "B1", name="总支委员", roles=("general_branch_committee",)),
+        "sec1": member("71000002", "B1", name="一支书记", roles=("branch_secretary",)),
+        "com1": member("71000003", "B1", name="一支委员", roles=("branch_committee",)),
+        "a": member("71000004", "B1", name="王芳"),
+        "b": member("72000001", "B2", name="李强"),
+        "b2": member("72000002", "B2", name="周敏"),
+        "gone": member("72000003", "B2", name="已调离", active=False),
+        "sec3": member("73000001", "B3", name="机关书记", roles=("branch_secretary",)),
+        "c": member("73000002", "B3", name="赵敏"),
     }
 
 
@@ -325,5 +329,50 @@ def test_bad_input_refused_in_chinese_and_nothing_changes(stack, org):
     r = call(stack, "GET", "/lessons/assignments", org["g1"])
     assert r.status_code == 400 and r.json()["Message"] == "请指定单位（unit_id）"
     assert stored() == [] and messages() == {}
-    # Today itself is allowed.
-    assert assign(stack, org["g1"], due_on=day(0)).status_code == 201
+
+
+def test_today_is_a_due_day_yesterday_is_not(stack, org, at):
+    """In process at a frozen clock (over HTTP the day could turn between two reads)."""
+    from chalicelib import registry
+    from chalicelib.errors import BadRequestError
+
+    at("2027-03-01T15:59:59")  # 23:59:59 in Beijing
+    lesson()
+    caller = registry.caller_for(org["g1"])
+    with pytest.raises(BadRequestError):
+        lesson_assignments.assign(
+            caller, {"unit_id": "G1", "slug": "lesson-demo", "due_on": "2027-02-28"}
+        )
+    _, outcome = lesson_assignments.assign(
+        caller, {"unit_id": "G1", "slug": "lesson-demo", "due_on": "2027-03-01"}
+    )
+    assert outcome == "created"
+
+
+def test_the_reminder_before_the_due_day_reaches_who_has_not_watched(stack, org, at):
+    """reminders.toml `lesson_due`: two days before the due day, the members of the unit's
+    subtree who have not watched it get one reminder, linking the lesson; once however often
+    the runner runs."""
+    from datetime import datetime
+
+    from chalicelib import audiences, registry, reminder_defs, reminders
+
+    at("2027-03-01T02:00:00")  # in process, at a frozen clock: no day can turn meanwhile
+    lesson()
+    caller = registry.caller_for(org["g1"])
+    body = {"unit_id": "G1", "slug": "lesson-demo", "due_on": day(2)}
+    lesson_assignments.assign(caller, body)
+    boss = registry.caller_for(org["admin"])  # another unit's lesson, due another day
+    lesson_assignments.assign(boss, {**body, "unit_id": "B3", "due_on": day(3)})
+    _watched("71000004")
+    ctx = audiences.Context(datetime.fromtimestamp(clock.now(), clock.TZ))
+    got = {d.member_no: d.fields for d in audiences.lesson_due(ctx, {"days_ahead": 2})}
+    assert set(got) == G1_MEMBERS - {"71000004"}
+    assert got["71000001"]["lesson_path"] == "lessons/lesson-demo.html"
+    assert got["71000001"]["count"] == 1
+    reminder = reminder_defs.by_key("lesson_due")
+    first = reminders.run_one(reminder)
+    again = reminders.run_one(reminder)
+    assert (first.created, again.created, again.existing) == (5, 0, 5)
+    mine = [m for m in Message.query("71000001") if m.title == "微党课学习即将截止"]
+    assert len(mine) == 1 and mine[0].url == "/lessons/lesson-demo.html"

@@ -85,7 +85,7 @@ async function loadLessons() {
   const all = response.ok ? await response.json() : [];
   lessons = all.filter((item) => item.kind === 'lesson').sort((a, b) => a.title.localeCompare(b.title, 'zh-CN'));
   const select = $('cl-lesson');
-  const prompt = el('option', '', lessons.length ? '请选择微党课' : '暂无已发布的微党课');
+  const prompt = el('option', '', lessons.length ? '请选择微党课' : '还没有已发布的微党课（审核发布后在此列出）');
   prompt.value = '';
   select.replaceChildren(
     prompt,
