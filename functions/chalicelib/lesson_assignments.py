@@ -376,8 +376,8 @@ def figures(caller: Caller, unit_id: str, slug: str, branch_id: str | None) -> d
         "branch": None,
     }
     if branch_id is not None:
-        out["branch"] = _names(next(b for b in branches if b.unit_id == branch_id),
-                               people[branch_id], marks, slug)  # fmt: skip
+        branch = next(b for b in branches if b.unit_id == branch_id)
+        out["branch"] = _names(branch, people[branch_id], marks, slug)
     return out
 
 
