@@ -59,6 +59,7 @@ SCREENS = (
     "console",
     "console-assessment",
     "console-inspection",
+    "console-lessons",  # 微党课学习 (issue 19)
     "console-member",
     "console-registry",
     "console-report",

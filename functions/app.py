@@ -15,6 +15,7 @@ from chalicelib import (
     api_dues_assessment,
     api_inbox,
     api_inspection,
+    api_lesson_assignments,
     api_lessons,
     api_me,
     api_media,
@@ -87,6 +88,7 @@ app.register_blueprint(api_inspection.bp)
 app.register_blueprint(api_console.bp)
 app.register_blueprint(api_assessment.bp)
 app.register_blueprint(api_personal_data.bp)
+app.register_blueprint(api_lesson_assignments.bp)  # 微党课: staff figures (issue 19)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
 # 微党课 (issue 19): the member's own lesson progress (the heartbeat is api_reading's).

@@ -59,6 +59,7 @@ from chalicelib.models.assessment import AssessmentGrade, AssessmentItem
 from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.inspections import Inspection
+from chalicelib.models.lessons import LessonAssignment, WatchProgress
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.red_energy import (
     RedEnergyMovement,
@@ -418,6 +419,38 @@ PERSONAL_DATA: dict[tuple[type, str | None], tuple[str, ...]] = {
 }
 for _key, _actions in PERSONAL_DATA.items():
     ACCESS["api"][_key] = tuple(sorted(set(ACCESS["api"].get(_key, ())) | set(_actions)))
+
+# 微党课 for staff (lesson_assignments.py): an assignment by key (conditional put, update,
+# delete), a unit's by its key (Query), those of a unit's path in one BatchGet; the lesson in the
+# catalog; the read marks and watch progress of a unit's members by key in batches. Merged as
+# above (another area's grants on the same tables are kept).
+LESSON_ASSIGNMENTS: dict[tuple[type, str | None], tuple[str, ...]] = {
+    (LessonAssignment, None): (
+        "BatchGetItem",
+        "DeleteItem",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "UpdateItem",
+    ),
+    (CatalogItem, None): ("BatchGetItem", "GetItem"),
+    (ReadMark, None): ("BatchGetItem",),
+    (WatchProgress, None): ("BatchGetItem",),
+    (OrgUnit, "by-parent"): ("Query",),
+    (Member, "by-branch"): ("Query",),
+}
+for _key, _actions in LESSON_ASSIGNMENTS.items():
+    ACCESS["api"][_key] = tuple(sorted(set(ACCESS["api"].get(_key, ())) | set(_actions)))
+# The reminder before the due day (audiences.lesson_due): each unit's assignments (one Query a
+# unit), the lesson, the branches' members by index, their read marks in batches.
+for _key, _actions in {
+    (LessonAssignment, None): ("Query",),
+    (CatalogItem, None): ("GetItem",),
+    (ReadMark, None): ("BatchGetItem",),
+    (Member, "by-branch"): ("Query",),
+}.items():
+    _job = ACCESS["run_reminders"]
+    _job[_key] = tuple(sorted(set(_job.get(_key, ())) | set(_actions)))
 
 # Function → the tables whose DynamoDB Stream it reads (Lambda's event source mapping polls it
 # with the function's role).

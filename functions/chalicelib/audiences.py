@@ -403,6 +403,34 @@ def request_overdue(ctx: Context, params: Fields) -> Iterator[Delivery]:
         yield Delivery(member_no, {"title": title, "step": step, "hours": hours}, about)
 
 
+# --- 微党课 (issue 19) ---------------------------------------------------------------------------
+
+
+def lesson_due(ctx: Context, params: Fields) -> Iterator[Delivery]:
+    """Active members who have not yet watched a lesson their unit (or one above) asked them to
+    watch by the day `days_ahead` days from today: one message each (the lesson due first, and
+    how many), linking that lesson (lesson_assignments.not_watched_by)."""
+    from datetime import timedelta
+
+    from .lesson_assignments import not_watched_by
+
+    days = int(params["days_ahead"])
+    due = ctx.day + timedelta(days=days)
+    for member_no, found in sorted(not_watched_by(ctx.units(), due).items()):
+        found.sort(key=lambda f: f[0].slug)
+        first, url = found[0]
+        yield Delivery(
+            member_no,
+            {
+                "title": first.title,
+                "count": len(found),
+                "due": _cn_date(due),
+                "days": days,
+                "lesson_path": url.lstrip("/"),
+            },
+        )
+
+
 # --- the declarations -------------------------------------------------------------------------
 
 Resolver = Callable[[Context, Fields], Iterable[Delivery]]
@@ -486,6 +514,19 @@ AUDIENCES: dict[str, Audience] = {
             },
             {"days_ahead": 7},
             resolve=recruitment_due,
+        ),
+        Audience(
+            "lesson_due",
+            "截止日前仍未看完单位安排的微党课的党员",
+            {
+                "title": "长" * 40,
+                "count": 12,
+                "due": "2027年12月25日",
+                "days": 2,
+                "lesson_path": "lessons/" + "x" * 60 + ".html",
+            },
+            {"days_ahead": 2},
+            resolve=lesson_due,
         ),
         Audience(
             "request_overdue",

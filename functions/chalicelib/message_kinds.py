@@ -26,6 +26,8 @@ KINDS: dict[str, Kind] = {
     "system": Kind("系统消息", mutable=False),
     # 季度检查 (issue 17): the 通报 reaches the inspected units' staff; an official document.
     "inspection_bulletin": Kind("检查通报", mutable=False),
+    # 微党课 (issue 19): a unit asks its members to watch a lesson by a day (lesson_assignments.py).
+    "lesson_assigned": Kind("党课学习安排"),
 }
 
 # Why a kind that is not mutable cannot be muted (the 消息设置 page and the API say it).

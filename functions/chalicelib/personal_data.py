@@ -734,10 +734,11 @@ NOT_PERSONAL: dict[type[Model], dict[str, tuple[str, ...]]] = {
         FIGURES: ("covered", "covered_seconds", "duration", "position", "seconds"),
     },
     LessonAssignment: {
-        KEYS: ("slug", "unit_id"),
-        UNITS: ("unit_path",),
-        TIMES: ("assigned_at", "due_on"),
-        STAFF: ("assigned_by",),
+        KEYS: ("notice_key", "notified", "slug", "unit_id"),
+        UNITS: ("unit_name", "unit_path"),
+        TIMES: ("assigned_at", "due_on", "updated_at"),
+        STATE: ("rev",),
+        STAFF: ("assigned_by", "updated_by"),
         RECORD: ("note", "title"),
     },
     PointDay: {

@@ -48,6 +48,7 @@ from .models import (
 )
 from .models.assessment import AssessmentGrade
 from .models.inspections import Inspection
+from .models.lessons import LessonAssignment
 from .models.points import RankingState
 from .models.recruitment import Recruit
 from .models.service_requests import ServiceRequest
@@ -171,6 +172,12 @@ REGISTRY: tuple[Entry, ...] = (
         DuesMonth,
         lambda: DuesMonth.scan(**PAGED),
         (Group("branch_id", keyed=("tree_key",)),),
+    ),
+    # 微党课 assignments (lesson_assignments.py): its unit's path and name.
+    Entry(
+        LessonAssignment,
+        lambda: LessonAssignment.scan(**PAGED),
+        (Group("unit_id", "unit_path", name="unit_name"),),
     ),
 )
 

@@ -29,6 +29,7 @@ CONSOLE_LAYOUT_PAGES = {
     "console-registry.html",
     "console-assessment.html",
     "console-inspection.html",
+    "console-lessons.html",  # 微党课学习 (issue 19)
 }
 
 

@@ -49,6 +49,7 @@ def test_the_shipped_file_loads_and_says_what_runs_today() -> None:
         "transfer_overdue",
         "dues_unpaid",
         "request_overdue",
+        "lesson_due",  # 微党课 (issue 19)
     }
     # 诉求 (issue 16) brought its resolver: nothing in the shipped file waits any more.
     assert found["request_overdue"].runnable

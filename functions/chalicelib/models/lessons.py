@@ -61,3 +61,15 @@ class LessonAssignment(Model):
     note = UnicodeAttribute(null=True)  # the staff's words to the members
     assigned_by = UnicodeAttribute()  # staff member number
     assigned_at = UnicodeAttribute()  # ISO 8601
+    # The staff side (chalicelib/lesson_assignments.py): the unit's name (re-pathed with the
+    # unit, unit_paths.py), a revision every change bumps (writes are conditional on the one
+    # read), and the outbox event of the message the members got for the current due day:
+    # `notice_key` is set with the write that needs a message, `notified` once every member's
+    # message is posted, so a retry after a failure between the two posts what is missing and a
+    # retry after success posts nothing.
+    unit_name = UnicodeAttribute(null=True)
+    rev = NumberAttribute(default=1)
+    notice_key = UnicodeAttribute(null=True)
+    notified = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)  # ISO 8601, the last change of due day or note
+    updated_by = UnicodeAttribute(null=True)  # staff member number
