@@ -59,6 +59,7 @@ from chalicelib.models.assessment import AssessmentGrade, AssessmentItem
 from chalicelib.models.branch_posts import BranchPost
 from chalicelib.models.directory import DirectoryShard
 from chalicelib.models.inspections import Inspection
+from chalicelib.models.lessons import WatchProgress
 from chalicelib.models.recruitment import Recruit
 from chalicelib.models.red_energy import (
     RedEnergyMovement,
@@ -103,6 +104,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (CatalogItem, None): ("BatchGetItem", "GetItem"),
         (ReadingState, None): ("GetItem", "PutItem", "UpdateItem"),
         (ReadMark, None): ("GetItem", "PutItem", "Query"),
+        # 微党课 (issue 19): the heartbeat's progress put (in its transaction), resume, her lessons.
+        (WatchProgress, None): ("GetItem", "PutItem"),
+        (WatchProgress, "by-recent"): ("Query",),
         (PointDay, None): ("BatchGetItem", "GetItem", "Query", "UpdateItem"),
         (PointClaim, None): ("BatchGetItem", "DeleteItem", "GetItem", "PutItem"),
         (PointTotal, None): ("Query",),
