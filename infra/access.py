@@ -104,6 +104,9 @@ ACCESS: dict[str, dict[tuple[type, str | None], tuple[str, ...]]] = {
         (CatalogItem, None): ("BatchGetItem", "GetItem"),
         (ReadingState, None): ("GetItem", "PutItem", "UpdateItem"),
         (ReadMark, None): ("GetItem", "PutItem", "Query"),
+        # 微党课 (issue 19): the heartbeat's progress put (in its transaction), resume, her lessons.
+        (WatchProgress, None): ("GetItem", "PutItem"),
+        (WatchProgress, "by-recent"): ("Query",),
         (PointDay, None): ("BatchGetItem", "GetItem", "Query", "UpdateItem"),
         (PointClaim, None): ("BatchGetItem", "DeleteItem", "GetItem", "PutItem"),
         (PointTotal, None): ("Query",),

@@ -84,7 +84,7 @@ def _check_ranges(ranges: list[Any]) -> None:
             and pair[0] <= pair[1]
         ):
             raise BadRequestError(
-                "播放区间（ranges）须为 [起点, 终点] 的数组，秒数有效且起点不大于终点"
+                "播放区间（ranges）每段须为两个有效秒数（起点和终点），且起点不大于终点"
             )
 
 

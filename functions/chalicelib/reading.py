@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -44,6 +45,7 @@ from .errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavai
 from .identifiers import is_slug
 from .models import CatalogItem, ReadingState, ReadMark
 from .models.base import Transaction, TransactionCancelled, condition_failed
+from .models.lessons import WatchProgress
 
 SERIES = {"constitution"}
 _CACHE_SECONDS = 300.0
@@ -51,8 +53,6 @@ _cache: dict[str, tuple[float, CatalogItem | None]] = {}
 
 
 def view_cap(item: CatalogItem) -> int:
-    if item.kind == watching.KIND:
-        return watching.view_cap(item)
     return reading_rules.view_cap(int(item.chars))
 
 
@@ -200,7 +200,7 @@ def _write(
     return True
 
 
-def _transact(state_write: Any, progress: Any) -> bool:
+def _transact(state_write: Callable[[Transaction], None], progress: WatchProgress) -> bool:
     """The state write and the lesson's progress put as one TransactWriteItems: the progress is
     only ever written under the state's version, so a replay or a parallel beat cannot apply
     twice. False when the state moved meanwhile (or DynamoDB reports a conflict)."""
@@ -230,7 +230,7 @@ def heartbeat(
     item = catalog_item(slug)
     play = watching.check(item, position, ranges)  # 400 before anything is written
     lesson = item.kind == watching.KIND
-    cap = view_cap(item)
+    cap = watching.view_cap(item) if lesson else view_cap(item)
     need = watching.required(item) if lesson else min_seconds(item)
     claim = min(seconds, reading_rules.HEARTBEAT_MAX_CREDIT, cap)
     for attempt in range(MAX_ATTEMPTS):

@@ -14,8 +14,8 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.layout_settled import problems
 from tests.e2e.signing import sign_in
-from tests.lesson_factories import make_lesson
 from tools.fixtures import bearer, make_member, make_tree, opened_views
+from tools.lesson_fixtures import make_lesson
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
@@ -140,5 +140,6 @@ def test_no_lessons_in_progress_no_card(site, phone: Page):
     expect(phone.locator("#watch")).to_be_hidden()
     phone.goto(f"{site.url}/my-dangjian.html")
     expect(phone.locator("#lessons-watched")).to_have_text("0")
-    expect(phone.locator("#lesson-none")).to_contain_text("去微课堂看看")
+    expect(phone.locator("#lesson-empty")).to_be_visible()
+    expect(phone.locator("#lesson-empty")).to_contain_text("去微课堂看一课")
     expect(phone.locator("#lesson-list .lesson-row")).to_have_count(0)

@@ -13,8 +13,8 @@ import requests
 from chalicelib import clock, points_figures, tokens
 from chalicelib.models import ReadingState
 from chalicelib.models.lessons import WatchProgress
-from tests.lesson_factories import make_lesson
 from tools.fixtures import bearer, make_item, make_member, make_tree, opened_views
+from tools.lesson_fixtures import make_lesson
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 

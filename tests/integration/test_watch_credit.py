@@ -15,8 +15,8 @@ from chalicelib import clock, points, points_figures, reading
 from chalicelib.errors import BadRequestError, NotFoundError
 from chalicelib.models import ReadingState, ReadMark
 from chalicelib.models.lessons import WatchProgress
-from tests.lesson_factories import make_lesson
 from tools.fixtures import make_item, make_member, make_tree
+from tools.lesson_fixtures import make_lesson
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 # 10:00 in Beijing, in the future (no TTL removes what a test wrote).

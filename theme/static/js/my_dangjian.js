@@ -63,12 +63,14 @@ async function loadLessons() {
   try {
     mine = await api(`/api/lessons/mine?state=in_progress&limit=${LESSON_ROWS}`);
   } catch (error) {
-    $('lesson-none').textContent = `视听学习暂时无法显示：${error.message}`;
+    $('lesson-empty').querySelector('.empty-state-text').textContent =
+      `视听学习暂时无法显示：${error.message}`;
+    $('lesson-empty').hidden = false;
     return;
   }
   $('lessons-watched').textContent = String(mine.watched_count);
   if (!mine.lessons.length) {
-    $('lesson-none').textContent = '没有看到一半的微党课，去微课堂看看新党课吧。';
+    $('lesson-empty').hidden = false; // what to do next: 去学习
     return;
   }
   $('lesson-list').replaceChildren(...mine.lessons.slice(0, LESSON_ROWS).map(lessonRow));
