@@ -32,6 +32,7 @@ from pelican.settings import read_settings
 
 from chalicelib.identifiers import is_slug
 from chalicelib.review import MAX_BOUND_FILES, normalise
+from plugins import lessons
 from tools.review_version import (
     MAX_FILE_BYTES,
     disk_version,
@@ -142,6 +143,8 @@ def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
             bad("Category", "缺少 Category（所属栏目）")
         if not meta.get("title"):
             bad("Title", "缺少 Title")
+        if category is not None and str(category) == lessons.CATEGORY:
+            problems.extend(lessons.check(path, meta, content)[1])  # a 微党课's media fields
         drafts.append(
             Draft(
                 path=path,
