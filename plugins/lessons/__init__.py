@@ -71,7 +71,7 @@ class Lesson:
     duration: int  # seconds
     speaker: str
     series: str | None
-    subtitles: str  # content path of the WebVTT file
+    subtitles: str  # content path of the WebVTT file ("" when its approved bytes are gone)
     cues: list[vtt.Cue]
     chapters: list[Chapter] = field(default_factory=list)
     poster: str | None = None  # content path
@@ -178,7 +178,7 @@ def check(
     elif subtitles is None:
         bad("Subtitles", f"字幕文件不在内容目录中：{meta['subtitles']}")
     elif subtitles in unavailable:
-        bad("Subtitles", f"已审核版本的字幕文件无法取得：{subtitles}")
+        subtitles = ""  # approved, but its approved bytes are gone (the gate warned): no transcript
     elif not subtitles.lower().endswith(".vtt"):
         bad("Subtitles", f"字幕须为 WebVTT 文件（.vtt）：{subtitles}")
     else:
@@ -204,13 +204,16 @@ def check(
                 )
 
     chapters: list[Chapter] = []
-    for part in (p.strip() for p in str(meta.get("chapters") or "").split(";")):
+    for part in (p.strip() for p in re.split("[;；]", str(meta.get("chapters") or ""))):
         if not part:
             continue
         item = _CHAPTER.match(part)
         start = parse_clock(item.group(1)) if item else None
         if item is None or start is None:
-            bad("Chapters", f"「{part}」应写成「时间 标题」，如「3:20 第一部分」，各章用 ; 分隔")
+            bad(
+                "Chapters",
+                f"「{part}」应写成「时间 标题」，如「3:20 第一部分」，各章之间用分号分隔",
+            )
             continue
         if chapters and start <= chapters[-1].start:
             bad("Chapters", f"「{part}」的时间须晚于上一章")
@@ -299,7 +302,8 @@ def _on_static_finalized(generator: Any) -> None:
             continue
         if lesson.poster:
             lesson.poster_url = "/" + published.get(lesson.poster, lesson.poster)
-        lesson.subtitles_url = "/" + published.get(lesson.subtitles, lesson.subtitles)
+        if lesson.subtitles:
+            lesson.subtitles_url = "/" + published.get(lesson.subtitles, lesson.subtitles)
 
 
 def speaker_anchor(name: str) -> str:
