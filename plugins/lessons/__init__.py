@@ -285,7 +285,11 @@ def _on_articles_finalized(generator: Any) -> None:
         speakers.setdefault(a.lesson.speaker, []).append(a)
     generator.context["lessons"] = {
         # Named series first (by name), then the lessons of no series (其他微党课).
-        "series": sorted(series.items(), key=lambda kv: (kv[0] == "", kv[0])),
+        # Within a series in the order they came out (第一讲 first), as a course is followed.
+        "series": [
+            (name, sorted(items, key=lambda a: a.date))
+            for name, items in sorted(series.items(), key=lambda kv: (kv[0] == "", kv[0]))
+        ],
         "speakers": sorted(speakers.items()),
         "speakers_url": SPEAKERS_URL,
         "rates": RATES,
