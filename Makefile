@@ -158,3 +158,11 @@ restore: setup
 erase-member: setup
 	@[ -n "$(NO)" ] && [ -n "$(BY)" ] || { echo "NO=<member number> BY=<admin's member number>" >&2; exit 2; }
 	@$(PY) $(WITH_ENV) $(PY) -m tools.erase_member $(NO) --by $(BY)
+
+.PHONY: upload-media
+## 微党课 (README: 微党课 media): check, upload and keep a lesson's video (H.264/AAC .mp4) or audio
+## (AAC .m4a) as editor BY, and print the Markdown lines to paste. FILE=path BY=<member number>;
+## make dev's storage by default, a stage's with STAGE=dev|prod.
+upload-media: setup
+	@[ -n "$(FILE)" ] && [ -n "$(BY)" ] || { echo "FILE=<.mp4 或 .m4a 文件> BY=<上传人的党员编号>" >&2; exit 2; }
+	@$(PY) $(WITH_ENV) $(PY) -m tools.upload_media $(FILE) --by $(BY) $(if $(STAGE),--stage $(STAGE) --region $(REGION))

@@ -15,7 +15,9 @@ from chalicelib import (
     api_dues_assessment,
     api_inbox,
     api_inspection,
+    api_lessons,
     api_me,
+    api_media,
     api_meeting_book,
     api_meeting_plans,
     api_meeting_records,
@@ -87,3 +89,7 @@ app.register_blueprint(api_assessment.bp)
 app.register_blueprint(api_personal_data.bp)
 app.register_blueprint(schedules.bp)
 app.register_blueprint(streams.bp)
+# 微党课 (issue 19): the member's own lesson progress (the heartbeat is api_reading's).
+app.register_blueprint(api_lessons.bp)
+# 微党课 media uploads (chalicelib/media_uploads.py).
+app.register_blueprint(api_media.bp)

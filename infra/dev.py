@@ -71,6 +71,12 @@ def s3_standin_bucket() -> str:
     return s3_standin.BUCKET
 
 
+def s3_standin_media_bucket() -> str:
+    from infra import s3_standin
+
+    return s3_standin.MEDIA_BUCKET
+
+
 def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
     """The local stack's environment; the JWT key is made once per machine and kept in var/."""
     VAR.mkdir(exist_ok=True)
@@ -98,6 +104,8 @@ def dev_environment(ddb_port: int | None = None) -> dict[str, str]:
         # Files from phones go to the S3 stand-in (infra/s3_standin.py), as to S3 in AWS.
         "S3_ENDPOINT": f"http://127.0.0.1:{PORTS['s3']}",
         "UPLOADS_BUCKET": s3_standin_bucket(),
+        # 微党课 video and audio: the stand-in's media bucket, served at /media/* by the dev server.
+        "MEDIA_BUCKET": s3_standin_media_bucket(),
     }
     return api_environment(ddb_port or PORTS["ddb"], json.dumps(keys), **wecom)
 
@@ -264,6 +272,21 @@ def demo_history() -> None:
     threading.Thread(target=rest, daemon=True).start()
 
 
+def upload_demo_media() -> None:
+    """The demo lessons' files into the stand-in's media bucket (in memory: put back each run),
+    through the tool editors use, as the demo committee member."""
+    from tools import demo_registry, upload_media
+
+    folder = ROOT / "tools" / "demo_media"
+    for path in sorted(p for p in folder.iterdir() if p.suffix in {".mp4", ".m4a"}):
+        try:
+            answer = upload_media.upload(path, demo_registry.DEMO_COMMITTEE.member_no)
+        except upload_media.UploadFailedError as exc:  # that demo lesson will not play
+            print(f"   {exc}", file=sys.stderr)
+            continue
+        print(f"   {path.name} → /media/{answer['media']}（{answer['lines'][-1]}）")
+
+
 def main() -> None:
     busy = busy_ports()
     if busy:
@@ -288,7 +311,12 @@ def main() -> None:
         print(f"== S3 stand-in (infra/s3_standin.py: moto's server) on port {PORTS['s3']}")
         from infra import s3_standin
 
-        s3_standin.serve(PORTS["s3"], env["SITE_ORIGINS"].split(","), bucket=env["UPLOADS_BUCKET"])
+        s3_standin.serve(
+            PORTS["s3"],
+            env["SITE_ORIGINS"].split(","),
+            bucket=env["UPLOADS_BUCKET"],
+            media_bucket=env["MEDIA_BUCKET"],
+        )
         from tools import seed_demo, tables
 
         tables.create_all()
@@ -297,6 +325,8 @@ def main() -> None:
         from tools import reminders as reminder_tool
 
         reminder_tool.reindex_members()  # tables kept from before the reminders' index
+        print("== 微党课 demo media (tools/demo_media/) through the upload tool (upload_media.py)")
+        upload_demo_media()
         print("== Content review (demo articles approved; new or edited ones stay pending)")
         from tools import demo_registry, review
 
@@ -409,6 +439,7 @@ def main() -> None:
         )
         print(f"  DynamoDB     http://127.0.0.1:{PORTS['ddb']}")
         print(f"  S3 (uploads) http://127.0.0.1:{PORTS['s3']}/{env['UPLOADS_BUCKET']}")
+        print(f"  微党课媒体    {stack.url}/media/（S3 替身的 {env['MEDIA_BUCKET']}）")
         print(
             f"  企业微信登录  {stack.url}/api/auth/wecom/start?next=/me.html"
             "（本地替身会询问以哪个 userid 登录；首次需核对身份）\n"

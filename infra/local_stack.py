@@ -76,7 +76,10 @@ class LocalStack:
         dynamodb_local.wait_for_port(self.api_port, timeout=60, proc=proc)
 
     def start_web(self) -> None:
-        self.server = dev_server.serve(self.web_port, self.site, self.api_port)
+        # `/media/*` from the S3 stand-in's media bucket, when the environment names one.
+        endpoint, bucket = self.env.get("S3_ENDPOINT"), self.env.get("MEDIA_BUCKET")
+        media = (endpoint, bucket) if endpoint and bucket else None
+        self.server = dev_server.serve(self.web_port, self.site, self.api_port, media)
 
     def stop(self) -> None:
         if self.server is not None:

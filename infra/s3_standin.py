@@ -14,6 +14,14 @@ the real type by its first bytes) and refuses what storage let through; tests/un
 shows both: moto accepts the oversize POST, our check refuses it. Lifecycle rules are stored, never
 run; the signature of a pre-signed POST/GET is not verified either.
 
+The 微党课 media bucket (MEDIA_BUCKET, chalicelib/media_uploads.py) lives here too: editors PUT
+to it with pre-signed URLs (CORS allows PUT from the console's origin) and the dev server
+(infra/dev_server.py) serves `/media/*` from it, Range requests included. moto 5.2.5 neither
+verifies `x-amz-checksum-sha256` on a PUT (wrong bytes are stored; tests/unit/test_media_uploads.py
+shows it) nor keeps it (HEAD returns no `ChecksumSHA256`), and ignores `If-None-Match` and
+`x-amz-copy-source-if-match` on CopyObject: media_uploads.check therefore hashes the stored bytes
+itself when storage reports no checksum, and compares the copy's ETag with the one it checked.
+
     python -m infra.s3_standin PORT [ORIGIN ...]
 """
 
@@ -29,6 +37,7 @@ from botocore.config import Config
 from infra import dynamodb_local
 
 BUCKET = "dangjian-dev-uploads"
+MEDIA_BUCKET = "dangjian-dev-media"  # chalicelib.settings.media_bucket's default
 REGION = "ap-east-1"
 # As the stack's UploadsBucket: objects never attached expire after a day.
 INCOMING_PREFIX = "incoming/"
@@ -80,8 +89,42 @@ def make_bucket(endpoint: str, origins: list[str], bucket: str = BUCKET) -> None
     )
 
 
-def serve(port: int, origins: list[str], bucket: str = BUCKET):
-    """moto's server on 127.0.0.1:`port` (a thread of this process) with the bucket made."""
+def media_cors_rules(origins: list[str]) -> list[dict]:
+    """The console PUTs lesson media with pre-signed URLs (its signed headers included)."""
+    return [
+        {
+            "AllowedOrigins": origins,
+            "AllowedMethods": ["PUT", "GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3600,
+        }
+    ]
+
+
+def make_media_bucket(endpoint: str, origins: list[str], bucket: str = MEDIA_BUCKET) -> None:
+    """The media bucket as the stack makes it: private, CORS for PUT, `incoming/` expiring."""
+    s3 = client(endpoint)
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": media_cors_rules(origins)})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-unchecked",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": INCOMING_PREFIX},
+                    "Expiration": {"Days": 1},
+                }
+            ]
+        },
+    )
+
+
+def serve(port: int, origins: list[str], bucket: str = BUCKET, media_bucket: str = MEDIA_BUCKET):
+    """moto's server on 127.0.0.1:`port` (a thread of this process) with the buckets made."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
@@ -89,6 +132,7 @@ def serve(port: int, origins: list[str], bucket: str = BUCKET):
     server.start()
     dynamodb_local.wait_for_port(port, timeout=30)
     make_bucket(f"http://127.0.0.1:{port}", origins, bucket)
+    make_media_bucket(f"http://127.0.0.1:{port}", origins, media_bucket)
     return server
 
 
@@ -96,6 +140,9 @@ if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     serve(int(sys.argv[1]), sys.argv[2:] or ["http://127.0.0.1:8080"])
-    print(f"S3 stand-in on http://127.0.0.1:{sys.argv[1]} (bucket {BUCKET})", flush=True)
+    print(
+        f"S3 stand-in on http://127.0.0.1:{sys.argv[1]} (buckets {BUCKET}, {MEDIA_BUCKET})",
+        flush=True,
+    )
     while True:
         time.sleep(3600)

@@ -53,6 +53,8 @@ WECOM_OAUTH = {
 # The S3 stand-in (infra/s3_standin.py, fixture `s3`): the uploads bucket of files from phones.
 S3_PORT = dynamodb_local.free_port()
 S3_ENV = {"S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}", "UPLOADS_BUCKET": "dangjian-test-uploads"}
+# 微党课 media (chalicelib/media_uploads.py): the stand-in's media bucket, /media/* on the site.
+S3_ENV["MEDIA_BUCKET"] = "dangjian-test-media"
 WECOM_ENV.update(S3_ENV)
 WECOM_ENV.update(TABLE_ENV)
 # The suite's API takes a write budget no test's pace reaches: the fuzz test sends dozens of
@@ -133,6 +135,7 @@ def s3() -> Iterator[str]:
     try:
         dynamodb_local.wait_for_port(S3_PORT, timeout=60)
         s3_standin.make_bucket(S3_ENV["S3_ENDPOINT"], origins, bucket=S3_ENV["UPLOADS_BUCKET"])
+        s3_standin.make_media_bucket(S3_ENV["S3_ENDPOINT"], origins, S3_ENV["MEDIA_BUCKET"])
         yield S3_ENV["S3_ENDPOINT"]
     finally:
         server.terminate()

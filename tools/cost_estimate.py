@@ -86,6 +86,15 @@ TABLE_KB_PER_MEMBER_MONTH = 60
 HISTORY_MONTHS = 12
 EXPORT_COMPRESSION = 0.3  # DynamoDB JSON (~1.5x the items) gzipped (~1/5): the S3 objects
 OPERATIONS_STAGE = "prod"  # whose operations.toml values (retention, exports kept) are priced
+# 微党课 (issue 19), ASSUMPTIONS: an active member plays about 60 minutes of lessons a month
+# (three 20-minute lessons, or the watching-time points' 6 minutes on 10 days), each minute
+# fetched from CloudFront once; lessons encoded as the README recommends (540p H.264 at about
+# 700 kbps with 64 kbps AAC: about 5.7 MB a minute); the library holds 100 lessons of 20 minutes
+# in S3 (Standard). Media bytes dwarf every other row: the encoding is the cost lever.
+LESSON_MINUTES_PER_MEMBER = 60
+LESSON_MB_PER_MINUTE = 5.7
+LESSON_LIBRARY_MINUTES = 100 * 20
+LESSON_RANGE_REQUESTS_PER_MINUTE = 1  # the players fetch ranges of about a minute each
 PAGE_VIEWS = 60  # per active member per month (a daily constitution installment, some articles)
 BYTES_PER_PAGE_VIEW = 25_000  # compressed HTML; hashed CSS/JS are cached in the phone for a year
 
@@ -408,6 +417,30 @@ def operations_rows(requests: float, members: int) -> list[tuple]:
     ]
 
 
+def lesson_media_rows(members: int) -> list[tuple]:
+    """The lessons' media through CloudFront (bytes and range requests) and kept in S3."""
+    p = PRICES
+    minutes = members * LESSON_MINUTES_PER_MEMBER
+    transfer_gb = minutes * LESSON_MB_PER_MINUTE / 1000
+    requests = minutes * LESSON_RANGE_REQUESTS_PER_MINUTE
+    stored_gb = LESSON_LIBRARY_MINUTES * LESSON_MB_PER_MINUTE / 1000
+    return [
+        ("Lesson media transfer", transfer_gb, "GB", transfer_gb * p["cloudfront_per_gb_asia"]),
+        (
+            "Lesson media requests",
+            requests,
+            "requests",
+            requests / 1e4 * p["cloudfront_https_per_10k"],
+        ),
+        (
+            "Lesson media in S3 (per stage)",
+            stored_gb,
+            "GB-month",
+            stored_gb * p["s3_standard_per_gb_month"],
+        ),
+    ]
+
+
 def load_figures(path: Path) -> dict[str, float]:
     data = json.loads(path.read_text())
     return {f["figure"]: float(f["value"]) for f in data["figures"]}
@@ -463,6 +496,7 @@ def estimate(figures: dict[str, float], members: int = 1000) -> tuple[list[tuple
             (page_views + requests) / 1e4 * p["cloudfront_https_per_10k"],
         ),
         ("CloudFront transfer", transfer_gb, "GB", transfer_gb * p["cloudfront_per_gb_asia"]),
+        *lesson_media_rows(members),
         *operations_rows(requests, members),
     ]
     return rows, skipped

@@ -24,6 +24,10 @@ When a view's credited time reaches the item's minimum, the item is read: the me
 `article_read` (or `constitution_read`) through `points.award` — once, whatever the number of
 views — and a read mark for progress pages. Both are idempotent; a heartbeat retried after a
 failure between the write and the award repairs it.
+
+Lessons (微党课, `kind == "lesson"`) ride the same line, views and replays: `watching.py` says
+what a grant buys on a lesson (media coverage, resume position, watching-time points), and its
+progress item is written with the state in one transaction on the same version condition.
 """
 
 from __future__ import annotations
@@ -35,11 +39,11 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.operand import Path
 
-from . import clock, points, reading_rules
+from . import clock, points, reading_rules, watching
 from .errors import BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError
 from .identifiers import is_slug
 from .models import CatalogItem, ReadingState, ReadMark
-from .models.base import condition_failed
+from .models.base import Transaction, TransactionCancelled, condition_failed
 
 SERIES = {"constitution"}
 _CACHE_SECONDS = 300.0
@@ -47,6 +51,8 @@ _cache: dict[str, tuple[float, CatalogItem | None]] = {}
 
 
 def view_cap(item: CatalogItem) -> int:
+    if item.kind == watching.KIND:
+        return watching.view_cap(item)
     return reading_rules.view_cap(int(item.chars))
 
 
@@ -142,31 +148,49 @@ def _write(
     entry: dict[str, Any],
     new_until: float | None,
     now: float,
+    lesson: watching.Step | None = None,
 ) -> bool:
     """Store the view's new entry and the member's line with one conditional write (on the
-    state's version); False if another heartbeat of hers was applied meanwhile."""
+    state's version), a lesson's progress in the same transaction; False if another heartbeat
+    of hers was applied meanwhile."""
+    progress = lesson.progress if lesson else None
     if state is None:
-        try:
-            ReadingState(member_no, until=new_until, version=1, views={view_id: entry}).save(
-                condition=ReadingState.member_no.does_not_exist()
-            )
-        except PutError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        fresh = ReadingState(
+            member_no,
+            until=new_until,
+            version=1,
+            views={view_id: entry},
+            **(lesson.state_attributes() if lesson else {}),
+        )
+        condition = ReadingState.member_no.does_not_exist()
+        if progress is None:
+            try:
+                fresh.save(condition=condition)
+            except PutError as exc:
+                if condition_failed(exc):
+                    return False
+                raise
+            return True
+        return _transact(lambda tx: tx.save("state", fresh, condition=condition), progress)
     actions = [
         Path(["views", view_id]).set(entry),
         ReadingState.version.set(int(state.version or 0) + 1),
     ]
     if new_until is not None and new_until != state.until:
         actions.append(ReadingState.until.set(new_until))
+    if lesson:
+        actions += lesson.state_actions()
     actions += [Path(["views", v]).remove() for v in _stale(_views(state), view_id, now)]
     condition = (
         ReadingState.version == state.version
         if state.version is not None
         else ReadingState.version.does_not_exist()
     )
+    if progress is not None:
+        return _transact(
+            lambda tx: tx.update("state", ReadingState(member_no), actions, condition=condition),
+            progress,
+        )
     try:
         ReadingState(member_no).update(actions=actions, condition=condition)
     except UpdateError as exc:
@@ -176,11 +200,38 @@ def _write(
     return True
 
 
-def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -> dict[str, Any]:
+def _transact(state_write: Any, progress: Any) -> bool:
+    """The state write and the lesson's progress put as one TransactWriteItems: the progress is
+    only ever written under the state's version, so a replay or a parallel beat cannot apply
+    twice. False when the state moved meanwhile (or DynamoDB reports a conflict)."""
+    try:
+        with Transaction() as tx:
+            state_write(tx)
+            tx.save("progress", progress)
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("state") or cancelled.conflict:
+            return False
+        raise
+    return True
+
+
+def heartbeat(
+    member_no: str,
+    view_id: str,
+    seq: int,
+    slug: str,
+    seconds: int,
+    position: float | None = None,
+    ranges: list[Any] | None = None,
+) -> dict[str, Any]:
     """Apply one heartbeat (idempotent on view_id + seq); mark the item read when it is due.
-    `seconds` 0 opens the view (the page sends it when the article loads)."""
+    `seconds` 0 opens the view (the page sends it when the article loads). A lesson's beat may
+    carry the media `position` and the `ranges` played (watching.py)."""
     item = catalog_item(slug)
-    cap, need = view_cap(item), min_seconds(item)
+    play = watching.check(item, position, ranges)  # 400 before anything is written
+    lesson = item.kind == watching.KIND
+    cap = view_cap(item)
+    need = watching.required(item) if lesson else min_seconds(item)
     claim = min(seconds, reading_rules.HEARTBEAT_MAX_CREDIT, cap)
     for attempt in range(MAX_ATTEMPTS):
         now = clock.now()
@@ -190,21 +241,31 @@ def heartbeat(member_no: str, view_id: str, seq: int, slug: str, seconds: int) -
             raise ConflictError("阅读记录编号（view_id）已被使用，请刷新页面")
         credited = int(view.get("c", 0)) if view else 0
         if _applied(view, seq):
-            return _result(member_no, item, credited, need, cap, replay=True, view=view)
+            return _result(
+                member_no, item, credited, need, cap, replay=True, view=view, state=state
+            )
         # Lay the claim on the member's line: after her last credited second and after this
         # view opened, up to now. A view heard of for the first time opens now.
         opened = float(view["f"]) if view else now
         start = max(float(state.until or 0) if state else 0.0, opened)
         grant = max(0, min(claim, cap - credited, int(now - start)))
         new_until = start + grant if grant else (state.until if state else None)
-        read_now = credited < need <= credited + grant and not (view or {}).get("r")
+        read_now = not lesson and credited < need <= credited + grant and not (view or {}).get("r")
         entry = _with_seq(view or {"s": slug, "f": now}, seq)
         entry.update({"c": credited + grant, "t": now})
         if read_now:
             entry["r"] = now
-        if _write(member_no, state, view_id, entry, new_until, now):
-            awarded = complete(member_no, item) if read_now else None
-            return _result(member_no, item, credited + grant, need, cap, awarded=awarded)
+        step = None
+        if lesson:
+            late = view is not None and seq < max([int(view.get("h", -1)), *view.get("q", ())])
+            step = watching.step(member_no, item, play, grant, state, now, late=late)
+        if _write(member_no, state, view_id, entry, new_until, now, step):
+            awarded = [complete(member_no, item)] if read_now else []
+            if step is not None:
+                awarded = watching.award_minutes(member_no, step.day, step.minutes)
+                if step.watched_now:
+                    awarded.append(complete(member_no, item))
+            return _result(member_no, item, credited + grant, need, cap, awarded=awarded, step=step)
         # Another heartbeat of hers was applied meanwhile: read again, after a jittered pause so
         # that parallel ones do not collide in step.
         time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
@@ -219,20 +280,39 @@ def _result(
     cap: int,
     *,
     replay: bool = False,
-    awarded: points.Award | None = None,
+    awarded: list[points.Award | None] | None = None,
     view: dict[str, Any] | None = None,
+    state: ReadingState | None = None,
+    step: watching.Step | None = None,
 ) -> dict[str, Any]:
-    if replay and view is not None and view.get("r") and not is_marked(member_no, item):
+    awarded = list(awarded or [])
+    lesson = item.kind == watching.KIND
+    progress = step.progress if step else None
+    if replay and lesson:
+        # The write went through, some awards may not have: repair them.
+        progress = watching.progress_of(member_no, item.slug)
+        minutes = watching.missing_minutes(member_no, state)
+        if state is not None and minutes:
+            awarded += watching.award_minutes(member_no, str(state.watch_day), minutes)
+        if progress is not None and progress.watched_on and not is_marked(member_no, item):
+            awarded.append(complete(member_no, item))
+    elif replay and view is not None and view.get("r") and not is_marked(member_no, item):
         # The write that made it read went through, the award or mark did not: repair it.
-        awarded = complete(member_no, item)
-    return {
+        awarded.append(complete(member_no, item))
+    given = [{"rule": a.rule, "points": a.amount} for a in awarded if a is not None]
+    out: dict[str, Any] = {
         "credited": credited,
         "required": need,
         "cap": cap,
         "read": credited >= need,
         "replay": replay,
-        "award": {"rule": awarded.rule, "points": awarded.amount} if awarded else None,
+        "award": given[0] if given else None,
+        "awards": given,
     }
+    if lesson:
+        out["lesson"] = watching.summary(item, progress)
+        out["read"] = out["lesson"]["watched"]
+    return out
 
 
 def is_marked(member_no: str, item: CatalogItem) -> bool:
@@ -244,10 +324,13 @@ def is_marked(member_no: str, item: CatalogItem) -> bool:
     return True
 
 
+COMPLETE_RULES = {"constitution": "constitution_read", watching.KIND: "lesson_watched"}
+
+
 def complete(member_no: str, item: CatalogItem) -> points.Award | None:
     """The item is read: award once (the ledger key is per item), then mark it. Each step is
     idempotent, so a crash between them is repaired by a retry."""
-    rule = "constitution_read" if item.kind == "constitution" else "article_read"
+    rule = COMPLETE_RULES.get(item.kind, "article_read")
     awarded = points.award(member_no, rule, item.slug)
     try:
         ReadMark(

@@ -211,6 +211,10 @@ class Settings:
     )
     s3_endpoint: str | None = field(default_factory=lambda: os.environ.get("S3_ENDPOINT") or None)
 
+    # 微党课 media (media_uploads.py): the private bucket of lesson videos and audio, served at
+    # /media/* through CloudFront (the S3 stand-in's own bucket locally, same S3_ENDPOINT).
+    media_bucket: str = field(default_factory=lambda: _env("MEDIA_BUCKET", "dangjian-dev-media"))
+
     # The outbox's delivery (chalicelib/delivery.py; README: Notifications) pushes through the
     # same WeCom application (`wecom_agent_id`) to the userid `wecom_userid_field` names.
     # No pushes of non-urgent messages in these hours (Asia/Shanghai, "HH:MM-HH:MM"; "" none).

@@ -201,3 +201,20 @@ def test_lambda_is_priced_on_arm64_like_the_functions() -> None:
         Path(cost_estimate.ROOT, "functions", ".chalice", "config.json").read_text()
     )
     assert config["lambda_architecture"] == "arm64"
+
+
+def test_lesson_media_is_priced_by_the_minutes_members_play() -> None:
+    """微党课: the bytes members play through CloudFront grow with them; the library does not."""
+    small = {r[0]: r for r in cost_estimate.lesson_media_rows(1000)}
+    large = {r[0]: r for r in cost_estimate.lesson_media_rows(10_000)}
+    minutes = 1000 * cost_estimate.LESSON_MINUTES_PER_MEMBER
+    assert small["Lesson media transfer"][1] == pytest.approx(
+        minutes * cost_estimate.LESSON_MB_PER_MINUTE / 1000
+    )
+    assert large["Lesson media transfer"][3] == pytest.approx(
+        10 * small["Lesson media transfer"][3]
+    )
+    stored = "Lesson media in S3 (per stage)"
+    assert large[stored] == small[stored]
+    rows, _ = cost_estimate.estimate(FIGURES, 1000)
+    assert {"Lesson media transfer", stored} <= {r[0] for r in rows}

@@ -1,10 +1,13 @@
 // 首页「今日学习」: for a signed-in member, one call (GET /api/me/today) fills the panel the page
 // already shows: today's points and each daily cap, the 党章 day, the daily quiz, 继续阅读, a
-// reviewer's to-dos, her next meeting, and the tab bar's unread badge. An anonymous reader keeps the page as built and sends no request at all.
+// reviewer's to-dos, her next meeting, and the tab bar's unread badge; a second call
+// (GET /api/lessons/mine) shows 继续观看, her lessons in progress. An anonymous reader keeps the
+// page as built and sends no request at all.
 // Every box keeps its height (home.css), so filling it shifts nothing.
 import { api, getToken, isSignedIn, refresh } from './api.js';
 import { showUnread } from './badge.js';
 import { el } from './dom.js';
+import { lessonRow } from './lesson_progress.js';
 
 const $ = (id) => document.getElementById(id);
 const TILES = 8; // today's points + seven capped rules: two rows of four (home.css)
@@ -97,6 +100,22 @@ function showMeetings(meetings) {
   $('today-meetings-state').textContent = `${meetings.count}${meetings.more ? '+' : ''} 个待参加`;
 }
 
+// 继续观看: her first three lessons in progress; the card stays hidden when there are none or
+// the call fails (the rest of the page does not depend on it).
+const WATCHING = 3;
+
+async function showWatching() {
+  let mine;
+  try {
+    mine = await api(`/api/lessons/mine?state=in_progress&limit=${WATCHING}`);
+  } catch {
+    return;
+  }
+  if (!mine.lessons.length) return;
+  $('watch-list').replaceChildren(...mine.lessons.slice(0, WATCHING).map(lessonRow));
+  $('watch').hidden = false;
+}
+
 function showError(message) {
   const box = el('p', 'today-error', message);
   box.setAttribute('role', 'alert');
@@ -115,6 +134,7 @@ async function main() {
       $('today-figures').replaceChildren(...anonymous); // the login ended
       return;
     }
+    showWatching(); // beside the day's figures, not after them
     day = await api('/api/me/today');
   } catch (error) {
     if (error.status === 401) $('today-figures').replaceChildren(...anonymous); // the login ended

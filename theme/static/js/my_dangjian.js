@@ -1,7 +1,8 @@
 // 我的党建: my points, today's progress toward each daily cap, 12 months, the activity mix,
-// my rank and stars in my branch, and the paged detail log.
+// my rank and stars in my branch, my 微党课 progress, and the paged detail log.
 import { api, requireLogin } from './api.js';
 import { barChart, mixBars, starsText } from './charts.js';
+import { lessonRow } from './lesson_progress.js';
 
 requireLogin(); // a login that ended goes to login and back here (api.js)
 
@@ -54,6 +55,25 @@ function renderStanding(data) {
   $('standing-stars').textContent = s ? starsText(s.stars) : '';
 }
 
+// 视听学习: lessons watched, and the first lessons in progress (the room of LESSON_ROWS rows).
+const LESSON_ROWS = 3;
+
+async function loadLessons() {
+  let mine;
+  try {
+    mine = await api(`/api/lessons/mine?state=in_progress&limit=${LESSON_ROWS}`);
+  } catch (error) {
+    $('lesson-none').textContent = `视听学习暂时无法显示：${error.message}`;
+    return;
+  }
+  $('lessons-watched').textContent = String(mine.watched_count);
+  if (!mine.lessons.length) {
+    $('lesson-none').textContent = '没有看到一半的微党课，去微课堂看看新党课吧。';
+    return;
+  }
+  $('lesson-list').replaceChildren(...mine.lessons.slice(0, LESSON_ROWS).map(lessonRow));
+}
+
 let cursor = null;
 
 async function loadLog() {
@@ -84,6 +104,7 @@ async function loadLog() {
 }
 
 async function main() {
+  loadLessons(); // its own call, beside the figures
   let data;
   try {
     data = await api('/api/points/me');
