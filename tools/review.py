@@ -187,7 +187,7 @@ def preview_html(draft: Draft, content: Path) -> str:
 
     body = _INTRASITE.sub(replace, draft.body_html)
     # The reviewer sees pictures and names, never paths or hashes (the version binds those).
-    labels = {"photo": "照片", "cover": "封面"}
+    labels = {"photo": "照片", "cover": "封面", "poster": "封面"}
     pictures = [r for r in references(draft.text, draft.relative) if r.kind in labels]
     head = ""
     for ref in pictures:
@@ -203,6 +203,8 @@ def preview_html(draft: Draft, content: Path) -> str:
         for path, data in sorted(draft.files.items())
     )
     files = f'<p class="review-files">引用的文件（随本版本一同审核）：</p><ul>{listed}</ul>'
+    if draft.category == lessons.CATEGORY:  # what she will hear, to be read before approving
+        body += lessons.review_block(draft.text, draft.relative, draft.files)
     return head + body + (files if listed else "")
 
 

@@ -24,6 +24,7 @@ list `SPEAKERS_URL`.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 from dataclasses import dataclass, field
@@ -239,6 +240,31 @@ def check(
         poster=poster,
     )
     return lesson, found
+
+
+def review_block(text: str, relative: str, files: dict[str, bytes]) -> str:
+    """What a reviewer reads of a lesson on 待审核, after its introduction: kind, duration and
+    speaker, and the transcript from exactly the subtitles bytes being registered (the media
+    themselves are named by hash in the text the version binds)."""
+    meta: dict[str, str] = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        meta[key.strip().lower()] = value.strip()
+    match = lesson_rules.MEDIA_NAME.fullmatch(meta.get("media", ""))
+    kind = lesson_rules.BY_EXT[match.group("ext")].label if match else "媒体"
+    facts = f"{kind} · 时长 {meta.get('duration', '')} · 主讲 {meta.get('speaker', '')}"
+    if meta.get("lesson_series"):
+        facts += f" · {meta['lesson_series']}"
+    subtitles = _file(meta.get("subtitles", ""), relative)
+    try:
+        cues = vtt.parse(files[subtitles or ""].decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, vtt.VttError):
+        cues = []
+    lines = "".join(f"<li>{vtt.clock(c.start)} {html.escape(c.text)}</li>" for c in cues)
+    transcript = f"<p>文字稿（字幕，随本版本一同审核）：</p><ol>{lines}</ol>" if cues else ""
+    return (
+        f'<section class="review-lesson"><p>微党课：{html.escape(facts)}</p>{transcript}</section>'
+    )
 
 
 def _is_lesson(meta: dict[str, Any]) -> bool:

@@ -337,3 +337,15 @@ def test_a_lesson_page_before_play_fits_the_article_budget(site: Path) -> None:
         # The dev build is not minified: the production build's figure is lower
         # (tests/integration/test_page_weight.py checks it against the budget too).
         assert weight.first_visit <= ARTICLE_BUDGET * 1.5, weight
+
+
+def test_the_reviewer_reads_the_lessons_transcript_before_approving() -> None:
+    from tools import review as review_tool
+
+    drafts, problems = review_tool.read_drafts(ROOT / "content")
+    assert problems == []
+    (draft,) = [d for d in drafts if d.slug == "weidangke-chuxin-shiming"]
+    shown = review_tool.preview_html(draft, ROOT / "content")
+    assert "微党课：视频 · 时长 0:30 · 主讲 王建国 · 支部书记讲党课" in shown
+    assert "<li>0:10 初心从哪里来？来自党同人民群众的血肉联系。</li>" in shown
+    assert "封面：<img" in shown and "images/" not in shown
