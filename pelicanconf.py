@@ -290,3 +290,12 @@ JINJA_GLOBALS = {
 SITE_ORIGIN = ""
 WX_JSSDK_URL = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"
 SHARE_IMAGE = "images/share.png"
+
+# --- 微党课 (issue 19): video and audio lessons, plugins/lessons ------------------------------
+# A lesson is an article of Category 微党课 (content/lessons/): a section of 微课堂, checked and
+# given its page by plugins/lessons (after static_hash: it needs the poster's and subtitles'
+# published names; before search_index and catalog: they read the transcript and the media).
+next(m for m in MODULES if m["slug"] == "weiketang")["sections"].append(
+    {"name": "微党课", "slug": "weidangke", "icon": "play", "intro": "视频音频党课，随时点播学习"}
+)
+PLUGINS.insert(PLUGINS.index("plugins.static_hash") + 1, "plugins.lessons")

@@ -9,7 +9,9 @@ Cache-Control of each object; infra/dev_server.py mirrors it). Used by the page-
 What a page loads only on demand is weighed apart (`on_demand`): a stylesheet named inside a
 `<template>`, a module reached through a dynamic `import()` (the dialog and the award toast,
 fetched when one first shows) and the share loader's module (`data-module`, loaded only inside
-WeChat) are not part of the first visit's load.
+WeChat) are not part of the first visit's load, nor the media of a `<video>`/`<audio>` with
+`preload="none"` (a 微党课's video loads when she plays it); its `poster` and subtitles `<track>`
+are.
 """
 
 from __future__ import annotations
@@ -44,10 +46,14 @@ class _Refs(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.refs: list[str] = []
         self.deferred: list[str] = []  # named inside a <template>: fetched only when used
+        self.on_play: list[str] = []  # media fetched when played (from storage, not weighed)
         self._templates = 0
         self._all = self.refs
+        self._lazy_media = False  # inside <video|audio preload="none">: its sources wait for play
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("video", "audio"):
+            self._lazy_media = False
         if tag == "template":
             self._templates = max(0, self._templates - 1)
             self.refs = self.deferred if self._templates else self._all
@@ -69,7 +75,15 @@ class _Refs(HTMLParser):
             self.refs.append(a.get("src", ""))
             # The share loader's module (theme/templates/_share.html): fetched inside WeChat only.
             self.deferred.append(a.get("data-module", ""))
-        elif tag in ("img", "source", "video", "audio", "iframe"):
+        elif tag in ("video", "audio"):
+            self._lazy_media = a.get("preload") == "none"
+            (self.on_play if self._lazy_media else self.refs).append(a.get("src", ""))
+            self.refs.append(a.get("poster", ""))
+        elif tag == "source" and self._lazy_media:
+            self.on_play.append(a.get("src", ""))
+        elif tag == "track":
+            self.refs.append(a.get("src", ""))
+        elif tag in ("img", "source", "iframe"):
             self.refs.append(a.get("src", ""))
             self.refs += [
                 part.split()[0] for part in a.get("srcset", "").split(",") if part.strip()
@@ -94,6 +108,7 @@ class Weight:
     assets: dict[str, int] = field(default_factory=dict)  # site path -> gzip bytes
     missing: list[str] = field(default_factory=list)
     on_demand: dict[str, int] = field(default_factory=dict)  # fetched only when first used
+    on_play: list[str] = field(default_factory=list)  # media loaded only when played
 
     @property
     def first_visit(self) -> int:
@@ -111,6 +126,7 @@ def page_weight(site: Path, page: str) -> Weight:
     html = (site / page).read_bytes()
     parser.feed(html.decode("utf-8"))
     weight = Weight(page, gzip_size(html))
+    weight.on_play = [p for ref in parser.on_play if (p := _local(ref, page))]
     later: list[str] = [p for ref in parser.deferred if (p := _local(ref, page))]
     _follow(
         site, [p for ref in parser.refs if (p := _local(ref, page))], weight.assets, weight, later

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib import lesson_rules
 from chalicelib.models import CatalogItem
 from tools import publish_campaigns
 from tools.build_json import load_entries
@@ -19,7 +20,7 @@ from tools.build_json import load_entries
 ROOT = Path(__file__).resolve().parent.parent
 FILENAME = "catalog.json"  # written by plugins/catalog into the site's output folder
 DEFAULT = ROOT / "output" / FILENAME
-KINDS = {"article", "constitution"}
+KINDS = {"article", "constitution", "lesson"}
 
 
 def _check(entry: Any, index: int) -> list[str]:
@@ -32,12 +33,33 @@ def _check(entry: Any, index: int) -> list[str]:
         if not isinstance(entry.get(field), kind) or not entry.get(field):
             problems.append(f"{where} {field}: 缺少或不是字符串")
     if entry.get("kind") not in KINDS:
-        problems.append(f"{where} kind: 须为 article 或 constitution")
+        problems.append(f"{where} kind: 须为 article、constitution 或 lesson")
     for field in ("reading_minutes", "chars"):
         if not isinstance(entry.get(field), int) or entry[field] < 0:
             problems.append(f"{where} {field}: 须为非负整数")
     if entry.get("kind") == "constitution" and not isinstance(entry.get("day"), int):
         problems.append(f"{where} day: 党章系列须有整数 Day")
+    if entry.get("kind") == "lesson":
+        problems += _check_lesson(entry, where)
+    return problems
+
+
+def _check_lesson(entry: dict, where: str) -> list[str]:
+    """A 微党课's media fields (plugins/lessons checked them in the build; this guards the file)."""
+    problems = []
+    media = entry.get("media")
+    match = lesson_rules.MEDIA_NAME.fullmatch(media) if isinstance(media, str) else None
+    if match is None:
+        problems.append(f"{where} media: 须为 <sha256>.mp4 或 <sha256>.m4a")
+    elif lesson_rules.BY_EXT[match.group("ext")].key != entry.get("media_kind"):
+        problems.append(f"{where} media_kind: 与媒体文件的类型不符")
+    duration = entry.get("duration")
+    if not isinstance(duration, int) or not 0 < duration <= lesson_rules.MAX_DURATION_SECONDS:
+        problems.append(f"{where} duration: 须为 1 到 {lesson_rules.MAX_DURATION_SECONDS} 的整数秒")
+    if not isinstance(entry.get("speaker"), str) or not entry.get("speaker"):
+        problems.append(f"{where} speaker: 缺少或不是字符串")
+    if entry.get("lesson_series") is not None and not isinstance(entry["lesson_series"], str):
+        problems.append(f"{where} lesson_series: 须为字符串或 null")
     return problems
 
 
@@ -60,6 +82,12 @@ def publish(path: Path = DEFAULT) -> dict[str, int]:
                     reading_minutes=e["reading_minutes"],
                     chars=e["chars"],
                     published=True,
+                    # 微党课 only (kind "lesson"); None leaves the attribute out.
+                    media=e.get("media"),
+                    media_kind=e.get("media_kind"),
+                    duration=e.get("duration"),
+                    speaker=e.get("speaker"),
+                    lesson_series=e.get("lesson_series"),
                 )
             )
         for item in gone:

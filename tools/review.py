@@ -32,6 +32,7 @@ from pelican.settings import read_settings
 
 from chalicelib.identifiers import is_slug
 from chalicelib.review import MAX_BOUND_FILES, normalise
+from plugins import lessons
 from tools.review_version import (
     MAX_FILE_BYTES,
     disk_version,
@@ -142,6 +143,8 @@ def read_drafts(content: Path) -> tuple[list[Draft], list[str]]:
             bad("Category", "缺少 Category（所属栏目）")
         if not meta.get("title"):
             bad("Title", "缺少 Title")
+        if category is not None and str(category) == lessons.CATEGORY:
+            problems.extend(lessons.check(path, meta, content)[1])  # a 微党课's media fields
         drafts.append(
             Draft(
                 path=path,
@@ -184,7 +187,7 @@ def preview_html(draft: Draft, content: Path) -> str:
 
     body = _INTRASITE.sub(replace, draft.body_html)
     # The reviewer sees pictures and names, never paths or hashes (the version binds those).
-    labels = {"photo": "照片", "cover": "封面"}
+    labels = {"photo": "照片", "cover": "封面", "poster": "封面"}
     pictures = [r for r in references(draft.text, draft.relative) if r.kind in labels]
     head = ""
     for ref in pictures:
@@ -200,6 +203,8 @@ def preview_html(draft: Draft, content: Path) -> str:
         for path, data in sorted(draft.files.items())
     )
     files = f'<p class="review-files">引用的文件（随本版本一同审核）：</p><ul>{listed}</ul>'
+    if draft.category == lessons.CATEGORY:  # what she will hear, to be read before approving
+        body += lessons.review_block(draft.text, draft.relative, draft.files)
     return head + body + (files if listed else "")
 
 

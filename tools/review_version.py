@@ -4,8 +4,9 @@
 so the version a reviewer approves and the version the build recognises are one definition.
 
 - References: `{static}`/`{attach}` links anywhere in the file (Pelican's `|static|` spelling
-  too) and the `Photo:` and `Cover:` fields of the metadata header, resolved like Pelican
-  resolves them: `/x` from the content folder, `x` from the article's own folder.
+  too) and the `Photo:`, `Cover:`, `Poster:` and `Subtitles:` fields of the metadata header
+  (a lesson's picture and WebVTT file; its media are bound by the hash in `Media:`), resolved
+  like Pelican resolves them: `/x` from the content folder, `x` from the article's own folder.
 - The version hash is SHA-256 over the normalised text and, when the text references files, the
   sorted `path, SHA-256` list of those files. An article without references keeps the hash of
   its text alone, so approvals recorded before files were bound still match it.
@@ -31,7 +32,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MISSING = ""  # the "hash" of a referenced file that does not exist: never equal to a real one
 
 _REF = re.compile(r"[{|](static|attach)[}|]([^\s\"'<>()\[\]]+)")
-META_FILES = ("photo", "cover")  # metadata fields naming a file
+META_FILES = ("photo", "cover", "poster", "subtitles")  # metadata fields naming a file
 _META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
@@ -40,7 +41,7 @@ class Ref:
     """One reference in a source text: `raw` spans text[start:end]; `path` is content-relative
     (None when it leaves the content folder)."""
 
-    kind: str  # static, attach, photo or cover
+    kind: str  # static, attach, or the META_FILES field (photo, cover, poster, subtitles)
     raw: str
     start: int
     end: int
@@ -69,9 +70,10 @@ def _header_end(text: str) -> int:
 
 
 def references(text: str, source_rel: str) -> list[Ref]:
-    """Every file the text references, in order of appearance. The `Photo:` and `Cover:` fields
-    are kinds "photo" and "cover" (with or without `{static}`: plugins/listings and
-    plugins/covers read them, not Pelican's linker)."""
+    """Every file the text references, in order of appearance. The META_FILES fields (`Photo:`,
+    `Cover:`, `Poster:`, `Subtitles:`) are references of their own kind, with or without
+    `{static}` (plugins/listings, plugins/covers and plugins/lessons read them, not Pelican's
+    linker)."""
     refs: dict[int, Ref] = {}
     header_end, offset = _header_end(text), 0
     for line in text[:header_end].split("\n"):

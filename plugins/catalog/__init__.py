@@ -3,8 +3,11 @@
 
 One entry per published article (drafts and future-dated articles are not in the generator's list):
 slug, title, url, category, kind ("constitution" when the article has `Series: constitution`,
-with its `Day: N`; else "article"), reading_minutes (plugins/reading_time) and chars (the same
-count: Han characters plus words of other scripts, `article.reading_units`).
+with its `Day: N`; "lesson" for a 微党课 of plugins/lessons; else "article"), reading_minutes
+(plugins/reading_time) and chars (the same count: Han characters plus words of other scripts,
+`article.reading_units`). A lesson adds media (`<sha256>.<ext>`), media_kind ("video" or
+"audio"), duration (seconds), speaker and lesson_series (null when none): the server credits
+watching by them.
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ def entry(article: Any) -> dict[str, Any]:
             raise CatalogError(f"{article.source_path}: Day（第几天）须为整数") from None
         if day < 1:
             raise CatalogError(f"{article.source_path}: Day（第几天）须大于 0")
-    return {
+    lesson = getattr(article, "lesson", None)
+    if lesson is not None:
+        kind = "lesson"
+    found = {
         "slug": article.slug,
         "title": Markup(article.title).striptags(),  # plain text: Pelican titles are HTML
         "url": "/" + article.url.lstrip("/"),
@@ -45,6 +51,15 @@ def entry(article: Any) -> dict[str, Any]:
         "reading_minutes": int(getattr(article, "reading_minutes", 1) or 1),
         "chars": int(article.reading_units),
     }
+    if lesson is not None:
+        found |= {
+            "media": lesson.media,
+            "media_kind": lesson.kind,
+            "duration": lesson.duration,
+            "speaker": lesson.speaker,
+            "lesson_series": lesson.series,
+        }
+    return found
 
 
 def build(articles: list[Any]) -> list[dict[str, Any]]:

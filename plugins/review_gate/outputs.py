@@ -21,6 +21,8 @@ from tools.site_content import metadata_line, read_source, where
 # Written by the build (templates and plugins), never by content.
 BUILD_FILES = ("index.html", "catalog.json", "campaigns.json")
 BUILD_FOLDERS = ("theme/", "qr/", "search/", "category/", "xianjin/", "zhibu/", "drafts/", "api/")
+# 微党课 (issue 19): the speaker list (plugins/lessons) and the media storage serves at /media/.
+BUILD_FOLDERS += ("lessons/", "media/")
 ARTICLE_FOLDER = "articles/"
 
 

@@ -98,6 +98,11 @@ def _article_text(article: Any) -> str:
     return plain_text(content)
 
 
+def _transcript(article: Any) -> str:
+    lesson = getattr(article, "lesson", None)
+    return f" {lesson.speaker} {lesson.transcript}" if lesson is not None else ""
+
+
 def shard_count(postings: int) -> int:
     n = 1
     while n < MAX_SHARDS and postings / n > POSTINGS_PER_SHARD:
@@ -141,7 +146,8 @@ def _on_all_finalized(generators: list[Any]) -> None:
                 "section": a.category.name,
                 "date": a.date.strftime("%Y-%m-%d"),
                 "summary": summary[:SUMMARY_CHARS],
-                "text": _article_text(a),
+                # A 微党课 is found by what is said in it too (plugins/lessons: the subtitles).
+                "text": _article_text(a) + _transcript(a),
             }
         )
     meta, shards = build(docs)

@@ -332,6 +332,13 @@ SCREENS = [
     _console("bulletins", "/bulletins.html"),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]
+# 微党课 (issue 19): lessons by series, the speaker list, a video and an audio lesson.
+SCREENS += [
+    Screen("lessons", "/category/weidangke.html", (ANON,)),
+    Screen("lesson-speakers", "/lessons/speakers.html", (ANON,)),
+    Screen("lesson-video", "/articles/weidangke-chuxin-shiming.html", (ANON, MEMBER_ROLE)),
+    Screen("lesson-audio", "/articles/weidangke-sanhui-yike.html", (ANON,)),
+]
 CASES = [(s, role) for s in SCREENS for role in s.roles]
 
 # Runs in the page (a file of its own, to be read as JavaScript): the problems, one line each.

@@ -95,3 +95,36 @@ def test_the_scan_sees_what_a_page_pulls_in(tmp_path: Path) -> None:
     }
     # Not hashed (theme/i.svg) or not under an immutable prefix (images/): fetched again.
     assert sorted(weight.not_cached()) == ["images/cover.jpg", "theme/i.svg"]
+
+
+# ---- 微党课 (issue 19): a lesson page before play -----------------------------------------------
+
+
+def test_a_lesson_page_before_play_fits_the_article_budget(built: Path) -> None:
+    """The poster and the subtitles count; the video or audio loads when she plays it."""
+    lessons = [p for p in article_pages(built) if "data-lesson=" in (built / p).read_text("utf-8")]
+    assert len(lessons) >= 3
+    for page in lessons:
+        weight = page_weight(built, page)
+        assert [p.split("/", 1)[0] for p in weight.on_play] == ["media"], weight.on_play
+        assert any(p.endswith(".vtt") for p in weight.assets), weight.assets
+        assert weight.first_visit <= ARTICLE_BUDGET, (page, weight.first_visit, weight.assets)
+        assert not weight.not_cached(), weight.not_cached()
+
+
+def test_the_scan_leaves_unplayed_media_and_counts_poster_and_track(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    for name in ("p.0123abcd.jpg", "s.0123abcd.vtt", "a.jpg"):
+        (tmp_path / "images" / name).write_bytes(b"x" * 50)
+    (tmp_path / "p.html").write_text(
+        '<video controls preload="none" poster="/images/p.0123abcd.jpg">'
+        '<source src="/media/abc.mp4" type="video/mp4">'
+        '<track kind="subtitles" src="/images/s.0123abcd.vtt" default></video>'
+        '<audio controls src="/images/a.jpg"></audio>',
+        encoding="utf-8",
+    )
+    weight = page_weight(tmp_path, "p.html")
+    assert weight.on_play == ["media/abc.mp4"]
+    # Media without preload="none" may load at once: weighed.
+    assert set(weight.assets) == {"images/p.0123abcd.jpg", "images/s.0123abcd.vtt", "images/a.jpg"}
+    assert not weight.missing

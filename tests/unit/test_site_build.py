@@ -113,7 +113,7 @@ def test_home_lists_three_modules_and_every_section(site: Path) -> None:
 def test_section_slugs_are_ascii_and_unique() -> None:
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     slugs = [s["slug"] for m in settings["MODULES"] for s in m["sections"]]
-    assert len(slugs) == len(set(slugs)) == 13
+    assert len(slugs) == len(set(slugs)) == 14
     assert all(re.fullmatch(r"[a-z]+", slug) for slug in slugs)
 
 

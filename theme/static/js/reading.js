@@ -1,56 +1,18 @@
 // Reading log: opens a page view with the server when the article loads (heartbeat 0, no
 // seconds: the server counts reading time from then on), counts the time this article is
-// visible, focused and in use, and reports it about every 15 s and once more when hidden. Each heartbeat carries
-// (page-view id, sequence number), so the server can ignore replays; heartbeats that could not be
-// sent wait in localStorage and are retried (on the next beat, when back online, on the next
-// article opened). Nothing happens for a visitor who is not logged in.
-import { getToken, refresh, tokenSubject } from './api.js';
+// visible, focused and in use, and reports it about every 15 s and once more when hidden. Each
+// heartbeat carries (page-view id, sequence number), so the server can ignore replays; beats
+// that could not be sent wait in the queue lesson pages share (beat_queue.js) and are retried.
+// Nothing happens for a visitor who is not logged in.
+import { getToken } from './api.js';
+import { BEAT_MS, enqueue, flush, newViewId, onAnswer } from './beat_queue.js';
 import { creditDay, showSeriesProgress } from './series_progress.js';
 
-const QUEUE_KEY = 'dj_reading_queue';
-const QUEUE_MAX = 300;
-const BEAT_MS = 15000;
 const IDLE_MS = 120000; // no touch, scroll or key for 2 minutes: the reader has left
 
-const article = document.querySelector('article[data-slug]');
+// A lesson page (微党课) counts playing time itself (lesson.js): not reading.
+const article = document.querySelector('article[data-slug]:not([data-lesson])');
 const statusLine = document.getElementById('read-status');
-
-function newViewId() {
-  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function loadQueue() {
-  try {
-    const queue = JSON.parse(localStorage.getItem(QUEUE_KEY) || '[]');
-    return Array.isArray(queue) ? queue : [];
-  } catch {
-    return [];
-  }
-}
-
-function saveQueue(queue) {
-  try {
-    localStorage.setItem(QUEUE_KEY, JSON.stringify(queue.slice(-QUEUE_MAX)));
-  } catch {
-    // storage full or blocked: the beat is still sent once
-  }
-}
-
-const beatId = (beat) => `${beat.view_id}:${beat.seq}`;
-
-function enqueue(beat) {
-  const queue = loadQueue();
-  queue.push(beat);
-  saveQueue(queue);
-}
-
-function dequeue(beat) {
-  const id = beatId(beat);
-  saveQueue(loadQueue().filter((b) => beatId(b) !== id));
-}
 
 // Whether this article was read when the page first heard from the server (null: not yet):
 // the toast is for the moment it becomes read, not for opening an article read before.
@@ -73,70 +35,6 @@ function showStatus(result) {
     statusLine.textContent = `已学习 ${result.credited} 秒`;
   }
   wasRead = Boolean(result.read);
-}
-
-// 'done' (sent, or refused for good) or 'retry' (network, server busy, token to refresh).
-async function send(queued, keepalive) {
-  const token = getToken();
-  if (!token) return 'retry';
-  // On a shared phone, a beat queued while someone else was signed in is dropped, not credited
-  // to whoever is signed in now.
-  const { who, ...beat } = queued;
-  if (who !== tokenSubject(token)) return 'done';
-  let response;
-  try {
-    response = await fetch('/api/reading/heartbeat', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify(beat),
-      credentials: 'same-origin',
-      keepalive,
-    });
-  } catch {
-    return 'retry';
-  }
-  if (response.ok) {
-    try {
-      showStatus({ ...(await response.json()), slug: beat.slug });
-    } catch {
-      // the answer is only for display
-    }
-    return 'done';
-  }
-  if (response.status === 401) {
-    if (!keepalive) await refresh();
-    return 'retry';
-  }
-  return response.status === 429 || response.status >= 500 ? 'retry' : 'done';
-}
-
-let flushing = false;
-let flushAgain = false;
-
-async function flush(keepalive = false) {
-  if (keepalive) {
-    // The page is going away: send everything at once; what fails stays queued.
-    for (const beat of loadQueue()) {
-      send(beat, true).then((outcome) => outcome === 'done' && dequeue(beat));
-    }
-    return;
-  }
-  if (flushing) {
-    flushAgain = true; // beats queued while sending: the running flush takes them too
-    return;
-  }
-  flushing = true;
-  try {
-    do {
-      flushAgain = false;
-      for (const beat of loadQueue()) {
-        if ((await send(beat, false)) !== 'done') return; // offline or busy: keep the rest
-        dequeue(beat);
-      }
-    } while (flushAgain);
-  } finally {
-    flushing = false;
-  }
 }
 
 function startTracker() {
@@ -166,7 +64,7 @@ function startTracker() {
     const seconds = Math.floor(engagedMs / 1000);
     if (seconds < 1) return null;
     engagedMs -= seconds * 1000;
-    return { view_id: viewId, seq: seq++, slug, seconds, who: tokenSubject() };
+    return { view_id: viewId, seq: seq++, slug, seconds };
   }
 
   function beat(keepalive = false) {
@@ -176,7 +74,7 @@ function startTracker() {
   }
 
   // Open the view now: reading time is credited from the moment the server first hears of it.
-  enqueue({ view_id: viewId, seq: seq++, slug, seconds: 0, who: tokenSubject() });
+  enqueue({ view_id: viewId, seq: seq++, slug, seconds: 0 });
 
   const input = () => {
     const wasIdle = Date.now() - lastInput >= IDLE_MS;
@@ -193,10 +91,11 @@ function startTracker() {
     else settle();
   });
   addEventListener('pagehide', () => beat(true));
-  addEventListener('online', () => flush());
   setInterval(() => beat(), BEAT_MS);
   settle();
 }
+
+onAnswer(showStatus);
 
 if (getToken()) {
   if (article && article.dataset.slug) startTracker(); // queues this view's opening beat
