@@ -10,8 +10,8 @@ What a page loads only on demand is weighed apart (`on_demand`): a stylesheet na
 `<template>`, a module reached through a dynamic `import()` (the dialog and the award toast,
 fetched when one first shows) and the share loader's module (`data-module`, loaded only inside
 WeChat) are not part of the first visit's load, nor the media of a `<video>`/`<audio>` with
-`preload="none"` (a 微党课's video loads when she plays it); its `poster` and subtitles `<track>`
-are.
+`preload="none"` (a 微党课's video loads when she plays it), nor such media's subtitles `<track>`
+without `default` (lesson.js turns it on at the first play); its `poster` is.
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ class _Refs(HTMLParser):
         elif tag == "source" and self._lazy_media:
             self.on_play.append(a.get("src", ""))
         elif tag == "track":
-            self.refs.append(a.get("src", ""))
+            # A track of media that waits for play, and not shown by default, loads with it.
+            lazy = self._lazy_media and "default" not in a
+            (self.on_play if lazy else self.refs).append(a.get("src", ""))
         elif tag in ("img", "source", "iframe"):
             self.refs.append(a.get("src", ""))
             self.refs += [

@@ -188,19 +188,22 @@ def test_the_lesson_page_reads_without_javascript_and_plays_with_it(
 
     store_media(video)
     asked = media_requests(phone)
+    subtitles: list[str] = []
+    phone.on("request", lambda r: subtitles.append(r.url) if r.url.endswith(".vtt") else None)
     phone.goto(f"{site.url}{PAGE}")
     expect(phone.locator("#lesson-tools")).to_be_visible()
-    # Nothing plays, nothing of the video loads, before she asks.
+    # Nothing plays, nothing of the video or its subtitles file loads, before she asks.
     phone.wait_for_load_state("load")
-    assert phone.locator(MEDIA).evaluate("m => m.paused") and not asked
-    # Subtitles are on; the switch turns them off and on.
+    assert phone.locator(MEDIA).evaluate("m => m.paused") and not asked and not subtitles
+    # Subtitles are on (shown from the first play); the switch turns them off and on.
     mode = "m => m.textTracks[0].mode"
-    assert phone.locator(MEDIA).evaluate(mode) == "showing"
+    expect(phone.locator("#lesson-subs")).to_have_text("字幕：开")
+    assert phone.locator(MEDIA).evaluate(mode) == "disabled"
     phone.click("#lesson-subs")
     expect(phone.locator("#lesson-subs")).to_have_text("字幕：关")
-    assert phone.locator(MEDIA).evaluate(mode) == "hidden"
     phone.click("#lesson-subs")
-    assert phone.locator(MEDIA).evaluate(mode) == "showing"
+    expect(phone.locator("#lesson-subs")).to_have_text("字幕：开")
+    assert not subtitles
     # Speeds.
     phone.click("[data-rate='1.5']")
     assert phone.locator(MEDIA).evaluate("m => m.playbackRate") == 1.5
@@ -213,8 +216,14 @@ def test_the_lesson_page_reads_without_javascript_and_plays_with_it(
         " const cues = [...m.textTracks[0].activeCues].map((c) => c.text);"
         " return !m.paused && m.currentTime > 5 && cues.some((t) => t.startsWith('第三句')); }"
     )
-    assert asked and all("/media/" in u for u in asked)
+    assert asked and all("/media/" in u for u in asked) and subtitles
     expect(phone.locator("#cue-2")).to_have_class(re.compile(r"\bis-current\b"))
+    assert phone.locator(MEDIA).evaluate(mode) == "showing"
+    phone.click("#lesson-subs")
+    expect(phone.locator("#lesson-subs")).to_have_text("字幕：关")
+    assert phone.locator(MEDIA).evaluate(mode) == "hidden"
+    phone.click("#lesson-subs")
+    assert phone.locator(MEDIA).evaluate(mode) == "showing"
     phone.locator(MEDIA).evaluate("m => m.pause()")
 
     # Large text (适老化): the transcript grows 1.3×, and nothing scrolls sideways.

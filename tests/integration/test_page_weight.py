@@ -106,8 +106,12 @@ def test_a_lesson_page_before_play_fits_the_article_budget(built: Path) -> None:
     assert len(lessons) >= 3
     for page in lessons:
         weight = page_weight(built, page)
-        assert [p.split("/", 1)[0] for p in weight.on_play] == ["media"], weight.on_play
-        assert any(p.endswith(".vtt") for p in weight.assets), weight.assets
+        # The video or audio and its subtitles file load on play; the transcript is in the page.
+        assert sorted(p.rsplit(".", 1)[1] for p in weight.on_play) in (
+            ["mp4", "vtt"],
+            ["m4a", "vtt"],
+        ), weight.on_play
+        assert not any(p.endswith(".vtt") for p in weight.assets), weight.assets
         assert weight.first_visit <= ARTICLE_BUDGET, (page, weight.first_visit, weight.assets)
         assert not weight.not_cached(), weight.not_cached()
 
@@ -125,6 +129,12 @@ def test_the_scan_leaves_unplayed_media_and_counts_poster_and_track(tmp_path: Pa
     )
     weight = page_weight(tmp_path, "p.html")
     assert weight.on_play == ["media/abc.mp4"]
-    # Media without preload="none" may load at once: weighed.
+    # Media without preload="none" may load at once, and a `default` track: weighed.
     assert set(weight.assets) == {"images/p.0123abcd.jpg", "images/s.0123abcd.vtt", "images/a.jpg"}
+    (tmp_path / "q.html").write_text(
+        '<video controls preload="none"><source src="/media/abc.mp4" type="video/mp4">'
+        '<track kind="subtitles" src="/images/s.0123abcd.vtt"></video>',
+        encoding="utf-8",
+    )
+    assert page_weight(tmp_path, "q.html").on_play == ["media/abc.mp4", "images/s.0123abcd.vtt"]
     assert not weight.missing

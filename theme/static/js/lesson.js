@@ -54,6 +54,7 @@ function setup() {
     if (!played && resumeAt !== null) seekTo(resumeAt);
     played = true;
     resume.hidden = true;
+    if (track && subsOn && track.mode !== 'showing') track.mode = 'showing';
   });
 
   document.getElementById('lesson-restart').addEventListener('click', () => {
@@ -90,8 +91,12 @@ function setup() {
 
   // ---- subtitles on/off (remembered on this phone) ----
   const subsButton = document.getElementById('lesson-subs');
+  // The track loads its file once its mode leaves "disabled": not before the first play, so
+  // the page before play weighs no more than its text.
+  let subsOn = false;
   function showSubs(on) {
-    if (track) track.mode = on ? 'showing' : 'hidden';
+    subsOn = on;
+    if (track && played) track.mode = on ? 'showing' : 'hidden';
     subsButton.setAttribute('aria-pressed', String(on));
     subsButton.textContent = on ? '字幕：开' : '字幕：关';
   }
