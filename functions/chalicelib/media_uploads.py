@@ -177,7 +177,8 @@ def _code(exc: ClientError) -> str:
 
 
 def _missing(exc: ClientError) -> bool:
-    return _code(exc) in {"404", "NoSuchKey", "NotFound"}
+    # The API may not list the bucket (infra/access.py), so S3 answers 403 for a key not there.
+    return _code(exc) in {"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"}
 
 
 def _changed(exc: ClientError) -> bool:
