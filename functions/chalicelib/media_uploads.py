@@ -313,7 +313,11 @@ def check(member: Member, sha256: str, kind: str) -> dict[str, Any]:
         return {"exists": True, **_stored(name, media_kind, kept)}
     meta = _head(key, checksum=True)
     if meta is None:
-        raise NotFoundError(GONE)
+        # Another check may have kept it and deleted the upload since we looked at the target.
+        kept = _head(target)
+        if kept is None:
+            raise NotFoundError(GONE)
+        return {"exists": True, **_stored(name, media_kind, kept)}
     size, etag = int(meta["ContentLength"]), str(meta.get("ETag") or "")
     if size > media_kind.max_bytes:
         too_large = f"{media_kind.label}不能超过 {media_kind.max_bytes // MB} MB"
