@@ -237,7 +237,7 @@ def demo_media(s3: str) -> dict[str, str]:
     ranges). tests/integration/test_media_uploads_api.py tests the way there."""
     import hashlib
 
-    from chalicelib import lesson_rules, media_uploads
+    from chalicelib import lesson_rules, media_check, media_uploads
     from infra import s3_standin
 
     client = s3_standin.client(s3)
@@ -254,6 +254,7 @@ def demo_media(s3: str) -> dict[str, str]:
             Body=data,
             ContentType=kind.content_type,
             CacheControl=media_uploads.CACHE_CONTROL,
+            Metadata={"duration": str(media_check.inspect(data).seconds)},
         )
         out[path.name] = lesson_rules.MEDIA_URL_PREFIX + name
     return out

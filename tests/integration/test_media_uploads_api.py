@@ -42,12 +42,10 @@ def org(stack):
 
 
 # The demo lessons' files (conftest's session fixture `demo_media`) stay for other modules' tests.
-DEMO_HASHES = {
-    line.split()[0]
-    for line in (Path(__file__).resolve().parents[2] / "tools" / "demo_media" / "SHA256SUMS")
-    .read_text()
-    .splitlines()
-}
+DEMO_SUMS = (
+    Path(__file__).resolve().parents[2] / "tools" / "demo_media" / "SHA256SUMS"
+).read_text()
+DEMO_HASHES = {line.split()[0] for line in DEMO_SUMS.splitlines()}
 
 
 def bucket_keys() -> list[str]:
@@ -289,11 +287,24 @@ def test_media_is_served_with_ranges_through_the_site(stack, org, files) -> None
 
 def test_the_demo_media_fixture_serves_the_demo_files(stack, demo_media) -> None:
     """For the playback tests of the other areas: the demo lessons' files, by hash, on the site."""
-    sums = (Path(__file__).resolve().parents[2] / "tools" / "demo_media" / "SHA256SUMS").read_text()
-    for line in sums.splitlines():
+    for line in DEMO_SUMS.splitlines():
         digest, name = line.split()
         assert demo_media[name] == f"/media/{digest}.{name.rsplit('.', 1)[1]}"
         part = requests.get(
             stack.url + demo_media[name], headers={"Range": "bytes=0-7"}, timeout=30
         )
         assert part.status_code == 206 and part.content[4:8] == b"ftyp"
+
+
+def test_make_dev_uploads_the_demo_lessons_files_through_the_tool(stack, org, capsys) -> None:
+    from infra import dev
+    from tools import demo_registry
+
+    make_member(demo_registry.DEMO_COMMITTEE.member_no, "B3", roles=("party_committee",))
+    dev.upload_demo_media()
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    for line in DEMO_SUMS.splitlines():
+        digest, name = line.split()
+        assert f"{name} → /media/{digest}." in printed.out, name
+    assert "Duration: 0:30" in printed.out and "Duration: 0:40" in printed.out
