@@ -485,6 +485,18 @@ UPLOAD_PREFIXES += ("posts",)  # 支部家园 (branch_posts.py)
 UPLOAD_PREFIXES += ("requests",)  # 诉求 photos (service_requests.py)
 UPLOAD_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
 
+# 微党课 media (chalicelib/media_uploads.py), the stack's MediaBucket: the API signs editors' PUTs
+# to incoming/media/ (a pre-signed URL carries the signer's rights: PutObject), reads them (HEAD,
+# ranged GET: GetObject), copies them to media/ (GetObject on the source, PutObject on the
+# target) and deletes the upload (DeleteObject, incoming/ only: a kept file is never deleted or
+# overwritten by the API). No ListBucket: S3 answers a key that is not there with 403 rather
+# than 404 then, which media_uploads.py reads as "not there".
+MEDIA_BUCKET = "dangjian-{stage}-media-${{AWS::AccountId}}-${{AWS::Region}}"
+MEDIA_GRANTS = {  # Sid → (key pattern, actions)
+    "MediaUploads": ("incoming/media/*", ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")),
+    "MediaKept": ("media/*", ("s3:GetObject", "s3:PutObject")),
+}
+
 # The weekly export (schedules.export_tables, chalicelib/backups.py): DynamoDB's export of each
 # of the stage's tables (it reads the point-in-time backup, not the table: no item access).
 from chalicelib.models import ALL_MODELS  # noqa: E402

@@ -113,6 +113,19 @@ def policy(stage: str, function: str = "api") -> dict[str, Any]:
                 ],
             }
         )
+    if function == "api":  # 微党课 media: editors' uploads and the checked files
+        from infra.access import MEDIA_BUCKET, MEDIA_GRANTS
+
+        bucket = f"{_ARN}:s3:::" + MEDIA_BUCKET.format(stage=stage)
+        for sid, (where, actions) in MEDIA_GRANTS.items():
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Action": list(actions),
+                    "Resource": [{"Fn::Sub": f"{bucket}/{where}"}],
+                }
+            )
     if function in EXPORTERS:  # the weekly export: its markers, and DynamoDB's files
         bucket = f"{_ARN}:s3:::" + EXPORTS_BUCKET.format(stage=stage)
         statements.append(

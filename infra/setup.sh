@@ -35,6 +35,12 @@ if ! command -v java >/dev/null; then
   echo "== Java (for DynamoDB Local)"
   apt_install openjdk-17-jre-headless
 fi
+# 微党课: the tests make short H.264/AAC, HEVC and WebM files at test time (tests/media_samples.py)
+# and check them with ffprobe; editors convert lessons with it (README: 微党课 media).
+if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+  echo "== ffmpeg (微党课 media)"
+  apt_install ffmpeg
+fi
 if ! command -v npm >/dev/null; then
   echo "== npm (fetches DynamoDB Local)"
   apt_install npm

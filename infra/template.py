@@ -182,9 +182,23 @@ def uploads(template: dict[str, Any], environment: dict[str, str]) -> None:
     rule["AllowedOrigins"] += [o for o in origins if o.startswith("https://")]
 
 
+def media(template: dict[str, Any], environment: dict[str, str]) -> None:
+    """微党课 media: the media bucket's name in the API's environment (media_uploads.py signs
+    PUTs for it; its name, not a Ref, as for the uploads bucket), and the stage's own site
+    origins beside the distribution's in its CORS rule (the console PUTs from the browser)."""
+    name = template["Resources"]["MediaBucket"]["Properties"]["BucketName"]
+    api = template["Resources"].setdefault("APIHandler", {})
+    variables = api.setdefault("Properties", {}).setdefault("Environment", {})
+    variables.setdefault("Variables", {})["MEDIA_BUCKET"] = name
+    rule = template["Resources"]["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"][0]
+    origins = [o.strip().rstrip("/") for o in environment.get("SITE_ORIGINS", "").split(",")]
+    rule["AllowedOrigins"] += [o for o in origins if o.startswith("https://")]
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     template = yaml.safe_load(STACK.read_text())
     uploads(template, stage_environment(stage))
+    media(template, stage_environment(stage))  # after uploads(), which sets APIHandler
     prefix = stage_environment(stage)["TABLE_PREFIX"]
     tables = table_resources(prefix)
     clash = set(tables) & set(template["Resources"])

@@ -224,3 +224,37 @@ def fails_once(monkeypatch: pytest.MonkeyPatch):
         return calls
 
     return patch
+
+
+# --- 微党课 media (issue 19, helper "media") -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_media(s3: str) -> dict[str, str]:
+    """tools/demo_media/* stored in the stand-in's media bucket as a checked upload leaves them
+    (`media/<sha256>.<ext>`, its type, the year-long cache), straight, without the API: file name
+    → its site path (`/media/<sha256>.<ext>`, served by the `stack`/`site` dev server with
+    ranges). tests/integration/test_media_uploads_api.py tests the way there."""
+    import hashlib
+
+    from chalicelib import lesson_rules, media_check, media_uploads
+    from infra import s3_standin
+
+    client = s3_standin.client(s3)
+    out = {}
+    for path in sorted((ROOT / "tools" / "demo_media").iterdir()):
+        kind = lesson_rules.BY_EXT.get(path.suffix.lstrip("."))
+        if kind is None:
+            continue
+        data = path.read_bytes()
+        name = f"{hashlib.sha256(data).hexdigest()}.{kind.ext}"
+        client.put_object(
+            Bucket=S3_ENV["MEDIA_BUCKET"],
+            Key=lesson_rules.media_key(name),
+            Body=data,
+            ContentType=kind.content_type,
+            CacheControl=media_uploads.CACHE_CONTROL,
+            Metadata={"duration": str(media_check.inspect(data).seconds)},
+        )
+        out[path.name] = lesson_rules.MEDIA_URL_PREFIX + name
+    return out

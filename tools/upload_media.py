@@ -77,7 +77,7 @@ def upload(path: Path, editor_no: str) -> dict[str, Any]:
     try:
         ticket = media_uploads.request_upload(editor, name, size, sha256, kind.key)
         if ticket["exists"]:
-            return ticket
+            return _with_duration(ticket, info)
         with path.open("rb") as body:
             headers = {**ticket["headers"], "Content-Length": str(size)}
             sent = requests.put(ticket["url"], data=body, headers=headers, timeout=PUT_TIMEOUT)
@@ -91,6 +91,16 @@ def upload(path: Path, editor_no: str) -> dict[str, Any]:
     except requests.RequestException as exc:
         why = exc.__class__.__name__
         raise UploadFailedError(f"{path.name}：连接存储失败（{why}），请重试") from None
+
+
+def _with_duration(answer: dict[str, Any], info: Any) -> dict[str, Any]:
+    """A file stored without its duration kept (put there by other means): the local check's."""
+    from chalicelib import media_check
+
+    if answer.get("duration"):
+        return answer
+    lines = [*answer["lines"], f"Duration: {media_check.duration_text(info.seconds)}"]
+    return {**answer, "duration": info.seconds, "lines": lines}
 
 
 def describe(path: Path, answer: dict[str, Any]) -> str:

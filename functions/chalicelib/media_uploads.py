@@ -177,7 +177,8 @@ def _code(exc: ClientError) -> str:
 
 
 def _missing(exc: ClientError) -> bool:
-    return _code(exc) in {"404", "NoSuchKey", "NotFound"}
+    # The API may not list the bucket (infra/access.py), so S3 answers 403 for a key not there.
+    return _code(exc) in {"404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"}
 
 
 def _changed(exc: ClientError) -> bool:
@@ -312,7 +313,11 @@ def check(member: Member, sha256: str, kind: str) -> dict[str, Any]:
         return {"exists": True, **_stored(name, media_kind, kept)}
     meta = _head(key, checksum=True)
     if meta is None:
-        raise NotFoundError(GONE)
+        # Another check may have kept it and deleted the upload since we looked at the target.
+        kept = _head(target)
+        if kept is None:
+            raise NotFoundError(GONE)
+        return {"exists": True, **_stored(name, media_kind, kept)}
     size, etag = int(meta["ContentLength"]), str(meta.get("ETag") or "")
     if size > media_kind.max_bytes:
         too_large = f"{media_kind.label}不能超过 {media_kind.max_bytes // MB} MB"

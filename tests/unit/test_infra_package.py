@@ -169,6 +169,8 @@ def test_api_errors_stay_json_and_site_misses_get_the_404_page(built: pkg.Packag
     for b in behaviours:
         if b.get("PathPattern") == "/api/*":
             assert b["TargetOriginId"] == "api" and "api" in origins  # an origin, no failover
+        elif b.get("PathPattern") == "/media/*":  # 微党课 media: its bucket (a player, no page)
+            assert b["TargetOriginId"] == "media" and "media" in origins
         else:
             assert b["TargetOriginId"] == "site-or-404", b.get("PathPattern", "default")
     group = groups["site-or-404"]
