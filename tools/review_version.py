@@ -33,7 +33,9 @@ MISSING = ""  # the "hash" of a referenced file that does not exist: never equal
 
 _REF = re.compile(r"[{|](static|attach)[}|]([^\s\"'<>()\[\]]+)")
 META_FILES = ("photo", "cover", "poster", "subtitles")  # metadata fields naming a file
-_META_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
+# A metadata line as Python-Markdown's meta extension (Pelican's reader) takes it: up to three
+# leading spaces, then the key. Anything the reader takes as `Photo:` must be bound here.
+_META_LINE = re.compile(r"^[ ]{0,3}([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from pelican import signals
 from pelican.contents import Article
 
 from chalicelib import lesson_rules
-from tools.review_version import resolve
+from tools.review_version import problem, references, resolve
 from tools.site_content import PROBLEMS, metadata_line, read_source, where
 
 from . import vtt
@@ -155,6 +155,9 @@ def check(
         limit = vtt.clock(lesson_rules.MAX_DURATION_SECONDS)
         bad("Duration", f"「{raw_duration}」超过一节微党课的最长时长 {limit}")
         duration = None
+    for key in ("Media", "Duration", "Speaker", "Lesson_Series", "Poster", "Subtitles", "Chapters"):
+        if isinstance(meta.get(key.lower()), list):  # the key written twice: which one?
+            bad(key, f"{key} 只能写一行")
     speaker = str(meta.get("speaker") or "").strip()
     if not speaker:
         bad("Speaker", "缺少 Speaker（主讲人）")
@@ -172,12 +175,21 @@ def check(
         elif not (Path(content) / poster).is_file():
             bad("Poster", f"封面图不存在：{poster}")
 
+    # The files the approval binds (tools/review_version): a poster or subtitles file the reader
+    # found but the version does not name would be published unreviewed.
+    bound = {r.path for r in references(text, source_rel) if problem(r) is None}
+    if poster and poster not in bound:
+        bad("Poster", f"封面图须是可随审核绑定的内容文件（不在 pages/、quizzes/ 中）：{poster}")
+        poster = None
     cues: list[vtt.Cue] = []
     subtitles = _file(meta["subtitles"], source_rel) if meta.get("subtitles") else None
     if not meta.get("subtitles"):
         bad("Subtitles", "缺少 Subtitles（WebVTT 字幕文件：页面的文字稿，静音和大字模式也能看）")
     elif subtitles is None:
         bad("Subtitles", f"字幕文件不在内容目录中：{meta['subtitles']}")
+    elif subtitles not in bound:
+        bad("Subtitles", f"字幕须是可随审核绑定的内容文件（不在 pages/、quizzes/ 中）：{subtitles}")
+        subtitles = None
     elif subtitles in unavailable:
         subtitles = ""  # approved, but its approved bytes are gone (the gate warned): no transcript
     elif not subtitles.lower().endswith(".vtt"):

@@ -226,6 +226,12 @@ def test_the_lesson_page_reads_without_javascript_and_plays_with_it(
     assert phone.locator(MEDIA).evaluate(mode) == "showing"
     phone.locator(MEDIA).evaluate("m => m.pause()")
 
+    # Every transcript time is a 44 px target, one-line cues too.
+    heights = phone.eval_on_selector_all(
+        ".transcript .cue-time", "els => els.map((e) => e.getBoundingClientRect().height)"
+    )
+    assert len(heights) == 4 and min(heights) >= 44, heights
+
     # Large text (适老化): the transcript grows 1.3×, and nothing scrolls sideways.
     normal = phone.locator("#cue-1 .cue-text").evaluate(FONT_PX)
     phone.evaluate("localStorage.setItem('large_text', '1')")

@@ -14,6 +14,7 @@ from PIL import Image
 from tests.unit.test_site_build import ROOT, build
 from tools import review as review_tool
 from tools.review_version import references
+from tools.site_content import ContentError
 
 LESSON = "lessons/chuxin-shiming.md"
 POSTER = "images/lessons/chuxin-shiming.jpg"
@@ -99,3 +100,61 @@ def test_a_lesson_never_approved_is_nowhere(content: Path, tmp_path: Path) -> No
     assert (out / "articles" / "weidangke-chuxin-shiming.html").is_file()
     everything = _all_text(out)
     assert NEW_HASH not in everything and "待审核的新课" not in everything
+
+
+def test_an_indented_file_line_is_bound_as_the_reader_reads_it(
+    content: Path, tmp_path: Path
+) -> None:
+    """Markdown takes ` Subtitles:` (up to three spaces) as metadata: the version binds it too, so
+    bytes replaced after approval are not published, and a file the version cannot bind (under
+    pages/) is refused rather than published as it is on disk."""
+    text = (content / LESSON).read_text(encoding="utf-8")
+    indented = text.replace("Subtitles: {static}", "   Subtitles: {static}")
+    assert indented != text
+    refs = {(r.kind, r.path) for r in references(indented, LESSON)}
+    assert ("subtitles", SUBS) in refs
+    (content / LESSON).write_text(indented, encoding="utf-8")
+    files = tmp_path / "files"
+    approvals = review_tool.approvals_for(content, files_dir=files)
+    assert SUBS in approvals["weidangke-chuxin-shiming"]["files"]
+    (content / SUBS).write_text(
+        "WEBVTT\n\n00:00.000 --> 00:05.000\n" + NEW_WORDS + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    build(content, out, approvals, REVIEW_FILES_DIR=str(files))
+    assert NEW_WORDS not in _all_text(out)
+
+    (content / "pages").mkdir()
+    shutil.copy(ROOT / "content" / SUBS, content / "pages" / "t.vtt")
+    (content / LESSON).write_text(
+        indented.replace("   Subtitles: {static}/" + SUBS, " Subtitles: /pages/t.vtt"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError, match=r"pages/t\.vtt"):
+        review_tool.approvals_for(content, files_dir=tmp_path / "files2")
+
+
+def test_lesson_text_is_published_as_text(content: Path, tmp_path: Path) -> None:
+    """Cue text (entities decoded), chapters, speaker and series are plain text: markup in them is
+    shown, never run — as the reviewer saw it on 待审核."""
+    (content / SUBS).write_text(
+        "WEBVTT\n\n00:00.000 --> 00:04.000\n"
+        "讲 &lt;img src=x onerror=alert(1)&gt; 与 &lt;/li&gt;\n\n"
+        "00:04.000 --> 00:08.000\n<v 张三>第二句 <b onclick=alert(2)>加粗</b>\n",
+        encoding="utf-8",
+    )
+    text = (content / LESSON).read_text(encoding="utf-8")
+    text = text.replace("Speaker: 王建国", "Speaker: 王<i>建国</i>")
+    text = text.replace("Lesson_Series: 支部书记讲党课", "Lesson_Series: 系列<s>x</s>")
+    text = text.replace("0:10 初心从哪里来", "0:04 初心<u>从哪里来</u>")
+    (content / LESSON).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    build(content, out)
+    page = (out / "articles" / "weidangke-chuxin-shiming.html").read_text(encoding="utf-8")
+    speakers = (out / "lessons" / "speakers.html").read_text(encoding="utf-8")
+    section = (out / "category" / "weidangke.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
+    assert "onclick" not in page
+    for markup in ("<u>从哪里来</u>", "<i>建国</i>", "<s>x</s>"):
+        assert markup not in page + speakers + section, markup
+    assert "王&lt;i&gt;建国&lt;/i&gt;" in speakers and "系列&lt;s&gt;x&lt;/s&gt;" in section
