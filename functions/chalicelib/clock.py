@@ -25,3 +25,8 @@ def local_now() -> datetime:
 def today() -> date:
     """Today's date in Asia/Shanghai: daily caps and quotas turn over at Beijing midnight."""
     return local_now().date()
+
+
+def day_of(epoch: float) -> date:
+    """The Asia/Shanghai date of a moment (seconds since the epoch)."""
+    return datetime.fromtimestamp(epoch, TZ).date()

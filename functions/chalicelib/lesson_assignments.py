@@ -506,6 +506,8 @@ def not_watched_by(
                 m.member_no for m in _batch(ReadMark, [(n, f"lesson#{a.slug}") for n in people])
             }
             for no in people:
-                if no not in marks:
-                    per.setdefault(no, []).append((a, item.url))
-    return per
+                mine = per.setdefault(no, [])
+                # One lesson asked by two units (the branch and one above) is one to watch.
+                if no not in marks and all(seen.slug != a.slug for seen, _ in mine):
+                    mine.append((a, item.url))
+    return {no: found for no, found in per.items() if found}

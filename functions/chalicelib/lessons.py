@@ -38,7 +38,7 @@ def progress(member_no: str, slug: str) -> dict[str, Any]:
 def _limit(text: str | None) -> int:
     if text is None or text == "":
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
         raise BadRequestError(f"条数（limit）须为 1 到 {MAX_LIMIT} 的整数")
     return int(text)
 

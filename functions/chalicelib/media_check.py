@@ -88,6 +88,12 @@ class MediaInfo:
         return max(1, round(self.duration))
 
 
+# Bounds on what the check reads, so a crafted head costs milliseconds, not the function's
+# memory and time: boxes at one level (a real moov has under 20 children) and the ftyp's size.
+MAX_BOXES = 1024
+MAX_FTYP_BYTES = 1024
+
+
 @dataclass(frozen=True)
 class _Box:
     kind: bytes
@@ -99,10 +105,13 @@ class _Box:
 def _boxes(data: bytes, start: int, end: int, total: int):
     """The boxes between `start` and `end` of `data` (headers must lie in `data`; a box may end
     beyond it when `data` is a head of a file of `total` bytes)."""
-    pos = start
+    pos, count = start, 0
     while pos < end:
         if pos + 8 > len(data):
             return  # the next header is past the head we have
+        count += 1
+        if count > MAX_BOXES:  # a real file has a few dozen; a crafted one, millions
+            raise MediaRefusedError("文件结构异常（同一层的数据块过多）" + REENCODE)
         size, kind = struct.unpack_from(">I4s", data, pos)
         body = pos + 8
         if size == 1:
@@ -233,6 +242,8 @@ def _inspect(head: bytes, total_size: int | None) -> MediaInfo:
     top = _boxes(head, 0, total, total)
     ftyp = next(top)
     _need(head, ftyp)
+    if ftyp.end - ftyp.start > MAX_FTYP_BYTES:
+        raise MediaRefusedError("文件结构异常（文件类型块过大）" + REENCODE)
     brands = {head[ftyp.body : ftyp.body + 4]} | {
         head[p : p + 4] for p in range(ftyp.body + 8, ftyp.end - 3, 4)
     }

@@ -258,7 +258,7 @@ def heartbeat(
         step = None
         if lesson:
             late = view is not None and seq < max([int(view.get("h", -1)), *view.get("q", ())])
-            step = watching.step(member_no, item, play, grant, state, now, late=late)
+            step = watching.step(member_no, item, play, grant, state, now, late=late, start=start)
         if _write(member_no, state, view_id, entry, new_until, now, step):
             awarded = [complete(member_no, item)] if read_now else []
             if step is not None:

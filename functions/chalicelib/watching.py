@@ -70,11 +70,12 @@ def check(item: CatalogItem, position: float | None, ranges: list[Any] | None) -
         if position is not None or ranges:
             raise BadRequestError("只有微党课可提交播放位置（position）和播放区间（ranges）")
         return Play()
-    length = duration(item) + DURATION_SLACK
-    if position is not None and not 0 <= position <= length:
+    # Positions past the end are clamped, not refused: `Duration:` is the editor's rounded
+    # figure and the file may run a little longer; refusing would lose the beat's seconds too.
+    if position is not None and position < 0:
         raise BadRequestError(f"播放位置（position）须在 0 到 {duration(item)} 秒之间")
     pairs = tuple((float(a), float(b)) for a, b in ranges or ())
-    if any(not 0 <= a <= b <= length for a, b in pairs):
+    if any(not 0 <= a <= b for a, b in pairs):
         raise BadRequestError(
             f"播放区间（ranges）须在 0 到 {duration(item)} 秒之间，且起点不大于终点"
         )
@@ -214,12 +215,16 @@ def step(
     now: float,
     *,
     late: bool,
+    start: float,
 ) -> Step:
     """The beat's effect on the lesson, from the progress read now (consistent) and the state the
     caller read: written by the caller in one transaction conditional on that state's version.
-    `late`: a later beat of the same view was applied first, so its position is not the newest."""
+    `late`: a later beat of the same view was applied first, so its position is not the newest.
+    `start`: where the grant sits on her line. Its day is the day the time was watched, not the
+    day the beat arrived, so beats held past midnight count to their own (capped) day; the line
+    only moves forward, so the day never goes back to one already left."""
     length = duration(item)
-    day = clock.today().isoformat()
+    day = clock.day_of(start).isoformat()
     before = today_seconds(state, day)
     old = progress_of(member_no, item.slug)
     bitmap = bytes(old.covered or b"") if old else b""

@@ -376,3 +376,30 @@ def test_the_reminder_before_the_due_day_reaches_who_has_not_watched(stack, org,
     assert (first.created, again.created, again.existing) == (5, 0, 5)
     mine = [m for m in Message.query("71000001") if m.title == "微党课学习即将截止"]
     assert len(mine) == 1 and mine[0].url == "/lessons/lesson-demo.html"
+
+
+def test_one_lesson_asked_by_two_units_is_one_to_watch_in_the_reminder() -> None:
+    """The general branch and the branch both ask for the same lesson by the same day: her
+    reminder counts one lesson."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from chalicelib import audiences
+    from tools.lesson_fixtures import make_lesson
+
+    units = make_tree()
+    make_member("74000001", "B1", password=None)
+    item = make_lesson("dup-lesson", duration=60)
+    for unit_id in ("G1", "B1"):
+        LessonAssignment(
+            unit_id,
+            item.slug,
+            unit_path=list(units[unit_id].path),
+            title=item.title,
+            due_on="2027-03-03",
+            assigned_by="74000009",
+            assigned_at="2027-03-01T09:00:00+08:00",
+        ).save()
+    ctx = SimpleNamespace(day=date(2027, 3, 1), units=lambda: units)
+    got = [d for d in audiences.lesson_due(ctx, {"days_ahead": 2}) if d.member_no == "74000001"]
+    assert [d.fields["count"] for d in got] == [1]

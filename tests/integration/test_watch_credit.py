@@ -316,8 +316,8 @@ def test_an_award_failed_after_the_write_is_repaired_by_the_retry(at, fails_once
 @pytest.mark.parametrize(
     ("position", "ranges", "message"),
     [
-        (61.5, None, "播放位置"),
-        (None, [[0, 62]], "播放区间"),
+        (-0.5, None, "播放位置"),
+        (None, [[-1, 20]], "播放区间"),
         (None, [[30, 20]], "播放区间"),
     ],
 )
@@ -365,3 +365,44 @@ def test_the_article_heartbeat_is_unchanged_by_lessons(at):
     ]
     state = ReadingState.get("73000005", consistent_read=True)
     assert state.watch_day is None and state.watch_seconds is None
+
+
+def test_positions_past_the_end_are_clamped_not_refused(at):
+    """`Duration:` is the editor's rounded figure; the file may run a little longer. A beat past
+    the end keeps its seconds; its position and ranges stop at the lesson's duration."""
+    make_tree()
+    make_member("73000009", "B1", password=None)
+    make_lesson("lc", duration=60)
+    at(0)
+    reading.heartbeat("73000009", "view-clamp-001", 0, "lc", 0)
+    at(15)
+    out = reading.heartbeat("73000009", "view-clamp-001", 1, "lc", 15, 64.2, [[50, 64.2]])
+    assert out["credited"] == 15
+    assert out["lesson"]["position"] == 60
+    assert _progress("73000009", "lc").covered_seconds == 10
+
+
+def test_beats_held_past_midnight_count_to_the_day_they_were_watched(at):
+    """Watched 23:40–23:59 Beijing, the last beats sent at 00:10: those minutes are the evening's
+    (already capped), never the new day's."""
+    make_tree()
+    make_member("73000010", "B1", password=None)
+    make_lesson("lm", duration=3600)
+    evening = 13 * 3600 + 40 * 60  # T0 is 10:00 Beijing: 23:40 on 2027-03-01
+    at(evening)
+    reading.heartbeat("73000010", "view-night-001", 0, "lm", 0)
+    seq = 0
+    for t in range(15, 9 * 60 + 1, 15):  # 23:40–23:49, each beat on time
+        at(evening + t)
+        seq += 1
+        reading.heartbeat("73000010", "view-night-001", seq, "lm", 15, t, [[t - 15, t]])
+    at(evening + 30 * 60)  # 00:10: the beats of 23:49–23:59, held, sent together
+    for t in range(9 * 60 + 15, 19 * 60 + 1, 15):
+        seq += 1
+        reading.heartbeat("73000010", "view-night-001", seq, "lm", 15, t, [[t - 15, t]])
+    days = sorted(
+        e.object_id.split("#")[0]
+        for e in points_figures.ledger("73000010")
+        if e.rule == "watch_time"
+    )
+    assert days == ["2027-03-01"] * 6

@@ -132,3 +132,23 @@ def test_duration_text_is_what_a_lesson_writes() -> None:
         "1:00:00",
         "3:00:00",
     ]
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def test_a_crafted_head_is_refused_before_it_is_walked_whole() -> None:
+    """Millions of empty boxes in the index, or a huge type block: refused as soon as the count
+    or size passes what any real file has, so the API's check stays cheap (no 5xx)."""
+    head = media_check.HEAD_BYTES
+    bomb = (
+        _box(b"ftyp", b"isom\0\0\0\0isomavc1")
+        + _box(b"moov", _box(b"free", b"") * ((head - 64) // 8))
+        + _box(b"mdat", b"\0" * 8)
+    )
+    with pytest.raises(MediaRefusedError, match="数据块过多"):
+        media_check.inspect(bomb[:head], len(bomb))
+    brands = _box(b"ftyp", b"isom\0\0\0\0" + b"abcd" * 4096) + _box(b"moov", b"")
+    with pytest.raises(MediaRefusedError, match="文件类型块过大"):
+        media_check.inspect(brands, len(brands))
