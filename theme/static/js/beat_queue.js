@@ -90,12 +90,22 @@ async function send(queued, keepalive) {
 
 let flushing = false;
 let flushAgain = false;
+// Beats sent with keepalive and not answered yet: the hide event and pagehide both flush, and
+// a beat already on its way is not sent again (the server would ignore it; the phone need not
+// pay for it).
+const inFlight = new Set();
 
 // Send what is queued, in order; `keepalive` when the page is going away (all at once).
 export async function flush(keepalive = false) {
   if (keepalive) {
     for (const beat of loadQueue()) {
-      send(beat, true).then((outcome) => outcome === 'done' && dequeue(beat));
+      const id = beatId(beat);
+      if (inFlight.has(id)) continue;
+      inFlight.add(id);
+      send(beat, true).then((outcome) => {
+        inFlight.delete(id);
+        if (outcome === 'done') dequeue(beat);
+      });
     }
     return;
   }
@@ -108,7 +118,12 @@ export async function flush(keepalive = false) {
     do {
       flushAgain = false;
       for (const beat of loadQueue()) {
-        if ((await send(beat, false)) !== 'done') return; // offline or busy: keep the rest
+        const id = beatId(beat);
+        if (inFlight.has(id)) continue; // on its way already
+        inFlight.add(id);
+        const outcome = await send(beat, false);
+        inFlight.delete(id);
+        if (outcome !== 'done') return; // offline or busy: keep the rest
         dequeue(beat);
       }
     } while (flushAgain);

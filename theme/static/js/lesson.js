@@ -245,7 +245,9 @@ function startCredit(slug, audio) {
     return { view_id: viewId, seq: seq++, slug, seconds, position, ranges: played };
   }
 
+  let lastBeatAt = Date.now();
   function beat(keepalive = false) {
+    lastBeatAt = Date.now();
     const next = take();
     if (next) enqueue(next);
     flush(keepalive);
@@ -255,7 +257,13 @@ function startCredit(slug, audio) {
   enqueue({ view_id: viewId, seq: seq++, slug, seconds: 0 });
   flush(); // that, and beats left over from earlier pages
 
-  media.addEventListener('timeupdate', () => track());
+  media.addEventListener('timeupdate', () => {
+    track();
+    // A phone may slow the page's timers while it plays in the background (an audio lesson
+    // with the screen off); the player's own events keep the beats coming, so no beat grows
+    // past what the server credits at once (20 s).
+    if (Date.now() - lastBeatAt >= BEAT_MS + 1000) beat();
+  });
   for (const type of ['play', 'ratechange', 'volumechange']) media.addEventListener(type, settle);
   media.addEventListener('playing', () => {
     waiting = false;

@@ -27,7 +27,12 @@ export function lessonRow(lesson) {
   fill.style.width = `${percent}%`;
   bar.append(fill);
   const kind = lesson.media_kind === 'audio' ? '音频' : '视频';
-  const where = lesson.watched ? '已看完' : `从 ${mediaClock(lesson.position)} 继续`;
+  // At the very end the lesson page starts again from the beginning (lesson.js resumes only
+  // before the last second), so the row says so.
+  const atEnd = lesson.duration && lesson.position >= lesson.duration - 1;
+  let where = `从 ${mediaClock(lesson.position)} 继续`;
+  if (lesson.watched) where = '已看完';
+  else if (atEnd) where = '从头再看';
   body.append(
     el('span', 'lesson-row-title', lesson.title),
     bar,
