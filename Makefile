@@ -133,6 +133,7 @@ deploy: setup stage-required
 ## when its first reader arrives), then sync output/ to the stage's bucket by checksum.
 publish: setup stage-required
 	@$(PY) $(WITH_ENV) $(PY) -m pelican content -s publishconf.py -o output
+	@$(PY) -m infra.publish $(STAGE) --region $(REGION) --check
 	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_catalog output/catalog.json
 	@$(PY) $(WITH_ENV) $(PY) -m tools.publish_quizzes
 	@$(PY) -m infra.publish $(STAGE) --region $(REGION)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import mimetypes
 import os
 import sys
@@ -151,7 +152,45 @@ def delete_keys(s3: Any, bucket: str, keys: list[str]) -> None:
             raise SystemExit(f"s3://{bucket}: {len(errors)} object(s) not deleted: {listed}")
 
 
-def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False) -> Plan:
+# `Duration:` is the editor's figure rounded to the second; the stored file's may differ by this.
+DURATION_TOLERANCE = 2
+
+
+def lesson_media_problems(s3: Any, bucket: str, root: Path) -> list[str]:
+    """What stops publishing the built 微党课: a lesson whose media is not in the stage's media
+    bucket (never uploaded: members would get a broken player), or whose `Duration:` is not the
+    stored file's duration (a short one makes "watched" cheap; a long one, out of reach). The
+    build never needs the media; publishing checks them, by a HEAD each (the duration was kept
+    with the object when it was checked at upload)."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib import lesson_rules
+
+    catalog = root / "catalog.json"
+    if not catalog.is_file():
+        return []
+    problems = []
+    for entry in json.loads(catalog.read_text(encoding="utf-8")):
+        if entry.get("kind") != "lesson":
+            continue
+        key = lesson_rules.media_key(str(entry.get("media")))
+        where = f"微党课「{entry.get('title')}」（{entry.get('slug')}）"
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except ClientError:
+            problems.append(f"{where}：存储中没有 {key}，请先用 make upload-media 上传")
+            continue
+        stored = int((head.get("Metadata") or {}).get("duration") or 0)
+        if abs(stored - int(entry.get("duration") or 0)) > DURATION_TOLERANCE:
+            problems.append(
+                f"{where}：Duration 写的是 {entry.get('duration')} 秒，文件实际 {stored} 秒"
+            )
+    return problems
+
+
+def publish(
+    stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False, check: bool = False
+) -> Plan:
     import botocore.session
 
     if not (root / "index.html").is_file():
@@ -160,6 +199,12 @@ def publish(stage: str, region: str, root: Path = OUTPUT, dry_run: bool = False)
     outputs = stack_outputs(session.create_client("cloudformation", region_name=region), stage)
     bucket, distribution = outputs["SiteBucketName"], outputs["DistributionId"]
     s3 = session.create_client("s3", region_name=region)
+    problems = lesson_media_problems(s3, outputs.get("MediaBucketName", ""), root)
+    if problems:
+        raise SystemExit("未发布：\n" + "\n".join(problems))
+    if check:  # `make publish` checks before it loads the catalog into the tables
+        print("微党课 media: every lesson's file is stored, with its duration")
+        return Plan()
     todo = plan(local_files(root), remote_objects(s3, bucket), datetime.now(UTC))
     print(
         f"s3://{bucket}: {len(todo.upload)} to upload, {len(todo.delete)} to delete, "
@@ -196,8 +241,11 @@ def main() -> None:
     parser.add_argument("stage")
     parser.add_argument("--region", default=os.environ.get("AWS_REGION") or "ap-east-1")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument(
+        "--check", action="store_true", help="only check the built lessons' media in storage"
+    )
     args = parser.parse_args()
-    publish(args.stage, args.region, dry_run=args.dry_run)
+    publish(args.stage, args.region, dry_run=args.dry_run, check=args.check)
 
 
 if __name__ == "__main__":

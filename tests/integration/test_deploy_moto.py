@@ -653,3 +653,25 @@ def test_the_function_reads_its_jwt_keys_from_the_ssm_parameter_it_is_deployed_w
             settings.jwt_keys()
     finally:
         settings.reset_for_tests()
+
+
+def test_publishing_lessons_needs_their_media_stored_with_their_duration(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    """The build never needs a lesson's media; publishing does: a lesson whose video was never
+    uploaded, or whose `Duration:` is not the stored file's, stops the publish, naming it."""
+    media = deployed.outputs["MediaBucketName"]
+    digest = "c" * 64
+    lesson = {"slug": "weidangke-x", "title": "第一讲", "kind": "lesson"}
+    lesson.update(media=f"{digest}.mp4", duration=600)
+    site = tmp_path / "output"
+    _write_site(site, {**SITE, "catalog.json": json.dumps([lesson], ensure_ascii=False)})
+    with pytest.raises(SystemExit, match=rf"weidangke-x.*没有 media/{digest}\.mp4"):
+        publish.publish(STAGE, REGION, root=site, dry_run=True)
+    s3 = client("s3")
+    s3.put_object(Bucket=media, Key=f"media/{digest}.mp4", Body=b"x", Metadata={"duration": "900"})
+    with pytest.raises(SystemExit, match="Duration 写的是 600 秒，文件实际 900 秒"):
+        publish.publish(STAGE, REGION, root=site, dry_run=True)
+    s3.put_object(Bucket=media, Key=f"media/{digest}.mp4", Body=b"x", Metadata={"duration": "601"})
+    assert publish.publish(STAGE, REGION, root=site, check=True).upload == []
+    assert publish.publish(STAGE, REGION, root=site, dry_run=True).upload
