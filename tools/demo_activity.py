@@ -3,7 +3,8 @@
 For each of the last DAYS days (ending yesterday) the demo organisation's members use the app as
 members do: they sign in (activation on their first day, then the refresh cookie, a password
 login again after a long gap), read articles and the next 党章 installment with heartbeats until
-the page is read, take the daily quiz, now and then comment and vote. Every request goes through
+the page is read, watch 微党课 lessons (tools/demo_lessons.py: who watches what, and the lesson
+heartbeats), take the daily quiz, now and then comment and vote. Every request goes through
 the Chalice app's routes in this process (Chalice's test client, as the benches do) with the
 server's clock moved to that moment of that day (`moved_clock`: `chalicelib.clock` and the JWT
 library's own check, for the generating thread only), so points take the real award path with
