@@ -166,9 +166,10 @@ def _demo_member(own: list[Session], lessons: list[Lesson], last: date) -> None:
     lesson stopped half way yesterday (the home page offers to go on)."""
     by_day = {s.start.date(): s for s in own}
     audio, first = audio_lesson(lessons), first_lesson(lessons)
-    if audio and audio != first and last - timedelta(1) in by_day:
-        by_day[last - timedelta(1)].watches.append(Watch(audio.slug, 1.5, audio.duration))
-    if first and last in by_day:
+    before = last - timedelta(1)
+    if audio and audio != first and before in by_day and audio.published_on <= before:
+        by_day[before].watches.append(Watch(audio.slug, 1.5, audio.duration))
+    if first and last in by_day and first.published_on <= last:
         by_day[last].watches.append(Watch(first.slug, 1.0, first.duration // 2))
 
 
