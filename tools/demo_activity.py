@@ -3,7 +3,8 @@
 For each of the last DAYS days (ending yesterday) the demo organisation's members use the app as
 members do: they sign in (activation on their first day, then the refresh cookie, a password
 login again after a long gap), read articles and the next 党章 installment with heartbeats until
-the page is read, take the daily quiz, now and then comment and vote. Every request goes through
+the page is read, watch 微党课 lessons (tools/demo_lessons.py: who watches what, and the lesson
+heartbeats), take the daily quiz, now and then comment and vote. Every request goes through
 the Chalice app's routes in this process (Chalice's test client, as the benches do) with the
 server's clock moved to that moment of that day (`moved_clock`: `chalicelib.clock` and the JWT
 library's own check, for the generating thread only), so points take the real award path with
@@ -41,6 +42,9 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+
+from tools import demo_lessons
+from tools.demo_lessons import Watch
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261201
@@ -120,6 +124,7 @@ class Session:
     quiz: float | None = None  # the share of answers right, or None: no quiz today
     comment: tuple[str, str] | None = None  # (slug, text)
     vote: tuple[str, str] | None = None  # (campaign id, candidate slug)
+    watches: list[Watch] = field(default_factory=list)  # 微党课 lessons (demo_lessons.py)
 
 
 @dataclass
@@ -136,6 +141,9 @@ class Counts:
     comments: int = 0
     votes: int = 0
     votes_refused: int = 0
+    lessons: int = 0  # lessons played (demo_lessons.py)
+    lessons_watched: int = 0  # ... of which she watched enough to count as watched
+    assignment: str = ""  # the demo's 微党课 assignment: created, kept, or "" (no lesson)
     skipped: int = 0  # sessions of a member who could not sign in
     points: int = 0
     messages: int = 0  # reminders posted to the 消息 centres
@@ -146,7 +154,8 @@ class Counts:
             f"{self.days} 天，{self.sessions} 次使用，{self.requests} 个请求："
             f"激活 {self.activations}，登录 {self.logins}，续期 {self.refreshes}，"
             f"阅读 {self.reads}（党章 {self.constitution_days}），答题 {self.quizzes}，"
-            f"评论 {self.comments}，投票 {self.votes}，积分 {self.points}，"
+            f"评论 {self.comments}，投票 {self.votes}，"
+            f"微党课 {self.lessons} 次（看完 {self.lessons_watched}），积分 {self.points}，"
             f"提醒消息 {self.messages}；{self.seconds:.1f} 秒"
             + (f"（{self.skipped} 次因无法登录跳过）" if self.skipped else "")
         )
@@ -528,6 +537,7 @@ class Work:
     todo: list[date]
     people: dict[str, Person]
     sessions: dict[str, list[Session]]  # member → her sessions on the days to do, in order
+    assignment: demo_lessons.Assignment | None = None  # the 微党课 assignment the watches follow
     counts: Counts = field(default_factory=Counts)
     started: float = field(default_factory=time.monotonic)
 
@@ -554,12 +564,19 @@ def prepare(today: date | None = None, days: int = DAYS) -> Work | None:
         last,
         streak_member=demo_registry.DEMO_MEMBER.member_no,
     )
+    assignment = demo_lessons.plan(
+        planned,
+        people,
+        demo_lessons.lessons(_article_dates()),
+        last,
+        demo_member=demo_registry.DEMO_MEMBER.member_no,
+    )
     todo = [start + timedelta(n) for n in range((last - start).days + 1)]
     sessions: dict[str, list[Session]] = {}
     for day in todo:
         for s in planned[day]:
             sessions.setdefault(s.member_no, []).append(s)
-    return Work(first, last, todo, {p.member_no: p for p in people}, sessions)
+    return Work(first, last, todo, {p.member_no: p for p in people}, sessions, assignment)
 
 
 def _finished(member_no: str, sessions: list[Session]) -> bool:
@@ -581,6 +598,9 @@ def generate(work: Work, members: list[str] | None = None) -> Counts:
     chosen = [m for m in (members if members is not None else sorted(work.sessions))]
     with moved_clock() as at:
         driver = Driver(at, work.counts)
+        if work.assignment and not work.counts.assignment and work.assignment.on in work.todo:
+            # Before the watches that follow it; a day already generated keeps what it had.
+            work.counts.assignment = demo_lessons.assign(at, work.assignment)
         for member_no in chosen:
             sessions = work.sessions.get(member_no)
             if not sessions or _finished(member_no, sessions):
@@ -645,6 +665,11 @@ def _session(driver: Driver, p: Person, s: Session, at: list[float], counts: Cou
         if driver.read(p.member_no, token, slug, day):
             counts.reads += 1
             counts.constitution_days += slug.startswith("dangzhang-")
+    for w in s.watches:
+        at[0] += rng.randint(3, 20)
+        played = demo_lessons.watch(driver, p.member_no, token, w, day)
+        counts.lessons += 1
+        counts.lessons_watched += "lesson_watched" in played["awards"]
     if s.comment:
         at[0] += rng.randint(20, 90)
         slug, text = s.comment
