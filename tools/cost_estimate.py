@@ -297,6 +297,19 @@ USAGE = (
     Action("assessment, a branch's 50 member scores", 4 / 50, _READ_MS),
 )
 
+# 微党课 (issue 19): the LESSON_MINUTES_PER_MEMBER above played with a beat every 15 s (240 a
+# month); about 30 of them complete a minute of the day's 视听学习时长 (6 a day on 5 days) and 3
+# make a lesson watched; she opens about 5 lessons (the resume position) and the home page's
+# 继续观看 is read on each of its 30 visits.
+_LESSON_BEAT_MS = "lesson heartbeat over HTTP, p50"
+USAGE += (
+    Action("lesson heartbeat", 240 - 30 - 3, _LESSON_BEAT_MS),
+    Action("lesson heartbeat that completes a minute, with its award", 30, _LESSON_BEAT_MS),
+    Action("lesson heartbeat that makes the lesson watched, with its award", 3, _LESSON_BEAT_MS),
+    Action("lesson progress (GET /lessons/{slug}/progress)", 5, _READ_MS),
+    Action("continue watching (GET /lessons/mine?state=in_progress&limit=3)", 30, _READ_MS),
+)
+
 # The per-member write budget (issue 18: a 429 beyond it) counts each write request of a signed-in
 # member in one small item: one more write unit per request. ASSUMPTION: every member write
 # route but login and token refresh (which have their own throttle) is budgeted.
@@ -338,6 +351,9 @@ WRITE_BUDGETED = (
     "item scored (one cell)",
     "item score changed (one cell)",
     "bulletin published (2 units, their staff told)",
+    "lesson heartbeat",
+    "lesson heartbeat that completes a minute, with its award",
+    "lesson heartbeat that makes the lesson watched, with its award",
 )
 
 
