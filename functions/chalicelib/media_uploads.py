@@ -37,10 +37,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws_session, lesson_rules, media_check, registry, scope
+from . import lesson_rules, media_check, registry, scope, uploads
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -96,29 +95,12 @@ _client: Any = None
 
 
 def s3() -> Any:
-    """The media bucket's client: uploads.py's settings, with time for a server-side copy of a
-    large file (the API function has 15 s in all)."""
+    """The media bucket's client: uploads.py's, with time for a server-side copy of a large file
+    (the API function has 15 s in all) and no retry of one."""
     global _client
     with _lock:
         if _client is None:
-            settings = get_settings()
-            local = settings.s3_endpoint is not None
-            with aws_session.lock:
-                _client = aws_session.botocore_session().create_client(
-                    "s3",
-                    region_name=settings.region,
-                    endpoint_url=settings.s3_endpoint,
-                    config=Config(
-                        signature_version="s3v4",
-                        s3={
-                            "addressing_style": "path" if local else "virtual",
-                            "us_east_1_regional_endpoint": "regional",
-                        },
-                        connect_timeout=2,
-                        read_timeout=12,
-                        retries={"max_attempts": 1},
-                    ),
-                )
+            _client = uploads.new_client(read_timeout=12, attempts=1)
         return _client
 
 

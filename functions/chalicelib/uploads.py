@@ -105,32 +105,37 @@ _lock = threading.Lock()
 _client: Any = None
 
 
+def new_client(*, read_timeout: float, attempts: int) -> Any:
+    """An S3 client from the process's one botocore session, addressed as the settings say."""
+    settings = get_settings()
+    local = settings.s3_endpoint is not None
+    with aws_session.lock:
+        return aws_session.botocore_session().create_client(
+            "s3",
+            region_name=settings.region,
+            endpoint_url=settings.s3_endpoint,
+            config=Config(
+                signature_version="s3v4",
+                # AWS: https://<bucket>.s3.<region>.amazonaws.com, the origin the CSP
+                # allows; the stand-in: http://127.0.0.1:<port>/<bucket>.
+                # (us-east-1 too: botocore's default there is the global host.)
+                s3={
+                    "addressing_style": "path" if local else "virtual",
+                    "us_east_1_regional_endpoint": "regional",
+                },
+                connect_timeout=2,
+                read_timeout=read_timeout,
+                retries={"max_attempts": attempts},
+            ),
+        )
+
+
 def s3() -> Any:
-    """The process's S3 client, from its one botocore session (built once)."""
+    """The process's S3 client for files from phones (built once)."""
     global _client
     with _lock:
         if _client is None:
-            settings = get_settings()
-            local = settings.s3_endpoint is not None
-            with aws_session.lock:
-                _client = aws_session.botocore_session().create_client(
-                    "s3",
-                    region_name=settings.region,
-                    endpoint_url=settings.s3_endpoint,
-                    config=Config(
-                        signature_version="s3v4",
-                        # AWS: https://<bucket>.s3.<region>.amazonaws.com, the origin the CSP
-                        # allows; the stand-in: http://127.0.0.1:<port>/<bucket>.
-                        # (us-east-1 too: botocore's default there is the global host.)
-                        s3={
-                            "addressing_style": "path" if local else "virtual",
-                            "us_east_1_regional_endpoint": "regional",
-                        },
-                        connect_timeout=2,
-                        read_timeout=5,
-                        retries={"max_attempts": 2},
-                    ),
-                )
+            _client = new_client(read_timeout=5, attempts=2)
         return _client
 
 
