@@ -8,6 +8,7 @@ through the dev server with Range requests, as a phone's player seeks."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -280,8 +281,13 @@ def test_media_is_served_with_ranges_through_the_site(stack, org, files) -> None
         requests.get(url, headers={"Range": f"bytes={len(data) + 10}-"}, timeout=30).status_code
         == 416
     )
-    for missing in ("/media/" + "0" * 64 + ".mp4", "/media/../index.html", "/media/x.mp4"):
+    for missing in ("/media/" + "0" * 64 + ".mp4", "/media/x.mp4", "/media/..%2Findex.html"):
         assert requests.get(stack.url + missing, timeout=30).status_code == 404, missing
+    # A dot segment sent as is (requests would resolve it to /index.html before sending).
+    conn = http.client.HTTPConnection("127.0.0.1", stack.web_port, timeout=30)
+    conn.request("GET", "/media/../" + "0" * 64 + ".mp4")
+    assert conn.getresponse().status == 404
+    conn.close()
     assert requests.post(url, timeout=30).status_code == 405
 
 

@@ -121,9 +121,7 @@ def test_a_good_lesson_gives_media_url_transcript_and_chapters(content: Path) ->
         (5, "纪律", "cue-1"),
     ]
     assert lesson.poster == "images/lessons/p.jpg" and lesson.series == "支部书记讲党课"
-    audio, _ = check(
-        _lesson(content, Media=f"{HASH}.m4a")[0], meta | {"media": f"{HASH}.m4a"}, content
-    )
+    audio, _ = check(*_lesson(content, Media=f"{HASH}.m4a"), content)
     assert audio is not None and (audio.kind, audio.content_type) == ("audio", "audio/mp4")
 
 
