@@ -60,6 +60,7 @@ SCREENS = (
     "console-assessment",
     "console-inspection",
     "console-lessons",  # 微党课学习 (issue 19)
+    "console-media",  # 上传音视频 (issue 19)
     "console-member",
     "console-registry",
     "console-report",
@@ -299,3 +300,21 @@ next(m for m in MODULES if m["slug"] == "weiketang")["sections"].append(
     {"name": "微党课", "slug": "weidangke", "icon": "play", "intro": "视频音频党课，随时点播学习"}
 )
 PLUGINS.insert(PLUGINS.index("plugins.static_hash") + 1, "plugins.lessons")
+
+# --- 微党课 upload page (issue 19, helper "upload"): console-media.html ------------------------
+# The page refuses up front what the API would (wrong extension for the kind, over the kind's
+# size): the kinds and their limits come from lesson_rules, the one definition, never copied.
+from chalicelib import lesson_rules as _lesson_rules  # noqa: E402
+
+JINJA_GLOBALS["MEDIA_KINDS"] = [
+    {
+        "key": k.key,
+        "label": k.label,
+        "ext": k.ext,
+        "content_type": k.content_type,
+        "max_bytes": k.max_bytes,
+        "max_mb": k.max_bytes // _lesson_rules.MB,
+    }
+    for k in _lesson_rules.MEDIA_KINDS.values()
+]
+JINJA_GLOBALS["MEDIA_MAX_HOURS"] = _lesson_rules.MAX_DURATION_SECONDS // 3600

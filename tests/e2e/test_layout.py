@@ -329,6 +329,7 @@ SCREENS = [
     _console("console-assessment", "/console-assessment.html"),
     _console("console-inspection", "/console-inspection.html"),
     _console("console-lessons", "/console-lessons.html"),  # 微党课学习 (issue 19)
+    _console("console-media", "/console-media.html"),  # 上传音视频 (issue 19)
     _console("bulletins", "/bulletins.html"),
     Screen("404", "/no-such-page.html", EVERYONE),
 ]

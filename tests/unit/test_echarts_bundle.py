@@ -30,6 +30,7 @@ CONSOLE_LAYOUT_PAGES = {
     "console-assessment.html",
     "console-inspection.html",
     "console-lessons.html",  # 微党课学习 (issue 19)
+    "console-media.html",  # 上传音视频 (issue 19)
 }
 
 

@@ -28,6 +28,7 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
 }
 UPLOADS_ORIGIN = "https://dangjian-prod-uploads-123456789012-ap-east-1.s3.ap-east-1.amazonaws.com"
+MEDIA_ORIGIN = "https://dangjian-prod-media-123456789012-ap-east-1.s3.ap-east-1.amazonaws.com"
 
 
 def _csp() -> str:
@@ -101,8 +102,10 @@ def test_csp_lets_the_pages_load_wechats_js_sdk_and_nothing_else_foreign() -> No
     for name in ("style-src", "default-src"):
         assert "://" not in directives[name], name
     # Photos: the pages POST to and show from the uploads bucket's origin, and nothing else.
-    for name in ("connect-src", "img-src"):
-        assert [s for s in directives[name].split() if "://" in s] == [UPLOADS_ORIGIN], name
+    # 微党课 media: the console PUTs to the media bucket's origin (connect-src only).
+    foreign = {"connect-src": [UPLOADS_ORIGIN, MEDIA_ORIGIN], "img-src": [UPLOADS_ORIGIN]}
+    for name, origins in foreign.items():
+        assert [s for s in directives[name].split() if "://" in s] == origins, name
 
 
 def test_the_uploads_origin_in_the_csp_is_the_one_botocore_signs_for() -> None:
@@ -126,3 +129,51 @@ def test_the_uploads_origin_in_the_csp_is_the_one_botocore_signs_for() -> None:
     assert form["url"].rstrip("/") == UPLOADS_ORIGIN
     link = client.generate_presigned_url("get_object", Params={"Bucket": name, "Key": "k"})
     assert link.startswith(UPLOADS_ORIGIN + "/")
+
+
+def test_the_media_origin_in_the_csp_is_the_one_the_api_signs_puts_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The console's PUT (theme/static/js/console_media.js) goes where media_uploads' own client
+    signs it in AWS (virtual-hosted, regional): that origin, for the bucket name the stack gives,
+    is in connect-src; and the media bucket's CORS lets the site PUT with the headers the
+    signature covers (the browser sets Content-Length and Host itself)."""
+    import dataclasses
+    from urllib.parse import parse_qs, urlsplit
+
+    from chalicelib import media_uploads, settings
+
+    stack = yaml.safe_load((ROOT / "infra" / "stack.yaml").read_text())
+    bucket = stack["Resources"]["MediaBucket"]["Properties"]
+    name = bucket["BucketName"]["Fn::Sub"]
+    for pseudo, resolved in PSEUDO.items():
+        name = name.replace("${" + pseudo + "}", resolved)
+    aws = dataclasses.replace(
+        settings.get_settings(), media_bucket=name, s3_endpoint=None, region="ap-east-1"
+    )
+    monkeypatch.setattr(settings, "_settings", aws)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    media_uploads.reset_for_tests()
+    try:
+        url = media_uploads.s3().generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": name,
+                "Key": "incoming/media/x.mp4",
+                "ContentType": "video/mp4",
+                "ContentLength": 1,
+                "ChecksumSHA256": "x",
+            },
+        )
+    finally:
+        media_uploads.reset_for_tests()
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == MEDIA_ORIGIN
+    directives = dict(d.strip().split(" ", 1) for d in _csp().split(";") if " " in d.strip())
+    assert MEDIA_ORIGIN in directives["connect-src"].split()
+    signed = set(parse_qs(parts.query)["X-Amz-SignedHeaders"][0].split(";"))
+    rule = bucket["CorsConfiguration"]["CorsRules"][0]
+    assert rule["AllowedMethods"] == ["PUT"]
+    assert set(rule["AllowedHeaders"]) == signed - {"host", "content-length"}
+    assert rule["AllowedOrigins"] == [{"Fn::Sub": "https://${Distribution.DomainName}"}]
