@@ -56,12 +56,11 @@ def client(endpoint: str):
     )
 
 
-def cors_rules(origins: list[str]) -> list[dict]:
-    """The browser POSTs the form and reads the photos (pre-signed GET) from the site's pages."""
+def _cors(origins: list[str], methods: list[str]) -> list[dict]:
     return [
         {
             "AllowedOrigins": origins,
-            "AllowedMethods": ["POST", "GET", "HEAD"],
+            "AllowedMethods": methods,
             "AllowedHeaders": ["*"],
             "ExposeHeaders": ["ETag"],
             "MaxAgeSeconds": 3600,
@@ -69,51 +68,28 @@ def cors_rules(origins: list[str]) -> list[dict]:
     ]
 
 
-def make_bucket(endpoint: str, origins: list[str], bucket: str = BUCKET) -> None:
-    s3 = client(endpoint)
-    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors_rules(origins)})
-    s3.put_bucket_lifecycle_configuration(
-        Bucket=bucket,
-        LifecycleConfiguration={
-            "Rules": [
-                {
-                    "ID": "expire-unattached",
-                    "Status": "Enabled",
-                    "Filter": {"Prefix": INCOMING_PREFIX},
-                    "Expiration": {"Days": 1},
-                }
-            ]
-        },
-    )
+def cors_rules(origins: list[str]) -> list[dict]:
+    """The browser POSTs the form and reads the photos (pre-signed GET) from the site's pages."""
+    return _cors(origins, ["POST", "GET", "HEAD"])
 
 
 def media_cors_rules(origins: list[str]) -> list[dict]:
     """The console PUTs lesson media with pre-signed URLs (its signed headers included)."""
-    return [
-        {
-            "AllowedOrigins": origins,
-            "AllowedMethods": ["PUT", "GET", "HEAD"],
-            "AllowedHeaders": ["*"],
-            "ExposeHeaders": ["ETag"],
-            "MaxAgeSeconds": 3600,
-        }
-    ]
+    return _cors(origins, ["PUT", "GET", "HEAD"])
 
 
-def make_media_bucket(endpoint: str, origins: list[str], bucket: str = MEDIA_BUCKET) -> None:
-    """The media bucket as the stack makes it: private, CORS for PUT, `incoming/` expiring."""
+def _make(endpoint: str, bucket: str, cors: list[dict], rule_id: str) -> None:
+    """A private bucket as the stack makes it: its CORS, and `incoming/` expiring after a day."""
     s3 = client(endpoint)
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": media_cors_rules(origins)})
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors})
     s3.put_bucket_lifecycle_configuration(
         Bucket=bucket,
         LifecycleConfiguration={
             "Rules": [
                 {
-                    "ID": "expire-unchecked",
+                    "ID": rule_id,
                     "Status": "Enabled",
                     "Filter": {"Prefix": INCOMING_PREFIX},
                     "Expiration": {"Days": 1},
@@ -121,6 +97,16 @@ def make_media_bucket(endpoint: str, origins: list[str], bucket: str = MEDIA_BUC
             ]
         },
     )
+
+
+def make_bucket(endpoint: str, origins: list[str], bucket: str = BUCKET) -> None:
+    """The uploads bucket (files from phones): objects never attached expire."""
+    _make(endpoint, bucket, cors_rules(origins), "expire-unattached")
+
+
+def make_media_bucket(endpoint: str, origins: list[str], bucket: str = MEDIA_BUCKET) -> None:
+    """The media bucket: CORS for the console's PUT, uploads never checked expire."""
+    _make(endpoint, bucket, media_cors_rules(origins), "expire-unchecked")
 
 
 def serve(port: int, origins: list[str], bucket: str = BUCKET, media_bucket: str = MEDIA_BUCKET):
