@@ -44,7 +44,8 @@ def test_parallel_replayed_lesson_beats_give_exact_totals(stack):
     make_lesson("par-lesson", duration=600)
     opened_views("74000001", {"view-lpar-0001": "par-lesson"}, ago=600)
     h = bearer(member)
-    day = clock.today()
+    # The time is credited from the view's opening on: minutes count to the day it lies in.
+    day = clock.day_of(clock.now() - 600)
     sends = [
         (seq, {"position": 15 * seq, "ranges": [[15 * (seq - 1), 15 * seq]]})
         for seq in range(1, 13)
@@ -60,6 +61,7 @@ def test_parallel_replayed_lesson_beats_give_exact_totals(stack):
     assert sum(1 for r in replies if r.json()["replay"]) == 24
     minutes = sorted(e.object_id for e in points_figures.ledger("74000001"))
     if clock.today() == day:  # not across Beijing's midnight, where the day's count restarts
+        # (the line runs from ten minutes ago to now: both ends on one day)
         assert minutes == [f"{day.isoformat()}#{k}" for k in (1, 2, 3)]
         announced = [a for r in replies for a in r.json()["awards"]]
         assert len(announced) == 3
